@@ -1,0 +1,25 @@
+"""The pure counting engine: projects, costs, ballots and a rule in; a result with reasons out.
+
+No Flask, no database: everything here is plain Python so it can be tested against other
+implementations (pabutools, the official Pabulib outcomes) and run from the command line::
+
+    python -m grants.tally FILE.pb [--rule RULE] [--json]
+"""
+
+from .counting import RULES, count
+from .lottery import lottery_order
+from .model import Election, Explanation, Project, TallyResult
+from .pabulib import PabulibError, read_pb, write_pb
+
+__all__ = [
+    "RULES",
+    "Election",
+    "Explanation",
+    "PabulibError",
+    "Project",
+    "TallyResult",
+    "count",
+    "lottery_order",
+    "read_pb",
+    "write_pb",
+]

@@ -1,0 +1,72 @@
+"""Count a Pabulib file from the command line.
+
+    python -m grants.tally FILE.pb [--rule RULE] [--json] [--tie-break ID,ID,...]
+
+Prints the funded project ids, one per line, in the order they were selected. Without
+``--rule`` the rule named in the file's META ``rule`` key is used. ``--json`` prints one JSON
+object instead: ``rule``, ``selected``, ``budget``, ``spent``, ``support``, ``explanations``
+(id -> ``funded``, ``text``, ``figures``), ``steps`` and ``details``.
+
+Exit codes: 0 counted; 2 the file could not be read or is malformed (the message names the
+line), or the rule is unknown or missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from .counting import RULES, count
+from .pabulib import PabulibError, read_pb
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the exit code."""
+    parser = argparse.ArgumentParser(
+        prog="python -m grants.tally",
+        description="Count a Pabulib .pb file and print the funded project ids.",
+    )
+    parser.add_argument("file", help="path to a Pabulib .pb file")
+    parser.add_argument("--rule", help=f"counting rule (default: the file's META rule); "
+                        f"one of {', '.join(RULES)}")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--tie-break", help="comma-separated project ids, earlier wins a tie")
+    args = parser.parse_args(argv)
+
+    try:
+        election = read_pb(args.file)
+    except FileNotFoundError:
+        print(f"error: no such file: {args.file}", file=sys.stderr)
+        return 2
+    except (PabulibError, UnicodeDecodeError) as exc:
+        print(f"error: {args.file}: {exc}", file=sys.stderr)
+        return 2
+    rule = args.rule or election.rule
+    if not rule:
+        print("error: the file names no rule in META; pass --rule "
+              f"(one of {', '.join(RULES)}).", file=sys.stderr)
+        return 2
+    if rule not in RULES:
+        where = "--rule" if args.rule else "the file's META rule"
+        print(f"error: {where} is {rule!r}, which this tool cannot count; pass --rule with one "
+              f"of {', '.join(RULES)}.", file=sys.stderr)
+        return 2
+    tie_break = [t.strip() for t in args.tie_break.split(",")] if args.tie_break else None
+    try:
+        result = count(election, rule, tie_break=tie_break)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        json.dump(result.to_dict(), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        for pid in result.selected:
+            print(pid)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Greedy counting: fund the most supported proposals, in order, while the money lasts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+
+from .model import Explanation, TallyResult
+from .prepare import Prepared, plain
+from .text import Texts
+
+
+def greedy_order(prep: Prepared, support: list) -> list[int]:
+    """Projects by support (highest first); ties go to the better tie-break rank."""
+    return sorted(range(len(prep.ids)), key=lambda i: (-support[i], prep.rank[i]))
+
+
+def run_greedy(
+    prep: Prepared,
+    rule: str,
+    *,
+    support: list[int | Fraction] | None = None,
+    skip: bool = True,
+    threshold: int | Fraction | None = None,
+    format_money: Callable[[int], str],
+    average: bool = False,
+) -> TallyResult:
+    """Greedy with skipping (``greedy``), stopping (``greedy-no-skip``) or a support threshold.
+
+    A project nobody supported is never funded. With a threshold, a project whose support is
+    below it is passed over, as Pabulib's ``greedy-threshold`` and ``min_project_score_threshold``
+    describe.
+    """
+    support = prep.score if support is None else support
+    texts = Texts(prep, format_money)
+    order = greedy_order(prep, support)
+    remaining = prep.budget
+    selected: list[int] = []
+    explanations: dict[str, Explanation] = {}
+    steps: list[dict] = []
+    stopped_by: int | None = None
+    for position, i in enumerate(order, start=1):
+        pid = prep.ids[i]
+        cost = prep.costs[i]
+        figures = {
+            "support": plain(support[i]),
+            "supporters": prep.supporters[i],
+            "voters": prep.n_voters,
+            "cost": plain(cost),
+            "position": position,
+            "remaining_before": plain(remaining),
+            "funded_before": len(selected),
+        }
+        if average:
+            figures["scored_by"] = prep.named[i]
+        if threshold is not None:
+            figures["threshold"] = plain(threshold)
+        if stopped_by is not None:
+            figures["stopped_by"] = prep.ids[stopped_by]
+            text = texts.stopped(prep.ids[stopped_by], len(selected), remaining)
+            explanations[pid] = Explanation(pid, False, text, figures)
+            continue
+        if prep.supporters[i] == 0:
+            explanations[pid] = Explanation(pid, False, texts.no_support(), figures)
+            continue
+        if threshold is not None and support[i] < threshold:
+            text = texts.below_threshold(support[i], threshold, average)
+            explanations[pid] = Explanation(pid, False, text, figures)
+            continue
+        if cost <= remaining:
+            text = texts.greedy_funded(i, support[i], remaining, average)
+            remaining -= cost
+            selected.append(i)
+            figures["remaining_after"] = plain(remaining)
+            figures["selection_order"] = len(selected)
+            explanations[pid] = Explanation(pid, True, text, figures)
+            steps.append({"project_id": pid, "cost": plain(cost), "remaining": plain(remaining)})
+            continue
+        text = texts.did_not_fit(len(selected), remaining, cost)
+        explanations[pid] = Explanation(pid, False, text, figures)
+        if not skip:
+            stopped_by = i
+    spent = prep.budget - remaining
+    return TallyResult(
+        selected=[prep.ids[i] for i in selected],
+        rule=rule,
+        budget=plain(prep.budget),
+        spent=plain(spent),
+        support={prep.ids[i]: _num(support[i]) for i in range(len(prep.ids))},
+        explanations={pid: explanations[pid] for pid in prep.ids},
+        steps=steps,
+    )
+
+
+def _num(value: int | Fraction) -> float:
+    return int(value) if isinstance(value, int) else float(value)
