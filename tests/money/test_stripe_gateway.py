@@ -365,18 +365,19 @@ def test_library_retry_after_a_dropped_response_reuses_our_key(fake):
     assert [t["id"] for t in fake.objects_of("transfer")] == [transfer.id]
 
 
-def test_retry_after_a_timeout_pays_exactly_once(fake):
-    slow_client = stripe.RequestsClient(timeout=0.3)
-    with make_gateway(fake, http_client=slow_client) as gateway:
-        account_id = onboarded_account(gateway, fake)
-        fake.stall_next_response("/v1/transfers", 1.0)
+def test_retry_after_a_timeout_pays_exactly_once(gateway, fake):
+    account_id = onboarded_account(gateway, fake)
+    impatient = stripe.RequestsClient(timeout=0.5)
+    fake.stall_next_response("/v1/transfers", 2.0)
 
+    with make_gateway(fake, http_client=impatient) as slow_gateway:
         with pytest.raises(GatewayError) as timed_out:
-            pay_tranche(gateway, account_id)
+            pay_tranche(slow_gateway, account_id)
         assert timed_out.value.retryable
+        assert len(fake.objects_of("transfer")) == 1  # paid while we waited
 
-        transfer = pay_tranche(gateway, account_id)
-    slow_client.close()
+        transfer = pay_tranche(slow_gateway, account_id)
+    impatient.close()
 
     assert [t["id"] for t in fake.objects_of("transfer")] == [transfer.id]
 
