@@ -1,4 +1,4 @@
-"""Shared fixtures for the counting engine's tests."""
+"""Helpers shared by the counting engine's tests (shared Pabulib files, loading)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,221 @@
+"""Equal Shares rules: plain, with Add1 completion, and Wieliczka's comparison step.
+
+``equalshares/add1`` follows the equalshares.net compute tool (``equalSharesAdd1``):
+
+1. start with each voter's share rounded down to a whole currency unit ("integral");
+2. run MES; then repeatedly raise every voter's share by one unit, and keep the new outcome
+   while it still fits the budget; stop as soon as the next outcome would not fit.
+
+The compute tool can also stop early once an outcome is exhaustive (``exhaustive_stop``, as
+pabutools' ``voter_budget_increment`` does). That variant does *not* reproduce Wieliczka 2023's
+official result, while the plain loop reproduces Assen 2024, Swiecie 2023 and Wieliczka 2023,
+so the plain loop is the default. No utilitarian completion follows (with it, Assen 2024
+would differ from the official outcome).
+
+``equalshares/add1-comparison`` then compares the Add1 outcome with the greedy (most votes
+first, skipping what does not fit) outcome: if more voters approve strictly more projects in
+the greedy outcome than in the Add1 outcome, the greedy outcome is used (the "satisfaction"
+comparison step used in Wieliczka's 2023 Green Budget).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .greedy import run_greedy
+from .mes import EqualShares, MESRun
+from .model import Explanation, TallyResult
+from .prepare import Prepared, plain
+from .text import Texts
+
+
+@dataclass(frozen=True)
+class Add1Options:
+    """Variants of the Add1 completion (equalshares.net compute tool options)."""
+
+    integral: bool = True
+    exhaustive_stop: bool = False
+    increment: int = 1
+
+
+ADD1 = Add1Options()
+
+
+def add1_runs(engine: EqualShares, options: Add1Options = ADD1) -> tuple[MESRun, int]:
+    """The straightforward Add1 loop; returns the chosen run and how many runs it took."""
+    prep = engine.prep
+    n = engine.n_weight
+    budget = prep.budget
+    share = Fraction(budget, n) if n else Fraction(0)
+    if options.integral:
+        share = Fraction(math.floor(share))
+    current = engine.run(share)
+    runs = 1
+    if _total_cost(prep, current.winners) > budget:
+        # Possible only when the integral start is above budget/n (never) -- keep exact.
+        raise AssertionError("the first Equal Shares outcome cannot exceed the budget")
+    everything = engine.candidates + engine.free
+    while True:
+        spent = _total_cost(prep, current.winners)
+        if options.exhaustive_stop and _is_exhaustive(prep, current.winners, spent):
+            break
+        if len(current.winners) == len(everything):
+            break  # every supported project is in; more money cannot change anything
+        nxt = engine.run(current.share + options.increment)
+        runs += 1
+        if _total_cost(prep, nxt.winners) <= budget:
+            current = nxt
+        else:
+            break
+    return current, runs
+
+
+def _total_cost(prep: Prepared, winners: list[int]) -> int | Fraction:
+    return sum((prep.costs[i] for i in winners), 0)
+
+
+def _is_exhaustive(prep: Prepared, winners: list[int], spent: int | Fraction) -> bool:
+    chosen = set(winners)
+    return all(
+        spent + prep.costs[i] > prep.budget for i in range(len(prep.ids)) if i not in chosen
+    )
+
+
+def run_equal_shares(
+    prep: Prepared,
+    rule: str,
+    *,
+    format_money: Callable[[int], str],
+    options: Add1Options = ADD1,
+) -> TallyResult:
+    """Count with ``equalshares``, ``equalshares/add1`` or ``equalshares/add1-comparison``."""
+    engine = EqualShares(prep)
+    details: dict = {}
+    if rule == "equalshares" or not engine.candidates:
+        share = Fraction(prep.budget, engine.n_weight) if engine.n_weight else Fraction(0)
+        run = engine.run(share, record=True)
+    else:
+        chosen, runs = add1_runs(engine, options)
+        run = engine.run(chosen.share, record=True)
+        details["add1_runs"] = runs
+    details["share_per_voter"] = plain(run.share) if run.share.denominator == 1 else float(
+        run.share
+    )
+    details["equal_share_start"] = float(Fraction(prep.budget, engine.n_weight or 1))
+    result = _mes_result(prep, rule, run, format_money)
+    result.details.update(details)
+    if rule == "equalshares/add1-comparison":
+        greedy = run_greedy(prep, rule, format_money=format_money)
+        prefers_mes, prefers_greedy = compare_satisfaction(prep, run.winners, greedy.selected)
+        result.details.update(
+            {"prefer_equal_shares": prefers_mes, "prefer_greedy": prefers_greedy}
+        )
+        if prefers_greedy > prefers_mes:
+            greedy.details.update(result.details)
+            greedy.details["comparison"] = "greedy"
+            return greedy
+        result.details["comparison"] = "equalshares/add1"
+    return result
+
+
+def compare_satisfaction(
+    prep: Prepared, mes_winners: list[int], greedy_ids: list[str]
+) -> tuple[int, int]:
+    """How many voters approve strictly more winners under MES / under greedy."""
+    mes = set(mes_winners)
+    greedy = {prep.index[pid] for pid in greedy_ids}
+    prefers_mes = prefers_greedy = 0
+    for key, w in zip(prep.types, prep.weights, strict=True):
+        a = sum(1 for i, q in key if q > 0 and i in mes)
+        b = sum(1 for i, q in key if q > 0 and i in greedy)
+        if a > b:
+            prefers_mes += w
+        elif b > a:
+            prefers_greedy += w
+    return prefers_mes, prefers_greedy
+
+
+def _mes_result(
+    prep: Prepared, rule: str, run: MESRun, format_money: Callable[[int], str]
+) -> TallyResult:
+    texts = Texts(prep, format_money)
+    explanations: dict[str, Explanation] = {}
+    steps: list[dict] = []
+    remaining = prep.budget
+    share = run.share
+    for pos, i in enumerate(run.free, start=1):
+        pid = prep.ids[i]
+        figures = {"support": plain(prep.score[i]), "supporters": prep.supporters[i],
+                   "voters": prep.n_voters, "cost": 0, "selection_order": pos}
+        explanations[pid] = Explanation(pid, True, "Funded: it costs nothing and has support.",
+                                        figures)
+    for r, rec in enumerate(run.rounds, start=1):
+        i = rec.project
+        pid = prep.ids[i]
+        cost = prep.costs[i]
+        remaining -= cost
+        eff = 1 / rec.rho if rec.rho else 0
+        figures = {
+            "support": plain(prep.score[i]),
+            "supporters": prep.supporters[i],
+            "voters": prep.n_voters,
+            "cost": plain(cost),
+            "round": r,
+            "selection_order": len(run.free) + r,
+            "share_per_voter": float(share),
+            "money_behind": float(rec.money_behind),
+            "payment_per_point": float(rec.pi),
+            "effective_support": float(eff),
+            "remaining_after": plain(remaining),
+        }
+        per = "per point " if prep.word == "points" else ""
+        text = (
+            f"Funded in round {r}: {texts.support(i, prep.score[i])}; its supporters paid at "
+            f"most {_money_exact(texts, rec.pi)} each {per}from their equal shares of "
+            f"{_money_exact(texts, share)}."
+        )
+        explanations[pid] = Explanation(pid, True, text, figures)
+        steps.append({"project_id": pid, "round": r, "cost": plain(cost),
+                      "payment_per_point": float(rec.pi), "effective_support": float(eff)})
+    for i in range(len(prep.ids)):
+        pid = prep.ids[i]
+        if pid in explanations:
+            continue
+        cost = prep.costs[i]
+        figures = {
+            "support": plain(prep.score[i]),
+            "supporters": prep.supporters[i],
+            "voters": prep.n_voters,
+            "cost": plain(cost),
+            "share_per_voter": float(share),
+        }
+        if prep.supporters[i] == 0:
+            text = texts.no_support()
+        else:
+            money = run.final_money.get(i, Fraction(0))
+            figures["money_behind"] = float(money)
+            text = (
+                f"Not funded: {texts.support(i, prep.score[i])}, but its supporters' remaining "
+                f"equal shares came to {_money_exact(texts, money)}, less than its "
+                f"{texts.money(cost)}."
+            )
+        explanations[pid] = Explanation(pid, False, text, figures)
+    spent = prep.budget - remaining
+    return TallyResult(
+        selected=[prep.ids[i] for i in run.winners],
+        rule=rule,
+        budget=plain(prep.budget),
+        spent=plain(spent),
+        support={prep.ids[i]: (int(s) if isinstance(s, int) else float(s))
+                 for i, s in enumerate(prep.score)},
+        explanations={pid: explanations[pid] for pid in prep.ids},
+        steps=steps,
+    )
+
+
+def _money_exact(texts: Texts, amount: Fraction) -> str:
+    """Money that may be a fraction of a unit: rounded down, so 'less than' stays true."""
+    return texts.money(amount)

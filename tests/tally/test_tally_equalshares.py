@@ -1,0 +1,119 @@
+"""Equal Shares checked against pabutools (as an oracle) and a slow reference."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from grants.tally import Election, Project, count
+from grants.tally.counting import _mes_default_ranks
+from grants.tally.equalshares import Add1Options, add1_runs
+from grants.tally.mes import EqualShares
+from grants.tally.prepare import prepare
+from tests.tally.tally_reference import mes_add1, mes_fixed
+from tests.tally.tally_shared import load, pabulib_params
+
+pabutools = pytest.importorskip("pabutools")
+from pabutools.election import (  # noqa: E402
+    ApprovalBallot,
+    ApprovalProfile,
+    Cost_Sat,
+    Instance,
+    parse_pabulib,
+)
+from pabutools.election import Project as PabuProject  # noqa: E402
+from pabutools.rules import method_of_equal_shares  # noqa: E402
+
+# pabutools needs 15-60 s on each of these (measured): still run, but marked slow.
+BIG = 20_000
+
+
+def _approval(election) -> bool:
+    return election.vote_type in ("approval", "choose-1")
+
+
+@pytest.mark.parametrize(
+    "path", pabulib_params(_approval, slow=lambda p: len(load(p).ballots) > BIG)
+)
+def test_equalshares_matches_pabutools_cost_sat(path):
+    ours = count(load(path), "equalshares").selected
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pabutools' own deprecation noise is not ours
+        instance, profile = parse_pabulib(str(path))
+        theirs = method_of_equal_shares(instance, profile, sat_class=Cost_Sat)
+    assert set(ours) == {p.name for p in theirs}
+
+
+def _pabutools_instance(costs, budget, ballots):
+    instance = Instance([PabuProject(pid, cost) for pid, cost in costs.items()],
+                        budget_limit=budget)
+    by_name = {p.name: p for p in instance}
+    profile = ApprovalProfile([ApprovalBallot([by_name[c] for c in b]) for b in ballots])
+    return instance, profile
+
+
+def test_add1_differs_from_pabutools_voter_budget_increment():
+    """equalshares.net's Add1 keeps raising shares while the outcome fits; pabutools stops
+    at the first exhaustive outcome.
+
+    Three voters, budget 51 (17 each): {3}, {0,2,3}, {0,1,3}. At shares 17..20 MES buys only
+    project 2 (cost 10); that is already exhaustive (41 left, nothing else costs <= 41), so
+    pabutools stops there. Raising shares further, MES buys project 0 (cost 50) instead,
+    which still fits, and the next raise would overspend: equalshares.net returns {0}.
+    """
+    costs = {"0": 50, "1": 60, "2": 10, "3": 100}
+    ballots = [{"3"}, {"0", "2", "3"}, {"0", "1", "3"}]
+    election = Election(
+        [Project(pid, cost) for pid, cost in costs.items()], 51, "approval",
+        [{c: 1 for c in sorted(b)} for b in ballots],
+    )
+    ours = count(election, "equalshares/add1").selected
+    instance, profile = _pabutools_instance(costs, 51, ballots)
+    theirs = method_of_equal_shares(instance, profile, sat_class=Cost_Sat,
+                                    voter_budget_increment=1)
+    assert ours == ["0"]
+    assert sorted(p.name for p in theirs) == ["2"]
+    # Our engine reproduces pabutools' behaviour when asked for that variant.
+    prep = prepare(election, None)
+    _mes_default_ranks(prep)
+    run, _ = add1_runs(EqualShares(prep), Add1Options(integral=False, exhaustive_stop=True))
+    assert [prep.ids[i] for i in run.winners] == ["2"]
+
+
+@pytest.mark.parametrize("path", pabulib_params(
+    lambda e: e.meta.get("unit") == "Wieliczka", slow=lambda p: True))
+def test_wieliczka_exhaustive_stop_would_change_the_official_outcome(path):
+    """On real data: stopping at the first exhaustive outcome gives a different result."""
+    election = load(path)
+    prep = prepare(election, None)
+    _mes_default_ranks(prep)
+    engine = EqualShares(prep)
+    plain_run, _ = add1_runs(engine, Add1Options())
+    exh_run, _ = add1_runs(engine, Add1Options(exhaustive_stop=True))
+    official_like = {prep.ids[i] for i in plain_run.winners}
+    early = {prep.ids[i] for i in exh_run.winners}
+    assert official_like != early
+    assert official_like ^ early == {"46", "66", "67"}
+
+
+def _reference_case(election):
+    prep = prepare(election, None)
+    _mes_default_ranks(prep)
+    costs = {p.id: p.cost for p in election.projects}
+    ranks = {pid: prep.rank[i] for i, pid in enumerate(prep.ids)}
+    return costs, ranks
+
+
+@pytest.mark.parametrize("path", pabulib_params(lambda e: len(e.ballots) <= 200))
+@pytest.mark.parametrize("rule", ["equalshares", "equalshares/add1"])
+def test_engine_matches_slow_reference_on_small_files(path, rule):
+    election = load(path)
+    costs, ranks = _reference_case(election)
+    ballots = [dict(b) for b in election.ballots]
+    if rule == "equalshares":
+        expected = mes_fixed(costs, ballots, __import__("fractions").Fraction(
+            election.budget, len(ballots)), ranks)
+    else:
+        expected = mes_add1(costs, ballots, election.budget, ranks)
+    assert count(election, rule).selected == expected
