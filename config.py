@@ -1,0 +1,89 @@
+"""Configuration read from the environment.
+
+`Config` is development on SQLite in `instance/`; `TestConfig` is what the test suite
+uses; `ProductionConfig` refuses to start without a real secret key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+_DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - a marker that production refuses
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(default: str) -> str:
+    url = os.environ.get("DATABASE_URL", default)
+    # Heroku-style URLs name the old driver; we use psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+class Config:
+    """Development defaults: SQLite in instance/, mails and reset links printed to the log."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
+    SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'our-tables.sqlite3'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # a person reading a long proposal must not lose their form
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    FORCE_HTTPS = False
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    SITE_NAME = "Our Tables"
+    CURRENCY = "GBP"
+
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+    STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    STRIPE_LIVEMODE = _bool("STRIPE_LIVEMODE", False)
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # tests point the library at a local fake
+
+    # The 360Giving identifier prefix registered for this platform.
+    THREESIXTYGIVING_PREFIX = os.environ.get("THREESIXTYGIVING_PREFIX", "360G-ourtables")
+
+
+class TestConfig(Config):
+    """The test suite: a database URL given by the fixture, fast password hashing."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hashing for tests only
+
+
+class ProductionConfig(Config):
+    """Production: PostgreSQL, secure cookies, HTTPS, a real secret key or no start."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    FORCE_HTTPS = _bool("FORCE_HTTPS", True)
+    PREFERRED_URL_SCHEME = "https"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+
+def config_from_env() -> type[Config]:
+    """Pick the configuration class named by OUR_TABLES_ENV (development by default)."""
+    name = os.environ.get("OUR_TABLES_ENV", "development").lower()
+    return {"production": ProductionConfig, "testing": TestConfig}.get(name, Config)

@@ -1,0 +1,89 @@
+"""Our Tables: participatory grant-making decided by people with lived experience."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BLUEPRINTS = (
+    "auth",
+    "groups",
+    "funders",
+    "rounds",
+    "proposals",
+    "panels",
+    "ballots",
+    "money",
+    "public",
+)
+
+
+class ConfigurationError(RuntimeError):
+    """The app refuses to start with an unsafe configuration."""
+
+
+def create_app(config: type | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the application. Nothing happens at import time.
+
+    `config` is a configuration class (default: chosen by OUR_TABLES_ENV); `overrides`
+    are settings applied on top (the tests pass their database URL this way).
+    """
+    from config import _DEV_SECRET, config_from_env
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config or config_from_env())
+    if overrides:
+        app.config.from_mapping(overrides)
+
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in ("", _DEV_SECRET):
+        raise ConfigurationError("Set SECRET_KEY to a long random value before running in production.")
+    if app.config["ENV_NAME"] == "production" and len(app.config["SECRET_KEY"]) < 32:
+        raise ConfigurationError("SECRET_KEY must be at least 32 characters in production.")
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    Path(app.instance_path).mkdir(exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from grants import cli, security, templating
+
+    security.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from grants import models  # noqa: F401 - registers every table
+    from grants.db_setup import configure_engine
+    from grants.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+
+
+def _register_blueprints(app: Flask) -> None:
+    import importlib
+
+    for name in BLUEPRINTS:
+        module = importlib.import_module(f"grants.{name}")
+        importlib.import_module(f"grants.{name}.views")
+        app.register_blueprint(module.bp)

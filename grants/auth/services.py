@@ -1,0 +1,128 @@
+"""Account use cases."""
+
+from __future__ import annotations
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from grants.core import DomainError, transaction
+from grants.extensions import db
+from grants.models import Person
+
+RESET_MAX_AGE = 60 * 60  # one hour
+LOGIN_FAILED = "That e-mail address and password do not match an account. Check them, or reset your password."
+# Compared against when no account matches, so a failed login takes the same time either way.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-xxxxxxxx")
+
+
+def normalise_email(email: str) -> str:
+    """E-mail addresses are matched without case or surrounding spaces."""
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """Werkzeug's hash with the configured method."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    return generate_password_hash(password, method=method)
+
+
+def find_person_by_email(email: str) -> Person | None:
+    """The person with this e-mail address, if any."""
+    return db.session.execute(
+        select(Person).where(func.lower(Person.email) == normalise_email(email))
+    ).scalar_one_or_none()
+
+
+def register_person(*, email: str, display_name: str, password: str) -> Person:
+    """Create an account."""
+    with transaction() as session:
+        if find_person_by_email(email):
+            raise DomainError("There is already an account for that e-mail address. Sign in, or reset your password.")
+        person = Person(
+            email=normalise_email(email),
+            display_name=display_name.strip(),
+            password_hash=hash_password(password),
+        )
+        session.add(person)
+    return person
+
+
+def authenticate(email: str, password: str) -> Person:
+    """The person whose e-mail and password match; one generic error otherwise."""
+    person = find_person_by_email(email)
+    if person is None:
+        check_password_hash(_DUMMY_HASH, password)
+        raise DomainError(LOGIN_FAILED)
+    if not check_password_hash(person.password_hash, password):
+        raise DomainError(LOGIN_FAILED)
+    return person
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def make_reset_token(person: Person) -> str:
+    """A signed, time-limited token that stops working once the password changes."""
+    return _serializer().dumps({"id": person.id, "h": person.password_hash[-12:]})
+
+
+def reset_password(token: str, new_password: str) -> Person:
+    """Set a new password from a reset token."""
+    try:
+        data = _serializer().loads(token, max_age=RESET_MAX_AGE)
+    except SignatureExpired as exc:
+        raise DomainError("That reset link has expired. Ask for a new one.") from exc
+    except BadSignature as exc:
+        raise DomainError("That reset link is not valid. Ask for a new one.") from exc
+    with transaction():
+        person = db.session.get(Person, data.get("id"))
+        if person is None or person.password_hash[-12:] != data.get("h"):
+            raise DomainError("That reset link has already been used. Ask for a new one.")
+        person.password_hash = hash_password(new_password)
+    return person
+
+
+def dashboard_for(person: Person) -> dict[str, list]:
+    """Everything a person has a role in, for their own page."""
+    from grants.models import (
+        Funder,
+        FunderMembership,
+        Group,
+        GroupMembership,
+        PanelMember,
+        Round,
+        RoundStaff,
+    )
+
+    def rows(stmt):  # noqa: ANN001, ANN202
+        return list(db.session.execute(stmt).all())
+
+    return {
+        "groups": rows(
+            select(Group, GroupMembership.role)
+            .join(GroupMembership, GroupMembership.group_id == Group.id)
+            .where(GroupMembership.person_id == person.id)
+            .order_by(Group.name)
+        ),
+        "staff": rows(
+            select(Round, RoundStaff.role)
+            .join(RoundStaff, RoundStaff.round_id == Round.id)
+            .where(RoundStaff.person_id == person.id)
+            .order_by(Round.created_at.desc())
+        ),
+        "panels": rows(
+            select(Round, PanelMember)
+            .join(PanelMember, PanelMember.round_id == Round.id)
+            .where(PanelMember.person_id == person.id, PanelMember.stepped_down_at.is_(None))
+            .order_by(Round.created_at.desc())
+        ),
+        "funders": rows(
+            select(Funder)
+            .join(FunderMembership, FunderMembership.funder_id == Funder.id)
+            .where(FunderMembership.person_id == person.id)
+            .order_by(Funder.name)
+        ),
+    }

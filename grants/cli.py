@@ -1,0 +1,64 @@
+"""`flask` commands. They call the same services as the views."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from grants.core import DomainError
+from grants.extensions import db
+from grants.models import Round
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+
+    @app.cli.group("rounds")
+    def rounds_cli() -> None:
+        """Run tables from the command line."""
+
+    @rounds_cli.command("close-voting")
+    @click.argument("slug")
+    def close_voting(slug: str) -> None:
+        """Close voting on a table and count the ballots."""
+        from grants.rounds.counting import close_voting as close
+
+        rnd = db.session.execute(select(Round).where(Round.slug == slug)).scalar_one_or_none()
+        if rnd is None:
+            raise click.ClickException(f"No table called {slug!r}.")
+        try:
+            result = close(person=None, round_id=rnd.id)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(result.summary)
+
+    @rounds_cli.command("tick")
+    def tick() -> None:
+        """Move every table on whose timetable says it is due (run this from cron)."""
+        from grants.rounds import counting, services
+
+        for rnd, step in services.rounds_due(datetime.now(UTC)):
+            try:
+                if step == "close":
+                    result = counting.close_voting(person=None, round_id=rnd.id)
+                    click.echo(f"{rnd.slug}: {result.summary}")
+                else:
+                    services.advance(person=None, round_id=rnd.id, to=step)
+                    click.echo(f"{rnd.slug}: now {step.label}")
+            except DomainError as exc:
+                click.echo(f"{rnd.slug}: not moved on: {exc.message}", err=True)
+
+    @app.cli.command("demo")
+    @click.option("--if-empty", is_flag=True, help="Only load when the database has no people yet.")
+    def demo(if_empty: bool) -> None:
+        """Load demo data: tables at every stage, and one login per role."""
+        from grants.demo import DEMO_PASSWORD, demo_logins, load_demo
+
+        loaded = load_demo(only_if_empty=if_empty)
+        click.echo("Demo data loaded." if loaded else "Demo data was already there.")
+        click.echo(f"Demo logins (the password for all of them is: {DEMO_PASSWORD})")
+        for role, email in demo_logins():
+            click.echo(f"  {role:<52} {email}")

@@ -1,0 +1,96 @@
+"""What every service shares: domain errors, one transaction per use case, row locks."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from grants.db_setup import write_intent
+from grants.extensions import db
+
+T = TypeVar("T")
+
+
+class DomainError(Exception):
+    """A use case refused: the message is for a person and says what to do next."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(DomainError):
+    """The person may not do this here."""
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist (or is not visible to this person)."""
+
+
+_in_use_case: ContextVar[bool] = ContextVar("in_use_case", default=False)
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """Run one use case in one transaction: all of it is written, or none of it.
+
+    Whatever the view read before is committed away first (views never write), so the
+    use case starts a fresh transaction that sees the latest data and, on SQLite, holds
+    the write lock from its first statement. A use case called from inside another one
+    joins the outer transaction.
+    """
+    session = db.session()
+    if _in_use_case.get():
+        yield session
+        return
+    if session.in_transaction():
+        session.commit()
+    token = _in_use_case.set(True)
+    try:
+        with write_intent():
+            yield session
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _in_use_case.reset(token)
+
+
+def lock_for_update(model: type[T], pk: Any) -> T:
+    """Load a row and lock it until the transaction ends (PostgreSQL `FOR UPDATE`).
+
+    On SQLite every transaction already holds the write lock (see db_setup), so the
+    check-then-write that follows is serialised there too.
+    """
+    row = db.session.execute(
+        select(model).where(model.id == pk).with_for_update()  # type: ignore[attr-defined]
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound("That record no longer exists.")
+    db.session.refresh(row)
+    return row
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """A URL-safe slug from a title."""
+    normal = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", normal.lower()).strip("-")
+    return slug[:max_length].strip("-") or "item"
+
+
+def unique_slug(model: type, text: str) -> str:
+    """A slug not yet used by `model`, with a short random suffix when needed."""
+    base = slugify(text)
+    slug = base
+    while db.session.execute(select(model.slug).where(model.slug == slug)).first():  # type: ignore[attr-defined]
+        slug = f"{base}-{secrets.token_hex(2)}"
+    return slug

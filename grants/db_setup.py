@@ -1,0 +1,52 @@
+"""Database engine settings that keep money and ballots safe on both databases.
+
+SQLite is the embedded default. Its deferred transactions would let two requests
+read the same balance and both write; so a use case (see `core.transaction`) starts
+with `BEGIN IMMEDIATE`, which takes the write lock at once: check-then-write use cases
+are serialised, and a busy timeout makes the second writer wait instead of failing.
+Plain page views read in deferred transactions and, with WAL, never block writers.
+PostgreSQL uses row locks (`SELECT ... FOR UPDATE`, see `core.lock_for_update`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+_write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+
+
+@contextmanager
+def write_intent() -> Iterator[None]:
+    """Transactions begun inside this block take SQLite's write lock at once."""
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def configure_engine(engine: Engine) -> None:
+    """Install the per-dialect settings on a freshly created engine."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy (not pysqlite) decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")

@@ -1,0 +1,220 @@
+"""Demo data: tables at every stage, built through the same services people use."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from grants.auth.services import register_person
+from grants.ballots.services import cast_ballot
+from grants.extensions import db
+from grants.funders.services import register_funder
+from grants.groups.services import register_group
+from grants.models import PanelRole, Person, RoundStatus, StaffRole, TieBreak
+from grants.money.services import pledge, record_bank_transfer, record_payment
+from grants.panels.services import accept_invitation, declare_interest, invite
+from grants.proposals.services import start_proposal, submit_proposal
+from grants.rounds.counting import close_voting
+from grants.rounds.services import add_staff, advance, create_round
+
+DEMO_PASSWORD = "our-tables-demo"  # noqa: S105 - printed for the demo; demo only
+DOMAIN = "example.org"
+
+PEOPLE = [
+    ("convenor", "Convenor of every demo table", "Cara Convenor"),
+    ("panel", "Panel member (on every panel)", "Pat Panel"),
+    ("member", "Group member (lead of Mind the Gap Peer Support)", "Gus Group"),
+    ("other", "Member of another group (Hearing Voices Leeds)", "Olu Other"),
+    ("funder", "Acts for a funder (Northern Community Trust)", "Fay Funder"),
+    ("treasurer", "Treasurer of the tables (releases payments)", "Theo Treasurer"),
+]
+
+
+def _person(key: str) -> Person:
+    return db.session.execute(select(Person).where(Person.email == f"{key}@{DOMAIN}")).scalar_one()
+
+
+def _round(convenor: Person, title: str, purpose: str, start: datetime, **rules) -> int:  # noqa: ANN003
+    values = {
+        "title": title,
+        "purpose": purpose,
+        "who_may_apply": "Groups in the north of England led by people with lived experience of mental ill-health.",
+        "max_grant_pence": 500_000,
+        "bids_open_at": start,
+        "bids_close_at": start + timedelta(days=28),
+        "deliberation_opens_at": start + timedelta(days=29),
+        "voting_opens_at": start + timedelta(days=42),
+        "voting_closes_at": start + timedelta(days=49),
+        "ballot_type": "approval",
+        "min_picks": None,
+        "max_picks": None,
+        "ballot_within_budget": True,
+        "counting_rule": "greedy",
+        "quorum_min_ballots": None,
+        "quorum_min_share_percent": 50,
+        "tie_break": TieBreak.CHEAPER_FIRST,
+        "support_contact": "Sam at Leeds Mind, 0113 000 0000 (weekdays 10 to 4). Out of hours: Samaritans, 116 123.",
+    }
+    values.update(rules)
+    from grants.models import BallotType, CountingRule
+
+    values["ballot_type"] = BallotType(values["ballot_type"])
+    values["counting_rule"] = CountingRule(values["counting_rule"])
+    return create_round(person=convenor, values=values).id
+
+
+def load_demo(only_if_empty: bool = False) -> list[tuple[str, str]] | None:
+    """Create the demo. Returns (role, e-mail) pairs, or None if skipped."""
+    if only_if_empty and db.session.execute(select(Person.id)).first() is not None:
+        return None
+    for key, _role, name in PEOPLE:
+        register_person(email=f"{key}@{DOMAIN}", display_name=name, password=DEMO_PASSWORD)
+    convenor, panel, member, other, funder_person, treasurer = (_person(k) for k, _, _ in PEOPLE)
+    voters = []
+    for i in range(1, 6):
+        register_person(email=f"panel{i}@{DOMAIN}", display_name=f"Panel member {i}", password=DEMO_PASSWORD)
+        voters.append(_person(f"panel{i}"))
+
+    groups = [
+        register_group(
+            person=member,
+            name="Mind the Gap Peer Support",
+            description="A peer support group run by and for people who have used mental health services in Bradford.",
+            is_lived_experience_led=True,
+            contact_email=f"hello@mindthegap.{DOMAIN}",
+        ),
+        register_group(
+            person=other,
+            name="Hearing Voices Leeds",
+            description="A hearing voices group meeting weekly in Leeds.",
+            is_lived_experience_led=True,
+            contact_email=f"hello@hvleeds.{DOMAIN}",
+            registered_number="1180000",
+        ),
+        register_group(
+            person=member,
+            name="Allotment Minds",
+            description="Growing food and friendships on a shared allotment.",
+            is_lived_experience_led=True,
+            contact_email=f"dig@allotment.{DOMAIN}",
+            host_organisation="Bradford Community Hub CIC",
+        ),
+        register_group(
+            person=other,
+            name="Survivors' Poetry North",
+            description="Writing workshops for survivors of the mental health system.",
+            is_lived_experience_led=True,
+            contact_email=f"poems@spn.{DOMAIN}",
+        ),
+    ]
+    funder = register_funder(
+        person=funder_person,
+        name="Northern Community Trust",
+        description="An independent trust funding community action in the north of England.",
+        registered_number="1099999",
+        website="https://trust.example.org",
+    )
+
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    specs = [
+        (
+            "Peer Support Table 2026",
+            "Money for peer support groups to meet, grow and look after each other.",
+            today - timedelta(days=80),
+            "paying",
+        ),
+        (
+            "Creative Recovery Table",
+            "Arts and creative projects that help people recover on their own terms.",
+            today - timedelta(days=45),
+            "voting",
+        ),
+        (
+            "Winter Wellbeing Table",
+            "Small grants to keep people connected through the winter.",
+            today - timedelta(days=3),
+            "open",
+        ),
+    ]
+    for title, purpose, start, stage in specs:
+        round_id = _round(convenor, title, purpose, start)
+        add_staff(person=convenor, round_id=round_id, email=f"treasurer@{DOMAIN}", role=StaffRole.TREASURER)
+        advance(person=convenor, round_id=round_id, to=RoundStatus.OPEN_FOR_BIDS)
+        item = pledge(person=funder_person, funder_id=funder.id, round_id=round_id, amount_pence=1_200_000)
+        record_bank_transfer(
+            person=funder_person,
+            pledge_id=item.id,
+            amount_pence=1_000_000 if stage != "open" else 600_000,
+            received_on=start.date() + timedelta(days=2),
+            reference=f"NCT-{round_id:04d}",
+        )
+        bids = [
+            (
+                groups[0],
+                "Weekly peer support evenings",
+                [("Room hire, 40 evenings", 160_000), ("Refreshments", 60_000), ("Facilitator training", 80_000)],
+                True,
+            ),
+            (groups[1], "Hearing voices outreach", [("Outreach sessions", 250_000), ("Travel", 50_000)], True),
+            (groups[2], "Raised beds and tools", [("Timber and soil", 120_000), ("Tools", 30_000)], True),
+            (groups[3], "Poetry workshops", [("Workshop leaders", 300_000), ("Printing an anthology", 150_000)], False),
+        ]
+        proposal_ids = []
+        for group, ptitle, lines, named in bids:
+            lead = member if group.id in (groups[0].id, groups[2].id) else other
+            p = start_proposal(
+                person=lead,
+                round_id=round_id,
+                group_id=group.id,
+                fields={
+                    "title": ptitle,
+                    "summary": f"{ptitle} for {group.name}.",
+                    "activities": "We will run the sessions ourselves, with people who use them deciding what happens.",
+                    "beneficiaries": "People in our area living with mental ill-health, and their friends.",
+                    "agreed_to_be_named": named,
+                },
+                lines=lines,
+            )
+            submit_proposal(person=lead, proposal_id=p.id)
+            proposal_ids.append(p.id)
+        if stage == "open":
+            continue
+        for person in [panel, *voters]:
+            _inv, token = invite(person=convenor, round_id=round_id, email=person.email, role=PanelRole.MEMBER)
+            accept_invitation(person=person, token=token)
+        advance(person=convenor, round_id=round_id, to=RoundStatus.BIDS_CLOSED)
+        advance(person=convenor, round_id=round_id, to=RoundStatus.DELIBERATION)
+        declare_interest(person=voters[0], proposal_id=proposal_ids[1], nature="I go to this group's meetings.")
+        advance(person=convenor, round_id=round_id, to=RoundStatus.VOTING)
+        if stage == "voting":
+            cast_ballot(person=voters[1], round_id=round_id, chosen_ids=[proposal_ids[0], proposal_ids[2]])
+            continue
+        choices = [
+            [proposal_ids[0], proposal_ids[2]],
+            [proposal_ids[0], proposal_ids[1]],
+            [proposal_ids[1], proposal_ids[2]],
+            [proposal_ids[0], proposal_ids[3]],
+            [proposal_ids[0], proposal_ids[2]],
+        ]
+        for person, chosen in zip(voters, choices, strict=True):
+            cast_ballot(person=person, round_id=round_id, chosen_ids=chosen)
+        close_voting(person=convenor, round_id=round_id)
+        from grants.models import Award
+
+        first_award = (
+            db.session.execute(select(Award).where(Award.round_id == round_id).order_by(Award.id)).scalars().first()
+        )
+        record_payment(
+            person=treasurer,
+            award_id=first_award.id,
+            amount_pence=first_award.amount_pence // 2,
+            paid_on=date.today(),
+            bank_reference="OT-DEMO-0001",
+        )
+    return demo_logins()
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """One login per role: (what they can do, e-mail)."""
+    return [(role, f"{key}@{DOMAIN}") for key, role, _ in PEOPLE]

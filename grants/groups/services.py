@@ -1,0 +1,56 @@
+"""Group use cases."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from grants.core import DomainError, NotAllowed, transaction, unique_slug
+from grants.models import Group, GroupMembership, GroupRole, Person
+from grants.roles import is_group_member
+
+
+def register_group(
+    *,
+    person: Person,
+    name: str,
+    description: str,
+    is_lived_experience_led: bool,
+    contact_email: str,
+    registered_number: str | None = None,
+    host_organisation: str | None = None,
+) -> Group:
+    """Register a group; the person who registers it becomes its lead."""
+    with transaction() as session:
+        group = Group(
+            slug=unique_slug(Group, name),
+            name=name.strip(),
+            description=description.strip(),
+            is_lived_experience_led=is_lived_experience_led,
+            contact_email=contact_email.strip(),
+            registered_number=(registered_number or "").strip() or None,
+            host_organisation=(host_organisation or "").strip() or None,
+        )
+        session.add(group)
+        session.flush()
+        session.add(GroupMembership(group_id=group.id, person_id=person.id, role=GroupRole.LEAD))
+    return group
+
+
+def add_member(*, person: Person, group_id: int, email: str, role: GroupRole) -> GroupMembership:
+    """A group's lead adds someone with an account to the group."""
+    from grants.auth.services import find_person_by_email
+
+    with transaction() as session:
+        if not is_group_member(person, group_id, GroupRole.LEAD):
+            raise NotAllowed("Only a lead of the group can add members.")
+        other = find_person_by_email(email)
+        if other is None:
+            raise DomainError("There is no account with that e-mail address. Ask them to create one first.")
+        existing = session.execute(
+            select(GroupMembership).where(GroupMembership.group_id == group_id, GroupMembership.person_id == other.id)
+        ).scalar_one_or_none()
+        if existing is not None:
+            raise DomainError(f"{other.display_name} is already in the group.")
+        membership = GroupMembership(group_id=group_id, person_id=other.id, role=role)
+        session.add(membership)
+    return membership

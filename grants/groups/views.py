@@ -1,0 +1,85 @@
+"""Group pages for members."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from grants.core import DomainError
+from grants.extensions import db
+from grants.groups import bp, services
+from grants.groups.forms import GroupForm, MemberForm
+from grants.models import Group, GroupMembership, GroupRole, Proposal, Round, RoundStatus
+from grants.roles import is_group_member
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Register a group."""
+    form = GroupForm()
+    if form.validate_on_submit():
+        group = services.register_group(
+            person=current_user,
+            name=form.name.data,
+            description=form.description.data,
+            is_lived_experience_led=form.is_lived_experience_led.data,
+            contact_email=form.contact_email.data,
+            registered_number=form.registered_number.data,
+            host_organisation=form.host_organisation.data,
+        )
+        flash(f"{group.name} is registered. You are its lead.", "success")
+        return redirect(url_for("groups.show", slug=group.slug))
+    return render_template("groups/new.html", form=form), (400 if form.errors else 200)
+
+
+def _group_for_member(slug: str) -> Group:
+    group = db.one_or_404(select(Group).where(Group.slug == slug))
+    if not is_group_member(current_user, group.id):
+        abort(403)
+    return group
+
+
+@bp.route("/<slug>/manage")
+def show(slug: str):
+    """A group's own page: its members, its proposals and tables open for bids."""
+    group = _group_for_member(slug)
+    members = db.session.execute(select(GroupMembership).where(GroupMembership.group_id == group.id)).scalars().all()
+    proposals = (
+        db.session.execute(select(Proposal).where(Proposal.group_id == group.id).order_by(Proposal.created_at.desc()))
+        .scalars()
+        .all()
+    )
+    open_rounds = (
+        db.session.execute(select(Round).where(Round.status == RoundStatus.OPEN_FOR_BIDS).order_by(Round.bids_close_at))
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "groups/show.html",
+        group=group,
+        members=members,
+        proposals=proposals,
+        open_rounds=open_rounds,
+        is_lead=is_group_member(current_user, group.id, GroupRole.LEAD),
+    )
+
+
+@bp.route("/<slug>/members", methods=["GET", "POST"])
+def add_member(slug: str):
+    """Add a member (leads only)."""
+    group = _group_for_member(slug)
+    if not is_group_member(current_user, group.id, GroupRole.LEAD):
+        abort(403)
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            services.add_member(
+                person=current_user, group_id=group.id, email=form.email.data, role=GroupRole(form.role.data)
+            )
+        except DomainError as exc:
+            form.email.errors.append(exc.message)
+        else:
+            flash("Added to the group.", "success")
+            return redirect(url_for("groups.show", slug=group.slug))
+    return render_template("groups/add_member.html", form=form, group=group), (400 if form.errors else 200)

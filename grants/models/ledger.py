@@ -1,0 +1,111 @@
+"""The ledger: append-only double entry in integer pence.
+
+Every business event is an `EntryGroup` whose `Entry` amounts sum to zero. Amounts
+are signed: money arriving in an account is positive. Balances are sums and can always
+be recomputed. Nothing is updated or deleted; a correction is a reversing group.
+
+Accounts, for a round R:
+- `funder:F:round:R`  the funder's giving to R (negative: it is where money came from)
+- `round:R:available` money held for R, not yet committed
+- `round:R:fees`      processor fees borne by R
+- `award:A:committed` awarded to a group, not yet paid
+- `award:A:paid`      paid out to the group (or its host)
+
+So received = −Σ funder accounts; available = received − committed − paid − fees.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.extensions import db
+from grants.models._base import UTCDateTime, str_enum, utcnow
+
+
+class AccountKind(enum.StrEnum):
+    FUNDER_GIVING = "funder_giving"
+    ROUND_AVAILABLE = "round_available"
+    ROUND_FEES = "round_fees"
+    AWARD_COMMITTED = "award_committed"
+    AWARD_PAID = "award_paid"
+
+
+class EntryKind(enum.StrEnum):
+    CONTRIBUTION = "contribution"
+    FEE = "fee"
+    AWARD = "award"
+    PAYMENT = "payment"
+    REVERSAL = "reversal"
+
+    @property
+    def label(self) -> str:
+        return {
+            "contribution": "Money received",
+            "fee": "Processing fee",
+            "award": "Award committed",
+            "payment": "Payment to group",
+            "reversal": "Reversal",
+        }[self.value]
+
+
+class Account(db.Model):
+    """One owner's account for one purpose."""
+
+    __tablename__ = "ledger_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[AccountKind] = mapped_column(str_enum(AccountKind))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
+    funder_id: Mapped[int | None] = mapped_column(ForeignKey("funders.id"), index=True)
+    award_id: Mapped[int | None] = mapped_column(ForeignKey("awards.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
+
+    def __repr__(self) -> str:
+        return f"<Account {self.code}>"
+
+
+class EntryGroup(db.Model):
+    """One business event in the ledger; its entries sum to zero."""
+
+    __tablename__ = "ledger_entry_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[EntryKind] = mapped_column(str_enum(EntryKind))
+    # Public wording: never names a person.
+    description: Mapped[str] = mapped_column(Text)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reference: Mapped[str | None] = mapped_column(String(120))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
+    funder_id: Mapped[int | None] = mapped_column(ForeignKey("funders.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"), index=True)
+    award_id: Mapped[int | None] = mapped_column(ForeignKey("awards.id"), index=True)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry_groups.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+    entries: Mapped[list[Entry]] = relationship(back_populates="entry_group")
+
+    def __repr__(self) -> str:
+        return f"<EntryGroup {self.id} {self.kind}>"
+
+
+class Entry(db.Model):
+    """A signed movement of pence into (+) or out of (−) one account."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_group_id: Mapped[int] = mapped_column(ForeignKey("ledger_entry_groups.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
+    amount_pence: Mapped[int] = mapped_column(Integer)
+
+    entry_group: Mapped[EntryGroup] = relationship(back_populates="entries")
+    account: Mapped[Account] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Entry {self.account_id} {self.amount_pence:+d}p>"

@@ -1,0 +1,89 @@
+"""Proposals: a group's bid to a round, with budget lines whose sum is the request."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+
+from grants.extensions import db
+from grants.models._base import UTCDateTime, str_enum, utcnow
+from grants.models.groups import Group
+from grants.models.rounds import Round
+
+
+class ProposalStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    INELIGIBLE = "ineligible"
+    FUNDED = "funded"
+    NOT_FUNDED = "not_funded"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class BudgetLine(db.Model):
+    """One item of a proposal's budget."""
+
+    __tablename__ = "budget_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    item: Mapped[str] = mapped_column(String(200))
+    amount_pence: Mapped[int] = mapped_column(Integer)
+
+    def __repr__(self) -> str:
+        return f"<BudgetLine {self.item} {self.amount_pence}p>"
+
+
+class Proposal(db.Model):
+    """A group's bid. The total requested is derived from its budget lines."""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    activities: Mapped[str] = mapped_column(Text)
+    beneficiaries: Mapped[str] = mapped_column(Text)
+    # The group agrees to be named in public even if the proposal is not funded.
+    agreed_to_be_named: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[ProposalStatus] = mapped_column(str_enum(ProposalStatus), default=ProposalStatus.DRAFT)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    round: Mapped[Round] = relationship()
+    group: Mapped[Group] = relationship()
+    budget_lines: Mapped[list[BudgetLine]] = relationship(order_by=BudgetLine.position, cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<Proposal {self.id} {self.title!r} {self.status}>"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status is not ProposalStatus.DRAFT
+
+    @property
+    def is_public(self) -> bool:
+        """Funded proposals are public; others only if the group agreed to be named."""
+        if self.status is ProposalStatus.DRAFT:
+            return False
+        return self.agreed_to_be_named or self.status is ProposalStatus.FUNDED
+
+
+# Derived in SQL so lists of proposals load their totals in the same query.
+Proposal.requested_pence = column_property(
+    select(func.coalesce(func.sum(BudgetLine.amount_pence), 0))
+    .where(BudgetLine.proposal_id == Proposal.id)
+    .correlate_except(BudgetLine)
+    .scalar_subquery()
+)

@@ -1,0 +1,176 @@
+"""Rounds ("tables"): a pot of money with a purpose and rules, run by convenors."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.extensions import db
+from grants.models._base import UTCDateTime, str_enum, utcnow
+from grants.models.people import Person
+
+
+class RoundStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN_FOR_BIDS = "open_for_bids"
+    BIDS_CLOSED = "bids_closed"
+    DELIBERATION = "deliberation"
+    VOTING = "voting"
+    COUNTED = "counted"
+    NO_DECISION = "no_decision"
+    AWARDING = "awarding"
+    PAYING = "paying"
+    REPORTING = "reporting"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    RoundStatus.DRAFT: "Draft",
+    RoundStatus.OPEN_FOR_BIDS: "Open for bids",
+    RoundStatus.BIDS_CLOSED: "Bids closed",
+    RoundStatus.DELIBERATION: "Panel reading and talking",
+    RoundStatus.VOTING: "Panel voting",
+    RoundStatus.COUNTED: "Decided",
+    RoundStatus.NO_DECISION: "No decision (quorum not met)",
+    RoundStatus.AWARDING: "Making awards",
+    RoundStatus.PAYING: "Paying",
+    RoundStatus.REPORTING: "Reporting",
+    RoundStatus.CLOSED: "Closed",
+}
+
+# The order a round moves through; a round never goes back.
+STATUS_ORDER = list(RoundStatus)
+
+# Once voting opens, the rules are frozen.
+RULES_FROZEN_FROM = RoundStatus.VOTING
+
+
+class BallotType(enum.StrEnum):
+    APPROVAL = "approval"
+
+
+class CountingRule(enum.StrEnum):
+    GREEDY = "greedy"
+
+
+class TieBreak(enum.StrEnum):
+    CHEAPER_FIRST = "cheaper_first"
+    NEWER_GROUP_FIRST = "newer_group_first"
+    LOTTERY = "lottery"
+
+
+class QuorumPolicy(enum.StrEnum):
+    NO_DECISION = "no_decision"
+
+
+class StaffRole(enum.StrEnum):
+    CONVENOR = "convenor"
+    TREASURER = "treasurer"
+
+
+class Round(db.Model):
+    """A funding round. Its rules are published and frozen once voting opens."""
+
+    __tablename__ = "rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(Text)
+    who_may_apply: Mapped[str] = mapped_column(Text)
+    max_grant_pence: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="GBP")
+    status: Mapped[RoundStatus] = mapped_column(str_enum(RoundStatus), default=RoundStatus.DRAFT)
+
+    # Timetable (UTC). The plan; the status records what has actually happened.
+    bids_open_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    bids_close_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deliberation_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    voting_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    voting_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    # Rules, frozen from voting on.
+    ballot_type: Mapped[BallotType] = mapped_column(str_enum(BallotType), default=BallotType.APPROVAL)
+    min_picks: Mapped[int | None] = mapped_column(Integer)
+    max_picks: Mapped[int | None] = mapped_column(Integer)
+    ballot_within_budget: Mapped[bool] = mapped_column(Boolean, default=True)
+    counting_rule: Mapped[CountingRule] = mapped_column(str_enum(CountingRule), default=CountingRule.GREEDY)
+    quorum_min_ballots: Mapped[int | None] = mapped_column(Integer)
+    quorum_min_share_percent: Mapped[int | None] = mapped_column(Integer)
+    quorum_policy: Mapped[QuorumPolicy] = mapped_column(str_enum(QuorumPolicy), default=QuorumPolicy.NO_DECISION)
+    tie_break: Mapped[TieBreak] = mapped_column(str_enum(TieBreak), default=TieBreak.CHEAPER_FIRST)
+    # Published before voting so anyone can repeat the draw.
+    lottery_seed: Mapped[str | None] = mapped_column(String(64))
+    support_contact: Mapped[str] = mapped_column(Text, default="")
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+
+    staff: Mapped[list[RoundStaff]] = relationship(back_populates="round")
+    rule_changes: Mapped[list[RuleChange]] = relationship(back_populates="round", order_by="RuleChange.changed_at")
+
+    def __repr__(self) -> str:
+        return f"<Round {self.id} {self.slug} {self.status}>"
+
+    @property
+    def rules_frozen(self) -> bool:
+        """True from the moment voting opens."""
+        return STATUS_ORDER.index(self.status) >= STATUS_ORDER.index(RULES_FROZEN_FROM)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status is not RoundStatus.DRAFT
+
+    @property
+    def accepts_bids(self) -> bool:
+        return self.status is RoundStatus.OPEN_FOR_BIDS
+
+    @property
+    def is_voting(self) -> bool:
+        return self.status is RoundStatus.VOTING
+
+
+class RoundStaff(db.Model):
+    """A person's role in running a round: convenor, or treasurer who releases money."""
+
+    __tablename__ = "round_staff"
+    __table_args__ = (UniqueConstraint("round_id", "person_id", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    role: Mapped[StaffRole] = mapped_column(str_enum(StaffRole))
+
+    round: Mapped[Round] = relationship(back_populates="staff")
+    person: Mapped[Person] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<RoundStaff round={self.round_id} person={self.person_id} {self.role}>"
+
+
+class RuleChange(db.Model):
+    """A published change to a round's rules or timetable, with its reason."""
+
+    __tablename__ = "rule_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    field: Mapped[str] = mapped_column(String(60))
+    old_value: Mapped[str] = mapped_column(Text)
+    new_value: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+
+    round: Mapped[Round] = relationship(back_populates="rule_changes")
+
+    def __repr__(self) -> str:
+        return f"<RuleChange round={self.round_id} {self.field}>"

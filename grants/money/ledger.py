@@ -1,0 +1,206 @@
+"""Posting to the append-only ledger and reading balances from it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+
+from grants.core import DomainError
+from grants.extensions import db
+from grants.models import Account, AccountKind, Award, Entry, EntryGroup, EntryKind
+
+
+class LedgerError(DomainError):
+    """An entry group that would break the ledger's rules."""
+
+
+def account_code(kind: AccountKind, *, round_id=None, funder_id=None, award_id=None) -> str:  # noqa: ANN001
+    """The unique code of an account, e.g. `round:3:available`."""
+    match kind:
+        case AccountKind.FUNDER_GIVING:
+            return f"funder:{funder_id}:round:{round_id}"
+        case AccountKind.ROUND_AVAILABLE:
+            return f"round:{round_id}:available"
+        case AccountKind.ROUND_FEES:
+            return f"round:{round_id}:fees"
+        case AccountKind.AWARD_COMMITTED:
+            return f"award:{award_id}:committed"
+        case AccountKind.AWARD_PAID:
+            return f"award:{award_id}:paid"
+    raise ValueError(kind)  # pragma: no cover
+
+
+def account(kind: AccountKind, *, round_id=None, funder_id=None, award_id=None, group_id=None) -> Account:  # noqa: ANN001
+    """Get or create an account (safe when two requests create it at once)."""
+    code = account_code(kind, round_id=round_id, funder_id=funder_id, award_id=award_id)
+    found = db.session.execute(select(Account).where(Account.code == code)).scalar_one_or_none()
+    if found is not None:
+        return found
+    try:
+        with db.session.begin_nested():
+            new = Account(
+                code=code,
+                kind=kind,
+                round_id=round_id,
+                funder_id=funder_id,
+                award_id=award_id,
+                group_id=group_id,
+            )
+            db.session.add(new)
+        return new
+    except IntegrityError:
+        return db.session.execute(select(Account).where(Account.code == code)).scalar_one()
+
+
+def post(
+    kind: EntryKind,
+    description: str,
+    lines: Iterable[tuple[Account, int]],
+    *,
+    occurred_on: date,
+    reference: str | None = None,
+    round_id: int | None = None,
+    funder_id: int | None = None,
+    group_id: int | None = None,
+    award_id: int | None = None,
+    reverses_id: int | None = None,
+    recorded_by_id: int | None = None,
+) -> EntryGroup:
+    """Write one business event. Its entries must be integers that sum to zero."""
+    lines = [(acct, amount) for acct, amount in lines if amount != 0]
+    if not lines:
+        raise LedgerError("Nothing to record: every amount was zero.")
+    if any(not isinstance(amount, int) or isinstance(amount, bool) for _, amount in lines):
+        raise LedgerError("Ledger amounts must be whole pence.")
+    if sum(amount for _, amount in lines) != 0:
+        raise LedgerError("The entries of one event must sum to zero.")
+    group = EntryGroup(
+        kind=kind,
+        description=description,
+        occurred_on=occurred_on,
+        reference=reference,
+        round_id=round_id,
+        funder_id=funder_id,
+        group_id=group_id,
+        award_id=award_id,
+        reverses_id=reverses_id,
+        recorded_by_id=recorded_by_id,
+    )
+    db.session.add(group)
+    for acct, amount in lines:
+        db.session.add(Entry(entry_group=group, account=acct, amount_pence=amount))
+    db.session.flush()
+    return group
+
+
+def balance(acct: Account) -> int:
+    """The balance of one account, summed from its entries."""
+    return int(
+        db.session.execute(
+            select(func.coalesce(func.sum(Entry.amount_pence), 0)).where(Entry.account_id == acct.id)
+        ).scalar_one()
+    )
+
+
+@dataclass(frozen=True)
+class MoneySummary:
+    """The public figures for a round, a funder or the whole platform, from the ledger."""
+
+    received_pence: int = 0
+    fees_pence: int = 0
+    committed_pence: int = 0
+    paid_pence: int = 0
+
+    @property
+    def available_pence(self) -> int:
+        return self.received_pence - self.fees_pence - self.committed_pence - self.paid_pence
+
+    @property
+    def awarded_pence(self) -> int:
+        return self.committed_pence + self.paid_pence
+
+
+def _summary_stmt():  # noqa: ANN202
+    def total(kind: AccountKind):  # noqa: ANN202
+        return func.coalesce(func.sum(case((Account.kind == kind, Entry.amount_pence), else_=0)), 0)
+
+    return (
+        select(
+            total(AccountKind.FUNDER_GIVING),
+            total(AccountKind.ROUND_FEES),
+            total(AccountKind.AWARD_COMMITTED),
+            total(AccountKind.AWARD_PAID),
+        )
+        .select_from(Entry)
+        .join(Account, Account.id == Entry.account_id)
+    )
+
+
+def _summary(stmt) -> MoneySummary:  # noqa: ANN001
+    giving, fees, committed, paid = db.session.execute(stmt).one()
+    return MoneySummary(
+        received_pence=-int(giving),
+        fees_pence=int(fees),
+        committed_pence=int(committed),
+        paid_pence=int(paid),
+    )
+
+
+def round_summary(round_id: int) -> MoneySummary:
+    """Raised, fees, committed, paid and available for one round, in one query."""
+    return _summary(_summary_stmt().where(Account.round_id == round_id))
+
+
+def platform_summary() -> MoneySummary:
+    """The same figures across every round."""
+    return _summary(_summary_stmt())
+
+
+def round_summaries(round_ids: list[int]) -> dict[int, MoneySummary]:
+    """Figures for many rounds in one query."""
+    if not round_ids:
+        return {}
+    stmt = (
+        _summary_stmt().add_columns(Account.round_id).where(Account.round_id.in_(round_ids)).group_by(Account.round_id)
+    )
+    out = {rid: MoneySummary() for rid in round_ids}
+    for giving, fees, committed, paid, rid in db.session.execute(stmt):
+        out[rid] = MoneySummary(-int(giving), int(fees), int(committed), int(paid))
+    return out
+
+
+def funder_summary(funder_id: int) -> dict[int, int]:
+    """How much a funder has given to each round (round id -> pence)."""
+    stmt = (
+        select(Account.round_id, func.coalesce(func.sum(Entry.amount_pence), 0))
+        .join(Entry, Entry.account_id == Account.id)
+        .where(Account.kind == AccountKind.FUNDER_GIVING, Account.funder_id == funder_id)
+        .group_by(Account.round_id)
+    )
+    return {rid: -int(total) for rid, total in db.session.execute(stmt)}
+
+
+def award_paid_totals(award_ids: list[int]) -> dict[int, int]:
+    """Paid so far per award, from the ledger."""
+    if not award_ids:
+        return {}
+    stmt = (
+        select(Account.award_id, func.coalesce(func.sum(Entry.amount_pence), 0))
+        .join(Entry, Entry.account_id == Account.id)
+        .where(Account.kind == AccountKind.AWARD_PAID, Account.award_id.in_(award_ids))
+        .group_by(Account.award_id)
+    )
+    out = dict.fromkeys(award_ids, 0)
+    out.update({aid: int(total) for aid, total in db.session.execute(stmt)})
+    return out
+
+
+def award_committed(award: Award) -> int:
+    """What is still committed (awarded, not yet paid) for an award."""
+    return balance(
+        account(AccountKind.AWARD_COMMITTED, round_id=award.round_id, award_id=award.id, group_id=award.group_id)
+    )

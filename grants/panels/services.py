@@ -1,0 +1,126 @@
+"""Panel use cases."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from grants.core import DomainError, NotAllowed, transaction
+from grants.extensions import db
+from grants.models import (
+    InterestDeclaration,
+    PanelComment,
+    PanelInvitation,
+    PanelMember,
+    PanelRole,
+    Person,
+    Proposal,
+    Round,
+    RoundStatus,
+)
+from grants.roles import has_declared_interest, is_convenor, panel_seat
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite(*, person: Person, round_id: int, email: str, role: PanelRole) -> tuple[PanelInvitation, str]:
+    """Invite someone to the panel. Returns the invitation and its one-time token."""
+    with transaction() as session:
+        if not is_convenor(person, round_id):
+            raise NotAllowed("Only a convenor of this table can invite panel members.")
+        rnd = session.get(Round, round_id)
+        if rnd.status in (RoundStatus.COUNTED, RoundStatus.NO_DECISION, RoundStatus.CLOSED):
+            raise DomainError("This table has finished deciding; its panel cannot change now.")
+        token = secrets.token_urlsafe(24)
+        invitation = PanelInvitation(
+            round_id=round_id, email=email.strip().lower(), token_hash=_hash(token), role=role, invited_by_id=person.id
+        )
+        session.add(invitation)
+    return invitation, token
+
+
+def find_invitation(token: str) -> PanelInvitation | None:
+    """The invitation for a token, if it exists."""
+    return db.session.execute(
+        select(PanelInvitation).where(PanelInvitation.token_hash == _hash(token))
+    ).scalar_one_or_none()
+
+
+def accept_invitation(*, person: Person, token: str) -> PanelMember:
+    """Take up a seat on a panel."""
+    with transaction() as session:
+        invitation = find_invitation(token)
+        if invitation is None:
+            raise DomainError("That invitation link is not valid. Ask the convenor for a new one.")
+        if invitation.accepted_at is not None:
+            raise DomainError("That invitation has already been used.")
+        if invitation.round.status in (RoundStatus.COUNTED, RoundStatus.NO_DECISION, RoundStatus.CLOSED):
+            raise DomainError("This table has finished deciding; its panel cannot change now.")
+        seat = session.execute(
+            select(PanelMember).where(PanelMember.round_id == invitation.round_id, PanelMember.person_id == person.id)
+        ).scalar_one_or_none()
+        if seat is None:
+            seat = PanelMember(round_id=invitation.round_id, person_id=person.id, role=invitation.role)
+            session.add(seat)
+        else:
+            seat.stepped_down_at = None
+        invitation.accepted_at = datetime.now(UTC)
+        invitation.accepted_by_id = person.id
+    return seat
+
+
+def _seat_or_refuse(person: Person, round_id: int) -> PanelMember:
+    seat = panel_seat(person, round_id)
+    if seat is None:
+        raise NotAllowed("Only members of this table's panel can do that.")
+    return seat
+
+
+def add_comment(*, person: Person, proposal_id: int, body: str) -> PanelComment:
+    """Leave a comment on a proposal that only the panel sees."""
+    with transaction() as session:
+        proposal = session.get(Proposal, proposal_id)
+        if proposal is None:
+            raise DomainError("That proposal does not exist.")
+        _seat_or_refuse(person, proposal.round_id)
+        if has_declared_interest(person, proposal.id):
+            raise DomainError("You declared an interest in this proposal, so you stand aside from discussing it.")
+        comment = PanelComment(proposal_id=proposal.id, author_id=person.id, body=body.strip())
+        session.add(comment)
+    return comment
+
+
+def declare_interest(*, person: Person, proposal_id: int, nature: str) -> InterestDeclaration:
+    """Declare a conflict of interest: you stand aside from this proposal."""
+    with transaction() as session:
+        proposal = session.get(Proposal, proposal_id)
+        if proposal is None:
+            raise DomainError("That proposal does not exist.")
+        _seat_or_refuse(person, proposal.round_id)
+        if proposal.round.status not in (
+            RoundStatus.OPEN_FOR_BIDS,
+            RoundStatus.BIDS_CLOSED,
+            RoundStatus.DELIBERATION,
+            RoundStatus.VOTING,
+        ):
+            raise DomainError("This table has finished deciding.")
+        if has_declared_interest(person, proposal.id):
+            raise DomainError("You have already declared an interest in this proposal.")
+        declaration = InterestDeclaration(
+            round_id=proposal.round_id, proposal_id=proposal.id, person_id=person.id, nature=nature.strip()
+        )
+        session.add(declaration)
+    return declaration
+
+
+def set_paused(*, person: Person, round_id: int, paused: bool) -> PanelMember:
+    """Pause or resume taking part. No reason is asked."""
+    with transaction():
+        seat = _seat_or_refuse(person, round_id)
+        seat.is_paused = paused
+    return seat

@@ -1,0 +1,170 @@
+"""Panel pages."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from grants.core import DomainError
+from grants.extensions import db
+from grants.models import InterestDeclaration, PanelComment, PanelRole, Participation, Proposal, Round
+from grants.panels import bp, services
+from grants.panels.forms import CommentForm, ConfirmForm, InterestForm, InviteForm
+from grants.roles import has_declared_interest, is_convenor, panel_seat
+from grants.rounds.counting import ballot_proposals
+from grants.security import debug_log, public
+
+
+def _round_and_seat(slug: str):  # noqa: ANN202
+    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    seat = panel_seat(current_user, rnd.id)
+    if seat is None:
+        abort(403)
+    return rnd, seat
+
+
+@bp.route("/<slug>/invite", methods=["GET", "POST"])
+def invite(slug: str):
+    """A convenor invites panel members by e-mail link."""
+    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    if not is_convenor(current_user, rnd.id):
+        abort(403)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            _invitation, token = services.invite(
+                person=current_user, round_id=rnd.id, email=form.email.data, role=PanelRole(form.role.data)
+            )
+        except DomainError as exc:
+            form.email.errors.append(exc.message)
+        else:
+            link = url_for("panels.accept", token=token, _external=True)
+            debug_log("Panel invitation for %s to %s: %s", form.email.data, rnd.slug, link)
+            flash(f"Invitation sent to {form.email.data}.", "success")
+            return redirect(url_for("rounds.manage", slug=rnd.slug))
+    return render_template("panels/invite.html", form=form, rnd=rnd), (400 if form.errors else 200)
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+@public
+def accept(token: str):
+    """Accept an invitation to a panel (sign in or create an account first)."""
+    invitation = services.find_invitation(token)
+    if invitation is None:
+        return render_template("panels/invitation_invalid.html"), 404
+    if not current_user.is_authenticated:
+        return render_template("panels/accept.html", invitation=invitation, form=None, token=token)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.accept_invitation(person=current_user, token=token)
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("auth.dashboard"))
+        flash(f"Welcome to the panel for {invitation.round.title}.", "success")
+        return redirect(url_for("panels.home", slug=invitation.round.slug))
+    return render_template("panels/accept.html", invitation=invitation, form=form, token=token)
+
+
+@bp.route("/<slug>")
+def home(slug: str):
+    """A panel member's page: the proposals to read, voting, pausing and support."""
+    rnd, seat = _round_and_seat(slug)
+    proposals = ballot_proposals(rnd.id)
+    conflicts = set(
+        db.session.execute(
+            select(InterestDeclaration.proposal_id).where(
+                InterestDeclaration.round_id == rnd.id, InterestDeclaration.person_id == current_user.id
+            )
+        ).scalars()
+    )
+    voted = (
+        db.session.execute(
+            select(Participation.id).where(Participation.round_id == rnd.id, Participation.person_id == current_user.id)
+        ).first()
+        is not None
+    )
+    return render_template(
+        "panels/home.html",
+        rnd=rnd,
+        seat=seat,
+        proposals=proposals,
+        conflicts=conflicts,
+        voted=voted,
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/<slug>/proposals/<int:proposal_id>", methods=["GET", "POST"])
+def proposal(slug: str, proposal_id: int):
+    """Read a proposal and the panel's comments on it; add a comment."""
+    rnd, seat = _round_and_seat(slug)
+    item = db.get_or_404(Proposal, proposal_id)
+    if item.round_id != rnd.id or not item.is_submitted:
+        abort(404)
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            services.add_comment(person=current_user, proposal_id=item.id, body=form.body.data)
+        except DomainError as exc:
+            form.body.errors.append(exc.message)
+        else:
+            flash("Your comment is added. Only the panel can see it.", "success")
+            return redirect(url_for("panels.proposal", slug=rnd.slug, proposal_id=item.id))
+    comments = (
+        db.session.execute(
+            select(PanelComment).where(PanelComment.proposal_id == item.id).order_by(PanelComment.created_at)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "panels/proposal.html",
+        rnd=rnd,
+        seat=seat,
+        proposal=item,
+        comments=comments,
+        form=form,
+        interest_form=InterestForm(),
+        conflicted=has_declared_interest(current_user, item.id),
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/<slug>/proposals/<int:proposal_id>/interest", methods=["POST"])
+def declare_interest(slug: str, proposal_id: int):
+    """Declare a conflict of interest with a proposal."""
+    rnd, _seat = _round_and_seat(slug)
+    form = InterestForm()
+    if form.validate_on_submit():
+        try:
+            services.declare_interest(person=current_user, proposal_id=proposal_id, nature=form.nature.data)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("Thank you. You stand aside from this proposal: you will not vote on it.", "success")
+    else:
+        flash("Say briefly what your connection to the proposal is.", "error")
+    return redirect(url_for("panels.proposal", slug=rnd.slug, proposal_id=proposal_id))
+
+
+@bp.route("/<slug>/pause", methods=["POST"])
+def pause(slug: str):
+    """Pause taking part. No reason is asked; undo it at any time."""
+    rnd, _seat = _round_and_seat(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.set_paused(person=current_user, round_id=rnd.id, paused=True)
+    flash("You have paused. You will get no reminders. Come back whenever you like.", "success")
+    return redirect(url_for("panels.home", slug=rnd.slug))
+
+
+@bp.route("/<slug>/resume", methods=["POST"])
+def resume(slug: str):
+    """Take part again after a pause."""
+    rnd, _seat = _round_and_seat(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.set_paused(person=current_user, round_id=rnd.id, paused=False)
+    flash("Welcome back.", "success")
+    return redirect(url_for("panels.home", slug=rnd.slug))

@@ -1,0 +1,50 @@
+"""Proposal forms. Budget lines are plain rows, so the form works without JavaScript."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FieldList, Form, FormField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from grants.fields import MoneyField
+
+BLANK_LINES = 3
+
+
+class BudgetLineForm(Form):
+    item = StringField("Item", validators=[Length(max=200)])
+    amount = MoneyField("Cost in pounds")
+
+    def validate_item(self, field) -> None:  # noqa: ANN001
+        if self.amount.data is not None and not (field.data or "").strip():
+            raise ValidationError("Say what this cost is for")
+
+    def validate_amount(self, field) -> None:  # noqa: ANN001
+        if field.errors:  # the amount could not be read; that message says enough
+            return
+        item = (self.item.data or "").strip()
+        if field.data is None and item:
+            raise ValidationError(f"Enter the cost of “{item}”")
+        if field.data is not None and field.data <= 0:
+            raise ValidationError("Enter a cost of more than £0")
+
+
+class ProposalForm(FlaskForm):
+    title = StringField("Title of your proposal", validators=[DataRequired("Enter a title"), Length(max=200)])
+    summary = TextAreaField("Summary", validators=[DataRequired("Write a short summary"), Length(max=1500)])
+    activities = TextAreaField("What will you do?", validators=[DataRequired("Say what you will do")])
+    beneficiaries = TextAreaField("Who will benefit?", validators=[DataRequired("Say who will benefit")])
+    agreed_to_be_named = BooleanField("Show our group's name and this proposal in public even if it is not funded")
+    lines = FieldList(FormField(BudgetLineForm), min_entries=BLANK_LINES)
+
+    def budget_lines(self) -> list[tuple[str, int]]:
+        """The filled-in budget lines as (item, pence)."""
+        out = []
+        for entry in self.lines:
+            item = (entry.item.data or "").strip()
+            amount = entry.amount.data
+            if item or amount is not None:
+                out.append((item, amount))
+        return out
+
+
+class SubmitForm(FlaskForm):
+    """Confirms the check-your-answers page."""

@@ -1,0 +1,89 @@
+"""Proposal use cases: start, edit until bids close, submit after checking."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from grants.core import DomainError, NotAllowed, transaction
+from grants.extensions import db
+from grants.models import BudgetLine, Group, Person, Proposal, ProposalStatus, Round
+from grants.money_format import format_pence
+from grants.roles import is_group_member
+
+TEXT_FIELDS = ("title", "summary", "activities", "beneficiaries")
+
+
+def _apply(proposal: Proposal, fields: dict[str, Any], lines: list[tuple[str, int]]) -> None:
+    for name in TEXT_FIELDS:
+        setattr(proposal, name, (fields.get(name) or "").strip())
+    proposal.agreed_to_be_named = bool(fields.get("agreed_to_be_named"))
+    for item, amount in lines:
+        if not item or amount is None or amount <= 0:
+            raise DomainError("Each budget line needs an item and a cost of more than £0.")
+    proposal.budget_lines = [
+        BudgetLine(position=i, item=item, amount_pence=amount) for i, (item, amount) in enumerate(lines)
+    ]
+
+
+def _check_editable(person: Person, proposal: Proposal) -> None:
+    if not is_group_member(person, proposal.group_id):
+        raise NotAllowed("Only members of the group can change its proposal.")
+    if not proposal.round.accepts_bids:
+        raise DomainError("Bids have closed for this table, so the proposal cannot change now.")
+    if proposal.status not in (ProposalStatus.DRAFT, ProposalStatus.SUBMITTED):
+        raise DomainError("This proposal can no longer be changed.")
+
+
+def start_proposal(
+    *, person: Person, round_id: int, group_id: int, fields: dict[str, Any], lines: list[tuple[str, int]]
+) -> Proposal:
+    """Start a draft proposal for a group to a table open for bids."""
+    with transaction() as session:
+        rnd = session.get(Round, round_id)
+        group = session.get(Group, group_id)
+        if rnd is None or group is None:
+            raise DomainError("That table or group does not exist.")
+        if not is_group_member(person, group.id):
+            raise NotAllowed("Only members of the group can bid for it.")
+        if not rnd.accepts_bids:
+            raise DomainError("This table is not open for bids.")
+        proposal = Proposal(round_id=rnd.id, group_id=group.id, created_by_id=person.id, status=ProposalStatus.DRAFT)
+        proposal.round = rnd
+        _apply(proposal, fields, lines)
+        session.add(proposal)
+    return proposal
+
+
+def update_proposal(
+    *, person: Person, proposal_id: int, fields: dict[str, Any], lines: list[tuple[str, int]]
+) -> Proposal:
+    """Change a proposal while bids are open."""
+    with transaction():
+        proposal = db.session.get(Proposal, proposal_id)
+        if proposal is None:
+            raise DomainError("That proposal does not exist.")
+        _check_editable(person, proposal)
+        _apply(proposal, fields, lines)
+    return proposal
+
+
+def submit_proposal(*, person: Person, proposal_id: int) -> Proposal:
+    """Submit a proposal after its check-your-answers page."""
+    with transaction():
+        proposal = db.session.get(Proposal, proposal_id)
+        if proposal is None:
+            raise DomainError("That proposal does not exist.")
+        _check_editable(person, proposal)
+        if not proposal.budget_lines:
+            raise DomainError("Add at least one budget line before you submit.")
+        total = sum(line.amount_pence for line in proposal.budget_lines)
+        if total > proposal.round.max_grant_pence:
+            raise DomainError(
+                f"Your budget adds up to {format_pence(total)}, more than this table's largest grant "
+                f"of {format_pence(proposal.round.max_grant_pence)}. Change the budget, then submit."
+            )
+        if proposal.status is ProposalStatus.DRAFT:
+            proposal.status = ProposalStatus.SUBMITTED
+            proposal.submitted_at = datetime.now(UTC)
+    return proposal

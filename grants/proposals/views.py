@@ -1,0 +1,120 @@
+"""Bid pages for group members."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from grants.core import DomainError
+from grants.extensions import db
+from grants.models import Group, GroupMembership, Proposal, Round
+from grants.proposals import bp, services
+from grants.proposals.forms import BLANK_LINES, ProposalForm, SubmitForm
+from grants.roles import is_group_member
+
+
+def _my_groups() -> list[Group]:
+    return list(
+        db.session.execute(
+            select(Group)
+            .join(GroupMembership, GroupMembership.group_id == Group.id)
+            .where(GroupMembership.person_id == current_user.id)
+            .order_by(Group.name)
+        ).scalars()
+    )
+
+
+def _proposal_for_member(proposal_id: int) -> Proposal:
+    proposal = db.get_or_404(Proposal, proposal_id)
+    if not is_group_member(current_user, proposal.group_id):
+        abort(403)
+    return proposal
+
+
+def _form_for(proposal: Proposal | None) -> ProposalForm:
+    if request.method == "POST" or proposal is None:
+        return ProposalForm()
+    data = {name: getattr(proposal, name) for name in services.TEXT_FIELDS}
+    data["agreed_to_be_named"] = proposal.agreed_to_be_named
+    data["lines"] = [{"item": b.item, "amount": b.amount_pence} for b in proposal.budget_lines]
+    form = ProposalForm(data=data)
+    for _ in range(BLANK_LINES):
+        form.lines.append_entry()
+    return form
+
+
+@bp.route("/new/<slug>", methods=["GET", "POST"])
+def new(slug: str):
+    """Start a bid to a table for one of your groups."""
+    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    groups = _my_groups()
+    group = next((g for g in groups if g.slug == request.args.get("group")), None)
+    if group is None and len(groups) == 1:
+        group = groups[0]
+    if group is None:
+        return render_template("proposals/choose_group.html", rnd=rnd, groups=groups)
+    if not rnd.accepts_bids:
+        flash("This table is not open for bids.", "error")
+        return redirect(url_for("public.round", slug=rnd.slug))
+    form = _form_for(None)
+    if form.validate_on_submit():
+        try:
+            proposal = services.start_proposal(
+                person=current_user, round_id=rnd.id, group_id=group.id, fields=form.data, lines=form.budget_lines()
+            )
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            return redirect(url_for("proposals.check", proposal_id=proposal.id))
+    return render_template("proposals/edit.html", form=form, rnd=rnd, group=group, proposal=None), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/<int:proposal_id>/edit", methods=["GET", "POST"])
+def edit(proposal_id: int):
+    """Change a proposal while bids are open."""
+    proposal = _proposal_for_member(proposal_id)
+    form = _form_for(proposal)
+    if form.validate_on_submit():
+        try:
+            services.update_proposal(
+                person=current_user, proposal_id=proposal.id, fields=form.data, lines=form.budget_lines()
+            )
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            return redirect(url_for("proposals.check", proposal_id=proposal.id))
+    return render_template(
+        "proposals/edit.html", form=form, rnd=proposal.round, group=proposal.group, proposal=proposal
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/<int:proposal_id>/check")
+def check(proposal_id: int):
+    """Check your answers before submitting."""
+    proposal = _proposal_for_member(proposal_id)
+    return render_template("proposals/check.html", proposal=proposal, form=SubmitForm())
+
+
+@bp.route("/<int:proposal_id>/submit", methods=["POST"])
+def submit(proposal_id: int):
+    """Submit the proposal."""
+    proposal = _proposal_for_member(proposal_id)
+    if not SubmitForm().validate_on_submit():
+        abort(400)
+    try:
+        services.submit_proposal(person=current_user, proposal_id=proposal.id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("proposals.check", proposal_id=proposal.id))
+    flash("Your proposal is submitted. You can still change it until bids close.", "success")
+    return redirect(url_for("proposals.show", proposal_id=proposal.id))
+
+
+@bp.route("/<int:proposal_id>")
+def show(proposal_id: int):
+    """A proposal as its group sees it."""
+    proposal = _proposal_for_member(proposal_id)
+    return render_template("proposals/show.html", proposal=proposal)

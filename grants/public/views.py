@@ -1,0 +1,153 @@
+"""Public pages. No login; nothing personal; every figure comes from the ledger."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Response, abort, render_template, request
+from sqlalchemy import case, func, select
+
+from grants.extensions import db
+from grants.models import Entry, EntryGroup, Funder, Group, Round, RoundStatus
+from grants.money import ledger
+from grants.public import bp, queries
+from grants.rounds.counting import MIN_VOTERS_FOR_BALLOT_FILE, ballot_file, ballot_proposals, build_election
+from grants.security import public
+
+PAGE_SIZE = 50
+
+
+@bp.route("/")
+@public
+def home():
+    """Rounds by stage and the platform's totals."""
+    rounds = queries.published_rounds()
+    stages = {
+        "Open for bids": [r for r in rounds if r.status is RoundStatus.OPEN_FOR_BIDS],
+        "Panels reading and voting": [
+            r for r in rounds if r.status in (RoundStatus.BIDS_CLOSED, RoundStatus.DELIBERATION, RoundStatus.VOTING)
+        ],
+        "Decided and paying": [
+            r
+            for r in rounds
+            if r.status in (RoundStatus.COUNTED, RoundStatus.AWARDING, RoundStatus.PAYING, RoundStatus.REPORTING)
+        ],
+        "Finished": [r for r in rounds if r.status in (RoundStatus.CLOSED, RoundStatus.NO_DECISION)],
+    }
+    return render_template("public/home.html", stages=stages, totals=ledger.platform_summary())
+
+
+@bp.route("/tables")
+@public
+def rounds():
+    """Every published table with its money."""
+    items = queries.published_rounds()
+    return render_template("public/rounds.html", rounds=items, money=ledger.round_summaries([r.id for r in items]))
+
+
+@bp.route("/tables/<slug>")
+@public
+def round(slug: str):  # noqa: A001 - the URL's noun
+    """A table's rules, timetable, proposals, result and money."""
+    rnd = queries.public_round(slug)
+    if rnd is None:
+        abort(404)
+    page = queries.round_page(rnd)
+    public_ids = {p.id for p in page.proposals}
+    return render_template(
+        "public/round.html",
+        page=page,
+        rnd=rnd,
+        public_ids=public_ids,
+        min_voters=MIN_VOTERS_FOR_BALLOT_FILE,
+    )
+
+
+@bp.route("/tables/<slug>/ballots.pb")
+@public
+def ballot_file_download(slug: str):
+    """The anonymous ballot file (Pabulib format), for rounds with enough voters."""
+    rnd = queries.public_round(slug)
+    if rnd is None or rnd.status in (
+        RoundStatus.OPEN_FOR_BIDS,
+        RoundStatus.BIDS_CLOSED,
+        RoundStatus.DELIBERATION,
+        RoundStatus.VOTING,
+    ):
+        abort(404)
+    page = queries.round_page(rnd)
+    if page.result is None or page.result.ballots_counted < MIN_VOTERS_FOR_BALLOT_FILE:
+        abort(404)
+    proposals = ballot_proposals(rnd.id)
+    election = build_election(rnd, proposals, page.result.budget_pence)
+    text = ballot_file(election)
+    if hashlib.sha256(text.encode()).hexdigest() != page.result.ballot_fingerprint:
+        # The stored fingerprint is the promise; never publish a file that does not match it.
+        abort(500)
+    return Response(
+        text,
+        mimetype="text/plain",
+        headers={"Content-Disposition": f'attachment; filename="{rnd.slug}.pb"'},
+    )
+
+
+@bp.route("/groups/<slug>")
+@public
+def group(slug: str):
+    """A group's public page."""
+    found = queries.group_page(slug)
+    if found is None:
+        abort(404)
+    grp, awards, paid, proposals = found
+    return render_template("public/group.html", group=grp, awards=awards, paid=paid, proposals=proposals)
+
+
+@bp.route("/funders/<slug>")
+@public
+def funder(slug: str):
+    """What a funder gave to which tables."""
+    found = queries.funder_page(slug)
+    if found is None:
+        abort(404)
+    fnd, rows = found
+    return render_template("public/funder.html", funder=fnd, rows=rows)
+
+
+@bp.route("/ledger", endpoint="ledger")
+@public
+def ledger_page():
+    """Every money movement, newest first, paged and filterable."""
+
+    def _int_arg(name: str) -> int | None:
+        value = request.args.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    page = max(_int_arg("page") or 1, 1)
+    filters = {"round_id": _int_arg("round"), "group_id": _int_arg("group"), "funder_id": _int_arg("funder")}
+    base = queries.ledger_stmt(**filters)
+    amount = func.sum(case((Entry.amount_pence > 0, Entry.amount_pence), else_=0))
+    stmt = (
+        base.add_columns(amount)
+        .join(Entry, Entry.entry_group_id == EntryGroup.id)
+        .group_by(EntryGroup.id)
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    rows = db.session.execute(stmt).all()
+    has_next = len(rows) > PAGE_SIZE
+    rounds = db.session.execute(
+        select(Round.id, Round.title).where(Round.status != RoundStatus.DRAFT).order_by(Round.title)
+    ).all()
+    groups = db.session.execute(select(Group.id, Group.name).order_by(Group.name)).all()
+    funders = db.session.execute(select(Funder.id, Funder.name).order_by(Funder.name)).all()
+    return render_template(
+        "public/ledger.html",
+        rows=rows[:PAGE_SIZE],
+        page=page,
+        has_next=has_next,
+        filters=filters,
+        rounds=rounds,
+        groups=groups,
+        funders=funders,
+        totals=ledger.platform_summary(),
+    )

@@ -1,0 +1,112 @@
+"""Who may do what: roles come from memberships in a context, never global flags."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+
+from grants.extensions import db
+from grants.models import (
+    FunderMembership,
+    GroupMembership,
+    GroupRole,
+    InterestDeclaration,
+    PanelMember,
+    Person,
+    Pledge,
+    RoundStaff,
+    StaffRole,
+)
+
+
+def _exists(stmt) -> bool:  # noqa: ANN001
+    return bool(db.session.execute(select(exists(stmt))).scalar())
+
+
+def is_convenor(person: Person, round_id: int) -> bool:
+    """A convenor runs the round: rules, panel, closing the vote."""
+    return _exists(
+        select(RoundStaff.id).where(
+            RoundStaff.round_id == round_id,
+            RoundStaff.person_id == person.id,
+            RoundStaff.role == StaffRole.CONVENOR,
+        )
+    )
+
+
+def is_treasurer(person: Person, round_id: int) -> bool:
+    """A round's treasurer records payments."""
+    return _exists(
+        select(RoundStaff.id).where(
+            RoundStaff.round_id == round_id,
+            RoundStaff.person_id == person.id,
+            RoundStaff.role == StaffRole.TREASURER,
+        )
+    )
+
+
+def panel_seat(person: Person, round_id: int) -> PanelMember | None:
+    """The person's active seat on the round's panel, if any."""
+    return db.session.execute(
+        select(PanelMember).where(
+            PanelMember.round_id == round_id,
+            PanelMember.person_id == person.id,
+            PanelMember.stepped_down_at.is_(None),
+        )
+    ).scalar_one_or_none()
+
+
+def is_panel_member(person: Person, round_id: int) -> bool:
+    """An active member of the round's panel (paused members still read)."""
+    return panel_seat(person, round_id) is not None
+
+
+def is_group_member(person: Person, group_id: int, *roles: GroupRole) -> bool:
+    """A member of the group, optionally in one of `roles`."""
+    stmt = select(GroupMembership.id).where(
+        GroupMembership.group_id == group_id, GroupMembership.person_id == person.id
+    )
+    if roles:
+        stmt = stmt.where(GroupMembership.role.in_(roles))
+    return _exists(stmt)
+
+
+def acts_for_funder(person: Person, funder_id: int) -> bool:
+    """The person acts for this funder."""
+    return _exists(
+        select(FunderMembership.id).where(
+            FunderMembership.funder_id == funder_id, FunderMembership.person_id == person.id
+        )
+    )
+
+
+def funds_round(person: Person, round_id: int) -> bool:
+    """The person acts for a funder that has pledged to this round."""
+    return _exists(
+        select(Pledge.id)
+        .join(FunderMembership, FunderMembership.funder_id == Pledge.funder_id)
+        .where(Pledge.round_id == round_id, FunderMembership.person_id == person.id)
+    )
+
+
+def took_part_in_decision(person: Person, round_id: int) -> bool:
+    """Convenors and panel members decide; they may not also release the money."""
+    return is_convenor(person, round_id) or _exists(
+        select(PanelMember.id).where(PanelMember.round_id == round_id, PanelMember.person_id == person.id)
+    )
+
+
+def may_release_money(person: Person, round_id: int) -> bool:
+    """A funder of the round or its treasurer, who did not take part in the decision."""
+    if took_part_in_decision(person, round_id):
+        return False
+    return is_treasurer(person, round_id) or funds_round(person, round_id)
+
+
+def has_declared_interest(person: Person, proposal_id: int) -> bool:
+    """The person declared a conflict with this proposal."""
+    return _exists(
+        select(InterestDeclaration.id).where(
+            InterestDeclaration.proposal_id == proposal_id,
+            InterestDeclaration.person_id == person.id,
+        )
+    )

@@ -1,0 +1,290 @@
+"""Running a round: its rules, its staff and its life from draft to closed."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import select
+
+from grants.core import DomainError, NotAllowed, lock_for_update, transaction, unique_slug
+from grants.extensions import db
+from grants.models import (
+    BallotType,
+    CountingRule,
+    PanelMember,
+    Person,
+    Proposal,
+    ProposalStatus,
+    Round,
+    RoundStaff,
+    RoundStatus,
+    RuleChange,
+    StaffRole,
+    TieBreak,
+)
+from grants.money_format import format_pence
+from grants.roles import is_convenor
+
+# Fields a convenor sets; everything here is frozen once voting opens.
+RULE_FIELDS = (
+    "title",
+    "purpose",
+    "who_may_apply",
+    "max_grant_pence",
+    "bids_open_at",
+    "bids_close_at",
+    "deliberation_opens_at",
+    "voting_opens_at",
+    "voting_closes_at",
+    "ballot_type",
+    "min_picks",
+    "max_picks",
+    "ballot_within_budget",
+    "counting_rule",
+    "quorum_min_ballots",
+    "quorum_min_share_percent",
+    "tie_break",
+    "support_contact",
+)
+
+FIELD_LABELS = {
+    "title": "Name",
+    "purpose": "Purpose",
+    "who_may_apply": "Who may apply",
+    "max_grant_pence": "Largest grant",
+    "bids_open_at": "Bids open",
+    "bids_close_at": "Bids close",
+    "deliberation_opens_at": "Panel starts reading",
+    "voting_opens_at": "Voting opens",
+    "voting_closes_at": "Voting closes",
+    "ballot_type": "Ballot",
+    "min_picks": "Fewest picks",
+    "max_picks": "Most picks",
+    "ballot_within_budget": "Picks must fit the pot",
+    "counting_rule": "Counting rule",
+    "quorum_min_ballots": "Fewest ballots",
+    "quorum_min_share_percent": "Smallest share voting",
+    "tie_break": "Tie-break",
+    "support_contact": "Support contact",
+}
+
+# Which step a convenor may take from each state.
+NEXT_STEP = {
+    RoundStatus.DRAFT: RoundStatus.OPEN_FOR_BIDS,
+    RoundStatus.OPEN_FOR_BIDS: RoundStatus.BIDS_CLOSED,
+    RoundStatus.BIDS_CLOSED: RoundStatus.DELIBERATION,
+    RoundStatus.DELIBERATION: RoundStatus.VOTING,
+}
+
+STEP_LABELS = {
+    RoundStatus.OPEN_FOR_BIDS: "Publish and open for bids",
+    RoundStatus.BIDS_CLOSED: "Close bids",
+    RoundStatus.DELIBERATION: "Start the panel's reading and talking",
+    RoundStatus.VOTING: "Open voting (this freezes the rules)",
+}
+
+
+class RulesFrozen(DomainError):
+    """Voting has opened; the published rules cannot change."""
+
+
+def opening(day: date) -> datetime:
+    """The start of a day in UTC."""
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)
+
+
+def closing(day: date) -> datetime:
+    """The end of a day in UTC."""
+    return datetime.combine(day, time(23, 59), tzinfo=UTC)
+
+
+def rules_from_form(data: dict[str, Any]) -> dict[str, Any]:
+    """Turn the rules form's data into model values."""
+    return {
+        "title": data["title"].strip(),
+        "purpose": data["purpose"].strip(),
+        "who_may_apply": data["who_may_apply"].strip(),
+        "max_grant_pence": data["max_grant"],
+        "bids_open_at": opening(data["bids_open_on"]),
+        "bids_close_at": closing(data["bids_close_on"]),
+        "deliberation_opens_at": opening(data["deliberation_opens_on"]),
+        "voting_opens_at": opening(data["voting_opens_on"]),
+        "voting_closes_at": closing(data["voting_closes_on"]),
+        "ballot_type": BallotType.APPROVAL,
+        "min_picks": data.get("min_picks"),
+        "max_picks": data.get("max_picks"),
+        "ballot_within_budget": bool(data.get("ballot_within_budget")),
+        "counting_rule": CountingRule(data.get("counting_rule") or "greedy"),
+        "quorum_min_ballots": data.get("quorum_min_ballots"),
+        "quorum_min_share_percent": data.get("quorum_min_share_percent"),
+        "tie_break": TieBreak(data["tie_break"]),
+        "support_contact": (data.get("support_contact") or "").strip(),
+    }
+
+
+def form_data_from_round(rnd: Round) -> dict[str, Any]:
+    """The rules form's data for an existing round."""
+    return {
+        "title": rnd.title,
+        "purpose": rnd.purpose,
+        "who_may_apply": rnd.who_may_apply,
+        "max_grant": rnd.max_grant_pence,
+        "bids_open_on": rnd.bids_open_at.date(),
+        "bids_close_on": rnd.bids_close_at.date(),
+        "deliberation_opens_on": rnd.deliberation_opens_at.date(),
+        "voting_opens_on": rnd.voting_opens_at.date(),
+        "voting_closes_on": rnd.voting_closes_at.date(),
+        "min_picks": rnd.min_picks,
+        "max_picks": rnd.max_picks,
+        "ballot_within_budget": rnd.ballot_within_budget,
+        "counting_rule": rnd.counting_rule.value,
+        "quorum_min_ballots": rnd.quorum_min_ballots,
+        "quorum_min_share_percent": rnd.quorum_min_share_percent,
+        "tie_break": rnd.tie_break.value,
+        "support_contact": rnd.support_contact,
+    }
+
+
+def _check_rules(values: dict[str, Any]) -> None:
+    if values["max_grant_pence"] is None or values["max_grant_pence"] <= 0:
+        raise DomainError("Enter a largest grant of more than £0.")
+    times = [
+        values[k]
+        for k in ("bids_open_at", "bids_close_at", "deliberation_opens_at", "voting_opens_at", "voting_closes_at")
+    ]
+    if any(b < a for a, b in zip(times, times[1:], strict=False)):
+        raise DomainError("The timetable's dates must be in order, from bids opening to voting closing.")
+
+
+def create_round(*, person: Person, values: dict[str, Any]) -> Round:
+    """Start a draft round; the person who starts it is its first convenor."""
+    _check_rules(values)
+    with transaction() as session:
+        rnd = Round(slug=unique_slug(Round, values["title"]), created_by_id=person.id, **values)
+        session.add(rnd)
+        session.flush()
+        session.add(RoundStaff(round_id=rnd.id, person_id=person.id, role=StaffRole.CONVENOR))
+    return rnd
+
+
+def _describe(field: str, value: Any) -> str:
+    if value is None:
+        return "not set"
+    if field == "max_grant_pence":
+        return format_pence(value)
+    if isinstance(value, datetime):
+        return value.strftime("%d %B %Y")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(getattr(value, "value", value))
+
+
+def change_rules(*, person: Person, round_id: int, values: dict[str, Any], reason: str) -> list[RuleChange]:
+    """Change a round's rules. After publishing each change needs a reason and is shown
+    publicly; once voting opens, the service refuses."""
+    _check_rules(values)
+    with transaction() as session:
+        rnd = lock_for_update(Round, round_id)
+        if not is_convenor(person, rnd.id):
+            raise NotAllowed("Only a convenor of this table can change its rules.")
+        if rnd.rules_frozen:
+            raise RulesFrozen(
+                "Voting has opened, so the rules are frozen: they were published before voting and cannot change now."
+            )
+        changed = [f for f in RULE_FIELDS if getattr(rnd, f) != values[f]]
+        if rnd.is_published and changed and not reason.strip():
+            raise DomainError("Say why you are changing the rules. The reason is published with the change.")
+        changes = []
+        for field in changed:
+            if rnd.is_published:
+                change = RuleChange(
+                    round_id=rnd.id,
+                    field=FIELD_LABELS[field],
+                    old_value=_describe(field, getattr(rnd, field)),
+                    new_value=_describe(field, values[field]),
+                    reason=reason.strip(),
+                    changed_by_id=person.id,
+                )
+                session.add(change)
+                changes.append(change)
+            setattr(rnd, field, values[field])
+    return changes
+
+
+def add_staff(*, person: Person, round_id: int, email: str, role: StaffRole) -> RoundStaff:
+    """Add a convenor or treasurer to a round by the e-mail of their account."""
+    from grants.auth.services import find_person_by_email
+
+    with transaction() as session:
+        if not is_convenor(person, round_id):
+            raise NotAllowed("Only a convenor of this table can add people to run it.")
+        other = find_person_by_email(email)
+        if other is None:
+            raise DomainError("There is no account with that e-mail address. Ask them to create one first.")
+        exists = session.execute(
+            select(RoundStaff).where(
+                RoundStaff.round_id == round_id, RoundStaff.person_id == other.id, RoundStaff.role == role
+            )
+        ).scalar_one_or_none()
+        if exists:
+            raise DomainError(f"{other.display_name} is already a {role.value} of this table.")
+        staff = RoundStaff(round_id=round_id, person_id=other.id, role=role)
+        session.add(staff)
+    return staff
+
+
+def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
+    """Move a round to its next stage. `person` is None when the timetable does it."""
+    with transaction():
+        rnd = lock_for_update(Round, round_id)
+        if person is not None and not is_convenor(person, rnd.id):
+            raise NotAllowed("Only a convenor of this table can move it on.")
+        if NEXT_STEP.get(rnd.status) is not to:
+            raise DomainError(f"This table is “{rnd.status.label}”; it cannot move to “{to.label}” from here.")
+        if to is RoundStatus.OPEN_FOR_BIDS:
+            rnd.published_at = datetime.now(UTC)
+            if rnd.tie_break is TieBreak.LOTTERY and not rnd.lottery_seed:
+                # Published with the rules, before any vote, so nobody can choose it afterwards.
+                rnd.lottery_seed = secrets.token_hex(16)
+        if to is RoundStatus.VOTING:
+            submitted = db.session.execute(
+                select(Proposal.id).where(Proposal.round_id == rnd.id, Proposal.status == ProposalStatus.SUBMITTED)
+            ).first()
+            if submitted is None:
+                raise DomainError("There are no submitted proposals to vote on.")
+            seat = db.session.execute(
+                select(PanelMember.id).where(PanelMember.round_id == rnd.id, PanelMember.stepped_down_at.is_(None))
+            ).first()
+            if seat is None:
+                raise DomainError("The panel is empty. Invite panel members before voting opens.")
+        rnd.status = to
+    return rnd
+
+
+def rounds_due(now: datetime) -> list[tuple[Round, RoundStatus | str]]:
+    """Rounds whose timetable says they should move on now."""
+    due: list[tuple[Round, RoundStatus | str]] = []
+    rounds = db.session.execute(
+        select(Round).where(
+            Round.status.in_(
+                [
+                    RoundStatus.OPEN_FOR_BIDS,
+                    RoundStatus.BIDS_CLOSED,
+                    RoundStatus.DELIBERATION,
+                    RoundStatus.VOTING,
+                ]
+            )
+        )
+    ).scalars()
+    for rnd in rounds:
+        if rnd.status is RoundStatus.OPEN_FOR_BIDS and now >= rnd.bids_close_at:
+            due.append((rnd, RoundStatus.BIDS_CLOSED))
+        elif rnd.status is RoundStatus.BIDS_CLOSED and now >= rnd.deliberation_opens_at:
+            due.append((rnd, RoundStatus.DELIBERATION))
+        elif rnd.status is RoundStatus.DELIBERATION and now >= rnd.voting_opens_at:
+            due.append((rnd, RoundStatus.VOTING))
+        elif rnd.status is RoundStatus.VOTING and now >= rnd.voting_closes_at:
+            due.append((rnd, "close"))
+    return due

@@ -1,0 +1,150 @@
+"""Convenor pages for running a round."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from grants.core import DomainError
+from grants.extensions import db
+from grants.models import PanelInvitation, PanelMember, Proposal, Round, RoundStaff, RoundStatus, StaffRole
+from grants.money import ledger
+from grants.roles import is_convenor
+from grants.rounds import bp, counting, services
+from grants.rounds.forms import ConfirmForm, RoundForm, StaffForm
+
+
+def _round_for_convenor(slug: str) -> Round:
+    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    if not is_convenor(current_user, rnd.id):
+        abort(403)
+    return rnd
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Start a new table (a draft until published)."""
+    form = RoundForm()
+    if form.validate_on_submit():
+        try:
+            rnd = services.create_round(person=current_user, values=services.rules_from_form(form.data))
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("Your table is saved as a draft. Check it, then publish it to open bids.", "success")
+            return redirect(url_for("rounds.manage", slug=rnd.slug))
+    return render_template("rounds/edit.html", form=form, rnd=None), (400 if form.errors else 200)
+
+
+@bp.route("/<slug>")
+def manage(slug: str):
+    """A convenor's view of a round: its stage, next step, proposals, panel and money."""
+    rnd = _round_for_convenor(slug)
+    proposals = (
+        db.session.execute(select(Proposal).where(Proposal.round_id == rnd.id).order_by(Proposal.id)).scalars().all()
+    )
+    panel = (
+        db.session.execute(select(PanelMember).where(PanelMember.round_id == rnd.id).order_by(PanelMember.id))
+        .scalars()
+        .all()
+    )
+    invitations = (
+        db.session.execute(
+            select(PanelInvitation).where(PanelInvitation.round_id == rnd.id, PanelInvitation.accepted_at.is_(None))
+        )
+        .scalars()
+        .all()
+    )
+    staff = db.session.execute(select(RoundStaff).where(RoundStaff.round_id == rnd.id)).scalars().all()
+    next_step = services.NEXT_STEP.get(rnd.status)
+    return render_template(
+        "rounds/manage.html",
+        rnd=rnd,
+        proposals=proposals,
+        panel=panel,
+        invitations=invitations,
+        staff=staff,
+        next_step=next_step,
+        step_label=services.STEP_LABELS.get(next_step),
+        money=ledger.round_summary(rnd.id),
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/<slug>/rules", methods=["GET", "POST"])
+def edit(slug: str):
+    """Change the rules and timetable (refused once voting opens)."""
+    rnd = _round_for_convenor(slug)
+    form = RoundForm(data=services.form_data_from_round(rnd) if request.method == "GET" else None)
+    if rnd.rules_frozen:
+        return render_template("rounds/frozen.html", rnd=rnd), 409
+    if form.validate_on_submit():
+        try:
+            services.change_rules(
+                person=current_user,
+                round_id=rnd.id,
+                values=services.rules_from_form(form.data),
+                reason=form.reason.data or "",
+            )
+        except services.RulesFrozen as exc:
+            flash(exc.message, "error")
+            return render_template("rounds/frozen.html", rnd=rnd), 409
+        except DomainError as exc:
+            form.reason.errors.append(exc.message)
+        else:
+            flash("The rules are saved.", "success")
+            return redirect(url_for("rounds.manage", slug=rnd.slug))
+    return render_template("rounds/edit.html", form=form, rnd=rnd), (400 if form.errors else 200)
+
+
+@bp.route("/<slug>/advance", methods=["POST"])
+def advance(slug: str):
+    """Move the round to its next stage."""
+    rnd = _round_for_convenor(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        to = RoundStatus(request.form.get("to", ""))
+    except ValueError:
+        abort(400)
+    try:
+        services.advance(person=current_user, round_id=rnd.id, to=to)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("rounds.manage", slug=rnd.slug)), 303
+    flash(f"The table is now “{to.label}”.", "success")
+    return redirect(url_for("rounds.manage", slug=rnd.slug))
+
+
+@bp.route("/<slug>/close-voting", methods=["POST"])
+def close_voting(slug: str):
+    """Close voting and count the ballots under the published rules."""
+    rnd = _round_for_convenor(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        result = counting.close_voting(person=current_user, round_id=rnd.id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(result.summary, "success" if result.quorum_met else "info")
+    return redirect(url_for("rounds.manage", slug=rnd.slug))
+
+
+@bp.route("/<slug>/staff", methods=["GET", "POST"])
+def staff(slug: str):
+    """Add a convenor or a treasurer."""
+    rnd = _round_for_convenor(slug)
+    form = StaffForm()
+    if form.validate_on_submit():
+        try:
+            services.add_staff(
+                person=current_user, round_id=rnd.id, email=form.email.data, role=StaffRole(form.role.data)
+            )
+        except DomainError as exc:
+            form.email.errors.append(exc.message)
+        else:
+            flash("Added.", "success")
+            return redirect(url_for("rounds.manage", slug=rnd.slug))
+    return render_template("rounds/staff.html", form=form, rnd=rnd), (400 if form.errors else 200)

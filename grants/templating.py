@@ -1,0 +1,33 @@
+"""Template filters and globals shared by every page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+
+from grants.money_format import format_pence
+
+
+def format_date(value: date | datetime | None) -> str:
+    """22 November 2026."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def format_datetime(value: datetime | None) -> str:
+    """22 November 2026, 14:05 UTC."""
+    if value is None:
+        return ""
+    return f"{format_date(value)}, {value:%H:%M} UTC"
+
+
+def init_app(app: Flask) -> None:
+    """Register filters and globals."""
+    app.jinja_env.filters["money"] = format_pence
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,111 @@
+"""Small factory functions for test data, built through the real services."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+
+from grants.auth.services import register_person
+from grants.funders.services import register_funder
+from grants.groups.services import register_group
+from grants.models import BallotType, CountingRule, Person, RoundStatus, TieBreak
+from grants.money.services import pledge, record_bank_transfer
+from grants.panels.services import accept_invitation, invite
+from grants.proposals.services import start_proposal, submit_proposal
+from grants.rounds.services import advance, create_round
+
+PASSWORD = "correct horse battery"  # noqa: S105
+_counter = itertools.count(1)
+
+
+def person(name: str | None = None) -> Person:
+    n = next(_counter)
+    name = name or f"Person {n}"
+    return register_person(email=f"p{n}-{name.split()[0].lower()}@example.org", display_name=name, password=PASSWORD)
+
+
+def rules(**overrides) -> dict:  # noqa: ANN003
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    values = {
+        "title": f"Table {next(_counter)}",
+        "purpose": "Peer support in the north.",
+        "who_may_apply": "Groups led by people with lived experience.",
+        "max_grant_pence": 500_000,
+        "bids_open_at": start,
+        "bids_close_at": start + timedelta(days=10),
+        "deliberation_opens_at": start + timedelta(days=11),
+        "voting_opens_at": start + timedelta(days=20),
+        "voting_closes_at": start + timedelta(days=27),
+        "ballot_type": BallotType.APPROVAL,
+        "min_picks": None,
+        "max_picks": None,
+        "ballot_within_budget": True,
+        "counting_rule": CountingRule.GREEDY,
+        "quorum_min_ballots": None,
+        "quorum_min_share_percent": None,
+        "tie_break": TieBreak.CHEAPER_FIRST,
+        "support_contact": "Sam, 0113 000 0000",
+    }
+    values.update(overrides)
+    return values
+
+
+def open_round(convenor: Person, **overrides):  # noqa: ANN003, ANN201
+    rnd = create_round(person=convenor, values=rules(**overrides))
+    return advance(person=convenor, round_id=rnd.id, to=RoundStatus.OPEN_FOR_BIDS)
+
+
+def funded(round_id: int, amount_pence: int, funder_person: Person | None = None):  # noqa: ANN201
+    """A funder that pledged and paid `amount_pence` into the round."""
+    funder_person = funder_person or person("Fay Funder")
+    funder = register_funder(person=funder_person, name=f"Trust {next(_counter)}")
+    item = pledge(person=funder_person, funder_id=funder.id, round_id=round_id, amount_pence=amount_pence)
+    record_bank_transfer(
+        person=funder_person,
+        pledge_id=item.id,
+        amount_pence=amount_pence,
+        received_on=date.today(),
+        reference=f"REF-{item.id}",
+    )
+    return funder, funder_person
+
+
+def group(lead: Person, name: str | None = None):  # noqa: ANN201
+    return register_group(
+        person=lead,
+        name=name or f"Group {next(_counter)}",
+        description="Peer support.",
+        is_lived_experience_led=True,
+        contact_email="group@example.org",
+    )
+
+
+def proposal(lead: Person, round_id: int, grp, cost_pence: int, *, named: bool = True, submit: bool = True):  # noqa: ANN001, ANN201
+    p = start_proposal(
+        person=lead,
+        round_id=round_id,
+        group_id=grp.id,
+        fields={
+            "title": f"Project {next(_counter)}",
+            "summary": "A summary.",
+            "activities": "Things.",
+            "beneficiaries": "People.",
+            "agreed_to_be_named": named,
+        },
+        lines=[("Costs", cost_pence)],
+    )
+    if submit:
+        submit_proposal(person=lead, proposal_id=p.id)
+    return p
+
+
+def seat(convenor: Person, round_id: int, member: Person):  # noqa: ANN201
+    from grants.models import PanelRole
+
+    _inv, token = invite(person=convenor, round_id=round_id, email=member.email, role=PanelRole.MEMBER)
+    return accept_invitation(person=member, token=token)
+
+
+def to_voting(convenor: Person, round_id: int) -> None:
+    for step in (RoundStatus.BIDS_CLOSED, RoundStatus.DELIBERATION, RoundStatus.VOTING):
+        advance(person=convenor, round_id=round_id, to=step)
