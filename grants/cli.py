@@ -51,6 +51,20 @@ def init_app(app: Flask) -> None:
             except DomainError as exc:
                 click.echo(f"{rnd.slug}: not moved on: {exc.message}", err=True)
 
+    @app.cli.group("audit")
+    def audit_cli() -> None:
+        """The audit log of sensitive actions."""
+
+    @audit_cli.command("verify")
+    def audit_verify() -> None:
+        """Check that the audit log's hash chain is intact."""
+        from grants.audit import verify
+
+        ok, message = verify()
+        click.echo(message)
+        if not ok:
+            raise SystemExit(1)
+
     @app.cli.command("demo")
     @click.option("--if-empty", is_flag=True, help="Only load when the database has no people yet.")
     def demo(if_empty: bool) -> None:

@@ -46,3 +46,11 @@ def test_upgrade_downgrade_upgrade(empty_app):
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     upgrade()
     assert set(inspect(db.engine).get_table_names()) == tables
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:
+            triggers = set(conn.exec_driver_sql("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal").scalars())
+        assert {
+            "audit_entries_append_only",
+            "ledger_entries_append_only",
+            "ledger_entry_groups_append_only",
+        } <= triggers

@@ -69,6 +69,26 @@ def make_reset_token(person: Person) -> str:
     return _serializer().dumps({"id": person.id, "h": person.password_hash[-12:]})
 
 
+def request_password_reset(email: str, link_for) -> str | None:  # noqa: ANN001
+    """Queue a reset e-mail if the address has an account. Returns the link (for the dev log) or None."""
+    from grants.notifications import notify
+
+    with transaction():
+        person = find_person_by_email(email)
+        if person is None:
+            return None
+        link = link_for(make_reset_token(person))
+        notify(
+            [person.id],
+            "password_reset",
+            "Reset your password",
+            "Someone asked to reset the password for your Our Tables account. If it was you, open the link "
+            "within an hour to choose a new password. If it was not, you can ignore this message.",
+            link=link,
+        )
+    return link
+
+
 def reset_password(token: str, new_password: str) -> Person:
     """Set a new password from a reset token."""
     try:

@@ -84,11 +84,11 @@ def reset_request():
     """Ask for a password reset link."""
     form = ResetRequestForm()
     if form.validate_on_submit():
-        person = services.find_person_by_email(form.email.data)
-        if person is not None:
-            token = services.make_reset_token(person)
-            link = url_for("auth.reset_password", token=token, _external=True)
-            debug_log("Password reset link for person %s: %s", person.id, link)
+        link = services.request_password_reset(
+            form.email.data, lambda token: url_for("auth.reset_password", token=token, _external=True)
+        )
+        if link is not None:
+            debug_log("Password reset link: %s", link)
         # The same answer either way, so nobody can find out who has an account.
         flash("If that address has an account, we have sent a link to reset the password.", "success")
         return redirect(url_for("auth.login"))

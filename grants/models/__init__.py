@@ -1,5 +1,6 @@
 """Typed models, one module per area. Importing this package registers every table."""
 
+from grants.models.audit import AuditEntry, AuditHead
 from grants.models.ballots import Ballot, Participation
 from grants.models.groups import Funder, FunderMembership, Group, GroupMembership, GroupRole
 from grants.models.ledger import Account, AccountKind, Entry, EntryGroup, EntryKind
@@ -11,6 +12,7 @@ from grants.models.money import (
     Tranche,
     TrancheStatus,
 )
+from grants.models.notifications import Notification
 from grants.models.panels import (
     InterestDeclaration,
     PanelComment,
@@ -34,6 +36,9 @@ from grants.models.rounds import (
 )
 
 __all__ = [
+    "AuditEntry",
+    "AuditHead",
+    "Notification",
     "Account",
     "AccountKind",
     "Award",

@@ -47,3 +47,32 @@ def str_enum(enum_cls: type, length: int = 24) -> Enum:
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )
+
+
+REFUSE_CHANGE_FUNCTION = """
+CREATE OR REPLACE FUNCTION refuse_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql
+"""
+
+
+def append_only(table) -> None:  # noqa: ANN001
+    """On PostgreSQL, make the database itself refuse UPDATE and DELETE on `table`.
+
+    Migration 0002 installs the same trigger; this covers `create_all` (the tests).
+    """
+    from sqlalchemy import DDL, event
+
+    # DDL formats its text with %, so the function's own % placeholders are doubled here.
+    event.listen(table, "after_create", DDL(REFUSE_CHANGE_FUNCTION.replace("%", "%%")).execute_if(dialect="postgresql"))
+    event.listen(
+        table,
+        "after_create",
+        DDL(
+            f"CREATE TRIGGER {table.name}_append_only BEFORE UPDATE OR DELETE ON {table.name} "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_change()"
+        ).execute_if(dialect="postgresql"),
+    )

@@ -23,7 +23,7 @@ from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
-from grants.models._base import UTCDateTime, str_enum, utcnow
+from grants.models._base import UTCDateTime, append_only, str_enum, utcnow
 
 
 class AccountKind(enum.StrEnum):
@@ -109,3 +109,7 @@ class Entry(db.Model):
 
     def __repr__(self) -> str:
         return f"<Entry {self.account_id} {self.amount_pence:+d}p>"
+
+
+append_only(EntryGroup.__table__)
+append_only(Entry.__table__)

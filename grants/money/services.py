@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from grants import audit
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.models import (
@@ -25,7 +26,16 @@ from grants.models import (
 )
 from grants.money import ledger
 from grants.money_format import format_pence
+from grants.notifications import notify
 from grants.roles import acts_for_funder, may_release_money
+
+
+def _group_people(group_id: int) -> list[int]:
+    from grants.models import GroupMembership
+
+    return list(
+        db.session.execute(select(GroupMembership.person_id).where(GroupMembership.group_id == group_id)).scalars()
+    )
 
 
 class OverBudget(DomainError):
@@ -202,6 +212,22 @@ def record_payment(*, person: Person, award_id: int, amount_pence: int, paid_on:
             recorded_by_id=person.id,
         )
         tranche.entry_group_id = group.id
+        audit.record(
+            "money_released",
+            f"{format_pence(amount_pence)} paid to {award.group.name} (award {award.reference}).",
+            actor_id=person.id,
+            round_id=award.round_id,
+            public=True,
+            details={"tranche": tranche.idempotency_key, "bank_reference": tranche.bank_reference},
+        )
+        notify(
+            _group_people(award.group_id),
+            "payment_sent",
+            f"A payment of {format_pence(amount_pence)} was sent",
+            f"{format_pence(amount_pence)} was paid to {award.group.name} for award {award.reference}, "
+            f"bank reference {tranche.bank_reference}.",
+            link=f"/groups/{award.group.slug}",
+        )
         if rnd.status in (RoundStatus.COUNTED, RoundStatus.AWARDING):
             rnd.status = RoundStatus.PAYING
         session.flush()

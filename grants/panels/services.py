@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from grants import audit
 from grants.core import DomainError, NotAllowed, transaction
 from grants.extensions import db
 from grants.models import (
@@ -21,6 +23,7 @@ from grants.models import (
     Round,
     RoundStatus,
 )
+from grants.notifications import notify_address
 from grants.roles import has_declared_interest, is_convenor, panel_seat
 
 
@@ -28,8 +31,10 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invite(*, person: Person, round_id: int, email: str, role: PanelRole) -> tuple[PanelInvitation, str]:
-    """Invite someone to the panel. Returns the invitation and its one-time token."""
+def invite(
+    *, person: Person, round_id: int, email: str, role: PanelRole, link_for: Callable[[str], str] | None = None
+) -> tuple[PanelInvitation, str]:
+    """Invite someone to the panel by e-mail. Returns the invitation and its one-time token."""
     with transaction() as session:
         if not is_convenor(person, round_id):
             raise NotAllowed("Only a convenor of this table can invite panel members.")
@@ -41,6 +46,16 @@ def invite(*, person: Person, round_id: int, email: str, role: PanelRole) -> tup
             round_id=round_id, email=email.strip().lower(), token_hash=_hash(token), role=role, invited_by_id=person.id
         )
         session.add(invitation)
+        link = link_for(token) if link_for else f"/panel/join/{token}"
+        notify_address(
+            invitation.email,
+            "panel_invitation",
+            f"You are invited to the panel for {rnd.title}",
+            f"{person.display_name} invites you to join the panel that decides {rnd.title}: {rnd.purpose}\n\n"
+            "Panel members read the proposals, talk about them together and vote in a secret ballot. You can "
+            "pause at any time without giving a reason. Open the link to say yes.",
+            link=link,
+        )
     return invitation, token
 
 
@@ -71,6 +86,13 @@ def accept_invitation(*, person: Person, token: str) -> PanelMember:
             seat.stepped_down_at = None
         invitation.accepted_at = datetime.now(UTC)
         invitation.accepted_by_id = person.id
+        audit.record(
+            "role_granted",
+            "A panel member joined the panel.",
+            actor_id=person.id,
+            round_id=invitation.round_id,
+            details={"role": invitation.role.value},
+        )
     return seat
 
 

@@ -34,7 +34,11 @@ def invite(slug: str):
     if form.validate_on_submit():
         try:
             _invitation, token = services.invite(
-                person=current_user, round_id=rnd.id, email=form.email.data, role=PanelRole(form.role.data)
+                person=current_user,
+                round_id=rnd.id,
+                email=form.email.data,
+                role=PanelRole(form.role.data),
+                link_for=lambda token: url_for("panels.accept", token=token, _external=True),
             )
         except DomainError as exc:
             form.email.errors.append(exc.message)

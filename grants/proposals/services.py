@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from grants.core import DomainError, NotAllowed, transaction
 from grants.extensions import db
-from grants.models import BudgetLine, Group, Person, Proposal, ProposalStatus, Round
+from grants.models import BudgetLine, Group, GroupMembership, Person, Proposal, ProposalStatus, Round
 from grants.money_format import format_pence
+from grants.notifications import notify
 from grants.roles import is_group_member
 
 TEXT_FIELDS = ("title", "summary", "activities", "beneficiaries")
@@ -86,4 +89,15 @@ def submit_proposal(*, person: Person, proposal_id: int) -> Proposal:
         if proposal.status is ProposalStatus.DRAFT:
             proposal.status = ProposalStatus.SUBMITTED
             proposal.submitted_at = datetime.now(UTC)
+            members = db.session.execute(
+                select(GroupMembership.person_id).where(GroupMembership.group_id == proposal.group_id)
+            ).scalars()
+            notify(
+                members,
+                "bid_received",
+                f"Your bid “{proposal.title}” was received",
+                f"{proposal.group.name}'s bid to {proposal.round.title} was received. You can change it until "
+                f"bids close on {proposal.round.bids_close_at:%d %B %Y}.",
+                link=f"/proposals/{proposal.id}",
+            )
     return proposal

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from grants.extensions import db
 from grants.models import (
+    AuditEntry,
     Award,
     EntryGroup,
     Funder,
@@ -60,6 +61,7 @@ class RoundPage:
     awards: list[Award]
     paid: dict[int, int]
     funders: list[tuple[Funder, int]]
+    record: list[AuditEntry]
 
 
 def round_page(rnd: Round) -> RoundPage:
@@ -98,6 +100,13 @@ def round_page(rnd: Round) -> RoundPage:
             .order_by(Funder.name)
         ).all()
     )
+    record = list(
+        db.session.execute(
+            select(AuditEntry)
+            .where(AuditEntry.round_id == rnd.id, AuditEntry.is_public.is_(True))
+            .order_by(AuditEntry.seq)
+        ).scalars()
+    )
     return RoundPage(
         round=rnd,
         proposals=proposals,
@@ -108,6 +117,7 @@ def round_page(rnd: Round) -> RoundPage:
         awards=awards,
         paid=ledger.award_paid_totals([a.id for a in awards]),
         funders=funders,
+        record=record,
     )
 
 

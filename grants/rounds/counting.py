@@ -15,11 +15,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 
+from grants import audit
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.models import (
     Ballot,
     Group,
+    GroupMembership,
     PanelMember,
     Proposal,
     ProposalStatus,
@@ -32,6 +34,7 @@ from grants.models import (
 from grants.money import ledger
 from grants.money.services import commit_awards
 from grants.money_format import format_pence
+from grants.notifications import notify
 from grants.roles import is_convenor
 from grants.tally import Election, Project, count, lottery_order, write_pb
 
@@ -173,6 +176,7 @@ def close_voting(*, person, round_id: int) -> Result:  # noqa: ANN001
                 f"needed {required}. The round's policy is that no decision is made."
             )
             rnd.status = RoundStatus.NO_DECISION
+            _announce(rnd, result, person, proposals)
             return result
         session.flush()
 
@@ -219,7 +223,42 @@ def close_voting(*, person, round_id: int) -> Result:  # noqa: ANN001
             f"({eligible} panel members could vote; quorum {required})."
         )
         rnd.status = RoundStatus.COUNTED
+        _announce(rnd, result, person, proposals)
     return result
+
+
+def _announce(rnd: Round, result: Result, person, proposals: list[Proposal]) -> None:  # noqa: ANN001
+    """Audit the close and the result, and tell the panel and the groups."""
+    audit.record(
+        "voting_closed",
+        f"Voting closed with {result.ballots_counted} ballots.",
+        actor_id=person.id if person else None,
+        round_id=rnd.id,
+        public=True,
+    )
+    audit.record(
+        "result_published",
+        result.summary,
+        actor_id=person.id if person else None,
+        round_id=rnd.id,
+        public=True,
+        details={"fingerprint": result.ballot_fingerprint},
+    )
+    panel = db.session.execute(select(PanelMember.person_id).where(PanelMember.round_id == rnd.id)).scalars()
+    notify(panel, "voting_closed", f"Voting has closed: {rnd.title}", result.summary, link=f"/tables/{rnd.slug}")
+    members = db.session.execute(
+        select(GroupMembership.person_id, Proposal.title)
+        .join(Proposal, Proposal.group_id == GroupMembership.group_id)
+        .where(Proposal.id.in_([p.id for p in proposals]))
+    ).all()
+    for person_id, title in members:
+        notify(
+            [person_id],
+            "result",
+            f"The result for “{title}”",
+            f"The panel for {rnd.title} has decided. {result.summary} See how your proposal did and why.",
+            link=f"/tables/{rnd.slug}",
+        )
 
 
 def _plain(value):  # noqa: ANN001, ANN202

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from grants import audit
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction, unique_slug
 from grants.extensions import db
 from grants.models import (
@@ -25,6 +26,7 @@ from grants.models import (
     TieBreak,
 )
 from grants.money_format import format_pence
+from grants.notifications import notify
 from grants.roles import is_convenor
 
 # Fields a convenor sets; everything here is frozen once voting opens.
@@ -210,6 +212,16 @@ def change_rules(*, person: Person, round_id: int, values: dict[str, Any], reaso
                 session.add(change)
                 changes.append(change)
             setattr(rnd, field, values[field])
+        if rnd.is_published and changes:
+            audit.record(
+                "rules_changed",
+                "Rules changed: "
+                + "; ".join(f"{c.field} from “{c.old_value}” to “{c.new_value}”" for c in changes)
+                + f". Reason: {reason.strip()}",
+                actor_id=person.id,
+                round_id=rnd.id,
+                public=True,
+            )
     return changes
 
 
@@ -232,6 +244,14 @@ def add_staff(*, person: Person, round_id: int, email: str, role: StaffRole) -> 
             raise DomainError(f"{other.display_name} is already a {role.value} of this table.")
         staff = RoundStaff(round_id=round_id, person_id=other.id, role=role)
         session.add(staff)
+        audit.record(
+            "role_granted",
+            f"A {role.value} was added to the table.",
+            actor_id=person.id,
+            round_id=round_id,
+            public=True,
+            details={"person_id": other.id, "role": role.value},
+        )
     return staff
 
 
@@ -260,6 +280,29 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
             if seat is None:
                 raise DomainError("The panel is empty. Invite panel members before voting opens.")
         rnd.status = to
+        audit.record(
+            f"round_{to.value}",
+            f"The table moved to “{to.label}”.",
+            actor_id=person.id if person else None,
+            round_id=rnd.id,
+            public=True,
+        )
+        if to is RoundStatus.VOTING:
+            panel = db.session.execute(
+                select(PanelMember.person_id).where(
+                    PanelMember.round_id == rnd.id,
+                    PanelMember.stepped_down_at.is_(None),
+                    PanelMember.is_paused.is_(False),
+                )
+            ).scalars()
+            notify(
+                panel,
+                "voting_opened",
+                f"Voting has opened: {rnd.title}",
+                f"Voting on {rnd.title} is open until {rnd.voting_closes_at:%d %B %Y}. Vote when you are ready; "
+                "you can pause at any time.",
+                link=f"/panel/{rnd.slug}",
+            )
     return rnd
 
 

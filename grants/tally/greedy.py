@@ -27,7 +27,8 @@ def run_greedy(
 ) -> TallyResult:
     """Greedy with skipping (``greedy``), stopping (``greedy-no-skip``) or a support threshold.
 
-    A project nobody supported is never funded. With a threshold, a project whose support is
+    A project with no support (or, on score ballots, a total that is not positive) is never
+    funded. With a threshold, a project whose support is
     below it is passed over, as Pabulib's ``greedy-threshold`` and ``min_project_score_threshold``
     describe.
     """
@@ -55,13 +56,16 @@ def run_greedy(
             figures["scored_by"] = prep.named[i]
         if threshold is not None:
             figures["threshold"] = plain(threshold)
+        if prep.supporters[i] == 0 or support[i] <= 0:
+            # Nobody gave it positive points, or (score ballots) the total is not positive.
+            text = texts.no_support() if prep.supporters[i] == 0 else texts.not_positive(
+                support[i])
+            explanations[pid] = Explanation(pid, False, text, figures)
+            continue
         if stopped_by is not None:
             figures["stopped_by"] = prep.ids[stopped_by]
             text = texts.stopped(prep.ids[stopped_by], len(selected), remaining)
             explanations[pid] = Explanation(pid, False, text, figures)
-            continue
-        if prep.supporters[i] == 0:
-            explanations[pid] = Explanation(pid, False, texts.no_support(), figures)
             continue
         if threshold is not None and support[i] < threshold:
             text = texts.below_threshold(support[i], threshold, average)

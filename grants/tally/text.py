@@ -66,6 +66,9 @@ class Texts:
     def no_support(self) -> str:
         return f"Not funded: it received no {self.word}."
 
+    def not_positive(self, value: int | Fraction) -> str:
+        return f"Not funded: its {self.word} came to {_count(value)} in total, not above zero."
+
     def below_threshold(
         self, value: int | Fraction, threshold: int | Fraction, average: bool = False
     ) -> str:

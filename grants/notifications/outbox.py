@@ -1,0 +1,47 @@
+"""Writing notifications into the outbox, in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from grants.extensions import db
+from grants.models.notifications import Notification
+
+# The moments that matter. Each person chooses which of these reach them by e-mail.
+EVENTS = {
+    "bid_received": "Your bid was received",
+    "panel_question": "A question from the panel",
+    "voting_opened": "Voting has opened",
+    "voting_closed": "Voting has closed",
+    "result": "The result and your feedback",
+    "award_made": "An award was made",
+    "payment_sent": "A payment was sent",
+    "payment_held": "A payment was held",
+    "report_due": "A report is due",
+    "panel_invitation": "An invitation to join a panel",
+    "password_reset": "Reset your password",
+    "reminder": "A gentle reminder",
+}
+
+
+def notify(
+    person_ids: Iterable[int], event: str, subject: str, body: str, link: str | None = None
+) -> list[Notification]:
+    """Queue a notification for each person, inside the current transaction."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown notification event {event!r}")
+    rows = [
+        Notification(person_id=pid, event=event, subject=subject, body=body, link=link)
+        for pid in dict.fromkeys(person_ids)
+    ]
+    db.session.add_all(rows)
+    return rows
+
+
+def notify_address(email: str, event: str, subject: str, body: str, link: str | None = None) -> Notification:
+    """Queue an e-mail to an address that may not have an account yet."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown notification event {event!r}")
+    row = Notification(email_to=email, event=event, subject=subject, body=body, link=link)
+    db.session.add(row)
+    return row

@@ -1,0 +1,68 @@
+"""The audit log: chained entries, verification, tamper detection, and the database's refusal
+to edit history on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from grants.audit import record, verify
+from grants.core import transaction
+from grants.extensions import db
+from grants.models import AuditEntry
+
+
+def _three_entries() -> None:
+    with transaction():
+        record("rules_changed", "Rules changed.", public=True)
+        record("voting_closed", "Voting closed.", public=True)
+        record("money_released", "£100 paid.", public=True, details={"ref": "X"})
+
+
+def test_chain_verifies_and_the_cli_says_so(app, runner):
+    _three_entries()
+    assert verify() == (True, "3 entries, chain intact")
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "chain intact" in result.output
+
+
+def test_an_edited_entry_breaks_the_chain(app, runner, database_url):
+    _three_entries()
+    if database_url.startswith("postgresql"):
+        # The database refuses the edit outright.
+        with pytest.raises(DBAPIError, match="append-only"):
+            with db.engine.begin() as conn:
+                conn.execute(text("UPDATE audit_entries SET summary = 'Nothing happened.' WHERE seq = 2"))
+        with pytest.raises(DBAPIError, match="append-only"):
+            with db.engine.begin() as conn:
+                conn.execute(text("DELETE FROM audit_entries WHERE seq = 3"))
+        return
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_entries SET summary = 'Nothing happened.' WHERE seq = 2"))
+    ok, message = verify()
+    assert not ok and message == "entry 2 (voting_closed) has been changed"
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and "has been changed" in result.output
+
+
+def test_a_removed_last_entry_is_detected(app, database_url):
+    if database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL refuses the DELETE itself (tested above)")
+    _three_entries()
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_entries WHERE seq = 3"))
+    ok, message = verify()
+    assert not ok and "entries were removed" in message
+
+
+def test_failed_use_case_leaves_no_audit_entry(app):
+    with pytest.raises(RuntimeError):
+        with transaction():
+            record("rules_changed", "Rules changed.")
+            raise RuntimeError("boom")
+    assert (
+        db.session.query(AuditEntry).count() == 0
+        if False
+        else db.session.execute(db.select(db.func.count(AuditEntry.id))).scalar_one() == 0
+    )
