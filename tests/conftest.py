@@ -88,9 +88,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN0
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
+def app(database_url: str, tmp_path) -> Iterator[Flask]:  # noqa: ANN001
     """The application with empty tables, inside an app context."""
-    app = make_app(database_url)
+    app = make_app(database_url, UPLOAD_FOLDER=str(tmp_path / "uploads"))
     with app.app_context():
         yield app
         db.session.remove()

@@ -23,6 +23,7 @@ from grants.models.panels import (
 from grants.models.people import Person
 from grants.models.proposals import BudgetLine, Proposal, ProposalStatus
 from grants.models.results import Result, ResultLine
+from grants.models.uploads import Upload
 from grants.models.rounds import (
     BallotType,
     CountingRule,

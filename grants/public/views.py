@@ -151,3 +151,16 @@ def ledger_page():
         funders=funders,
         totals=ledger.platform_summary(),
     )
+
+
+@bp.route("/uploads/<int:upload_id>")
+@public
+def upload(upload_id: int):
+    """A public upload (a group's photo). Private uploads are served by their own features."""
+    from grants.models import Upload
+    from grants.uploads import send_upload
+
+    item = db.get_or_404(Upload, upload_id)
+    if not item.is_public:
+        abort(404)
+    return send_upload(item)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .greedy import run_greedy
-from .mes import EqualShares, MESRun
+from .mes import EqualShares, MESRun, RoundRecord
 from .model import Explanation, TallyResult
 from .prepare import Prepared, plain
 from .text import Texts
@@ -45,24 +45,18 @@ ADD1 = Add1Options()
 
 
 def add1_runs(engine: EqualShares, options: Add1Options = ADD1) -> tuple[MESRun, int]:
-    """The straightforward Add1 loop; returns the chosen run and how many runs it took."""
+    """The straightforward Add1 loop in exact arithmetic; returns the run and the run count."""
     prep = engine.prep
-    n = engine.n_weight
     budget = prep.budget
-    share = Fraction(budget, n) if n else Fraction(0)
-    if options.integral:
-        share = Fraction(math.floor(share))
+    share = _start_share(engine, options)
     current = engine.run(share)
     runs = 1
-    if _total_cost(prep, current.winners) > budget:
-        # Possible only when the integral start is above budget/n (never) -- keep exact.
-        raise AssertionError("the first Equal Shares outcome cannot exceed the budget")
-    everything = engine.candidates + engine.free
+    everything = len(engine.candidates) + len(engine.free)
     while True:
         spent = _total_cost(prep, current.winners)
         if options.exhaustive_stop and _is_exhaustive(prep, current.winners, spent):
             break
-        if len(current.winners) == len(everything):
+        if len(current.winners) == everything:
             break  # every supported project is in; more money cannot change anything
         nxt = engine.run(current.share + options.increment)
         runs += 1
@@ -71,6 +65,93 @@ def add1_runs(engine: EqualShares, options: Add1Options = ADD1) -> tuple[MESRun,
         else:
             break
     return current, runs
+
+
+def _start_share(engine: EqualShares, options: Add1Options) -> Fraction:
+    n = engine.n_weight
+    share = Fraction(engine.prep.budget, n) if n else Fraction(0)
+    return Fraction(math.floor(share)) if options.integral else share
+
+
+def add1_share_fast(engine: EqualShares, options: Add1Options = ADD1) -> tuple[Fraction, int]:
+    """The share Add1 ends with, found with the float engine and certified skips.
+
+    Gives the same answer as :func:`add1_runs` (see fastmes.py for why); returns the share
+    and the number of runs (full runs plus certificate replays) it took.
+    """
+    from .fastmes import FloatEqualShares, FloatRun, NeedExact
+
+    fast = FloatEqualShares(engine)
+    prep = engine.prep
+    start = _start_share(engine, options)
+    inc = options.increment
+
+    def run_at(j: int) -> FloatRun:
+        share = start + j * inc
+        try:
+            return fast.run(float(share))
+        except NeedExact:
+            exact = engine.run(share, record=True)
+            return FloatRun(float(share), exact.winners, [float(r.rho) for r in exact.rounds],
+                            [float(r.pi) for r in exact.rounds], [], {})
+
+    j = 0
+    current = run_at(0)
+    runs = 1
+    step = 1
+    everything = len(engine.candidates) + len(engine.free)
+    while True:
+        spent = _total_cost(prep, current.winners)
+        if options.exhaustive_stop and _is_exhaustive(prep, current.winners, spent):
+            break
+        if len(current.winners) == everything:
+            break
+        if step > 1:
+            runs += 1
+            certified = fast.certify(current, float(start + (j + step) * inc))
+            if certified is not None:
+                j += step
+                current = certified
+                step *= 2
+            else:
+                step //= 2
+            continue
+        nxt = run_at(j + 1)
+        runs += 1
+        if _total_cost(prep, nxt.winners) > prep.budget:
+            break
+        j += 1
+        current = nxt
+        step = 2
+    return start + j * inc, runs
+
+
+def _record_run(engine: EqualShares, share: Fraction) -> MESRun:
+    """The run at the final share with figures for explanations (float engine if possible)."""
+    try:
+        from .fastmes import FloatEqualShares, NeedExact
+    except ImportError:
+        return engine.run(share, record=True)
+    try:
+        fr = FloatEqualShares(engine).run(float(share), record=True)
+    except NeedExact:
+        return engine.run(share, record=True)
+    run = MESRun(share=share, winners=fr.winners, free=list(engine.free))
+    chosen = fr.winners[len(engine.free):]
+    run.rounds = [
+        RoundRecord(k, Fraction(pi), Fraction(rho), Fraction(money))
+        for k, pi, rho, money in zip(chosen, fr.pis, fr.rhos, fr.money, strict=True)
+    ]
+    run.final_money = {c: Fraction(m) for c, m in fr.final_money.items()}
+    return run
+
+
+def _numpy_available() -> bool:
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _total_cost(prep: Prepared, winners: list[int]) -> int | Fraction:
@@ -94,13 +175,17 @@ def run_equal_shares(
     """Count with ``equalshares``, ``equalshares/add1`` or ``equalshares/add1-comparison``."""
     engine = EqualShares(prep)
     details: dict = {}
+    fast = _numpy_available()
     if rule == "equalshares" or not engine.candidates:
         share = Fraction(prep.budget, engine.n_weight) if engine.n_weight else Fraction(0)
-        run = engine.run(share, record=True)
+    elif fast:
+        share, runs = add1_share_fast(engine, options)
+        details["add1_runs"] = runs
     else:
         chosen, runs = add1_runs(engine, options)
-        run = engine.run(chosen.share, record=True)
+        share = chosen.share
         details["add1_runs"] = runs
+    run = _record_run(engine, share) if fast else engine.run(share, record=True)
     details["share_per_voter"] = plain(run.share) if run.share.denominator == 1 else float(
         run.share
     )

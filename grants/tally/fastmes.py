@@ -1,0 +1,200 @@
+"""A fast path for Equal Shares: floating point with guarded decisions, and safe Add1 skips.
+
+Only used when numpy is installed; results are identical to the exact engine (mes.py):
+
+* Every *decision* (is a project affordable? which project has the smallest price?) is
+  taken only when the float values differ by more than a relative margin ``TOL`` (1e-9),
+  far above the rounding error of these sums (about 1e-13 here). A closer call raises
+  ``NeedExact`` and the caller recomputes that run in exact fractions. Whether a supporter
+  pays in full or pays the equal part needs no guard: at the boundary both give the same
+  price, so a rounding slip there moves the price by a rounding error only.
+
+* Add1 skips ahead with a certificate. For a fixed order of selections, every voter's
+  remaining budget is a non-decreasing function of the starting share, so every price is
+  non-increasing and every pot of money non-decreasing. Replaying the selections of the
+  run at share ``s`` with share ``s2 > s``: if in every round each other still-affordable
+  project's price at ``s2`` is above the winner's price at ``s``, and at the end nothing
+  is affordable at ``s2``, then every share in ``[s, s2]`` gives the same outcome, so the
+  straightforward one-unit-at-a-time loop would accept each of those steps in turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .mes import EqualShares
+
+TOL = 1e-9
+
+
+class NeedExact(Exception):
+    """A decision was too close to call in floating point."""
+
+
+@dataclass
+class FloatRun:
+    """Selections of one run, with the price per unit of utility paid in each round."""
+
+    share: float
+    winners: list[int]
+    rhos: list[float]
+    pis: list[float]
+    money: list[float]
+    final_money: dict[int, float]
+
+
+class FloatEqualShares:
+    """Equal Shares on numpy arrays; voter types are the rows."""
+
+    def __init__(self, exact: EqualShares) -> None:
+        prep = exact.prep
+        self.exact = exact
+        self.prep = prep
+        self.weights = np.asarray(prep.weights, dtype=np.float64)
+        self.costs = [float(c) for c in prep.costs]
+        self.candidates = list(exact.candidates)
+        self.free = list(exact.free)
+        self.idx: dict[int, np.ndarray] = {}
+        self.q: dict[int, np.ndarray | None] = {}
+        self.w: dict[int, np.ndarray] = {}
+        for c in self.candidates:
+            rows = np.fromiter((t for t, _ in exact.supp[c]), dtype=np.int64)
+            qs = np.fromiter((float(q) for _, q in exact.supp[c]), dtype=np.float64)
+            self.idx[c] = rows
+            self.w[c] = self.weights[rows]
+            self.q[c] = None if bool(np.all(qs == 1.0)) else qs
+        self.rank = prep.rank
+        self.first_rho = {c: 1.0 / float(exact.total_points[c]) for c in self.candidates}
+
+    def _price(self, c: int, budgets: np.ndarray) -> tuple[float, float] | None:
+        """(price per point, money behind) or None if surely unaffordable."""
+        cost = self.costs[c]
+        rows = self.idx[c]
+        b = budgets[rows]
+        w = self.w[c]
+        money = float(np.dot(w, b))
+        if money < cost * (1 - TOL):
+            return None
+        if money <= cost * (1 + TOL):
+            raise NeedExact
+        q = self.q[c]
+        if q is None:
+            order = np.argsort(b, kind="stable")
+            bs = b[order]
+            ws = w[order]
+            wq = ws
+            ratio = bs
+            qs = None
+        else:
+            ratio_all = b / q
+            order = np.argsort(ratio_all, kind="stable")
+            bs = b[order]
+            ws = w[order]
+            qs = q[order]
+            wq = ws * qs
+            ratio = ratio_all[order]
+        paid_before = np.concatenate(([0.0], np.cumsum(ws * bs)[:-1]))
+        rest = np.cumsum(wq[::-1])[::-1]
+        pis = (cost - paid_before) / rest
+        ok = np.flatnonzero(pis <= ratio)
+        if ok.size == 0:  # pragma: no cover - money >= cost guarantees the last one
+            raise NeedExact
+        return float(pis[ok[0]]), money
+
+    def _pay(self, k: int, pi: float, budgets: np.ndarray) -> None:
+        rows = self.idx[k]
+        q = self.q[k]
+        left = budgets[rows] - (pi if q is None else pi * q)
+        np.maximum(left, 0.0, out=left)
+        budgets[rows] = left
+
+    def run(self, share: float, *, record: bool = False) -> FloatRun:
+        """One run; raises NeedExact if any decision is too close to call."""
+        budgets = np.full(len(self.weights), float(share))
+        prev = dict(self.first_rho)
+        remaining = set(self.candidates)
+        winners = list(self.free)
+        rhos: list[float] = []
+        pis: list[float] = []
+        moneys: list[float] = []
+        final_money: dict[int, float] = {}
+        rank = self.rank
+        while remaining:
+            best = None
+            best_rho = 0.0
+            best_pi = 0.0
+            best_money = 0.0
+            seen: list[tuple[float, int]] = []
+            for c in sorted(remaining, key=lambda c: (prev[c], rank[c])):
+                if best is not None and prev[c] > best_rho * (1 + TOL):
+                    break
+                got = self._price(c, budgets)
+                if got is None:
+                    remaining.discard(c)
+                    if record:
+                        final_money[c] = float(np.dot(self.w[c], budgets[self.idx[c]]))
+                    continue
+                pi, money = got
+                rho = pi / self.costs[c]
+                prev[c] = rho
+                seen.append((rho, c))
+                if best is None or rho < best_rho:
+                    best, best_rho, best_pi, best_money = c, rho, pi, money
+            if best is None:
+                break
+            for rho, c in seen:
+                if c != best and rho <= best_rho * (1 + TOL):
+                    raise NeedExact
+            winners.append(best)
+            remaining.discard(best)
+            rhos.append(best_rho)
+            pis.append(best_pi)
+            moneys.append(best_money)
+            self._pay(best, best_pi, budgets)
+        return FloatRun(float(share), winners, rhos, pis, moneys, final_money)
+
+    def certify(self, base: FloatRun, share: float) -> FloatRun | None:
+        """Replay base's selections at a larger share; the run there if the outcome is
+        provably the same for every share in between, else None."""
+        budgets = np.full(len(self.weights), float(share))
+        prev = dict(self.first_rho)
+        remaining = set(self.candidates)
+        rank = self.rank
+        rhos: list[float] = []
+        pis: list[float] = []
+        moneys: list[float] = []
+        selections = base.winners[len(self.free):]
+        try:
+            for k, rho_k in zip(selections, base.rhos, strict=True):
+                limit = rho_k * (1 + TOL)
+                own = self._price(k, budgets)
+                if own is None:
+                    return None
+                pi_k, money_k = own
+                for c in sorted(remaining, key=lambda c: (prev[c], rank[c])):
+                    if prev[c] > limit:
+                        break
+                    if c == k:
+                        continue
+                    got = self._price(c, budgets)
+                    if got is None:
+                        remaining.discard(c)
+                        continue
+                    rho = got[0] / self.costs[c]
+                    prev[c] = rho
+                    if rho <= limit:
+                        return None
+                remaining.discard(k)
+                rhos.append(pi_k / self.costs[k])
+                pis.append(pi_k)
+                moneys.append(money_k)
+                self._pay(k, pi_k, budgets)
+            for c in remaining:
+                money = float(np.dot(self.w[c], budgets[self.idx[c]]))
+                if money >= self.costs[c] * (1 - TOL):
+                    return None
+        except NeedExact:
+            return None
+        return FloatRun(float(share), list(base.winners), rhos, pis, moneys, {})
