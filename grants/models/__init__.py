@@ -23,7 +23,6 @@ from grants.models.panels import (
 from grants.models.people import Person
 from grants.models.proposals import BudgetLine, Proposal, ProposalStatus
 from grants.models.results import Result, ResultLine
-from grants.models.uploads import Upload
 from grants.models.rounds import (
     BallotType,
     CountingRule,
@@ -35,10 +34,12 @@ from grants.models.rounds import (
     StaffRole,
     TieBreak,
 )
+from grants.models.uploads import Upload
 
 __all__ = [
     "AuditEntry",
     "AuditHead",
+    "Upload",
     "Notification",
     "Account",
     "AccountKind",

@@ -59,12 +59,14 @@ class FloatEqualShares:
         self.idx: dict[int, np.ndarray] = {}
         self.q: dict[int, np.ndarray | None] = {}
         self.w: dict[int, np.ndarray] = {}
+        self.total_wq: dict[int, float] = {}
         for c in self.candidates:
             rows = np.fromiter((t for t, _ in exact.supp[c]), dtype=np.int64)
             qs = np.fromiter((float(q) for _, q in exact.supp[c]), dtype=np.float64)
             self.idx[c] = rows
             self.w[c] = self.weights[rows]
             self.q[c] = None if bool(np.all(qs == 1.0)) else qs
+            self.total_wq[c] = float(np.dot(self.w[c], qs))
         self.rank = prep.rank
         self.first_rho = {c: 1.0 / float(exact.total_points[c]) for c in self.candidates}
 
@@ -80,28 +82,22 @@ class FloatEqualShares:
         if money <= cost * (1 + TOL):
             raise NeedExact
         q = self.q[c]
-        if q is None:
-            order = np.argsort(b, kind="stable")
-            bs = b[order]
-            ws = w[order]
-            wq = ws
-            ratio = bs
-            qs = None
-        else:
-            ratio_all = b / q
-            order = np.argsort(ratio_all, kind="stable")
-            bs = b[order]
-            ws = w[order]
-            qs = q[order]
-            wq = ws * qs
-            ratio = ratio_all[order]
-        paid_before = np.concatenate(([0.0], np.cumsum(ws * bs)[:-1]))
-        rest = np.cumsum(wq[::-1])[::-1]
-        pis = (cost - paid_before) / rest
-        ok = np.flatnonzero(pis <= ratio)
-        if ok.size == 0:  # pragma: no cover - money >= cost guarantees the last one
-            raise NeedExact
-        return float(pis[ok[0]]), money
+        # The price solves sum(w * min(b, pi * q)) = cost. Start from the equal split and
+        # cap everyone who cannot pay it; capping raises the price, so repeat until no new
+        # supporter is capped (the capped set only grows, so this ends).
+        ratio = b if q is None else b / q
+        wq = w if q is None else w * q
+        total_wq = self.total_wq[c]
+        pi = cost / total_wq
+        n_capped = 0
+        while True:
+            capped = ratio < pi
+            k = int(np.count_nonzero(capped))
+            if k == n_capped:
+                return pi, money
+            n_capped = k
+            paid = float(np.dot(w[capped], b[capped]))
+            pi = (cost - paid) / (total_wq - float(wq[capped].sum()))
 
     def _pay(self, k: int, pi: float, budgets: np.ndarray) -> None:
         rows = self.idx[k]
