@@ -73,7 +73,9 @@ def _start_share(engine: EqualShares, options: Add1Options) -> Fraction:
     return Fraction(math.floor(share)) if options.integral else share
 
 
-def add1_share_fast(engine: EqualShares, options: Add1Options = ADD1) -> tuple[Fraction, int]:
+def add1_share_fast(
+    engine: EqualShares, options: Add1Options = ADD1, fast=None
+) -> tuple[Fraction, int]:
     """The share Add1 ends with, found with the float engine and certified skips.
 
     Gives the same answer as :func:`add1_runs` (see fastmes.py for why); returns the share
@@ -81,7 +83,7 @@ def add1_share_fast(engine: EqualShares, options: Add1Options = ADD1) -> tuple[F
     """
     from .fastmes import FloatEqualShares, FloatRun, NeedExact
 
-    fast = FloatEqualShares(engine)
+    fast = fast or FloatEqualShares(engine)
     prep = engine.prep
     start = _start_share(engine, options)
     inc = options.increment
@@ -98,7 +100,9 @@ def add1_share_fast(engine: EqualShares, options: Add1Options = ADD1) -> tuple[F
     j = 0
     current = run_at(0)
     runs = 1
-    step = 1
+    step = 1  # size of the next skip to certify (1: take a plain step)
+    wait = 0  # plain steps to take before trying to skip again
+    backoff = 1  # grows while skips keep failing, so failed attempts stay a small share
     everything = len(engine.candidates) + len(engine.free)
     while True:
         spent = _total_cost(prep, current.winners)
@@ -106,15 +110,19 @@ def add1_share_fast(engine: EqualShares, options: Add1Options = ADD1) -> tuple[F
             break
         if len(current.winners) == everything:
             break
-        if step > 1:
+        if step > 1 and wait == 0:
             runs += 1
             certified = fast.certify(current, float(start + (j + step) * inc))
             if certified is not None:
                 j += step
                 current = certified
                 step *= 2
+                backoff = 1
             else:
                 step //= 2
+                if step == 1:
+                    wait = backoff
+                    backoff = min(2 * backoff, 64)
             continue
         nxt = run_at(j + 1)
         runs += 1
@@ -122,18 +130,19 @@ def add1_share_fast(engine: EqualShares, options: Add1Options = ADD1) -> tuple[F
             break
         j += 1
         current = nxt
-        step = 2
+        wait = max(0, wait - 1)
+        step = max(step, 2)
     return start + j * inc, runs
 
 
-def _record_run(engine: EqualShares, share: Fraction) -> MESRun:
+def _record_run(engine: EqualShares, share: Fraction, fast=None) -> MESRun:
     """The run at the final share with figures for explanations (float engine if possible)."""
     try:
         from .fastmes import FloatEqualShares, NeedExact
     except ImportError:
         return engine.run(share, record=True)
     try:
-        fr = FloatEqualShares(engine).run(float(share), record=True)
+        fr = (fast or FloatEqualShares(engine)).run(float(share), record=True)
     except NeedExact:
         return engine.run(share, record=True)
     run = MESRun(share=share, winners=fr.winners, free=list(engine.free))
@@ -175,17 +184,21 @@ def run_equal_shares(
     """Count with ``equalshares``, ``equalshares/add1`` or ``equalshares/add1-comparison``."""
     engine = EqualShares(prep)
     details: dict = {}
-    fast = _numpy_available()
+    fast = None
+    if _numpy_available() and engine.candidates:
+        from .fastmes import FloatEqualShares
+
+        fast = FloatEqualShares(engine)
     if rule == "equalshares" or not engine.candidates:
         share = Fraction(prep.budget, engine.n_weight) if engine.n_weight else Fraction(0)
-    elif fast:
-        share, runs = add1_share_fast(engine, options)
+    elif fast is not None:
+        share, runs = add1_share_fast(engine, options, fast)
         details["add1_runs"] = runs
     else:
         chosen, runs = add1_runs(engine, options)
         share = chosen.share
         details["add1_runs"] = runs
-    run = _record_run(engine, share) if fast else engine.run(share, record=True)
+    run = _record_run(engine, share, fast) if fast is not None else engine.run(share, record=True)
     details["share_per_voter"] = plain(run.share) if run.share.denominator == 1 else float(
         run.share
     )

@@ -60,11 +60,21 @@ class FloatEqualShares:
         self.q: dict[int, np.ndarray | None] = {}
         self.w: dict[int, np.ndarray] = {}
         self.total_wq: dict[int, float] = {}
+        # One flat (project, type, points) table, split by project: cheaper than per-project
+        # Python loops on large files.
+        flat = [(i, t, q) for t, key in enumerate(prep.types) for i, q in key if q > 0]
+        if flat:
+            proj = np.fromiter((f[0] for f in flat), dtype=np.int64, count=len(flat))
+            rows = np.fromiter((f[1] for f in flat), dtype=np.int64, count=len(flat))
+            pts = np.fromiter((float(f[2]) for f in flat), dtype=np.float64, count=len(flat))
+            order = np.argsort(proj, kind="stable")
+            proj, rows, pts = proj[order], rows[order], pts[order]
+            bounds = np.searchsorted(proj, np.arange(len(prep.ids) + 1))
         for c in self.candidates:
-            rows = np.fromiter((t for t, _ in exact.supp[c]), dtype=np.int64)
-            qs = np.fromiter((float(q) for _, q in exact.supp[c]), dtype=np.float64)
-            self.idx[c] = rows
-            self.w[c] = self.weights[rows]
+            lo, hi = int(bounds[c]), int(bounds[c + 1])
+            self.idx[c] = rows[lo:hi]
+            qs = pts[lo:hi]
+            self.w[c] = self.weights[self.idx[c]]
             self.q[c] = None if bool(np.all(qs == 1.0)) else qs
             self.total_wq[c] = float(np.dot(self.w[c], qs))
         self.rank = prep.rank

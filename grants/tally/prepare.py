@@ -65,11 +65,15 @@ def prepare(election: Election, tie_break: Sequence[str] | None) -> Prepared:
     costs = [exact(p.cost) for p in election.projects]
     merged: dict[tuple, int] = {}
     by_object: dict[int, tuple] = {}
+    get_key = by_object.get
     for ballot in election.ballots:
-        key = by_object.get(id(ballot))
+        key = get_key(id(ballot))
         if key is None:
             try:
-                key = tuple(sorted((index[pid], exact(pts)) for pid, pts in ballot.items()))
+                key = tuple(sorted([
+                    (index[pid], pts if type(pts) is int else exact(pts))
+                    for pid, pts in ballot.items()
+                ]))
             except KeyError as exc:
                 raise ValueError(f"A ballot names an unknown project {exc.args[0]!r}.") from None
             by_object[id(ballot)] = key

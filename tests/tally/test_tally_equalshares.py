@@ -117,3 +117,26 @@ def test_engine_matches_slow_reference_on_small_files(path, rule):
     else:
         expected = mes_add1(costs, ballots, election.budget, ranks)
     assert count(election, rule).selected == expected
+
+
+np = pytest.importorskip("numpy")
+
+
+@pytest.mark.parametrize("path", pabulib_params(lambda e: 1000 < len(e.ballots) <= 7000,
+                                                slow=lambda p: True))
+@pytest.mark.parametrize("exhaustive_stop", [False, True])
+def test_fast_add1_equals_straightforward_loop(path, exhaustive_stop):
+    """The float engine with certified skips ends on the same share as the exact loop."""
+    from grants.tally.equalshares import add1_share_fast
+
+    election = load(path)
+    prep = prepare(election, None)
+    _mes_default_ranks(prep)
+    engine = EqualShares(prep)
+    options = Add1Options(exhaustive_stop=exhaustive_stop)
+    slow_run, slow_steps = add1_runs(engine, options)
+    share, _ = add1_share_fast(engine, options)
+    assert share == slow_run.share
+    if not exhaustive_stop:  # the rule's own variant
+        expected = [prep.ids[i] for i in slow_run.winners]
+        assert count(election, "equalshares/add1").selected == expected
