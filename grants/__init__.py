@@ -51,6 +51,7 @@ def create_app(config: type | None = None, overrides: dict[str, Any] | None = No
         raise ConfigurationError("SECRET_KEY must be at least 32 characters in production.")
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     Path(app.instance_path).mkdir(exist_ok=True)
 
     _init_extensions(app)

@@ -4,13 +4,21 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-MAX_PASSWORD = 256  # a cap before hashing, so a huge password cannot tie up the server
+MAX_PASSWORD = 256
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+# a cap before hashing, so a huge password cannot tie up the server
 
 
 class SignupForm(FlaskForm):
     display_name = StringField("Your name", validators=[DataRequired("Enter your name"), Length(max=120)])
     email = EmailField(
         "E-mail address",
+        filters=[_strip],
         validators=[
             DataRequired("Enter your e-mail address"),
             Email("Enter a real e-mail address, like name@example.org"),
@@ -27,12 +35,16 @@ class SignupForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail address", validators=[DataRequired("Enter your e-mail address"), Length(max=254)])
+    email = EmailField(
+        "E-mail address", filters=[_strip], validators=[DataRequired("Enter your e-mail address"), Length(max=254)]
+    )
     password = PasswordField("Password", validators=[DataRequired("Enter your password"), Length(max=MAX_PASSWORD)])
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField("E-mail address", validators=[DataRequired("Enter your e-mail address"), Length(max=254)])
+    email = EmailField(
+        "E-mail address", filters=[_strip], validators=[DataRequired("Enter your e-mail address"), Length(max=254)]
+    )
 
 
 class ResetPasswordForm(FlaskForm):

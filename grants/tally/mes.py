@@ -44,7 +44,7 @@ class MESRun:
     share: Fraction
     winners: list[int]
     rounds: list[RoundRecord] = field(default_factory=list)
-    # Per project (index): supporters' money when it was last seen unaffordable / at the end.
+    # Per unfunded project (index): its supporters' money when it was found unaffordable.
     final_money: dict[int, Fraction] = field(default_factory=dict)
     free: list[int] = field(default_factory=list)
 
@@ -106,7 +106,7 @@ class EqualShares:
                     key = (type_group[t], q)
                     agg[key] = agg.get(key, 0) + weights[t]
                 money = Fraction(0)
-                for (g, q), w in agg.items():
+                for (g, _q), w in agg.items():
                     money += w * group_budget[g]
                 if money < cost:
                     remaining.discard(c)
@@ -141,13 +141,10 @@ class EqualShares:
                     moved[(g, q)] = ng
                 type_group[t] = ng
         if record:
+            # Projects never reached after their last pricing: their money at the end.
             for c in self.candidates:
-                if c in run.final_money or c in winners:
-                    continue
-                run.final_money[c] = self.money_behind(c, type_group, group_budget)
-            run.final_money.update(
-                {c: self.money_behind(c, type_group, group_budget) for c in remaining}
-            )
+                if c not in run.final_money and c not in winners:
+                    run.final_money[c] = self.money_behind(c, type_group, group_budget)
         return run
 
     def money_behind(self, c: int, type_group: list[int], group_budget: list[Fraction]) -> Fraction:

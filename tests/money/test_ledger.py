@@ -1,0 +1,89 @@
+"""The ledger's rules: integer pence, groups that sum to zero, figures from sums."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from grants.core import DomainError, NotAllowed, transaction
+from grants.models import AccountKind, EntryKind
+from grants.money import ledger
+from grants.money.services import pledge, record_bank_transfer, record_payment
+from tests import factories
+
+
+def test_post_refuses_unbalanced_fractional_or_empty_groups(app):
+    rnd = factories.open_round(factories.person())
+    with transaction():
+        a = ledger.account(AccountKind.ROUND_AVAILABLE, round_id=rnd.id)
+        b = ledger.account(AccountKind.ROUND_FEES, round_id=rnd.id)
+    for lines, message in (
+        ([(a, 100), (b, -99)], "sum to zero"),
+        ([(a, 1.5), (b, -1.5)], "whole pence"),
+        ([(a, 0)], "Nothing to record"),
+    ):
+        with pytest.raises(ledger.LedgerError, match=message):
+            with transaction():
+                ledger.post(EntryKind.FEE, "x", lines, occurred_on=date.today())
+
+
+def test_money_in_and_out_keeps_the_figures_consistent(app):
+    convenor = factories.person()
+    rnd = factories.open_round(convenor)
+    funder, _ = factories.funded(rnd.id, 500_000)
+    summary = ledger.round_summary(rnd.id)
+    assert (summary.received_pence, summary.available_pence) == (500_000, 500_000)
+    assert ledger.funder_summary(funder.id) == {rnd.id: 500_000}
+
+
+def test_only_the_funder_records_its_money(app):
+    rnd = factories.open_round(factories.person())
+    funder, funder_person = factories.funded(rnd.id, 100_000)
+    item = pledge(person=funder_person, funder_id=funder.id, round_id=rnd.id, amount_pence=50_000)
+    with pytest.raises(NotAllowed):
+        record_bank_transfer(
+            person=factories.person(), pledge_id=item.id, amount_pence=50_000, received_on=date.today(), reference="X"
+        )
+    with pytest.raises(DomainError, match="more than £0"):
+        record_bank_transfer(
+            person=funder_person, pledge_id=item.id, amount_pence=0, received_on=date.today(), reference="X"
+        )
+
+
+def test_payments_respect_separation_of_duties_and_the_award(app):
+    from grants.ballots.services import cast_ballot
+    from grants.models import Award, RoundStaff, StaffRole
+    from grants.rounds.counting import close_voting
+    from grants.rounds.services import add_staff
+
+    convenor, lead, voter, treasurer = (factories.person() for _ in range(4))
+    rnd = factories.open_round(convenor)
+    funder, funder_person = factories.funded(rnd.id, 300_000)
+    p = factories.proposal(lead, rnd.id, factories.group(lead), 200_000)
+    factories.seat(convenor, rnd.id, voter)
+    factories.to_voting(convenor, rnd.id)
+    cast_ballot(person=voter, round_id=rnd.id, chosen_ids=[p.id])
+    close_voting(person=convenor, round_id=rnd.id)
+    award = app.extensions["sqlalchemy"].session.execute(app.extensions["sqlalchemy"].select(Award)).scalar_one()
+    for decider in (convenor, voter):
+        with pytest.raises(NotAllowed):
+            record_payment(person=decider, award_id=award.id, amount_pence=1, paid_on=date.today(), bank_reference="R")
+    add_staff(person=convenor, round_id=rnd.id, email=treasurer.email, role=StaffRole.TREASURER)
+    assert RoundStaff
+    record_payment(person=treasurer, award_id=award.id, amount_pence=150_000, paid_on=date.today(), bank_reference="R1")
+    with pytest.raises(DomainError, match="still to be paid"):
+        record_payment(
+            person=funder_person, award_id=award.id, amount_pence=50_001, paid_on=date.today(), bank_reference="R2"
+        )
+    record_payment(
+        person=funder_person, award_id=award.id, amount_pence=50_000, paid_on=date.today(), bank_reference="R2"
+    )
+    summary = ledger.round_summary(rnd.id)
+    assert (summary.received_pence, summary.committed_pence, summary.paid_pence, summary.available_pence) == (
+        300_000,
+        0,
+        200_000,
+        100_000,
+    )
+    assert rnd.status.value == "reporting"

@@ -1,0 +1,42 @@
+"""Configuration: production refuses unsafe settings; URLs from the environment."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+import config
+from grants import ConfigurationError, create_app
+
+
+def _reload(monkeypatch, **env):  # noqa: ANN001, ANN003
+    for key in ("SECRET_KEY", "DATABASE_URL", "OUR_TABLES_ENV"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return importlib.reload(config)
+
+
+def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_path):
+    cfg = _reload(monkeypatch, OUR_TABLES_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path}/p.db")
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        create_app(cfg.ProductionConfig)
+    cfg = _reload(
+        monkeypatch, OUR_TABLES_ENV="production", SECRET_KEY="short", DATABASE_URL=f"sqlite:///{tmp_path}/p.db"
+    )
+    with pytest.raises(ConfigurationError, match="32 characters"):
+        create_app(cfg.ProductionConfig)
+    cfg = _reload(
+        monkeypatch, OUR_TABLES_ENV="production", SECRET_KEY="x" * 40, DATABASE_URL=f"sqlite:///{tmp_path}/p.db"
+    )
+    app = create_app(cfg.ProductionConfig)
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    _reload(monkeypatch)
+
+
+def test_database_url_from_the_environment_uses_psycopg(monkeypatch):
+    cfg = _reload(monkeypatch, DATABASE_URL="postgres://u@db.example/grants")
+    assert cfg.Config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u@db.example/grants"
+    assert cfg.config_from_env() is cfg.Config
+    _reload(monkeypatch)
