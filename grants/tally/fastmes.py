@@ -28,6 +28,9 @@ from .mes import EqualShares
 
 TOL = 1e-9
 
+# Sums are taken as (x * y).sum(), never np.dot: dot goes through a threaded BLAS whose
+# spinning threads made runs 5-10x slower on a busy two-core machine.
+
 
 class NeedExact(Exception):
     """A decision was too close to call in floating point."""
@@ -76,7 +79,7 @@ class FloatEqualShares:
             qs = pts[lo:hi]
             self.w[c] = self.weights[self.idx[c]]
             self.q[c] = None if bool(np.all(qs == 1.0)) else qs
-            self.total_wq[c] = float(np.dot(self.w[c], qs))
+            self.total_wq[c] = float((self.w[c] * qs).sum())
         self.rank = prep.rank
         self.first_rho = {c: 1.0 / float(exact.total_points[c]) for c in self.candidates}
 
@@ -86,7 +89,7 @@ class FloatEqualShares:
         rows = self.idx[c]
         b = budgets[rows]
         w = self.w[c]
-        money = float(np.dot(w, b))
+        money = float((w * b).sum())
         if money < cost * (1 - TOL):
             return None
         if money <= cost * (1 + TOL):
@@ -106,7 +109,7 @@ class FloatEqualShares:
             if k == n_capped:
                 return pi, money
             n_capped = k
-            paid = float(np.dot(w[capped], b[capped]))
+            paid = float((w[capped] * b[capped]).sum())
             pi = (cost - paid) / (total_wq - float(wq[capped].sum()))
 
     def _pay(self, k: int, pi: float, budgets: np.ndarray) -> None:
@@ -140,7 +143,7 @@ class FloatEqualShares:
                 if got is None:
                     remaining.discard(c)
                     if record:
-                        final_money[c] = float(np.dot(self.w[c], budgets[self.idx[c]]))
+                        final_money[c] = float((self.w[c] * budgets[self.idx[c]]).sum())
                     continue
                 pi, money = got
                 rho = pi / self.costs[c]
@@ -198,7 +201,7 @@ class FloatEqualShares:
                 moneys.append(money_k)
                 self._pay(k, pi_k, budgets)
             for c in remaining:
-                money = float(np.dot(self.w[c], budgets[self.idx[c]]))
+                money = float((self.w[c] * budgets[self.idx[c]]).sum())
                 if money >= self.costs[c] * (1 - TOL):
                     return None
         except NeedExact:
