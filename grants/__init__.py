@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # Flask is imported inside create_app, so `grants.tally` stays free of it.
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +34,8 @@ def create_app(config: type | None = None, overrides: dict[str, Any] | None = No
     `config` is a configuration class (default: chosen by OUR_TABLES_ENV); `overrides`
     are settings applied on top (the tests pass their database URL this way).
     """
+    from flask import Flask
+
     from config import _DEV_SECRET, config_from_env
 
     app = Flask(
