@@ -364,6 +364,12 @@ def ask_question(*, person: Person, proposal_id: int, body: str) -> PanelQuestio
             proposal.round.rules_frozen
         ):
             raise DomainError("Questions to groups close when voting opens.")
+        if db.session.execute(
+            select(InterestDeclaration.id).where(
+                InterestDeclaration.proposal_id == proposal.id, InterestDeclaration.person_id == person.id
+            )
+        ).first():
+            raise DomainError("You declared an interest in this proposal, so you stand aside from asking about it.")
         body = body.strip()
         if not body:
             raise DomainError("Write your question.")

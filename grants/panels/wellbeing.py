@@ -103,7 +103,7 @@ def send_reminders(*, person: Person | None, round_id: int) -> int:
 
 
 def ask_for_time(*, person: Person, round_id: int, what: str, until: date) -> TimeRequest:
-    """More time on your own reading or scoring. No reason is asked; the convenor is told."""
+    """More time on your own reading or scoring. No reason is asked; the convenor sees the date."""
     with transaction() as session:
         rnd = session.get(Round, round_id)
         if panel_seat(person, round_id) is None:
@@ -119,10 +119,7 @@ def ask_for_time(*, person: Person, round_id: int, what: str, until: date) -> Ti
             )
         row = TimeRequest(round_id=round_id, person_id=person.id, what=what, until=until)
         session.add(row)
-        convenors = [s.person_id for s in rnd.staff if s.role.value == "convenor"]
-        notify(convenors, "reminder", f"A panel member has more time on {rnd.title}",
-               f"{person.display_name} is taking more time for {what}, until {until:%d %B %Y}.",
-               link=f"/panel/{rnd.slug}/care")  # fmt: skip
+        # No message to the convenor: the request shows on their deadlines page, and needs no action.
     return row
 
 
@@ -183,13 +180,22 @@ def extend_deadline(*, person: Person, round_id: int, field: str, new_date: date
         session.add(change)
         audit.record("deadline_extended", f"{DEADLINES[field]} moved to {new:%d %B %Y}: {reason.strip()}",
                      actor_id=person.id, round_id=rnd.id, public=True)  # fmt: skip
+        # Told gently, and only to members who asked for reminders and have not paused.
         panel = session.execute(
-            select(PanelMember.person_id).where(PanelMember.round_id == rnd.id, PanelMember.stepped_down_at.is_(None))
+            select(PanelMember.person_id).where(
+                PanelMember.round_id == rnd.id,
+                PanelMember.stepped_down_at.is_(None),
+                PanelMember.is_paused.is_(False),
+                PanelMember.wants_reminders.is_(True),
+            )
         ).scalars()
-        notify(panel, "voting_opened" if field != "deliberation_opens_at" else "reminder",
-               f"More time on {rnd.title}",
-               f"{DEADLINES[field]} is now {new:%d %B %Y} (it was {old:%d %B %Y}). Why: {reason.strip()}",
-               link=f"/panel/{rnd.slug}")  # fmt: skip
+        notify(
+            panel,
+            "reminder",
+            f"More time on {rnd.title}",
+            f"{DEADLINES[field]} is now {new:%d %B %Y} (it was {old:%d %B %Y}). Why: {reason.strip()}",
+            link=f"/panel/{rnd.slug}",
+        )
     return change
 
 

@@ -41,7 +41,9 @@ def make_world(n_members: int = 3, **rules) -> World:  # noqa: ANN003
     p2 = factories.proposal(other_lead, rnd.id, g2, 200_000)
     facilitator = factories.person("Fran Facilitator")
     seat_as(convenor, rnd.id, facilitator, PanelRole.FACILITATOR)
-    members = [factories.person(name) for name in ("Aisha Anon", "Ben Bystander", "Chen Careful", "Dee Deep")[:n_members]]
+    members = [
+        factories.person(name) for name in ("Aisha Anon", "Ben Bystander", "Chen Careful", "Dee Deep")[:n_members]
+    ]
     for m in members:
         seat_as(convenor, rnd.id, m)
     return World(rnd, convenor, facilitator, members, lead, other_lead, [p1, p2])

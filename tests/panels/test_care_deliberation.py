@@ -28,28 +28,46 @@ def test_ground_rules_start_from_a_template_and_every_member_agrees(client, app)
     as_person(client, w.convenor)
     page = client.get(f"/panel/{slug}/ground-rules")
     assert "We talk about proposals, not about people." in page.get_data(as_text=True)  # the template
-    response = post_form(client, f"/panel/{slug}/ground-rules",
-                         {"which": "write", "w-text": "1. Be kind.\n2. Take turns."}, page=f"/panel/{slug}/ground-rules")
+    response = post_form(
+        client,
+        f"/panel/{slug}/ground-rules",
+        {"which": "write", "w-text": "1. Be kind.\n2. Take turns."},
+        page=f"/panel/{slug}/ground-rules",
+    )
     assert response.status_code == 302
 
     as_person(client, w.members[0])
-    post_form(client, f"/panel/{slug}/ground-rules", {"which": "answer", "a-answer": "agree"},
-              page=f"/panel/{slug}/ground-rules")
+    post_form(
+        client,
+        f"/panel/{slug}/ground-rules",
+        {"which": "answer", "a-answer": "agree"},
+        page=f"/panel/{slug}/ground-rules",
+    )
     as_person(client, w.members[1])
-    refused = post_form(client, f"/panel/{slug}/ground-rules", {"which": "answer", "a-answer": "change"},
-                        page=f"/panel/{slug}/ground-rules")
+    refused = post_form(
+        client,
+        f"/panel/{slug}/ground-rules",
+        {"which": "answer", "a-answer": "change"},
+        page=f"/panel/{slug}/ground-rules",
+    )
     assert refused.status_code == 400 and "Say what change you would like" in text_of(refused)
-    post_form(client, f"/panel/{slug}/ground-rules",
-              {"which": "answer", "a-answer": "change", "a-suggestion": "Add: phones off."},
-              page=f"/panel/{slug}/ground-rules")
+    post_form(
+        client,
+        f"/panel/{slug}/ground-rules",
+        {"which": "answer", "a-answer": "change", "a-suggestion": "Add: phones off."},
+        page=f"/panel/{slug}/ground-rules",
+    )
     page = text_of(client.get(f"/panel/{slug}/ground-rules"))
     assert "1 of 3 panel members have agreed this version" in page
 
     as_person(client, w.convenor)
     assert "Add: phones off." in text_of(client.get(f"/panel/{slug}/ground-rules"))
-    post_form(client, f"/panel/{slug}/ground-rules",
-              {"which": "write", "w-text": "1. Be kind.\n2. Take turns.\n3. Phones off."},
-              page=f"/panel/{slug}/ground-rules")
+    post_form(
+        client,
+        f"/panel/{slug}/ground-rules",
+        {"which": "write", "w-text": "1. Be kind.\n2. Take turns.\n3. Phones off."},
+        page=f"/panel/{slug}/ground-rules",
+    )
     # A new version needs everyone's agreement again.
     assert "Version 2" in text_of(client.get(f"/panel/{slug}/ground-rules"))
     assert "0 of 3 panel members have agreed" in text_of(client.get(f"/panel/{slug}/ground-rules"))
@@ -68,10 +86,12 @@ def test_conflicts_register_declare_update_withdraw_and_the_ballot_hides_the_pro
     as_person(client, member)
     page = f"/panel/{slug}/conflicts"
     assert p1.title in text_of(client.get(page))
-    post_form(client, f"/panel/{slug}/proposals/{p1.id}/interest", {"nature": "I volunteer there.", "next": page},
-              page=page)
-    post_form(client, f"/panel/{slug}/proposals/{p1.id}/interest", {"nature": "My sister runs it.", "next": page},
-              page=page)
+    post_form(
+        client, f"/panel/{slug}/proposals/{p1.id}/interest", {"nature": "I volunteer there.", "next": page}, page=page
+    )
+    post_form(
+        client, f"/panel/{slug}/proposals/{p1.id}/interest", {"nature": "My sister runs it.", "next": page}, page=page
+    )
     post_form(client, f"/panel/{slug}/proposals/{p2.id}/interest", {"nature": "Declared in error."}, page=page)
     assert post_form(client, f"/panel/{slug}/proposals/{p2.id}/interest/withdraw", page=page).status_code == 302
     assert "You declared: My sister runs it." in text_of(client.get(page))
@@ -109,8 +129,9 @@ def test_anonymous_to_peers_posts_never_show_the_author_to_other_members(client,
     author, peer = w.members
     page = f"/panel/{slug}/proposals/{p1.id}"
     as_person(client, author)
-    response = post_form(client, page, {"body": "I found the budget hard to follow.", "anonymous_to_peers": "y"},
-                         page=page)
+    response = post_form(
+        client, page, {"body": "I found the budget hard to follow.", "anonymous_to_peers": "y"}, page=page
+    )
     assert response.status_code == 302
     mine = text_of(client.get(page))
     assert "You (other members do not see your name)" in mine
@@ -136,9 +157,12 @@ def test_anonymous_to_peers_posts_never_show_the_author_to_other_members(client,
     as_person(client, w.facilitator)
     draft = client.get(f"/panel/{slug}/feedback/{p1.id}").get_data(as_text=True)
     assert "I found the budget hard to follow." in draft and "Aisha" not in draft
-    post_form(client, f"/panel/{slug}/feedback/{p1.id}",
-              {"body": re.sub(r"\s+", " ", "Thank you. I found the budget hard to follow."), "send": "1"},
-              page=f"/panel/{slug}/feedback/{p1.id}")
+    post_form(
+        client,
+        f"/panel/{slug}/feedback/{p1.id}",
+        {"body": re.sub(r"\s+", " ", "Thank you. I found the budget hard to follow."), "send": "1"},
+        page=f"/panel/{slug}/feedback/{p1.id}",
+    )
     bodies = db.session.execute(select(Notification.body)).scalars().all()
     assert bodies and not any("Aisha" in b for b in bodies)
     as_person(client, w.lead)
@@ -158,8 +182,12 @@ def test_facilitator_hides_a_post_and_the_author_sees_why(client, app):
     assert post_form(client, f"/panel/{slug}/comments/{comment.id}/hide", {"reason": "x"}, page=page).status_code == 403
 
     as_person(client, w.facilitator)
-    post_form(client, f"/panel/{slug}/comments/{comment.id}/hide",
-              {"reason": "Rule 2: we talk about proposals, not people."}, page=page)
+    post_form(
+        client,
+        f"/panel/{slug}/comments/{comment.id}/hide",
+        {"reason": "Rule 2: we talk about proposals, not people."},
+        page=page,
+    )
     as_person(client, author)
     mine = text_of(client.get(page))
     assert "Rule 2: we talk about proposals, not people." in mine and "That lot are useless." in mine
@@ -183,8 +211,12 @@ def test_questions_to_the_group_are_answered_in_the_platform(client, app):
     questions = client.get(f"/panel/questions/{p1.id}")
     assert "Who runs the sessions?" in text_of(questions) and "Aisha" not in questions.get_data(as_text=True)
     qid = re.search(r'name="question_id" value="(\d+)"', questions.get_data(as_text=True)).group(1)
-    post_form(client, f"/panel/questions/{p1.id}", {"question_id": qid, "answer": "Two peer leaders."},
-              page=f"/panel/questions/{p1.id}")
+    post_form(
+        client,
+        f"/panel/questions/{p1.id}",
+        {"question_id": qid, "answer": "Two peer leaders."},
+        page=f"/panel/questions/{p1.id}",
+    )
     as_person(client, w.members[0])
     assert "Two peer leaders." in text_of(client.get(page))
     # The group's members are not the panel: they cannot read the panel's pages.
@@ -202,8 +234,12 @@ def test_meetings_record_agenda_attendance_notes_decisions_and_links(client, app
         "title": "First meeting", "held_on": "2026-05-14", "agenda": "Introductions", "notes": "Good start.",
         "decisions": "Vote opens as planned.", "links": f"/tables/{slug}", "attendees": [str(w.members[0].id)],
     }  # fmt: skip
-    bad = post_form(client, f"/panel/{slug}/meetings/new", {**form, "links": "https://evil.example"},
-                    page=f"/panel/{slug}/meetings/new")
+    bad = post_form(
+        client,
+        f"/panel/{slug}/meetings/new",
+        {**form, "links": "https://evil.example"},
+        page=f"/panel/{slug}/meetings/new",
+    )
     assert bad.status_code == 400 and "pages on this site" in text_of(bad)
     ok = post_form(client, f"/panel/{slug}/meetings/new", form, page=f"/panel/{slug}/meetings/new")
     assert ok.status_code == 302

@@ -49,7 +49,9 @@ def test_open_call_volunteering_and_make_up_in_aggregate(client, app):
 
     client.delete_cookie("session")
     public = client.get(f"/panel/{slug}/volunteer")
-    assert public.status_code == 200 and "Create an account" in text_of(public) and "Come and decide." in text_of(public)
+    assert (
+        public.status_code == 200 and "Create an account" in text_of(public) and "Come and decide." in text_of(public)
+    )
     assert "Join the panel" in text_of(client.get(f"/tables/{slug}"))
 
     people = [factories.person(n) for n in ("Val One", "Wes Two", "Xia Three", "Yan Four")]
@@ -172,8 +174,12 @@ def test_more_time_for_one_member_and_extensions_for_everyone_are_shown_with_why
     member = w.members[0]
     as_person(client, member)
     until = (w.rnd.voting_closes_at.date()).isoformat()
-    response = post_form(client, f"/panel/{slug}/care", {"which": "time", "t-what": "reading", "t-until": until},
-                         page=f"/panel/{slug}/care")
+    response = post_form(
+        client,
+        f"/panel/{slug}/care",
+        {"which": "time", "t-what": "reading", "t-until": until},
+        page=f"/panel/{slug}/care",
+    )
     assert response.status_code == 302
     assert "more time for reading" in text_of(client.get(f"/panel/{slug}"))
     assert client.get(f"/panel/{slug}/deadlines").status_code == 403
@@ -208,15 +214,17 @@ def test_content_notes_shown_first_if_chosen_and_skipping_never_blocks_the_ballo
     as_person(client, w.other_lead)
     assert client.get(f"/panel/content-note/{p1.id}").status_code == 403
     as_person(client, w.lead)
-    post_form(client, f"/panel/content-note/{p1.id}", {"note": "Mentions bereavement."},
-              page=f"/panel/content-note/{p1.id}")
+    post_form(
+        client, f"/panel/content-note/{p1.id}", {"note": "Mentions bereavement."}, page=f"/panel/content-note/{p1.id}"
+    )
     member = w.members[0]
     as_person(client, member)
     html = client.get(f"/panel/{slug}/proposals/{p1.id}").get_data(as_text=True)
-    assert html.index("Mentions bereavement.") < html.index("<details class=\"proposal-text\">")
+    assert html.index("Mentions bereavement.") < html.index('<details class="proposal-text">')
     assert "skip this proposal" in html
-    post_form(client, f"/panel/{slug}/care", {"which": "prefs", "p-content_notes_first": ""},
-              page=f"/panel/{slug}/care")
+    post_form(
+        client, f"/panel/{slug}/care", {"which": "prefs", "p-content_notes_first": ""}, page=f"/panel/{slug}/care"
+    )
     html = client.get(f"/panel/{slug}/proposals/{p1.id}").get_data(as_text=True)
     assert 'class="proposal-text"' not in html and "Content note: Mentions bereavement." in html
 
@@ -255,11 +263,14 @@ def test_signed_out_while_typing_keeps_the_draft_through_signing_in(client, app)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert client.get_cookie(COOKIE) is not None
     assert db.session.execute(select(func.count()).select_from(PanelComment)).scalar_one() == 0
-    signed_in = post_form(client, response.headers["Location"], {"email": w.members[0].email, "password": PASSWORD},
-                          page="/login")
+    signed_in = post_form(
+        client, response.headers["Location"], {"email": w.members[0].email, "password": PASSWORD}, page="/login"
+    )
     assert signed_in.headers["Location"] == page
     again = client.get(page).get_data(as_text=True)
-    assert typed in again and re.search(r'name="anonymous_to_peers"[^>]*checked|checked[^>]*name="anonymous_to_peers"', again)
+    assert typed in again and re.search(
+        r'name="anonymous_to_peers"[^>]*checked|checked[^>]*name="anonymous_to_peers"', again
+    )
     assert client.get_cookie(COOKIE) is None  # used once, then forgotten
 
 
@@ -308,8 +319,16 @@ def test_ballot_and_review_pages_have_no_countdown_or_peer_counts(client, app):
 def test_how_we_work_is_public_plain_english_with_easy_read(client, app):
     w = make_world(n_members=1, quorum_min_share_percent=50)
     page = text_of(client.get(f"/panel/{w.rnd.slug}/how-we-work"))
-    for heading in ("Easy Read summary", "What the money is for", "Who can apply", "How the panel votes",
-                    "How votes are counted", "How many votes are needed", "Conflicts of interest", "Timetable"):
+    for heading in (
+        "Easy Read summary",
+        "What the money is for",
+        "Who can apply",
+        "How the panel votes",
+        "How votes are counted",
+        "How many votes are needed",
+        "Conflicts of interest",
+        "Timetable",
+    ):
         assert heading in page
     assert "members who have paused are not counted (with 9 members, that is 5)" in page
     assert "Panel members can take a break at any time." in page
