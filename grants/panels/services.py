@@ -64,8 +64,8 @@ def find_invitation(token: str) -> PanelInvitation | None:
     ).scalar_one_or_none()
 
 
-def accept_invitation(*, person: Person, token: str) -> PanelMember:
-    """Take up a seat on a panel."""
+def accept_invitation(*, person: Person, token: str, has_lived_experience: bool | None = None) -> PanelMember:
+    """Take up a seat on a panel; what the person says about lived experience stays private."""
     with transaction() as session:
         invitation = find_invitation(token)
         if invitation is None:
@@ -82,6 +82,8 @@ def accept_invitation(*, person: Person, token: str) -> PanelMember:
             session.add(seat)
         else:
             seat.stepped_down_at = None
+        if has_lived_experience is not None:
+            seat.has_lived_experience = has_lived_experience
         invitation.accepted_at = datetime.now(UTC)
         invitation.accepted_by_id = person.id
         audit.record(

@@ -81,7 +81,12 @@ def accept(token: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            services.accept_invitation(person=current_user, token=token)
+            lived = request.form.get("lived_experience")
+            services.accept_invitation(
+                person=current_user,
+                token=token,
+                has_lived_experience={"yes": True, "no": False}.get(lived or ""),
+            )
         except DomainError as exc:
             flash(exc.message, "error")
             return redirect(url_for("auth.dashboard"))

@@ -434,3 +434,12 @@ def _care_labels() -> dict:
 @bp.app_context_processor
 def _round_care_helper() -> dict:
     return {"round_care": round_care_context}
+
+
+def _seat_for(rnd: Round):  # noqa: ANN202
+    return panel_seat(current_user, rnd.id) if current_user.is_authenticated else None
+
+
+@bp.app_context_processor
+def _care_bar_helpers() -> dict:
+    return {"panel_seat_for": _seat_for, "panel_settings_for": lambda rnd: formation.settings_for(rnd.id)}

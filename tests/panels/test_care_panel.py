@@ -333,3 +333,32 @@ def test_how_we_work_is_public_plain_english_with_easy_read(client, app):
     assert "members who have paused are not counted (with 9 members, that is 5)" in page
     assert "Panel members can take a break at any time." in page
     _ = wellbeing  # the care module is the one under test here
+
+
+def test_invited_members_can_say_privately_whether_they_have_lived_experience(client, app):
+    from grants.models import PanelRole
+    from grants.panels.services import invite
+
+    convenor = factories.person("Cora Convenor")
+    rnd = factories.open_round(convenor)
+    guest = factories.person("Gus Guest")
+    _inv, token = invite(person=convenor, round_id=rnd.id, email=guest.email, role=PanelRole.MEMBER)
+    as_person(client, guest)
+    page = client.get(f"/panel/join/{token}")
+    assert "never shown next to your name" in text_of(page)
+    post_form(client, f"/panel/join/{token}", {"lived_experience": "yes"}, page=f"/panel/join/{token}")
+    made_up = formation.make_up(rnd.id)
+    assert (made_up.seated, made_up.seated_lived, made_up.seated_unknown) == (1, 1, 0)
+
+
+def test_the_ballot_page_offers_pause_and_support_too(client, app):
+    w = make_world(n_members=1)
+    factories.to_voting(w.convenor, w.rnd.id)
+    as_person(client, w.members[0])
+    page = text_of(client.get(f"/vote/{w.rnd.slug}"))
+    assert "Pause my participation" in page and "Sam, 0113 000 0000" in page
+    paused = post_form(
+        client, f"/panel/{w.rnd.slug}/pause", {"next": f"/vote/{w.rnd.slug}"}, page=f"/vote/{w.rnd.slug}"
+    )
+    assert paused.headers["Location"] == f"/vote/{w.rnd.slug}"
+    assert db.session.execute(select(PanelMember.is_paused).where(PanelMember.person_id == w.members[0].id)).scalar()
