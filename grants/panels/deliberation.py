@@ -114,6 +114,19 @@ def respond_to_ground_rules(*, person: Person, round_id: int, agreed: bool, sugg
         )
 
 
+def _has_agreed(person_id: int, rules: GroundRules) -> bool:
+    latest = db.session.execute(
+        select(GroundRulesResponse.agreed)
+        .where(
+            GroundRulesResponse.round_id == rules.round_id,
+            GroundRulesResponse.person_id == person_id,
+            GroundRulesResponse.version == rules.version,
+        )
+        .order_by(GroundRulesResponse.id.desc())
+    ).first()
+    return bool(latest and latest[0])
+
+
 @dataclass(frozen=True)
 class RulesStatus:
     """Where the panel is with agreeing its ground rules."""
@@ -258,6 +271,11 @@ def add_comment(*, person: Person, proposal_id: int, body: str, anonymous_to_pee
             )
         ).first():
             raise DomainError("You declared an interest in this proposal, so you stand aside from discussing it.")
+        rules = ground_rules(proposal.round_id)
+        if rules is not None and not _has_agreed(person.id, rules):
+            raise DomainError(
+                "Before discussing proposals, please read the panel's ground rules and agree them or propose a change."
+            )
         body = body.strip()
         if not body:
             raise DomainError("Write a comment.")

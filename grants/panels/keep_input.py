@@ -33,7 +33,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 F = TypeVar("F", bound=Callable[..., Any])
 COOKIE = "ot_draft"
-MAX_AGE = 24 * 3600
+MAX_AGE = 2 * 3600  # short: on a shared computer, a draft should not wait for the next person
 MAX_COOKIE = 3800  # browsers keep about 4 kB per cookie
 SKIP = ("csrf_token", "password")
 

@@ -158,6 +158,7 @@ def proposal(slug: str, proposal_id: int):
         question_form=QuestionForm(),
         hide_form=HideForm(),
         conflicted=has_declared_interest(current_user, item.id),
+        rules=deliberation.rules_status(rnd.id, current_user),
         content_note=wellbeing.content_note(item.id),
         show_note_first=seat.content_notes_first,
         **panel_context(rnd, seat),

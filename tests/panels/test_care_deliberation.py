@@ -259,3 +259,19 @@ def test_reflection_summary_source_is_not_linkable():
     columns = set(Reflection.__table__.columns.keys())
     assert not {c for c in columns if "person" in c or c.endswith("_at")}
     assert wellbeing.MIN_REFLECTIONS == 5
+
+
+def test_once_ground_rules_are_written_a_member_agrees_them_before_discussing(client, app):
+    w = make_world(n_members=1)
+    slug, p1 = w.rnd.slug, w.proposals[0]
+    from grants.panels.deliberation import write_ground_rules
+
+    write_ground_rules(person=w.convenor, round_id=w.rnd.id, text="1. Be kind.")
+    page = f"/panel/{slug}/proposals/{p1.id}"
+    as_person(client, w.members[0])
+    assert "please read the panel's ground rules" in text_of(client.get(page))
+    refused = post_form(client, page, {"body": "Too early?"}, page=page)
+    assert refused.status_code == 400 and "agree them or propose a change" in text_of(refused)
+    post_form(client, f"/panel/{slug}/ground-rules", {"which": "answer", "a-answer": "agree"}, page=page)
+    assert post_form(client, page, {"body": "Now I can."}, page=page).status_code == 302
+    assert db.session.execute(select(PanelComment.body)).scalars().all() == ["Now I can."]
