@@ -174,6 +174,8 @@ def extend_deadline(*, person: Person, round_id: int, field: str, new_date: date
             raise DomainError(f"An extension moves the date later than {old:%d %B %Y}.")
         if field == "voting_opens_at" and new >= rnd.voting_closes_at:
             raise DomainError("Voting must open before it closes. Extend the closing date first.")
+        if field == "deliberation_opens_at" and new >= rnd.voting_opens_at:
+            raise DomainError("The panel starts reading before voting opens. Extend the opening of voting first.")
         setattr(rnd, field, new)
         change = RuleChange(round_id=rnd.id, field=DEADLINES[field], old_value=f"{old:%d %B %Y}",
                             new_value=f"{new:%d %B %Y}", reason=reason.strip(), changed_by_id=person.id)  # fmt: skip

@@ -125,3 +125,21 @@ def test_reflections_are_anonymous_and_shown_only_from_five_answers(client, app)
     assert client.get(f"/panel/{slug}/reflections").status_code == 302  # needs sign-in
     as_person(client, w.members[0])
     assert client.get(f"/panel/{slug}/reflections").status_code == 403
+
+
+def test_other_sources_such_as_score_comments_feed_the_draft_through_the_seam(client, app):
+    from grants.panels import wellbeing
+
+    w = _decided(client)
+    p2 = w.proposals[1]
+
+    def score_comments(proposal_id: int) -> tuple[str, list[str]]:
+        return ("Comments with the scores", ["Strong community links."] if proposal_id == p2.id else [])
+
+    wellbeing.register_feedback_source(score_comments)
+    try:
+        as_person(client, w.facilitator)
+        draft = text_of(client.get(f"/panel/{w.rnd.slug}/feedback/{p2.id}"))
+        assert "Comments with the scores: - Strong community links." in draft
+    finally:
+        wellbeing.FEEDBACK_SOURCES.remove(score_comments)
