@@ -97,6 +97,7 @@ def restore(form: Any) -> bool:
             else:
                 field.data = value
     g.restored_input = True
+    flash("Here is what you typed before you were signed out. Nothing was sent yet: check it and send it.", "info")
     return True
 
 

@@ -268,6 +268,7 @@ def test_signed_out_while_typing_keeps_the_draft_through_signing_in(client, app)
     )
     assert signed_in.headers["Location"] == page
     again = client.get(page).get_data(as_text=True)
+    assert "Here is what you typed before you were signed out." in again
     assert typed in again and re.search(
         r'name="anonymous_to_peers"[^>]*checked|checked[^>]*name="anonymous_to_peers"', again
     )
