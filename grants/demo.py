@@ -13,6 +13,7 @@ from grants.funders.services import register_funder
 from grants.groups.services import register_group
 from grants.models import PanelRole, Person, RoundStatus, StaffRole, TieBreak
 from grants.money.services import pledge, record_bank_transfer, record_payment
+from grants.panels.demo_care import demo_care
 from grants.panels.services import accept_invitation, declare_interest, invite
 from grants.proposals.services import start_proposal, submit_proposal
 from grants.rounds.counting import close_voting
@@ -179,10 +180,13 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str]] | None:
             submit_proposal(person=lead, proposal_id=p.id)
             proposal_ids.append(p.id)
         if stage == "open":
+            demo_care(convenor=convenor, round_id=round_id, stage=stage, panel=[])
             continue
         for person in [panel, *voters]:
-            _inv, token = invite(person=convenor, round_id=round_id, email=person.email, role=PanelRole.MEMBER)
+            role = PanelRole.FACILITATOR if person is panel else PanelRole.MEMBER  # the demo shows facilitation too
+            _inv, token = invite(person=convenor, round_id=round_id, email=person.email, role=role)
             accept_invitation(person=person, token=token)
+        demo_care(convenor=convenor, round_id=round_id, stage=stage, panel=[panel, *voters])
         advance(person=convenor, round_id=round_id, to=RoundStatus.BIDS_CLOSED)
         advance(person=convenor, round_id=round_id, to=RoundStatus.DELIBERATION)
         declare_interest(person=voters[0], proposal_id=proposal_ids[1], nature="I go to this group's meetings.")

@@ -2,6 +2,22 @@
 
 from grants.models.audit import AuditEntry, AuditHead
 from grants.models.ballots import Ballot, Participation
+from grants.models.care import (
+    ContentNote,
+    Feedback,
+    GroundRules,
+    GroundRulesResponse,
+    InterestHistory,
+    Meeting,
+    MeetingAttendance,
+    PanelQuestion,
+    PanelSettings,
+    PanelVolunteer,
+    Reflection,
+    ReflectionResponse,
+    TimeRequest,
+    VolunteerStatus,
+)
 from grants.models.groups import Funder, FunderMembership, Group, GroupMembership, GroupRole
 from grants.models.ledger import Account, AccountKind, Entry, EntryGroup, EntryKind
 from grants.models.money import (
@@ -37,6 +53,20 @@ from grants.models.rounds import (
 from grants.models.uploads import Upload
 
 __all__ = [
+    "ContentNote",
+    "Feedback",
+    "GroundRules",
+    "GroundRulesResponse",
+    "InterestHistory",
+    "Meeting",
+    "MeetingAttendance",
+    "PanelQuestion",
+    "PanelSettings",
+    "PanelVolunteer",
+    "Reflection",
+    "ReflectionResponse",
+    "TimeRequest",
+    "VolunteerStatus",
     "AuditEntry",
     "AuditHead",
     "Upload",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
@@ -36,6 +36,13 @@ class PanelMember(db.Model):
     is_paused: Mapped[bool] = mapped_column(Boolean, default=False)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     stepped_down_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    term_ends_on: Mapped[date | None] = mapped_column(Date)
+    # Reminders are opt-in; a paused member gets none either way.
+    wants_reminders: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The member's choice: show a proposal's content note before its text.
+    content_notes_first: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set when this seat was filled by calling in a substitute from the draw.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("panel_members.id"))
 
     round: Mapped[Round] = relationship()
     person: Mapped[Person] = relationship()
@@ -79,8 +86,13 @@ class PanelComment(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Other panel members do not see the author's name; facilitators do, for safeguarding.
+    is_anonymous_to_peers: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
-    author: Mapped[Person] = relationship()
+    author: Mapped[Person] = relationship(foreign_keys=[author_id])
     proposal: Mapped[Proposal] = relationship()
 
     def __repr__(self) -> str:

@@ -13,18 +13,16 @@ from grants import audit
 from grants.core import DomainError, NotAllowed, transaction
 from grants.extensions import db
 from grants.models import (
-    InterestDeclaration,
-    PanelComment,
     PanelInvitation,
     PanelMember,
     PanelRole,
     Person,
-    Proposal,
     Round,
     RoundStatus,
 )
 from grants.notifications import notify_address
-from grants.roles import has_declared_interest, is_convenor, panel_seat
+from grants.panels import deliberation
+from grants.roles import is_convenor, panel_seat
 
 
 def _hash(token: str) -> str:
@@ -66,8 +64,8 @@ def find_invitation(token: str) -> PanelInvitation | None:
     ).scalar_one_or_none()
 
 
-def accept_invitation(*, person: Person, token: str) -> PanelMember:
-    """Take up a seat on a panel."""
+def accept_invitation(*, person: Person, token: str, has_lived_experience: bool | None = None) -> PanelMember:
+    """Take up a seat on a panel; what the person says about lived experience stays private."""
     with transaction() as session:
         invitation = find_invitation(token)
         if invitation is None:
@@ -84,6 +82,8 @@ def accept_invitation(*, person: Person, token: str) -> PanelMember:
             session.add(seat)
         else:
             seat.stepped_down_at = None
+        if has_lived_experience is not None:
+            seat.has_lived_experience = has_lived_experience
         invitation.accepted_at = datetime.now(UTC)
         invitation.accepted_by_id = person.id
         audit.record(
@@ -103,41 +103,9 @@ def _seat_or_refuse(person: Person, round_id: int) -> PanelMember:
     return seat
 
 
-def add_comment(*, person: Person, proposal_id: int, body: str) -> PanelComment:
-    """Leave a comment on a proposal that only the panel sees."""
-    with transaction() as session:
-        proposal = session.get(Proposal, proposal_id)
-        if proposal is None:
-            raise DomainError("That proposal does not exist.")
-        _seat_or_refuse(person, proposal.round_id)
-        if has_declared_interest(person, proposal.id):
-            raise DomainError("You declared an interest in this proposal, so you stand aside from discussing it.")
-        comment = PanelComment(proposal_id=proposal.id, author_id=person.id, body=body.strip())
-        session.add(comment)
-    return comment
-
-
-def declare_interest(*, person: Person, proposal_id: int, nature: str) -> InterestDeclaration:
-    """Declare a conflict of interest: you stand aside from this proposal."""
-    with transaction() as session:
-        proposal = session.get(Proposal, proposal_id)
-        if proposal is None:
-            raise DomainError("That proposal does not exist.")
-        _seat_or_refuse(person, proposal.round_id)
-        if proposal.round.status not in (
-            RoundStatus.OPEN_FOR_BIDS,
-            RoundStatus.BIDS_CLOSED,
-            RoundStatus.DELIBERATION,
-            RoundStatus.VOTING,
-        ):
-            raise DomainError("This table has finished deciding.")
-        if has_declared_interest(person, proposal.id):
-            raise DomainError("You have already declared an interest in this proposal.")
-        declaration = InterestDeclaration(
-            round_id=proposal.round_id, proposal_id=proposal.id, person_id=person.id, nature=nature.strip()
-        )
-        session.add(declaration)
-    return declaration
+# Commenting and declaring interests live with the rest of deliberation; these names stay for callers.
+add_comment = deliberation.add_comment
+declare_interest = deliberation.declare_interest
 
 
 def set_paused(*, person: Person, round_id: int, paused: bool) -> PanelMember:

@@ -1,27 +1,46 @@
-"""Panel pages."""
+"""Panel pages: invitations, the panel home, reading and discussing proposals, pausing."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from grants.auth.views import safe_next
 from grants.core import DomainError
 from grants.extensions import db
-from grants.models import InterestDeclaration, PanelComment, PanelRole, Participation, Proposal, Round
-from grants.panels import bp, services
-from grants.panels.forms import CommentForm, ConfirmForm, InterestForm, InviteForm
+from grants.models import InterestDeclaration, PanelRole, Participation, Proposal, Round
+from grants.panels import bp, deliberation, keep_input, services, wellbeing
+from grants.panels.forms import CommentForm, ConfirmForm, HideForm, InterestForm, InviteForm, QuestionForm
 from grants.roles import has_declared_interest, is_convenor, panel_seat
 from grants.rounds.counting import ballot_proposals
 from grants.security import debug_log, public
 
+keep_input.init_app(bp)
 
-def _round_and_seat(slug: str):  # noqa: ANN202
+
+def round_and_seat(slug: str):  # noqa: ANN201
+    """The round and the current person's seat on its panel, or 403."""
     rnd = db.one_or_404(select(Round).where(Round.slug == slug))
     seat = panel_seat(current_user, rnd.id)
     if seat is None:
         abort(403)
     return rnd, seat
+
+
+_round_and_seat = round_and_seat
+
+
+def panel_context(rnd: Round, seat) -> dict:  # noqa: ANN001
+    """What the shared panel layout needs: pause state, role, support."""
+    from grants.panels.formation import settings_for
+
+    return {
+        "rnd": rnd,
+        "seat": seat,
+        "is_facilitator": seat is not None and seat.role is PanelRole.FACILITATOR,
+        "panel_settings": settings_for(rnd.id),
+    }
 
 
 @bp.route("/<slug>/invite", methods=["GET", "POST"])
@@ -62,7 +81,12 @@ def accept(token: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            services.accept_invitation(person=current_user, token=token)
+            lived = request.form.get("lived_experience")
+            services.accept_invitation(
+                person=current_user,
+                token=token,
+                has_lived_experience={"yes": True, "no": False}.get(lived or ""),
+            )
         except DomainError as exc:
             flash(exc.message, "error")
             return redirect(url_for("auth.dashboard"))
@@ -74,7 +98,7 @@ def accept(token: str):
 @bp.route("/<slug>")
 def home(slug: str):
     """A panel member's page: the proposals to read, voting, pausing and support."""
-    rnd, seat = _round_and_seat(slug)
+    rnd, seat = round_and_seat(slug)
     proposals = ballot_proposals(rnd.id)
     conflicts = set(
         db.session.execute(
@@ -91,54 +115,60 @@ def home(slug: str):
     )
     return render_template(
         "panels/home.html",
-        rnd=rnd,
-        seat=seat,
         proposals=proposals,
         conflicts=conflicts,
         voted=voted,
         form=ConfirmForm(),
+        rules=deliberation.rules_status(rnd.id, current_user),
+        my_time=wellbeing.my_time(current_user, rnd.id),
+        **panel_context(rnd, seat),
     )
 
 
 @bp.route("/<slug>/proposals/<int:proposal_id>", methods=["GET", "POST"])
+@keep_input.keeps_input
 def proposal(slug: str, proposal_id: int):
-    """Read a proposal and the panel's comments on it; add a comment."""
-    rnd, seat = _round_and_seat(slug)
+    """Read a proposal, the panel's comments and questions on it; add a comment."""
+    rnd, seat = round_and_seat(slug)
     item = db.get_or_404(Proposal, proposal_id)
     if item.round_id != rnd.id or not item.is_submitted:
         abort(404)
     form = CommentForm()
     if form.validate_on_submit():
         try:
-            services.add_comment(person=current_user, proposal_id=item.id, body=form.body.data)
+            services.add_comment(
+                person=current_user,
+                proposal_id=item.id,
+                body=form.body.data,
+                anonymous_to_peers=bool(form.anonymous_to_peers.data),
+            )
         except DomainError as exc:
             form.body.errors.append(exc.message)
         else:
             flash("Your comment is added. Only the panel can see it.", "success")
             return redirect(url_for("panels.proposal", slug=rnd.slug, proposal_id=item.id))
-    comments = (
-        db.session.execute(
-            select(PanelComment).where(PanelComment.proposal_id == item.id).order_by(PanelComment.created_at)
-        )
-        .scalars()
-        .all()
-    )
+    keep_input.restore(form)
     return render_template(
         "panels/proposal.html",
-        rnd=rnd,
-        seat=seat,
         proposal=item,
-        comments=comments,
+        comments=deliberation.comments_for(current_user, item),
+        questions=deliberation.questions_for(item.id),
         form=form,
         interest_form=InterestForm(),
+        question_form=QuestionForm(),
+        hide_form=HideForm(),
         conflicted=has_declared_interest(current_user, item.id),
+        rules=deliberation.rules_status(rnd.id, current_user),
+        content_note=wellbeing.content_note(item.id),
+        show_note_first=seat.content_notes_first,
+        **panel_context(rnd, seat),
     ), (400 if form.errors else 200)
 
 
 @bp.route("/<slug>/proposals/<int:proposal_id>/interest", methods=["POST"])
 def declare_interest(slug: str, proposal_id: int):
-    """Declare a conflict of interest with a proposal."""
-    rnd, _seat = _round_and_seat(slug)
+    """Declare, or update, a conflict of interest with a proposal."""
+    rnd, _seat = round_and_seat(slug)
     form = InterestForm()
     if form.validate_on_submit():
         try:
@@ -149,26 +179,34 @@ def declare_interest(slug: str, proposal_id: int):
             flash("Thank you. You stand aside from this proposal: you will not vote on it.", "success")
     else:
         flash("Say briefly what your connection to the proposal is.", "error")
-    return redirect(url_for("panels.proposal", slug=rnd.slug, proposal_id=proposal_id))
+    return redirect(safe_next(request.form.get("next")) or url_for("panels.proposal", slug=rnd.slug,
+                                                                      proposal_id=proposal_id))  # fmt: skip
+
+
+def _back(rnd: Round) -> str:
+    return safe_next(request.form.get("next")) or url_for("panels.home", slug=rnd.slug)
 
 
 @bp.route("/<slug>/pause", methods=["POST"])
 def pause(slug: str):
     """Pause taking part. No reason is asked; undo it at any time."""
-    rnd, _seat = _round_and_seat(slug)
+    rnd, _seat = round_and_seat(slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.set_paused(person=current_user, round_id=rnd.id, paused=True)
     flash("You have paused. You will get no reminders. Come back whenever you like.", "success")
-    return redirect(url_for("panels.home", slug=rnd.slug))
+    return redirect(_back(rnd))
 
 
 @bp.route("/<slug>/resume", methods=["POST"])
 def resume(slug: str):
     """Take part again after a pause."""
-    rnd, _seat = _round_and_seat(slug)
+    rnd, _seat = round_and_seat(slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.set_paused(person=current_user, round_id=rnd.id, paused=False)
     flash("Welcome back.", "success")
-    return redirect(url_for("panels.home", slug=rnd.slug))
+    return redirect(_back(rnd))
+
+
+from grants.panels import views_care, views_forming  # noqa: E402, F401 - registers their routes

@@ -1,0 +1,445 @@
+"""Deliberation and care pages: the conflicts register, hiding posts, questions to
+groups, meetings, looking after yourself, deadlines, content notes, feedback and reflection."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from grants.core import DomainError
+from grants.extensions import db
+from grants.models import Meeting, PanelComment, Proposal, Round
+from grants.panels import bp, deliberation, formation, keep_input, wellbeing
+from grants.panels.forms import (
+    AnswerForm,
+    ConfirmForm,
+    ContentNoteForm,
+    ExtendForm,
+    FeedbackForm,
+    HideForm,
+    InterestForm,
+    MeetingForm,
+    PreferencesForm,
+    QuestionForm,
+    ReflectionForm,
+    TimeForm,
+)
+from grants.panels.views import panel_context, round_and_seat
+from grants.roles import is_convenor, is_group_member, panel_seat
+from grants.rounds.counting import ballot_proposals
+
+
+def _round(slug: str) -> Round:
+    return db.one_or_404(select(Round).where(Round.slug == slug))
+
+
+# Conflicts register -------------------------------------------------------------------------
+
+
+@bp.route("/<slug>/conflicts")
+def conflicts(slug: str):
+    """Your conflicts register: every proposal, what you declared, and changes while allowed.
+
+    The convenor and facilitators also see the whole register and its history: it is part of the decision.
+    """
+    rnd = _round(slug)
+    seat = panel_seat(current_user, rnd.id)
+    sees_all = is_convenor(current_user, rnd.id) or deliberation.is_facilitator(current_user, rnd.id)
+    if seat is None and not sees_all:
+        abort(403)
+    people = {p.id: p for p in deliberation.panel_people(rnd.id)}
+    return render_template(
+        "panels/conflicts.html",
+        proposals=ballot_proposals(rnd.id),
+        mine=deliberation.my_register(current_user, rnd.id) if seat else {},
+        register=deliberation.round_register(rnd.id) if sees_all else None,
+        history=deliberation.register_history(rnd.id) if sees_all else None,
+        people=people,
+        sees_all=sees_all,
+        interest_form=InterestForm(),
+        confirm=ConfirmForm(),
+        may_withdraw=rnd.status in deliberation.WITHDRAW_OPEN,
+        may_declare=rnd.status in deliberation.INTEREST_OPEN,
+        **panel_context(rnd, seat),
+    )
+
+
+@bp.route("/<slug>/proposals/<int:proposal_id>/interest/withdraw", methods=["POST"])
+def withdraw_interest(slug: str, proposal_id: int):
+    """Withdraw a declaration made in error (before voting opens)."""
+    rnd, _seat = round_and_seat(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        deliberation.withdraw_interest(person=current_user, proposal_id=proposal_id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Your declaration is withdrawn. The register keeps a record that it was.", "success")
+    return redirect(url_for("panels.conflicts", slug=rnd.slug))
+
+
+# Comments and questions ---------------------------------------------------------------------
+
+
+@bp.route("/<slug>/comments/<int:comment_id>/hide", methods=["POST"])
+def hide_comment(slug: str, comment_id: int):
+    """A facilitator hides a post that breaks the ground rules, with a reason its author sees."""
+    rnd, _seat = round_and_seat(slug)
+    comment = db.get_or_404(PanelComment, comment_id)
+    if comment.proposal.round_id != rnd.id:
+        abort(404)
+    if not deliberation.is_facilitator(current_user, rnd.id):
+        abort(403)
+    form = HideForm()
+    if form.validate_on_submit():
+        try:
+            deliberation.hide_comment(person=current_user, comment_id=comment.id, reason=form.reason.data)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("The post is hidden. Its author sees your reason.", "success")
+    else:
+        flash("Say which ground rule the post breaks. The person who wrote it will see this.", "error")
+    return redirect(url_for("panels.proposal", slug=rnd.slug, proposal_id=comment.proposal_id))
+
+
+@bp.route("/<slug>/proposals/<int:proposal_id>/questions", methods=["POST"])
+def ask_question(slug: str, proposal_id: int):
+    """The panel asks the group a question about its proposal."""
+    rnd, _seat = round_and_seat(slug)
+    item = db.get_or_404(Proposal, proposal_id)
+    if item.round_id != rnd.id:
+        abort(404)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            deliberation.ask_question(person=current_user, proposal_id=item.id, body=form.question.data)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("Your question is sent to the group. Their answer will show here.", "success")
+    else:
+        flash("Write your question.", "error")
+    return redirect(url_for("panels.proposal", slug=rnd.slug, proposal_id=item.id) + "#questions")
+
+
+@bp.route("/questions/<int:proposal_id>", methods=["GET", "POST"])
+@keep_input.keeps_input
+def group_questions(proposal_id: int):
+    """A group sees the panel's questions about its own proposal and answers them."""
+    item = db.get_or_404(Proposal, proposal_id)
+    if not is_group_member(current_user, item.group_id):
+        abort(403)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        question_id = request.form.get("question_id", "")
+        try:
+            if not question_id.isdigit() or all(q.id != int(question_id) for q in deliberation.questions_for(item.id)):
+                raise DomainError("That question does not exist.")
+            deliberation.answer_question(person=current_user, question_id=int(question_id), answer=form.answer.data)
+        except DomainError as exc:
+            form.answer.errors.append(exc.message)
+        else:
+            flash("Thank you. The panel can now see your answer.", "success")
+            return redirect(url_for("panels.group_questions", proposal_id=item.id))
+    keep_input.restore(form)
+    return render_template(
+        "panels/group_questions.html", proposal=item, questions=deliberation.questions_for(item.id), form=form
+    ), (400 if form.errors else 200)
+
+
+# Meetings -----------------------------------------------------------------------------------
+
+
+@bp.route("/<slug>/meetings")
+def meetings(slug: str):
+    """The panel's meetings: agenda, who came, notes and decisions."""
+    rnd = _round(slug)
+    seat = panel_seat(current_user, rnd.id)
+    may_write = deliberation.may_keep_notes(current_user, rnd.id)
+    if seat is None and not may_write:
+        abort(403)
+    return render_template(
+        "panels/meetings.html", meetings=deliberation.meetings_for(rnd.id), may_write=may_write,
+        **panel_context(rnd, seat),
+    )  # fmt: skip
+
+
+@bp.route("/<slug>/meetings/new", methods=["GET", "POST"])
+@bp.route("/<slug>/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@keep_input.keeps_input
+def edit_meeting(slug: str, meeting_id: int | None = None):
+    """Record a meeting, or change its record (convenor or facilitator)."""
+    rnd = _round(slug)
+    if not deliberation.may_keep_notes(current_user, rnd.id):
+        abort(403)
+    meeting = None
+    if meeting_id is not None:
+        meeting = db.get_or_404(Meeting, meeting_id)
+        if meeting.round_id != rnd.id:
+            abort(404)
+    form = MeetingForm(obj=meeting)
+    people = deliberation.panel_people(rnd.id)
+    form.attendees.choices = [(p.id, p.display_name) for p in people]
+    if meeting is not None and not form.is_submitted():
+        form.attendees.data = [a.person_id for a in meeting.attendance]
+    if form.validate_on_submit():
+        try:
+            saved = deliberation.save_meeting(
+                person=current_user, round_id=rnd.id, meeting_id=meeting_id, title=form.title.data,
+                held_on=form.held_on.data, agenda=form.agenda.data or "", notes=form.notes.data or "",
+                decisions=form.decisions.data or "", links=form.links.data or "",
+                attendee_ids=list(form.attendees.data or []),
+            )  # fmt: skip
+        except DomainError as exc:
+            form.links.errors.append(exc.message)
+        else:
+            flash("The meeting record is saved.", "success")
+            return redirect(url_for("panels.meeting", slug=rnd.slug, meeting_id=saved.id))
+    keep_input.restore(form)
+    return render_template(
+        "panels/meeting_edit.html", form=form, meeting=meeting, **panel_context(rnd, panel_seat(current_user, rnd.id))
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/<slug>/meetings/<int:meeting_id>")
+def meeting(slug: str, meeting_id: int):
+    """One meeting's record."""
+    rnd = _round(slug)
+    seat = panel_seat(current_user, rnd.id)
+    may_write = deliberation.may_keep_notes(current_user, rnd.id)
+    if seat is None and not may_write:
+        abort(403)
+    item = db.get_or_404(Meeting, meeting_id)
+    if item.round_id != rnd.id:
+        abort(404)
+    return render_template("panels/meeting.html", meeting=item, may_write=may_write, **panel_context(rnd, seat))
+
+
+# Looking after yourself ---------------------------------------------------------------------
+
+
+@bp.route("/<slug>/care", methods=["GET", "POST"])
+@keep_input.keeps_input
+def care(slug: str):
+    """Looking after yourself: reminders, content notes, more time, pausing, stepping down."""
+    rnd, seat = round_and_seat(slug)
+    prefs = PreferencesForm(prefix="p", obj=seat)
+    time_form = TimeForm(prefix="t")
+    which = request.form.get("which")
+    if which == "prefs" and prefs.validate_on_submit():
+        wellbeing.set_preferences(
+            person=current_user, round_id=rnd.id, wants_reminders=bool(prefs.wants_reminders.data),
+            content_notes_first=bool(prefs.content_notes_first.data),
+        )  # fmt: skip
+        flash("Your choices are saved.", "success")
+        return redirect(url_for("panels.care", slug=rnd.slug))
+    if which == "time" and time_form.validate_on_submit():
+        try:
+            wellbeing.ask_for_time(person=current_user, round_id=rnd.id, what=time_form.what.data,
+                                   until=time_form.until.data)  # fmt: skip
+        except DomainError as exc:
+            time_form.until.errors.append(exc.message)
+        else:
+            flash("Your extra time is noted, and the convenor is told. Take the time you need.", "success")
+            return redirect(url_for("panels.care", slug=rnd.slug))
+    keep_input.restore(time_form)
+    return render_template(
+        "panels/care.html", prefs=prefs, time_form=time_form, my_time=wellbeing.my_time(current_user, rnd.id),
+        **panel_context(rnd, seat),
+    ), (400 if (prefs.errors or time_form.errors) else 200)  # fmt: skip
+
+
+@bp.route("/<slug>/deadlines", methods=["GET", "POST"])
+@keep_input.keeps_input
+def deadlines(slug: str):
+    """The convenor extends deadlines for everyone (with a published reason) and sends gentle reminders."""
+    rnd = _round(slug)
+    if not is_convenor(current_user, rnd.id):
+        abort(403)
+    form = ExtendForm()
+    if form.validate_on_submit():
+        try:
+            wellbeing.extend_deadline(person=current_user, round_id=rnd.id, field=form.field.data,
+                                      new_date=form.new_date.data, reason=form.reason.data)  # fmt: skip
+        except DomainError as exc:
+            form.new_date.errors.append(exc.message)
+        else:
+            flash("The deadline is extended. The timetable shows the change and why.", "success")
+            return redirect(url_for("panels.deadlines", slug=rnd.slug))
+    keep_input.restore(form)
+    return render_template(
+        "panels/deadlines.html", rnd=rnd, form=form, requests=wellbeing.time_requests(rnd.id), confirm=ConfirmForm()
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/<slug>/deadlines/remind", methods=["POST"])
+def remind(slug: str):
+    """Send a gentle reminder to members who asked for one and have not paused or voted."""
+    rnd = _round(slug)
+    if not is_convenor(current_user, rnd.id):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        sent = wellbeing.send_reminders(person=current_user, round_id=rnd.id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"A gentle reminder went to {sent} panel member{'' if sent == 1 else 's'} who asked for reminders.",
+              "success")  # fmt: skip
+    return redirect(url_for("panels.deadlines", slug=rnd.slug))
+
+
+@bp.route("/content-note/<int:proposal_id>", methods=["GET", "POST"])
+@keep_input.keeps_input
+def content_note(proposal_id: int):
+    """A group adds a content note to its proposal, for panel members who want warning of hard topics."""
+    item = db.get_or_404(Proposal, proposal_id)
+    if not is_group_member(current_user, item.group_id):
+        abort(403)
+    existing = wellbeing.content_note(item.id)
+    form = ContentNoteForm()
+    if form.validate_on_submit():
+        try:
+            wellbeing.save_content_note(person=current_user, proposal_id=item.id, note=form.note.data or "")
+        except DomainError as exc:
+            form.note.errors.append(exc.message)
+        else:
+            flash("The content note is saved.", "success")
+            return redirect(url_for("panels.content_note", proposal_id=item.id))
+    elif existing is not None and not form.is_submitted():
+        form.note.data = existing.note
+    keep_input.restore(form)
+    return render_template("panels/content_note.html", proposal=item, form=form), (400 if form.errors else 200)
+
+
+# Feedback -----------------------------------------------------------------------------------
+
+
+@bp.route("/<slug>/feedback")
+def feedback_list(slug: str):
+    """The facilitator's list of feedback to write and send, one per proposal."""
+    rnd, seat = round_and_seat(slug)
+    if not deliberation.is_facilitator(current_user, rnd.id):
+        abort(403)
+    proposals = ballot_proposals(rnd.id)
+    return render_template(
+        "panels/feedback_list.html", proposals=proposals,
+        feedback={p.id: wellbeing.feedback_for(p.id) for p in proposals},
+        rate=wellbeing.success_rate(rnd.id), **panel_context(rnd, seat),
+    )  # fmt: skip
+
+
+@bp.route("/<slug>/feedback/<int:proposal_id>", methods=["GET", "POST"])
+@keep_input.keeps_input
+def feedback_edit(slug: str, proposal_id: int):
+    """Assemble feedback from the panel's remarks, edit it for tone, and send it."""
+    rnd, seat = round_and_seat(slug)
+    if not deliberation.is_facilitator(current_user, rnd.id):
+        abort(403)
+    item = db.get_or_404(Proposal, proposal_id)
+    if item.round_id != rnd.id:
+        abort(404)
+    existing = wellbeing.feedback_for(item.id)
+    form = FeedbackForm()
+    if form.validate_on_submit():
+        send = request.form.get("send") == "1"
+        try:
+            wellbeing.save_feedback(person=current_user, proposal_id=item.id, body=form.body.data, send=send)
+        except DomainError as exc:
+            form.body.errors.append(exc.message)
+        else:
+            flash("The feedback is sent to the group." if send else "The draft is saved.", "success")
+            return redirect(url_for("panels.feedback_edit", slug=rnd.slug, proposal_id=item.id))
+    elif not form.is_submitted():
+        form.body.data = existing.body if existing else wellbeing.draft_feedback(item)
+    keep_input.restore(form)
+    return render_template(
+        "panels/feedback_edit.html", proposal=item, form=form, existing=existing, **panel_context(rnd, seat)
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/feedback/<int:proposal_id>")
+def feedback_read(proposal_id: int):
+    """A group reads the panel's feedback on its proposal."""
+    item = db.get_or_404(Proposal, proposal_id)
+    if not wellbeing.may_see_feedback(current_user, item):
+        abort(403)
+    found = wellbeing.feedback_for(item.id)
+    return render_template(
+        "panels/feedback_read.html", proposal=item, feedback=found if found and found.sent_at else None
+    )
+
+
+# Reflection ---------------------------------------------------------------------------------
+
+
+@bp.route("/<slug>/reflect", methods=["GET", "POST"])
+@keep_input.keeps_input
+def reflect(slug: str):
+    """The short anonymous reflection, for everyone who took part."""
+    rnd = _round(slug)
+    if not wellbeing.took_part(current_user, rnd.id):
+        abort(403)
+    answered = wellbeing.has_reflected(current_user, rnd.id)
+    form = ReflectionForm()
+    if not answered and form.validate_on_submit():
+        try:
+            wellbeing.submit_reflection(
+                person=current_user, round_id=rnd.id, what_worked=form.what_worked.data or "",
+                what_did_not=form.what_did_not.data or "", felt=int(form.felt.data), power=int(form.power.data),
+            )  # fmt: skip
+        except DomainError as exc:
+            form.felt.errors.append(exc.message)
+        else:
+            flash("Thank you. Your answers are stored without your name.", "success")
+            return redirect(url_for("panels.reflect", slug=rnd.slug))
+    keep_input.restore(form)
+    return render_template(
+        "panels/reflect.html", rnd=rnd, form=form, answered=answered, is_open=rnd.status in wellbeing.AFTER_VOTE,
+        min_answers=wellbeing.MIN_REFLECTIONS,
+    ), (400 if form.errors else 200)  # fmt: skip
+
+
+@bp.route("/<slug>/reflections")
+def reflections(slug: str):
+    """The convenor's view of the reflections: aggregates and written answers, only from 5 answers."""
+    rnd = _round(slug)
+    if not is_convenor(current_user, rnd.id):
+        abort(403)
+    return render_template(
+        "panels/reflections.html", rnd=rnd, summary=wellbeing.reflection_summary(rnd.id),
+        answered=wellbeing.reflection_count(rnd.id), min_answers=wellbeing.MIN_REFLECTIONS,
+        felt=wellbeing.FELT, ladder=wellbeing.POWER_LADDER,
+    )  # fmt: skip
+
+
+def round_care_context(rnd: Round) -> dict:
+    """What the public round page's care partial shows."""
+    return {
+        "care_rate": wellbeing.success_rate(rnd.id),
+        "care_reflections": wellbeing.reflection_summary(rnd.id),
+        "care_settings": formation.settings_for(rnd.id),
+    }
+
+
+@bp.app_context_processor
+def _care_labels() -> dict:
+    return {"care_ladder": wellbeing.POWER_LADDER, "care_felt": wellbeing.FELT}
+
+
+@bp.app_context_processor
+def _round_care_helper() -> dict:
+    return {"round_care": round_care_context}
+
+
+def _seat_for(rnd: Round):  # noqa: ANN202
+    return panel_seat(current_user, rnd.id) if current_user.is_authenticated else None
+
+
+@bp.app_context_processor
+def _care_bar_helpers() -> dict:
+    return {"panel_seat_for": _seat_for, "panel_settings_for": lambda rnd: formation.settings_for(rnd.id)}

@@ -1,0 +1,464 @@
+"""Looking after people, feedback and reflection: reminders (opt-in, gentle), more time,
+deadline extensions shown on the timetable, content notes, feedback to every applicant,
+the success rate, and anonymous reflections published only in aggregate."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from grants import audit
+from grants.core import DomainError, NotAllowed, lock_for_update, transaction
+from grants.extensions import db
+from grants.models import (
+    ContentNote,
+    Feedback,
+    GroupMembership,
+    PanelMember,
+    Participation,
+    Person,
+    Proposal,
+    ProposalStatus,
+    Reflection,
+    ReflectionResponse,
+    ResultLine,
+    Round,
+    RoundStatus,
+    RuleChange,
+    TimeRequest,
+)
+from grants.notifications import notify
+from grants.panels.deliberation import feedback_comments, is_facilitator
+from grants.panels.formation import settings_for
+from grants.roles import funds_round, is_convenor, is_group_member, panel_seat
+
+# Published figures about people need at least this many answers (DESIGN: groups of at least 5).
+MIN_REFLECTIONS = 5
+POWER_LADDER = {
+    1: "I was told what was happening",
+    2: "I was asked what I thought",
+    3: "My views shaped what happened",
+    4: "I decided together with others",
+    5: "People like me decided",
+}
+POWER_SHORT = {1: "Informed", 2: "Consulted", 3: "Involved", 4: "Shared the decision", 5: "Decided"}
+FELT = {1: "Hard", 2: "Mixed", 3: "Good"}
+DECIDED = (RoundStatus.COUNTED, RoundStatus.AWARDING, RoundStatus.PAYING, RoundStatus.REPORTING, RoundStatus.CLOSED)
+AFTER_VOTE = (*DECIDED, RoundStatus.NO_DECISION)
+
+
+# Preferences ------------------------------------------------------------------------------
+
+
+def set_preferences(*, person: Person, round_id: int, wants_reminders: bool, content_notes_first: bool) -> None:
+    """A member's own choices: gentle reminders (off unless chosen) and content notes first."""
+    with transaction():
+        seat = panel_seat(person, round_id)
+        if seat is None:
+            raise NotAllowed("Only members of this table's panel can do that.")
+        seat.wants_reminders = wants_reminders
+        seat.content_notes_first = content_notes_first
+
+
+def send_reminders(*, person: Person | None, round_id: int) -> int:
+    """A gentle reminder to panel members who asked for reminders, have not paused and have not voted yet."""
+    with transaction():
+        rnd = db.session.get(Round, round_id)
+        if person is not None and not is_convenor(person, round_id):
+            raise NotAllowed("Only a convenor of this table can send reminders.")
+        if not rnd.is_voting:
+            raise DomainError("Reminders are about voting, and voting is not open.")
+        voted = select(Participation.person_id).where(Participation.round_id == round_id)
+        people = list(
+            db.session.execute(
+                select(PanelMember.person_id).where(
+                    PanelMember.round_id == round_id,
+                    PanelMember.stepped_down_at.is_(None),
+                    PanelMember.is_paused.is_(False),
+                    PanelMember.wants_reminders.is_(True),
+                    PanelMember.person_id.not_in(voted),
+                )
+            ).scalars()
+        )
+        notify(
+            people,
+            "reminder",
+            f"Voting is open on {rnd.title}",
+            f"Just a note, because you asked for reminders: voting on {rnd.title} is open until "
+            f"{rnd.voting_closes_at:%d %B %Y}. There is no rush. If now is not a good time, you can pause "
+            "or ask for more time from your panel page, and you can turn these reminders off there too.",
+            link=f"/panel/{rnd.slug}",
+        )
+    return len(people)
+
+
+# Time -------------------------------------------------------------------------------------
+
+
+def ask_for_time(*, person: Person, round_id: int, what: str, until: date) -> TimeRequest:
+    """More time on your own reading or scoring. No reason is asked; the convenor sees the date."""
+    with transaction() as session:
+        rnd = session.get(Round, round_id)
+        if panel_seat(person, round_id) is None:
+            raise NotAllowed("Only members of this table's panel can do that.")
+        if what not in ("reading", "scoring"):
+            raise DomainError("Choose reading or scoring.")
+        if until <= datetime.now(UTC).date():
+            raise DomainError("Choose a date after today.")
+        if until > rnd.voting_closes_at.date():
+            raise DomainError(
+                f"Voting closes on {rnd.voting_closes_at:%d %B %Y}, so choose a date up to then. If you need "
+                "longer, tell the convenor: they can extend the deadline for everyone."
+            )
+        row = TimeRequest(round_id=round_id, person_id=person.id, what=what, until=until)
+        session.add(row)
+        # No message to the convenor: the request shows on their deadlines page, and needs no action.
+    return row
+
+
+def my_time(person: Person, round_id: int) -> list[TimeRequest]:
+    """The person's own extra time, latest first."""
+    return list(
+        db.session.execute(
+            select(TimeRequest)
+            .where(TimeRequest.round_id == round_id, TimeRequest.person_id == person.id)
+            .order_by(TimeRequest.id.desc())
+        ).scalars()
+    )
+
+
+def time_requests(round_id: int) -> list[TimeRequest]:
+    """Everyone's extra time, for the convenor."""
+    return list(
+        db.session.execute(
+            select(TimeRequest).where(TimeRequest.round_id == round_id).order_by(TimeRequest.id.desc())
+        ).scalars()
+    )
+
+
+DEADLINES = {
+    "deliberation_opens_at": "The panel starts reading",
+    "voting_opens_at": "Voting opens",
+    "voting_closes_at": "Voting closes",
+}
+
+
+def extend_deadline(*, person: Person, round_id: int, field: str, new_date: date, reason: str) -> RuleChange:
+    """Give everyone more time: move a deadline later, with a reason shown on the timetable.
+
+    Rules are frozen once voting opens, but more time for everyone is a timetable change
+    that takes nothing away from anyone, so it is allowed up to the close, and published.
+    """
+    with transaction() as session:
+        rnd = lock_for_update(Round, round_id)
+        if not is_convenor(person, round_id):
+            raise NotAllowed("Only a convenor of this table can extend deadlines.")
+        if field not in DEADLINES:
+            raise DomainError("Choose which deadline to extend.")
+        if not reason.strip():
+            raise DomainError("Say why the deadline is extended. This is shown on the timetable.")
+        if rnd.status in AFTER_VOTE:
+            raise DomainError("Voting has closed, so its deadlines can no longer change.")
+        if field != "voting_closes_at" and rnd.rules_frozen:
+            raise DomainError("Voting has opened; only the closing date can still be extended.")
+        old: datetime = getattr(rnd, field)
+        new = datetime.combine(new_date, old.timetz() if old.tzinfo else time(0, tzinfo=UTC))
+        if new <= old:
+            raise DomainError(f"An extension moves the date later than {old:%d %B %Y}.")
+        if field == "voting_opens_at" and new >= rnd.voting_closes_at:
+            raise DomainError("Voting must open before it closes. Extend the closing date first.")
+        if field == "deliberation_opens_at" and new >= rnd.voting_opens_at:
+            raise DomainError("The panel starts reading before voting opens. Extend the opening of voting first.")
+        setattr(rnd, field, new)
+        change = RuleChange(round_id=rnd.id, field=DEADLINES[field], old_value=f"{old:%d %B %Y}",
+                            new_value=f"{new:%d %B %Y}", reason=reason.strip(), changed_by_id=person.id)  # fmt: skip
+        session.add(change)
+        audit.record("deadline_extended", f"{DEADLINES[field]} moved to {new:%d %B %Y}: {reason.strip()}",
+                     actor_id=person.id, round_id=rnd.id, public=True)  # fmt: skip
+        # Told gently, and only to members who asked for reminders and have not paused.
+        panel = session.execute(
+            select(PanelMember.person_id).where(
+                PanelMember.round_id == rnd.id,
+                PanelMember.stepped_down_at.is_(None),
+                PanelMember.is_paused.is_(False),
+                PanelMember.wants_reminders.is_(True),
+            )
+        ).scalars()
+        notify(
+            panel,
+            "reminder",
+            f"More time on {rnd.title}",
+            f"{DEADLINES[field]} is now {new:%d %B %Y} (it was {old:%d %B %Y}). Why: {reason.strip()}",
+            link=f"/panel/{rnd.slug}",
+        )
+    return change
+
+
+# Content notes ----------------------------------------------------------------------------
+
+
+def content_note(proposal_id: int) -> ContentNote | None:
+    """A proposal's content note, if the group added one."""
+    return db.session.execute(select(ContentNote).where(ContentNote.proposal_id == proposal_id)).scalar_one_or_none()
+
+
+def save_content_note(*, person: Person, proposal_id: int, note: str) -> ContentNote | None:
+    """A group adds, changes or removes the content note on its proposal."""
+    with transaction() as session:
+        proposal = session.get(Proposal, proposal_id)
+        if proposal is None:
+            raise DomainError("That proposal does not exist.")
+        if not is_group_member(person, proposal.group_id):
+            raise NotAllowed("Only members of the group can add a content note to its proposal.")
+        if proposal.round.rules_frozen:
+            raise DomainError("Voting has opened, so the proposal can no longer change.")
+        row = content_note(proposal_id)
+        note = note.strip()
+        if not note:
+            if row is not None:
+                session.delete(row)
+            return None
+        if row is None:
+            row = ContentNote(proposal_id=proposal_id, note=note)
+            session.add(row)
+        row.note = note
+        row.updated_at = datetime.now(UTC)
+    return row
+
+
+# Feedback ---------------------------------------------------------------------------------
+
+# Other features can add where feedback comes from (e.g. the decision engine's score
+# comments): each source takes a proposal id and returns (heading, texts) without names.
+FeedbackSource = Callable[[int], tuple[str, list[str]]]
+FEEDBACK_SOURCES: list[FeedbackSource] = [lambda pid: ("What the panel said", feedback_comments(pid))]
+
+
+def register_feedback_source(source: FeedbackSource) -> None:
+    """Add a source of anonymous panel remarks (score comments, for instance) to feedback drafts."""
+    if source not in FEEDBACK_SOURCES:
+        FEEDBACK_SOURCES.append(source)
+
+
+def _outcome_line(proposal: Proposal) -> ResultLine | None:
+    return (
+        db.session.execute(
+            select(ResultLine).where(ResultLine.proposal_id == proposal.id).order_by(ResultLine.id.desc())
+        )
+        .scalars()
+        .first()
+    )
+
+
+def draft_feedback(proposal: Proposal) -> str:
+    """A first draft for the facilitator to edit: the outcome and why, the panel's remarks, where else to look."""
+    rnd = proposal.round
+    line = _outcome_line(proposal)
+    parts = [f"Thank you for your proposal “{proposal.title}” to {rnd.title}."]
+    if proposal.status is ProposalStatus.FUNDED:
+        parts.append("The panel decided to fund it. Congratulations.")
+    elif rnd.status is RoundStatus.NO_DECISION:
+        parts.append("Not enough panel members voted for a decision this time, so nothing was funded.")
+    else:
+        parts.append("The panel did not fund it this time.")
+    if line is not None:
+        parts.append(f"Why: {line.explanation}")
+    for heading, texts in (source(proposal.id) for source in FEEDBACK_SOURCES):
+        if texts:
+            parts.append(heading + ":\n" + "\n".join(f"- {t}" for t in texts))
+    if proposal.status is not ProposalStatus.FUNDED:
+        elsewhere = settings_for(rnd.id).where_else_to_look.strip()
+        parts.append("Where else to look:\n" + (elsewhere or "Ask the convenor about other funds and support."))
+    return "\n\n".join(parts)
+
+
+def _feedback_gate(person: Person, proposal: Proposal) -> None:
+    if not is_facilitator(person, proposal.round_id):
+        raise NotAllowed("Only a facilitator can write feedback to groups.")
+    if proposal.round.status not in AFTER_VOTE:
+        raise DomainError("Feedback is written after the panel has decided.")
+
+
+def feedback_for(proposal_id: int) -> Feedback | None:
+    """The feedback for a proposal, if written."""
+    return db.session.execute(select(Feedback).where(Feedback.proposal_id == proposal_id)).scalar_one_or_none()
+
+
+def save_feedback(*, person: Person, proposal_id: int, body: str, send: bool) -> Feedback:
+    """Save the facilitator's edited feedback, and send it to the group if asked."""
+    with transaction() as session:
+        proposal = session.get(Proposal, proposal_id)
+        if proposal is None:
+            raise DomainError("That proposal does not exist.")
+        _feedback_gate(person, proposal)
+        body = body.strip()
+        if not body:
+            raise DomainError("Write the feedback.")
+        row = feedback_for(proposal_id)
+        if row is not None and row.sent_at is not None:
+            raise DomainError("This feedback has been sent already.")
+        if row is None:
+            row = Feedback(proposal_id=proposal_id, body=body, updated_by_id=person.id)
+            session.add(row)
+        row.body = body
+        row.updated_by_id = person.id
+        row.updated_at = datetime.now(UTC)
+        if send:
+            row.sent_at = row.updated_at
+            members = session.execute(
+                select(GroupMembership.person_id).where(GroupMembership.group_id == proposal.group_id)
+            ).scalars()
+            notify(members, "result", f"Feedback from the panel on “{proposal.title}”", body,
+                   link=f"/panel/feedback/{proposal.id}")  # fmt: skip
+            audit.record("feedback_sent", "The panel's feedback was sent to a group.", actor_id=person.id,
+                         round_id=proposal.round_id, details={"proposal_id": proposal.id})  # fmt: skip
+    return row
+
+
+@dataclass(frozen=True)
+class SuccessRate:
+    """How many decided proposals were funded."""
+
+    funded: int
+    decided: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.funded / self.decided) if self.decided else 0
+
+
+def success_rate(round_id: int) -> SuccessRate | None:
+    """The round's published success rate, once it has decided."""
+    rnd = db.session.get(Round, round_id)
+    if rnd is None or rnd.status not in AFTER_VOTE:
+        return None
+    rows = db.session.execute(
+        select(Proposal.status, func.count())
+        .where(Proposal.round_id == round_id, Proposal.status.in_([ProposalStatus.FUNDED, ProposalStatus.NOT_FUNDED,
+                                                                   ProposalStatus.SUBMITTED]))
+        .group_by(Proposal.status)
+    ).all()  # fmt: skip
+    counts = dict(rows)
+    funded = counts.get(ProposalStatus.FUNDED, 0)
+    return SuccessRate(funded=funded, decided=sum(counts.values()))
+
+
+# Reflections ------------------------------------------------------------------------------
+
+
+def took_part(person: Person, round_id: int) -> bool:
+    """Everyone involved: panel (past or present), applicant groups, convenors and funders."""
+    if is_convenor(person, round_id) or funds_round(person, round_id):
+        return True
+    if db.session.execute(
+        select(PanelMember.id).where(PanelMember.round_id == round_id, PanelMember.person_id == person.id)
+    ).first():
+        return True
+    return (
+        db.session.execute(
+            select(GroupMembership.id)
+            .join(Proposal, Proposal.group_id == GroupMembership.group_id)
+            .where(
+                Proposal.round_id == round_id,
+                GroupMembership.person_id == person.id,
+                Proposal.status != ProposalStatus.DRAFT,
+            )
+        ).first()
+        is not None
+    )
+
+
+def has_reflected(person: Person, round_id: int) -> bool:
+    """The person has answered this round's reflection."""
+    return (
+        db.session.execute(
+            select(ReflectionResponse.id).where(
+                ReflectionResponse.round_id == round_id, ReflectionResponse.person_id == person.id
+            )
+        ).first()
+        is not None
+    )
+
+
+def submit_reflection(
+    *, person: Person, round_id: int, what_worked: str, what_did_not: str, felt: int, power: int
+) -> None:
+    """Answer the anonymous reflection: stored apart from who answered, in the same transaction."""
+    try:
+        with transaction() as session:
+            rnd = lock_for_update(Round, round_id)
+            if rnd.status not in AFTER_VOTE:
+                raise DomainError("The reflection opens once the panel has decided.")
+            if not took_part(person, round_id):
+                raise NotAllowed("The reflection is for people who took part in this table.")
+            if felt not in FELT or power not in POWER_LADDER:
+                raise DomainError("Choose an answer for how it felt and how much say you had.")
+            if has_reflected(person, round_id):
+                raise DomainError("You have already answered. Thank you.")
+            session.add(ReflectionResponse(round_id=round_id, person_id=person.id))
+            answers = [
+                (r.what_worked, r.what_did_not, r.felt, r.power)
+                for r in session.execute(select(Reflection).where(Reflection.round_id == round_id)).scalars()
+            ]
+            answers.append((what_worked.strip()[:2000], what_did_not.strip()[:2000], felt, power))
+            # Rewrite every answer in random order with new random ids, so neither row order
+            # nor system columns line up with the response rows.
+            random.SystemRandom().shuffle(answers)
+            session.execute(delete(Reflection).where(Reflection.round_id == round_id))
+            session.flush()
+            for worked, did_not, f, p in answers:
+                session.add(Reflection(id=secrets.token_hex(16), round_id=round_id, what_worked=worked,
+                                       what_did_not=did_not, felt=f, power=p))  # fmt: skip
+            session.flush()
+    except IntegrityError as exc:
+        raise DomainError("You have already answered. Thank you.") from exc
+
+
+@dataclass(frozen=True)
+class ReflectionSummary:
+    """Reflections in aggregate: counts per answer, and the written answers in random order."""
+
+    answered: int
+    felt: dict[int, int]
+    power: dict[int, int]
+    worked: list[str]
+    did_not: list[str]
+
+
+def reflection_summary(round_id: int) -> ReflectionSummary | None:
+    """Aggregates, or None while fewer than MIN_REFLECTIONS people have answered."""
+    rows = list(db.session.execute(select(Reflection).where(Reflection.round_id == round_id)).scalars())
+    if len(rows) < MIN_REFLECTIONS:
+        return None
+    felt = Counter(r.felt for r in rows)
+    power = Counter(r.power for r in rows)
+    worked = [r.what_worked for r in rows if r.what_worked]
+    did_not = [r.what_did_not for r in rows if r.what_did_not]
+    random.SystemRandom().shuffle(worked)
+    random.SystemRandom().shuffle(did_not)
+    return ReflectionSummary(
+        answered=len(rows),
+        felt={k: felt.get(k, 0) for k in FELT},
+        power={k: power.get(k, 0) for k in POWER_LADDER},
+        worked=worked,
+        did_not=did_not,
+    )
+
+
+def reflection_count(round_id: int) -> int:
+    """How many have answered (a count is safe to show at any size)."""
+    return db.session.execute(
+        select(func.count()).select_from(ReflectionResponse).where(ReflectionResponse.round_id == round_id)
+    ).scalar_one()
+
+
+def may_see_feedback(person: Person, proposal: Proposal) -> bool:
+    """The group's members and the round's facilitators may read a proposal's feedback."""
+    return is_group_member(person, proposal.group_id) or is_facilitator(person, proposal.round_id)
