@@ -20,6 +20,9 @@ BLUEPRINTS = (
     "ballots",
     "money",
     "public",
+    "updates",
+    "opendata",
+    "api",
 )
 
 

@@ -34,6 +34,7 @@ from grants.models.rounds import (
     StaffRole,
     TieBreak,
 )
+from grants.models.updates import GroupUpdate
 from grants.models.uploads import Upload
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "Group",
     "GroupMembership",
     "GroupRole",
+    "GroupUpdate",
     "InterestDeclaration",
     "PanelComment",
     "PanelInvitation",
