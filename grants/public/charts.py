@@ -85,8 +85,9 @@ def money_flow(given: Sequence[Flow], awarded: Sequence[Flow]) -> Chart:
     rows += [("Table to group", f.source, f.target, format_pence(f.amount_pence)) for f in awarded]
     headers = ("Flow", "From", "To", "Amount")
     if not given and not awarded:
-        body = [_text(10, 30, "No money has moved yet.")]
-        return Chart(title, "No money has moved yet.", _svg(760, 50, title, desc, body, "chart-flow"), headers, rows)
+        desc = "No money has moved yet."
+        body = [_text(10, 30, desc)]
+        return Chart(title, desc, _svg(760, 50, title, desc, body, "chart-flow"), headers, rows)
 
     col_x = (10, 290, 570)
     col_w = 180
