@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time
 
 from flask import current_app, url_for
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from grants.extensions import db
 from grants.models import Account, AccountKind, Award, Entry, EntryGroup, Funder, Pledge
@@ -59,7 +59,7 @@ def grants() -> list[dict]:
     awards = list(
         db.session.execute(
             select(Award)
-            .options(selectinload(Award.round), selectinload(Award.group), selectinload(Award.proposal))
+            .options(joinedload(Award.round), joinedload(Award.group), joinedload(Award.proposal))
             .order_by(Award.id)
         ).scalars()
     )

@@ -244,6 +244,9 @@ class Bar:
     funded: bool
 
 
+MAX_BARS = 40
+
+
 def result_support(round_title: str, bars: Sequence[Bar], budget_pence: int, ballots: int | None) -> Chart:
     """Votes per proposal (bars) and, on a second scale, the running cost against the pot (the budget line)."""
     title = f"How each proposal did in {round_title}"
@@ -269,6 +272,10 @@ def result_support(round_title: str, bars: Sequence[Bar], budget_pence: int, bal
     )
     if not bars:
         return Chart(title, desc, _svg(760, 40, title, desc, [], "chart-result"), headers, rows)
+    if len(bars) > MAX_BARS:
+        # A picture of hundreds of bars helps no one; the table beside it still lists every proposal.
+        desc += f" The picture shows the first {MAX_BARS} of {len(bars)}."
+        bars = bars[:MAX_BARS]
     top_support = max(max(b.support for b in bars), 1)
     label_w, bar_w, row_h, top = 250, 300, 28, 34
     money_x, money_w = label_w + bar_w + 20, 160

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
 from grants.extensions import db
 from grants.models import (
@@ -122,7 +122,7 @@ def round_page(rnd: Round) -> RoundPage:
         db.session.execute(
             select(Proposal)
             .where(Proposal.round_id == rnd.id, PUBLIC_PROPOSAL)
-            .options(selectinload(Proposal.group))
+            .options(joinedload(Proposal.group))
             .order_by(Proposal.title)
         ).scalars()
     )
@@ -132,7 +132,7 @@ def round_page(rnd: Round) -> RoundPage:
     result = db.session.execute(
         select(Result)
         .where(Result.round_id == rnd.id)
-        .options(selectinload(Result.lines).selectinload(ResultLine.proposal).selectinload(Proposal.group))
+        .options(selectinload(Result.lines).joinedload(ResultLine.proposal).joinedload(Proposal.group))
     ).scalar_one_or_none()
     recusals = db.session.execute(
         select(func.count(InterestDeclaration.id)).where(InterestDeclaration.round_id == rnd.id)
@@ -141,7 +141,7 @@ def round_page(rnd: Round) -> RoundPage:
         db.session.execute(
             select(Award)
             .where(Award.round_id == rnd.id)
-            .options(selectinload(Award.group), selectinload(Award.tranches))
+            .options(joinedload(Award.group), subqueryload(Award.tranches))
             .order_by(Award.id)
         ).scalars()
     )
@@ -192,7 +192,7 @@ def group_page(
         db.session.execute(
             select(Award)
             .where(Award.group_id == group.id)
-            .options(selectinload(Award.round), selectinload(Award.proposal), selectinload(Award.tranches))
+            .options(joinedload(Award.round), joinedload(Award.proposal), subqueryload(Award.tranches))
             .order_by(Award.awarded_on.desc())
         ).scalars()
     )
@@ -200,7 +200,7 @@ def group_page(
         db.session.execute(
             select(Proposal)
             .where(Proposal.group_id == group.id, PUBLIC_PROPOSAL)
-            .options(selectinload(Proposal.round))
+            .options(joinedload(Proposal.round))
             .order_by(Proposal.created_at.desc())
         ).scalars()
     )
@@ -208,7 +208,7 @@ def group_page(
         db.session.execute(
             select(GroupUpdate)
             .where(GroupUpdate.group_id == group.id)
-            .options(selectinload(GroupUpdate.photo), selectinload(GroupUpdate.file), selectinload(GroupUpdate.award))
+            .options(joinedload(GroupUpdate.photo), joinedload(GroupUpdate.file), joinedload(GroupUpdate.award))
             .order_by(GroupUpdate.created_at.desc(), GroupUpdate.id.desc())
             .limit(UPDATES_SHOWN)
         ).scalars()

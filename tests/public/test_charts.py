@@ -109,3 +109,12 @@ def test_round_page_charts_have_tables_beside_them(client, demo):
         title = root.find(f"{SVG}title").text
         assert root.find(f"{SVG}desc").text
         assert f"<caption>{title}</caption>" in html.replace("&#39;", "'")
+
+
+def test_result_chart_draws_at_most_40_bars_but_tables_every_proposal():
+    bars = [charts.Bar(f"P{i}", 100 - i, 1000, i < 3) for i in range(90)]
+    chart = charts.result_support("Big", bars, 10_000, 12)
+    root = _parse(chart)
+    assert len(chart.rows) == 90
+    assert len(root.findall(f"{SVG}rect[@class='chart-bar-unfunded']")) == 37
+    assert "The picture shows the first 40 of 90." in chart.desc
