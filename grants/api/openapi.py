@@ -5,6 +5,9 @@ from __future__ import annotations
 from grants.opendata.data import MAX_PAGE_SIZE
 
 MAX_PAGE = 100_000
+# Slugs are made by grants.core.slugify: lower-case letters, digits and hyphens.
+SLUG_PATTERN = "^[a-z0-9][a-z0-9-]{0,79}$"
+SLUG = {"type": "string", "pattern": SLUG_PATTERN, "minLength": 1, "maxLength": 80}
 
 
 def _nullable(kind: str, **extra) -> dict:  # noqa: ANN003
@@ -171,7 +174,7 @@ def _filter(name: str, what: str) -> dict:
         "in": "query",
         "required": False,
         "description": f"Only items for this {what} (its short name, as in its web address).",
-        "schema": {"type": "string", "minLength": 1, "maxLength": 80},
+        "schema": SLUG,
     }
 
 
@@ -220,7 +223,7 @@ def document() -> dict:
                             "name": "slug",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "string", "minLength": 1, "maxLength": 80},
+                            "schema": SLUG,
                         }
                     ],
                     "responses": {"200": _json(_ref("Round"), "The table"), "404": ERRORS["404"]},

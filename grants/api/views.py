@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
@@ -11,6 +13,7 @@ from grants.opendata import data
 from grants.security import public
 
 DEFAULT_PAGE_SIZE = 50
+SLUG = re.compile(openapi.SLUG_PATTERN)
 
 
 class BadQuery(Exception):
@@ -63,8 +66,10 @@ def _filters(allowed: tuple[str, ...]) -> data.Filters:
             continue
         if name not in allowed:
             raise BadQuery(f"This list cannot be filtered by `{name}`. It can be filtered by: {', '.join(allowed)}.")
-        if not 1 <= len(raw) <= 80:
-            raise BadQuery(f"`{name}` must be a short name of 1 to 80 characters.")
+        if not SLUG.fullmatch(raw):
+            raise BadQuery(
+                f"`{name}` must be a short name as in a web address: 1 to 80 lower-case letters, digits and hyphens."
+            )
         slugs[name] = raw
     found = data.resolve_filters(slugs.get("round"), slugs.get("group"), slugs.get("funder"))
     if found is None:

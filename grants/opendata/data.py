@@ -275,6 +275,8 @@ def resolve_filters(round_slug: str | None, group_slug: str | None, funder_slug:
     ):
         if slug is None:
             continue
+        if not queries.is_lookup_safe(slug):
+            return None
         stmt = select(model.id).where(model.slug == slug)
         if model is Round:
             stmt = stmt.where(Round.status != RoundStatus.DRAFT)

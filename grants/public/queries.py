@@ -42,6 +42,11 @@ PUBLIC_PROPOSAL = (Proposal.status == ProposalStatus.FUNDED) | (
 )
 
 
+def is_lookup_safe(slug: str | None) -> bool:
+    """A slug from a URL that can be looked up: PostgreSQL refuses NUL bytes, and slugs are at most 80 characters."""
+    return slug is not None and 0 < len(slug) <= 80 and "\x00" not in slug
+
+
 def published_rounds() -> list[Round]:
     """Every published round, newest first."""
     return list(
@@ -53,6 +58,8 @@ def published_rounds() -> list[Round]:
 
 def public_round(slug: str) -> Round | None:
     """A published round by slug."""
+    if not is_lookup_safe(slug):
+        return None
     return db.session.execute(
         select(Round)
         .where(Round.slug == slug, Round.status != RoundStatus.DRAFT)
@@ -185,6 +192,8 @@ def group_page(
     slug: str,
 ) -> tuple[Group, list[Award], dict[int, int], list[Proposal], list[GroupUpdate]] | None:
     """A group's public page: what it does, its awards and payments, its named proposals, its updates."""
+    if not is_lookup_safe(slug):
+        return None
     group = db.session.execute(select(Group).where(Group.slug == slug)).scalar_one_or_none()
     if group is None:
         return None
@@ -221,6 +230,8 @@ UPDATES_SHOWN = 50
 
 def funder_page(slug: str) -> tuple[Funder, list[tuple[Round, int, int]]] | None:
     """A funder's public page: what it pledged and gave to which rounds."""
+    if not is_lookup_safe(slug):
+        return None
     funder = db.session.execute(select(Funder).where(Funder.slug == slug)).scalar_one_or_none()
     if funder is None:
         return None

@@ -72,3 +72,15 @@ def test_round_detail_and_filters(client, demo):
     assert body["received_pence"] == ledger.round_summary(rnd.id).received_pence
     awards = client.get(f"/api/v1/awards?round={rnd.slug}").get_json()["data"]
     assert awards and {a["round"] for a in awards} == {rnd.slug}
+
+
+def test_nul_bytes_and_long_names_are_refused_not_500(client, demo):
+    """Found by schemathesis on PostgreSQL, which refuses NUL bytes in text."""
+    assert client.get("/api/v1/ledger?round=a%00b").status_code == 400
+    assert client.get("/api/v1/ledger?round=Caf%C3%A9").status_code == 400
+    assert client.get("/api/v1/rounds/a%00b").status_code == 404
+    assert client.get("/tables/a%00b").status_code == 404
+    assert client.get("/groups/a%00b").status_code == 404
+    assert client.get("/funders/a%00b").status_code == 404
+    assert client.get("/open-data/awards.csv?round=a%00b").status_code == 404
+    assert client.get("/tables/" + "x" * 300).status_code == 404
