@@ -284,7 +284,7 @@ def result_support(round_title: str, bars: Sequence[Bar], budget_pence: int, bal
         '<defs><pattern id="hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">'
         '<line x1="0" y1="0" x2="0" y2="6" stroke="#1d1d1b" stroke-width="2"/></pattern></defs>',
         _text(label_w, 20, "Votes", css="chart-heading"),
-        _text(money_x, 20, "Running cost against the pot", css="chart-heading"),
+        _text(money_x, 20, "Cost so far", css="chart-heading"),
     ]
     running = 0
     for i, b in enumerate(bars):
