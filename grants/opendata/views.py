@@ -22,6 +22,18 @@ DESCRIPTIONS = {
 }
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):  # noqa: ANN001, ANN202
+    """A CSV cell; text that a spreadsheet would run as a formula is prefixed with a quote (CSV injection)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -30,7 +42,7 @@ def _csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([_cell(v) for v in row])
         yield buffer.getvalue()
 
 

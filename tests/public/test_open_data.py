@@ -168,3 +168,18 @@ def test_open_data_index_links_all_work(client, demo):
     assert len(links) >= 14
     for link in links:
         assert client.get(link).status_code == 200, link
+
+
+def test_csv_cells_that_look_like_formulas_are_defused(client, demo):
+    proposal = (
+        db.session.execute(select(Proposal).where(Proposal.status == ProposalStatus.FUNDED).order_by(Proposal.id))
+        .scalars()
+        .first()
+    )
+    proposal.title = '=HYPERLINK("https://evil.example","click")'
+    db.session.commit()
+    rows = list(csv.DictReader(io.StringIO(client.get("/open-data/proposals.csv").get_data(as_text=True))))
+    titles = [r["title"] for r in rows]
+    assert "'" + proposal.title in titles and proposal.title not in titles
+    ledger_rows = list(csv.DictReader(io.StringIO(client.get("/open-data/ledger.csv").get_data(as_text=True))))
+    assert all(int(r["amount_pence"]) >= 0 for r in ledger_rows)  # numbers are left alone
