@@ -70,6 +70,9 @@ def test_decided_round_shows_result_chart_recusals_quorum_panel_and_ballot_file(
     page = queries.round_page(rnd)
     assert page.result is not None and page.result.ballots_counted == 5
     assert "Ballots cast: 5." in text
+    funded = [line for line in page.result.lines if line.is_funded]
+    assert f"{len(funded)} of {len(page.result.lines)} proposals funded, {gbp(page.result.spent_pence)}" in text
+    assert page.result.summary not in text  # it counts ballots even when fewer than 5 voted
     assert "People on the panel who could vote: 6." in text
     assert "Declared interests (recusals): 1." in text  # a count of declarations, naming no one
     assert "Panel members 6" in text
