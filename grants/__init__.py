@@ -21,6 +21,9 @@ BLUEPRINTS = (
     "ballots",
     "money",
     "public",
+    "updates",
+    "opendata",
+    "api",
 )
 
 

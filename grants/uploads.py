@@ -27,7 +27,15 @@ from grants.models.uploads import Upload
 
 PHOTO_TYPES = {"image/jpeg": ("JPEG", ".jpg"), "image/png": ("PNG", ".png"), "image/webp": ("WEBP", ".webp")}
 RECEIPT_TYPES = {**PHOTO_TYPES, "application/pdf": (None, ".pdf")}
-LIMITS = {"photo": 5 * 1024 * 1024, "receipt": 5 * 1024 * 1024}
+# An end-of-grant report may come in the group's own format: a document, pictures, a voice note.
+REPORT_TYPES = {
+    **RECEIPT_TYPES,
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (None, ".docx"),
+    "application/vnd.oasis.opendocument.text": (None, ".odt"),
+    "audio/mpeg": (None, ".mp3"),
+    "audio/x-m4a": (None, ".m4a"),
+}
+LIMITS = {"photo": 5 * 1024 * 1024, "receipt": 5 * 1024 * 1024, "report": 5 * 1024 * 1024}
 MAX_PIXELS = 40_000_000  # refuse decompression bombs
 
 
@@ -73,12 +81,15 @@ def save_upload(file: FileStorage | None, *, kind: str, person_id: int | None, i
     """Check and store an uploaded file inside the caller's transaction."""
     if file is None or not file.filename:
         raise UploadRefused("Choose a file to upload.")
-    allowed = PHOTO_TYPES if kind == "photo" else RECEIPT_TYPES
+    allowed = {"photo": PHOTO_TYPES, "report": REPORT_TYPES}.get(kind, RECEIPT_TYPES)
     data = _read_capped(file, LIMITS[kind])
     guess = filetype.guess(data)
     mime = guess.mime if guess else None
     if mime not in allowed:
-        kinds = "a JPEG, PNG or WebP image" if kind == "photo" else "a PDF or a JPEG, PNG or WebP image"
+        kinds = {
+            "photo": "a JPEG, PNG or WebP image",
+            "report": "a PDF, Word or OpenDocument file, an MP3 or M4A recording, or a JPEG, PNG or WebP image",
+        }.get(kind, "a PDF or a JPEG, PNG or WebP image")
         raise UploadRefused(f"That kind of file cannot be uploaded here. Use {kinds}.")
     if mime in PHOTO_TYPES:
         data = _clean_image(data, mime)

@@ -50,6 +50,7 @@ from grants.models.rounds import (
     StaffRole,
     TieBreak,
 )
+from grants.models.updates import GroupUpdate
 from grants.models.uploads import Upload
 
 __all__ = [
@@ -88,6 +89,7 @@ __all__ = [
     "Group",
     "GroupMembership",
     "GroupRole",
+    "GroupUpdate",
     "InterestDeclaration",
     "PanelComment",
     "PanelInvitation",

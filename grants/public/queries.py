@@ -3,31 +3,48 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
 from grants.extensions import db
 from grants.models import (
+    Account,
+    AccountKind,
     AuditEntry,
     Award,
+    Entry,
     EntryGroup,
+    EntryKind,
     Funder,
     Group,
+    GroupUpdate,
     InterestDeclaration,
+    PanelMember,
+    PanelRole,
     Pledge,
     Proposal,
     ProposalStatus,
     Result,
+    ResultLine,
     Round,
     RoundStatus,
     Tranche,
+    TrancheStatus,
 )
 from grants.money import ledger
+from grants.public import charts
+from grants.public.privacy import people_count, people_part
 
 PUBLIC_PROPOSAL = (Proposal.status == ProposalStatus.FUNDED) | (
     Proposal.agreed_to_be_named.is_(True) & (Proposal.status != ProposalStatus.DRAFT)
 )
+
+
+def is_lookup_safe(slug: str | None) -> bool:
+    """A slug from a URL that can be looked up: PostgreSQL refuses NUL bytes, and slugs are at most 80 characters."""
+    return slug is not None and 0 < len(slug) <= 80 and "\x00" not in slug
 
 
 def published_rounds() -> list[Round]:
@@ -41,6 +58,8 @@ def published_rounds() -> list[Round]:
 
 def public_round(slug: str) -> Round | None:
     """A published round by slug."""
+    if not is_lookup_safe(slug):
+        return None
     return db.session.execute(
         select(Round)
         .where(Round.slug == slug, Round.status != RoundStatus.DRAFT)
@@ -62,6 +81,46 @@ class RoundPage:
     paid: dict[int, int]
     funders: list[tuple[Funder, int]]
     record: list[AuditEntry]
+    panel: PanelMakeup
+
+    @property
+    def held(self) -> list[Tranche]:
+        """Tranches a funder has paused, each with its published reason."""
+        return [t for a in self.awards for t in a.tranches if t.status is TrancheStatus.HELD]
+
+    @property
+    def held_pence(self) -> int:
+        """Money awarded but paused by a hold."""
+        return sum(t.amount_pence for t in self.held)
+
+
+@dataclass(frozen=True)
+class PanelMakeup:
+    """A panel in aggregate. Each figure is None when it would cover fewer than 5 people."""
+
+    members: int | None
+    lived_experience: int | None
+    facilitators: int | None
+    paused: int | None
+
+
+def panel_makeup(round_id: int) -> PanelMakeup:
+    """Count the active panel in one query and suppress small numbers."""
+    total, lived, facilitators, paused = db.session.execute(
+        select(
+            func.count(PanelMember.id),
+            func.coalesce(func.sum(case((PanelMember.has_lived_experience.is_(True), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((PanelMember.role == PanelRole.FACILITATOR, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((PanelMember.is_paused.is_(True), 1), else_=0)), 0),
+        ).where(PanelMember.round_id == round_id, PanelMember.stepped_down_at.is_(None))
+    ).one()
+    total, lived, facilitators, paused = int(total), int(lived), int(facilitators), int(paused)
+    return PanelMakeup(
+        members=people_count(total),
+        lived_experience=people_part(lived, total),
+        facilitators=people_part(facilitators, total),
+        paused=people_part(paused, total),
+    )
 
 
 def round_page(rnd: Round) -> RoundPage:
@@ -70,7 +129,7 @@ def round_page(rnd: Round) -> RoundPage:
         db.session.execute(
             select(Proposal)
             .where(Proposal.round_id == rnd.id, PUBLIC_PROPOSAL)
-            .options(selectinload(Proposal.group))
+            .options(joinedload(Proposal.group))
             .order_by(Proposal.title)
         ).scalars()
     )
@@ -78,7 +137,9 @@ def round_page(rnd: Round) -> RoundPage:
         select(func.count(Proposal.id)).where(Proposal.round_id == rnd.id, Proposal.status != ProposalStatus.DRAFT)
     ).scalar_one()
     result = db.session.execute(
-        select(Result).where(Result.round_id == rnd.id).options(selectinload(Result.lines))
+        select(Result)
+        .where(Result.round_id == rnd.id)
+        .options(selectinload(Result.lines).joinedload(ResultLine.proposal).joinedload(Proposal.group))
     ).scalar_one_or_none()
     recusals = db.session.execute(
         select(func.count(InterestDeclaration.id)).where(InterestDeclaration.round_id == rnd.id)
@@ -87,7 +148,7 @@ def round_page(rnd: Round) -> RoundPage:
         db.session.execute(
             select(Award)
             .where(Award.round_id == rnd.id)
-            .options(selectinload(Award.group), selectinload(Award.tranches))
+            .options(joinedload(Award.group), subqueryload(Award.tranches))
             .order_by(Award.id)
         ).scalars()
     )
@@ -118,6 +179,7 @@ def round_page(rnd: Round) -> RoundPage:
         paid=ledger.award_paid_totals([a.id for a in awards]),
         funders=funders,
         record=record,
+        panel=panel_makeup(rnd.id),
     )
 
 
@@ -126,8 +188,12 @@ def public_proposal_ids(round_id: int) -> set[int]:
     return set(db.session.execute(select(Proposal.id).where(Proposal.round_id == round_id, PUBLIC_PROPOSAL)).scalars())
 
 
-def group_page(slug: str) -> tuple[Group, list[Award], dict[int, int], list[Proposal]] | None:
-    """A group's public page: what it does, its awards and payments, its named proposals."""
+def group_page(
+    slug: str,
+) -> tuple[Group, list[Award], dict[int, int], list[Proposal], list[GroupUpdate]] | None:
+    """A group's public page: what it does, its awards and payments, its named proposals, its updates."""
+    if not is_lookup_safe(slug):
+        return None
     group = db.session.execute(select(Group).where(Group.slug == slug)).scalar_one_or_none()
     if group is None:
         return None
@@ -135,7 +201,7 @@ def group_page(slug: str) -> tuple[Group, list[Award], dict[int, int], list[Prop
         db.session.execute(
             select(Award)
             .where(Award.group_id == group.id)
-            .options(selectinload(Award.round), selectinload(Award.proposal), selectinload(Award.tranches))
+            .options(joinedload(Award.round), joinedload(Award.proposal), subqueryload(Award.tranches))
             .order_by(Award.awarded_on.desc())
         ).scalars()
     )
@@ -143,15 +209,29 @@ def group_page(slug: str) -> tuple[Group, list[Award], dict[int, int], list[Prop
         db.session.execute(
             select(Proposal)
             .where(Proposal.group_id == group.id, PUBLIC_PROPOSAL)
-            .options(selectinload(Proposal.round))
+            .options(joinedload(Proposal.round))
             .order_by(Proposal.created_at.desc())
         ).scalars()
     )
-    return group, awards, ledger.award_paid_totals([a.id for a in awards]), proposals
+    updates = list(
+        db.session.execute(
+            select(GroupUpdate)
+            .where(GroupUpdate.group_id == group.id)
+            .options(joinedload(GroupUpdate.photo), joinedload(GroupUpdate.file), joinedload(GroupUpdate.award))
+            .order_by(GroupUpdate.created_at.desc(), GroupUpdate.id.desc())
+            .limit(UPDATES_SHOWN)
+        ).scalars()
+    )
+    return group, awards, ledger.award_paid_totals([a.id for a in awards]), proposals, updates
+
+
+UPDATES_SHOWN = 50
 
 
 def funder_page(slug: str) -> tuple[Funder, list[tuple[Round, int, int]]] | None:
     """A funder's public page: what it pledged and gave to which rounds."""
+    if not is_lookup_safe(slug):
+        return None
     funder = db.session.execute(select(Funder).where(Funder.slug == slug)).scalar_one_or_none()
     if funder is None:
         return None
@@ -187,3 +267,175 @@ def tranches_for_awards(award_ids: list[int]) -> list[Tranche]:
             select(Tranche).where(Tranche.award_id.in_(award_ids)).order_by(Tranche.award_id, Tranche.number)
         ).scalars()
     )
+
+
+def money_flows(round_id: int | None = None) -> tuple[list[charts.Flow], list[charts.Flow]]:
+    """Funder-to-table money received and table-to-group money awarded, from the ledger and awards (two queries)."""
+    giving = (
+        select(Funder.name, Round.title, func.sum(Entry.amount_pence))
+        .select_from(Entry)
+        .join(Account, Account.id == Entry.account_id)
+        .join(Funder, Funder.id == Account.funder_id)
+        .join(Round, Round.id == Account.round_id)
+        .where(Account.kind == AccountKind.FUNDER_GIVING)
+        .group_by(Funder.id, Funder.name, Round.id, Round.title)
+        .order_by(Funder.name, Round.title)
+    )
+    awarded = (
+        select(Round.title, Group.name, func.sum(Award.amount_pence))
+        .select_from(Award)
+        .join(Round, Round.id == Award.round_id)
+        .join(Group, Group.id == Award.group_id)
+        .group_by(Round.id, Round.title, Group.id, Group.name)
+        .order_by(Round.title, Group.name)
+    )
+    if round_id is not None:
+        giving = giving.where(Account.round_id == round_id)
+        awarded = awarded.where(Award.round_id == round_id)
+    given = [charts.Flow(f, r, -int(total)) for f, r, total in db.session.execute(giving) if total]
+    out = [charts.Flow(r, g, int(total)) for r, g, total in db.session.execute(awarded) if total]
+    return given, out
+
+
+def round_timeline(rnd: Round, today) -> charts.Chart:  # noqa: ANN001
+    """The round's timetable as a chart, with the published changes noted against each date."""
+    fields = [
+        ("bids_open_at", "Bids open"),
+        ("bids_close_at", "Bids close"),
+        ("deliberation_opens_at", "The panel starts reading"),
+        ("voting_opens_at", "Voting opens"),
+        ("voting_closes_at", "Voting closes"),
+    ]
+    notes: dict[str, list[str]] = {}
+    for change in rnd.rule_changes:
+        notes.setdefault(change.field, []).append(f"Changed from {change.old_value}: {change.reason}")
+    steps = [charts.Milestone(label, getattr(rnd, name), " ".join(notes.get(name, []))) for name, label in fields]
+    return charts.timeline(rnd.title, steps, today)
+
+
+def result_chart(page: RoundPage, public_ids: set[int]) -> charts.Chart | None:
+    """Support per proposal and the budget line, from the stored result (no extra queries)."""
+    if page.result is None or not page.result.quorum_met:
+        return None
+    lines = sorted(page.result.lines, key=lambda line: line.position)
+    bars = [
+        charts.Bar(
+            f"{line.proposal.title} ({line.proposal.group.name})"
+            if line.proposal_id in public_ids
+            else "A group that asked not to be named",
+            int(line.support),
+            line.cost_pence,
+            line.is_funded,
+        )
+        for line in lines
+    ]
+    return charts.result_support(
+        page.round.title, bars, page.result.budget_pence, people_count(page.result.ballots_counted)
+    )
+
+
+# Entry kinds shown one by one in the public ledger. Anything else (for example what panel
+# members are paid for their time, or their expenses) is only ever shown as a total, so no
+# one person's payment can be read off the ledger. New kinds are private until listed here.
+ITEMISED_KINDS = (EntryKind.CONTRIBUTION, EntryKind.FEE, EntryKind.AWARD, EntryKind.PAYMENT, EntryKind.REVERSAL)
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One public money movement with the running totals (within the filter) after it."""
+
+    id: int
+    occurred_on: date
+    kind: EntryKind
+    description: str
+    reference: str | None
+    round_id: int | None
+    group_id: int | None
+    funder_id: int | None
+    amount_pence: int
+    received_so_far_pence: int
+    awarded_so_far_pence: int
+    paid_so_far_pence: int
+
+
+def ledger_rows(
+    *,
+    round_id: int | None = None,
+    group_id: int | None = None,
+    funder_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[LedgerRow]:
+    """A page of public ledger movements, newest first, with running totals, in one query."""
+
+    def part(condition, sign: int = 1):  # noqa: ANN001, ANN202
+        return func.coalesce(func.sum(case((condition, sign * Entry.amount_pence), else_=0)), 0)
+
+    inner = (
+        select(
+            EntryGroup.id,
+            EntryGroup.occurred_on,
+            EntryGroup.kind,
+            EntryGroup.description,
+            EntryGroup.reference,
+            EntryGroup.round_id,
+            EntryGroup.group_id,
+            EntryGroup.funder_id,
+            part(Entry.amount_pence > 0).label("amount"),
+            part(Account.kind == AccountKind.FUNDER_GIVING, -1).label("received"),
+            part(Account.kind.in_([AccountKind.AWARD_COMMITTED, AccountKind.AWARD_PAID])).label("awarded"),
+            part(Account.kind == AccountKind.AWARD_PAID).label("paid"),
+        )
+        .join(Entry, Entry.entry_group_id == EntryGroup.id)
+        .join(Account, Account.id == Entry.account_id)
+        .where(EntryGroup.kind.in_(ITEMISED_KINDS))
+        .group_by(EntryGroup.id)
+    )
+    if round_id:
+        inner = inner.where(EntryGroup.round_id == round_id)
+    if group_id:
+        inner = inner.where(EntryGroup.group_id == group_id)
+    if funder_id:
+        inner = inner.where(EntryGroup.funder_id == funder_id)
+    sub = inner.subquery()
+    order = (sub.c.occurred_on, sub.c.id)
+    stmt = (
+        select(
+            sub,
+            func.sum(sub.c.received).over(order_by=order).label("received_so_far"),
+            func.sum(sub.c.awarded).over(order_by=order).label("awarded_so_far"),
+            func.sum(sub.c.paid).over(order_by=order).label("paid_so_far"),
+        )
+        .order_by(sub.c.occurred_on.desc(), sub.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        LedgerRow(
+            id=r.id,
+            occurred_on=r.occurred_on,
+            kind=EntryKind(r.kind),
+            description=r.description,
+            reference=r.reference,
+            round_id=r.round_id,
+            group_id=r.group_id,
+            funder_id=r.funder_id,
+            amount_pence=int(r.amount),
+            received_so_far_pence=int(r.received_so_far),
+            awarded_so_far_pence=int(r.awarded_so_far),
+            paid_so_far_pence=int(r.paid_so_far),
+        )
+        for r in db.session.execute(stmt)
+    ]
+
+
+def unitemised_total(*, round_id: int | None = None) -> int:
+    """Money paid out through kinds shown only as a total (panel members' payments and expenses)."""
+    stmt = (
+        select(func.coalesce(func.sum(Entry.amount_pence), 0))
+        .join(EntryGroup, EntryGroup.id == Entry.entry_group_id)
+        .where(EntryGroup.kind.not_in(ITEMISED_KINDS), Entry.amount_pence > 0)
+    )
+    if round_id:
+        stmt = stmt.where(EntryGroup.round_id == round_id)
+    return int(db.session.execute(stmt).scalar_one())

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 
-from flask import Response, abort, render_template, request
-from sqlalchemy import case, func, select
+from flask import Response, abort, current_app, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
 
 from grants.extensions import db
-from grants.models import Entry, EntryGroup, Funder, Group, Round, RoundStatus
+from grants.models import Funder, Group, Round, RoundStatus
 from grants.money import ledger
-from grants.public import bp, queries
+from grants.public import bp, charts, queries
+from grants.public.privacy import people_text
+from grants.roles import is_group_member
 from grants.rounds.counting import MIN_VOTERS_FOR_BALLOT_FILE, ballot_file, ballot_proposals, build_election
 from grants.security import public
 
@@ -34,7 +38,13 @@ def home():
         ],
         "Finished": [r for r in rounds if r.status in (RoundStatus.CLOSED, RoundStatus.NO_DECISION)],
     }
-    return render_template("public/home.html", stages=stages, totals=ledger.platform_summary())
+    given, awarded = queries.money_flows()
+    return render_template(
+        "public/home.html",
+        stages=stages,
+        totals=ledger.platform_summary(),
+        flow=charts.money_flow(given, awarded),
+    )
 
 
 @bp.route("/tables")
@@ -54,13 +64,31 @@ def round(slug: str):  # noqa: A001 - the URL's noun
         abort(404)
     page = queries.round_page(rnd)
     public_ids = {p.id for p in page.proposals}
+    given, awarded = queries.money_flows(rnd.id)
     return render_template(
         "public/round.html",
         page=page,
         rnd=rnd,
         public_ids=public_ids,
         min_voters=MIN_VOTERS_FOR_BALLOT_FILE,
+        timeline=queries.round_timeline(rnd, date.today()),
+        result_chart=queries.result_chart(page, public_ids),
+        flow=charts.money_flow(given, awarded),
+        pb_url=_pb_url(rnd, page),
     )
+
+
+def _pb_url(rnd, page) -> str | None:  # noqa: ANN001
+    """Where the round's anonymous ballot file (.pb) can be downloaded, if it is published.
+
+    The decision-engine work may add its own export route; prefer it when it exists.
+    """
+    if page.result is None or page.result.ballots_counted < MIN_VOTERS_FOR_BALLOT_FILE:
+        return None
+    for endpoint in ("rounds.export_pb", "public.ballot_file_download"):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, slug=rnd.slug)
+    return None  # pragma: no cover
 
 
 @bp.route("/tables/<slug>/ballots.pb")
@@ -98,8 +126,17 @@ def group(slug: str):
     found = queries.group_page(slug)
     if found is None:
         abort(404)
-    grp, awards, paid, proposals = found
-    return render_template("public/group.html", group=grp, awards=awards, paid=paid, proposals=proposals)
+    grp, awards, paid, proposals, updates = found
+    is_member = current_user.is_authenticated and is_group_member(current_user, grp.id)
+    return render_template(
+        "public/group.html",
+        group=grp,
+        awards=awards,
+        paid=paid,
+        proposals=proposals,
+        updates=updates,
+        is_member=is_member,
+    )
 
 
 @bp.route("/funders/<slug>")
@@ -124,16 +161,7 @@ def ledger_page():
 
     page = max(_int_arg("page") or 1, 1)
     filters = {"round_id": _int_arg("round"), "group_id": _int_arg("group"), "funder_id": _int_arg("funder")}
-    base = queries.ledger_stmt(**filters)
-    amount = func.sum(case((Entry.amount_pence > 0, Entry.amount_pence), else_=0))
-    stmt = (
-        base.add_columns(amount)
-        .join(Entry, Entry.entry_group_id == EntryGroup.id)
-        .group_by(EntryGroup.id)
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
-    )
-    rows = db.session.execute(stmt).all()
+    rows = queries.ledger_rows(**filters, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     has_next = len(rows) > PAGE_SIZE
     rounds = db.session.execute(
         select(Round.id, Round.title).where(Round.status != RoundStatus.DRAFT).order_by(Round.title)
@@ -149,7 +177,8 @@ def ledger_page():
         rounds=rounds,
         groups=groups,
         funders=funders,
-        totals=ledger.platform_summary(),
+        totals=ledger.round_summary(filters["round_id"]) if filters["round_id"] else ledger.platform_summary(),
+        unitemised=queries.unitemised_total(round_id=filters["round_id"]),
     )
 
 
@@ -164,3 +193,9 @@ def upload(upload_id: int):
     if not item.is_public:
         abort(404)
     return send_upload(item)
+
+
+@bp.app_template_filter("people")
+def people_filter(count: int | None) -> str:
+    """A count of people as the public may see it: the number, or 'fewer than 5'."""
+    return people_text(count)

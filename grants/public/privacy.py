@@ -1,0 +1,39 @@
+"""Small-number suppression: the one rule for every public figure about people.
+
+A count of people (panel members, voters, recusals, reflections) is published only when
+it covers at least `MIN_PEOPLE` people; otherwise a reader could work out who is who.
+Shares are suppressed too when their complement is small (7 members, 6 with lived
+experience, tells a reader that exactly one has not).
+"""
+
+from __future__ import annotations
+
+MIN_PEOPLE = 5
+SUPPRESSED_TEXT = f"fewer than {MIN_PEOPLE}"
+
+
+def people_count(count: int | None) -> int | None:
+    """The count if it may be published (covers at least MIN_PEOPLE people), else None."""
+    if count is None or count < MIN_PEOPLE:
+        return None
+    return count
+
+
+def people_part(part: int, total: int) -> int | None:
+    """A part of a group of people, published only if the whole, the part and the rest are all safe.
+
+    A part of 0 or the whole is safe when the total is: it says something about everyone, not someone.
+    """
+    if people_count(total) is None:
+        return None
+    if part in (0, total):
+        return part
+    if part < MIN_PEOPLE or total - part < MIN_PEOPLE:
+        return None
+    return part
+
+
+def people_text(count: int | None) -> str:
+    """How a count of people reads in public: the number, or 'fewer than 5'."""
+    shown = people_count(count)
+    return SUPPRESSED_TEXT if shown is None else str(shown)

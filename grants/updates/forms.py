@@ -1,0 +1,24 @@
+"""Forms for group updates and the end-of-grant report."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import SelectField, StringField, TextAreaField, URLField
+from wtforms.validators import URL, Length, Optional
+
+
+class UpdateForm(FlaskForm):
+    body = TextAreaField("What is happening?", validators=[Optional(), Length(max=5000)])
+    award_id = SelectField("Which funded work is this about? (optional)", coerce=str, validators=[Optional()])
+    photo = FileField("A photo (optional)")
+    photo_alt = StringField("Describe the photo for people who cannot see it", validators=[Optional(), Length(max=300)])
+    link_url = URLField(
+        "A link (optional)",
+        validators=[Optional(), URL(message="Enter a full web address, like https://example.org"), Length(max=500)],
+    )
+
+
+class ReportForm(FlaskForm):
+    body = TextAreaField(
+        "What happened with the money, and what did you learn?", validators=[Optional(), Length(max=20000)]
+    )
+    file = FileField("Or upload your answer as a file (optional)")

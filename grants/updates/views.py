@@ -1,0 +1,84 @@
+"""Posting group updates and end-of-grant reports (members of the group only)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from grants.core import NotAllowed
+from grants.extensions import db
+from grants.models import Award, Group
+from grants.roles import is_group_member
+from grants.updates import bp, services
+from grants.updates.forms import ReportForm, UpdateForm
+from grants.uploads import UploadRefused
+
+
+def _group_for_member(slug: str) -> Group:
+    group = db.one_or_404(select(Group).where(Group.slug == slug))
+    if not is_group_member(current_user, group.id):
+        abort(403)
+    return group
+
+
+@bp.route("/<slug>/updates/new", methods=["GET", "POST"])
+def new_update(slug: str):
+    """Post an update about the group's funded work."""
+    group = _group_for_member(slug)
+    awards = db.session.execute(select(Award).where(Award.group_id == group.id).order_by(Award.id)).scalars().all()
+    form = UpdateForm()
+    form.award_id.choices = [SelectChoice("", "Not about one award")] + [
+        SelectChoice(str(a.id), f"{a.reference}: {a.proposal.title}") for a in awards
+    ]
+    if form.validate_on_submit():
+        try:
+            services.post_update(
+                person=current_user,
+                group_id=group.id,
+                body=form.body.data or "",
+                award_id=int(form.award_id.data) if (form.award_id.data or "").isdigit() else None,
+                photo=request.files.get("photo"),
+                photo_alt=form.photo_alt.data,
+                link_url=form.link_url.data,
+            )
+        except NotAllowed:
+            abort(403)
+        except services.UpdateRefused as exc:
+            getattr(form, exc.field).errors = [*getattr(form, exc.field).errors, exc.message]
+        except UploadRefused as exc:
+            form.photo.errors = [*form.photo.errors, exc.message]
+        else:
+            flash("Your update is on the group's public page.", "success")
+            return redirect(url_for("public.group", slug=group.slug))
+    return render_template("updates/new.html", form=form, group=group), (400 if form.errors else 200)
+
+
+@bp.route("/<slug>/awards/<int:award_id>/report", methods=["GET", "POST"])
+def new_report(slug: str, award_id: int):
+    """Post the optional end-of-grant report for one award: one question, answered in any format."""
+    group = _group_for_member(slug)
+    award = db.session.get(Award, award_id)
+    if award is None or award.group_id != group.id:
+        abort(404)
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            services.post_report(
+                person=current_user,
+                group_id=group.id,
+                award_id=award.id,
+                body=form.body.data or "",
+                file=request.files.get("file"),
+            )
+        except NotAllowed:
+            abort(403)
+        except services.UpdateRefused as exc:
+            form.body.errors = [*form.body.errors, exc.message]
+        except UploadRefused as exc:
+            form.file.errors = [*form.file.errors, exc.message]
+        else:
+            flash("Thank you. Your report is on the group's public page.", "success")
+            return redirect(url_for("public.group", slug=group.slug))
+    return render_template("updates/report.html", form=form, group=group, award=award), (400 if form.errors else 200)

@@ -1,0 +1,120 @@
+"""Charts: accessible SVG with a title, a description and a data table, and figures that match the ledger."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import UTC, date, datetime
+
+from grants.money import ledger
+from grants.money_format import format_pence as gbp
+from grants.public import charts, queries
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _parse(chart: charts.Chart) -> ET.Element:
+    root = ET.fromstring(str(chart.svg))
+    assert root.tag == f"{SVG}svg"
+    assert root.get("role") == "img"
+    title, desc = root.find(f"{SVG}title"), root.find(f"{SVG}desc")
+    assert title is not None and title.text == chart.title
+    assert desc is not None and desc.text == chart.desc and desc.text
+    assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    assert "style=" not in str(chart.svg)
+    return root
+
+
+def test_money_flow_has_title_desc_and_a_table_of_every_flow():
+    chart = charts.money_flow(
+        [charts.Flow("Trust A", "Table 1", 500_000), charts.Flow("Trust B", "Table 1", 250_050)],
+        [charts.Flow("Table 1", "Group <X>", 300_000)],
+    )
+    root = _parse(chart)
+    assert chart.headers == ("Flow", "From", "To", "Amount")
+    assert chart.rows == [
+        ("Funder to table", "Trust A", "Table 1", "£5,000"),
+        ("Funder to table", "Trust B", "Table 1", "£2,500.50"),
+        ("Table to group", "Table 1", "Group <X>", "£3,000"),
+    ]
+    assert "2 funders gave £7,500.50 to 1 table, which awarded £3,000 to 1 group" in chart.desc
+    # Names are escaped, never markup.
+    assert "Group &lt;X&gt;" in str(chart.svg)
+    assert len(root.findall(f"{SVG}path")) == 3
+
+
+def test_empty_charts_still_say_so():
+    chart = charts.money_flow([], [])
+    _parse(chart)
+    assert chart.rows == [] and "No money has moved yet" in chart.desc
+    _parse(charts.result_support("T", [], 1000, None))
+    _parse(charts.timeline("T", [], date(2026, 1, 1)))
+
+
+def test_timeline_lists_every_date_and_notes_changes():
+    steps = [
+        charts.Milestone("Bids open", datetime(2026, 1, 1, tzinfo=UTC)),
+        charts.Milestone("Voting closes", datetime(2026, 3, 1, tzinfo=UTC), "Changed from 2026-02-20: snow."),
+        charts.Milestone("Bids close", datetime(2026, 2, 1, tzinfo=UTC)),
+    ]
+    chart = charts.timeline("Winter", steps, date(2026, 2, 10))
+    root = _parse(chart)
+    assert [r[0] for r in chart.rows] == ["Bids open", "Bids close", "Voting closes"]
+    assert chart.rows[2] == ("Voting closes", "1 March 2026", "Changed from 2026-02-20: snow.")
+    assert "2 of them are today or earlier" in chart.desc
+    assert any(t.text == "Today" for t in root.iter(f"{SVG}text"))
+
+
+def test_result_chart_shows_support_running_cost_and_the_budget_line():
+    bars = [
+        charts.Bar("A", 5, 300_000, True),
+        charts.Bar("B", 4, 800_000, False),
+        charts.Bar("C", 3, 200_000, True),
+    ]
+    chart = charts.result_support("T", bars, 1_000_000, 5)
+    root = _parse(chart)
+    assert chart.rows == [
+        ("A", "5", "£3,000", "£3,000", "Funded"),
+        ("B", "4", "£8,000", "£3,000", "Not funded"),
+        ("C", "3", "£2,000", "£5,000", "Funded"),
+    ]
+    assert "2 funded, costing £5,000 of a pot of £10,000" in chart.desc
+    assert root.findall(f".//{SVG}line[@class='chart-budget']")
+    assert len(root.findall(f"{SVG}rect[@class='chart-bar-funded']")) == 2
+    assert len(root.findall(f"{SVG}rect[@class='chart-bar-unfunded']")) == 1
+
+
+def test_money_flow_figures_match_the_ledger(client, demo):
+    given, awarded = queries.money_flows()
+    totals = ledger.platform_summary()
+    assert sum(f.amount_pence for f in given) == totals.received_pence
+    assert sum(f.amount_pence for f in awarded) == totals.awarded_pence
+    for rnd in demo.values():
+        g, _ = queries.money_flows(rnd.id)
+        assert sum(f.amount_pence for f in g) == ledger.round_summary(rnd.id).received_pence
+    html = client.get("/").get_data(as_text=True)
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-flow" role="img"' in html
+    assert "<caption>Where the money comes from and where it goes</caption>" in html
+    for f in given:
+        assert f'<td>{f.source}</td><td>{f.target}</td><td class="num">{gbp(f.amount_pence)}</td>' in html
+
+
+def test_round_page_charts_have_tables_beside_them(client, demo):
+    rnd = demo["peer-support-table-2026"]
+    html = client.get(f"/tables/{rnd.slug}").get_data(as_text=True)
+    svgs = re.findall(r"<svg .*?</svg>", html, flags=re.S)
+    assert len(svgs) == 3  # timeline, result, money flow
+    for svg in svgs:
+        root = ET.fromstring(svg)
+        title = root.find(f"{SVG}title").text
+        assert root.find(f"{SVG}desc").text
+        assert f"<caption>{title}</caption>" in html.replace("&#39;", "'")
+
+
+def test_result_chart_draws_at_most_40_bars_but_tables_every_proposal():
+    bars = [charts.Bar(f"P{i}", 100 - i, 1000, i < 3) for i in range(90)]
+    chart = charts.result_support("Big", bars, 10_000, 12)
+    root = _parse(chart)
+    assert len(chart.rows) == 90
+    assert len(root.findall(f"{SVG}rect[@class='chart-bar-unfunded']")) == 37
+    assert "The picture shows the first 40 of 90." in chart.desc
