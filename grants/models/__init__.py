@@ -6,13 +6,30 @@ from grants.models.groups import Funder, FunderMembership, Group, GroupMembershi
 from grants.models.ledger import Account, AccountKind, Entry, EntryGroup, EntryKind
 from grants.models.money import (
     Award,
+    CheckoutStatus,
     Contribution,
     ContributionMethod,
+    Payee,
+    PayoutMethod,
     Pledge,
+    StripeCheckout,
+    StripeDispute,
+    StripeEvent,
     Tranche,
     TrancheStatus,
 )
 from grants.models.notifications import Notification
+from grants.models.panel_pay import (
+    Activity,
+    ClaimStatus,
+    Expense,
+    ExpenseKind,
+    PanelPayRate,
+    PayChoice,
+    PayPreference,
+    RateUnit,
+    TimeLog,
+)
 from grants.models.panels import (
     InterestDeclaration,
     PanelComment,
@@ -37,6 +54,21 @@ from grants.models.rounds import (
 from grants.models.uploads import Upload
 
 __all__ = [
+    "Activity",
+    "CheckoutStatus",
+    "ClaimStatus",
+    "Expense",
+    "ExpenseKind",
+    "PanelPayRate",
+    "PayChoice",
+    "PayPreference",
+    "Payee",
+    "PayoutMethod",
+    "RateUnit",
+    "StripeCheckout",
+    "StripeDispute",
+    "StripeEvent",
+    "TimeLog",
     "AuditEntry",
     "AuditHead",
     "Upload",

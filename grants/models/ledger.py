@@ -10,6 +10,12 @@ Accounts, for a round R:
 - `round:R:fees`      processor fees borne by R
 - `award:A:committed` awarded to a group, not yet paid
 - `award:A:paid`      paid out to the group (or its host)
+- `platform:funds` / `platform:fees`  fees the platform bears instead of the pot
+- `round:R:panel_budget`  where panel pay comes from (not the grants pot; negative)
+- `panel:P:owed|paid`, `panel:P:expenses_owed|expenses_paid`  one panel seat's pay
+
+A panel member who gives their pay to the pot moves it from `panel:P:owed` into
+`round:R:available` (a DONATION group), which counts as money received.
 
 So received = −Σ funder accounts; available = received − committed − paid − fees.
 """
@@ -32,6 +38,15 @@ class AccountKind(enum.StrEnum):
     ROUND_FEES = "round_fees"
     AWARD_COMMITTED = "award_committed"
     AWARD_PAID = "award_paid"
+    # Fees the platform chooses to bear, so they never come out of a pot.
+    PLATFORM_FUNDS = "platform_funds"
+    PLATFORM_FEES = "platform_fees"
+    # Panel members' time and expenses: paid from the round's panel budget, not the pot.
+    PANEL_BUDGET = "panel_budget"
+    PANEL_OWED = "panel_owed"
+    PANEL_PAID = "panel_paid"
+    EXPENSES_OWED = "expenses_owed"
+    EXPENSES_PAID = "expenses_paid"
 
 
 class EntryKind(enum.StrEnum):
@@ -40,6 +55,11 @@ class EntryKind(enum.StrEnum):
     AWARD = "award"
     PAYMENT = "payment"
     REVERSAL = "reversal"
+    REFUND = "refund"
+    DONATION = "donation"
+    PANEL_PAY = "panel_pay"
+    PANEL_EXPENSE = "panel_expense"
+    PANEL_SETTLED = "panel_settled"
 
     @property
     def label(self) -> str:
@@ -49,7 +69,16 @@ class EntryKind(enum.StrEnum):
             "award": "Award committed",
             "payment": "Payment to group",
             "reversal": "Reversal",
+            "refund": "Refund to funder",
+            "donation": "Panel payment given to the pot",
+            "panel_pay": "Panel member's time",
+            "panel_expense": "Panel member's expenses",
+            "panel_settled": "Panel member paid",
         }[self.value]
+
+
+# Entries about individual panel members: never listed in public, only totalled.
+PRIVATE_ENTRY_KINDS = (EntryKind.PANEL_PAY, EntryKind.PANEL_EXPENSE, EntryKind.PANEL_SETTLED)
 
 
 class Account(db.Model):
