@@ -96,8 +96,9 @@ def start_checkout(*, person: Person, pledge_id: int, amount_pence: int, allow_b
 def handle_event(event: Any, gateway: StripeGateway | None = None) -> str:
     """Act on one verified Stripe event exactly once; returns what was done (for logs)."""
     gateway = gateway or _require_gateway()
-    event_id, event_type = event["id"], event["type"]
-    obj = event["data"]["object"]
+    raw = event.to_dict() if hasattr(event, "to_dict") else event
+    event_id, event_type = raw["id"], raw["type"]
+    obj = raw["data"]["object"]
     if db.session.execute(select(StripeEvent.id).where(StripeEvent.event_id == event_id)).first():
         db.session.rollback()
         return "already handled"
@@ -116,7 +117,7 @@ def handle_event(event: Any, gateway: StripeGateway | None = None) -> str:
                     event_id=event_id,
                     event_type=event_type,
                     object_id=obj.get("id"),
-                    livemode=bool(event.get("livemode")),
+                    livemode=bool(raw.get("livemode")),
                     outcome=outcome,
                 )
             )
