@@ -2,7 +2,16 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, DecimalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from grants.fields import MoneyField, positive_money
@@ -70,7 +79,7 @@ class ConnectForm(FlaskForm):
 class RateForm(FlaskForm):
     unit = RadioField(
         "Paid",
-        choices=[(u.value, u.label) for u in RateUnit],
+        choices=[SelectChoice(u.value, u.label) for u in RateUnit],
         validators=[InputRequired("Choose how the rate is counted")],
     )
     rate = MoneyField("Rate, in pounds", validators=[InputRequired("Enter the rate"), positive_money])
@@ -82,7 +91,7 @@ class RateForm(FlaskForm):
 class TimeForm(FlaskForm):
     activity = RadioField(
         "What did you do?",
-        choices=[(a.value, a.label) for a in Activity],
+        choices=[SelectChoice(a.value, a.label) for a in Activity],
         validators=[InputRequired("Choose what you did")],
     )
     worked_on = DateField("Date", validators=[InputRequired("Enter the date")])
@@ -93,7 +102,7 @@ class TimeForm(FlaskForm):
 class ExpenseForm(FlaskForm):
     kind = RadioField(
         "What was it for?",
-        choices=[(k.value, k.label) for k in ExpenseKind],
+        choices=[SelectChoice(k.value, k.label) for k in ExpenseKind],
         validators=[InputRequired("Choose a kind")],
     )
     spent_on = DateField("Date", validators=[InputRequired("Enter the date")])
@@ -105,7 +114,7 @@ class ExpenseForm(FlaskForm):
 class PreferenceForm(FlaskForm):
     choice = RadioField(
         "How would you like to be paid?",
-        choices=[(c.value, c.label) for c in PayChoice],
+        choices=[SelectChoice(c.value, c.label) for c in PayChoice],
         validators=[InputRequired("Choose how you would like to be paid")],
     )
     cap = MoneyField("If a smaller amount: the most you want for this table, in pounds", validators=[Optional()])
@@ -117,7 +126,9 @@ class PreferenceForm(FlaskForm):
 
 class DecideForm(FlaskForm):
     decision = RadioField(
-        "Decision", choices=[("approve", "Approve"), ("reject", "Do not approve")], validators=[InputRequired("Choose")]
+        "Decision",
+        choices=[SelectChoice("approve", "Approve"), SelectChoice("reject", "Do not approve")],
+        validators=[InputRequired("Choose")],
     )
     note = StringField("Note (optional)", validators=[Length(max=500)])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from grants.core import DomainError
 from grants.extensions import db
@@ -97,7 +98,7 @@ def _render_my_pay(rnd, seat, pref, time_form, expense_form, pref_form, status):
         .all()
     )
     if rate is not None:
-        time_form.activity.choices = [(a.value, a.label) for a in Activity if rate.counts(a)]
+        time_form.activity.choices = [SelectChoice(a.value, a.label) for a in Activity if rate.counts(a)]
     return render_template(
         "money/my_pay.html",
         rnd=rnd,
@@ -122,7 +123,7 @@ def log_time(slug: str):
     form = TimeForm(prefix="time")
     rate = panel_pay.rate_for(rnd.id)
     if rate is not None:
-        form.activity.choices = [(a.value, a.label) for a in Activity if rate.counts(a)]
+        form.activity.choices = [SelectChoice(a.value, a.label) for a in Activity if rate.counts(a)]
     if form.validate_on_submit():
         try:
             panel_pay.log_time(

@@ -23,6 +23,7 @@ from grants.models import (
     RoundStatus,
     Tranche,
 )
+from grants.models.ledger import PRIVATE_ENTRY_KINDS
 from grants.money import ledger
 
 PUBLIC_PROPOSAL = (Proposal.status == ProposalStatus.FUNDED) | (
@@ -169,6 +170,7 @@ def funder_page(slug: str) -> tuple[Funder, list[tuple[Round, int, int]]] | None
 def ledger_stmt(*, round_id: int | None = None, group_id: int | None = None, funder_id: int | None = None) -> Select:
     """Public ledger events, newest first, optionally filtered."""
     stmt = select(EntryGroup).order_by(EntryGroup.occurred_on.desc(), EntryGroup.id.desc())
+    stmt = stmt.where(EntryGroup.kind.not_in(PRIVATE_ENTRY_KINDS))  # panel pay: only totals are public
     if round_id:
         stmt = stmt.where(EntryGroup.round_id == round_id)
     if group_id:
