@@ -40,7 +40,7 @@ from grants.models import (
 )
 from grants.money import ledger
 from grants.money.gateway import fees_borne_by_platform, get_gateway
-from grants.money.stripe_gateway import CheckoutPayment, GatewayError, StripeGateway
+from grants.money.stripe_gateway import CHECKOUT_EVENTS, CheckoutPayment, GatewayError, StripeGateway
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import acts_for_funder
@@ -104,8 +104,8 @@ def handle_event(event: Any, gateway: StripeGateway | None = None) -> str:
         return "already handled"
     # Network calls happen before the transaction, never while it holds locks.
     payment: CheckoutPayment | None = None
-    if event_type.startswith("checkout.session."):
-        payment = gateway.checkout_payment_for_event(event)
+    if event_type in CHECKOUT_EVENTS:
+        payment = gateway.retrieve_checkout_payment(obj["id"])
     db.session.rollback()
     try:
         with transaction() as session:

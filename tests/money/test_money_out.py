@@ -110,7 +110,7 @@ def test_a_definite_failure_fails_the_tranche_and_frees_the_money(app, client, f
     s = awarded_round(100_000, [60_000])
     _connect(client, fake, s, s.groups[0])
     fake.fail_next("/v1/transfers", status=400, code="balance_insufficient", message="Not enough on Stripe")
-    from grants.money.payouts import release_tranche, releasable_pence
+    from grants.money.payouts import releasable_pence, release_tranche
 
     tranche = release_tranche(person=s.funder_person, award_id=s.awards[0].id, amount_pence=10_000)
     assert tranche.status is TrancheStatus.FAILED and "Not enough" in tranche.failure_reason
@@ -215,8 +215,8 @@ def test_reconcile_agrees_then_lists_every_mismatch(app, client, fake, runner) -
 
     release_tranche(person=s.funder_person, award_id=s.awards[0].id, amount_pence=20_000)
     # The fake's platform balance is only what our own flows put there; start it from a card payment.
-    from tests.money.test_money_in import _checkout_through_ui
     from grants.money.services import pledge
+    from tests.money.test_money_in import _checkout_through_ui
 
     item = pledge(person=s.funder_person, funder_id=s.funder.id, round_id=s.rnd.id, amount_pence=30_000)
     client.delete_cookie("session")
