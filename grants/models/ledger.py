@@ -14,6 +14,10 @@ Accounts, for a round R:
 - `round:R:panel_budget`  where panel pay comes from (not the grants pot; negative)
 - `panel:P:owed|paid`, `panel:P:expenses_owed|expenses_paid`  one panel seat's pay
 
+- `external:bank`, `external:stripe`  where the money physically is; each movement of
+  real money also moves `external:held` the other way, so every group still sums to zero
+  and `external:stripe` can be reconciled line by line against Stripe's balance.
+
 A panel member who gives their pay to the pot moves it from `panel:P:owed` into
 `round:R:available` (a DONATION group), which counts as money received.
 
@@ -47,6 +51,10 @@ class AccountKind(enum.StrEnum):
     PANEL_PAID = "panel_paid"
     EXPENSES_OWED = "expenses_owed"
     EXPENSES_PAID = "expenses_paid"
+    # Where the money physically is (the custody view), alongside whose it is:
+    BANK = "bank"  # the platform's bank account
+    STRIPE_BALANCE = "stripe_balance"  # the platform's Stripe balance
+    HELD_FOR_OTHERS = "held_for_others"  # minus what the platform holds for rounds and groups
 
 
 class EntryKind(enum.StrEnum):
@@ -60,6 +68,7 @@ class EntryKind(enum.StrEnum):
     PANEL_PAY = "panel_pay"
     PANEL_EXPENSE = "panel_expense"
     PANEL_SETTLED = "panel_settled"
+    PAYOUT = "payout"
 
     @property
     def label(self) -> str:
@@ -74,6 +83,7 @@ class EntryKind(enum.StrEnum):
             "panel_pay": "Panel member's time",
             "panel_expense": "Panel member's expenses",
             "panel_settled": "Panel member paid",
+            "payout": "Stripe paid out to the bank",
         }[self.value]
 
 

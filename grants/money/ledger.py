@@ -21,6 +21,12 @@ class LedgerError(DomainError):
 def account_code(kind: AccountKind, *, round_id=None, funder_id=None, award_id=None, seat_id=None) -> str:  # noqa: ANN001
     """The unique code of an account, e.g. `round:3:available`."""
     match kind:
+        case AccountKind.BANK:
+            return "external:bank"
+        case AccountKind.STRIPE_BALANCE:
+            return "external:stripe"
+        case AccountKind.HELD_FOR_OTHERS:
+            return "external:held"
         case AccountKind.PLATFORM_FUNDS:
             return "platform:funds"
         case AccountKind.PLATFORM_FEES:
@@ -62,6 +68,11 @@ def account(kind: AccountKind, *, round_id=None, funder_id=None, award_id=None, 
         return new
     except IntegrityError:
         return db.session.execute(select(Account).where(Account.code == code)).scalar_one()
+
+
+def cash(where: AccountKind, amount: int) -> list[tuple[Account, int]]:
+    """Lines for real money arriving (+) at, or leaving (−), the bank or the Stripe balance."""
+    return [(account(where), amount), (account(AccountKind.HELD_FOR_OTHERS), -amount)]
 
 
 def post(

@@ -309,6 +309,10 @@ def _mark_paid(tranche: Tranche, *, transfer_id: str | None, reference: str, pai
                 ),
                 tranche.amount_pence,
             ),
+            *ledger.cash(
+                AccountKind.STRIPE_BALANCE if tranche.method is PayoutMethod.STRIPE else AccountKind.BANK,
+                -tranche.amount_pence,
+            ),
         ],
         occurred_on=paid_on,
         reference=reference,
@@ -445,6 +449,7 @@ def record_transfer_reversal(tranche_id: int, reversed_total_pence: int) -> None
                 ),
                 new,
             ),
+            *ledger.cash(AccountKind.STRIPE_BALANCE, new),
         ],
         occurred_on=date.today(),
         reference=tranche.stripe_transfer_id,

@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from grants.extensions import db
-from grants.models import PayoutMethod, StripeCheckout, Tranche, TrancheStatus
+from grants.models import (
+    Account,
+    AccountKind,
+    Entry,
+    EntryGroup,
+    EntryKind,
+    PayoutMethod,
+    StripeCheckout,
+    Tranche,
+    TrancheStatus,
+)
+from grants.money import ledger
 from grants.money.stripe_gateway import StripeGateway
 
 
@@ -91,29 +102,30 @@ def reconcile(gateway: StripeGateway) -> list[Mismatch]:
     if refunded_stripe != refunded_ours:
         out.append(Mismatch("refunds", "total", f"Stripe refunded {refunded_stripe}p, ledger {refunded_ours}p"))
 
-    # Payouts: what Stripe paid to the platform's bank must come from the balance the
-    # ledger says Stripe holds (received net of fees, less transfers and refunds).
-    expected = (
-        sum(c.amount_pence - (c.fee_pence or 0) for c in checkouts if c.contribution_id is not None)
-        - refunded_ours
-        - sum(
-            t.amount_pence - t.reversed_pence
-            for t in tranches
-            if t.status in (TrancheStatus.PAID, TrancheStatus.REVERSED)
-        )
+    # Payouts: each one Stripe paid to the platform's bank is in the ledger, for the same amount.
+    recorded = dict(
+        db.session.execute(
+            select(EntryGroup.reference, Entry.amount_pence)
+            .join(Entry, Entry.entry_group_id == EntryGroup.id)
+            .join(Account, Account.id == Entry.account_id)
+            .where(EntryGroup.kind == EntryKind.PAYOUT, Account.kind == AccountKind.BANK)
+        ).all()
     )
-    paid_out = sum(p.amount_pence for p in payouts if p.status in ("paid", "in_transit", "pending"))
     for p in payouts:
         if p.status == "failed":
             out.append(Mismatch("payout", p.id, f"payout of {p.amount_pence}p failed ({p.failure_code})"))
+        elif p.status == "paid" and recorded.get(p.id) != p.amount_pence:
+            out.append(Mismatch("payout", p.id, f"Stripe paid out {p.amount_pence}p; ledger {recorded.get(p.id, 0)}p"))
+
+    # The balance: the ledger's Stripe account against the sum of every balance transaction.
     stripe_balance = sum(t.net_pence for t in txns)
-    if expected - paid_out != stripe_balance:
+    ours = ledger.balance_of(AccountKind.STRIPE_BALANCE)
+    if ours != stripe_balance:
         out.append(
             Mismatch(
                 "balance",
                 "stripe",
-                f"the ledger expects {expected - paid_out}p on Stripe after {paid_out}p of payouts; "
-                f"Stripe's balance transactions add up to {stripe_balance}p",
+                f"the ledger's Stripe balance is {ours}p; Stripe's balance transactions add up to {stripe_balance}p",
             )
         )
     return out

@@ -25,6 +25,7 @@ from grants.models import (
     CheckoutStatus,
     Contribution,
     ContributionMethod,
+    EntryGroup,
     EntryKind,
     FunderMembership,
     Payee,
@@ -147,6 +148,8 @@ def _dispatch(event_type: str, obj: dict, payment: CheckoutPayment | None, gatew
             return _account_updated(obj)
         case "transfer.reversed" | "transfer.updated":
             return _transfer_changed(obj)
+        case "payout.paid" | "payout.failed":
+            return _payout(obj)
     return "ignored"
 
 
@@ -181,6 +184,7 @@ def _checkout_settled(payment: CheckoutPayment) -> str:
         [
             (ledger.account(AccountKind.FUNDER_GIVING, funder_id=item.funder_id, round_id=item.round_id), -amount),
             (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), amount),
+            *ledger.cash(AccountKind.STRIPE_BALANCE, amount),
         ],
         occurred_on=on,
         reference=payment.charge_id or payment.session_id,
@@ -228,6 +232,8 @@ def _record_fee(item: Pledge, fee: int, reference: str, on: date) -> None:
             (ledger.account(AccountKind.ROUND_FEES, round_id=item.round_id), fee),
         ]
         text = f"Stripe's fee of {format_pence(fee)} on a payment into {item.round.title}, paid from the pot"
+    # Either way, Stripe keeps the fee out of the platform's Stripe balance.
+    lines += ledger.cash(AccountKind.STRIPE_BALANCE, -fee)
     ledger.post(EntryKind.FEE, text, lines, occurred_on=on, reference=reference, round_id=item.round_id)
 
 
@@ -270,6 +276,7 @@ def _withdraw(checkout: StripeCheckout, amount: int, kind: EntryKind, text: str,
         [
             (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), -amount),
             (ledger.account(AccountKind.FUNDER_GIVING, funder_id=item.funder_id, round_id=item.round_id), amount),
+            *ledger.cash(AccountKind.STRIPE_BALANCE, -amount),
         ],
         occurred_on=date.today(),
         reference=reference,
@@ -341,6 +348,7 @@ def _dispute(dispute: dict) -> str:
                     -row.amount_pence,
                 ),
                 (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), row.amount_pence),
+                *ledger.cash(AccountKind.STRIPE_BALANCE, row.amount_pence),
             ],
             occurred_on=date.today(),
             reference=dispute["id"],
@@ -395,6 +403,24 @@ def _transfer_changed(transfer: dict) -> str:
         return "nothing new"
     record_transfer_reversal(tranche.id, reversed_total)
     return f"transfer reversed {reversed_total}p"
+
+
+def _payout(payout: dict) -> str:
+    """Stripe moved money from the platform's Stripe balance to its bank (or a payout failed back)."""
+    done = db.session.execute(
+        select(EntryGroup.id).where(EntryGroup.kind == EntryKind.PAYOUT, EntryGroup.reference == payout["id"])
+    ).first()
+    if payout.get("status") != "paid" or done:
+        return "nothing to record"
+    amount = int(payout["amount"])
+    ledger.post(
+        EntryKind.PAYOUT,
+        f"Stripe paid {format_pence(amount)} out to the platform's bank account",
+        [(ledger.account(AccountKind.STRIPE_BALANCE), -amount), (ledger.account(AccountKind.BANK), amount)],
+        occurred_on=date.today(),
+        reference=payout["id"],
+    )
+    return f"payout {amount}p"
 
 
 def refund(*, person: Person, checkout_id: int, amount_pence: int) -> StripeCheckout:

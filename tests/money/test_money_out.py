@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from grants.extensions import db
-from grants.models import AuditEntry, EntryGroup, EntryKind, Payee, PayoutMethod, Tranche, TrancheStatus
+from grants.models import AccountKind, AuditEntry, EntryGroup, EntryKind, Payee, PayoutMethod, Tranche, TrancheStatus
 from grants.money import ledger
 from grants.money.gateway import get_gateway
 from grants.money.payouts import send_tranche
@@ -223,7 +223,14 @@ def test_reconcile_agrees_then_lists_every_mismatch(app, client, fake, runner) -
     checkout = _checkout_through_ui(client, fake, s.funder_person, item, amount="300")
     fake.complete_checkout_session(checkout.session_id, fee_pence=450)
     deliver(client, fake.event("checkout.session.completed", checkout.session_id))
-    fake.add_payout()
+    payout = fake.add_payout()
+    result = runner.invoke(args=["reconcile"])
+    assert result.exit_code != 0 and f"payout: {payout['id']}" in result.output  # not yet told
+    for _ in range(2):
+        assert deliver(client, fake.event("payout.paid", payout["id"])).status_code == 200
+    # The pot was paid in by bank transfer; the payout brought Stripe's takings to the bank too.
+    assert ledger.balance_of(AccountKind.BANK) == 100_000 + payout["amount"]
+    assert ledger.balance_of(AccountKind.STRIPE_BALANCE) == 0
     result = runner.invoke(args=["reconcile"])
     assert result.exit_code == 0, result.output
     assert "agree" in result.output
