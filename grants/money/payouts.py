@@ -194,6 +194,10 @@ def release_tranche(*, person: Person, award_id: int, amount_pence: int, due_on:
         payee = payee_for(award.group_id)
         if payee.method is PayoutMethod.STRIPE and get_gateway() is None:
             raise DomainError("This group is paid through Stripe, which is not set up on this site.")
+        if payee.method is PayoutMethod.STRIPE and not payee.stripe_ready:
+            raise DomainError(
+                f"{payee.payee_name} has not finished connecting its Stripe account, so it cannot be paid yet."
+            )
         number = 1 + int(
             session.execute(
                 select(func.coalesce(func.max(Tranche.number), 0)).where(Tranche.award_id == award.id)

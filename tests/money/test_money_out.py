@@ -251,3 +251,23 @@ def test_reconcile_agrees_then_lists_every_mismatch(app, client, fake, runner) -
     assert "no tranche" in result.output
     assert "reversal" in result.output and "Stripe reversed 2000p, ledger 0p" in result.output
     assert "2 mismatch" in result.output or "3 mismatch" in result.output
+
+
+def test_a_group_that_has_not_finished_onboarding_cannot_be_paid_yet(app, client, fake) -> None:
+    s = awarded_round(100_000, [60_000])
+    grp = s.groups[0]
+    login(client, s.lead.email)
+    post_form(client, f"/money/groups/{grp.slug}/payee/connect", {}, page=f"/money/groups/{grp.slug}/payee")
+    client.delete_cookie("session")
+    login(client, s.funder_person.email)
+    page = f"/money/tables/{s.rnd.slug}/payments"
+    response = post_form(
+        client,
+        f"/money/awards/{s.awards[0].id}/release",
+        {f"release-{s.awards[0].id}-amount": "10"},
+        page=page,
+        follow=True,
+    )
+    assert "has not finished connecting its Stripe account" in text_of(response)
+    assert not fake.requests_to("POST", "/v1/transfers")
+    assert db.session.execute(select(func.count(Tranche.id))).scalar_one() == 0
