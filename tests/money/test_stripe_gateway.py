@@ -178,7 +178,9 @@ def test_bacs_payment_has_no_fee_until_it_settles(gateway, fake):
 def test_checkout_payment_for_a_verified_event_refetches_the_session(gateway, fake):
     session = checkout(gateway)
     fake.complete_checkout_session(session.id, fee_pence=99)
-    body, header = sign_event(fake.event("checkout.session.completed", session.id), FAKE_WEBHOOK_SECRET)
+    body, header = sign_event(
+        fake.event("checkout.session.completed", session.id), FAKE_WEBHOOK_SECRET
+    )
 
     event = gateway.construct_event(body, header)
     payment = gateway.checkout_payment_for_event(event)
@@ -392,7 +394,9 @@ def test_reusing_a_key_for_a_different_transfer_is_refused(gateway, fake):
 
 
 def test_transfer_to_an_account_not_yet_onboarded_is_not_retryable(gateway, fake):
-    account = gateway.create_connected_account(reference="group-2", email="b@example.org", business_name="Walkers")
+    account = gateway.create_connected_account(
+        reference="group-2", email="b@example.org", business_name="Walkers"
+    )
 
     with pytest.raises(GatewayError) as refused:
         pay_tranche(gateway, account.id)
@@ -490,7 +494,10 @@ def test_library_retries_a_500_with_the_same_key(fake):
 def test_list_transfers_follows_every_page(gateway, fake, monkeypatch):
     monkeypatch.setattr(stripe_gateway, "_PAGE_SIZE", 2)
     account_id = onboarded_account(gateway, fake)
-    made = [pay_tranche(gateway, account_id, key=f"grant-G7-tranche-{n}", amount_pence=100 * n) for n in range(1, 6)]
+    made = [
+        pay_tranche(gateway, account_id, key=f"grant-G7-tranche-{n}", amount_pence=100 * n)
+        for n in range(1, 6)
+    ]
 
     listed = list(gateway.list_transfers())
 
@@ -573,7 +580,9 @@ def test_construct_event_accepts_a_good_signature(gateway):
             WebhookRejected.STALE_TIMESTAMP,
         ),
         (
-            lambda: sign_event(event_body(), FAKE_WEBHOOK_SECRET, timestamp=int(time.time()) + 3600),
+            lambda: sign_event(
+                event_body(), FAKE_WEBHOOK_SECRET, timestamp=int(time.time()) + 3600
+            ),
             WebhookRejected.STALE_TIMESTAMP,
         ),
         (lambda: sign_event(b"not json", FAKE_WEBHOOK_SECRET), WebhookRejected.MALFORMED_PAYLOAD),
@@ -620,7 +629,9 @@ def test_live_gateway_rejects_test_events(fake):
 # -------------------------------------------------------------------- configuration
 
 
-@pytest.mark.parametrize(("key", "live"), [("sk_live_x", False), ("sk_test_x", True), ("rk_live_x", False)])
+@pytest.mark.parametrize(
+    ("key", "live"), [("sk_live_x", False), ("sk_test_x", True), ("rk_live_x", False)]
+)
 def test_a_key_from_the_other_mode_is_refused(key, live):
     with pytest.raises(ValueError, match="mode"):
         StripeGateway(api_key=key, webhook_secret=FAKE_WEBHOOK_SECRET, expected_livemode=live)
@@ -661,7 +672,9 @@ def test_the_fake_refuses_money_movement_without_our_own_key(fake):
             }
         )["id"]
     )["id"]
-    client = stripe.StripeClient(fake.api_key, base_addresses={"api": fake.base_url}, max_network_retries=0)
+    client = stripe.StripeClient(
+        fake.api_key, base_addresses={"api": fake.base_url}, max_network_retries=0
+    )
 
     with pytest.raises(stripe.InvalidRequestError, match="explicit Idempotency-Key"):
         client.v1.transfers.create({"amount": 100, "currency": "gbp", "destination": account_id})
