@@ -57,6 +57,11 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
     STRIPE_LIVEMODE = _bool("STRIPE_LIVEMODE", False)
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # tests point the library at a local fake
+    STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+    # Who bears Stripe's processing fees: "round" (they come out of the pot) or "platform".
+    STRIPE_FEES_BORNE_BY = os.environ.get("STRIPE_FEES_BORNE_BY", "round")
+    # Offer Bacs Direct Debit as well as card on Stripe Checkout.
+    STRIPE_ALLOW_BACS = _bool("STRIPE_ALLOW_BACS", True)
 
     # The 360Giving identifier prefix registered for this platform.
     THREESIXTYGIVING_PREFIX = os.environ.get("THREESIXTYGIVING_PREFIX", "360G-ourtables")

@@ -216,7 +216,32 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str]] | None:
             paid_on=date.today(),
             bank_reference="OT-DEMO-0001",
         )
+        _demo_money_out(convenor, treasurer, funder_person, round_id)
     return demo_logins()
+
+
+def _demo_money_out(convenor: Person, treasurer: Person, funder_person: Person, round_id: int) -> None:
+    """A panel rate, and a scheduled payment the funder has held with a published reason."""
+    from grants.models import Award, RateUnit
+    from grants.money.panel_pay import set_rate
+    from grants.money.payouts import hold_tranche, release_tranche
+
+    set_rate(
+        person=convenor,
+        round_id=round_id,
+        unit=RateUnit.HALF_DAY,
+        rate_pence=7_500,
+        counts_reading=True,
+        counts_meetings=True,
+    )
+    awards = db.session.execute(select(Award).where(Award.round_id == round_id).order_by(Award.id)).scalars().all()
+    if len(awards) > 1:
+        tranche = release_tranche(person=treasurer, award_id=awards[1].id, amount_pence=awards[1].amount_pence // 2)
+        hold_tranche(
+            person=funder_person,
+            tranche_id=tranche.id,
+            reason="We are waiting for the group's first short report; we will release this as soon as it arrives.",
+        )
 
 
 def demo_logins() -> list[tuple[str, str]]:

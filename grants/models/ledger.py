@@ -10,6 +10,16 @@ Accounts, for a round R:
 - `round:R:fees`      processor fees borne by R
 - `award:A:committed` awarded to a group, not yet paid
 - `award:A:paid`      paid out to the group (or its host)
+- `platform:funds` / `platform:fees`  fees the platform bears instead of the pot
+- `round:R:panel_budget`  where panel pay comes from (not the grants pot; negative)
+- `panel:P:owed|paid`, `panel:P:expenses_owed|expenses_paid`  one panel seat's pay
+
+- `external:bank`, `external:stripe`  where the money physically is; each movement of
+  real money also moves `external:held` the other way, so every group still sums to zero
+  and `external:stripe` can be reconciled line by line against Stripe's balance.
+
+A panel member who gives their pay to the pot moves it from `panel:P:owed` into
+`round:R:available` (a DONATION group), which counts as money received.
 
 So received = −Σ funder accounts; available = received − committed − paid − fees.
 """
@@ -32,6 +42,19 @@ class AccountKind(enum.StrEnum):
     ROUND_FEES = "round_fees"
     AWARD_COMMITTED = "award_committed"
     AWARD_PAID = "award_paid"
+    # Fees the platform chooses to bear, so they never come out of a pot.
+    PLATFORM_FUNDS = "platform_funds"
+    PLATFORM_FEES = "platform_fees"
+    # Panel members' time and expenses: paid from the round's panel budget, not the pot.
+    PANEL_BUDGET = "panel_budget"
+    PANEL_OWED = "panel_owed"
+    PANEL_PAID = "panel_paid"
+    EXPENSES_OWED = "expenses_owed"
+    EXPENSES_PAID = "expenses_paid"
+    # Where the money physically is (the custody view), alongside whose it is:
+    BANK = "bank"  # the platform's bank account
+    STRIPE_BALANCE = "stripe_balance"  # the platform's Stripe balance
+    HELD_FOR_OTHERS = "held_for_others"  # minus what the platform holds for rounds and groups
 
 
 class EntryKind(enum.StrEnum):
@@ -40,6 +63,12 @@ class EntryKind(enum.StrEnum):
     AWARD = "award"
     PAYMENT = "payment"
     REVERSAL = "reversal"
+    REFUND = "refund"
+    DONATION = "donation"
+    PANEL_PAY = "panel_pay"
+    PANEL_EXPENSE = "panel_expense"
+    PANEL_SETTLED = "panel_settled"
+    PAYOUT = "payout"
 
     @property
     def label(self) -> str:
@@ -49,7 +78,17 @@ class EntryKind(enum.StrEnum):
             "award": "Award committed",
             "payment": "Payment to group",
             "reversal": "Reversal",
+            "refund": "Refund to funder",
+            "donation": "Panel payment given to the pot",
+            "panel_pay": "Panel member's time",
+            "panel_expense": "Panel member's expenses",
+            "panel_settled": "Panel member paid",
+            "payout": "Stripe paid out to the bank",
         }[self.value]
+
+
+# Entries about individual panel members: never listed in public, only totalled.
+PRIVATE_ENTRY_KINDS = (EntryKind.PANEL_PAY, EntryKind.PANEL_EXPENSE, EntryKind.PANEL_SETTLED)
 
 
 class Account(db.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
@@ -90,6 +90,15 @@ class Award(db.Model):
         return sum(t.amount_pence for t in self.tranches if t.status is TrancheStatus.PAID)
 
 
+class PayoutMethod(enum.StrEnum):
+    STRIPE = "stripe"
+    BANK = "bank"
+
+    @property
+    def label(self) -> str:
+        return {"stripe": "Stripe (paid straight to your account)", "bank": "Bank transfer"}[self.value]
+
+
 class TrancheStatus(enum.StrEnum):
     SCHEDULED = "scheduled"
     HELD = "held"
@@ -97,6 +106,15 @@ class TrancheStatus(enum.StrEnum):
     PAID = "paid"
     FAILED = "failed"
     REVERSED = "reversed"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def in_flight(self) -> bool:
+        """Reserved against the award but not yet in the ledger as paid."""
+        return self in (TrancheStatus.SCHEDULED, TrancheStatus.HELD, TrancheStatus.PROCESSING)
 
 
 class Tranche(db.Model):
@@ -116,6 +134,16 @@ class Tranche(db.Model):
     paid_on: Mapped[date | None] = mapped_column(Date)
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     held_reason: Mapped[str | None] = mapped_column(Text)
+    held_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    method: Mapped[PayoutMethod] = mapped_column(str_enum(PayoutMethod), default=PayoutMethod.BANK)
+    # Who the money goes to: the group, or its host organisation.
+    payee_name: Mapped[str | None] = mapped_column(String(200))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    stripe_transfer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_destination: Mapped[str | None] = mapped_column(String(255))
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    reversed_pence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     entry_group_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry_groups.id"))
 
@@ -123,3 +151,110 @@ class Tranche(db.Model):
 
     def __repr__(self) -> str:
         return f"<Tranche {self.idempotency_key} {self.status}>"
+
+
+# --------------------------------------------------------------------- Stripe and payees
+
+
+class StripeEvent(db.Model):
+    """A Stripe webhook event we have acted on. Stored in the same transaction as its
+    ledger entries, so a replayed event is recognised and changes nothing."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    event_type: Mapped[str] = mapped_column(String(80))
+    object_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    livemode: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<StripeEvent {self.event_id} {self.event_type}>"
+
+
+class CheckoutStatus(enum.StrEnum):
+    OPEN = "open"
+    PENDING = "pending"  # completed, a Bacs debit still clearing
+    PAID = "paid"
+    FAILED = "failed"
+
+
+class StripeCheckout(db.Model):
+    """One Stripe Checkout page opened to pay (part of) a pledge."""
+
+    __tablename__ = "stripe_checkouts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(80), unique=True)
+    session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    status: Mapped[CheckoutStatus] = mapped_column(str_enum(CheckoutStatus), default=CheckoutStatus.OPEN)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    charge_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    balance_transaction_id: Mapped[str | None] = mapped_column(String(255))
+    fee_pence: Mapped[int | None] = mapped_column(Integer)
+    refunded_pence: Mapped[int] = mapped_column(Integer, default=0)
+    contribution_id: Mapped[int | None] = mapped_column(ForeignKey("contributions.id"))
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    pledge: Mapped[Pledge] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<StripeCheckout {self.reference} {self.status}>"
+
+
+class StripeDispute(db.Model):
+    """A funder's bank disputing a Stripe payment; the amount leaves the pot until it is won."""
+
+    __tablename__ = "stripe_disputes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dispute_id: Mapped[str] = mapped_column(String(255), unique=True)
+    checkout_id: Mapped[int] = mapped_column(ForeignKey("stripe_checkouts.id"), index=True)
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(40))
+    withdrawn_group_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry_groups.id"))
+    reinstated_group_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry_groups.id"))
+
+
+class Payee(db.Model):
+    """How a group is paid: its own Stripe account, or bank details; maybe through a host."""
+
+    __tablename__ = "payees"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), unique=True)
+    method: Mapped[PayoutMethod] = mapped_column(str_enum(PayoutMethod), default=PayoutMethod.BANK)
+    # An unconstituted group may be paid through a named host organisation.
+    host_name: Mapped[str | None] = mapped_column(String(200))
+    stripe_account_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_transfers: Mapped[str | None] = mapped_column(String(20))  # active / pending / inactive
+    stripe_details_submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    stripe_requirements: Mapped[str] = mapped_column(Text, default="")  # comma-separated, from Stripe
+    stripe_disabled_reason: Mapped[str | None] = mapped_column(String(120))
+    # Private: shown only to the group and to whoever pays.
+    account_name: Mapped[str | None] = mapped_column(String(120))
+    sort_code: Mapped[str | None] = mapped_column(String(8))
+    account_number: Mapped[str | None] = mapped_column(String(8))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    group: Mapped[Group] = relationship()
+
+    @property
+    def payee_name(self) -> str:
+        return self.host_name or self.group.name
+
+    @property
+    def stripe_ready(self) -> bool:
+        return self.method is PayoutMethod.STRIPE and self.stripe_transfers == "active"
+
+    @property
+    def bank_ready(self) -> bool:
+        return bool(self.account_name and self.sort_code and self.account_number)
+
+    def __repr__(self) -> str:
+        return f"<Payee group={self.group_id} {self.method}>"

@@ -2,4 +2,5 @@
 
 from flask import Blueprint
 
-bp = Blueprint("money", __name__, url_prefix="/money")
+# cli_group=None: its commands are top-level (`flask reconcile`, `flask send-due-tranches`).
+bp = Blueprint("money", __name__, url_prefix="/money", cli_group=None)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from grants.core import DomainError
@@ -18,9 +18,23 @@ class LedgerError(DomainError):
     """An entry group that would break the ledger's rules."""
 
 
-def account_code(kind: AccountKind, *, round_id=None, funder_id=None, award_id=None) -> str:  # noqa: ANN001
+def account_code(kind: AccountKind, *, round_id=None, funder_id=None, award_id=None, seat_id=None) -> str:  # noqa: ANN001
     """The unique code of an account, e.g. `round:3:available`."""
     match kind:
+        case AccountKind.BANK:
+            return "external:bank"
+        case AccountKind.STRIPE_BALANCE:
+            return "external:stripe"
+        case AccountKind.HELD_FOR_OTHERS:
+            return "external:held"
+        case AccountKind.PLATFORM_FUNDS:
+            return "platform:funds"
+        case AccountKind.PLATFORM_FEES:
+            return "platform:fees"
+        case AccountKind.PANEL_BUDGET:
+            return f"round:{round_id}:panel_budget"
+        case AccountKind.PANEL_OWED | AccountKind.PANEL_PAID | AccountKind.EXPENSES_OWED | AccountKind.EXPENSES_PAID:
+            return f"panel:{seat_id}:{kind.value.removeprefix('panel_')}"
         case AccountKind.FUNDER_GIVING:
             return f"funder:{funder_id}:round:{round_id}"
         case AccountKind.ROUND_AVAILABLE:
@@ -34,9 +48,9 @@ def account_code(kind: AccountKind, *, round_id=None, funder_id=None, award_id=N
     raise ValueError(kind)  # pragma: no cover
 
 
-def account(kind: AccountKind, *, round_id=None, funder_id=None, award_id=None, group_id=None) -> Account:  # noqa: ANN001
+def account(kind: AccountKind, *, round_id=None, funder_id=None, award_id=None, group_id=None, seat_id=None) -> Account:  # noqa: ANN001, E501
     """Get or create an account (safe when two requests create it at once)."""
-    code = account_code(kind, round_id=round_id, funder_id=funder_id, award_id=award_id)
+    code = account_code(kind, round_id=round_id, funder_id=funder_id, award_id=award_id, seat_id=seat_id)
     found = db.session.execute(select(Account).where(Account.code == code)).scalar_one_or_none()
     if found is not None:
         return found
@@ -54,6 +68,11 @@ def account(kind: AccountKind, *, round_id=None, funder_id=None, award_id=None, 
         return new
     except IntegrityError:
         return db.session.execute(select(Account).where(Account.code == code)).scalar_one()
+
+
+def cash(where: AccountKind, amount: int) -> list[tuple[Account, int]]:
+    """Lines for real money arriving (+) at, or leaving (−), the bank or the Stripe balance."""
+    return [(account(where), amount), (account(AccountKind.HELD_FOR_OTHERS), -amount)]
 
 
 def post(
@@ -97,6 +116,18 @@ def post(
     return group
 
 
+def balance_of(kind: AccountKind, **ids) -> int:  # noqa: ANN003
+    """The balance of an account by kind and owner, without creating it (for read-only pages)."""
+    code = account_code(kind, **ids)
+    return int(
+        db.session.execute(
+            select(func.coalesce(func.sum(Entry.amount_pence), 0))
+            .join(Account, Account.id == Entry.account_id)
+            .where(Account.code == code)
+        ).scalar_one()
+    )
+
+
 def balance(acct: Account) -> int:
     """The balance of one account, summed from its entries."""
     return int(
@@ -114,6 +145,8 @@ class MoneySummary:
     fees_pence: int = 0
     committed_pence: int = 0
     paid_pence: int = 0
+    panel_paid_pence: int = 0
+    panel_expenses_pence: int = 0
 
     @property
     def available_pence(self) -> int:
@@ -125,29 +158,40 @@ class MoneySummary:
 
 
 def _summary_stmt():  # noqa: ANN202
-    def total(kind: AccountKind):  # noqa: ANN202
-        return func.coalesce(func.sum(case((Account.kind == kind, Entry.amount_pence), else_=0)), 0)
+    def total(*conditions):  # noqa: ANN202
+        return func.coalesce(func.sum(case((and_(*conditions), Entry.amount_pence), else_=0)), 0)
 
     return (
         select(
-            total(AccountKind.FUNDER_GIVING),
-            total(AccountKind.ROUND_FEES),
-            total(AccountKind.AWARD_COMMITTED),
-            total(AccountKind.AWARD_PAID),
+            total(Account.kind == AccountKind.FUNDER_GIVING),
+            total(Account.kind == AccountKind.ROUND_FEES),
+            total(Account.kind == AccountKind.AWARD_COMMITTED),
+            total(Account.kind == AccountKind.AWARD_PAID),
+            # Panel pay given to the pot counts as money received.
+            total(Account.kind == AccountKind.ROUND_AVAILABLE, EntryGroup.kind == EntryKind.DONATION),
+            # Only totals of panel pay are ever public.
+            total(Account.kind == AccountKind.PANEL_BUDGET, EntryGroup.kind == EntryKind.PANEL_PAY),
+            total(Account.kind == AccountKind.PANEL_BUDGET, EntryGroup.kind == EntryKind.PANEL_EXPENSE),
         )
         .select_from(Entry)
         .join(Account, Account.id == Entry.account_id)
+        .join(EntryGroup, EntryGroup.id == Entry.entry_group_id)
+    )
+
+
+def _make(giving, fees, committed, paid, donated, panel, expenses) -> MoneySummary:  # noqa: ANN001
+    return MoneySummary(
+        received_pence=-int(giving) + int(donated),
+        fees_pence=int(fees),
+        committed_pence=int(committed),
+        paid_pence=int(paid),
+        panel_paid_pence=-int(panel),
+        panel_expenses_pence=-int(expenses),
     )
 
 
 def _summary(stmt) -> MoneySummary:  # noqa: ANN001
-    giving, fees, committed, paid = db.session.execute(stmt).one()
-    return MoneySummary(
-        received_pence=-int(giving),
-        fees_pence=int(fees),
-        committed_pence=int(committed),
-        paid_pence=int(paid),
-    )
+    return _make(*db.session.execute(stmt).one())
 
 
 def round_summary(round_id: int) -> MoneySummary:
@@ -168,9 +212,15 @@ def round_summaries(round_ids: list[int]) -> dict[int, MoneySummary]:
         _summary_stmt().add_columns(Account.round_id).where(Account.round_id.in_(round_ids)).group_by(Account.round_id)
     )
     out = {rid: MoneySummary() for rid in round_ids}
-    for giving, fees, committed, paid, rid in db.session.execute(stmt):
-        out[rid] = MoneySummary(-int(giving), int(fees), int(committed), int(paid))
+    for *figures, rid in db.session.execute(stmt):
+        out[rid] = _make(*figures)
     return out
+
+
+def platform_fees() -> int:
+    """Processing fees the platform bore itself (never taken from a pot)."""
+    found = db.session.execute(select(Account).where(Account.code == "platform:fees")).scalar_one_or_none()
+    return 0 if found is None else balance(found)
 
 
 def funder_summary(funder_id: int) -> dict[int, int]:

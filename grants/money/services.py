@@ -82,6 +82,7 @@ def record_bank_transfer(
                     -amount_pence,
                 ),
                 (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), amount_pence),
+                *ledger.cash(AccountKind.BANK, amount_pence),
             ],
             occurred_on=received_on,
             reference=reference.strip(),
@@ -169,13 +170,19 @@ def record_payment(*, person: Person, award_id: int, amount_pence: int, paid_on:
                 "someone who took part in the decision."
             )
         rnd = lock_for_update(Round, award.round_id)
-        committed = ledger.award_committed(award)
+        from grants.money.payouts import in_flight_pence
+
+        # Tranches already scheduled or on their way are reserved against the award.
+        committed = ledger.award_committed(award) - in_flight_pence(award.id)
         if amount_pence > committed:
             raise OverBudget(
                 f"Only {format_pence(committed)} of this award is still to be paid; "
                 f"{format_pence(amount_pence)} is more than that."
             )
         number = 1 + len(session.execute(select(Tranche.id).where(Tranche.award_id == award.id)).all())
+        from grants.money.payouts import payee_for
+
+        payee_name = payee_for(award.group_id).payee_name
         tranche = Tranche(
             award_id=award.id,
             number=number,
@@ -185,6 +192,7 @@ def record_payment(*, person: Person, award_id: int, amount_pence: int, paid_on:
             bank_reference=bank_reference.strip(),
             paid_on=paid_on,
             released_by_id=person.id,
+            payee_name=payee_name,
         )
         session.add(tranche)
         group = ledger.post(
@@ -203,6 +211,7 @@ def record_payment(*, person: Person, award_id: int, amount_pence: int, paid_on:
                     ),
                     amount_pence,
                 ),
+                *ledger.cash(AccountKind.BANK, -amount_pence),
             ],
             occurred_on=paid_on,
             reference=tranche.bank_reference,

@@ -2,17 +2,48 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+import logging
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectChoice
 
 from grants.core import DomainError
-from grants.extensions import db
-from grants.models import Award, Funder, Pledge, Round, RoundStatus
-from grants.money import bp, ledger, services
-from grants.money.forms import PaymentForm, PledgeForm, ReceiveForm
-from grants.roles import acts_for_funder, is_convenor, may_release_money
+from grants.extensions import csrf, db
+from grants.models import (
+    Award,
+    Funder,
+    Group,
+    GroupRole,
+    Payee,
+    Pledge,
+    Round,
+    RoundStatus,
+    StripeCheckout,
+    Tranche,
+    TrancheStatus,
+)
+from grants.money import bp, ledger, payouts, services, stripe_in
+from grants.money.forms import (
+    BankDetailsForm,
+    CheckoutForm,
+    ConfirmBankForm,
+    ConnectForm,
+    HoldForm,
+    PaymentForm,
+    PledgeForm,
+    ReceiveForm,
+    RefundForm,
+    ReleaseForm,
+)
+from grants.money.gateway import fees_borne_by_platform, get_gateway, stripe_enabled
+from grants.money.stripe_gateway import GatewayError, WebhookRejected
+from grants.money_format import format_pence
+from grants.roles import acts_for_funder, funds_round, is_convenor, is_group_member, may_release_money
+
+log = logging.getLogger(__name__)
 
 
 @bp.route("/funders/<slug>/pledge", methods=["GET", "POST"])
@@ -78,13 +109,25 @@ def round_payments(slug: str):
         abort(403)
     awards = db.session.execute(select(Award).where(Award.round_id == rnd.id).order_by(Award.id)).scalars().all()
     paid = ledger.award_paid_totals([a.id for a in awards])
+    payees = {
+        p.group_id: p
+        for p in db.session.execute(select(Payee).where(Payee.group_id.in_([a.group_id for a in awards]))).scalars()
+    }
     return render_template(
         "money/round_payments.html",
         rnd=rnd,
         awards=awards,
         paid=paid,
+        releasable={a.id: payouts.releasable_pence(a) for a in awards},
+        payees=payees,
         can_release=can_release,
+        can_hold=funds_round(current_user, rnd.id) and can_release,
+        stripe_on=stripe_enabled(),
         money=ledger.round_summary(rnd.id),
+        release_form=lambda a: ReleaseForm(prefix=f"release-{a.id}"),
+        hold_form=lambda t: HoldForm(prefix=f"hold-{t.id}"),
+        confirm_form=lambda t: ConfirmBankForm(prefix=f"confirm-{t.id}"),
+        plain_form=FlaskForm(),
     )
 
 
@@ -111,3 +154,296 @@ def pay(award_id: int):
             return redirect(url_for("money.round_payments", slug=award.round.slug))
     remaining = ledger.award_committed(award)
     return render_template("money/pay.html", form=form, award=award, remaining=remaining), (400 if form.errors else 200)
+
+
+# ---------------------------------------------------------------------- Stripe in
+
+
+@bp.route("/pledges/<int:pledge_id>/pay-online", methods=["GET", "POST"])
+def pay_online(pledge_id: int):
+    """A funder pays (part of) a pledge by card or Bacs Direct Debit on Stripe Checkout."""
+    item = db.get_or_404(Pledge, pledge_id)
+    if not acts_for_funder(current_user, item.funder_id):
+        abort(403)
+    if not stripe_enabled():
+        flash("Card and Direct Debit payments are not set up on this site: please pay by bank transfer.", "info")
+        return redirect(url_for("money.receive", pledge_id=item.id))
+    form = CheckoutForm()
+    if not form.is_submitted():
+        form.amount.data = max(item.amount_pence - item.received_pence, 0) or None
+    if form.validate_on_submit():
+        try:
+            checkout = stripe_in.start_checkout(
+                person=current_user,
+                pledge_id=item.id,
+                amount_pence=form.amount.data,
+                allow_bacs=current_app.config.get("STRIPE_ALLOW_BACS", True),
+            )
+        except (DomainError, GatewayError) as exc:
+            form.amount.errors.append(getattr(exc, "message", None) or f"Stripe could not start the payment: {exc}")
+        else:
+            return redirect(checkout.url, code=303)
+    return render_template(
+        "money/pay_online.html", form=form, pledge=item, fees_by_platform=fees_borne_by_platform()
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/checkouts/<int:checkout_id>/done")
+def checkout_done(checkout_id: int):
+    """Where Stripe sends the funder back after paying."""
+    checkout = db.get_or_404(StripeCheckout, checkout_id)
+    if not acts_for_funder(current_user, checkout.pledge.funder_id):
+        abort(403)
+    return render_template("money/checkout_done.html", checkout=checkout)
+
+
+@bp.route("/checkouts/<int:checkout_id>/refund", methods=["GET", "POST"])
+def refund(checkout_id: int):
+    """A funder takes back money that has not been awarded yet."""
+    checkout = db.get_or_404(StripeCheckout, checkout_id)
+    if not acts_for_funder(current_user, checkout.pledge.funder_id):
+        abort(403)
+    form = RefundForm()
+    if form.validate_on_submit():
+        try:
+            stripe_in.refund(person=current_user, checkout_id=checkout.id, amount_pence=form.amount.data)
+        except DomainError as exc:
+            form.amount.errors.append(exc.message)
+        else:
+            flash("Refunded. The pot and the public figures show it.", "success")
+            return redirect(url_for("funders.show", slug=checkout.pledge.funder.slug))
+    return render_template(
+        "money/refund.html", form=form, checkout=checkout, money=ledger.round_summary(checkout.pledge.round_id)
+    ), (400 if form.errors else 200)
+
+
+def stripe_webhook():
+    """Stripe's events. No login and no CSRF token: the signature on the raw body replaces both."""
+    gateway = get_gateway()
+    if gateway is None:
+        return jsonify(error="Stripe is not configured on this site"), 404
+    try:
+        event = gateway.construct_event(request.get_data(cache=False), request.headers.get("Stripe-Signature"))
+    except WebhookRejected as exc:
+        log.warning("Stripe webhook rejected: %s", exc.reason)
+        return jsonify(error=exc.reason), 400
+    try:
+        outcome = stripe_in.handle_event(event, gateway)
+    except GatewayError as exc:
+        # Stripe retries a failed delivery later; nothing was written.
+        log.warning("Stripe webhook %s could not be handled yet: %s", event["id"], exc)
+        return jsonify(error="try again later"), 503
+    return jsonify(received=True, outcome=outcome)
+
+
+stripe_webhook._is_public = True  # type: ignore[attr-defined]  # see grants.security.public
+
+
+@bp.record_once
+def _register_webhook(state) -> None:  # noqa: ANN001
+    # Stripe is configured to call /stripe/webhook, outside this blueprint's /money prefix.
+    state.app.add_url_rule("/stripe/webhook", "stripe_webhook", csrf.exempt(stripe_webhook), methods=["POST"])
+
+
+# ---------------------------------------------------------------------- money out
+
+
+def _group_or_403(slug: str) -> Group:
+    group = db.one_or_404(select(Group).where(Group.slug == slug))
+    if not is_group_member(current_user, group.id, GroupRole.LEAD, GroupRole.TREASURER):
+        abort(403)
+    return group
+
+
+@bp.route("/groups/<slug>/payee", methods=["GET", "POST"])
+def payee(slug: str):
+    """How a group is paid: its own Stripe account, or bank details (maybe a host's)."""
+    group = _group_or_403(slug)
+    current = db.session.execute(select(Payee).where(Payee.group_id == group.id)).scalar_one_or_none()
+    form = BankDetailsForm(prefix="bank")
+    connect = ConnectForm(prefix="connect")
+    if not form.is_submitted() and current is not None:
+        form.account_name.data, form.host_name.data = current.account_name, current.host_name
+        connect.host_name.data = current.host_name
+    if form.validate_on_submit():
+        try:
+            payouts.set_bank_details(
+                person=current_user,
+                group_id=group.id,
+                account_name=form.account_name.data,
+                sort_code=form.sort_code.data,
+                account_number=form.account_number.data,
+                host_name=form.host_name.data or "",
+            )
+        except DomainError as exc:
+            form.sort_code.errors.append(exc.message)
+        else:
+            flash("Bank details saved. Payments to your group will go by bank transfer.", "success")
+            return redirect(url_for("money.payee", slug=group.slug))
+    return render_template(
+        "money/payee.html", group=group, payee=current, form=form, connect=connect, stripe_on=stripe_enabled()
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/groups/<slug>/payee/connect", methods=["GET", "POST"])
+def payee_connect(slug: str):
+    """Start (or continue) Stripe onboarding: a fresh account link every time."""
+    group = _group_or_403(slug)
+    if not stripe_enabled():
+        abort(404)
+    form = ConnectForm(prefix="connect")
+    if request.method == "POST" and not form.validate_on_submit():
+        abort(400)
+    try:
+        link = payouts.connect_stripe(person=current_user, group_id=group.id, host_name=form.host_name.data or "")
+    except (DomainError, GatewayError) as exc:
+        flash(getattr(exc, "message", None) or f"Stripe could not be reached: {exc}. Try again soon.", "error")
+        return redirect(url_for("money.payee", slug=group.slug))
+    return redirect(link, code=303)
+
+
+@bp.route("/groups/<slug>/payee/return")
+def payee_return(slug: str):
+    """Stripe sends the group back here after onboarding; check what Stripe still needs."""
+    group = _group_or_403(slug)
+    try:
+        found = payouts.refresh_stripe_account(group.id)
+    except (DomainError, GatewayError):
+        flash("We could not check with Stripe just now; your page will update when Stripe tells us.", "info")
+    else:
+        if found.stripe_ready:
+            flash("Your Stripe account is ready: grants will be paid straight into it.", "success")
+        else:
+            flash("Stripe still needs some details before it can pay your group.", "info")
+    return redirect(url_for("money.payee", slug=group.slug))
+
+
+@bp.route("/awards/<int:award_id>/release", methods=["POST"])
+def release(award_id: int):
+    """Release part or all of an award: by Stripe now, or scheduled for a bank transfer."""
+    award = db.get_or_404(Award, award_id)
+    if not may_release_money(current_user, award.round_id):
+        abort(403)
+    form = ReleaseForm(prefix=f"release-{award.id}")
+    if form.validate_on_submit():
+        try:
+            tranche = payouts.release_tranche(person=current_user, award_id=award.id, amount_pence=form.amount.data)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_tranche_message(tranche), "success" if tranche.status is not TrancheStatus.FAILED else "error")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("money.round_payments", slug=award.round.slug))
+
+
+def _tranche_message(tranche: Tranche) -> str:
+    match tranche.status:
+        case TrancheStatus.PAID:
+            return f"Paid {format_pence(tranche.amount_pence)} to {tranche.payee_name} through Stripe."
+        case TrancheStatus.PROCESSING:
+            return (
+                "Stripe did not answer in time. The payment will be retried with the same key, "
+                "so it cannot be paid twice."
+            )
+        case TrancheStatus.FAILED:
+            return f"The payment failed: {tranche.failure_reason}"
+    return (
+        f"Scheduled {format_pence(tranche.amount_pence)} for {tranche.payee_name} by bank transfer. "
+        "Record it when sent."
+    )
+
+
+@bp.route("/tranches/<int:tranche_id>/hold", methods=["POST"])
+def hold(tranche_id: int):
+    """A funder holds a scheduled payment, with a reason that is published."""
+    tranche = db.get_or_404(Tranche, tranche_id)
+    form = HoldForm(prefix=f"hold-{tranche.id}")
+    if form.validate_on_submit():
+        try:
+            payouts.hold_tranche(person=current_user, tranche_id=tranche.id, reason=form.reason.data)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("The payment is held. Your reason is shown on the table's public page.", "success")
+    else:
+        flash("Write the reason for holding this payment (at least a sentence).", "error")
+    return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
+
+
+@bp.route("/tranches/<int:tranche_id>/lift", methods=["POST"])
+def lift(tranche_id: int):
+    """A funder lifts their hold."""
+    tranche = db.get_or_404(Tranche, tranche_id)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        try:
+            payouts.lift_hold(person=current_user, tranche_id=tranche.id)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("The hold is lifted.", "success")
+    return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
+
+
+@bp.route("/tranches/<int:tranche_id>/confirm", methods=["POST"])
+def confirm(tranche_id: int):
+    """Record that a scheduled bank transfer was sent."""
+    tranche = db.get_or_404(Tranche, tranche_id)
+    form = ConfirmBankForm(prefix=f"confirm-{tranche.id}")
+    if form.validate_on_submit():
+        try:
+            payouts.confirm_bank_payment(
+                person=current_user,
+                tranche_id=tranche.id,
+                bank_reference=form.bank_reference.data,
+                paid_on=form.paid_on.data,
+            )
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("Payment recorded and shown in public.", "success")
+    else:
+        flash("Enter the date paid and the bank reference.", "error")
+    return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
+
+
+@bp.app_template_global()
+def round_money_extras(round_id: int) -> dict:
+    """Public money extras for a round page: holds with reasons, fees and who bears them, panel totals."""
+    held = (
+        db.session.execute(
+            select(Tranche)
+            .join(Award, Award.id == Tranche.award_id)
+            .where(Award.round_id == round_id, Tranche.status == TrancheStatus.HELD)
+            .order_by(Tranche.held_at)
+        )
+        .scalars()
+        .all()
+    )
+    return {
+        "held": held,
+        "money": ledger.round_summary(round_id),
+        "fees_by_platform": fees_borne_by_platform(),
+        "stripe_on": stripe_enabled(),
+    }
+
+
+@bp.app_template_global()
+def funder_money(funder_id: int) -> list:
+    """For a funder's pages: each round it gave to, with the funder's giving and the round's figures."""
+    given = ledger.funder_summary(funder_id)
+    rounds = {r.id: r for r in db.session.execute(select(Round).where(Round.id.in_(list(given)))).scalars()}
+    figures = ledger.round_summaries(list(given))
+    return [(rounds[rid], given[rid], figures[rid]) for rid in given if rid in rounds]
+
+
+@bp.app_template_global("stripe_enabled")
+def _stripe_enabled_global() -> bool:
+    """Templates ask whether card and Direct Debit payments are on."""
+    return stripe_enabled()
+
+
+from grants.money import commands, panel_views  # noqa: E402, F401 - registers their routes and commands

@@ -17,6 +17,7 @@ EVENTS = {
     "award_made": "An award was made",
     "payment_sent": "A payment was sent",
     "payment_held": "A payment was held",
+    "money_alert": "Money needs your attention",
     "report_due": "A report is due",
     "panel_invitation": "An invitation to join a panel",
     "password_reset": "Reset your password",

@@ -33,6 +33,7 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
+from grants.models.ledger import PRIVATE_ENTRY_KINDS
 from grants.money import ledger
 from grants.public import charts
 from grants.public.privacy import people_count, people_part
@@ -249,6 +250,7 @@ def funder_page(slug: str) -> tuple[Funder, list[tuple[Round, int, int]]] | None
 def ledger_stmt(*, round_id: int | None = None, group_id: int | None = None, funder_id: int | None = None) -> Select:
     """Public ledger events, newest first, optionally filtered."""
     stmt = select(EntryGroup).order_by(EntryGroup.occurred_on.desc(), EntryGroup.id.desc())
+    stmt = stmt.where(EntryGroup.kind.not_in(PRIVATE_ENTRY_KINDS))  # panel pay: only totals are public
     if round_id:
         stmt = stmt.where(EntryGroup.round_id == round_id)
     if group_id:
@@ -358,6 +360,10 @@ class LedgerRow:
     paid_so_far_pence: int
 
 
+# Accounts that say where money physically is; every real movement also moves them.
+CUSTODY_KINDS = (AccountKind.BANK, AccountKind.STRIPE_BALANCE, AccountKind.HELD_FOR_OTHERS)
+
+
 def ledger_rows(
     *,
     round_id: int | None = None,
@@ -381,7 +387,8 @@ def ledger_rows(
             EntryGroup.round_id,
             EntryGroup.group_id,
             EntryGroup.funder_id,
-            part(Entry.amount_pence > 0).label("amount"),
+            # The size of an event: what moved between owners, not the custody mirror of it.
+            part((Entry.amount_pence > 0) & Account.kind.not_in(CUSTODY_KINDS)).label("amount"),
             part(Account.kind == AccountKind.FUNDER_GIVING, -1).label("received"),
             part(Account.kind.in_([AccountKind.AWARD_COMMITTED, AccountKind.AWARD_PAID])).label("awarded"),
             part(Account.kind == AccountKind.AWARD_PAID).label("paid"),
@@ -434,7 +441,8 @@ def unitemised_total(*, round_id: int | None = None) -> int:
     stmt = (
         select(func.coalesce(func.sum(Entry.amount_pence), 0))
         .join(EntryGroup, EntryGroup.id == Entry.entry_group_id)
-        .where(EntryGroup.kind.not_in(ITEMISED_KINDS), Entry.amount_pence > 0)
+        .join(Account, Account.id == Entry.account_id)
+        .where(EntryGroup.kind.not_in(ITEMISED_KINDS), Entry.amount_pence > 0, Account.kind.not_in(CUSTODY_KINDS))
     )
     if round_id:
         stmt = stmt.where(EntryGroup.round_id == round_id)

@@ -45,10 +45,10 @@ def test_every_round_page_renders_with_money_matching_the_ledger(client, demo):
     for slug, rnd in demo.items():
         text = text_of(_get(client, f"/tables/{slug}"))
         m = ledger.round_summary(rnd.id)
-        assert f"Raised {gbp(m.received_pence)}" in text
-        assert f"Committed to groups {gbp(m.committed_pence)}" in text
-        assert f"Paid {gbp(m.paid_pence)}" in text
-        assert f"Remaining (not yet awarded) {gbp(m.available_pence)}" in text
+        assert f"Received from funders {gbp(m.received_pence)}" in text
+        assert f"Committed to groups, not yet paid {gbp(m.committed_pence)}" in text
+        assert f"Paid to groups {gbp(m.paid_pence)}" in text
+        assert f"Still available {gbp(m.available_pence)}" in text
         assert f"Timetable of {rnd.title}" in text
         # Unfunded proposals from groups that did not agree to be named never appear.
         hidden = db.session.execute(
@@ -122,8 +122,12 @@ def test_held_payment_shows_with_its_reason(client, demo):
     )
     db.session.commit()
     text = text_of(_get(client, f"/tables/{award.round.slug}"))
-    assert "Held £100" in text
-    assert "Reason given: Waiting for the group's new bank details." in text
+    held = sum(t.amount_pence for t in db.session.execute(
+        select(Tranche).join(Award).where(Award.round_id == award.round_id, Tranche.status == TrancheStatus.HELD)
+    ).scalars())
+    assert held >= 10_000
+    assert f"Held by a funder, with the reasons above: {gbp(held)}." in text
+    assert "The funder's reason: “Waiting for the group's new bank details.”" in text
 
 
 def test_group_and_funder_pages_match_the_ledger(client, demo):

@@ -1,0 +1,175 @@
+"""Paying panel members for their time, and reimbursing their expenses."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.extensions import db
+from grants.models._base import UTCDateTime, str_enum, utcnow
+from grants.models.panels import PanelMember
+from grants.models.rounds import Round
+
+
+class RateUnit(enum.StrEnum):
+    MEETING = "meeting"
+    HALF_DAY = "half_day"
+    HOUR = "hour"
+
+    @property
+    def label(self) -> str:
+        return {"meeting": "per meeting", "half_day": "per half day", "hour": "per hour"}[self.value]
+
+    @property
+    def noun(self) -> str:
+        return {"meeting": "meetings", "half_day": "half days", "hour": "hours"}[self.value]
+
+
+class PanelPayRate(db.Model):
+    """What a round pays its panel members, and for what."""
+
+    __tablename__ = "panel_pay_rates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), unique=True)
+    unit: Mapped[RateUnit] = mapped_column(str_enum(RateUnit))
+    rate_pence: Mapped[int] = mapped_column(Integer)
+    counts_reading: Mapped[bool] = mapped_column(Boolean, default=True)
+    counts_meetings: Mapped[bool] = mapped_column(Boolean, default=True)
+    counts_training: Mapped[bool] = mapped_column(Boolean, default=False)
+    set_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    round: Mapped[Round] = relationship()
+
+    def counts(self, activity: Activity) -> bool:
+        """Whether this kind of time is paid in this round."""
+        return {
+            Activity.READING: self.counts_reading,
+            Activity.MEETING: self.counts_meetings,
+            Activity.TRAINING: self.counts_training,
+        }[activity]
+
+
+class Activity(enum.StrEnum):
+    READING = "reading"
+    MEETING = "meeting"
+    TRAINING = "training"
+
+    @property
+    def label(self) -> str:
+        return {"reading": "Reading proposals", "meeting": "Meetings", "training": "Training"}[self.value]
+
+
+class ClaimStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return {"submitted": "Waiting for the convenor", "approved": "Approved", "rejected": "Not approved"}[
+            self.value
+        ]
+
+
+class TimeLog(db.Model):
+    """Time a panel member spent on the panel's work."""
+
+    __tablename__ = "panel_time_logs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    panel_member_id: Mapped[int] = mapped_column(ForeignKey("panel_members.id"), index=True)
+    activity: Mapped[Activity] = mapped_column(str_enum(Activity))
+    worked_on: Mapped[date] = mapped_column(Date)
+    units: Mapped[float] = mapped_column(Numeric(6, 2))
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ClaimStatus] = mapped_column(str_enum(ClaimStatus), default=ClaimStatus.SUBMITTED)
+    amount_pence: Mapped[int | None] = mapped_column(Integer)  # fixed when approved
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    entry_group_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry_groups.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[PanelMember] = relationship()
+
+
+class ExpenseKind(enum.StrEnum):
+    TRAVEL = "travel"
+    CARE = "care"
+    DATA = "data"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "travel": "Travel",
+            "care": "Care (children or someone you look after)",
+            "data": "Phone data or internet",
+            "other": "Something else",
+        }[self.value]
+
+
+class Expense(db.Model):
+    """Money a panel member spent to take part, reimbursed in full (separate from payment)."""
+
+    __tablename__ = "panel_expenses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    panel_member_id: Mapped[int] = mapped_column(ForeignKey("panel_members.id"), index=True)
+    kind: Mapped[ExpenseKind] = mapped_column(str_enum(ExpenseKind))
+    spent_on: Mapped[date] = mapped_column(Date)
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text)
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("uploads.id"))
+    status: Mapped[ClaimStatus] = mapped_column(str_enum(ClaimStatus), default=ClaimStatus.SUBMITTED)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    entry_group_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry_groups.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[PanelMember] = relationship()
+
+
+class PayChoice(enum.StrEnum):
+    BANK = "bank"
+    VOUCHER = "voucher"
+    REDUCED = "reduced"
+    DONATE = "donate"
+    DECLINE = "decline"
+
+    @property
+    def label(self) -> str:
+        return {
+            "bank": "Pay me by bank transfer",
+            "voucher": "Give me shopping vouchers instead",
+            "reduced": "Pay me a smaller amount, by bank transfer",
+            "donate": "Give my payment to the table's pot, for the groups",
+            "decline": "I do not want to be paid",
+        }[self.value]
+
+    @property
+    def needs_bank(self) -> bool:
+        return self in (PayChoice.BANK, PayChoice.REDUCED)
+
+
+class PayPreference(db.Model):
+    """How one panel member wants to be paid for one round. Private to them and whoever pays."""
+
+    __tablename__ = "panel_pay_preferences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    panel_member_id: Mapped[int] = mapped_column(ForeignKey("panel_members.id"), unique=True)
+    choice: Mapped[PayChoice] = mapped_column(str_enum(PayChoice))
+    # For REDUCED: the most they want paid in this round, in total.
+    cap_pence: Mapped[int | None] = mapped_column(Integer)
+    benefits_note_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    account_name: Mapped[str | None] = mapped_column(String(120))
+    sort_code: Mapped[str | None] = mapped_column(String(8))
+    account_number: Mapped[str | None] = mapped_column(String(8))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    member: Mapped[PanelMember] = relationship()

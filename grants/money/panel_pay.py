@@ -1,0 +1,469 @@
+"""Paying panel members: a rate per round, time logged and approved, each person's choice
+of how (or whether) to be paid, expenses with receipts, and a schedule for whoever pays.
+
+Panel pay comes from the round's panel budget, never from the grants pot, and individual
+amounts are private: public pages show only totals.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from grants import audit
+from grants.core import DomainError, NotAllowed, lock_for_update, transaction
+from grants.extensions import db
+from grants.models import (
+    AccountKind,
+    Activity,
+    ClaimStatus,
+    EntryKind,
+    Expense,
+    ExpenseKind,
+    PanelMember,
+    PanelPayRate,
+    PayChoice,
+    PayPreference,
+    Person,
+    RateUnit,
+    Round,
+    TimeLog,
+)
+from grants.money import ledger
+from grants.money.payouts import ACCOUNT_NUMBER, SORT_CODE
+from grants.money_format import format_pence
+from grants.notifications import notify
+from grants.roles import is_convenor, is_treasurer, panel_seat
+
+BENEFITS_NOTE = (
+    "Being paid for your time on the panel can affect some welfare benefits, such as "
+    "Universal Credit, Employment and Support Allowance or Housing Benefit, and may need "
+    "to be reported. Whether it does depends on your own situation. Before you accept "
+    "payment, you can get free, independent and confidential advice from Citizens Advice "
+    "(citizensadvice.org.uk, 0800 144 8848), your local welfare rights service, or "
+    "Turn2us (turn2us.org.uk). You can also choose vouchers, give your payment to the "
+    "table's pot, or say no to payment: none of these needs bank details, and you can "
+    "change your mind at any time."
+)
+
+
+def _seat(person: Person, round_id: int) -> PanelMember:
+    seat = panel_seat(person, round_id)
+    if seat is None:
+        raise NotAllowed("Only members of this table's panel can do this.")
+    return seat
+
+
+def set_rate(
+    *,
+    person: Person,
+    round_id: int,
+    unit: RateUnit,
+    rate_pence: int,
+    counts_reading: bool,
+    counts_meetings: bool,
+    counts_training: bool = False,
+) -> PanelPayRate:
+    """The convenor sets what the panel is paid, and for which kinds of time."""
+    if rate_pence <= 0:
+        raise DomainError("Enter a rate of more than £0.")
+    if not (counts_reading or counts_meetings or counts_training):
+        raise DomainError("Choose at least one kind of time that is paid.")
+    with transaction() as session:
+        if not is_convenor(person, round_id):
+            raise NotAllowed("Only the table's convenor can set the panel's rate.")
+        rate = session.execute(select(PanelPayRate).where(PanelPayRate.round_id == round_id)).scalar_one_or_none()
+        if rate is None:
+            rate = PanelPayRate(round_id=round_id, set_by_id=person.id, unit=unit, rate_pence=rate_pence)
+            session.add(rate)
+        rate.unit, rate.rate_pence, rate.set_by_id = unit, rate_pence, person.id
+        rate.counts_reading, rate.counts_meetings, rate.counts_training = (
+            counts_reading,
+            counts_meetings,
+            counts_training,
+        )
+        audit.record(
+            "panel_rate_set",
+            f"The panel is paid {format_pence(rate_pence)} {unit.label}.",
+            actor_id=person.id,
+            round_id=round_id,
+            public=True,
+        )
+    return rate
+
+
+def rate_for(round_id: int) -> PanelPayRate | None:
+    """The round's panel rate, if one is set."""
+    return db.session.execute(select(PanelPayRate).where(PanelPayRate.round_id == round_id)).scalar_one_or_none()
+
+
+def log_time(
+    *, person: Person, round_id: int, activity: Activity, worked_on: date, units: Decimal, note: str = ""
+) -> TimeLog:
+    """A panel member logs time spent on the panel's work."""
+    units = Decimal(units)
+    if units <= 0 or units > 100:
+        raise DomainError("Enter how much time, more than 0.")
+    if worked_on > date.today():
+        raise DomainError("Enter a date that is today or earlier.")
+    with transaction() as session:
+        seat = _seat(person, round_id)
+        rate = rate_for(round_id)
+        if rate is None:
+            raise DomainError("The convenor has not set the panel's rate yet, so time cannot be logged.")
+        if not rate.counts(activity):
+            raise DomainError(f"{activity.label} is not paid on this table.")
+        item = TimeLog(panel_member_id=seat.id, activity=activity, worked_on=worked_on, units=units, note=note.strip())
+        session.add(item)
+    return item
+
+
+def _paid_so_far(seat_id: int) -> int:
+    owed = ledger.balance_of(AccountKind.PANEL_OWED, seat_id=seat_id)
+    return owed + ledger.balance_of(AccountKind.PANEL_PAID, seat_id=seat_id)
+
+
+def preference(seat_id: int) -> PayPreference | None:
+    """A seat's payment choice, if made."""
+    return db.session.execute(
+        select(PayPreference).where(PayPreference.panel_member_id == seat_id)
+    ).scalar_one_or_none()
+
+
+def decide_time(*, person: Person, log_id: int, approve: bool, note: str = "") -> TimeLog:
+    """The convenor approves (or not) logged time; approval records it in the ledger."""
+    with transaction():
+        item = lock_for_update(TimeLog, log_id)
+        seat = item.member
+        if not is_convenor(person, seat.round_id):
+            raise NotAllowed("Only the table's convenor can approve time.")
+        if seat.person_id == person.id:
+            raise NotAllowed("You cannot approve your own time; another convenor must.")
+        if item.status is not ClaimStatus.SUBMITTED:
+            raise DomainError("That time has already been decided.")
+        item.decided_by_id, item.decision_note = person.id, note.strip() or None
+        if not approve:
+            item.status = ClaimStatus.REJECTED
+            item.amount_pence = 0
+            return item
+        rate = rate_for(seat.round_id)
+        lock_for_update(Round, seat.round_id)
+        amount = int((Decimal(item.units) * rate.rate_pence).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        pref = preference(seat.id)
+        choice = pref.choice if pref else PayChoice.BANK
+        if choice is PayChoice.DECLINE:
+            amount = 0
+        elif choice is PayChoice.REDUCED and pref.cap_pence is not None:
+            amount = max(0, min(amount, pref.cap_pence - _paid_so_far(seat.id)))
+        item.status = ClaimStatus.APPROVED
+        item.amount_pence = amount
+        if amount:
+            group = ledger.post(
+                EntryKind.PANEL_PAY,
+                f"Panel time approved: {format_pence(amount)}",
+                [
+                    (ledger.account(AccountKind.PANEL_BUDGET, round_id=seat.round_id), -amount),
+                    (ledger.account(AccountKind.PANEL_OWED, seat_id=seat.id), amount),
+                ],
+                occurred_on=item.worked_on,
+                round_id=seat.round_id,
+                recorded_by_id=person.id,
+            )
+            item.entry_group_id = group.id
+            if choice is PayChoice.DONATE:
+                _donate(seat, amount, person.id)
+        notify(
+            [seat.person_id],
+            "reminder",
+            "Your time was approved",
+            f"Your {item.activity.label.lower()} on {item.worked_on:%-d %B} was approved"
+            + (f": {format_pence(amount)}." if amount else "."),
+            link=f"/money/tables/{seat.round.slug}/my-pay",
+        )
+    return item
+
+
+def _donate(seat: PanelMember, amount: int, actor_id: int) -> None:
+    """The person gives their pay to the pot: it becomes money the groups can be awarded."""
+    ledger.post(
+        EntryKind.DONATION,
+        f"A panel member gave {format_pence(amount)} of their pay to the pot",
+        [
+            (ledger.account(AccountKind.PANEL_OWED, seat_id=seat.id), -amount),
+            (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=seat.round_id), amount),
+        ],
+        occurred_on=date.today(),
+        round_id=seat.round_id,
+        recorded_by_id=actor_id,
+    )
+
+
+def set_preference(
+    *,
+    person: Person,
+    round_id: int,
+    choice: PayChoice,
+    cap_pence: int | None = None,
+    read_benefits_note: bool = False,
+    account_name: str = "",
+    sort_code: str = "",
+    account_number: str = "",
+) -> PayPreference:
+    """A panel member chooses how to be paid: bank, voucher, reduced, donate or decline."""
+    sort_code = sort_code.replace("-", "").replace(" ", "")
+    account_number = account_number.replace(" ", "")
+    with transaction() as session:
+        seat = _seat(person, round_id)
+        pref = preference(seat.id)
+        accepting = choice in (PayChoice.BANK, PayChoice.VOUCHER, PayChoice.REDUCED)
+        if accepting and (pref is None or pref.benefits_note_seen_at is None) and not read_benefits_note:
+            raise DomainError("Please read the note about welfare benefits and tick the box before accepting payment.")
+        if choice is PayChoice.REDUCED and (cap_pence is None or cap_pence <= 0):
+            raise DomainError("Enter the most you want to be paid for this table.")
+        if choice.needs_bank:
+            if not account_name.strip():
+                raise DomainError("Enter the name on your bank account.")
+            if not SORT_CODE.match(sort_code):
+                raise DomainError("Enter your sort code as 6 digits, like 12-34-56.")
+            if not ACCOUNT_NUMBER.match(account_number):
+                raise DomainError("Enter your account number as 8 digits.")
+        if pref is None:
+            pref = PayPreference(panel_member_id=seat.id, choice=choice)
+            session.add(pref)
+        pref.choice = choice
+        pref.cap_pence = cap_pence if choice is PayChoice.REDUCED else None
+        if accepting and pref.benefits_note_seen_at is None:
+            pref.benefits_note_seen_at = datetime.now(UTC)
+        if choice.needs_bank:
+            pref.account_name, pref.sort_code, pref.account_number = account_name.strip(), sort_code, account_number
+        else:
+            # Do not keep bank details a person no longer needs us to hold.
+            pref.account_name = pref.sort_code = pref.account_number = None
+        session.flush()
+        if choice is PayChoice.DONATE:
+            owed = ledger.balance_of(AccountKind.PANEL_OWED, seat_id=seat.id)
+            if owed > 0:
+                lock_for_update(Round, round_id)
+                _donate(seat, owed, person.id)
+    return pref
+
+
+def claim_expense(
+    *,
+    person: Person,
+    round_id: int,
+    kind: ExpenseKind,
+    spent_on: date,
+    amount_pence: int,
+    description: str,
+    receipt: FileStorage | None = None,
+) -> Expense:
+    """A panel member claims back money spent to take part; a receipt is optional."""
+    from grants.uploads import save_upload
+
+    if amount_pence <= 0:
+        raise DomainError("Enter an amount of more than £0.")
+    if not description.strip():
+        raise DomainError("Say what the money was for.")
+    with transaction() as session:
+        seat = _seat(person, round_id)
+        upload = None
+        if receipt is not None and receipt.filename:
+            upload = save_upload(receipt, kind="receipt", person_id=person.id, is_public=False)
+        item = Expense(
+            panel_member_id=seat.id,
+            kind=kind,
+            spent_on=spent_on,
+            amount_pence=amount_pence,
+            description=description.strip(),
+            receipt_id=upload.id if upload else None,
+        )
+        session.add(item)
+    return item
+
+
+def decide_expense(*, person: Person, expense_id: int, approve: bool, note: str = "") -> Expense:
+    """The convenor approves (or not) an expense claim; approval records it in the ledger."""
+    with transaction():
+        item = lock_for_update(Expense, expense_id)
+        seat = item.member
+        if not is_convenor(person, seat.round_id):
+            raise NotAllowed("Only the table's convenor can approve expenses.")
+        if seat.person_id == person.id:
+            raise NotAllowed("You cannot approve your own expenses.")
+        if item.status is not ClaimStatus.SUBMITTED:
+            raise DomainError("That claim has already been decided.")
+        item.decided_by_id, item.decision_note = person.id, note.strip() or None
+        item.status = ClaimStatus.APPROVED if approve else ClaimStatus.REJECTED
+        if approve:
+            item.entry_group_id = ledger.post(
+                EntryKind.PANEL_EXPENSE,
+                f"Panel expenses approved: {format_pence(item.amount_pence)}",
+                [
+                    (ledger.account(AccountKind.PANEL_BUDGET, round_id=seat.round_id), -item.amount_pence),
+                    (ledger.account(AccountKind.EXPENSES_OWED, seat_id=seat.id), item.amount_pence),
+                ],
+                occurred_on=item.spent_on,
+                round_id=seat.round_id,
+                recorded_by_id=person.id,
+            ).id
+    return item
+
+
+@dataclass(frozen=True)
+class ScheduleLine:
+    """What one panel member is owed, and how to pay them."""
+
+    seat_id: int
+    name: str
+    choice: PayChoice | None
+    pay_pence: int
+    expenses_pence: int
+    account_name: str
+    sort_code: str
+    account_number: str
+
+    @property
+    def total_pence(self) -> int:
+        return self.pay_pence + self.expenses_pence
+
+    @property
+    def how(self) -> str:
+        if self.choice is None:
+            return "Not chosen yet: ask them"
+        if self.choice is PayChoice.VOUCHER:
+            return "Vouchers"
+        if self.choice.needs_bank:
+            return "Bank transfer"
+        return "Expenses only: ask how they want them paid" if self.expenses_pence else self.choice.label
+
+
+def may_pay_panel(person: Person, round_id: int) -> bool:
+    """Whoever pays the panel: the round's treasurer or convenor."""
+    return is_treasurer(person, round_id) or is_convenor(person, round_id)
+
+
+def schedule(round_id: int) -> list[ScheduleLine]:
+    """Everyone still owed pay or expenses in a round."""
+    seats = db.session.execute(select(PanelMember).where(PanelMember.round_id == round_id)).scalars().all()
+    lines = []
+    for seat in seats:
+        pay = ledger.balance_of(AccountKind.PANEL_OWED, seat_id=seat.id)
+        expenses = ledger.balance_of(AccountKind.EXPENSES_OWED, seat_id=seat.id)
+        if pay <= 0 and expenses <= 0:
+            continue
+        pref = preference(seat.id)
+        lines.append(
+            ScheduleLine(
+                seat_id=seat.id,
+                name=seat.person.display_name,
+                choice=pref.choice if pref else None,
+                pay_pence=pay,
+                expenses_pence=expenses,
+                account_name=(pref.account_name or "") if pref else "",
+                sort_code=(pref.sort_code or "") if pref else "",
+                account_number=(pref.account_number or "") if pref else "",
+            )
+        )
+    return lines
+
+
+def schedule_csv(*, person: Person, round_id: int) -> str:
+    """The payment schedule as CSV, for whoever pays. It holds bank details: private."""
+    if not may_pay_panel(person, round_id):
+        raise NotAllowed("Only the table's treasurer or convenor can see the payment schedule.")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["Name", "How", "Payment (£)", "Expenses (£)", "Total (£)", "Account name", "Sort code", "Account number"]
+    )
+    for line in schedule(round_id):
+        writer.writerow(
+            [
+                _safe(line.name),
+                line.how,
+                f"{line.pay_pence / 100:.2f}",
+                f"{line.expenses_pence / 100:.2f}",
+                f"{line.total_pence / 100:.2f}",
+                _safe(line.account_name),
+                line.sort_code,
+                line.account_number,
+            ]
+        )
+    with transaction():
+        audit.record(
+            "panel_schedule_exported",
+            "The panel payment schedule was downloaded.",
+            actor_id=person.id,
+            round_id=round_id,
+        )
+    return out.getvalue()
+
+
+def _safe(value: str) -> str:
+    """Stop a spreadsheet treating a name as a formula (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def mark_settled(*, person: Person, seat_id: int, reference: str) -> int:
+    """Whoever pays records that a panel member's pay and expenses were sent."""
+    if not reference.strip():
+        raise DomainError("Enter the bank or voucher reference.")
+    with transaction():
+        seat = lock_for_update(PanelMember, seat_id)
+        if not may_pay_panel(person, seat.round_id):
+            raise NotAllowed("Only the table's treasurer or convenor can record panel payments.")
+        if seat.person_id == person.id:
+            raise NotAllowed("You cannot record a payment to yourself.")
+        pay = ledger.balance_of(AccountKind.PANEL_OWED, seat_id=seat.id)
+        expenses = ledger.balance_of(AccountKind.EXPENSES_OWED, seat_id=seat.id)
+        lines = []
+        if pay > 0:
+            lines += [
+                (ledger.account(AccountKind.PANEL_OWED, seat_id=seat.id), -pay),
+                (ledger.account(AccountKind.PANEL_PAID, seat_id=seat.id), pay),
+            ]
+        if expenses > 0:
+            lines += [
+                (ledger.account(AccountKind.EXPENSES_OWED, seat_id=seat.id), -expenses),
+                (ledger.account(AccountKind.EXPENSES_PAID, seat_id=seat.id), expenses),
+            ]
+        if not lines:
+            raise DomainError("Nothing is owed to this person.")
+        ledger.post(
+            EntryKind.PANEL_SETTLED,
+            f"Panel member paid {format_pence(pay + expenses)}",
+            lines,
+            occurred_on=date.today(),
+            reference=reference.strip(),
+            round_id=seat.round_id,
+            recorded_by_id=person.id,
+        )
+        audit.record(
+            "panel_member_paid",
+            "A panel member was paid.",
+            actor_id=person.id,
+            round_id=seat.round_id,
+            details={"seat": seat.id, "pence": pay + expenses},
+        )
+        notify(
+            [seat.person_id],
+            "payment_sent",
+            "Your panel payment was sent",
+            f"{format_pence(pay + expenses)} was sent to you, reference {reference.strip()}.",
+        )
+    return pay + expenses
+
+
+def my_pay(seat_id: int) -> dict[str, int]:
+    """A panel member's own figures: owed and paid, for time and for expenses."""
+    figures = {}
+    for kind in (AccountKind.PANEL_OWED, AccountKind.PANEL_PAID, AccountKind.EXPENSES_OWED, AccountKind.EXPENSES_PAID):
+        figures[kind.value] = ledger.balance_of(kind, seat_id=seat_id)
+    return figures

@@ -1,0 +1,319 @@
+"""Panel pay pages: the rate, a member's own pay and expenses, and the convenor's approvals."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from grants.core import DomainError
+from grants.extensions import db
+from grants.models import (
+    Activity,
+    ClaimStatus,
+    Expense,
+    ExpenseKind,
+    PanelMember,
+    PayChoice,
+    RateUnit,
+    Round,
+    TimeLog,
+    Upload,
+)
+from grants.money import bp, panel_pay
+from grants.money.forms import DecideForm, ExpenseForm, PreferenceForm, RateForm, SettledForm, TimeForm
+from grants.roles import is_convenor, panel_seat
+
+
+def _round(slug: str) -> Round:
+    return db.one_or_404(select(Round).where(Round.slug == slug))
+
+
+@bp.route("/tables/<slug>/panel-rate", methods=["GET", "POST"])
+def panel_rate(slug: str):
+    """The convenor sets the panel's rate and what counts."""
+    rnd = _round(slug)
+    if not is_convenor(current_user, rnd.id):
+        abort(403)
+    rate = panel_pay.rate_for(rnd.id)
+    form = RateForm(obj=None)
+    if not form.is_submitted() and rate is not None:
+        form.unit.data, form.rate.data = rate.unit.value, rate.rate_pence
+        form.counts_reading.data, form.counts_meetings.data = rate.counts_reading, rate.counts_meetings
+        form.counts_training.data = rate.counts_training
+    if form.validate_on_submit():
+        try:
+            panel_pay.set_rate(
+                person=current_user,
+                round_id=rnd.id,
+                unit=RateUnit(form.unit.data),
+                rate_pence=form.rate.data,
+                counts_reading=form.counts_reading.data,
+                counts_meetings=form.counts_meetings.data,
+                counts_training=form.counts_training.data,
+            )
+        except DomainError as exc:
+            form.rate.errors.append(exc.message)
+        else:
+            flash("The panel's rate is saved.", "success")
+            return redirect(url_for("money.panel_pay", slug=rnd.slug))
+    return render_template("money/panel_rate.html", rnd=rnd, form=form), (400 if form.errors else 200)
+
+
+def _seat_or_403(rnd: Round) -> PanelMember:
+    seat = panel_seat(current_user, rnd.id)
+    if seat is None:
+        abort(403)
+    return seat
+
+
+@bp.route("/tables/<slug>/my-pay")
+def my_pay(slug: str):
+    """A panel member's own pay: how they want it, time logged, expenses, and figures."""
+    rnd = _round(slug)
+    seat = _seat_or_403(rnd)
+    pref = panel_pay.preference(seat.id)
+    time_form, expense_form, pref_form = (
+        TimeForm(prefix="time"),
+        ExpenseForm(prefix="expense"),
+        PreferenceForm(prefix="pref"),
+    )
+    if not pref_form.is_submitted() and pref is not None:
+        pref_form.choice.data, pref_form.cap.data = pref.choice.value, pref.cap_pence
+        pref_form.account_name.data = pref.account_name
+    return _render_my_pay(rnd, seat, pref, time_form, expense_form, pref_form, 200)
+
+
+def _render_my_pay(rnd, seat, pref, time_form, expense_form, pref_form, status):  # noqa: ANN001, ANN202
+    rate = panel_pay.rate_for(rnd.id)
+    logs = (
+        db.session.execute(select(TimeLog).where(TimeLog.panel_member_id == seat.id).order_by(TimeLog.worked_on.desc()))
+        .scalars()
+        .all()
+    )
+    expenses = (
+        db.session.execute(select(Expense).where(Expense.panel_member_id == seat.id).order_by(Expense.spent_on.desc()))
+        .scalars()
+        .all()
+    )
+    if rate is not None:
+        time_form.activity.choices = [SelectChoice(a.value, a.label) for a in Activity if rate.counts(a)]
+    return render_template(
+        "money/my_pay.html",
+        rnd=rnd,
+        seat=seat,
+        pref=pref,
+        rate=rate,
+        logs=logs,
+        expenses=expenses,
+        figures=panel_pay.my_pay(seat.id),
+        time_form=time_form,
+        expense_form=expense_form,
+        pref_form=pref_form,
+        note=panel_pay.BENEFITS_NOTE,
+    ), status
+
+
+@bp.route("/tables/<slug>/my-pay/time", methods=["POST"])
+def log_time(slug: str):
+    """A panel member logs time."""
+    rnd = _round(slug)
+    seat = _seat_or_403(rnd)
+    form = TimeForm(prefix="time")
+    rate = panel_pay.rate_for(rnd.id)
+    if rate is not None:
+        form.activity.choices = [SelectChoice(a.value, a.label) for a in Activity if rate.counts(a)]
+    if form.validate_on_submit():
+        try:
+            panel_pay.log_time(
+                person=current_user,
+                round_id=rnd.id,
+                activity=Activity(form.activity.data),
+                worked_on=form.worked_on.data,
+                units=form.units.data,
+                note=form.note.data or "",
+            )
+        except DomainError as exc:
+            form.units.errors.append(exc.message)
+        else:
+            flash("Your time is logged. The convenor will approve it.", "success")
+            return redirect(url_for("money.my_pay", slug=rnd.slug))
+    pref = panel_pay.preference(seat.id)
+    return _render_my_pay(rnd, seat, pref, form, ExpenseForm(prefix="expense"), PreferenceForm(prefix="pref"), 400)
+
+
+@bp.route("/tables/<slug>/my-pay/expenses", methods=["POST"])
+def claim_expense(slug: str):
+    """A panel member claims expenses, with an optional receipt."""
+    rnd = _round(slug)
+    seat = _seat_or_403(rnd)
+    form = ExpenseForm(prefix="expense")
+    if form.validate_on_submit():
+        try:
+            panel_pay.claim_expense(
+                person=current_user,
+                round_id=rnd.id,
+                kind=ExpenseKind(form.kind.data),
+                spent_on=form.spent_on.data,
+                amount_pence=form.amount.data,
+                description=form.description.data,
+                receipt=form.receipt.data or None,
+            )
+        except DomainError as exc:
+            form.amount.errors.append(exc.message)
+        else:
+            flash("Your expenses are claimed. The convenor will approve them.", "success")
+            return redirect(url_for("money.my_pay", slug=rnd.slug))
+    pref = panel_pay.preference(seat.id)
+    return _render_my_pay(rnd, seat, pref, TimeForm(prefix="time"), form, PreferenceForm(prefix="pref"), 400)
+
+
+@bp.route("/tables/<slug>/my-pay/choice", methods=["POST"])
+def pay_choice(slug: str):
+    """A panel member chooses how (or whether) to be paid."""
+    rnd = _round(slug)
+    seat = _seat_or_403(rnd)
+    form = PreferenceForm(prefix="pref")
+    if form.validate_on_submit():
+        try:
+            panel_pay.set_preference(
+                person=current_user,
+                round_id=rnd.id,
+                choice=PayChoice(form.choice.data),
+                cap_pence=form.cap.data,
+                read_benefits_note=form.read_benefits_note.data,
+                account_name=form.account_name.data or "",
+                sort_code=form.sort_code.data or "",
+                account_number=form.account_number.data or "",
+            )
+        except DomainError as exc:
+            form.choice.errors.append(exc.message)
+        else:
+            flash("Your choice is saved. You can change it at any time.", "success")
+            return redirect(url_for("money.my_pay", slug=rnd.slug))
+    pref = panel_pay.preference(seat.id)
+    return _render_my_pay(rnd, seat, pref, TimeForm(prefix="time"), ExpenseForm(prefix="expense"), form, 400)
+
+
+def panel_pay_page(slug: str):
+    """The convenor approves time and expenses; whoever pays sees the schedule."""
+    rnd = _round(slug)
+    if not panel_pay.may_pay_panel(current_user, rnd.id):
+        abort(403)
+    seats = select(PanelMember.id).where(PanelMember.round_id == rnd.id)
+    logs = (
+        db.session.execute(
+            select(TimeLog).where(TimeLog.panel_member_id.in_(seats), TimeLog.status == ClaimStatus.SUBMITTED)
+        )
+        .scalars()
+        .all()
+    )
+    expenses = (
+        db.session.execute(
+            select(Expense).where(Expense.panel_member_id.in_(seats), Expense.status == ClaimStatus.SUBMITTED)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "money/panel_pay.html",
+        rnd=rnd,
+        rate=panel_pay.rate_for(rnd.id),
+        logs=logs,
+        expenses=expenses,
+        schedule=panel_pay.schedule(rnd.id),
+        is_convenor=is_convenor(current_user, rnd.id),
+        decide_form=lambda prefix: DecideForm(prefix=prefix),
+        settled_form=lambda seat_id: SettledForm(prefix=f"settled-{seat_id}"),
+    )
+
+
+bp.add_url_rule("/tables/<slug>/panel-pay", "panel_pay", panel_pay_page)
+
+
+@bp.route("/tables/<slug>/panel-pay.csv")
+def panel_pay_csv(slug: str):
+    """The payment schedule as CSV for whoever pays (holds bank details: never public)."""
+    rnd = _round(slug)
+    try:
+        body = panel_pay.schedule_csv(person=current_user, round_id=rnd.id)
+    except DomainError:
+        abort(403)
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="panel-payments-{rnd.slug}.csv"'},
+    )
+
+
+@bp.route("/time/<int:log_id>/decide", methods=["POST"])
+def decide_time(log_id: int):
+    """The convenor approves or does not approve logged time."""
+    item = db.get_or_404(TimeLog, log_id)
+    form = DecideForm(prefix=f"time-{item.id}")
+    if form.validate_on_submit():
+        try:
+            panel_pay.decide_time(
+                person=current_user, log_id=item.id, approve=form.decision.data == "approve", note=form.note.data or ""
+            )
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("Decided.", "success")
+    else:
+        flash("Choose approve or do not approve.", "error")
+    return redirect(url_for("money.panel_pay", slug=item.member.round.slug))
+
+
+@bp.route("/expenses/<int:expense_id>/decide", methods=["POST"])
+def decide_expense(expense_id: int):
+    """The convenor approves or does not approve an expense claim."""
+    item = db.get_or_404(Expense, expense_id)
+    form = DecideForm(prefix=f"expense-{item.id}")
+    if form.validate_on_submit():
+        try:
+            panel_pay.decide_expense(
+                person=current_user,
+                expense_id=item.id,
+                approve=form.decision.data == "approve",
+                note=form.note.data or "",
+            )
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("Decided.", "success")
+    else:
+        flash("Choose approve or do not approve.", "error")
+    return redirect(url_for("money.panel_pay", slug=item.member.round.slug))
+
+
+@bp.route("/expenses/<int:expense_id>/receipt")
+def receipt(expense_id: int):
+    """An expense receipt: for the person who claimed, the convenor and whoever pays."""
+    from grants.uploads import send_upload
+
+    item = db.get_or_404(Expense, expense_id)
+    seat = item.member
+    if item.receipt_id is None:
+        abort(404)
+    if seat.person_id != current_user.id and not panel_pay.may_pay_panel(current_user, seat.round_id):
+        abort(403)
+    return send_upload(db.get_or_404(Upload, item.receipt_id))
+
+
+@bp.route("/panel-seats/<int:seat_id>/settled", methods=["POST"])
+def settled(seat_id: int):
+    """Whoever pays records that a panel member was paid."""
+    seat = db.get_or_404(PanelMember, seat_id)
+    form = SettledForm(prefix=f"settled-{seat.id}")
+    if form.validate_on_submit():
+        try:
+            panel_pay.mark_settled(person=current_user, seat_id=seat.id, reference=form.reference.data)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("Recorded as paid.", "success")
+    else:
+        flash("Enter the bank or voucher reference.", "error")
+    return redirect(url_for("money.panel_pay", slug=seat.round.slug))

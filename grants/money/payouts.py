@@ -1,0 +1,480 @@
+"""Money out: how groups are paid (Stripe Connect or bank details), tranches and holds.
+
+A tranche is reserved (scheduled) in one transaction, with its idempotency key stored
+and committed before any call to Stripe. `send_tranche(tranche_id)` then makes the
+transfer; it is safe to call again and again (a background worker will, once the job
+queue exists), because Stripe replays the first result for the same key and the ledger
+is only written when the tranche moves from processing to paid.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, date, datetime
+
+from flask import url_for
+from sqlalchemy import func, select
+
+from grants import audit
+from grants.core import DomainError, NotAllowed, lock_for_update, transaction
+from grants.extensions import db
+from grants.models import (
+    AccountKind,
+    Award,
+    EntryKind,
+    Group,
+    GroupRole,
+    Payee,
+    PayoutMethod,
+    Person,
+    Round,
+    RoundStatus,
+    Tranche,
+    TrancheStatus,
+)
+from grants.money import ledger
+from grants.money.gateway import get_gateway
+from grants.money.services import OverBudget, _group_people
+from grants.money.stripe_gateway import GatewayError
+from grants.money.stripe_in import _require_gateway, apply_account_state
+from grants.money_format import format_pence
+from grants.notifications import notify
+from grants.roles import funds_round, is_group_member, may_release_money, took_part_in_decision
+
+log = logging.getLogger(__name__)
+
+SORT_CODE = re.compile(r"^\d{6}$")
+ACCOUNT_NUMBER = re.compile(r"^\d{8}$")
+
+
+# ---------------------------------------------------------------------------- payees
+
+
+def payee_for(group_id: int) -> Payee:
+    """The group's payee record (made on first use; bank transfer until set otherwise)."""
+    payee = db.session.execute(select(Payee).where(Payee.group_id == group_id)).scalar_one_or_none()
+    if payee is None:
+        group = db.session.get(Group, group_id)
+        payee = Payee(group_id=group_id, method=PayoutMethod.BANK, host_name=group.host_organisation)
+        db.session.add(payee)
+        db.session.flush()
+    return payee
+
+
+def _manage(person: Person, group_id: int) -> None:
+    if not is_group_member(person, group_id, GroupRole.LEAD, GroupRole.TREASURER):
+        raise NotAllowed("Only the group's lead or treasurer can change how it is paid.")
+
+
+def set_bank_details(
+    *, person: Person, group_id: int, account_name: str, sort_code: str, account_number: str, host_name: str = ""
+) -> Payee:
+    """A group gives bank details for manual transfers (optionally a host organisation's)."""
+    sort_code = re.sub(r"[\s-]", "", sort_code)
+    account_number = re.sub(r"\s", "", account_number)
+    if not account_name.strip():
+        raise DomainError("Enter the name on the bank account.")
+    if not SORT_CODE.match(sort_code):
+        raise DomainError("Enter the sort code as 6 digits, like 12-34-56.")
+    if not ACCOUNT_NUMBER.match(account_number):
+        raise DomainError("Enter the account number as 8 digits.")
+    with transaction():
+        _manage(person, group_id)
+        payee = payee_for(group_id)
+        payee.method = PayoutMethod.BANK
+        payee.account_name = account_name.strip()
+        payee.sort_code = sort_code
+        payee.account_number = account_number
+        payee.host_name = host_name.strip() or None
+        audit.record(
+            "payee_changed",
+            f"Bank details changed for {payee.group.name}"
+            + (f", paid through {payee.host_name}" if payee.host_name else ""),
+            actor_id=person.id,
+            details={"group_id": group_id, "method": "bank", "host": payee.host_name},
+        )
+    return payee
+
+
+def connect_stripe(*, person: Person, group_id: int, host_name: str = "") -> str:
+    """Create (once) the group's Stripe account and return a fresh onboarding link."""
+    gateway = _require_gateway()
+    with transaction():
+        _manage(person, group_id)
+        payee = payee_for(group_id)
+        if host_name.strip():
+            payee.host_name = host_name.strip()
+        group = payee.group
+        account_id = payee.stripe_account_id
+        email, name = group.contact_email, payee.payee_name
+    if account_id is None:
+        # Keyed on the group, so asking twice (a double click) makes one account.
+        account = gateway.create_connected_account(reference=f"group-{group_id}", email=email, business_name=name)
+        with transaction():
+            payee = lock_for_update(Payee, payee.id)
+            payee.stripe_account_id = account.id
+            payee.method = PayoutMethod.STRIPE
+            apply_account_state(payee, account)
+            audit.record(
+                "payee_changed",
+                f"{name} started connecting a Stripe account",
+                actor_id=person.id,
+                details={"group_id": group_id, "method": "stripe", "account": account.id},
+            )
+        account_id = account.id
+    slug = db.session.get(Group, group_id).slug
+    # Account links are single-use and expire quickly, so one is made each time it is needed.
+    return gateway.create_account_link(
+        account_id=account_id,
+        refresh_url=url_for("money.payee_connect", slug=slug, _external=True),
+        return_url=url_for("money.payee_return", slug=slug, _external=True),
+    )
+
+
+def refresh_stripe_account(group_id: int) -> Payee:
+    """Ask Stripe for the account's state now (the account.updated webhook does the same)."""
+    gateway = _require_gateway()
+    payee = payee_for(group_id)
+    db.session.commit()
+    if payee.stripe_account_id is None:
+        return payee
+    state = gateway.retrieve_account(payee.stripe_account_id)
+    with transaction():
+        payee = lock_for_update(Payee, payee.id)
+        apply_account_state(payee, state)
+    return payee
+
+
+# -------------------------------------------------------------------------- tranches
+
+
+def in_flight_pence(award_id: int) -> int:
+    """Reserved for tranches that are scheduled, held or processing (not yet in the ledger)."""
+    return int(
+        db.session.execute(
+            select(func.coalesce(func.sum(Tranche.amount_pence), 0)).where(
+                Tranche.award_id == award_id,
+                Tranche.status.in_([TrancheStatus.SCHEDULED, TrancheStatus.HELD, TrancheStatus.PROCESSING]),
+            )
+        ).scalar_one()
+    )
+
+
+def releasable_pence(award: Award) -> int:
+    """What can still be released for an award: committed less what is already on its way."""
+    return ledger.award_committed(award) - in_flight_pence(award.id)
+
+
+def release_tranche(*, person: Person, award_id: int, amount_pence: int, due_on: date | None = None) -> Tranche:
+    """Release part of an award: a tranche is scheduled now and sent (by Stripe) right after.
+
+    The sending is a separate step (`send_tranche`) that a background worker can repeat;
+    until the job queue exists it is called here, synchronously, after the commit.
+    """
+    if amount_pence <= 0:
+        raise DomainError("Enter an amount of more than £0.")
+    today = date.today()
+    with transaction() as session:
+        award = session.get(Award, award_id)
+        if award is None:
+            raise DomainError("That award does not exist.")
+        if not may_release_money(person, award.round_id):
+            raise NotAllowed(
+                "Only a funder of this table or its treasurer can release money, and not "
+                "someone who took part in the decision."
+            )
+        lock_for_update(Round, award.round_id)
+        remaining = releasable_pence(award)
+        if amount_pence > remaining:
+            raise OverBudget(
+                f"Only {format_pence(remaining)} of this award can still be released; "
+                f"{format_pence(amount_pence)} is more than that."
+            )
+        payee = payee_for(award.group_id)
+        if payee.method is PayoutMethod.STRIPE and get_gateway() is None:
+            raise DomainError("This group is paid through Stripe, which is not set up on this site.")
+        if payee.method is PayoutMethod.STRIPE and not payee.stripe_ready:
+            raise DomainError(
+                f"{payee.payee_name} has not finished connecting its Stripe account, so it cannot be paid yet."
+            )
+        number = 1 + int(
+            session.execute(
+                select(func.coalesce(func.max(Tranche.number), 0)).where(Tranche.award_id == award.id)
+            ).scalar_one()
+        )
+        tranche = Tranche(
+            award_id=award.id,
+            number=number,
+            amount_pence=amount_pence,
+            status=TrancheStatus.SCHEDULED,
+            # Deterministic and committed before any call: a retry can never pay twice.
+            idempotency_key=f"grant-{award.reference}-tranche-{number}",
+            method=payee.method,
+            payee_name=payee.payee_name,
+            stripe_destination=payee.stripe_account_id if payee.method is PayoutMethod.STRIPE else None,
+            due_on=due_on or today,
+            released_by_id=person.id,
+        )
+        session.add(tranche)
+        session.flush()
+        audit.record(
+            "money_released",
+            f"{format_pence(amount_pence)} released to {payee.payee_name} for award {award.reference} (part {number}).",
+            actor_id=person.id,
+            round_id=award.round_id,
+            public=True,
+            details={"tranche": tranche.idempotency_key, "method": payee.method.value},
+        )
+    if tranche.method is PayoutMethod.STRIPE and tranche.due_on <= today:
+        # TODO(feature/ops): enqueue send_tranche(tranche.id) on the job queue instead.
+        send_tranche(tranche.id)
+        db.session.refresh(tranche)
+    return tranche
+
+
+def send_tranche(tranche_id: int) -> TrancheStatus:
+    """Send one Stripe tranche. Idempotent: safe to call from a worker, again and again."""
+    gateway = _require_gateway()
+    with transaction():
+        tranche = lock_for_update(Tranche, tranche_id)
+        if tranche.method is not PayoutMethod.STRIPE or tranche.status not in (
+            TrancheStatus.SCHEDULED,
+            TrancheStatus.PROCESSING,
+        ):
+            return tranche.status
+        if tranche.stripe_destination is None:
+            tranche.stripe_destination = payee_for(tranche.award.group_id).stripe_account_id
+        tranche.status = TrancheStatus.PROCESSING
+        key, amount, destination = tranche.idempotency_key, tranche.amount_pence, tranche.stripe_destination
+        award_ref = tranche.award.reference
+    try:
+        if destination is None:
+            raise GatewayError("The group has not connected a Stripe account.", False)
+        transfer = gateway.create_transfer(
+            amount_pence=amount,
+            destination=destination,
+            idempotency_key=key,
+            transfer_group=award_ref,
+            metadata={"tranche": key, "award": award_ref},
+        )
+    except GatewayError as exc:
+        with transaction():
+            tranche = lock_for_update(Tranche, tranche_id)
+            if tranche.status is not TrancheStatus.PROCESSING:
+                return tranche.status
+            if exc.retryable:
+                # Outcome unknown (a timeout, say): stay processing and retry with the SAME key.
+                tranche.failure_reason = f"Waiting to retry: {exc}"
+                return tranche.status
+            tranche.status = TrancheStatus.FAILED
+            tranche.failure_reason = str(exc)
+            award = tranche.award
+            audit.record(
+                "payment_failed",
+                f"A payment of {format_pence(amount)} for award {award.reference} failed: nothing was paid.",
+                round_id=award.round_id,
+                public=True,
+                details={"tranche": key, "error": str(exc)},
+            )
+            notify(
+                [tranche.released_by_id] if tranche.released_by_id else [],
+                "money_alert",
+                "A payment did not go through",
+                f"{format_pence(amount)} to {tranche.payee_name} for award {award.reference} failed: {exc}. "
+                "The money is still committed to the award; release it again when the problem is fixed.",
+                link=f"/money/tables/{award.round.slug}/payments",
+            )
+            return tranche.status
+    with transaction():
+        tranche = lock_for_update(Tranche, tranche_id)
+        if tranche.status is TrancheStatus.PROCESSING:
+            _mark_paid(tranche, transfer_id=transfer.id, reference=transfer.id, paid_on=date.today())
+        return tranche.status
+
+
+def _mark_paid(tranche: Tranche, *, transfer_id: str | None, reference: str, paid_on: date) -> None:
+    award = tranche.award
+    rnd = lock_for_update(Round, award.round_id)
+    group = ledger.post(
+        EntryKind.PAYMENT,
+        f"Paid {format_pence(tranche.amount_pence)} to {tranche.payee_name or award.group.name} "
+        f"(award {award.reference}, part {tranche.number})",
+        [
+            (
+                ledger.account(
+                    AccountKind.AWARD_COMMITTED, round_id=award.round_id, award_id=award.id, group_id=award.group_id
+                ),
+                -tranche.amount_pence,
+            ),
+            (
+                ledger.account(
+                    AccountKind.AWARD_PAID, round_id=award.round_id, award_id=award.id, group_id=award.group_id
+                ),
+                tranche.amount_pence,
+            ),
+            *ledger.cash(
+                AccountKind.STRIPE_BALANCE if tranche.method is PayoutMethod.STRIPE else AccountKind.BANK,
+                -tranche.amount_pence,
+            ),
+        ],
+        occurred_on=paid_on,
+        reference=reference,
+        round_id=award.round_id,
+        group_id=award.group_id,
+        award_id=award.id,
+        recorded_by_id=tranche.released_by_id,
+    )
+    tranche.entry_group_id = group.id
+    tranche.status = TrancheStatus.PAID
+    tranche.stripe_transfer_id = transfer_id
+    tranche.bank_reference = reference
+    tranche.paid_on = paid_on
+    tranche.failure_reason = None
+    notify(
+        _group_people(award.group_id),
+        "payment_sent",
+        f"A payment of {format_pence(tranche.amount_pence)} was sent",
+        f"{format_pence(tranche.amount_pence)} was paid to {tranche.payee_name} for award {award.reference}, "
+        f"reference {reference}.",
+        link=f"/groups/{award.group.slug}",
+    )
+    if rnd.status in (RoundStatus.COUNTED, RoundStatus.AWARDING):
+        rnd.status = RoundStatus.PAYING
+    db.session.flush()
+    if ledger.round_summary(rnd.id).committed_pence == 0 and rnd.status is RoundStatus.PAYING:
+        rnd.status = RoundStatus.REPORTING
+
+
+def confirm_bank_payment(*, person: Person, tranche_id: int, bank_reference: str, paid_on: date) -> Tranche:
+    """Whoever pays confirms a scheduled bank-transfer tranche was sent."""
+    if not bank_reference.strip():
+        raise DomainError("Enter the bank reference of the transfer.")
+    with transaction():
+        tranche = lock_for_update(Tranche, tranche_id)
+        if not may_release_money(person, tranche.award.round_id):
+            raise NotAllowed("Only a funder of this table or its treasurer can record payments.")
+        if tranche.status is TrancheStatus.HELD:
+            raise DomainError(f"This payment is held: {tranche.held_reason}")
+        if tranche.status is not TrancheStatus.SCHEDULED or tranche.method is not PayoutMethod.BANK:
+            raise DomainError("Only a scheduled bank transfer can be confirmed here.")
+        _mark_paid(tranche, transfer_id=None, reference=bank_reference.strip(), paid_on=paid_on)
+        audit.record(
+            "payment_confirmed",
+            f"{format_pence(tranche.amount_pence)} paid to {tranche.payee_name} (award {tranche.award.reference}).",
+            actor_id=person.id,
+            round_id=tranche.award.round_id,
+            public=True,
+            details={"tranche": tranche.idempotency_key, "bank_reference": bank_reference.strip()},
+        )
+    return tranche
+
+
+def hold_tranche(*, person: Person, tranche_id: int, reason: str) -> Tranche:
+    """A funder holds a scheduled payment; the written reason is published on the round page."""
+    if len(reason.strip()) < 10:
+        raise DomainError("Write the reason for holding this payment (it is published on the table's page).")
+    with transaction():
+        tranche = lock_for_update(Tranche, tranche_id)
+        award = tranche.award
+        if not funds_round(person, award.round_id) or took_part_in_decision(person, award.round_id):
+            raise NotAllowed("Only a funder of this table can hold a payment.")
+        if tranche.status is not TrancheStatus.SCHEDULED:
+            raise DomainError("Only a payment that has not been sent yet can be held.")
+        tranche.status = TrancheStatus.HELD
+        tranche.held_reason = reason.strip()
+        tranche.held_by_id = person.id
+        tranche.held_at = datetime.now(UTC)
+        audit.record(
+            "payment_held",
+            f"A payment of {format_pence(tranche.amount_pence)} to {award.group.name} was held. "
+            f"Reason: {tranche.held_reason}",
+            actor_id=person.id,
+            round_id=award.round_id,
+            public=True,
+            details={"tranche": tranche.idempotency_key},
+        )
+        notify(
+            _group_people(award.group_id),
+            "payment_held",
+            "A payment to your group was held",
+            f"The funder held a payment of {format_pence(tranche.amount_pence)} for award {award.reference}. "
+            f"Their reason: {tranche.held_reason}",
+            link=f"/groups/{award.group.slug}",
+        )
+    return tranche
+
+
+def lift_hold(*, person: Person, tranche_id: int) -> Tranche:
+    """A funder lifts a hold; a Stripe payment is then sent straight away."""
+    with transaction():
+        tranche = lock_for_update(Tranche, tranche_id)
+        award = tranche.award
+        if not funds_round(person, award.round_id) or took_part_in_decision(person, award.round_id):
+            raise NotAllowed("Only a funder of this table can lift a hold.")
+        if tranche.status is not TrancheStatus.HELD:
+            raise DomainError("That payment is not held.")
+        tranche.status = TrancheStatus.SCHEDULED
+        audit.record(
+            "payment_hold_lifted",
+            f"The hold on a payment of {format_pence(tranche.amount_pence)} to {award.group.name} was lifted.",
+            actor_id=person.id,
+            round_id=award.round_id,
+            public=True,
+            details={"tranche": tranche.idempotency_key, "reason_was": tranche.held_reason},
+        )
+    if tranche.method is PayoutMethod.STRIPE:
+        send_tranche(tranche.id)  # TODO(feature/ops): enqueue instead
+        db.session.refresh(tranche)
+    return tranche
+
+
+def record_transfer_reversal(tranche_id: int, reversed_total_pence: int) -> None:
+    """Stripe reversed (part of) a transfer: the money returns to the award's committed balance."""
+    tranche = lock_for_update(Tranche, tranche_id)
+    new = min(reversed_total_pence, tranche.amount_pence) - tranche.reversed_pence
+    if new <= 0:
+        return
+    award = tranche.award
+    lock_for_update(Round, award.round_id)
+    ledger.post(
+        EntryKind.REVERSAL,
+        f"{format_pence(new)} came back from {tranche.payee_name} (award {award.reference}, part {tranche.number})",
+        [
+            (
+                ledger.account(
+                    AccountKind.AWARD_PAID, round_id=award.round_id, award_id=award.id, group_id=award.group_id
+                ),
+                -new,
+            ),
+            (
+                ledger.account(
+                    AccountKind.AWARD_COMMITTED, round_id=award.round_id, award_id=award.id, group_id=award.group_id
+                ),
+                new,
+            ),
+            *ledger.cash(AccountKind.STRIPE_BALANCE, new),
+        ],
+        occurred_on=date.today(),
+        reference=tranche.stripe_transfer_id,
+        round_id=award.round_id,
+        group_id=award.group_id,
+        award_id=award.id,
+        reverses_id=tranche.entry_group_id,
+    )
+    tranche.reversed_pence += new
+    tranche.status = TrancheStatus.REVERSED
+    audit.record(
+        "payment_reversed",
+        f"{format_pence(new)} of a payment to {tranche.payee_name} was reversed and is committed to the award again.",
+        round_id=award.round_id,
+        public=True,
+        details={"tranche": tranche.idempotency_key},
+    )
+    notify(
+        _group_people(award.group_id) + ([tranche.released_by_id] if tranche.released_by_id else []),
+        "money_alert",
+        "A payment was reversed",
+        f"{format_pence(new)} of the payment for award {award.reference} came back to the table.",
+        link=f"/groups/{award.group.slug}",
+    )

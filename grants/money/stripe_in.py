@@ -1,0 +1,467 @@
+"""Money in through Stripe: Checkout for pledges, and the webhook events that follow.
+
+Each webhook event is stored (by its Stripe id, unique) in the same transaction as the
+ledger entries it causes, so a replay changes nothing. Handlers read Stripe's *current*
+state of the object rather than trusting the order events arrive in, and every ledger
+effect is keyed on something Stripe cannot repeat (a checkout session, a dispute id, a
+cumulative refunded amount), so out-of-order delivery ends in the same state.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from grants import audit
+from grants.core import DomainError, NotAllowed, lock_for_update, transaction
+from grants.extensions import db
+from grants.models import (
+    AccountKind,
+    CheckoutStatus,
+    Contribution,
+    ContributionMethod,
+    EntryGroup,
+    EntryKind,
+    FunderMembership,
+    Payee,
+    Person,
+    Pledge,
+    Round,
+    RoundStaff,
+    StripeCheckout,
+    StripeDispute,
+    StripeEvent,
+    Tranche,
+    TrancheStatus,
+)
+from grants.money import ledger
+from grants.money.gateway import fees_borne_by_platform, get_gateway
+from grants.money.stripe_gateway import CHECKOUT_EVENTS, CheckoutPayment, GatewayError, StripeGateway
+from grants.money_format import format_pence
+from grants.notifications import notify
+from grants.roles import acts_for_funder
+
+log = logging.getLogger(__name__)
+
+
+def _require_gateway() -> StripeGateway:
+    gateway = get_gateway()
+    if gateway is None:
+        raise DomainError("Card and Direct Debit payments are not set up on this site. Pay by bank transfer instead.")
+    return gateway
+
+
+def start_checkout(*, person: Person, pledge_id: int, amount_pence: int, allow_bacs: bool = True) -> StripeCheckout:
+    """Open a Stripe Checkout page for (part of) a pledge; the webhook records the money."""
+    gateway = _require_gateway()
+    if amount_pence <= 0:
+        raise DomainError("Enter an amount of more than £0.")
+    with transaction() as session:
+        item = session.get(Pledge, pledge_id)
+        if item is None or not acts_for_funder(person, item.funder_id):
+            raise NotAllowed("You do not act for the funder of that pledge.")
+        number = 1 + len(session.execute(select(StripeCheckout.id).where(StripeCheckout.pledge_id == item.id)).all())
+        # Stored before calling Stripe: the reference is the idempotency key's seed.
+        checkout = StripeCheckout(
+            pledge_id=item.id,
+            reference=f"pledge-{item.id}-payment-{number}",
+            amount_pence=amount_pence,
+            opened_by_id=person.id,
+        )
+        session.add(checkout)
+    description = f"{item.funder.name} to {item.round.title}"
+    session_obj = gateway.create_checkout_session(
+        reference=checkout.reference,
+        amount_pence=amount_pence,
+        description=description[:200],
+        success_url=url_for("money.checkout_done", checkout_id=checkout.id, _external=True),
+        cancel_url=url_for("funders.show", slug=item.funder.slug, _external=True),
+        allow_bacs=allow_bacs,
+        metadata={"pledge_id": str(item.id), "checkout": checkout.reference, "round_id": str(item.round_id)},
+    )
+    with transaction():
+        checkout = lock_for_update(StripeCheckout, checkout.id)
+        checkout.session_id = session_obj.id
+    checkout.url = session_obj.url  # type: ignore[attr-defined]  # not stored: single use
+    return checkout
+
+
+# ------------------------------------------------------------------------- webhook
+
+
+def handle_event(event: Any, gateway: StripeGateway | None = None) -> str:
+    """Act on one verified Stripe event exactly once; returns what was done (for logs)."""
+    gateway = gateway or _require_gateway()
+    raw = event.to_dict() if hasattr(event, "to_dict") else event
+    event_id, event_type = raw["id"], raw["type"]
+    obj = raw["data"]["object"]
+    if db.session.execute(select(StripeEvent.id).where(StripeEvent.event_id == event_id)).first():
+        db.session.rollback()
+        return "already handled"
+    # Network calls happen before the transaction, never while it holds locks.
+    payment: CheckoutPayment | None = None
+    if event_type in CHECKOUT_EVENTS:
+        payment = gateway.retrieve_checkout_payment(obj["id"])
+    db.session.rollback()
+    try:
+        with transaction() as session:
+            if session.execute(select(StripeEvent.id).where(StripeEvent.event_id == event_id)).first():
+                return "already handled"
+            outcome = _dispatch(event_type, obj, payment, gateway)
+            session.add(
+                StripeEvent(
+                    event_id=event_id,
+                    event_type=event_type,
+                    object_id=obj.get("id"),
+                    livemode=bool(raw.get("livemode")),
+                    outcome=outcome,
+                )
+            )
+    except IntegrityError:
+        # The same event delivered twice at once: the other delivery recorded it.
+        return "already handled"
+    return outcome
+
+
+def _dispatch(event_type: str, obj: dict, payment: CheckoutPayment | None, gateway: StripeGateway) -> str:
+    if payment is not None:
+        if event_type == "checkout.session.async_payment_failed":
+            return _checkout_failed(payment)
+        return _checkout_settled(payment)
+    match event_type:
+        case "charge.refunded":
+            return _charge_refunded(obj)
+        case (
+            "charge.dispute.created"
+            | "charge.dispute.updated"
+            | "charge.dispute.closed"
+            | "charge.dispute.funds_withdrawn"
+            | "charge.dispute.funds_reinstated"
+        ):  # noqa: E501
+            return _dispute(obj)
+        case "account.updated":
+            return _account_updated(obj)
+        case "transfer.reversed" | "transfer.updated":
+            return _transfer_changed(obj)
+        case "payout.paid" | "payout.failed":
+            return _payout(obj)
+    return "ignored"
+
+
+def _checkout_for(session_id: str) -> StripeCheckout | None:
+    found = db.session.execute(
+        select(StripeCheckout).where(StripeCheckout.session_id == session_id)
+    ).scalar_one_or_none()
+    return None if found is None else lock_for_update(StripeCheckout, found.id)
+
+
+def _checkout_settled(payment: CheckoutPayment) -> str:
+    checkout = _checkout_for(payment.session_id)
+    if checkout is None:
+        return "unknown checkout session"
+    if checkout.contribution_id is not None:
+        return "already recorded"
+    checkout.payment_intent_id = payment.payment_intent_id
+    checkout.charge_id = payment.charge_id
+    if payment.payment_status != "paid" or payment.balance_transaction is None:
+        # A Bacs Direct Debit takes days to clear; the money joins the pot when it does.
+        if checkout.status is CheckoutStatus.OPEN:
+            checkout.status = CheckoutStatus.PENDING
+        return "waiting for the payment to clear"
+    txn = payment.balance_transaction
+    item = checkout.pledge
+    lock_for_update(Round, item.round_id)
+    amount = txn.amount_pence
+    on = date.today()
+    group = ledger.post(
+        EntryKind.CONTRIBUTION,
+        f"{item.funder.name} paid {format_pence(amount)} into {item.round.title} by card or Direct Debit",
+        [
+            (ledger.account(AccountKind.FUNDER_GIVING, funder_id=item.funder_id, round_id=item.round_id), -amount),
+            (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), amount),
+            *ledger.cash(AccountKind.STRIPE_BALANCE, amount),
+        ],
+        occurred_on=on,
+        reference=payment.charge_id or payment.session_id,
+        round_id=item.round_id,
+        funder_id=item.funder_id,
+    )
+    if txn.fee_pence:
+        _record_fee(item, txn.fee_pence, payment.charge_id or payment.session_id, on)
+    contribution = Contribution(
+        pledge_id=item.id,
+        amount_pence=amount,
+        method=ContributionMethod.STRIPE,
+        reference=payment.charge_id or payment.session_id,
+        received_on=on,
+        recorded_by_id=None,
+        entry_group_id=group.id,
+    )
+    db.session.add(contribution)
+    db.session.flush()
+    checkout.contribution_id = contribution.id
+    checkout.status = CheckoutStatus.PAID
+    checkout.balance_transaction_id = txn.id
+    checkout.fee_pence = txn.fee_pence
+    audit.record(
+        "money_received",
+        f"{format_pence(amount)} received from {item.funder.name} through Stripe (fee {format_pence(txn.fee_pence)}).",
+        round_id=item.round_id,
+        public=True,
+        details={"checkout": checkout.reference, "charge": payment.charge_id, "fee_pence": txn.fee_pence},
+    )
+    return f"recorded {amount}p"
+
+
+def _record_fee(item: Pledge, fee: int, reference: str, on: date) -> None:
+    """Stripe's fee: from the pot, or from the platform's own funds, as configured."""
+    if fees_borne_by_platform():
+        lines = [
+            (ledger.account(AccountKind.PLATFORM_FUNDS), -fee),
+            (ledger.account(AccountKind.PLATFORM_FEES), fee),
+        ]
+        text = f"Stripe's fee of {format_pence(fee)} on a payment into {item.round.title}, paid by Our Tables"
+    else:
+        lines = [
+            (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), -fee),
+            (ledger.account(AccountKind.ROUND_FEES, round_id=item.round_id), fee),
+        ]
+        text = f"Stripe's fee of {format_pence(fee)} on a payment into {item.round.title}, paid from the pot"
+    # Either way, Stripe keeps the fee out of the platform's Stripe balance.
+    lines += ledger.cash(AccountKind.STRIPE_BALANCE, -fee)
+    ledger.post(EntryKind.FEE, text, lines, occurred_on=on, reference=reference, round_id=item.round_id)
+
+
+def _checkout_failed(payment: CheckoutPayment) -> str:
+    checkout = _checkout_for(payment.session_id)
+    if checkout is None:
+        return "unknown checkout session"
+    if checkout.contribution_id is not None:
+        return "already recorded as paid"
+    checkout.status = CheckoutStatus.FAILED
+    _alert_funder(
+        checkout.pledge,
+        "A Direct Debit failed",
+        f"A Direct Debit of {format_pence(checkout.amount_pence)} "
+        f"to {checkout.pledge.round.title} did not go through. Nothing was added to the pot.",
+    )
+    return "payment failed"
+
+
+def _checkout_by_charge(charge_id: str | None, intent_id: str | None) -> StripeCheckout | None:
+    stmt = select(StripeCheckout)
+    if charge_id and intent_id:
+        stmt = stmt.where((StripeCheckout.charge_id == charge_id) | (StripeCheckout.payment_intent_id == intent_id))
+    elif charge_id:
+        stmt = stmt.where(StripeCheckout.charge_id == charge_id)
+    else:
+        stmt = stmt.where(StripeCheckout.payment_intent_id == intent_id)
+    found = db.session.execute(stmt).scalars().first()
+    return None if found is None else lock_for_update(StripeCheckout, found.id)
+
+
+def _withdraw(checkout: StripeCheckout, amount: int, kind: EntryKind, text: str, reference: str) -> int:
+    """Take money back out of the pot to the funder; alert people if the pot goes below zero."""
+    item = checkout.pledge
+    lock_for_update(Round, item.round_id)
+    contribution = db.session.get(Contribution, checkout.contribution_id)
+    group = ledger.post(
+        kind,
+        text,
+        [
+            (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), -amount),
+            (ledger.account(AccountKind.FUNDER_GIVING, funder_id=item.funder_id, round_id=item.round_id), amount),
+            *ledger.cash(AccountKind.STRIPE_BALANCE, -amount),
+        ],
+        occurred_on=date.today(),
+        reference=reference,
+        round_id=item.round_id,
+        funder_id=item.funder_id,
+        reverses_id=contribution.entry_group_id if contribution else None,
+    )
+    available = ledger.round_summary(item.round_id).available_pence
+    body = f"{text}. The pot for {item.round.title} now has {format_pence(available)} available."
+    if available < 0:
+        body += " That is less than has been awarded: please talk to the funder and the groups before paying more."
+    _alert_funder(item, "Money was taken back from the pot", body, staff=True)
+    audit.record("money_withdrawn", text + ".", round_id=item.round_id, public=True, details={"reference": reference})
+    return group.id
+
+
+def _charge_refunded(charge: dict) -> str:
+    checkout = _checkout_by_charge(charge.get("id"), charge.get("payment_intent"))
+    if checkout is None or checkout.contribution_id is None:
+        return "refund of an unknown or unrecorded payment"
+    # amount_refunded is cumulative, so whichever refund events arrive, and in whatever order,
+    # the ledger ends with exactly that much refunded.
+    new = int(charge.get("amount_refunded") or 0) - checkout.refunded_pence
+    if new <= 0:
+        return "refund already recorded"
+    checkout.refunded_pence += new
+    _withdraw(
+        checkout,
+        new,
+        EntryKind.REFUND,
+        f"{format_pence(new)} refunded to {checkout.pledge.funder.name} from {checkout.pledge.round.title}",
+        charge["id"],
+    )
+    return f"refunded {new}p"
+
+
+def _dispute(dispute: dict) -> str:
+    checkout = _checkout_by_charge(dispute.get("charge"), dispute.get("payment_intent"))
+    if checkout is None or checkout.contribution_id is None:
+        return "dispute on an unknown payment"
+    row = db.session.execute(
+        select(StripeDispute).where(StripeDispute.dispute_id == dispute["id"])
+    ).scalar_one_or_none()
+    if row is None:
+        row = StripeDispute(
+            dispute_id=dispute["id"], checkout_id=checkout.id, amount_pence=int(dispute["amount"]), status="new"
+        )
+        db.session.add(row)
+    row.status = dispute.get("status") or row.status
+    item = checkout.pledge
+    if row.withdrawn_group_id is None:
+        # Disputed money is held by Stripe from the moment the dispute opens.
+        row.withdrawn_group_id = _withdraw(
+            checkout,
+            row.amount_pence,
+            EntryKind.REVERSAL,
+            f"{format_pence(row.amount_pence)} disputed by {item.funder.name}'s bank, "
+            f"held back from {item.round.title}",
+            dispute["id"],
+        )
+    if row.status == "won" and row.reinstated_group_id is None:
+        lock_for_update(Round, item.round_id)
+        row.reinstated_group_id = ledger.post(
+            EntryKind.CONTRIBUTION,
+            f"{format_pence(row.amount_pence)} returned to {item.round.title}: the dispute was decided in its favour",
+            [
+                (
+                    ledger.account(AccountKind.FUNDER_GIVING, funder_id=item.funder_id, round_id=item.round_id),
+                    -row.amount_pence,
+                ),
+                (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), row.amount_pence),
+                *ledger.cash(AccountKind.STRIPE_BALANCE, row.amount_pence),
+            ],
+            occurred_on=date.today(),
+            reference=dispute["id"],
+            round_id=item.round_id,
+            funder_id=item.funder_id,
+            reverses_id=row.withdrawn_group_id,
+        ).id
+    return f"dispute {row.status}"
+
+
+def _alert_funder(item: Pledge, subject: str, body: str, *, staff: bool = False) -> None:
+    people = list(
+        db.session.execute(
+            select(FunderMembership.person_id).where(FunderMembership.funder_id == item.funder_id)
+        ).scalars()
+    )
+    if staff:
+        people += list(
+            db.session.execute(select(RoundStaff.person_id).where(RoundStaff.round_id == item.round_id)).scalars()
+        )
+    notify(people, "money_alert", subject, body, link=f"/tables/{item.round.slug}")
+
+
+def _account_updated(account: dict) -> str:
+    from grants.money.stripe_gateway import _connected_account
+
+    payee = db.session.execute(select(Payee).where(Payee.stripe_account_id == account["id"])).scalar_one_or_none()
+    if payee is None:
+        return "unknown account"
+    apply_account_state(payee, _connected_account(account))
+    return f"account {payee.stripe_transfers}"
+
+
+def apply_account_state(payee: Payee, state: Any) -> None:
+    """Copy what Stripe says about a connected account onto the group's payee record."""
+    payee.stripe_transfers = state.transfers_capability or "inactive"
+    payee.stripe_details_submitted = state.details_submitted
+    payee.stripe_requirements = ",".join(state.requirements_due)
+    payee.stripe_disabled_reason = state.disabled_reason
+
+
+def _transfer_changed(transfer: dict) -> str:
+    from grants.money.payouts import record_transfer_reversal
+
+    tranche = db.session.execute(
+        select(Tranche).where(Tranche.stripe_transfer_id == transfer["id"])
+    ).scalar_one_or_none()
+    if tranche is None:
+        return "unknown transfer"
+    reversed_total = int(transfer.get("amount_reversed") or 0)
+    if reversed_total <= tranche.reversed_pence or tranche.status not in (TrancheStatus.PAID, TrancheStatus.REVERSED):
+        return "nothing new"
+    record_transfer_reversal(tranche.id, reversed_total)
+    return f"transfer reversed {reversed_total}p"
+
+
+def _payout(payout: dict) -> str:
+    """Stripe moved money from the platform's Stripe balance to its bank (or a payout failed back)."""
+    done = db.session.execute(
+        select(EntryGroup.id).where(EntryGroup.kind == EntryKind.PAYOUT, EntryGroup.reference == payout["id"])
+    ).first()
+    if payout.get("status") != "paid" or done:
+        return "nothing to record"
+    amount = int(payout["amount"])
+    ledger.post(
+        EntryKind.PAYOUT,
+        f"Stripe paid {format_pence(amount)} out to the platform's bank account",
+        [(ledger.account(AccountKind.STRIPE_BALANCE), -amount), (ledger.account(AccountKind.BANK), amount)],
+        occurred_on=date.today(),
+        reference=payout["id"],
+    )
+    return f"payout {amount}p"
+
+
+def refund(*, person: Person, checkout_id: int, amount_pence: int) -> StripeCheckout:
+    """Give a funder money back through Stripe; only what the pot still has available."""
+    gateway = _require_gateway()
+    with transaction() as session:
+        checkout = session.get(StripeCheckout, checkout_id)
+        if checkout is None or not acts_for_funder(person, checkout.pledge.funder_id):
+            raise NotAllowed("You do not act for the funder of that payment.")
+        if checkout.contribution_id is None or not checkout.payment_intent_id:
+            raise DomainError("That payment has not arrived, so there is nothing to refund.")
+        lock_for_update(Round, checkout.pledge.round_id)
+        available = ledger.round_summary(checkout.pledge.round_id).available_pence
+        if not 0 < amount_pence <= min(available, checkout.amount_pence - checkout.refunded_pence):
+            raise DomainError(
+                f"You can refund up to {format_pence(min(available, checkout.amount_pence - checkout.refunded_pence))}:"
+                " money already awarded to groups stays with them."
+            )
+        before = checkout.refunded_pence
+        key = f"refund-{checkout.reference}-{before}-{amount_pence}"
+    try:
+        gateway.create_refund(
+            payment_intent_id=checkout.payment_intent_id,
+            amount_pence=amount_pence,
+            idempotency_key=key,
+            metadata={"checkout": checkout.reference},
+        )
+    except GatewayError as exc:
+        raise DomainError(f"Stripe did not accept the refund: {exc}") from exc
+    # Recorded now; the charge.refunded webhook carries the same cumulative total, so
+    # whichever arrives second finds nothing new to record.
+    with transaction():
+        checkout = lock_for_update(StripeCheckout, checkout_id)
+        new = before + amount_pence - checkout.refunded_pence
+        if new > 0:
+            checkout.refunded_pence += new
+            _withdraw(
+                checkout,
+                new,
+                EntryKind.REFUND,
+                f"{format_pence(new)} refunded to {checkout.pledge.funder.name} from {checkout.pledge.round.title}",
+                checkout.charge_id or checkout.reference,
+            )
+    return checkout
