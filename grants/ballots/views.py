@@ -1,4 +1,4 @@
-"""Ballot pages: choose, check your answers, cast, receipt."""
+"""Ballot pages: fill in, check your answers, cast, receipt. One template per ballot type."""
 
 from __future__ import annotations
 
@@ -7,23 +7,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from grants.ballots import bp, services
+from grants.ballots import bp, consensus, services
 from grants.core import DomainError
 from grants.extensions import db
 from grants.models import Round
 
 
 class BallotForm(FlaskForm):
-    """CSRF only; the choices are a checkbox group checked by the service."""
-
-
-def _chosen_ids() -> list[int]:
-    ids = []
-    for raw in request.form.getlist("proposal"):
-        if not raw.isdigit():
-            abort(400)
-        ids.append(int(raw))
-    return ids
+    """CSRF only; the marks are checked by the service for the round's ballot type."""
 
 
 def _paper_or_redirect(rnd: Round):  # noqa: ANN202
@@ -36,6 +27,21 @@ def _paper_or_redirect(rnd: Round):  # noqa: ANN202
         )
 
 
+def _render_paper(rnd: Round, paper, form: BallotForm, error: str | None):  # noqa: ANN001, ANN202
+    """The ballot paper of the round's type, filled in with whatever was sent."""
+    values = {key: request.form.get(key, "") for key in request.form if key != "csrf_token"}
+    chosen_ids = {int(v) for v in request.form.getlist("proposal") if v.isdigit()}
+    return render_template(
+        f"ballots/vote_{rnd.ballot_type.value}.html" if rnd.ballot_type.value != "approval" else "ballots/vote.html",
+        rnd=rnd,
+        paper=paper,
+        form=form,
+        error=error,
+        chosen_ids=chosen_ids,
+        values=values,
+    ), (400 if error else 200)
+
+
 @bp.route("/<slug>", methods=["GET", "POST"])
 def vote(slug: str):
     """The ballot paper. Posting it shows the check-your-answers page."""
@@ -44,25 +50,17 @@ def vote(slug: str):
     if refusal:
         return refusal
     form = BallotForm()
-    error = None
-    chosen_ids = []
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        chosen_ids = _chosen_ids()
-        if request.form.get("change"):
-            return render_template(
-                "ballots/vote.html", rnd=rnd, paper=paper, form=form, error=None, chosen_ids=set(chosen_ids)
-            )
-        try:
-            chosen = services.check_choices(paper, chosen_ids)
-        except DomainError as exc:
-            error = exc.message
-        else:
-            return render_template("ballots/check.html", rnd=rnd, paper=paper, chosen=chosen, form=form)
-    return render_template(
-        "ballots/vote.html", rnd=rnd, paper=paper, form=form, error=error, chosen_ids=set(chosen_ids)
-    ), (400 if error else 200)
+    if request.method == "GET":
+        return _render_paper(rnd, paper, form, None)
+    if not form.validate_on_submit():
+        abort(400)
+    if request.form.get("change"):
+        return _render_paper(rnd, paper, form, None)
+    try:
+        checked = services.read_ballot(paper, request.form)
+    except DomainError as exc:
+        return _render_paper(rnd, paper, form, exc.message)
+    return render_template("ballots/check.html", rnd=rnd, paper=paper, checked=checked, form=form)
 
 
 @bp.route("/<slug>/cast", methods=["POST"])
@@ -72,7 +70,7 @@ def cast(slug: str):
     if not BallotForm().validate_on_submit():
         abort(400)
     try:
-        receipt = services.cast_ballot(person=current_user, round_id=rnd.id, chosen_ids=_chosen_ids())
+        receipt = services.cast(person=current_user, round_id=rnd.id, form=request.form)
     except services.AlreadyVoted as exc:
         flash(exc.message, "error")
         return redirect(url_for("panels.home", slug=rnd.slug))
@@ -90,3 +88,127 @@ def receipt(slug: str):
     rnd = db.one_or_404(select(Round).where(Round.slug == slug))
     code = session.pop("receipt", None)
     return render_template("ballots/receipt.html", rnd=rnd, receipt=code)
+
+
+# ---------------------------------------------------------------------------
+# Consensus records: the facilitator writes, each member present confirms.
+
+
+def _ids(name: str) -> list[int]:
+    ids = []
+    for raw in request.form.getlist(name):
+        if not raw.isdigit():
+            abort(400)
+        ids.append(int(raw))
+    return ids
+
+
+def _consensus_round(slug: str) -> Round:
+    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    if not consensus.may_record(current_user, rnd.id):
+        abort(403)
+    return rnd
+
+
+def _consensus_page(rnd: Round, form: BallotForm, error: str | None):  # noqa: ANN202
+    from grants.models import PanelMember
+    from grants.rounds.counting import ballot_proposals
+
+    seats = (
+        db.session.execute(
+            select(PanelMember)
+            .where(PanelMember.round_id == rnd.id, PanelMember.stepped_down_at.is_(None))
+            .order_by(PanelMember.id)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "ballots/consensus.html",
+        rnd=rnd,
+        proposals=ballot_proposals(rnd.id),
+        seats=seats,
+        form=form,
+        error=error,
+        funded=set(_ids("funded")),
+        present=set(_ids("present")),
+        aside=set(_ids("aside")),
+    ), (400 if error else 200)
+
+
+@bp.route("/<slug>/consensus", methods=["GET", "POST"])
+def consensus_record(slug: str):
+    """The facilitator's consensus record form. Posting it shows the check-your-answers page."""
+    rnd = _consensus_round(slug)
+    form = BallotForm()
+    if request.method == "GET" or request.form.get("change"):
+        if request.method == "POST" and not form.validate_on_submit():
+            abort(400)
+        return _consensus_page(rnd, form, None)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        draft = consensus.check_record(rnd, _ids("funded"), _ids("present"), _ids("aside"))
+    except DomainError as exc:
+        return _consensus_page(rnd, form, exc.message)
+    return render_template("ballots/consensus_check.html", rnd=rnd, draft=draft, form=form)
+
+
+@bp.route("/<slug>/consensus/save", methods=["POST"])
+def consensus_save(slug: str):
+    """Save the checked consensus record and ask those present to confirm it."""
+    rnd = _consensus_round(slug)
+    if not BallotForm().validate_on_submit():
+        abort(400)
+    try:
+        consensus.record_consensus(
+            person=current_user,
+            round_id=rnd.id,
+            funded_ids=_ids("funded"),
+            present_ids=_ids("present"),
+            aside_ids=_ids("aside"),
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("ballots.consensus_record", slug=rnd.slug))
+    flash("The decision is recorded. Each panel member present now confirms it on their panel page.", "success")
+    return redirect(url_for("panels.home", slug=rnd.slug))
+
+
+@bp.route("/<slug>/consensus/confirm", methods=["POST"])
+def consensus_confirm(slug: str):
+    """A panel member who was present confirms the record."""
+    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    if not BallotForm().validate_on_submit():
+        abort(400)
+    try:
+        consensus.confirm_consensus(person=current_user, round_id=rnd.id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Thank you. You have confirmed the panel's decision.", "success")
+    return redirect(url_for("panels.home", slug=rnd.slug))
+
+
+@bp.app_context_processor
+def _decision_helpers() -> dict:
+    """Template helpers for the decision partials on the panel and public pages."""
+    return {"panel_decision": _panel_decision}
+
+
+def _panel_decision(rnd: Round) -> dict:
+    record = consensus.record_for(rnd.id)
+    mine = None
+    if record is not None and current_user.is_authenticated:
+        mine = next((a for a in record.attendance if a.person_id == current_user.id), None)
+    funded = []
+    if record is not None:
+        from grants.models import Proposal
+
+        funded = db.session.execute(select(Proposal).where(Proposal.id.in_(record.funded_ids or [-1]))).scalars().all()
+    return {
+        "record": record,
+        "mine": mine,
+        "funded": funded,
+        "may_record": current_user.is_authenticated and consensus.may_record(current_user, rnd.id),
+    }
