@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "ballots",
     "money",
     "public",
+    "decisions",
 )
 
 

@@ -138,6 +138,8 @@ def build_election(rnd: Round, proposals: list[Proposal], budget: int) -> Electi
         "unit": "Our Tables",
         "instance": rnd.slug,
         "currency": rnd.currency,
+        # Costs and the budget are whole pence, so nobody recounting has to guess.
+        "cost_unit": "pence",
         "rule": rnd.counting_rule.value,
         "vote_type": vote_type,
     }
