@@ -132,7 +132,7 @@ def record_consensus(
         )
         notify(
             [s.person_id for s in draft.present],
-            "consensus_to_confirm",
+            "reminder",
             f"Please confirm the panel's decision: {rnd.title}",
             "The facilitator has recorded the decision the panel reached. Check it and confirm it on your panel page.",
             link=f"/panel/{rnd.slug}",

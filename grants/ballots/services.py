@@ -15,7 +15,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from grants.core import DomainError, NotAllowed, lock_for_update, transaction
+from grants.core import DomainError, NotAllowed, transaction
 from grants.extensions import db
 from grants.models import (
     Ballot,
@@ -124,7 +124,7 @@ def cast_ballot(*, person: Person, round_id: int, chosen_ids: list[int]) -> str:
     """Cast a secret ballot and return the voter's receipt code."""
     try:
         with transaction() as session:
-            rnd = lock_for_update(Round, round_id)
+            rnd = _lock_round_shared(round_id)
             paper = ballot_paper(person, rnd)
             chosen = check_choices(paper, chosen_ids)
             receipt = new_receipt()
@@ -298,6 +298,20 @@ def _read_ranking(paper: BallotPaper, form: FormData) -> CheckedBallot:
     return checked
 
 
+def _lock_round_shared(round_id: int) -> Round:
+    """Load the round with a shared lock (PostgreSQL `FOR SHARE`).
+
+    Ballots do not wait for each other: closing the vote takes `FOR UPDATE` and so waits
+    for ballots in flight, while two ballots from one person race to the unique
+    participation row, which lets exactly one through. SQLite serialises writers anyway.
+    """
+    rnd = db.session.execute(select(Round).where(Round.id == round_id).with_for_update(read=True)).scalar_one_or_none()
+    if rnd is None:
+        raise DomainError("That table no longer exists.")
+    db.session.refresh(rnd)
+    return rnd
+
+
 def cast(*, person: Person, round_id: int, form: FormData | Mapping[str, list[str]]) -> str:
     """Cast a checked ballot of any type and return the voter's receipt code.
 
@@ -306,7 +320,7 @@ def cast(*, person: Person, round_id: int, form: FormData | Mapping[str, list[st
     """
     try:
         with transaction() as session:
-            rnd = lock_for_update(Round, round_id)
+            rnd = _lock_round_shared(round_id)
             paper = ballot_paper(person, rnd)
             checked = read_ballot(paper, form)  # type: ignore[arg-type]
             receipt = new_receipt()

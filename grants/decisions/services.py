@@ -144,7 +144,9 @@ def import_round(*, person: Person, data: bytes, title: str = "") -> Round:
         "points_total": int(election.max_sum_points or max([sum(b.values()) for b in election.ballots] or [1]))
         if ballot_type is BallotType.CUMULATIVE
         else None,
-        "points_cap": int(election.max_points) if ballot_type is BallotType.CUMULATIVE and election.max_points else None,
+        "points_cap": int(election.max_points)
+        if ballot_type is BallotType.CUMULATIVE and election.max_points
+        else None,
         "score_max": int(election.max_points or max([max(b.values(), default=0) for b in election.ballots] or [1]) or 1)
         if ballot_type is BallotType.SCORE
         else None,
@@ -200,7 +202,9 @@ def import_round(*, person: Person, data: bytes, title: str = "") -> Round:
                 created_by_id=person.id,
                 submitted_at=now,
             )
-            proposal.budget_lines = [BudgetLine(position=0, item="Cost in the imported file", amount_pence=costs[project.id])]
+            proposal.budget_lines = [
+                BudgetLine(position=0, item="Cost in the imported file", amount_pence=costs[project.id])
+            ]
             session.add(proposal)
             session.flush()
             new_ids[project.id] = str(proposal.id)

@@ -293,7 +293,7 @@ def _extend_voting(rnd: Round, check: QuorumCheck, person) -> Extension:  # noqa
             PanelMember.round_id == rnd.id, PanelMember.stepped_down_at.is_(None), PanelMember.is_paused.is_(False)
         )
     ).scalars()
-    notify(panel, "voting_extended", f"Voting extended: {rnd.title}", summary, link=f"/panel/{rnd.slug}")
+    notify(panel, "reminder", f"Voting extended: {rnd.title}", summary, link=f"/panel/{rnd.slug}")
     return Extension(summary=summary, closes_at=rnd.voting_closes_at)
 
 
