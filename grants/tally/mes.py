@@ -82,7 +82,9 @@ class EqualShares:
         group_of_budget: dict[Fraction, int] = {share: 0}
         type_group = [0] * len(prep.types)
         # Lower bounds on each project's rho (rho never falls during a run).
-        prev_rho: dict[int, Fraction] = {c: Fraction(1, self.total_points[c]) for c in self.candidates}
+        prev_rho: dict[int, Fraction] = {
+            c: Fraction(1, self.total_points[c]) for c in self.candidates
+        }
         remaining = set(self.candidates)
         winners: list[int] = list(self.free)
         run = MESRun(share=share, winners=winners, free=list(self.free))
@@ -143,7 +145,9 @@ class EqualShares:
                 if c in run.final_money or c in winners:
                     continue
                 run.final_money[c] = self.money_behind(c, type_group, group_budget)
-            run.final_money.update({c: self.money_behind(c, type_group, group_budget) for c in remaining})
+            run.final_money.update(
+                {c: self.money_behind(c, type_group, group_budget) for c in remaining}
+            )
         return run
 
     def money_behind(self, c: int, type_group: list[int], group_budget: list[Fraction]) -> Fraction:
