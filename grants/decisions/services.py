@@ -68,7 +68,8 @@ def decision_file(rnd: Round) -> DecisionFile:
     consensus = rnd.ballot_type is BallotType.CONSENSUS
     if not consensus and result.ballots_counted < MIN_VOTERS_FOR_BALLOT_FILE:
         raise NotPublished(
-            f"Fewer than {MIN_VOTERS_FOR_BALLOT_FILE} people voted, so only totals are published, to keep ballots secret."
+            f"Fewer than {MIN_VOTERS_FOR_BALLOT_FILE} people voted, so only totals are published, "
+            "to keep ballots secret."
         )
     proposals = ballot_proposals(rnd.id)
     election = build_election(rnd, proposals, result.budget_pence)

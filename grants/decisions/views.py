@@ -51,7 +51,8 @@ def import_pb():
                 form.pb_file.errors.append(exc.message)
             else:
                 flash(
-                    "The table is imported and its ballots are in. Record the money for it, then close voting to count.",
+                    "The table is imported and its ballots are in. "
+                    "Record the money for it, then close voting to count.",
                     "success",
                 )
                 return redirect(url_for("rounds.manage", slug=rnd.slug))
