@@ -114,6 +114,10 @@ class RulesFrozen(DomainError):
     """Voting has opened; the published rules cannot change."""
 
 
+class BallotRulesDoNotFit(DomainError):
+    """The ballot, counting rule and quorum settings do not fit together."""
+
+
 def opening(day: date) -> datetime:
     """The start of a day in UTC."""
     return datetime.combine(day, time(0, 0), tzinfo=UTC)
@@ -210,29 +214,29 @@ def check_ballot_rules(values: dict[str, Any]) -> None:
     rule = CountingRule(values.get("counting_rule") or CountingRule.GREEDY)
     allowed = RULES_FOR_BALLOT[ballot]
     if rule not in allowed:
-        raise DomainError(
+        raise BallotRulesDoNotFit(
             f"The counting rule “{rule.value}” does not fit a {ballot.value} ballot. "
             f"Choose one of: {', '.join(r.value for r in allowed)}."
         )
     if ballot is BallotType.CUMULATIVE:
         if not values.get("points_total"):
-            raise DomainError("A points ballot needs the number of points each panel member spreads.")
+            raise BallotRulesDoNotFit("A points ballot needs the number of points each panel member spreads.")
         cap = values.get("points_cap")
         if cap and cap > values["points_total"]:
-            raise DomainError("The most points on one proposal cannot be more than the points to spread.")
+            raise BallotRulesDoNotFit("The most points on one proposal cannot be more than the points to spread.")
     if ballot is BallotType.SCORE:
         if not values.get("score_max"):
-            raise DomainError("A score ballot needs the highest score on each criterion.")
+            raise BallotRulesDoNotFit("A score ballot needs the highest score on each criterion.")
         if not values.get("score_criteria"):
-            raise DomainError("A score ballot needs at least one published criterion, one on each line.")
+            raise BallotRulesDoNotFit("A score ballot needs at least one published criterion, one on each line.")
         if len(values["score_criteria"]) > 10:
-            raise DomainError("Use no more than 10 criteria, so scoring stays manageable.")
+            raise BallotRulesDoNotFit("Use no more than 10 criteria, so scoring stays manageable.")
     if ballot is BallotType.RANKED and not values.get("rank_depth"):
-        raise DomainError("A ranking ballot needs the number of proposals each panel member puts in order.")
+        raise BallotRulesDoNotFit("A ranking ballot needs the number of proposals each panel member puts in order.")
     if rule is CountingRule.GREEDY_THRESHOLD and not values.get("min_support"):
-        raise DomainError("The threshold rule needs the least support a proposal must have.")
+        raise BallotRulesDoNotFit("The threshold rule needs the least support a proposal must have.")
     if values.get("quorum_policy") is QuorumPolicy.EXTEND and not values.get("quorum_extend_days"):
-        raise DomainError("Say by how many days voting is extended if quorum is not met.")
+        raise BallotRulesDoNotFit("Say by how many days voting is extended if quorum is not met.")
 
 
 def create_round(*, person: Person, values: dict[str, Any]) -> Round:
