@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from grants.ballots import bp, consensus, services
+from grants.ballots import bp, consensus, paper, services
 from grants.core import DomainError
 from grants.extensions import db
 from grants.models import Round
@@ -212,3 +212,114 @@ def _panel_decision(rnd: Round) -> dict:
         "funded": funded,
         "may_record": current_user.is_authenticated and consensus.may_record(current_user, rnd.id),
     }
+
+
+# ---------------------------------------------------------------------------
+# Paper and assisted voting: enter a batch, check it, and a second convenor confirms it.
+
+
+def _paper_round(slug: str) -> Round:
+    from grants.roles import is_convenor
+
+    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    if not is_convenor(current_user, rnd.id):
+        abort(403)
+    return rnd
+
+
+def _paper_entry_page(rnd: Round, form: BallotForm, error: str | None):  # noqa: ANN202
+    from grants.models import PanelMember, PaperBatch, Participation
+
+    seats = (
+        db.session.execute(
+            select(PanelMember)
+            .where(PanelMember.round_id == rnd.id, PanelMember.stepped_down_at.is_(None))
+            .order_by(PanelMember.id)
+        )
+        .scalars()
+        .all()
+    )
+    voted = set(db.session.execute(select(Participation.person_id).where(Participation.round_id == rnd.id)).scalars())
+    batches = (
+        db.session.execute(select(PaperBatch).where(PaperBatch.round_id == rnd.id).order_by(PaperBatch.id))
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "ballots/paper.html",
+        rnd=rnd,
+        form=form,
+        error=error,
+        proposals=paper.numbered(rnd.id),
+        seats=seats,
+        voted=voted,
+        batches=batches,
+        chosen_voters=set(_ids("voter")),
+        text=request.form.get("ballots", ""),
+    ), (400 if error else 200)
+
+
+@bp.route("/<slug>/paper", methods=["GET", "POST"])
+def paper_entry(slug: str):
+    """Enter a batch of paper ballots. Posting it shows the check-your-answers page."""
+    rnd = _paper_round(slug)
+    form = BallotForm()
+    if request.method == "GET":
+        return _paper_entry_page(rnd, form, None)
+    if not form.validate_on_submit():
+        abort(400)
+    if request.form.get("change"):
+        return _paper_entry_page(rnd, form, None)
+    try:
+        marks = paper.parse_batch(rnd, request.form.get("ballots", ""))
+    except DomainError as exc:
+        return _paper_entry_page(rnd, form, exc.message)
+    from grants.models import Person, Proposal
+
+    voters = db.session.execute(select(Person).where(Person.id.in_(_ids("voter") or [-1]))).scalars().all()
+    titles = {
+        str(p.id): p.title for p in db.session.execute(select(Proposal).where(Proposal.round_id == rnd.id)).scalars()
+    }
+    return render_template(
+        "ballots/paper_check.html",
+        rnd=rnd,
+        form=form,
+        marks=marks,
+        titles=titles,
+        voters=voters,
+        text=request.form.get("ballots", ""),
+    )
+
+
+@bp.route("/<slug>/paper/save", methods=["POST"])
+def paper_save(slug: str):
+    """Save a checked batch; it counts once a second convenor confirms it."""
+    rnd = _paper_round(slug)
+    if not BallotForm().validate_on_submit():
+        abort(400)
+    try:
+        paper.enter_batch(
+            person=current_user, round_id=rnd.id, voter_ids=_ids("voter"), text=request.form.get("ballots", "")
+        )
+    except DomainError as exc:
+        return _paper_entry_page(rnd, BallotForm(), exc.message)
+    flash("The batch is entered. A second convenor must confirm it before it counts.", "success")
+    return redirect(url_for("ballots.paper_entry", slug=rnd.slug))
+
+
+@bp.route("/<slug>/paper/<int:batch_id>/<action>", methods=["POST"])
+def paper_batch(slug: str, batch_id: int, action: str):
+    """Confirm (a second person) or discard a batch of paper ballots."""
+    rnd = _paper_round(slug)
+    if not BallotForm().validate_on_submit() or action not in ("confirm", "discard"):
+        abort(400)
+    try:
+        if action == "confirm":
+            paper.confirm_batch(person=current_user, round_id=rnd.id, batch_id=batch_id)
+            flash("Confirmed. The batch's ballots now count.", "success")
+        else:
+            paper.discard_batch(person=current_user, round_id=rnd.id, batch_id=batch_id)
+            flash("The batch is discarded. Its voters can vote again.", "success")
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("ballots.paper_entry", slug=rnd.slug))

@@ -2,7 +2,7 @@
 
 from grants.models.audit import AuditEntry, AuditHead
 from grants.models.ballots import Ballot, Participation
-from grants.models.decisions import ConsensusAttendance, ConsensusRecord, ScoreComment
+from grants.models.decisions import ConsensusAttendance, ConsensusRecord, PaperBatch, ScoreComment
 from grants.models.groups import Funder, FunderMembership, Group, GroupMembership, GroupRole
 from grants.models.ledger import Account, AccountKind, Entry, EntryGroup, EntryKind
 from grants.models.money import (
@@ -83,4 +83,5 @@ __all__ = [
     "ScoreComment",
     "ConsensusAttendance",
     "ConsensusRecord",
+    "PaperBatch",
 ]

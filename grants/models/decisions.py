@@ -72,3 +72,31 @@ class ConsensusAttendance(db.Model):
 
     def __repr__(self) -> str:
         return f"<ConsensusAttendance person={self.person_id} confirmed={self.confirmed_at is not None}>"
+
+
+class PaperBatch(db.Model):
+    """Paper ballots entered by one convenor, counted only once a second person confirms them.
+
+    Until then the batch holds its ballots and who voted on paper; on confirmation the
+    ballots become ordinary anonymous ballots and both lists are emptied, so the batch no
+    longer links anyone to anything. Whoever voted on paper has a participation row from
+    the moment the batch is entered, so they cannot also vote online, nor the other way round.
+    """
+
+    __tablename__ = "paper_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    ballot_count: Mapped[int] = mapped_column(Integer)
+    pending_ballots: Mapped[list[dict[str, int]]] = mapped_column(JSON, default=list)
+    pending_voters: Mapped[list[int]] = mapped_column(JSON, default=list)
+    entered_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    entered_by: Mapped[Person] = relationship(foreign_keys=[entered_by_id])
+    confirmed_by: Mapped[Person | None] = relationship(foreign_keys=[confirmed_by_id])
+
+    def __repr__(self) -> str:
+        return f"<PaperBatch {self.id} round={self.round_id} confirmed={self.confirmed_at is not None}>"

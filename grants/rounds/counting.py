@@ -309,6 +309,14 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
             raise NotAllowed("Only a convenor of this table can close voting.")
         if rnd.status is not RoundStatus.VOTING:
             raise DomainError("Voting is not open on this table, so there is nothing to close.")
+        from grants.ballots.paper import unconfirmed_batches
+
+        waiting = unconfirmed_batches(rnd.id)
+        if waiting:
+            raise DomainError(
+                f"{waiting} batch{'' if waiting == 1 else 'es'} of paper ballots still wait for a second person to "
+                "confirm them. Confirm them before closing, so every ballot counts."
+            )
         if rnd.ballot_type is BallotType.CONSENSUS:
             from grants.ballots.consensus import close_consensus
 

@@ -1,8 +1,8 @@
-"""decision engine: ballot types, quorum rules, rubric comments, consensus
+"""decision engine: ballot types, quorum rules, rubric comments, consensus, paper batches
 
 Revision ID: 0005
 Revises: 0003
-Create Date: 2026-11-22 13:58:53.672097
+Create Date: 2026-11-22 14:13:04.059540
 
 """
 
@@ -33,6 +33,27 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_consensus_records")),
         sa.UniqueConstraint("round_id", name=op.f("uq_consensus_records_round_id")),
     )
+    op.create_table(
+        "paper_batches",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("round_id", sa.Integer(), nullable=False),
+        sa.Column("ballot_count", sa.Integer(), nullable=False),
+        sa.Column("pending_ballots", sa.JSON(), nullable=False),
+        sa.Column("pending_voters", sa.JSON(), nullable=False),
+        sa.Column("entered_by_id", sa.Integer(), nullable=False),
+        sa.Column("entered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("confirmed_by_id", sa.Integer(), nullable=True),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["confirmed_by_id"], ["people.id"], name=op.f("fk_paper_batches_confirmed_by_id_people")
+        ),
+        sa.ForeignKeyConstraint(["entered_by_id"], ["people.id"], name=op.f("fk_paper_batches_entered_by_id_people")),
+        sa.ForeignKeyConstraint(["round_id"], ["rounds.id"], name=op.f("fk_paper_batches_round_id_rounds")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_paper_batches")),
+    )
+    with op.batch_alter_table("paper_batches", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_paper_batches_round_id"), ["round_id"], unique=False)
+
     op.create_table(
         "consensus_attendance",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -114,5 +135,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_consensus_attendance_person_id"))
 
     op.drop_table("consensus_attendance")
+    with op.batch_alter_table("paper_batches", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_paper_batches_round_id"))
+
+    op.drop_table("paper_batches")
     op.drop_table("consensus_records")
     # ### end Alembic commands ###
