@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from grants.auth.services import register_person
 from grants.funders.services import register_funder
 from grants.groups.services import register_group
-from grants.models import BallotType, CountingRule, Person, QuorumPolicy, RoundStatus, TieBreak
+from grants.models import BallotType, CountingRule, Electorate, Person, QuorumPolicy, RoundStatus, TieBreak
 from grants.money.services import pledge, record_bank_transfer
 from grants.panels.services import accept_invitation, invite
 from grants.proposals.services import start_proposal, submit_proposal
@@ -36,6 +36,8 @@ def rules(**overrides) -> dict:  # noqa: ANN003
         "deliberation_opens_at": start + timedelta(days=11),
         "voting_opens_at": start + timedelta(days=20),
         "voting_closes_at": start + timedelta(days=27),
+        "electorate": Electorate.PANEL,
+        "community_name": None,
         "ballot_type": BallotType.APPROVAL,
         "min_picks": None,
         "max_picks": None,

@@ -69,6 +69,8 @@ def ballot_paper(person: Person, rnd: Round) -> BallotPaper:
         raise VotingClosed("Voting is not open on this table.")
     if rnd.ballot_type is BallotType.CONSENSUS:
         raise DomainError("This table decides by consensus: there is no ballot to fill in.")
+    if rnd.electorate.value == "community":
+        raise DomainError("This is a community-wide vote: vote with the voting code you were given.")
     seat = panel_seat(person, rnd.id)
     if seat is None:
         raise NotAllowed("Only members of this table's panel can vote.")

@@ -5,12 +5,16 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from sqlalchemy import select
+from wtforms import IntegerField, TextAreaField
+from wtforms.validators import NumberRange, Optional
 
-from grants.ballots import bp, consensus, paper, services
+from grants.ballots import bp, codes, consensus, paper, services
 from grants.core import DomainError
 from grants.extensions import db
 from grants.models import Round
+from grants.security import public
 
 
 class BallotForm(FlaskForm):
@@ -27,7 +31,7 @@ def _paper_or_redirect(rnd: Round):  # noqa: ANN202
         )
 
 
-def _render_paper(rnd: Round, paper, form: BallotForm, error: str | None):  # noqa: ANN001, ANN202
+def _render_paper(rnd: Round, paper, form: BallotForm, error: str | None, action: str | None = None):  # noqa: ANN001, ANN202
     """The ballot paper of the round's type, filled in with whatever was sent."""
     values = {key: request.form.get(key, "") for key in request.form if key != "csrf_token"}
     chosen_ids = {int(v) for v in request.form.getlist("proposal") if v.isdigit()}
@@ -39,6 +43,7 @@ def _render_paper(rnd: Round, paper, form: BallotForm, error: str | None):  # no
         error=error,
         chosen_ids=chosen_ids,
         values=values,
+        action=action,
     ), (400 if error else 200)
 
 
@@ -323,3 +328,148 @@ def paper_batch(slug: str, batch_id: int, action: str):
     except DomainError as exc:
         flash(exc.message, "error")
     return redirect(url_for("ballots.paper_entry", slug=rnd.slug))
+
+
+# ---------------------------------------------------------------------------
+# Community-wide votes: codes for the convenor to print or send, and voting with a code.
+
+
+class CodesForm(FlaskForm):
+    """How many codes to print, or whom to e-mail (typed or uploaded)."""
+
+    how_many = IntegerField("How many codes to print", validators=[Optional(), NumberRange(min=1, max=2000)])
+    addresses = TextAreaField("E-mail addresses, one on each line", validators=[Optional()])
+    address_file = FileField("Or upload a list of e-mail addresses (a .txt or .csv file)")
+
+
+@bp.route("/<slug>/codes", methods=["GET", "POST"])
+def voting_codes(slug: str):
+    """Make voting codes for a community-wide vote: print them, or send them by e-mail."""
+    rnd = _paper_round(slug)
+    form = CodesForm()
+    if form.validate_on_submit():
+        try:
+            if request.form.get("action") == "print":
+                if not form.how_many.data:
+                    raise DomainError("Say how many codes to print.")
+                made = codes.print_codes(person=current_user, round_id=rnd.id, how_many=form.how_many.data)
+                return render_template("ballots/codes_print.html", rnd=rnd, codes=made)
+            text = form.addresses.data or ""
+            upload = form.address_file.data
+            if upload and getattr(upload, "filename", ""):
+                try:
+                    text += "\n" + upload.read(2_000_000).decode("utf-8-sig")
+                except UnicodeDecodeError as exc:
+                    raise DomainError("The uploaded list is not a text file. Save it as .txt or .csv.") from exc
+            sent = codes.send_codes(person=current_user, round_id=rnd.id, addresses=codes.parse_addresses(text))
+        except DomainError as exc:
+            form.addresses.errors.append(exc.message)
+        else:
+            flash(f"Voting codes are on their way to {sent} people.", "success")
+            return redirect(url_for("ballots.voting_codes", slug=rnd.slug))
+    return render_template("ballots/codes.html", rnd=rnd, form=form, issued=codes.codes_issued(rnd.id)), (
+        400 if form.errors else 200
+    )
+
+
+def _code_round(slug: str) -> Round:
+    from grants.public import queries
+
+    rnd = queries.public_round(slug)
+    if rnd is None:
+        abort(404)
+    return rnd
+
+
+@bp.route("/<slug>/code", methods=["GET", "POST"])
+@public
+def code_entry(slug: str):
+    """Enter a voting code to vote in a community-wide vote."""
+    rnd = _code_round(slug)
+    form = BallotForm()
+    error = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        code = request.form.get("code", "")
+        try:
+            codes.code_paper(rnd, code)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            session["voting_code"] = {"round": rnd.id, "code": codes.normalise(code)}
+            return redirect(url_for("ballots.code_vote", slug=rnd.slug))
+    return render_template("ballots/code_entry.html", rnd=rnd, form=form, error=error), (400 if error else 200)
+
+
+def _code_in_session(rnd: Round) -> str | None:
+    held = session.get("voting_code") or {}
+    return held.get("code") if held.get("round") == rnd.id else None
+
+
+@bp.route("/<slug>/code/ballot", methods=["GET", "POST"])
+@public
+def code_vote(slug: str):
+    """The ballot paper for a code holder; posting it shows the check-your-answers page."""
+    rnd = _code_round(slug)
+    code = _code_in_session(rnd)
+    if code is None:
+        return redirect(url_for("ballots.code_entry", slug=rnd.slug))
+    try:
+        paper_ = codes.code_paper(rnd, code)
+    except DomainError as exc:
+        session.pop("voting_code", None)
+        flash(exc.message, "error")
+        return redirect(url_for("ballots.code_entry", slug=rnd.slug))
+    form = BallotForm()
+    if request.method == "GET" or request.form.get("change"):
+        if request.method == "POST" and not form.validate_on_submit():
+            abort(400)
+        return _render_paper(rnd, paper_, form, None, action=url_for("ballots.code_vote", slug=rnd.slug))
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        checked = services.read_ballot(paper_, request.form)
+    except DomainError as exc:
+        return _render_paper(rnd, paper_, form, exc.message, action=url_for("ballots.code_vote", slug=rnd.slug))
+    return render_template(
+        "ballots/check.html",
+        rnd=rnd,
+        paper=paper_,
+        checked=checked,
+        form=form,
+        cast_url=url_for("ballots.code_cast", slug=rnd.slug),
+        change_url=url_for("ballots.code_vote", slug=rnd.slug),
+    )
+
+
+@bp.route("/<slug>/code/cast", methods=["POST"])
+@public
+def code_cast(slug: str):
+    """Cast a code holder's checked ballot."""
+    rnd = _code_round(slug)
+    code = _code_in_session(rnd)
+    if not BallotForm().validate_on_submit():
+        abort(400)
+    if code is None:
+        return redirect(url_for("ballots.code_entry", slug=rnd.slug))
+    try:
+        receipt = codes.cast_with_code(code=code, round_id=rnd.id, form=request.form)
+    except codes.CodeRefused as exc:
+        session.pop("voting_code", None)
+        flash(exc.message, "error")
+        return redirect(url_for("ballots.code_entry", slug=rnd.slug))
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("ballots.code_vote", slug=rnd.slug))
+    session.pop("voting_code", None)
+    session["receipt"] = receipt
+    return redirect(url_for("ballots.code_receipt", slug=rnd.slug))
+
+
+@bp.route("/<slug>/code/receipt")
+@public
+def code_receipt(slug: str):
+    """The code holder's receipt, shown once."""
+    rnd = _code_round(slug)
+    return render_template("ballots/receipt.html", rnd=rnd, receipt=session.pop("receipt", None), community=True)

@@ -2,7 +2,7 @@
 
 from grants.models.audit import AuditEntry, AuditHead
 from grants.models.ballots import Ballot, Participation
-from grants.models.decisions import ConsensusAttendance, ConsensusRecord, PaperBatch, ScoreComment
+from grants.models.decisions import ConsensusAttendance, ConsensusRecord, PaperBatch, ScoreComment, VotingCode
 from grants.models.groups import Funder, FunderMembership, Group, GroupMembership, GroupRole
 from grants.models.ledger import Account, AccountKind, Entry, EntryGroup, EntryKind
 from grants.models.money import (
@@ -27,6 +27,7 @@ from grants.models.results import Result, ResultLine
 from grants.models.rounds import (
     BallotType,
     CountingRule,
+    Electorate,
     QuorumPolicy,
     Round,
     RoundStaff,
@@ -84,4 +85,6 @@ __all__ = [
     "ConsensusAttendance",
     "ConsensusRecord",
     "PaperBatch",
+    "VotingCode",
+    "Electorate",
 ]

@@ -100,3 +100,22 @@ class PaperBatch(db.Model):
 
     def __repr__(self) -> str:
         return f"<PaperBatch {self.id} round={self.round_id} confirmed={self.confirmed_at is not None}>"
+
+
+class VotingCode(db.Model):
+    """A single-use voting code for a community-wide vote, printed and handed out or sent by e-mail.
+
+    Only a hash of the code is kept and nothing about who holds it. Using it marks it used
+    in the same transaction as the ballot, so each code casts exactly one ballot.
+    """
+
+    __tablename__ = "voting_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    delivery: Mapped[str] = mapped_column(String(10))
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    def __repr__(self) -> str:
+        return f"<VotingCode round={self.round_id} used={self.used}>"

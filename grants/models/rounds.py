@@ -131,6 +131,13 @@ class TieBreak(enum.StrEnum):
     LOTTERY = "lottery"
 
 
+class Electorate(enum.StrEnum):
+    """Who votes: the panel, or a whole community holding single-use voting codes."""
+
+    PANEL = "panel"
+    COMMUNITY = "community"
+
+
 class QuorumPolicy(enum.StrEnum):
     NO_DECISION = "no_decision"
     EXTEND = "extend"
@@ -167,6 +174,9 @@ class Round(db.Model):
     min_picks: Mapped[int | None] = mapped_column(Integer)
     max_picks: Mapped[int | None] = mapped_column(Integer)
     ballot_within_budget: Mapped[bool] = mapped_column(Boolean, default=True)
+    electorate: Mapped[Electorate] = mapped_column(str_enum(Electorate), default=Electorate.PANEL)
+    # For a community-wide vote: the community whose members are invited.
+    community_name: Mapped[str | None] = mapped_column(String(200))
     # Cumulative: points each voter spreads, and the most on one proposal.
     points_total: Mapped[int | None] = mapped_column(Integer)
     points_cap: Mapped[int | None] = mapped_column(Integer)

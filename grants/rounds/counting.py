@@ -57,7 +57,14 @@ def quorum_required(rnd: Round, eligible: int) -> int:
 
 
 def eligible_voters(round_id: int) -> int:
-    """Panel members who count towards quorum: active and not paused."""
+    """Who counts towards quorum: active, unpaused panel members; for a community-wide vote, codes given out."""
+    from grants.models import Electorate
+
+    rnd = db.session.get(Round, round_id)
+    if rnd is not None and rnd.electorate is Electorate.COMMUNITY:
+        from grants.ballots.codes import codes_issued
+
+        return codes_issued(round_id)
     return len(
         db.session.execute(
             select(PanelMember.id).where(

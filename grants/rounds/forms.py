@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from grants.fields import MoneyField, positive_money
-from grants.models import BallotType, CountingRule, QuorumPolicy, TieBreak
+from grants.models import BallotType, CountingRule, Electorate, QuorumPolicy, TieBreak
 
 TIE_BREAK_CHOICES = [
     SelectChoice(TieBreak.CHEAPER_FIRST.value, "The cheaper proposal comes first"),
@@ -59,6 +59,21 @@ class RoundForm(FlaskForm):
     )
     voting_opens_on = DateField("Voting opens on", validators=[InputRequired("Enter the date voting opens")])
     voting_closes_on = DateField("Voting closes on", validators=[InputRequired("Enter the date voting closes")])
+    electorate = RadioField(
+        "Who votes",
+        choices=[
+            SelectChoice(Electorate.PANEL.value, "The panel"),
+            SelectChoice(
+                Electorate.COMMUNITY.value,
+                "A whole community: every member gets a single-use voting code, printed or by e-mail",
+            ),
+        ],
+        default=Electorate.PANEL.value,
+        validators=[Optional()],
+    )
+    community_name = StringField(
+        "Name of the community (community-wide vote)", validators=[Optional(), Length(max=200)]
+    )
     ballot_type = RadioField(
         "The ballot",
         choices=BALLOT_CHOICES,

@@ -14,6 +14,7 @@ from grants.extensions import db
 from grants.models import (
     BallotType,
     CountingRule,
+    Electorate,
     PanelMember,
     Person,
     Proposal,
@@ -42,6 +43,8 @@ RULE_FIELDS = (
     "deliberation_opens_at",
     "voting_opens_at",
     "voting_closes_at",
+    "electorate",
+    "community_name",
     "ballot_type",
     "min_picks",
     "max_picks",
@@ -73,6 +76,8 @@ FIELD_LABELS = {
     "deliberation_opens_at": "Panel starts reading",
     "voting_opens_at": "Voting opens",
     "voting_closes_at": "Voting closes",
+    "electorate": "Who votes",
+    "community_name": "Community",
     "ballot_type": "Ballot",
     "min_picks": "Fewest picks",
     "max_picks": "Most picks",
@@ -140,6 +145,8 @@ def rules_from_form(data: dict[str, Any]) -> dict[str, Any]:
         "deliberation_opens_at": opening(data["deliberation_opens_on"]),
         "voting_opens_at": opening(data["voting_opens_on"]),
         "voting_closes_at": closing(data["voting_closes_on"]),
+        "electorate": Electorate(data.get("electorate") or "panel"),
+        "community_name": (data.get("community_name") or "").strip() or None,
         "ballot_type": BallotType(data.get("ballot_type") or "approval"),
         "min_picks": data.get("min_picks"),
         "max_picks": data.get("max_picks"),
@@ -174,6 +181,8 @@ def form_data_from_round(rnd: Round) -> dict[str, Any]:
         "deliberation_opens_on": rnd.deliberation_opens_at.date(),
         "voting_opens_on": rnd.voting_opens_at.date(),
         "voting_closes_on": rnd.voting_closes_at.date(),
+        "electorate": rnd.electorate.value,
+        "community_name": rnd.community_name or "",
         "ballot_type": rnd.ballot_type.value,
         "min_picks": rnd.min_picks,
         "max_picks": rnd.max_picks,
@@ -235,6 +244,18 @@ def check_ballot_rules(values: dict[str, Any]) -> None:
         raise BallotRulesDoNotFit("A ranking ballot needs the number of proposals each panel member puts in order.")
     if rule is CountingRule.GREEDY_THRESHOLD and not values.get("min_support"):
         raise BallotRulesDoNotFit("The threshold rule needs the least support a proposal must have.")
+    if values.get("electorate") is Electorate.COMMUNITY:
+        if not values.get("community_name"):
+            raise BallotRulesDoNotFit("Name the community whose members vote.")
+        if ballot in (BallotType.SCORE, BallotType.CONSENSUS):
+            raise BallotRulesDoNotFit(
+                "A community-wide vote uses an approval, points or ranking ballot; scores and consensus are for panels."
+            )
+        if values.get("quorum_lived_experience_percent") or values.get("quorum_min_scorers"):
+            raise BallotRulesDoNotFit(
+                "A community-wide vote is anonymous from the start, so the lived experience and per-proposal quorum "
+                "rules cannot be checked. Use the fewest ballots or the smallest share instead."
+            )
     if values.get("quorum_policy") is QuorumPolicy.EXTEND and not values.get("quorum_extend_days"):
         raise BallotRulesDoNotFit("Say by how many days voting is extended if quorum is not met.")
 

@@ -1,8 +1,8 @@
-"""decision engine: ballot types, quorum rules, rubric comments, consensus, paper batches
+"""decision engine: ballots, electorate, quorum rules, comments, consensus, paper, codes
 
 Revision ID: 0005
 Revises: 0003
-Create Date: 2026-11-22 14:13:04.059540
+Create Date: 2026-11-22 14:17:58.317293
 
 """
 
@@ -55,6 +55,20 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_paper_batches_round_id"), ["round_id"], unique=False)
 
     op.create_table(
+        "voting_codes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("round_id", sa.Integer(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("delivery", sa.String(length=10), nullable=False),
+        sa.Column("used", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["round_id"], ["rounds.id"], name=op.f("fk_voting_codes_round_id_rounds")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_voting_codes")),
+        sa.UniqueConstraint("code_hash", name=op.f("uq_voting_codes_code_hash")),
+    )
+    with op.batch_alter_table("voting_codes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_voting_codes_round_id"), ["round_id"], unique=False)
+
+    op.create_table(
         "consensus_attendance",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("record_id", sa.Integer(), nullable=False),
@@ -91,6 +105,8 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_score_comments_round_id"), ["round_id"], unique=False)
 
     with op.batch_alter_table("rounds", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("electorate", sa.String(length=24), nullable=False, server_default="panel"))
+        batch_op.add_column(sa.Column("community_name", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("points_total", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("points_cap", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("score_max", sa.Integer(), nullable=True))
@@ -124,6 +140,8 @@ def downgrade():
         batch_op.drop_column("score_max")
         batch_op.drop_column("points_cap")
         batch_op.drop_column("points_total")
+        batch_op.drop_column("community_name")
+        batch_op.drop_column("electorate")
 
     with op.batch_alter_table("score_comments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_score_comments_round_id"))
@@ -135,6 +153,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_consensus_attendance_person_id"))
 
     op.drop_table("consensus_attendance")
+    with op.batch_alter_table("voting_codes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_voting_codes_round_id"))
+
+    op.drop_table("voting_codes")
     with op.batch_alter_table("paper_batches", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_paper_batches_round_id"))
 
