@@ -343,3 +343,37 @@ def cast(*, person: Person, round_id: int, form: FormData | Mapping[str, list[st
     except IntegrityError as exc:
         raise AlreadyVoted("You have already voted on this table. Each person votes once.") from exc
     return receipt
+
+
+@dataclass(frozen=True)
+class FeedbackComment:
+    """One anonymous score and comment for a proposal, for assembling the group's feedback."""
+
+    criterion: str
+    score: int
+    comment: str
+
+
+def feedback_for(proposal: Proposal) -> list[FeedbackComment]:
+    """The panel's scores and comments on a proposal, by criterion, once voting has closed.
+
+    They carry no name: the comments were stored without a person and shuffled at close.
+    Before the close they stay sealed, like the ballots.
+    """
+    rnd = proposal.round
+    if not rnd.rules_frozen or rnd.is_voting:
+        raise DomainError("The panel's comments are sealed until voting closes.")
+    rows = db.session.execute(
+        select(ScoreComment)
+        .where(ScoreComment.proposal_id == proposal.id)
+        .order_by(ScoreComment.criterion, ScoreComment.id)
+    ).scalars()
+    names = rnd.score_criteria or []
+    return [
+        FeedbackComment(
+            criterion=names[row.criterion] if row.criterion < len(names) else f"Criterion {row.criterion + 1}",
+            score=row.score,
+            comment=row.comment,
+        )
+        for row in rows
+    ]

@@ -109,7 +109,17 @@ def test_score_ballot_needs_every_score_and_comment_and_averages_over_free_score
     ballots.cast(person=members[1], round_id=rnd.id, form=full({a.id: (3, 3), b.id: (2, 2), c.id: (2, 2)}))
     ballots.cast(person=members[2], round_id=rnd.id, form=full({a.id: (3, 2), b.id: (0, 0), c.id: (2, 2)}))
     assert db.session.execute(select(func.count(ScoreComment.id))).scalar_one() == 2 * (2 + 3 + 3)
+    with pytest.raises(DomainError, match="sealed until voting closes"):
+        ballots.feedback_for(a)
     result = counting.close_voting(person=convenor, round_id=rnd.id)
+    db.session.refresh(a)
+    feedback = ballots.feedback_for(a)
+    assert sorted((c.criterion, c.score, c.comment) for c in feedback) == [
+        ("Good value", 2, "Value 2."),
+        ("Good value", 3, "Value 3."),
+        ("Led by lived experience", 3, "Because 3."),
+        ("Led by lived experience", 3, "Because 3."),
+    ]
     lines = {line.proposal_id: line for line in result.lines}
     # a: (6 + 5) / 2 members free to score it, not / 3.
     assert lines[a.id].support == pytest.approx(5.5)
