@@ -133,6 +133,19 @@ def declare_interest(*, person: Person, proposal_id: int, nature: str) -> Intere
             raise DomainError("This table has finished deciding.")
         if has_declared_interest(person, proposal.id):
             raise DomainError("You have already declared an interest in this proposal.")
+        from grants.models import Participation
+
+        voted = session.execute(
+            select(Participation.id).where(
+                Participation.round_id == proposal.round_id, Participation.person_id == person.id
+            )
+        ).first()
+        if voted is not None:
+            # Interests are declared before voting; a cast ballot cannot be taken apart afterwards.
+            raise DomainError(
+                "You have already voted, and a secret ballot cannot be changed. Tell the convenor about the "
+                "connection so it can be recorded with the decision."
+            )
         declaration = InterestDeclaration(
             round_id=proposal.round_id, proposal_id=proposal.id, person_id=person.id, nature=nature.strip()
         )

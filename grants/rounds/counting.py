@@ -264,7 +264,9 @@ def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumC
     for proposal_id, person_id in declared:
         aside.setdefault(proposal_id, set()).add(person_id)
     for p in proposals:
-        check.free_to_vote[p.id] = len(voter_ids - aside.get(p.id, set()))
+        # Every ballot counts, less those of voters who stood aside from this proposal. Ballots
+        # with no participation row (voting codes, imported files) carry no recusal.
+        check.free_to_vote[p.id] = ballots - len(voter_ids & aside.get(p.id, set()))
     if rnd.quorum_min_scorers:
         short = [p for p in proposals if check.free_to_vote[p.id] < rnd.quorum_min_scorers]
         if short:

@@ -272,3 +272,13 @@ def test_equal_shares_round_matches_the_engine_on_the_published_file(app):
     expected = set(count(election, "equalshares/add1").selected)
     assert {str(line.proposal_id) for line in result.lines if line.is_funded} == expected
     assert db.session.execute(select(func.count(Participation.id))).scalar_one() == 5
+
+
+def test_an_interest_cannot_be_declared_after_voting(app):
+    _convenor, rnd, (a, _b, _c), members = setup_round(n_members=2)
+    ballots.cast_ballot(person=members[0], round_id=rnd.id, chosen_ids=[a.id])
+    with pytest.raises(DomainError, match="already voted"):
+        declare_interest(person=members[0], proposal_id=a.id, nature="Late.")
+    declare_interest(person=members[1], proposal_id=a.id, nature="Before voting.")
+    paper = ballots.ballot_paper(members[1], db.session.get(Round, rnd.id))
+    assert a.id in paper.stood_aside
