@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "updates",
     "opendata",
     "api",
+    "decisions",
 )
 
 

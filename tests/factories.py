@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from grants.auth.services import register_person
 from grants.funders.services import register_funder
 from grants.groups.services import register_group
-from grants.models import BallotType, CountingRule, Person, RoundStatus, TieBreak
+from grants.models import BallotType, CountingRule, Electorate, Person, QuorumPolicy, RoundStatus, TieBreak
 from grants.money.services import pledge, record_bank_transfer
 from grants.panels.services import accept_invitation, invite
 from grants.proposals.services import start_proposal, submit_proposal
@@ -36,13 +36,25 @@ def rules(**overrides) -> dict:  # noqa: ANN003
         "deliberation_opens_at": start + timedelta(days=11),
         "voting_opens_at": start + timedelta(days=20),
         "voting_closes_at": start + timedelta(days=27),
+        "electorate": Electorate.PANEL,
+        "community_name": None,
         "ballot_type": BallotType.APPROVAL,
         "min_picks": None,
         "max_picks": None,
         "ballot_within_budget": True,
+        "points_total": None,
+        "points_cap": None,
+        "score_max": None,
+        "score_criteria": [],
+        "rank_depth": None,
         "counting_rule": CountingRule.GREEDY,
+        "min_support": None,
         "quorum_min_ballots": None,
         "quorum_min_share_percent": None,
+        "quorum_lived_experience_percent": None,
+        "quorum_min_scorers": None,
+        "quorum_policy": QuorumPolicy.NO_DECISION,
+        "quorum_extend_days": None,
         "tie_break": TieBreak.CHEAPER_FIRST,
         "support_contact": "Sam, 0113 000 0000",
     }

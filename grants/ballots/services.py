@@ -8,14 +8,25 @@ ballot from the same person fail, also when two arrive at once.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from grants.core import DomainError, NotAllowed, lock_for_update, transaction
+from grants.core import DomainError, NotAllowed, transaction
 from grants.extensions import db
-from grants.models import Ballot, InterestDeclaration, Participation, Person, Proposal, Round
+from grants.models import (
+    Ballot,
+    BallotType,
+    InterestDeclaration,
+    Participation,
+    Person,
+    Proposal,
+    Round,
+    ScoreComment,
+)
 from grants.money import ledger
 from grants.money_format import format_pence
 from grants.roles import panel_seat
@@ -56,6 +67,10 @@ def ballot_paper(person: Person, rnd: Round) -> BallotPaper:
     """The ballot paper for a panel member, or a refusal saying why they cannot vote."""
     if not rnd.is_voting:
         raise VotingClosed("Voting is not open on this table.")
+    if rnd.ballot_type is BallotType.CONSENSUS:
+        raise DomainError("This table decides by consensus: there is no ballot to fill in.")
+    if rnd.electorate.value == "community":
+        raise DomainError("This is a community-wide vote: vote with the voting code you were given.")
     seat = panel_seat(person, rnd.id)
     if seat is None:
         raise NotAllowed("Only members of this table's panel can vote.")
@@ -111,7 +126,7 @@ def cast_ballot(*, person: Person, round_id: int, chosen_ids: list[int]) -> str:
     """Cast a secret ballot and return the voter's receipt code."""
     try:
         with transaction() as session:
-            rnd = lock_for_update(Round, round_id)
+            rnd = _lock_round_shared(round_id)
             paper = ballot_paper(person, rnd)
             chosen = check_choices(paper, chosen_ids)
             receipt = new_receipt()
@@ -129,3 +144,236 @@ def cast_ballot(*, person: Person, round_id: int, chosen_ids: list[int]) -> str:
         # Two submissions at once: the unique participation row let only one through.
         raise AlreadyVoted("You have already voted on this table. Each person votes once.") from exc
     return receipt
+
+
+# ---------------------------------------------------------------------------
+# Every ballot type: read what the form sent, check it, and say it back plainly.
+
+COMMENT_MAX = 500
+
+
+class FormData(Protocol):
+    """What a submitted form offers (werkzeug's MultiDict fits)."""
+
+    def get(self, key: str, default: str | None = None) -> str | None: ...  # noqa: D102
+
+    def getlist(self, key: str) -> list[str]: ...  # noqa: D102
+
+    def keys(self): ...  # noqa: ANN201, D102
+
+
+@dataclass
+class CheckedBallot:
+    """A ballot that passed every check: its marks, its rubric comments, and what to show back."""
+
+    marks: dict[str, int]
+    comments: list[tuple[int, int, int, str]] = field(default_factory=list)
+    rows: list[tuple[Proposal, str]] = field(default_factory=list)
+    carried: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _whole(raw: str | None, what: str) -> int | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise DomainError(f"{what}: enter a whole number, like 2.")
+    return int(raw)
+
+
+def _refuse_hidden(paper: BallotPaper, form: FormData, prefix: str) -> None:
+    """A form field naming a proposal the voter may not vote on is refused, not ignored."""
+    choosable = {p.id for p in paper.choosable}
+    by_id = {p.id: p for p in paper.proposals}
+    for key in form.keys():
+        if not key.startswith(prefix):
+            continue
+        pid_text = key[len(prefix) :].split("-")[0]
+        if not pid_text.isdigit() or int(pid_text) not in by_id:
+            raise DomainError("Your ballot named a proposal that is not on this table's ballot.")
+        if int(pid_text) not in choosable and (form.get(key) or "").strip() not in ("", "0"):
+            raise DomainError(f"You declared an interest in “{by_id[int(pid_text)].title}”, so you cannot vote on it.")
+
+
+def read_ballot(paper: BallotPaper, form: FormData) -> CheckedBallot:
+    """Check a submitted ballot of the round's type; refuse it with a message saying what to change."""
+    kind = paper.round.ballot_type
+    if kind is BallotType.APPROVAL:
+        ids = []
+        for raw in form.getlist("proposal"):
+            if not raw.isdigit():
+                raise DomainError("Your ballot named a proposal that is not on this table's ballot.")
+            ids.append(int(raw))
+        chosen = check_choices(paper, ids)
+        return CheckedBallot(
+            marks={str(p.id): 1 for p in chosen},
+            rows=[(p, "Supported") for p in chosen],
+            carried=[("proposal", str(p.id)) for p in chosen],
+        )
+    if kind is BallotType.CUMULATIVE:
+        return _read_points(paper, form)
+    if kind is BallotType.SCORE:
+        return _read_scores(paper, form)
+    if kind is BallotType.RANKED:
+        return _read_ranking(paper, form)
+    raise DomainError("This table decides by consensus: there is no ballot to fill in.")
+
+
+def _read_points(paper: BallotPaper, form: FormData) -> CheckedBallot:
+    rnd = paper.round
+    _refuse_hidden(paper, form, "points-")
+    total = rnd.points_total or 0
+    checked = CheckedBallot(marks={})
+    for p in paper.choosable:
+        points = _whole(form.get(f"points-{p.id}"), f"Points for “{p.title}”") or 0
+        if rnd.points_cap and points > rnd.points_cap:
+            raise DomainError(f"Give “{p.title}” no more than {rnd.points_cap} points. You gave {points}.")
+        if points:
+            checked.marks[str(p.id)] = points
+            checked.rows.append((p, f"{points} point{'' if points == 1 else 's'}"))
+            checked.carried.append((f"points-{p.id}", str(points)))
+    spent = sum(checked.marks.values())
+    if spent > total:
+        raise DomainError(f"You have {total} points to spread and gave {spent}. Take some away.")
+    if spent == 0:
+        raise DomainError(f"Give your {total} points to the proposals you support.")
+    return checked
+
+
+def _read_scores(paper: BallotPaper, form: FormData) -> CheckedBallot:
+    rnd = paper.round
+    _refuse_hidden(paper, form, "score-")
+    _refuse_hidden(paper, form, "comment-")
+    top = rnd.score_max or 0
+    checked = CheckedBallot(marks={})
+    for p in paper.choosable:
+        total = 0
+        parts = []
+        for ci, criterion in enumerate(rnd.score_criteria):
+            what = f"“{p.title}”, {criterion}"
+            score = _whole(form.get(f"score-{p.id}-{ci}"), f"Score for {what}")
+            if score is None:
+                raise DomainError(f"Choose a score for {what}.")
+            if score > top:
+                raise DomainError(f"Scores go from 0 to {top}. Check the score for {what}.")
+            comment = (form.get(f"comment-{p.id}-{ci}") or "").strip()
+            if not comment:
+                raise DomainError(f"Write a short comment on your score for {what}. It helps the group.")
+            if len(comment) > COMMENT_MAX:
+                raise DomainError(f"Keep the comment for {what} under {COMMENT_MAX} characters.")
+            total += score
+            parts.append(f"{criterion}: {score} – {comment}")
+            checked.comments.append((p.id, ci, score, comment))
+            checked.carried += [(f"score-{p.id}-{ci}", str(score)), (f"comment-{p.id}-{ci}", comment)]
+        # Every proposal the voter may score is on their ballot, even at 0, so averages
+        # divide by the members free to score it.
+        checked.marks[str(p.id)] = total
+        checked.rows.append((p, f"{total} out of {top * len(rnd.score_criteria)}. " + "; ".join(parts)))
+    return checked
+
+
+def _read_ranking(paper: BallotPaper, form: FormData) -> CheckedBallot:
+    rnd = paper.round
+    _refuse_hidden(paper, form, "rank-")
+    depth = rnd.rank_depth or 0
+    ranks: dict[int, Proposal] = {}
+    for p in paper.choosable:
+        rank = _whole(form.get(f"rank-{p.id}"), f"Place for “{p.title}”")
+        if rank is None:
+            continue
+        if not 1 <= rank <= depth:
+            raise DomainError(f"Places go from 1 to {depth}. Check the place for “{p.title}”.")
+        if rank in ranks:
+            raise DomainError(f"You put “{ranks[rank].title}” and “{p.title}” both in place {rank}. Give each its own.")
+        ranks[rank] = p
+    if not ranks:
+        raise DomainError("Put at least one proposal in order: give your favourite place 1.")
+    missing = [r for r in range(1, max(ranks) + 1) if r not in ranks]
+    if missing:
+        raise DomainError(f"Nothing is in place {missing[0]}. Use places 1, 2, 3 and so on without gaps.")
+    checked = CheckedBallot(marks={})
+    for rank in sorted(ranks):
+        p = ranks[rank]
+        checked.marks[str(p.id)] = rank
+        checked.rows.append((p, f"Choice {rank}"))
+        checked.carried.append((f"rank-{p.id}", str(rank)))
+    return checked
+
+
+def _lock_round_shared(round_id: int) -> Round:
+    """Load the round with a shared lock (PostgreSQL `FOR SHARE`).
+
+    Ballots do not wait for each other: closing the vote takes `FOR UPDATE` and so waits
+    for ballots in flight, while two ballots from one person race to the unique
+    participation row, which lets exactly one through. SQLite serialises writers anyway.
+    """
+    rnd = db.session.execute(select(Round).where(Round.id == round_id).with_for_update(read=True)).scalar_one_or_none()
+    if rnd is None:
+        raise DomainError("That table no longer exists.")
+    db.session.refresh(rnd)
+    return rnd
+
+
+def cast(*, person: Person, round_id: int, form: FormData | Mapping[str, list[str]]) -> str:
+    """Cast a checked ballot of any type and return the voter's receipt code.
+
+    The participation row, the ballot and any rubric comments are written together; the
+    comments, like the ballot, carry no person, no time and a random id.
+    """
+    try:
+        with transaction() as session:
+            rnd = _lock_round_shared(round_id)
+            paper = ballot_paper(person, rnd)
+            checked = read_ballot(paper, form)  # type: ignore[arg-type]
+            receipt = new_receipt()
+            session.add(Participation(round_id=rnd.id, person_id=person.id, channel="online"))
+            session.add(Ballot(id=secrets.token_hex(16), round_id=rnd.id, marks=checked.marks, receipt=receipt))
+            for proposal_id, criterion, score, comment in checked.comments:
+                session.add(
+                    ScoreComment(
+                        id=secrets.token_hex(16),
+                        round_id=rnd.id,
+                        proposal_id=proposal_id,
+                        criterion=criterion,
+                        score=score,
+                        comment=comment,
+                    )
+                )
+            session.flush()
+    except IntegrityError as exc:
+        raise AlreadyVoted("You have already voted on this table. Each person votes once.") from exc
+    return receipt
+
+
+@dataclass(frozen=True)
+class FeedbackComment:
+    """One anonymous score and comment for a proposal, for assembling the group's feedback."""
+
+    criterion: str
+    score: int
+    comment: str
+
+
+def feedback_for(proposal: Proposal) -> list[FeedbackComment]:
+    """The panel's scores and comments on a proposal, by criterion, once voting has closed.
+
+    They carry no name: the comments were stored without a person and shuffled at close.
+    Before the close they stay sealed, like the ballots.
+    """
+    rnd = proposal.round
+    if not rnd.rules_frozen or rnd.is_voting:
+        raise DomainError("The panel's comments are sealed until voting closes.")
+    rows = db.session.execute(
+        select(ScoreComment)
+        .where(ScoreComment.proposal_id == proposal.id)
+        .order_by(ScoreComment.criterion, ScoreComment.id)
+    ).scalars()
+    names = rnd.score_criteria or []
+    return [
+        FeedbackComment(
+            criterion=names[row.criterion] if row.criterion < len(names) else f"Criterion {row.criterion + 1}",
+            score=row.score,
+            comment=row.comment,
+        )
+        for row in rows
+    ]

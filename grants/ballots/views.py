@@ -1,29 +1,24 @@
-"""Ballot pages: choose, check your answers, cast, receipt."""
+"""Ballot pages: fill in, check your answers, cast, receipt. One template per ballot type."""
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from sqlalchemy import select
+from wtforms import IntegerField, TextAreaField
+from wtforms.validators import NumberRange, Optional
 
-from grants.ballots import bp, services
+from grants.ballots import bp, codes, consensus, paper, services
 from grants.core import DomainError
 from grants.extensions import db
 from grants.models import Round
+from grants.security import public
 
 
 class BallotForm(FlaskForm):
-    """CSRF only; the choices are a checkbox group checked by the service."""
-
-
-def _chosen_ids() -> list[int]:
-    ids = []
-    for raw in request.form.getlist("proposal"):
-        if not raw.isdigit():
-            abort(400)
-        ids.append(int(raw))
-    return ids
+    """CSRF only; the marks are checked by the service for the round's ballot type."""
 
 
 def _paper_or_redirect(rnd: Round):  # noqa: ANN202
@@ -36,6 +31,22 @@ def _paper_or_redirect(rnd: Round):  # noqa: ANN202
         )
 
 
+def _render_paper(rnd: Round, paper, form: BallotForm, error: str | None, action: str | None = None):  # noqa: ANN001, ANN202
+    """The ballot paper of the round's type, filled in with whatever was sent."""
+    values = {key: request.form.get(key, "") for key in request.form if key != "csrf_token"}
+    chosen_ids = {int(v) for v in request.form.getlist("proposal") if v.isdigit()}
+    return render_template(
+        f"ballots/vote_{rnd.ballot_type.value}.html" if rnd.ballot_type.value != "approval" else "ballots/vote.html",
+        rnd=rnd,
+        paper=paper,
+        form=form,
+        error=error,
+        chosen_ids=chosen_ids,
+        values=values,
+        action=action,
+    ), (400 if error else 200)
+
+
 @bp.route("/<slug>", methods=["GET", "POST"])
 def vote(slug: str):
     """The ballot paper. Posting it shows the check-your-answers page."""
@@ -44,25 +55,17 @@ def vote(slug: str):
     if refusal:
         return refusal
     form = BallotForm()
-    error = None
-    chosen_ids = []
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        chosen_ids = _chosen_ids()
-        if request.form.get("change"):
-            return render_template(
-                "ballots/vote.html", rnd=rnd, paper=paper, form=form, error=None, chosen_ids=set(chosen_ids)
-            )
-        try:
-            chosen = services.check_choices(paper, chosen_ids)
-        except DomainError as exc:
-            error = exc.message
-        else:
-            return render_template("ballots/check.html", rnd=rnd, paper=paper, chosen=chosen, form=form)
-    return render_template(
-        "ballots/vote.html", rnd=rnd, paper=paper, form=form, error=error, chosen_ids=set(chosen_ids)
-    ), (400 if error else 200)
+    if request.method == "GET":
+        return _render_paper(rnd, paper, form, None)
+    if not form.validate_on_submit():
+        abort(400)
+    if request.form.get("change"):
+        return _render_paper(rnd, paper, form, None)
+    try:
+        checked = services.read_ballot(paper, request.form)
+    except DomainError as exc:
+        return _render_paper(rnd, paper, form, exc.message)
+    return render_template("ballots/check.html", rnd=rnd, paper=paper, checked=checked, form=form)
 
 
 @bp.route("/<slug>/cast", methods=["POST"])
@@ -72,7 +75,7 @@ def cast(slug: str):
     if not BallotForm().validate_on_submit():
         abort(400)
     try:
-        receipt = services.cast_ballot(person=current_user, round_id=rnd.id, chosen_ids=_chosen_ids())
+        receipt = services.cast(person=current_user, round_id=rnd.id, form=request.form)
     except services.AlreadyVoted as exc:
         flash(exc.message, "error")
         return redirect(url_for("panels.home", slug=rnd.slug))
@@ -90,3 +93,383 @@ def receipt(slug: str):
     rnd = db.one_or_404(select(Round).where(Round.slug == slug))
     code = session.pop("receipt", None)
     return render_template("ballots/receipt.html", rnd=rnd, receipt=code)
+
+
+# ---------------------------------------------------------------------------
+# Consensus records: the facilitator writes, each member present confirms.
+
+
+def _ids(name: str) -> list[int]:
+    ids = []
+    for raw in request.form.getlist(name):
+        if not raw.isdigit():
+            abort(400)
+        ids.append(int(raw))
+    return ids
+
+
+def _consensus_round(slug: str) -> Round:
+    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    if not consensus.may_record(current_user, rnd.id):
+        abort(403)
+    return rnd
+
+
+def _consensus_page(rnd: Round, form: BallotForm, error: str | None):  # noqa: ANN202
+    from grants.models import PanelMember
+    from grants.rounds.counting import ballot_proposals
+
+    seats = (
+        db.session.execute(
+            select(PanelMember)
+            .where(PanelMember.round_id == rnd.id, PanelMember.stepped_down_at.is_(None))
+            .order_by(PanelMember.id)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "ballots/consensus.html",
+        rnd=rnd,
+        proposals=ballot_proposals(rnd.id),
+        seats=seats,
+        form=form,
+        error=error,
+        funded=set(_ids("funded")),
+        present=set(_ids("present")),
+        aside=set(_ids("aside")),
+    ), (400 if error else 200)
+
+
+@bp.route("/<slug>/consensus", methods=["GET", "POST"])
+def consensus_record(slug: str):
+    """The facilitator's consensus record form. Posting it shows the check-your-answers page."""
+    rnd = _consensus_round(slug)
+    form = BallotForm()
+    if request.method == "GET" or request.form.get("change"):
+        if request.method == "POST" and not form.validate_on_submit():
+            abort(400)
+        return _consensus_page(rnd, form, None)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        draft = consensus.check_record(rnd, _ids("funded"), _ids("present"), _ids("aside"))
+    except DomainError as exc:
+        return _consensus_page(rnd, form, exc.message)
+    return render_template("ballots/consensus_check.html", rnd=rnd, draft=draft, form=form)
+
+
+@bp.route("/<slug>/consensus/save", methods=["POST"])
+def consensus_save(slug: str):
+    """Save the checked consensus record and ask those present to confirm it."""
+    rnd = _consensus_round(slug)
+    if not BallotForm().validate_on_submit():
+        abort(400)
+    try:
+        consensus.record_consensus(
+            person=current_user,
+            round_id=rnd.id,
+            funded_ids=_ids("funded"),
+            present_ids=_ids("present"),
+            aside_ids=_ids("aside"),
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("ballots.consensus_record", slug=rnd.slug))
+    flash("The decision is recorded. Each panel member present now confirms it on their panel page.", "success")
+    return redirect(url_for("panels.home", slug=rnd.slug))
+
+
+@bp.route("/<slug>/consensus/confirm", methods=["POST"])
+def consensus_confirm(slug: str):
+    """A panel member who was present confirms the record."""
+    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    if not BallotForm().validate_on_submit():
+        abort(400)
+    try:
+        consensus.confirm_consensus(person=current_user, round_id=rnd.id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Thank you. You have confirmed the panel's decision.", "success")
+    return redirect(url_for("panels.home", slug=rnd.slug))
+
+
+@bp.app_context_processor
+def _decision_helpers() -> dict:
+    """Template helpers for the decision partials on the panel and public pages."""
+    return {"panel_decision": _panel_decision}
+
+
+def _panel_decision(rnd: Round) -> dict:
+    record = consensus.record_for(rnd.id)
+    mine = None
+    if record is not None and current_user.is_authenticated:
+        mine = next((a for a in record.attendance if a.person_id == current_user.id), None)
+    funded = []
+    if record is not None:
+        from grants.models import Proposal
+
+        funded = db.session.execute(select(Proposal).where(Proposal.id.in_(record.funded_ids or [-1]))).scalars().all()
+    return {
+        "record": record,
+        "mine": mine,
+        "funded": funded,
+        "may_record": current_user.is_authenticated and consensus.may_record(current_user, rnd.id),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Paper and assisted voting: enter a batch, check it, and a second convenor confirms it.
+
+
+def _paper_round(slug: str) -> Round:
+    from grants.roles import is_convenor
+
+    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    if not is_convenor(current_user, rnd.id):
+        abort(403)
+    return rnd
+
+
+def _paper_entry_page(rnd: Round, form: BallotForm, error: str | None):  # noqa: ANN202
+    from grants.models import PanelMember, PaperBatch, Participation
+
+    seats = (
+        db.session.execute(
+            select(PanelMember)
+            .where(PanelMember.round_id == rnd.id, PanelMember.stepped_down_at.is_(None))
+            .order_by(PanelMember.id)
+        )
+        .scalars()
+        .all()
+    )
+    voted = set(db.session.execute(select(Participation.person_id).where(Participation.round_id == rnd.id)).scalars())
+    batches = (
+        db.session.execute(select(PaperBatch).where(PaperBatch.round_id == rnd.id).order_by(PaperBatch.id))
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "ballots/paper.html",
+        rnd=rnd,
+        form=form,
+        error=error,
+        proposals=paper.numbered(rnd.id),
+        seats=seats,
+        voted=voted,
+        batches=batches,
+        chosen_voters=set(_ids("voter")),
+        text=request.form.get("ballots", ""),
+    ), (400 if error else 200)
+
+
+@bp.route("/<slug>/paper", methods=["GET", "POST"])
+def paper_entry(slug: str):
+    """Enter a batch of paper ballots. Posting it shows the check-your-answers page."""
+    rnd = _paper_round(slug)
+    form = BallotForm()
+    if request.method == "GET":
+        return _paper_entry_page(rnd, form, None)
+    if not form.validate_on_submit():
+        abort(400)
+    if request.form.get("change"):
+        return _paper_entry_page(rnd, form, None)
+    try:
+        marks = paper.parse_batch(rnd, request.form.get("ballots", ""))
+    except DomainError as exc:
+        return _paper_entry_page(rnd, form, exc.message)
+    from grants.models import Person, Proposal
+
+    voters = db.session.execute(select(Person).where(Person.id.in_(_ids("voter") or [-1]))).scalars().all()
+    titles = {
+        str(p.id): p.title for p in db.session.execute(select(Proposal).where(Proposal.round_id == rnd.id)).scalars()
+    }
+    return render_template(
+        "ballots/paper_check.html",
+        rnd=rnd,
+        form=form,
+        marks=marks,
+        titles=titles,
+        voters=voters,
+        text=request.form.get("ballots", ""),
+    )
+
+
+@bp.route("/<slug>/paper/save", methods=["POST"])
+def paper_save(slug: str):
+    """Save a checked batch; it counts once a second convenor confirms it."""
+    rnd = _paper_round(slug)
+    if not BallotForm().validate_on_submit():
+        abort(400)
+    try:
+        paper.enter_batch(
+            person=current_user, round_id=rnd.id, voter_ids=_ids("voter"), text=request.form.get("ballots", "")
+        )
+    except DomainError as exc:
+        return _paper_entry_page(rnd, BallotForm(), exc.message)
+    flash("The batch is entered. A second convenor must confirm it before it counts.", "success")
+    return redirect(url_for("ballots.paper_entry", slug=rnd.slug))
+
+
+@bp.route("/<slug>/paper/<int:batch_id>/<action>", methods=["POST"])
+def paper_batch(slug: str, batch_id: int, action: str):
+    """Confirm (a second person) or discard a batch of paper ballots."""
+    rnd = _paper_round(slug)
+    if not BallotForm().validate_on_submit() or action not in ("confirm", "discard"):
+        abort(400)
+    try:
+        if action == "confirm":
+            paper.confirm_batch(person=current_user, round_id=rnd.id, batch_id=batch_id)
+            flash("Confirmed. The batch's ballots now count.", "success")
+        else:
+            paper.discard_batch(person=current_user, round_id=rnd.id, batch_id=batch_id)
+            flash("The batch is discarded. Its voters can vote again.", "success")
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("ballots.paper_entry", slug=rnd.slug))
+
+
+# ---------------------------------------------------------------------------
+# Community-wide votes: codes for the convenor to print or send, and voting with a code.
+
+
+class CodesForm(FlaskForm):
+    """How many codes to print, or whom to e-mail (typed or uploaded)."""
+
+    how_many = IntegerField("How many codes to print", validators=[Optional(), NumberRange(min=1, max=2000)])
+    addresses = TextAreaField("E-mail addresses, one on each line", validators=[Optional()])
+    address_file = FileField("Or upload a list of e-mail addresses (a .txt or .csv file)")
+
+
+@bp.route("/<slug>/codes", methods=["GET", "POST"])
+def voting_codes(slug: str):
+    """Make voting codes for a community-wide vote: print them, or send them by e-mail."""
+    rnd = _paper_round(slug)
+    form = CodesForm()
+    if form.validate_on_submit():
+        try:
+            if request.form.get("action") == "print":
+                if not form.how_many.data:
+                    raise DomainError("Say how many codes to print.")
+                made = codes.print_codes(person=current_user, round_id=rnd.id, how_many=form.how_many.data)
+                return render_template("ballots/codes_print.html", rnd=rnd, codes=made)
+            text = form.addresses.data or ""
+            upload = form.address_file.data
+            if upload and getattr(upload, "filename", ""):
+                try:
+                    text += "\n" + upload.read(2_000_000).decode("utf-8-sig")
+                except UnicodeDecodeError as exc:
+                    raise DomainError("The uploaded list is not a text file. Save it as .txt or .csv.") from exc
+            sent = codes.send_codes(person=current_user, round_id=rnd.id, addresses=codes.parse_addresses(text))
+        except DomainError as exc:
+            form.addresses.errors.append(exc.message)
+        else:
+            flash(f"Voting codes are on their way to {sent} people.", "success")
+            return redirect(url_for("ballots.voting_codes", slug=rnd.slug))
+    return render_template("ballots/codes.html", rnd=rnd, form=form, issued=codes.codes_issued(rnd.id)), (
+        400 if form.errors else 200
+    )
+
+
+def _code_round(slug: str) -> Round:
+    from grants.public import queries
+
+    rnd = queries.public_round(slug)
+    if rnd is None:
+        abort(404)
+    return rnd
+
+
+@bp.route("/<slug>/code", methods=["GET", "POST"])
+@public
+def code_entry(slug: str):
+    """Enter a voting code to vote in a community-wide vote."""
+    rnd = _code_round(slug)
+    form = BallotForm()
+    error = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        code = request.form.get("code", "")
+        try:
+            codes.code_paper(rnd, code)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            session["voting_code"] = {"round": rnd.id, "code": codes.normalise(code)}
+            return redirect(url_for("ballots.code_vote", slug=rnd.slug))
+    return render_template("ballots/code_entry.html", rnd=rnd, form=form, error=error), (400 if error else 200)
+
+
+def _code_in_session(rnd: Round) -> str | None:
+    held = session.get("voting_code") or {}
+    return held.get("code") if held.get("round") == rnd.id else None
+
+
+@bp.route("/<slug>/code/ballot", methods=["GET", "POST"])
+@public
+def code_vote(slug: str):
+    """The ballot paper for a code holder; posting it shows the check-your-answers page."""
+    rnd = _code_round(slug)
+    code = _code_in_session(rnd)
+    if code is None:
+        return redirect(url_for("ballots.code_entry", slug=rnd.slug))
+    try:
+        paper_ = codes.code_paper(rnd, code)
+    except DomainError as exc:
+        session.pop("voting_code", None)
+        flash(exc.message, "error")
+        return redirect(url_for("ballots.code_entry", slug=rnd.slug))
+    form = BallotForm()
+    if request.method == "GET" or request.form.get("change"):
+        if request.method == "POST" and not form.validate_on_submit():
+            abort(400)
+        return _render_paper(rnd, paper_, form, None, action=url_for("ballots.code_vote", slug=rnd.slug))
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        checked = services.read_ballot(paper_, request.form)
+    except DomainError as exc:
+        return _render_paper(rnd, paper_, form, exc.message, action=url_for("ballots.code_vote", slug=rnd.slug))
+    return render_template(
+        "ballots/check.html",
+        rnd=rnd,
+        paper=paper_,
+        checked=checked,
+        form=form,
+        cast_url=url_for("ballots.code_cast", slug=rnd.slug),
+        change_url=url_for("ballots.code_vote", slug=rnd.slug),
+    )
+
+
+@bp.route("/<slug>/code/cast", methods=["POST"])
+@public
+def code_cast(slug: str):
+    """Cast a code holder's checked ballot."""
+    rnd = _code_round(slug)
+    code = _code_in_session(rnd)
+    if not BallotForm().validate_on_submit():
+        abort(400)
+    if code is None:
+        return redirect(url_for("ballots.code_entry", slug=rnd.slug))
+    try:
+        receipt = codes.cast_with_code(code=code, round_id=rnd.id, form=request.form)
+    except codes.CodeRefused as exc:
+        session.pop("voting_code", None)
+        flash(exc.message, "error")
+        return redirect(url_for("ballots.code_entry", slug=rnd.slug))
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("ballots.code_vote", slug=rnd.slug))
+    session.pop("voting_code", None)
+    session["receipt"] = receipt
+    return redirect(url_for("ballots.code_receipt", slug=rnd.slug))
+
+
+@bp.route("/<slug>/code/receipt")
+@public
+def code_receipt(slug: str):
+    """The code holder's receipt, shown once."""
+    rnd = _code_round(slug)
+    return render_template("ballots/receipt.html", rnd=rnd, receipt=session.pop("receipt", None), community=True)

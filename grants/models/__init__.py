@@ -18,6 +18,7 @@ from grants.models.care import (
     TimeRequest,
     VolunteerStatus,
 )
+from grants.models.decisions import ConsensusAttendance, ConsensusRecord, PaperBatch, ScoreComment, VotingCode
 from grants.models.groups import Funder, FunderMembership, Group, GroupMembership, GroupRole
 from grants.models.ledger import Account, AccountKind, Entry, EntryGroup, EntryKind
 from grants.models.money import (
@@ -59,6 +60,7 @@ from grants.models.results import Result, ResultLine
 from grants.models.rounds import (
     BallotType,
     CountingRule,
+    Electorate,
     QuorumPolicy,
     Round,
     RoundStaff,
@@ -143,4 +145,10 @@ __all__ = [
     "TieBreak",
     "Tranche",
     "TrancheStatus",
+    "ScoreComment",
+    "ConsensusAttendance",
+    "ConsensusRecord",
+    "PaperBatch",
+    "VotingCode",
+    "Electorate",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
@@ -54,10 +54,75 @@ RULES_FROZEN_FROM = RoundStatus.VOTING
 
 class BallotType(enum.StrEnum):
     APPROVAL = "approval"
+    CUMULATIVE = "cumulative"
+    SCORE = "score"
+    RANKED = "ranked"
+    CONSENSUS = "consensus"
+
+    @property
+    def label(self) -> str:
+        return BALLOT_LABELS[self]
+
+    @property
+    def pabulib_vote_type(self) -> str:
+        """The Pabulib vote type this ballot is published as."""
+        return PABULIB_VOTE_TYPES[self]
+
+
+BALLOT_LABELS = {
+    BallotType.APPROVAL: "Approval: tick every proposal you support",
+    BallotType.CUMULATIVE: "Points: spread a number of points across the proposals",
+    BallotType.SCORE: "Scores: score each proposal against published criteria, with a comment",
+    BallotType.RANKED: "Ranking: put your favourite proposals in order",
+    BallotType.CONSENSUS: "Consensus: the panel decides by talking; the facilitator records it",
+}
+
+# Consensus has no ballots; its record is published as an approval file with no votes.
+PABULIB_VOTE_TYPES = {
+    BallotType.APPROVAL: "approval",
+    BallotType.CUMULATIVE: "cumulative",
+    BallotType.SCORE: "scoring",
+    BallotType.RANKED: "ordinal",
+    BallotType.CONSENSUS: "approval",
+}
 
 
 class CountingRule(enum.StrEnum):
+    """The engine's rules (grants.tally.RULES), plus a recorded consensus."""
+
     GREEDY = "greedy"
+    GREEDY_NO_SKIP = "greedy-no-skip"
+    GREEDY_THRESHOLD = "greedy-threshold"
+    EQUAL_SHARES = "equalshares"
+    EQUAL_SHARES_ADD1 = "equalshares/add1"
+    EQUAL_SHARES_ADD1_COMPARISON = "equalshares/add1-comparison"
+    PHRAGMEN = "phragmen"
+    SCORE_AVERAGE = "score-average"
+    CONSENSUS = "consensus"
+
+
+# Which counting rules make sense for each ballot (the first is the default).
+RULES_FOR_BALLOT = {
+    BallotType.APPROVAL: (
+        CountingRule.GREEDY,
+        CountingRule.GREEDY_NO_SKIP,
+        CountingRule.GREEDY_THRESHOLD,
+        CountingRule.EQUAL_SHARES,
+        CountingRule.EQUAL_SHARES_ADD1,
+        CountingRule.EQUAL_SHARES_ADD1_COMPARISON,
+        CountingRule.PHRAGMEN,
+    ),
+    BallotType.CUMULATIVE: (
+        CountingRule.GREEDY,
+        CountingRule.GREEDY_NO_SKIP,
+        CountingRule.GREEDY_THRESHOLD,
+        CountingRule.EQUAL_SHARES,
+        CountingRule.EQUAL_SHARES_ADD1,
+    ),
+    BallotType.SCORE: (CountingRule.SCORE_AVERAGE,),
+    BallotType.RANKED: (CountingRule.GREEDY, CountingRule.GREEDY_NO_SKIP, CountingRule.GREEDY_THRESHOLD),
+    BallotType.CONSENSUS: (CountingRule.CONSENSUS,),
+}
 
 
 class TieBreak(enum.StrEnum):
@@ -66,8 +131,16 @@ class TieBreak(enum.StrEnum):
     LOTTERY = "lottery"
 
 
+class Electorate(enum.StrEnum):
+    """Who votes: the panel, or a whole community holding single-use voting codes."""
+
+    PANEL = "panel"
+    COMMUNITY = "community"
+
+
 class QuorumPolicy(enum.StrEnum):
     NO_DECISION = "no_decision"
+    EXTEND = "extend"
 
 
 class StaffRole(enum.StrEnum):
@@ -101,10 +174,30 @@ class Round(db.Model):
     min_picks: Mapped[int | None] = mapped_column(Integer)
     max_picks: Mapped[int | None] = mapped_column(Integer)
     ballot_within_budget: Mapped[bool] = mapped_column(Boolean, default=True)
-    counting_rule: Mapped[CountingRule] = mapped_column(str_enum(CountingRule), default=CountingRule.GREEDY)
+    electorate: Mapped[Electorate] = mapped_column(str_enum(Electorate), default=Electorate.PANEL)
+    # For a community-wide vote: the community whose members are invited.
+    community_name: Mapped[str | None] = mapped_column(String(200))
+    # Cumulative: points each voter spreads, and the most on one proposal.
+    points_total: Mapped[int | None] = mapped_column(Integer)
+    points_cap: Mapped[int | None] = mapped_column(Integer)
+    # Score: each proposal scored 0..score_max on each published criterion.
+    score_max: Mapped[int | None] = mapped_column(Integer)
+    score_criteria: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Ranked: how many proposals a voter puts in order.
+    rank_depth: Mapped[int | None] = mapped_column(Integer)
+    counting_rule: Mapped[CountingRule] = mapped_column(str_enum(CountingRule, length=40), default=CountingRule.GREEDY)
+    # greedy-threshold: the least support a proposal needs to take part.
+    min_support: Mapped[int | None] = mapped_column(Integer)
     quorum_min_ballots: Mapped[int | None] = mapped_column(Integer)
     quorum_min_share_percent: Mapped[int | None] = mapped_column(Integer)
+    # Share of those who voted who have lived experience (aggregate only).
+    quorum_lived_experience_percent: Mapped[int | None] = mapped_column(Integer)
+    # Panel members who voted and were free to score each proposal (after recusals).
+    quorum_min_scorers: Mapped[int | None] = mapped_column(Integer)
     quorum_policy: Mapped[QuorumPolicy] = mapped_column(str_enum(QuorumPolicy), default=QuorumPolicy.NO_DECISION)
+    quorum_extend_days: Mapped[int | None] = mapped_column(Integer)
+    # Set when quorum was missed and voting was extended (this happens at most once).
+    voting_extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     tie_break: Mapped[TieBreak] = mapped_column(str_enum(TieBreak), default=TieBreak.CHEAPER_FIRST)
     # Published before voting so anyone can repeat the draw.
     lottery_seed: Mapped[str | None] = mapped_column(String(64))

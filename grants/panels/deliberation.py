@@ -177,6 +177,14 @@ def _history(declaration_round: int, proposal_id: int, person_id: int, action: s
     )
 
 
+def _has_voted(person_id: int, round_id: int) -> bool:
+    from grants.models import Participation
+
+    return db.session.execute(
+        select(Participation.id).where(Participation.round_id == round_id, Participation.person_id == person_id)
+    ).first() is not None
+
+
 def declare_interest(*, person: Person, proposal_id: int, nature: str) -> InterestDeclaration:
     """Declare, or update, a conflict of interest: you stand aside from this proposal."""
     with transaction() as session:
@@ -193,6 +201,12 @@ def declare_interest(*, person: Person, proposal_id: int, nature: str) -> Intere
             )
         ).scalar_one_or_none()
         action = "updated" if row else "declared"
+        if row is None and _has_voted(person.id, proposal.round_id):
+            # Interests are declared before voting; a cast secret ballot cannot be taken apart afterwards.
+            raise DomainError(
+                "You have already voted, and a secret ballot cannot be changed. Tell the convenor about the "
+                "connection so it can be recorded with the decision."
+            )
         if row is None:
             row = InterestDeclaration(round_id=proposal.round_id, proposal_id=proposal.id, person_id=person.id,
                                       nature=nature)  # fmt: skip

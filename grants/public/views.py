@@ -85,7 +85,7 @@ def _pb_url(rnd, page) -> str | None:  # noqa: ANN001
     """
     if page.result is None or page.result.ballots_counted < MIN_VOTERS_FOR_BALLOT_FILE:
         return None
-    for endpoint in ("rounds.export_pb", "public.ballot_file_download"):
+    for endpoint in ("decisions.decision_download", "public.ballot_file_download"):
         if endpoint in current_app.view_functions:
             return url_for(endpoint, slug=rnd.slug)
     return None  # pragma: no cover

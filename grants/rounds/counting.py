@@ -11,24 +11,30 @@ import hashlib
 import math
 import random
 import secrets
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from grants import audit
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.models import (
     Ballot,
+    BallotType,
     Group,
     GroupMembership,
+    InterestDeclaration,
     PanelMember,
+    Participation,
     Proposal,
     ProposalStatus,
+    QuorumPolicy,
     Result,
     ResultLine,
     Round,
     RoundStatus,
+    ScoreComment,
     TieBreak,
 )
 from grants.money import ledger
@@ -51,7 +57,14 @@ def quorum_required(rnd: Round, eligible: int) -> int:
 
 
 def eligible_voters(round_id: int) -> int:
-    """Panel members who count towards quorum: active and not paused."""
+    """Who counts towards quorum: active, unpaused panel members; for a community-wide vote, codes given out."""
+    from grants.models import Electorate
+
+    rnd = db.session.get(Round, round_id)
+    if rnd is not None and rnd.electorate is Electorate.COMMUNITY:
+        from grants.ballots.codes import codes_issued
+
+        return codes_issued(round_id)
     return len(
         db.session.execute(
             select(PanelMember.id).where(
@@ -99,27 +112,59 @@ def tie_break_order(rnd: Round, proposals: list[Proposal]) -> list[str]:
 
 
 def build_election(rnd: Round, proposals: list[Proposal], budget: int) -> Election:
-    """The anonymous election: projects, budget and ballots keyed by receipt."""
-    ballots = list(
-        db.session.execute(select(Ballot).where(Ballot.round_id == rnd.id).order_by(Ballot.receipt)).scalars()
-    )
+    """The anonymous election: projects, budget and ballots keyed by receipt, as Pabulib sees them.
+
+    Approval ballots mark 1 per pick; points ballots the points; score ballots the total
+    score over the criteria; ranked ballots store places (1 = first) and are published as
+    Pabulib ordinal ballots whose points run from the number of places down to 1.
+    """
+    rows = list(db.session.execute(select(Ballot).where(Ballot.round_id == rnd.id).order_by(Ballot.receipt)).scalars())
+    vote_type = rnd.ballot_type.pabulib_vote_type
+    limits: dict = {}
+    rankings = None
+    if rnd.ballot_type is BallotType.RANKED:
+        depth = rnd.rank_depth or 1
+        rankings = []
+        ballots = []
+        for b in rows:
+            order = sorted(b.marks, key=lambda pid: int(b.marks[pid]))
+            rankings.append(tuple(order))
+            ballots.append({pid: depth - int(b.marks[pid]) + 1 for pid in order})
+        limits = {"max_length": depth}
+    else:
+        ballots = [{k: int(v) for k, v in b.marks.items()} for b in rows]
+    if rnd.ballot_type is BallotType.APPROVAL:
+        limits = {"min_length": rnd.min_picks, "max_length": rnd.max_picks}
+    elif rnd.ballot_type is BallotType.CUMULATIVE:
+        limits = {"max_sum_points": rnd.points_total, "max_points": rnd.points_cap or rnd.points_total}
+    elif rnd.ballot_type is BallotType.SCORE:
+        limits = {"min_points": 0, "max_points": (rnd.score_max or 0) * len(rnd.score_criteria or [])}
+    meta = {
+        "description": rnd.title,
+        "country": "United Kingdom",
+        "unit": "Our Tables",
+        "instance": rnd.slug,
+        "currency": rnd.currency,
+        # Costs and the budget are whole pence, so nobody recounting has to guess.
+        "cost_unit": "pence",
+        "rule": rnd.counting_rule.value,
+        "vote_type": vote_type,
+    }
+    if rnd.min_support and rnd.counting_rule.value == "greedy-threshold":
+        limits["min_project_score_threshold"] = rnd.min_support
     return Election(
-        projects=[Project(id=str(p.id), cost=p.requested_pence, name=p.title) for p in proposals],
+        # Titles only for groups that agreed to be named: the file is public even for unfunded bids.
+        projects=[
+            Project(id=str(p.id), cost=p.requested_pence, name=p.title if p.agreed_to_be_named else "")
+            for p in proposals
+        ],
         budget=budget,
-        vote_type="approval",
-        ballots=[{k: int(v) for k, v in b.marks.items()} for b in ballots],
-        voter_ids=[b.receipt for b in ballots],
-        meta={
-            "description": rnd.title,
-            "country": "United Kingdom",
-            "unit": "Our Tables",
-            "instance": rnd.slug,
-            "currency": rnd.currency,
-            "rule": rnd.counting_rule.value,
-            "vote_type": "approval",
-        },
-        min_length=rnd.min_picks,
-        max_length=rnd.max_picks,
+        vote_type=vote_type,
+        ballots=ballots,
+        rankings=rankings,
+        voter_ids=[b.receipt for b in rows],
+        meta=meta,
+        **limits,
     )
 
 
@@ -129,6 +174,11 @@ def ballot_file(election: Election, selected: list[str] | None = None) -> str:
 
 
 def _shuffle_ballots(round_id: int) -> None:
+    """Rewrite the round's ballots and rubric comments as new rows in random order.
+
+    Afterwards neither their physical order nor system columns (PostgreSQL's ctid and
+    xmin) follow the order people voted in, so they cannot be matched to participation.
+    """
     ballots = list(db.session.execute(select(Ballot).where(Ballot.round_id == round_id)).scalars())
     rows = [(b.marks, b.receipt) for b in ballots]
     random.SystemRandom().shuffle(rows)
@@ -137,23 +187,162 @@ def _shuffle_ballots(round_id: int) -> None:
     for marks, receipt in rows:
         db.session.add(Ballot(id=secrets.token_hex(16), round_id=round_id, marks=marks, receipt=receipt))
     db.session.flush()
+    comments = list(db.session.execute(select(ScoreComment).where(ScoreComment.round_id == round_id)).scalars())
+    kept = [(c.proposal_id, c.criterion, c.score, c.comment) for c in comments]
+    random.SystemRandom().shuffle(kept)
+    db.session.execute(delete(ScoreComment).where(ScoreComment.round_id == round_id))
+    db.session.flush()
+    for proposal_id, criterion, score, comment in kept:
+        db.session.add(
+            ScoreComment(
+                id=secrets.token_hex(16),
+                round_id=round_id,
+                proposal_id=proposal_id,
+                criterion=criterion,
+                score=score,
+                comment=comment,
+            )
+        )
+    db.session.flush()
 
 
-def close_voting(*, person, round_id: int) -> Result:  # noqa: ANN001
-    """Close voting and count. `person` is None when the timetable closes it."""
+@dataclass
+class QuorumCheck:
+    """Every published quorum rule, checked: whether all are met, and plain reasons when not."""
+
+    eligible: int
+    required: int
+    ballots: int
+    met: bool = True
+    reasons: list[str] = field(default_factory=list)
+    lived_experience_percent: int | None = None
+    free_to_vote: dict[int, int] = field(default_factory=dict)
+    recusals: dict[int, int] = field(default_factory=dict)
+
+
+def recusals_by_proposal(round_id: int) -> dict[int, int]:
+    """How many panel members stood aside from each proposal (a count; never who)."""
+    rows = db.session.execute(
+        select(InterestDeclaration.proposal_id, func.count(InterestDeclaration.id))
+        .where(InterestDeclaration.round_id == round_id)
+        .group_by(InterestDeclaration.proposal_id)
+    ).all()
+    return {pid: n for pid, n in rows}
+
+
+def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumCheck:
+    """Check the round's combined quorum rules: ballots, lived experience share, voters per proposal."""
+    eligible = eligible_voters(rnd.id)
+    check = QuorumCheck(eligible=eligible, required=quorum_required(rnd, eligible), ballots=ballots)
+    check.recusals = recusals_by_proposal(rnd.id)
+    if ballots < check.required:
+        check.met = False
+        check.reasons.append(f"{ballots} ballots were cast and the published quorum needed {check.required}")
+    voters = db.session.execute(
+        select(Participation.person_id, PanelMember.has_lived_experience)
+        .join(
+            PanelMember,
+            (PanelMember.person_id == Participation.person_id) & (PanelMember.round_id == Participation.round_id),
+            isouter=True,
+        )
+        .where(Participation.round_id == rnd.id)
+    ).all()
+    if voters:
+        with_experience = sum(1 for _pid, lived in voters if lived)
+        check.lived_experience_percent = math.floor(100 * with_experience / len(voters))
+    if rnd.quorum_lived_experience_percent:
+        share = check.lived_experience_percent or 0
+        if share < rnd.quorum_lived_experience_percent:
+            check.met = False
+            check.reasons.append(
+                f"{share}% of those who voted have lived experience and the published quorum needed "
+                f"{rnd.quorum_lived_experience_percent}%"
+            )
+    voter_ids = {pid for pid, _lived in voters}
+    declared = db.session.execute(
+        select(InterestDeclaration.proposal_id, InterestDeclaration.person_id).where(
+            InterestDeclaration.round_id == rnd.id
+        )
+    ).all()
+    aside: dict[int, set[int]] = {}
+    for proposal_id, person_id in declared:
+        aside.setdefault(proposal_id, set()).add(person_id)
+    for p in proposals:
+        # Every ballot counts, less those of voters who stood aside from this proposal. Ballots
+        # with no participation row (voting codes, imported files) carry no recusal.
+        check.free_to_vote[p.id] = ballots - len(voter_ids & aside.get(p.id, set()))
+    if rnd.quorum_min_scorers:
+        short = [p for p in proposals if check.free_to_vote[p.id] < rnd.quorum_min_scorers]
+        if short:
+            check.met = False
+            names = ", ".join(f"“{p.title}” ({check.free_to_vote[p.id]})" for p in short[:3])
+            check.reasons.append(
+                f"the published quorum needs {rnd.quorum_min_scorers} voters free to vote on each proposal, "
+                f"and fewer voted on {names}{' and others' if len(short) > 3 else ''}"
+            )
+    return check
+
+
+@dataclass
+class Extension:
+    """Quorum was not met and the round's policy extended voting once; nothing was counted."""
+
+    summary: str
+    closes_at: datetime
+    quorum_met: bool = False
+
+
+def _extend_voting(rnd: Round, check: QuorumCheck, person) -> Extension:  # noqa: ANN001
+    now = datetime.now(UTC)
+    rnd.voting_extended_at = now
+    rnd.voting_closes_at = max(now, rnd.voting_closes_at) + timedelta(days=rnd.quorum_extend_days or 0)
+    summary = (
+        f"Quorum was not met: {'; '.join(check.reasons)}. Under the published rules voting is extended once, "
+        f"to {rnd.voting_closes_at:%d %B %Y}. Nothing has been counted."
+    )
+    audit.record("voting_extended", summary, actor_id=person.id if person else None, round_id=rnd.id, public=True)
+    panel = db.session.execute(
+        select(PanelMember.person_id).where(
+            PanelMember.round_id == rnd.id, PanelMember.stepped_down_at.is_(None), PanelMember.is_paused.is_(False)
+        )
+    ).scalars()
+    notify(panel, "reminder", f"Voting extended: {rnd.title}", summary, link=f"/panel/{rnd.slug}")
+    return Extension(summary=summary, closes_at=rnd.voting_closes_at)
+
+
+def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN001
+    """Close voting and count. `person` is None when the timetable closes it.
+
+    Quorum comes first. If it is not met, the round's published policy applies: voting is
+    extended once, or the result records that no decision was made. Never a silent tally.
+    """
     with transaction() as session:
         rnd = lock_for_update(Round, round_id)
         if person is not None and not is_convenor(person, rnd.id):
             raise NotAllowed("Only a convenor of this table can close voting.")
         if rnd.status is not RoundStatus.VOTING:
             raise DomainError("Voting is not open on this table, so there is nothing to close.")
+        from grants.ballots.paper import unconfirmed_batches
+
+        waiting = unconfirmed_batches(rnd.id)
+        if waiting:
+            raise DomainError(
+                f"{waiting} batch{'' if waiting == 1 else 'es'} of paper ballots still wait for a second person to "
+                "confirm them. Confirm them before closing, so every ballot counts."
+            )
+        if rnd.ballot_type is BallotType.CONSENSUS:
+            from grants.ballots.consensus import close_consensus
+
+            return close_consensus(rnd, person)
         _shuffle_ballots(rnd.id)
         proposals = ballot_proposals(rnd.id)
         budget = ledger.round_summary(rnd.id).available_pence
         election = build_election(rnd, proposals, max(budget, 0))
         ballots_counted = len(election.ballots)
-        eligible = eligible_voters(rnd.id)
-        required = quorum_required(rnd, eligible)
+        check = check_quorum(rnd, proposals, ballots_counted)
+        if not check.met and rnd.quorum_policy is QuorumPolicy.EXTEND and rnd.voting_extended_at is None:
+            return _extend_voting(rnd, check, person)
+        eligible, required = check.eligible, check.required
         fingerprint = hashlib.sha256(ballot_file(election).encode()).hexdigest()
         result = Result(
             round_id=rnd.id,
@@ -166,14 +355,14 @@ def close_voting(*, person, round_id: int) -> Result:  # noqa: ANN001
             spent_pence=0,
             ballot_fingerprint=fingerprint,
             computed_at=datetime.now(UTC),
-            quorum_met=ballots_counted >= required,
+            quorum_met=check.met,
             summary="",
         )
         session.add(result)
         if not result.quorum_met:
+            extended = " Voting had already been extended once." if rnd.voting_extended_at else ""
             result.summary = (
-                f"No decision: {ballots_counted} ballots were cast and the published quorum "
-                f"needed {required}. The round's policy is that no decision is made."
+                f"No decision: {'; '.join(check.reasons)}.{extended} The round's policy is that no decision is made."
             )
             rnd.status = RoundStatus.NO_DECISION
             _announce(rnd, result, person, proposals)
@@ -184,6 +373,7 @@ def close_voting(*, person, round_id: int) -> Result:  # noqa: ANN001
             election,
             rnd.counting_rule.value,
             tie_break=tie_break_order(rnd, proposals),
+            min_support=rnd.min_support if rnd.counting_rule.value == "greedy-threshold" else None,
             format_money=format_pence,
         )
         selected = set(outcome.selected)
@@ -200,6 +390,9 @@ def close_voting(*, person, round_id: int) -> Result:  # noqa: ANN001
         for position, proposal in enumerate(ranked, start=1):
             pid = str(proposal.id)
             why = outcome.explanations[pid]
+            figures = {k: _plain(v) for k, v in why.figures.items()}
+            figures["stood_aside"] = check.recusals.get(proposal.id, 0)
+            figures["voters_free_to_vote"] = check.free_to_vote.get(proposal.id, 0)
             session.add(
                 ResultLine(
                     result_id=result.id,
@@ -209,7 +402,7 @@ def close_voting(*, person, round_id: int) -> Result:  # noqa: ANN001
                     cost_pence=proposal.requested_pence,
                     is_funded=pid in selected,
                     explanation=why.text,
-                    figures={k: _plain(v) for k, v in why.figures.items()},
+                    figures=figures,
                 )
             )
             proposal.status = ProposalStatus.FUNDED if pid in selected else ProposalStatus.NOT_FUNDED

@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from grants.fields import MoneyField, positive_money
-from grants.models import TieBreak
+from grants.models import BallotType, CountingRule, Electorate, QuorumPolicy, TieBreak
 
 TIE_BREAK_CHOICES = [
     SelectChoice(TieBreak.CHEAPER_FIRST.value, "The cheaper proposal comes first"),
@@ -24,10 +24,24 @@ TIE_BREAK_CHOICES = [
     ),
 ]
 
-COUNTING_CHOICES = [
-    SelectChoice(
-        "greedy", "Most support first: fund each proposal that still fits in the pot, skip the ones that do not"
-    ),
+COUNTING_LABELS = {
+    CountingRule.GREEDY: "Most support first: fund each proposal that still fits in the pot, skip the ones that do not",
+    CountingRule.GREEDY_NO_SKIP: "Most support first, stopping at the first proposal that does not fit",
+    CountingRule.GREEDY_THRESHOLD: "Most support first, but only proposals with at least the least support set below",
+    CountingRule.EQUAL_SHARES: "Equal shares (proportional): each voter controls an equal share of the pot",
+    CountingRule.EQUAL_SHARES_ADD1: "Equal shares, then the add-one completion so the pot is used well (as in Assen)",
+    CountingRule.EQUAL_SHARES_ADD1_COMPARISON: "Equal shares with add-one, compared with most support first "
+    "(as in Wieliczka)",
+    CountingRule.PHRAGMEN: "Sequential Phragmén (proportional): the load of each proposal is shared by its supporters",
+    CountingRule.SCORE_AVERAGE: "Score ballots: highest average score first among the members free to score it, "
+    "funding each that fits",
+    CountingRule.CONSENSUS: "Consensus: the decision the panel reached by talking, confirmed by each member present",
+}
+COUNTING_CHOICES = [SelectChoice(rule.value, label) for rule, label in COUNTING_LABELS.items()]
+BALLOT_CHOICES = [SelectChoice(b.value, b.label) for b in BallotType]
+QUORUM_POLICY_CHOICES = [
+    SelectChoice(QuorumPolicy.NO_DECISION.value, "No decision is made"),
+    SelectChoice(QuorumPolicy.EXTEND.value, "Voting is extended once, by the number of days below"),
 ]
 
 
@@ -45,6 +59,28 @@ class RoundForm(FlaskForm):
     )
     voting_opens_on = DateField("Voting opens on", validators=[InputRequired("Enter the date voting opens")])
     voting_closes_on = DateField("Voting closes on", validators=[InputRequired("Enter the date voting closes")])
+    electorate = RadioField(
+        "Who votes",
+        choices=[
+            SelectChoice(Electorate.PANEL.value, "The panel"),
+            SelectChoice(
+                Electorate.COMMUNITY.value,
+                "A whole community: every member gets a single-use voting code, printed or by e-mail",
+            ),
+        ],
+        default=Electorate.PANEL.value,
+        validators=[Optional()],
+    )
+    community_name = StringField(
+        "Name of the community (community-wide vote)", validators=[Optional(), Length(max=200)]
+    )
+    ballot_type = RadioField(
+        "The ballot",
+        choices=BALLOT_CHOICES,
+        default=BallotType.APPROVAL.value,
+        # A browser always sends the checked radio; older clients that omit it get approval.
+        validators=[Optional()],
+    )
     min_picks = IntegerField(
         "Fewest proposals a panel member must pick (optional)", validators=[Optional(), NumberRange(min=0, max=1000)]
     )
@@ -52,6 +88,26 @@ class RoundForm(FlaskForm):
         "Most proposals a panel member may pick (optional)", validators=[Optional(), NumberRange(min=1, max=1000)]
     )
     ballot_within_budget = BooleanField("A ballot's picks must add up to no more than the pot", default=True)
+    points_total = IntegerField(
+        "Points each panel member spreads (points ballot)", validators=[Optional(), NumberRange(min=1, max=1000)]
+    )
+    points_cap = IntegerField(
+        "Most points on one proposal (points ballot, optional)", validators=[Optional(), NumberRange(min=1, max=1000)]
+    )
+    score_max = IntegerField(
+        "Highest score on each criterion (score ballot)", validators=[Optional(), NumberRange(min=1, max=10)]
+    )
+    score_criteria = TextAreaField(
+        "Published criteria, one on each line (score ballot)", validators=[Optional(), Length(max=4000)]
+    )
+    rank_depth = IntegerField(
+        "How many proposals a panel member puts in order (ranking ballot)",
+        validators=[Optional(), NumberRange(min=1, max=100)],
+    )
+    min_support = IntegerField(
+        "Least support a proposal needs to take part (optional; used by the threshold rule)",
+        validators=[Optional(), NumberRange(min=1, max=1000000)],
+    )
     counting_rule = RadioField(
         "How votes are counted",
         choices=COUNTING_CHOICES,
@@ -64,6 +120,23 @@ class RoundForm(FlaskForm):
     quorum_min_share_percent = IntegerField(
         "Smallest share of the panel that must vote, in per cent (optional)",
         validators=[Optional(), NumberRange(min=1, max=100)],
+    )
+    quorum_lived_experience_percent = IntegerField(
+        "Smallest share of voters with lived experience, in per cent (optional)",
+        validators=[Optional(), NumberRange(min=1, max=100)],
+    )
+    quorum_min_scorers = IntegerField(
+        "Fewest voters free to vote on each proposal, after people stand aside (optional)",
+        validators=[Optional(), NumberRange(min=1, max=1000)],
+    )
+    quorum_policy = RadioField(
+        "If quorum is not met",
+        choices=QUORUM_POLICY_CHOICES,
+        default=QuorumPolicy.NO_DECISION.value,
+        validators=[Optional()],
+    )
+    quorum_extend_days = IntegerField(
+        "Days to extend voting by (if you chose to extend)", validators=[Optional(), NumberRange(min=1, max=60)]
     )
     tie_break = RadioField(
         "If two proposals have the same support",

@@ -14,10 +14,12 @@ from grants.extensions import db
 from grants.models import (
     BallotType,
     CountingRule,
+    Electorate,
     PanelMember,
     Person,
     Proposal,
     ProposalStatus,
+    QuorumPolicy,
     Round,
     RoundStaff,
     RoundStatus,
@@ -25,6 +27,7 @@ from grants.models import (
     StaffRole,
     TieBreak,
 )
+from grants.models.rounds import RULES_FOR_BALLOT
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import is_convenor
@@ -40,13 +43,25 @@ RULE_FIELDS = (
     "deliberation_opens_at",
     "voting_opens_at",
     "voting_closes_at",
+    "electorate",
+    "community_name",
     "ballot_type",
     "min_picks",
     "max_picks",
     "ballot_within_budget",
+    "points_total",
+    "points_cap",
+    "score_max",
+    "score_criteria",
+    "rank_depth",
     "counting_rule",
+    "min_support",
     "quorum_min_ballots",
     "quorum_min_share_percent",
+    "quorum_lived_experience_percent",
+    "quorum_min_scorers",
+    "quorum_policy",
+    "quorum_extend_days",
     "tie_break",
     "support_contact",
 )
@@ -61,13 +76,25 @@ FIELD_LABELS = {
     "deliberation_opens_at": "Panel starts reading",
     "voting_opens_at": "Voting opens",
     "voting_closes_at": "Voting closes",
+    "electorate": "Who votes",
+    "community_name": "Community",
     "ballot_type": "Ballot",
     "min_picks": "Fewest picks",
     "max_picks": "Most picks",
     "ballot_within_budget": "Picks must fit the pot",
+    "points_total": "Points to spread",
+    "points_cap": "Most points on one proposal",
+    "score_max": "Highest score",
+    "score_criteria": "Scoring criteria",
+    "rank_depth": "Proposals to put in order",
     "counting_rule": "Counting rule",
+    "min_support": "Least support to take part",
     "quorum_min_ballots": "Fewest ballots",
     "quorum_min_share_percent": "Smallest share voting",
+    "quorum_lived_experience_percent": "Smallest share of voters with lived experience",
+    "quorum_min_scorers": "Fewest voters free to vote on each proposal",
+    "quorum_policy": "If quorum is not met",
+    "quorum_extend_days": "Days voting is extended by",
     "tie_break": "Tie-break",
     "support_contact": "Support contact",
 }
@@ -92,6 +119,10 @@ class RulesFrozen(DomainError):
     """Voting has opened; the published rules cannot change."""
 
 
+class BallotRulesDoNotFit(DomainError):
+    """The ballot, counting rule and quorum settings do not fit together."""
+
+
 def opening(day: date) -> datetime:
     """The start of a day in UTC."""
     return datetime.combine(day, time(0, 0), tzinfo=UTC)
@@ -114,13 +145,25 @@ def rules_from_form(data: dict[str, Any]) -> dict[str, Any]:
         "deliberation_opens_at": opening(data["deliberation_opens_on"]),
         "voting_opens_at": opening(data["voting_opens_on"]),
         "voting_closes_at": closing(data["voting_closes_on"]),
-        "ballot_type": BallotType.APPROVAL,
+        "electorate": Electorate(data.get("electorate") or "panel"),
+        "community_name": (data.get("community_name") or "").strip() or None,
+        "ballot_type": BallotType(data.get("ballot_type") or "approval"),
         "min_picks": data.get("min_picks"),
         "max_picks": data.get("max_picks"),
         "ballot_within_budget": bool(data.get("ballot_within_budget")),
+        "points_total": data.get("points_total"),
+        "points_cap": data.get("points_cap"),
+        "score_max": data.get("score_max"),
+        "score_criteria": [line.strip() for line in (data.get("score_criteria") or "").splitlines() if line.strip()],
+        "rank_depth": data.get("rank_depth"),
         "counting_rule": CountingRule(data.get("counting_rule") or "greedy"),
+        "min_support": data.get("min_support"),
         "quorum_min_ballots": data.get("quorum_min_ballots"),
         "quorum_min_share_percent": data.get("quorum_min_share_percent"),
+        "quorum_lived_experience_percent": data.get("quorum_lived_experience_percent"),
+        "quorum_min_scorers": data.get("quorum_min_scorers"),
+        "quorum_policy": QuorumPolicy(data.get("quorum_policy") or "no_decision"),
+        "quorum_extend_days": data.get("quorum_extend_days"),
         "tie_break": TieBreak(data["tie_break"]),
         "support_contact": (data.get("support_contact") or "").strip(),
     }
@@ -138,12 +181,25 @@ def form_data_from_round(rnd: Round) -> dict[str, Any]:
         "deliberation_opens_on": rnd.deliberation_opens_at.date(),
         "voting_opens_on": rnd.voting_opens_at.date(),
         "voting_closes_on": rnd.voting_closes_at.date(),
+        "electorate": rnd.electorate.value,
+        "community_name": rnd.community_name or "",
+        "ballot_type": rnd.ballot_type.value,
         "min_picks": rnd.min_picks,
         "max_picks": rnd.max_picks,
         "ballot_within_budget": rnd.ballot_within_budget,
+        "points_total": rnd.points_total,
+        "points_cap": rnd.points_cap,
+        "score_max": rnd.score_max,
+        "score_criteria": "\n".join(rnd.score_criteria or []),
+        "rank_depth": rnd.rank_depth,
         "counting_rule": rnd.counting_rule.value,
+        "min_support": rnd.min_support,
         "quorum_min_ballots": rnd.quorum_min_ballots,
         "quorum_min_share_percent": rnd.quorum_min_share_percent,
+        "quorum_lived_experience_percent": rnd.quorum_lived_experience_percent,
+        "quorum_min_scorers": rnd.quorum_min_scorers,
+        "quorum_policy": rnd.quorum_policy.value,
+        "quorum_extend_days": rnd.quorum_extend_days,
         "tie_break": rnd.tie_break.value,
         "support_contact": rnd.support_contact,
     }
@@ -158,6 +214,50 @@ def _check_rules(values: dict[str, Any]) -> None:
     ]
     if any(b < a for a, b in zip(times, times[1:], strict=False)):
         raise DomainError("The timetable's dates must be in order, from bids opening to voting closing.")
+    check_ballot_rules(values)
+
+
+def check_ballot_rules(values: dict[str, Any]) -> None:
+    """Refuse a ballot, counting rule and quorum that do not fit together, saying what to change."""
+    ballot = BallotType(values.get("ballot_type") or BallotType.APPROVAL)
+    rule = CountingRule(values.get("counting_rule") or CountingRule.GREEDY)
+    allowed = RULES_FOR_BALLOT[ballot]
+    if rule not in allowed:
+        raise BallotRulesDoNotFit(
+            f"The counting rule “{rule.value}” does not fit a {ballot.value} ballot. "
+            f"Choose one of: {', '.join(r.value for r in allowed)}."
+        )
+    if ballot is BallotType.CUMULATIVE:
+        if not values.get("points_total"):
+            raise BallotRulesDoNotFit("A points ballot needs the number of points each panel member spreads.")
+        cap = values.get("points_cap")
+        if cap and cap > values["points_total"]:
+            raise BallotRulesDoNotFit("The most points on one proposal cannot be more than the points to spread.")
+    if ballot is BallotType.SCORE:
+        if not values.get("score_max"):
+            raise BallotRulesDoNotFit("A score ballot needs the highest score on each criterion.")
+        if not values.get("score_criteria"):
+            raise BallotRulesDoNotFit("A score ballot needs at least one published criterion, one on each line.")
+        if len(values["score_criteria"]) > 10:
+            raise BallotRulesDoNotFit("Use no more than 10 criteria, so scoring stays manageable.")
+    if ballot is BallotType.RANKED and not values.get("rank_depth"):
+        raise BallotRulesDoNotFit("A ranking ballot needs the number of proposals each panel member puts in order.")
+    if rule is CountingRule.GREEDY_THRESHOLD and not values.get("min_support"):
+        raise BallotRulesDoNotFit("The threshold rule needs the least support a proposal must have.")
+    if values.get("electorate") is Electorate.COMMUNITY:
+        if not values.get("community_name"):
+            raise BallotRulesDoNotFit("Name the community whose members vote.")
+        if ballot in (BallotType.SCORE, BallotType.CONSENSUS):
+            raise BallotRulesDoNotFit(
+                "A community-wide vote uses an approval, points or ranking ballot; scores and consensus are for panels."
+            )
+        if values.get("quorum_lived_experience_percent") or values.get("quorum_min_scorers"):
+            raise BallotRulesDoNotFit(
+                "A community-wide vote is anonymous from the start, so the lived experience and per-proposal quorum "
+                "rules cannot be checked. Use the fewest ballots or the smallest share instead."
+            )
+    if values.get("quorum_policy") is QuorumPolicy.EXTEND and not values.get("quorum_extend_days"):
+        raise BallotRulesDoNotFit("Say by how many days voting is extended if quorum is not met.")
 
 
 def create_round(*, person: Person, values: dict[str, Any]) -> Round:
@@ -180,6 +280,8 @@ def _describe(field: str, value: Any) -> str:
         return value.strftime("%d %B %Y")
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, list):
+        return "; ".join(value) or "none"
     return str(getattr(value, "value", value))
 
 

@@ -29,6 +29,8 @@ def new():
     if form.validate_on_submit():
         try:
             rnd = services.create_round(person=current_user, values=services.rules_from_form(form.data))
+        except services.BallotRulesDoNotFit as exc:
+            form.counting_rule.errors.append(exc.message)
         except DomainError as exc:
             flash(exc.message, "error")
         else:
@@ -90,6 +92,8 @@ def edit(slug: str):
         except services.RulesFrozen as exc:
             flash(exc.message, "error")
             return render_template("rounds/frozen.html", rnd=rnd), 409
+        except services.BallotRulesDoNotFit as exc:
+            form.counting_rule.errors.append(exc.message)
         except DomainError as exc:
             form.reason.errors.append(exc.message)
         else:

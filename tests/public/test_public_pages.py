@@ -81,7 +81,7 @@ def test_decided_round_shows_result_chart_recusals_quorum_panel_and_ballot_file(
     assert "Panel members 6" in text
     assert f"How each proposal did in {rnd.title}" in text
     assert page.result.ballot_fingerprint in text
-    assert f'href="/tables/{rnd.slug}/ballots.pb"' in html
+    assert f'href="/tables/{rnd.slug}/decision.pb"' in html
     assert client.get(f"/tables/{rnd.slug}/ballots.pb").status_code == 200
     # Links to the open data for this table work.
     for link in re.findall(r'href="(/open-data/[^"]+|/api/v1/[^"]+)"', html):

@@ -119,3 +119,22 @@ def test_a_pot_that_cannot_cover_the_result_writes_nothing(app):
     close_voting(person=convenor, round_id=rnd.id)
     summary = ledger.round_summary(rnd.id)
     assert summary.committed_pence <= summary.received_pence and summary.available_pence >= 0
+
+
+def test_the_public_ballot_file_never_names_groups_that_did_not_agree(app):
+    convenor, lead = factories.person("Cara"), factories.person("Gus")
+    rnd = factories.open_round(convenor)
+    factories.funded(rnd.id, 1_000_000)
+    grp = factories.group(lead)
+    named = factories.proposal(lead, rnd.id, grp, 100_000, named=True)
+    unnamed = factories.proposal(lead, rnd.id, grp, 200_000, named=False)
+    voters = [factories.person(f"V{i}") for i in range(5)]
+    for voter in voters:
+        factories.seat(convenor, rnd.id, voter)
+    factories.to_voting(convenor, rnd.id)
+    for voter in voters:
+        cast_ballot(person=voter, round_id=rnd.id, chosen_ids=[named.id])
+    result = close_voting(person=convenor, round_id=rnd.id)
+    text = ballot_file(build_election(rnd, ballot_proposals(rnd.id), result.budget_pence))
+    assert named.title in text
+    assert unnamed.title not in text and f"\n{unnamed.id};" in text

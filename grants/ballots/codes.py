@@ -1,0 +1,170 @@
+"""Community-wide votes: single-use voting codes, printed and handed out or sent by e-mail.
+
+A code is shown once, when it is made; only its hash is kept, with nothing about who
+holds it. Voting with a code marks it used in the same transaction as the ballot, with
+a conditional update, so a code casts exactly one ballot even when used twice at once.
+Receipts and the anonymous ballot file work as for panel votes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import func, select, update
+
+from grants import audit
+from grants.ballots.services import RECEIPT_ALPHABET, BallotPaper, FormData, VotingClosed, new_receipt, read_ballot
+from grants.core import DomainError, NotAllowed, lock_for_update, transaction
+from grants.extensions import db
+from grants.models import Ballot, Electorate, Person, Round, VotingCode
+from grants.money import ledger
+from grants.notifications import notify_address
+from grants.roles import is_convenor
+
+MAX_CODES_AT_ONCE = 2000
+
+
+class CodeRefused(DomainError):
+    """The code is not valid for this table, or has been used."""
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(normalise(code).encode()).hexdigest()
+
+
+def normalise(code: str) -> str:
+    """Codes are typed by people: ignore case, spaces and dashes."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def new_code() -> str:
+    """A code like VQ7K-M2XD-P9RA: 60 bits from an alphabet with no 0/O or 1/I."""
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+def _check_round(person: Person, rnd: Round) -> None:
+    if not is_convenor(person, rnd.id):
+        raise NotAllowed("Only a convenor of this table can give out voting codes.")
+    if rnd.electorate is not Electorate.COMMUNITY:
+        raise DomainError("This table's panel votes; voting codes are for community-wide votes.")
+    if not rnd.is_voting:
+        raise DomainError("Give out voting codes once voting has opened, so they can be used at once.")
+
+
+def _make(session, round_id: int, n: int, delivery: str) -> list[str]:  # noqa: ANN001
+    codes = [new_code() for _ in range(n)]
+    session.add_all([VotingCode(round_id=round_id, code_hash=_hash(c), delivery=delivery) for c in codes])
+    session.flush()
+    return codes
+
+
+def print_codes(*, person: Person, round_id: int, how_many: int) -> list[str]:
+    """Make codes to print and hand out. They are shown once; only their hashes are kept."""
+    if not 1 <= how_many <= MAX_CODES_AT_ONCE:
+        raise DomainError(f"Make between 1 and {MAX_CODES_AT_ONCE} codes at a time.")
+    with transaction() as session:
+        rnd = lock_for_update(Round, round_id)
+        _check_round(person, rnd)
+        codes = _make(session, rnd.id, how_many, "printed")
+        audit.record(
+            "voting_codes_printed",
+            f"{how_many} voting codes were made to print and hand out.",
+            actor_id=person.id,
+            round_id=rnd.id,
+            public=True,
+        )
+    return codes
+
+
+def parse_addresses(text: str) -> list[str]:
+    """E-mail addresses from a typed or uploaded list: one a line, or separated by commas or semicolons."""
+    found = []
+    for line_no, raw in enumerate(text.replace(";", "\n").replace(",", "\n").splitlines(), start=1):
+        address = raw.strip().strip('"').strip()
+        if not address or address.lower() in ("email", "e-mail", "email address"):
+            continue
+        if "@" not in address or " " in address or address.startswith("@") or address.endswith("@"):
+            raise DomainError(f"Entry {line_no}, “{address}”, is not an e-mail address.")
+        found.append(address.lower())
+    unique = list(dict.fromkeys(found))
+    if not unique:
+        raise DomainError("The list has no e-mail addresses.")
+    if len(unique) > MAX_CODES_AT_ONCE:
+        raise DomainError(f"Send to at most {MAX_CODES_AT_ONCE} addresses at a time.")
+    return unique
+
+
+def send_codes(*, person: Person, round_id: int, addresses: list[str]) -> int:
+    """E-mail each address its own code; the address is not kept with the code."""
+    with transaction() as session:
+        rnd = lock_for_update(Round, round_id)
+        _check_round(person, rnd)
+        codes = _make(session, rnd.id, len(addresses), "email")
+        for address, code in zip(addresses, codes, strict=True):
+            notify_address(
+                address,
+                "voting_opened",
+                f"Your voting code for {rnd.title}",
+                f"{rnd.community_name or 'Your community'} is deciding how to spend money together: {rnd.title}. "
+                f"Your single-use voting code is {code}. Vote at /vote/{rnd.slug}/code before "
+                f"{rnd.voting_closes_at:%d %B %Y}. Your vote is secret.",
+                link=f"/vote/{rnd.slug}/code",
+            )
+        audit.record(
+            "voting_codes_sent",
+            f"Voting codes were sent by e-mail to {len(addresses)} people.",
+            actor_id=person.id,
+            round_id=rnd.id,
+            public=True,
+        )
+    return len(addresses)
+
+
+def codes_issued(round_id: int) -> int:
+    """How many codes a community-wide round has given out: its electorate."""
+    return db.session.execute(select(func.count(VotingCode.id)).where(VotingCode.round_id == round_id)).scalar_one()
+
+
+def code_paper(rnd: Round, code: str) -> BallotPaper:
+    """The ballot paper for a code holder, or a refusal saying why."""
+    from grants.rounds.counting import ballot_proposals
+
+    if not rnd.is_voting:
+        raise VotingClosed("Voting is not open on this table.")
+    if rnd.electorate is not Electorate.COMMUNITY:
+        raise CodeRefused("This table's panel votes; there are no voting codes for it.")
+    row = db.session.execute(
+        select(VotingCode).where(VotingCode.round_id == rnd.id, VotingCode.code_hash == _hash(code))
+    ).scalar_one_or_none()
+    if row is None:
+        raise CodeRefused("That code is not a voting code for this table. Check it and try again.")
+    if row.used:
+        raise CodeRefused("That code has already been used. Each code votes once.")
+    return BallotPaper(
+        round=rnd,
+        proposals=ballot_proposals(rnd.id),
+        stood_aside=set(),
+        budget_pence=ledger.round_summary(rnd.id).available_pence,
+    )
+
+
+def cast_with_code(*, code: str, round_id: int, form: FormData) -> str:
+    """Cast a ballot with a voting code and return the receipt; the code is used up in the same transaction."""
+    with transaction() as session:
+        rnd = db.session.execute(select(Round).where(Round.id == round_id).with_for_update(read=True)).scalar_one()
+        db.session.refresh(rnd)
+        paper = code_paper(rnd, code)
+        checked = read_ballot(paper, form)
+        used = session.execute(
+            update(VotingCode)
+            .where(VotingCode.round_id == rnd.id, VotingCode.code_hash == _hash(code), VotingCode.used.is_(False))
+            .values(used=True)
+        )
+        if used.rowcount != 1:
+            raise CodeRefused("That code has already been used. Each code votes once.")
+        receipt = new_receipt()
+        session.add(Ballot(id=secrets.token_hex(16), round_id=rnd.id, marks=checked.marks, receipt=receipt))
+        session.flush()
+    return receipt

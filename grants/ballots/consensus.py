@@ -1,0 +1,248 @@
+"""Consensus records: for panels that decide by talking.
+
+The facilitator records which proposals the panel decided to fund, who was present and
+who stood aside. Each member present confirms the record individually; only confirmed
+members count towards quorum. The record never says what anyone said.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from grants import audit
+from grants.core import DomainError, NotAllowed, lock_for_update, transaction
+from grants.extensions import db
+from grants.models import (
+    BallotType,
+    ConsensusAttendance,
+    ConsensusRecord,
+    PanelMember,
+    PanelRole,
+    Participation,
+    Person,
+    Proposal,
+    ProposalStatus,
+    Result,
+    ResultLine,
+    Round,
+    RoundStatus,
+)
+from grants.money import ledger
+from grants.money_format import format_pence
+from grants.notifications import notify
+from grants.roles import is_convenor, panel_seat
+
+
+def may_record(person: Person, round_id: int) -> bool:
+    """The panel's facilitator, or a convenor, writes the consensus record."""
+    seat = panel_seat(person, round_id)
+    return (seat is not None and seat.role is PanelRole.FACILITATOR) or is_convenor(person, round_id)
+
+
+def record_for(round_id: int) -> ConsensusRecord | None:
+    """The round's consensus record, if one has been written."""
+    return db.session.execute(select(ConsensusRecord).where(ConsensusRecord.round_id == round_id)).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class ConsensusDraft:
+    """A checked consensus record, ready to show back before saving."""
+
+    funded: list[Proposal]
+    present: list[PanelMember]
+    stood_aside: set[int]
+
+
+def check_record(rnd: Round, funded_ids: list[int], present_ids: list[int], aside_ids: list[int]) -> ConsensusDraft:
+    """Check a consensus record: real proposals that fit the pot, real panel members present."""
+    from grants.rounds.counting import ballot_proposals
+
+    if rnd.ballot_type is not BallotType.CONSENSUS:
+        raise DomainError("This table decides by ballot, not by a consensus record.")
+    if not rnd.is_voting:
+        raise DomainError("Decisions can be recorded only while the table is deciding (voting is open).")
+    by_id = {p.id: p for p in ballot_proposals(rnd.id)}
+    if any(pid not in by_id for pid in funded_ids):
+        raise DomainError("The record named a proposal that is not on this table.")
+    funded = [by_id[pid] for pid in dict.fromkeys(funded_ids)]
+    pot = ledger.round_summary(rnd.id).available_pence
+    total = sum(p.requested_pence for p in funded)
+    if total > pot:
+        raise DomainError(
+            f"The proposals recorded as funded add up to {format_pence(total)}, "
+            f"more than the pot of {format_pence(pot)}."
+        )
+    seats = {
+        s.person_id: s
+        for s in db.session.execute(
+            select(PanelMember).where(PanelMember.round_id == rnd.id, PanelMember.stepped_down_at.is_(None))
+        ).scalars()
+    }
+    if not present_ids:
+        raise DomainError("Tick the panel members who were present.")
+    if any(pid not in seats for pid in present_ids):
+        raise DomainError("Only members of this table's panel can be recorded as present.")
+    if any(pid not in present_ids for pid in aside_ids):
+        raise DomainError("Only someone who was present can be recorded as standing aside.")
+    return ConsensusDraft(
+        funded=funded, present=[seats[pid] for pid in dict.fromkeys(present_ids)], stood_aside=set(aside_ids)
+    )
+
+
+def record_consensus(
+    *, person: Person, round_id: int, funded_ids: list[int], present_ids: list[int], aside_ids: list[int]
+) -> ConsensusRecord:
+    """Write (or rewrite) the consensus record; any earlier confirmations are cleared."""
+    with transaction() as session:
+        rnd = lock_for_update(Round, round_id)
+        if not may_record(person, rnd.id):
+            raise NotAllowed("Only the panel's facilitator or a convenor can record the decision.")
+        draft = check_record(rnd, funded_ids, present_ids, aside_ids)
+        old = record_for(rnd.id)
+        if old is not None:
+            session.delete(old)
+            session.flush()
+            # Confirmations belonged to the old record; those people confirm again.
+            for row in session.execute(
+                select(Participation).where(Participation.round_id == rnd.id, Participation.channel == "consensus")
+            ).scalars():
+                session.delete(row)
+            session.flush()
+        record = ConsensusRecord(
+            round_id=rnd.id,
+            funded_ids=[p.id for p in draft.funded],
+            recorded_by_id=person.id,
+            recorded_at=datetime.now(UTC),
+        )
+        record.attendance = [
+            ConsensusAttendance(person_id=s.person_id, stood_aside=s.person_id in draft.stood_aside)
+            for s in draft.present
+        ]
+        session.add(record)
+        audit.record(
+            "consensus_recorded",
+            f"The panel's decision was recorded: {len(draft.funded)} proposals to fund, "
+            f"{len(draft.present)} present, {len(draft.stood_aside)} stood aside.",
+            actor_id=person.id,
+            round_id=rnd.id,
+        )
+        notify(
+            [s.person_id for s in draft.present],
+            "reminder",
+            f"Please confirm the panel's decision: {rnd.title}",
+            "The facilitator has recorded the decision the panel reached. Check it and confirm it on your panel page.",
+            link=f"/panel/{rnd.slug}",
+        )
+    return record
+
+
+def confirm_consensus(*, person: Person, round_id: int) -> ConsensusAttendance:
+    """A member who was present confirms the record. Their confirmation counts towards quorum."""
+    with transaction() as session:
+        rnd = lock_for_update(Round, round_id)
+        if not rnd.is_voting:
+            raise DomainError("The decision can be confirmed only while the table is deciding.")
+        record = record_for(rnd.id)
+        row = None
+        if record is not None:
+            row = next((a for a in record.attendance if a.person_id == person.id), None)
+        if row is None:
+            raise NotAllowed("Only panel members recorded as present can confirm the decision.")
+        if row.confirmed_at is not None:
+            raise DomainError("You have already confirmed this record.")
+        row.confirmed_at = datetime.now(UTC)
+        if not row.stood_aside:
+            # The same unique row as a ballot: one say per person, and quorum counts it.
+            session.add(Participation(round_id=rnd.id, person_id=person.id, channel="consensus"))
+        session.flush()
+    return row
+
+
+def close_consensus(rnd: Round, person) -> Result:  # noqa: ANN001
+    """Inside close_voting: check quorum on the confirmations, then store the recorded decision."""
+    from grants.money.services import commit_awards
+    from grants.rounds.counting import (
+        QuorumPolicy,
+        _announce,
+        _extend_voting,
+        ballot_file,
+        ballot_proposals,
+        build_election,
+        check_quorum,
+    )
+
+    record = record_for(rnd.id)
+    if record is None:
+        raise DomainError("The facilitator has not recorded the panel's decision yet.")
+    session = db.session
+    proposals = ballot_proposals(rnd.id)
+    confirmed = [a for a in record.attendance if a.confirmed_at is not None and not a.stood_aside]
+    check = check_quorum(rnd, proposals, len(confirmed))
+    if not check.met and rnd.quorum_policy is QuorumPolicy.EXTEND and rnd.voting_extended_at is None:
+        return _extend_voting(rnd, check, person)
+    budget = max(ledger.round_summary(rnd.id).available_pence, 0)
+    funded_ids = set(record.funded_ids)
+    election = build_election(rnd, proposals, budget)
+    text = ballot_file(election)
+    present = len(record.attendance)
+    aside = sum(1 for a in record.attendance if a.stood_aside)
+    result = Result(
+        round_id=rnd.id,
+        ballots_counted=len(confirmed),
+        eligible_voters=check.eligible,
+        quorum_required=check.required,
+        rule="consensus",
+        tie_break=rnd.tie_break.value,
+        budget_pence=budget,
+        spent_pence=0,
+        ballot_fingerprint=hashlib.sha256(text.encode()).hexdigest(),
+        computed_at=datetime.now(UTC),
+        quorum_met=check.met,
+        summary="",
+    )
+    session.add(result)
+    if not check.met:
+        result.summary = f"No decision: {'; '.join(check.reasons)}. The round's policy is that no decision is made."
+        rnd.status = RoundStatus.NO_DECISION
+        _announce(rnd, result, person, proposals)
+        return result
+    session.flush()
+    funded = [p for p in proposals if p.id in funded_ids]
+    for position, p in enumerate(sorted(proposals, key=lambda p: (p.id not in funded_ids, p.id)), start=1):
+        is_funded = p.id in funded_ids
+        session.add(
+            ResultLine(
+                result_id=result.id,
+                proposal_id=p.id,
+                position=position,
+                support=float(len(confirmed)) if is_funded else 0.0,
+                cost_pence=p.requested_pence,
+                is_funded=is_funded,
+                explanation=(
+                    "The panel decided by consensus to fund this proposal."
+                    if is_funded
+                    else "The panel decided by consensus not to fund this proposal."
+                ),
+                figures={
+                    "confirmed_by": len(confirmed),
+                    "present": present,
+                    "stood_aside_from_decision": aside,
+                    "stood_aside": check.recusals.get(p.id, 0),
+                },
+            )
+        )
+        p.status = ProposalStatus.FUNDED if is_funded else ProposalStatus.NOT_FUNDED
+    commit_awards(rnd, funded, awarded_on=result.computed_at.date())
+    result.spent_pence = sum(p.requested_pence for p in funded)
+    result.summary = (
+        f"Decided by consensus: {len(funded)} of {len(proposals)} proposals funded, "
+        f"{format_pence(result.spent_pence)} of {format_pence(budget)}. {present} panel members were present, "
+        f"{aside} stood aside, and {len(confirmed)} confirmed the record (quorum {check.required})."
+    )
+    rnd.status = RoundStatus.COUNTED
+    _announce(rnd, result, person, proposals)
+    return result

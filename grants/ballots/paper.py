@@ -1,0 +1,249 @@
+"""Paper and assisted voting: a convenor enters paper ballots in batches, a second person confirms each.
+
+Each line of a batch is one paper ballot, naming proposals by their number on the printed
+ballot paper. The ballots are checked by the same rules as online ballots. Who voted on
+paper is recorded at once (so they cannot also vote online); the ballots count only when
+a different convenor confirms the batch, at which point they become ordinary anonymous
+ballots and the batch forgets both lists.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from grants import audit
+from grants.ballots.services import BallotPaper, new_receipt, read_ballot
+from grants.core import DomainError, NotAllowed, lock_for_update, transaction
+from grants.extensions import db
+from grants.models import (
+    Ballot,
+    BallotType,
+    InterestDeclaration,
+    PanelMember,
+    PaperBatch,
+    Participation,
+    Person,
+    Proposal,
+    Round,
+)
+from grants.money import ledger
+from grants.roles import is_convenor
+
+PAPER_TYPES = (BallotType.APPROVAL, BallotType.CUMULATIVE, BallotType.RANKED)
+
+
+class _Lines(dict):
+    """Form-like access to one paper ballot, so the online checks apply unchanged."""
+
+    def getlist(self, key: str) -> list[str]:
+        value = self.get(key)
+        return [] if value is None else (value if isinstance(value, list) else [value])
+
+
+def numbered(round_id: int) -> list[Proposal]:
+    """The proposals as numbered on the printed ballot paper (1, 2, 3 ...)."""
+    from grants.rounds.counting import ballot_proposals
+
+    return ballot_proposals(round_id)
+
+
+def _paper(rnd: Round, proposals: list[Proposal]) -> BallotPaper:
+    return BallotPaper(
+        round=rnd, proposals=proposals, stood_aside=set(), budget_pence=ledger.round_summary(rnd.id).available_pence
+    )
+
+
+def parse_batch(rnd: Round, text: str) -> list[dict[str, int]]:
+    """Read a batch: one ballot a line; refuse it naming the line and what to change."""
+    if rnd.ballot_type not in PAPER_TYPES:
+        raise DomainError(
+            "Paper entry is for approval, points and ranking ballots. Score ballots need a comment for every "
+            "score: help the person fill in the online ballot instead (assisted voting)."
+        )
+    proposals = numbered(rnd.id)
+    paper = _paper(rnd, proposals)
+    ballots = []
+    for line_no, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        form = _Lines()
+        try:
+            if line.lower() == "blank":
+                pass
+            else:
+                for place, item in enumerate([i.strip() for i in line.split(",") if i.strip()], start=1):
+                    number, _, points = item.partition(":")
+                    if not number.strip().isdigit() or not 1 <= int(number) <= len(proposals):
+                        raise DomainError(f"“{item}” is not a proposal number from 1 to {len(proposals)}.")
+                    pid = proposals[int(number) - 1].id
+                    if rnd.ballot_type is BallotType.APPROVAL:
+                        form.setdefault("proposal", []).append(str(pid))
+                    elif rnd.ballot_type is BallotType.CUMULATIVE:
+                        if not points.strip():
+                            raise DomainError(f"Write the points after the number, like {number.strip()}:3.")
+                        form[f"points-{pid}"] = points.strip()
+                    else:
+                        if f"rank-{pid}" in form:
+                            raise DomainError(f"Proposal {number.strip()} is ranked twice.")
+                        form[f"rank-{pid}"] = str(place)
+            ballots.append(read_ballot(paper, form).marks)
+        except DomainError as exc:
+            raise DomainError(f"Ballot on line {line_no}: {exc.message}") from exc
+    if not ballots:
+        raise DomainError("Enter at least one ballot, one on each line.")
+    return ballots
+
+
+def enter_batch(*, person: Person, round_id: int, voter_ids: list[int], text: str) -> PaperBatch:
+    """Enter a batch of paper ballots and mark who voted on paper; it counts once someone else confirms it."""
+    try:
+        with transaction() as session:
+            rnd = lock_for_update(Round, round_id)
+            if not is_convenor(person, rnd.id):
+                raise NotAllowed("Only a convenor of this table can enter paper ballots.")
+            if not rnd.is_voting:
+                raise DomainError("Paper ballots can be entered only while voting is open.")
+            ballots = parse_batch(rnd, text)
+            voters = list(dict.fromkeys(voter_ids))
+            if len(voters) != len(ballots):
+                raise DomainError(
+                    f"The batch has {len(ballots)} ballots but {len(voters)} people are ticked as having voted on "
+                    "paper. Each paper ballot needs its voter ticked, and no one else."
+                )
+            seats = {
+                s.person_id: s
+                for s in session.execute(
+                    select(PanelMember).where(
+                        PanelMember.round_id == rnd.id,
+                        PanelMember.person_id.in_(voters),
+                        PanelMember.stepped_down_at.is_(None),
+                    )
+                ).scalars()
+            }
+            if len(seats) != len(voters):
+                raise DomainError("Only members of this table's panel can vote on paper.")
+            declared = (
+                session.execute(
+                    select(InterestDeclaration.person_id).where(
+                        InterestDeclaration.round_id == rnd.id, InterestDeclaration.person_id.in_(voters)
+                    )
+                )
+                .scalars()
+                .first()
+            )
+            if declared is not None:
+                raise DomainError(
+                    f"{seats[declared].person.display_name} declared an interest in a proposal, so their paper "
+                    "ballot cannot be checked against it once it is in a batch. Help them vote online instead."
+                )
+            already = (
+                session.execute(
+                    select(Participation.person_id).where(
+                        Participation.round_id == rnd.id, Participation.person_id.in_(voters)
+                    )
+                )
+                .scalars()
+                .first()
+            )
+            if already is not None:
+                raise DomainError(f"{seats[already].person.display_name} has already voted. Each person votes once.")
+            for pid in voters:
+                session.add(Participation(round_id=rnd.id, person_id=pid, channel="paper"))
+            batch = PaperBatch(
+                round_id=rnd.id,
+                ballot_count=len(ballots),
+                pending_ballots=ballots,
+                pending_voters=voters,
+                entered_by_id=person.id,
+                entered_at=datetime.now(UTC),
+            )
+            session.add(batch)
+            session.flush()
+            audit.record(
+                "paper_batch_entered",
+                f"A batch of {len(ballots)} paper ballots was entered and waits for a second person to confirm it.",
+                actor_id=person.id,
+                round_id=rnd.id,
+                public=True,
+            )
+    except IntegrityError as exc:
+        raise DomainError(
+            "Someone in this batch voted online a moment ago. Check the list and enter it again."
+        ) from exc
+    return batch
+
+
+def confirm_batch(*, person: Person, round_id: int, batch_id: int) -> PaperBatch:
+    """A second convenor confirms a batch: its ballots join the count as anonymous ballots."""
+    with transaction() as session:
+        rnd = lock_for_update(Round, round_id)
+        batch = lock_for_update(PaperBatch, batch_id)
+        if batch.round_id != rnd.id:
+            raise DomainError("That batch belongs to another table.")
+        if not is_convenor(person, rnd.id):
+            raise NotAllowed("Only a convenor of this table can confirm paper ballots.")
+        if batch.entered_by_id == person.id:
+            raise NotAllowed("A second person must confirm the batch: ask another convenor of this table.")
+        if batch.confirmed_at is not None:
+            raise DomainError("This batch is already confirmed.")
+        if not rnd.is_voting:
+            raise DomainError("Voting has closed, so this batch can no longer be confirmed.")
+        ballots = list(batch.pending_ballots)
+        random.SystemRandom().shuffle(ballots)
+        for marks in ballots:
+            session.add(Ballot(id=secrets.token_hex(16), round_id=rnd.id, marks=marks, receipt=new_receipt()))
+        # Forget who was in the batch and what they marked: the ballots now stand alone.
+        batch.pending_ballots = []
+        batch.pending_voters = []
+        batch.confirmed_by_id = person.id
+        batch.confirmed_at = datetime.now(UTC)
+        audit.record(
+            "paper_batch_confirmed",
+            f"A batch of {batch.ballot_count} paper ballots was confirmed by a second person and now counts.",
+            actor_id=person.id,
+            round_id=rnd.id,
+            public=True,
+        )
+    return batch
+
+
+def unconfirmed_batches(round_id: int) -> int:
+    """How many paper batches still wait for a second person."""
+    return len(
+        db.session.execute(
+            select(PaperBatch.id).where(PaperBatch.round_id == round_id, PaperBatch.confirmed_at.is_(None))
+        ).all()
+    )
+
+
+def discard_batch(*, person: Person, round_id: int, batch_id: int) -> None:
+    """Discard an unconfirmed batch that was entered wrongly: its voters may vote again."""
+    with transaction() as session:
+        rnd = lock_for_update(Round, round_id)
+        batch = lock_for_update(PaperBatch, batch_id)
+        if batch.round_id != rnd.id or not is_convenor(person, rnd.id):
+            raise NotAllowed("Only a convenor of this table can discard its paper ballots.")
+        if batch.confirmed_at is not None:
+            raise DomainError("This batch is confirmed and counts; it cannot be discarded.")
+        for row in session.execute(
+            select(Participation).where(
+                Participation.round_id == rnd.id,
+                Participation.channel == "paper",
+                Participation.person_id.in_(batch.pending_voters or [-1]),
+            )
+        ).scalars():
+            session.delete(row)
+        session.delete(batch)
+        audit.record(
+            "paper_batch_discarded",
+            f"A batch of {batch.ballot_count} paper ballots was discarded before it was confirmed.",
+            actor_id=person.id,
+            round_id=rnd.id,
+            public=True,
+        )

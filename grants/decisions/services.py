@@ -1,0 +1,235 @@
+"""Export a decided round as a Pabulib file; import a Pabulib file as a round.
+
+The export is the anonymous ballot file with a `selected` column, so anyone can recount
+the decision with other tools. Importing lets a group moving from paper (or a test)
+start from a `.pb` file: it becomes a round in its voting stage, with the file's
+projects as submitted proposals and its votes as ballots keyed by their voter ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import select
+
+from grants import audit
+from grants.core import DomainError, transaction, unique_slug
+from grants.extensions import db
+from grants.models import (
+    Ballot,
+    BallotType,
+    BudgetLine,
+    CountingRule,
+    Group,
+    GroupMembership,
+    GroupRole,
+    Person,
+    Proposal,
+    ProposalStatus,
+    QuorumPolicy,
+    Result,
+    Round,
+    RoundStaff,
+    RoundStatus,
+    StaffRole,
+    TieBreak,
+)
+from grants.models.rounds import RULES_FOR_BALLOT
+from grants.rounds.counting import MIN_VOTERS_FOR_BALLOT_FILE, ballot_file, ballot_proposals, build_election
+from grants.tally import Election, PabulibError, read_pb
+
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+
+DECIDED = (RoundStatus.COUNTED, RoundStatus.AWARDING, RoundStatus.PAYING, RoundStatus.REPORTING, RoundStatus.CLOSED)
+
+
+class NotPublished(DomainError):
+    """There is no decision file to publish for this round, and the message says why."""
+
+
+@dataclass(frozen=True)
+class DecisionFile:
+    """A decided round's Pabulib text and its file name."""
+
+    text: str
+    filename: str
+
+
+def decision_file(rnd: Round) -> DecisionFile:
+    """The decided round as Pabulib text with the selected column, checked against the stored fingerprint."""
+    result = db.session.execute(select(Result).where(Result.round_id == rnd.id)).scalar_one_or_none()
+    if rnd.status not in DECIDED or result is None or not result.quorum_met:
+        raise NotPublished("This table has no decision yet, so there is no decision file.")
+    consensus = rnd.ballot_type is BallotType.CONSENSUS
+    if not consensus and result.ballots_counted < MIN_VOTERS_FOR_BALLOT_FILE:
+        raise NotPublished(
+            f"Fewer than {MIN_VOTERS_FOR_BALLOT_FILE} people voted, so only totals are published, "
+            "to keep ballots secret."
+        )
+    proposals = ballot_proposals(rnd.id)
+    election = build_election(rnd, proposals, result.budget_pence)
+    if hashlib.sha256(ballot_file(election).encode()).hexdigest() != result.ballot_fingerprint:
+        # The stored fingerprint is the promise; never publish ballots that do not match it.
+        raise RuntimeError(f"The ballots of {rnd.slug} no longer match the published fingerprint.")
+    selected = [str(line.proposal_id) for line in result.lines if line.is_funded]
+    return DecisionFile(text=ballot_file(election, selected=selected), filename=f"{rnd.slug}-decision.pb")
+
+
+# Pabulib vote types as our ballots.
+BALLOT_FOR_VOTE_TYPE = {
+    "approval": BallotType.APPROVAL,
+    "choose-1": BallotType.APPROVAL,
+    "cumulative": BallotType.CUMULATIVE,
+    "scoring": BallotType.SCORE,
+    "ordinal": BallotType.RANKED,
+}
+
+
+def _pence(value, project_id: str, in_pence: bool) -> int:  # noqa: ANN001
+    amount = Fraction(value) if not isinstance(value, Decimal) else Fraction(value)
+    amount = amount if in_pence else amount * 100
+    if amount.denominator != 1:
+        raise DomainError(f"Project {project_id}'s cost is not a whole number of pence.")
+    return int(amount)
+
+
+def parse_upload(data: bytes) -> Election:
+    """Read an uploaded .pb file, refusing a malformed one with a message that names the line."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise DomainError("The file is larger than 50 MB. Split the election or ask for help.")
+    try:
+        return read_pb(data)
+    except PabulibError as exc:
+        raise DomainError(f"This is not a valid Pabulib file: {exc}") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DomainError(f"This is not a valid Pabulib file: {exc}") from exc
+
+
+def import_round(*, person: Person, data: bytes, title: str = "") -> Round:
+    """Create a round in its voting stage from a Pabulib file: projects become proposals, votes ballots.
+
+    Money still comes in through funders, so the convenor records funds before closing the vote.
+    """
+    election = parse_upload(data)
+    if not election.projects:
+        raise DomainError("The file lists no projects.")
+    ballot_type = BALLOT_FOR_VOTE_TYPE[election.vote_type]
+    allowed = RULES_FOR_BALLOT[ballot_type]
+    rule = next((r for r in allowed if r.value == (election.rule or "")), allowed[0])
+    in_pence = election.meta.get("cost_unit") == "pence" or election.meta.get("unit") == "Our Tables"
+    name = (title or election.meta.get("description") or election.meta.get("instance") or "Imported table").strip()
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    costs = {p.id: _pence(p.cost, p.id, in_pence) for p in election.projects}
+    lengths = [len(b) for b in election.ballots]
+    values = {
+        "title": name[:200],
+        "purpose": f"Imported from a Pabulib file ({election.vote_type} ballots).",
+        "who_may_apply": "The projects listed in the imported file.",
+        "max_grant_pence": max(max(costs.values()), 1),
+        "bids_open_at": now,
+        "bids_close_at": now,
+        "deliberation_opens_at": now,
+        "voting_opens_at": now,
+        "voting_closes_at": now + timedelta(days=7),
+        "ballot_type": ballot_type,
+        "min_picks": election.min_length if ballot_type is BallotType.APPROVAL else None,
+        "max_picks": (1 if election.vote_type == "choose-1" else election.max_length)
+        if ballot_type is BallotType.APPROVAL
+        else None,
+        "ballot_within_budget": False,
+        "points_total": int(election.max_sum_points or max([sum(b.values()) for b in election.ballots] or [1]))
+        if ballot_type is BallotType.CUMULATIVE
+        else None,
+        "points_cap": int(election.max_points)
+        if ballot_type is BallotType.CUMULATIVE and election.max_points
+        else None,
+        "score_max": int(election.max_points or max([max(b.values(), default=0) for b in election.ballots] or [1]) or 1)
+        if ballot_type is BallotType.SCORE
+        else None,
+        "score_criteria": ["Overall score"] if ballot_type is BallotType.SCORE else [],
+        "rank_depth": int(election.max_length or max(lengths or [1])) if ballot_type is BallotType.RANKED else None,
+        "counting_rule": rule,
+        "min_support": int(election.min_project_score_threshold)
+        if rule is CountingRule.GREEDY_THRESHOLD and election.min_project_score_threshold is not None
+        else None,
+        "quorum_min_ballots": None,
+        "quorum_min_share_percent": None,
+        "quorum_lived_experience_percent": None,
+        "quorum_min_scorers": None,
+        "quorum_policy": QuorumPolicy.NO_DECISION,
+        "quorum_extend_days": None,
+        "tie_break": TieBreak.CHEAPER_FIRST,
+        "support_contact": "",
+    }
+    if rule is CountingRule.GREEDY_THRESHOLD and values["min_support"] is None:
+        raise DomainError("The file names the threshold rule but gives no min_project_score_threshold in META.")
+    with transaction() as session:
+        rnd = Round(
+            slug=unique_slug(Round, values["title"]),
+            created_by_id=person.id,
+            status=RoundStatus.VOTING,
+            published_at=now,
+            **values,
+        )
+        session.add(rnd)
+        session.flush()
+        session.add(RoundStaff(round_id=rnd.id, person_id=person.id, role=StaffRole.CONVENOR))
+        group = Group(
+            slug=unique_slug(Group, f"{name} projects"),
+            name=f"Projects imported into {name}"[:200],
+            description="The projects of an election imported from a Pabulib file.",
+            is_lived_experience_led=False,
+            contact_email=person.email,
+        )
+        session.add(group)
+        session.flush()
+        session.add(GroupMembership(group_id=group.id, person_id=person.id, role=GroupRole.LEAD))
+        new_ids: dict[str, str] = {}
+        for project in election.projects:
+            proposal = Proposal(
+                round_id=rnd.id,
+                group_id=group.id,
+                title=(project.name or f"Project {project.id}")[:200],
+                summary=f"Project {project.id} in the imported file.",
+                activities="",
+                beneficiaries="",
+                agreed_to_be_named=True,
+                status=ProposalStatus.SUBMITTED,
+                created_by_id=person.id,
+                submitted_at=now,
+            )
+            proposal.budget_lines = [
+                BudgetLine(position=0, item="Cost in the imported file", amount_pence=costs[project.id])
+            ]
+            session.add(proposal)
+            session.flush()
+            new_ids[project.id] = str(proposal.id)
+        voter_ids = election.voter_ids or [""] * len(election.ballots)
+        taken = set(
+            session.execute(select(Ballot.receipt).where(Ballot.receipt.in_([v for v in voter_ids if v]))).scalars()
+        )
+        for i, ballot in enumerate(election.ballots):
+            if ballot_type is BallotType.RANKED:
+                order = election.rankings[i] if election.rankings else tuple(ballot)
+                marks = {new_ids[pid]: place for place, pid in enumerate(order, start=1)}
+            else:
+                marks = {new_ids[pid]: int(points) for pid, points in ballot.items()}
+            receipt = voter_ids[i]
+            if not receipt or len(receipt) > 32 or receipt in taken:
+                receipt = secrets.token_hex(8).upper()
+            taken.add(receipt)
+            session.add(Ballot(id=secrets.token_hex(16), round_id=rnd.id, marks=marks, receipt=receipt))
+        audit.record(
+            "round_imported",
+            f"The table was imported from a Pabulib file with {len(election.projects)} projects and "
+            f"{len(election.ballots)} ballots.",
+            actor_id=person.id,
+            round_id=rnd.id,
+            public=True,
+        )
+    return rnd

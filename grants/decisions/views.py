@@ -1,0 +1,67 @@
+"""The public decision file, and a convenor's import of a Pabulib file."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import StringField
+from wtforms.validators import Length, Optional
+
+from grants.core import DomainError
+from grants.decisions import bp, services
+from grants.public import queries
+from grants.security import public
+
+
+class ImportForm(FlaskForm):
+    pb_file = FileField("The Pabulib file (.pb)")
+    title = StringField("Name of the table (optional)", validators=[Optional(), Length(max=200)])
+
+
+@bp.route("/tables/<slug>/decision.pb")
+@public
+def decision_download(slug: str):
+    """A decided round as a Pabulib file: projects with `selected`, and the ballots by receipt code."""
+    rnd = queries.public_round(slug)
+    if rnd is None:
+        abort(404)
+    try:
+        made = services.decision_file(rnd)
+    except services.NotPublished as exc:
+        return Response(exc.message, status=404, mimetype="text/plain")
+    return Response(
+        made.text, mimetype="text/plain", headers={"Content-Disposition": f'attachment; filename="{made.filename}"'}
+    )
+
+
+@bp.route("/manage/tables/import", methods=["GET", "POST"])
+def import_pb():
+    """Start a table from a Pabulib file (for groups moving from paper, and for testing)."""
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.pb_file.data
+        if not upload or not getattr(upload, "filename", ""):
+            form.pb_file.errors.append("Choose a .pb file to import")
+        else:
+            try:
+                rnd = services.import_round(person=current_user, data=upload.read(), title=form.title.data or "")
+            except DomainError as exc:
+                form.pb_file.errors.append(exc.message)
+            else:
+                flash(
+                    "The table is imported and its ballots are in. "
+                    "Record the money for it, then close voting to count.",
+                    "success",
+                )
+                return redirect(url_for("rounds.manage", slug=rnd.slug))
+    return render_template("decisions/import.html", form=form), (400 if form.errors else 200)
+
+
+@bp.app_context_processor
+def _counting_labels() -> dict:
+    """The plain-English name of each counting rule, for the public rules partial."""
+    from grants.rounds.forms import COUNTING_LABELS
+
+    return {"counting_label": lambda rule: COUNTING_LABELS.get(rule, str(rule)) + "."}
