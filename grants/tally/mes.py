@@ -106,7 +106,7 @@ class EqualShares:
                     key = (type_group[t], q)
                     agg[key] = agg.get(key, 0) + weights[t]
                 money = Fraction(0)
-                for (g, q), w in agg.items():
+                for (g, _q), w in agg.items():
                     money += w * group_budget[g]
                 if money < cost:
                     remaining.discard(c)
