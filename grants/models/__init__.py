@@ -12,7 +12,7 @@ from grants.models.money import (
     Tranche,
     TrancheStatus,
 )
-from grants.models.notifications import Notification
+from grants.models.notifications import Notification, NotificationPreference, OutboxJob
 from grants.models.panels import (
     InterestDeclaration,
     PanelComment,
@@ -41,6 +41,8 @@ __all__ = [
     "AuditHead",
     "Upload",
     "Notification",
+    "NotificationPreference",
+    "OutboxJob",
     "Account",
     "AccountKind",
     "Award",
