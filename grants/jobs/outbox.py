@@ -63,13 +63,19 @@ def _collect_new_rows(session: Session, _ctx: Any) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _queue_committed_rows(session: Session) -> None:
+    # SQLAlchemy also reports the release of a SAVEPOINT (begin_nested) as a commit; the
+    # rows are only safe to hand on once the outermost transaction has committed.
+    if session.get_nested_transaction() is not None:
+        return
     rows = session.info.pop(_PENDING, [])
     for kind, row_id in rows:
         _send_to_queue(kind, row_id)
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _forget_rolled_back_rows(session: Session, _previous: Any) -> None:
+def _forget_rolled_back_rows(session: Session, previous: Any) -> None:
+    if previous.nested:
+        return  # a SAVEPOINT rolled back; the outer transaction (and its rows) goes on
     session.info.pop(_PENDING, None)
 
 
