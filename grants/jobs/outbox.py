@@ -184,7 +184,8 @@ def run_job(job_id: int) -> tuple[str, float | None]:
     """Claim one outbox job and run its handler. Returns (outcome, retry delay)."""
     if not claim(OutboxJob, job_id, "state", "running", "attempts"):
         return "not_due", None
-    job = db.session.get(OutboxJob, job_id)
+    db.session.rollback()  # read what the claim wrote, not an older snapshot
+    job = db.session.get(OutboxJob, job_id, populate_existing=True)
     kind, key, payload, attempts = job.kind, job.key, json.loads(job.payload or "{}"), job.attempts
     db.session.rollback()
     handler = HANDLERS.get(kind)

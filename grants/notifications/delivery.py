@@ -125,7 +125,7 @@ def send_message(msg: EmailMessage) -> None:
 
 def deliver(notification_id: int) -> tuple[str, float | None]:
     """Claim one notification and e-mail it. Returns (outcome, retry delay in seconds)."""
-    note = db.session.get(Notification, notification_id)
+    note = db.session.get(Notification, notification_id, populate_existing=True)
     if note is None:
         return "missing", None
     if note.email_state == "pending" and not wants_email(note.person_id, note.event):
@@ -134,7 +134,8 @@ def deliver(notification_id: int) -> tuple[str, float | None]:
     db.session.rollback()
     if not claim(Notification, notification_id, "email_state", "sending", "email_attempts"):
         return "not_due", None
-    note = db.session.get(Notification, notification_id)
+    db.session.rollback()  # read what the claim wrote, not an older snapshot
+    note = db.session.get(Notification, notification_id, populate_existing=True)
     person = db.session.get(Person, note.person_id) if note.person_id else None
     to = note.email_to or (person.email if person else None)
     attempts = note.email_attempts
