@@ -27,11 +27,14 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
     cli.init_app(app)
 
-    @app.before_request
     def _start_request() -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
+
+    # First of all before-request hooks, so the time and id cover requests that the login
+    # check or the HTTPS redirect answer early.
+    app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
 
     @app.after_request
     def _log_request(response):  # noqa: ANN001, ANN202
