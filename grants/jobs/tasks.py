@@ -36,3 +36,12 @@ def relay_outbox() -> dict[str, int]:
     from grants.jobs.outbox import relay
 
     return run_in_fresh_context(relay, 30.0)
+
+
+@huey.periodic_task(crontab(minute="0", hour="9"), name="remind_panels")
+def remind_panels() -> int:
+    """Every morning at 09:00 UTC: remind panel members whose vote closes within two days."""
+    from grants.models._base import utcnow
+    from grants.notifications.reminders import remind_panels as remind
+
+    return run_in_fresh_context(remind, utcnow())

@@ -87,6 +87,14 @@ def init_app(app: Flask) -> None:
             raise click.ClickException(f"E-mail {notification_id} has not failed (or does not exist).")
         click.echo(f"E-mail {notification_id} queued again.")
 
+    @mail_cli.command("remind")
+    def mail_remind() -> None:
+        """Remind panel members whose vote closes within two days (the worker does this at 09:00)."""
+        from grants.models._base import utcnow
+        from grants.notifications.reminders import remind_panels
+
+        click.echo(f"{remind_panels(utcnow())} reminders written.")
+
     @app.cli.group("admin")
     def admin_cli() -> None:
         """Administrators."""

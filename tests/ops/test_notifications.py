@@ -175,3 +175,35 @@ def test_without_a_mail_server_mails_are_printed_to_the_log(app, caplog):
     assert f"E-mail not sent (no MAIL_SERVER set) to {person.email}" in caplog.text
     assert "http://127.0.0.1:5000/tables/x" in caplog.text
     assert db.session.execute(select(func.count()).where(Notification.email_state == "sent")).scalar_one() == 1
+
+
+def test_panel_reminders_go_once_to_those_who_have_not_voted(mail_app):
+    """Two days before voting closes: a reminder for each panel member yet to vote, e-mailed
+    only to those who asked for reminders, and never twice for the same table."""
+    from datetime import timedelta
+
+    from grants.ballots.services import cast_ballot
+    from grants.notifications.reminders import remind_panels
+    from grants.notifications.services import set_email_choices
+
+    app, inbox = mail_app
+    convenor, lead = factories.person("Cara"), factories.person("Gus")
+    rnd = factories.open_round(convenor)
+    factories.funded(rnd.id, 1_000_000)
+    bid = factories.proposal(lead, rnd.id, factories.group(lead), 100_000)
+    voted, keen, quiet = factories.person("Vi"), factories.person("Kim"), factories.person("Quinn")
+    for member in (voted, keen, quiet):
+        factories.seat(convenor, rnd.id, member)
+    factories.to_voting(convenor, rnd.id)
+    cast_ballot(person=voted, round_id=rnd.id, chosen_ids=[bid.id])
+    set_email_choices(person=keen, wanted={"reminder", "result"})
+    inbox.messages.clear()
+
+    closes = db.session.get(type(rnd), rnd.id).voting_closes_at
+    assert remind_panels(closes - timedelta(days=3)) == 0  # not yet
+    assert remind_panels(closes - timedelta(days=1)) == 2
+    assert remind_panels(closes - timedelta(hours=12)) == 0  # once per table
+    reminders = db.session.execute(select(Notification).where(Notification.event == "reminder")).scalars().all()
+    assert sorted(n.person_id for n in reminders) == sorted([keen.id, quiet.id])
+    assert [m["To"] for m in inbox.by_event("reminder")] == [keen.email]
+    assert "There is no pressure" in inbox.by_event("reminder")[0].get_body(("plain",)).get_content()
