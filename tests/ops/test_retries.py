@@ -214,3 +214,28 @@ def test_a_crashed_claim_is_taken_over_after_its_lease(mail_app):
     assert relay() == {"notifications": 1, "jobs": 0}
     assert len(inbox.messages) == 1
     assert _row(Notification, note.id).email_state == "sent"
+
+
+def test_a_crash_between_commit_and_queueing_loses_nothing(mail_app, monkeypatch):
+    """The queue is down (or the process dies) right after the use case commits: the bid is
+    saved, its e-mail waits in the outbox, and the relay sends it later, once."""
+    from grants.jobs import tasks
+
+    app, inbox = mail_app
+
+    def queue_down(*_args, **_kwargs):
+        raise ConnectionError("Redis is not answering")
+
+    monkeypatch.setattr(tasks, "deliver_notification", queue_down)
+    convenor, lead = factories.person("Cara"), factories.person("Gus")
+    rnd = factories.open_round(convenor)
+    bid = factories.proposal(lead, rnd.id, factories.group(lead), 100_000)  # the use case still succeeds
+    note = db.session.execute(select(Notification).where(Notification.event == "bid_received")).scalar_one()
+    assert note.email_state == "pending" and inbox.messages == []
+    assert bid.id
+
+    monkeypatch.undo()
+    assert relay() == {"notifications": 1, "jobs": 0}  # what a worker does at start and every minute
+    assert [m["To"] for m in inbox.messages] == [lead.email]
+    assert relay() == {"notifications": 0, "jobs": 0}
+    assert len(inbox.messages) == 1
