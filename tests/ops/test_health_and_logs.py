@@ -51,7 +51,6 @@ def test_healthz_is_503_when_the_queue_is_down(database_url, tmp_path):
         assert body["database"] == {"status": "ok"}
         db.session.remove()
         db.engine.dispose()
-    make_app(database_url)  # put the shared queue back in immediate mode for later tests
 
 
 def test_healthz_is_503_when_the_database_is_down(tmp_path):
