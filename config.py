@@ -66,6 +66,33 @@ class Config:
     # The 360Giving identifier prefix registered for this platform.
     THREESIXTYGIVING_PREFIX = os.environ.get("THREESIXTYGIVING_PREFIX", "360G-ourtables")
 
+    # Where links in e-mails point (no trailing slash).
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # E-mail. With no MAIL_SERVER, mails are printed to the log (development).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)  # STARTTLS on MAIL_PORT (usually 587)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)  # TLS from the start (usually 465)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Our Tables <no-reply@localhost>")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "20"))
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "6"))
+
+    # Background jobs (huey). Empty: a SQLite queue in instance/; "redis://host:6379/0" in
+    # production, shared by every app server and worker; "immediate": run in-process (tests).
+    JOBS_URL = os.environ.get("JOBS_URL", "")
+    JOBS_NAME = os.environ.get("JOBS_NAME", "our-tables")
+    JOBS_MAX_ATTEMPTS = int(os.environ.get("JOBS_MAX_ATTEMPTS", "8"))
+    JOBS_BACKOFF_SECONDS = float(os.environ.get("JOBS_BACKOFF_SECONDS", "30"))  # doubles each attempt
+    JOBS_LEASE_SECONDS = float(os.environ.get("JOBS_LEASE_SECONDS", "300"))  # a crashed worker's claim expires
+
+    # Behind nginx (or another proxy) set this to the exact number of proxies in front of
+    # the app; unset means X-Forwarded-* headers are ignored, so nobody can forge them.
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
+    # Rate limits (Flask-Limiter, feature/security) read RATELIMIT_STORAGE_URI: with several
+    # app servers it must be the shared Redis, e.g. redis://127.0.0.1:6379/1 (see deploy/README.md).
+
 
 class TestConfig(Config):
     """The test suite: a database URL given by the fixture, fast password hashing."""
@@ -75,6 +102,9 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hashing for tests only
+    JOBS_URL = "immediate"  # jobs run in-process at commit, so a test sees their effect at once
+    MAIL_SERVER = ""  # mails go to the log unless a test starts its own SMTP server
+    PROXY_FIX_HOPS = 0
 
 
 class ProductionConfig(Config):

@@ -25,6 +25,8 @@ BLUEPRINTS = (
     "opendata",
     "api",
     "decisions",
+    "notifications",
+    "ops",
 )
 
 
@@ -69,6 +71,9 @@ def create_app(config: type | None = None, overrides: dict[str, Any] | None = No
     security.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    from grants.ops import setup as ops_setup
+
+    ops_setup.init_app(app)  # job queue, ProxyFix (only when PROXY_FIX_HOPS is set), request logs
     return app
 
 

@@ -35,7 +35,7 @@ from grants.models.money import (
     Tranche,
     TrancheStatus,
 )
-from grants.models.notifications import Notification
+from grants.models.notifications import Notification, NotificationPreference, OutboxJob
 from grants.models.panel_pay import (
     Activity,
     ClaimStatus,
@@ -106,6 +106,8 @@ __all__ = [
     "AuditHead",
     "Upload",
     "Notification",
+    "NotificationPreference",
+    "OutboxJob",
     "Account",
     "AccountKind",
     "Award",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grants.extensions import db
@@ -29,11 +29,55 @@ class Notification(db.Model):
     link: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # pending -> sent | failed | not_wanted (the person chose not to get this by e-mail)
+    # pending -> sending -> sent | failed | not_wanted (the person chose not to get this by e-mail).
+    # A worker claims a row by moving it to "sending" with a lease (claimed_until) in one
+    # conditional UPDATE, so two workers can never both send it; a crashed worker's lease runs
+    # out and the relay hands the row to another worker.
     email_state: Mapped[str] = mapped_column(String(12), default="pending", index=True)
     email_attempts: Mapped[int] = mapped_column(Integer, default=0)
     email_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # After a failed attempt: not before this time (exponential backoff).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<Notification {self.id} {self.event} to={self.person_id or self.email_to}>"
+
+
+class NotificationPreference(db.Model):
+    """Whether one person wants one kind of notification by e-mail (no row: the default)."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (UniqueConstraint("person_id", "event"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    by_email: Mapped[bool] = mapped_column(Boolean)
+
+
+class OutboxJob(db.Model):
+    """Background work recorded in the same transaction as the change that causes it.
+
+    `key` is the idempotency key: unique, so the same work can never be recorded twice,
+    and handed to the handler (and on to Stripe) so a retried call has no second effect.
+    """
+
+    __tablename__ = "outbox_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60), index=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    # pending -> running -> done | failed
+    state: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<OutboxJob {self.id} {self.kind} {self.key} {self.state}>"

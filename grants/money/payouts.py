@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from datetime import UTC, date, datetime
 
 from flask import url_for
@@ -19,6 +20,7 @@ from sqlalchemy import func, select
 from grants import audit
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
+from grants.jobs.outbox import enqueue_job, job_handler
 from grants.models import (
     AccountKind,
     Award,
@@ -226,11 +228,17 @@ def release_tranche(*, person: Person, award_id: int, amount_pence: int, due_on:
             public=True,
             details={"tranche": tranche.idempotency_key, "method": payee.method.value},
         )
-    if tranche.method is PayoutMethod.STRIPE and tranche.due_on <= today:
-        # TODO(feature/ops): enqueue send_tranche(tranche.id) on the job queue instead.
-        send_tranche(tranche.id)
-        db.session.refresh(tranche)
+        if tranche.method is PayoutMethod.STRIPE and tranche.due_on <= today:
+            # The Stripe call runs in the background, recorded in this same transaction (the outbox).
+            enqueue_job("send_tranche", tranche.idempotency_key, tranche_id=tranche.id)
+    db.session.refresh(tranche)
     return tranche
+
+
+@job_handler("send_tranche")
+def _send_tranche_job(key: str, tranche_id: int) -> None:
+    """The worker's entry point: `send_tranche` is itself idempotent (its Stripe key is fixed)."""
+    send_tranche(tranche_id)
 
 
 def send_tranche(tranche_id: int) -> TrancheStatus:
@@ -423,9 +431,10 @@ def lift_hold(*, person: Person, tranche_id: int) -> Tranche:
             public=True,
             details={"tranche": tranche.idempotency_key, "reason_was": tranche.held_reason},
         )
-    if tranche.method is PayoutMethod.STRIPE:
-        send_tranche(tranche.id)  # TODO(feature/ops): enqueue instead
-        db.session.refresh(tranche)
+        if tranche.method is PayoutMethod.STRIPE:
+            # A fresh job key per lift; the Stripe idempotency key stays the tranche's own.
+            enqueue_job("send_tranche", f"{tranche.idempotency_key}-lift-{secrets.token_hex(4)}", tranche_id=tranche.id)
+    db.session.refresh(tranche)
     return tranche
 
 

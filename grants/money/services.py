@@ -146,6 +146,14 @@ def commit_awards(rnd: Round, funded: list[Proposal], awarded_on: date) -> list[
             group_id=award.group_id,
             award_id=award.id,
         )
+        notify(
+            _group_people(award.group_id),
+            "award_made",
+            f"{proposal.group.name} was awarded {format_pence(amount)}",
+            f"The panel for {rnd.title} decided to fund “{proposal.title}”: {format_pence(amount)}, award "
+            f"{award.reference}. The table's treasurer will be in touch about payment.",
+            link=f"/groups/{proposal.group.slug}",
+        )
         awards.append(award)
     return awards
 

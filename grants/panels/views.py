@@ -14,7 +14,7 @@ from grants.panels import bp, deliberation, keep_input, services, wellbeing
 from grants.panels.forms import CommentForm, ConfirmForm, HideForm, InterestForm, InviteForm, QuestionForm
 from grants.roles import has_declared_interest, is_convenor, panel_seat
 from grants.rounds.counting import ballot_proposals
-from grants.security import debug_log, public
+from grants.security import public
 
 keep_input.init_app(bp)
 
@@ -62,8 +62,6 @@ def invite(slug: str):
         except DomainError as exc:
             form.email.errors.append(exc.message)
         else:
-            link = url_for("panels.accept", token=token, _external=True)
-            debug_log("Panel invitation for %s to %s: %s", form.email.data, rnd.slug, link)
             flash(f"Invitation sent to {form.email.data}.", "success")
             return redirect(url_for("rounds.manage", slug=rnd.slug))
     return render_template("panels/invite.html", form=form, rnd=rnd), (400 if form.errors else 200)

@@ -1,0 +1,47 @@
+"""The huey tasks. Each one only carries a row id: the database row is the truth."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.exceptions import RetryTask
+
+from grants.jobs.queue import huey, run_in_fresh_context
+
+
+@huey.task(name="deliver_notification")
+def deliver_notification(notification_id: int) -> str:
+    """Send one notification by e-mail (if the person wants it), retrying with backoff."""
+    from grants.notifications.delivery import deliver
+
+    outcome, delay = run_in_fresh_context(deliver, notification_id)
+    if outcome == "retry":
+        raise RetryTask(f"e-mail {notification_id} will be tried again", delay=delay)
+    return outcome
+
+
+@huey.task(name="run_outbox_job")
+def run_outbox_job(job_id: int) -> str:
+    """Run one outbox job's handler, retrying with backoff."""
+    from grants.jobs.outbox import run_job
+
+    outcome, delay = run_in_fresh_context(run_job, job_id)
+    if outcome == "retry":
+        raise RetryTask(f"job {job_id} will be tried again", delay=delay)
+    return outcome
+
+
+@huey.periodic_task(crontab(minute="*"), name="relay_outbox")
+def relay_outbox() -> dict[str, int]:
+    """Every minute: queue again anything a crash or a lost queue message left behind."""
+    from grants.jobs.outbox import relay
+
+    return run_in_fresh_context(relay, 30.0)
+
+
+@huey.periodic_task(crontab(minute="0", hour="9"), name="remind_panels")
+def remind_panels() -> int:
+    """Every morning at 09:00 UTC: remind panel members whose vote closes within two days."""
+    from grants.models._base import utcnow
+    from grants.notifications.reminders import remind_panels as remind
+
+    return run_in_fresh_context(remind, utcnow())

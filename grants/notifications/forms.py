@@ -1,0 +1,23 @@
+"""Forms for notifications."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class EmailChoicesForm(FlaskForm):
+    """Which notifications a person gets by e-mail."""
+
+    by_email = SelectMultipleField(
+        "Send me an e-mail when",
+        choices=[],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=True,
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """CSRF only."""

@@ -1,0 +1,53 @@
+"""Gentle reminders to panel members who have not voted yet (e-mailed only if they opted in)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from grants.core import transaction
+from grants.extensions import db
+from grants.models import Notification, PanelMember, Participation, Round, RoundStatus
+from grants.notifications.outbox import notify
+
+REMIND_BEFORE = timedelta(days=2)
+
+
+def remind_panels(now: datetime) -> int:
+    """Remind, once per table, each active panel member who has not voted and whose vote closes
+    within two days. Returns how many reminders were written."""
+    written = 0
+    rounds = db.session.execute(
+        select(Round).where(
+            Round.status == RoundStatus.VOTING,
+            Round.voting_closes_at > now,
+            Round.voting_closes_at <= now + REMIND_BEFORE,
+        )
+    ).scalars()
+    for rnd in list(rounds):
+        link = f"/vote/{rnd.slug}"
+        with transaction() as session:
+            voted = select(Participation.person_id).where(Participation.round_id == rnd.id)
+            reminded = select(Notification.person_id).where(Notification.event == "reminder", Notification.link == link)
+            people = session.execute(
+                select(PanelMember.person_id).where(
+                    PanelMember.round_id == rnd.id,
+                    PanelMember.is_paused.is_(False),
+                    PanelMember.stepped_down_at.is_(None),
+                    PanelMember.person_id.not_in(voted),
+                    PanelMember.person_id.not_in(reminded),
+                )
+            ).scalars()
+            people = list(people)
+            if people:
+                notify(
+                    people,
+                    "reminder",
+                    f"Voting on {rnd.title} closes on {rnd.voting_closes_at:%-d %B}",
+                    f"A gentle reminder: voting on {rnd.title} closes on {rnd.voting_closes_at:%-d %B %Y at %H:%M} "
+                    "UTC. There is no pressure: if you would rather not vote, or want to pause, that is fine.",
+                    link=link,
+                )
+                written += len(people)
+    return written

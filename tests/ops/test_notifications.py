@@ -1,0 +1,209 @@
+"""Notifications arrive at a real SMTP server when their events happen, respecting each
+person's choices, and show in the app for people who prefer not to use e-mail."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+
+from grants.core import transaction
+from grants.demo import load_demo
+from grants.extensions import db
+from grants.models import Notification, Person
+from grants.notifications import notify
+from tests import factories
+from tests.conftest import Client, login, make_app, post_form, text_of
+from tests.ops.smtp_server import smtp_server
+
+
+@pytest.fixture
+def mail_app(database_url, tmp_path):
+    """The app with e-mail going to a local SMTP server; jobs run at commit (immediate mode)."""
+    with smtp_server() as (inbox, port):
+        app = make_app(
+            database_url,
+            UPLOAD_FOLDER=str(tmp_path / "uploads"),
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=port,
+            MAIL_FROM="Our Tables <tables@example.org>",
+            SITE_URL="https://tables.example.org",
+        )
+        app.test_client_class = Client
+        with app.app_context():
+            yield app, inbox
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_every_event_of_a_round_arrives_by_email(mail_app):
+    """The demo is built through the real services; each event's e-mail reaches the SMTP server."""
+    app, inbox = mail_app
+    load_demo()
+    notes = db.session.execute(select(Notification)).scalars().all()
+    events = Counter(n.event for n in notes)
+    for event in (
+        "bid_received",
+        "panel_invitation",
+        "voting_opened",
+        "voting_closed",
+        "result",
+        "award_made",
+        "payment_sent",
+    ):
+        assert events[event] > 0, f"no {event} notification was written"
+        assert len(inbox.by_event(event)) == events[event], event
+
+    # Exactly one message per notification, each to the right person, and every row marked sent.
+    assert {n.email_state for n in notes} == {"sent"}
+    assert len(inbox.messages) == len(notes)
+    ids = Counter(m["Message-ID"] for m in inbox.messages)
+    assert all(count == 1 for count in ids.values())
+    emails = dict(db.session.execute(select(Person.id, Person.email)).all())
+    for note in notes:
+        mine = [m for m in inbox.messages if m["Message-ID"].startswith(f"<notification-{note.id}.")]
+        assert len(mine) == 1
+        assert mine[0]["To"] == (note.email_to or emails[note.person_id])
+        assert mine[0]["Subject"] == note.subject
+
+    # Plain text and HTML, in plain English, with absolute links to the site.
+    award = inbox.by_event("award_made")[0]
+    assert award["From"] == "Our Tables <tables@example.org>"
+    plain = award.get_body(("plain",)).get_content()
+    html = award.get_body(("html",)).get_content()
+    assert "Hello Gus Group," in plain
+    assert "https://tables.example.org/groups/" in plain
+    assert "You are getting this e-mail because you lead a group that was awarded money." in plain
+    assert "https://tables.example.org/notifications/choices" in plain
+    assert '<a href="https://tables.example.org/groups/' in html
+    invitation = inbox.by_event("panel_invitation")[0]
+    assert "/panel/join/" in invitation.get_body(("plain",)).get_content()
+    # An invitation goes to an address, so it carries no link to account settings.
+    assert "/notifications/choices" not in invitation.get_body(("plain",)).get_content()
+
+
+def test_password_reset_email_carries_a_working_link(mail_app):
+    """Asking for a reset sends the link by e-mail; following it changes the password."""
+    app, inbox = mail_app
+    rae = factories.person("Rae")
+    client = app.test_client()
+    response = post_form(client, "/password-reset", {"email": rae.email}, page="/password-reset")
+    assert response.status_code == 302
+    [mail] = inbox.by_event("password_reset")
+    assert mail["To"] == rae.email
+    link = re.search(r"https?://\S+/password-reset/\S+", mail.get_body(("plain",)).get_content()).group(0)
+    path = "/" + link.split("/", 3)[3]
+    done = post_form(
+        client, path, {"password": "a brand new passphrase", "confirm": "a brand new passphrase"}, page=path
+    )
+    assert done.status_code == 302
+    assert login(client, rae.email, "a brand new passphrase").status_code == 302
+    # Nobody learns whether an address has an account: no mail, same answer.
+    response = post_form(client, "/password-reset", {"email": "nobody@example.org"}, page="/password-reset")
+    assert response.status_code == 302
+    assert len(inbox.messages) == 1
+
+
+def test_choices_page_stops_emails_but_the_app_still_shows_them(mail_app):
+    """A person turns off bid e-mails: the bid still shows in their notifications, unread in the header."""
+    app, inbox = mail_app
+    convenor, lead = factories.person("Cara"), factories.person("Gus")
+    client = app.test_client()
+    assert login(client, lead.email).status_code == 302
+    page = client.get("/notifications/choices")
+    assert page.status_code == 200
+    text = text_of(page)
+    assert "Panel reminders are off unless you tick them." in text
+    assert 'value="reminder"' in page.get_data(as_text=True)
+    assert 'value="reminder" checked' not in page.get_data(as_text=True)
+    assert 'value="password_reset"' not in page.get_data(as_text=True)  # always sent
+    # Keep everything but bid_received.
+    keep = [v for v in re.findall(r'value="([a-z_]+)" checked', page.get_data(as_text=True)) if v != "bid_received"]
+    assert (
+        post_form(client, "/notifications/choices", {"by_email": keep}, page="/notifications/choices").status_code
+        == 302
+    )
+    bad = post_form(client, "/notifications/choices", {"by_email": ["not_an_event"]}, page="/notifications/choices")
+    assert bad.status_code == 400
+
+    rnd = factories.open_round(convenor)
+    factories.proposal(lead, rnd.id, factories.group(lead), 100_000)
+    note = db.session.execute(select(Notification).where(Notification.event == "bid_received")).scalar_one()
+    assert note.email_state == "not_wanted"
+    assert inbox.by_event("bid_received") == []
+
+    home = client.get("/notifications")
+    assert "Notifications 1 unread" in text_of(home)
+    assert note.subject in text_of(home)
+    assert post_form(client, f"/notifications/{note.id}/read", page="/notifications").status_code == 302
+    assert "unread" not in text_of(client.get("/notifications")).split("Sign out")[0]
+    # Someone else's notification cannot be marked.
+    other = factories.person("Olu")
+    with transaction():
+        [theirs] = notify([other.id], "result", "Result", "The result is in.")
+    assert post_form(client, f"/notifications/{theirs.id}/read", page="/notifications").status_code == 404
+
+
+def test_panel_reminders_are_opt_in(mail_app):
+    """Reminders are not e-mailed until the person ticks them."""
+    app, inbox = mail_app
+    pat = factories.person("Pat")
+    with transaction():
+        notify([pat.id], "reminder", "Voting closes on Friday", "A gentle reminder: voting closes on Friday.")
+    assert inbox.by_event("reminder") == []
+    client = app.test_client()
+    login(client, pat.email)
+    page = client.get("/notifications/choices").get_data(as_text=True)
+    keep = re.findall(r'value="([a-z_]+)" checked', page) + ["reminder"]
+    post_form(client, "/notifications/choices", {"by_email": keep}, page="/notifications/choices")
+    with transaction():
+        notify([pat.id], "reminder", "Voting closes tomorrow", "A gentle reminder: voting closes tomorrow.")
+    [mail] = inbox.by_event("reminder")
+    assert mail["Subject"] == "Voting closes tomorrow"
+    states = db.session.execute(select(Notification.email_state).order_by(Notification.id)).scalars().all()
+    assert states == ["not_wanted", "sent"]
+
+
+def test_without_a_mail_server_mails_are_printed_to_the_log(app, caplog):
+    """Development: no MAIL_SERVER, so the message (with its link) goes to the log."""
+    caplog.set_level("INFO")
+    person = factories.person("Dev")
+    with transaction():
+        notify([person.id], "result", "The result", "The panel has decided.", link="/tables/x")
+    assert f"E-mail not sent (no MAIL_SERVER set) to {person.email}" in caplog.text
+    assert "http://127.0.0.1:5000/tables/x" in caplog.text
+    assert db.session.execute(select(func.count()).where(Notification.email_state == "sent")).scalar_one() == 1
+
+
+def test_panel_reminders_go_once_to_those_who_have_not_voted(mail_app):
+    """Two days before voting closes: a reminder for each panel member yet to vote, e-mailed
+    only to those who asked for reminders, and never twice for the same table."""
+    from datetime import timedelta
+
+    from grants.ballots.services import cast_ballot
+    from grants.notifications.reminders import remind_panels
+    from grants.notifications.services import set_email_choices
+
+    app, inbox = mail_app
+    convenor, lead = factories.person("Cara"), factories.person("Gus")
+    rnd = factories.open_round(convenor)
+    factories.funded(rnd.id, 1_000_000)
+    bid = factories.proposal(lead, rnd.id, factories.group(lead), 100_000)
+    voted, keen, quiet = factories.person("Vi"), factories.person("Kim"), factories.person("Quinn")
+    for member in (voted, keen, quiet):
+        factories.seat(convenor, rnd.id, member)
+    factories.to_voting(convenor, rnd.id)
+    cast_ballot(person=voted, round_id=rnd.id, chosen_ids=[bid.id])
+    set_email_choices(person=keen, wanted={"reminder", "result"})
+    inbox.messages.clear()
+
+    closes = db.session.get(type(rnd), rnd.id).voting_closes_at
+    assert remind_panels(closes - timedelta(days=3)) == 0  # not yet
+    assert remind_panels(closes - timedelta(days=1)) == 2
+    assert remind_panels(closes - timedelta(hours=12)) == 0  # once per table
+    reminders = db.session.execute(select(Notification).where(Notification.event == "reminder")).scalars().all()
+    assert sorted(n.person_id for n in reminders) == sorted([keen.id, quiet.id])
+    assert [m["To"] for m in inbox.by_event("reminder")] == [keen.email]
+    assert "There is no pressure" in inbox.by_event("reminder")[0].get_body(("plain",)).get_content()
