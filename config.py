@@ -58,6 +58,17 @@ class Config:
     STRIPE_LIVEMODE = _bool("STRIPE_LIVEMODE", False)
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # tests point the library at a local fake
 
+    # Throttling (Flask-Limiter). Memory is per process: fine for one development server.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    # Per account (the e-mail address typed) and per network address. A person who mistypes a few
+    # times is never blocked; a guesser trying many passwords or many accounts is.
+    LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
+    RESET_LIMIT_PER_ACCOUNT = "3 per 15 minutes"
+    RESET_LIMIT_PER_ADDRESS = "20 per hour"
+
     # The 360Giving identifier prefix registered for this platform.
     THREESIXTYGIVING_PREFIX = os.environ.get("THREESIXTYGIVING_PREFIX", "360G-ourtables")
 
@@ -81,6 +92,9 @@ class ProductionConfig(Config):
     FORCE_HTTPS = _bool("FORCE_HTTPS", True)
     PREFERRED_URL_SCHEME = "https"
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Counts shared by every gunicorn worker and machine; memory storage would let a guesser
+    # multiply the limit by the number of workers.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
 
 
 def config_from_env() -> type[Config]:

@@ -92,8 +92,14 @@ def add1_share_fast(engine: EqualShares, options: Add1Options = ADD1) -> tuple[F
             return fast.run(float(share))
         except NeedExact:
             exact = engine.run(share, record=True)
-            return FloatRun(float(share), exact.winners, [float(r.rho) for r in exact.rounds],
-                            [float(r.pi) for r in exact.rounds], [], {})
+            return FloatRun(
+                float(share),
+                exact.winners,
+                [float(r.rho) for r in exact.rounds],
+                [float(r.pi) for r in exact.rounds],
+                [],
+                {},
+            )
 
     j = 0
     current = run_at(0)
@@ -137,7 +143,7 @@ def _record_run(engine: EqualShares, share: Fraction) -> MESRun:
     except NeedExact:
         return engine.run(share, record=True)
     run = MESRun(share=share, winners=fr.winners, free=list(engine.free))
-    chosen = fr.winners[len(engine.free):]
+    chosen = fr.winners[len(engine.free) :]
     run.rounds = [
         RoundRecord(k, Fraction(pi), Fraction(rho), Fraction(money))
         for k, pi, rho, money in zip(chosen, fr.pis, fr.rhos, fr.money, strict=True)
@@ -160,9 +166,7 @@ def _total_cost(prep: Prepared, winners: list[int]) -> int | Fraction:
 
 def _is_exhaustive(prep: Prepared, winners: list[int], spent: int | Fraction) -> bool:
     chosen = set(winners)
-    return all(
-        spent + prep.costs[i] > prep.budget for i in range(len(prep.ids)) if i not in chosen
-    )
+    return all(spent + prep.costs[i] > prep.budget for i in range(len(prep.ids)) if i not in chosen)
 
 
 def run_equal_shares(
@@ -186,18 +190,14 @@ def run_equal_shares(
         share = chosen.share
         details["add1_runs"] = runs
     run = _record_run(engine, share) if fast else engine.run(share, record=True)
-    details["share_per_voter"] = plain(run.share) if run.share.denominator == 1 else float(
-        run.share
-    )
+    details["share_per_voter"] = plain(run.share) if run.share.denominator == 1 else float(run.share)
     details["equal_share_start"] = float(Fraction(prep.budget, engine.n_weight or 1))
     result = _mes_result(prep, rule, run, format_money)
     result.details.update(details)
     if rule == "equalshares/add1-comparison":
         greedy = run_greedy(prep, rule, format_money=format_money)
         prefers_mes, prefers_greedy = compare_satisfaction(prep, run.winners, greedy.selected)
-        result.details.update(
-            {"prefer_equal_shares": prefers_mes, "prefer_greedy": prefers_greedy}
-        )
+        result.details.update({"prefer_equal_shares": prefers_mes, "prefer_greedy": prefers_greedy})
         if prefers_greedy > prefers_mes:
             greedy.details.update(result.details)
             greedy.details["comparison"] = "greedy"
@@ -206,9 +206,7 @@ def run_equal_shares(
     return result
 
 
-def compare_satisfaction(
-    prep: Prepared, mes_winners: list[int], greedy_ids: list[str]
-) -> tuple[int, int]:
+def compare_satisfaction(prep: Prepared, mes_winners: list[int], greedy_ids: list[str]) -> tuple[int, int]:
     """How many voters approve strictly more winners under MES / under greedy."""
     mes = set(mes_winners)
     greedy = {prep.index[pid] for pid in greedy_ids}
@@ -223,9 +221,7 @@ def compare_satisfaction(
     return prefers_mes, prefers_greedy
 
 
-def _mes_result(
-    prep: Prepared, rule: str, run: MESRun, format_money: Callable[[int], str]
-) -> TallyResult:
+def _mes_result(prep: Prepared, rule: str, run: MESRun, format_money: Callable[[int], str]) -> TallyResult:
     texts = Texts(prep, format_money)
     explanations: dict[str, Explanation] = {}
     steps: list[dict] = []
@@ -233,10 +229,14 @@ def _mes_result(
     share = run.share
     for pos, i in enumerate(run.free, start=1):
         pid = prep.ids[i]
-        figures = {"support": plain(prep.score[i]), "supporters": prep.supporters[i],
-                   "voters": prep.n_voters, "cost": 0, "selection_order": pos}
-        explanations[pid] = Explanation(pid, True, "Funded: it costs nothing and has support.",
-                                        figures)
+        figures = {
+            "support": plain(prep.score[i]),
+            "supporters": prep.supporters[i],
+            "voters": prep.n_voters,
+            "cost": 0,
+            "selection_order": pos,
+        }
+        explanations[pid] = Explanation(pid, True, "Funded: it costs nothing and has support.", figures)
     for r, rec in enumerate(run.rounds, start=1):
         i = rec.project
         pid = prep.ids[i]
@@ -263,8 +263,15 @@ def _mes_result(
             f"{_money_exact(texts, share)}."
         )
         explanations[pid] = Explanation(pid, True, text, figures)
-        steps.append({"project_id": pid, "round": r, "cost": plain(cost),
-                      "payment_per_point": float(rec.pi), "effective_support": float(eff)})
+        steps.append(
+            {
+                "project_id": pid,
+                "round": r,
+                "cost": plain(cost),
+                "payment_per_point": float(rec.pi),
+                "effective_support": float(eff),
+            }
+        )
     for i in range(len(prep.ids)):
         pid = prep.ids[i]
         if pid in explanations:
@@ -294,8 +301,7 @@ def _mes_result(
         rule=rule,
         budget=plain(prep.budget),
         spent=plain(spent),
-        support={prep.ids[i]: (int(s) if isinstance(s, int) else float(s))
-                 for i, s in enumerate(prep.score)},
+        support={prep.ids[i]: (int(s) if isinstance(s, int) else float(s)) for i, s in enumerate(prep.score)},
         explanations={pid: explanations[pid] for pid in prep.ids},
         steps=steps,
     )

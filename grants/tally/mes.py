@@ -82,9 +82,7 @@ class EqualShares:
         group_of_budget: dict[Fraction, int] = {share: 0}
         type_group = [0] * len(prep.types)
         # Lower bounds on each project's rho (rho never falls during a run).
-        prev_rho: dict[int, Fraction] = {
-            c: Fraction(1, self.total_points[c]) for c in self.candidates
-        }
+        prev_rho: dict[int, Fraction] = {c: Fraction(1, self.total_points[c]) for c in self.candidates}
         remaining = set(self.candidates)
         winners: list[int] = list(self.free)
         run = MESRun(share=share, winners=winners, free=list(self.free))
@@ -106,7 +104,7 @@ class EqualShares:
                     key = (type_group[t], q)
                     agg[key] = agg.get(key, 0) + weights[t]
                 money = Fraction(0)
-                for (g, q), w in agg.items():
+                for (g, _q), w in agg.items():
                     money += w * group_budget[g]
                 if money < cost:
                     remaining.discard(c)
@@ -145,9 +143,7 @@ class EqualShares:
                 if c in run.final_money or c in winners:
                     continue
                 run.final_money[c] = self.money_behind(c, type_group, group_budget)
-            run.final_money.update(
-                {c: self.money_behind(c, type_group, group_budget) for c in remaining}
-            )
+            run.final_money.update({c: self.money_behind(c, type_group, group_budget) for c in remaining})
         return run
 
     def money_behind(self, c: int, type_group: list[int], group_budget: list[Fraction]) -> Fraction:
