@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, render_template, request
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 from grants.extensions import db, login_manager, talisman
 from grants.models import Person
@@ -88,12 +89,21 @@ ERROR_PAGES = {
 }
 
 
+CSRF_PAGE = (
+    "Your form was out of date",
+    "For your safety, forms stop working when your session ends or when they come from another site. "
+    "Go back, reload the page and send the form again.",
+)
+
+
 def _error_pages(app: Flask) -> None:
     """Error pages in the site's own accessible layout (Werkzeug's bare pages have no language or landmarks)."""
 
     def handler(error: Any) -> Any:
         code = getattr(error, "code", 500) or 500
         title, advice = ERROR_PAGES[code]
+        if isinstance(error, CSRFError):
+            title, advice = CSRF_PAGE
         return render_template("errors/error.html", code=code, title=title, advice=advice), code
 
     for code in ERROR_PAGES:
