@@ -19,7 +19,7 @@ EVENTS = {
     "payment_held": "A payment was held",
     "report_due": "A report is due",
     "panel_invitation": "An invitation to join a panel",
-    "password_reset": "Reset your password",
+    "password_reset": "Reset your password",  # nosec B105
     "reminder": "A gentle reminder",
 }
 
