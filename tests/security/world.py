@@ -11,6 +11,7 @@ import io
 import itertools
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,17 +125,22 @@ def _pg_admin(url: str):  # noqa: ANN202
     return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
 
 
+def build_sqlite_template(folder: Path) -> tuple[str, str, str]:
+    """Build the world in a SQLite file under `folder`: (backend, file, uploads folder)."""
+    path = folder / "world.sqlite3"
+    app = make_app(f"sqlite:///{path}", UPLOAD_FOLDER=str(folder / "uploads"))
+    with app.app_context():
+        _build(app)
+        db.session.remove()
+        db.engine.dispose()
+    return "sqlite", str(path), str(folder / "uploads")
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def world_template(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[tuple[str, str, str]]:  # noqa: ANN001
     """(backend, where the built world lives, its uploads folder), built once per backend per test session."""
     if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("world") / "world.sqlite3"
-        app = make_app(f"sqlite:///{path}", UPLOAD_FOLDER=str(path.parent / "uploads"))
-        with app.app_context():
-            _build(app)
-            db.session.remove()
-            db.engine.dispose()
-        yield "sqlite", str(path), str(path.parent / "uploads")
+        yield build_sqlite_template(tmp_path_factory.mktemp("world"))
         return
     base = request.getfixturevalue("pg_database_url")
     url = make_url(base)
@@ -156,17 +162,17 @@ def world_template(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator
     admin.dispose()
 
 
-@pytest.fixture
-def world_app(world_template, tmp_path) -> Iterator[Flask]:  # noqa: ANN001
-    """A fresh copy of the world, with the app bound to it, inside an app context."""
-    backend, where, uploads_src = world_template
+@contextmanager
+def cloned_world(template: tuple[str, str, str], folder: Path, **overrides) -> Iterator[Flask]:  # noqa: ANN003
+    """A fresh copy of the world in `folder`, with an app bound to it (no app context pushed)."""
+    backend, where, uploads_src = template
     if Path(uploads_src).exists():
-        shutil.copytree(uploads_src, tmp_path / "uploads")
+        shutil.copytree(uploads_src, folder / "uploads", dirs_exist_ok=True)
+    cleanup = None
     if backend == "sqlite":
-        copy = tmp_path / "world.sqlite3"
+        copy = folder / "world.sqlite3"
         shutil.copy(where, copy)
         db_url = f"sqlite:///{copy}"
-        cleanup = None
     else:
         url = make_url(where)
         name = f"{url.database}_{next(_clone)}"
@@ -180,10 +186,21 @@ def world_app(world_template, tmp_path) -> Iterator[Flask]:  # noqa: ANN001
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
 
-    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": db_url, "UPLOAD_FOLDER": str(tmp_path / "uploads")})
-    with app.app_context():
+    app = create_app(
+        TestConfig, {"SQLALCHEMY_DATABASE_URI": db_url, "UPLOAD_FOLDER": str(folder / "uploads"), **overrides}
+    )
+    try:
         yield app
-        db.session.remove()
-        db.engine.dispose()
-    if cleanup:
-        cleanup()
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if cleanup:
+            cleanup()
+
+
+@pytest.fixture
+def world_app(world_template, tmp_path) -> Iterator[Flask]:  # noqa: ANN001
+    """A fresh copy of the world, with the app bound to it, inside an app context."""
+    with cloned_world(world_template, tmp_path) as app, app.app_context():
+        yield app
