@@ -138,7 +138,8 @@ def tab_to(page, text: str, *, backwards: bool = False, limit: int = 120) -> Non
         page.keyboard.press(key)
         if text.lower() in focused_label(page).lower():
             return
-    raise AssertionError(f"could not reach “{text}” with {key}")
+    heading = page.locator("h1").first.inner_text() if page.locator("h1").count() else ""
+    raise AssertionError(f"could not reach “{text}” with {key} on {page.url} ({heading})")
 
 
 def screenshot(page, name: str, folder: Path) -> None:  # noqa: ANN001
