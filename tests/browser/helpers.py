@@ -145,6 +145,7 @@ def tab_to(page, text: str, *, backwards: bool = False, limit: int = 120) -> Non
 def screenshot(page, name: str, folder: Path) -> None:  # noqa: ANN001
     """Full-page screenshots at phone and desktop widths, for a person to look at."""
     folder.mkdir(parents=True, exist_ok=True)
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
     for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
         page.set_viewport_size(size)
         page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True)
