@@ -65,15 +65,3 @@ def test_the_spine_sensitive_actions_are_audited_and_shown_in_public(world_app: 
     open_page = text_of(client.get(f"/tables/{world.open_round}"))
     assert "A smaller pot this year" in open_page or "Rules changed" in open_page
     assert "was added to a group" not in open_page and "was added to a group" not in page
-
-
-def test_a_funder_sees_a_working_link_to_their_funder(world_app: Flask) -> None:
-    """Found by the browser check (an empty link): the dashboard names the funder and links to it."""
-    from tests.conftest import login
-
-    world = describe(world_app)
-    world_app.test_client_class = Client
-    client = world_app.test_client()
-    login(client, EMAILS["funder"], "our-tables-demo")
-    html = client.get("/me").get_data(as_text=True)
-    assert f'href="/funders/{world.funder}/manage">Northern Community Trust</a>' in html
