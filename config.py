@@ -12,7 +12,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
-_DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - a marker that production refuses
+_DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - a marker that production refuses # nosec B105
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -63,6 +63,17 @@ class Config:
     # Offer Bacs Direct Debit as well as card on Stripe Checkout.
     STRIPE_ALLOW_BACS = _bool("STRIPE_ALLOW_BACS", True)
 
+    # Throttling (Flask-Limiter). Memory is per process: fine for one development server.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    # Per account (the e-mail address typed) and per network address. A person who mistypes a few
+    # times is never blocked; a guesser trying many passwords or many accounts is.
+    LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
+    RESET_LIMIT_PER_ACCOUNT = "3 per 15 minutes"
+    RESET_LIMIT_PER_ADDRESS = "20 per hour"
+
     # The 360Giving identifier prefix registered for this platform.
     THREESIXTYGIVING_PREFIX = os.environ.get("THREESIXTYGIVING_PREFIX", "360G-ourtables")
 
@@ -99,9 +110,9 @@ class TestConfig(Config):
 
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "test-secret-key"  # noqa: S105
+    SECRET_KEY = "test-secret-key"  # noqa: S105 - the test suite's key, used nowhere else # nosec B105
     SQLALCHEMY_DATABASE_URI = "sqlite://"
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hashing for tests only
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hashing for tests only # nosec B105
     JOBS_URL = "immediate"  # jobs run in-process at commit, so a test sees their effect at once
     MAIL_SERVER = ""  # mails go to the log unless a test starts its own SMTP server
     PROXY_FIX_HOPS = 0
@@ -116,6 +127,9 @@ class ProductionConfig(Config):
     FORCE_HTTPS = _bool("FORCE_HTTPS", True)
     PREFERRED_URL_SCHEME = "https"
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Counts shared by every gunicorn worker and machine; memory storage would let a guesser
+    # multiply the limit by the number of workers.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
 
 
 def config_from_env() -> type[Config]:

@@ -80,13 +80,14 @@ def create_app(config: type | None = None, overrides: dict[str, Any] | None = No
 def _init_extensions(app: Flask) -> None:
     from grants import models  # noqa: F401 - registers every table
     from grants.db_setup import configure_engine
-    from grants.extensions import csrf, db, login_manager, migrate
+    from grants.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."

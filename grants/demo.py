@@ -19,7 +19,7 @@ from grants.proposals.services import start_proposal, submit_proposal
 from grants.rounds.counting import close_voting
 from grants.rounds.services import add_staff, advance, create_round
 
-DEMO_PASSWORD = "our-tables-demo"  # noqa: S105 - printed for the demo; demo only
+DEMO_PASSWORD = "our-tables-demo"  # noqa: S105 - printed for the demo; demo only # nosec B105
 DOMAIN = "example.org"
 
 PEOPLE = [

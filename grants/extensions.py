@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -31,3 +33,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 talisman = Talisman()
+# Throttles sign-in and password reset (see grants/auth/views.py). Storage comes from
+# RATELIMIT_STORAGE_URI: memory by default, Redis in production so every worker shares counts.
+limiter = Limiter(key_func=get_remote_address)

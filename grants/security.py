@@ -6,8 +6,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, render_template, request
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 from grants.extensions import db, login_manager, talisman
 from grants.models import Person
@@ -56,6 +57,8 @@ def init_app(app: Flask) -> None:
             response.headers["Cache-Control"] = "no-store"
         return response
 
+    _error_pages(app)
+
     talisman.init_app(
         app,
         force_https=app.config.get("FORCE_HTTPS", False),
@@ -67,6 +70,44 @@ def init_app(app: Flask) -> None:
         frame_options="DENY",
         strict_transport_security=app.config.get("FORCE_HTTPS", False),
     )
+
+
+ERROR_PAGES = {
+    400: ("The request could not be understood", "Go back, check the form and send it again."),
+    403: (
+        "You cannot see this page",
+        "Your account does not have a role that allows this. If you think it should, "
+        "ask the convenor of the table or a lead of your group.",
+    ),
+    404: ("Page not found", "Check the address, or start from the home page."),
+    405: ("That cannot be done here", "Go back and use the buttons on the page."),
+    413: ("The file is too large", "Choose a smaller file and try again."),
+    429: (
+        "Too many attempts",
+        "For your safety we have paused attempts for a while. Wait 15 minutes and try again, or reset your password.",
+    ),
+}
+
+
+CSRF_PAGE = (
+    "Your form was out of date",
+    "For your safety, forms stop working when your session ends or when they come from another site. "
+    "Go back, reload the page and send the form again.",
+)
+
+
+def _error_pages(app: Flask) -> None:
+    """Error pages in the site's own accessible layout (Werkzeug's bare pages have no language or landmarks)."""
+
+    def handler(error: Any) -> Any:
+        code = getattr(error, "code", 500) or 500
+        title, advice = ERROR_PAGES[code]
+        if isinstance(error, CSRFError):
+            title, advice = CSRF_PAGE
+        return render_template("errors/error.html", code=code, title=title, advice=advice), code
+
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, handler)
 
 
 def require(check: Callable[..., bool]) -> Callable[[F], F]:

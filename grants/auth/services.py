@@ -139,10 +139,13 @@ def dashboard_for(person: Person) -> dict[str, list]:
             .where(PanelMember.person_id == person.id, PanelMember.stepped_down_at.is_(None))
             .order_by(Round.created_at.desc())
         ),
-        "funders": rows(
-            select(Funder)
-            .join(FunderMembership, FunderMembership.funder_id == Funder.id)
-            .where(FunderMembership.person_id == person.id)
-            .order_by(Funder.name)
+        # Funders alone, not rows: the page reads funder.name and funder.slug.
+        "funders": list(
+            db.session.execute(
+                select(Funder)
+                .join(FunderMembership, FunderMembership.funder_id == Funder.id)
+                .where(FunderMembership.person_id == person.id)
+                .order_by(Funder.name)
+            ).scalars()
         ),
     }

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from grants.auth import bp, services
 from grants.auth.forms import LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from grants.core import DomainError
+from grants.extensions import limiter
 from grants.security import public
 
 
@@ -23,6 +25,21 @@ def safe_next(target: str | None) -> str | None:
     if "\\" in target:
         return None
     return target
+
+
+def _account_key() -> str:
+    """Throttle key for the account being tried: the e-mail address as typed, normalised."""
+    return "account:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _address_key() -> str:
+    """Throttle key for the network address the attempts come from."""
+    return "address:" + (get_remote_address() or "unknown")
+
+
+def _limit(name: str):  # noqa: ANN202
+    """A limit read from configuration at request time, so tests and deployments can tune it."""
+    return lambda: current_app.config[name]
 
 
 def _start_session(person) -> None:  # noqa: ANN001
@@ -52,6 +69,8 @@ def signup():
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@limiter.limit(_limit("LOGIN_LIMIT_PER_ACCOUNT"), key_func=_account_key, methods=["POST"], scope="login-account")
+@limiter.limit(_limit("LOGIN_LIMIT_PER_ADDRESS"), key_func=_address_key, methods=["POST"], scope="login-address")
 def login():
     """Sign in."""
     form = LoginForm()
@@ -80,6 +99,8 @@ def logout():
 
 @bp.route("/password-reset", methods=["GET", "POST"])
 @public
+@limiter.limit(_limit("RESET_LIMIT_PER_ACCOUNT"), key_func=_account_key, methods=["POST"], scope="reset-account")
+@limiter.limit(_limit("RESET_LIMIT_PER_ADDRESS"), key_func=_address_key, methods=["POST"], scope="reset-address")
 def reset_request():
     """Ask for a password reset link."""
     form = ResetRequestForm()
@@ -96,6 +117,7 @@ def reset_request():
 
 @bp.route("/password-reset/<token>", methods=["GET", "POST"])
 @public
+@limiter.limit(_limit("RESET_LIMIT_PER_ADDRESS"), key_func=_address_key, methods=["POST"], scope="reset-token-address")
 def reset_password(token: str):
     """Choose a new password."""
     form = ResetPasswordForm()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from grants import audit
 from grants.core import DomainError, NotAllowed, transaction, unique_slug
 from grants.models import Group, GroupMembership, GroupRole, Person
 from grants.roles import is_group_member
@@ -53,4 +54,11 @@ def add_member(*, person: Person, group_id: int, email: str, role: GroupRole) ->
             raise DomainError(f"{other.display_name} is already in the group.")
         membership = GroupMembership(group_id=group_id, person_id=other.id, role=role)
         session.add(membership)
+        # Not public: who belongs to a group is personal. The log still proves who granted what.
+        audit.record(
+            "role_granted",
+            f"A {role.value} was added to a group.",
+            actor_id=person.id,
+            details={"group_id": group_id, "person_id": other.id, "role": role.value},
+        )
     return membership

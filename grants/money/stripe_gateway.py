@@ -395,9 +395,7 @@ class StripeGateway:
 
     # ------------------------------------------------------------------- groups
 
-    def create_connected_account(
-        self, *, reference: str, email: str, business_name: str
-    ) -> ConnectedAccount:
+    def create_connected_account(self, *, reference: str, email: str, business_name: str) -> ConnectedAccount:
         """Create a group's Stripe account that can receive grant transfers."""
         params: dict[str, Any] = {
             "country": "GB",
@@ -503,9 +501,7 @@ class StripeGateway:
         params = _list_params(created_gte, destination=destination, transfer_group=transfer_group)
         return (_transfer(t) for t in self._iterate(self._client.v1.transfers.list, params))
 
-    def list_payouts(
-        self, *, created_gte: int | datetime | None = None, status: str | None = None
-    ) -> Iterator[Payout]:
+    def list_payouts(self, *, created_gte: int | datetime | None = None, status: str | None = None) -> Iterator[Payout]:
         """Every payout to the platform's bank (newest first), following all pages."""
         params = _list_params(created_gte, status=status)
         return (_payout(p) for p in self._iterate(self._client.v1.payouts.list, params))
@@ -519,10 +515,7 @@ class StripeGateway:
     ) -> Iterator[BalanceTransaction]:
         """Every balance transaction (newest first), optionally those one payout swept."""
         params = _list_params(created_gte, payout=payout, type=type)
-        return (
-            _balance_transaction(t)
-            for t in self._iterate(self._client.v1.balance_transactions.list, params)
-        )
+        return (_balance_transaction(t) for t in self._iterate(self._client.v1.balance_transactions.list, params))
 
     # ----------------------------------------------------------------- webhooks
 
@@ -531,9 +524,7 @@ class StripeGateway:
         if not sig_header:
             raise WebhookRejected(WebhookRejected.MISSING_SIGNATURE)
         try:
-            event = self._client.construct_event(
-                payload, sig_header, self._webhook_secret, tolerance=self._tolerance
-            )
+            event = self._client.construct_event(payload, sig_header, self._webhook_secret, tolerance=self._tolerance)
         except stripe.SignatureVerificationError as err:
             if str(err).startswith("Timestamp outside the tolerance zone"):
                 raise WebhookRejected(WebhookRejected.STALE_TIMESTAMP, str(err)) from err
@@ -656,16 +647,12 @@ def _translate(err: stripe.StripeError) -> GatewayError:
     else:  # card, invalid request, authentication, permission
         retryable = False
     message = err.user_message or str(err) or type(err).__name__
-    return GatewayError(
-        message, retryable, code=err.code, http_status=status, request_id=err.request_id
-    )
+    return GatewayError(message, retryable, code=err.code, http_status=status, request_id=err.request_id)
 
 
 def _connected_account(account: dict[str, Any]) -> ConnectedAccount:
     requirements = account.get("requirements") or {}
-    due = sorted(
-        set(requirements.get("currently_due") or []) | set(requirements.get("past_due") or [])
-    )
+    due = sorted(set(requirements.get("currently_due") or []) | set(requirements.get("past_due") or []))
     return ConnectedAccount(
         id=account["id"],
         charges_enabled=bool(account.get("charges_enabled")),

@@ -35,7 +35,7 @@ REASONS = {
     "payment_held": "you lead a group whose payment was held",
     "report_due": "you lead a group that was awarded money",
     "panel_invitation": "a convenor invited this address to a panel",
-    "password_reset": "someone asked to reset the password for this address",
+    "password_reset": "someone asked to reset the password for this address",  # nosec B105 - a sentence, not a secret
     "reminder": "you asked for panel reminders",
 }
 

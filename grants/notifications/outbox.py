@@ -20,7 +20,7 @@ EVENTS = {
     "money_alert": "Money needs your attention",
     "report_due": "A report is due",
     "panel_invitation": "An invitation to join a panel",
-    "password_reset": "Reset your password",
+    "password_reset": "Reset your password",  # nosec B105
     "reminder": "A gentle reminder",
 }
 

@@ -30,6 +30,7 @@ from flask import (
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.exceptions import HTTPException
 
 F = TypeVar("F", bound=Callable[..., Any])
 COOKIE = "ot_draft"
@@ -108,11 +109,17 @@ def init_app(app: Flask | Any) -> None:
     def csrf_failed(error: CSRFError) -> Any:
         view = _marked()
         if view is None:
-            return render_template("panels/session_expired.html"), 400
+            from grants.security import CSRF_PAGE
+
+            title, advice = CSRF_PAGE
+            return render_template("errors/error.html", code=400, title=title, advice=advice), 400
         if not current_user.is_authenticated:
             return _keep_and_sign_in()
         # The view's own form check fails on the same token, so it writes nothing and shows the form again.
-        return view(**(request.view_args or {}))
+        try:
+            return view(**(request.view_args or {}))
+        except HTTPException as exc:  # e.g. a 404 for an object that is gone: answer it like any other
+            return current_app.handle_http_exception(exc)
 
     @app.before_app_request
     def signed_out_post() -> Any:

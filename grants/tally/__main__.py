@@ -29,8 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Count a Pabulib .pb file and print the funded project ids.",
     )
     parser.add_argument("file", help="path to a Pabulib .pb file")
-    parser.add_argument("--rule", help=f"counting rule (default: the file's META rule); "
-                        f"one of {', '.join(RULES)}")
+    parser.add_argument("--rule", help=f"counting rule (default: the file's META rule); one of {', '.join(RULES)}")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--tie-break", help="comma-separated project ids, earlier wins a tie")
     args = parser.parse_args(argv)
@@ -45,13 +44,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     rule = args.rule or election.rule
     if not rule:
-        print("error: the file names no rule in META; pass --rule "
-              f"(one of {', '.join(RULES)}).", file=sys.stderr)
+        print(f"error: the file names no rule in META; pass --rule (one of {', '.join(RULES)}).", file=sys.stderr)
         return 2
     if rule not in RULES:
         where = "--rule" if args.rule else "the file's META rule"
-        print(f"error: {where} is {rule!r}, which this tool cannot count; pass --rule with one "
-              f"of {', '.join(RULES)}.", file=sys.stderr)
+        print(
+            f"error: {where} is {rule!r}, which this tool cannot count; pass --rule with one of {', '.join(RULES)}.",
+            file=sys.stderr,
+        )
         return 2
     tie_break = [t.strip() for t in args.tie_break.split(",")] if args.tie_break else None
     try:

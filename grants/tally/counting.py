@@ -63,18 +63,21 @@ def count(
         if tie_break is None:
             _greedy_default_ranks(prep)
         if rule == "score-average":
-            support = [
-                Fraction(prep.score[i], prep.named[i]) if prep.named[i] else 0
-                for i in range(len(prep.ids))
-            ]
-            support = [s.numerator if isinstance(s, Fraction) and s.denominator == 1 else s
-                       for s in support]
+            support = [Fraction(prep.score[i], prep.named[i]) if prep.named[i] else 0 for i in range(len(prep.ids))]
+            support = [s.numerator if isinstance(s, Fraction) and s.denominator == 1 else s for s in support]
             return run_greedy(
-                prep, rule, support=support, threshold=threshold,
-                format_money=format_money, average=True,
+                prep,
+                rule,
+                support=support,
+                threshold=threshold,
+                format_money=format_money,
+                average=True,
             )
         return run_greedy(
-            prep, rule, skip=rule != "greedy-no-skip", threshold=threshold,
+            prep,
+            rule,
+            skip=rule != "greedy-no-skip",
+            threshold=threshold,
             format_money=format_money,
         )
     if rule == "phragmen":

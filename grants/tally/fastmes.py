@@ -174,7 +174,7 @@ class FloatEqualShares:
         rhos: list[float] = []
         pis: list[float] = []
         moneys: list[float] = []
-        selections = base.winners[len(self.free):]
+        selections = base.winners[len(self.free) :]
         try:
             for k, rho_k in zip(selections, base.rhos, strict=True):
                 limit = rho_k * (1 + TOL)

@@ -58,8 +58,7 @@ def run_greedy(
             figures["threshold"] = plain(threshold)
         if prep.supporters[i] == 0 or support[i] <= 0:
             # Nobody gave it positive points, or (score ballots) the total is not positive.
-            text = texts.no_support() if prep.supporters[i] == 0 else texts.not_positive(
-                support[i])
+            text = texts.no_support() if prep.supporters[i] == 0 else texts.not_positive(support[i])
             explanations[pid] = Explanation(pid, False, text, figures)
             continue
         if stopped_by is not None:

@@ -70,9 +70,7 @@ class Election:
 
     def __post_init__(self) -> None:
         if self.vote_type not in VOTE_TYPES:
-            raise ValueError(
-                f"Unknown vote type {self.vote_type!r}; use one of {', '.join(VOTE_TYPES)}."
-            )
+            raise ValueError(f"Unknown vote type {self.vote_type!r}; use one of {', '.join(VOTE_TYPES)}.")
         if isinstance(self.budget, bool) or not isinstance(self.budget, int | Decimal | Fraction):
             raise ValueError(f"The budget must be a whole number of units, got {self.budget!r}.")
         if self.budget < 0:
@@ -82,8 +80,7 @@ class Election:
             raise ValueError("Two projects share an id; ids must be unique.")
         if self.vote_type == "ordinal" and self.rankings is None:
             self.rankings = [tuple(b) for b in self.ballots]
-        for name, seq in (("rankings", self.rankings), ("voter_ids", self.voter_ids),
-                          ("voter_data", self.voter_data)):
+        for name, seq in (("rankings", self.rankings), ("voter_ids", self.voter_ids), ("voter_data", self.voter_data)):
             if seq is not None and len(seq) != len(self.ballots):
                 raise ValueError(f"{name} must have one entry per ballot.")
 

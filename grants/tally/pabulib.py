@@ -41,17 +41,58 @@ _DERIVED_META = ("num_projects", "num_votes")
 
 # The order Pabulib files use (pabulib/checker fields.py); unknown keys follow in file order.
 _META_ORDER = (
-    "description", "country", "unit", "district", "subunit", "instance", "num_projects",
-    "num_votes", "budget", "vote_type", "rule", "date_begin", "date_end", "min_length",
-    "max_length", "min_sum_cost", "max_sum_cost", "min_points", "max_points",
-    "min_sum_points", "max_sum_points", "default_score", "scoring_fn", "min_project_cost",
-    "max_project_cost", "min_project_score_threshold", "neighborhoods", "subdistricts",
-    "categories", "edition", "language", "currency", "fully_funded", "experimental",
-    "comment", "acknowledgments",
+    "description",
+    "country",
+    "unit",
+    "district",
+    "subunit",
+    "instance",
+    "num_projects",
+    "num_votes",
+    "budget",
+    "vote_type",
+    "rule",
+    "date_begin",
+    "date_end",
+    "min_length",
+    "max_length",
+    "min_sum_cost",
+    "max_sum_cost",
+    "min_points",
+    "max_points",
+    "min_sum_points",
+    "max_sum_points",
+    "default_score",
+    "scoring_fn",
+    "min_project_cost",
+    "max_project_cost",
+    "min_project_score_threshold",
+    "neighborhoods",
+    "subdistricts",
+    "categories",
+    "edition",
+    "language",
+    "currency",
+    "fully_funded",
+    "experimental",
+    "comment",
+    "acknowledgments",
 )
 _PROJECT_ORDER = (
-    "votes", "score", "name", "category", "beneficiaries", "selected", "neighborhood",
-    "subunit", "district", "description", "proposer", "public_id", "latitude", "longitude",
+    "votes",
+    "score",
+    "name",
+    "category",
+    "beneficiaries",
+    "selected",
+    "neighborhood",
+    "subunit",
+    "district",
+    "description",
+    "proposer",
+    "public_id",
+    "latitude",
+    "longitude",
 )
 
 
@@ -164,9 +205,7 @@ def read_pb(source: str | os.PathLike[str] | bytes) -> Election:
             raise PabulibError("the file must start with a META section", line)
         if section == "META":
             if len(row) != 2:
-                raise PabulibError(
-                    f"a META line needs exactly 2 fields (key;value), found {len(row)}", line
-                )
+                raise PabulibError(f"a META line needs exactly 2 fields (key;value), found {len(row)}", line)
             key = row[0].strip()
             if not key:
                 raise PabulibError("a META key is empty", line)
@@ -176,9 +215,7 @@ def read_pb(source: str | os.PathLike[str] | bytes) -> Election:
             meta_lines[key] = line
         elif section == "PROJECTS":
             if len(row) != len(header):
-                raise PabulibError(
-                    f"a PROJECTS line needs {len(header)} fields, found {len(row)}", line
-                )
+                raise PabulibError(f"a PROJECTS line needs {len(header)} fields, found {len(row)}", line)
             values = {h: v.strip() for h, v in zip(header, row, strict=True)}
             pid = values.pop("project_id")
             if not pid:
@@ -328,9 +365,7 @@ def _parse_votes(
             raw_points = row[points_col].strip()
             pts = [_points(x, line) for x in raw_points.split(",")] if raw_points else []
             if len(pts) != len(ids):
-                raise PabulibError(
-                    f"the vote lists {len(ids)} projects but {len(pts)} points", line
-                )
+                raise PabulibError(f"the vote lists {len(ids)} projects but {len(pts)} points", line)
         else:
             pts = [borda_top - i for i in range(len(ids))]
         ballot = dict(zip(ids, pts, strict=True))
@@ -408,9 +443,7 @@ def write_pb(election: Election, selected: Iterable[str] | None = None) -> str:
         election.vote_type == "ordinal" and _ordinal_needs_points(election)
     )
     writer.writerow(["VOTES"])
-    writer.writerow(
-        ["voter_id", "vote", *(["points"] if with_points else []), *election.voter_fields]
-    )
+    writer.writerow(["voter_id", "vote", *(["points"] if with_points else []), *election.voter_fields])
     ids = election.voter_ids or [str(i + 1) for i in range(len(election.ballots))]
     data = election.voter_data or [()] * len(election.ballots)
     rankings = election.rankings

@@ -41,9 +41,7 @@ def run_phragmen(prep: Prepared, rule: str, *, format_money: Callable[[int], str
         for c in remaining:
             w = prep.supporters[c]
             new = (prep.costs[c] + sum(prep.weights[t] * load[t] for t in supp[c])) / Fraction(w)
-            if best_load is None or new < best_load or (
-                new == best_load and prep.rank[c] < prep.rank[best]
-            ):
+            if best_load is None or new < best_load or (new == best_load and prep.rank[c] < prep.rank[best]):
                 best, best_load = c, new
         if prep.costs[best] > budget_left:
             stop = best
@@ -69,8 +67,9 @@ def run_phragmen(prep: Prepared, rule: str, *, format_money: Callable[[int], str
             f"supporters could pay for it once each had earned {texts.money(best_load)}."
         )
         explanations[pid] = Explanation(pid, True, text, figures)
-        steps.append({"project_id": pid, "round": len(selected), "max_load": float(best_load),
-                      "cost": plain(prep.costs[best])})
+        steps.append(
+            {"project_id": pid, "round": len(selected), "max_load": float(best_load), "cost": plain(prep.costs[best])}
+        )
     for i in range(n):
         pid = prep.ids[i]
         if pid in explanations:
@@ -103,8 +102,7 @@ def run_phragmen(prep: Prepared, rule: str, *, format_money: Callable[[int], str
         rule=rule,
         budget=plain(prep.budget),
         spent=plain(prep.budget - budget_left),
-        support={prep.ids[i]: (int(s) if isinstance(s, int) else float(s))
-                 for i, s in enumerate(prep.score)},
+        support={prep.ids[i]: (int(s) if isinstance(s, int) else float(s)) for i, s in enumerate(prep.score)},
         explanations={pid: explanations[pid] for pid in prep.ids},
         steps=steps,
     )

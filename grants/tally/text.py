@@ -42,13 +42,8 @@ class Texts:
             return f"{_count(value)} of {p.n_voters:,} votes"
         return f"{_count(value)} points from {p.supporters[i]:,} of {p.n_voters:,} voters"
 
-    def greedy_funded(
-        self, i: int, value: int | Fraction, remaining: int | Fraction, average: bool
-    ) -> str:
-        return (
-            f"Funded: {self.support(i, value, average)}; "
-            f"it fitted in the remaining {self.money(remaining)}."
-        )
+    def greedy_funded(self, i: int, value: int | Fraction, remaining: int | Fraction, average: bool) -> str:
+        return f"Funded: {self.support(i, value, average)}; it fitted in the remaining {self.money(remaining)}."
 
     def did_not_fit(self, funded: int, remaining: int | Fraction, cost: int | Fraction) -> str:
         return (
@@ -69,9 +64,7 @@ class Texts:
     def not_positive(self, value: int | Fraction) -> str:
         return f"Not funded: its {self.word} came to {_count(value)} in total, not above zero."
 
-    def below_threshold(
-        self, value: int | Fraction, threshold: int | Fraction, average: bool = False
-    ) -> str:
+    def below_threshold(self, value: int | Fraction, threshold: int | Fraction, average: bool = False) -> str:
         what = "an average of " if average else ""
         return (
             f"Not funded: it received {what}{_count(value)} {self.word}, below the minimum "

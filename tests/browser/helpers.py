@@ -1,0 +1,152 @@
+"""Helpers for the browser tests: sign in, run axe, the checks axe does not make, and
+keyboard-only movement. Reusable by other features' journeys (e.g. more ballot types)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.browser.conftest import AXE_JS, LiveSite
+from tests.security.world import EMAILS
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PASSWORD = "our-tables-demo"  # noqa: S105 - the demo's password
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def new_context(browser, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    """A browser context with axe available on every page (injected by the browser, not the page, so CSP still applies)."""
+    context = browser.new_context(locale="en-GB", timezone_id="Europe/London", **kwargs)
+    context.add_init_script(path=AXE_JS)
+    return context
+
+
+def sign_in(page, site: LiveSite, role: str) -> None:  # noqa: ANN001
+    """Sign in through the form, using only the keyboard."""
+    if role == "anonymous":
+        return
+    page.goto(site.url + "/login")
+    page.get_by_label("E-mail address").fill(EMAILS[role])
+    page.get_by_label("Password").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/me")
+
+
+def axe_violations(page) -> list[str]:  # noqa: ANN001
+    """WCAG 2.2 A and AA violations on the page, one line each."""
+    found = page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+            return result.violations.map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`);
+        }""",
+        WCAG_TAGS,
+    )
+    return list(found)
+
+
+EXTRA_CHECKS = """() => {
+    const problems = [];
+    const groups = new Map();
+    for (const input of document.querySelectorAll('input[type=radio], input[type=checkbox]')) {
+        if (!groups.has(input.name)) groups.set(input.name, []);
+        groups.get(input.name).push(input);
+    }
+    for (const [name, inputs] of groups) {
+        // A lone checkbox is a yes/no question answered by its own label.
+        if (inputs.length === 1 && inputs[0].type === 'checkbox') continue;
+        for (const input of inputs) {
+            const fieldset = input.closest('fieldset');
+            const legend = fieldset && fieldset.querySelector(':scope > legend');
+            if (!legend || !legend.textContent.trim()) {
+                problems.push(`the "${name}" choices are not in a fieldset with a legend`);
+                break;
+            }
+        }
+    }
+    for (const el of document.querySelectorAll('input[placeholder], textarea[placeholder]')) {
+        const labelled = (el.labels && el.labels.length) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+        if (!labelled) problems.push(`${el.name || el.id} has a placeholder as its only label`);
+    }
+    return problems;
+}"""
+
+
+def extra_problems(page) -> list[str]:  # noqa: ANN001
+    """Fieldsets and legends for choice groups; no placeholder-only labels."""
+    return list(page.evaluate(EXTRA_CHECKS))
+
+
+def scrolls_sideways_at_320(page) -> bool:  # noqa: ANN001
+    """True if the page needs horizontal scrolling at 320 CSS pixels wide (WCAG 1.4.10 reflow)."""
+    page.set_viewport_size({"width": 320, "height": 800})
+    wide = page.evaluate("() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1")
+    page.set_viewport_size(DESKTOP)
+    return bool(wide)
+
+
+FOCUS_STYLE = """() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return null;
+    const look = () => {
+        const s = getComputedStyle(el);
+        return [s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0 ? s.outlineStyle + s.outlineWidth + s.outlineColor : 'none',
+                s.boxShadow, s.backgroundColor, s.color, s.borderColor, s.textDecorationLine].join('|');
+    };
+    const focused = look();
+    el.blur();
+    const blurred = look();
+    el.focus({preventScroll: true});
+    const label = (el.getAttribute('aria-label') || el.textContent || el.name || el.id || el.tagName).trim().slice(0, 60);
+    return {label: el.tagName.toLowerCase() + ' ' + label, visible: focused !== blurred};
+}"""
+
+
+def tab_through_checking_focus(page, limit: int = 80) -> list[str]:  # noqa: ANN001
+    """Press Tab through the page; every element that takes focus must look different when focused."""
+    problems = []
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    seen = set()
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        state = page.evaluate(FOCUS_STYLE)
+        if state is None:
+            break
+        if state["label"] in seen:
+            break
+        seen.add(state["label"])
+        if not state["visible"]:
+            problems.append(f"no visible focus on {state['label']}")
+    return problems
+
+
+def focused_label(page) -> str:  # noqa: ANN001
+    """The accessible-ish name of the focused element (its label, text or value)."""
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            if (!el) return '';
+            const labels = el.labels ? Array.from(el.labels).map(l => l.textContent).join(' ') : '';
+            return (labels || el.getAttribute('aria-label') || el.textContent || el.value || '').replace(/\\s+/g, ' ').trim();
+        }"""
+    )
+
+
+def tab_to(page, text: str, *, backwards: bool = False, limit: int = 120) -> None:  # noqa: ANN001
+    """Press Tab (or Shift+Tab) until the focused element's label contains `text`."""
+    key = "Shift+Tab" if backwards else "Tab"
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if text.lower() in focused_label(page).lower():
+            return
+    heading = page.locator("h1").first.inner_text() if page.locator("h1").count() else ""
+    raise AssertionError(f"could not reach “{text}” with {key} on {page.url} ({heading})")
+
+
+def screenshot(page, name: str, folder: Path) -> None:  # noqa: ANN001
+    """Full-page screenshots at phone and desktop widths, for a person to look at."""
+    folder.mkdir(parents=True, exist_ok=True)
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
