@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -27,6 +28,12 @@ EVERYONE = frozenset(ROLES)
 SIGNED_IN = EVERYONE - {"anonymous"}
 PANEL = frozenset({"panel", "conflicted_panel"})
 NOBODY: frozenset[str] = frozenset()
+MEMBER = frozenset({"member"})
+OTHER = frozenset({"other_member"})
+CONVENOR = frozenset({"convenor"})
+FUNDER = frozenset({"funder"})
+FACILITATOR = frozenset({"panel"})  # panel@ facilitates every demo panel; panel1@ does not
+PAYS_PANEL = frozenset({"convenor", "treasurer"})  # whoever pays the panel
 
 
 @dataclass(frozen=True)
@@ -40,11 +47,22 @@ class Case:
     owner: str = ""  # whose object this is, for the test id and the failure message
 
 
+def _for_role(w: World, value: Any) -> Any:  # noqa: ANN401
+    """A World attribute, or (for one-shot actions) the object kept for the role trying it."""
+    if isinstance(value, dict):
+        return value.get(w.current_role, value[""])
+    return value
+
+
 def case(method: str, allow: frozenset[str], owner: str = "", data=None, **args: str):  # noqa: ANN001, ANN201
-    """A case whose URL arguments name World attributes (`slug="voting_round"`)."""
+    """A case whose URL arguments name World attributes (`slug="voting_round"`).
+
+    An attribute holding a dict gives each role its own object (`{role: id, "": id for the rest}`), for
+    actions that succeed only once: each allowed role then acts on an object nobody has touched yet.
+    """
     return Case(
         method=method,
-        args=lambda w, a=args: {k: getattr(w, v) for k, v in a.items()},
+        args=lambda w, a=args: {k: _for_role(w, getattr(w, v)) for k, v in a.items()},
         allow=allow,
         data=data or (lambda w: {}),
         owner=owner,
@@ -164,6 +182,206 @@ MATRIX: dict[str, list[Case]] = {
     ],
     # Shows only a code kept in the person's own session, once; nothing to protect.
     "ballots.receipt": [case("GET", SIGNED_IN, slug="voting_round")],
+    # --- community votes with a code: anyone holding a code, signed in or not ----------
+    # The code is the credential; without one in the session each page sends you to enter it.
+    "ballots.code_entry": both(EVERYONE, slug="voting_round"),
+    "ballots.code_vote": both(EVERYONE, slug="voting_round"),
+    "ballots.code_cast": [case("POST", EVERYONE, slug="voting_round")],
+    "ballots.code_receipt": [case("GET", EVERYONE, slug="voting_round")],
+    # --- what only the convenor does with votes: codes and paper ballots ---------------
+    "ballots.voting_codes": both(CONVENOR, slug="voting_round"),
+    "ballots.paper_entry": both(CONVENOR, slug="voting_round"),
+    "ballots.paper_save": [case("POST", CONVENOR, slug="voting_round")],
+    # An action that is neither confirm nor discard is a bad request (400) for the convenor.
+    "ballots.paper_batch": [case("POST", CONVENOR, slug="voting_round", batch_id="any_id", action="bogus_action")],
+    # --- consensus records: the facilitator (panel@) or a convenor writes them -------------
+    "ballots.consensus_record": [case("GET", FACILITATOR | CONVENOR, slug="voting_round")],
+    # A proposal id that is not a number is a bad request (400) once the writer is let in.
+    "ballots.consensus_save": [
+        case("POST", FACILITATOR | CONVENOR, slug="voting_round", data=lambda w: {"funded": "x"}),
+    ],
+    # Only members recorded as present confirm; this table decides by ballot, so no record exists.
+    "ballots.consensus_confirm": [case("POST", NOBODY, "no record on a ballot table", slug="voting_round")],
+    # --- decisions -----------------------------------------------------------------------
+    "decisions.decision_download": [case("GET", EVERYONE, slug="paying_round")],
+    # Like starting a table: anyone signed in may import one (they become its convenor).
+    "decisions.import_pb": both(SIGNED_IN),
+    # --- money: card payments, payees, tranches --------------------------------------
+    # Without Stripe keys the funder is sent to record a bank transfer instead (an "info" note).
+    "money.pay_online": [case("GET", FUNDER, pledge_id="pledge_id")],
+    "money.checkout_done": [case("GET", FUNDER, checkout_id="checkout_id")],
+    "money.refund": both(FUNDER, checkout_id="checkout_id"),
+    "money.payee": [
+        *both(MEMBER, "member's group", slug="member_group"),
+        *both(OTHER, "other group", slug="other_group"),
+    ],
+    # Stripe onboarding: a group lead's, but with no Stripe keys it is a 404 for everyone.
+    "money.payee_connect": [case("GET", NOBODY, "no Stripe on this site", slug="member_group")],
+    "money.payee_return": [
+        case("GET", MEMBER, "member's group", slug="member_group"),
+        case("GET", OTHER, "other group", slug="other_group"),
+    ],
+    # Nobody who ran or sat on the decision may release money (valid amounts: an empty form is an error).
+    "money.release": [
+        case(
+            "POST",
+            frozenset({"funder", "treasurer"}),
+            award_id="award_id",
+            data=lambda w: {f"release-{w.award_id}-amount": "1.00"},
+        ),
+    ],
+    "money.hold": [
+        case(
+            "POST",
+            FUNDER,
+            tranche_id="scheduled_tranche",
+            data=lambda w: {f"hold-{w.scheduled_tranche}-reason": "Waiting for the group's first report."},
+        ),
+    ],
+    "money.lift": [case("POST", FUNDER, tranche_id="held_tranche")],
+    # Each of the funder and treasurer records a different scheduled transfer as sent.
+    "money.confirm": [
+        case(
+            "POST",
+            frozenset({"funder", "treasurer"}),
+            tranche_id="confirm_tranche",
+            data=lambda w: {
+                f"confirm-{_for_role(w, w.confirm_tranche)}-paid_on": date.today().isoformat(),
+                f"confirm-{_for_role(w, w.confirm_tranche)}-bank_reference": "OT-TEST-1",
+            },
+        ),
+    ],
+    # --- panel pay ---------------------------------------------------------------------
+    "money.panel_rate": both(CONVENOR, slug="paying_round"),
+    "money.panel_pay": [case("GET", PAYS_PANEL, slug="paying_round")],
+    "money.panel_pay_csv": [case("GET", PAYS_PANEL, slug="paying_round")],
+    "money.my_pay": [case("GET", PANEL, slug="paying_round")],
+    "money.log_time": [case("POST", PANEL, slug="paying_round")],
+    "money.claim_expense": [case("POST", PANEL, slug="paying_round")],
+    "money.pay_choice": [case("POST", PANEL, slug="paying_round")],
+    "money.decide_time": [
+        case("POST", CONVENOR, log_id="time_log", data=lambda w: {f"time-{w.time_log}-decision": "approve"}),
+    ],
+    "money.decide_expense": [
+        case(
+            "POST", CONVENOR, expense_id="expense_id", data=lambda w: {f"expense-{w.expense_id}-decision": "approve"}
+        ),
+    ],
+    # panel@ claimed it: the claimant, and whoever pays the panel.
+    "money.receipt": [case("GET", PAYS_PANEL | {"panel"}, "panel@'s receipt", expense_id="expense_id")],
+    "money.settled": [
+        case(
+            "POST",
+            PAYS_PANEL,
+            seat_id="settle_seat",
+            data=lambda w: {f"settled-{_for_role(w, w.settle_seat)}-reference": "OT-PANEL-1"},
+        ),
+    ],
+    # Stripe's webhook: no login, the signature is the credential; with no Stripe keys it is a 404.
+    "stripe_webhook": [case("POST", NOBODY, "no signature")],
+    # --- notifications: your own ------------------------------------------------------
+    "notifications.index": [case("GET", SIGNED_IN)],
+    "notifications.choices": both(SIGNED_IN),
+    "notifications.mark_all_read": [case("POST", SIGNED_IN)],
+    "notifications.mark_read": [case("POST", MEMBER, "member's notification", notification_id="notification_id")],
+    # --- open data and the read-only API: everyone -------------------------------------
+    "opendata.index": [case("GET", EVERYONE)],
+    "opendata.feed": [case("GET", EVERYONE)],
+    "opendata.download": [case("GET", EVERYONE, dataset="dataset", fmt="fmt")],
+    "opendata.threesixty_csv": [case("GET", EVERYONE)],
+    "opendata.threesixty_json": [case("GET", EVERYONE)],
+    "opendata.threesixty_transactions_csv": [case("GET", EVERYONE)],
+    "api.openapi_document": [case("GET", EVERYONE)],
+    "api.rounds": [case("GET", EVERYONE)],
+    "api.round_detail": [case("GET", EVERYONE, slug="paying_round")],
+    "api.proposals": [case("GET", EVERYONE)],
+    "api.awards": [case("GET", EVERYONE)],
+    "api.results": [case("GET", EVERYONE)],
+    "api.totals": [case("GET", EVERYONE)],
+    "api.ledger_entries": [case("GET", EVERYONE)],
+    # The API's own 404 for unknown paths.
+    "api.not_found": [case("GET", NOBODY, "unknown path", anything="unknown_path")],
+    # --- operations: health for everyone; the deliveries pages for administrators only --
+    # No demo role is an administrator.
+    "ops.healthz": [case("GET", EVERYONE)],
+    "ops.deliveries": [case("GET", NOBODY)],
+    "ops.resend_email": [case("POST", NOBODY, notification_id="notification_id")],
+    "ops.retry_job": [case("POST", NOBODY, job_id="any_id")],
+    # --- group updates and end-of-grant reports: the group's members --------------------
+    "updates.new_update": [
+        *both(MEMBER, "member's group", slug="member_group"),
+        *both(OTHER, "other group", slug="other_group"),
+    ],
+    "updates.new_report": [
+        *both(MEMBER, "member's award", slug="member_group", award_id="member_award"),
+        case("GET", OTHER, "other group's award", slug="other_group", award_id="other_award"),
+    ],
+    # --- forming the panel: the open call is public, the rest is the convenor's ----------
+    "panels.volunteer": both(EVERYONE, slug="voting_round"),
+    "panels.draw_record": [case("GET", EVERYONE, slug="voting_round")],
+    "panels.how_we_work": [case("GET", EVERYONE, slug="voting_round")],
+    # Anyone signed in may take back their own name; nobody in the demo volunteered here.
+    "panels.withdraw_volunteer": [case("POST", NOBODY, "not in the pool", slug="voting_round")],
+    "panels.forming": both(CONVENOR, slug="voting_round"),
+    "panels.open_call": [case("POST", CONVENOR, slug="open_round")],
+    "panels.close_call": [case("POST", CONVENOR, slug="open_round")],
+    "panels.draw": [case("POST", CONVENOR, slug="open_round")],
+    "panels.call_substitute": [case("POST", CONVENOR, slug="open_round")],
+    # --- the panel's own pages -----------------------------------------------------------
+    "panels.care": both(PANEL, slug="voting_round"),
+    "panels.step_down": [case("GET", PANEL, slug="voting_round")],
+    "panels.conflicts": [case("GET", PANEL | CONVENOR, slug="voting_round")],
+    "panels.ground_rules": both(PANEL | CONVENOR, slug="voting_round"),
+    "panels.meetings": [case("GET", PANEL | CONVENOR, slug="voting_round")],
+    "panels.meeting": [case("GET", PANEL | CONVENOR, slug="voting_round", meeting_id="meeting_id")],
+    "panels.edit_meeting": [
+        case("GET", FACILITATOR | CONVENOR, slug="voting_round"),
+        *both(FACILITATOR | CONVENOR, slug="voting_round", meeting_id="meeting_id"),
+    ],
+    # Questions to groups close when voting opens, and interests are fixed by then.
+    "panels.ask_question": [
+        case(
+            "POST",
+            NOBODY,
+            "voting: questions closed",
+            slug="voting_round",
+            proposal_id="member_proposal_voting",
+            data=lambda w: {"question": "How many people come each week?"},
+        ),
+    ],
+    "panels.withdraw_interest": [
+        case("POST", NOBODY, "voting: interests fixed", slug="voting_round", proposal_id="conflicted_proposal"),
+    ],
+    "panels.hide_comment": [
+        case(
+            "POST",
+            FACILITATOR,
+            slug="voting_round",
+            comment_id="comment_id",
+            data=lambda w: {"reason": "Please keep to the ground rules: be kind."},
+        ),
+    ],
+    "panels.feedback_list": [case("GET", FACILITATOR, slug="voting_round")],
+    "panels.feedback_edit": both(FACILITATOR, slug="voting_round", proposal_id="member_proposal_voting"),
+    # The group's members and the table's facilitators read a proposal's feedback.
+    "panels.feedback_read": [
+        case("GET", MEMBER | FACILITATOR, "member's bid", proposal_id="member_proposal_voting"),
+        case("GET", OTHER | FACILITATOR, "other group's bid", proposal_id="other_proposal_voting"),
+    ],
+    "panels.deadlines": both(CONVENOR, slug="voting_round"),
+    "panels.remind": [case("POST", CONVENOR, slug="voting_round")],
+    # Everyone who took part: panel, applicant groups, convenor and funders (not the treasurer).
+    "panels.reflect": [case("GET", SIGNED_IN - {"treasurer"}, slug="paying_round")],
+    "panels.reflections": [case("GET", CONVENOR, slug="paying_round")],
+    # --- the group's side of the panel: questions and content notes on its own bids ------
+    "panels.group_questions": [
+        *both(MEMBER, "member's bid", proposal_id="member_proposal_voting"),
+        case("GET", OTHER, "other group's bid", proposal_id="other_proposal_voting"),
+    ],
+    "panels.content_note": [
+        *both(MEMBER, "member's bid", proposal_id="member_proposal_open"),
+        case("GET", OTHER, "other group's bid", proposal_id="other_proposal_open"),
+    ],
 }
 
 # Routes that are not application pages.
@@ -204,6 +422,7 @@ def _try(app: Flask, world: World, role: str, item: Case, endpoint: str) -> str:
 
     app.test_client_class = Client
     client = app.test_client()
+    world.current_role = role
     if role != "anonymous":
         response = post_form(client, "/login", {"email": EMAILS[role], "password": "our-tables-demo"})
         assert response.status_code == 302, f"{role} could not sign in"

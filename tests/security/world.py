@@ -59,7 +59,26 @@ class World:
     conflicted_proposal: int = 0  # the bid conflicted_panel declared an interest in
     public_upload: int = 0
     private_upload: int = 0
+    other_proposal_voting: int = 0  # a bid the panel is voting on, from the other group
+    member_award: int = 0  # the member's group's award in the table paying out
+    other_award: int = 0
+    notification_id: int = 0  # one of the member's own notifications
+    meeting_id: int = 0  # a panel meeting in the table voting
+    comment_id: int = 0  # a panel comment in the table voting
+    scheduled_tranche: int = 0  # a bank transfer scheduled, not held (the funder may hold it)
+    held_tranche: int = 0  # the demo's held payment (the funder may lift it)
+    confirm_tranche: dict = field(default_factory=dict)  # role -> a scheduled transfer that role records as sent
+    time_log: int = 0  # time panel@ logged, waiting for the convenor
+    expense_id: int = 0  # expenses panel@ claimed with a receipt, waiting for the convenor
+    settle_seat: dict = field(default_factory=dict)  # role -> a panel seat owed approved pay
+    checkout_id: int = 0  # a funder's card checkout (as Stripe would have recorded it)
+    any_id: int = 1  # an id for admin pages that refuse before looking anything up
+    bogus_action: str = "neither"  # not confirm or discard: refused as a bad request
+    dataset: str = "rounds"
+    fmt: str = "csv"
+    unknown_path: str = "no-such-thing"
     extra: dict = field(default_factory=dict)
+    current_role: str = ""  # set by the test before each request, for per-role objects
 
 
 def _build(app: Flask) -> None:
@@ -78,11 +97,95 @@ def _build(app: Flask) -> None:
                 person_id=None,
                 is_public=public,
             )
+    _build_extras()
+
+
+def _person(email: str):  # noqa: ANN202
+    from grants.models import Person
+
+    return db.session.execute(select(Person).where(Person.email == email)).scalar_one()
+
+
+def _build_extras() -> None:
+    """Objects the demo does not make: made through the same services people use."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from grants.core import transaction
+    from grants.models import (
+        Activity,
+        Award,
+        ExpenseKind,
+        Funder,
+        PanelMember,
+        Pledge,
+        Proposal,
+        Round,
+        RoundStatus,
+        StripeCheckout,
+    )
+    from grants.money import panel_pay, payouts
+    from grants.panels import deliberation
+
+    convenor, treasurer = _person("convenor@example.org"), _person("treasurer@example.org")
+    panel = _person("panel@example.org")
+    voting = db.session.execute(select(Round).where(Round.status == RoundStatus.VOTING)).scalar_one()
+    paying = db.session.execute(select(Round).where(Round.status == RoundStatus.PAYING)).scalar_one()
+    proposal = db.session.execute(
+        select(Proposal).where(Proposal.round_id == voting.id).order_by(Proposal.id)
+    ).scalars().first()
+    deliberation.save_meeting(
+        person=convenor, round_id=voting.id, meeting_id=None, title="First meeting", held_on=date.today(),
+        agenda="Introductions", notes="We met.", decisions="None yet.", links="", attendee_ids=[panel.id],
+    )  # fmt: skip
+    try:
+        deliberation.add_comment(person=_person("panel2@example.org"), proposal_id=proposal.id, body="A thought.")
+    except Exception:  # noqa: BLE001 - a closed discussion leaves hide_comment with nothing to hide
+        db.session.rollback()
+    # Payments scheduled by bank transfer: one to hold, one per role to record as sent.
+    award = db.session.execute(select(Award).where(Award.round_id == paying.id).order_by(Award.id)).scalars().first()
+    for _ in range(4):
+        payouts.release_tranche(person=treasurer, award_id=award.id, amount_pence=100)
+    # Panel pay: time and an expense waiting for the convenor, and two seats owed approved pay.
+    panel_pay.log_time(person=panel, round_id=paying.id, activity=Activity.READING,
+                       worked_on=date.today() - timedelta(days=1), units=Decimal("1"))  # fmt: skip
+    receipt = FileStorage(stream=io.BytesIO(_png()), filename="receipt.png")
+    panel_pay.claim_expense(person=panel, round_id=paying.id, kind=ExpenseKind.TRAVEL,
+                            spent_on=date.today() - timedelta(days=1), amount_pence=450,
+                            description="Bus to the meeting", receipt=receipt)  # fmt: skip
+    for email in ("panel3@example.org", "panel4@example.org"):
+        log = panel_pay.log_time(person=_person(email), round_id=paying.id, activity=Activity.READING,
+                                 worked_on=date.today() - timedelta(days=1), units=Decimal("1"))  # fmt: skip
+        panel_pay.decide_time(person=convenor, log_id=log.id, approve=True)
+    # A card payment as Stripe would have recorded it (no Stripe in tests to start one).
+    funder = db.session.execute(select(Funder)).scalars().first()
+    pledge_row = db.session.execute(select(Pledge).where(Pledge.funder_id == funder.id).order_by(Pledge.id)).scalars().first()
+    with transaction() as session:
+        session.add(StripeCheckout(pledge_id=pledge_row.id, reference="OT-TEST-CHECKOUT", amount_pence=10_000,
+                                   opened_by_id=_person("funder@example.org").id))  # fmt: skip
+    _ = PanelMember
+
+
+def _png() -> bytes:
+    img = io.BytesIO()
+    Image.new("RGB", (4, 4), (120, 10, 10)).save(img, format="PNG")
+    return img.getvalue()
 
 
 def describe(app: Flask) -> World:
     """Look up the world's objects (ids differ per backend only in theory; read them anyway)."""
-    from grants.models import Award, Funder, Group, InterestDeclaration, Pledge, Proposal, Round, RoundStatus, Upload
+    from grants.models import (
+        Award,
+        Funder,
+        Group,
+        InterestDeclaration,
+        Person,
+        Pledge,
+        Proposal,
+        Round,
+        RoundStatus,
+        Upload,
+    )
 
     def one(stmt):  # noqa: ANN001, ANN202
         return db.session.execute(stmt).scalars().first()
@@ -118,7 +221,57 @@ def describe(app: Flask) -> World:
     )
     w.public_upload = one(select(Upload.id).where(Upload.is_public.is_(True)))
     w.private_upload = one(select(Upload.id).where(Upload.is_public.is_(False)))
+    _describe_extras(w, one, voting_id, member_group_id, other_group_id)
     return w
+
+
+def _describe_extras(w: World, one, voting_id: int, member_group_id: int, other_group_id: int) -> None:  # noqa: ANN001
+    from grants.models import (
+        Award,
+        ClaimStatus,
+        Expense,
+        Meeting,
+        Notification,
+        PanelComment,
+        PanelMember,
+        Person,
+        Proposal,
+        Round,
+        RoundStatus,
+        StripeCheckout,
+        TimeLog,
+        Tranche,
+        TrancheStatus,
+    )
+
+    paying_id = one(select(Round.id).where(Round.status == RoundStatus.PAYING))
+    w.other_proposal_voting = one(
+        select(Proposal.id).where(Proposal.round_id == voting_id, Proposal.group_id == other_group_id)
+    )
+    w.member_award = one(select(Award.id).where(Award.round_id == paying_id, Award.group_id == member_group_id))
+    w.other_award = one(select(Award.id).where(Award.round_id == paying_id, Award.group_id == other_group_id))
+    member_id = one(select(Person.id).where(Person.email == EMAILS["member"]))
+    w.notification_id = one(select(Notification.id).where(Notification.person_id == member_id).order_by(Notification.id))
+    w.meeting_id = one(select(Meeting.id).order_by(Meeting.id))
+    w.comment_id = one(select(PanelComment.id).order_by(PanelComment.id)) or 0
+    scheduled = db.session.execute(
+        select(Tranche.id).where(Tranche.status == TrancheStatus.SCHEDULED).order_by(Tranche.id)
+    ).scalars().all()
+    w.scheduled_tranche = scheduled[0]
+    w.confirm_tranche = {"funder": scheduled[1], "treasurer": scheduled[2], "": scheduled[3]}
+    w.held_tranche = one(select(Tranche.id).where(Tranche.status == TrancheStatus.HELD))
+    w.time_log = one(select(TimeLog.id).where(TimeLog.status == ClaimStatus.SUBMITTED).order_by(TimeLog.id))
+    w.expense_id = one(select(Expense.id).order_by(Expense.id))
+    seats = [
+        one(
+            select(PanelMember.id)
+            .join(Person, Person.id == PanelMember.person_id)
+            .where(PanelMember.round_id == paying_id, Person.email == email)
+        )
+        for email in ("panel3@example.org", "panel4@example.org", "panel5@example.org")
+    ]
+    w.settle_seat = {"treasurer": seats[0], "convenor": seats[1], "": seats[2]}
+    w.checkout_id = one(select(StripeCheckout.id))
 
 
 def _pg_admin(url: str):  # noqa: ANN202
