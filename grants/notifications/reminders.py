@@ -15,7 +15,7 @@ REMIND_BEFORE = timedelta(days=2)
 
 
 def remind_panels(now: datetime) -> int:
-    """Remind, once per table, each active panel member who has not voted and whose vote closes
+    """Remind, once per table, each active panel member who asked for reminders, has not voted, and whose vote closes
     within two days. Returns how many reminders were written."""
     written = 0
     rounds = db.session.execute(
@@ -35,6 +35,8 @@ def remind_panels(now: datetime) -> int:
                     PanelMember.round_id == rnd.id,
                     PanelMember.is_paused.is_(False),
                     PanelMember.stepped_down_at.is_(None),
+                    # Reminders are opt-in, per panel (the panel's "Looking after yourself" page).
+                    PanelMember.wants_reminders.is_(True),
                     PanelMember.person_id.not_in(voted),
                     PanelMember.person_id.not_in(reminded),
                 )

@@ -238,7 +238,22 @@ def save_content_note(*, person: Person, proposal_id: int, note: str) -> Content
 # Other features can add where feedback comes from (e.g. the decision engine's score
 # comments): each source takes a proposal id and returns (heading, texts) without names.
 FeedbackSource = Callable[[int], tuple[str, list[str]]]
-FEEDBACK_SOURCES: list[FeedbackSource] = [lambda pid: ("What the panel said", feedback_comments(pid))]
+def _score_comments(proposal_id: int) -> tuple[str, list[str]]:
+    """The anonymous scores and comments from score ballots, once voting has closed."""
+    from grants.ballots.services import feedback_for
+
+    proposal = db.session.get(Proposal, proposal_id)
+    try:
+        comments = feedback_for(proposal) if proposal is not None else []
+    except DomainError:  # still sealed: voting has not closed
+        comments = []
+    return "Scores and comments from the panel", [f"{c.criterion}: {c.score}. {c.comment}" for c in comments]
+
+
+FEEDBACK_SOURCES: list[FeedbackSource] = [
+    lambda pid: ("What the panel said", feedback_comments(pid)),
+    _score_comments,
+]
 
 
 def register_feedback_source(source: FeedbackSource) -> None:

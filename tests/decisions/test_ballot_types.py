@@ -120,6 +120,11 @@ def test_score_ballot_needs_every_score_and_comment_and_averages_over_free_score
         ("Led by lived experience", 3, "Because 3."),
         ("Led by lived experience", 3, "Because 3."),
     ]
+    # The facilitator's feedback draft for the group draws on these comments, without names.
+    from grants.panels.wellbeing import draft_feedback
+
+    draft = draft_feedback(a)
+    assert "Scores and comments from the panel" in draft and "Good value: 3. Value 3." in draft
     lines = {line.proposal_id: line for line in result.lines}
     # a: (6 + 5) / 2 members free to score it, not / 3.
     assert lines[a.id].support == pytest.approx(5.5)

@@ -191,9 +191,13 @@ def test_panel_reminders_go_once_to_those_who_have_not_voted(mail_app):
     rnd = factories.open_round(convenor)
     factories.funded(rnd.id, 1_000_000)
     bid = factories.proposal(lead, rnd.id, factories.group(lead), 100_000)
-    voted, keen, quiet = factories.person("Vi"), factories.person("Kim"), factories.person("Quinn")
-    for member in (voted, keen, quiet):
+    voted, keen, quiet, shy = (factories.person(n) for n in ("Vi", "Kim", "Quinn", "Sol"))
+    for member in (voted, keen, quiet, shy):
         factories.seat(convenor, rnd.id, member)
+    from grants.panels.wellbeing import set_preferences
+
+    for member in (voted, keen, quiet):  # Sol never asked for reminders, so gets none at all
+        set_preferences(person=member, round_id=rnd.id, wants_reminders=True, content_notes_first=False)
     factories.to_voting(convenor, rnd.id)
     cast_ballot(person=voted, round_id=rnd.id, chosen_ids=[bid.id])
     set_email_choices(person=keen, wanted={"reminder", "result"})
