@@ -317,16 +317,17 @@ MATRIX: dict[str, list[Case]] = {
         case("GET", OTHER, "other group's award", slug="other_group", award_id="other_award"),
     ],
     # --- forming the panel: the open call is public, the rest is the convenor's ----------
-    "panels.volunteer": both(EVERYONE, slug="voting_round"),
+    # Anyone may read the call; answering it needs an account (anonymous people are sent to sign in).
+    "panels.volunteer": [case("GET", EVERYONE, slug="voting_round"), case("POST", SIGNED_IN, slug="voting_round")],
     "panels.draw_record": [case("GET", EVERYONE, slug="voting_round")],
     "panels.how_we_work": [case("GET", EVERYONE, slug="voting_round")],
-    # Anyone signed in may take back their own name; nobody in the demo volunteered here.
-    "panels.withdraw_volunteer": [case("POST", NOBODY, "not in the pool", slug="voting_round")],
+    # Only someone in the pool can take their name out: the member answered the open table's call.
+    "panels.withdraw_volunteer": [case("POST", MEMBER, "the member volunteered", slug="open_round")],
     "panels.forming": both(CONVENOR, slug="voting_round"),
     "panels.open_call": [case("POST", CONVENOR, slug="open_round")],
     "panels.close_call": [case("POST", CONVENOR, slug="open_round")],
-    "panels.draw": [case("POST", CONVENOR, slug="open_round")],
-    "panels.call_substitute": [case("POST", CONVENOR, slug="open_round")],
+    "panels.draw": [case("POST", CONVENOR, "call closed, pool ready", slug="draw_round")],
+    "panels.call_substitute": [case("POST", CONVENOR, "a seat empty, a substitute waiting", slug="substitute_round")],
     # --- the panel's own pages -----------------------------------------------------------
     "panels.care": both(PANEL, slug="voting_round"),
     "panels.step_down": [case("GET", PANEL, slug="voting_round")],

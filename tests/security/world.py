@@ -72,6 +72,8 @@ class World:
     expense_id: int = 0  # expenses panel@ claimed with a receipt, waiting for the convenor
     settle_seat: dict = field(default_factory=dict)  # role -> a panel seat owed approved pay
     checkout_id: int = 0  # a funder's card checkout (as Stripe would have recorded it)
+    draw_round: str = ""  # a draft table whose call is closed, ready for the fair draw
+    substitute_round: str = ""  # a draft table drawn, one seat empty, a substitute waiting
     any_id: int = 1  # an id for admin pages that refuse before looking anything up
     bogus_action: str = "neither"  # not confirm or discard: refused as a bad request
     dataset: str = "rounds"
@@ -164,6 +166,38 @@ def _build_extras() -> None:
         session.add(StripeCheckout(pledge_id=pledge_row.id, reference="OT-TEST-CHECKOUT", amount_pence=10_000,
                                    opened_by_id=_person("funder@example.org").id))  # fmt: skip
     _ = PanelMember
+    _build_forming(convenor)
+
+
+def _build_forming(convenor) -> None:  # noqa: ANN001
+    """Panels being drawn: one ready for the draw, one drawn with a seat empty and a substitute waiting.
+
+    Both stay drafts, so the demo's one table at each published stage is still the one the tests find.
+    The member also answers the open call of the table open for bids (and may take their name back).
+    """
+    from datetime import UTC, datetime
+
+    from grants.demo import _round
+    from grants.models import Person, Round, RoundStatus
+    from grants.panels import formation
+
+    def volunteer(email: str, round_id: int) -> None:
+        formation.volunteer(person=_person(email), round_id=round_id, has_lived_experience=True, access_needs="",
+                            contact_by="email", contact_details="")  # fmt: skip
+
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    for title, size in (("Draw Ready Table", 2), ("Substitute Table", 1)):
+        round_id = _round(convenor, title, "A table forming its panel by a fair draw.", start)
+        formation.save_settings(person=convenor, round_id=round_id, values={"panel_size": size})
+        formation.open_call(person=convenor, round_id=round_id, is_open=True)
+        for email in ("panel3@example.org", "panel4@example.org"):
+            volunteer(email, round_id)
+        formation.open_call(person=convenor, round_id=round_id, is_open=False)
+        if size == 1:
+            seated = formation.run_draw(person=convenor, round_id=round_id)
+            formation.step_down(person=db.session.get(Person, seated[0].person_id), round_id=round_id)
+    open_id = db.session.execute(select(Round.id).where(Round.status == RoundStatus.OPEN_FOR_BIDS)).scalar_one()
+    volunteer("member@example.org", open_id)
 
 
 def _png() -> bytes:
@@ -272,6 +306,8 @@ def _describe_extras(w: World, one, voting_id: int, member_group_id: int, other_
     ]
     w.settle_seat = {"treasurer": seats[0], "convenor": seats[1], "": seats[2]}
     w.checkout_id = one(select(StripeCheckout.id))
+    w.draw_round = one(select(Round.slug).where(Round.title == "Draw Ready Table"))
+    w.substitute_round = one(select(Round.slug).where(Round.title == "Substitute Table"))
 
 
 def _pg_admin(url: str):  # noqa: ANN202
