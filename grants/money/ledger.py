@@ -70,6 +70,11 @@ def account(kind: AccountKind, *, round_id=None, funder_id=None, award_id=None, 
         return db.session.execute(select(Account).where(Account.code == code)).scalar_one()
 
 
+def award_account(kind: AccountKind, award: Award) -> Account:
+    """An award's committed or paid account."""
+    return account(kind, round_id=award.round_id, award_id=award.id, group_id=award.group_id)
+
+
 def cash(where: AccountKind, amount: int) -> list[tuple[Account, int]]:
     """Lines for real money arriving (+) at, or leaving (−), the bank or the Stripe balance."""
     return [(account(where), amount), (account(AccountKind.HELD_FOR_OTHERS), -amount)]
@@ -251,6 +256,4 @@ def award_paid_totals(award_ids: list[int]) -> dict[int, int]:
 
 def award_committed(award: Award) -> int:
     """What is still committed (awarded, not yet paid) for an award."""
-    return balance(
-        account(AccountKind.AWARD_COMMITTED, round_id=award.round_id, award_id=award.id, group_id=award.group_id)
-    )
+    return balance(award_account(AccountKind.AWARD_COMMITTED, award))

@@ -310,15 +310,11 @@ def _mark_paid(tranche: Tranche, *, transfer_id: str | None, reference: str, pai
         f"(award {award.reference}, part {tranche.number})",
         [
             (
-                ledger.account(
-                    AccountKind.AWARD_COMMITTED, round_id=award.round_id, award_id=award.id, group_id=award.group_id
-                ),
+                ledger.award_account(AccountKind.AWARD_COMMITTED, award),
                 -tranche.amount_pence,
             ),
             (
-                ledger.account(
-                    AccountKind.AWARD_PAID, round_id=award.round_id, award_id=award.id, group_id=award.group_id
-                ),
+                ledger.award_account(AccountKind.AWARD_PAID, award),
                 tranche.amount_pence,
             ),
             *ledger.cash(
@@ -451,15 +447,11 @@ def record_transfer_reversal(tranche_id: int, reversed_total_pence: int) -> None
         f"{format_pence(new)} came back from {tranche.payee_name} (award {award.reference}, part {tranche.number})",
         [
             (
-                ledger.account(
-                    AccountKind.AWARD_PAID, round_id=award.round_id, award_id=award.id, group_id=award.group_id
-                ),
+                ledger.award_account(AccountKind.AWARD_PAID, award),
                 -new,
             ),
             (
-                ledger.account(
-                    AccountKind.AWARD_COMMITTED, round_id=award.round_id, award_id=award.id, group_id=award.group_id
-                ),
+                ledger.award_account(AccountKind.AWARD_COMMITTED, award),
                 new,
             ),
             *ledger.cash(AccountKind.STRIPE_BALANCE, new),

@@ -208,15 +208,11 @@ def record_payment(*, person: Person, award_id: int, amount_pence: int, paid_on:
             f"Paid {format_pence(amount_pence)} to {award.group.name} (award {award.reference}, part {number})",
             [
                 (
-                    ledger.account(
-                        AccountKind.AWARD_COMMITTED, round_id=award.round_id, award_id=award.id, group_id=award.group_id
-                    ),
+                    ledger.award_account(AccountKind.AWARD_COMMITTED, award),
                     -amount_pence,
                 ),
                 (
-                    ledger.account(
-                        AccountKind.AWARD_PAID, round_id=award.round_id, award_id=award.id, group_id=award.group_id
-                    ),
+                    ledger.award_account(AccountKind.AWARD_PAID, award),
                     amount_pence,
                 ),
                 *ledger.cash(AccountKind.BANK, -amount_pence),
