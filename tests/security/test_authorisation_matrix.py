@@ -339,18 +339,34 @@ MATRIX: dict[str, list[Case]] = {
         case("GET", FACILITATOR | CONVENOR, slug="voting_round"),
         *both(FACILITATOR | CONVENOR, slug="voting_round", meeting_id="meeting_id"),
     ],
-    # Questions to groups close when voting opens, and interests are fixed by then.
+    # While the panel deliberates it asks groups questions (interests are fixed once voting opens).
     "panels.ask_question": [
         case(
             "POST",
-            NOBODY,
-            "voting: questions closed",
-            slug="voting_round",
-            proposal_id="member_proposal_voting",
+            PANEL,
+            slug="deliberation_round",
+            proposal_id="member_proposal_deliberation",
+            data=lambda w: {"question": "How many people come each week?"},
+        ),
+        # panel1@ declared an interest in this bid, so stands aside from asking about it.
+        case(
+            "POST",
+            FACILITATOR,
+            "the conflicted bid",
+            slug="deliberation_round",
+            proposal_id="conflicted_proposal_deliberation",
             data=lambda w: {"question": "How many people come each week?"},
         ),
     ],
+    # Only the person who declared an interest can withdraw it, and only before voting opens.
     "panels.withdraw_interest": [
+        case(
+            "POST",
+            frozenset({"conflicted_panel"}),
+            "panel1@'s declaration",
+            slug="deliberation_round",
+            proposal_id="conflicted_proposal_deliberation",
+        ),
         case("POST", NOBODY, "voting: interests fixed", slug="voting_round", proposal_id="conflicted_proposal"),
     ],
     "panels.hide_comment": [

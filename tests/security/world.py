@@ -72,6 +72,9 @@ class World:
     expense_id: int = 0  # expenses panel@ claimed with a receipt, waiting for the convenor
     settle_seat: dict = field(default_factory=dict)  # role -> a panel seat owed approved pay
     checkout_id: int = 0  # a funder's card checkout (as Stripe would have recorded it)
+    deliberation_round: str = ""  # panel@ (facilitator) and panel1@ talk the bids over; questions still open
+    member_proposal_deliberation: int = 0
+    conflicted_proposal_deliberation: int = 0  # panel1@ declared an interest in it
     draw_round: str = ""  # a draft table whose call is closed, ready for the fair draw
     substitute_round: str = ""  # a draft table drawn, one seat empty, a substitute waiting
     any_id: int = 1  # an id for admin pages that refuse before looking anything up
@@ -167,6 +170,44 @@ def _build_extras() -> None:
                                    opened_by_id=_person("funder@example.org").id))  # fmt: skip
     _ = PanelMember
     _build_forming(convenor)
+    _build_deliberation(convenor)
+
+
+def _build_deliberation(convenor) -> None:  # noqa: ANN001
+    """A table in deliberation: the panel may still ask groups questions and withdraw an interest.
+
+    panel@ facilitates and panel1@ sits on it and has declared an interest in the other group's bid.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from grants.demo import _round
+    from grants.models import Group, PanelRole, RoundStatus
+    from grants.panels.services import accept_invitation, declare_interest, invite
+    from grants.proposals.services import start_proposal, submit_proposal
+    from grants.rounds.services import advance
+
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=35)
+    round_id = _round(convenor, "Deliberation Table", "A table whose panel is talking the bids over.", start)
+    advance(person=convenor, round_id=round_id, to=RoundStatus.OPEN_FOR_BIDS)
+    ids = {}
+    for email, name in (("member@example.org", "Mind the Gap Peer Support"), ("other@example.org", "Hearing Voices Leeds")):
+        lead = _person(email)
+        group_id = db.session.execute(select(Group.id).where(Group.name == name)).scalar_one()
+        item = start_proposal(
+            person=lead, round_id=round_id, group_id=group_id,
+            fields={"title": f"Talking it over: {name}", "summary": "Sessions.", "activities": "We meet weekly.",
+                    "beneficiaries": "People in our area.", "agreed_to_be_named": True},
+            lines=[("Room hire", 50_000)],
+        )  # fmt: skip
+        submit_proposal(person=lead, proposal_id=item.id)
+        ids[email] = item.id
+    for email, role in (("panel@example.org", PanelRole.FACILITATOR), ("panel1@example.org", PanelRole.MEMBER)):
+        _inv, token = invite(person=convenor, round_id=round_id, email=email, role=role)
+        accept_invitation(person=_person(email), token=token)
+    advance(person=convenor, round_id=round_id, to=RoundStatus.BIDS_CLOSED)
+    advance(person=convenor, round_id=round_id, to=RoundStatus.DELIBERATION)
+    declare_interest(person=_person("panel1@example.org"), proposal_id=ids["other@example.org"],
+                     nature="I go to this group's meetings.")  # fmt: skip
 
 
 def _build_forming(convenor) -> None:  # noqa: ANN001
@@ -306,6 +347,14 @@ def _describe_extras(w: World, one, voting_id: int, member_group_id: int, other_
     ]
     w.settle_seat = {"treasurer": seats[0], "convenor": seats[1], "": seats[2]}
     w.checkout_id = one(select(StripeCheckout.id))
+    w.deliberation_round = one(select(Round.slug).where(Round.status == RoundStatus.DELIBERATION))
+    deliberation_id = one(select(Round.id).where(Round.status == RoundStatus.DELIBERATION))
+    w.member_proposal_deliberation = one(
+        select(Proposal.id).where(Proposal.round_id == deliberation_id, Proposal.group_id == member_group_id)
+    )
+    w.conflicted_proposal_deliberation = one(
+        select(Proposal.id).where(Proposal.round_id == deliberation_id, Proposal.group_id == other_group_id)
+    )
     w.draw_round = one(select(Round.slug).where(Round.title == "Draw Ready Table"))
     w.substitute_round = one(select(Round.slug).where(Round.title == "Substitute Table"))
 
