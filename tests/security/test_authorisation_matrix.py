@@ -195,13 +195,20 @@ MATRIX: dict[str, list[Case]] = {
     # An action that is neither confirm nor discard is a bad request (400) for the convenor.
     "ballots.paper_batch": [case("POST", CONVENOR, slug="voting_round", batch_id="any_id", action="bogus_action")],
     # --- consensus records: the facilitator (panel@) or a convenor writes them -------------
-    "ballots.consensus_record": [case("GET", FACILITATOR | CONVENOR, slug="voting_round")],
+    "ballots.consensus_record": [
+        case("GET", FACILITATOR | CONVENOR, slug="consensus_round"),
+        # Posting the empty form shows it again with the error (400) to those who may write it.
+        case("POST", FACILITATOR | CONVENOR, slug="consensus_round"),
+    ],
     # A proposal id that is not a number is a bad request (400) once the writer is let in.
     "ballots.consensus_save": [
-        case("POST", FACILITATOR | CONVENOR, slug="voting_round", data=lambda w: {"funded": "x"}),
+        case("POST", FACILITATOR | CONVENOR, slug="consensus_round", data=lambda w: {"funded": "x"}),
     ],
-    # Only members recorded as present confirm; this table decides by ballot, so no record exists.
-    "ballots.consensus_confirm": [case("POST", NOBODY, "no record on a ballot table", slug="voting_round")],
+    # Only the panel members recorded as present confirm (each once).
+    "ballots.consensus_confirm": [
+        case("POST", PANEL, "both recorded as present", slug="consensus_round"),
+        case("POST", NOBODY, "no record on a ballot table", slug="voting_round"),
+    ],
     # --- decisions -----------------------------------------------------------------------
     "decisions.decision_download": [case("GET", EVERYONE, slug="paying_round")],
     # Like starting a table: anyone signed in may import one (they become its convenor).
@@ -263,9 +270,7 @@ MATRIX: dict[str, list[Case]] = {
         case("POST", CONVENOR, log_id="time_log", data=lambda w: {f"time-{w.time_log}-decision": "approve"}),
     ],
     "money.decide_expense": [
-        case(
-            "POST", CONVENOR, expense_id="expense_id", data=lambda w: {f"expense-{w.expense_id}-decision": "approve"}
-        ),
+        case("POST", CONVENOR, expense_id="expense_id", data=lambda w: {f"expense-{w.expense_id}-decision": "approve"}),
     ],
     # panel@ claimed it: the claimant, and whoever pays the panel.
     "money.receipt": [case("GET", PAYS_PANEL | {"panel"}, "panel@'s receipt", expense_id="expense_id")],

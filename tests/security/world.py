@@ -39,6 +39,7 @@ EMAILS = {
     "treasurer": "treasurer@example.org",
 }
 _clone = itertools.count(1)
+CONSENSUS_TABLE = "Consensus Table"  # a second table in voting: not the demo's `voting_round`
 
 
 @dataclass
@@ -75,6 +76,7 @@ class World:
     deliberation_round: str = ""  # panel@ (facilitator) and panel1@ talk the bids over; questions still open
     member_proposal_deliberation: int = 0
     conflicted_proposal_deliberation: int = 0  # panel1@ declared an interest in it
+    consensus_round: str = ""  # decides by consensus; in voting; panel@ and panel1@ recorded as present
     draw_round: str = ""  # a draft table whose call is closed, ready for the fair draw
     substitute_round: str = ""  # a draft table drawn, one seat empty, a substitute waiting
     any_id: int = 1  # an id for admin pages that refuse before looking anything up
@@ -122,7 +124,6 @@ def _build_extras() -> None:
         Award,
         ExpenseKind,
         Funder,
-        PanelMember,
         Pledge,
         Proposal,
         Round,
@@ -136,17 +137,16 @@ def _build_extras() -> None:
     panel = _person("panel@example.org")
     voting = db.session.execute(select(Round).where(Round.status == RoundStatus.VOTING)).scalar_one()
     paying = db.session.execute(select(Round).where(Round.status == RoundStatus.PAYING)).scalar_one()
-    proposal = db.session.execute(
-        select(Proposal).where(Proposal.round_id == voting.id).order_by(Proposal.id)
-    ).scalars().first()
+    proposal = (
+        db.session.execute(select(Proposal).where(Proposal.round_id == voting.id).order_by(Proposal.id))
+        .scalars()
+        .first()
+    )
     deliberation.save_meeting(
         person=convenor, round_id=voting.id, meeting_id=None, title="First meeting", held_on=date.today(),
         agenda="Introductions", notes="We met.", decisions="None yet.", links="", attendee_ids=[panel.id],
     )  # fmt: skip
-    try:
-        deliberation.add_comment(person=_person("panel2@example.org"), proposal_id=proposal.id, body="A thought.")
-    except Exception:  # noqa: BLE001 - a closed discussion leaves hide_comment with nothing to hide
-        db.session.rollback()
+    deliberation.add_comment(person=_person("panel2@example.org"), proposal_id=proposal.id, body="A thought.")
     # Payments scheduled by bank transfer: one to hold, one per role to record as sent.
     award = db.session.execute(select(Award).where(Award.round_id == paying.id).order_by(Award.id)).scalars().first()
     for _ in range(4):
@@ -164,13 +164,55 @@ def _build_extras() -> None:
         panel_pay.decide_time(person=convenor, log_id=log.id, approve=True)
     # A card payment as Stripe would have recorded it (no Stripe in tests to start one).
     funder = db.session.execute(select(Funder)).scalars().first()
-    pledge_row = db.session.execute(select(Pledge).where(Pledge.funder_id == funder.id).order_by(Pledge.id)).scalars().first()
+    pledge_row = (
+        db.session.execute(select(Pledge).where(Pledge.funder_id == funder.id).order_by(Pledge.id)).scalars().first()
+    )
     with transaction() as session:
         session.add(StripeCheckout(pledge_id=pledge_row.id, reference="OT-TEST-CHECKOUT", amount_pence=10_000,
                                    opened_by_id=_person("funder@example.org").id))  # fmt: skip
-    _ = PanelMember
     _build_forming(convenor)
     _build_deliberation(convenor)
+    _build_consensus(convenor)
+
+
+def _build_consensus(convenor) -> None:  # noqa: ANN001
+    """A table deciding by consensus, in voting, whose record names panel@ and panel1@ as present."""
+    from datetime import UTC, datetime, timedelta
+
+    from grants.ballots.consensus import record_consensus
+    from grants.demo import _round
+    from grants.models import Group, PanelRole, RoundStatus
+    from grants.panels.services import accept_invitation, invite
+    from grants.proposals.services import start_proposal, submit_proposal
+    from grants.rounds.services import advance
+
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=45)
+    round_id = _round(
+        convenor,
+        CONSENSUS_TABLE,
+        "A table that decides together.",
+        start,
+        ballot_type="consensus",
+        counting_rule="consensus",
+    )
+    advance(person=convenor, round_id=round_id, to=RoundStatus.OPEN_FOR_BIDS)
+    lead = _person("member@example.org")
+    group_id = db.session.execute(select(Group.id).where(Group.name == "Mind the Gap Peer Support")).scalar_one()
+    item = start_proposal(
+        person=lead, round_id=round_id, group_id=group_id,
+        fields={"title": "Deciding together", "summary": "Sessions.", "activities": "We meet weekly.",
+                "beneficiaries": "People in our area.", "agreed_to_be_named": True},
+        lines=[("Room hire", 50_000)],
+    )  # fmt: skip
+    submit_proposal(person=lead, proposal_id=item.id)
+    present = []
+    for email, role in (("panel@example.org", PanelRole.FACILITATOR), ("panel1@example.org", PanelRole.MEMBER)):
+        _inv, token = invite(person=convenor, round_id=round_id, email=email, role=role)
+        accept_invitation(person=_person(email), token=token)
+        present.append(_person(email).id)
+    for to in (RoundStatus.BIDS_CLOSED, RoundStatus.DELIBERATION, RoundStatus.VOTING):
+        advance(person=convenor, round_id=round_id, to=to)
+    record_consensus(person=convenor, round_id=round_id, funded_ids=[], present_ids=present, aside_ids=[])
 
 
 def _build_deliberation(convenor) -> None:  # noqa: ANN001
@@ -190,7 +232,10 @@ def _build_deliberation(convenor) -> None:  # noqa: ANN001
     round_id = _round(convenor, "Deliberation Table", "A table whose panel is talking the bids over.", start)
     advance(person=convenor, round_id=round_id, to=RoundStatus.OPEN_FOR_BIDS)
     ids = {}
-    for email, name in (("member@example.org", "Mind the Gap Peer Support"), ("other@example.org", "Hearing Voices Leeds")):
+    for email, name in (
+        ("member@example.org", "Mind the Gap Peer Support"),
+        ("other@example.org", "Hearing Voices Leeds"),
+    ):
         lead = _person(email)
         group_id = db.session.execute(select(Group.id).where(Group.name == name)).scalar_one()
         item = start_proposal(
@@ -254,7 +299,6 @@ def describe(app: Flask) -> World:
         Funder,
         Group,
         InterestDeclaration,
-        Person,
         Pledge,
         Proposal,
         Round,
@@ -267,7 +311,7 @@ def describe(app: Flask) -> World:
 
     w = World()
     rounds = db.session.execute(select(Round)).scalars().all()
-    by_status = {r.status: r.slug for r in rounds}
+    by_status = {r.status: r.slug for r in rounds if r.title != CONSENSUS_TABLE}
     w.open_round = by_status[RoundStatus.OPEN_FOR_BIDS]
     w.voting_round = by_status[RoundStatus.VOTING]
     w.paying_round = by_status[RoundStatus.PAYING]
@@ -326,12 +370,16 @@ def _describe_extras(w: World, one, voting_id: int, member_group_id: int, other_
     w.member_award = one(select(Award.id).where(Award.round_id == paying_id, Award.group_id == member_group_id))
     w.other_award = one(select(Award.id).where(Award.round_id == paying_id, Award.group_id == other_group_id))
     member_id = one(select(Person.id).where(Person.email == EMAILS["member"]))
-    w.notification_id = one(select(Notification.id).where(Notification.person_id == member_id).order_by(Notification.id))
+    w.notification_id = one(
+        select(Notification.id).where(Notification.person_id == member_id).order_by(Notification.id)
+    )
     w.meeting_id = one(select(Meeting.id).order_by(Meeting.id))
-    w.comment_id = one(select(PanelComment.id).order_by(PanelComment.id)) or 0
-    scheduled = db.session.execute(
-        select(Tranche.id).where(Tranche.status == TrancheStatus.SCHEDULED).order_by(Tranche.id)
-    ).scalars().all()
+    w.comment_id = one(select(PanelComment.id).order_by(PanelComment.id))
+    scheduled = (
+        db.session.execute(select(Tranche.id).where(Tranche.status == TrancheStatus.SCHEDULED).order_by(Tranche.id))
+        .scalars()
+        .all()
+    )
     w.scheduled_tranche = scheduled[0]
     w.confirm_tranche = {"funder": scheduled[1], "treasurer": scheduled[2], "": scheduled[3]}
     w.held_tranche = one(select(Tranche.id).where(Tranche.status == TrancheStatus.HELD))
@@ -355,6 +403,7 @@ def _describe_extras(w: World, one, voting_id: int, member_group_id: int, other_
     w.conflicted_proposal_deliberation = one(
         select(Proposal.id).where(Proposal.round_id == deliberation_id, Proposal.group_id == other_group_id)
     )
+    w.consensus_round = one(select(Round.slug).where(Round.title == CONSENSUS_TABLE))
     w.draw_round = one(select(Round.slug).where(Round.title == "Draw Ready Table"))
     w.substitute_round = one(select(Round.slug).where(Round.title == "Substitute Table"))
 
