@@ -22,7 +22,15 @@ from tests.security.test_authorisation_matrix import MATRIX
 from tests.security.world import ROLES
 
 # Not HTML pages: a ballot file and an image.
-NOT_HTML = {"public.ballot_file_download", "public.upload"}
+NOT_HTML = {
+    "public.ballot_file_download", "public.upload", "decisions.decision_download", "ops.healthz",
+    "opendata.download", "opendata.feed", "opendata.threesixty_json", "opendata.threesixty_csv",
+    "opendata.threesixty_transactions_csv", "money.panel_pay_csv", "money.receipt",
+}  # fmt: skip
+NOT_HTML |= {
+    "api.awards", "api.ledger_entries", "api.not_found", "api.openapi_document", "api.proposals", "api.results",
+    "api.round_detail", "api.rounds", "api.totals",
+}  # fmt: skip
 # Screenshots of the main pages (endpoint, role) -> file name.
 SCREENSHOT = {
     ("public.home", "anonymous"): "home",
