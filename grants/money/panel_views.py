@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 
 from grants.core import DomainError
 from grants.extensions import db
+from grants.flashing import attempt
 from grants.models import (
     Activity,
     ClaimStatus,
@@ -253,14 +254,12 @@ def decide_time(log_id: int):
     item = db.get_or_404(TimeLog, log_id)
     form = DecideForm(prefix=f"time-{item.id}")
     if form.validate_on_submit():
-        try:
-            panel_pay.decide_time(
+        attempt(
+            lambda: panel_pay.decide_time(
                 person=current_user, log_id=item.id, approve=form.decision.data == "approve", note=form.note.data or ""
-            )
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash("Decided.", "success")
+            ),
+            "Decided.",
+        )
     else:
         flash("Choose approve or do not approve.", "error")
     return redirect(url_for("money.panel_pay", slug=item.member.round.slug))
@@ -272,17 +271,15 @@ def decide_expense(expense_id: int):
     item = db.get_or_404(Expense, expense_id)
     form = DecideForm(prefix=f"expense-{item.id}")
     if form.validate_on_submit():
-        try:
-            panel_pay.decide_expense(
+        attempt(
+            lambda: panel_pay.decide_expense(
                 person=current_user,
                 expense_id=item.id,
                 approve=form.decision.data == "approve",
                 note=form.note.data or "",
-            )
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash("Decided.", "success")
+            ),
+            "Decided.",
+        )
     else:
         flash("Choose approve or do not approve.", "error")
     return redirect(url_for("money.panel_pay", slug=item.member.round.slug))
@@ -308,12 +305,10 @@ def settled(seat_id: int):
     seat = db.get_or_404(PanelMember, seat_id)
     form = SettledForm(prefix=f"settled-{seat.id}")
     if form.validate_on_submit():
-        try:
-            panel_pay.mark_settled(person=current_user, seat_id=seat.id, reference=form.reference.data)
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash("Recorded as paid.", "success")
+        attempt(
+            lambda: panel_pay.mark_settled(person=current_user, seat_id=seat.id, reference=form.reference.data),
+            "Recorded as paid.",
+        )
     else:
         flash("Enter the bank or voucher reference.", "error")
     return redirect(url_for("money.panel_pay", slug=seat.round.slug))

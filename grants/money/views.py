@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 
 from grants.core import DomainError
 from grants.extensions import csrf, db
+from grants.flashing import attempt
 from grants.models import (
     Award,
     Funder,
@@ -362,12 +363,10 @@ def hold(tranche_id: int):
     tranche = db.get_or_404(Tranche, tranche_id)
     form = HoldForm(prefix=f"hold-{tranche.id}")
     if form.validate_on_submit():
-        try:
-            payouts.hold_tranche(person=current_user, tranche_id=tranche.id, reason=form.reason.data)
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash("The payment is held. Your reason is shown on the table's public page.", "success")
+        attempt(
+            lambda: payouts.hold_tranche(person=current_user, tranche_id=tranche.id, reason=form.reason.data),
+            "The payment is held. Your reason is shown on the table's public page.",
+        )
     else:
         flash("Write the reason for holding this payment (at least a sentence).", "error")
     return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
@@ -379,12 +378,10 @@ def lift(tranche_id: int):
     tranche = db.get_or_404(Tranche, tranche_id)
     form = FlaskForm()
     if form.validate_on_submit():
-        try:
-            payouts.lift_hold(person=current_user, tranche_id=tranche.id)
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash("The hold is lifted.", "success")
+        attempt(
+            lambda: payouts.lift_hold(person=current_user, tranche_id=tranche.id),
+            "The hold is lifted.",
+        )
     return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
 
 
@@ -394,17 +391,15 @@ def confirm(tranche_id: int):
     tranche = db.get_or_404(Tranche, tranche_id)
     form = ConfirmBankForm(prefix=f"confirm-{tranche.id}")
     if form.validate_on_submit():
-        try:
-            payouts.confirm_bank_payment(
+        attempt(
+            lambda: payouts.confirm_bank_payment(
                 person=current_user,
                 tranche_id=tranche.id,
                 bank_reference=form.bank_reference.data,
                 paid_on=form.paid_on.data,
-            )
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash("Payment recorded and shown in public.", "success")
+            ),
+            "Payment recorded and shown in public.",
+        )
     else:
         flash("Enter the date paid and the bank reference.", "error")
     return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))

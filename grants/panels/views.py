@@ -9,6 +9,7 @@ from sqlalchemy import select
 from grants.auth.views import safe_next
 from grants.core import DomainError
 from grants.extensions import db
+from grants.flashing import attempt
 from grants.models import InterestDeclaration, PanelRole, Participation, Proposal, Round
 from grants.panels import bp, deliberation, keep_input, services, wellbeing
 from grants.panels.forms import CommentForm, ConfirmForm, HideForm, InterestForm, InviteForm, QuestionForm
@@ -169,12 +170,10 @@ def declare_interest(slug: str, proposal_id: int):
     rnd, _seat = round_and_seat(slug)
     form = InterestForm()
     if form.validate_on_submit():
-        try:
-            services.declare_interest(person=current_user, proposal_id=proposal_id, nature=form.nature.data)
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash("Thank you. You stand aside from this proposal: you will not vote on it.", "success")
+        attempt(
+            lambda: services.declare_interest(person=current_user, proposal_id=proposal_id, nature=form.nature.data),
+            "Thank you. You stand aside from this proposal: you will not vote on it.",
+        )
     else:
         flash("Say briefly what your connection to the proposal is.", "error")
     return redirect(safe_next(request.form.get("next")) or url_for("panels.proposal", slug=rnd.slug,

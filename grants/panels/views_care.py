@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from grants.core import DomainError
 from grants.extensions import db
+from grants.flashing import attempt
 from grants.models import Meeting, PanelComment, Proposal, Round
 from grants.panels import bp, deliberation, formation, keep_input, wellbeing
 from grants.panels.forms import (
@@ -71,12 +72,10 @@ def withdraw_interest(slug: str, proposal_id: int):
     rnd, _seat = round_and_seat(slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        deliberation.withdraw_interest(person=current_user, proposal_id=proposal_id)
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Your declaration is withdrawn. The register keeps a record that it was.", "success")
+    attempt(
+        lambda: deliberation.withdraw_interest(person=current_user, proposal_id=proposal_id),
+        "Your declaration is withdrawn. The register keeps a record that it was.",
+    )
     return redirect(url_for("panels.conflicts", slug=rnd.slug))
 
 
@@ -94,12 +93,10 @@ def hide_comment(slug: str, comment_id: int):
         abort(403)
     form = HideForm()
     if form.validate_on_submit():
-        try:
-            deliberation.hide_comment(person=current_user, comment_id=comment.id, reason=form.reason.data)
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash("The post is hidden. Its author sees your reason.", "success")
+        attempt(
+            lambda: deliberation.hide_comment(person=current_user, comment_id=comment.id, reason=form.reason.data),
+            "The post is hidden. Its author sees your reason.",
+        )
     else:
         flash("Say which ground rule the post breaks. The person who wrote it will see this.", "error")
     return redirect(url_for("panels.proposal", slug=rnd.slug, proposal_id=comment.proposal_id))
@@ -114,12 +111,10 @@ def ask_question(slug: str, proposal_id: int):
         abort(404)
     form = QuestionForm()
     if form.validate_on_submit():
-        try:
-            deliberation.ask_question(person=current_user, proposal_id=item.id, body=form.question.data)
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash("Your question is sent to the group. Their answer will show here.", "success")
+        attempt(
+            lambda: deliberation.ask_question(person=current_user, proposal_id=item.id, body=form.question.data),
+            "Your question is sent to the group. Their answer will show here.",
+        )
     else:
         flash("Write your question.", "error")
     return redirect(url_for("panels.proposal", slug=rnd.slug, proposal_id=item.id) + "#questions")
