@@ -76,6 +76,9 @@ class Award(db.Model):
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
     amount_pence: Mapped[int] = mapped_column(Integer)
     awarded_on: Mapped[date] = mapped_column(Date)
+    # When the group's (optional) end-of-grant report falls due. The group can move it later
+    # itself; on the day, its leads get one kind note (see grants/updates/services.py).
+    report_due_on: Mapped[date | None] = mapped_column(Date, index=True)
 
     round: Mapped[Round] = relationship()
     proposal: Mapped[Proposal] = relationship()
