@@ -45,3 +45,12 @@ def remind_panels() -> int:
     from grants.notifications.reminders import remind_panels as remind
 
     return run_in_fresh_context(remind, utcnow())
+
+
+@huey.periodic_task(crontab(minute="0", hour="10"), name="report_due_notices")
+def report_due_notices() -> int:
+    """Every morning at 10:00 UTC: tell groups' leads, once, that an end-of-grant report has fallen due."""
+    from grants.models._base import utcnow
+    from grants.updates.services import send_report_due_notices
+
+    return run_in_fresh_context(send_report_due_notices, utcnow().date())

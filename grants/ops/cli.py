@@ -95,6 +95,14 @@ def init_app(app: Flask) -> None:
 
         click.echo(f"{remind_panels(utcnow())} reminders written.")
 
+    @mail_cli.command("reports-due")
+    def mail_reports_due() -> None:
+        """Tell groups' leads that an end-of-grant report has fallen due (the worker does this at 10:00)."""
+        from grants.models._base import utcnow
+        from grants.updates.services import send_report_due_notices
+
+        click.echo(f"{send_report_due_notices(utcnow().date())} report notes written.")
+
     @app.cli.group("admin")
     def admin_cli() -> None:
         """Administrators."""
