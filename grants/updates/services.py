@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from grants.models import (
     RoundStatus,
     StaffRole,
 )
+from grants.models._base import utcnow
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import is_group_member
@@ -123,6 +124,35 @@ def post_report(
             public=True,
         )
     return report
+
+
+# How far ahead a group may move its report by itself; beyond that it talks to the convenor.
+LONGEST_REPORT_DELAY = timedelta(days=730)
+
+
+def choose_report_date(*, person: Person, group_id: int, award_id: int, due_on: date) -> Award:
+    """A member of the group chooses a later date for its end-of-grant report. No reason is asked."""
+    today = utcnow().date()
+    with transaction() as session:
+        if not is_group_member(person, group_id):
+            raise NotAllowed("Only members of the group can choose when its report is due.")
+        award = _award_of_group(session, award_id, group_id)
+        if _reported(award.id):
+            raise UpdateRefused("Your report has already arrived, so there is no date to move. Thank you.", "due_on")
+        if due_on <= today:
+            raise UpdateRefused("Choose a date after today.", "due_on")
+        if due_on > today + LONGEST_REPORT_DELAY:
+            raise UpdateRefused(
+                "Choose a date within the next two years. If you need longer, talk to the table's convenor.", "due_on"
+            )
+        award.report_due_on = due_on
+        audit.record(
+            "group.report_date_chosen",
+            f"The group chose {due_on:%-d %B %Y} for its end-of-grant report for award {award.reference}.",
+            actor_id=person.id,
+            round_id=award.round_id,
+        )
+    return award
 
 
 # ------------------------------------------------------------------ reports falling due

@@ -12,7 +12,7 @@ from grants.extensions import db
 from grants.models import Award, Group
 from grants.roles import is_group_member
 from grants.updates import bp, services
-from grants.updates.forms import ReportForm, UpdateForm
+from grants.updates.forms import ReportDateForm, ReportForm, UpdateForm
 from grants.uploads import UploadRefused
 
 
@@ -55,13 +55,23 @@ def new_update(slug: str):
     return render_template("updates/new.html", form=form, group=group), (400 if form.errors else 200)
 
 
-@bp.route("/<slug>/awards/<int:award_id>/report", methods=["GET", "POST"])
-def new_report(slug: str, award_id: int):
-    """Post the optional end-of-grant report for one award: one question, answered in any format."""
+def _award_for_member(slug: str, award_id: int) -> tuple[Group, Award]:
     group = _group_for_member(slug)
     award = db.session.get(Award, award_id)
     if award is None or award.group_id != group.id:
         abort(404)
+    return group, award
+
+
+def _report_page(group: Group, award: Award, form: ReportForm, date_form: ReportDateForm):  # noqa: ANN202
+    status = 400 if form.errors or date_form.errors else 200
+    return render_template("updates/report.html", form=form, date_form=date_form, group=group, award=award), status
+
+
+@bp.route("/<slug>/awards/<int:award_id>/report", methods=["GET", "POST"])
+def new_report(slug: str, award_id: int):
+    """Post the optional end-of-grant report for one award: one question, answered in any format."""
+    group, award = _award_for_member(slug, award_id)
     form = ReportForm()
     if form.validate_on_submit():
         try:
@@ -81,4 +91,24 @@ def new_report(slug: str, award_id: int):
         else:
             flash("Thank you. Your report is on the group's public page.", "success")
             return redirect(url_for("public.group", slug=group.slug))
-    return render_template("updates/report.html", form=form, group=group, award=award), (400 if form.errors else 200)
+    return _report_page(group, award, form, ReportDateForm(formdata=None))
+
+
+@bp.route("/<slug>/awards/<int:award_id>/report/date", methods=["POST"])
+def report_date(slug: str, award_id: int):
+    """Choose a later date for the end-of-grant report: more time, no reason asked."""
+    group, award = _award_for_member(slug, award_id)
+    date_form = ReportDateForm()
+    if date_form.validate_on_submit():
+        try:
+            services.choose_report_date(
+                person=current_user, group_id=group.id, award_id=award.id, due_on=date_form.due_on.data
+            )
+        except NotAllowed:
+            abort(403)
+        except services.UpdateRefused as exc:
+            date_form.due_on.errors = [*date_form.due_on.errors, exc.message]
+        else:
+            flash(f"Done: your report is now due on {date_form.due_on.data:%-d %B %Y}.", "success")
+            return redirect(url_for("updates.new_report", slug=group.slug, award_id=award.id))
+    return _report_page(group, award, ReportForm(formdata=None), date_form)
