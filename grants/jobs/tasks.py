@@ -54,3 +54,12 @@ def report_due_notices() -> int:
     from grants.updates.services import send_report_due_notices
 
     return run_in_fresh_context(send_report_due_notices, utcnow().date())
+
+
+@huey.periodic_task(crontab(minute="30", hour="6"), name="reconcile_stripe")
+def reconcile_stripe() -> str | None:
+    """Every morning at 06:30 UTC: record the day's reconcile run (once, however many workers get here)."""
+    from grants.models._base import utcnow
+    from grants.money.reconcile import schedule_daily_reconcile
+
+    return run_in_fresh_context(schedule_daily_reconcile, utcnow().date())

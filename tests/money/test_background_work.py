@@ -1,5 +1,6 @@
-"""Stripe's webhooks run as background jobs: the webhook view only stores the event and its
-job (one transaction) and answers; the worker acts on it, retrying with backoff."""
+"""Stripe's webhooks and reconciling run as background jobs: the webhook view only stores the
+event and its job (one transaction) and answers; the worker acts on it, retrying with backoff;
+a reconcile run is a job too, recorded once per run name."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import func, select, update
 from grants.extensions import db
 from grants.jobs import huey, relay
 from grants.jobs.outbox import run_job
-from grants.models import Contribution, OutboxJob, Person, StripeEvent
+from grants.models import Contribution, Notification, OutboxJob, Person, StripeEvent
 from grants.models._base import utcnow
 from grants.money import ledger
 from tests.conftest import Client, login, make_app, post_form, text_of
@@ -160,3 +161,40 @@ def test_a_webhook_that_keeps_failing_is_shown_to_an_administrator_who_runs_it_a
     assert ledger.round_summary(rnd.id).received_pence == 50_000
     assert _count(Contribution) == 1
 
+
+def test_reconcile_runs_as_a_job_once_per_run_and_tells_the_administrators(retry_app, fake) -> None:
+    from grants.jobs import tasks
+    from tests import factories
+
+    admin = factories.person("Ada Admin")
+    db.session.execute(update(Person).where(Person.id == admin.id).values(is_admin=True))
+    db.session.commit()
+    runner = retry_app.test_cli_runner()
+
+    # The ledger and Stripe agree: the run is a job that ends quietly.
+    result = runner.invoke(args=["reconcile", "--run", "first"])
+    assert result.exit_code == 0 and "Reconcile queued as background job" in result.output
+    assert _job("reconcile").state == "done" and _job("reconcile").key == "reconcile-first"
+    assert _count(Notification) == 0
+
+    # Stripe paid money out that the ledger has not heard of: the next run tells the administrators, once.
+    payout = fake.add_payout(1_000)
+    for _ in range(2):
+        result = runner.invoke(args=["reconcile", "--run", "second"])
+        assert result.exit_code == 0
+    assert "already recorded" in result.output and "it is not repeated" in result.output
+    db.session.rollback()
+    [note] = db.session.execute(select(Notification)).scalars().all()
+    assert note.person_id == admin.id and note.event == "money_alert"
+    assert note.subject.startswith("The ledger and Stripe differ in") and f"payout: {payout['id']}" in note.body
+    assert _count(OutboxJob, OutboxJob.kind == "reconcile") == 2
+    assert runner.invoke(args=["reconcile", "--run", "no spaces please"]).exit_code != 0
+
+    # The worker's morning task records the day's run once, however often it fires.
+    assert tasks.reconcile_stripe.call_local() == f"reconcile-daily-{utcnow().date().isoformat()}"
+    assert tasks.reconcile_stripe.call_local() == f"reconcile-daily-{utcnow().date().isoformat()}"
+    assert _count(OutboxJob, OutboxJob.kind == "reconcile") == 3
+    assert _count(Notification) == 2  # the daily run found the same difference and said so once
+    # Inline, for an administrator at the terminal.
+    result = runner.invoke(args=["reconcile", "--now"])
+    assert result.exit_code != 0 and f"payout: {payout['id']}" in result.output
