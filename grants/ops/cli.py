@@ -1,7 +1,7 @@
 """`flask` commands for running the service: the worker, the outbox, administrators.
 
-(`flask rounds tick` and `flask audit verify` live in grants/cli.py; feature/money adds
-`flask reconcile`.)
+(`flask rounds tick` and `flask audit verify` live in grants/cli.py; `flask reconcile` in
+grants/money/commands.py.)
 """
 
 from __future__ import annotations
