@@ -63,3 +63,12 @@ def reconcile_stripe() -> str | None:
     from grants.money.reconcile import schedule_daily_reconcile
 
     return run_in_fresh_context(schedule_daily_reconcile, utcnow().date())
+
+
+@huey.periodic_task(crontab(minute="5"), name="send_due_tranches")
+def send_due_tranches() -> int:
+    """Every hour: record the send job for each Stripe payment scheduled for a day that has come."""
+    from grants.models._base import utcnow
+    from grants.money.payouts import queue_due_tranches
+
+    return run_in_fresh_context(queue_due_tranches, utcnow().date())

@@ -198,3 +198,44 @@ def test_reconcile_runs_as_a_job_once_per_run_and_tells_the_administrators(retry
     # Inline, for an administrator at the terminal.
     result = runner.invoke(args=["reconcile", "--now"])
     assert result.exit_code != 0 and f"payout: {payout['id']}" in result.output
+
+
+def test_stripe_payments_are_sent_on_their_day_and_retried_until_stripe_answers(retry_app, fake) -> None:
+    """A payment scheduled for a later day is sent by the worker's hourly task once that day
+    comes; a transfer whose answer never arrived is asked again (same key) after the backoff."""
+    from datetime import date
+
+    from grants.jobs import tasks
+    from grants.models import Tranche, TrancheStatus
+    from grants.money.payouts import queue_due_tranches, release_tranche
+    from tests.money.conftest import awarded_round
+    from tests.money.test_money_out import _connect
+
+    client = retry_app.test_client()
+    s = awarded_round(100_000, [60_000])
+    _connect(client, fake, s, s.groups[0])
+    later = release_tranche(
+        person=s.funder_person, award_id=s.awards[0].id, amount_pence=10_000, due_on=date.today() + timedelta(days=3)
+    )
+    assert later.status is TrancheStatus.SCHEDULED
+    assert tasks.send_due_tranches.call_local() == 0  # not yet
+    assert _count(OutboxJob, OutboxJob.kind == "send_tranche") == 0
+    on_the_day = date.today() + timedelta(days=3)
+    assert [queue_due_tranches(on_the_day), queue_due_tranches(on_the_day)] == [1, 0]  # sent at once, then paid
+    db.session.rollback()
+    assert db.session.get(Tranche, later.id).status is TrancheStatus.PAID
+    assert _count(OutboxJob, OutboxJob.kind == "send_tranche") == 1
+    assert len(fake.objects_of("transfer")) == 1
+
+    # Stripe makes the transfer but its answer is lost: the job waits, then asks again with the same key.
+    fake.drop_next_response("/v1/transfers")
+    lost = release_tranche(person=s.funder_person, award_id=s.awards[0].id, amount_pence=20_000)
+    assert lost.status is TrancheStatus.PROCESSING
+    job = db.session.execute(select(OutboxJob).where(OutboxJob.key == lost.idempotency_key)).scalar_one()
+    assert job.state == "pending" and "not confirmed" in job.error
+    _make_due(job.id)
+    assert run_job(job.id) == ("done", None)
+    db.session.rollback()
+    assert db.session.get(Tranche, lost.id).status is TrancheStatus.PAID
+    assert len(fake.objects_of("transfer")) == 2
+    assert ledger.round_summary(s.rnd.id).paid_pence == 30_000
