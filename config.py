@@ -74,6 +74,10 @@ class Config:
     RESET_LIMIT_PER_ACCOUNT = "3 per 15 minutes"
     RESET_LIMIT_PER_ADDRESS = "20 per hour"
 
+    # How long after an award its group's (optional) end-of-grant report falls due; the group
+    # can choose a later date itself. On the day, the group's leads get one kind note.
+    REPORT_DUE_AFTER_DAYS = int(os.environ.get("REPORT_DUE_AFTER_DAYS", "365"))
+
     # The 360Giving identifier prefix registered for this platform.
     THREESIXTYGIVING_PREFIX = os.environ.get("THREESIXTYGIVING_PREFIX", "360G-ourtables")
 

@@ -11,10 +11,11 @@ and records it inside the use case that releases the money:
 
     enqueue_job("send_tranche", f"tranche-{tranche.id}", tranche_id=tranche.id)
 
-The same goes for "stripe_webhook" (store the event row in the webhook view, process it
-here) and "reconcile". The key is unique in `outbox_jobs`, so recording the same work twice
-is one job; the worker claims a job before running it; and the key goes to Stripe as the
-idempotency key, so a retry after a crash mid-call has no second effect.
+Registered so far: "send_tranche" (grants/money/payouts.py), "stripe_webhook" (the webhook
+view stores the event row and the job together; grants/money/stripe_in.py processes it) and
+"reconcile" (grants/money/reconcile.py). The key is unique in `outbox_jobs`, so recording the
+same work twice is one job; the worker claims a job before running it; and the key goes to
+Stripe as the idempotency key, so a retry after a crash mid-call has no second effect.
 """
 
 from __future__ import annotations

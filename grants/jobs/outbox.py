@@ -194,6 +194,7 @@ def run_job(job_id: int) -> tuple[str, float | None]:
             raise LookupError(f"no handler registered for background job {kind!r}")
         handler(key=key, **payload)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
+        db.session.rollback()  # whatever the handler left open (on SQLite, a stale snapshot) ends here
         log.warning("background job %s (%s) failed on attempt %s: %s", job_id, kind, attempts, exc)
         return _failed(OutboxJob, job_id, "state", "running", "error", attempts, exc, "JOBS_MAX_ATTEMPTS")
     finish(OutboxJob, job_id, "state", "running", {"state": "done", "finished_at": utcnow(), "claimed_until": None})

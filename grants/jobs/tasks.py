@@ -45,3 +45,30 @@ def remind_panels() -> int:
     from grants.notifications.reminders import remind_panels as remind
 
     return run_in_fresh_context(remind, utcnow())
+
+
+@huey.periodic_task(crontab(minute="0", hour="10"), name="report_due_notices")
+def report_due_notices() -> int:
+    """Every morning at 10:00 UTC: tell groups' leads, once, that an end-of-grant report has fallen due."""
+    from grants.models._base import utcnow
+    from grants.updates.services import send_report_due_notices
+
+    return run_in_fresh_context(send_report_due_notices, utcnow().date())
+
+
+@huey.periodic_task(crontab(minute="30", hour="6"), name="reconcile_stripe")
+def reconcile_stripe() -> str | None:
+    """Every morning at 06:30 UTC: record the day's reconcile run (once, however many workers get here)."""
+    from grants.models._base import utcnow
+    from grants.money.reconcile import schedule_daily_reconcile
+
+    return run_in_fresh_context(schedule_daily_reconcile, utcnow().date())
+
+
+@huey.periodic_task(crontab(minute="5"), name="send_due_tranches")
+def send_due_tranches() -> int:
+    """Every hour: record the send job for each Stripe payment scheduled for a day that has come."""
+    from grants.models._base import utcnow
+    from grants.money.payouts import queue_due_tranches
+
+    return run_in_fresh_context(queue_due_tranches, utcnow().date())

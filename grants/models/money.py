@@ -76,6 +76,9 @@ class Award(db.Model):
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
     amount_pence: Mapped[int] = mapped_column(Integer)
     awarded_on: Mapped[date] = mapped_column(Date)
+    # When the group's (optional) end-of-grant report falls due. The group can move it later
+    # itself; on the day, its leads get one kind note (see grants/updates/services.py).
+    report_due_on: Mapped[date | None] = mapped_column(Date, index=True)
 
     round: Mapped[Round] = relationship()
     proposal: Mapped[Proposal] = relationship()
@@ -157,8 +160,9 @@ class Tranche(db.Model):
 
 
 class StripeEvent(db.Model):
-    """A Stripe webhook event we have acted on. Stored in the same transaction as its
-    ledger entries, so a replayed event is recognised and changes nothing."""
+    """A Stripe webhook event: stored when it arrives (once, by its Stripe id), then acted on
+    by a background job. `processed_at` is set in the same transaction as the ledger entries
+    the event causes, so a replayed or retried event is recognised and changes nothing."""
 
     __tablename__ = "stripe_events"
 
@@ -167,8 +171,12 @@ class StripeEvent(db.Model):
     event_type: Mapped[str] = mapped_column(String(80))
     object_id: Mapped[str | None] = mapped_column(String(255), index=True)
     livemode: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The verified event as Stripe sent it (JSON), kept only until it has been acted on:
+    # it can hold a funder's name and e-mail address.
+    payload: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<StripeEvent {self.event_id} {self.event_type}>"

@@ -27,6 +27,9 @@ class Notification(db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(500))
+    # For notifications that must be written at most once (a report falling due, a reconcile
+    # run): unique, so a sweep that runs twice, or on two workers at once, writes one row.
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # pending -> sending -> sent | failed | not_wanted (the person chose not to get this by e-mail).

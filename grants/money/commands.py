@@ -1,4 +1,4 @@
-"""`flask reconcile` and `flask send-due-tranches`: the same services the views call."""
+"""`flask reconcile` and `flask send-due-tranches`: the same services the views and the worker call."""
 
 from __future__ import annotations
 
@@ -7,20 +7,36 @@ from datetime import date
 import click
 from sqlalchemy import select
 
+from grants.core import DomainError
 from grants.extensions import db
 from grants.models import PayoutMethod, Tranche, TrancheStatus
+from grants.models._base import utcnow
 from grants.money import bp
 from grants.money.gateway import get_gateway
+from grants.money.reconcile import reconcile, schedule_reconcile  # also registers the "reconcile" job
 
 
 @bp.cli.command("reconcile")
-def reconcile_command() -> None:
+@click.option("--now", is_flag=True, help="Compare here and print every mismatch, instead of in the background.")
+@click.option("--run", "run_name", default=None, help="Name of the run; a run already recorded is not repeated.")
+def reconcile_command(now: bool, run_name: str | None) -> None:
     """Compare the ledger with Stripe's transfers, payouts and balance transactions."""
-    from grants.money.reconcile import reconcile
-
     gateway = get_gateway()
     if gateway is None:
         raise click.ClickException("Stripe is not set up (no STRIPE_SECRET_KEY): nothing to reconcile.")
+    if not now:
+        try:
+            job, new = schedule_reconcile(run_name or f"manual-{utcnow():%Y-%m-%dT%H%M}")
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+        if new:
+            click.echo(
+                f"Reconcile queued as background job {job.id} ({job.key}). Any mismatch goes to the "
+                "administrators' notifications and the log; `flask jobs failed` lists a run that could not finish."
+            )
+        else:
+            click.echo(f"The run {job.key} was already recorded (job {job.id}, {job.state}); it is not repeated.")
+        return
     mismatches = reconcile(gateway)
     for m in mismatches:
         click.echo(str(m))

@@ -237,8 +237,31 @@ def release_tranche(*, person: Person, award_id: int, amount_pence: int, due_on:
 
 @job_handler("send_tranche")
 def _send_tranche_job(key: str, tranche_id: int) -> None:
-    """The worker's entry point: `send_tranche` is itself idempotent (its Stripe key is fixed)."""
-    send_tranche(tranche_id)
+    """The worker's entry point: `send_tranche` is itself idempotent (its Stripe key is fixed).
+
+    If Stripe's answer did not arrive the tranche stays processing; failing the job then has
+    the outbox try again with backoff (and, in the end, show it to an administrator).
+    """
+    if send_tranche(tranche_id) is TrancheStatus.PROCESSING:
+        raise GatewayError("Stripe has not confirmed the transfer yet; it will be asked again with the same key.", True)
+
+
+def queue_due_tranches(today: date) -> int:
+    """Record a send job for each scheduled Stripe tranche whose day has come (once per tranche:
+    the job's key is the tranche's own). Returns how many are due."""
+    if get_gateway() is None:
+        return 0
+    with transaction() as session:
+        due = session.execute(
+            select(Tranche.id, Tranche.idempotency_key).where(
+                Tranche.method == PayoutMethod.STRIPE,
+                Tranche.status == TrancheStatus.SCHEDULED,
+                Tranche.due_on <= today,
+            )
+        ).all()
+        for tranche_id, key in due:
+            enqueue_job("send_tranche", key, tranche_id=tranche_id)
+    return len(due)
 
 
 def send_tranche(tranche_id: int) -> TrancheStatus:

@@ -1,25 +1,43 @@
-"""Compare the ledger with Stripe: transfers, payouts and balance transactions."""
+"""Compare the ledger with Stripe: transfers, payouts and balance transactions.
+
+A run is background work: `schedule_reconcile(name)` records it as an outbox job (the run
+name is its idempotency key, so the daily run recorded by two workers is one run), and
+the worker compares and tells the administrators about any mismatch, once per run.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 
+from grants.core import DomainError, transaction
 from grants.extensions import db
+from grants.jobs.outbox import enqueue_job, job_handler
 from grants.models import (
     Account,
     AccountKind,
     Entry,
     EntryGroup,
     EntryKind,
+    OutboxJob,
     PayoutMethod,
+    Person,
     StripeCheckout,
     Tranche,
     TrancheStatus,
 )
 from grants.money import ledger
+from grants.money.gateway import get_gateway
 from grants.money.stripe_gateway import StripeGateway
+from grants.notifications import notify
+
+log = logging.getLogger(__name__)
+
+RUN_NAME = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
 
 @dataclass(frozen=True)
@@ -129,3 +147,56 @@ def reconcile(gateway: StripeGateway) -> list[Mismatch]:
             )
         )
     return out
+
+
+# ------------------------------------------------------------------ as background work
+
+
+def schedule_reconcile(run_name: str) -> tuple[OutboxJob, bool]:
+    """Record a reconcile run as a background job. Returns the job and whether it is new:
+    a run already recorded under the same name is not run again."""
+    if not RUN_NAME.match(run_name):
+        raise DomainError("Name the run with up to 100 letters, digits, dots, colons, dashes or underscores.")
+    key = f"reconcile-{run_name}"
+    with transaction() as session:
+        new = session.execute(select(OutboxJob.id).where(OutboxJob.key == key)).first() is None
+        job = enqueue_job("reconcile", key)
+    return job, new
+
+
+def schedule_daily_reconcile(today: date) -> str | None:
+    """The worker's morning run (one per day, whichever worker records it first); None without Stripe."""
+    if get_gateway() is None:
+        return None
+    job, _new = schedule_reconcile(f"daily-{today.isoformat()}")
+    return job.key
+
+
+@job_handler("reconcile")
+def _reconcile_job(key: str) -> None:
+    """The worker's entry point: one reconcile run."""
+    run_reconcile(key)
+
+
+def run_reconcile(run_key: str) -> list[Mismatch]:
+    """Compare the ledger with Stripe and tell the administrators about any mismatch (once per run)."""
+    from grants.money.stripe_in import _require_gateway
+
+    mismatches = reconcile(_require_gateway())
+    db.session.rollback()
+    if not mismatches:
+        log.info("reconcile %s: the ledger and Stripe agree", run_key)
+        return mismatches
+    log.warning("reconcile %s: %d mismatch(es): %s", run_key, len(mismatches), "; ".join(map(str, mismatches)))
+    with transaction() as session:
+        admins = list(session.execute(select(Person.id).where(Person.is_admin.is_(True))).scalars())
+        notify(
+            admins,
+            "money_alert",
+            f"The ledger and Stripe differ in {len(mismatches)} place(s)",
+            "The regular check of the ledger against Stripe found these differences:\n\n"
+            + "\n\n".join(str(m) for m in mismatches[:50])
+            + "\n\nNothing was changed. `flask reconcile --now` lists them again once they are put right.",
+            key=run_key,
+        )
+    return mismatches

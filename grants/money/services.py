@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from grants import audit
@@ -110,6 +111,7 @@ def commit_awards(rnd: Round, funded: list[Proposal], awarded_on: date) -> list[
     pot cannot cover it the whole decision is refused, so nothing half-done is written.
     """
     available = ledger.round_summary(rnd.id).available_pence
+    report_due_on = awarded_on + timedelta(days=int(current_app.config["REPORT_DUE_AFTER_DAYS"]))
     awards = []
     for proposal in funded:
         amount = proposal.requested_pence
@@ -125,6 +127,7 @@ def commit_awards(rnd: Round, funded: list[Proposal], awarded_on: date) -> list[
             group_id=proposal.group_id,
             amount_pence=amount,
             awarded_on=awarded_on,
+            report_due_on=report_due_on,
         )
         db.session.add(award)
         db.session.flush()

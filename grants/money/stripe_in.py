@@ -1,7 +1,9 @@
 """Money in through Stripe: Checkout for pledges, and the webhook events that follow.
 
-Each webhook event is stored (by its Stripe id, unique) in the same transaction as the
-ledger entries it causes, so a replay changes nothing. Handlers read Stripe's *current*
+The webhook only stores each verified event (by its Stripe id, unique) and records a
+background job for it, in one transaction, and answers at once. The job acts on the event
+and marks it processed in the same transaction as the ledger entries it causes, so a
+replay, a retry or a second worker changes nothing. Handlers read Stripe's *current*
 state of the object rather than trusting the order events arrive in, and every ledger
 effect is keyed on something Stripe cannot repeat (a checkout session, a dispute id, a
 cumulative refunded amount), so out-of-order delivery ends in the same state.
@@ -9,6 +11,7 @@ cumulative refunded amount), so out-of-order delivery ends in the same state.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date
 from typing import Any
@@ -20,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from grants import audit
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
+from grants.jobs.outbox import enqueue_job, job_handler
 from grants.models import (
     AccountKind,
     CheckoutStatus,
@@ -39,6 +43,7 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
+from grants.models._base import utcnow
 from grants.money import ledger
 from grants.money.gateway import fees_borne_by_platform, get_gateway
 from grants.money.stripe_gateway import CHECKOUT_EVENTS, CheckoutPayment, GatewayError, StripeGateway
@@ -94,13 +99,62 @@ def start_checkout(*, person: Person, pledge_id: int, amount_pence: int, allow_b
 # ------------------------------------------------------------------------- webhook
 
 
+def _event_dict(event: Any) -> dict:
+    return event.to_dict(for_json=True) if hasattr(event, "to_dict") else event
+
+
+def _event_row(raw: dict, *, keep_payload: bool) -> StripeEvent:
+    return StripeEvent(
+        event_id=raw["id"],
+        event_type=raw["type"],
+        object_id=raw["data"]["object"].get("id"),
+        livemode=bool(raw.get("livemode")),
+        payload=json.dumps(raw, sort_keys=True) if keep_payload else None,
+    )
+
+
+def receive_event(event: Any) -> str:
+    """Store a verified Stripe event and record the job that acts on it, in one transaction.
+
+    Nothing else happens here (no ledger entry, no call to Stripe), so the webhook answers
+    at once. The same event delivered again, or twice at the same moment, is stored once.
+    """
+    raw = _event_dict(event)
+    try:
+        with transaction() as session:
+            if session.execute(select(StripeEvent.id).where(StripeEvent.event_id == raw["id"])).first():
+                return "already received"
+            session.add(_event_row(raw, keep_payload=True))
+            enqueue_job("stripe_webhook", f"stripe-event-{raw['id']}", event_id=raw["id"])
+    except IntegrityError:
+        return "already received"  # the same event arrived twice at once; the other delivery stored it
+    return "received"
+
+
+@job_handler("stripe_webhook")
+def _process_stored_event(key: str, event_id: str) -> None:
+    """The worker's entry point for one stored event. A failure (Stripe down, say) is retried with backoff."""
+    payload = db.session.execute(
+        select(StripeEvent.payload).where(StripeEvent.event_id == event_id)
+    ).scalar_one_or_none()
+    db.session.rollback()
+    if payload is None:
+        return  # already acted on (its payload is dropped then)
+    outcome = handle_event(json.loads(payload))
+    log.info("Stripe event %s: %s", event_id, outcome)
+
+
 def handle_event(event: Any, gateway: StripeGateway | None = None) -> str:
-    """Act on one verified Stripe event exactly once; returns what was done (for logs)."""
+    """Act on one verified Stripe event exactly once; returns what was done (for logs).
+
+    The worker calls it for each stored event; called directly, it stores the event itself.
+    """
     gateway = gateway or _require_gateway()
-    raw = event.to_dict() if hasattr(event, "to_dict") else event
+    raw = _event_dict(event)
     event_id, event_type = raw["id"], raw["type"]
     obj = raw["data"]["object"]
-    if db.session.execute(select(StripeEvent.id).where(StripeEvent.event_id == event_id)).first():
+    done = select(StripeEvent.id).where(StripeEvent.event_id == event_id, StripeEvent.processed_at.is_not(None))
+    if db.session.execute(done).first():
         db.session.rollback()
         return "already handled"
     # Network calls happen before the transaction, never while it holds locks.
@@ -110,20 +164,21 @@ def handle_event(event: Any, gateway: StripeGateway | None = None) -> str:
     db.session.rollback()
     try:
         with transaction() as session:
-            if session.execute(select(StripeEvent.id).where(StripeEvent.event_id == event_id)).first():
+            row = session.execute(
+                select(StripeEvent)
+                .where(StripeEvent.event_id == event_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).scalar_one_or_none()
+            if row is None:
+                row = _event_row(raw, keep_payload=False)
+                session.add(row)
+            elif row.processed_at is not None:
                 return "already handled"
             outcome = _dispatch(event_type, obj, payment, gateway)
-            session.add(
-                StripeEvent(
-                    event_id=event_id,
-                    event_type=event_type,
-                    object_id=obj.get("id"),
-                    livemode=bool(raw.get("livemode")),
-                    outcome=outcome,
-                )
-            )
+            row.outcome, row.processed_at, row.payload = outcome, utcnow(), None
     except IntegrityError:
-        # The same event delivered twice at once: the other delivery recorded it.
+        # The same event handled twice at once: the other one recorded it.
         return "already handled"
     return outcome
 

@@ -219,7 +219,11 @@ def refund(checkout_id: int):
 
 
 def stripe_webhook():
-    """Stripe's events. No login and no CSRF token: the signature on the raw body replaces both."""
+    """Stripe's events. No login and no CSRF token: the signature on the raw body replaces both.
+
+    The event is stored with a background job to act on it, and Stripe gets its answer at
+    once; the worker does the rest (and retries it with backoff if Stripe is slow).
+    """
     gateway = get_gateway()
     if gateway is None:
         return jsonify(error="Stripe is not configured on this site"), 404
@@ -228,13 +232,7 @@ def stripe_webhook():
     except WebhookRejected as exc:
         log.warning("Stripe webhook rejected: %s", exc.reason)
         return jsonify(error=exc.reason), 400
-    try:
-        outcome = stripe_in.handle_event(event, gateway)
-    except GatewayError as exc:
-        # Stripe retries a failed delivery later; nothing was written.
-        log.warning("Stripe webhook %s could not be handled yet: %s", event["id"], exc)
-        return jsonify(error="try again later"), 503
-    return jsonify(received=True, outcome=outcome)
+    return jsonify(received=True, outcome=stripe_in.receive_event(event))
 
 
 stripe_webhook._is_public = True  # type: ignore[attr-defined]  # see grants.security.public

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import select
+
 from grants.extensions import db
 from grants.models.notifications import Notification
 
@@ -26,14 +28,28 @@ EVENTS = {
 
 
 def notify(
-    person_ids: Iterable[int], event: str, subject: str, body: str, link: str | None = None
+    person_ids: Iterable[int],
+    event: str,
+    subject: str,
+    body: str,
+    link: str | None = None,
+    key: str | None = None,
 ) -> list[Notification]:
-    """Queue a notification for each person, inside the current transaction."""
+    """Queue a notification for each person, inside the current transaction.
+
+    With a `key`, each person's row carries `KEY:person-ID` (unique in the table): anyone
+    already told under that key is skipped, so writing the same notice again adds nothing.
+    """
     if event not in EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
+    people = list(dict.fromkeys(person_ids))
+    keys = {pid: f"{key}:person-{pid}" for pid in people} if key else {}
+    if keys:
+        told = set(db.session.execute(select(Notification.key).where(Notification.key.in_(keys.values()))).scalars())
+        people = [pid for pid in people if keys[pid] not in told]
     rows = [
-        Notification(person_id=pid, event=event, subject=subject, body=body, link=link)
-        for pid in dict.fromkeys(person_ids)
+        Notification(person_id=pid, event=event, subject=subject, body=body, link=link, key=keys.get(pid))
+        for pid in people
     ]
     db.session.add_all(rows)
     return rows

@@ -1,7 +1,7 @@
 """`flask` commands for running the service: the worker, the outbox, administrators.
 
-(`flask rounds tick` and `flask audit verify` live in grants/cli.py; feature/money adds
-`flask reconcile`.)
+(`flask rounds tick` and `flask audit verify` live in grants/cli.py; `flask reconcile` in
+grants/money/commands.py.)
 """
 
 from __future__ import annotations
@@ -94,6 +94,14 @@ def init_app(app: Flask) -> None:
         from grants.notifications.reminders import remind_panels
 
         click.echo(f"{remind_panels(utcnow())} reminders written.")
+
+    @mail_cli.command("reports-due")
+    def mail_reports_due() -> None:
+        """Tell groups' leads that an end-of-grant report has fallen due (the worker does this at 10:00)."""
+        from grants.models._base import utcnow
+        from grants.updates.services import send_report_due_notices
+
+        click.echo(f"{send_report_due_notices(utcnow().date())} report notes written.")
 
     @app.cli.group("admin")
     def admin_cli() -> None:

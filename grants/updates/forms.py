@@ -2,8 +2,8 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import SelectField, StringField, TextAreaField, URLField
-from wtforms.validators import URL, Length, Optional
+from wtforms import DateField, SelectField, StringField, TextAreaField, URLField
+from wtforms.validators import URL, InputRequired, Length, Optional
 
 
 class UpdateForm(FlaskForm):
@@ -22,3 +22,7 @@ class ReportForm(FlaskForm):
         "What happened with the money, and what did you learn?", validators=[Optional(), Length(max=20000)]
     )
     file = FileField("Or upload your answer as a file (optional)")
+
+
+class ReportDateForm(FlaskForm):
+    due_on = DateField("A later date for your report", validators=[InputRequired("Choose a date")])

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from grants import audit
 from grants.core import DomainError, NotAllowed, transaction
-from grants.models import Award, GroupUpdate, Person
+from grants.extensions import db
+from grants.models import (
+    Award,
+    GroupMembership,
+    GroupRole,
+    GroupUpdate,
+    Person,
+    Round,
+    RoundStaff,
+    RoundStatus,
+    StaffRole,
+)
+from grants.models._base import utcnow
+from grants.money_format import format_pence
+from grants.notifications import notify
 from grants.roles import is_group_member
 from grants.uploads import save_upload
 
@@ -108,3 +124,128 @@ def post_report(
             public=True,
         )
     return report
+
+
+# How far ahead a group may move its report by itself; beyond that it talks to the convenor.
+LONGEST_REPORT_DELAY = timedelta(days=730)
+
+
+def choose_report_date(*, person: Person, group_id: int, award_id: int, due_on: date) -> Award:
+    """A member of the group chooses a later date for its end-of-grant report. No reason is asked."""
+    today = utcnow().date()
+    with transaction() as session:
+        if not is_group_member(person, group_id):
+            raise NotAllowed("Only members of the group can choose when its report is due.")
+        award = _award_of_group(session, award_id, group_id)
+        if _reported(award.id):
+            raise UpdateRefused("Your report has already arrived, so there is no date to move. Thank you.", "due_on")
+        if due_on <= today:
+            raise UpdateRefused("Choose a date after today.", "due_on")
+        if due_on > today + LONGEST_REPORT_DELAY:
+            raise UpdateRefused(
+                "Choose a date within the next two years. If you need longer, talk to the table's convenor.", "due_on"
+            )
+        award.report_due_on = due_on
+        audit.record(
+            "group.report_date_chosen",
+            f"The group chose {due_on:%-d %B %Y} for its end-of-grant report for award {award.reference}.",
+            actor_id=person.id,
+            round_id=award.round_id,
+        )
+    return award
+
+
+# ------------------------------------------------------------------ reports falling due
+
+
+def _reported(award_id: int) -> bool:
+    return (
+        db.session.execute(
+            select(GroupUpdate.id).where(GroupUpdate.award_id == award_id, GroupUpdate.is_end_of_grant_report.is_(True))
+        ).first()
+        is not None
+    )
+
+
+def _convenors(round_id: int) -> list[Person]:
+    return list(
+        db.session.execute(
+            select(Person)
+            .join(RoundStaff, RoundStaff.person_id == Person.id)
+            .where(RoundStaff.round_id == round_id, RoundStaff.role == StaffRole.CONVENOR)
+            .order_by(RoundStaff.id)
+        ).scalars()
+    )
+
+
+def report_due_message(award: Award) -> tuple[str, str]:
+    """The subject and body of the note that an award's end-of-grant report has fallen due."""
+    proposal, rnd = award.proposal, award.round
+    convenors = _convenors(rnd.id)
+    if convenors:
+        names = " or ".join(f"{p.display_name} ({p.email})" for p in convenors)
+        verb = "convenes" if len(convenors) == 1 else "convene"
+        contact = f"If you would like to talk anything over, contact {names}, who {verb} {rnd.title}."
+    else:
+        contact = f"If you would like to talk anything over, contact the convenor of {rnd.title}."
+    subject = f"Your end-of-grant report for {proposal.title}"
+    body = (
+        f"We hope the work on “{proposal.title}” has gone well. Its end-of-grant report "
+        f"(award {award.reference}, {format_pence(award.amount_pence)} from {rnd.title}) is due on "
+        f"{award.report_due_on:%-d %B %Y}.\n\n"
+        "There is one question: what happened with the money, and what did you learn? Answer in whatever way "
+        "suits you: a few lines, a document, photos or a voice recording.\n\n"
+        "If you need more time, that is fine, and you do not need to give a reason: choose a later date on "
+        f"the report page. {contact}"
+    )
+    return subject, body
+
+
+def send_report_due_notices(today: date) -> int:
+    """Tell each funded group's leads, once, that its end-of-grant report has fallen due.
+
+    Safe to run any number of times and on several workers at once: each lead's note has a
+    unique key in the outbox, so an award that was already announced writes nothing. Awards
+    whose report has arrived, or whose table has closed, are left alone. Returns how many
+    notes were written.
+    """
+    due = (
+        db.session.execute(
+            select(Award.id)
+            .join(Round, Round.id == Award.round_id)
+            .where(Award.report_due_on <= today, Round.status != RoundStatus.CLOSED)
+            .order_by(Award.id)
+        )
+        .scalars()
+        .all()
+    )
+    written = 0
+    for award_id in due:
+        try:
+            written += _announce_report_due(award_id, today)
+        except IntegrityError:
+            continue  # another worker wrote the same notes a moment ago; theirs stand
+    return written
+
+
+def _announce_report_due(award_id: int, today: date) -> int:
+    with transaction() as session:
+        award = session.get(Award, award_id)
+        # Read again inside the transaction: the report may have arrived, or the date moved, since the scan.
+        if award is None or award.report_due_on is None or award.report_due_on > today or _reported(award.id):
+            return 0
+        leads = session.execute(
+            select(GroupMembership.person_id).where(
+                GroupMembership.group_id == award.group_id, GroupMembership.role == GroupRole.LEAD
+            )
+        ).scalars()
+        subject, body = report_due_message(award)
+        rows = notify(
+            list(leads),
+            "report_due",
+            subject,
+            body,
+            link=f"/groups/{award.group.slug}/awards/{award.id}/report",
+            key=f"report-due-award-{award.id}",
+        )
+    return len(rows)

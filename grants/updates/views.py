@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import SelectChoice
+from wtforms import Field, SelectChoice
 
 from grants.core import NotAllowed
 from grants.extensions import db
 from grants.models import Award, Group
 from grants.roles import is_group_member
 from grants.updates import bp, services
-from grants.updates.forms import ReportForm, UpdateForm
+from grants.updates.forms import ReportDateForm, ReportForm, UpdateForm
 from grants.uploads import UploadRefused
 
 
@@ -21,6 +24,28 @@ def _group_for_member(slug: str) -> Group:
     if not is_group_member(current_user, group.id):
         abort(403)
     return group
+
+
+def _add_error(field: Field, message: str) -> None:
+    field.errors = [*field.errors, message]
+
+
+def _submitted(form: FlaskForm, action: Callable[[], object], *, fallback: str, upload: str | None = None) -> bool:
+    """Run the use case behind a valid form. A refusal becomes an error on the field it names
+    (or `fallback`), a refused upload one on `upload`; not allowed is a 403. True if it worked."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        action()
+    except NotAllowed:
+        abort(403)
+    except services.UpdateRefused as exc:
+        _add_error(form[exc.field] if exc.field in form else form[fallback], exc.message)
+        return False
+    except UploadRefused as exc:
+        _add_error(form[upload or fallback], exc.message)
+        return False
+    return True
 
 
 @bp.route("/<slug>/updates/new", methods=["GET", "POST"])
@@ -32,53 +57,70 @@ def new_update(slug: str):
     form.award_id.choices = [SelectChoice("", "Not about one award")] + [
         SelectChoice(str(a.id), f"{a.reference}: {a.proposal.title}") for a in awards
     ]
-    if form.validate_on_submit():
-        try:
-            services.post_update(
-                person=current_user,
-                group_id=group.id,
-                body=form.body.data or "",
-                award_id=int(form.award_id.data) if (form.award_id.data or "").isdigit() else None,
-                photo=request.files.get("photo"),
-                photo_alt=form.photo_alt.data,
-                link_url=form.link_url.data,
-            )
-        except NotAllowed:
-            abort(403)
-        except services.UpdateRefused as exc:
-            getattr(form, exc.field).errors = [*getattr(form, exc.field).errors, exc.message]
-        except UploadRefused as exc:
-            form.photo.errors = [*form.photo.errors, exc.message]
-        else:
-            flash("Your update is on the group's public page.", "success")
-            return redirect(url_for("public.group", slug=group.slug))
+
+    def post() -> object:
+        return services.post_update(
+            person=current_user,
+            group_id=group.id,
+            body=form.body.data or "",
+            award_id=int(form.award_id.data) if (form.award_id.data or "").isdigit() else None,
+            photo=request.files.get("photo"),
+            photo_alt=form.photo_alt.data,
+            link_url=form.link_url.data,
+        )
+
+    if _submitted(form, post, fallback="body", upload="photo"):
+        flash("Your update is on the group's public page.", "success")
+        return redirect(url_for("public.group", slug=group.slug))
     return render_template("updates/new.html", form=form, group=group), (400 if form.errors else 200)
+
+
+def _award_for_member(slug: str, award_id: int) -> tuple[Group, Award]:
+    group = _group_for_member(slug)
+    award = db.session.get(Award, award_id)
+    if award is None or award.group_id != group.id:
+        abort(404)
+    return group, award
+
+
+def _report_page(group: Group, award: Award, form: ReportForm, date_form: ReportDateForm):  # noqa: ANN202
+    status = 400 if form.errors or date_form.errors else 200
+    return render_template("updates/report.html", form=form, date_form=date_form, group=group, award=award), status
 
 
 @bp.route("/<slug>/awards/<int:award_id>/report", methods=["GET", "POST"])
 def new_report(slug: str, award_id: int):
     """Post the optional end-of-grant report for one award: one question, answered in any format."""
-    group = _group_for_member(slug)
-    award = db.session.get(Award, award_id)
-    if award is None or award.group_id != group.id:
-        abort(404)
+    group, award = _award_for_member(slug, award_id)
     form = ReportForm()
-    if form.validate_on_submit():
-        try:
-            services.post_report(
-                person=current_user,
-                group_id=group.id,
-                award_id=award.id,
-                body=form.body.data or "",
-                file=request.files.get("file"),
-            )
-        except NotAllowed:
-            abort(403)
-        except services.UpdateRefused as exc:
-            form.body.errors = [*form.body.errors, exc.message]
-        except UploadRefused as exc:
-            form.file.errors = [*form.file.errors, exc.message]
-        else:
-            flash("Thank you. Your report is on the group's public page.", "success")
-            return redirect(url_for("public.group", slug=group.slug))
-    return render_template("updates/report.html", form=form, group=group, award=award), (400 if form.errors else 200)
+
+    def post() -> object:
+        return services.post_report(
+            person=current_user,
+            group_id=group.id,
+            award_id=award.id,
+            body=form.body.data or "",
+            file=request.files.get("file"),
+        )
+
+    if _submitted(form, post, fallback="body", upload="file"):
+        flash("Thank you. Your report is on the group's public page.", "success")
+        return redirect(url_for("public.group", slug=group.slug))
+    return _report_page(group, award, form, ReportDateForm(formdata=None))
+
+
+@bp.route("/<slug>/awards/<int:award_id>/report/date", methods=["POST"])
+def report_date(slug: str, award_id: int):
+    """Choose a later date for the end-of-grant report: more time, no reason asked."""
+    group, award = _award_for_member(slug, award_id)
+    form = ReportDateForm()
+
+    def choose() -> object:
+        return services.choose_report_date(
+            person=current_user, group_id=group.id, award_id=award.id, due_on=form.due_on.data
+        )
+
+    if _submitted(form, choose, fallback="due_on"):
+        flash(f"Done: your report is now due on {form.due_on.data:%-d %B %Y}.", "success")
+        return redirect(url_for("updates.new_report", slug=group.slug, award_id=award.id))
+    return _report_page(group, award, ReportForm(formdata=None), form)

@@ -224,14 +224,14 @@ def test_reconcile_agrees_then_lists_every_mismatch(app, client, fake, runner) -
     fake.complete_checkout_session(checkout.session_id, fee_pence=450)
     deliver(client, fake.event("checkout.session.completed", checkout.session_id))
     payout = fake.add_payout()
-    result = runner.invoke(args=["reconcile"])
+    result = runner.invoke(args=["reconcile", "--now"])
     assert result.exit_code != 0 and f"payout: {payout['id']}" in result.output  # not yet told
     for _ in range(2):
         assert deliver(client, fake.event("payout.paid", payout["id"])).status_code == 200
     # The pot was paid in by bank transfer; the payout brought Stripe's takings to the bank too.
     assert ledger.balance_of(AccountKind.BANK) == 100_000 + payout["amount"]
     assert ledger.balance_of(AccountKind.STRIPE_BALANCE) == 0
-    result = runner.invoke(args=["reconcile"])
+    result = runner.invoke(args=["reconcile", "--now"])
     assert result.exit_code == 0, result.output
     assert "agree" in result.output
 
@@ -246,7 +246,7 @@ def test_reconcile_agrees_then_lists_every_mismatch(app, client, fake, runner) -
         metadata={},
     )
     fake.reverse_transfer(paid.stripe_transfer_id, 2_000)
-    result = runner.invoke(args=["reconcile"])
+    result = runner.invoke(args=["reconcile", "--now"])
     assert result.exit_code != 0
     assert "no tranche" in result.output
     assert "reversal" in result.output and "Stripe reversed 2000p, ledger 0p" in result.output

@@ -211,3 +211,57 @@ def test_panel_reminders_go_once_to_those_who_have_not_voted(mail_app):
     assert sorted(n.person_id for n in reminders) == sorted([keen.id, quiet.id])
     assert [m["To"] for m in inbox.by_event("reminder")] == [keen.email]
     assert "There is no pressure" in inbox.by_event("reminder")[0].get_body(("plain",)).get_content()
+
+
+def test_report_due_arrives_once_on_the_day_and_only_for_leads(mail_app):
+    """An award's end-of-grant report falls due: each of the group's leads is told once, kindly,
+    on the day (not before); a lead who turned those e-mails off sees it in the app only; a
+    group that already sent its report hears nothing. The command and the worker's daily task
+    change nothing more."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import update
+
+    from grants.groups.services import add_member
+    from grants.jobs import tasks
+    from grants.models import Award, GroupRole
+    from grants.notifications.services import set_email_choices
+    from grants.updates.services import post_report, send_report_due_notices
+    from tests.money.conftest import awarded_round
+
+    app, inbox = mail_app
+    s = awarded_round(200_000, [60_000, 40_000])
+    award, reported = s.awards
+    co_lead, member = factories.person("Col Colead"), factories.person("Mo Member")
+    add_member(person=s.lead, group_id=s.groups[0].id, email=co_lead.email, role=GroupRole.LEAD)
+    add_member(person=s.lead, group_id=s.groups[0].id, email=member.email, role=GroupRole.MEMBER)
+    set_email_choices(person=co_lead, wanted=set())  # Col reads everything in the app
+    post_report(person=s.lead, group_id=s.groups[1].id, award_id=reported.id, body="We ran twelve sessions.")
+    due = db.session.get(Award, award.id).report_due_on
+    assert due == date.today() + timedelta(days=365)  # a year after the award, by default
+    inbox.messages.clear()
+
+    assert send_report_due_notices(due - timedelta(days=1)) == 0  # not before
+    assert inbox.by_event("report_due") == []
+    assert send_report_due_notices(due) == 2  # Lee and Col, not Mo; nothing for the reported award
+    [mail] = inbox.by_event("report_due")
+    assert mail["To"] == s.lead.email
+    assert mail["Subject"] == f"Your end-of-grant report for {award.proposal.title}"
+    plain = mail.get_body(("plain",)).get_content()
+    assert f"is due on {due:%-d %B %Y}" in " ".join(plain.split())
+    assert "If you need more time, that is fine, and you do not need to give a reason" in " ".join(plain.split())
+    assert f"contact Cara Convenor ({s.convenor.email}), who convenes {s.rnd.title}" in " ".join(plain.split())
+    assert f"https://tables.example.org/groups/{s.groups[0].slug}/awards/{award.id}/report" in plain
+    notes = db.session.execute(select(Notification).where(Notification.event == "report_due")).scalars().all()
+    assert {(n.person_id, n.email_state) for n in notes} == {(s.lead.id, "sent"), (co_lead.id, "not_wanted")}
+
+    # Running it again (the next morning, from the command, or twice at once) sends nothing more.
+    assert send_report_due_notices(due + timedelta(days=1)) == 0
+    db.session.execute(update(Award).where(Award.id == award.id).values(report_due_on=date.today()))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["mail", "reports-due"])
+    assert result.exit_code == 0 and "0 report notes written" in result.output
+    assert tasks.report_due_notices.call_local() == 0
+    assert len(inbox.by_event("report_due")) == 1
+    db.session.rollback()
+    assert db.session.execute(select(func.count()).where(Notification.event == "report_due")).scalar_one() == 2

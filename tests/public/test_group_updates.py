@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from grants.demo import DEMO_PASSWORD
 from grants.extensions import db
-from grants.models import Award, Group, GroupUpdate, Upload
+from grants.models import Award, Group, GroupUpdate, Notification, Upload
 from tests.conftest import csrf_token, login, text_of
 
 
@@ -137,3 +137,50 @@ def test_end_of_grant_report_as_text_or_as_a_file(client, demo):
     other_award = db.session.execute(select(Award).where(Award.group_id != group.id)).scalars().first()
     if other_award is not None:
         assert client.get(f"/groups/{group.slug}/awards/{other_award.id}/report").status_code == 404
+
+
+def test_a_group_chooses_more_time_for_its_report_without_giving_a_reason(client, demo):
+    """The report page says when the report is due; a member picks a later date and the note
+    that it has fallen due waits for that date. Dates in the past, or years away, are refused."""
+    from datetime import timedelta
+
+    from grants.models._base import utcnow
+    from grants.updates.services import send_report_due_notices
+
+    group, award = _mind_the_gap()
+    due = award.report_due_on
+    assert due is not None
+    login(client, "member@example.org", DEMO_PASSWORD)
+    url = f"/groups/{group.slug}/awards/{award.id}/report"
+    page = text_of(client.get(url))
+    assert f"Your report is due on {due.day} {due:%B %Y}." in page
+    assert "You do not need to give a reason." in page
+
+    def choose(data: dict):  # noqa: ANN202
+        return client.post(f"{url}/date", data={**data, "csrf_token": csrf_token(client)})
+
+    today = utcnow().date()
+    for bad, message in (
+        (today, "Choose a date after today."),
+        (today + timedelta(days=800), "Choose a date within the next two years."),
+    ):
+        response = choose({"due_on": bad.isoformat()})
+        assert response.status_code == 400 and message in text_of(response)
+    assert choose({}).status_code == 400
+
+    later = due + timedelta(days=60)
+    response = choose({"due_on": later.isoformat()})
+    assert response.status_code == 302
+    assert f"Done: your report is now due on {later.day} {later:%B %Y}." in text_of(client.get(url))
+    db.session.refresh(award)
+    assert award.report_due_on == later
+    send_report_due_notices(due)  # other groups' reports fall due that day; this one waits for its new date
+    told = db.session.execute(select(Notification.link).where(Notification.event == "report_due")).scalars().all()
+    assert told and url not in told
+
+    # Another group's member cannot move it.
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    login(client, "other@example.org", DEMO_PASSWORD)
+    assert choose({"due_on": (later + timedelta(days=1)).isoformat()}).status_code == 403
+    db.session.refresh(award)
+    assert award.report_due_on == later

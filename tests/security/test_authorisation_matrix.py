@@ -321,6 +321,11 @@ MATRIX: dict[str, list[Case]] = {
         *both(MEMBER, "member's award", slug="member_group", award_id="member_award"),
         case("GET", OTHER, "other group's award", slug="other_group", award_id="other_award"),
     ],
+    # Choosing a later date for the report (an empty form is the member's error page).
+    "updates.report_date": [
+        case("POST", MEMBER, "member's award", slug="member_group", award_id="member_award"),
+        case("POST", OTHER, "other group's award", slug="other_group", award_id="other_award"),
+    ],
     # --- forming the panel: the open call is public, the rest is the convenor's ----------
     # Anyone may read the call; answering it needs an account (anonymous people are sent to sign in).
     "panels.volunteer": [case("GET", EVERYONE, slug="voting_round"), case("POST", SIGNED_IN, slug="voting_round")],
