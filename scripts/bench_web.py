@@ -178,10 +178,14 @@ def build(app) -> dict:  # noqa: ANN001
         ),
         (
             "voters' seats",
-            f"INSERT INTO panel_members ({', '.join(columns(PanelMember.__table__))}) "
-            f"SELECT {voting_id}, p.id, s.role, s.has_lived_experience, false, s.joined_at, NULL "
-            f"FROM people p, (SELECT * FROM panel_members WHERE round_id = {voting_id} LIMIT 1) s "
-            f"WHERE p.email LIKE 'voter-%'",
+            clone_sql(
+                PanelMember.__table__,
+                f"(SELECT pm.*, p.id AS voter_id FROM people p, "
+                f"(SELECT * FROM panel_members WHERE round_id = {voting_id} ORDER BY id LIMIT 1) pm "
+                f"WHERE p.email LIKE 'voter-%')",
+                "1",
+                {"person_id": "s.voter_id", "is_paused": "false", "stepped_down_at": "NULL", "replaces_id": "NULL"},
+            ),
         ),
     ]
     with engine.begin() as conn:
@@ -209,6 +213,15 @@ def build(app) -> dict:  # noqa: ANN001
                 "SELECT g.id, e.account_id, e.amount_pence FROM ledger_entry_groups g "
                 "JOIN ledger_entries e ON e.entry_group_id = split_part(g.reference, ':', 2)::int "
                 "WHERE g.reference LIKE 'bench:%'"
+            )
+        )
+        # Bulk SQL bypasses `ledger.post`, so the running balances are recomputed from the entries.
+        conn.execute(text("DELETE FROM ledger_balances"))
+        conn.execute(
+            text(
+                "INSERT INTO ledger_balances (account_id, entry_kind, amount_pence) "
+                "SELECT e.account_id, g.kind, SUM(e.amount_pence) FROM ledger_entries e "
+                "JOIN ledger_entry_groups g ON g.id = e.entry_group_id GROUP BY e.account_id, g.kind"
             )
         )
         say(f"  ledger: {time.monotonic() - started:.1f}s")

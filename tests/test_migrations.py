@@ -54,3 +54,31 @@ def test_upgrade_downgrade_upgrade(empty_app):
             "ledger_entries_append_only",
             "ledger_entry_groups_append_only",
         } <= triggers
+
+
+def test_running_balances_are_computed_from_the_entries_already_there(empty_app):
+    """Migration 0012 fills the new running balances from the ledger a site already has."""
+    upgrade(revision="0011")
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO ledger_accounts (id, code, kind) VALUES "
+            "(1, 'round:1:available', 'round_available'), (2, 'round:1:fees', 'round_fees')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO ledger_entry_groups (id, kind, description, occurred_on, created_at) VALUES "
+            "(1, 'fee', 'a', '2026-01-01', '2026-01-01 00:00:00'),"
+            " (2, 'fee', 'b', '2026-01-02', '2026-01-02 00:00:00'),"
+            " (3, 'reversal', 'c', '2026-01-03', '2026-01-03 00:00:00')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO ledger_entries (entry_group_id, account_id, amount_pence) VALUES "
+            "(1, 1, -30), (1, 2, 30), (2, 1, -12), (2, 2, 12), (3, 1, 12), (3, 2, -12)"
+        )
+    upgrade()
+    with db.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT account_id, entry_kind, amount_pence FROM ledger_balances").all()
+    expected = [(1, "fee", -42), (1, "reversal", 12), (2, "fee", 42), (2, "reversal", -12)]
+    assert sorted(tuple(r) for r in rows) == expected
+    from grants.money import ledger
+
+    assert ledger.check_balances() == []

@@ -20,7 +20,7 @@ from grants.models.care import (
 )
 from grants.models.decisions import ConsensusAttendance, ConsensusRecord, PaperBatch, ScoreComment, VotingCode
 from grants.models.groups import Funder, FunderMembership, Group, GroupMembership, GroupRole
-from grants.models.ledger import Account, AccountKind, Entry, EntryGroup, EntryKind
+from grants.models.ledger import Account, AccountKind, Balance, Entry, EntryGroup, EntryKind
 from grants.models.money import (
     Award,
     CheckoutStatus,
@@ -112,6 +112,7 @@ __all__ = [
     "AccountKind",
     "Award",
     "Ballot",
+    "Balance",
     "BallotType",
     "BudgetLine",
     "Contribution",

@@ -1,8 +1,13 @@
 """The ledger: append-only double entry in integer pence.
 
 Every business event is an `EntryGroup` whose `Entry` amounts sum to zero. Amounts
-are signed: money arriving in an account is positive. Balances are sums and can always
-be recomputed. Nothing is updated or deleted; a correction is a reversing group.
+are signed: money arriving in an account is positive. Nothing is updated or deleted; a
+correction is a reversing group.
+
+Balances are sums of entries. So that pages and pot checks need not add up a million
+entries, each posting also adds its lines to a running `Balance` per (account, entry
+kind), in the same transaction; `grants.money.ledger.check_balances` recomputes them
+from the entries and reports any that disagree.
 
 Accounts, for a round R:
 - `funder:F:round:R`  the funder's giving to R (negative: it is where money came from)
@@ -29,7 +34,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
@@ -113,6 +118,11 @@ class EntryGroup(db.Model):
 
     __tablename__ = "ledger_entry_groups"
 
+    __table_args__ = (
+        # The public ledger pages newest first.
+        Index("ix_ledger_entry_groups_occurred_on_id", "occurred_on", "id"),
+    )
+
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[EntryKind] = mapped_column(str_enum(EntryKind))
     # Public wording: never names a person.
@@ -148,6 +158,19 @@ class Entry(db.Model):
 
     def __repr__(self) -> str:
         return f"<Entry {self.account_id} {self.amount_pence:+d}p>"
+
+
+class Balance(db.Model):
+    """The running total of one account's entries of one kind, kept by `ledger.post`."""
+
+    __tablename__ = "ledger_balances"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), primary_key=True)
+    entry_kind: Mapped[EntryKind] = mapped_column(str_enum(EntryKind), primary_key=True)
+    amount_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    def __repr__(self) -> str:
+        return f"<Balance {self.account_id} {self.entry_kind} {self.amount_pence:+d}p>"
 
 
 append_only(EntryGroup.__table__)

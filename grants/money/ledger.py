@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from grants.core import DomainError
 from grants.extensions import db
-from grants.models import Account, AccountKind, Award, Entry, EntryGroup, EntryKind
+from grants.models import Account, AccountKind, Award, Balance, Entry, EntryGroup, EntryKind
 
 
 class LedgerError(DomainError):
@@ -118,7 +120,45 @@ def post(
     for acct, amount in lines:
         db.session.add(Entry(entry_group=group, account=acct, amount_pence=amount))
     db.session.flush()
+    _add_to_balances(kind, lines)
     return group
+
+
+def _add_to_balances(kind: EntryKind, lines: list[tuple[Account, int]]) -> None:
+    """Add a posting's lines to the running balances, in the posting's transaction.
+
+    One atomic upsert per account, always in account order, so two postings that touch the
+    same accounts wait for each other instead of deadlocking."""
+    totals = Counter()
+    for acct, amount in lines:
+        totals[acct.id] += amount
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    for account_id in sorted(totals):
+        stmt = dialect.insert(Balance).values(account_id=account_id, entry_kind=kind, amount_pence=totals[account_id])
+        db.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[Balance.account_id, Balance.entry_kind],
+                set_={"amount_pence": Balance.amount_pence + stmt.excluded.amount_pence},
+            )
+        )
+
+
+def check_balances() -> list[str]:
+    """Every running balance that disagrees with the sum of its entries (empty when all agree)."""
+    summed = (
+        select(Entry.account_id, EntryGroup.kind, func.sum(Entry.amount_pence).label("total"))
+        .join(EntryGroup, EntryGroup.id == Entry.entry_group_id)
+        .group_by(Entry.account_id, EntryGroup.kind)
+    )
+    expected = {(aid, EntryKind(kind)): int(total) for aid, kind, total in db.session.execute(summed)}
+    kept = {
+        (b.account_id, b.entry_kind): b.amount_pence for b in db.session.execute(select(Balance)).scalars()
+    }
+    return [
+        f"account {aid}, {kind.value}: kept {kept.get((aid, kind), 0)}, entries sum to {expected.get((aid, kind), 0)}"
+        for aid, kind in sorted(set(expected) | set(kept))
+        if kept.get((aid, kind), 0) != expected.get((aid, kind), 0)
+    ]
 
 
 def balance_of(kind: AccountKind, **ids) -> int:  # noqa: ANN003
@@ -126,18 +166,18 @@ def balance_of(kind: AccountKind, **ids) -> int:  # noqa: ANN003
     code = account_code(kind, **ids)
     return int(
         db.session.execute(
-            select(func.coalesce(func.sum(Entry.amount_pence), 0))
-            .join(Account, Account.id == Entry.account_id)
+            select(func.coalesce(func.sum(Balance.amount_pence), 0))
+            .join(Account, Account.id == Balance.account_id)
             .where(Account.code == code)
         ).scalar_one()
     )
 
 
 def balance(acct: Account) -> int:
-    """The balance of one account, summed from its entries."""
+    """The balance of one account."""
     return int(
         db.session.execute(
-            select(func.coalesce(func.sum(Entry.amount_pence), 0)).where(Entry.account_id == acct.id)
+            select(func.coalesce(func.sum(Balance.amount_pence), 0)).where(Balance.account_id == acct.id)
         ).scalar_one()
     )
 
@@ -164,7 +204,7 @@ class MoneySummary:
 
 def _summary_stmt():  # noqa: ANN202
     def total(*conditions):  # noqa: ANN202
-        return func.coalesce(func.sum(case((and_(*conditions), Entry.amount_pence), else_=0)), 0)
+        return func.coalesce(func.sum(case((and_(*conditions), Balance.amount_pence), else_=0)), 0)
 
     return (
         select(
@@ -173,14 +213,13 @@ def _summary_stmt():  # noqa: ANN202
             total(Account.kind == AccountKind.AWARD_COMMITTED),
             total(Account.kind == AccountKind.AWARD_PAID),
             # Panel pay given to the pot counts as money received.
-            total(Account.kind == AccountKind.ROUND_AVAILABLE, EntryGroup.kind == EntryKind.DONATION),
+            total(Account.kind == AccountKind.ROUND_AVAILABLE, Balance.entry_kind == EntryKind.DONATION),
             # Only totals of panel pay are ever public.
-            total(Account.kind == AccountKind.PANEL_BUDGET, EntryGroup.kind == EntryKind.PANEL_PAY),
-            total(Account.kind == AccountKind.PANEL_BUDGET, EntryGroup.kind == EntryKind.PANEL_EXPENSE),
+            total(Account.kind == AccountKind.PANEL_BUDGET, Balance.entry_kind == EntryKind.PANEL_PAY),
+            total(Account.kind == AccountKind.PANEL_BUDGET, Balance.entry_kind == EntryKind.PANEL_EXPENSE),
         )
-        .select_from(Entry)
-        .join(Account, Account.id == Entry.account_id)
-        .join(EntryGroup, EntryGroup.id == Entry.entry_group_id)
+        .select_from(Balance)
+        .join(Account, Account.id == Balance.account_id)
     )
 
 
@@ -231,8 +270,8 @@ def platform_fees() -> int:
 def funder_summary(funder_id: int) -> dict[int, int]:
     """How much a funder has given to each round (round id -> pence)."""
     stmt = (
-        select(Account.round_id, func.coalesce(func.sum(Entry.amount_pence), 0))
-        .join(Entry, Entry.account_id == Account.id)
+        select(Account.round_id, func.coalesce(func.sum(Balance.amount_pence), 0))
+        .join(Balance, Balance.account_id == Account.id)
         .where(Account.kind == AccountKind.FUNDER_GIVING, Account.funder_id == funder_id)
         .group_by(Account.round_id)
     )
@@ -244,8 +283,8 @@ def award_paid_totals(award_ids: list[int]) -> dict[int, int]:
     if not award_ids:
         return {}
     stmt = (
-        select(Account.award_id, func.coalesce(func.sum(Entry.amount_pence), 0))
-        .join(Entry, Entry.account_id == Account.id)
+        select(Account.award_id, func.coalesce(func.sum(Balance.amount_pence), 0))
+        .join(Balance, Balance.account_id == Account.id)
         .where(Account.kind == AccountKind.AWARD_PAID, Account.award_id.in_(award_ids))
         .group_by(Account.award_id)
     )

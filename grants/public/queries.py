@@ -14,6 +14,7 @@ from grants.models import (
     AccountKind,
     AuditEntry,
     Award,
+    Balance,
     Entry,
     EntryGroup,
     EntryKind,
@@ -274,9 +275,9 @@ def tranches_for_awards(award_ids: list[int]) -> list[Tranche]:
 def money_flows(round_id: int | None = None) -> tuple[list[charts.Flow], list[charts.Flow]]:
     """Funder-to-table money received and table-to-group money awarded, from the ledger and awards (two queries)."""
     giving = (
-        select(Funder.name, Round.title, func.sum(Entry.amount_pence))
-        .select_from(Entry)
-        .join(Account, Account.id == Entry.account_id)
+        select(Funder.name, Round.title, func.sum(Balance.amount_pence))
+        .select_from(Balance)
+        .join(Account, Account.id == Balance.account_id)
         .join(Funder, Funder.id == Account.funder_id)
         .join(Round, Round.id == Account.round_id)
         .where(Account.kind == AccountKind.FUNDER_GIVING)
@@ -364,6 +365,38 @@ class LedgerRow:
 CUSTODY_KINDS = (AccountKind.BANK, AccountKind.STRIPE_BALANCE, AccountKind.HELD_FOR_OTHERS)
 
 
+def _part(condition, sign: int = 1):  # noqa: ANN001, ANN202
+    return func.coalesce(func.sum(case((condition, sign * Entry.amount_pence), else_=0)), 0)
+
+
+def _running_parts() -> tuple:
+    """What each public movement adds to the running totals, summed over its entries."""
+    return (
+        _part(Account.kind == AccountKind.FUNDER_GIVING, -1).label("received"),
+        _part(Account.kind.in_([AccountKind.AWARD_COMMITTED, AccountKind.AWARD_PAID])).label("awarded"),
+        _part(Account.kind == AccountKind.AWARD_PAID).label("paid"),
+    )
+
+
+def _itemised_totals() -> tuple[int, int, int]:
+    """Received, awarded and paid over every public movement, from the running balances."""
+
+    def part(condition, sign: int = 1):  # noqa: ANN001, ANN202
+        return func.coalesce(func.sum(case((condition, sign * Balance.amount_pence), else_=0)), 0)
+
+    stmt = (
+        select(
+            part(Account.kind == AccountKind.FUNDER_GIVING, -1),
+            part(Account.kind.in_([AccountKind.AWARD_COMMITTED, AccountKind.AWARD_PAID])),
+            part(Account.kind == AccountKind.AWARD_PAID),
+        )
+        .join(Account, Account.id == Balance.account_id)
+        .where(Balance.entry_kind.in_(ITEMISED_KINDS))
+    )
+    received, awarded, paid = db.session.execute(stmt).one()
+    return int(received), int(awarded), int(paid)
+
+
 def ledger_rows(
     *,
     round_id: int | None = None,
@@ -372,12 +405,21 @@ def ledger_rows(
     limit: int = 50,
     offset: int = 0,
 ) -> list[LedgerRow]:
-    """A page of public ledger movements, newest first, with running totals, in one query."""
+    """A page of public ledger movements, newest first, with running totals, in two queries.
 
-    def part(condition, sign: int = 1):  # noqa: ANN001, ANN202
-        return func.coalesce(func.sum(case((condition, sign * Entry.amount_pence), else_=0)), 0)
-
-    inner = (
+    The totals after a movement are the totals within the filter less every newer movement,
+    so a page reads only itself and what is newer, never the whole ledger: the overall totals
+    come from the running balances, a filter's from its own movements."""
+    public = select(EntryGroup.id).where(EntryGroup.kind.in_(ITEMISED_KINDS))
+    if round_id:
+        public = public.where(EntryGroup.round_id == round_id)
+    if group_id:
+        public = public.where(EntryGroup.group_id == group_id)
+    if funder_id:
+        public = public.where(EntryGroup.funder_id == funder_id)
+    newest_first = (EntryGroup.occurred_on.desc(), EntryGroup.id.desc())
+    head = public.order_by(*newest_first).limit(offset + limit).scalar_subquery()
+    stmt = (
         select(
             EntryGroup.id,
             EntryGroup.occurred_on,
@@ -388,62 +430,45 @@ def ledger_rows(
             EntryGroup.group_id,
             EntryGroup.funder_id,
             # The size of an event: what moved between owners, not the custody mirror of it.
-            part((Entry.amount_pence > 0) & Account.kind.not_in(CUSTODY_KINDS)).label("amount"),
-            part(Account.kind == AccountKind.FUNDER_GIVING, -1).label("received"),
-            part(Account.kind.in_([AccountKind.AWARD_COMMITTED, AccountKind.AWARD_PAID])).label("awarded"),
-            part(Account.kind == AccountKind.AWARD_PAID).label("paid"),
+            _part((Entry.amount_pence > 0) & Account.kind.not_in(CUSTODY_KINDS)).label("amount"),
+            *_running_parts(),
         )
         .join(Entry, Entry.entry_group_id == EntryGroup.id)
         .join(Account, Account.id == Entry.account_id)
-        .where(EntryGroup.kind.in_(ITEMISED_KINDS))
+        .where(EntryGroup.id.in_(head))
         .group_by(EntryGroup.id)
+        .order_by(*newest_first)
     )
-    if round_id:
-        inner = inner.where(EntryGroup.round_id == round_id)
-    if group_id:
-        inner = inner.where(EntryGroup.group_id == group_id)
-    if funder_id:
-        inner = inner.where(EntryGroup.funder_id == funder_id)
-    sub = inner.subquery()
-    order = (sub.c.occurred_on, sub.c.id)
-    stmt = (
-        select(
-            sub,
-            func.sum(sub.c.received).over(order_by=order).label("received_so_far"),
-            func.sum(sub.c.awarded).over(order_by=order).label("awarded_so_far"),
-            func.sum(sub.c.paid).over(order_by=order).label("paid_so_far"),
+    movements = db.session.execute(stmt).all()
+    if round_id or group_id or funder_id:
+        within = (
+            select(*_running_parts())
+            .select_from(Entry)
+            .join(Account, Account.id == Entry.account_id)
+            .where(Entry.entry_group_id.in_(public.scalar_subquery()))
         )
-        .order_by(sub.c.occurred_on.desc(), sub.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return [
-        LedgerRow(
-            id=r.id,
-            occurred_on=r.occurred_on,
-            kind=EntryKind(r.kind),
-            description=r.description,
-            reference=r.reference,
-            round_id=r.round_id,
-            group_id=r.group_id,
-            funder_id=r.funder_id,
-            amount_pence=int(r.amount),
-            received_so_far_pence=int(r.received_so_far),
-            awarded_so_far_pence=int(r.awarded_so_far),
-            paid_so_far_pence=int(r.paid_so_far),
+        received, awarded, paid = (int(n) for n in db.session.execute(within).one())
+    else:
+        received, awarded, paid = _itemised_totals()
+    rows = []
+    for r in movements:
+        rows.append(
+            LedgerRow(
+                id=r.id,
+                occurred_on=r.occurred_on,
+                kind=EntryKind(r.kind),
+                description=r.description,
+                reference=r.reference,
+                round_id=r.round_id,
+                group_id=r.group_id,
+                funder_id=r.funder_id,
+                amount_pence=int(r.amount),
+                received_so_far_pence=received,
+                awarded_so_far_pence=awarded,
+                paid_so_far_pence=paid,
+            )
         )
-        for r in db.session.execute(stmt)
-    ]
+        received, awarded, paid = received - int(r.received), awarded - int(r.awarded), paid - int(r.paid)
+    return rows[offset:]
 
 
-def unitemised_total(*, round_id: int | None = None) -> int:
-    """Money paid out through kinds shown only as a total (panel members' payments and expenses)."""
-    stmt = (
-        select(func.coalesce(func.sum(Entry.amount_pence), 0))
-        .join(EntryGroup, EntryGroup.id == Entry.entry_group_id)
-        .join(Account, Account.id == Entry.account_id)
-        .where(EntryGroup.kind.not_in(ITEMISED_KINDS), Entry.amount_pence > 0, Account.kind.not_in(CUSTODY_KINDS))
-    )
-    if round_id:
-        stmt = stmt.where(EntryGroup.round_id == round_id)
-    return int(db.session.execute(stmt).scalar_one())

@@ -178,7 +178,6 @@ def ledger_page():
         groups=groups,
         funders=funders,
         totals=ledger.round_summary(filters["round_id"]) if filters["round_id"] else ledger.platform_summary(),
-        unitemised=queries.unitemised_total(round_id=filters["round_id"]),
     )
 
 

@@ -87,3 +87,61 @@ def test_payments_respect_separation_of_duties_and_the_award(app):
         100_000,
     )
     assert rnd.status.value == "reporting"
+
+
+def test_running_balances_follow_every_posting_by_account_and_kind(app):
+    from sqlalchemy import select
+
+    from grants.extensions import db
+    from grants.models import Balance
+
+    rnd = factories.open_round(factories.person())
+    with transaction():
+        pot = ledger.account(AccountKind.ROUND_AVAILABLE, round_id=rnd.id)
+        fees = ledger.account(AccountKind.ROUND_FEES, round_id=rnd.id)
+        ledger.post(EntryKind.FEE, "fee", [(pot, -30), (fees, 30)], occurred_on=date.today())
+        ledger.post(EntryKind.FEE, "fee", [(pot, -12), (fees, 12)], occurred_on=date.today())
+        ledger.post(EntryKind.REVERSAL, "back", [(pot, 12), (fees, -12)], occurred_on=date.today())
+        # Two lines on one account in one posting add up before they are kept.
+        ledger.post(EntryKind.FEE, "split", [(pot, -5), (pot, -5), (fees, 10)], occurred_on=date.today())
+    kept = {
+        (b.account_id, b.entry_kind): b.amount_pence
+        for b in db.session.execute(select(Balance).where(Balance.account_id.in_([pot.id, fees.id]))).scalars()
+    }
+    assert kept == {
+        (pot.id, EntryKind.FEE): -52,
+        (fees.id, EntryKind.FEE): 52,
+        (pot.id, EntryKind.REVERSAL): 12,
+        (fees.id, EntryKind.REVERSAL): -12,
+    }
+    assert ledger.balance(fees) == 40 == ledger.round_summary(rnd.id).fees_pence
+    assert ledger.check_balances() == []
+
+
+def test_a_posting_that_fails_leaves_no_balance_behind(app):
+    rnd = factories.open_round(factories.person())
+    with transaction():
+        pot = ledger.account(AccountKind.ROUND_AVAILABLE, round_id=rnd.id)
+        fees = ledger.account(AccountKind.ROUND_FEES, round_id=rnd.id)
+    with pytest.raises(DomainError):
+        with transaction():
+            ledger.post(EntryKind.FEE, "fee", [(pot, -30), (fees, 30)], occurred_on=date.today())
+            raise DomainError("the use case changed its mind")
+    assert ledger.balance(fees) == 0
+    assert ledger.check_balances() == []
+
+
+def test_check_balances_names_a_balance_that_disagrees_with_its_entries(app):
+    from sqlalchemy import update
+
+    from grants.extensions import db
+    from grants.models import Balance
+
+    rnd = factories.open_round(factories.person())
+    with transaction():
+        pot = ledger.account(AccountKind.ROUND_AVAILABLE, round_id=rnd.id)
+        fees = ledger.account(AccountKind.ROUND_FEES, round_id=rnd.id)
+        ledger.post(EntryKind.FEE, "fee", [(pot, -30), (fees, 30)], occurred_on=date.today())
+    with transaction():
+        db.session.execute(update(Balance).where(Balance.account_id == fees.id).values(amount_pence=31))
+    assert ledger.check_balances() == [f"account {fees.id}, fee: kept 31, entries sum to 30"]

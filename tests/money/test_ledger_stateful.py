@@ -2,7 +2,8 @@
 
 Hypothesis drives random sequences of pledges, bank and card payments, awards, releases
 (by bank and through Stripe, with lost responses and refusals), reversals and refunds.
-After every step: each entry group sums to zero, no account that must not go negative
+After every step: each entry group sums to zero, every running balance equals the sum of
+its entries, no account that must not go negative
 does, nothing is paid beyond what was awarded, and the public figures equal a model kept
 independently of the ledger.
 """
@@ -254,8 +255,16 @@ def test_money_state_machine(app, fake) -> None:  # noqa: ANN001
 
         @invariant()
         def stripe_balance_matches_stripe(self) -> None:
-            stripe_says = sum(t["net"] for t in fake.objects_of("balance_transaction"))
+            # A transfer whose answer was lost (and not yet retried, perhaps in an earlier
+            # example) has left Stripe but is still in flight for us: leave it out.
+            known = set(db.session.execute(select(Tranche.stripe_transfer_id)).scalars())
+            stripe_says = sum(
+                t["net"]
+                for t in fake.objects_of("balance_transaction")
+                if t["type"] != "transfer" or t["source"] in known
+            )
             assert ledger.balance_of(AccountKind.STRIPE_BALANCE) == stripe_says
+            assert ledger.check_balances() == []
             db.session.rollback()
 
         @invariant()
