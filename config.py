@@ -78,6 +78,17 @@ class Config:
     # can choose a later date itself. On the day, the group's leads get one kind note.
     REPORT_DUE_AFTER_DAYS = int(os.environ.get("REPORT_DUE_AFTER_DAYS", "365"))
 
+    # Public pages kept for everyone who is not signed in (grants/caching.py). With no
+    # CACHE_REDIS_URL each process keeps its own; with several app servers set it to the shared
+    # Redis, e.g. redis://127.0.0.1:6379/2. Every committed change forgets them at once; the
+    # seconds only bound changes made some other way. 0 turns the cache off.
+    PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "30"))
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
+    CACHE_TYPE = ("RedisCache" if CACHE_REDIS_URL else "SimpleCache") if PUBLIC_CACHE_SECONDS else "NullCache"
+    CACHE_DEFAULT_TIMEOUT = PUBLIC_CACHE_SECONDS
+    CACHE_KEY_PREFIX = "our-tables:"
+    CACHE_NO_NULL_WARNING = True
+
     # The 360Giving identifier prefix registered for this platform.
     THREESIXTYGIVING_PREFIX = os.environ.get("THREESIXTYGIVING_PREFIX", "360G-ourtables")
 
@@ -120,6 +131,7 @@ class TestConfig(Config):
     JOBS_URL = "immediate"  # jobs run in-process at commit, so a test sees their effect at once
     MAIL_SERVER = ""  # mails go to the log unless a test starts its own SMTP server
     PROXY_FIX_HOPS = 0
+    CACHE_TYPE = "NullCache"  # every page fresh; tests/public/test_page_cache.py turns it on
 
 
 class ProductionConfig(Config):
@@ -134,6 +146,9 @@ class ProductionConfig(Config):
     # Counts shared by every gunicorn worker and machine; memory storage would let a guesser
     # multiply the limit by the number of workers.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    # Shared by every app server, so a change forgets the page everywhere at once.
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "redis://127.0.0.1:6379/2")
+    CACHE_TYPE = "RedisCache" if Config.PUBLIC_CACHE_SECONDS else "NullCache"
 
 
 def config_from_env() -> type[Config]:

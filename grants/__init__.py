@@ -78,7 +78,7 @@ def create_app(config: type | None = None, overrides: dict[str, Any] | None = No
 
 
 def _init_extensions(app: Flask) -> None:
-    from grants import models  # noqa: F401 - registers every table
+    from grants import caching, models  # noqa: F401 - models registers every table
     from grants.db_setup import configure_engine
     from grants.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -88,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    caching.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
+from blinker import Signal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,9 @@ class NotFound(DomainError):
 
 _in_use_case: ContextVar[bool] = ContextVar("in_use_case", default=False)
 
+# Sent after a use case's transaction has committed (grants/caching.py forgets public pages).
+use_case_committed = Signal("use-case-committed")
+
 
 @contextmanager
 def transaction() -> Iterator[Session]:
@@ -63,6 +67,7 @@ def transaction() -> Iterator[Session]:
         raise
     finally:
         _in_use_case.reset(token)
+    use_case_committed.send(session)
 
 
 def lock_for_update(model: type[T], pk: Any) -> T:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -36,3 +37,5 @@ talisman = Talisman()
 # Throttles sign-in and password reset (see grants/auth/views.py). Storage comes from
 # RATELIMIT_STORAGE_URI: memory by default, Redis in production so every worker shares counts.
 limiter = Limiter(key_func=get_remote_address)
+# Public pages kept for a few seconds (grants/caching.py); CACHE_TYPE and CACHE_REDIS_URL in config.py.
+cache = Cache()

@@ -40,3 +40,16 @@ def test_database_url_from_the_environment_uses_psycopg(monkeypatch):
     assert cfg.Config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u@db.example/grants"
     assert cfg.config_from_env() is cfg.Config
     _reload(monkeypatch)
+
+
+def test_public_pages_are_kept_in_the_shared_redis_in_production_and_can_be_turned_off(monkeypatch):
+    cfg = _reload(monkeypatch, OUR_TABLES_ENV="production")
+    assert cfg.ProductionConfig.CACHE_TYPE == "RedisCache"
+    assert cfg.ProductionConfig.CACHE_REDIS_URL.startswith("redis://")
+    assert cfg.ProductionConfig.CACHE_DEFAULT_TIMEOUT == 30
+    assert cfg.Config.CACHE_TYPE == "SimpleCache"  # one development server keeps its own
+    cfg = _reload(monkeypatch, OUR_TABLES_ENV="production", PUBLIC_CACHE_SECONDS="0")
+    # Flask-Caching reads a timeout of 0 as "for ever", so 0 must mean no cache at all.
+    assert cfg.ProductionConfig.CACHE_TYPE == cfg.Config.CACHE_TYPE == "NullCache"
+    monkeypatch.delenv("PUBLIC_CACHE_SECONDS")
+    _reload(monkeypatch)

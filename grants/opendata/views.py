@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 
 from flask import Response, abort, render_template, request, stream_with_context
 
+from grants.caching import same_for_everyone
 from grants.opendata import bp, data, feed, threesixty
 from grants.security import public
 
@@ -56,6 +57,7 @@ def _download(body, mimetype: str, filename: str) -> Response:  # noqa: ANN001
 
 @bp.route("/")
 @public
+@same_for_everyone
 def index():
     """What open data there is, in which formats, and under which licence."""
     return render_template("opendata/index.html", datasets=DESCRIPTIONS, formats=FORMATS)
@@ -63,6 +65,7 @@ def index():
 
 @bp.route("/<dataset>.<fmt>")
 @public
+@same_for_everyone
 def download(dataset: str, fmt: str):
     """One dataset as CSV or JSON, optionally for one table (?round=slug), group or funder."""
     if dataset not in data.DATASETS or fmt not in FORMATS:
@@ -97,6 +100,7 @@ def _chain(first: dict, rest: Iterator[dict]) -> Iterator[dict]:
 
 @bp.route("/360giving.json")
 @public
+@same_for_everyone
 def threesixty_json():
     """Every award as a 360Giving Data Standard package."""
     body = json.dumps(threesixty.package(), ensure_ascii=False, indent=1)
@@ -105,6 +109,7 @@ def threesixty_json():
 
 @bp.route("/360giving.csv")
 @public
+@same_for_everyone
 def threesixty_csv():
     """The 360Giving grants flattened to one sheet, with the standard's column titles."""
     header, rows = threesixty.grant_rows(threesixty.grants())
@@ -113,6 +118,7 @@ def threesixty_csv():
 
 @bp.route("/360giving-disbursements.csv")
 @public
+@same_for_everyone
 def threesixty_transactions_csv():
     """The 360Giving disbursement transactions (the second sheet of the flattened package)."""
     header, rows = threesixty.transaction_rows(threesixty.grants())
@@ -121,6 +127,7 @@ def threesixty_transactions_csv():
 
 @bp.route("/feed.atom", endpoint="feed")
 @public
+@same_for_everyone
 def feed_atom():
     """The Atom feed of decisions and payments."""
     return Response(feed.atom(), mimetype="application/atom+xml")

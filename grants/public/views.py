@@ -9,8 +9,9 @@ from flask import Response, abort, current_app, render_template, request, url_fo
 from flask_login import current_user
 from sqlalchemy import select
 
+from grants.caching import same_for_everyone
 from grants.extensions import db
-from grants.models import Funder, Group, Round, RoundStatus
+from grants.models import Award, Funder, Group, Round, RoundStatus
 from grants.money import ledger
 from grants.public import bp, charts, queries
 from grants.public.privacy import people_text
@@ -19,10 +20,12 @@ from grants.rounds.counting import MIN_VOTERS_FOR_BALLOT_FILE, ballot_file, ball
 from grants.security import public
 
 PAGE_SIZE = 50
+HOME_CARDS = 12  # tables shown per stage on the home page; /tables lists every one
 
 
 @bp.route("/")
 @public
+@same_for_everyone
 def home():
     """Rounds by stage and the platform's totals."""
     rounds = queries.published_rounds()
@@ -44,11 +47,13 @@ def home():
         stages=stages,
         totals=ledger.platform_summary(),
         flow=charts.money_flow(given, awarded),
+        home_cards=HOME_CARDS,
     )
 
 
 @bp.route("/tables")
 @public
+@same_for_everyone
 def rounds():
     """Every published table with its money."""
     items = queries.published_rounds()
@@ -57,6 +62,7 @@ def rounds():
 
 @bp.route("/tables/<slug>")
 @public
+@same_for_everyone
 def round(slug: str):  # noqa: A001 - the URL's noun
     """A table's rules, timetable, proposals, result and money."""
     rnd = queries.public_round(slug)
@@ -121,6 +127,7 @@ def ballot_file_download(slug: str):
 
 @bp.route("/groups/<slug>")
 @public
+@same_for_everyone
 def group(slug: str):
     """A group's public page."""
     found = queries.group_page(slug)
@@ -141,6 +148,7 @@ def group(slug: str):
 
 @bp.route("/funders/<slug>")
 @public
+@same_for_everyone
 def funder(slug: str):
     """What a funder gave to which tables."""
     found = queries.funder_page(slug)
@@ -152,6 +160,7 @@ def funder(slug: str):
 
 @bp.route("/ledger", endpoint="ledger")
 @public
+@same_for_everyone
 def ledger_page():
     """Every money movement, newest first, paged and filterable."""
 
@@ -166,7 +175,10 @@ def ledger_page():
     rounds = db.session.execute(
         select(Round.id, Round.title).where(Round.status != RoundStatus.DRAFT).order_by(Round.title)
     ).all()
-    groups = db.session.execute(select(Group.id, Group.name).order_by(Group.name)).all()
+    # Only groups that have had money from a table appear in the ledger, so only they are offered.
+    groups = db.session.execute(
+        select(Group.id, Group.name).where(Group.id.in_(select(Award.group_id))).order_by(Group.name)
+    ).all()
     funders = db.session.execute(select(Funder.id, Funder.name).order_by(Funder.name)).all()
     return render_template(
         "public/ledger.html",

@@ -1,0 +1,67 @@
+"""Pages that are the same for everyone, kept for a few seconds.
+
+A public page (a table, a group, the ledger, the 360Giving file) reads the same for every
+visitor who is not signed in, and it is the page that is hit hardest when a decision is
+announced. `@same_for_everyone` keeps such a page in the cache (Flask-Caching: Redis in
+production, shared by every app server; nothing at all in the tests unless a test asks).
+
+It is never stale for long, and never personal:
+- every committed use case moves the cache's generation on, so after any change the next
+  visitor sees the new page; PUBLIC_CACHE_SECONDS only bounds changes made outside a use
+  case (a migration, SQL by hand) and a worker whose cache is not shared (development);
+- a signed-in person, a visitor with a message waiting, or a request that is not a GET is
+  always served fresh; and only a plain 200 page that set nothing in the session is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, Response, request, session
+from flask_login import current_user
+
+from grants.core import use_case_committed
+from grants.extensions import cache
+
+F = TypeVar("F", bound=Callable[..., Any])
+GENERATION = "public-pages-generation"
+logger = logging.getLogger(__name__)
+
+
+def _personal() -> bool:
+    return request.method != "GET" or current_user.is_authenticated or bool(session.get("_flashes"))
+
+
+def _shareable(rv: Any) -> bool:  # noqa: ANN401 - whatever the view returned
+    if session.modified:  # e.g. the page made a CSRF token: it belongs to this visitor
+        return False
+    if isinstance(rv, str):
+        return True
+    return isinstance(rv, Response) and rv.status_code == 200 and not rv.is_streamed and "Set-Cookie" not in rv.headers
+
+
+def _key(*_args: Any, **_kwargs: Any) -> str:  # noqa: ANN401
+    return f"page:{cache.get(GENERATION) or 0}:{request.full_path}"
+
+
+def same_for_everyone(view: F) -> F:
+    """Keep this page for visitors who are not signed in (see the module's notes)."""
+    return cache.cached(unless=_personal, response_filter=_shareable, make_cache_key=_key)(view)  # type: ignore[return-value]
+
+
+def forget_public_pages(*_args: Any, **_kwargs: Any) -> None:  # noqa: ANN401
+    """Move the generation on, so no page kept before this moment is served again.
+
+    The change is already committed: if the cache cannot be reached, say so in the log and
+    let the pages expire on their own rather than fail the person's request."""
+    try:
+        cache.cache.inc(GENERATION)
+    except Exception:  # noqa: BLE001 - any backend's failure
+        logger.exception("Could not move the public pages' cache on; they expire within PUBLIC_CACHE_SECONDS.")
+
+
+def init_app(app: Flask) -> None:
+    cache.init_app(app)
+    use_case_committed.connect(forget_public_pages, weak=False)
