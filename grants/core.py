@@ -77,11 +77,13 @@ def lock_for_update(model: type[T], pk: Any) -> T:
     check-then-write that follows is serialised there too.
     """
     row = db.session.execute(
-        select(model).where(model.id == pk).with_for_update()  # type: ignore[attr-defined]
+        select(model)
+        .where(model.id == pk)  # type: ignore[attr-defined]
+        .with_for_update()
+        .execution_options(populate_existing=True)  # the locked row's values, not what was read before
     ).scalar_one_or_none()
     if row is None:
         raise NotFound("That record no longer exists.")
-    db.session.refresh(row)
     return row
 
 

@@ -307,10 +307,11 @@ def _lock_round_shared(round_id: int) -> Round:
     for ballots in flight, while two ballots from one person race to the unique
     participation row, which lets exactly one through. SQLite serialises writers anyway.
     """
-    rnd = db.session.execute(select(Round).where(Round.id == round_id).with_for_update(read=True)).scalar_one_or_none()
+    rnd = db.session.execute(
+        select(Round).where(Round.id == round_id).with_for_update(read=True).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if rnd is None:
         raise DomainError("That table no longer exists.")
-    db.session.refresh(rnd)
     return rnd
 
 

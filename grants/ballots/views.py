@@ -78,13 +78,13 @@ def cast(slug: str):
         receipt = services.cast(person=current_user, round_id=rnd.id, form=request.form)
     except services.AlreadyVoted as exc:
         flash(exc.message, "error")
-        return redirect(url_for("panels.home", slug=rnd.slug))
+        return redirect(url_for("panels.home", slug=slug))
     except DomainError as exc:
         flash(exc.message, "error")
-        return redirect(url_for("ballots.vote", slug=rnd.slug))
+        return redirect(url_for("ballots.vote", slug=slug))
     # Shown once, on the next page only; never stored against the person.
     session["receipt"] = receipt
-    return redirect(url_for("ballots.receipt", slug=rnd.slug))
+    return redirect(url_for("ballots.receipt", slug=slug))
 
 
 @bp.route("/<slug>/receipt")
