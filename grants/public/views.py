@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,7 +15,7 @@ from grants.money import ledger
 from grants.public import bp, charts, queries
 from grants.public.privacy import people_text
 from grants.roles import is_group_member
-from grants.rounds.counting import MIN_VOTERS_FOR_BALLOT_FILE, ballot_file, ballot_proposals, build_election
+from grants.rounds.counting import MIN_VOTERS_FOR_BALLOT_FILE
 from grants.security import public
 
 PAGE_SIZE = 50
@@ -85,44 +84,17 @@ def round(slug: str):  # noqa: A001 - the URL's noun
 
 
 def _pb_url(rnd, page) -> str | None:  # noqa: ANN001
-    """Where the round's anonymous ballot file (.pb) can be downloaded, if it is published.
-
-    The decision-engine work may add its own export route; prefer it when it exists.
-    """
+    """Where the round's anonymous ballot file (.pb) can be downloaded, if it is published."""
     if page.result is None or page.result.ballots_counted < MIN_VOTERS_FOR_BALLOT_FILE:
         return None
-    for endpoint in ("decisions.decision_download", "public.ballot_file_download"):
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint, slug=rnd.slug)
-    return None  # pragma: no cover
+    return url_for("decisions.decision_download", slug=rnd.slug)
 
 
 @bp.route("/tables/<slug>/ballots.pb")
 @public
 def ballot_file_download(slug: str):
-    """The anonymous ballot file (Pabulib format), for rounds with enough voters."""
-    rnd = queries.public_round(slug)
-    if rnd is None or rnd.status in (
-        RoundStatus.OPEN_FOR_BIDS,
-        RoundStatus.BIDS_CLOSED,
-        RoundStatus.DELIBERATION,
-        RoundStatus.VOTING,
-    ):
-        abort(404)
-    page = queries.round_page(rnd)
-    if page.result is None or page.result.ballots_counted < MIN_VOTERS_FOR_BALLOT_FILE:
-        abort(404)
-    proposals = ballot_proposals(rnd.id)
-    election = build_election(rnd, proposals, page.result.budget_pence)
-    text = ballot_file(election)
-    if hashlib.sha256(text.encode()).hexdigest() != page.result.ballot_fingerprint:
-        # The stored fingerprint is the promise; never publish a file that does not match it.
-        abort(500)
-    return Response(
-        text,
-        mimetype="text/plain",
-        headers={"Content-Disposition": f'attachment; filename="{rnd.slug}.pb"'},
-    )
+    """The ballot file's first address: it now lives at decision.pb (with `selected`), checked there."""
+    return redirect(url_for("decisions.decision_download", slug=slug), code=308)
 
 
 @bp.route("/groups/<slug>")

@@ -146,7 +146,7 @@ def test_points_ballot_through_the_web_with_a_recusal(client, app):
     assert "proposals funded" in close(client, convenor, rnd.slug)
     public = text_of(client.get(f"/tables/{rnd.slug}"))
     assert "1 panel member stood aside" in public
-    ballot_file = client.get(f"/tables/{rnd.slug}/ballots.pb").get_data(as_text=True)
+    ballot_file = client.get(f"/tables/{rnd.slug}/decision.pb").get_data(as_text=True)
     assert all(r in ballot_file for r in receipts)
     assert db.session.execute(select(func.count(Ballot.id))).scalar_one() == 5
 

@@ -307,7 +307,8 @@ def test_one_round_from_bid_to_paid(client, app, caplog):
     assert "Raised beds (Allotment Minds)" in public
     assert "Declared interests (recusals): 1" in public
     assert "Fewer than 5 people voted, so only totals are published" in public
-    assert client.get(f"/tables/{slug}/ballots.pb").status_code == 404
+    assert client.get(f"/tables/{slug}/decision.pb").status_code == 404
+    assert client.get(f"/tables/{slug}/ballots.pb", follow_redirects=True).status_code == 404
 
     # 8. Awards and payments: the convenor cannot release money; the treasurer can, within the award.
     as_person(client, people["cara"])

@@ -82,7 +82,10 @@ def test_decided_round_shows_result_chart_recusals_quorum_panel_and_ballot_file(
     assert f"How each proposal did in {rnd.title}" in text
     assert page.result.ballot_fingerprint in text
     assert f'href="/tables/{rnd.slug}/decision.pb"' in html
-    assert client.get(f"/tables/{rnd.slug}/ballots.pb").status_code == 200
+    # The file's first address sends people on to the one file, checked against the fingerprint.
+    moved = client.get(f"/tables/{rnd.slug}/ballots.pb")
+    assert moved.status_code == 308 and moved.headers["Location"].endswith(f"/tables/{rnd.slug}/decision.pb")
+    assert client.get(f"/tables/{rnd.slug}/ballots.pb", follow_redirects=True).status_code == 200
     # Links to the open data for this table work.
     for link in re.findall(r'href="(/open-data/[^"]+|/api/v1/[^"]+)"', html):
         assert client.get(link.replace("&amp;", "&")).status_code == 200, link
