@@ -252,12 +252,18 @@ def ledger_stmt(*, round_id: int | None = None, group_id: int | None = None, fun
     """Public ledger events, newest first, optionally filtered."""
     stmt = select(EntryGroup).order_by(EntryGroup.occurred_on.desc(), EntryGroup.id.desc())
     stmt = stmt.where(EntryGroup.kind.not_in(PRIVATE_ENTRY_KINDS))  # panel pay: only totals are public
-    if round_id:
-        stmt = stmt.where(EntryGroup.round_id == round_id)
-    if group_id:
-        stmt = stmt.where(EntryGroup.group_id == group_id)
-    if funder_id:
-        stmt = stmt.where(EntryGroup.funder_id == funder_id)
+    return _owned_by(stmt, round_id=round_id, group_id=group_id, funder_id=funder_id)
+
+
+def _owned_by(stmt: Select, *, round_id: int | None, group_id: int | None, funder_id: int | None) -> Select:
+    """Ledger events of one table, group or funder (any that are given)."""
+    for column, value in (
+        (EntryGroup.round_id, round_id),
+        (EntryGroup.group_id, group_id),
+        (EntryGroup.funder_id, funder_id),
+    ):
+        if value:
+            stmt = stmt.where(column == value)
     return stmt
 
 
@@ -410,13 +416,12 @@ def ledger_rows(
     The totals after a movement are the totals within the filter less every newer movement,
     so a page reads only itself and what is newer, never the whole ledger: the overall totals
     come from the running balances, a filter's from its own movements."""
-    public = select(EntryGroup.id).where(EntryGroup.kind.in_(ITEMISED_KINDS))
-    if round_id:
-        public = public.where(EntryGroup.round_id == round_id)
-    if group_id:
-        public = public.where(EntryGroup.group_id == group_id)
-    if funder_id:
-        public = public.where(EntryGroup.funder_id == funder_id)
+    public = _owned_by(
+        select(EntryGroup.id).where(EntryGroup.kind.in_(ITEMISED_KINDS)),
+        round_id=round_id,
+        group_id=group_id,
+        funder_id=funder_id,
+    )
     newest_first = (EntryGroup.occurred_on.desc(), EntryGroup.id.desc())
     head = public.order_by(*newest_first).limit(offset + limit).scalar_subquery()
     stmt = (
@@ -470,5 +475,3 @@ def ledger_rows(
         )
         received, awarded, paid = received - int(r.received), awarded - int(r.awarded), paid - int(r.paid)
     return rows[offset:]
-
-

@@ -89,16 +89,24 @@ def test_payments_respect_separation_of_duties_and_the_award(app):
     assert rnd.status.value == "reporting"
 
 
+def _pot_and_fees():  # noqa: ANN202
+    rnd = factories.open_round(factories.person())
+    with transaction():
+        return (
+            rnd,
+            ledger.account(AccountKind.ROUND_AVAILABLE, round_id=rnd.id),
+            ledger.account(AccountKind.ROUND_FEES, round_id=rnd.id),
+        )
+
+
 def test_running_balances_follow_every_posting_by_account_and_kind(app):
     from sqlalchemy import select
 
     from grants.extensions import db
     from grants.models import Balance
 
-    rnd = factories.open_round(factories.person())
+    rnd, pot, fees = _pot_and_fees()
     with transaction():
-        pot = ledger.account(AccountKind.ROUND_AVAILABLE, round_id=rnd.id)
-        fees = ledger.account(AccountKind.ROUND_FEES, round_id=rnd.id)
         ledger.post(EntryKind.FEE, "fee", [(pot, -30), (fees, 30)], occurred_on=date.today())
         ledger.post(EntryKind.FEE, "fee", [(pot, -12), (fees, 12)], occurred_on=date.today())
         ledger.post(EntryKind.REVERSAL, "back", [(pot, 12), (fees, -12)], occurred_on=date.today())
@@ -119,10 +127,7 @@ def test_running_balances_follow_every_posting_by_account_and_kind(app):
 
 
 def test_a_posting_that_fails_leaves_no_balance_behind(app):
-    rnd = factories.open_round(factories.person())
-    with transaction():
-        pot = ledger.account(AccountKind.ROUND_AVAILABLE, round_id=rnd.id)
-        fees = ledger.account(AccountKind.ROUND_FEES, round_id=rnd.id)
+    _, pot, fees = _pot_and_fees()
     with pytest.raises(DomainError):
         with transaction():
             ledger.post(EntryKind.FEE, "fee", [(pot, -30), (fees, 30)], occurred_on=date.today())
@@ -137,10 +142,8 @@ def test_check_balances_names_a_balance_that_disagrees_with_its_entries(app):
     from grants.extensions import db
     from grants.models import Balance
 
-    rnd = factories.open_round(factories.person())
+    _, pot, fees = _pot_and_fees()
     with transaction():
-        pot = ledger.account(AccountKind.ROUND_AVAILABLE, round_id=rnd.id)
-        fees = ledger.account(AccountKind.ROUND_FEES, round_id=rnd.id)
         ledger.post(EntryKind.FEE, "fee", [(pot, -30), (fees, 30)], occurred_on=date.today())
     with transaction():
         db.session.execute(update(Balance).where(Balance.account_id == fees.id).values(amount_pence=31))
