@@ -1,6 +1,6 @@
 """Keyboard-only journeys (Tab, Shift+Tab, Space, Enter, and arrow keys where a keyboard user
 would use them; no mouse): submit a bid, cast a ballot of every type, record and confirm a
-consensus decision, release a payment. `cast_ballot_by_keyboard` is the reusable helper for
+consensus decision, vote with a community voting code, release a payment. `cast_ballot_by_keyboard` is the reusable helper for
 ballot types: pass `fill` to answer a different ballot paper (points, scores, ranking...).
 Each journey then checks what the database stored against what was typed."""
 
@@ -85,19 +85,25 @@ def press_enter_on(page, text: str) -> None:  # noqa: ANN001
         page.keyboard.press("Enter")
 
 
-def cast_ballot_by_keyboard(page, site: LiveSite, slug: str, fill: Callable) -> str:  # noqa: ANN001
-    """From the panel page to a receipt, by keyboard only. Returns the receipt code."""
-    page.goto(url(site, "panels.home", slug=slug))
-    press_enter_on(page, "Vote")
-    assert page.url == url(site, "ballots.vote", slug=slug)
+def fill_check_and_cast(page, fill: Callable) -> str:  # noqa: ANN001
+    """On a ballot paper: fill it in, continue, check it and cast it. Returns the receipt code."""
     assert_no_barriers(page)
     fill(page)
     press_enter_on(page, "Continue")
     assert "Check your ballot" in page.locator("h1").inner_text()
     assert_no_barriers(page)
     press_enter_on(page, "Cast my vote")
-    assert page.url == url(site, "ballots.receipt", slug=slug)
     return page.locator(".receipt").inner_text().strip()
+
+
+def cast_ballot_by_keyboard(page, site: LiveSite, slug: str, fill: Callable) -> str:  # noqa: ANN001
+    """From the panel page to a receipt, by keyboard only. Returns the receipt code."""
+    page.goto(url(site, "panels.home", slug=slug))
+    press_enter_on(page, "Vote")
+    assert page.url == url(site, "ballots.vote", slug=slug)
+    code = fill_check_and_cast(page, fill)
+    assert page.url == url(site, "ballots.receipt", slug=slug)
+    return code
 
 
 def stored_marks(site: LiveSite, receipt: str) -> dict[int, int]:
@@ -373,3 +379,36 @@ def test_record_and_confirm_a_consensus_decision_by_keyboard(browser, fresh_site
             select(Participation.person_id, Participation.channel).where(Participation.round_id == round_id)
         ).all()
         assert [tuple(row) for row in said] == [(facilitator[0], "consensus")]
+
+
+def test_vote_with_a_community_code_by_keyboard(browser, fresh_site: LiveSite) -> None:  # noqa: ANN001
+    """In a community-wide vote anyone with a printed code votes, signed out; a mistyped code is put right."""
+    site = fresh_site
+    from grants.ballots import codes
+    from grants.extensions import db
+    from grants.models import Electorate, Person, Round, VotingCode
+
+    slug, ids = ballot_table(site, "approval", electorate=Electorate.COMMUNITY, community_name="Hyde Park tenants")
+    with site.app.app_context():
+        convenor = db.session.execute(select(Person).where(Person.email == EMAILS["convenor"])).scalar_one()
+        round_id = db.session.execute(select(Round.id).where(Round.slug == slug)).scalar_one()
+        (given,) = codes.print_codes(person=convenor, round_id=round_id, how_many=1)
+    page = _page(browser, site, "anonymous")
+    page.goto(url(site, "public.round", slug=slug))
+    press_enter_on(page, "Vote with your code")
+    _type_into(page, "Your voting code", "VQ7K M2XD P9RA")  # the example on the page, not a real code
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "not a voting code for this table" in page.locator(".error-summary").inner_text()
+    assert_no_barriers(page)
+    # Typed as people do: small letters, spaces for dashes.
+    _type_into(page, "Your voting code", given.lower().replace("-", " "))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url == url(site, "ballots.code_vote", slug=slug)
+    receipt = fill_check_and_cast(page, approve("Walking group", "Seed swap"))
+    assert page.url == url(site, "ballots.code_receipt", slug=slug)
+    assert stored_marks(site, receipt) == {ids["Walking group"]: 1, ids["Seed swap"]: 1}
+    with site.app.app_context():
+        used = db.session.execute(select(VotingCode.used).where(VotingCode.round_id == round_id)).scalars().all()
+    assert used == [True]
