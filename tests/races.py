@@ -23,11 +23,10 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from grants.extensions import db
-from tests.conftest import BACKENDS, make_app
+from tests.conftest import BACKENDS, make_app, pg_database
 
 # Open connections in the pool, per backend; a module may set its own `CONNECTIONS`. SQLite lets
 # one writer in at a time, so more racers there only sleep longer in its busy handler.
@@ -41,17 +40,9 @@ def separate_database(request: pytest.FixtureRequest, backend: str, folder: Path
     if backend == "sqlite":
         yield f"sqlite:///{folder / 'race.sqlite3'}"
         return
-    url = make_url(request.getfixturevalue("pg_database_url"))
-    name = f"{url.database}_race_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    session_db = make_url(request.getfixturevalue("pg_database_url"))
+    with pg_database(session_db, f"{session_db.database}_race_{uuid.uuid4().hex[:6]}") as url:
+        yield url
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -70,12 +61,9 @@ def race_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
             opened = [db.engine.connect() for _ in range(connections)]
             for conn in opened:
                 conn.close()  # back to the pool, still open
-        try:
             yield app
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture
