@@ -11,13 +11,14 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from html import unescape
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
 from config import TestConfig
@@ -49,11 +50,19 @@ def pg_database_url() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail(message)  # CI must never skip the PostgreSQL half silently
         pytest.skip(message)
-    name = f"ot_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin.dispose()
+    with pg_database(base, f"ot_test_{os.getpid()}_{uuid.uuid4().hex[:8]}") as url:
+        yield url
+
+
+@contextmanager
+def pg_database(server: URL, name: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database `name` on `server`'s server; dropped afterwards, connections and all."""
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield base.set(database=name).render_as_string(hide_password=False)
+        yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -92,13 +92,15 @@ def group(lead: Person, name: str | None = None):  # noqa: ANN201
     )
 
 
-def proposal(lead: Person, round_id: int, grp, cost_pence: int, *, named: bool = True, submit: bool = True):  # noqa: ANN001, ANN201
+def proposal(
+    lead: Person, round_id: int, grp, cost_pence: int, *, named: bool = True, submit: bool = True, title: str = ""
+):  # noqa: ANN001, ANN201
     p = start_proposal(
         person=lead,
         round_id=round_id,
         group_id=grp.id,
         fields={
-            "title": f"Project {next(_counter)}",
+            "title": title or f"Project {next(_counter)}",
             "summary": "A summary.",
             "activities": "Things.",
             "beneficiaries": "People.",

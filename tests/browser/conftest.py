@@ -61,12 +61,9 @@ class LiveSite:
 
 
 @contextmanager
-def live_site(folder: Path) -> Iterator[LiveSite]:
-    """Serve a fresh copy of the demo world on 127.0.0.1 in a thread."""
-    (folder / "template").mkdir()
-    template = build_sqlite_template(folder / "template")
-    (folder / "site").mkdir()
-    with cloned_world(template, folder / "site", RATELIMIT_ENABLED=False) as app:
+def live_site(template: tuple[str, str, str], folder: Path) -> Iterator[LiveSite]:
+    """Serve a fresh copy of the demo world (built once, in `template`) on 127.0.0.1 in a thread."""
+    with cloned_world(template, folder, RATELIMIT_ENABLED=False) as app:
         with app.app_context():
             world = describe(app)
         server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -93,15 +90,21 @@ def browser():  # noqa: ANN201
         chromium.close()
 
 
+@pytest.fixture(scope="session")
+def browser_world(tmp_path_factory) -> tuple[str, str, str]:  # noqa: ANN001
+    """The demo world, built once per session in a SQLite file; each site serves a copy."""
+    return build_sqlite_template(tmp_path_factory.mktemp("browser-world"))
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[LiveSite]:  # noqa: ANN001
+def site(browser_world, tmp_path_factory) -> Iterator[LiveSite]:  # noqa: ANN001
     """A live site shared by a module's read-only checks."""
-    with live_site(tmp_path_factory.mktemp("site")) as running:
+    with live_site(browser_world, tmp_path_factory.mktemp("site")) as running:
         yield running
 
 
 @pytest.fixture
-def fresh_site(tmp_path) -> Iterator[LiveSite]:  # noqa: ANN001
+def fresh_site(browser_world, tmp_path) -> Iterator[LiveSite]:  # noqa: ANN001
     """A live site of its own, for a journey that changes things."""
-    with live_site(tmp_path) as running:
+    with live_site(browser_world, tmp_path) as running:
         yield running

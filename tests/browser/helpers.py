@@ -131,12 +131,27 @@ def focused_label(page) -> str:  # noqa: ANN001
     )
 
 
-def tab_to(page, text: str, *, backwards: bool = False, limit: int = 120) -> None:  # noqa: ANN001
-    """Press Tab (or Shift+Tab) until the focused element's label contains `text`."""
+def focused_group(page) -> str:  # noqa: ANN001
+    """The legend of the fieldset around the focused element: what a screen reader names a radio group by."""
+    return page.evaluate(
+        """() => {
+            const fieldset = document.activeElement && document.activeElement.closest('fieldset');
+            const legend = fieldset && fieldset.querySelector(':scope > legend');
+            return legend ? legend.textContent.replace(/\\s+/g, ' ').trim() : '';
+        }"""
+    )
+
+
+def tab_to(page, text: str, *, backwards: bool = False, limit: int = 120, by=focused_label) -> None:  # noqa: ANN001
+    """Press Tab (or Shift+Tab) until the focused element's label (or what `by` reads) contains `text`.
+
+    The element reached must show that it has focus: a keyboard user has to see where they are."""
     key = "Shift+Tab" if backwards else "Tab"
     for _ in range(limit):
         page.keyboard.press(key)
-        if text.lower() in focused_label(page).lower():
+        if text.lower() in by(page).lower():
+            state = page.evaluate(FOCUS_STYLE)
+            assert state and state["visible"], f"no visible focus on “{text}” on {page.url}"
             return
     heading = page.locator("h1").first.inner_text() if page.locator("h1").count() else ""
     raise AssertionError(f"could not reach “{text}” with {key} on {page.url} ({heading})")

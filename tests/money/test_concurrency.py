@@ -3,7 +3,7 @@
 40 real threads, each with its own app context and database session, try to pay one
 part of an award whose committed balance covers exactly 10 of them. Exactly 10 succeed
 and the ledger shows exactly that, on SQLite (file database, write lock) and PostgreSQL
-(row locks). Repeated 20 times, since a race that loses only sometimes is still a race.
+(row locks). Repeated 20 times on each, since a race that loses only sometimes is still a race.
 """
 
 from __future__ import annotations
@@ -20,43 +20,36 @@ from grants.money import ledger
 from grants.money.payouts import release_tranche
 from grants.money.services import OverBudget, record_payment
 from tests.money.conftest import awarded_round
+from tests.races import app, race_app, run_together  # noqa: F401 - fixtures: one app per backend for the module
 
 THREADS = 40
 PART = 1_000  # £10
 COVERED = 10
+REPEATS = 20  # per backend
+CONNECTIONS = {"sqlite": 10, "postgresql": THREADS}  # on PostgreSQL every payer has its own
+Ids = tuple[int, int, int]  # a round, its award, and who pays
 
 
-def _race(app, work) -> tuple[int, int, list[BaseException]]:  # noqa: ANN001
-    """Run `work()` in THREADS threads released together; count successes and refusals."""
-    barrier = threading.Barrier(THREADS)
-    ok, refused, errors = [], [], []
-
-    def run() -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                work()
-                ok.append(1)
-            except OverBudget:
-                refused.append(1)
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run) for _ in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return len(ok), len(refused), errors
-
-
-@pytest.mark.parametrize("repeat", range(20))
-def test_forty_payments_against_ten_pay_exactly_ten(app, repeat: int) -> None:
+@pytest.fixture
+def award(app) -> Ids:  # noqa: ANN001, F811
+    """A fresh round whose one award has exactly COVERED parts committed: (round, award, payer) ids."""
     s = awarded_round(COVERED * PART, [COVERED * PART])
-    award_id, payer_id = s.awards[0].id, s.funder_person.id
-    db.session.commit()
+    ids = s.rnd.id, s.awards[0].id, s.funder_person.id
+    db.session.commit()  # and the racers find every connection free
+    return ids
+
+
+def _race(app, work) -> tuple[int, int, list[object]]:  # noqa: ANN001, F811
+    """Run `work()` in THREADS threads released together; count successes and refusals."""
+    results = run_together(app, [work] * THREADS)
+    refused = [r for r in results if isinstance(r, OverBudget)]
+    errors = [r for r in results if r is not None and not isinstance(r, OverBudget)]
+    return results.count(None), len(refused), errors
+
+
+@pytest.mark.parametrize("repeat", range(REPEATS))
+def test_forty_payments_against_ten_pay_exactly_ten(app, award: Ids, repeat: int) -> None:  # noqa: ANN001, F811
+    round_id, award_id, payer_id = award
 
     def pay() -> None:
         record_payment(
@@ -70,19 +63,17 @@ def test_forty_payments_against_ten_pay_exactly_ten(app, repeat: int) -> None:
     ok, refused, errors = _race(app, pay)
     assert errors == []
     assert (ok, refused) == (COVERED, THREADS - COVERED)
-    money = ledger.round_summary(s.rnd.id)
+    money = ledger.round_summary(round_id)
     assert money.paid_pence == COVERED * PART
     assert money.committed_pence == 0
     assert money.available_pence == 0
-    assert db.session.query(Tranche).filter_by(status=TrancheStatus.PAID).count() == COVERED
+    assert db.session.query(Tranche).filter_by(award_id=award_id, status=TrancheStatus.PAID).count() == COVERED
 
 
-@pytest.mark.parametrize("repeat", range(3))
-def test_forty_releases_reserve_exactly_ten(app, repeat: int) -> None:
+@pytest.mark.parametrize("repeat", range(REPEATS))
+def test_forty_releases_reserve_exactly_ten(app, award: Ids, repeat: int) -> None:  # noqa: ANN001, F811
     """Releases (scheduled bank transfers) reserve the award too: no more than it covers."""
-    s = awarded_round(COVERED * PART, [COVERED * PART])
-    award_id, payer_id = s.awards[0].id, s.funder_person.id
-    db.session.commit()
+    _round_id, award_id, payer_id = award
 
     def release() -> None:
         release_tranche(person=db.session.get(Person, payer_id), award_id=award_id, amount_pence=PART)
