@@ -108,6 +108,19 @@ def _ids(name: str) -> list[int]:
     return ids
 
 
+def _sitting_seats(round_id: int) -> list:
+    """The panel's seats that have not stepped down, in the order they were filled."""
+    from grants.models import PanelMember
+
+    return list(
+        db.session.execute(
+            select(PanelMember)
+            .where(PanelMember.round_id == round_id, PanelMember.stepped_down_at.is_(None))
+            .order_by(PanelMember.id)
+        ).scalars()
+    )
+
+
 def _consensus_round(slug: str) -> Round:
     rnd = db.one_or_404(select(Round).where(Round.slug == slug))
     if not consensus.may_record(current_user, rnd.id):
@@ -116,18 +129,9 @@ def _consensus_round(slug: str) -> Round:
 
 
 def _consensus_page(rnd: Round, form: BallotForm, error: str | None):  # noqa: ANN202
-    from grants.models import PanelMember
     from grants.rounds.counting import ballot_proposals
 
-    seats = (
-        db.session.execute(
-            select(PanelMember)
-            .where(PanelMember.round_id == rnd.id, PanelMember.stepped_down_at.is_(None))
-            .order_by(PanelMember.id)
-        )
-        .scalars()
-        .all()
-    )
+    seats = _sitting_seats(rnd.id)
     return render_template(
         "ballots/consensus.html",
         rnd=rnd,
@@ -233,17 +237,9 @@ def _paper_round(slug: str) -> Round:
 
 
 def _paper_entry_page(rnd: Round, form: BallotForm, error: str | None):  # noqa: ANN202
-    from grants.models import PanelMember, PaperBatch, Participation
+    from grants.models import PaperBatch, Participation
 
-    seats = (
-        db.session.execute(
-            select(PanelMember)
-            .where(PanelMember.round_id == rnd.id, PanelMember.stepped_down_at.is_(None))
-            .order_by(PanelMember.id)
-        )
-        .scalars()
-        .all()
-    )
+    seats = _sitting_seats(rnd.id)
     voted = set(db.session.execute(select(Participation.person_id).where(Participation.round_id == rnd.id)).scalars())
     batches = (
         db.session.execute(select(PaperBatch).where(PaperBatch.round_id == rnd.id).order_by(PaperBatch.id))

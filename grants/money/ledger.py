@@ -77,6 +77,15 @@ def award_account(kind: AccountKind, award: Award) -> Account:
     return account(kind, round_id=award.round_id, award_id=award.id, group_id=award.group_id)
 
 
+def award_payment_lines(award: Award, amount: int, where: AccountKind) -> list[tuple[Account, int]]:
+    """Lines for `amount` of an award paid out from the bank or the Stripe balance (negative: it came back)."""
+    return [
+        (award_account(AccountKind.AWARD_COMMITTED, award), -amount),
+        (award_account(AccountKind.AWARD_PAID, award), amount),
+        *cash(where, -amount),
+    ]
+
+
 def cash(where: AccountKind, amount: int) -> list[tuple[Account, int]]:
     """Lines for real money arriving (+) at, or leaving (−), the bank or the Stripe balance."""
     return [(account(where), amount), (account(AccountKind.HELD_FOR_OTHERS), -amount)]
@@ -151,9 +160,7 @@ def check_balances() -> list[str]:
         .group_by(Entry.account_id, EntryGroup.kind)
     )
     expected = {(aid, EntryKind(kind)): int(total) for aid, kind, total in db.session.execute(summed)}
-    kept = {
-        (b.account_id, b.entry_kind): b.amount_pence for b in db.session.execute(select(Balance)).scalars()
-    }
+    kept = {(b.account_id, b.entry_kind): b.amount_pence for b in db.session.execute(select(Balance)).scalars()}
     return [
         f"account {aid}, {kind.value}: kept {kept.get((aid, kind), 0)}, entries sum to {expected.get((aid, kind), 0)}"
         for aid, kind in sorted(set(expected) | set(kept))

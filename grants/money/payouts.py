@@ -331,20 +331,11 @@ def _mark_paid(tranche: Tranche, *, transfer_id: str | None, reference: str, pai
         EntryKind.PAYMENT,
         f"Paid {format_pence(tranche.amount_pence)} to {tranche.payee_name or award.group.name} "
         f"(award {award.reference}, part {tranche.number})",
-        [
-            (
-                ledger.award_account(AccountKind.AWARD_COMMITTED, award),
-                -tranche.amount_pence,
-            ),
-            (
-                ledger.award_account(AccountKind.AWARD_PAID, award),
-                tranche.amount_pence,
-            ),
-            *ledger.cash(
-                AccountKind.STRIPE_BALANCE if tranche.method is PayoutMethod.STRIPE else AccountKind.BANK,
-                -tranche.amount_pence,
-            ),
-        ],
+        ledger.award_payment_lines(
+            award,
+            tranche.amount_pence,
+            AccountKind.STRIPE_BALANCE if tranche.method is PayoutMethod.STRIPE else AccountKind.BANK,
+        ),
         occurred_on=paid_on,
         reference=reference,
         round_id=award.round_id,
@@ -468,17 +459,7 @@ def record_transfer_reversal(tranche_id: int, reversed_total_pence: int) -> None
     ledger.post(
         EntryKind.REVERSAL,
         f"{format_pence(new)} came back from {tranche.payee_name} (award {award.reference}, part {tranche.number})",
-        [
-            (
-                ledger.award_account(AccountKind.AWARD_PAID, award),
-                -new,
-            ),
-            (
-                ledger.award_account(AccountKind.AWARD_COMMITTED, award),
-                new,
-            ),
-            *ledger.cash(AccountKind.STRIPE_BALANCE, new),
-        ],
+        ledger.award_payment_lines(award, -new, AccountKind.STRIPE_BALANCE),
         occurred_on=date.today(),
         reference=tranche.stripe_transfer_id,
         round_id=award.round_id,

@@ -209,17 +209,7 @@ def record_payment(*, person: Person, award_id: int, amount_pence: int, paid_on:
         group = ledger.post(
             EntryKind.PAYMENT,
             f"Paid {format_pence(amount_pence)} to {award.group.name} (award {award.reference}, part {number})",
-            [
-                (
-                    ledger.award_account(AccountKind.AWARD_COMMITTED, award),
-                    -amount_pence,
-                ),
-                (
-                    ledger.award_account(AccountKind.AWARD_PAID, award),
-                    amount_pence,
-                ),
-                *ledger.cash(AccountKind.BANK, -amount_pence),
-            ],
+            ledger.award_payment_lines(award, amount_pence, AccountKind.BANK),
             occurred_on=paid_on,
             reference=tranche.bank_reference,
             round_id=award.round_id,

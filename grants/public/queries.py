@@ -371,8 +371,9 @@ class LedgerRow:
 CUSTODY_KINDS = (AccountKind.BANK, AccountKind.STRIPE_BALANCE, AccountKind.HELD_FOR_OTHERS)
 
 
-def _part(condition, sign: int = 1):  # noqa: ANN001, ANN202
-    return func.coalesce(func.sum(case((condition, sign * Entry.amount_pence), else_=0)), 0)
+def _part(condition, sign: int = 1, amount=Entry.amount_pence):  # noqa: ANN001, ANN202
+    """The sum of `amount` over the rows that meet `condition`, times `sign`."""
+    return func.coalesce(func.sum(case((condition, sign * amount), else_=0)), 0)
 
 
 def _running_parts() -> tuple:
@@ -387,14 +388,12 @@ def _running_parts() -> tuple:
 def _itemised_totals() -> tuple[int, int, int]:
     """Received, awarded and paid over every public movement, from the running balances."""
 
-    def part(condition, sign: int = 1):  # noqa: ANN001, ANN202
-        return func.coalesce(func.sum(case((condition, sign * Balance.amount_pence), else_=0)), 0)
-
+    kept = Balance.amount_pence
     stmt = (
         select(
-            part(Account.kind == AccountKind.FUNDER_GIVING, -1),
-            part(Account.kind.in_([AccountKind.AWARD_COMMITTED, AccountKind.AWARD_PAID])),
-            part(Account.kind == AccountKind.AWARD_PAID),
+            _part(Account.kind == AccountKind.FUNDER_GIVING, -1, kept),
+            _part(Account.kind.in_([AccountKind.AWARD_COMMITTED, AccountKind.AWARD_PAID]), 1, kept),
+            _part(Account.kind == AccountKind.AWARD_PAID, 1, kept),
         )
         .join(Account, Account.id == Balance.account_id)
         .where(Balance.entry_kind.in_(ITEMISED_KINDS))
