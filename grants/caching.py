@@ -6,8 +6,10 @@ announced. `@same_for_everyone` keeps such a page in the cache (Flask-Caching: R
 production, shared by every app server; nothing at all in the tests unless a test asks).
 
 It is never stale for long, and never personal:
-- every committed use case moves the cache's generation on, so after any change the next
-  visitor sees the new page; PUBLIC_CACHE_SECONDS only bounds changes made outside a use
+- every committed use case that wrote a table a public page may read moves the cache's
+  generation on, so after any change the next visitor sees the new page. Casting a ballot
+  writes only tables no public page reads (`UNSEEN_TABLES`), so voting day does not empty
+  the cache with every ballot. PUBLIC_CACHE_SECONDS only bounds changes made outside a use
   case (a migration, SQL by hand) and a worker whose cache is not shared (development);
 - a signed-in person, a visitor with a message waiting, or a request that is not a GET is
   always served fresh; and only a plain 200 page that set nothing in the session is kept.
@@ -27,6 +29,9 @@ from grants.extensions import cache
 
 F = TypeVar("F", bound=Callable[..., Any])
 GENERATION = "public-pages-generation"
+# Tables whose rows no public page shows, only what is made of them at the count (a result)
+# or personal things. A use case that writes nothing else leaves the public pages as they are.
+UNSEEN_TABLES = frozenset({"ballots", "participations", "score_comments", "notifications", "outbox_jobs"})
 logger = logging.getLogger(__name__)
 
 
@@ -51,11 +56,14 @@ def same_for_everyone(view: F) -> F:
     return cache.cached(unless=_personal, response_filter=_shareable, make_cache_key=_key)(view)  # type: ignore[return-value]
 
 
-def forget_public_pages(*_args: Any, **_kwargs: Any) -> None:  # noqa: ANN401
+def forget_public_pages(_sender: Any = None, tables: frozenset[str] | None = None) -> None:  # noqa: ANN401
     """Move the generation on, so no page kept before this moment is served again.
 
+    `tables` are those the committed use case wrote; unknown (None) means it may have been any.
     The change is already committed: if the cache cannot be reached, say so in the log and
     let the pages expire on their own rather than fail the person's request."""
+    if tables is not None and tables <= UNSEEN_TABLES:
+        return
     try:
         cache.cache.inc(GENERATION)
     except Exception:  # noqa: BLE001 - any backend's failure

@@ -14,7 +14,7 @@ from blinker import Signal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from grants.db_setup import write_intent
+from grants.db_setup import noting_writes, write_intent
 from grants.extensions import db
 
 T = TypeVar("T")
@@ -38,7 +38,8 @@ class NotFound(DomainError):
 
 _in_use_case: ContextVar[bool] = ContextVar("in_use_case", default=False)
 
-# Sent after a use case's transaction has committed (grants/caching.py forgets public pages).
+# Sent after a use case's transaction has committed, with `tables`: the names of the tables it
+# wrote ("*" for a write whose table is unknown). grants/caching.py forgets public pages.
 use_case_committed = Signal("use-case-committed")
 
 
@@ -59,7 +60,7 @@ def transaction() -> Iterator[Session]:
         session.commit()
     token = _in_use_case.set(True)
     try:
-        with write_intent():
+        with write_intent(), noting_writes() as written:
             yield session
             session.commit()
     except BaseException:
@@ -67,7 +68,7 @@ def transaction() -> Iterator[Session]:
         raise
     finally:
         _in_use_case.reset(token)
-    use_case_committed.send(session)
+    use_case_committed.send(session, tables=frozenset(written))
 
 
 def lock_for_update(model: type[T], pk: Any) -> T:

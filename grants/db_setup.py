@@ -19,6 +19,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+_written: ContextVar[set[str] | None] = ContextVar("written_tables", default=None)
+ANY_TABLE = "*"  # a write whose table could not be told (raw SQL, DDL): assume it touched anything
+_READS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "PRAGMA", "SHOW", "SET")
 
 
 @contextmanager
@@ -31,8 +34,40 @@ def write_intent() -> Iterator[None]:
         _write_intent.reset(token)
 
 
+@contextmanager
+def noting_writes() -> Iterator[set[str]]:
+    """Collect the names of the tables written inside this block (`ANY_TABLE` when unknown)."""
+    written: set[str] = set()
+    token = _written.set(written)
+    try:
+        yield written
+    finally:
+        _written.reset(token)
+
+
+def _written_table(statement: str, context: Any) -> str | None:  # noqa: ANN401
+    """The table a statement writes, ANY_TABLE if it writes but the table is unknown, else None."""
+    if context is None or context.isddl:
+        return ANY_TABLE
+    if context.isinsert or context.isupdate or context.isdelete:
+        return getattr(getattr(context.compiled.statement, "table", None), "name", None) or ANY_TABLE
+    if context.compiled is None or context.is_text:
+        words = statement.lstrip().split(None, 1)
+        return None if words and words[0].upper() in _READS else ANY_TABLE
+    return None
+
+
 def configure_engine(engine: Engine) -> None:
     """Install the per-dialect settings on a freshly created engine."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note_write(_conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool) -> None:
+        written = _written.get()
+        if written is not None:
+            table = _written_table(statement, context)
+            if table is not None:
+                written.add(table)
+
     if engine.dialect.name != "sqlite":
         return
 

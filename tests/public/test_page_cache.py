@@ -56,6 +56,28 @@ def test_any_committed_change_is_seen_by_the_next_visitor(app):
     assert "£35" in text_of(client.get(f"/tables/{rnd.slug}"))
 
 
+def test_a_ballot_leaves_the_kept_pages_alone_but_a_change_to_public_data_does_not(app):
+    """No public page shows a ballot before the count, so voting day does not empty the cache."""
+    from grants.ballots.services import cast_ballot
+
+    convenor, lead, voter = factories.person(), factories.person(), factories.person()
+    rnd = factories.open_round(convenor, title="Table while voting")
+    factories.funded(rnd.id, 10_000)
+    bid = factories.proposal(lead, rnd.id, factories.group(lead), 5_000)
+    factories.seat(convenor, rnd.id, voter)
+    factories.to_voting(convenor, rnd.id)
+    client = app.test_client()
+    url = f"/tables/{rnd.slug}"
+    _queries_for(client, url)
+    generation = cache.get(GENERATION)
+    cast_ballot(person=voter, round_id=rnd.id, chosen_ids=[bid.id])
+    assert cache.get(GENERATION) == generation
+    assert _queries_for(client, url)[0] == 0  # still the kept page
+    factories.funded(rnd.id, 2_500)
+    assert cache.get(GENERATION) != generation
+    assert _queries_for(client, url)[0] > 0
+
+
 def test_signed_in_people_and_visitors_with_a_message_are_served_fresh(app):
     convenor = factories.person("Cara Convenor")
     factories.open_round(convenor, title="Table for signed in")

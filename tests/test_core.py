@@ -1,0 +1,54 @@
+"""One transaction per use case, and what it tells the rest of the app when it commits."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text, update
+
+from grants.core import DomainError, transaction, use_case_committed
+from grants.db_setup import ANY_TABLE
+from grants.extensions import db
+from grants.models import Group, Person
+from tests import factories
+
+
+@pytest.fixture
+def committed(app):  # noqa: ANN001, ARG001 - needs the app's database
+    seen: list[frozenset[str]] = []
+
+    def note(_sender, tables: frozenset[str]) -> None:  # noqa: ANN001
+        seen.append(tables)
+
+    use_case_committed.connect(note)
+    yield seen
+    use_case_committed.disconnect(note)
+
+
+def test_a_use_case_names_the_tables_it_wrote(committed):
+    person = factories.person("Tabitha Tables")
+    committed.clear()
+    with transaction() as session:
+        session.execute(select(Person)).all()  # reading writes nothing
+        session.add(Group(name="Writers", slug="writers", contact_email="w@example.org", description=""))
+        session.execute(update(Person).where(Person.id == person.id).values(display_name="Tabitha"))
+    assert committed == [frozenset({"groups", "people"})]
+
+
+def test_a_write_in_raw_sql_may_have_touched_anything(committed):
+    factories.person()
+    committed.clear()
+    with transaction() as session:
+        session.execute(text("SELECT 1"))
+        session.execute(text("UPDATE people SET display_name = display_name"))
+    assert committed == [frozenset({ANY_TABLE})]
+
+
+def test_a_use_case_that_reads_only_names_no_tables_and_a_refused_one_sends_nothing(committed):
+    with transaction() as session:
+        session.execute(select(Person)).all()
+    with pytest.raises(DomainError), transaction() as session:
+        session.add(Group(name="Half done", slug="half-done", contact_email="h@example.org", description=""))
+        session.flush()
+        raise DomainError("refused")
+    assert committed == [frozenset()]
+    assert db.session.execute(select(Group).where(Group.slug == "half-done")).first() is None
