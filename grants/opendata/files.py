@@ -24,9 +24,9 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Row
 
-from grants.extensions import db
+from grants.caching import GENERATION
+from grants.extensions import cache, db
 from grants.models import OpenDataFile
 from grants.opendata import threesixty
 from grants.opendata.csvtext import csv_lines
@@ -95,11 +95,30 @@ def store(bodies: dict[str, bytes], made_at: datetime) -> None:
         )
 
 
-def current(name: str) -> Row | None:
-    """The stored version of a file: (etag, made_at), without its body; None if never made."""
-    return db.session.execute(
-        select(OpenDataFile.etag, OpenDataFile.made_at).where(OpenDataFile.name == name)
-    ).first()
+@dataclass(frozen=True)
+class Version:
+    """Which version of a file is current: its ETag and when it was made."""
+
+    etag: str
+    made_at: datetime
+
+
+def current(name: str) -> Version | None:
+    """The stored version of a file (None if never made), without its body.
+
+    Kept in the public-page cache (grants/caching.py) like a page: storing new files is a
+    committed use case, which moves the cache on, so every server asks the database again."""
+    key = f"open-data:{cache.get(GENERATION) or 0}:{name}"
+    found = cache.get(key)
+    if found is None:
+        row = db.session.execute(
+            select(OpenDataFile.etag, OpenDataFile.made_at).where(OpenDataFile.name == name)
+        ).first()
+        if row is None:
+            return None
+        found = Version(row.etag, row.made_at)
+        cache.set(key, found)
+    return found
 
 
 def made_at() -> datetime | None:
