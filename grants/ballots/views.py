@@ -71,11 +71,11 @@ def vote(slug: str):
 @bp.route("/<slug>/cast", methods=["POST"])
 def cast(slug: str):
     """Cast the ballot after checking it."""
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
     if not BallotForm().validate_on_submit():
         abort(400)
     try:
-        receipt = services.cast(person=current_user, round_id=rnd.id, form=request.form)
+        # By slug: the use case locks the round as it loads it, so it is read once.
+        receipt = services.cast(person=current_user, slug=slug, form=request.form)
     except services.AlreadyVoted as exc:
         flash(exc.message, "error")
         return redirect(url_for("panels.home", slug=slug))
