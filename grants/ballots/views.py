@@ -132,6 +132,12 @@ def _consensus_page(rnd: Round, form: BallotForm, error: str | None):  # noqa: A
     from grants.rounds.counting import ballot_proposals
 
     seats = _sitting_seats(rnd.id)
+    funded, present, aside = set(_ids("funded")), set(_ids("present")), set(_ids("aside"))
+    record = consensus.record_for(rnd.id) if request.method == "GET" else None
+    if record is not None:  # changing the record starts from what was written, not from nothing
+        funded = set(record.funded_ids or [])
+        present = {a.person_id for a in record.attendance}
+        aside = {a.person_id for a in record.attendance if a.stood_aside}
     return render_template(
         "ballots/consensus.html",
         rnd=rnd,
@@ -139,9 +145,9 @@ def _consensus_page(rnd: Round, form: BallotForm, error: str | None):  # noqa: A
         seats=seats,
         form=form,
         error=error,
-        funded=set(_ids("funded")),
-        present=set(_ids("present")),
-        aside=set(_ids("aside")),
+        funded=funded,
+        present=present,
+        aside=aside,
     ), (400 if error else 200)
 
 
