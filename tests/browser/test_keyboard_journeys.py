@@ -282,7 +282,7 @@ def test_cast_a_score_ballot_with_comments_by_keyboard(browser, fresh_site: Live
                 tab_to(page, f"{criterion}: score for {title}", by=focused_group)
                 choose(page, score)
                 page.keyboard.press("Tab")
-                assert "Why this score" in focused_label(page) and title in focused_group(page)
+                assert "Why this score" in focused_label(page) and title in focused_label(page) and title in focused_group(page)
                 page.keyboard.type(why)
         # Second thoughts: back with Shift+Tab to a score already given, and one lower.
         tab_to(page, "Good value: score for Walking group", backwards=True, by=focused_group)
