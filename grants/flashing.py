@@ -41,12 +41,12 @@ def submitted(
     field_for: Mapping[type[DomainError], str] | None = None,
     not_allowed_is_403: bool = False,
 ) -> Done[T] | None:
-    """Run `action` (one use case) if `form` is submitted and valid; flash `success` if it worked.
+    """Run `action` (one use case) if `form` was sent and is valid; flash `success` if it worked.
 
-    A refusal becomes an error on the form field it names (its `field`), else on the field
-    `field_for` gives its kind, else on `field`, so the page can show it beside what to fix.
-    With `not_allowed_is_403`, NotAllowed is a 403 instead. None if the form was not valid
-    or the use case refused.
+    A refusal's message goes on the form field the refusal names (`exc.field`), else on the
+    field `field_for` gives for its kind, else on `field`: the page shows it beside what to fix.
+    With `not_allowed_is_403`, NotAllowed is a 403 instead. The result is Done(what `action`
+    returned) if it worked; None if the form was not sent, not valid, or the use case refused.
     """
     if not form.validate_on_submit():
         return None
