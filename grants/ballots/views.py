@@ -13,6 +13,7 @@ from wtforms.validators import NumberRange, Optional
 from grants.ballots import bp, codes, consensus, paper, services
 from grants.core import DomainError
 from grants.extensions import db
+from grants.flashing import submitted
 from grants.models import Round
 from grants.security import public
 
@@ -344,31 +345,34 @@ class CodesForm(FlaskForm):
     address_file = FileField("Or upload a list of e-mail addresses (a .txt or .csv file)")
 
 
+def _print_codes(rnd: Round, form: CodesForm) -> list[str]:
+    if not form.how_many.data:
+        raise DomainError("Say how many codes to print.")
+    return codes.print_codes(person=current_user, round_id=rnd.id, how_many=form.how_many.data)
+
+
+def _send_codes(rnd: Round, form: CodesForm) -> int:
+    text = form.addresses.data or ""
+    upload = form.address_file.data
+    if upload and getattr(upload, "filename", ""):
+        try:
+            text += "\n" + upload.read(2_000_000).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DomainError("The uploaded list is not a text file. Save it as .txt or .csv.") from exc
+    return codes.send_codes(person=current_user, round_id=rnd.id, addresses=codes.parse_addresses(text))
+
+
 @bp.route("/<slug>/codes", methods=["GET", "POST"])
 def voting_codes(slug: str):
     """Make voting codes for a community-wide vote: print them, or send them by e-mail."""
     rnd = _paper_round(slug)
     form = CodesForm()
-    if form.validate_on_submit():
-        try:
-            if request.form.get("action") == "print":
-                if not form.how_many.data:
-                    raise DomainError("Say how many codes to print.")
-                made = codes.print_codes(person=current_user, round_id=rnd.id, how_many=form.how_many.data)
-                return render_template("ballots/codes_print.html", rnd=rnd, codes=made)
-            text = form.addresses.data or ""
-            upload = form.address_file.data
-            if upload and getattr(upload, "filename", ""):
-                try:
-                    text += "\n" + upload.read(2_000_000).decode("utf-8-sig")
-                except UnicodeDecodeError as exc:
-                    raise DomainError("The uploaded list is not a text file. Save it as .txt or .csv.") from exc
-            sent = codes.send_codes(person=current_user, round_id=rnd.id, addresses=codes.parse_addresses(text))
-        except DomainError as exc:
-            form.addresses.errors.append(exc.message)
-        else:
-            flash(f"Voting codes are on their way to {sent} people.", "success")
-            return redirect(url_for("ballots.voting_codes", slug=rnd.slug))
+    if request.form.get("action") == "print":
+        if printed := submitted(form, lambda: _print_codes(rnd, form), field="addresses"):
+            return render_template("ballots/codes_print.html", rnd=rnd, codes=printed.value)
+    elif sent := submitted(form, lambda: _send_codes(rnd, form), field="addresses"):
+        flash(f"Voting codes are on their way to {sent.value} people.", "success")
+        return redirect(url_for("ballots.voting_codes", slug=rnd.slug))
     return render_template("ballots/codes.html", rnd=rnd, form=form, issued=codes.codes_issued(rnd.id)), (
         400 if form.errors else 200
     )
