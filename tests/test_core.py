@@ -82,3 +82,18 @@ def test_just_before_the_commit_a_receiver_hears_the_tables_and_writes_in_the_sa
         assert len(committed) == 1
     finally:
         use_case_committing.disconnect(add_a_group)
+
+
+def test_a_use_case_sees_what_others_committed_after_the_view_read(app):
+    """Rows the view read are read again inside the use case (PostgreSQL carries on in the view's
+    transaction, SQLite begins a new one): a change committed in between is never missed."""
+    person = factories.person("Before")
+    db.session.commit()
+    seen = db.session.get(Person, person.id)  # the view reads ...
+    assert seen.display_name == "Before"
+    with db.engine.connect() as other:  # ... someone else changes it and commits ...
+        other.execute(update(Person).where(Person.id == person.id).values(display_name="After"))
+        other.commit()
+    with transaction():  # ... and the use case sees the change.
+        assert seen.display_name == "After"
+        assert db.session.execute(select(Person.display_name).where(Person.id == person.id)).scalar_one() == "After"

@@ -12,6 +12,8 @@ from grants.auth import bp, services
 from grants.auth.forms import LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from grants.core import DomainError
 from grants.extensions import limiter
+from grants.flashing import submitted
+from grants.models import Person
 from grants.security import public
 
 
@@ -53,17 +55,17 @@ def _start_session(person) -> None:  # noqa: ANN001
 def signup():
     """Create an account."""
     form = SignupForm()
-    if form.validate_on_submit():
-        try:
-            person = services.register_person(
-                email=form.email.data, display_name=form.display_name.data, password=form.password.data
-            )
-        except DomainError as exc:
-            form.email.errors.append(exc.message)
-        else:
-            _start_session(person)
-            flash("Your account is ready. Welcome.", "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("auth.dashboard"))
+
+    def register() -> Person:
+        return services.register_person(
+            email=form.email.data, display_name=form.display_name.data, password=form.password.data
+        )
+
+    if registered := submitted(form, register, field="email"):
+        # Not `success=`: starting the session clears it, and the welcome with it.
+        _start_session(registered.value)
+        flash("Your account is ready. Welcome.", "success")
+        return redirect(safe_next(request.args.get("next")) or url_for("auth.dashboard"))
     return render_template("auth/signup.html", form=form), (400 if form.errors else 200)
 
 

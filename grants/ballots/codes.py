@@ -18,7 +18,6 @@ from grants.ballots.services import RECEIPT_ALPHABET, BallotPaper, FormData, Vot
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.models import Ballot, Electorate, Person, Round, VotingCode
-from grants.money import ledger
 from grants.notifications import notify_address
 from grants.roles import is_convenor
 
@@ -146,7 +145,6 @@ def code_paper(rnd: Round, code: str) -> BallotPaper:
         round=rnd,
         proposals=ballot_proposals(rnd.id),
         stood_aside=set(),
-        budget_pence=ledger.round_summary(rnd.id).available_pence,
     )
 
 

@@ -31,7 +31,6 @@ from grants.models import (
     Proposal,
     Round,
 )
-from grants.money import ledger
 from grants.roles import is_convenor
 
 PAPER_TYPES = (BallotType.APPROVAL, BallotType.CUMULATIVE, BallotType.RANKED)
@@ -53,9 +52,7 @@ def numbered(round_id: int) -> list[Proposal]:
 
 
 def _paper(rnd: Round, proposals: list[Proposal]) -> BallotPaper:
-    return BallotPaper(
-        round=rnd, proposals=proposals, stood_aside=set(), budget_pence=ledger.round_summary(rnd.id).available_pence
-    )
+    return BallotPaper(round=rnd, proposals=proposals, stood_aside=set())
 
 
 def parse_batch(rnd: Round, text: str) -> list[dict[str, int]]:

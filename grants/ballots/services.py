@@ -10,17 +10,19 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
-from grants.core import DomainError, NotAllowed, transaction
+from grants.core import DomainError, NotAllowed, id_of, transaction
 from grants.extensions import db
 from grants.models import (
     Ballot,
     BallotType,
     InterestDeclaration,
+    PanelMember,
     Participation,
     Person,
     Proposal,
@@ -29,7 +31,6 @@ from grants.models import (
 )
 from grants.money import ledger
 from grants.money_format import format_pence
-from grants.roles import panel_seat
 from grants.rounds.counting import ballot_proposals
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -50,11 +51,15 @@ class BallotPaper:
     round: Round
     proposals: list[Proposal]
     stood_aside: set[int]
-    budget_pence: int
 
     @property
     def choosable(self) -> list[Proposal]:
         return [p for p in self.proposals if p.id not in self.stood_aside]
+
+    @cached_property
+    def budget_pence(self) -> int:
+        """The money in the pot, read when a ballot must fit within it (or the page says so)."""
+        return ledger.round_summary(self.round.id).available_pence
 
 
 def new_receipt() -> str:
@@ -71,28 +76,38 @@ def ballot_paper(person: Person, rnd: Round) -> BallotPaper:
         raise DomainError("This table decides by consensus: there is no ballot to fill in.")
     if rnd.electorate.value == "community":
         raise DomainError("This is a community-wide vote: vote with the voting code you were given.")
-    seat = panel_seat(person, rnd.id)
-    if seat is None:
-        raise NotAllowed("Only members of this table's panel can vote.")
-    if seat.is_paused:
-        raise DomainError("You have paused. Resume taking part on your panel page if you want to vote.")
-    voted = db.session.execute(
-        select(Participation.id).where(Participation.round_id == rnd.id, Participation.person_id == person.id)
-    ).first()
-    if voted:
-        raise AlreadyVoted("You have already voted on this table. Each person votes once.")
-    stood_aside = set(
-        db.session.execute(
-            select(InterestDeclaration.proposal_id).where(
-                InterestDeclaration.round_id == rnd.id, InterestDeclaration.person_id == person.id
-            )
-        ).scalars()
+    # The voter's seat, whether they have voted, and what they declared an interest in: one query,
+    # a row per declared interest (or one row with none). The person's id is read without
+    # reloading them, since the use case's start expires every row read before.
+    person_id = id_of(person)
+    voted = (
+        select(Participation.id)
+        .where(Participation.round_id == rnd.id, Participation.person_id == person_id)
+        .exists()
     )
+    rows = db.session.execute(
+        select(PanelMember.is_paused, voted, InterestDeclaration.proposal_id)
+        .outerjoin(
+            InterestDeclaration,
+            and_(InterestDeclaration.round_id == rnd.id, InterestDeclaration.person_id == person_id),
+        )
+        .where(
+            PanelMember.round_id == rnd.id,
+            PanelMember.person_id == person_id,
+            PanelMember.stepped_down_at.is_(None),
+        )
+    ).all()
+    if not rows:
+        raise NotAllowed("Only members of this table's panel can vote.")
+    is_paused, has_voted, _ = rows[0]
+    if is_paused:
+        raise DomainError("You have paused. Resume taking part on your panel page if you want to vote.")
+    if has_voted:
+        raise AlreadyVoted("You have already voted on this table. Each person votes once.")
     return BallotPaper(
         round=rnd,
         proposals=ballot_proposals(rnd.id),
-        stood_aside=stood_aside,
-        budget_pence=ledger.round_summary(rnd.id).available_pence,
+        stood_aside={proposal_id for *_, proposal_id in rows if proposal_id is not None},
     )
 
 
@@ -130,7 +145,7 @@ def cast_ballot(*, person: Person, round_id: int, chosen_ids: list[int]) -> str:
             paper = ballot_paper(person, rnd)
             chosen = check_choices(paper, chosen_ids)
             receipt = new_receipt()
-            session.add(Participation(round_id=rnd.id, person_id=person.id, channel="online"))
+            session.add(Participation(round_id=rnd.id, person_id=id_of(person), channel="online"))
             session.add(
                 Ballot(
                     id=secrets.token_hex(16),
@@ -300,34 +315,37 @@ def _read_ranking(paper: BallotPaper, form: FormData) -> CheckedBallot:
     return checked
 
 
-def _lock_round_shared(round_id: int) -> Round:
-    """Load the round with a shared lock (PostgreSQL `FOR SHARE`).
+def _lock_round_shared(round_id: int | None = None, slug: str | None = None) -> Round:
+    """Load the round (by id or by slug) with a shared lock (PostgreSQL `FOR SHARE`).
 
     Ballots do not wait for each other: closing the vote takes `FOR UPDATE` and so waits
     for ballots in flight, while two ballots from one person race to the unique
     participation row, which lets exactly one through. SQLite serialises writers anyway.
     """
+    which = Round.id == round_id if slug is None else Round.slug == slug
     rnd = db.session.execute(
-        select(Round).where(Round.id == round_id).with_for_update(read=True).execution_options(populate_existing=True)
+        select(Round).where(which).with_for_update(read=True).execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if rnd is None:
         raise DomainError("That table no longer exists.")
     return rnd
 
 
-def cast(*, person: Person, round_id: int, form: FormData | Mapping[str, list[str]]) -> str:
-    """Cast a checked ballot of any type and return the voter's receipt code.
+def cast(
+    *, person: Person, form: FormData | Mapping[str, list[str]], round_id: int | None = None, slug: str | None = None
+) -> str:
+    """Cast a checked ballot of any type on the round (by id or slug); return the voter's receipt code.
 
     The participation row, the ballot and any rubric comments are written together; the
     comments, like the ballot, carry no person, no time and a random id.
     """
     try:
         with transaction() as session:
-            rnd = _lock_round_shared(round_id)
+            rnd = _lock_round_shared(round_id, slug)
             paper = ballot_paper(person, rnd)
             checked = read_ballot(paper, form)  # type: ignore[arg-type]
             receipt = new_receipt()
-            session.add(Participation(round_id=rnd.id, person_id=person.id, channel="online"))
+            session.add(Participation(round_id=rnd.id, person_id=id_of(person), channel="online"))
             session.add(Ballot(id=secrets.token_hex(16), round_id=rnd.id, marks=checked.marks, receipt=receipt))
             for proposal_id, criterion, score, comment in checked.comments:
                 session.add(

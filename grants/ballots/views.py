@@ -13,6 +13,7 @@ from wtforms.validators import NumberRange, Optional
 from grants.ballots import bp, codes, consensus, paper, services
 from grants.core import DomainError
 from grants.extensions import db
+from grants.flashing import submitted
 from grants.models import Round
 from grants.security import public
 
@@ -71,11 +72,11 @@ def vote(slug: str):
 @bp.route("/<slug>/cast", methods=["POST"])
 def cast(slug: str):
     """Cast the ballot after checking it."""
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
     if not BallotForm().validate_on_submit():
         abort(400)
     try:
-        receipt = services.cast(person=current_user, round_id=rnd.id, form=request.form)
+        # By slug: the use case locks the round as it loads it, so it is read once.
+        receipt = services.cast(person=current_user, slug=slug, form=request.form)
     except services.AlreadyVoted as exc:
         flash(exc.message, "error")
         return redirect(url_for("panels.home", slug=slug))
@@ -132,6 +133,12 @@ def _consensus_page(rnd: Round, form: BallotForm, error: str | None):  # noqa: A
     from grants.rounds.counting import ballot_proposals
 
     seats = _sitting_seats(rnd.id)
+    funded, present, aside = set(_ids("funded")), set(_ids("present")), set(_ids("aside"))
+    record = consensus.record_for(rnd.id) if request.method == "GET" else None
+    if record is not None:  # changing the record starts from what was written, not from nothing
+        funded = set(record.funded_ids or [])
+        present = {a.person_id for a in record.attendance}
+        aside = {a.person_id for a in record.attendance if a.stood_aside}
     return render_template(
         "ballots/consensus.html",
         rnd=rnd,
@@ -139,9 +146,9 @@ def _consensus_page(rnd: Round, form: BallotForm, error: str | None):  # noqa: A
         seats=seats,
         form=form,
         error=error,
-        funded=set(_ids("funded")),
-        present=set(_ids("present")),
-        aside=set(_ids("aside")),
+        funded=funded,
+        present=present,
+        aside=aside,
     ), (400 if error else 200)
 
 
@@ -338,31 +345,34 @@ class CodesForm(FlaskForm):
     address_file = FileField("Or upload a list of e-mail addresses (a .txt or .csv file)")
 
 
+def _print_codes(rnd: Round, form: CodesForm) -> list[str]:
+    if not form.how_many.data:
+        raise DomainError("Say how many codes to print.")
+    return codes.print_codes(person=current_user, round_id=rnd.id, how_many=form.how_many.data)
+
+
+def _send_codes(rnd: Round, form: CodesForm) -> int:
+    text = form.addresses.data or ""
+    upload = form.address_file.data
+    if upload and getattr(upload, "filename", ""):
+        try:
+            text += "\n" + upload.read(2_000_000).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DomainError("The uploaded list is not a text file. Save it as .txt or .csv.") from exc
+    return codes.send_codes(person=current_user, round_id=rnd.id, addresses=codes.parse_addresses(text))
+
+
 @bp.route("/<slug>/codes", methods=["GET", "POST"])
 def voting_codes(slug: str):
     """Make voting codes for a community-wide vote: print them, or send them by e-mail."""
     rnd = _paper_round(slug)
     form = CodesForm()
-    if form.validate_on_submit():
-        try:
-            if request.form.get("action") == "print":
-                if not form.how_many.data:
-                    raise DomainError("Say how many codes to print.")
-                made = codes.print_codes(person=current_user, round_id=rnd.id, how_many=form.how_many.data)
-                return render_template("ballots/codes_print.html", rnd=rnd, codes=made)
-            text = form.addresses.data or ""
-            upload = form.address_file.data
-            if upload and getattr(upload, "filename", ""):
-                try:
-                    text += "\n" + upload.read(2_000_000).decode("utf-8-sig")
-                except UnicodeDecodeError as exc:
-                    raise DomainError("The uploaded list is not a text file. Save it as .txt or .csv.") from exc
-            sent = codes.send_codes(person=current_user, round_id=rnd.id, addresses=codes.parse_addresses(text))
-        except DomainError as exc:
-            form.addresses.errors.append(exc.message)
-        else:
-            flash(f"Voting codes are on their way to {sent} people.", "success")
-            return redirect(url_for("ballots.voting_codes", slug=rnd.slug))
+    if request.form.get("action") == "print":
+        if printed := submitted(form, lambda: _print_codes(rnd, form), field="addresses"):
+            return render_template("ballots/codes_print.html", rnd=rnd, codes=printed.value)
+    elif sent := submitted(form, lambda: _send_codes(rnd, form), field="addresses"):
+        flash(f"Voting codes are on their way to {sent.value} people.", "success")
+        return redirect(url_for("ballots.voting_codes", slug=rnd.slug))
     return render_template("ballots/codes.html", rnd=rnd, form=form, issued=codes.codes_issued(rnd.id)), (
         400 if form.errors else 200
     )

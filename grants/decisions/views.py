@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -11,6 +11,8 @@ from wtforms.validators import Length, Optional
 
 from grants.core import DomainError
 from grants.decisions import bp, services
+from grants.flashing import submitted
+from grants.models import Round
 from grants.public import queries
 from grants.security import public
 
@@ -40,22 +42,16 @@ def decision_download(slug: str):
 def import_pb():
     """Start a table from a Pabulib file (for groups moving from paper, and for testing)."""
     form = ImportForm()
-    if form.validate_on_submit():
+
+    def import_it() -> Round:
         upload = form.pb_file.data
         if not upload or not getattr(upload, "filename", ""):
-            form.pb_file.errors.append("Choose a .pb file to import")
-        else:
-            try:
-                rnd = services.import_round(person=current_user, data=upload.read(), title=form.title.data or "")
-            except DomainError as exc:
-                form.pb_file.errors.append(exc.message)
-            else:
-                flash(
-                    "The table is imported and its ballots are in. "
-                    "Record the money for it, then close voting to count.",
-                    "success",
-                )
-                return redirect(url_for("rounds.manage", slug=rnd.slug))
+            raise DomainError("Choose a .pb file to import")
+        return services.import_round(person=current_user, data=upload.read(), title=form.title.data or "")
+
+    success = "The table is imported and its ballots are in. Record the money for it, then close voting to count."
+    if done := submitted(form, import_it, field="pb_file", success=success):
+        return redirect(url_for("rounds.manage", slug=done.value.slug))
     return render_template("decisions/import.html", form=form), (400 if form.errors else 200)
 
 

@@ -6,8 +6,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from grants.core import DomainError
 from grants.extensions import db
+from grants.flashing import submitted
 from grants.groups import bp, services
 from grants.groups.forms import GroupForm, MemberForm
 from grants.models import Group, GroupMembership, GroupRole, Proposal, Round, RoundStatus
@@ -72,14 +72,12 @@ def add_member(slug: str):
     if not is_group_member(current_user, group.id, GroupRole.LEAD):
         abort(403)
     form = MemberForm()
-    if form.validate_on_submit():
-        try:
-            services.add_member(
-                person=current_user, group_id=group.id, email=form.email.data, role=GroupRole(form.role.data)
-            )
-        except DomainError as exc:
-            form.email.errors.append(exc.message)
-        else:
-            flash("Added to the group.", "success")
-            return redirect(url_for("groups.show", slug=group.slug))
+
+    def add() -> object:
+        return services.add_member(
+            person=current_user, group_id=group.id, email=form.email.data, role=GroupRole(form.role.data)
+        )
+
+    if submitted(form, add, field="email", success="Added to the group."):
+        return redirect(url_for("groups.show", slug=group.slug))
     return render_template("groups/add_member.html", form=form, group=group), (400 if form.errors else 200)

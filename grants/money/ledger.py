@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -209,7 +210,10 @@ class MoneySummary:
         return self.committed_pence + self.paid_pence
 
 
+@cache
 def _summary_stmt():  # noqa: ANN202
+    """Built once: statements are immutable, and each caller adds its own WHERE."""
+
     def total(*conditions):  # noqa: ANN202
         return func.coalesce(func.sum(case((and_(*conditions), Balance.amount_pence), else_=0)), 0)
 

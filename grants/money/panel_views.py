@@ -9,7 +9,7 @@ from wtforms import SelectChoice
 
 from grants.core import DomainError
 from grants.extensions import db
-from grants.flashing import attempt
+from grants.flashing import attempt, submitted
 from grants.models import (
     Activity,
     ClaimStatus,
@@ -43,22 +43,20 @@ def panel_rate(slug: str):
         form.unit.data, form.rate.data = rate.unit.value, rate.rate_pence
         form.counts_reading.data, form.counts_meetings.data = rate.counts_reading, rate.counts_meetings
         form.counts_training.data = rate.counts_training
-    if form.validate_on_submit():
-        try:
-            panel_pay.set_rate(
-                person=current_user,
-                round_id=rnd.id,
-                unit=RateUnit(form.unit.data),
-                rate_pence=form.rate.data,
-                counts_reading=form.counts_reading.data,
-                counts_meetings=form.counts_meetings.data,
-                counts_training=form.counts_training.data,
-            )
-        except DomainError as exc:
-            form.rate.errors.append(exc.message)
-        else:
-            flash("The panel's rate is saved.", "success")
-            return redirect(url_for("money.panel_pay", slug=rnd.slug))
+
+    def save() -> object:
+        return panel_pay.set_rate(
+            person=current_user,
+            round_id=rnd.id,
+            unit=RateUnit(form.unit.data),
+            rate_pence=form.rate.data,
+            counts_reading=form.counts_reading.data,
+            counts_meetings=form.counts_meetings.data,
+            counts_training=form.counts_training.data,
+        )
+
+    if submitted(form, save, field="rate", success="The panel's rate is saved."):
+        return redirect(url_for("money.panel_pay", slug=rnd.slug))
     return render_template("money/panel_rate.html", rnd=rnd, form=form), (400 if form.errors else 200)
 
 
@@ -125,21 +123,19 @@ def log_time(slug: str):
     rate = panel_pay.rate_for(rnd.id)
     if rate is not None:
         form.activity.choices = [SelectChoice(a.value, a.label) for a in Activity if rate.counts(a)]
-    if form.validate_on_submit():
-        try:
-            panel_pay.log_time(
-                person=current_user,
-                round_id=rnd.id,
-                activity=Activity(form.activity.data),
-                worked_on=form.worked_on.data,
-                units=form.units.data,
-                note=form.note.data or "",
-            )
-        except DomainError as exc:
-            form.units.errors.append(exc.message)
-        else:
-            flash("Your time is logged. The convenor will approve it.", "success")
-            return redirect(url_for("money.my_pay", slug=rnd.slug))
+
+    def log() -> object:
+        return panel_pay.log_time(
+            person=current_user,
+            round_id=rnd.id,
+            activity=Activity(form.activity.data),
+            worked_on=form.worked_on.data,
+            units=form.units.data,
+            note=form.note.data or "",
+        )
+
+    if submitted(form, log, field="units", success="Your time is logged. The convenor will approve it."):
+        return redirect(url_for("money.my_pay", slug=rnd.slug))
     pref = panel_pay.preference(seat.id)
     return _render_my_pay(rnd, seat, pref, form, ExpenseForm(prefix="expense"), PreferenceForm(prefix="pref"), 400)
 
@@ -150,22 +146,20 @@ def claim_expense(slug: str):
     rnd = _round(slug)
     seat = _seat_or_403(rnd)
     form = ExpenseForm(prefix="expense")
-    if form.validate_on_submit():
-        try:
-            panel_pay.claim_expense(
-                person=current_user,
-                round_id=rnd.id,
-                kind=ExpenseKind(form.kind.data),
-                spent_on=form.spent_on.data,
-                amount_pence=form.amount.data,
-                description=form.description.data,
-                receipt=form.receipt.data or None,
-            )
-        except DomainError as exc:
-            form.amount.errors.append(exc.message)
-        else:
-            flash("Your expenses are claimed. The convenor will approve them.", "success")
-            return redirect(url_for("money.my_pay", slug=rnd.slug))
+
+    def claim() -> object:
+        return panel_pay.claim_expense(
+            person=current_user,
+            round_id=rnd.id,
+            kind=ExpenseKind(form.kind.data),
+            spent_on=form.spent_on.data,
+            amount_pence=form.amount.data,
+            description=form.description.data,
+            receipt=form.receipt.data or None,
+        )
+
+    if submitted(form, claim, field="amount", success="Your expenses are claimed. The convenor will approve them."):
+        return redirect(url_for("money.my_pay", slug=rnd.slug))
     pref = panel_pay.preference(seat.id)
     return _render_my_pay(rnd, seat, pref, TimeForm(prefix="time"), form, PreferenceForm(prefix="pref"), 400)
 
@@ -176,23 +170,21 @@ def pay_choice(slug: str):
     rnd = _round(slug)
     seat = _seat_or_403(rnd)
     form = PreferenceForm(prefix="pref")
-    if form.validate_on_submit():
-        try:
-            panel_pay.set_preference(
-                person=current_user,
-                round_id=rnd.id,
-                choice=PayChoice(form.choice.data),
-                cap_pence=form.cap.data,
-                read_benefits_note=form.read_benefits_note.data,
-                account_name=form.account_name.data or "",
-                sort_code=form.sort_code.data or "",
-                account_number=form.account_number.data or "",
-            )
-        except DomainError as exc:
-            form.choice.errors.append(exc.message)
-        else:
-            flash("Your choice is saved. You can change it at any time.", "success")
-            return redirect(url_for("money.my_pay", slug=rnd.slug))
+
+    def choose() -> object:
+        return panel_pay.set_preference(
+            person=current_user,
+            round_id=rnd.id,
+            choice=PayChoice(form.choice.data),
+            cap_pence=form.cap.data,
+            read_benefits_note=form.read_benefits_note.data,
+            account_name=form.account_name.data or "",
+            sort_code=form.sort_code.data or "",
+            account_number=form.account_number.data or "",
+        )
+
+    if submitted(form, choose, field="choice", success="Your choice is saved. You can change it at any time."):
+        return redirect(url_for("money.my_pay", slug=rnd.slug))
     pref = panel_pay.preference(seat.id)
     return _render_my_pay(rnd, seat, pref, TimeForm(prefix="time"), ExpenseForm(prefix="expense"), form, 400)
 

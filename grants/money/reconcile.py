@@ -1,4 +1,5 @@
-"""Compare the ledger with Stripe: transfers, payouts and balance transactions.
+"""Compare the ledger with Stripe: transfers, payouts and balance transactions; and the
+ledger's running balances with its entries.
 
 A run is background work: `schedule_reconcile(name)` records it as an outbox job (the run
 name is its idempotency key, so the daily run recorded by two workers is one run), and
@@ -53,8 +54,9 @@ class Mismatch:
 
 
 def reconcile(gateway: StripeGateway) -> list[Mismatch]:
-    """Every mismatch between the ledger and Stripe (empty when they agree)."""
-    out: list[Mismatch] = []
+    """Every mismatch between the ledger and Stripe, and within the ledger itself (empty when all agree)."""
+    # First the ledger against itself: every running balance is the sum of its entries.
+    out: list[Mismatch] = [Mismatch("ledger", "running balance", line) for line in ledger.check_balances()]
     transfers = list(gateway.list_transfers())
     txns = list(gateway.list_balance_transactions())
     payouts = list(gateway.list_payouts())

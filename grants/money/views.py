@@ -12,7 +12,7 @@ from wtforms import SelectChoice
 
 from grants.core import DomainError
 from grants.extensions import csrf, db
-from grants.flashing import attempt
+from grants.flashing import attempt, submitted
 from grants.models import (
     Award,
     Funder,
@@ -64,16 +64,14 @@ def pledge(slug: str):
         .all()
     )
     form.round_id.choices = [SelectChoice(r.id, r.title) for r in rounds]
-    if form.validate_on_submit():
-        try:
-            services.pledge(
-                person=current_user, funder_id=funder.id, round_id=form.round_id.data, amount_pence=form.amount.data
-            )
-        except DomainError as exc:
-            form.round_id.errors.append(exc.message)
-        else:
-            flash("Pledge recorded. Record the money when you send it.", "success")
-            return redirect(url_for("funders.show", slug=funder.slug))
+
+    def pledge_it() -> object:
+        return services.pledge(
+            person=current_user, funder_id=funder.id, round_id=form.round_id.data, amount_pence=form.amount.data
+        )
+
+    if submitted(form, pledge_it, field="round_id", success="Pledge recorded. Record the money when you send it."):
+        return redirect(url_for("funders.show", slug=funder.slug))
     return render_template("money/pledge.html", form=form, funder=funder), (400 if form.errors else 200)
 
 
@@ -84,20 +82,20 @@ def receive(pledge_id: int):
     if not acts_for_funder(current_user, item.funder_id):
         abort(403)
     form = ReceiveForm()
-    if form.validate_on_submit():
-        try:
-            services.record_bank_transfer(
-                person=current_user,
-                pledge_id=item.id,
-                amount_pence=form.amount.data,
-                received_on=form.received_on.data,
-                reference=form.reference.data,
-            )
-        except DomainError as exc:
-            form.amount.errors.append(exc.message)
-        else:
-            flash("Recorded. The money is now in the table's pot and shown in public.", "success")
-            return redirect(url_for("funders.show", slug=item.funder.slug))
+
+    def record() -> object:
+        return services.record_bank_transfer(
+            person=current_user,
+            pledge_id=item.id,
+            amount_pence=form.amount.data,
+            received_on=form.received_on.data,
+            reference=form.reference.data,
+        )
+
+    if submitted(
+        form, record, field="amount", success="Recorded. The money is now in the table's pot and shown in public."
+    ):
+        return redirect(url_for("funders.show", slug=item.funder.slug))
     return render_template("money/receive.html", form=form, pledge=item), (400 if form.errors else 200)
 
 
@@ -139,20 +137,18 @@ def pay(award_id: int):
     if not may_release_money(current_user, award.round_id):
         abort(403)
     form = PaymentForm()
-    if form.validate_on_submit():
-        try:
-            services.record_payment(
-                person=current_user,
-                award_id=award.id,
-                amount_pence=form.amount.data,
-                paid_on=form.paid_on.data,
-                bank_reference=form.bank_reference.data,
-            )
-        except DomainError as exc:
-            form.amount.errors.append(exc.message)
-        else:
-            flash("Payment recorded and shown in public.", "success")
-            return redirect(url_for("money.round_payments", slug=award.round.slug))
+
+    def record() -> object:
+        return services.record_payment(
+            person=current_user,
+            award_id=award.id,
+            amount_pence=form.amount.data,
+            paid_on=form.paid_on.data,
+            bank_reference=form.bank_reference.data,
+        )
+
+    if submitted(form, record, field="amount", success="Payment recorded and shown in public."):
+        return redirect(url_for("money.round_payments", slug=award.round.slug))
     remaining = ledger.award_committed(award)
     return render_template("money/pay.html", form=form, award=award, remaining=remaining), (400 if form.errors else 200)
 
@@ -205,14 +201,12 @@ def refund(checkout_id: int):
     if not acts_for_funder(current_user, checkout.pledge.funder_id):
         abort(403)
     form = RefundForm()
-    if form.validate_on_submit():
-        try:
-            stripe_in.refund(person=current_user, checkout_id=checkout.id, amount_pence=form.amount.data)
-        except DomainError as exc:
-            form.amount.errors.append(exc.message)
-        else:
-            flash("Refunded. The pot and the public figures show it.", "success")
-            return redirect(url_for("funders.show", slug=checkout.pledge.funder.slug))
+
+    def refund_it() -> object:
+        return stripe_in.refund(person=current_user, checkout_id=checkout.id, amount_pence=form.amount.data)
+
+    if submitted(form, refund_it, field="amount", success="Refunded. The pot and the public figures show it."):
+        return redirect(url_for("funders.show", slug=checkout.pledge.funder.slug))
     return render_template(
         "money/refund.html", form=form, checkout=checkout, money=ledger.round_summary(checkout.pledge.round_id)
     ), (400 if form.errors else 200)
@@ -264,21 +258,21 @@ def payee(slug: str):
     if not form.is_submitted() and current is not None:
         form.account_name.data, form.host_name.data = current.account_name, current.host_name
         connect.host_name.data = current.host_name
-    if form.validate_on_submit():
-        try:
-            payouts.set_bank_details(
-                person=current_user,
-                group_id=group.id,
-                account_name=form.account_name.data,
-                sort_code=form.sort_code.data,
-                account_number=form.account_number.data,
-                host_name=form.host_name.data or "",
-            )
-        except DomainError as exc:
-            form.sort_code.errors.append(exc.message)
-        else:
-            flash("Bank details saved. Payments to your group will go by bank transfer.", "success")
-            return redirect(url_for("money.payee", slug=group.slug))
+
+    def save() -> object:
+        return payouts.set_bank_details(
+            person=current_user,
+            group_id=group.id,
+            account_name=form.account_name.data,
+            sort_code=form.sort_code.data,
+            account_number=form.account_number.data,
+            host_name=form.host_name.data or "",
+        )
+
+    if submitted(
+        form, save, field="sort_code", success="Bank details saved. Payments to your group will go by bank transfer."
+    ):
+        return redirect(url_for("money.payee", slug=group.slug))
     return render_template(
         "money/payee.html", group=group, payee=current, form=form, connect=connect, stripe_on=stripe_enabled()
     ), (400 if form.errors else 200)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from grants.auth.views import safe_next
 from grants.core import DomainError
 from grants.extensions import db
-from grants.flashing import attempt
+from grants.flashing import attempt, submitted
 from grants.models import InterestDeclaration, PanelRole, Participation, Proposal, Round
 from grants.panels import bp, deliberation, keep_input, services, wellbeing
 from grants.panels.forms import CommentForm, ConfirmForm, HideForm, InterestForm, InviteForm, QuestionForm
@@ -51,20 +51,18 @@ def invite(slug: str):
     if not is_convenor(current_user, rnd.id):
         abort(403)
     form = InviteForm()
-    if form.validate_on_submit():
-        try:
-            _invitation, token = services.invite(
-                person=current_user,
-                round_id=rnd.id,
-                email=form.email.data,
-                role=PanelRole(form.role.data),
-                link_for=lambda token: url_for("panels.accept", token=token, _external=True),
-            )
-        except DomainError as exc:
-            form.email.errors.append(exc.message)
-        else:
-            flash(f"Invitation sent to {form.email.data}.", "success")
-            return redirect(url_for("rounds.manage", slug=rnd.slug))
+
+    def invite_them() -> object:
+        return services.invite(
+            person=current_user,
+            round_id=rnd.id,
+            email=form.email.data,
+            role=PanelRole(form.role.data),
+            link_for=lambda token: url_for("panels.accept", token=token, _external=True),
+        )
+
+    if submitted(form, invite_them, field="email", success=f"Invitation sent to {form.email.data}."):
+        return redirect(url_for("rounds.manage", slug=rnd.slug))
     return render_template("panels/invite.html", form=form, rnd=rnd), (400 if form.errors else 200)
 
 
@@ -133,19 +131,17 @@ def proposal(slug: str, proposal_id: int):
     if item.round_id != rnd.id or not item.is_submitted:
         abort(404)
     form = CommentForm()
-    if form.validate_on_submit():
-        try:
-            services.add_comment(
-                person=current_user,
-                proposal_id=item.id,
-                body=form.body.data,
-                anonymous_to_peers=bool(form.anonymous_to_peers.data),
-            )
-        except DomainError as exc:
-            form.body.errors.append(exc.message)
-        else:
-            flash("Your comment is added. Only the panel can see it.", "success")
-            return redirect(url_for("panels.proposal", slug=rnd.slug, proposal_id=item.id))
+
+    def comment() -> object:
+        return services.add_comment(
+            person=current_user,
+            proposal_id=item.id,
+            body=form.body.data,
+            anonymous_to_peers=bool(form.anonymous_to_peers.data),
+        )
+
+    if submitted(form, comment, field="body", success="Your comment is added. Only the panel can see it."):
+        return redirect(url_for("panels.proposal", slug=rnd.slug, proposal_id=item.id))
     keep_input.restore(form)
     return render_template(
         "panels/proposal.html",

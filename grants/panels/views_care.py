@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from grants.core import DomainError
 from grants.extensions import db
-from grants.flashing import attempt
+from grants.flashing import attempt, submitted
 from grants.models import Meeting, PanelComment, Proposal, Round
 from grants.panels import bp, deliberation, formation, keep_input, wellbeing
 from grants.panels.forms import (
@@ -128,17 +128,15 @@ def group_questions(proposal_id: int):
     if not is_group_member(current_user, item.group_id):
         abort(403)
     form = AnswerForm()
-    if form.validate_on_submit():
+
+    def answer() -> object:
         question_id = request.form.get("question_id", "")
-        try:
-            if not question_id.isdigit() or all(q.id != int(question_id) for q in deliberation.questions_for(item.id)):
-                raise DomainError("That question does not exist.")
-            deliberation.answer_question(person=current_user, question_id=int(question_id), answer=form.answer.data)
-        except DomainError as exc:
-            form.answer.errors.append(exc.message)
-        else:
-            flash("Thank you. The panel can now see your answer.", "success")
-            return redirect(url_for("panels.group_questions", proposal_id=item.id))
+        if not question_id.isdigit() or all(q.id != int(question_id) for q in deliberation.questions_for(item.id)):
+            raise DomainError("That question does not exist.")
+        return deliberation.answer_question(person=current_user, question_id=int(question_id), answer=form.answer.data)
+
+    if submitted(form, answer, field="answer", success="Thank you. The panel can now see your answer."):
+        return redirect(url_for("panels.group_questions", proposal_id=item.id))
     keep_input.restore(form)
     return render_template(
         "panels/group_questions.html", proposal=item, questions=deliberation.questions_for(item.id), form=form
@@ -180,19 +178,17 @@ def edit_meeting(slug: str, meeting_id: int | None = None):
     form.attendees.choices = [(p.id, p.display_name) for p in people]
     if meeting is not None and not form.is_submitted():
         form.attendees.data = [a.person_id for a in meeting.attendance]
-    if form.validate_on_submit():
-        try:
-            saved = deliberation.save_meeting(
-                person=current_user, round_id=rnd.id, meeting_id=meeting_id, title=form.title.data,
-                held_on=form.held_on.data, agenda=form.agenda.data or "", notes=form.notes.data or "",
-                decisions=form.decisions.data or "", links=form.links.data or "",
-                attendee_ids=list(form.attendees.data or []),
-            )  # fmt: skip
-        except DomainError as exc:
-            form.links.errors.append(exc.message)
-        else:
-            flash("The meeting record is saved.", "success")
-            return redirect(url_for("panels.meeting", slug=rnd.slug, meeting_id=saved.id))
+
+    def save() -> Meeting:
+        return deliberation.save_meeting(
+            person=current_user, round_id=rnd.id, meeting_id=meeting_id, title=form.title.data,
+            held_on=form.held_on.data, agenda=form.agenda.data or "", notes=form.notes.data or "",
+            decisions=form.decisions.data or "", links=form.links.data or "",
+            attendee_ids=list(form.attendees.data or []),
+        )  # fmt: skip
+
+    if saved := submitted(form, save, field="links", success="The meeting record is saved."):
+        return redirect(url_for("panels.meeting", slug=rnd.slug, meeting_id=saved.value.id))
     keep_input.restore(form)
     return render_template(
         "panels/meeting_edit.html", form=form, meeting=meeting, **panel_context(rnd, panel_seat(current_user, rnd.id))
@@ -231,15 +227,14 @@ def care(slug: str):
         )  # fmt: skip
         flash("Your choices are saved.", "success")
         return redirect(url_for("panels.care", slug=rnd.slug))
-    if which == "time" and time_form.validate_on_submit():
-        try:
-            wellbeing.ask_for_time(person=current_user, round_id=rnd.id, what=time_form.what.data,
-                                   until=time_form.until.data)  # fmt: skip
-        except DomainError as exc:
-            time_form.until.errors.append(exc.message)
-        else:
-            flash("Your extra time is noted, and the convenor is told. Take the time you need.", "success")
-            return redirect(url_for("panels.care", slug=rnd.slug))
+
+    def ask() -> object:
+        return wellbeing.ask_for_time(person=current_user, round_id=rnd.id, what=time_form.what.data,
+                                      until=time_form.until.data)  # fmt: skip
+
+    noted = "Your extra time is noted, and the convenor is told. Take the time you need."
+    if which == "time" and submitted(time_form, ask, field="until", success=noted):
+        return redirect(url_for("panels.care", slug=rnd.slug))
     keep_input.restore(time_form)
     return render_template(
         "panels/care.html", prefs=prefs, time_form=time_form, my_time=wellbeing.my_time(current_user, rnd.id),
@@ -255,15 +250,14 @@ def deadlines(slug: str):
     if not is_convenor(current_user, rnd.id):
         abort(403)
     form = ExtendForm()
-    if form.validate_on_submit():
-        try:
-            wellbeing.extend_deadline(person=current_user, round_id=rnd.id, field=form.field.data,
-                                      new_date=form.new_date.data, reason=form.reason.data)  # fmt: skip
-        except DomainError as exc:
-            form.new_date.errors.append(exc.message)
-        else:
-            flash("The deadline is extended. The timetable shows the change and why.", "success")
-            return redirect(url_for("panels.deadlines", slug=rnd.slug))
+
+    def extend() -> object:
+        return wellbeing.extend_deadline(person=current_user, round_id=rnd.id, field=form.field.data,
+                                         new_date=form.new_date.data, reason=form.reason.data)  # fmt: skip
+
+    extended = "The deadline is extended. The timetable shows the change and why."
+    if submitted(form, extend, field="new_date", success=extended):
+        return redirect(url_for("panels.deadlines", slug=rnd.slug))
     keep_input.restore(form)
     return render_template(
         "panels/deadlines.html", rnd=rnd, form=form, requests=wellbeing.time_requests(rnd.id), confirm=ConfirmForm()
@@ -297,15 +291,13 @@ def content_note(proposal_id: int):
         abort(403)
     existing = wellbeing.content_note(item.id)
     form = ContentNoteForm()
-    if form.validate_on_submit():
-        try:
-            wellbeing.save_content_note(person=current_user, proposal_id=item.id, note=form.note.data or "")
-        except DomainError as exc:
-            form.note.errors.append(exc.message)
-        else:
-            flash("The content note is saved.", "success")
-            return redirect(url_for("panels.content_note", proposal_id=item.id))
-    elif existing is not None and not form.is_submitted():
+
+    def save() -> object:
+        return wellbeing.save_content_note(person=current_user, proposal_id=item.id, note=form.note.data or "")
+
+    if submitted(form, save, field="note", success="The content note is saved."):
+        return redirect(url_for("panels.content_note", proposal_id=item.id))
+    if existing is not None and not form.is_submitted():
         form.note.data = existing.note
     keep_input.restore(form)
     return render_template("panels/content_note.html", proposal=item, form=form), (400 if form.errors else 200)
@@ -340,16 +332,15 @@ def feedback_edit(slug: str, proposal_id: int):
         abort(404)
     existing = wellbeing.feedback_for(item.id)
     form = FeedbackForm()
-    if form.validate_on_submit():
-        send = request.form.get("send") == "1"
-        try:
-            wellbeing.save_feedback(person=current_user, proposal_id=item.id, body=form.body.data, send=send)
-        except DomainError as exc:
-            form.body.errors.append(exc.message)
-        else:
-            flash("The feedback is sent to the group." if send else "The draft is saved.", "success")
-            return redirect(url_for("panels.feedback_edit", slug=rnd.slug, proposal_id=item.id))
-    elif not form.is_submitted():
+    send = request.form.get("send") == "1"
+
+    def save() -> object:
+        return wellbeing.save_feedback(person=current_user, proposal_id=item.id, body=form.body.data, send=send)
+
+    saved = "The feedback is sent to the group." if send else "The draft is saved."
+    if submitted(form, save, field="body", success=saved):
+        return redirect(url_for("panels.feedback_edit", slug=rnd.slug, proposal_id=item.id))
+    if not form.is_submitted():
         form.body.data = existing.body if existing else wellbeing.draft_feedback(item)
     keep_input.restore(form)
     return render_template(
@@ -381,17 +372,16 @@ def reflect(slug: str):
         abort(403)
     answered = wellbeing.has_reflected(current_user, rnd.id)
     form = ReflectionForm()
-    if not answered and form.validate_on_submit():
-        try:
-            wellbeing.submit_reflection(
-                person=current_user, round_id=rnd.id, what_worked=form.what_worked.data or "",
-                what_did_not=form.what_did_not.data or "", felt=int(form.felt.data), power=int(form.power.data),
-            )  # fmt: skip
-        except DomainError as exc:
-            form.felt.errors.append(exc.message)
-        else:
-            flash("Thank you. Your answers are stored without your name.", "success")
-            return redirect(url_for("panels.reflect", slug=rnd.slug))
+
+    def submit() -> object:
+        return wellbeing.submit_reflection(
+            person=current_user, round_id=rnd.id, what_worked=form.what_worked.data or "",
+            what_did_not=form.what_did_not.data or "", felt=int(form.felt.data), power=int(form.power.data),
+        )  # fmt: skip
+
+    thanks = "Thank you. Your answers are stored without your name."
+    if not answered and submitted(form, submit, field="felt", success=thanks):
+        return redirect(url_for("panels.reflect", slug=rnd.slug))
     keep_input.restore(form)
     return render_template(
         "panels/reflect.html", rnd=rnd, form=form, answered=answered, is_open=rnd.status in wellbeing.AFTER_VOTE,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from grants.core import DomainError
 from grants.extensions import db
+from grants.flashing import submitted
 from grants.models import PanelVolunteer, Round, RoundStatus, VolunteerStatus
 from grants.panels import bp, deliberation, formation, keep_input
 from grants.panels.forms import ConfirmForm, GroundRulesForm, PanelSettingsForm, RulesResponseForm, VolunteerForm
@@ -41,22 +42,21 @@ def volunteer(slug: str):
     settings = formation.settings_for(rnd.id)
     form = VolunteerForm()
     mine = formation.my_volunteering(current_user, rnd.id) if current_user.is_authenticated else None
-    if current_user.is_authenticated and form.validate_on_submit():
-        try:
-            formation.volunteer(
-                person=current_user,
-                round_id=rnd.id,
-                has_lived_experience=form.lived_experience.data == "yes",
-                access_needs=form.access_needs.data or "",
-                contact_by=form.contact_by.data,
-                contact_details=form.contact_details.data or "",
-            )
-        except DomainError as exc:
-            form.lived_experience.errors.append(exc.message)
-        else:
-            flash("Thank you for volunteering. We will be in touch the way you asked.", "success")
-            return redirect(url_for("panels.volunteer", slug=rnd.slug))
-    elif mine is not None and not form.is_submitted():
+
+    def offer() -> object:
+        return formation.volunteer(
+            person=current_user,
+            round_id=rnd.id,
+            has_lived_experience=form.lived_experience.data == "yes",
+            access_needs=form.access_needs.data or "",
+            contact_by=form.contact_by.data,
+            contact_details=form.contact_details.data or "",
+        )
+
+    thanks = "Thank you for volunteering. We will be in touch the way you asked."
+    if current_user.is_authenticated and submitted(form, offer, field="lived_experience", success=thanks):
+        return redirect(url_for("panels.volunteer", slug=rnd.slug))
+    if mine is not None and not form.is_submitted():
         form.lived_experience.data = "yes" if mine.has_lived_experience else "no"
         form.access_needs.data = mine.access_needs
         form.contact_by.data = mine.contact_by
@@ -89,19 +89,17 @@ def forming(slug: str):
     rnd = _convenor_round(slug)
     settings = formation.settings_for(rnd.id)
     form = PanelSettingsForm(obj=settings)
-    if form.validate_on_submit():
+
+    def save() -> object:
         values = {name: form[name].data for name in (
             "call_text", "panel_size", "lived_experience_target_percent", "term_ends_on", "sources_of_help",
             "where_else_to_look", "easy_read")}  # fmt: skip
         for key in ("call_text", "sources_of_help", "where_else_to_look", "easy_read"):
             values[key] = (values[key] or "").strip()
-        try:
-            formation.save_settings(person=current_user, round_id=rnd.id, values=values)
-        except DomainError as exc:
-            form.panel_size.errors.append(exc.message)
-        else:
-            flash("Saved.", "success")
-            return redirect(url_for("panels.forming", slug=rnd.slug))
+        return formation.save_settings(person=current_user, round_id=rnd.id, values=values)
+
+    if submitted(form, save, field="panel_size", success="Saved."):
+        return redirect(url_for("panels.forming", slug=rnd.slug))
     keep_input.restore(form)
     pool = list(
         db.session.execute(
@@ -225,27 +223,25 @@ def ground_rules(slug: str):
     status = deliberation.rules_status(rnd.id, current_user)
     write_form = GroundRulesForm(prefix="w")
     answer_form = RulesResponseForm(prefix="a")
-    if may_write and request.form.get("which") == "write" and write_form.validate_on_submit():
-        try:
-            deliberation.write_ground_rules(person=current_user, round_id=rnd.id, text=write_form.text.data)
-        except DomainError as exc:
-            write_form.text.errors.append(exc.message)
-        else:
-            flash("The ground rules are saved. Every member is asked to agree them.", "success")
-            return redirect(url_for("panels.ground_rules", slug=rnd.slug))
-    if seat is not None and request.form.get("which") == "answer" and answer_form.validate_on_submit():
-        try:
-            deliberation.respond_to_ground_rules(
-                person=current_user,
-                round_id=rnd.id,
-                agreed=answer_form.answer.data == "agree",
-                suggestion=answer_form.suggestion.data or "",
-            )
-        except DomainError as exc:
-            answer_form.suggestion.errors.append(exc.message)
-        else:
-            flash("Thank you. Your answer is recorded.", "success")
-            return redirect(url_for("panels.ground_rules", slug=rnd.slug))
+    which = request.form.get("which")
+
+    def write() -> object:
+        return deliberation.write_ground_rules(person=current_user, round_id=rnd.id, text=write_form.text.data)
+
+    def answer() -> object:
+        return deliberation.respond_to_ground_rules(
+            person=current_user,
+            round_id=rnd.id,
+            agreed=answer_form.answer.data == "agree",
+            suggestion=answer_form.suggestion.data or "",
+        )
+
+    saved = "The ground rules are saved. Every member is asked to agree them."
+    if may_write and which == "write" and submitted(write_form, write, field="text", success=saved):
+        return redirect(url_for("panels.ground_rules", slug=rnd.slug))
+    thanks = "Thank you. Your answer is recorded."
+    if seat is not None and which == "answer" and submitted(answer_form, answer, field="suggestion", success=thanks):
+        return redirect(url_for("panels.ground_rules", slug=rnd.slug))
     if not write_form.text.data:
         write_form.text.data = status.rules.text if status.rules else deliberation.GROUND_RULES_TEMPLATE
     keep_input.restore(answer_form)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from grants.core import DomainError
 from grants.extensions import db
+from grants.flashing import submitted
 from grants.models import PanelInvitation, PanelMember, Proposal, Round, RoundStaff, RoundStatus, StaffRole
 from grants.money import ledger
 from grants.roles import is_convenor
@@ -141,14 +142,12 @@ def staff(slug: str):
     """Add a convenor or a treasurer."""
     rnd = _round_for_convenor(slug)
     form = StaffForm()
-    if form.validate_on_submit():
-        try:
-            services.add_staff(
-                person=current_user, round_id=rnd.id, email=form.email.data, role=StaffRole(form.role.data)
-            )
-        except DomainError as exc:
-            form.email.errors.append(exc.message)
-        else:
-            flash("Added.", "success")
-            return redirect(url_for("rounds.manage", slug=rnd.slug))
+
+    def add() -> object:
+        return services.add_staff(
+            person=current_user, round_id=rnd.id, email=form.email.data, role=StaffRole(form.role.data)
+        )
+
+    if submitted(form, add, field="email", success="Added."):
+        return redirect(url_for("rounds.manage", slug=rnd.slug))
     return render_template("rounds/staff.html", form=form, rnd=rnd), (400 if form.errors else 200)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import Field, SelectChoice
+from wtforms import SelectChoice
 
-from grants.core import NotAllowed
 from grants.extensions import db
+from grants.flashing import submitted
 from grants.models import Award, Group
 from grants.roles import is_group_member
 from grants.updates import bp, services
@@ -24,28 +21,6 @@ def _group_for_member(slug: str) -> Group:
     if not is_group_member(current_user, group.id):
         abort(403)
     return group
-
-
-def _add_error(field: Field, message: str) -> None:
-    field.errors = [*field.errors, message]
-
-
-def _submitted(form: FlaskForm, action: Callable[[], object], *, fallback: str, upload: str | None = None) -> bool:
-    """Run the use case behind a valid form. A refusal becomes an error on the field it names
-    (or `fallback`), a refused upload one on `upload`; not allowed is a 403. True if it worked."""
-    if not form.validate_on_submit():
-        return False
-    try:
-        action()
-    except NotAllowed:
-        abort(403)
-    except services.UpdateRefused as exc:
-        _add_error(form[exc.field] if exc.field in form else form[fallback], exc.message)
-        return False
-    except UploadRefused as exc:
-        _add_error(form[upload or fallback], exc.message)
-        return False
-    return True
 
 
 @bp.route("/<slug>/updates/new", methods=["GET", "POST"])
@@ -69,8 +44,14 @@ def new_update(slug: str):
             link_url=form.link_url.data,
         )
 
-    if _submitted(form, post, fallback="body", upload="photo"):
-        flash("Your update is on the group's public page.", "success")
+    if submitted(
+        form,
+        post,
+        field="body",
+        field_for={UploadRefused: "photo"},
+        not_allowed_is_403=True,
+        success="Your update is on the group's public page.",
+    ):
         return redirect(url_for("public.group", slug=group.slug))
     return render_template("updates/new.html", form=form, group=group), (400 if form.errors else 200)
 
@@ -103,8 +84,14 @@ def new_report(slug: str, award_id: int):
             file=request.files.get("file"),
         )
 
-    if _submitted(form, post, fallback="body", upload="file"):
-        flash("Thank you. Your report is on the group's public page.", "success")
+    if submitted(
+        form,
+        post,
+        field="body",
+        field_for={UploadRefused: "file"},
+        not_allowed_is_403=True,
+        success="Thank you. Your report is on the group's public page.",
+    ):
         return redirect(url_for("public.group", slug=group.slug))
     return _report_page(group, award, form, ReportDateForm(formdata=None))
 
@@ -120,7 +107,7 @@ def report_date(slug: str, award_id: int):
             person=current_user, group_id=group.id, award_id=award.id, due_on=form.due_on.data
         )
 
-    if _submitted(form, choose, fallback="due_on"):
+    if submitted(form, choose, field="due_on", not_allowed_is_403=True):
         flash(f"Done: your report is now due on {form.due_on.data:%-d %B %Y}.", "success")
         return redirect(url_for("updates.new_report", slug=group.slug, award_id=award.id))
     return _report_page(group, award, ReportForm(formdata=None), form)

@@ -61,6 +61,9 @@ SUBMIT_EMPTY = """() => {
     return true;
 }"""
 
+# Without any script, a page that shows what went wrong starts with the focus on that summary.
+SUMMARY_HAS_FOCUS = "() => !!document.activeElement && document.activeElement.classList.contains('error-summary')"
+
 
 def _pages_for(site: LiveSite, role: str) -> list[tuple[str, str, bool]]:
     """(endpoint, url, has a form to send empty) for every HTML page this role may open."""
@@ -122,6 +125,8 @@ def test_every_page_passes_for_role(browser, site: LiveSite, role: str) -> None:
                 page.evaluate(SUBMIT_EMPTY)
             _check(page, where + " (sent empty)", problems, [e for e in console_errors if "status of 40" not in e])
             console_errors.clear()
+            if page.locator(".error-summary").count() and not page.evaluate(SUMMARY_HAS_FOCUS):
+                problems.append(f"{where} (sent empty): the error summary does not take the focus")
             if name:
                 screenshot(page, name + "-error", SCREENSHOTS)
             checked += 1

@@ -248,6 +248,14 @@ def test_consensus_record_confirmed_by_each_member_present(client, app):
     assert "Check the record" in text_of(check) and "Stood aside Pat2 Panel" in text_of(check)
     saved = post_form(client, f"/vote/{rnd.slug}/consensus/save", record, page=f"/vote/{rnd.slug}/consensus")
     assert saved.status_code == 302
+    # Changing the record starts from what was written.
+    again = client.get(f"/vote/{rnd.slug}/consensus").get_data(as_text=True)
+    ticked = set(re.findall(r'id="((?:funded|present|aside)-\d+)" checked', again))
+    assert ticked == (
+        {f"funded-{a.id}", f"funded-{b.id}"}
+        | {f"present-{m.id}" for m in members}
+        | {f"aside-{members[2].id}"}
+    )
     # Only one member has confirmed: closing finds quorum not met.
     as_person(client, members[0])
     confirm = post_form(client, f"/vote/{rnd.slug}/consensus/confirm", {}, page=f"/panel/{rnd.slug}", follow=True)

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from grants.core import transaction
 from grants.extensions import db
 from grants.models import AccountKind, AuditEntry, EntryGroup, EntryKind, Payee, PayoutMethod, Tranche, TrancheStatus
 from grants.money import ledger
@@ -251,6 +252,17 @@ def test_reconcile_agrees_then_lists_every_mismatch(app, client, fake, runner) -
     assert "no tranche" in result.output
     assert "reversal" in result.output and "Stripe reversed 2000p, ledger 0p" in result.output
     assert "2 mismatch" in result.output or "3 mismatch" in result.output
+    assert "ledger: running balance" not in result.output
+
+    # A running balance that no longer adds up to its entries (changed by hand, say) is found too.
+    from grants.models import Balance
+
+    with transaction():
+        kept = db.session.execute(select(Balance).order_by(Balance.account_id)).scalars().first()
+        kept.amount_pence += 1
+    result = runner.invoke(args=["reconcile", "--now"])
+    assert result.exit_code != 0
+    assert f"ledger: running balance: account {kept.account_id}, {kept.entry_kind.value}: kept" in result.output
 
 
 def test_a_group_that_has_not_finished_onboarding_cannot_be_paid_yet(app, client, fake) -> None:
