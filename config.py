@@ -91,6 +91,11 @@ class Config:
 
     # The 360Giving identifier prefix registered for this platform.
     THREESIXTYGIVING_PREFIX = os.environ.get("THREESIXTYGIVING_PREFIX", "360G-ourtables")
+    # The 360Giving files are made by the worker this many seconds after a change (so a burst of
+    # changes is one remake), stored in the database, and sent from a copy in OPEN_DATA_FOLDER
+    # (default instance/open-data/) that each app server writes once per version.
+    OPEN_DATA_REMAKE_SECONDS = float(os.environ.get("OPEN_DATA_REMAKE_SECONDS", "10"))
+    OPEN_DATA_FOLDER = os.environ.get("OPEN_DATA_FOLDER", "")
 
     # Where links in e-mails point (no trailing slash).
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/")

@@ -65,6 +65,19 @@ def init_app(app: Flask) -> None:
         if not ok:
             raise SystemExit(1)
 
+    @app.cli.group("open-data")
+    def open_data_cli() -> None:
+        """The published open-data files."""
+
+    @open_data_cli.command("rebuild")
+    def open_data_rebuild() -> None:
+        """Make the 360Giving files again now (the worker does this within a minute of any change)."""
+        from grants.opendata.services import make_open_data_files
+        from grants.templating import format_datetime
+
+        made_at = make_open_data_files()
+        click.echo(f"Made the 360Giving files from the data as at {format_datetime(made_at)}.")
+
     @app.cli.command("demo")
     @click.option("--if-empty", is_flag=True, help="Only load when the database has no people yet.")
     def demo(if_empty: bool) -> None:

@@ -41,6 +41,11 @@ _in_use_case: ContextVar[bool] = ContextVar("in_use_case", default=False)
 # Sent after a use case's transaction has committed, with `tables`: the names of the tables it
 # wrote ("*" for a write whose table is unknown). grants/caching.py forgets public pages.
 use_case_committed = Signal("use-case-committed")
+# Sent just before the commit, with the same `tables` (everything written so far, flushed): a
+# receiver may write more in the use case's own transaction, so it is kept or lost with it
+# (grants/opendata/services.py records the rebuild of the published files this way). What the
+# receivers write is their own bookkeeping and is not added to `tables`.
+use_case_committing = Signal("use-case-committing")
 
 
 @contextmanager
@@ -66,13 +71,16 @@ def transaction() -> Iterator[Session]:
     try:
         with write_intent(), noting_writes() as written:
             yield session
+            session.flush()  # every write is noted before the receivers hear which tables were written
+            tables = frozenset(written)
+            use_case_committing.send(session, tables=tables)
             session.commit()
     except BaseException:
         session.rollback()
         raise
     finally:
         _in_use_case.reset(token)
-    use_case_committed.send(session, tables=frozenset(written))
+    use_case_committed.send(session, tables=tables)
 
 
 def _each_statement_sees_the_latest(session: Session) -> bool:

@@ -2,7 +2,12 @@
 
 1. Builds a large data set in PostgreSQL: the demo, then in bulk SQL (INSERT ... SELECT over
    generate_series, never the ORM row by row) 5,000 groups, 200 tables, 12,000 proposals,
-   200,000 ballots and 1,000,000 ledger entries, plus 6,000 panel members waiting to vote.
+   200,000 ballots and 6,000 panel members waiting to vote; and the money as the money code
+   writes it: a third of the bench proposals funded (an award each, with its accounts), each
+   table's three funders paying their pledges in instalments by bank transfer and by Stripe
+   (with Stripe's fee), one to three payments to each group, panel members paid for their time:
+   1,000,000 ledger entries in all, every entry group balanced. Then makes the 360Giving files
+   as the worker does after a change.
 2. Counts each page's SQL queries at the demo's size and again at full size (they must match).
 3. Serves the app and a minimal Flask "hello" app with the same gunicorn settings and measures
    each page with wrk: requests per second, p50/p95/p99, errors; and 50 voters casting ballots.
@@ -11,6 +16,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -37,6 +43,7 @@ SECRET_KEY = secrets.token_hex(32)
 CACHE_REDIS_URL = os.environ.get("BENCH_CACHE_REDIS_URL", "redis://127.0.0.1:6379/3")
 SMALL_TABLES, PROPOSALS_PER_TABLE, BIG_TABLE_PROPOSALS = 199, 10, 10_000
 GROUPS, BALLOTS_PER_TABLE, LEDGER_ENTRIES = 5000, 1000, 1_000_000
+BENCH_FUNDERS, FUNDERS_PER_TABLE, SEATS_PER_TABLE = 60, 3, 5
 
 
 def say(message: str) -> None:
@@ -82,13 +89,330 @@ def clone_sql(table, source: str, n_expr: str, overrides: dict[str, str], where:
     )
 
 
+def pounds_sql(pence: str) -> str:
+    """SQL text for an amount as people read it (format_pence): £4,200 or £4,200.50."""
+    return (
+        f"('£' || to_char(({pence}) / 100, 'FM999,999,999,990') "
+        f"|| CASE WHEN ({pence}) % 100 <> 0 THEN '.' || lpad((({pence}) % 100)::text, 2, '0') ELSE '' END)"
+    )
+
+
+BENCH_ROUNDS = "SELECT id FROM rounds WHERE slug LIKE 'bench-%'"
+
+
+def literal_sql(sql: str):  # noqa: ANN201
+    """SQL whose colons are text (account codes like 'round:1:available'), not bind parameters."""
+    return text(re.sub(r"(?<![:\w\\]):(?=\w)", r"\\:", sql))
+
+
+def build_money(conn, names: dict) -> None:  # noqa: ANN001
+    """The bench tables' money, as the money code writes it, in bulk SQL.
+
+    A third of the bench proposals are funded: an award each (committed in the ledger on its
+    table's award day) with its committed and paid accounts, paid to the group in one to three
+    tranches (every fourth award with more than one still has its last tranche to come). Each
+    table has three funders (from a pool of 60) whose pledges are paid in instalments, by bank
+    transfer and by Stripe with Stripe's fee from the pot, a quarter more than the table awards;
+    five panel members per table are paid for four meetings each. The instalments make up the
+    rest of the million entries. Every event is one entry group that sums to zero."""
+    from grants.models import Funder, PanelMember
+
+    started = time.monotonic()
+    conn.execute(text("SET LOCAL work_mem = '256MB'"))  # sorts a million entries in memory
+    person = {
+        key: conn.execute(text("SELECT id FROM people WHERE email = :e"), {"e": f"{key}@example.org"}).scalar()
+        for key in ("funder", "treasurer", "convenor")
+    }
+    steps: list[tuple[str, str]] = [
+        (
+            "funders",
+            clone_sql(
+                Funder.__table__,
+                "(SELECT * FROM funders ORDER BY id LIMIT 1)",
+                str(BENCH_FUNDERS),
+                {
+                    "slug": "'bench-funder-' || n",
+                    "name": "'Bench Community Trust ' || n",
+                    "registered_number": "(1100000 + n)::text",
+                    "website": "'https://trust-' || n || '.example.org'",
+                },
+            ),
+        ),
+        (
+            "each table's award day",
+            "CREATE TEMP TABLE bench_tables ON COMMIT DROP AS SELECT r.id AS round_id, "
+            "CURRENT_DATE - 200 - (r.id % 100) AS award_day FROM rounds r WHERE r.slug LIKE 'bench-%'",
+        ),
+        (
+            "funded proposals",
+            "UPDATE proposals p SET status = CASE WHEN p.id % 3 = 0 THEN 'funded' ELSE 'not_funded' END "
+            f"WHERE p.round_id IN ({BENCH_ROUNDS})",
+        ),
+        (
+            "awards",
+            "INSERT INTO awards (reference, round_id, proposal_id, group_id, amount_pence, awarded_on, report_due_on) "
+            "SELECT 'OT-' || p.round_id || '-' || p.id, p.round_id, p.id, p.group_id, b.total, t.award_day, "
+            "t.award_day + 365 FROM proposals p JOIN bench_tables t ON t.round_id = p.round_id "
+            "JOIN (SELECT proposal_id, sum(amount_pence)::int AS total FROM budget_lines GROUP BY proposal_id) b "
+            "ON b.proposal_id = p.id WHERE p.status = 'funded' ORDER BY p.id",
+        ),
+        (
+            "pledges",
+            "INSERT INTO pledges (round_id, funder_id, amount_pence, pledged_by_id, pledged_at) "
+            f"SELECT t.round_id, f.id, 0, {person['funder']}, (t.award_day - 400)::timestamp AT TIME ZONE 'UTC' "
+            "FROM bench_tables t CROSS JOIN generate_series(0, "
+            f"{FUNDERS_PER_TABLE - 1}) AS k JOIN funders f "
+            f"ON f.slug = 'bench-funder-' || ((t.round_id * {FUNDERS_PER_TABLE} + k) % {BENCH_FUNDERS} + 1) "
+            "ORDER BY t.round_id, k",
+        ),
+        (
+            "panel seats",
+            clone_sql(
+                PanelMember.__table__,
+                "(SELECT pm.*, t.round_id AS rid, t.ord FROM "
+                "(SELECT round_id, row_number() OVER (ORDER BY round_id) - 1 AS ord FROM bench_tables) t, "
+                "(SELECT * FROM panel_members ORDER BY id LIMIT 1) pm)",
+                str(SEATS_PER_TABLE),
+                {
+                    "round_id": "s.rid",
+                    "person_id": f"(SELECT id FROM people WHERE email = 'voter-' || "
+                    f"((s.ord * {SEATS_PER_TABLE} + n - 1) % {VOTERS} + 1) || '@example.org')",
+                    "role": "'member'",
+                    "is_paused": "false",
+                    "stepped_down_at": "NULL",
+                    "replaces_id": "NULL",
+                },
+            ),
+        ),
+        (
+            "accounts",
+            "INSERT INTO ledger_accounts (code, kind, round_id, funder_id, award_id, group_id) "
+            "SELECT code, kind, round_id, funder_id, award_id, group_id FROM ("
+            "SELECT 'round:' || round_id || ':' || k.part AS code, k.kind, round_id, NULL::int AS funder_id, "
+            "NULL::int AS award_id, NULL::int AS group_id FROM bench_tables CROSS JOIN (VALUES "
+            "('available', 'round_available'), ('fees', 'round_fees'), ('panel_budget', 'panel_budget')) k(part, kind) "
+            "UNION ALL SELECT 'funder:' || funder_id || ':round:' || round_id, 'funder_giving', round_id, funder_id, "
+            f"NULL, NULL FROM pledges WHERE round_id IN ({BENCH_ROUNDS}) "
+            "UNION ALL SELECT 'award:' || a.id || ':' || k.part, k.kind, a.round_id, NULL, a.id, a.group_id "
+            "FROM awards a JOIN bench_tables t ON t.round_id = a.round_id CROSS JOIN (VALUES "
+            "('committed', 'award_committed'), ('paid', 'award_paid')) k(part, kind) "
+            "UNION ALL SELECT 'panel:' || pm.id || ':' || k.part, k.kind, NULL, NULL, NULL, NULL "
+            "FROM panel_members pm JOIN bench_tables t ON t.round_id = pm.round_id "
+            "CROSS JOIN (VALUES ('owed', 'panel_owed'), ('paid', 'panel_paid')) k(part, kind) "
+            "UNION ALL SELECT * FROM (VALUES ('external:bank', 'bank', NULL::int, NULL::int, NULL::int, NULL::int), "
+            "('external:stripe', 'stripe_balance', NULL, NULL, NULL, NULL), "
+            "('external:held', 'held_for_others', NULL, NULL, NULL, NULL)) x"
+            ") accounts ON CONFLICT (code) DO NOTHING",
+        ),
+        (
+            "events table",
+            # One row per entry group to write: its lines as parallel arrays of accounts and pence,
+            # and what row points at it (a contribution, a tranche, a panel member's time).
+            "CREATE TEMP TABLE bench_events (kind text, description text, occurred_on date, reference text, "
+            "round_id int, funder_id int, group_id int, award_id int, recorded_by_id int, "
+            "accounts int[], amounts int[], link text, link_id int, link_n int) ON COMMIT DROP",
+        ),
+        (
+            "award events",
+            "INSERT INTO bench_events SELECT 'award', "
+            f"{pounds_sql('a.amount_pence')} || ' awarded to ' || g.name || ' for ' || p.title, a.awarded_on, "
+            "a.reference, a.round_id, NULL, a.group_id, a.id, NULL, ARRAY[av.id, cm.id], "
+            "ARRAY[-a.amount_pence, a.amount_pence], 'award', a.id, 0 "
+            "FROM awards a JOIN bench_tables t ON t.round_id = a.round_id JOIN groups g ON g.id = a.group_id "
+            "JOIN proposals p ON p.id = a.proposal_id "
+            "JOIN ledger_accounts av ON av.code = 'round:' || a.round_id || ':available' "
+            "JOIN ledger_accounts cm ON cm.code = 'award:' || a.id || ':committed'",
+        ),
+        (
+            "tranches",
+            # Parts 1..k of each award (k = 1 to 3), the last part taking the odd pence; paid 14, 90 and
+            # 180 days after the award, except the last of several on every fourth award: still to come.
+            "INSERT INTO tranches (award_id, number, amount_pence, status, idempotency_key, bank_reference, "
+            "paid_on, released_by_id, method, payee_name, due_on, reversed_pence, created_at) "
+            "SELECT a.id, i, CASE WHEN i < k THEN a.amount_pence / k "
+            "ELSE a.amount_pence - (k - 1) * (a.amount_pence / k) END, "
+            "CASE WHEN a.id % 4 = 0 AND k > 1 AND i = k THEN 'scheduled' ELSE 'paid' END, "
+            "'grant-' || a.reference || '-tranche-' || i, "
+            "CASE WHEN a.id % 4 = 0 AND k > 1 AND i = k THEN NULL ELSE 'BACS-' || a.id || '-' || i END, "
+            "CASE WHEN a.id % 4 = 0 AND k > 1 AND i = k THEN NULL ELSE a.awarded_on + (ARRAY[14, 90, 180])[i] END, "
+            f"{person['treasurer']}, 'bank', g.name, a.awarded_on + (ARRAY[14, 90, 400])[i], 0, "
+            "(a.awarded_on + (ARRAY[14, 90, 180])[i])::timestamp AT TIME ZONE 'UTC' "
+            "FROM awards a JOIN bench_tables t ON t.round_id = a.round_id JOIN groups g ON g.id = a.group_id "
+            "CROSS JOIN LATERAL (SELECT 1 + a.id % 3 AS k) parts CROSS JOIN LATERAL generate_series(1, k) AS i "
+            "ORDER BY a.id, i",
+        ),
+        (
+            "payment events",
+            "INSERT INTO bench_events SELECT 'payment', 'Paid ' || "
+            f"{pounds_sql('tr.amount_pence')} || ' to ' || g.name || ' (award ' || a.reference || ', part ' "
+            "|| tr.number || ')', tr.paid_on, tr.bank_reference, a.round_id, NULL, a.group_id, a.id, "
+            f"{person['treasurer']}, ARRAY[cm.id, pd.id, bank.id, held.id], "
+            "ARRAY[-tr.amount_pence, tr.amount_pence, -tr.amount_pence, tr.amount_pence], 'tranche', tr.id, 0 "
+            "FROM tranches tr JOIN awards a ON a.id = tr.award_id JOIN bench_tables t ON t.round_id = a.round_id "
+            "JOIN groups g ON g.id = a.group_id "
+            "JOIN ledger_accounts cm ON cm.code = 'award:' || a.id || ':committed' "
+            "JOIN ledger_accounts pd ON pd.code = 'award:' || a.id || ':paid' "
+            "JOIN ledger_accounts bank ON bank.code = 'external:bank' "
+            "JOIN ledger_accounts held ON held.code = 'external:held' WHERE tr.status = 'paid'",
+        ),
+        (
+            "panel pay events",
+            # Four meetings at £25 each, approved by the convenor, then paid in one go.
+            "INSERT INTO bench_events SELECT 'panel_pay', 'Panel time approved: £25', "
+            "t.award_day - 60 + 7 * j, NULL, pm.round_id, NULL::int, NULL::int, NULL::int, "
+            f"{person['convenor']}, ARRAY[budget.id, owed.id], ARRAY[-2500, 2500], 'time', pm.id, j "
+            "FROM panel_members pm JOIN bench_tables t ON t.round_id = pm.round_id "
+            "CROSS JOIN generate_series(1, 4) AS j "
+            "JOIN ledger_accounts budget ON budget.code = 'round:' || pm.round_id || ':panel_budget' "
+            "JOIN ledger_accounts owed ON owed.code = 'panel:' || pm.id || ':owed' "
+            "UNION ALL SELECT 'panel_settled', 'Panel member paid £100', t.award_day - 20, "
+            f"'PANEL-' || pm.id, pm.round_id, NULL::int, NULL::int, NULL::int, {person['treasurer']}, "
+            "ARRAY[owed.id, paid.id], "
+            "ARRAY[-10000, 10000], 'settled', pm.id, 0 "
+            "FROM panel_members pm JOIN bench_tables t ON t.round_id = pm.round_id "
+            "JOIN ledger_accounts owed ON owed.code = 'panel:' || pm.id || ':owed' "
+            "JOIN ledger_accounts paid ON paid.code = 'panel:' || pm.id || ':paid'",
+        ),
+    ]
+    for label, sql in steps:
+        step_started = time.monotonic()
+        conn.execute(literal_sql(sql))
+        say(f"  {label}: {time.monotonic() - step_started:.1f}s")
+
+    # The instalments make up the rest: every other one by Stripe, which adds a fee group.
+    so_far = conn.execute(text("SELECT count(*) FROM ledger_entries")).scalar() + conn.execute(
+        text("SELECT coalesce(sum(cardinality(accounts)), 0) FROM bench_events")
+    ).scalar()
+    instalments = max((LEDGER_ENTRIES - so_far) // 6, 0)
+    pledges = conn.execute(text(f"SELECT count(*) FROM pledges WHERE round_id IN ({BENCH_ROUNDS})")).scalar()
+    per_pledge = -(-instalments // pledges)
+    fee = "(c.amount_pence * 15 / 1000 + 20)"  # Stripe's 1.5% + 20p
+    steps = [
+        (
+            "instalments",
+            # Each pledge paid in `per_pledge` instalments over the year before the award day; the
+            # table's instalments add up to a quarter more than it awards (at least £5 each).
+            "CREATE TEMP TABLE bench_instalments ON COMMIT DROP AS "
+            "SELECT row_number() OVER (ORDER BY pl.id, n) AS id, pl.id AS pledge_id, pl.round_id, pl.funder_id, n, "
+            "CASE WHEN n % 2 = 0 THEN 'stripe' ELSE 'bank_transfer' END AS method, "
+            "greatest(500, ceil(1.25 * need.total / "
+            f"({FUNDERS_PER_TABLE * per_pledge}))::int + (n % 5) * 100) AS amount_pence, "
+            f"t.award_day - 1 - (n * 365 / {per_pledge + 1}) AS received_on "
+            "FROM pledges pl JOIN bench_tables t ON t.round_id = pl.round_id "
+            "JOIN (SELECT t2.round_id, coalesce(sum(a.amount_pence), 0) AS total FROM bench_tables t2 "
+            "LEFT JOIN awards a ON a.round_id = t2.round_id GROUP BY t2.round_id) need "
+            f"ON need.round_id = pl.round_id CROSS JOIN generate_series(1, {per_pledge}) AS n",
+        ),
+        (
+            "instalment events",
+            "INSERT INTO bench_events SELECT 'contribution', f.name || ' paid ' || "
+            f"{pounds_sql('c.amount_pence')} || ' into ' || r.title || "
+            "CASE WHEN c.method = 'stripe' THEN ' by card or Direct Debit' ELSE '' END, c.received_on, "
+            "CASE WHEN c.method = 'stripe' THEN 'ch_bench_' || c.id ELSE 'BANK-' || c.pledge_id || '-' || c.n END, "
+            f"c.round_id, c.funder_id, NULL::int, NULL::int, "
+            f"CASE WHEN c.method = 'stripe' THEN NULL ELSE {person['funder']} END, "
+            "ARRAY[giving.id, av.id, CASE WHEN c.method = 'stripe' THEN stripe.id ELSE bank.id END, held.id], "
+            "ARRAY[-c.amount_pence, c.amount_pence, c.amount_pence, -c.amount_pence], 'contribution', c.id, 0 "
+            "FROM bench_instalments c JOIN funders f ON f.id = c.funder_id JOIN rounds r ON r.id = c.round_id "
+            "JOIN ledger_accounts giving ON giving.code = 'funder:' || c.funder_id || ':round:' || c.round_id "
+            "JOIN ledger_accounts av ON av.code = 'round:' || c.round_id || ':available' "
+            "JOIN ledger_accounts bank ON bank.code = 'external:bank' "
+            "JOIN ledger_accounts stripe ON stripe.code = 'external:stripe' "
+            "JOIN ledger_accounts held ON held.code = 'external:held' "
+            "UNION ALL SELECT 'fee', 'Stripe''s fee of ' || "
+            f"{pounds_sql(fee)} || ' on a payment into ' || r.title || ' paid from the pot', c.received_on, "
+            "'ch_bench_' || c.id, c.round_id, NULL::int, NULL::int, NULL::int, NULL::int, "
+            "ARRAY[av.id, fees.id, stripe.id, held.id], "
+            f"ARRAY[-{fee}, {fee}, -{fee}, {fee}], 'fee', c.id, 1 "
+            "FROM bench_instalments c JOIN rounds r ON r.id = c.round_id "
+            "JOIN ledger_accounts av ON av.code = 'round:' || c.round_id || ':available' "
+            "JOIN ledger_accounts fees ON fees.code = 'round:' || c.round_id || ':fees' "
+            "JOIN ledger_accounts stripe ON stripe.code = 'external:stripe' "
+            "JOIN ledger_accounts held ON held.code = 'external:held' WHERE c.method = 'stripe'",
+        ),
+        (
+            "entry groups",
+            # Ids in the order things happened, as if each had been posted on its day.
+            "CREATE TEMP TABLE bench_numbered ON COMMIT DROP AS SELECT (SELECT coalesce(max(id), 0) FROM "
+            "ledger_entry_groups) + row_number() OVER (ORDER BY occurred_on, link, link_id, link_n) AS id, e.* "
+            "FROM bench_events e; "
+            "INSERT INTO ledger_entry_groups (id, kind, description, occurred_on, created_at, reference, round_id, "
+            "funder_id, group_id, award_id, recorded_by_id) SELECT id, kind, description, occurred_on, "
+            "(occurred_on + time '12:00') AT TIME ZONE 'UTC', reference, round_id, funder_id, group_id, award_id, "
+            "recorded_by_id FROM bench_numbered ORDER BY id; "
+            "SELECT setval(pg_get_serial_sequence('ledger_entry_groups', 'id'), "
+            "(SELECT max(id) FROM ledger_entry_groups))",
+        ),
+        (
+            "entries",
+            "INSERT INTO ledger_entries (entry_group_id, account_id, amount_pence) "
+            "SELECT n.id, line.account_id, line.amount FROM bench_numbered n "
+            "CROSS JOIN LATERAL unnest(n.accounts, n.amounts) AS line(account_id, amount) ORDER BY n.id",
+        ),
+        (
+            "contributions and what points at the ledger",
+            "INSERT INTO contributions (pledge_id, amount_pence, method, reference, received_on, recorded_by_id, "
+            "entry_group_id) SELECT c.pledge_id, c.amount_pence, c.method, n.reference, c.received_on, "
+            "n.recorded_by_id, n.id FROM bench_instalments c JOIN bench_numbered n "
+            "ON n.link = 'contribution' AND n.link_id = c.id ORDER BY n.id; "
+            "UPDATE pledges pl SET amount_pence = paid.total FROM (SELECT pledge_id, sum(amount_pence) AS total "
+            "FROM bench_instalments GROUP BY pledge_id) paid WHERE paid.pledge_id = pl.id; "
+            "UPDATE tranches tr SET entry_group_id = n.id FROM bench_numbered n "
+            "WHERE n.link = 'tranche' AND n.link_id = tr.id; "
+            "INSERT INTO panel_time_logs (panel_member_id, activity, worked_on, units, note, status, amount_pence, "
+            "decided_by_id, entry_group_id, created_at) SELECT n.link_id, 'meeting', n.occurred_on, 1, '', "
+            "'approved', 2500, n.recorded_by_id, n.id, (n.occurred_on + time '18:00') AT TIME ZONE 'UTC' "
+            "FROM bench_numbered n WHERE n.link = 'time' ORDER BY n.id",
+        ),
+        (
+            "running balances",
+            # Bulk SQL bypasses `ledger.post`, so the running balances are recomputed from the entries.
+            "DELETE FROM ledger_balances; "
+            "INSERT INTO ledger_balances (account_id, entry_kind, amount_pence) "
+            "SELECT e.account_id, g.kind, SUM(e.amount_pence) FROM ledger_entries e "
+            "JOIN ledger_entry_groups g ON g.id = e.entry_group_id GROUP BY e.account_id, g.kind",
+        ),
+    ]
+    for label, sql in steps:
+        step_started = time.monotonic()
+        for statement in sql.split("; "):
+            conn.execute(literal_sql(statement))
+        say(f"  {label}: {time.monotonic() - step_started:.1f}s")
+    check_money(conn)
+    say(f"  money: {time.monotonic() - started:.1f}s")
+    names["awards"] = conn.execute(text("SELECT count(*) FROM awards")).scalar()
+
+
+def check_money(conn) -> None:  # noqa: ANN001
+    """Refuse to measure a ledger the app could never have written."""
+    problems = {
+        "entry groups that do not sum to zero": "SELECT count(*) FROM (SELECT entry_group_id FROM ledger_entries "
+        "GROUP BY entry_group_id HAVING sum(amount_pence) <> 0) x",
+        "awards paid more than awarded": "SELECT count(*) FROM awards a JOIN ledger_accounts p "
+        "ON p.code = 'award:' || a.id || ':paid' WHERE (SELECT coalesce(sum(amount_pence), 0) FROM ledger_entries "
+        "WHERE account_id = p.id) > a.amount_pence",
+        "awards whose committed and paid differ from the award": "SELECT count(*) FROM awards a "
+        "JOIN ledger_accounts c ON c.code = 'award:' || a.id || ':committed' "
+        "JOIN ledger_accounts p ON p.code = 'award:' || a.id || ':paid' WHERE (SELECT coalesce(sum(amount_pence), 0) "
+        "FROM ledger_entries WHERE account_id IN (c.id, p.id)) <> a.amount_pence",
+        "tables whose pot is overspent": "SELECT count(*) FROM ledger_accounts av WHERE av.kind = 'round_available' "
+        "AND (SELECT coalesce(sum(amount_pence), 0) FROM ledger_entries WHERE account_id = av.id) < 0",
+        "running balances that differ from the entries": "SELECT count(*) FROM (SELECT e.account_id, g.kind, "
+        "sum(e.amount_pence) AS total FROM ledger_entries e JOIN ledger_entry_groups g ON g.id = e.entry_group_id "
+        "GROUP BY 1, 2) s FULL JOIN ledger_balances b ON b.account_id = s.account_id AND b.entry_kind = s.kind "
+        "WHERE coalesce(s.total, 0) <> coalesce(b.amount_pence, 0)",
+    }
+    found = {what: conn.execute(literal_sql(sql)).scalar() for what, sql in problems.items()}
+    if any(found.values()):
+        raise SystemExit(f"The bench's ledger is not one the app could write: {found}")
+
+
 def build(app) -> dict:  # noqa: ANN001
     """The demo, then everything else in bulk. Returns names the measurements need."""
     from grants.demo import load_demo
     from grants.extensions import db
     from grants.models import (
         BudgetLine,
-        EntryGroup,
         Group,
         PanelMember,
         Person,
@@ -123,7 +447,12 @@ def build(app) -> dict:  # noqa: ANN001
                 Group.__table__,
                 "(SELECT * FROM groups ORDER BY id LIMIT 1)",
                 str(GROUPS),
-                {"slug": "'bench-group-' || n", "name": "'Bench group ' || n"},
+                {
+                    "slug": "'bench-group-' || n",
+                    "name": "'Bench group ' || n",
+                    # One group in four is a registered charity (its 360Giving id is GB-CHC-...).
+                    "registered_number": "CASE WHEN n % 4 = 0 THEN (1200000 + n)::text END",
+                },
             ),
         ),
         (
@@ -157,7 +486,7 @@ def build(app) -> dict:  # noqa: ANN001
         (
             "budget lines",
             f"INSERT INTO budget_lines ({', '.join(columns(BudgetLine.__table__))}) "
-            f"SELECT p.id, 1, 'Room hire', 1000 + (p.id % 400) * 100 FROM proposals p "
+            f"SELECT p.id, 1, 'Room hire', 50000 + (p.id % 400) * 1000 FROM proposals p "
             f"JOIN rounds r ON r.id = p.round_id WHERE r.slug LIKE 'bench-%'",
         ),
         (
@@ -194,38 +523,7 @@ def build(app) -> dict:  # noqa: ANN001
             started = time.monotonic()
             conn.execute(text(sql))
             say(f"  {label}: {time.monotonic() - started:.1f}s")
-        # The ledger: copies of the demo's balanced entry groups until there are a million entries.
-        started = time.monotonic()
-        seed_entries = conn.execute(text("SELECT count(*) FROM ledger_entries")).scalar()
-        seed_groups = conn.execute(text("SELECT max(id) FROM ledger_entry_groups")).scalar()
-        copies = -(-(LEDGER_ENTRIES - seed_entries) // seed_entries)
-        cols = columns(EntryGroup.__table__)
-        values = ["'bench:' || s.id || ':' || n" if c == "reference" else f"s.{c}" for c in cols]
-        conn.execute(
-            text(
-                f"INSERT INTO ledger_entry_groups ({', '.join(cols)}) SELECT {', '.join(values)} "
-                f"FROM (SELECT * FROM ledger_entry_groups WHERE id <= {seed_groups}) s "
-                f"CROSS JOIN generate_series(1, {copies}) AS n"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO ledger_entries (entry_group_id, account_id, amount_pence) "
-                "SELECT g.id, e.account_id, e.amount_pence FROM ledger_entry_groups g "
-                "JOIN ledger_entries e ON e.entry_group_id = split_part(g.reference, ':', 2)::int "
-                "WHERE g.reference LIKE 'bench:%'"
-            )
-        )
-        # Bulk SQL bypasses `ledger.post`, so the running balances are recomputed from the entries.
-        conn.execute(text("DELETE FROM ledger_balances"))
-        conn.execute(
-            text(
-                "INSERT INTO ledger_balances (account_id, entry_kind, amount_pence) "
-                "SELECT e.account_id, g.kind, SUM(e.amount_pence) FROM ledger_entries e "
-                "JOIN ledger_entry_groups g ON g.id = e.entry_group_id GROUP BY e.account_id, g.kind"
-            )
-        )
-        say(f"  ledger: {time.monotonic() - started:.1f}s")
+        build_money(conn, names)
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
         counts = {
@@ -301,11 +599,19 @@ def serve(target: str, port: int, env: dict, cwd: Path) -> subprocess.Popen:
     raise SystemExit(f"gunicorn did not start on port {port}")
 
 
-def wrk(url: str, bodies: Path | None = None, seconds: int = SECONDS, connections: int = CONNECTIONS) -> dict:
+def wrk(
+    url: str,
+    bodies: Path | None = None,
+    seconds: int = SECONDS,
+    connections: int = CONNECTIONS,
+    accept_encoding: str | None = None,
+) -> dict:
     threads = min(2, connections)
     env = dict(os.environ, BENCH_THREADS=str(threads))
     if bodies:
         env["BENCH_BODIES"] = str(bodies)
+    if accept_encoding:
+        env["BENCH_ACCEPT_ENCODING"] = accept_encoding
     out = subprocess.run(  # noqa: S603
         [
             "wrk",
@@ -341,16 +647,30 @@ def main() -> None:
     names = build(app)
     build_seconds = time.monotonic() - started
     say(f"Built in {build_seconds:.0f}s: {names['counts']}")
+    # The 360Giving files, made as the worker makes them after a change.
+    from grants.models import OpenDataFile
+    from grants.opendata.services import make_open_data_files
 
-    export = next((r.rule for r in app.url_map.iter_rules() if "360" in r.rule or "threesixty" in r.endpoint), None)
+    with app.app_context():
+        making_started = time.monotonic()
+        make_open_data_files()
+        making_seconds = time.monotonic() - making_started
+        sizes = {
+            name: (plain, zipped)
+            for name, plain, zipped in db.session.execute(
+                select(OpenDataFile.name, func.length(OpenDataFile.body), func.length(OpenDataFile.body_gzip))
+            )
+        }
+    say(f"Made the 360Giving files in {making_seconds:.1f}s")
+
+    export = "/open-data/360giving.json"
     pages = {
         "home": "/",
         "round": "/tables/bench-table-1",
         "group": f"/groups/{names['demo_group']}",
         "ledger": "/ledger",
+        "360Giving export": export,  # gzipped, as a browser asks for it
     }
-    if export and "<" not in export:
-        pages["360Giving export"] = export
     # Same page at 10 and at 10,000 proposals: a table with 10 bids and the big one.
     counts = query_counts(
         app,
@@ -361,6 +681,7 @@ def main() -> None:
             "group, bench group": "/groups/bench-group-1",
             "home": "/",
             "ledger": "/ledger",
+            "360Giving export": export,
         },
     )
 
@@ -387,7 +708,8 @@ def main() -> None:
         # A fresh server for each page, so requests queued by the previous page cannot slow this one.
         process = serve(target, port, kwargs.pop("env", env), cwd)
         try:
-            wrk(f"http://127.0.0.1:{port}{url}", seconds=2)  # warm up every worker
+            warm = {k: v for k, v in kwargs.items() if k == "accept_encoding"}
+            wrk(f"http://127.0.0.1:{port}{url}", seconds=2, **warm)  # warm up every worker
             time.sleep(1)
             results[name] = wrk(f"http://127.0.0.1:{port}{url}", **kwargs)
         finally:
@@ -396,10 +718,13 @@ def main() -> None:
 
     measure("hello", "bench_hello:app", HELLO_PORT, ROOT / "scripts", "/")
     for name, url in pages.items():
-        measure(name, "wsgi:app", APP_PORT, ROOT, url)
-    # The same pages with the cache off: what each visit costs when it must be made afresh.
+        measure(name, "wsgi:app", APP_PORT, ROOT, url, accept_encoding="gzip" if url == export else None)
+    measure("360Giving export, not gzipped", "wsgi:app", APP_PORT, ROOT, export)
+    # The same pages with the cache off: what each visit costs when it must be made afresh. (The
+    # export is a stored file either way: what making it costs is the worker's time, printed below.)
     for name, url in pages.items():
-        measure(f"{name} (uncached)", "wsgi:app", APP_PORT, ROOT, url, env=dict(env, PUBLIC_CACHE_SECONDS="0"))
+        if url != export:
+            measure(f"{name} (uncached)", "wsgi:app", APP_PORT, ROOT, url, env=dict(env, PUBLIC_CACHE_SECONDS="0"))
     with app.app_context():
         voting_id = db.session.execute(select(Round.id).where(Round.slug == names["voting_slug"])).scalar()
         before = db.session.execute(select(func.count(Ballot.id)).where(Ballot.round_id == voting_id)).scalar()
@@ -438,8 +763,12 @@ def main() -> None:
             f"{name:<31} {r['rps']:>8.0f} {100 * r['rps'] / hello:>7.1f}% {r['p50']:>8.1f} {r['p95']:>8.1f} "
             f"{r['p99']:>8.1f} {errors:>7}"
         )
-    if not export:
-        print("360Giving export: no such route on this branch yet (it comes from feature/public); skipped.")
+    print(f"360Giving files ({names['awards']:,} awards), made by the worker in {making_seconds:.1f}s:")
+    for name, (plain, zipped) in sorted(sizes.items()):
+        print(f"  {name:<28} {plain / 1e6:>6.2f} MB, gzipped {zipped / 1e6:>5.2f} MB")
+    for name in ("360Giving export", "360Giving export, not gzipped"):
+        r = results[name]
+        print(f"  {name}: {r['bytes'] / r['seconds'] / 1e6:,.0f} MB/s sent")
     stored = after - before
     # wrk counts the requests answered within its time; those still in flight when it stops are
     # cast too, so up to one per connection more may be stored, never fewer.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,8 +73,12 @@ def pg_database(server: URL, name: str) -> Iterator[str]:
 _pg_schema_ready: set[str] = set()
 
 
+_OPEN_DATA_FOLDER = tempfile.mkdtemp(prefix="ot-open-data-")  # each server's copies of the stored files
+
+
 def make_app(database_url: str, **overrides) -> Flask:
     """An app bound to `database_url` with empty tables."""
+    overrides.setdefault("OPEN_DATA_FOLDER", _OPEN_DATA_FOLDER)
     app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
     with app.app_context():
         if database_url.startswith("sqlite"):
@@ -111,6 +116,9 @@ class Client(FlaskClient):
     database session), as in production, even while the test holds one open."""
 
     def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        # Read the whole body and close it, as a server does: a file sent with send_file is
+        # otherwise left open until the response object is collected.
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         # End the test's own read transaction, so its next query sees what the request wrote.

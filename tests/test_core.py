@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text, update
 
-from grants.core import DomainError, transaction, use_case_committed
+from grants.core import DomainError, transaction, use_case_committed, use_case_committing
 from grants.db_setup import ANY_TABLE
 from grants.extensions import db
 from grants.models import Group, Person
@@ -52,6 +52,36 @@ def test_a_use_case_that_reads_only_names_no_tables_and_a_refused_one_sends_noth
         raise DomainError("refused")
     assert committed == [frozenset()]
     assert db.session.execute(select(Group).where(Group.slug == "half-done")).first() is None
+
+
+def test_just_before_the_commit_a_receiver_hears_the_tables_and_writes_in_the_same_transaction(committed):
+    """What a receiver of `use_case_committing` writes is kept or lost with the use case."""
+    heard: list[frozenset[str]] = []
+
+    def add_a_group(session, tables: frozenset[str]) -> None:  # noqa: ANN001
+        heard.append(tables)
+        if "people" in tables:
+            told = f"told-{len(heard)}"
+            session.add(Group(name=told, slug=told, contact_email="t@example.org", description=""))
+            if any(slug == "refuse" for slug in db.session.execute(select(Group.slug)).scalars()):
+                raise DomainError("refused at the last moment")
+
+    use_case_committing.connect(add_a_group)
+    try:
+        with transaction() as session:
+            session.add(Person(email="unflushed@example.org", display_name="Not flushed yet", password_hash="x"))
+        assert heard == [frozenset({"people"})]  # flushed first, so the table is named
+        assert committed == [frozenset({"people"})]  # the receiver's own writes are its business
+        assert db.session.execute(select(Group.slug)).scalars().all() == ["told-1"]
+        with pytest.raises(DomainError), transaction() as session:
+            session.add(Group(name="Refuse", slug="refuse", contact_email="r@example.org", description=""))
+            session.add(Person(email="second@example.org", display_name="Second", password_hash="x"))
+        db.session.rollback()
+        assert db.session.execute(select(Group.slug)).scalars().all() == ["told-1"]
+        assert db.session.execute(select(Person.email).where(Person.email == "second@example.org")).first() is None
+        assert len(committed) == 1
+    finally:
+        use_case_committing.disconnect(add_a_group)
 
 
 def test_a_use_case_sees_what_others_committed_after_the_view_read(app):

@@ -37,14 +37,16 @@ def job_handler(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
     return decorator
 
 
-def enqueue_job(kind: str, key: str, **payload: Any) -> OutboxJob:
-    """Record work to do after this transaction commits. The same key twice is one job."""
+def enqueue_job(kind: str, key: str, *, run_after: datetime | None = None, **payload: Any) -> OutboxJob:
+    """Record work to do after this transaction commits (not before `run_after`, if given).
+
+    The same key twice is one job."""
     if kind not in HANDLERS:
         raise ValueError(f"no handler registered for background job {kind!r}")
     existing = db.session.execute(select(OutboxJob).where(OutboxJob.key == key)).scalar_one_or_none()
     if existing is not None:
         return existing
-    job = OutboxJob(kind=kind, key=key, payload=json.dumps(payload, sort_keys=True))
+    job = OutboxJob(kind=kind, key=key, payload=json.dumps(payload, sort_keys=True), next_attempt_at=run_after)
     db.session.add(job)
     return job
 
@@ -58,7 +60,8 @@ _PENDING = "ot_outbox_pending"
 def _collect_new_rows(session: Session, _ctx: Any) -> None:
     for obj in session.new:
         if isinstance(obj, Notification | OutboxJob):
-            session.info.setdefault(_PENDING, []).append((type(obj).__name__, obj.id))
+            eta = obj.next_attempt_at if isinstance(obj, OutboxJob) else None
+            session.info.setdefault(_PENDING, []).append((type(obj).__name__, obj.id, eta))
 
 
 @event.listens_for(Session, "after_commit")
@@ -68,8 +71,8 @@ def _queue_committed_rows(session: Session) -> None:
     if session.get_nested_transaction() is not None:
         return
     rows = session.info.pop(_PENDING, [])
-    for kind, row_id in rows:
-        _send_to_queue(kind, row_id)
+    for kind, row_id, eta in rows:
+        _send_to_queue(kind, row_id, eta)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -79,7 +82,7 @@ def _forget_rolled_back_rows(session: Session, previous: Any) -> None:
     session.info.pop(_PENDING, None)
 
 
-def _send_to_queue(kind: str, row_id: int) -> None:
+def _send_to_queue(kind: str, row_id: int, eta: datetime | None = None) -> None:
     # The row is committed: if queueing fails now, the relay picks it up later. A failure
     # here must never look like a failure of the use case that already committed.
     from grants.jobs import tasks
@@ -87,6 +90,8 @@ def _send_to_queue(kind: str, row_id: int) -> None:
     try:
         if kind == "Notification":
             tasks.deliver_notification(row_id)
+        elif eta is not None and eta > utcnow():
+            tasks.run_outbox_job.schedule((row_id,), eta=eta)  # the worker's scheduler holds it until then
         else:
             tasks.run_outbox_job(row_id)
     except Exception:

@@ -36,6 +36,7 @@ from grants.models.money import (
     TrancheStatus,
 )
 from grants.models.notifications import Notification, NotificationPreference, OutboxJob
+from grants.models.opendata import OpenDataFile
 from grants.models.panel_pay import (
     Activity,
     ClaimStatus,
@@ -108,6 +109,7 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "OutboxJob",
+    "OpenDataFile",
     "Account",
     "AccountKind",
     "Award",

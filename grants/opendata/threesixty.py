@@ -149,9 +149,9 @@ def _grant(award: Award, funders: list[Funder], paid: list[tuple[int, date, int]
     return grant
 
 
-def package() -> dict:
-    """The whole 360Giving data package."""
-    items = grants()
+def package(items: list[dict] | None = None) -> dict:
+    """The whole 360Giving data package (of `items`, by default every grant read now)."""
+    items = grants() if items is None else items
     site = current_app.config.get("SITE_NAME", "Our Tables")
     today = date.today().isoformat()
     return {

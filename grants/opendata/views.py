@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
-from flask import Response, abort, render_template, request, stream_with_context
+from flask import Response, abort, render_template, request, send_file, stream_with_context
 
 from grants.caching import same_for_everyone
-from grants.opendata import bp, data, feed, threesixty
+from grants.opendata import bp, data, feed, files, services
+from grants.opendata.csvtext import csv_lines
 from grants.security import public
 
 FORMATS = ("csv", "json")
@@ -21,30 +20,6 @@ DESCRIPTIONS = {
     "awards": "Every award, with what has been paid and anything on hold.",
     "ledger": "Every public money movement, newest first, with running totals.",
 }
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):  # noqa: ANN001, ANN202
-    """A CSV cell; text that a spreadsheet would run as a formula is prefixed with a quote (CSV injection)."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    yield buffer.getvalue()
-    for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([_cell(v) for v in row])
-        yield buffer.getvalue()
 
 
 def _download(body, mimetype: str, filename: str) -> Response:  # noqa: ANN001
@@ -60,7 +35,9 @@ def _download(body, mimetype: str, filename: str) -> Response:  # noqa: ANN001
 @same_for_everyone
 def index():
     """What open data there is, in which formats, and under which licence."""
-    return render_template("opendata/index.html", datasets=DESCRIPTIONS, formats=FORMATS)
+    return render_template(
+        "opendata/index.html", datasets=DESCRIPTIONS, formats=FORMATS, files_made_at=files.made_at()
+    )
 
 
 @bp.route("/<dataset>.<fmt>")
@@ -88,7 +65,7 @@ def download(dataset: str, fmt: str):
             yield ""
             return
         header = list(first)
-        yield from _csv_lines(header, ([r[k] for k in header] for r in _chain(first, rows)))
+        yield from csv_lines(header, ([r[k] for k in header] for r in _chain(first, rows)))
 
     return _download(stream_with_context(generate()), "text/csv", filename)
 
@@ -98,31 +75,56 @@ def _chain(first: dict, rest: Iterator[dict]) -> Iterator[dict]:
     yield from rest
 
 
+def _send_stored(name: str) -> Response:
+    """A stored file as it is: gzipped if the client accepts gzip; 304 if it has this version."""
+    published = files.FILES[name]
+    gzipped = request.accept_encodings["gzip"] > 0
+    for _ in range(3):  # a file remade between the two reads is looked up again
+        found = files.current(name)
+        if found is None:  # a new site: the first download makes the files
+            services.make_open_data_files()
+            found = files.current(name)
+        path = files.local_copy(name, found.etag, gzipped)
+        if path is not None:
+            break
+    else:
+        raise RuntimeError(f"the stored file {name} kept changing while it was read")
+    response = send_file(
+        path,
+        mimetype=published.mimetype,
+        conditional=True,
+        etag=f"{found.etag}-gzip" if gzipped else found.etag,
+        last_modified=found.made_at,
+    )
+    if gzipped and response.status_code != 304:
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Content-Disposition"] = f'attachment; filename="{published.download_name}"'
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+# The 360Giving files are made by the worker after each change (grants/opendata/services.py)
+# and sent as stored: not kept in the page cache, which is for pages made in the request.
 @bp.route("/360giving.json")
 @public
-@same_for_everyone
 def threesixty_json():
     """Every award as a 360Giving Data Standard package."""
-    body = json.dumps(threesixty.package(), ensure_ascii=False, indent=1)
-    return _download(body, "application/json", "our-tables-360giving.json")
+    return _send_stored("360giving.json")
 
 
 @bp.route("/360giving.csv")
 @public
-@same_for_everyone
 def threesixty_csv():
     """The 360Giving grants flattened to one sheet, with the standard's column titles."""
-    header, rows = threesixty.grant_rows(threesixty.grants())
-    return _download("".join(_csv_lines(header, rows)), "text/csv", "our-tables-360giving-grants.csv")
+    return _send_stored("360giving.csv")
 
 
 @bp.route("/360giving-disbursements.csv")
 @public
-@same_for_everyone
 def threesixty_transactions_csv():
     """The 360Giving disbursement transactions (the second sheet of the flattened package)."""
-    header, rows = threesixty.transaction_rows(threesixty.grants())
-    return _download("".join(_csv_lines(header, rows)), "text/csv", "our-tables-360giving-disbursements.csv")
+    return _send_stored("360giving-disbursements.csv")
 
 
 @bp.route("/feed.atom", endpoint="feed")

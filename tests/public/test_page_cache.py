@@ -38,7 +38,8 @@ def _queries_for(client, url: str) -> tuple[int, str]:  # noqa: ANN001
 def test_a_visitor_gets_the_kept_page_without_touching_the_database(app):
     rnd = factories.open_round(factories.person(), title="Table of kept pages")
     client = app.test_client()
-    for url in ("/", f"/tables/{rnd.slug}", "/ledger", "/ledger?page=1", "/open-data/360giving.json"):
+    # The 360Giving file is a stored file; what is kept is which version is current.
+    for url in ("/", f"/tables/{rnd.slug}", "/ledger", "/ledger?page=1", "/open-data/", "/open-data/360giving.json"):
         first, body = _queries_for(client, url)
         again, same = _queries_for(client, url)
         assert first > 0 and again == 0, url
@@ -161,3 +162,21 @@ def test_a_lost_cache_never_fails_the_change(app, monkeypatch, caplog):
     assert rnd.id
     assert "Could not move the public pages' cache on" in caplog.text
     assert cache.get(GENERATION) is None
+
+
+def test_the_kept_version_of_the_360giving_file_moves_on_when_the_files_are_remade(app):
+    from grants.core import transaction
+    from grants.models import Group
+    from grants.opendata.services import make_open_data_files
+    from tests.money.conftest import awarded_round
+
+    scenario = awarded_round(10_000, [5_000])
+    client = app.test_client()
+    first = client.get("/open-data/360giving.json")
+    assert _queries_for(client, "/open-data/360giving.json")[0] == 0
+    with transaction() as session:  # the group the file names changes its name
+        session.get(Group, scenario.groups[0].id).name = "Renamed Group"
+    assert client.get("/open-data/360giving.json").headers["ETag"] == first.headers["ETag"]  # until remade
+    make_open_data_files()  # what the worker does after the change
+    again = client.get("/open-data/360giving.json")
+    assert again.headers["ETag"] != first.headers["ETag"] and b"Renamed Group" in again.data

@@ -474,7 +474,13 @@ def cloned_world(template: tuple[str, str, str], folder: Path, **overrides) -> I
             admin.dispose()
 
     app = create_app(
-        TestConfig, {"SQLALCHEMY_DATABASE_URI": db_url, "UPLOAD_FOLDER": str(folder / "uploads"), **overrides}
+        TestConfig,
+        {
+            "SQLALCHEMY_DATABASE_URI": db_url,
+            "UPLOAD_FOLDER": str(folder / "uploads"),
+            "OPEN_DATA_FOLDER": str(folder / "open-data"),
+            **overrides,
+        },
     )
     try:
         yield app
