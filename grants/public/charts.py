@@ -68,8 +68,36 @@ class Flow:
     amount_pence: int
 
 
-def money_flow(given: Sequence[Flow], awarded: Sequence[Flow]) -> Chart:
-    """Funders to tables (money received) and tables to groups (money awarded), as three columns of bars."""
+FLOWS_SHOWN = 12  # bars per column; the rest of a column is added together as one bar
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _biggest(sizes: dict[str, int], keep: int, others: str) -> dict[str, str]:
+    """Each name to itself if it is among the `keep` biggest, else to one `others` name."""
+    if len(sizes) <= keep:
+        return {name: name for name in sizes}
+    kept = set(sorted(sizes, key=lambda name: (-sizes[name], name))[:keep])
+    label = f"{others} ({len(sizes) - keep})"
+    return {name: name if name in kept else label for name in sizes}
+
+
+def _fold(flows: Sequence[Flow], source: dict[str, str], target: dict[str, str]) -> list[Flow]:
+    """The flows between the renamed ends, those now between the same two names added together."""
+    out: dict[tuple[str, str], int] = {}
+    for f in flows:
+        key = (source[f.source], target[f.target])
+        out[key] = out.get(key, 0) + f.amount_pence
+    return [Flow(a, b, amount) for (a, b), amount in out.items()]
+
+
+def money_flow(given: Sequence[Flow], awarded: Sequence[Flow], keep: int = FLOWS_SHOWN) -> Chart:
+    """Funders to tables (money received) and tables to groups (money awarded), as three columns of bars.
+
+    A column of more than `keep` names shows the biggest `keep` and adds the rest together, so the
+    picture stays readable (and the page small) with thousands of awards; the open data lists each."""
     title = "Where the money comes from and where it goes"
     total_in = sum(f.amount_pence for f in given)
     total_out = sum(f.amount_pence for f in awarded)
@@ -77,10 +105,28 @@ def money_flow(given: Sequence[Flow], awarded: Sequence[Flow]) -> Chart:
     rounds = _ordered([*(f.target for f in given), *(f.source for f in awarded)])
     groups = _ordered(f.target for f in awarded)
     desc = (
-        f"{len(funders)} funder{'s' if len(funders) != 1 else ''} gave {format_pence(total_in)} to "
-        f"{len(rounds)} table{'s' if len(rounds) != 1 else ''}, which awarded {format_pence(total_out)} to "
-        f"{len(groups)} group{'s' if len(groups) != 1 else ''}. The table beside this picture lists every flow."
+        f"{_plural(len(funders), 'funder')} gave {format_pence(total_in)} to {_plural(len(rounds), 'table')}, "
+        f"which awarded {format_pence(total_out)} to {_plural(len(groups), 'group')}."
     )
+    if max(len(funders), len(rounds), len(groups)) > keep:
+        into, out_of = _sums(given, "target"), _sums(awarded, "source")
+        as_funder = _biggest(_sums(given, "source"), keep, "Other funders")
+        as_round = _biggest({r: max(into.get(r, 0), out_of.get(r, 0)) for r in rounds}, keep, "Other tables")
+        as_group = _biggest(_sums(awarded, "target"), keep, "Other groups")
+        folded = {label for names in (as_funder, as_round, as_group) for name, label in names.items() if name != label}
+
+        # The added-up bars and rows go last; everything else keeps its order (sorted is stable).
+        given = sorted(_fold(given, as_funder, as_round), key=lambda f: (f.source in folded, f.target in folded))
+        awarded = sorted(_fold(awarded, as_round, as_group), key=lambda f: (f.source in folded, f.target in folded))
+        funders = sorted(_ordered(as_funder[f] for f in funders), key=lambda name: name in folded)
+        rounds = sorted(_ordered(as_round[r] for r in rounds), key=lambda name: name in folded)
+        groups = sorted(_ordered(as_group[g] for g in groups), key=lambda name: name in folded)
+        desc += (
+            f" The picture and the table beside it show the {keep} biggest of each; the rest are added together. "
+            "The open data lists every award."
+        )
+    else:
+        desc += " The table beside this picture lists every flow."
     rows = [("Funder to table", f.source, f.target, format_pence(f.amount_pence)) for f in given]
     rows += [("Table to group", f.source, f.target, format_pence(f.amount_pence)) for f in awarded]
     headers = ("Flow", "From", "To", "Amount")

@@ -43,6 +43,22 @@ def test_money_flow_has_title_desc_and_a_table_of_every_flow():
     assert len(root.findall(f"{SVG}path")) == 3
 
 
+def test_money_flow_draws_the_biggest_of_each_column_and_adds_up_the_rest():
+    given = [charts.Flow(f"Trust {i}", "Table 1", 1_000 * (i + 1)) for i in range(3)]
+    awarded = [charts.Flow("Table 1", f"Group {i:02}", 100 * (i + 1)) for i in range(30)]
+    chart = charts.money_flow(given, awarded, keep=12)
+    _parse(chart)
+    assert "3 funders gave £60 to 1 table, which awarded £465 to 30 groups" in chart.desc
+    assert "show the 12 biggest of each; the rest are added together" in chart.desc
+    out = [row for row in chart.rows if row[0] == "Table to group"]
+    assert [row[2] for row in out[:12]] == [f"Group {i:02}" for i in range(18, 30)]
+    # Groups 00 to 17 give £1 to £18: £171 in all, as one bar and one row.
+    assert out[12:] == [("Table to group", "Table 1", "Other groups (18)", "£171")]
+    assert chart.svg.count('class="chart-node"') == 3 + 1 + 13
+    # Few enough to draw each: nothing is added together.
+    assert len(charts.money_flow(given, awarded[:12], keep=12).rows) == 15
+
+
 def test_empty_charts_still_say_so():
     chart = charts.money_flow([], [])
     _parse(chart)
