@@ -19,6 +19,8 @@ from grants.rounds.counting import MIN_VOTERS_FOR_BALLOT_FILE
 from grants.security import public
 
 PAGE_SIZE = 50
+GROUP_LIST_MAX = 50  # more groups than this with money, and the ledger's group filter is a search
+GROUP_MATCHES_SHOWN = 20
 HOME_CARDS = 12  # tables shown per stage on the home page; /tables lists every one
 
 
@@ -142,14 +144,30 @@ def ledger_page():
 
     page = max(_int_arg("page") or 1, 1)
     filters = {"round_id": _int_arg("round"), "group_id": _int_arg("group"), "funder_id": _int_arg("funder")}
-    rows = queries.ledger_rows(**filters, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    # Only groups that have had money from a table appear in the ledger, so only they are offered:
+    # as a list while there are few, else found by a part of their name (a list of thousands is no use).
+    with_money = select(Group.id, Group.name).where(Group.id.in_(select(Award.group_id))).order_by(Group.name)
+    groups = db.session.execute(with_money.limit(GROUP_LIST_MAX + 1)).all()
+    searching = len(groups) > GROUP_LIST_MAX
+    group_name = request.args.get("group_name", "").strip()[:100]
+    matches: list = []
+    if searching:
+        groups = []
+        if filters["group_id"]:
+            chosen = db.session.get(Group, filters["group_id"])
+            group_name = chosen.name if chosen else group_name
+        elif group_name:
+            matches = db.session.execute(
+                with_money.where(Group.name.icontains(group_name, autoescape=True)).limit(GROUP_MATCHES_SHOWN + 1)
+            ).all()
+            if len(matches) == 1:
+                filters["group_id"], group_name = matches[0]
+                matches = []
+    unresolved = searching and bool(group_name) and not filters["group_id"]
+    rows = [] if unresolved else queries.ledger_rows(**filters, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     has_next = len(rows) > PAGE_SIZE
     rounds = db.session.execute(
         select(Round.id, Round.title).where(Round.status != RoundStatus.DRAFT).order_by(Round.title)
-    ).all()
-    # Only groups that have had money from a table appear in the ledger, so only they are offered.
-    groups = db.session.execute(
-        select(Group.id, Group.name).where(Group.id.in_(select(Award.group_id))).order_by(Group.name)
     ).all()
     funders = db.session.execute(select(Funder.id, Funder.name).order_by(Funder.name)).all()
     return render_template(
@@ -160,6 +178,11 @@ def ledger_page():
         filters=filters,
         rounds=rounds,
         groups=groups,
+        searching=searching,
+        group_name=group_name,
+        unresolved=unresolved,
+        matches=matches[:GROUP_MATCHES_SHOWN],
+        more_matches=len(matches) > GROUP_MATCHES_SHOWN,
         funders=funders,
         totals=ledger.round_summary(filters["round_id"]) if filters["round_id"] else ledger.platform_summary(),
     )

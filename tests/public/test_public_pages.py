@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from sqlalchemy import select
 
@@ -172,6 +173,36 @@ def test_ledger_pages_filter_and_running_totals_match_the_ledger(client, demo):
     funder = db.session.execute(select(Funder)).scalars().first()
     _get(client, f"/ledger?funder={funder.id}&page=2")
     _get(client, "/ledger?round=not-a-number&page=-3")
+
+
+def test_with_many_groups_the_ledger_finds_a_group_by_part_of_its_name(client, demo, monkeypatch):
+    """A list of thousands of groups is no use to anyone: past a few, the filter is a search."""
+    from grants.public import views
+
+    with_money = db.session.execute(
+        select(Group).where(Group.id.in_(select(Award.group_id))).order_by(Group.name)
+    ).scalars().all()
+    assert len(with_money) >= 2, "the demo pays more than one group"
+    html = _get(client, "/ledger").get_data(as_text=True)
+    assert 'id="filter-group"' in html and 'name="group_name"' not in html  # few groups: a list
+    monkeypatch.setattr(views, "GROUP_LIST_MAX", 1)
+    html = _get(client, "/ledger").get_data(as_text=True)
+    assert 'id="filter-group"' not in html and 'name="group_name"' in html
+    one = with_money[0]
+    # Part of one group's name, in other letters' case, filters as choosing the group does.
+    found = text_of(_get(client, f"/ledger?group_name={one.name[1:-1].upper()}"))
+    chosen = text_of(_get(client, f"/ledger?group={one.id}"))
+    if sum(one.name[1:-1].lower() in g.name.lower() for g in with_money) == 1:
+        assert found == chosen
+    # A part every group shares asks which one, with a link to each.
+    common = next(c for c in "eaoiu rtns" if all(c in g.name.lower() for g in with_money))
+    which = _get(client, f"/ledger?group_name={common}").get_data(as_text=True)
+    assert "Which group?" in which
+    for g in with_money:
+        assert f"/ledger?group={g.id}" in which.replace("&amp;", "&")
+    for nothing in ("no such group at all", "100%", "_"):
+        text = text_of(_get(client, f"/ledger?group_name={quote(nothing)}"))
+        assert "No group that has had money has" in text
 
 
 def test_ledger_pages_through_many_movements(client, app):
