@@ -14,10 +14,18 @@ import secrets
 from sqlalchemy import func, select, update
 
 from grants import audit
-from grants.ballots.services import RECEIPT_ALPHABET, BallotPaper, FormData, VotingClosed, new_receipt, read_ballot
+from grants.ballots.services import (
+    RECEIPT_ALPHABET,
+    BallotPaper,
+    FormData,
+    VotingClosed,
+    new_receipt,
+    read_ballot,
+    write_ballot,
+)
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
-from grants.models import Ballot, Electorate, Person, Round, VotingCode
+from grants.models import Electorate, Person, Round, VotingCode
 from grants.notifications import notify_address
 from grants.roles import is_convenor
 
@@ -163,6 +171,5 @@ def cast_with_code(*, code: str, round_id: int, form: FormData) -> str:
         if used.rowcount != 1:
             raise CodeRefused("That code has already been used. Each code votes once.")
         receipt = new_receipt()
-        session.add(Ballot(id=secrets.token_hex(16), round_id=rnd.id, marks=checked.marks, receipt=receipt))
-        session.flush()
+        write_ballot(session, round_id=rnd.id, checked=checked, receipt=receipt)
     return receipt

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from grants.core import DomainError, NotAllowed, id_of, transaction
 from grants.extensions import db
@@ -70,45 +71,108 @@ def new_receipt() -> str:
 
 def ballot_paper(person: Person, rnd: Round) -> BallotPaper:
     """The ballot paper for a panel member, or a refusal saying why they cannot vote."""
+    return _paper(_voter_rows(Round.id == rnd.id, id_of(person)))
+
+
+def _locked_paper(person: Person, round_id: int | None = None, slug: str | None = None) -> BallotPaper:
+    """The ballot paper, with the round (by id or slug) held by a shared lock (PostgreSQL `FOR SHARE`).
+
+    Ballots do not wait for each other: closing the vote takes `FOR UPDATE` and so waits
+    for ballots in flight, while two ballots from one person race to the unique
+    participation row, which lets exactly one through. SQLite serialises writers anyway.
+    """
+    which = Round.id == round_id if slug is None else Round.slug == slug
+    return _paper(_voter_rows(which, id_of(person), lock=True), for_checking=True)
+
+
+def _voter_rows(which, person_id: int, *, lock: bool = False) -> list:  # noqa: ANN001
+    """The round, the voter's seat, whether they have voted, and what they declared an interest in.
+
+    One query, a row per declared interest (or one row with none); no row if the round is
+    gone. The person's id is passed in, not reloaded, since a use case's start expires
+    every row read before.
+    """
+    voted = (
+        select(Participation.id)
+        .where(Participation.round_id == Round.id, Participation.person_id == person_id)
+        .exists()
+    )
+    stmt = (
+        select(Round, PanelMember.id, PanelMember.is_paused, voted, InterestDeclaration.proposal_id)
+        .outerjoin(
+            PanelMember,
+            and_(
+                PanelMember.round_id == Round.id,
+                PanelMember.person_id == person_id,
+                PanelMember.stepped_down_at.is_(None),
+            ),
+        )
+        .outerjoin(
+            InterestDeclaration,
+            and_(InterestDeclaration.round_id == Round.id, InterestDeclaration.person_id == person_id),
+        )
+        .where(which)
+    )
+    if lock:
+        # The locked row's values, not what was read before; only the round is locked.
+        stmt = stmt.with_for_update(read=True, of=Round).execution_options(populate_existing=True)
+    return db.session.execute(stmt).all()
+
+
+def _paper(rows: list, *, for_checking: bool = False) -> BallotPaper:
+    """Refuse with the reason a person cannot vote, or give them their paper."""
+    if not rows:
+        raise DomainError("That table no longer exists.")
+    rnd, seat_id, is_paused, has_voted, _ = rows[0]
     if not rnd.is_voting:
         raise VotingClosed("Voting is not open on this table.")
     if rnd.ballot_type is BallotType.CONSENSUS:
         raise DomainError("This table decides by consensus: there is no ballot to fill in.")
     if rnd.electorate.value == "community":
         raise DomainError("This is a community-wide vote: vote with the voting code you were given.")
-    # The voter's seat, whether they have voted, and what they declared an interest in: one query,
-    # a row per declared interest (or one row with none). The person's id is read without
-    # reloading them, since the use case's start expires every row read before.
-    person_id = id_of(person)
-    voted = (
-        select(Participation.id)
-        .where(Participation.round_id == rnd.id, Participation.person_id == person_id)
-        .exists()
-    )
-    rows = db.session.execute(
-        select(PanelMember.is_paused, voted, InterestDeclaration.proposal_id)
-        .outerjoin(
-            InterestDeclaration,
-            and_(InterestDeclaration.round_id == rnd.id, InterestDeclaration.person_id == person_id),
-        )
-        .where(
-            PanelMember.round_id == rnd.id,
-            PanelMember.person_id == person_id,
-            PanelMember.stepped_down_at.is_(None),
-        )
-    ).all()
-    if not rows:
+    if seat_id is None:
         raise NotAllowed("Only members of this table's panel can vote.")
-    is_paused, has_voted, _ = rows[0]
     if is_paused:
         raise DomainError("You have paused. Resume taking part on your panel page if you want to vote.")
     if has_voted:
         raise AlreadyVoted("You have already voted on this table. Each person votes once.")
     return BallotPaper(
         round=rnd,
-        proposals=ballot_proposals(rnd.id),
+        proposals=ballot_proposals(rnd.id, for_checking=for_checking),
         stood_aside={proposal_id for *_, proposal_id in rows if proposal_id is not None},
     )
+
+
+def write_ballot(session: Session, *, round_id: int, checked: CheckedBallot, receipt: str) -> None:
+    """Write a checked ballot and its rubric comments: no person, no time, a random id each.
+
+    Plain inserts (no objects to track), since a ballot is never read back in its own use case.
+    """
+    session.execute(
+        insert(Ballot.__table__).values(
+            id=secrets.token_hex(16), round_id=round_id, marks=checked.marks, receipt=receipt
+        )
+    )
+    if checked.comments:
+        session.execute(
+            insert(ScoreComment.__table__),
+            [
+                {
+                    "id": secrets.token_hex(16),
+                    "round_id": round_id,
+                    "proposal_id": proposal_id,
+                    "criterion": criterion,
+                    "score": score,
+                    "comment": comment,
+                }
+                for proposal_id, criterion, score, comment in checked.comments
+            ],
+        )
+
+
+def _write_participation(session: Session, round_id: int, person_id: int) -> None:
+    """The record that this person has voted here; unique, so a second ballot fails."""
+    session.execute(insert(Participation.__table__).values(round_id=round_id, person_id=person_id, channel="online"))
 
 
 def check_choices(paper: BallotPaper, chosen_ids: list[int]) -> list[Proposal]:
@@ -138,23 +202,15 @@ def check_choices(paper: BallotPaper, chosen_ids: list[int]) -> list[Proposal]:
 
 
 def cast_ballot(*, person: Person, round_id: int, chosen_ids: list[int]) -> str:
-    """Cast a secret ballot and return the voter's receipt code."""
+    """Cast a secret approval ballot and return the voter's receipt code."""
     try:
         with transaction() as session:
-            rnd = _lock_round_shared(round_id)
-            paper = ballot_paper(person, rnd)
+            paper = _locked_paper(person, round_id)
             chosen = check_choices(paper, chosen_ids)
             receipt = new_receipt()
-            session.add(Participation(round_id=rnd.id, person_id=id_of(person), channel="online"))
-            session.add(
-                Ballot(
-                    id=secrets.token_hex(16),
-                    round_id=rnd.id,
-                    marks={str(p.id): 1 for p in chosen},
-                    receipt=receipt,
-                )
-            )
-            session.flush()
+            _write_participation(session, paper.round.id, id_of(person))
+            checked = CheckedBallot(marks={str(p.id): 1 for p in chosen})
+            write_ballot(session, round_id=paper.round.id, checked=checked, receipt=receipt)
     except IntegrityError as exc:
         # Two submissions at once: the unique participation row let only one through.
         raise AlreadyVoted("You have already voted on this table. Each person votes once.") from exc
@@ -315,22 +371,6 @@ def _read_ranking(paper: BallotPaper, form: FormData) -> CheckedBallot:
     return checked
 
 
-def _lock_round_shared(round_id: int | None = None, slug: str | None = None) -> Round:
-    """Load the round (by id or by slug) with a shared lock (PostgreSQL `FOR SHARE`).
-
-    Ballots do not wait for each other: closing the vote takes `FOR UPDATE` and so waits
-    for ballots in flight, while two ballots from one person race to the unique
-    participation row, which lets exactly one through. SQLite serialises writers anyway.
-    """
-    which = Round.id == round_id if slug is None else Round.slug == slug
-    rnd = db.session.execute(
-        select(Round).where(which).with_for_update(read=True).execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if rnd is None:
-        raise DomainError("That table no longer exists.")
-    return rnd
-
-
 def cast(
     *, person: Person, form: FormData | Mapping[str, list[str]], round_id: int | None = None, slug: str | None = None
 ) -> str:
@@ -341,25 +381,13 @@ def cast(
     """
     try:
         with transaction() as session:
-            rnd = _lock_round_shared(round_id, slug)
-            paper = ballot_paper(person, rnd)
+            paper = _locked_paper(person, round_id, slug)
             checked = read_ballot(paper, form)  # type: ignore[arg-type]
             receipt = new_receipt()
-            session.add(Participation(round_id=rnd.id, person_id=id_of(person), channel="online"))
-            session.add(Ballot(id=secrets.token_hex(16), round_id=rnd.id, marks=checked.marks, receipt=receipt))
-            for proposal_id, criterion, score, comment in checked.comments:
-                session.add(
-                    ScoreComment(
-                        id=secrets.token_hex(16),
-                        round_id=rnd.id,
-                        proposal_id=proposal_id,
-                        criterion=criterion,
-                        score=score,
-                        comment=comment,
-                    )
-                )
-            session.flush()
+            _write_participation(session, paper.round.id, id_of(person))
+            write_ballot(session, round_id=paper.round.id, checked=checked, receipt=receipt)
     except IntegrityError as exc:
+        # Two submissions at once: the unique participation row let only one through.
         raise AlreadyVoted("You have already voted on this table. Each person votes once.") from exc
     return receipt
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import load_only
 
 from grants import audit
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
@@ -76,12 +77,17 @@ def eligible_voters(round_id: int) -> int:
     )
 
 
-def ballot_proposals(round_id: int) -> list[Proposal]:
-    """The proposals on a round's ballot (submitted ones), in a stable order."""
+def ballot_proposals(round_id: int, *, for_checking: bool = False) -> list[Proposal]:
+    """The proposals on a round's ballot (submitted ones), in a stable order.
+
+    `for_checking` loads only what checking a cast ballot reads (the rest loads if asked for).
+    """
+    stmt = select(Proposal)
+    if for_checking:
+        stmt = stmt.options(load_only(Proposal.id, Proposal.title, Proposal.requested_pence))
     return list(
         db.session.execute(
-            select(Proposal)
-            .where(
+            stmt.where(
                 Proposal.round_id == round_id,
                 Proposal.status.in_(
                     [
