@@ -10,7 +10,8 @@
    as the worker does after a change.
 2. Counts each page's SQL queries at the demo's size and again at full size (they must match).
 3. Serves the app and a minimal Flask "hello" app with the same gunicorn settings and measures
-   each page with wrk: requests per second, p50/p95/p99, errors; and 50 voters casting ballots.
+   each page with wrk: requests per second, p50/p95/p99, errors; and 50 voters casting ballots,
+   beside the floor for a ballot: a signed-in form post that does nothing (bench_floor.py).
 """
 
 from __future__ import annotations
@@ -709,7 +710,8 @@ def main() -> None:
         process = serve(target, port, kwargs.pop("env", env), cwd)
         try:
             warm = {k: v for k, v in kwargs.items() if k == "accept_encoding"}
-            wrk(f"http://127.0.0.1:{port}{url}", seconds=2, **warm)  # warm up every worker
+            # Warm up every worker (a form post's lines are used once: warm it up on the home page).
+            wrk(f"http://127.0.0.1:{port}{'/' if 'bodies' in kwargs else url}", seconds=2, **warm)
             time.sleep(1)
             results[name] = wrk(f"http://127.0.0.1:{port}{url}", **kwargs)
         finally:
@@ -732,6 +734,19 @@ def main() -> None:
         from flask import url_for
 
         cast_path = url_for("ballots.cast", slug=names["voting_slug"])
+    # The floor: a signed-in form post that does no work (scripts/bench_floor.py), by the same
+    # voters (nobody votes; each line is used once, so the list is given three times).
+    floor_bodies = work / "floor.tsv"
+    floor_bodies.write_text(bodies.read_text() * 3)
+    measure(
+        "signed-in post doing nothing",
+        "scripts.bench_floor:app",
+        APP_PORT,
+        ROOT,
+        "/bench/signed-in-post",
+        bodies=floor_bodies,
+        seconds=5,
+    )
     process = serve("wsgi:app", APP_PORT, env, ROOT)
     try:
         wrk(f"http://127.0.0.1:{APP_PORT}/tables/{names['voting_slug']}", seconds=2)  # warm up
