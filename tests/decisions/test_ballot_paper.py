@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
 from grants.ballots.services import AlreadyVoted, ballot_paper, cast_ballot
 from grants.core import DomainError, NotAllowed
@@ -12,6 +13,7 @@ from grants.panels.deliberation import declare_interest
 from grants.panels.formation import step_down
 from grants.panels.services import set_paused
 from tests import factories
+from tests.public.test_query_counts import counting
 
 
 def _table(members: int):  # noqa: ANN202
@@ -53,3 +55,34 @@ def test_no_paper_for_a_paused_member_one_who_stepped_down_one_who_voted_or_some
         ballot_paper(voted, fresh)
     with pytest.raises(NotAllowed):
         ballot_paper(factories.person(), fresh)
+
+
+def test_a_table_that_is_gone_is_named_as_gone(app):
+    from grants.ballots.services import cast
+
+    member = factories.person()
+    with pytest.raises(DomainError, match="That table no longer exists"):
+        cast(person=member, slug="no-such-table", form=MultiDict([("proposal", "1")]))
+
+
+def _cast_statements(members: int, interests: int) -> list[str]:
+    """The statements one ballot sends, on a table with this many members and declared interests."""
+    from grants.ballots.services import cast
+
+    rnd, bids, people = _table(members)
+    voter = people[0]
+    for bid in bids[:interests]:
+        declare_interest(person=voter, proposal_id=bid.id, nature="I volunteer there")
+    choice = bids[-1].id
+    slug = rnd.slug
+    db.session.commit()
+    with counting() as seen:
+        cast(person=voter, slug=slug, form=MultiDict([("proposal", str(choice))]))
+    return [s.split()[0].upper() for s in seen if s.split()[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK")]
+
+
+def test_a_ballot_costs_the_same_few_statements_however_big_the_panel_or_however_many_interests(app):
+    small = _cast_statements(members=2, interests=0)
+    large = _cast_statements(members=40, interests=2)
+    # The lock with the voter's seat, vote and interests; the proposals; the pot; two inserts.
+    assert small == large == ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT"]
