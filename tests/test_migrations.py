@@ -82,3 +82,36 @@ def test_running_balances_are_computed_from_the_entries_already_there(empty_app)
     from grants.money import ledger
 
     assert ledger.check_balances() == []
+
+
+def test_reflections_already_shown_are_released_and_fewer_than_five_are_not(empty_app):
+    """Migration 0014 releases the reflections of a round that already showed them (5 or more)."""
+    upgrade(revision="0013")
+    from grants.models import Reflection
+    from grants.panels.wellbeing import reflection_summary
+    from tests import factories
+
+    convenor = factories.person()
+    shown, hidden = factories.open_round(convenor), factories.open_round(convenor)
+    answers = [("Kind chairing", "", 3, 5), ("", "Too long", 2, 4), ("Paid on time", "", 3, 5), ("", "", 1, 2),
+               ("Good snacks", "Cold room", 3, 4)]  # fmt: skip
+    for rnd, n in ((shown, 5), (hidden, 3)):
+        for i, (worked, did_not, felt, power) in enumerate(answers[:n]):
+            db.session.add(Reflection(id=f"{rnd.id}-{i}", round_id=rnd.id, what_worked=worked,
+                                      what_did_not=did_not, felt=felt, power=power))  # fmt: skip
+    db.session.commit()
+    shown_id, hidden_id = shown.id, hidden.id
+    db.session.remove()
+    upgrade()
+    summary = reflection_summary(shown_id)
+    assert summary is not None and summary.answered == 5
+    assert summary.felt == {1: 1, 2: 1, 3: 3} and summary.power == {1: 0, 2: 1, 3: 0, 4: 2, 5: 2}
+    assert sorted(summary.worked) == ["Good snacks", "Kind chairing", "Paid on time"]
+    assert sorted(summary.did_not) == ["Cold room", "Too long"]
+    assert reflection_summary(hidden_id) is None
+    if db.engine.dialect.name == "sqlite":
+        # Empty again, so the fixture can downgrade: SQLite refuses to drop a table whose rows
+        # others point at. (PostgreSQL drops them as they are, and refuses to delete audit rows.)
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())

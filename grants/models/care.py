@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
@@ -249,6 +249,31 @@ class Reflection(db.Model):
 
     def __repr__(self) -> str:
         return f"<Reflection {self.id[:6]}… round={self.round_id}>"
+
+
+class ReflectionRelease(db.Model):
+    """What is shown of a round's reflections: the answers in aggregate, as they stood when the
+    number of answers last reached a multiple of five.
+
+    Shown live, one more answer would change the figures by exactly that person's answer, so
+    anyone who knew who had just answered could read it. Released in steps of five, any two
+    releases differ by at least five people's answers.
+    """
+
+    __tablename__ = "reflection_releases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), unique=True)
+    answered: Mapped[int] = mapped_column(Integer)
+    # Answer -> how many chose it, keyed by the answer's number as text (JSON keys are text).
+    felt: Mapped[dict[str, int]] = mapped_column(JSON)
+    power: Mapped[dict[str, int]] = mapped_column(JSON)
+    # The written answers, in random order.
+    worked: Mapped[list[str]] = mapped_column(JSON)
+    did_not: Mapped[list[str]] = mapped_column(JSON)
+
+    def __repr__(self) -> str:
+        return f"<ReflectionRelease round={self.round_id} answered={self.answered}>"
 
 
 class ReflectionResponse(db.Model):

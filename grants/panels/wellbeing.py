@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from grants import audit
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
@@ -27,6 +28,7 @@ from grants.models import (
     Proposal,
     ProposalStatus,
     Reflection,
+    ReflectionRelease,
     ReflectionResponse,
     ResultLine,
     Round,
@@ -431,6 +433,8 @@ def submit_reflection(
             for worked, did_not, f, p in answers:
                 session.add(Reflection(id=secrets.token_hex(16), round_id=round_id, what_worked=worked,
                                        what_did_not=did_not, felt=f, power=p))  # fmt: skip
+            if len(answers) % MIN_REFLECTIONS == 0:
+                _release(session, round_id, answers)
             session.flush()
     except IntegrityError as exc:
         raise DomainError("You have already answered. Thank you.") from exc
@@ -447,23 +451,44 @@ class ReflectionSummary:
     did_not: list[str]
 
 
-def reflection_summary(round_id: int) -> ReflectionSummary | None:
-    """Aggregates, or None while fewer than MIN_REFLECTIONS people have answered."""
-    rows = list(db.session.execute(select(Reflection).where(Reflection.round_id == round_id)).scalars())
-    if len(rows) < MIN_REFLECTIONS:
-        return None
-    felt = Counter(r.felt for r in rows)
-    power = Counter(r.power for r in rows)
-    worked = [r.what_worked for r in rows if r.what_worked]
-    did_not = [r.what_did_not for r in rows if r.what_did_not]
+def _release(session: Session, round_id: int, answers: list[tuple[str, str, int, int]]) -> None:
+    """Publish the reflections in aggregate as they stand (called at every fifth answer).
+
+    Between one release and the next, five more people have answered, so no difference
+    between two releases picks out one person's answers.
+    """
+    felt = Counter(f for *_, f, _p in answers)
+    power = Counter(p for *_, p in answers)
+    worked = [w for w, *_ in answers if w]
+    did_not = [d for _w, d, *_ in answers if d]
     random.SystemRandom().shuffle(worked)
     random.SystemRandom().shuffle(did_not)
+    release = session.execute(
+        select(ReflectionRelease).where(ReflectionRelease.round_id == round_id)
+    ).scalar_one_or_none()
+    if release is None:
+        release = ReflectionRelease(round_id=round_id)
+        session.add(release)
+    release.answered = len(answers)
+    release.felt = {str(k): felt.get(k, 0) for k in FELT}
+    release.power = {str(k): power.get(k, 0) for k in POWER_LADDER}
+    release.worked = worked
+    release.did_not = did_not
+
+
+def reflection_summary(round_id: int) -> ReflectionSummary | None:
+    """The latest release (made at every fifth answer), or None until 5 people have answered."""
+    release = db.session.execute(
+        select(ReflectionRelease).where(ReflectionRelease.round_id == round_id)
+    ).scalar_one_or_none()
+    if release is None:
+        return None
     return ReflectionSummary(
-        answered=len(rows),
-        felt={k: felt.get(k, 0) for k in FELT},
-        power={k: power.get(k, 0) for k in POWER_LADDER},
-        worked=worked,
-        did_not=did_not,
+        answered=release.answered,
+        felt={k: release.felt.get(str(k), 0) for k in FELT},
+        power={k: release.power.get(str(k), 0) for k in POWER_LADDER},
+        worked=list(release.worked),
+        did_not=list(release.did_not),
     )
 
 

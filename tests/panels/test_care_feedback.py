@@ -14,8 +14,8 @@ from tests.conftest import post_form, text_of
 from tests.panels.care_world import as_person, make_world
 
 
-def _decided(client, max_picks: int | None = None):  # noqa: ANN001, ANN202
-    w = make_world(n_members=3, max_picks=max_picks)
+def _decided(client, max_picks: int | None = None, n_members: int = 3):  # noqa: ANN001, ANN202
+    w = make_world(n_members=n_members, max_picks=max_picks)
     slug, p1, p2 = w.rnd.slug, w.proposals[0], w.proposals[1]
     as_person(client, w.members[0])
     page = f"/panel/{slug}/proposals/{p2.id}"
@@ -143,3 +143,48 @@ def test_other_sources_such_as_score_comments_feed_the_draft_through_the_seam(cl
         assert "Comments with the scores: - Strong community links." in draft
     finally:
         wellbeing.FEEDBACK_SOURCES.remove(score_comments)
+
+
+def test_reflections_are_released_in_steps_of_five_so_one_answer_cannot_be_read_off_the_change(client, app):
+    from grants.groups.services import add_member
+    from grants.models import GroupRole
+
+    w = _decided(client, n_members=4)
+    slug = w.rnd.slug
+    # Ten people who took part: the panel, the convenor, the facilitator, and members of the groups that bid.
+    fellows = [factories.person(f"Fellow {i}") for i in range(2)]
+    for fellow in fellows:
+        add_member(person=w.lead, group_id=w.proposals[0].group_id, email=fellow.email, role=GroupRole.MEMBER)
+    people = [*w.members, w.lead, w.other_lead, w.convenor, w.facilitator, *fellows]
+    assert len(people) == 10
+
+    def answer(person, n: int) -> None:  # noqa: ANN001
+        as_person(client, person)
+        response = post_form(client, f"/panel/{slug}/reflect",
+                             {"what_worked": f"Worked {n}", "what_did_not": "", "felt": "3", "power": "5"},
+                             page=f"/panel/{slug}/reflect")  # fmt: skip
+        assert response.status_code == 302, text_of(response)
+        assert response.headers["Location"].endswith(f"/panel/{slug}/reflect"), response.headers["Location"]
+
+    for n, person in enumerate(people[:5]):
+        answer(person, n)
+    client.delete_cookie("session")
+    before = text_of(client.get(f"/tables/{slug}"))
+    assert "5 people who took part answered" in before and "People like me decided 5" in before
+    # A sixth answer changes nothing that is shown: the figures would give it away.
+    answer(people[5], 5)
+    client.delete_cookie("session")
+    assert text_of(client.get(f"/tables/{slug}")) == before
+    as_person(client, w.convenor)
+    page = text_of(client.get(f"/panel/{slug}/reflections"))
+    assert "5 people answered" in page and "6 people have answered so far" in page
+    assert "Worked 5" not in page and "Worked 4" in page
+    # At the tenth answer the release moves on to all ten.
+    for n, person in enumerate(people[6:10], start=6):
+        answer(person, n)
+    as_person(client, w.convenor)
+    page = text_of(client.get(f"/panel/{slug}/reflections"))
+    assert "10 people answered" in page and "so far" not in page
+    assert all(f"Worked {n}" in page for n in range(10))
+    client.delete_cookie("session")
+    assert "10 people who took part answered" in text_of(client.get(f"/tables/{slug}"))
