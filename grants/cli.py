@@ -37,19 +37,14 @@ def init_app(app: Flask) -> None:
 
     @rounds_cli.command("tick")
     def tick() -> None:
-        """Move every table on whose timetable says it is due (run this from cron)."""
-        from grants.rounds import counting, services
+        """Move every table on whose timetable says it is due (the worker also does this every five minutes)."""
+        from grants.rounds.timetable import move_due
 
-        for rnd, step in services.rounds_due(datetime.now(UTC)):
-            try:
-                if step == "close":
-                    result = counting.close_voting(person=None, round_id=rnd.id)
-                    click.echo(f"{rnd.slug}: {result.summary}")
-                else:
-                    services.advance(person=None, round_id=rnd.id, to=step)
-                    click.echo(f"{rnd.slug}: now {step.label}")
-            except DomainError as exc:
-                click.echo(f"{rnd.slug}: not moved on: {exc.message}", err=True)
+        for move in move_due(datetime.now(UTC)):
+            if move.moved:
+                click.echo(f"{move.slug}: {move.message}")
+            else:
+                click.echo(f"{move.slug}: not moved on: {move.message}", err=True)
 
     @app.cli.group("audit")
     def audit_cli() -> None:

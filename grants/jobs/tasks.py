@@ -72,3 +72,12 @@ def send_due_tranches() -> int:
     from grants.money.payouts import queue_due_tranches
 
     return run_in_fresh_context(queue_due_tranches, utcnow().date())
+
+
+@huey.periodic_task(crontab(minute="*/5"), name="move_tables_on")
+def move_tables_on() -> int:
+    """Every five minutes: move on each table whose timetable says so (close bids, open and close voting)."""
+    from grants.models._base import utcnow
+    from grants.rounds.timetable import move_due
+
+    return sum(move.moved for move in run_in_fresh_context(move_due, utcnow()))

@@ -1,0 +1,47 @@
+"""Tables move on by their published timetable: bids close, the panel's reading starts, voting
+opens and closes on the dates the convenor set, with nobody pressing a button.
+
+The worker runs `move_due` every five minutes (`grants/jobs/tasks.py`); `flask rounds tick`
+runs it by hand. Each move is its own use case: one table refused (no bids to vote on, paper
+ballots waiting for a second person) stops none of the others, and says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from grants.core import DomainError
+from grants.models import RoundStatus
+from grants.rounds import counting, services
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Move:
+    """What happened to one table: where it went, or why it could not move on."""
+
+    slug: str
+    message: str
+    moved: bool
+
+
+def move_due(now: datetime) -> list[Move]:
+    """Move on every table whose timetable says it is due at `now`, closing votes that are due."""
+    moves = []
+    for slug, round_id, step in [(r.slug, r.id, step) for r, step in services.rounds_due(now)]:
+        try:
+            if step == "close":
+                message = counting.close_voting(person=None, round_id=round_id).summary
+            else:
+                to = RoundStatus(step)
+                services.advance(person=None, round_id=round_id, to=to)
+                message = f"now {to.label}"
+            moves.append(Move(slug, message, moved=True))
+        except DomainError as exc:
+            # Another worker may have moved it a moment ago; otherwise the convenor has something to fix.
+            logger.warning("Table %s was not moved on: %s", slug, exc.message)
+            moves.append(Move(slug, exc.message, moved=False))
+    return moves
