@@ -7,7 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from config import TestConfig
 from grants import create_app
@@ -112,6 +112,40 @@ def test_reflections_already_shown_are_released_and_fewer_than_five_are_not(empt
     if db.engine.dialect.name == "sqlite":
         # Empty again, so the fixture can downgrade: SQLite refuses to drop a table whose rows
         # others point at. (PostgreSQL drops them as they are, and refuses to delete audit rows.)
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+def test_report_due_notices_already_sent_keep_their_date_so_nobody_is_told_twice(empty_app):
+    """Migration 0015 gives each report-due notice already sent the key of its award's due date."""
+    upgrade(revision="0014")
+    from grants.models import Award
+    from grants.updates.services import report_due_key, send_report_due_notices
+    from tests.money.conftest import awarded_round
+
+    s = awarded_round(200_000, [60_000])
+    award_id, lead_id = s.awards[0].id, s.lead.id
+    due = db.session.get(Award, award_id).report_due_on
+    db.session.commit()
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO notifications (person_id, event, subject, body, email_state, email_attempts, created_at, key) "
+            f"VALUES ({lead_id}, 'report_due', 'Your report', 'Due.', 'sent', 1, '2026-01-01 00:00:00', "
+            f"'report-due-award-{award_id}:person-{lead_id}')"
+        )
+    db.session.remove()
+    upgrade()
+    with db.engine.connect() as conn:
+        keys = conn.execute(text("SELECT key FROM notifications WHERE key LIKE 'report-due%'")).scalars().all()
+    assert keys == [f"{report_due_key(award_id, due)}:person-{lead_id}"]
+    assert send_report_due_notices(due) == 0  # already told about this date
+    downgrade(revision="0014")
+    with db.engine.connect() as conn:
+        keys = conn.execute(text("SELECT key FROM notifications WHERE key LIKE 'report-due%'")).scalars().all()
+    assert keys == [f"report-due-award-{award_id}:person-{lead_id}"]
+    upgrade()
+    if db.engine.dialect.name == "sqlite":
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())

@@ -152,6 +152,16 @@ def choose_report_date(*, person: Person, group_id: int, award_id: int, due_on: 
             actor_id=person.id,
             round_id=award.round_id,
         )
+        # The convenors hear of it, so nobody chases a report that is not due; the group is told
+        # again, kindly, on the new date (the notice's key names the date).
+        notify(
+            [p.id for p in _convenors(award.round_id)],
+            "report_due",
+            f"{award.group.name} chose a later date for its report",
+            f"{award.group.name} chose {due_on:%-d %B %Y} for its end-of-grant report on “{award.proposal.title}” "
+            f"(award {award.reference}). Groups may do this without giving a reason; there is nothing you need to do.",
+            link=f"/groups/{award.group.slug}",
+        )
     return award
 
 
@@ -201,8 +211,13 @@ def report_due_message(award: Award) -> tuple[str, str]:
     return subject, body
 
 
+def report_due_key(award_id: int, due_on: date) -> str:
+    """One notice per award and due date: a group that chose a later date is told again on that date."""
+    return f"report-due-award-{award_id}-on-{due_on.isoformat()}"
+
+
 def send_report_due_notices(today: date) -> int:
-    """Tell each funded group's leads, once, that its end-of-grant report has fallen due.
+    """Tell each funded group's leads, once for each due date, that its end-of-grant report has fallen due.
 
     Safe to run any number of times and on several workers at once: each lead's note has a
     unique key in the outbox, so an award that was already announced writes nothing. Awards
@@ -246,6 +261,6 @@ def _announce_report_due(award_id: int, today: date) -> int:
             subject,
             body,
             link=f"/groups/{award.group.slug}/awards/{award.id}/report",
-            key=f"report-due-award-{award.id}",
+            key=report_due_key(award.id, award.report_due_on),
         )
     return len(rows)

@@ -257,11 +257,45 @@ def test_report_due_arrives_once_on_the_day_and_only_for_leads(mail_app):
 
     # Running it again (the next morning, from the command, or twice at once) sends nothing more.
     assert send_report_due_notices(due + timedelta(days=1)) == 0
+    # A new due date (today) is a new notice, once: the command writes it, the worker's task nothing more.
     db.session.execute(update(Award).where(Award.id == award.id).values(report_due_on=date.today()))
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["mail", "reports-due"])
-    assert result.exit_code == 0 and "0 report notes written" in result.output
+    assert result.exit_code == 0 and "2 report notes written" in result.output
     assert tasks.report_due_notices.call_local() == 0
-    assert len(inbox.by_event("report_due")) == 1
+    assert len(inbox.by_event("report_due")) == 2
     db.session.rollback()
-    assert db.session.execute(select(func.count()).where(Notification.event == "report_due")).scalar_one() == 2
+    assert db.session.execute(select(func.count()).where(Notification.event == "report_due")).scalar_one() == 4
+
+
+def test_a_group_that_chose_a_later_date_is_told_again_then_and_the_convenors_hear_of_the_change(app):
+    """The notice went out on the day; the group chose a later date without a reason. The
+    convenors are told the new date (nothing to do), and the group's leads are told again,
+    once, on the new date and not before."""
+    from datetime import timedelta
+
+    from grants.models import Award
+    from grants.updates.services import choose_report_date, send_report_due_notices
+    from tests.money.conftest import awarded_round
+
+    s = awarded_round(200_000, [60_000, 40_000])
+    award_id, group = s.awards[0].id, s.groups[0]
+    due = db.session.get(Award, award_id).report_due_on
+    assert send_report_due_notices(due) == 2  # both groups' awards fall due together
+
+    later = due + timedelta(days=30)
+    choose_report_date(person=s.lead, group_id=group.id, award_id=award_id, due_on=later)
+    [note] = db.session.execute(select(Notification).where(Notification.person_id == s.convenor.id,
+                                                            Notification.event == "report_due")).scalars()  # fmt: skip
+    assert note.subject == f"{group.name} chose a later date for its report"
+    assert f"chose {later:%-d %B %Y}" in note.body and "there is nothing you need to do" in note.body
+
+    assert send_report_due_notices(later - timedelta(days=1)) == 0
+    assert send_report_due_notices(later) == 1
+    assert send_report_due_notices(later + timedelta(days=1)) == 0
+    told = db.session.execute(
+        select(Notification.body)
+        .where(Notification.person_id == s.lead.id, Notification.link.endswith(f"/awards/{award_id}/report"))
+        .order_by(Notification.id)
+    ).scalars().all()
+    assert len(told) == 2 and f"is due on {later:%-d %B %Y}" in " ".join(told[1].split())
