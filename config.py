@@ -37,6 +37,9 @@ class Config:
 
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
+    # Fernet keys that encrypt bank details at rest, comma-separated, the newest first
+    # (grants/secrets_at_rest.py). Required in production; elsewhere derived from SECRET_KEY.
+    DATA_KEYS = os.environ.get("DATA_KEYS", "")
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'our-tables.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     WTF_CSRF_ENABLED = True

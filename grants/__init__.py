@@ -63,6 +63,9 @@ def create_app(config: type | None = None, overrides: dict[str, Any] | None = No
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     Path(app.instance_path).mkdir(exist_ok=True)
 
+    from grants import secrets_at_rest
+
+    secrets_at_rest.init_app(app)  # refuses production without DATA_KEYS
     _init_extensions(app)
     _register_blueprints(app)
 

@@ -46,6 +46,17 @@ def init_app(app: Flask) -> None:
             else:
                 click.echo(f"{move.slug}: not moved on: {move.message}", err=True)
 
+    @app.cli.group("data")
+    def data_cli() -> None:
+        """Data encrypted at rest (bank details)."""
+
+    @data_cli.command("rekey")
+    def data_rekey() -> None:
+        """Encrypt every stored bank detail again under the first key in DATA_KEYS."""
+        from grants.secrets_at_rest import rekey
+
+        click.echo(f"{rekey()} stored values encrypted under the first key.")
+
     @app.cli.group("audit")
     def audit_cli() -> None:
         """The audit log of sensitive actions."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 import importlib
 
 import pytest
+from cryptography.fernet import Fernet
 
 import config
 from grants import ConfigurationError, create_app
 
 
 def _reload(monkeypatch, **env):  # noqa: ANN001, ANN003
-    for key in ("SECRET_KEY", "DATABASE_URL", "OUR_TABLES_ENV"):
+    for key in ("SECRET_KEY", "DATABASE_URL", "OUR_TABLES_ENV", "DATA_KEYS"):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -29,6 +30,15 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_
         create_app(cfg.ProductionConfig)
     cfg = _reload(
         monkeypatch, OUR_TABLES_ENV="production", SECRET_KEY="x" * 40, DATABASE_URL=f"sqlite:///{tmp_path}/p.db"
+    )
+    with pytest.raises(ConfigurationError, match="DATA_KEYS"):  # bank details need their own key
+        create_app(cfg.ProductionConfig)
+    cfg = _reload(
+        monkeypatch,
+        OUR_TABLES_ENV="production",
+        SECRET_KEY="x" * 40,
+        DATA_KEYS=Fernet.generate_key().decode(),
+        DATABASE_URL=f"sqlite:///{tmp_path}/p.db",
     )
     app = create_app(cfg.ProductionConfig)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]

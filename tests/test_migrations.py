@@ -149,3 +149,40 @@ def test_report_due_notices_already_sent_keep_their_date_so_nobody_is_told_twice
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+
+
+def test_bank_details_already_stored_are_encrypted_and_decrypted_again_on_the_way_down(empty_app):
+    """Migration 0016 turns stored bank details into tokens under the configured key."""
+    upgrade(revision="0015")
+    from tests import factories
+
+    group_id = factories.group(factories.person()).id
+    db.session.commit()
+    db.session.remove()
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO payees (group_id, method, stripe_details_submitted, stripe_requirements, updated_at, "
+                "account_name, sort_code, account_number) VALUES (:g, 'bank', false, '', '2026-01-01 00:00:00', "
+                "'Leeds Peer Circle', '123456', '12345678')"
+            ),
+            {"g": group_id},
+        )
+    stored = "SELECT account_name, sort_code, account_number FROM payees"
+    upgrade()
+    with db.engine.connect() as conn:
+        tokens = conn.execute(text(stored)).one()
+    assert all(t.startswith("gAAAA") for t in tokens) and "12345678" not in "".join(tokens)
+    from grants.models import Payee
+
+    payee = db.session.execute(db.select(Payee)).scalar_one()
+    assert (payee.account_name, payee.sort_code, payee.account_number) == ("Leeds Peer Circle", "123456", "12345678")
+    db.session.remove()
+    downgrade(revision="0015")
+    with db.engine.connect() as conn:
+        assert tuple(conn.execute(text(stored)).one()) == ("Leeds Peer Circle", "123456", "12345678")
+    upgrade()
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())

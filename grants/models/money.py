@@ -13,6 +13,7 @@ from grants.models._base import UTCDateTime, str_enum, utcnow
 from grants.models.groups import Funder, Group
 from grants.models.proposals import Proposal
 from grants.models.rounds import Round
+from grants.secrets_at_rest import EncryptedText
 
 
 class Pledge(db.Model):
@@ -245,9 +246,10 @@ class Payee(db.Model):
     stripe_requirements: Mapped[str] = mapped_column(Text, default="")  # comma-separated, from Stripe
     stripe_disabled_reason: Mapped[str | None] = mapped_column(String(120))
     # Private: shown only to the group and to whoever pays.
-    account_name: Mapped[str | None] = mapped_column(String(120))
-    sort_code: Mapped[str | None] = mapped_column(String(8))
-    account_number: Mapped[str | None] = mapped_column(String(8))
+    # Encrypted at rest (grants/secrets_at_rest.py): a copy of the database does not hold them.
+    account_name: Mapped[str | None] = mapped_column(EncryptedText())
+    sort_code: Mapped[str | None] = mapped_column(EncryptedText())
+    account_number: Mapped[str | None] = mapped_column(EncryptedText())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     group: Mapped[Group] = relationship()

@@ -5,13 +5,14 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
 from grants.models._base import UTCDateTime, str_enum, utcnow
 from grants.models.panels import PanelMember
 from grants.models.rounds import Round
+from grants.secrets_at_rest import EncryptedText
 
 
 class RateUnit(enum.StrEnum):
@@ -167,9 +168,10 @@ class PayPreference(db.Model):
     # For REDUCED: the most they want paid in this round, in total.
     cap_pence: Mapped[int | None] = mapped_column(Integer)
     benefits_note_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    account_name: Mapped[str | None] = mapped_column(String(120))
-    sort_code: Mapped[str | None] = mapped_column(String(8))
-    account_number: Mapped[str | None] = mapped_column(String(8))
+    # Encrypted at rest (grants/secrets_at_rest.py): a copy of the database does not hold them.
+    account_name: Mapped[str | None] = mapped_column(EncryptedText())
+    sort_code: Mapped[str | None] = mapped_column(EncryptedText())
+    account_number: Mapped[str | None] = mapped_column(EncryptedText())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     member: Mapped[PanelMember] = relationship()

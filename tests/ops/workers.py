@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from config import TestConfig
+from grants.secrets_at_rest import key_from_secret
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -17,6 +20,8 @@ def process_env(**settings: str) -> dict[str, str]:
         FLASK_APP="wsgi",
         OUR_TABLES_ENV="development",
         SECRET_KEY="two-servers-share-this-secret-key-0123456789",
+        # The data key the test process itself uses, so a child reads the bank details it wrote.
+        DATA_KEYS=key_from_secret(TestConfig.SECRET_KEY),
         PYTHONUNBUFFERED="1",
     )
     env.update(settings)

@@ -8,6 +8,7 @@ import re
 import uuid
 
 import pytest
+from cryptography.fernet import Fernet
 from flask import Flask, url_for
 
 from config import ProductionConfig, TestConfig
@@ -69,6 +70,7 @@ def production_app(tmp_path):  # noqa: ANN001, ANN201
         ProductionConfig,
         {
             "SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
+            "DATA_KEYS": Fernet.generate_key().decode(),
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
             "SQLALCHEMY_ENGINE_OPTIONS": {},
             "RATELIMIT_STORAGE_URI": "memory://",
