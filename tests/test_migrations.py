@@ -23,6 +23,14 @@ def empty_app(database_url):
             conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         yield app
         db.session.remove()
+        if db.engine.dialect.name == "sqlite":
+            # SQLite refuses to drop a table whose rows others point at: empty them first.
+            # (PostgreSQL drops them as they are, and refuses to delete audit rows.)
+            present = set(inspect(db.engine).get_table_names())
+            with db.engine.begin() as conn:
+                for table in reversed(db.metadata.sorted_tables):
+                    if table.name in present:
+                        conn.execute(table.delete())
         # Leave the shared database as the other tests expect it: the model's tables.
         downgrade(revision="base")
         with db.engine.begin() as conn:
@@ -109,12 +117,6 @@ def test_reflections_already_shown_are_released_and_fewer_than_five_are_not(empt
     assert sorted(summary.worked) == ["Good snacks", "Kind chairing", "Paid on time"]
     assert sorted(summary.did_not) == ["Cold room", "Too long"]
     assert reflection_summary(hidden_id) is None
-    if db.engine.dialect.name == "sqlite":
-        # Empty again, so the fixture can downgrade: SQLite refuses to drop a table whose rows
-        # others point at. (PostgreSQL drops them as they are, and refuses to delete audit rows.)
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
 
 
 def test_report_due_notices_already_sent_keep_their_date_so_nobody_is_told_twice(empty_app):
@@ -145,10 +147,6 @@ def test_report_due_notices_already_sent_keep_their_date_so_nobody_is_told_twice
         keys = conn.execute(text("SELECT key FROM notifications WHERE key LIKE 'report-due%'")).scalars().all()
     assert keys == [f"report-due-award-{award_id}:person-{lead_id}"]
     upgrade()
-    if db.engine.dialect.name == "sqlite":
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
 
 
 def test_bank_details_already_stored_are_encrypted_and_decrypted_again_on_the_way_down(empty_app):
@@ -182,7 +180,3 @@ def test_bank_details_already_stored_are_encrypted_and_decrypted_again_on_the_wa
     with db.engine.connect() as conn:
         assert tuple(conn.execute(text(stored)).one()) == ("Leeds Peer Circle", "123456", "12345678")
     upgrade()
-    if db.engine.dialect.name == "sqlite":
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
