@@ -8,7 +8,7 @@ ballot from the same person fail, also when two arrive at once.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
@@ -203,13 +203,21 @@ def check_choices(paper: BallotPaper, chosen_ids: list[int]) -> list[Proposal]:
 
 def cast_ballot(*, person: Person, round_id: int, chosen_ids: list[int]) -> str:
     """Cast a secret approval ballot and return the voter's receipt code."""
+    return _cast(person, round_id, None, lambda paper: CheckedBallot(
+        marks={str(p.id): 1 for p in check_choices(paper, chosen_ids)}
+    ))  # fmt: skip
+
+
+def _cast(
+    person: Person, round_id: int | None, slug: str | None, check: Callable[[BallotPaper], CheckedBallot]
+) -> str:
+    """Lock the round, check the ballot with `check`, and write the participation and the ballot together."""
     try:
         with transaction() as session:
-            paper = _locked_paper(person, round_id)
-            chosen = check_choices(paper, chosen_ids)
+            paper = _locked_paper(person, round_id, slug)
+            checked = check(paper)
             receipt = new_receipt()
             _write_participation(session, paper.round.id, id_of(person))
-            checked = CheckedBallot(marks={str(p.id): 1 for p in chosen})
             write_ballot(session, round_id=paper.round.id, checked=checked, receipt=receipt)
     except IntegrityError as exc:
         # Two submissions at once: the unique participation row let only one through.
@@ -379,17 +387,7 @@ def cast(
     The participation row, the ballot and any rubric comments are written together; the
     comments, like the ballot, carry no person, no time and a random id.
     """
-    try:
-        with transaction() as session:
-            paper = _locked_paper(person, round_id, slug)
-            checked = read_ballot(paper, form)  # type: ignore[arg-type]
-            receipt = new_receipt()
-            _write_participation(session, paper.round.id, id_of(person))
-            write_ballot(session, round_id=paper.round.id, checked=checked, receipt=receipt)
-    except IntegrityError as exc:
-        # Two submissions at once: the unique participation row let only one through.
-        raise AlreadyVoted("You have already voted on this table. Each person votes once.") from exc
-    return receipt
+    return _cast(person, round_id, slug, lambda paper: read_ballot(paper, form))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
