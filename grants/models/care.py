@@ -264,13 +264,17 @@ class ReflectionRelease(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), unique=True)
-    answered: Mapped[int] = mapped_column(Integer)
     # Answer -> how many chose it, keyed by the answer's number as text (JSON keys are text).
+    # Every answer says how it felt, so these counts add up to how many had answered.
     felt: Mapped[dict[str, int]] = mapped_column(JSON)
     power: Mapped[dict[str, int]] = mapped_column(JSON)
     # The written answers, in random order.
     worked: Mapped[list[str]] = mapped_column(JSON)
     did_not: Mapped[list[str]] = mapped_column(JSON)
+
+    @property
+    def answered(self) -> int:
+        return sum(self.felt.values())
 
     def __repr__(self) -> str:
         return f"<ReflectionRelease round={self.round_id} answered={self.answered}>"

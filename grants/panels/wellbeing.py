@@ -469,7 +469,6 @@ def _release(session: Session, round_id: int, answers: list[tuple[str, str, int,
     if release is None:
         release = ReflectionRelease(round_id=round_id)
         session.add(release)
-    release.answered = len(answers)
     release.felt = {str(k): felt.get(k, 0) for k in FELT}
     release.power = {str(k): power.get(k, 0) for k in POWER_LADDER}
     release.worked = worked

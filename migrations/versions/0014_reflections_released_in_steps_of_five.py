@@ -31,7 +31,6 @@ def upgrade():
     releases = op.create_table('reflection_releases',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
-    sa.Column('answered', sa.Integer(), nullable=False),
     sa.Column('felt', sa.JSON(), nullable=False),
     sa.Column('power', sa.JSON(), nullable=False),
     sa.Column('worked', sa.JSON(), nullable=False),
@@ -64,7 +63,6 @@ def upgrade():
         shuffle(did_not)
         rows.append({
             'round_id': round_id,
-            'answered': len(answers),
             'felt': {str(k): felt.get(k, 0) for k in FELT},
             'power': {str(k): power.get(k, 0) for k in POWER_LADDER},
             'worked': worked,
