@@ -1,6 +1,6 @@
 """Bank details encrypted at rest, so a copy of the database or a backup does not hold them.
 
-Sort codes and account numbers are stored as Fernet tokens (AES-128-CBC with an HMAC, from
+Account names, sort codes and account numbers are stored as Fernet tokens (AES-128-CBC with an HMAC, from
 the `cryptography` library) under keys that live outside the database: `DATA_KEYS`, one or
 more Fernet keys separated by commas. The first key encrypts; every key decrypts, so a key is
 rotated by putting the new one first, running `flask data rekey`, then dropping the old one.
@@ -85,8 +85,8 @@ class EncryptedText(TypeDecorator):
         return None if value is None else decrypt(value)
 
 
-# Every encrypted column: (table, columns). `rekey` and the migration that began encrypting
-# read this list; a new encrypted column belongs here too.
+# Every encrypted column, by table, for `rekey`. A new encrypted column belongs here too, and
+# needs a migration of its own to encrypt what is already stored (as 0016 did for these).
 ENCRYPTED_COLUMNS = {
     "payees": ("account_name", "sort_code", "account_number"),
     "panel_pay_preferences": ("account_name", "sort_code", "account_number"),

@@ -4,14 +4,14 @@ keys rotate, and a wrong key is refused rather than read as rubbish."""
 from __future__ import annotations
 
 import pytest
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from grants.extensions import db
 from grants.models import PayChoice, Payee, PayPreference
 from grants.money import panel_pay
 from grants.money.payouts import set_bank_details
-from grants.secrets_at_rest import EXTENSION, DataKeyError, rekey
+from grants.secrets_at_rest import EXTENSION, DataKeyError, key_from_secret, keys_from_config, rekey
 from tests import factories
 
 PLAIN = ("Leeds Peer Circle", "123456", "12345678")
@@ -52,21 +52,25 @@ def test_the_database_holds_tokens_and_the_app_reads_the_details(app):
 def test_a_new_key_is_put_first_the_details_are_rekeyed_and_the_old_key_can_go(app):
     _group_and_member_with_bank_details()
     before = _stored("payees")
-    old = app.extensions[EXTENSION]
-    new_key = Fernet(Fernet.generate_key())
-    app.extensions[EXTENSION] = MultiFernet([new_key, *old._fernets])  # DATA_KEYS=new,old
+    old_key, new_key = key_from_secret(app.config["SECRET_KEY"]), Fernet.generate_key().decode()
+    app.extensions[EXTENSION] = keys_from_config({"DATA_KEYS": f"{new_key}, {old_key}"})
     assert rekey() == 6
     db.session.expire_all()
     after = _stored("payees")
-    assert after != before and new_key.decrypt(after[1].encode()).decode() == PLAIN[1]
-    app.extensions[EXTENSION] = MultiFernet([new_key])  # DATA_KEYS=new
+    assert after != before and Fernet(new_key).decrypt(after[1].encode()).decode() == PLAIN[1]
+    app.extensions[EXTENSION] = keys_from_config({"DATA_KEYS": new_key})
     db.session.expire_all()
     assert db.session.execute(db.select(Payee.sort_code)).scalar_one() == PLAIN[1]
 
 
 def test_details_under_a_key_that_is_not_configured_are_refused_not_misread(app):
     _group_and_member_with_bank_details()
-    app.extensions[EXTENSION] = MultiFernet([Fernet(Fernet.generate_key())])
+    app.extensions[EXTENSION] = keys_from_config({"DATA_KEYS": Fernet.generate_key().decode()})
     db.session.expire_all()
     with pytest.raises(DataKeyError, match="cannot be read with the keys in DATA_KEYS"):
         db.session.execute(db.select(Payee.account_number)).scalar_one()
+
+
+def test_keys_that_are_not_fernet_keys_are_refused_with_a_reason():
+    with pytest.raises(DataKeyError, match="must be Fernet keys"):
+        keys_from_config({"DATA_KEYS": "change-me"})

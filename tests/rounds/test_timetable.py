@@ -10,6 +10,7 @@ from grants.ballots.services import cast_ballot
 from grants.extensions import db
 from grants.jobs import tasks
 from grants.models import AuditEntry, Result, Round, RoundStatus
+from grants.rounds.services import advance
 from grants.rounds.timetable import move_due
 from tests import factories
 
@@ -58,8 +59,6 @@ def test_a_table_that_cannot_move_on_says_why_and_holds_none_of_the_others_back(
     ready = factories.open_round(convenor, title="Ready to close bids")
     factories.proposal(lead, empty_panel.id, factories.group(lead), 10_000)
     for step in (RoundStatus.BIDS_CLOSED, RoundStatus.DELIBERATION):
-        from grants.rounds.services import advance
-
         advance(person=convenor, round_id=empty_panel.id, to=step)
     ids = {empty_panel.slug: empty_panel.id, ready.slug: ready.id}
     later = ready.voting_opens_at + timedelta(hours=1)
