@@ -257,11 +257,14 @@ def test_report_due_arrives_once_on_the_day_and_only_for_leads(mail_app):
 
     # Running it again (the next morning, from the command, or twice at once) sends nothing more.
     assert send_report_due_notices(due + timedelta(days=1)) == 0
-    # A new due date (today) is a new notice, once: the command writes it, the worker's task nothing more.
+    # A new due date (today) is a new notice, once: the command writes it; the command again, and the
+    # worker's task, nothing more.
     db.session.execute(update(Award).where(Award.id == award.id).values(report_due_on=date.today()))
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["mail", "reports-due"])
     assert result.exit_code == 0 and "2 report notes written" in result.output
+    again = app.test_cli_runner().invoke(args=["mail", "reports-due"])
+    assert again.exit_code == 0 and "0 report notes written" in again.output
     assert tasks.report_due_notices.call_local() == 0
     assert len(inbox.by_event("report_due")) == 2
     db.session.rollback()
