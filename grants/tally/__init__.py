@@ -9,17 +9,19 @@ implementations (pabutools, the official Pabulib outcomes) and run from the comm
 from .counting import RULES, count
 from .lottery import lottery_order
 from .model import Election, Explanation, Project, TallyResult
-from .pabulib import PabulibError, read_pb, write_pb
+from .pabulib import PabulibError, PabulibWarning, parse_number, read_pb, write_pb
 
 __all__ = [
     "RULES",
     "Election",
     "Explanation",
     "PabulibError",
+    "PabulibWarning",
     "Project",
     "TallyResult",
     "count",
     "lottery_order",
+    "parse_number",
     "read_pb",
     "write_pb",
 ]

@@ -1,14 +1,19 @@
 """Count a Pabulib file from the command line.
 
-    python -m grants.tally FILE.pb [--rule RULE] [--json] [--tie-break ID,ID,...]
+    python -m grants.tally FILE.pb [--rule RULE] [--json] [--tie-break ID,ID,...] [--strict]
 
 Prints the funded project ids, one per line, in the order they were selected. Without
 ``--rule`` the rule named in the file's META ``rule`` key is used. ``--json`` prints one JSON
 object instead: ``rule``, ``selected``, ``budget``, ``spent``, ``support``, ``explanations``
 (id -> ``funded``, ``text``, ``figures``), ``steps`` and ``details``.
 
+A file that breaks its own META (a project repeated in a ballot, ``num_votes`` that disagrees,
+a ballot longer than ``max_length``, ...) is counted the way pabutools and the official results
+count it, and each problem is printed to stderr as ``warning: FILE: line N: ...``;
+``--strict`` refuses such a file instead.
+
 Exit codes: 0 counted; 2 the file could not be read or is malformed (the message names the
-line), or the rule is unknown or missing.
+line, and the byte for text that is not UTF-8), or the rule is unknown or missing.
 """
 
 from __future__ import annotations
@@ -32,16 +37,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rule", help=f"counting rule (default: the file's META rule); one of {', '.join(RULES)}")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--tie-break", help="comma-separated project ids, earlier wins a tie")
+    parser.add_argument("--strict", action="store_true", help="refuse a file that breaks its own META")
     args = parser.parse_args(argv)
 
     try:
-        election = read_pb(args.file)
+        # Voter ids are only needed to write a file back; merging ballots as they are read
+        # keeps a million-voter file small and fast.
+        election = read_pb(args.file, strict=args.strict, voters=False)
     except FileNotFoundError:
         print(f"error: no such file: {args.file}", file=sys.stderr)
         return 2
-    except (PabulibError, UnicodeDecodeError) as exc:
+    except PabulibError as exc:
         print(f"error: {args.file}: {exc}", file=sys.stderr)
         return 2
+    for warning in election.warnings:
+        print(f"warning: {args.file}: {warning}", file=sys.stderr)
     rule = args.rule or election.rule
     if not rule:
         print(f"error: the file names no rule in META; pass --rule (one of {', '.join(RULES)}).", file=sys.stderr)
@@ -58,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = count(election, rule, tie_break=tie_break)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("error: counting this file needs more memory than is available here.", file=sys.stderr)
         return 2
     if args.json:
         json.dump(result.to_dict(), sys.stdout, ensure_ascii=False)

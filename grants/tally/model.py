@@ -67,6 +67,11 @@ class Election:
     default_score: Number | None = None
     min_project_score_threshold: Number | None = None
     scoring_fn: str | None = None
+    # ballots[i] stands for weights[i] identical ballots (None: one each). read_pb(voters=False)
+    # merges identical ballots as it reads; voter ids and columns are then not kept.
+    weights: list[int] | None = None
+    # What the file got wrong that was counted anyway (pabulib.PabulibWarning), first line first.
+    warnings: list[Any] = field(default_factory=list, compare=False)
 
     def __post_init__(self) -> None:
         if self.vote_type not in VOTE_TYPES:
@@ -80,9 +85,18 @@ class Election:
             raise ValueError("Two projects share an id; ids must be unique.")
         if self.vote_type == "ordinal" and self.rankings is None:
             self.rankings = [tuple(b) for b in self.ballots]
-        for name, seq in (("rankings", self.rankings), ("voter_ids", self.voter_ids), ("voter_data", self.voter_data)):
+        for name, seq in (("rankings", self.rankings), ("voter_data", self.voter_data), ("weights", self.weights)):
             if seq is not None and len(seq) != len(self.ballots):
                 raise ValueError(f"{name} must have one entry per ballot.")
+        if self.weights is not None and not all(type(w) is int and w >= 1 for w in self.weights):
+            raise ValueError("weights must be whole numbers of ballots, at least 1.")
+        if self.voter_ids is not None and len(self.voter_ids) != self.n_voters:
+            raise ValueError("voter_ids must have one entry per voter.")
+
+    @property
+    def n_voters(self) -> int:
+        """How many people voted (ballots, counting merged ones by their weight)."""
+        return len(self.ballots) if self.weights is None else sum(self.weights)
 
     @property
     def project_ids(self) -> list[str]:

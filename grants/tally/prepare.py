@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
@@ -40,9 +41,6 @@ class Prepared:
     costs: list[int | Fraction]
     budget: int | Fraction
     n_voters: int
-    # Voter types: identical ballots merged. types[t] is a tuple of (project index, points).
-    types: list[tuple[tuple[int, int | Fraction], ...]]
-    weights: list[int]
     # Per project: total points, number of ballots naming it, supporters (points > 0).
     score: list[int | Fraction]
     named: list[int]
@@ -50,6 +48,34 @@ class Prepared:
     # Tie-break rank per project (lower wins), from the caller or the rule's default.
     rank: list[int]
     word: str
+    # Distinct ballot objects and how many voters each stands for; merged into voter types
+    # (``types``/``weights``) only when a rule asks, since greedy needs only the totals above.
+    source: list[tuple[Mapping[str, Number], int]] = field(default_factory=list, repr=False)
+    _types: list[tuple[tuple[int, int | Fraction], ...]] | None = field(default=None, repr=False)
+    _weights: list[int] | None = field(default=None, repr=False)
+
+    @property
+    def types(self) -> list[tuple[tuple[int, int | Fraction], ...]]:
+        """Voter types: identical ballots merged; each a sorted tuple of (project index, points)."""
+        if self._types is None:
+            self._merge()
+        return self._types  # type: ignore[return-value]
+
+    @property
+    def weights(self) -> list[int]:
+        """How many voters cast each voter type's ballot."""
+        if self._weights is None:
+            self._merge()
+        return self._weights  # type: ignore[return-value]
+
+    def _merge(self) -> None:
+        index = self.index
+        merged: dict[tuple, int] = {}
+        for ballot, weight in self.source:
+            key = tuple(sorted([(index[pid], pts if type(pts) is int else exact(pts)) for pid, pts in ballot.items()]))
+            merged[key] = merged.get(key, 0) + weight
+        self._types = list(merged)
+        self._weights = list(merged.values())
 
     def priority(self, default: Callable[[int], tuple]) -> None:
         """Set default tie ranks from a key (used when the caller gave no explicit order)."""
@@ -63,30 +89,25 @@ def prepare(election: Election, tie_break: Sequence[str] | None) -> Prepared:
     ids = [p.id for p in election.projects]
     index = {pid: i for i, pid in enumerate(ids)}
     costs = [exact(p.cost) for p in election.projects]
-    merged: dict[tuple, int] = {}
-    by_object: dict[int, tuple] = {}
-    get_key = by_object.get
-    for ballot in election.ballots:
-        key = get_key(id(ballot))
-        if key is None:
-            try:
-                key = tuple(sorted([
-                    (index[pid], pts if type(pts) is int else exact(pts))
-                    for pid, pts in ballot.items()
-                ]))
-            except KeyError as exc:
-                raise ValueError(f"A ballot names an unknown project {exc.args[0]!r}.") from None
-            by_object[id(ballot)] = key
-        merged[key] = merged.get(key, 0) + 1
-    # The ballot objects are alive in election.ballots, so id() keys stay unique here.
-    types = list(merged)
-    weights = list(merged.values())
+    ballots = election.ballots
+    if election.weights is None:
+        # Ballots read from a file share one dict per distinct vote: count the objects.
+        objects = dict(zip(map(id, ballots), ballots, strict=True))
+        source = [(objects[key], n) for key, n in Counter(map(id, ballots)).items()]
+    else:
+        source = list(zip(ballots, election.weights, strict=True))
     n = len(ids)
     score: list[int | Fraction] = [0] * n
     named = [0] * n
     supporters = [0] * n
-    for key, w in zip(types, weights, strict=True):
-        for i, pts in key:
+    for ballot, w in source:
+        for pid, pts in ballot.items():
+            try:
+                i = index[pid]
+            except KeyError:
+                raise ValueError(f"A ballot names an unknown project {pid!r}.") from None
+            if type(pts) is not int:
+                pts = exact(pts)
             score[i] += w * pts
             named[i] += w
             if pts > 0:
@@ -106,12 +127,11 @@ def prepare(election: Election, tie_break: Sequence[str] | None) -> Prepared:
         index=index,
         costs=costs,
         budget=exact(election.budget),
-        n_voters=len(election.ballots),
-        types=types,
-        weights=weights,
+        n_voters=election.n_voters,
         score=score,
         named=named,
         supporters=supporters,
         rank=rank,
         word=word,
+        source=source,
     )

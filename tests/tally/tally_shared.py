@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
 import pytest
 
 # tests/tally/conftest.py -> parents[2] is the repository root; shared/ sits beside it.
-SHARED = (Path(__file__).resolve().parents[2] / ".." / "shared").resolve()
+# OUR_TABLES_SHARED points elsewhere (a git worktree sits one level deeper than the checkout).
+SHARED = Path(os.environ.get("OUR_TABLES_SHARED") or Path(__file__).resolve().parents[2] / ".." / "shared").resolve()
 PABULIB = SHARED / "pabulib"
 
 

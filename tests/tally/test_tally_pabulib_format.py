@@ -97,8 +97,6 @@ def test_every_vote_type_parses():
         (APPROVAL.replace("b;50;2;Benches;0", "b;fifty;2;Benches;0"), 12, "not a number"),
         (APPROVAL.replace("c;30;1;Bins;1", "c;30;1;Bins"), 13, "needs 5 fields"),
         (APPROVAL.replace("2;a;41", "2;a,z;41"), 17, "unknown project 'z'"),
-        (APPROVAL.replace("2;a;41", "2;a,a;41"), 17, "twice"),
-        (APPROVAL.replace("2;a;41", "1;a;41"), 17, "voter id '1' appears twice"),
         (APPROVAL.replace("vote_type;approval", "vote_type;knapsack"), 7, "vote_type"),
         (APPROVAL.replace("budget;100", "budget;lots"), 6, "not a number"),
         (APPROVAL.replace("a;60;3", "a;-60;3"), 11, "negative cost"),
