@@ -444,7 +444,8 @@ class _Parser:
         for name in SECTIONS:
             if name not in seen:
                 raise PabulibError(f"the file has no {name} section", max(self.lines.line, 1))
-        assert votes is not None  # noqa: S101 - the VOTES section was seen
+        if votes is None:  # pragma: no cover - a VOTES section was seen above
+            raise PabulibError("the file has no VOTES section")
         return self._election(meta_raw, projects, votes)
 
     def meta_line(self, key: str) -> int:
@@ -624,8 +625,7 @@ class _Votes:
         voter = row[self.id_col].strip()
         if not voter:
             self.empty_voter.append(line)
-        if self.voter_ids is not None:
-            assert self.voter_data is not None  # noqa: S101 - kept together
+        if self.voter_ids is not None and self.voter_data is not None:
             if voter in self.seen_voters:
                 self.repeated_voter.append(line)
             self.seen_voters.add(voter)
@@ -670,7 +670,11 @@ class _Votes:
                 raise _Bad(f"the vote names an unknown project {pid!r}")
             if pid in ballot:
                 times = ids.count(pid)
-                how = "with the points last given" if pts is not None else "at its first place" if self.ordinal else "once"
+                how = "once"
+                if pts is not None:
+                    how = "with the points last given"
+                elif self.ordinal:
+                    how = "at its first place"
                 if ids.index(pid, ids.index(pid) + 1) == pos:  # report each project once
                     problems.append((
                         "repeat",
