@@ -48,6 +48,21 @@ MAX_IMPORT_BYTES = 50 * 1024 * 1024
 DECIDED = (RoundStatus.COUNTED, RoundStatus.AWARDING, RoundStatus.PAYING, RoundStatus.REPORTING, RoundStatus.CLOSED)
 
 
+class FileHasWarnings(DomainError):
+    """The file breaks its own rules in ways we can count past; the person confirms before import."""
+
+    field = "accept_warnings"
+
+    def __init__(self, warnings: list[str]) -> None:
+        many = len(warnings) != 1
+        super().__init__(
+            f"The file breaks its own rules in {len(warnings)} place{'s' if many else ''} (listed below). "
+            "Nothing was imported. If the votes should be counted as they are, as pabutools and the official "
+            "count do, choose the file again, tick the box and import."
+        )
+        self.warnings = warnings
+
+
 class NotPublished(DomainError):
     """There is no decision file to publish for this round, and the message says why."""
 
@@ -110,12 +125,16 @@ def parse_upload(data: bytes) -> Election:
         raise DomainError(f"This is not a valid Pabulib file: {exc}") from exc
 
 
-def import_round(*, person: Person, data: bytes, title: str = "") -> Round:
+def import_round(*, person: Person, data: bytes, title: str = "", accept_warnings: bool = False) -> Round:
     """Create a round in its voting stage from a Pabulib file: projects become proposals, votes ballots.
 
     Money still comes in through funders, so the convenor records funds before closing the vote.
+    A file that breaks its own META (a project repeated in a ballot, a ballot over max_length,
+    counts that disagree) is refused with FileHasWarnings unless ``accept_warnings``.
     """
     election = parse_upload(data)
+    if election.warnings and not accept_warnings:
+        raise FileHasWarnings([str(w) for w in election.warnings])
     if not election.projects:
         raise DomainError("The file lists no projects.")
     ballot_type = BALLOT_FOR_VOTE_TYPE[election.vote_type]

@@ -6,7 +6,7 @@ from flask import Response, abort, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import Length, Optional
 
 from grants.core import DomainError
@@ -20,6 +20,7 @@ from grants.security import public
 class ImportForm(FlaskForm):
     pb_file = FileField("The Pabulib file (.pb)")
     title = StringField("Name of the table (optional)", validators=[Optional(), Length(max=200)])
+    accept_warnings = BooleanField("Import it with the problems listed, counting the votes as they are")
 
 
 @bp.route("/tables/<slug>/decision.pb")
@@ -42,17 +43,27 @@ def decision_download(slug: str):
 def import_pb():
     """Start a table from a Pabulib file (for groups moving from paper, and for testing)."""
     form = ImportForm()
+    warnings: list[str] = []
 
     def import_it() -> Round:
         upload = form.pb_file.data
         if not upload or not getattr(upload, "filename", ""):
             raise DomainError("Choose a .pb file to import")
-        return services.import_round(person=current_user, data=upload.read(), title=form.title.data or "")
+        try:
+            return services.import_round(
+                person=current_user,
+                data=upload.read(),
+                title=form.title.data or "",
+                accept_warnings=bool(form.accept_warnings.data),
+            )
+        except services.FileHasWarnings as exc:
+            warnings.extend(exc.warnings)
+            raise
 
     success = "The table is imported and its ballots are in. Record the money for it, then close voting to count."
     if done := submitted(form, import_it, field="pb_file", success=success):
         return redirect(url_for("rounds.manage", slug=done.value.slug))
-    return render_template("decisions/import.html", form=form), (400 if form.errors else 200)
+    return render_template("decisions/import.html", form=form, warnings=warnings), (400 if form.errors else 200)
 
 
 @bp.app_context_processor

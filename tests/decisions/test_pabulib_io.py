@@ -40,13 +40,14 @@ V5;p1,p3
 """
 
 
-def _upload(client, data: str, title: str = ""):  # noqa: ANN001, ANN202
+def _upload(client, data: str, title: str = "", **extra: str):  # noqa: ANN001, ANN202
     return client.post(
         "/manage/tables/import",
         data={
             "csrf_token": csrf_token(client, "/manage/tables/import"),
             "pb_file": (io.BytesIO(data.encode()), "election.pb"),
             "title": title,
+            **extra,
         },
         content_type="multipart/form-data",
     )
@@ -124,3 +125,21 @@ def test_a_malformed_file_is_refused_naming_the_line_and_writes_nothing(client, 
     assert response.status_code == 400 and "line 22: the vote names an unknown project" in text_of(response)
     assert db.session.execute(select(func.count(Round.id))).scalar_one() == 0
     assert _upload(client, "").status_code == 400
+
+
+def test_a_file_that_breaks_its_own_meta_shows_its_warnings_before_the_table_is_made(client, app):
+    person = f.person("Cara Convenor")
+    login(client, person.email)
+    odd = GOOD_PB.replace("V2;p1\n", "V2;p1,p1,p1\n").replace("num_votes;5", "num_votes;6")
+    response = _upload(client, odd)
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "What the file gets wrong" in page and "Nothing was imported" in page
+    assert "line 7: META num_votes is '6' but the file has 5 votes" in page, page
+    assert "line 19: the vote names project 'p1' 3 times" in page
+    assert db.session.execute(select(func.count(Round.id))).scalar_one() == 0
+    response = _upload(client, odd, accept_warnings="y")
+    assert response.status_code == 302, text_of(response)
+    rnd = db.session.execute(select(Round)).scalar_one()
+    assert rnd.status is RoundStatus.VOTING
+    assert db.session.execute(select(func.count(Ballot.id))).scalar_one() == 5
