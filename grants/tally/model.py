@@ -88,7 +88,7 @@ class Election:
         for name, seq in (("rankings", self.rankings), ("voter_data", self.voter_data), ("weights", self.weights)):
             if seq is not None and len(seq) != len(self.ballots):
                 raise ValueError(f"{name} must have one entry per ballot.")
-        if self.weights is not None and not all(type(w) is int and w >= 1 for w in self.weights):
+        if self.weights is not None and self.weights and min(self.weights) < 1:
             raise ValueError("weights must be whole numbers of ballots, at least 1.")
         if self.voter_ids is not None and len(self.voter_ids) != self.n_voters:
             raise ValueError("voter_ids must have one entry per voter.")

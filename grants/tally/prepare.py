@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
+
+from .compact import CompactBallots
 from .model import Election, Number
 
 
@@ -51,6 +54,8 @@ class Prepared:
     # Distinct ballot objects and how many voters each stands for; merged into voter types
     # (``types``/``weights``) only when a rule asks, since greedy needs only the totals above.
     source: list[tuple[Mapping[str, Number], int]] = field(default_factory=list, repr=False)
+    # Or, for approval ballots read compactly, the CompactBallots and their weights.
+    compact: tuple[CompactBallots, list[int]] | None = field(default=None, repr=False)
     _types: list[tuple[tuple[int, int | Fraction], ...]] | None = field(default=None, repr=False)
     _weights: list[int] | None = field(default=None, repr=False)
 
@@ -71,11 +76,34 @@ class Prepared:
     def _merge(self) -> None:
         index = self.index
         merged: dict[tuple, int] = {}
+        if self.compact is not None:
+            ballots, weights = self.compact
+            for kept, weight in zip(ballots.sorted_types(), weights, strict=True):
+                key = tuple([(i, 1) for i in kept])
+                merged[key] = merged.get(key, 0) + weight
+            self._types = list(merged)
+            self._weights = list(merged.values())
+            return
         for ballot, weight in self.source:
             key = tuple(sorted([(index[pid], pts if type(pts) is int else exact(pts)) for pid, pts in ballot.items()]))
             merged[key] = merged.get(key, 0) + weight
         self._types = list(merged)
         self._weights = list(merged.values())
+
+    def incidence(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Who supports what as arrays: (project per entry, row per entry, weight per row).
+
+        Rows are voter types (or, for compact ballots, distinct ballots); an entry is a row
+        giving a project positive points.
+        """
+        if self.compact is not None and self._types is None:
+            ballots, weights = self.compact
+            rows = np.repeat(np.arange(len(ballots), dtype=np.int64), ballots.lengths())
+            return ballots.idx, rows, np.asarray(weights, dtype=np.int64)
+        flat = [(i, t) for t, key in enumerate(self.types) for i, q in key if q > 0]
+        proj = np.fromiter((f[0] for f in flat), dtype=np.int64, count=len(flat))
+        rows = np.fromiter((f[1] for f in flat), dtype=np.int64, count=len(flat))
+        return proj, rows, np.asarray(self.weights, dtype=np.int64)
 
     def priority(self, default: Callable[[int], tuple]) -> None:
         """Set default tie ranks from a key (used when the caller gave no explicit order)."""
@@ -90,16 +118,26 @@ def prepare(election: Election, tie_break: Sequence[str] | None) -> Prepared:
     index = {pid: i for i, pid in enumerate(ids)}
     costs = [exact(p.cost) for p in election.projects]
     ballots = election.ballots
-    if election.weights is None:
+    n = len(ids)
+    compact = None
+    if isinstance(ballots, CompactBallots):
+        weights = election.weights or [1] * len(ballots)
+        compact = (ballots, weights)
+        totals = ballots.totals(weights, n)
+        score: list[int | Fraction] = list(totals)
+        named = list(totals)
+        supporters = list(totals)
+        source: list = []
+    elif election.weights is None:
         # Ballots read from a file share one dict per distinct vote: count the objects.
         objects = dict(zip(map(id, ballots), ballots, strict=True))
         source = [(objects[key], n) for key, n in Counter(map(id, ballots)).items()]
     else:
         source = list(zip(ballots, election.weights, strict=True))
-    n = len(ids)
-    score: list[int | Fraction] = [0] * n
-    named = [0] * n
-    supporters = [0] * n
+    if compact is None:
+        score = [0] * n
+        named = [0] * n
+        supporters = [0] * n
     for ballot, w in source:
         for pid, pts in ballot.items():
             try:
@@ -134,4 +172,5 @@ def prepare(election: Election, tie_break: Sequence[str] | None) -> Prepared:
         rank=rank,
         word=word,
         source=source,
+        compact=compact,
     )

@@ -80,3 +80,26 @@ def greedy(costs, support, total, tie_rank, *, skip=True, threshold=None):
         elif not skip:
             break
     return chosen
+
+
+def phragmen_exact(costs, ballots, budget, tie_rank):
+    """Sequential Phragmén voter by voter in fractions; stops when the next project does not fit."""
+    load = [Fraction(0)] * len(ballots)
+    supporters = {c: [i for i, b in enumerate(ballots) if b.get(c, 0) > 0] for c in costs}
+    remaining = {c for c in costs if supporters[c]}
+    left = Fraction(budget)
+    winners = []
+    while remaining:
+        best, best_load = None, None
+        for c in remaining:
+            new = (costs[c] + sum(load[i] for i in supporters[c])) / len(supporters[c])
+            if best is None or new < best_load or (new == best_load and tie_rank[c] < tie_rank[best]):
+                best, best_load = c, new
+        if costs[best] > left:
+            break
+        remaining.discard(best)
+        winners.append(best)
+        left -= costs[best]
+        for i in supporters[best]:
+            load[i] = best_load
+    return winners
