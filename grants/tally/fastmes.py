@@ -21,10 +21,11 @@ Only used when numpy is installed; results are identical to the exact engine (me
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
-from .mes import EqualShares
+from .mes import EqualShares, _price
 
 TOL = 1e-9
 #: Whether close calls raise NeedExact. Only scripts/bench_tally turns it off, to time the
@@ -37,6 +38,60 @@ GUARD = True
 
 class NeedExact(Exception):
     """A decision was too close to call in floating point."""
+
+
+class _Shadow:
+    """The exact budgets of one run, kept only once a close call needs them.
+
+    Built by replaying the run's winners so far exactly (one exact price per round, not a
+    full exact run); from then on only the winners' payments and the close calls themselves
+    are computed in fractions, so a tie costs about one exact pricing per round.
+    """
+
+    def __init__(self, exact: EqualShares, share: Fraction, winners: list[int]) -> None:
+        self.exact = exact
+        self.group_budget: list[Fraction] = [share]
+        self.group_of: dict[Fraction, int] = {share: 0}
+        self.type_group = [0] * len(exact.prep.weights)
+        for k in winners:
+            self.pay(k, self.price(k))
+
+    def _agg(self, c: int) -> dict:
+        weights = self.exact.prep.weights
+        type_group = self.type_group
+        agg: dict = {}
+        for t, q in self.exact.supp[c]:
+            key = (type_group[t], q)
+            agg[key] = agg.get(key, 0) + weights[t]
+        return agg
+
+    def price(self, c: int) -> Fraction | None:
+        """Exact price per point of project c, or None if its supporters cannot pay for it."""
+        agg = self._agg(c)
+        cost = self.exact.prep.costs[c]
+        money = sum((w * self.group_budget[g] for (g, _q), w in agg.items()), Fraction(0))
+        if money < cost:
+            return None
+        return _price(agg, self.group_budget, cost, self.exact.approval_like)
+
+    def pay(self, k: int, pi: Fraction | None) -> None:
+        if pi is None:  # pragma: no cover - a winner is always affordable
+            raise NeedExact
+        moved: dict = {}
+        for t, q in self.exact.supp[k]:
+            g = self.type_group[t]
+            ng = moved.get((g, q))
+            if ng is None:
+                left = self.group_budget[g] - pi * q
+                if left < 0:
+                    left = Fraction(0)
+                ng = self.group_of.get(left)
+                if ng is None:
+                    ng = len(self.group_budget)
+                    self.group_budget.append(left)
+                    self.group_of[left] = ng
+                moved[(g, q)] = ng
+            self.type_group[t] = ng
 
 
 @dataclass
@@ -122,8 +177,8 @@ class FloatEqualShares:
         np.maximum(left, 0.0, out=left)
         budgets[rows] = left
 
-    def run(self, share: float, *, record: bool = False) -> FloatRun:
-        """One run; raises NeedExact if any decision is too close to call."""
+    def run(self, share: float | Fraction, *, record: bool = False) -> FloatRun:
+        """One run in floats; a close call is settled exactly for the projects in it only."""
         budgets = np.full(len(self.weights), float(share))
         prev = dict(self.first_rho)
         remaining = set(self.candidates)
@@ -133,16 +188,30 @@ class FloatEqualShares:
         moneys: list[float] = []
         final_money: dict[int, float] = {}
         rank = self.rank
+        shadow: _Shadow | None = None
+        exact_pi: dict[int, Fraction | None] = {}
+
+        def settle(c: int) -> Fraction | None:
+            nonlocal shadow
+            if shadow is None:
+                shadow = _Shadow(self.exact, Fraction(share), winners[len(self.free):])
+            if c not in exact_pi:
+                exact_pi[c] = shadow.price(c)
+            return exact_pi[c]
+
         while remaining:
             best = None
             best_rho = 0.0
-            best_pi = 0.0
-            best_money = 0.0
-            seen: list[tuple[float, int]] = []
+            seen: dict[int, tuple[float, float, float]] = {}
+            exact_pi.clear()
             for c in sorted(remaining, key=lambda c: (prev[c], rank[c])):
                 if best is not None and prev[c] > best_rho * (1 + TOL):
                     break
-                got = self._price(c, budgets)
+                try:
+                    got = self._price(c, budgets)
+                except NeedExact:
+                    pi_exact = settle(c)
+                    got = None if pi_exact is None else (float(pi_exact), float(self.costs[c]))
                 if got is None:
                     remaining.discard(c)
                     if record:
@@ -151,19 +220,25 @@ class FloatEqualShares:
                 pi, money = got
                 rho = pi / self.costs[c]
                 prev[c] = rho
-                seen.append((rho, c))
+                seen[c] = (rho, pi, money)
                 if best is None or rho < best_rho:
-                    best, best_rho, best_pi, best_money = c, rho, pi, money
+                    best, best_rho = c, rho
             if best is None:
                 break
-            for rho, c in seen:
-                if c != best and rho <= best_rho * (1 + TOL) and GUARD:
-                    raise NeedExact
+            near = [c for c, (rho, _, _) in seen.items() if rho <= best_rho * (1 + TOL)]
+            if len(near) > 1 and GUARD:
+                # Too close for floats: compare exactly, and only these projects.
+                best = min(near, key=lambda c: (settle(c) / self.exact.prep.costs[c], rank[c]))
+            best_rho, best_pi, best_money = seen[best]
             winners.append(best)
             remaining.discard(best)
             rhos.append(best_rho)
             pis.append(best_pi)
             moneys.append(best_money)
+            if shadow is not None:
+                pi_exact = settle(best)
+                shadow.pay(best, pi_exact)
+                best_pi = float(pi_exact)
             self._pay(best, best_pi, budgets)
         return FloatRun(float(share), winners, rhos, pis, moneys, final_money)
 
