@@ -100,8 +100,11 @@ class Config:
     OPEN_DATA_REMAKE_SECONDS = float(os.environ.get("OPEN_DATA_REMAKE_SECONDS", "10"))
     OPEN_DATA_FOLDER = os.environ.get("OPEN_DATA_FOLDER", "")
 
-    # Where links in e-mails point (no trailing slash).
-    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # The site's address, like https://tables.example.org: every absolute link (e-mails, feeds,
+    # open data, 360Giving, Stripe return URLs) is built from it, never from the request's Host,
+    # and requests naming another host are refused (grants/site.py). scripts/run sets it from
+    # its port; required in production.
+    SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}").rstrip("/")
     # E-mail. With no MAIL_SERVER, mails are printed to the log (development).
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
@@ -140,6 +143,7 @@ class TestConfig(Config):
     MAIL_SERVER = ""  # mails go to the log unless a test starts its own SMTP server
     PROXY_FIX_HOPS = 0
     CACHE_TYPE = "NullCache"  # every page fresh; tests/public/test_page_cache.py turns it on
+    SITE_URL = "http://localhost"  # the test client's own host
 
 
 class ProductionConfig(Config):
@@ -151,6 +155,7 @@ class ProductionConfig(Config):
     FORCE_HTTPS = _bool("FORCE_HTTPS", True)
     PREFERRED_URL_SCHEME = "https"
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")  # required: no guess from the request
     # Counts shared by every gunicorn worker and machine; memory storage would let a guesser
     # multiply the limit by the number of workers.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, render_template, request
+from flask import Flask, Response, abort, current_app, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 
 from grants.extensions import db, login_manager, talisman
 from grants.models import Person
@@ -101,6 +102,12 @@ def _error_pages(app: Flask) -> None:
 
     def handler(error: Any) -> Any:
         code = getattr(error, "code", 500) or 500
+        if isinstance(error, SecurityError):
+            # A Host that is not the site's own (TRUSTED_HOSTS): no URLs can be built for it, and
+            # nothing of the site's pages should be served under another name.
+            return Response(
+                "Bad request: this site answers only at its own address.\n", 400, mimetype="text/plain"
+            )
         title, advice = ERROR_PAGES[code]
         if isinstance(error, CSRFError):
             title, advice = CSRF_PAGE

@@ -75,6 +75,7 @@ def production_app(tmp_path):  # noqa: ANN001, ANN201
             "SQLALCHEMY_ENGINE_OPTIONS": {},
             "RATELIMIT_STORAGE_URI": "memory://",
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "SITE_URL": "https://localhost",
         },
     )
     with app.app_context():
