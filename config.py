@@ -76,6 +76,17 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
     RESET_LIMIT_PER_ACCOUNT = "3 per 15 minutes"
     RESET_LIMIT_PER_ADDRESS = "20 per hour"
+    # Asking for an account sends an e-mail: a few per address typed, a few dozen per network address.
+    SIGNUP_LIMIT_PER_ACCOUNT = "3 per 15 minutes"
+    SIGNUP_LIMIT_PER_ADDRESS = "20 per hour"
+    # Adding group members and table staff by e-mail (the answer is the same whether or not the
+    # address has an account, and this keeps anyone from trying addresses by the thousand).
+    ADD_PERSON_LIMIT = "30 per hour"
+
+    # How many days a panel invitation's link works (the token expires; a new invitation sends a new one).
+    PANEL_INVITATION_DAYS = int(os.environ.get("PANEL_INVITATION_DAYS", "14"))
+    # A signed-in person who does nothing for this long is signed out (warned a few minutes before).
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
 
     # How long after an award its group's (optional) end-of-grant report falls due; the group
     # can choose a later date itself. On the day, the group's leads get one kind note.
@@ -143,7 +154,8 @@ class TestConfig(Config):
     MAIL_SERVER = ""  # mails go to the log unless a test starts its own SMTP server
     PROXY_FIX_HOPS = 0
     CACHE_TYPE = "NullCache"  # every page fresh; tests/public/test_page_cache.py turns it on
-    SITE_URL = "http://localhost"  # the test client's own host
+    # Not the test client's host ("localhost"), so every test shows links ignore the Host.
+    SITE_URL = "http://127.0.0.1:5000"
 
 
 class ProductionConfig(Config):

@@ -255,7 +255,7 @@ def test_stripe_return_urls_point_at_the_site_address_whichever_host_was_named(a
     from tests.conftest import CSRF_RE
 
     _rnd, funder_person, item = _pledged()
-    other = "http://127.0.0.1:5999"
+    other = "http://localhost:5999"
     page = client.get("/login", base_url=other).get_data(as_text=True)
     client.post(
         "/login",
@@ -271,5 +271,5 @@ def test_stripe_return_urls_point_at_the_site_address_whichever_host_was_named(a
     response = client.post(url, data={"amount": "500", "csrf_token": token}, base_url=other)
     assert response.status_code == 303
     sent = fake.requests_to("POST", "/v1/checkout/sessions")[-1]
-    assert sent.params["success_url"].startswith("http://localhost/"), sent.params["success_url"]
-    assert sent.params["cancel_url"].startswith("http://localhost/"), sent.params["cancel_url"]
+    assert sent.params["success_url"].startswith("http://127.0.0.1:5000/"), sent.params["success_url"]
+    assert sent.params["cancel_url"].startswith("http://127.0.0.1:5000/"), sent.params["cancel_url"]

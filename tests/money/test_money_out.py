@@ -291,7 +291,7 @@ def test_stripe_onboarding_links_point_at_the_site_address_whichever_host_was_na
 
     s = awarded_round(100_000, [25_000])
     grp = s.groups[0]
-    other = "http://127.0.0.1:5999"
+    other = "http://localhost:5999"
     page = client.get("/login", base_url=other).get_data(as_text=True)
     client.post(
         "/login",
@@ -307,4 +307,4 @@ def test_stripe_onboarding_links_point_at_the_site_address_whichever_host_was_na
     assert response.status_code == 303
     sent = fake.requests_to("POST", "/v1/account_links")[-1]
     for name in ("refresh_url", "return_url"):
-        assert sent.params[name].startswith("http://localhost/money/groups/"), sent.params[name]
+        assert sent.params[name].startswith("http://127.0.0.1:5000/money/groups/"), sent.params[name]

@@ -1,6 +1,7 @@
 """Issue 16: links and caches never trust the request's Host.
 
-Every absolute link is built from SITE_URL ("http://localhost" in the tests); a request naming
+Every absolute link is built from SITE_URL ("http://127.0.0.1:5000" in the tests, while the
+test client names "localhost"); a request naming
 any other host is refused before it reaches a view; the public cache cannot be filled with
 pages built for a forged Host or with one entry per made-up query string.
 """
@@ -20,7 +21,8 @@ from tests.conftest import CSRF_RE, Client, csrf_token, make_app
 from tests.public.test_query_counts import counting
 
 EVIL = "evil.example"
-OTHER = "http://127.0.0.1:5999"  # a name the app answers to outside production, not SITE_URL
+SITE = "http://127.0.0.1:5000"  # TestConfig.SITE_URL
+OTHER = "http://localhost:5999"  # a name the app answers to outside production, not SITE_URL
 
 
 def _post_from(client, base: str, page: str, data: dict):  # noqa: ANN001, ANN202
@@ -41,15 +43,15 @@ def test_a_forged_host_gets_no_reset_link_and_no_mail(client):
 
 
 def test_a_reset_link_points_at_the_site_address_whichever_host_was_named(client):
-    # 127.0.0.1 is a trusted name outside production, so the request gets through: the link
+    # localhost is a trusted name outside production, so the request gets through: the link
     # must still be built from SITE_URL, not from the Host header.
     someone = factories.person("Rosa Reset")
     response = _post_from(client, OTHER, "/password-reset", {"email": someone.email})
     assert response.status_code == 302
     note = db.session.execute(select(Notification).where(Notification.event == "password_reset")).scalar_one()
     link = note.link or ""
-    assert link.startswith("http://localhost/password-reset/") or link.startswith("/password-reset/"), link
-    assert "127.0.0.1" not in link and "5999" not in link
+    assert link.startswith((f"{SITE}/password-reset/", "/password-reset/")), link
+    assert "localhost" not in link and "5999" not in link
 
 
 def test_a_panel_invitation_link_points_at_the_site_address(app, client):
@@ -62,8 +64,8 @@ def test_a_panel_invitation_link_points_at_the_site_address(app, client):
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     note = db.session.execute(select(Notification).where(Notification.event == "panel_invitation")).scalar_one()
-    assert (note.link or "").startswith(("http://localhost/panel/join/", "/panel/join/")), note.link
-    assert "127.0.0.1" not in (note.link or "")
+    assert (note.link or "").startswith((f"{SITE}/panel/join/", "/panel/join/")), note.link
+    assert "localhost" not in (note.link or "")
 
 
 def test_any_other_host_is_refused(client):
@@ -92,11 +94,11 @@ def test_a_forged_host_cannot_poison_the_kept_feed(cached_app):
     forged = attacker.get("/open-data/feed.atom", headers={"Host": EVIL})
     assert forged.status_code == 400
     # A trusted other name gets the same links as everybody: built from SITE_URL.
-    other = attacker.get("/open-data/feed.atom", headers={"Host": "127.0.0.1:5999"}).get_data(as_text=True)
-    assert "127.0.0.1" not in other and "http://localhost/" in other
+    other = attacker.get("/open-data/feed.atom", base_url=OTHER).get_data(as_text=True)
+    assert "localhost" not in other and f"{SITE}/" in other
     visitor = cached_app.test_client().get("/open-data/feed.atom").get_data(as_text=True)
-    assert EVIL not in visitor and "127.0.0.1" not in visitor
-    assert "http://localhost/open-data/feed.atom" in visitor
+    assert EVIL not in visitor and "localhost" not in visitor
+    assert f"{SITE}/open-data/feed.atom" in visitor
 
 
 def test_made_up_query_strings_share_one_kept_page(cached_app):
