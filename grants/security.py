@@ -31,6 +31,7 @@ from grants.models import Person
 F = TypeVar("F", bound=Callable[..., Any])
 SEEN_KEY = "_seen"  # when this session last did anything, in whole seconds
 SEEN_EVERY_SECONDS = 30
+CALM_BLUEPRINTS = ("panels", "ballots")
 WARN_BEFORE_MINUTES = 5  # the timeout warning shows this long before the end
 
 
@@ -102,6 +103,8 @@ def init_app(app: Flask) -> None:
             "session_idle_words": idle_words(),
             "session_idle_seconds": idle_seconds(),
             "session_warn_seconds": min(WARN_BEFORE_MINUTES * 60, idle_seconds() // 2),
+            # Panel and ballot pages put no time pressure on anyone: no warning dialog there.
+            "calm_blueprints": CALM_BLUEPRINTS,
         }
 
     @app.before_request
@@ -180,7 +183,7 @@ ERROR_PAGES = {
 
 
 SIGN_IN_PAUSED = (
-    "Signing in is paused for a while",
+    "Too many attempts",
     "There have been too many wrong passwords for this account, so for its safety we have paused signing in "
     "with a password for 15 minutes. You can still get in now: we can e-mail you a link that signs you in "
     "and lets you choose a new password.",

@@ -7,7 +7,7 @@
   if (!dialog || typeof dialog.showModal !== "function") { return; }
   var idle = Number(dialog.getAttribute("data-idle-seconds"));
   var warn = Number(dialog.getAttribute("data-warn-seconds"));
-  var countdown = dialog.querySelector("[data-countdown]");
+  var countdown = dialog.querySelector("[data-left]");
   var keep = dialog.querySelector("form[data-keep]");
   var warnTimer = null, endTimer = null, tick = null;
 
