@@ -76,6 +76,17 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
     RESET_LIMIT_PER_ACCOUNT = "3 per 15 minutes"
     RESET_LIMIT_PER_ADDRESS = "20 per hour"
+    # Asking for an account sends an e-mail: a few per address typed, a few dozen per network address.
+    SIGNUP_LIMIT_PER_ACCOUNT = "3 per 15 minutes"
+    SIGNUP_LIMIT_PER_ADDRESS = "20 per hour"
+    # Adding group members and table staff by e-mail (the answer is the same whether or not the
+    # address has an account, and this keeps anyone from trying addresses by the thousand).
+    ADD_PERSON_LIMIT = "30 per hour"
+
+    # How many days a panel invitation's link works (the token expires; a new invitation sends a new one).
+    PANEL_INVITATION_DAYS = int(os.environ.get("PANEL_INVITATION_DAYS", "14"))
+    # A signed-in person who does nothing for this long is signed out (warned a few minutes before).
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
 
     # How long after an award its group's (optional) end-of-grant report falls due; the group
     # can choose a later date itself. On the day, the group's leads get one kind note.
@@ -100,8 +111,11 @@ class Config:
     OPEN_DATA_REMAKE_SECONDS = float(os.environ.get("OPEN_DATA_REMAKE_SECONDS", "10"))
     OPEN_DATA_FOLDER = os.environ.get("OPEN_DATA_FOLDER", "")
 
-    # Where links in e-mails point (no trailing slash).
-    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # The site's address, like https://tables.example.org: every absolute link (e-mails, feeds,
+    # open data, 360Giving, Stripe return URLs) is built from it, never from the request's Host,
+    # and requests naming another host are refused (grants/site.py). scripts/run sets it from
+    # its port; required in production.
+    SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}").rstrip("/")
     # E-mail. With no MAIL_SERVER, mails are printed to the log (development).
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
@@ -140,6 +154,8 @@ class TestConfig(Config):
     MAIL_SERVER = ""  # mails go to the log unless a test starts its own SMTP server
     PROXY_FIX_HOPS = 0
     CACHE_TYPE = "NullCache"  # every page fresh; tests/public/test_page_cache.py turns it on
+    # Not the test client's host ("localhost"), so every test shows links ignore the Host.
+    SITE_URL = "http://127.0.0.1:5000"
 
 
 class ProductionConfig(Config):
@@ -151,6 +167,7 @@ class ProductionConfig(Config):
     FORCE_HTTPS = _bool("FORCE_HTTPS", True)
     PREFERRED_URL_SCHEME = "https"
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")  # required: no guess from the request
     # Counts shared by every gunicorn worker and machine; memory storage would let a guesser
     # multiply the limit by the number of workers.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")

@@ -40,11 +40,11 @@ def create_app(config: type | None = None, overrides: dict[str, Any] | None = No
     `config` is a configuration class (default: chosen by OUR_TABLES_ENV); `overrides`
     are settings applied on top (the tests pass their database URL this way).
     """
-    from flask import Flask
-
     from config import _DEV_SECRET, config_from_env
+    from grants import site
+    from grants.site import SiteFlask
 
-    app = Flask(
+    app = SiteFlask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -58,6 +58,8 @@ def create_app(config: type | None = None, overrides: dict[str, Any] | None = No
         raise ConfigurationError("Set SECRET_KEY to a long random value before running in production.")
     if app.config["ENV_NAME"] == "production" and len(app.config["SECRET_KEY"]) < 32:
         raise ConfigurationError("SECRET_KEY must be at least 32 characters in production.")
+    if app.config["ENV_NAME"] == "production":
+        site.check_secret_key(app.config["SECRET_KEY"])
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
@@ -66,6 +68,7 @@ def create_app(config: type | None = None, overrides: dict[str, Any] | None = No
     from grants import secrets_at_rest
 
     secrets_at_rest.init_app(app)  # refuses production without DATA_KEYS
+    site.init_app(app)  # SITE_URL builds every absolute link; other Host headers are refused
     _init_extensions(app)
     _register_blueprints(app)
 

@@ -13,6 +13,11 @@ It is never stale for long, and never personal:
   case (a migration, SQL by hand) and a worker whose cache is not shared (development);
 - a signed-in person, a visitor with a message waiting, or a request that is not a GET is
   always served fresh; and only a plain 200 page that set nothing in the session is kept.
+
+Nobody can fill the cache with their own versions of a page: the key is the path and only the
+query arguments the page reads (`query=`), so `?x=1`, `?x=2`... are the same entry, not a fresh
+render each; the Host is not in the key because no page is built from it (links come from
+SITE_URL, grants/site.py).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from flask import Flask, Response, request, session
 from flask_login import current_user
@@ -47,13 +53,25 @@ def _shareable(rv: Any) -> bool:  # noqa: ANN401 - whatever the view returned
     return isinstance(rv, Response) and rv.status_code == 200 and not rv.is_streamed and "Set-Cookie" not in rv.headers
 
 
-def _key(*_args: Any, **_kwargs: Any) -> str:  # noqa: ANN401
-    return f"page:{cache.get(GENERATION) or 0}:{request.full_path}"
+def page_key(query: tuple[str, ...] = ()) -> str:
+    """The cache key of this request: the generation, the path and only the arguments in `query`."""
+    # The first value of each, as the views read it (`request.args.get`).
+    used = [(name, request.args[name]) for name in sorted(query) if name in request.args]
+    return f"page:{cache.get(GENERATION) or 0}:{request.path}?{urlencode(used)}"
 
 
-def same_for_everyone(view: F) -> F:
-    """Keep this page for visitors who are not signed in (see the module's notes)."""
-    return cache.cached(unless=_personal, response_filter=_shareable, make_cache_key=_key)(view)  # type: ignore[return-value]
+def same_for_everyone(view: F | None = None, *, query: tuple[str, ...] = ()) -> Any:  # noqa: ANN401
+    """Keep this page for visitors who are not signed in (see the module's notes).
+
+    `query` names the query arguments the page reads; any others do not change the key."""
+
+    def decorate(func: F) -> F:
+        def key(*_args: Any, **_kwargs: Any) -> str:  # noqa: ANN401
+            return page_key(query)
+
+        return cache.cached(unless=_personal, response_filter=_shareable, make_cache_key=key)(func)  # type: ignore[return-value]
+
+    return decorate(view) if view is not None else decorate
 
 
 def forget_public_pages(_sender: Any = None, tables: frozenset[str] | None = None) -> None:  # noqa: ANN401

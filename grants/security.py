@@ -2,18 +2,56 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, render_template, request
-from flask_login import current_user
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm import undefer
+from werkzeug.exceptions import SecurityError
 
 from grants.extensions import db, login_manager, talisman
 from grants.models import Person
 
 F = TypeVar("F", bound=Callable[..., Any])
+SEEN_KEY = "_seen"  # when this session last did anything, in whole seconds
+SEEN_EVERY_SECONDS = 30
+CALM_BLUEPRINTS = ("panels", "ballots")
+WARN_BEFORE_MINUTES = 5  # the timeout warning shows this long before the end
+
+
+def idle_seconds() -> int:
+    """How long a session may do nothing before it ends."""
+    return int(current_app.config.get("SESSION_IDLE_MINUTES", 120)) * 60
+
+
+def idle_words() -> str:
+    """The idle timeout in plain words: "2 hours", "30 minutes"."""
+    minutes = idle_seconds() // 60
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def mark_session_active() -> None:
+    """Start the idle clock of a session that has just signed in."""
+    session[SEEN_KEY] = int(time.time())
 
 CSP = {
     "default-src": "'self'",
@@ -27,6 +65,17 @@ CSP = {
 }
 
 
+# An uploaded file: everything the site-wide policy says, but nothing at all may load or run
+# (default-src 'none'), and the file is sandboxed as if from another origin. The stricter of
+# the two for each directive, so an upload never gets less than a page.
+UPLOAD_CSP = {**CSP, "default-src": "'none'", "style-src": "'none'", "script-src": "'none'", "form-action": "'none'"}
+
+
+def upload_csp() -> str:
+    """The Content-Security-Policy header value for an uploaded file."""
+    return "; ".join(f"{name} {value}" for name, value in UPLOAD_CSP.items()) + "; sandbox"
+
+
 def public(view: F) -> F:
     """Mark a view as reachable without signing in. Everything else needs a login."""
     view._is_public = True  # type: ignore[attr-defined]
@@ -38,7 +87,48 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> Person | None:
-        return db.session.get(Person, int(user_id)) if user_id.isdigit() else None
+        # "id:generation": a cookie from before the person last signed out, reset their
+        # password or signed out everywhere carries an older generation and is refused.
+        person_id, _, epoch = user_id.partition(":")
+        if not (person_id.isdigit() and epoch.isdigit()):
+            return None
+        person = db.session.get(Person, int(person_id), options=[undefer(Person.session_epoch)])
+        if person is None or person.session_epoch != int(epoch):
+            return None
+        return person
+
+    @app.context_processor
+    def session_timeout() -> dict[str, Any]:
+        return {
+            "session_idle_words": idle_words(),
+            "session_idle_seconds": idle_seconds(),
+            "session_warn_seconds": min(WARN_BEFORE_MINUTES * 60, idle_seconds() // 2),
+            # Panel and ballot pages put no time pressure on anyone: no warning dialog there.
+            "calm_blueprints": CALM_BLUEPRINTS,
+        }
+
+    @app.before_request
+    def end_idle_sessions() -> Any:
+        # Shared computers in community venues: a session nobody has used for
+        # SESSION_IDLE_MINUTES ends, whatever the browser does with its cookie.
+        if request.endpoint == "static" or "_user_id" not in session:
+            return None
+        now = int(time.time())
+        seen = session.get(SEEN_KEY)
+        if not isinstance(seen, int) or now - seen > idle_seconds():
+            logout_user()
+            session.clear()
+            flash(
+                f"We signed you out because you had not done anything for {idle_words()}. "
+                "We do this to keep your information safe. Sign in again to carry on.",
+                "info",
+            )
+            if request.method == "GET" and request.endpoint not in (None, "auth.login"):
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            return redirect(url_for("auth.login"))
+        if now - seen >= SEEN_EVERY_SECONDS:  # not every request: each write sends a new cookie
+            session[SEEN_KEY] = now
+        return None
 
     @app.before_request
     def require_login() -> Any:
@@ -55,6 +145,9 @@ def init_app(app: Flask) -> None:
     def no_store_when_signed_in(response: Any) -> Any:
         if current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
+        # Registered before talisman, so it runs after talisman has set the site-wide policy.
+        if g.get("upload_sandbox"):
+            response.headers["Content-Security-Policy"] = upload_csp()
         return response
 
     _error_pages(app)
@@ -89,6 +182,13 @@ ERROR_PAGES = {
 }
 
 
+SIGN_IN_PAUSED = (
+    "Too many attempts",
+    "There have been too many wrong passwords for this account, so for its safety we have paused signing in "
+    "with a password for 15 minutes. You can still get in now: we can e-mail you a link that signs you in "
+    "and lets you choose a new password.",
+)
+
 CSRF_PAGE = (
     "Your form was out of date",
     "For your safety, forms stop working when your session ends or when they come from another site. "
@@ -101,10 +201,22 @@ def _error_pages(app: Flask) -> None:
 
     def handler(error: Any) -> Any:
         code = getattr(error, "code", 500) or 500
+        if isinstance(error, SecurityError):
+            # A Host that is not the site's own (TRUSTED_HOSTS): no URLs can be built for it, and
+            # nothing of the site's pages should be served under another name.
+            return Response(
+                "Bad request: this site answers only at its own address.\n", 400, mimetype="text/plain"
+            )
         title, advice = ERROR_PAGES[code]
+        way_in = None
         if isinstance(error, CSRFError):
             title, advice = CSRF_PAGE
-        return render_template("errors/error.html", code=code, title=title, advice=advice), code
+        elif code == 429 and request.endpoint == "auth.login":
+            # Attempts for this account are paused (maybe by someone else guessing): the owner
+            # still gets in now, through a link sent to their e-mail.
+            title, advice = SIGN_IN_PAUSED
+            way_in = url_for("auth.reset_request")
+        return render_template("errors/error.html", code=code, title=title, advice=advice, way_in=way_in), code
 
     for code in ERROR_PAGES:
         app.register_error_handler(code, handler)

@@ -16,7 +16,7 @@ import secrets
 from pathlib import Path
 
 import filetype
-from flask import current_app, send_file
+from flask import current_app, g, send_file
 from PIL import Image, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
@@ -122,5 +122,7 @@ def send_upload(upload: Upload):  # noqa: ANN201
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    # The site-wide headers are set after this (flask-talisman); grants/security.py sees this
+    # mark and sends UPLOAD_CSP: the site's policy, tightened, with `sandbox`.
+    g.upload_sandbox = True
     return response

@@ -171,3 +171,21 @@ def text_of(response) -> str:  # noqa: ANN001
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+class Mailbox(list):
+    """The e-mails the app sent during a test (the worker's real build, no SMTP server)."""
+
+    def texts_to(self, address: str) -> list[str]:
+        """The plain-text bodies of every message sent to `address`."""
+        return [m.get_body(("plain",)).get_content() for m in self if m["To"] == address]
+
+
+@pytest.fixture
+def mailbox(monkeypatch) -> Mailbox:  # noqa: ANN001
+    """Collect sent e-mails instead of printing them: a secret lives only in the message."""
+    from grants.notifications import delivery
+
+    box = Mailbox()
+    monkeypatch.setattr(delivery, "send_message", box.append)
+    return box

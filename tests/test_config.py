@@ -10,9 +10,11 @@ from cryptography.fernet import Fernet
 import config
 from grants import ConfigurationError, create_app
 
+RANDOM_KEY = "Vq3-8dLx_r0TzK5mWp2YhN7bCe4JsG9aFu6"
+
 
 def _reload(monkeypatch, **env):  # noqa: ANN001, ANN003
-    for key in ("SECRET_KEY", "DATABASE_URL", "OUR_TABLES_ENV", "DATA_KEYS"):
+    for key in ("SECRET_KEY", "DATABASE_URL", "OUR_TABLES_ENV", "DATA_KEYS", "SITE_URL"):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -31,14 +33,29 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_
     cfg = _reload(
         monkeypatch, OUR_TABLES_ENV="production", SECRET_KEY="x" * 40, DATABASE_URL=f"sqlite:///{tmp_path}/p.db"
     )
+    with pytest.raises(ConfigurationError, match="not random enough"):  # issue 16: long is not enough
+        create_app(cfg.ProductionConfig)
+    cfg = _reload(
+        monkeypatch, OUR_TABLES_ENV="production", SECRET_KEY=RANDOM_KEY, DATABASE_URL=f"sqlite:///{tmp_path}/p.db"
+    )
     with pytest.raises(ConfigurationError, match="DATA_KEYS"):  # bank details need their own key
         create_app(cfg.ProductionConfig)
     cfg = _reload(
         monkeypatch,
         OUR_TABLES_ENV="production",
-        SECRET_KEY="x" * 40,
+        SECRET_KEY=RANDOM_KEY,
         DATA_KEYS=Fernet.generate_key().decode(),
         DATABASE_URL=f"sqlite:///{tmp_path}/p.db",
+    )
+    with pytest.raises(ConfigurationError, match="SITE_URL"):  # issue 16: links never come from the Host
+        create_app(cfg.ProductionConfig)
+    cfg = _reload(
+        monkeypatch,
+        OUR_TABLES_ENV="production",
+        SECRET_KEY=RANDOM_KEY,
+        DATA_KEYS=Fernet.generate_key().decode(),
+        DATABASE_URL=f"sqlite:///{tmp_path}/p.db",
+        SITE_URL="https://tables.example.org",
     )
     app = create_app(cfg.ProductionConfig)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]

@@ -71,3 +71,18 @@ def test_size_cap_and_broken_images(app):
             save_upload(
                 _file(b"\xff\xd8\xff\xe0" + b"garbage" * 20, "broken.jpg"), kind="photo", person_id=None, is_public=True
             )
+
+
+def test_an_upload_keeps_its_sandbox_and_everything_site_wide(app, client):
+    # Issue 16: the site-wide policy used to replace the upload's own, dropping `sandbox`.
+    with transaction():
+        upload = save_upload(_file(_jpeg_with_gps(), "photo.jpg"), kind="photo", person_id=None, is_public=True)
+    policy = client.get(f"/uploads/{upload.id}").headers["Content-Security-Policy"]
+    directives = {part.strip().split(" ")[0]: part.strip() for part in policy.split(";")}
+    assert "sandbox" in directives
+    assert directives["default-src"] == "default-src 'none'"
+    assert directives["script-src"] == "script-src 'none'"
+    for site_wide in ("frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"):
+        assert site_wide in policy
+    # Pages keep the site-wide policy without the sandbox.
+    assert "sandbox" not in client.get("/").headers["Content-Security-Policy"]

@@ -49,6 +49,70 @@ def register_person(*, email: str, display_name: str, password: str) -> Person:
     return person
 
 
+SIGNUP_MAX_AGE = 24 * 60 * 60  # a sign-up link works for a day
+
+
+def start_signup(*, email: str, display_name: str, password: str, link_for) -> None:  # noqa: ANN001
+    """Someone asks for an account: the answer on the page is the same whether or not the address
+    has one, and the e-mail tells the address's owner which it is.
+
+    A new address gets a link that finishes the account (so nobody can learn from the page who
+    has an account, or make one for an address they do not read); an address that has an account
+    gets a note saying so, with the ways in. The link carries the name and the password's hash
+    encrypted under DATA_KEYS, so nothing is stored until the owner follows it."""
+    import json
+
+    from grants.models.notifications import SECRET_MARK
+    from grants.notifications import notify, notify_address
+    from grants.secrets_at_rest import encrypt
+
+    email = normalise_email(email)
+    password_hash = hash_password(password)  # the same work either way: no timing difference
+    with transaction():
+        existing = find_person_by_email(email)
+        if existing is not None:
+            notify(
+                [existing.id],
+                "account_exists",
+                "Someone asked to create an account with your address",
+                "Someone asked to create an Our Tables account with this e-mail address, but you already have one. "
+                "If it was you, sign in, or reset your password if you have forgotten it. If it was not you, "
+                "you can ignore this message: nothing has changed.",
+                link="/login",
+            )
+            return
+        token = encrypt(json.dumps({"email": email, "name": display_name.strip(), "hash": password_hash}))
+        notify_address(
+            email,
+            "account_exists",
+            "Finish creating your Our Tables account",
+            "Someone (we hope you) asked to create an Our Tables account with this e-mail address. Open the "
+            "link within a day to finish. If it was not you, you can ignore this message.",
+            link=link_for(SECRET_MARK),
+            secret=token,
+        )
+
+
+def finish_signup(token: str) -> Person:
+    """Create the account a sign-up link describes."""
+    import json
+
+    from cryptography.fernet import InvalidToken
+
+    from grants.secrets_at_rest import _keys
+
+    try:
+        data = json.loads(_keys().decrypt(token.encode(), ttl=SIGNUP_MAX_AGE))
+    except (InvalidToken, ValueError, TypeError) as exc:
+        raise DomainError("That link has expired or is not valid. Create your account again.") from exc
+    with transaction() as session:
+        if find_person_by_email(data["email"]):
+            raise DomainError("There is already an account for that e-mail address. Sign in, or reset your password.")
+        person = Person(email=data["email"], display_name=data["name"], password_hash=data["hash"])
+        session.add(person)
+    return person
+
+
 def authenticate(email: str, password: str) -> Person:
     """The person whose e-mail and password match; one generic error otherwise."""
     person = find_person_by_email(email)
@@ -71,13 +135,16 @@ def make_reset_token(person: Person) -> str:
 
 def request_password_reset(email: str, link_for) -> str | None:  # noqa: ANN001
     """Queue a reset e-mail if the address has an account. Returns the link (for the dev log) or None."""
+    from grants.models.notifications import SECRET_MARK
     from grants.notifications import notify
 
     with transaction():
         person = find_person_by_email(email)
         if person is None:
             return None
-        link = link_for(make_reset_token(person))
+        # Only the mark is stored in the link; the token goes in the e-mail and is then forgotten.
+        token = make_reset_token(person)
+        link = link_for(SECRET_MARK)
         notify(
             [person.id],
             "password_reset",
@@ -85,8 +152,9 @@ def request_password_reset(email: str, link_for) -> str | None:  # noqa: ANN001
             "Someone asked to reset the password for your Our Tables account. If it was you, open the link "
             "within an hour to choose a new password. If it was not, you can ignore this message.",
             link=link,
+            secret=token,
         )
-    return link
+    return link.replace(SECRET_MARK, token)
 
 
 def reset_password(token: str, new_password: str) -> Person:
@@ -102,7 +170,17 @@ def reset_password(token: str, new_password: str) -> Person:
         if person is None or person.password_hash[-12:] != data.get("h"):
             raise DomainError("That reset link has already been used. Ask for a new one.")
         person.password_hash = hash_password(new_password)
+        # Whoever knew the old password may still hold a session: every one of them ends.
+        person.session_epoch += 1
     return person
+
+
+def end_sessions(person: Person) -> Person:
+    """End every session this person has, on every device (sign out, sign out everywhere)."""
+    with transaction() as session:
+        fresh = session.get(Person, person.id)
+        fresh.session_epoch += 1
+    return fresh
 
 
 def dashboard_for(person: Person) -> dict[str, list]:

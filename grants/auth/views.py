@@ -7,14 +7,13 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 
 from grants.auth import bp, services
 from grants.auth.forms import LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from grants.core import DomainError
 from grants.extensions import limiter
-from grants.flashing import submitted
-from grants.models import Person
-from grants.security import public
+from grants.security import mark_session_active, public
 
 
 def safe_next(target: str | None) -> str | None:
@@ -44,35 +43,78 @@ def _limit(name: str):  # noqa: ANN202
     return lambda: current_app.config[name]
 
 
+def _failed(response) -> bool:  # noqa: ANN001
+    """Only failed sign-ins count towards the limits: signing in often never locks anyone out."""
+    return response.status_code != 302
+
+
 def _start_session(person) -> None:  # noqa: ANN001
     # A new session at login: nothing from before sign-in carries over (session fixation).
     session.clear()
     login_user(person)
+    mark_session_active()
 
 
 @bp.route("/signup", methods=["GET", "POST"])
 @public
+@limiter.limit(_limit("SIGNUP_LIMIT_PER_ACCOUNT"), key_func=_account_key, methods=["POST"], scope="signup-account")
+@limiter.limit(_limit("SIGNUP_LIMIT_PER_ADDRESS"), key_func=_address_key, methods=["POST"], scope="signup-address")
 def signup():
     """Create an account."""
     form = SignupForm()
-
-    def register() -> Person:
-        return services.register_person(
-            email=form.email.data, display_name=form.display_name.data, password=form.password.data
+    if form.validate_on_submit():
+        services.start_signup(
+            email=form.email.data,
+            display_name=form.display_name.data,
+            password=form.password.data,
+            link_for=lambda token: url_for("auth.finish_signup", token=token, _external=True),
         )
-
-    if registered := submitted(form, register, field="email"):
-        # Not `success=`: starting the session clears it, and the welcome with it.
-        _start_session(registered.value)
-        flash("Your account is ready. Welcome.", "success")
-        return redirect(safe_next(request.args.get("next")) or url_for("auth.dashboard"))
+        # The same answer whether or not the address has an account: the e-mail tells its owner.
+        return redirect(url_for("auth.check_email"))
     return render_template("auth/signup.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/signup/check-your-email")
+@public
+def check_email():
+    """What happens next after asking for an account."""
+    return render_template("auth/check_email.html")
+
+
+@bp.route("/signup/finish/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_limit("RESET_LIMIT_PER_ADDRESS"), key_func=_address_key, methods=["POST"], scope="signup-finish")
+def finish_signup(token: str):
+    """Finish creating an account from the e-mailed link (a button, so a mail scanner opening it does nothing)."""
+    form = FlaskForm()
+    if form.validate_on_submit():
+        try:
+            person = services.finish_signup(token)
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("auth.signup"))
+        _start_session(person)
+        flash("Your account is ready. Welcome.", "success")
+        return redirect(url_for("auth.dashboard"))
+    return render_template("auth/finish_signup.html", form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_limit("LOGIN_LIMIT_PER_ACCOUNT"), key_func=_account_key, methods=["POST"], scope="login-account")
-@limiter.limit(_limit("LOGIN_LIMIT_PER_ADDRESS"), key_func=_address_key, methods=["POST"], scope="login-address")
+@limiter.limit(
+    _limit("LOGIN_LIMIT_PER_ACCOUNT"),
+    key_func=_account_key,
+    methods=["POST"],
+    scope="login-account",
+    deduct_when=_failed,
+)
+@limiter.limit(
+    _limit("LOGIN_LIMIT_PER_ADDRESS"),
+    key_func=_address_key,
+    methods=["POST"],
+    scope="login-address",
+    deduct_when=_failed,
+)
 def login():
     """Sign in."""
     form = LoginForm()
@@ -92,11 +134,35 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Sign out (a POST, so no other site can sign a person out)."""
+    """Sign out (a POST, so no other site can sign a person out).
+
+    The session's cookie is signed, not stored: moving the person's session generation on is
+    what makes a copy of it (on a shared computer, in a browser's history) useless."""
+    services.end_sessions(current_user)
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
     return redirect(url_for("public.home"))
+
+
+@bp.route("/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    """End every other session of this person (another computer, a lost phone); this one carries on."""
+    person = services.end_sessions(current_user)
+    _start_session(person)
+    flash("You are signed out everywhere else. Only this browser is still signed in.", "success")
+    return redirect(url_for("auth.dashboard"))
+
+
+@bp.route("/stay-signed-in", methods=["POST"])
+@login_required
+def keep_signed_in():
+    """The timeout warning's "Stay signed in": the idle clock starts again."""
+    mark_session_active()
+    if request.accept_mimetypes.best == "application/json":
+        return "", 204
+    return redirect(safe_next(request.form.get("next")) or url_for("auth.dashboard"))
 
 
 @bp.route("/password-reset", methods=["GET", "POST"])
@@ -125,12 +191,15 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(token, form.password.data)
+            person = services.reset_password(token, form.password.data)
         except DomainError as exc:
             flash(exc.message, "error")
             return redirect(url_for("auth.reset_request"))
-        flash("Your password has been changed. Sign in with the new one.", "success")
-        return redirect(url_for("auth.login"))
+        # The link in the e-mail is the way in, even while sign-in attempts are paused for this
+        # account (someone else may be guessing): a successful reset signs the person in.
+        _start_session(person)
+        flash("Your password has been changed and you are signed in.", "success")
+        return redirect(url_for("auth.dashboard"))
     return render_template("auth/reset_password.html", form=form), (400 if form.errors else 200)
 
 

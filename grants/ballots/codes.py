@@ -26,6 +26,7 @@ from grants.ballots.services import (
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.models import Electorate, Person, Round, VotingCode
+from grants.models.notifications import SECRET_MARK
 from grants.notifications import notify_address
 from grants.roles import is_convenor
 
@@ -115,9 +116,10 @@ def send_codes(*, person: Person, round_id: int, addresses: list[str]) -> int:
                 "voting_opened",
                 f"Your voting code for {rnd.title}",
                 f"{rnd.community_name or 'Your community'} is deciding how to spend money together: {rnd.title}. "
-                f"Your single-use voting code is {code}. Vote at /vote/{rnd.slug}/code before "
+                f"Your single-use voting code is {SECRET_MARK}. Vote at /vote/{rnd.slug}/code before "
                 f"{rnd.voting_closes_at:%d %B %Y}. Your vote is secret.",
                 link=f"/vote/{rnd.slug}/code",
+                secret=code,
             )
         audit.record(
             "voting_codes_sent",

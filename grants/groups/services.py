@@ -37,16 +37,31 @@ def register_group(
     return group
 
 
-def add_member(*, person: Person, group_id: int, email: str, role: GroupRole) -> GroupMembership:
-    """A group's lead adds someone with an account to the group."""
+def add_member(*, person: Person, group_id: int, email: str, role: GroupRole) -> GroupMembership | None:
+    """A group's lead adds someone with an account to the group.
+
+    The lead is not told whether the address has an account (that would let anyone who leads a
+    group find out who uses the site): the address's owner is told by e-mail, either that they
+    were added or how to create an account. None when there was no account."""
     from grants.auth.services import find_person_by_email
+    from grants.notifications import notify, notify_address
 
     with transaction() as session:
         if not is_group_member(person, group_id, GroupRole.LEAD):
             raise NotAllowed("Only a lead of the group can add members.")
+        group = session.get(Group, group_id)
         other = find_person_by_email(email)
         if other is None:
-            raise DomainError("There is no account with that e-mail address. Ask them to create one first.")
+            notify_address(
+                email.strip().lower(),
+                "role_given",
+                f"{person.display_name} would like to add you to {group.name}",
+                f"{person.display_name} tried to add this e-mail address to the group {group.name} on Our Tables, "
+                "but it has no account. If you would like to join, create an account with this address, then "
+                "ask them to add you again. If you do not know them, you can ignore this message.",
+                link="/signup",
+            )
+            return None
         existing = session.execute(
             select(GroupMembership).where(GroupMembership.group_id == group_id, GroupMembership.person_id == other.id)
         ).scalar_one_or_none()
@@ -54,6 +69,13 @@ def add_member(*, person: Person, group_id: int, email: str, role: GroupRole) ->
             raise DomainError(f"{other.display_name} is already in the group.")
         membership = GroupMembership(group_id=group_id, person_id=other.id, role=role)
         session.add(membership)
+        notify(
+            [other.id],
+            "role_given",
+            f"You were added to {group.name}",
+            f"{person.display_name} added you to the group {group.name} as a {role.value}.",
+            link=f"/groups/{group.slug}",
+        )
         # Not public: who belongs to a group is personal. The log still proves who granted what.
         audit.record(
             "role_granted",

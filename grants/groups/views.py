@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from grants.extensions import db
+from grants.extensions import db, limiter
 from grants.flashing import submitted
 from grants.groups import bp, services
 from grants.groups.forms import GroupForm, MemberForm
@@ -65,7 +65,15 @@ def show(slug: str):
     )
 
 
+SAME_ANSWER = (
+    "If {email} has an account, they are now in the group and we have told them. If not, we have e-mailed "
+    "them to ask them to create one; add them again once they have."
+)
+
+
 @bp.route("/<slug>/members", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["ADD_PERSON_LIMIT"], key_func=lambda: f"person:{current_user.get_id()}",
+               methods=["POST"], scope="add-member")  # fmt: skip
 def add_member(slug: str):
     """Add a member (leads only)."""
     group = _group_for_member(slug)
@@ -78,6 +86,7 @@ def add_member(slug: str):
             person=current_user, group_id=group.id, email=form.email.data, role=GroupRole(form.role.data)
         )
 
-    if submitted(form, add, field="email", success="Added to the group."):
+    # The same answer whether or not the address has an account (its owner is told by e-mail).
+    if submitted(form, add, field="email", success=SAME_ANSWER.format(email=form.email.data)):
         return redirect(url_for("groups.show", slug=group.slug))
     return render_template("groups/add_member.html", form=form, group=group), (400 if form.errors else 200)

@@ -36,7 +36,7 @@ from grants.models.money import (
     Tranche,
     TrancheStatus,
 )
-from grants.models.notifications import Notification, NotificationPreference, OutboxJob
+from grants.models.notifications import Notification, NotificationPreference, NotificationSecret, OutboxJob
 from grants.models.opendata import OpenDataFile
 from grants.models.panel_pay import (
     Activity,
@@ -110,6 +110,7 @@ __all__ = [
     "Upload",
     "Notification",
     "NotificationPreference",
+    "NotificationSecret",
     "OutboxJob",
     "OpenDataFile",
     "Account",

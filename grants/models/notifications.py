@@ -9,10 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
 from grants.models._base import UTCDateTime, utcnow
+from grants.secrets_at_rest import EncryptedText
+
+# Where a one-time secret (a reset token, an invitation token, a voting code) goes in a
+# notification's body or link. The secret itself is kept apart, encrypted, only until the
+# e-mail is sent; what stays afterwards never holds it.
+SECRET_MARK = "__ONE_TIME_SECRET__"  # noqa: S105 - a placeholder, not a secret # nosec B105
+SHOWN_INSTEAD = "(in the e-mail we sent)"
 
 
 class Notification(db.Model):
@@ -46,6 +53,43 @@ class Notification(db.Model):
 
     def __repr__(self) -> str:
         return f"<Notification {self.id} {self.event} to={self.person_id or self.email_to}>"
+
+    # The secret the e-mail carries, in a row of its own, deleted once the e-mail is sent.
+    secret_row: Mapped[NotificationSecret | None] = relationship(
+        back_populates="notification", cascade="all, delete-orphan", uselist=False
+    )
+
+    def with_secret(self, text: str | None) -> str | None:
+        """`text` as the e-mail says it: with the secret in place of its mark."""
+        secret = self.secret_row.secret if self.secret_row is not None else None
+        return text.replace(SECRET_MARK, secret or SHOWN_INSTEAD) if text else text
+
+    @property
+    def shown_body(self) -> str:
+        """The body as the site shows it: a secret is only ever in the e-mail."""
+        return self.body.replace(SECRET_MARK, SHOWN_INSTEAD)
+
+    @property
+    def shown_link(self) -> str | None:
+        """The link as the site shows it: none if it would carry a secret."""
+        return None if self.link and SECRET_MARK in self.link else self.link
+
+
+class NotificationSecret(db.Model):
+    """The one-time secret an unsent e-mail carries, encrypted under DATA_KEYS.
+
+    Kept apart from the notification so that nothing about it stays once the e-mail has gone:
+    the row is deleted when the message is sent."""
+
+    __tablename__ = "notification_secrets"
+
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[str] = mapped_column(EncryptedText)
+
+    notification: Mapped[Notification] = relationship(back_populates="secret_row")
+
+    def __repr__(self) -> str:
+        return f"<NotificationSecret for notification {self.notification_id}>"
 
 
 class NotificationPreference(db.Model):

@@ -9,18 +9,21 @@ from email.utils import formatdate
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
+from grants.db_setup import write_intent
 from grants.extensions import db
 from grants.jobs.outbox import _failed, claim, finish
 from grants.models import Notification, NotificationPreference, Person
 from grants.models._base import utcnow
+from grants.models.notifications import NotificationSecret
 from grants.notifications.outbox import EVENTS
 
 log = logging.getLogger(__name__)
 
 # Always sent by e-mail: without them a person cannot get in (reset) or join (invitation).
-ALWAYS_EMAILED = frozenset({"password_reset", "panel_invitation"})
+ALWAYS_EMAILED = frozenset({"password_reset", "panel_invitation", "account_exists"})
 # Off unless the person asks for them.
 OFF_BY_DEFAULT = frozenset({"reminder"})
 # Why a person is hearing about this, said at the foot of each e-mail.
@@ -35,6 +38,8 @@ REASONS = {
     "payment_held": "you lead a group whose payment was held",
     "report_due": "you lead a group that was awarded money",
     "panel_invitation": "a convenor invited this address to a panel",
+    "account_exists": "someone asked to create an account with this address",
+    "role_given": "someone added this address to a group or a table",
     "password_reset": "someone asked to reset the password for this address",  # nosec B105 - a sentence, not a secret
     "reminder": "you asked for panel reminders",
 }
@@ -78,7 +83,8 @@ def build_message(note: Notification, to: str, name: str | None) -> EmailMessage
     context = {
         "note": note,
         "name": name,
-        "link": absolute(note.link),
+        "body": note.with_secret(note.body),
+        "link": absolute(note.with_secret(note.link)),
         "reason": REASONS.get(note.event, ""),
         "choices_link": None if note.person_id is None else absolute("/notifications/choices"),
         "site_name": current_app.config.get("SITE_NAME", "Our Tables"),
@@ -106,6 +112,10 @@ def send_message(msg: EmailMessage) -> None:
     """Hand a message to the SMTP server, or print it to the log when none is set."""
     cfg = current_app.config
     if not cfg.get("MAIL_SERVER"):
+        if cfg.get("ENV_NAME") == "production":
+            # Never the body in a production log: it can hold a reset link or a voting code.
+            current_app.logger.warning("E-mail not sent (no MAIL_SERVER set) to %s: %s", msg["To"], msg["Subject"])
+            return
         body = msg.get_body(("plain",))
         current_app.logger.info(
             "E-mail not sent (no MAIL_SERVER set) to %s\nSubject: %s\n\n%s",
@@ -158,4 +168,12 @@ def deliver(notification_id: int) -> tuple[str, float | None]:
         "sending",
         {"email_state": "sent", "sent_at": utcnow(), "claimed_until": None, "email_error": None},
     )
+    forget_secret(notification_id)
     return "sent", None
+
+
+def forget_secret(notification_id: int) -> None:
+    """Sent: the secret has done its job and is not kept (the body and link hold only its mark)."""
+    with write_intent(), Session(db.engine) as session:
+        session.execute(delete(NotificationSecret).where(NotificationSecret.notification_id == notification_id))
+        session.commit()

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from grants.extensions import db
-from grants.models.notifications import Notification
+from grants.models.notifications import SECRET_MARK, Notification, NotificationSecret
 
 # The moments that matter. Each person chooses which of these reach them by e-mail.
 EVENTS = {
@@ -23,8 +23,24 @@ EVENTS = {
     "report_due": "A report is due",
     "panel_invitation": "An invitation to join a panel",
     "password_reset": "Reset your password",  # nosec B105
+    "account_exists": "Creating an account",
+    "role_given": "You were added to a group or a table",
     "reminder": "A gentle reminder",
 }
+
+
+def _check_secret(secret: str | None, body: str, link: str | None) -> None:
+    """A secret goes in `secret` and only its mark in the body or link, never the secret itself."""
+    if secret is None:
+        return
+    if SECRET_MARK not in body + (link or ""):
+        raise ValueError("a notification with a secret must mark where it goes (SECRET_MARK)")
+    if secret in body + (link or ""):
+        raise ValueError("the secret must not be written into the notification's body or link")
+
+
+def _secret(secret: str | None) -> dict:
+    return {"secret_row": NotificationSecret(secret=secret)} if secret is not None else {}
 
 
 def notify(
@@ -34,6 +50,7 @@ def notify(
     body: str,
     link: str | None = None,
     key: str | None = None,
+    secret: str | None = None,
 ) -> list[Notification]:
     """Queue a notification for each person, inside the current transaction.
 
@@ -47,18 +64,24 @@ def notify(
     if keys:
         told = set(db.session.execute(select(Notification.key).where(Notification.key.in_(keys.values()))).scalars())
         people = [pid for pid in people if keys[pid] not in told]
+    _check_secret(secret, body, link)
     rows = [
-        Notification(person_id=pid, event=event, subject=subject, body=body, link=link, key=keys.get(pid))
+        Notification(
+            person_id=pid, event=event, subject=subject, body=body, link=link, key=keys.get(pid), **_secret(secret)
+        )
         for pid in people
     ]
     db.session.add_all(rows)
     return rows
 
 
-def notify_address(email: str, event: str, subject: str, body: str, link: str | None = None) -> Notification:
+def notify_address(
+    email: str, event: str, subject: str, body: str, link: str | None = None, secret: str | None = None
+) -> Notification:
     """Queue an e-mail to an address that may not have an account yet."""
     if event not in EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
-    row = Notification(email_to=email, event=event, subject=subject, body=body, link=link)
+    _check_secret(secret, body, link)
+    row = Notification(email_to=email, event=event, subject=subject, body=body, link=link, **_secret(secret))
     db.session.add(row)
     return row

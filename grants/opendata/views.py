@@ -42,7 +42,7 @@ def index():
 
 @bp.route("/<dataset>.<fmt>")
 @public
-@same_for_everyone
+@same_for_everyone(query=("round", "group", "funder"))
 def download(dataset: str, fmt: str):
     """One dataset as CSV or JSON, optionally for one table (?round=slug), group or funder."""
     if dataset not in data.DATASETS or fmt not in FORMATS:

@@ -24,7 +24,8 @@ def init_app(app: Flask) -> None:
     hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
     if hops > 0:
         # Only the exact number of proxies we sit behind: one more and a client could forge its address.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+        # Never the forwarded host or port: links come from SITE_URL and the Host is checked against it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0)  # type: ignore[method-assign]
     cli.init_app(app)
 
     def _start_request() -> None:

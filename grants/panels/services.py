@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from grants import audit
@@ -20,6 +21,7 @@ from grants.models import (
     Round,
     RoundStatus,
 )
+from grants.models.notifications import SECRET_MARK
 from grants.notifications import notify_address
 from grants.panels import deliberation
 from grants.roles import is_convenor, panel_seat
@@ -44,7 +46,7 @@ def invite(
             round_id=round_id, email=email.strip().lower(), token_hash=_hash(token), role=role, invited_by_id=person.id
         )
         session.add(invitation)
-        link = link_for(token) if link_for else f"/panel/join/{token}"
+        link = link_for(SECRET_MARK) if link_for else f"/panel/join/{SECRET_MARK}"
         notify_address(
             invitation.email,
             "panel_invitation",
@@ -53,15 +55,25 @@ def invite(
             "Panel members read the proposals, talk about them together and vote in a secret ballot. You can "
             "pause at any time without giving a reason. Open the link to say yes.",
             link=link,
+            secret=token,
         )
     return invitation, token
 
 
 def find_invitation(token: str) -> PanelInvitation | None:
-    """The invitation for a token, if it exists."""
-    return db.session.execute(
+    """The invitation for a token, if it exists and its link has not expired."""
+    invitation = db.session.execute(
         select(PanelInvitation).where(PanelInvitation.token_hash == _hash(token))
     ).scalar_one_or_none()
+    if invitation is None or invitation_expired(invitation):
+        return None
+    return invitation
+
+
+def invitation_expired(invitation: PanelInvitation) -> bool:
+    """An invitation's link works for PANEL_INVITATION_DAYS, so an old e-mail or backup opens nothing."""
+    days = int(current_app.config.get("PANEL_INVITATION_DAYS", 14))
+    return invitation.created_at + timedelta(days=days) < datetime.now(UTC)
 
 
 def accept_invitation(*, person: Person, token: str, has_lived_experience: bool | None = None) -> PanelMember:

@@ -134,7 +134,7 @@ def funder(slug: str):
 
 @bp.route("/ledger", endpoint="ledger")
 @public
-@same_for_everyone
+@same_for_everyone(query=("page", "round", "group", "funder", "group_name"))
 def ledger_page():
     """Every money movement, newest first, paged and filterable."""
 

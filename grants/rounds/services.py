@@ -327,16 +327,30 @@ def change_rules(*, person: Person, round_id: int, values: dict[str, Any], reaso
     return changes
 
 
-def add_staff(*, person: Person, round_id: int, email: str, role: StaffRole) -> RoundStaff:
-    """Add a convenor or treasurer to a round by the e-mail of their account."""
+def add_staff(*, person: Person, round_id: int, email: str, role: StaffRole) -> RoundStaff | None:
+    """Add a convenor or treasurer to a round by the e-mail of their account.
+
+    As with group members, the convenor is not told whether the address has an account; its
+    owner is told by e-mail. None when there was no account."""
     from grants.auth.services import find_person_by_email
+    from grants.notifications import notify, notify_address
 
     with transaction() as session:
         if not is_convenor(person, round_id):
             raise NotAllowed("Only a convenor of this table can add people to run it.")
+        rnd = session.get(Round, round_id)
         other = find_person_by_email(email)
         if other is None:
-            raise DomainError("There is no account with that e-mail address. Ask them to create one first.")
+            notify_address(
+                email.strip().lower(),
+                "role_given",
+                f"{person.display_name} would like you to help run {rnd.title}",
+                f"{person.display_name} tried to add this e-mail address as a {role.value} of the table {rnd.title} "
+                "on Our Tables, but it has no account. If you would like to help, create an account with this "
+                "address, then ask them to add you again. If you do not know them, you can ignore this message.",
+                link="/signup",
+            )
+            return None
         exists = session.execute(
             select(RoundStaff).where(
                 RoundStaff.round_id == round_id, RoundStaff.person_id == other.id, RoundStaff.role == role
@@ -346,6 +360,13 @@ def add_staff(*, person: Person, round_id: int, email: str, role: StaffRole) -> 
             raise DomainError(f"{other.display_name} is already a {role.value} of this table.")
         staff = RoundStaff(round_id=round_id, person_id=other.id, role=role)
         session.add(staff)
+        notify(
+            [other.id],
+            "role_given",
+            f"You now help run {rnd.title}",
+            f"{person.display_name} added you as a {role.value} of the table {rnd.title}.",
+            link=f"/manage/tables/{rnd.slug}",
+        )
         audit.record(
             "role_granted",
             f"A {role.value} was added to the table.",

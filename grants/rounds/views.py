@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from grants.core import DomainError
-from grants.extensions import db
+from grants.extensions import db, limiter
 from grants.flashing import submitted
 from grants.models import PanelInvitation, PanelMember, Proposal, Round, RoundStaff, RoundStatus, StaffRole
 from grants.money import ledger
@@ -138,6 +138,8 @@ def close_voting(slug: str):
 
 
 @bp.route("/<slug>/staff", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["ADD_PERSON_LIMIT"], key_func=lambda: f"person:{current_user.get_id()}",
+               methods=["POST"], scope="add-staff")  # fmt: skip
 def staff(slug: str):
     """Add a convenor or a treasurer."""
     rnd = _round_for_convenor(slug)
@@ -148,6 +150,11 @@ def staff(slug: str):
             person=current_user, round_id=rnd.id, email=form.email.data, role=StaffRole(form.role.data)
         )
 
-    if submitted(form, add, field="email", success="Added."):
+    # The same answer whether or not the address has an account (its owner is told by e-mail).
+    success = (
+        f"If {form.email.data} has an account, they now help run this table and we have told them. If not, "
+        "we have e-mailed them to ask them to create one; add them again once they have."
+    )
+    if submitted(form, add, field="email", success=success):
         return redirect(url_for("rounds.manage", slug=rnd.slug))
     return render_template("rounds/staff.html", form=form, rnd=rnd), (400 if form.errors else 200)

@@ -13,12 +13,21 @@ from tests import factories
 from tests.conftest import login, post_form, text_of
 
 
-def test_signup_then_duplicate_is_refused(client):
+def test_signup_then_duplicate_is_refused(client, mailbox):
+    # Issue 16: the page answers the same either way; the e-mail tells the owner.
     data = {"display_name": "Ada", "email": "Ada@Example.org ", "password": "correct horse battery"}
-    assert post_form(client, "/signup", data, page="/signup").status_code == 302
+    first = post_form(client, "/signup", data, page="/signup")
+    assert first.status_code == 302 and first.headers["Location"] == "/signup/check-your-email"
+    link = re.search(r"(/signup/finish/\S+)", mailbox.texts_to("ada@example.org")[-1]).group(1)
+    assert post_form(client, link, page=link).status_code == 302
+    assert client.get("/me").status_code == 200
     client.delete_cookie("session")
     again = post_form(client, "/signup", data, page="/signup")
-    assert again.status_code == 400 and "already an account" in text_of(again)
+    assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
+    assert "already have one" in mailbox.texts_to("ada@example.org")[-1]
+    # The first link made the account; using it again makes no second one.
+    reused = post_form(client, link, page=link, follow=True)
+    assert "already an account" in text_of(reused)
 
 
 def test_short_password_and_bad_email_get_clear_messages(client):
@@ -68,7 +77,7 @@ def test_next_only_goes_to_this_site(client, app, target, expected):
     assert response.headers["Location"] == expected
 
 
-def test_password_reset_flow(client, app):
+def test_password_reset_flow(client, app, mailbox):
     person = factories.person("Cy Reset")
     response = post_form(client, "/password-reset", {"email": person.email}, page="/password-reset", follow=True)
     assert "If that address has an account" in text_of(response)
@@ -76,7 +85,9 @@ def test_password_reset_flow(client, app):
     post_form(client, "/password-reset", {"email": "ghost@example.org"}, page="/password-reset")
     notes = db.session.execute(select(Notification).where(Notification.event == "password_reset")).scalars().all()
     assert len(notes) == 1 and notes[0].person_id == person.id
-    path = re.search(r"(/password-reset/[^\s]+)$", notes[0].link).group(1)
+    # The link is in the e-mail only (issue 16): what the database keeps has no token.
+    assert "/password-reset/" not in (notes[0].shown_link or "")
+    path = re.search(r"(/password-reset/[^\s]+)", mailbox.texts_to(person.email)[0]).group(1)
     new = {"password": "a brand new password", "confirm": "a brand new password"}
     assert post_form(client, path, new, page=path).status_code == 302
     assert login(client, person.email, "a brand new password").status_code == 302

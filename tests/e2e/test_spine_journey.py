@@ -19,10 +19,20 @@ TODAY = date.today()
 
 
 def signup(client, name: str, email: str) -> None:
-    response = post_form(
-        client, "/signup", {"display_name": name, "email": email, "password": PASSWORD}, page="/signup"
-    )
+    """Ask for an account, then follow the link in the e-mail (issue 16: no account without it)."""
+    from unittest import mock
+
+    from grants.notifications import delivery
+
+    sent: list = []
+    with mock.patch.object(delivery, "send_message", sent.append):
+        response = post_form(
+            client, "/signup", {"display_name": name, "email": email, "password": PASSWORD}, page="/signup"
+        )
     assert response.status_code == 302, text_of(response)
+    (mail,) = [m for m in sent if m["To"] == email]
+    link = re.search(r"(/signup/finish/\S+)", mail.get_body(("plain",)).get_content()).group(1)
+    assert post_form(client, link, page=link).status_code == 302
 
 
 def logout(client) -> None:

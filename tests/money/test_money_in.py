@@ -248,3 +248,28 @@ def test_without_stripe_keys_the_site_takes_bank_transfers_and_says_so(database_
         assert "Funders pay into this table by bank transfer" in text_of(client.get(f"/tables/{rnd.slug}"))
         db.session.remove()
         db.engine.dispose()
+
+
+def test_stripe_return_urls_point_at_the_site_address_whichever_host_was_named(app, client, fake) -> None:
+    # Issue 16: a request naming another (trusted) host name still gets SITE_URL links from Stripe.
+    from tests.conftest import CSRF_RE
+
+    _rnd, funder_person, item = _pledged()
+    other = "http://localhost:5999"
+    page = client.get("/login", base_url=other).get_data(as_text=True)
+    client.post(
+        "/login",
+        data={
+            "email": funder_person.email,
+            "password": "correct horse battery",
+            "csrf_token": CSRF_RE.search(page).group(1),
+        },
+        base_url=other,
+    )
+    url = f"/money/pledges/{item.id}/pay-online"
+    token = CSRF_RE.search(client.get(url, base_url=other).get_data(as_text=True)).group(1)
+    response = client.post(url, data={"amount": "500", "csrf_token": token}, base_url=other)
+    assert response.status_code == 303
+    sent = fake.requests_to("POST", "/v1/checkout/sessions")[-1]
+    assert sent.params["success_url"].startswith("http://127.0.0.1:5000/"), sent.params["success_url"]
+    assert sent.params["cancel_url"].startswith("http://127.0.0.1:5000/"), sent.params["cancel_url"]

@@ -283,3 +283,28 @@ def test_a_group_that_has_not_finished_onboarding_cannot_be_paid_yet(app, client
     assert "has not finished connecting its Stripe account" in text_of(response)
     assert not fake.requests_to("POST", "/v1/transfers")
     assert db.session.execute(select(func.count(Tranche.id))).scalar_one() == 0
+
+
+def test_stripe_onboarding_links_point_at_the_site_address_whichever_host_was_named(app, client, fake) -> None:
+    # Issue 16: the refresh and return URLs Stripe sends the group back to come from SITE_URL.
+    from tests.conftest import CSRF_RE
+
+    s = awarded_round(100_000, [25_000])
+    grp = s.groups[0]
+    other = "http://localhost:5999"
+    page = client.get("/login", base_url=other).get_data(as_text=True)
+    client.post(
+        "/login",
+        data={"email": s.lead.email, "password": "correct horse battery", "csrf_token": CSRF_RE.search(page).group(1)},
+        base_url=other,
+    )
+    payee_page = client.get(f"/money/groups/{grp.slug}/payee", base_url=other).get_data(as_text=True)
+    response = client.post(
+        f"/money/groups/{grp.slug}/payee/connect",
+        data={"csrf_token": CSRF_RE.search(payee_page).group(1)},
+        base_url=other,
+    )
+    assert response.status_code == 303
+    sent = fake.requests_to("POST", "/v1/account_links")[-1]
+    for name in ("refresh_url", "return_url"):
+        assert sent.params[name].startswith("http://127.0.0.1:5000/money/groups/"), sent.params[name]

@@ -115,7 +115,8 @@ def test_proxy_headers_are_ignored_unless_proxy_fix_hops_is_set(database_url):
     behind = _echo_app(database_url, PROXY_FIX_HOPS=1)
     with behind.app_context():
         body = behind.test_client().get("/_echo", headers=headers).get_json()
-        assert body == {"addr": "198.51.100.7", "scheme": "https", "host": "tables.org"}
+        # The forwarded host is never trusted: links come from SITE_URL (issue 16).
+        assert body == {"addr": "198.51.100.7", "scheme": "https", "host": "localhost"}
         # With one proxy, only the last hop counts: a forged earlier address is ignored.
         forged = {**headers, "X-Forwarded-For": "10.0.0.1, 198.51.100.7"}
         assert behind.test_client().get("/_echo", headers=forged).get_json()["addr"] == "198.51.100.7"

@@ -91,6 +91,8 @@ MATRIX: dict[str, list[Case]] = {
     "auth.signup": both(EVERYONE),
     "auth.login": both(EVERYONE),
     "auth.logout": [case("POST", SIGNED_IN)],
+    "auth.sign_out_everywhere": [case("POST", SIGNED_IN)],
+    "auth.keep_signed_in": [case("POST", SIGNED_IN)],
     "auth.reset_request": both(EVERYONE),
     "auth.reset_password": [
         case("GET", EVERYONE, token="reset_token"),

@@ -28,7 +28,11 @@ def _check_headers(response, signed_in: bool, where: str) -> None:  # noqa: ANN0
     assert directives.get("object-src") == "object-src 'none'", where
     assert directives.get("base-uri") == "base-uri 'none'", where
     assert directives.get("frame-ancestors") == "frame-ancestors 'none'", where
-    assert directives.get("default-src") == "default-src 'self'", where
+    # Issue 16: an uploaded file gets the stricter policy: nothing loads, and it is sandboxed.
+    if directives.get("default-src") == "default-src 'none'":
+        assert "sandbox" in directives, where
+    else:
+        assert directives.get("default-src") == "default-src 'self'", where
     assert response.headers.get("X-Content-Type-Options") == "nosniff", where
     assert response.headers.get("Referrer-Policy") == "strict-origin-when-cross-origin", where
     assert response.headers.get("X-Frame-Options") == "DENY", where
@@ -75,6 +79,7 @@ def production_app(tmp_path):  # noqa: ANN001, ANN201
             "SQLALCHEMY_ENGINE_OPTIONS": {},
             "RATELIMIT_STORAGE_URI": "memory://",
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "SITE_URL": "https://localhost",
         },
     )
     with app.app_context():
@@ -249,7 +254,8 @@ def test_session_is_new_at_sign_in(client) -> None:  # noqa: ANN001
     with client.session_transaction() as sess:
         after = dict(sess)
     assert "planted" not in after
-    assert after.get("_user_id") == str(someone.id)
+    # Issue 16: the session names the person and their session generation ("id:generation").
+    assert after.get("_user_id", "").split(":")[0] == str(someone.id)
     assert after.get("csrf_token") != before.get("csrf_token")
 
 

@@ -1,0 +1,131 @@
+"""Issue 16: nobody is locked out or listed by someone else.
+
+Only failed sign-ins count towards the limits, and a person whose account is paused gets in by
+e-mail; signing up and adding group members or table staff answer the same whether or not an
+account exists (the e-mail tells the owner), and are throttled.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from grants.extensions import db
+from grants.models import GroupMembership, Person, RoundStaff
+from tests import factories
+from tests.conftest import csrf_token, login, post_form, text_of
+from tests.factories import PASSWORD
+
+
+def _attempt(client, email: str, password: str, address: str = "198.51.100.7"):  # noqa: ANN001, ANN202
+    token = csrf_token(client, "/login")
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_signing_in_often_never_locks_the_right_password_out(client):
+    convenor = factories.person("Cleo Closingday")
+    limit = int(client.application.config["LOGIN_LIMIT_PER_ACCOUNT"].split()[0])
+    for _ in range(limit + 5):
+        assert _attempt(client, convenor.email, PASSWORD).status_code == 302
+        client.delete_cookie("session")
+    # A few mistakes among them still leave room: only failures count.
+    for _ in range(limit - 1):
+        assert _attempt(client, convenor.email, "a wrong guess").status_code == 400
+    assert _attempt(client, convenor.email, PASSWORD).status_code == 302
+
+
+def test_a_paused_account_gets_in_by_e_mail(client, mailbox):
+    convenor = factories.person("Pat Paused")
+    limit = int(client.application.config["LOGIN_LIMIT_PER_ACCOUNT"].split()[0])
+    for i in range(limit):
+        assert _attempt(client, convenor.email, "guess", address=f"203.0.113.{i}").status_code == 400
+    paused = _attempt(client, convenor.email, PASSWORD, address="192.0.2.77")
+    assert paused.status_code == 429
+    assert "E-mail me a link to get in" in text_of(paused)
+    assert 'href="/password-reset"' in paused.get_data(as_text=True)
+    # The way in: the link in the e-mail signs the owner in, though password sign-in is still paused.
+    post_form(client, "/password-reset", {"email": convenor.email}, page="/password-reset")
+    path = re.search(r"(/password-reset/\S+)", mailbox.texts_to(convenor.email)[-1]).group(1)
+    new = {"password": "a brand new password", "confirm": "a brand new password"}
+    done = post_form(client, path, new, page=path)
+    assert done.status_code == 302 and done.headers["Location"] == "/me"
+    assert client.get("/me").status_code == 200
+
+
+def _signup(client, email: str, address: str = "198.51.100.20"):  # noqa: ANN001, ANN202
+    token = csrf_token(client, "/signup")
+    return client.post(
+        "/signup",
+        data={"display_name": "Sam", "email": email, "password": "correct horse battery", "csrf_token": token},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def _answer(response) -> tuple:  # noqa: ANN001
+    return response.status_code, response.headers.get("Location")
+
+
+def test_signup_answers_the_same_whether_or_not_there_is_an_account(client, mailbox):
+    someone = factories.person("Ena Existing")
+    taken, free = _signup(client, someone.email), _signup(client, "nobody.yet@example.org")
+    assert _answer(taken) == _answer(free) == (302, "/signup/check-your-email")
+    assert "already an account" not in text_of(client.get(taken.headers["Location"]))
+    # Only the e-mails differ, and only the address's owner reads them.
+    assert "you already have one" in mailbox.texts_to(someone.email)[-1]
+    assert "/signup/finish/" in mailbox.texts_to("nobody.yet@example.org")[-1]
+    # Nothing is created until the link is followed.
+    assert db.session.execute(select(func.count(Person.id))).scalar_one() == 1
+
+
+def test_signup_is_throttled(client):
+    limit = int(client.application.config["SIGNUP_LIMIT_PER_ADDRESS"].split()[0])
+    statuses = [_signup(client, f"try{i}@example.org", address="192.0.2.99").status_code for i in range(limit + 10)]
+    assert statuses[:limit] == [302] * limit
+    assert set(statuses[limit:]) == {429}
+    per_account = int(client.application.config["SIGNUP_LIMIT_PER_ACCOUNT"].split()[0])
+    tries = [_signup(client, "same@example.org", address=f"203.0.113.{i}").status_code for i in range(per_account + 1)]
+    assert tries[-1] == 429
+
+
+def test_adding_a_member_or_staff_answers_the_same_whether_or_not_there_is_an_account(client, mailbox):
+    lead = factories.person("Lia Lead")
+    grp = factories.group(lead)
+    rnd = factories.open_round(lead)
+    someone = factories.person("Ena Existing")
+    login(client, lead.email)
+    pages = (
+        (f"/groups/{grp.slug}/members", {"role": "member"}),
+        (f"/manage/tables/{rnd.slug}/staff", {"role": "treasurer"}),
+    )
+    for page, extra in pages:
+        answers = []
+        for email in (someone.email, "no.account@example.org"):
+            response = post_form(client, page, {"email": email, **extra}, page=page, follow=True)
+            assert response.status_code == 200, page
+            answers.append(text_of(response).replace(email, "EMAIL"))
+        shown = [re.search(r"If EMAIL has an account[^.]*\.", a).group(0) for a in answers]
+        assert shown[0] == shown[1], page
+        assert not any("no account" in a.lower() for a in answers)
+    # The owner of each address is told by e-mail.
+    assert len(mailbox.texts_to(someone.email)) == 2
+    assert all("create an account" in t for t in mailbox.texts_to("no.account@example.org"))
+    assert db.session.execute(select(func.count(GroupMembership.id))).scalar_one() == 2  # the lead and Ena
+    assert db.session.execute(select(func.count(RoundStaff.id)).where(RoundStaff.person_id == someone.id)).scalar_one()
+
+
+def test_adding_people_is_throttled(client, app):
+    app.config["ADD_PERSON_LIMIT"] = "5 per hour"
+    lead = factories.person("Tia Trier")
+    grp = factories.group(lead)
+    login(client, lead.email)
+    page = f"/groups/{grp.slug}/members"
+    statuses = [
+        post_form(client, page, {"email": f"guess{i}@example.org", "role": "member"}, page=page).status_code
+        for i in range(8)
+    ]
+    assert statuses[:5] == [302] * 5 and statuses[5:] == [429] * 3
