@@ -417,3 +417,106 @@ def test_every_demo_table_ledger_adds_up(app, client) -> None:
     public = text_of(client.get("/ledger"))
     assert "came back from" in public and "Panel paid" in public
     assert "fewer than 5 people" in public
+
+
+# ------------------------------------------------------------------------------ with Stripe
+
+
+def test_a_stripe_release_says_stripe_sends_it_not_a_bank_transfer(database_url, tmp_path, fake) -> None:  # noqa: ANN001
+    """With jobs queued for a worker (as on a real site), a release to a Stripe-connected group
+    is scheduled for Stripe to send: the message must not ask anyone to send a bank transfer."""
+    from tests.conftest import make_app
+    from tests.money.conftest import stripe_config
+    app = make_app(
+        database_url,
+        UPLOAD_FOLDER=str(tmp_path / "uploads"),
+        JOBS_URL=f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
+        **stripe_config(fake),
+    )
+    app.test_client_class = Client
+    with app.app_context():
+        try:
+            rnd, funder_person, _treasurer, lead, grp, award = _awarded()
+            from grants.money import payouts, stripe_in
+            from grants.money.gateway import get_gateway
+
+            with app.test_request_context():
+                payouts.connect_stripe(person=lead, group_id=grp.id)
+            account = db.session.execute(select(Payee.stripe_account_id)).scalar_one()
+            fake.complete_onboarding(account)
+            stripe_in.handle_event(fake.event("account.updated", account), get_gateway())
+            db.session.commit()
+            assert db.session.execute(select(Payee)).scalar_one().stripe_ready
+            client = app.test_client()
+            _as(client, funder_person)
+            page = f"/money/tables/{rnd.slug}/payments"
+            response = post_form(
+                client, f"/money/awards/{award.id}/release", {f"release-{award.id}-amount": "250"}, page=page,
+                follow=True,
+            )  # fmt: skip
+            shown = text_of(response)
+            tranche = db.session.execute(select(Tranche)).scalar_one()
+            assert tranche.status is TrancheStatus.SCHEDULED and tranche.method.value == "stripe"
+            assert "Stripe sends it" in shown and "Do not also send it by bank transfer" in shown
+            assert "Record it when sent" not in shown
+        finally:
+            app.extensions["stripe_gateway"].close()
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_a_refund_is_a_negative_row_and_the_running_totals_match_the_totals(stripe_app, fake) -> None:  # noqa: ANN001
+    from tests.money.conftest import deliver
+    from tests.money.test_money_in import _checkout_through_ui
+
+    stripe_app.test_client_class = Client
+    client = stripe_app.test_client()
+    _convenor, rnd, funder_person, item, _treasurer = _table(pledged_pence=50_000)
+    checkout = _checkout_through_ui(client, fake, funder_person, item)
+    fake.complete_checkout_session(checkout.session_id, fee_pence=700)
+    deliver(client, fake.event("checkout.session.completed", checkout.session_id))
+    page = f"/money/checkouts/{checkout.id}/refund"
+    assert post_form(client, page, {"amount": "100"}, page=page).status_code == 302
+    money = ledger.round_summary(rnd.id)
+    assert money.received_pence == 40_000
+    rows = ledger_rows(round_id=rnd.id)
+    refund = next(r for r in rows if r.kind is EntryKind.REFUND)
+    assert refund.amount_pence == -10_000
+    # The newest row's "received so far" is the total shown at the top of the page.
+    assert rows[0].received_so_far_pence == money.received_pence
+    for url in ("/ledger", f"/ledger?round={rnd.id}"):
+        public = text_of(client.get(url))
+        # The refund row is negative, and the running total after it is what the totals say.
+        assert "Refund to funder" in public and "-£100 £400" in public
+    assert public_ledger_mismatches() == []
+
+
+def test_one_pay_run_is_one_row_for_the_table_and_names_nobody(app, client) -> None:
+    convenor = factories.person("Cara Convenor")
+    rnd = factories.open_round(convenor)
+    factories.funded(rnd.id, 100_000)
+    treasurer = factories.treasurer_of(rnd.id)
+    from grants.models import Activity, RateUnit
+    from grants.money import panel_pay
+
+    panel_pay.set_rate(person=convenor, round_id=rnd.id, unit=RateUnit.MEETING, rate_pence=2_500,
+                       counts_reading=True, counts_meetings=True)  # fmt: skip
+    members = [factories.person(f"Member{n} Person") for n in range(5)]
+    for member in members:
+        factories.seat(convenor, rnd.id, member)
+        log = panel_pay.log_time(
+            person=member, round_id=rnd.id, activity=Activity.MEETING, worked_on=date.today(), units=Decimal(1)
+        )
+        panel_pay.decide_time(person=convenor, log_id=log.id, approve=True)
+    _as(client, treasurer)
+    queue = f"/money/tables/{rnd.slug}/panel-pay"
+    assert "Record the pay run" in text_of(client.get(queue))
+    response = post_form(client, f"/money/tables/{rnd.slug}/panel-pay/run", {"run-reference": "RUN-1"}, page=queue)
+    assert response.status_code == 302
+    [row] = [r for r in ledger_rows(round_id=rnd.id) if r.kind is EntryKind.PANEL_RUN]
+    assert row.amount_pence == -12_500 and "(5 people)" in row.description
+    assert ledger.balance_of(AccountKind.BANK) == 100_000 - 12_500
+    assert panel_pay.schedule(rnd.id) == []
+    public = text_of(client.get(f"/ledger?round={rnd.id}"))
+    assert not any(m.display_name in public for m in members)
+    assert public_ledger_mismatches() == []
