@@ -272,6 +272,13 @@ def _demo_returned_and_panel_pay(convenor: Person, treasurer: Person, round_id: 
             returned_on=date.today(),
             reason="The bank returned it: the group had moved to a new account.",
         )
+        record_payment(
+            person=treasurer,
+            award_id=first.award_id,
+            amount_pence=first.amount_pence,
+            paid_on=date.today(),
+            bank_reference="OT-DEMO-0002",
+        )
     seats = db.session.execute(
         select(PanelMember).where(PanelMember.round_id == round_id).order_by(PanelMember.id)
     ).scalars().all()

@@ -71,6 +71,7 @@ def funded(round_id: int, amount_pence: int, funder_person: Person | None = None
     """A funder that pledged and paid `amount_pence` into the round."""
     funder_person = funder_person or person("Fay Funder")
     funder = register_funder(person=funder_person, name=f"Trust {next(_counter)}")
+    _allow_money_in(round_id, amount_pence)
     item = pledge(person=funder_person, funder_id=funder.id, round_id=round_id, amount_pence=amount_pence)
     claim = record_bank_transfer(
         person=funder_person,
@@ -82,6 +83,30 @@ def funded(round_id: int, amount_pence: int, funder_person: Person | None = None
     # A funder's word is only a claim: the table's treasurer confirms it against the bank statement.
     confirm_bank_transfer(person=treasurer_of(round_id), contribution_id=claim.id)
     return funder, funder_person
+
+
+def _allow_money_in(round_id: int, amount_pence: int) -> None:
+    """A pot larger than the site's limit on one transfer: the table's convenor raises the limit."""
+    from flask import current_app
+
+    from grants.money.services import set_money_in_ceiling
+
+    if amount_pence > current_app.config["MONEY_IN_CEILING_PENCE"]:
+        set_money_in_ceiling(person=_convenor_of(round_id), round_id=round_id, amount_pence=amount_pence)
+
+
+def _convenor_of(round_id: int) -> Person:
+    from sqlalchemy import select
+
+    from grants.extensions import db
+    from grants.models import RoundStaff, StaffRole
+
+    found = db.session.execute(
+        select(RoundStaff.person_id)
+        .where(RoundStaff.round_id == round_id, RoundStaff.role == StaffRole.CONVENOR)
+        .order_by(RoundStaff.id)
+    ).scalars().first()
+    return db.session.get(Person, found)
 
 
 def treasurer_of(round_id: int) -> Person:
@@ -98,9 +123,8 @@ def treasurer_of(round_id: int) -> Person:
     for row in staff:
         if row.role is StaffRole.TREASURER:
             return db.session.get(Person, row.person_id)
-    convenor = db.session.get(Person, next(r.person_id for r in staff if r.role is StaffRole.CONVENOR))
     treasurer = person("Theo Treasurer")
-    add_staff(person=convenor, round_id=round_id, email=treasurer.email, role=StaffRole.TREASURER)
+    add_staff(person=_convenor_of(round_id), round_id=round_id, email=treasurer.email, role=StaffRole.TREASURER)
     return treasurer
 
 
