@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from grants.extensions import db
@@ -35,7 +36,7 @@ def money_in(slug: str):
         ceiling=services.money_in_ceiling(rnd),
         ceiling_form=ceiling_form,
         reason_form=lambda c, what: ReasonForm(prefix=f"{what}-{c.id}"),
-        plain_form=ReasonForm(prefix="plain"),
+        plain_form=FlaskForm(),
     )
 
 
@@ -56,9 +57,7 @@ def _back(item: Contribution):  # noqa: ANN202
 def confirm_transfer(contribution_id: int):
     """The treasurer found the transfer on the bank statement."""
     item = db.get_or_404(Contribution, contribution_id)
-    form = ReasonForm(prefix="plain")
-    form.reason.validators = []
-    if form.validate_on_submit():
+    if FlaskForm().validate_on_submit():
         attempt(
             lambda: services.confirm_bank_transfer(person=current_user, contribution_id=item.id),
             "Confirmed. The money is in the table's pot and on the public ledger.",

@@ -171,7 +171,7 @@ def pay_online(pledge_id: int):
         return redirect(url_for("money.receive", pledge_id=item.id))
     form = CheckoutForm()
     if not form.is_submitted():
-        form.amount.data = max(item.amount_pence - item.received_pence, 0) or None
+        form.amount.data = max(item.amount_pence - item.received_pence - item.claimed_pence, 0) or None
     if form.validate_on_submit():
         try:
             checkout = stripe_in.start_checkout(
