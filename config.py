@@ -65,6 +65,9 @@ class Config:
     STRIPE_FEES_BORNE_BY = os.environ.get("STRIPE_FEES_BORNE_BY", "round")
     # Offer Bacs Direct Debit as well as card on Stripe Checkout.
     STRIPE_ALLOW_BACS = _bool("STRIPE_ALLOW_BACS", True)
+    # The most one pledge or one bank transfer in may be, unless a table's convenors set their own
+    # (in pence; £250,000 by default). A typo of extra noughts is refused, not shown as received.
+    MONEY_IN_CEILING_PENCE = int(os.environ.get("MONEY_IN_CEILING_PENCE", "25000000"))
 
     # Throttling (Flask-Limiter). Memory is per process: fine for one development server.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -109,6 +109,7 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str]] | None:
             contact_email=f"poems@spn.{DOMAIN}",
         ),
     ]
+    _demo_bank_details(groups[:3], member, other)
     funder = register_funder(
         person=funder_person,
         name="Northern Community Trust",
@@ -143,13 +144,14 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str]] | None:
         add_staff(person=convenor, round_id=round_id, email=f"treasurer@{DOMAIN}", role=StaffRole.TREASURER)
         advance(person=convenor, round_id=round_id, to=RoundStatus.OPEN_FOR_BIDS)
         item = pledge(person=funder_person, funder_id=funder.id, round_id=round_id, amount_pence=1_200_000)
-        record_bank_transfer(
+        sent = record_bank_transfer(
             person=funder_person,
             pledge_id=item.id,
             amount_pence=1_000_000 if stage != "open" else 600_000,
             received_on=start.date() + timedelta(days=2),
             reference=f"NCT-{round_id:04d}",
         )
+        _demo_money_in(treasurer, funder_person, item, sent, stage)
         bids = [
             (
                 groups[0],
@@ -220,6 +222,79 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str]] | None:
     return demo_logins()
 
 
+def _demo_bank_details(groups: list, member: Person, other: Person) -> None:
+    """Three of the four groups have said how to be paid; the fourth has not yet."""
+    from grants.money.payouts import set_bank_details
+
+    for n, group in enumerate(groups):
+        set_bank_details(
+            person=member if n in (0, 2) else other,
+            group_id=group.id,
+            account_name=group.host_organisation or group.name,
+            sort_code=f"40-11-{n + 20}",
+            account_number=f"3100{n + 1:04d}",
+        )
+
+
+def _demo_money_in(treasurer: Person, funder_person: Person, item, sent, stage: str) -> None:  # noqa: ANN001
+    """The treasurer confirms the funder's transfer against the bank statement; on the paying
+    table a second transfer is still only claimed (the treasurer has not seen it yet)."""
+    from grants.money.services import confirm_bank_transfer
+
+    confirm_bank_transfer(person=treasurer, contribution_id=sent.id)
+    if stage == "paying":
+        record_bank_transfer(
+            person=funder_person,
+            pledge_id=item.id,
+            amount_pence=200_000,
+            received_on=date.today(),
+            reference=f"NCT-{item.round_id:04d}-2",
+        )
+
+
+def _demo_returned_and_panel_pay(convenor: Person, treasurer: Person, round_id: int) -> None:
+    """A bank payment that came back (the group's account was closed), and one panel pay run."""
+    from decimal import Decimal
+
+    from grants.models import Activity, Award, PanelMember, Tranche
+    from grants.money.panel_pay import decide_time, log_time, pay_panel_run
+    from grants.money.payouts import record_bank_return
+
+    first = db.session.execute(
+        select(Tranche).join(Award, Award.id == Tranche.award_id).where(Award.round_id == round_id)
+        .order_by(Tranche.id)
+    ).scalars().first()
+    if first is not None:
+        record_bank_return(
+            person=treasurer,
+            tranche_id=first.id,
+            amount_pence=first.amount_pence,
+            returned_on=date.today(),
+            reason="The bank returned it: the group had moved to a new account.",
+        )
+        record_payment(
+            person=treasurer,
+            award_id=first.award_id,
+            amount_pence=first.amount_pence,
+            paid_on=date.today(),
+            bank_reference="OT-DEMO-0002",
+        )
+    seats = db.session.execute(
+        select(PanelMember).where(PanelMember.round_id == round_id).order_by(PanelMember.id)
+    ).scalars().all()
+    for seat in seats[:2]:
+        entry = log_time(
+            person=seat.person,
+            round_id=round_id,
+            activity=Activity.READING,
+            worked_on=date.today(),
+            units=Decimal("1"),
+            note="Reading the bids",
+        )
+        decide_time(person=convenor, log_id=entry.id, approve=True)
+    pay_panel_run(person=treasurer, round_id=round_id, reference="OT-PANEL-0001")
+
+
 def _demo_money_out(convenor: Person, treasurer: Person, funder_person: Person, round_id: int) -> None:
     """A panel rate, and a scheduled payment the funder has held with a published reason."""
     from grants.models import Award, RateUnit
@@ -234,6 +309,7 @@ def _demo_money_out(convenor: Person, treasurer: Person, funder_person: Person, 
         counts_reading=True,
         counts_meetings=True,
     )
+    _demo_returned_and_panel_pay(convenor, treasurer, round_id)
     awards = db.session.execute(select(Award).where(Award.round_id == round_id).order_by(Award.id)).scalars().all()
     if len(awards) > 1:
         tranche = release_tranche(person=treasurer, award_id=awards[1].id, amount_pence=awards[1].amount_pence // 2)

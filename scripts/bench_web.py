@@ -408,6 +408,19 @@ def check_money(conn) -> None:  # noqa: ANN001
         raise SystemExit(f"The bench's ledger is not one the app could write: {found}")
 
 
+def check_public_ledger(app) -> None:  # noqa: ANN001
+    """The public ledger adds up to the totals it shows, for the whole site and every table
+    (the same check `flask reconcile` runs and the tests run on the demo)."""
+    from grants.public.queries import public_ledger_mismatches
+
+    with app.app_context():
+        checking_started = time.monotonic()
+        problems = public_ledger_mismatches()
+        if problems:
+            raise SystemExit(f"The bench's public ledger does not add up: {problems[:10]}")
+        say(f"The public ledger adds up for every table ({time.monotonic() - checking_started:.1f}s)")
+
+
 def build(app) -> dict:  # noqa: ANN001
     """The demo, then everything else in bulk. Returns names the measurements need."""
     from grants.demo import load_demo
@@ -648,6 +661,7 @@ def main() -> None:
     names = build(app)
     build_seconds = time.monotonic() - started
     say(f"Built in {build_seconds:.0f}s: {names['counts']}")
+    check_public_ledger(app)
     # The 360Giving files, made as the worker makes them after a change.
     from grants.models import OpenDataFile
     from grants.opendata.services import make_open_data_files

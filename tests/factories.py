@@ -9,7 +9,7 @@ from grants.auth.services import register_person
 from grants.funders.services import register_funder
 from grants.groups.services import register_group
 from grants.models import BallotType, CountingRule, Electorate, Person, QuorumPolicy, RoundStatus, TieBreak
-from grants.money.services import pledge, record_bank_transfer
+from grants.money.services import confirm_bank_transfer, pledge, record_bank_transfer
 from grants.panels.services import accept_invitation, invite
 from grants.proposals.services import start_proposal, submit_proposal
 from grants.rounds.services import advance, create_round
@@ -71,15 +71,61 @@ def funded(round_id: int, amount_pence: int, funder_person: Person | None = None
     """A funder that pledged and paid `amount_pence` into the round."""
     funder_person = funder_person or person("Fay Funder")
     funder = register_funder(person=funder_person, name=f"Trust {next(_counter)}")
+    _allow_money_in(round_id, amount_pence)
     item = pledge(person=funder_person, funder_id=funder.id, round_id=round_id, amount_pence=amount_pence)
-    record_bank_transfer(
+    claim = record_bank_transfer(
         person=funder_person,
         pledge_id=item.id,
         amount_pence=amount_pence,
         received_on=date.today(),
         reference=f"REF-{item.id}",
     )
+    # A funder's word is only a claim: the table's treasurer confirms it against the bank statement.
+    confirm_bank_transfer(person=treasurer_of(round_id), contribution_id=claim.id)
     return funder, funder_person
+
+
+def _allow_money_in(round_id: int, amount_pence: int) -> None:
+    """A pot larger than the site's limit on one transfer: the table's convenor raises the limit."""
+    from flask import current_app
+
+    from grants.money.services import set_money_in_ceiling
+
+    if amount_pence > current_app.config["MONEY_IN_CEILING_PENCE"]:
+        set_money_in_ceiling(person=_convenor_of(round_id), round_id=round_id, amount_pence=amount_pence)
+
+
+def _convenor_of(round_id: int) -> Person:
+    from sqlalchemy import select
+
+    from grants.extensions import db
+    from grants.models import RoundStaff, StaffRole
+
+    found = db.session.execute(
+        select(RoundStaff.person_id)
+        .where(RoundStaff.round_id == round_id, RoundStaff.role == StaffRole.CONVENOR)
+        .order_by(RoundStaff.id)
+    ).scalars().first()
+    return db.session.get(Person, found)
+
+
+def treasurer_of(round_id: int) -> Person:
+    """The table's treasurer (one is added by a convenor if the table has none yet)."""
+    from sqlalchemy import select
+
+    from grants.extensions import db
+    from grants.models import RoundStaff, StaffRole
+    from grants.rounds.services import add_staff
+
+    staff = db.session.execute(
+        select(RoundStaff).where(RoundStaff.round_id == round_id).order_by(RoundStaff.role.desc(), RoundStaff.id)
+    ).scalars().all()
+    for row in staff:
+        if row.role is StaffRole.TREASURER:
+            return db.session.get(Person, row.person_id)
+    treasurer = person("Theo Treasurer")
+    add_staff(person=_convenor_of(round_id), round_id=round_id, email=treasurer.email, role=StaffRole.TREASURER)
+    return treasurer
 
 
 def group(lead: Person, name: str | None = None):  # noqa: ANN201
@@ -89,6 +135,15 @@ def group(lead: Person, name: str | None = None):  # noqa: ANN201
         description="Peer support.",
         is_lived_experience_led=True,
         contact_email="group@example.org",
+    )
+
+
+def bank_details(lead: Person, grp) -> None:  # noqa: ANN001
+    """The group's lead gives its bank details, so it can be paid by bank transfer."""
+    from grants.money.payouts import set_bank_details
+
+    set_bank_details(
+        person=lead, group_id=grp.id, account_name=grp.name, sort_code="12-34-56", account_number="12345678"
     )
 
 

@@ -74,6 +74,8 @@ class EntryKind(enum.StrEnum):
     PANEL_EXPENSE = "panel_expense"
     PANEL_SETTLED = "panel_settled"
     PAYOUT = "payout"
+    # One pay run of a table's panel: out of the pot, moving cash; one public row, no names.
+    PANEL_RUN = "panel_run"
 
     @property
     def label(self) -> str:
@@ -89,6 +91,7 @@ class EntryKind(enum.StrEnum):
             "panel_expense": "Panel member's expenses",
             "panel_settled": "Panel member paid",
             "payout": "Stripe paid out to the bank",
+            "panel_run": "Panel paid",
         }[self.value]
 
 

@@ -37,12 +37,37 @@ class Pledge(db.Model):
 
     @property
     def received_pence(self) -> int:
-        return sum(c.amount_pence for c in self.contributions)
+        """Confirmed money only: what is really in the pot from this pledge."""
+        return sum(c.amount_pence for c in self.contributions if c.status is ContributionStatus.CONFIRMED)
+
+    @property
+    def claimed_pence(self) -> int:
+        """Bank transfers the funder says it sent, not yet checked against the statement."""
+        return sum(c.amount_pence for c in self.contributions if c.status is ContributionStatus.CLAIMED)
 
 
 class ContributionMethod(enum.StrEnum):
     BANK_TRANSFER = "bank_transfer"
     STRIPE = "stripe"
+
+
+class ContributionStatus(enum.StrEnum):
+    """A bank transfer a funder says it sent is claimed until the table's treasurer finds it on
+    the bank statement; only confirmed money is in the ledger (and the pot)."""
+
+    CLAIMED = "claimed"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"  # not found on the statement: never in the ledger
+    REVERSED = "reversed"  # confirmed, then corrected by a reversing entry group
+
+    @property
+    def label(self) -> str:
+        return {
+            "claimed": "Claimed: waiting for the treasurer to check the bank statement",
+            "confirmed": "Confirmed",
+            "rejected": "Not found on the bank statement",
+            "reversed": "Corrected (reversed)",
+        }[self.value]
 
 
 class Contribution(db.Model):
@@ -57,12 +82,40 @@ class Contribution(db.Model):
     reference: Mapped[str] = mapped_column(String(120))
     received_on: Mapped[date] = mapped_column(Date)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    entry_group_id: Mapped[int] = mapped_column(ForeignKey("ledger_entry_groups.id"))
+    # None while a bank transfer is only claimed (or was rejected): it is not in the ledger.
+    entry_group_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry_groups.id"))
+    status: Mapped[ContributionStatus] = mapped_column(
+        str_enum(ContributionStatus), default=ContributionStatus.CONFIRMED, server_default="confirmed"
+    )
+    # "funder:round:REFERENCE" for a bank transfer: one reference per funder and table, also
+    # under two posts at once (the unique index decides). Cleared when a claim is rejected.
+    claim_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why a claim was rejected or a confirmed transfer reversed (also on the ledger row).
+    correction_reason: Mapped[str | None] = mapped_column(Text)
+    reversal_group_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry_groups.id"))
 
     pledge: Mapped[Pledge] = relationship(back_populates="contributions")
 
     def __repr__(self) -> str:
         return f"<Contribution {self.id} {self.amount_pence}p>"
+
+
+class MoneyInLimit(db.Model):
+    """The most one pledge or one bank transfer to a table may be, as its convenors set it
+    (without one, the site's MONEY_IN_CEILING_PENCE applies)."""
+
+    __tablename__ = "money_in_limits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), unique=True)
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    set_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<MoneyInLimit round={self.round_id} {self.amount_pence}p>"
 
 
 class Award(db.Model):

@@ -141,3 +141,32 @@ class SettledForm(FlaskForm):
 
 class RefundForm(FlaskForm):
     amount = MoneyField("Amount to refund, in pounds", validators=[InputRequired("Enter an amount"), positive_money])
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(
+        "Reason (kept with the record and shown on the ledger)",
+        validators=[DataRequired("Write the reason"), Length(min=5, max=500)],
+    )
+
+
+class RaisePledgeForm(FlaskForm):
+    amount = MoneyField("New pledge, in pounds", validators=[InputRequired("Enter the new amount"), positive_money])
+
+
+class CeilingForm(FlaskForm):
+    amount = MoneyField(
+        "The most one pledge or one transfer may be, in pounds",
+        validators=[InputRequired("Enter an amount"), positive_money],
+    )
+
+
+class ReturnedForm(FlaskForm):
+    amount = MoneyField(
+        "Amount that came back, in pounds", validators=[InputRequired("Enter the amount"), positive_money]
+    )
+    returned_on = DateField("Date it came back", validators=[InputRequired("Enter the date it came back")])
+    reason = StringField(
+        "What happened (kept with the record and shown on the ledger)",
+        validators=[DataRequired("Say what happened"), Length(min=5, max=500)],
+    )

@@ -200,10 +200,17 @@ class MoneySummary:
     paid_pence: int = 0
     panel_paid_pence: int = 0
     panel_expenses_pence: int = 0
+    # Panel pay and expenses actually paid out of the pot (pay runs): public, one row per run.
+    panel_out_pence: int = 0
 
     @property
     def available_pence(self) -> int:
-        return self.received_pence - self.fees_pence - self.committed_pence - self.paid_pence
+        return self.received_pence - self.fees_pence - self.committed_pence - self.paid_pence - self.panel_out_pence
+
+    @property
+    def held_pence(self) -> int:
+        """What is held for the table: available plus committed to groups (the public rows add up to it)."""
+        return self.available_pence + self.committed_pence
 
     @property
     def awarded_pence(self) -> int:
@@ -228,14 +235,16 @@ def _summary_stmt():  # noqa: ANN202
             # Only totals of panel pay are ever public.
             total(Account.kind == AccountKind.PANEL_BUDGET, Balance.entry_kind == EntryKind.PANEL_PAY),
             total(Account.kind == AccountKind.PANEL_BUDGET, Balance.entry_kind == EntryKind.PANEL_EXPENSE),
+            total(Account.kind == AccountKind.ROUND_AVAILABLE, Balance.entry_kind == EntryKind.PANEL_RUN),
         )
         .select_from(Balance)
         .join(Account, Account.id == Balance.account_id)
     )
 
 
-def _make(giving, fees, committed, paid, donated, panel, expenses) -> MoneySummary:  # noqa: ANN001
+def _make(giving, fees, committed, paid, donated, panel, expenses, panel_out=0) -> MoneySummary:  # noqa: ANN001
     return MoneySummary(
+        panel_out_pence=-int(panel_out),
         received_pence=-int(giving) + int(donated),
         fees_pence=int(fees),
         committed_pence=int(committed),

@@ -423,28 +423,9 @@ def mark_settled(*, person: Person, seat_id: int, reference: str) -> int:
             raise NotAllowed("You cannot record a payment to yourself.")
         pay = ledger.balance_of(AccountKind.PANEL_OWED, seat_id=seat.id)
         expenses = ledger.balance_of(AccountKind.EXPENSES_OWED, seat_id=seat.id)
-        lines = []
-        if pay > 0:
-            lines += [
-                (ledger.account(AccountKind.PANEL_OWED, seat_id=seat.id), -pay),
-                (ledger.account(AccountKind.PANEL_PAID, seat_id=seat.id), pay),
-            ]
-        if expenses > 0:
-            lines += [
-                (ledger.account(AccountKind.EXPENSES_OWED, seat_id=seat.id), -expenses),
-                (ledger.account(AccountKind.EXPENSES_PAID, seat_id=seat.id), expenses),
-            ]
-        if not lines:
+        if pay <= 0 and expenses <= 0:
             raise DomainError("Nothing is owed to this person.")
-        ledger.post(
-            EntryKind.PANEL_SETTLED,
-            f"Panel member paid {format_pence(pay + expenses)}",
-            lines,
-            occurred_on=date.today(),
-            reference=reference.strip(),
-            round_id=seat.round_id,
-            recorded_by_id=person.id,
-        )
+        post_pay_run(seat.round_id, [(seat, max(pay, 0), max(expenses, 0))], reference.strip(), person.id)
         audit.record(
             "panel_member_paid",
             "A panel member was paid.",
@@ -467,3 +448,86 @@ def my_pay(seat_id: int) -> dict[str, int]:
     for kind in (AccountKind.PANEL_OWED, AccountKind.PANEL_PAID, AccountKind.EXPENSES_OWED, AccountKind.EXPENSES_PAID):
         figures[kind.value] = ledger.balance_of(kind, seat_id=seat_id)
     return figures
+
+
+# ------------------------------------------------------------- panel pay out of the pot
+
+
+def post_pay_run(round_id: int, owed: list[tuple[PanelMember, int, int]], reference: str, actor_id: int) -> object:
+    """One pay run of a table's panel, inside the caller's transaction: what each person is owed
+    moves to paid, the total comes out of the table's pot and leaves the bank, as any payment does.
+
+    It is one public row for the table, naming nobody (and counting the people only when there
+    are enough of them not to pick anyone out: grants/public/privacy.py)."""
+    from grants.public.privacy import people_text
+
+    rnd = lock_for_update(Round, round_id)
+    total = sum(pay + expenses for _seat, pay, expenses in owed)
+    available = ledger.round_summary(round_id).available_pence
+    if total > available:
+        raise DomainError(
+            f"The pot of {rnd.title} has {format_pence(available)} that is not awarded; paying the panel "
+            f"{format_pence(total)} needs more than that. Ask a funder to put in money for the panel first."
+        )
+    lines = []
+    for seat, pay, expenses in owed:
+        lines += [
+            (ledger.account(AccountKind.PANEL_OWED, seat_id=seat.id), -pay),
+            (ledger.account(AccountKind.PANEL_PAID, seat_id=seat.id), pay),
+            (ledger.account(AccountKind.EXPENSES_OWED, seat_id=seat.id), -expenses),
+            (ledger.account(AccountKind.EXPENSES_PAID, seat_id=seat.id), expenses),
+        ]
+    lines += [
+        # The budget the approvals drew on is funded from the pot now the money really goes.
+        (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=round_id), -total),
+        (ledger.account(AccountKind.PANEL_BUDGET, round_id=round_id), total),
+        *ledger.cash(AccountKind.BANK, -total),
+    ]
+    return ledger.post(
+        EntryKind.PANEL_RUN,
+        f"The panel of {rnd.title} paid for their time and expenses ({people_text(len(owed))} people)",
+        lines,
+        occurred_on=date.today(),
+        reference=reference,
+        round_id=round_id,
+        recorded_by_id=actor_id,
+    )
+
+
+def pay_panel_run(*, person: Person, round_id: int, reference: str) -> int:
+    """Whoever pays the panel records one pay run: everyone owed on the schedule was paid.
+    Returns how many people were paid."""
+    if not reference.strip():
+        raise DomainError("Enter the bank or voucher reference of the pay run.")
+    with transaction() as session:
+        if not may_pay_panel(person, round_id):
+            raise NotAllowed("Only the table's treasurer or convenor can record panel payments.")
+        # Nobody records a payment to themselves: their own line waits for someone else.
+        own = set(
+            session.execute(
+                select(PanelMember.id).where(PanelMember.round_id == round_id, PanelMember.person_id == person.id)
+            ).scalars()
+        )
+        owed = [
+            (session.get(PanelMember, line.seat_id), max(line.pay_pence, 0), max(line.expenses_pence, 0))
+            for line in schedule(round_id)
+            if line.seat_id not in own
+        ]
+        if not owed:
+            raise DomainError("Nobody on the panel is owed anything.")
+        post_pay_run(round_id, owed, reference.strip(), person.id)
+        audit.record(
+            "panel_pay_run",
+            "The panel was paid.",
+            actor_id=person.id,
+            round_id=round_id,
+            details={"seats": [seat.id for seat, _p, _e in owed]},
+        )
+        for seat, pay, expenses in owed:
+            notify(
+                [seat.person_id],
+                "payment_sent",
+                "Your panel payment was sent",
+                f"{format_pence(pay + expenses)} was sent to you, reference {reference.strip()}.",
+            )
+    return len(owed)

@@ -176,6 +176,7 @@ def release_tranche(*, person: Person, award_id: int, amount_pence: int, due_on:
     """
     if amount_pence <= 0:
         raise DomainError("Enter an amount of more than £0.")
+    require_a_way_to_pay(person=person, award_id=award_id)
     today = date.today()
     with transaction() as session:
         award = session.get(Award, award_id)
@@ -483,3 +484,111 @@ def record_transfer_reversal(tranche_id: int, reversed_total_pence: int) -> None
         f"{format_pence(new)} of the payment for award {award.reference} came back to the table.",
         link=f"/groups/{award.group.slug}",
     )
+
+
+# ------------------------------------------------------------- money out that is true
+
+
+class NoWayToPay(DomainError):
+    """The group has given no way to pay it: no bank details and no ready Stripe account."""
+
+
+def missing_way_to_pay(payee: Payee) -> str | None:
+    """What a group still has to give before it can be paid (None: it can be paid)."""
+    if payee.method is PayoutMethod.BANK and not payee.bank_ready:
+        return "bank details (the name on the account, the sort code and the account number)"
+    return None
+
+
+def require_a_way_to_pay(*, person: Person, award_id: int) -> None:
+    """Refuse a release to a group that has given no way to pay it, and tell the group what is
+    missing (in its own transaction, so the group hears even though the release is refused)."""
+    with transaction() as session:
+        award = session.get(Award, award_id)
+        if award is None or not may_release_money(person, award.round_id):
+            return  # release_tranche refuses these with its own reasons
+        missing = missing_way_to_pay(payee_for(award.group_id))
+        if missing is None:
+            return
+        group = award.group
+        notify(
+            _group_people(award.group_id),
+            "money_alert",
+            f"{group.name} cannot be paid yet",
+            f"The table {award.round.title} is ready to pay part of award {award.reference}, but your group has "
+            f"not given {missing}. A lead or treasurer of the group can add them on the group's payment page.",
+            link=f"/money/groups/{group.slug}/payee",
+            key=f"no-way-to-pay-award-{award.id}-{date.today().isoformat()}",
+        )
+    raise NoWayToPay(
+        f"{group.name} has not given {missing}, so nothing was released. The group's leads have been told "
+        "what to add; release the money once they have."
+    )
+
+
+def record_bank_return(
+    *, person: Person, tranche_id: int, amount_pence: int, returned_on: date, reason: str
+) -> Tranche:
+    """The treasurer records a bank payment that came back (returned by the bank, or sent by
+    mistake and repaid): a reversing entry group with the reason; the money is committed to the
+    award again, and what the award shows as paid is what is really with the group."""
+    reason = " ".join(reason.split())
+    if len(reason) < 5:
+        raise DomainError("Say what happened (it is kept with the record and shown on the ledger).")
+    if amount_pence <= 0:
+        raise DomainError("Enter an amount of more than £0.")
+    if returned_on > date.today():
+        raise DomainError("The date it came back cannot be in the future.")
+    with transaction():
+        tranche = lock_for_update(Tranche, tranche_id)
+        award = tranche.award
+        from grants.roles import is_treasurer
+
+        if not is_treasurer(person, award.round_id):
+            raise NotAllowed(
+                "Only the table's treasurer, who sees the bank statement, can record money that came back."
+            )
+        if tranche.method is not PayoutMethod.BANK or tranche.status not in (
+            TrancheStatus.PAID,
+            TrancheStatus.REVERSED,
+        ):
+            raise DomainError("Only a bank payment that was sent can be recorded as come back.")
+        left = tranche.amount_pence - tranche.reversed_pence
+        if amount_pence > left:
+            raise DomainError(f"Only {format_pence(left)} of this payment is still with the group.")
+        if tranche.paid_on and returned_on < tranche.paid_on:
+            raise DomainError("The date it came back cannot be before the date it was paid.")
+        lock_for_update(Round, award.round_id)
+        ledger.post(
+            EntryKind.REVERSAL,
+            f"{format_pence(amount_pence)} came back from {tranche.payee_name or award.group.name} "
+            f"(award {award.reference}, part {tranche.number}). Reason: {reason}",
+            ledger.award_payment_lines(award, -amount_pence, AccountKind.BANK),
+            occurred_on=returned_on,
+            reference=tranche.bank_reference,
+            round_id=award.round_id,
+            group_id=award.group_id,
+            award_id=award.id,
+            reverses_id=tranche.entry_group_id,
+            recorded_by_id=person.id,
+        )
+        tranche.reversed_pence += amount_pence
+        tranche.status = TrancheStatus.REVERSED
+        audit.record(
+            "payment_reversed",
+            f"{format_pence(amount_pence)} of a bank payment to {tranche.payee_name} came back and is committed "
+            f"to the award again. Reason: {reason}",
+            actor_id=person.id,
+            round_id=award.round_id,
+            public=True,
+            details={"tranche": tranche.idempotency_key},
+        )
+        notify(
+            _group_people(award.group_id),
+            "money_alert",
+            "A payment to your group came back",
+            f"{format_pence(amount_pence)} of the payment for award {award.reference} came back to the table. "
+            f"The treasurer's note: {reason}. The money is still awarded to your group; check your bank details.",
+            link=f"/groups/{award.group.slug}",
+        )
+    return tranche

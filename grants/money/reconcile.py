@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from grants.core import DomainError, transaction
 from grants.extensions import db
@@ -27,6 +27,9 @@ from grants.models import (
     OutboxJob,
     PayoutMethod,
     Person,
+    Round,
+    RoundStaff,
+    StaffRole,
     StripeCheckout,
     Tranche,
     TrancheStatus,
@@ -48,15 +51,54 @@ class Mismatch:
     kind: str
     reference: str
     detail: str
+    # The table it concerns, when known: its treasurers and convenors are told.
+    round_id: int | None = None
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.reference}: {self.detail}"
 
 
-def reconcile(gateway: StripeGateway) -> list[Mismatch]:
-    """Every mismatch between the ledger and Stripe, and within the ledger itself (empty when all agree)."""
-    # First the ledger against itself: every running balance is the sum of its entries.
-    out: list[Mismatch] = [Mismatch("ledger", "running balance", line) for line in ledger.check_balances()]
+def reconcile(gateway: StripeGateway | None) -> list[Mismatch]:
+    """Every mismatch within the ledger itself and, with Stripe, between the ledger and Stripe
+    (empty when all agree). The ledger's self-checks run on every site, Stripe or not."""
+    out = ledger_self_check()
+    if gateway is None:
+        return out
+    return out + _against_stripe(gateway)
+
+
+def ledger_self_check() -> list[Mismatch]:
+    """The ledger against itself: every running balance is the sum of its entries, every entry
+    group sums to zero, no table's pot is below nothing, and the public rows add up to the totals."""
+    from grants.public.queries import public_ledger_mismatches
+
+    out: list[Mismatch] = [
+        Mismatch("ledger", "running balance", line, _round_of_balance_line(line)) for line in ledger.check_balances()
+    ]
+    unbalanced = db.session.execute(
+        select(EntryGroup.id, EntryGroup.round_id)
+        .join(Entry, Entry.entry_group_id == EntryGroup.id)
+        .group_by(EntryGroup.id, EntryGroup.round_id)
+        .having(func.sum(Entry.amount_pence) != 0)
+    ).all()
+    out += [Mismatch("ledger", f"entry group {gid}", "its entries do not sum to zero", rid) for gid, rid in unbalanced]
+    round_ids = list(db.session.execute(select(Round.id)).scalars())
+    for rid, money in ledger.round_summaries(round_ids).items():
+        if money.available_pence < 0:
+            out.append(Mismatch("ledger", f"table {rid}", f"the pot is below nothing ({money.available_pence}p)", rid))
+    out += [Mismatch("ledger", "public ledger", line, rid) for rid, line in public_ledger_mismatches()]
+    return out
+
+
+def _round_of_balance_line(line: str) -> int | None:
+    found = re.match(r"^account (\d+),", line)
+    acct = db.session.get(Account, int(found.group(1))) if found else None
+    return acct.round_id if acct else None
+
+
+def _against_stripe(gateway: StripeGateway) -> list[Mismatch]:
+    """Every mismatch between the ledger and Stripe."""
+    out: list[Mismatch] = []
     transfers = list(gateway.list_transfers())
     txns = list(gateway.list_balance_transactions())
     payouts = list(gateway.list_payouts())
@@ -167,9 +209,8 @@ def schedule_reconcile(run_name: str) -> tuple[OutboxJob, bool]:
 
 
 def schedule_daily_reconcile(today: date) -> str | None:
-    """The worker's morning run (one per day, whichever worker records it first); None without Stripe."""
-    if get_gateway() is None:
-        return None
+    """The worker's morning run (one per day, whichever worker records it first): the ledger's
+    self-checks on every site, and the comparison with Stripe where Stripe is set up."""
     job, _new = schedule_reconcile(f"daily-{today.isoformat()}")
     return job.key
 
@@ -181,10 +222,9 @@ def _reconcile_job(key: str) -> None:
 
 
 def run_reconcile(run_key: str) -> list[Mismatch]:
-    """Compare the ledger with Stripe and tell the administrators about any mismatch (once per run)."""
-    from grants.money.stripe_in import _require_gateway
-
-    mismatches = reconcile(_require_gateway())
+    """Check the ledger (and compare it with Stripe, if set up); tell the administrators and the
+    treasurers and convenors of the tables concerned about any mismatch (once per run)."""
+    mismatches = reconcile(get_gateway())
     db.session.rollback()
     if not mismatches:
         log.info("reconcile %s: the ledger and Stripe agree", run_key)
@@ -192,6 +232,7 @@ def run_reconcile(run_key: str) -> list[Mismatch]:
     log.warning("reconcile %s: %d mismatch(es): %s", run_key, len(mismatches), "; ".join(map(str, mismatches)))
     with transaction() as session:
         admins = list(session.execute(select(Person.id).where(Person.is_admin.is_(True))).scalars())
+        _tell_the_tables(mismatches, run_key)
         notify(
             admins,
             "money_alert",
@@ -202,3 +243,34 @@ def run_reconcile(run_key: str) -> list[Mismatch]:
             key=run_key,
         )
     return mismatches
+
+
+def _tell_the_tables(mismatches: list[Mismatch], run_key: str) -> None:
+    """Each table's treasurers and convenors hear of the mismatches about their table; one with no
+    table (Stripe's balance as a whole, say) goes to those of every table that has money."""
+    concerned: dict[int | None, list[Mismatch]] = {}
+    for m in mismatches:
+        concerned.setdefault(m.round_id, []).append(m)
+    with_money = set(db.session.execute(select(Account.round_id).where(Account.round_id.is_not(None))).scalars())
+    for round_id in sorted(with_money):
+        found = concerned.get(round_id, []) + concerned.get(None, [])
+        if not found:
+            continue
+        rnd = db.session.get(Round, round_id)
+        people = list(
+            db.session.execute(
+                select(RoundStaff.person_id).where(
+                    RoundStaff.round_id == round_id, RoundStaff.role.in_([StaffRole.TREASURER, StaffRole.CONVENOR])
+                )
+            ).scalars()
+        )
+        notify(
+            people,
+            "money_alert",
+            f"The money records of {rnd.title} need checking ({len(found)} difference(s))",
+            "The regular check of the ledger found these differences for your table:\n\n"
+            + "\n\n".join(str(m) for m in found[:50])
+            + "\n\nNothing was changed. Please look at them with the site's administrator.",
+            link=f"/money/tables/{rnd.slug}/money-in",
+            key=f"{run_key}-table-{round_id}",
+        )

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from grants import audit
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
@@ -15,20 +16,26 @@ from grants.models import (
     Award,
     Contribution,
     ContributionMethod,
+    ContributionStatus,
+    EntryGroup,
     EntryKind,
     Funder,
+    MoneyInLimit,
     Person,
     Pledge,
     Proposal,
     Round,
+    RoundStaff,
     RoundStatus,
+    StaffRole,
     Tranche,
     TrancheStatus,
 )
+from grants.models._base import utcnow
 from grants.money import ledger
 from grants.money_format import format_pence
 from grants.notifications import notify
-from grants.roles import acts_for_funder, may_release_money
+from grants.roles import acts_for_funder, is_convenor, is_treasurer, may_release_money
 
 
 def _group_people(group_id: int) -> list[int]:
@@ -55,6 +62,8 @@ def pledge(*, person: Person, funder_id: int, round_id: int, amount_pence: int) 
             raise DomainError("That table is not open for funding.")
         if rnd.status in (RoundStatus.CLOSED, RoundStatus.NO_DECISION):
             raise DomainError("That table has finished; it cannot take more money.")
+        if amount_pence > money_in_ceiling(rnd):
+            raise DomainError(_over_ceiling(amount_pence, rnd))
         item = Pledge(round_id=round_id, funder_id=funder_id, amount_pence=amount_pence, pledged_by_id=person.id)
         session.add(item)
     return item
@@ -63,45 +72,296 @@ def pledge(*, person: Person, funder_id: int, round_id: int, amount_pence: int) 
 def record_bank_transfer(
     *, person: Person, pledge_id: int, amount_pence: int, received_on: date, reference: str
 ) -> Contribution:
-    """Record money received by bank transfer against a pledge. It joins the round's pot."""
+    """A funder records a bank transfer it sent against a pledge. It is only claimed: it joins the
+    pot when the table's treasurer finds it on the bank statement (`confirm_bank_transfer`)."""
     if amount_pence <= 0:
         raise DomainError("Enter an amount of more than £0.")
-    if not reference.strip():
+    reference = reference.strip()
+    if not reference:
         raise DomainError("Enter the bank reference, so anyone can match it to the statement.")
+    if received_on > date.today():
+        raise DomainError("The date it arrived cannot be in the future. Record the transfer once it has arrived.")
     with transaction() as session:
         item = session.get(Pledge, pledge_id)
         if item is None or not acts_for_funder(person, item.funder_id):
             raise NotAllowed("You do not act for the funder of that pledge.")
-        lock_for_update(Round, item.round_id)
-        funder = session.get(Funder, item.funder_id)
-        group = ledger.post(
-            EntryKind.CONTRIBUTION,
-            f"{funder.name} paid {format_pence(amount_pence)} into {item.round.title}",
-            [
-                (
-                    ledger.account(AccountKind.FUNDER_GIVING, funder_id=item.funder_id, round_id=item.round_id),
-                    -amount_pence,
-                ),
-                (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), amount_pence),
-                *ledger.cash(AccountKind.BANK, amount_pence),
-            ],
-            occurred_on=received_on,
-            reference=reference.strip(),
-            round_id=item.round_id,
-            funder_id=item.funder_id,
-            recorded_by_id=person.id,
-        )
+        rnd = lock_for_update(Round, item.round_id)
+        _check_money_in(rnd, item, amount_pence)
         contribution = Contribution(
             pledge_id=item.id,
             amount_pence=amount_pence,
             method=ContributionMethod.BANK_TRANSFER,
-            reference=reference.strip(),
+            reference=reference,
             received_on=received_on,
             recorded_by_id=person.id,
-            entry_group_id=group.id,
+            status=ContributionStatus.CLAIMED,
+            claim_key=_claim_key(item, reference),
         )
-        session.add(contribution)
+        try:
+            with session.begin_nested():
+                session.add(contribution)
+        except IntegrityError:
+            raise DuplicateReference(reference) from None
+        notify(
+            _money_people(item.round_id),
+            "money_alert",
+            f"{item.funder.name} says it sent {format_pence(amount_pence)}",
+            f"{item.funder.name} recorded a bank transfer of {format_pence(amount_pence)} to {rnd.title}, "
+            f"reference {reference}, on {received_on:%-d %B %Y}. Check the bank statement, then confirm it "
+            "(or say it is not there). It is not in the pot until you do.",
+            link=f"/money/tables/{rnd.slug}/money-in",
+        )
     return contribution
+
+
+# ------------------------------------------------------------------ money in that is true
+
+
+class DuplicateReference(DomainError):
+    """The same funder already recorded a transfer with this reference to this table."""
+
+    field = "reference"
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(
+            f"A transfer with the reference {reference} is already recorded for this table. "
+            "If it was a second payment, use the reference on the bank statement for that payment."
+        )
+
+
+def _claim_key(item: Pledge, reference: str) -> str:
+    """One bank reference per funder and table, whatever its case and spacing."""
+    return f"{item.funder_id}:{item.round_id}:{' '.join(reference.upper().split())}"[:200]
+
+
+def money_in_ceiling(rnd: Round) -> int:
+    """The most one pledge or one transfer to this table may be."""
+    found = db.session.execute(
+        select(MoneyInLimit.amount_pence).where(MoneyInLimit.round_id == rnd.id)
+    ).scalar_one_or_none()
+    return found or int(current_app.config["MONEY_IN_CEILING_PENCE"])
+
+
+def _over_ceiling(amount_pence: int, rnd: Round) -> str:
+    return (
+        f"{format_pence(amount_pence)} is more than this table takes in one go "
+        f"({format_pence(money_in_ceiling(rnd))}). Check the amount; if it is right, ask the table's "
+        "convenors to raise the limit."
+    )
+
+
+def _check_money_in(rnd: Round, item: Pledge, amount_pence: int) -> None:
+    """Refuse a transfer beyond the table's ceiling or beyond what is left of the pledge."""
+    if amount_pence > money_in_ceiling(rnd):
+        raise DomainError(_over_ceiling(amount_pence, rnd))
+    open_pence = sum(
+        c.amount_pence
+        for c in item.contributions
+        if c.status in (ContributionStatus.CLAIMED, ContributionStatus.CONFIRMED)
+    )
+    left = item.amount_pence - open_pence
+    if amount_pence > left:
+        raise DomainError(
+            f"{format_pence(amount_pence)} is more than is left of the pledge ({format_pence(max(left, 0))} of "
+            f"{format_pence(item.amount_pence)}). Raise the pledge first, then record the transfer."
+        )
+
+
+def _money_people(round_id: int) -> list[int]:
+    """The table's treasurers and convenors: they are told about money to check."""
+    return list(
+        db.session.execute(
+            select(RoundStaff.person_id)
+            .where(RoundStaff.round_id == round_id, RoundStaff.role.in_([StaffRole.TREASURER, StaffRole.CONVENOR]))
+            .distinct()
+        ).scalars()
+    )
+
+
+def _contribution_for_treasurer(person: Person, contribution_id: int) -> Contribution:
+    item = lock_for_update(Contribution, contribution_id)
+    if not is_treasurer(person, item.pledge.round_id):
+        raise NotAllowed("Only the table's treasurer can check money in against the bank statement.")
+    return item
+
+
+def confirm_bank_transfer(*, person: Person, contribution_id: int) -> Contribution:
+    """The table's treasurer found a claimed transfer on the bank statement: it joins the pot.
+
+    Two people: whoever recorded the claim cannot also confirm it."""
+    with transaction() as session:
+        item = _contribution_for_treasurer(person, contribution_id)
+        if item.status is not ContributionStatus.CLAIMED:
+            raise DomainError("That transfer is not waiting to be checked.")
+        if item.recorded_by_id == person.id:
+            raise NotAllowed("You recorded this transfer, so someone else must check it against the statement.")
+        lock_for_update(Round, item.pledge.round_id)
+        funder = session.get(Funder, item.pledge.funder_id)
+        group = _post_contribution(item, funder, recorded_by_id=person.id)
+        item.entry_group_id = group.id
+        item.status = ContributionStatus.CONFIRMED
+        item.confirmed_by_id, item.confirmed_at = person.id, utcnow()
+        audit.record(
+            "money_in_confirmed",
+            f"{format_pence(item.amount_pence)} from {funder.name} (reference {item.reference}) was found on the "
+            "bank statement and joined the pot.",
+            actor_id=person.id,
+            round_id=item.pledge.round_id,
+            public=True,
+        )
+    return item
+
+
+def _post_contribution(item: Contribution, funder: Funder, *, recorded_by_id: int) -> object:
+    pledge_ = item.pledge
+    return ledger.post(
+        EntryKind.CONTRIBUTION,
+        f"{funder.name} paid {format_pence(item.amount_pence)} into {pledge_.round.title}",
+        [
+            (
+                ledger.account(AccountKind.FUNDER_GIVING, funder_id=pledge_.funder_id, round_id=pledge_.round_id),
+                -item.amount_pence,
+            ),
+            (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=pledge_.round_id), item.amount_pence),
+            *ledger.cash(AccountKind.BANK, item.amount_pence),
+        ],
+        occurred_on=item.received_on,
+        reference=item.reference,
+        round_id=pledge_.round_id,
+        funder_id=pledge_.funder_id,
+        recorded_by_id=recorded_by_id,
+    )
+
+
+def _reason(reason: str) -> str:
+    reason = " ".join(reason.split())
+    if len(reason) < 5:
+        raise DomainError("Write the reason (it is kept with the record, and shown on the ledger).")
+    return reason[:500]
+
+
+def reject_bank_transfer(*, person: Person, contribution_id: int, reason: str) -> Contribution:
+    """The treasurer could not find a claimed transfer on the statement: it never joins the pot."""
+    reason = _reason(reason)
+    with transaction():
+        item = _contribution_for_treasurer(person, contribution_id)
+        if item.status is not ContributionStatus.CLAIMED:
+            raise DomainError("That transfer is not waiting to be checked.")
+        item.status = ContributionStatus.REJECTED
+        item.correction_reason = reason
+        item.claim_key = None  # the funder may record the real transfer under its reference
+        item.confirmed_by_id, item.confirmed_at = person.id, utcnow()
+        notify(
+            [p for p in [item.recorded_by_id] if p],
+            "money_alert",
+            "A transfer you recorded was not found on the bank statement",
+            f"{format_pence(item.amount_pence)}, reference {item.reference}: the treasurer of "
+            f"{item.pledge.round.title} did not find it. Their note: {reason}",
+            link=f"/funders/{item.pledge.funder.slug}",
+        )
+    return item
+
+
+def reverse_contribution(*, person: Person, contribution_id: int, reason: str) -> Contribution:
+    """Correct a confirmed bank transfer recorded by mistake: a reversing entry group with the
+    reason, never an edit. Refused if the money is already awarded (the pot cannot go below 0)."""
+    reason = _reason(reason)
+    with transaction() as session:
+        item = _contribution_for_treasurer(person, contribution_id)
+        if item.status is not ContributionStatus.CONFIRMED or item.method is not ContributionMethod.BANK_TRANSFER:
+            raise DomainError("Only a confirmed bank transfer can be corrected here.")
+        rnd = lock_for_update(Round, item.pledge.round_id)
+        available = ledger.round_summary(rnd.id).available_pence
+        if item.amount_pence > available:
+            raise OverBudget(
+                f"The pot holds {format_pence(available)}, less than this transfer ({format_pence(item.amount_pence)}):"
+                " the rest is already awarded, so it cannot be taken back."
+            )
+        original = session.get(EntryGroup, item.entry_group_id)
+        group = ledger.post(
+            EntryKind.REVERSAL,
+            f"Correction: {format_pence(item.amount_pence)} from {item.pledge.funder.name} taken back out "
+            f"of {rnd.title}. Reason: {reason}",
+            [(entry.account, -entry.amount_pence) for entry in original.entries],
+            occurred_on=date.today(),
+            reference=item.reference,
+            round_id=rnd.id,
+            funder_id=item.pledge.funder_id,
+            reverses_id=original.id,
+            recorded_by_id=person.id,
+        )
+        item.status = ContributionStatus.REVERSED
+        item.correction_reason = reason
+        item.reversal_group_id = group.id
+        audit.record(
+            "money_in_reversed",
+            f"{format_pence(item.amount_pence)} from {item.pledge.funder.name} (reference {item.reference}) was "
+            f"reversed. Reason: {reason}",
+            actor_id=person.id,
+            round_id=rnd.id,
+            public=True,
+        )
+    return item
+
+
+def raise_pledge(*, person: Person, pledge_id: int, amount_pence: int) -> Pledge:
+    """A funder raises its pledge (within the table's ceiling), so a larger transfer can be recorded."""
+    with transaction():
+        item = lock_for_update(Pledge, pledge_id)
+        if not acts_for_funder(person, item.funder_id):
+            raise NotAllowed("You do not act for the funder of that pledge.")
+        if amount_pence <= item.amount_pence:
+            raise DomainError(f"Enter more than the pledge is now ({format_pence(item.amount_pence)}).")
+        if amount_pence > money_in_ceiling(item.round):
+            raise DomainError(_over_ceiling(amount_pence, item.round))
+        audit.record(
+            "pledge_raised",
+            f"{item.funder.name} raised its pledge to {item.round.title} from {format_pence(item.amount_pence)} "
+            f"to {format_pence(amount_pence)}.",
+            actor_id=person.id,
+            round_id=item.round_id,
+            public=True,
+        )
+        item.amount_pence = amount_pence
+    return item
+
+
+def set_money_in_ceiling(*, person: Person, round_id: int, amount_pence: int) -> Round:
+    """The table's convenors set the most one pledge or one transfer in may be."""
+    if amount_pence <= 0 or amount_pence > MAX_CEILING_PENCE:
+        raise DomainError(f"Enter an amount of more than £0 and at most {format_pence(MAX_CEILING_PENCE)}.")
+    with transaction() as session:
+        if not is_convenor(person, round_id):
+            raise NotAllowed("Only the table's convenors can set this.")
+        rnd = lock_for_update(Round, round_id)
+        limit = session.execute(select(MoneyInLimit).where(MoneyInLimit.round_id == round_id)).scalar_one_or_none()
+        if limit is None:
+            limit = MoneyInLimit(round_id=round_id, amount_pence=amount_pence, set_by_id=person.id)
+            session.add(limit)
+        limit.amount_pence, limit.set_by_id, limit.set_at = amount_pence, person.id, utcnow()
+        audit.record(
+            "money_in_ceiling_set",
+            f"The most one pledge or transfer to {rnd.title} may be is now {format_pence(amount_pence)}.",
+            actor_id=person.id,
+            round_id=round_id,
+            public=True,
+        )
+    return rnd
+
+
+# What fits the database's whole-number column on every backend, with room to spare.
+MAX_CEILING_PENCE = 2_000_000_000
+
+
+def money_in_for_round(round_id: int) -> list[Contribution]:
+    """A table's bank transfers in, newest first: claimed ones first for the treasurer to check."""
+    rows = db.session.execute(
+        select(Contribution)
+        .join(Pledge, Pledge.id == Contribution.pledge_id)
+        .where(Pledge.round_id == round_id, Contribution.method == ContributionMethod.BANK_TRANSFER)
+        .order_by(Contribution.received_on.desc(), Contribution.id.desc())
+    ).scalars()
+    return sorted(rows, key=lambda c: c.status is not ContributionStatus.CLAIMED)
 
 
 def commit_awards(rnd: Round, funded: list[Proposal], awarded_on: date) -> list[Award]:

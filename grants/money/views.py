@@ -19,6 +19,7 @@ from grants.models import (
     Group,
     GroupRole,
     Payee,
+    PayoutMethod,
     Pledge,
     Round,
     RoundStatus,
@@ -92,9 +93,11 @@ def receive(pledge_id: int):
             reference=form.reference.data,
         )
 
-    if submitted(
-        form, record, field="amount", success="Recorded. The money is now in the table's pot and shown in public."
-    ):
+    claimed = (
+        "Recorded as claimed. It joins the table's pot, and the public pages, once the table's "
+        "treasurer has found it on the bank statement."
+    )
+    if submitted(form, record, field="amount", success=claimed):
         return redirect(url_for("funders.show", slug=item.funder.slug))
     return render_template("money/receive.html", form=form, pledge=item), (400 if form.errors else 200)
 
@@ -127,6 +130,7 @@ def round_payments(slug: str):
         hold_form=lambda t: HoldForm(prefix=f"hold-{t.id}"),
         confirm_form=lambda t: ConfirmBankForm(prefix=f"confirm-{t.id}"),
         plain_form=FlaskForm(),
+        **truth_views.payments_extras(rnd),
     )
 
 
@@ -167,7 +171,7 @@ def pay_online(pledge_id: int):
         return redirect(url_for("money.receive", pledge_id=item.id))
     form = CheckoutForm()
     if not form.is_submitted():
-        form.amount.data = max(item.amount_pence - item.received_pence, 0) or None
+        form.amount.data = max(item.amount_pence - item.received_pence - item.claimed_pence, 0) or None
     if form.validate_on_submit():
         try:
             checkout = stripe_in.start_checkout(
@@ -343,9 +347,15 @@ def _tranche_message(tranche: Tranche) -> str:
             )
         case TrancheStatus.FAILED:
             return f"The payment failed: {tranche.failure_reason}"
+    if tranche.method is PayoutMethod.STRIPE:
+        # Stripe sends it (in the background): saying "bank transfer" here would have it paid twice.
+        return (
+            f"Released {format_pence(tranche.amount_pence)} to {tranche.payee_name}: Stripe sends it to the "
+            "group's connected account. Do not also send it by bank transfer."
+        )
     return (
-        f"Scheduled {format_pence(tranche.amount_pence)} for {tranche.payee_name} by bank transfer. "
-        "Record it when sent."
+        f"Scheduled {format_pence(tranche.amount_pence)} for {tranche.payee_name} by bank transfer: send it from "
+        "the table's bank account, then record the bank reference here."
     )
 
 
@@ -433,4 +443,8 @@ def _stripe_enabled_global() -> bool:
     return stripe_enabled()
 
 
-from grants.money import commands, panel_views  # noqa: E402, F401 - registers their routes and commands
+from grants.money import (  # noqa: E402, F401 - registers their routes and commands
+    commands,
+    panel_views,
+    truth_views,  # noqa: E402, F401 - money checked against the bank
+)

@@ -346,7 +346,21 @@ def result_chart(page: RoundPage, public_ids: set[int]) -> charts.Chart | None:
 # Entry kinds shown one by one in the public ledger. Anything else (for example what panel
 # members are paid for their time, or their expenses) is only ever shown as a total, so no
 # one person's payment can be read off the ledger. New kinds are private until listed here.
-ITEMISED_KINDS = (EntryKind.CONTRIBUTION, EntryKind.FEE, EntryKind.AWARD, EntryKind.PAYMENT, EntryKind.REVERSAL)
+# Every kind that changes a public balance is itemised: refunds and panel gifts to the pot change
+# what was received, and a panel pay run (one row per table per run, naming nobody) what is held.
+ITEMISED_KINDS = (
+    EntryKind.CONTRIBUTION,
+    EntryKind.FEE,
+    EntryKind.AWARD,
+    EntryKind.PAYMENT,
+    EntryKind.REVERSAL,
+    EntryKind.REFUND,
+    EntryKind.DONATION,
+    EntryKind.PANEL_RUN,
+)
+# Accounts that hold money for a table (its pot and what is committed to its groups): a row's
+# signed amount is how much it changed them, so money out is negative and the rows add up.
+HELD_KINDS = (AccountKind.ROUND_AVAILABLE, AccountKind.AWARD_COMMITTED)
 
 
 @dataclass(frozen=True)
@@ -362,6 +376,8 @@ class LedgerRow:
     group_id: int | None
     funder_id: int | None
     amount_pence: int
+    # What the movement changed the money held for tables by (0 for an award, which only commits it).
+    held_change_pence: int
     received_so_far_pence: int
     awarded_so_far_pence: int
     paid_so_far_pence: int
@@ -377,9 +393,11 @@ def _part(condition, sign: int = 1, amount=Entry.amount_pence):  # noqa: ANN001,
 
 
 def _running_parts() -> tuple:
-    """What each public movement adds to the running totals, summed over its entries."""
+    """What each public movement adds to the running totals, summed over its entries (joined to
+    their entry group): a panel member's pay given to the pot counts as received, as in the totals."""
+    given = (Account.kind == AccountKind.ROUND_AVAILABLE) & (EntryGroup.kind == EntryKind.DONATION)
     return (
-        _part(Account.kind == AccountKind.FUNDER_GIVING, -1).label("received"),
+        (_part(Account.kind == AccountKind.FUNDER_GIVING, -1) + _part(given)).label("received"),
         _part(Account.kind.in_([AccountKind.AWARD_COMMITTED, AccountKind.AWARD_PAID])).label("awarded"),
         _part(Account.kind == AccountKind.AWARD_PAID).label("paid"),
     )
@@ -389,9 +407,10 @@ def _itemised_totals() -> tuple[int, int, int]:
     """Received, awarded and paid over every public movement, from the running balances."""
 
     kept = Balance.amount_pence
+    given = (Account.kind == AccountKind.ROUND_AVAILABLE) & (Balance.entry_kind == EntryKind.DONATION)
     stmt = (
         select(
-            _part(Account.kind == AccountKind.FUNDER_GIVING, -1, kept),
+            _part(Account.kind == AccountKind.FUNDER_GIVING, -1, kept) + _part(given, 1, kept),
             _part(Account.kind.in_([AccountKind.AWARD_COMMITTED, AccountKind.AWARD_PAID]), 1, kept),
             _part(Account.kind == AccountKind.AWARD_PAID, 1, kept),
         )
@@ -435,6 +454,7 @@ def ledger_rows(
             EntryGroup.funder_id,
             # The size of an event: what moved between owners, not the custody mirror of it.
             _part((Entry.amount_pence > 0) & Account.kind.not_in(CUSTODY_KINDS)).label("amount"),
+            _part(Account.kind.in_(HELD_KINDS)).label("held"),
             *_running_parts(),
         )
         .join(Entry, Entry.entry_group_id == EntryGroup.id)
@@ -449,6 +469,7 @@ def ledger_rows(
             select(*_running_parts())
             .select_from(Entry)
             .join(Account, Account.id == Entry.account_id)
+            .join(EntryGroup, EntryGroup.id == Entry.entry_group_id)
             .where(Entry.entry_group_id.in_(public.scalar_subquery()))
         )
         received, awarded, paid = (int(n) for n in db.session.execute(within).one())
@@ -466,7 +487,9 @@ def ledger_rows(
                 round_id=r.round_id,
                 group_id=r.group_id,
                 funder_id=r.funder_id,
-                amount_pence=int(r.amount),
+                # Signed where money moved in (+) or out (−); an award or a fee the platform bore shows its size.
+                amount_pence=int(r.held) or int(r.amount),
+                held_change_pence=int(r.held),
                 received_so_far_pence=received,
                 awarded_so_far_pence=awarded,
                 paid_so_far_pence=paid,
@@ -474,3 +497,44 @@ def ledger_rows(
         )
         received, awarded, paid = received - int(r.received), awarded - int(r.awarded), paid - int(r.paid)
     return rows[offset:]
+
+
+def public_ledger_mismatches() -> list[tuple[int | None, str]]:
+    """Where the public ledger does not add up to the totals it shows, for the whole site and for
+    each table: (table id or None, what is wrong). Empty when every row is there and adds up.
+
+    `flask reconcile` runs it as one of the ledger's self-checks; so do the tests and scripts/bench_web."""
+    out: list[tuple[int | None, str]] = []
+    scopes: list[tuple[int | None, ledger.MoneySummary]] = [(None, ledger.platform_summary())]
+    round_ids = list(db.session.execute(select(Round.id).order_by(Round.id)).scalars())
+    scopes += list(ledger.round_summaries(round_ids).items())
+    for round_id, totals in scopes:
+        where = "the whole site" if round_id is None else f"table {round_id}"
+        rows = ledger_rows(round_id=round_id, limit=10**9)
+        expected = (totals.received_pence, totals.awarded_pence, totals.paid_pence)
+        newest = _so_far(rows[0]) if rows else (0, 0, 0)
+        if newest != expected:
+            out.append((round_id, f"{where}: the running totals {newest} are not the totals shown {expected}"))
+        if rows and _so_far(rows[-1]) != _own_running(rows[-1].id):
+            out.append((round_id, f"{where}: the oldest row does not start from nothing (rows are missing)"))
+        held = sum(r.held_change_pence for r in rows)
+        if held != totals.held_pence:
+            out.append((round_id, f"{where}: the rows' amounts add up to {held}p but {totals.held_pence}p is held"))
+    return out
+
+
+def _so_far(row: LedgerRow) -> tuple[int, int, int]:
+    return (row.received_so_far_pence, row.awarded_so_far_pence, row.paid_so_far_pence)
+
+
+def _own_running(group_id: int) -> tuple[int, int, int]:
+    """What one movement adds to received, awarded and paid."""
+    stmt = (
+        select(*_running_parts())
+        .select_from(Entry)
+        .join(Account, Account.id == Entry.account_id)
+        .join(EntryGroup, EntryGroup.id == Entry.entry_group_id)
+        .where(Entry.entry_group_id == group_id)
+    )
+    received, awarded, paid = (int(n) for n in db.session.execute(stmt).one())
+    return received, awarded, paid

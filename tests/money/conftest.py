@@ -84,6 +84,7 @@ def awarded_round(pot_pence: int, costs: list[int]) -> Scenario:
     groups, proposals = [], []
     for cost in costs:
         grp = factories.group(lead)
+        factories.bank_details(lead, grp)  # a group can be paid only once it has said how
         groups.append(grp)
         proposals.append(factories.proposal(lead, rnd.id, grp, cost))
     with transaction():

@@ -10,6 +10,7 @@ independently of the ledger.
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
@@ -23,7 +24,14 @@ from grants.extensions import db
 from grants.models import Account, AccountKind, Award, Entry, Proposal, Round, StripeCheckout, Tranche, TrancheStatus
 from grants.money import ledger, payouts, stripe_in
 from grants.money.gateway import get_gateway
-from grants.money.services import OverBudget, commit_awards, pledge, record_bank_transfer, record_payment
+from grants.money.services import (
+    OverBudget,
+    commit_awards,
+    confirm_bank_transfer,
+    pledge,
+    record_bank_transfer,
+    record_payment,
+)
 from tests import factories
 from tests.fakes.fake_stripe import build_event
 
@@ -58,6 +66,7 @@ def test_money_state_machine(app, fake) -> None:  # noqa: ANN001
             )
             self.lead = factories.person("Lee Lead")
             self.received, self.fees, self.awarded, self.paid = 1, 0, 0, 0
+            self.references = itertools.count(1)
             self.awards: list[int] = []
             self.checkouts: list[int] = []
             self.group = factories.group(self.lead)
@@ -75,13 +84,16 @@ def test_money_state_machine(app, fake) -> None:  # noqa: ANN001
 
         @rule(amount=amounts)
         def bank_transfer(self, amount: int) -> None:
-            record_bank_transfer(
+            claim = record_bank_transfer(
                 person=self.funder_person,
                 pledge_id=self.pledge.id,
                 amount_pence=amount,
                 received_on=date.today(),
-                reference="BANK",
+                reference=f"BANK-{next(self.references)}",
             )
+            # Only a transfer the treasurer confirms is money: the claim alone changes nothing.
+            assert ledger.round_summary(self.rnd.id).received_pence == self.received
+            confirm_bank_transfer(person=factories.treasurer_of(self.rnd.id), contribution_id=claim.id)
             self.received += amount
 
         @rule(amount=amounts, fee=st.integers(0, 500), replays=st.integers(1, 3))

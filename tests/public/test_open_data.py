@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -182,4 +183,6 @@ def test_csv_cells_that_look_like_formulas_are_defused(client, demo):
     titles = [r["title"] for r in rows]
     assert "'" + proposal.title in titles and proposal.title not in titles
     ledger_rows = list(csv.DictReader(io.StringIO(client.get("/open-data/ledger.csv").get_data(as_text=True))))
-    assert all(int(r["amount_pence"]) >= 0 for r in ledger_rows)  # numbers are left alone
+    # Numbers are left alone, money out's minus sign too (it is not defused into text).
+    assert all(re.fullmatch(r"-?\d+", r["amount_pence"]) for r in ledger_rows)
+    assert any(int(r["amount_pence"]) < 0 for r in ledger_rows)

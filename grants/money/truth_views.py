@@ -1,0 +1,171 @@
+"""Money pages for checking money against the bank: transfers in that the treasurer confirms or
+corrects, a table's ceiling for money in, a funder raising its pledge, and bank payments that came back."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from grants.extensions import db
+from grants.flashing import attempt, submitted
+from grants.models import Contribution, Pledge, Round, Tranche
+from grants.money import bp, payouts, services
+from grants.money.forms import CeilingForm, RaisePledgeForm, ReasonForm, ReturnedForm
+from grants.roles import acts_for_funder, is_convenor, is_treasurer, may_release_money
+
+
+@bp.route("/tables/<slug>/money-in")
+def money_in(slug: str):
+    """Bank transfers into a table: the treasurer checks claimed ones against the bank statement."""
+    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    treasurer = is_treasurer(current_user, rnd.id)
+    convenor = is_convenor(current_user, rnd.id)
+    if not (treasurer or convenor or may_release_money(current_user, rnd.id)):
+        abort(403)
+    ceiling_form = CeilingForm(prefix="ceiling")
+    if not ceiling_form.is_submitted():
+        ceiling_form.amount.data = services.money_in_ceiling(rnd)
+    return render_template(
+        "money/money_in.html",
+        rnd=rnd,
+        items=services.money_in_for_round(rnd.id),
+        treasurer=treasurer,
+        convenor=convenor,
+        ceiling=services.money_in_ceiling(rnd),
+        ceiling_form=ceiling_form,
+        reason_form=lambda c, what: ReasonForm(prefix=f"{what}-{c.id}"),
+        plain_form=FlaskForm(),
+    )
+
+
+def payments_extras(rnd: Round) -> dict:
+    """What the payments page adds for the treasurer: recording bank payments that came back."""
+    return {
+        "treasurer": is_treasurer(current_user, rnd.id),
+        "returned_form": lambda t: ReturnedForm(prefix=f"returned-{t.id}"),
+        "missing_way_to_pay": payouts.missing_way_to_pay,
+    }
+
+
+def _back(item: Contribution):  # noqa: ANN202
+    return redirect(url_for("money.money_in", slug=item.pledge.round.slug))
+
+
+@bp.route("/contributions/<int:contribution_id>/confirm", methods=["POST"])
+def confirm_transfer(contribution_id: int):
+    """The treasurer found the transfer on the bank statement."""
+    item = db.get_or_404(Contribution, contribution_id)
+    if FlaskForm().validate_on_submit():
+        attempt(
+            lambda: services.confirm_bank_transfer(person=current_user, contribution_id=item.id),
+            "Confirmed. The money is in the table's pot and on the public ledger.",
+        )
+    return _back(item)
+
+
+@bp.route("/contributions/<int:contribution_id>/reject", methods=["POST"])
+def reject_transfer(contribution_id: int):
+    """The treasurer did not find the transfer on the bank statement."""
+    item = db.get_or_404(Contribution, contribution_id)
+    form = ReasonForm(prefix=f"reject-{item.id}")
+    if form.validate_on_submit():
+        attempt(
+            lambda: services.reject_bank_transfer(
+                person=current_user, contribution_id=item.id, reason=form.reason.data
+            ),
+            "Marked as not found. The funder has been told; nothing joined the pot.",
+        )
+    else:
+        flash("Write the reason (at least a few words).", "error")
+    return _back(item)
+
+
+@bp.route("/contributions/<int:contribution_id>/reverse", methods=["POST"])
+def reverse_transfer(contribution_id: int):
+    """Correct a confirmed transfer by a reversing entry, with the reason."""
+    item = db.get_or_404(Contribution, contribution_id)
+    form = ReasonForm(prefix=f"reverse-{item.id}")
+    if form.validate_on_submit():
+        attempt(
+            lambda: services.reverse_contribution(
+                person=current_user, contribution_id=item.id, reason=form.reason.data
+            ),
+            "Corrected. The reversal and your reason are on the public ledger.",
+        )
+    else:
+        flash("Write the reason for the correction (at least a few words).", "error")
+    return _back(item)
+
+
+@bp.route("/tables/<slug>/money-in/ceiling", methods=["POST"])
+def set_ceiling(slug: str):
+    """The convenors set the most one pledge or transfer to the table may be."""
+    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    form = CeilingForm(prefix="ceiling")
+    if form.validate_on_submit():
+        attempt(
+            lambda: services.set_money_in_ceiling(person=current_user, round_id=rnd.id, amount_pence=form.amount.data),
+            "Saved. The new limit is shown in the record of decisions.",
+        )
+    else:
+        flash("Enter an amount in pounds, like 50000.", "error")
+    return redirect(url_for("money.money_in", slug=rnd.slug))
+
+
+@bp.route("/pledges/<int:pledge_id>/raise", methods=["GET", "POST"])
+def raise_pledge(pledge_id: int):
+    """A funder raises its pledge, so a larger transfer can be recorded against it."""
+    item = db.get_or_404(Pledge, pledge_id)
+    if not acts_for_funder(current_user, item.funder_id):
+        abort(403)
+    form = RaisePledgeForm()
+
+    def raise_it() -> object:
+        return services.raise_pledge(person=current_user, pledge_id=item.id, amount_pence=form.amount.data)
+
+    if submitted(form, raise_it, field="amount", success="Pledge raised. You can now record the transfer."):
+        return redirect(url_for("money.receive", pledge_id=item.id))
+    return render_template("money/raise_pledge.html", form=form, pledge=item), (400 if form.errors else 200)
+
+
+@bp.route("/tables/<slug>/panel-pay/run", methods=["POST"])
+def panel_pay_run(slug: str):
+    """Whoever pays the panel records one pay run: everyone on the schedule was paid."""
+    from grants.money import panel_pay
+    from grants.money.forms import SettledForm
+
+    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    form = SettledForm(prefix="run")
+    if form.validate_on_submit():
+        attempt(
+            lambda: panel_pay.pay_panel_run(person=current_user, round_id=rnd.id, reference=form.reference.data),
+            "Recorded as paid: the pay run is one line on the public ledger, naming nobody.",
+        )
+    else:
+        flash("Enter the bank or voucher reference of the pay run.", "error")
+    return redirect(url_for("money.panel_pay", slug=rnd.slug))
+
+
+@bp.route("/tranches/<int:tranche_id>/returned", methods=["POST"])
+def returned(tranche_id: int):
+    """The treasurer records a bank payment that came back or was sent by mistake."""
+    tranche = db.get_or_404(Tranche, tranche_id)
+    form = ReturnedForm(prefix=f"returned-{tranche.id}")
+    if form.validate_on_submit():
+        attempt(
+            lambda: payouts.record_bank_return(
+                person=current_user,
+                tranche_id=tranche.id,
+                amount_pence=form.amount.data,
+                returned_on=form.returned_on.data,
+                reason=form.reason.data,
+            ),
+            "Recorded. The money is committed to the award again, and the reversal is on the public ledger.",
+        )
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
