@@ -13,6 +13,7 @@ from wtforms.validators import NumberRange, Optional
 from grants.ballots import bp, codes, consensus, paper, services
 from grants.core import DomainError
 from grants.extensions import db
+from grants.fields import up_to
 from grants.flashing import submitted
 from grants.models import Round
 from grants.security import public
@@ -341,7 +342,7 @@ class CodesForm(FlaskForm):
     """How many codes to print, or whom to e-mail (typed or uploaded)."""
 
     how_many = IntegerField("How many codes to print", validators=[Optional(), NumberRange(min=1, max=2000)])
-    addresses = TextAreaField("E-mail addresses, one on each line", validators=[Optional()])
+    addresses = TextAreaField("E-mail addresses, one on each line", validators=[Optional(), up_to(200_000)])
     address_file = FileField("Or upload a list of e-mail addresses (a .txt or .csv file)")
 
 

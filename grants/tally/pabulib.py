@@ -104,21 +104,28 @@ class PabulibError(ValueError):
         super().__init__(f"line {line}: {message}" if line is not None else message)
 
 
+# No real cost, budget, count or points value has more digits than this; a number written as
+# `1e1000000` would otherwise become a million-digit integer that takes minutes to work with.
+MAX_NUMBER_DIGITS = 18
+
+
 def parse_number(text: str, what: str = "number", line: int | None = None) -> Number:
-    """Parse a Pabulib number: an int when whole, otherwise an exact Decimal."""
+    """Parse a Pabulib number: an int when whole, otherwise an exact Decimal (at most 18 digits each side)."""
     raw = text.strip().replace(",", ".")
     if not raw:
         raise PabulibError(f"{what} is empty", line)
-    try:
-        return int(raw)
-    except ValueError:
-        pass
+    if len(raw) > 2 * MAX_NUMBER_DIGITS + 8:
+        raise PabulibError(f"{what} {raw[:24]!r}... is too long for a number", line)
     try:
         value = Decimal(raw)
     except InvalidOperation:
         raise PabulibError(f"{what} {text.strip()!r} is not a number", line) from None
     if not value.is_finite():
         raise PabulibError(f"{what} {text.strip()!r} is not a finite number", line)
+    if value and value.adjusted() >= MAX_NUMBER_DIGITS:
+        raise PabulibError(f"{what} {raw!r} is too large: at most {MAX_NUMBER_DIGITS} digits", line)
+    if value.as_tuple().exponent < -MAX_NUMBER_DIGITS:  # type: ignore[operator]
+        raise PabulibError(f"{what} {raw!r} has more than {MAX_NUMBER_DIGITS} decimal places", line)
     if value == value.to_integral_value():
         return int(value)
     return value
