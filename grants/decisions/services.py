@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from grants import audit
 from grants.core import DomainError, transaction, unique_slug
@@ -260,7 +260,7 @@ def import_round(*, person: Person, data: bytes, title: str = "") -> Round:
         session.add(group)
         session.flush()
         session.add(GroupMembership(group_id=group.id, person_id=person.id, role=GroupRole.LEAD))
-        new_ids: dict[str, str] = {}
+        added: dict[str, Proposal] = {}
         for project in election.projects:
             proposal = Proposal(
                 round_id=rnd.id,
@@ -278,8 +278,10 @@ def import_round(*, person: Person, data: bytes, title: str = "") -> Round:
                 BudgetLine(position=0, item="Cost in the imported file", amount_pence=costs[project.id])
             ]
             session.add(proposal)
-            session.flush()
-            new_ids[project.id] = str(proposal.id)
+            added[project.id] = proposal
+        session.flush()  # one flush for all (not one a project): the write lock is held for less time
+        new_ids = {pid: str(proposal.id) for pid, proposal in added.items()}
+        rows = []
         voter_ids = election.voter_ids or [""] * len(election.ballots)
         taken = set(
             session.execute(select(Ballot.receipt).where(Ballot.receipt.in_([v for v in voter_ids if v]))).scalars()
@@ -294,7 +296,9 @@ def import_round(*, person: Person, data: bytes, title: str = "") -> Round:
             if not receipt or len(receipt) > 32 or receipt in taken:
                 receipt = secrets.token_hex(8).upper()
             taken.add(receipt)
-            session.add(Ballot(id=secrets.token_hex(16), round_id=rnd.id, marks=marks, receipt=receipt))
+            rows.append({"id": secrets.token_hex(16), "round_id": rnd.id, "marks": marks, "receipt": receipt})
+        if rows:
+            session.execute(insert(Ballot), rows)
         audit.record(
             "round_imported",
             f"The table was imported from a Pabulib file with {len(election.projects)} projects and "

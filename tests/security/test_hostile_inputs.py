@@ -34,11 +34,17 @@ HOSTILE = {
 TEXT_TYPES = {"text", "email", "url", "password", "search", "tel", "number", "date", "textarea"}
 # Stripe's webhook reads signed JSON, not a form; its signature is checked before anything else.
 NOT_FORMS = {"stripe_webhook"}
+# Pages the matrix opens without the query a person's link adds, and the forms they then show.
+EXTRA_PAGES = [
+    ("member", lambda w: f"/proposals/new/{w.open_round}?group={w.member_group}"),
+]
 # POST routes no demo role can reach with a form here, and why. The test fails if one becomes reachable.
 UNREACHABLE = {
     "money.pay_online": "needs Stripe keys (without them the funder is sent to record a transfer)",
     "money.payee_connect": "needs Stripe keys (a 404 without them)",
     "panels.accept": "needs a fresh invitation token (a bad one is a 404)",
+    "ops.resend_email": "administrators only (no demo role is one); a button",
+    "ops.retry_job": "administrators only (no demo role is one); a button",
 }
 
 
@@ -170,29 +176,30 @@ def _crawl(app: Flask) -> dict[str, list[Form]]:
     for role in ROLES:
         client = _signed_in(app, role)
         world.current_role = role
+        pages = [page(world) for who, page in EXTRA_PAGES if who == role]
         for endpoint, cases in sorted(MATRIX.items()):
             for item in cases:
-                if item.method != "GET" or role not in item.allow:
+                if item.method == "GET" and role in item.allow:
+                    with app.test_request_context():
+                        pages.append(url_for(endpoint, **item.args(world)))
+        for page in pages:
+            response = client.get(page)
+            if response.status_code != 200 or "html" not in response.content_type:
+                continue
+            parser = _Forms(page)
+            parser.feed(response.get_data(as_text=True))
+            for form in parser.forms:
+                path = urlsplit(form.action).path
+                try:
+                    target, _args = adapter.match(path, method="POST")
+                except HTTPException:
                     continue
-                with app.test_request_context():
-                    page = url_for(endpoint, **item.args(world))
-                response = client.get(page)
-                if response.status_code != 200 or "html" not in response.content_type:
+                key = (path, tuple(sorted(form.names)))
+                if key in seen:
                     continue
-                parser = _Forms(page)
-                parser.feed(response.get_data(as_text=True))
-                for form in parser.forms:
-                    path = urlsplit(form.action).path
-                    try:
-                        target, _args = adapter.match(path, method="POST")
-                    except HTTPException:
-                        continue
-                    key = (path, tuple(sorted(form.names)))
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    form.role = role
-                    found.setdefault(target, []).append(form)
+                seen.add(key)
+                form.role = role
+                found.setdefault(target, []).append(form)
     return found
 
 
