@@ -32,6 +32,14 @@ ADVICE = (
 API_REASON = "The address or a query parameter has a control character (such as a NUL byte) in it; remove it."
 
 
+def is_whole(text: str) -> bool:
+    """True if `text` is a whole number in ASCII digits short enough to be an id, points or a place.
+
+    `str.isdigit` alone also accepts "²" and 5,000-digit strings, which `int()` then refuses (a 500).
+    """
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def has_control(text: str) -> bool:
     """True if `text` has a character no field may hold (see CONTROL)."""
     return CONTROL.search(text) is not None
