@@ -72,9 +72,10 @@ def create_app(config: type | None = None, overrides: dict[str, Any] | None = No
     _init_extensions(app)
     _register_blueprints(app)
 
-    from grants import cli, security, templating
+    from grants import cli, inputs, security, templating
 
     security.init_app(app)
+    inputs.init_app(app)  # refuses control characters (a NUL breaks PostgreSQL) before any view
     templating.init_app(app)
     cli.init_app(app)
     from grants.ops import setup as ops_setup

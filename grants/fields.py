@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from wtforms import StringField
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, ValidationError
 
+from grants.inputs import MAX_PENCE
 from grants.money_format import format_pence, parse_pounds
+
+
+def up_to(limit: int) -> Length:
+    """A text field's length limit, with a message that says how far over it is (the hint shows the limit)."""
+    return Length(max=limit, message="Use %(max)d characters or fewer: this has %(length)d")
 
 
 class MoneyField(StringField):
@@ -26,6 +32,12 @@ class MoneyField(StringField):
             except ValueError as exc:
                 self.data = None
                 raise ValueError(str(exc)) from exc
+
+    def pre_validate(self, form) -> None:  # noqa: ANN001
+        """Refuse an amount larger than the site can keep (a 500 from the database otherwise)."""
+        if self.data is not None and abs(self.data) > MAX_PENCE:
+            self.data = None
+            raise ValidationError(f"Enter an amount of {format_pence(MAX_PENCE)} or less")
 
 
 def positive_money(form, field) -> None:  # noqa: ANN001

@@ -57,5 +57,9 @@ class ResetPasswordForm(FlaskForm):
     )
     confirm = PasswordField(
         "Type the new password again",
-        validators=[DataRequired("Type the new password again"), EqualTo("password", "The two passwords do not match")],
+        validators=[
+            DataRequired("Type the new password again"),
+            EqualTo("password", "The two passwords do not match"),
+            Length(max=MAX_PASSWORD),
+        ],
     )

@@ -20,6 +20,7 @@ from grants import audit
 from grants.ballots.services import BallotPaper, new_receipt, read_ballot
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
+from grants.inputs import is_whole
 from grants.models import (
     Ballot,
     BallotType,
@@ -76,7 +77,7 @@ def parse_batch(rnd: Round, text: str) -> list[dict[str, int]]:
             else:
                 for place, item in enumerate([i.strip() for i in line.split(",") if i.strip()], start=1):
                     number, _, points = item.partition(":")
-                    if not number.strip().isdigit() or not 1 <= int(number) <= len(proposals):
+                    if not is_whole(number.strip()) or not 1 <= int(number) <= len(proposals):
                         raise DomainError(f"“{item}” is not a proposal number from 1 to {len(proposals)}.")
                     pid = proposals[int(number) - 1].id
                     if rnd.ballot_type is BallotType.APPROVAL:

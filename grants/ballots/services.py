@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from grants.core import DomainError, NotAllowed, id_of, transaction
 from grants.extensions import db
+from grants.inputs import is_whole
 from grants.models import (
     Ballot,
     BallotType,
@@ -255,7 +256,7 @@ def _whole(raw: str | None, what: str) -> int | None:
     raw = (raw or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not is_whole(raw):
         raise DomainError(f"{what}: enter a whole number, like 2.")
     return int(raw)
 
@@ -268,7 +269,7 @@ def _refuse_hidden(paper: BallotPaper, form: FormData, prefix: str) -> None:
         if not key.startswith(prefix):
             continue
         pid_text = key[len(prefix) :].split("-")[0]
-        if not pid_text.isdigit() or int(pid_text) not in by_id:
+        if not is_whole(pid_text) or int(pid_text) not in by_id:
             raise DomainError("Your ballot named a proposal that is not on this table's ballot.")
         if int(pid_text) not in choosable and (form.get(key) or "").strip() not in ("", "0"):
             raise DomainError(f"You declared an interest in “{by_id[int(pid_text)].title}”, so you cannot vote on it.")
@@ -280,7 +281,7 @@ def read_ballot(paper: BallotPaper, form: FormData) -> CheckedBallot:
     if kind is BallotType.APPROVAL:
         ids = []
         for raw in form.getlist("proposal"):
-            if not raw.isdigit():
+            if not is_whole(raw):
                 raise DomainError("Your ballot named a proposal that is not on this table's ballot.")
             ids.append(int(raw))
         chosen = check_choices(paper, ids)

@@ -13,7 +13,9 @@ from wtforms.validators import NumberRange, Optional
 from grants.ballots import bp, codes, consensus, paper, services
 from grants.core import DomainError
 from grants.extensions import db
+from grants.fields import up_to
 from grants.flashing import submitted
+from grants.inputs import is_whole
 from grants.models import Round
 from grants.security import public
 
@@ -35,7 +37,7 @@ def _paper_or_redirect(rnd: Round):  # noqa: ANN202
 def _render_paper(rnd: Round, paper, form: BallotForm, error: str | None, action: str | None = None):  # noqa: ANN001, ANN202
     """The ballot paper of the round's type, filled in with whatever was sent."""
     values = {key: request.form.get(key, "") for key in request.form if key != "csrf_token"}
-    chosen_ids = {int(v) for v in request.form.getlist("proposal") if v.isdigit()}
+    chosen_ids = {int(v) for v in request.form.getlist("proposal") if is_whole(v)}
     return render_template(
         f"ballots/vote_{rnd.ballot_type.value}.html" if rnd.ballot_type.value != "approval" else "ballots/vote.html",
         rnd=rnd,
@@ -103,7 +105,7 @@ def receipt(slug: str):
 def _ids(name: str) -> list[int]:
     ids = []
     for raw in request.form.getlist(name):
-        if not raw.isdigit():
+        if not is_whole(raw):
             abort(400)
         ids.append(int(raw))
     return ids
@@ -341,7 +343,7 @@ class CodesForm(FlaskForm):
     """How many codes to print, or whom to e-mail (typed or uploaded)."""
 
     how_many = IntegerField("How many codes to print", validators=[Optional(), NumberRange(min=1, max=2000)])
-    addresses = TextAreaField("E-mail addresses, one on each line", validators=[Optional()])
+    addresses = TextAreaField("E-mail addresses, one on each line", validators=[Optional(), up_to(200_000)])
     address_file = FileField("Or upload a list of e-mail addresses (a .txt or .csv file)")
 
 

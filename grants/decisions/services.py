@@ -8,6 +8,7 @@ projects as submitted proposals and its votes as ballots keyed by their voter id
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -15,11 +16,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from grants import audit
 from grants.core import DomainError, transaction, unique_slug
 from grants.extensions import db
+from grants.inputs import MAX_PENCE, has_control
 from grants.models import (
     Ballot,
     BallotType,
@@ -43,7 +45,13 @@ from grants.models.rounds import RULES_FOR_BALLOT
 from grants.rounds.counting import MIN_VOTERS_FOR_BALLOT_FILE, ballot_file, ballot_proposals, build_election
 from grants.tally import Election, PabulibError, read_pb
 
-MAX_IMPORT_BYTES = 50 * 1024 * 1024
+# Limits on an import, so that one file cannot hold the database's write lock for long (the
+# file is read and checked in full before the one transaction that writes it) or overflow a column.
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_IMPORT_LINE = 100_000  # characters on one line (Python's csv module stops at 131,072)
+MAX_IMPORT_PROJECTS = 500
+MAX_IMPORT_VOTERS = 20_000
+MAX_IMPORT_NUMBER = 1_000_000  # points, scores, fewest or most picks, thresholds
 
 DECIDED = (RoundStatus.COUNTED, RoundStatus.AWARDING, RoundStatus.PAYING, RoundStatus.REPORTING, RoundStatus.CLOSED)
 
@@ -113,16 +121,73 @@ def _pence(value, project_id: str, in_pence: bool) -> int:  # noqa: ANN001
     return int(amount)
 
 
+def _check_lines(data: bytes) -> None:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DomainError(f"This is not a valid Pabulib file: it is not UTF-8 text ({exc.reason}).") from exc
+    for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_IMPORT_LINE:
+            raise DomainError(f"Line {number} is longer than {MAX_IMPORT_LINE:,} characters, the most a line may have.")
+        if has_control(line.removesuffix("\r")):
+            raise DomainError(
+                f"Line {number} has a control character (such as a NUL byte) in it. Remove it and try again."
+            )
+
+
 def parse_upload(data: bytes) -> Election:
     """Read an uploaded .pb file, refusing a malformed one with a message that names the line."""
     if len(data) > MAX_IMPORT_BYTES:
-        raise DomainError("The file is larger than 50 MB. Split the election or ask for help.")
+        raise DomainError(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB, the most an import may be.")
+    _check_lines(data)
     try:
-        return read_pb(data)
+        election = read_pb(data)
     except PabulibError as exc:
         raise DomainError(f"This is not a valid Pabulib file: {exc}") from exc
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, csv.Error) as exc:
         raise DomainError(f"This is not a valid Pabulib file: {exc}") from exc
+    if len(election.projects) > MAX_IMPORT_PROJECTS:
+        raise DomainError(
+            f"The file lists {len(election.projects):,} projects; an import may have at most {MAX_IMPORT_PROJECTS:,}."
+        )
+    if len(election.ballots) > MAX_IMPORT_VOTERS:
+        raise DomainError(
+            f"The file has {len(election.ballots):,} votes; an import may have at most {MAX_IMPORT_VOTERS:,}."
+        )
+    return election
+
+
+def _whole_points(election: Election) -> None:
+    """Refuse points that are not whole numbers in range (they were once cut down to whole numbers)."""
+    for i, ballot in enumerate(election.ballots):
+        voter = election.voter_ids[i] if election.voter_ids else str(i + 1)
+        for pid, points in ballot.items():
+            if Fraction(points).denominator != 1:
+                raise DomainError(f"Voter {voter} gives project {pid} {points} points: points must be whole numbers.")
+            if not 0 <= points <= MAX_IMPORT_NUMBER:
+                raise DomainError(
+                    f"Voter {voter} gives project {pid} {points} points: "
+                    f"points must be from 0 to {MAX_IMPORT_NUMBER:,}."
+                )
+
+
+# Where each whole-number setting of a table comes from in the file's META, for messages.
+_META_NAMES = {
+    "min_picks": "min_length",
+    "max_picks": "max_length",
+    "points_total": "max_sum_points",
+    "points_cap": "max_points",
+    "score_max": "max_points",
+    "rank_depth": "max_length",
+    "min_support": "min_project_score_threshold",
+}
+
+
+def _in_range(values: dict) -> None:
+    for key, meta in _META_NAMES.items():
+        value = values.get(key)
+        if value is not None and not 0 <= value <= MAX_IMPORT_NUMBER:
+            raise DomainError(f"META {meta} is {value}: it must be from 0 to {MAX_IMPORT_NUMBER:,}.")
 
 
 def import_round(*, person: Person, data: bytes, title: str = "", accept_warnings: bool = False) -> Round:
@@ -144,6 +209,11 @@ def import_round(*, person: Person, data: bytes, title: str = "", accept_warning
     name = (title or election.meta.get("description") or election.meta.get("instance") or "Imported table").strip()
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     costs = {p.id: _pence(p.cost, p.id, in_pence) for p in election.projects}
+    for pid, pence in costs.items():
+        if pence > MAX_PENCE:
+            raise DomainError(f"Project {pid} costs more than £{MAX_PENCE // 100:,}, the most one project may cost.")
+    if ballot_type is not BallotType.RANKED:
+        _whole_points(election)
     lengths = [len(b) for b in election.ballots]
     values = {
         "title": name[:200],
@@ -185,6 +255,7 @@ def import_round(*, person: Person, data: bytes, title: str = "", accept_warning
         "tie_break": TieBreak.CHEAPER_FIRST,
         "support_contact": "",
     }
+    _in_range(values)
     if rule is CountingRule.GREEDY_THRESHOLD and values["min_support"] is None:
         raise DomainError("The file names the threshold rule but gives no min_project_score_threshold in META.")
     with transaction() as session:
@@ -208,7 +279,7 @@ def import_round(*, person: Person, data: bytes, title: str = "", accept_warning
         session.add(group)
         session.flush()
         session.add(GroupMembership(group_id=group.id, person_id=person.id, role=GroupRole.LEAD))
-        new_ids: dict[str, str] = {}
+        added: dict[str, Proposal] = {}
         for project in election.projects:
             proposal = Proposal(
                 round_id=rnd.id,
@@ -226,8 +297,10 @@ def import_round(*, person: Person, data: bytes, title: str = "", accept_warning
                 BudgetLine(position=0, item="Cost in the imported file", amount_pence=costs[project.id])
             ]
             session.add(proposal)
-            session.flush()
-            new_ids[project.id] = str(proposal.id)
+            added[project.id] = proposal
+        session.flush()  # one flush for all (not one a project): the write lock is held for less time
+        new_ids = {pid: str(proposal.id) for pid, proposal in added.items()}
+        rows = []
         voter_ids = election.voter_ids or [""] * len(election.ballots)
         taken = set(
             session.execute(select(Ballot.receipt).where(Ballot.receipt.in_([v for v in voter_ids if v]))).scalars()
@@ -242,7 +315,9 @@ def import_round(*, person: Person, data: bytes, title: str = "", accept_warning
             if not receipt or len(receipt) > 32 or receipt in taken:
                 receipt = secrets.token_hex(8).upper()
             taken.add(receipt)
-            session.add(Ballot(id=secrets.token_hex(16), round_id=rnd.id, marks=marks, receipt=receipt))
+            rows.append({"id": secrets.token_hex(16), "round_id": rnd.id, "marks": marks, "receipt": receipt})
+        if rows:
+            session.execute(insert(Ballot), rows)
         audit.record(
             "round_imported",
             f"The table was imported from a Pabulib file with {len(election.projects)} projects and "

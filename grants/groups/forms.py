@@ -4,16 +4,21 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
+from grants.fields import up_to
+
 
 class GroupForm(FlaskForm):
     name = StringField("Name of the group", validators=[DataRequired("Enter the group's name"), Length(max=200)])
-    description = TextAreaField("What does the group do?", validators=[DataRequired("Say what the group does")])
+    description = TextAreaField(
+        "What does the group do?", validators=[DataRequired("Say what the group does"), up_to(2000)]
+    )
     is_lived_experience_led = BooleanField("The group is led by people with lived experience")
     contact_email = EmailField(
         "Contact e-mail address",
         validators=[
             DataRequired("Enter a contact e-mail address"),
             Email("Enter a real e-mail address, like name@example.org"),
+            up_to(254),
         ],
     )
     registered_number = StringField("Charity or company number (optional)", validators=[Optional(), Length(max=40)])
@@ -25,7 +30,7 @@ class GroupForm(FlaskForm):
 class MemberForm(FlaskForm):
     email = EmailField(
         "E-mail address of their account",
-        validators=[DataRequired("Enter an e-mail address"), Email("Enter a real e-mail address")],
+        validators=[DataRequired("Enter an e-mail address"), Email("Enter a real e-mail address"), up_to(254)],
     )
     role = RadioField(
         "Their role",

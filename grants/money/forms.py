@@ -1,5 +1,7 @@
 """Money forms."""
 
+from decimal import Decimal
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -12,7 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from grants.fields import MoneyField, positive_money
 from grants.models import Activity, ExpenseKind, PayChoice, RateUnit
@@ -95,7 +97,14 @@ class TimeForm(FlaskForm):
         validators=[InputRequired("Choose what you did")],
     )
     worked_on = DateField("Date", validators=[InputRequired("Enter the date")])
-    units = DecimalField("How much time", places=2, validators=[InputRequired("Enter how much time")])
+    units = DecimalField(
+        "How much time",
+        places=2,
+        validators=[
+            InputRequired("Enter how much time"),
+            NumberRange(min=Decimal("0.01"), max=Decimal("100"), message="Enter an amount of time from 0.01 to 100"),
+        ],
+    )
     note = StringField("Note (optional)", validators=[Length(max=500)])
 
 

@@ -496,7 +496,10 @@ def save_meeting(
         meeting.decisions = decisions.strip()
         meeting.links = _safe_links(links)
         meeting.updated_at = datetime.now(UTC)
-        meeting.attendance = [MeetingAttendance(person_id=pid) for pid in dict.fromkeys(attendee_ids)]
+        # Keep the rows of people still listed: replacing them all would insert before it deletes,
+        # and the (meeting, person) unique key refuses that when a meeting is saved again unchanged.
+        kept = {row.person_id: row for row in meeting.attendance}
+        meeting.attendance = [kept.get(pid) or MeetingAttendance(person_id=pid) for pid in dict.fromkeys(attendee_ids)]
     return meeting
 
 

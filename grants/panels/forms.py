@@ -15,6 +15,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from grants.fields import up_to
+
 
 class InviteForm(FlaskForm):
     email = EmailField(
@@ -22,6 +24,7 @@ class InviteForm(FlaskForm):
         validators=[
             DataRequired("Enter an e-mail address"),
             Email("Enter a real e-mail address, like name@example.org"),
+            up_to(254),
         ],
     )
     role = RadioField(

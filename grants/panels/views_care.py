@@ -10,6 +10,7 @@ from sqlalchemy import select
 from grants.core import DomainError
 from grants.extensions import db
 from grants.flashing import attempt, submitted
+from grants.inputs import is_whole
 from grants.models import Meeting, PanelComment, Proposal, Round
 from grants.panels import bp, deliberation, formation, keep_input, wellbeing
 from grants.panels.forms import (
@@ -131,7 +132,7 @@ def group_questions(proposal_id: int):
 
     def answer() -> object:
         question_id = request.form.get("question_id", "")
-        if not question_id.isdigit() or all(q.id != int(question_id) for q in deliberation.questions_for(item.id)):
+        if not is_whole(question_id) or all(q.id != int(question_id) for q in deliberation.questions_for(item.id)):
             raise DomainError("That question does not exist.")
         return deliberation.answer_question(person=current_user, question_id=int(question_id), answer=form.answer.data)
 

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from grants.fields import MoneyField
+from grants.fields import MoneyField, up_to
 
 BLANK_LINES = 3
 
@@ -29,9 +29,9 @@ class BudgetLineForm(Form):
 
 class ProposalForm(FlaskForm):
     title = StringField("Title of your proposal", validators=[DataRequired("Enter a title"), Length(max=200)])
-    summary = TextAreaField("Summary", validators=[DataRequired("Write a short summary"), Length(max=1500)])
-    activities = TextAreaField("What will you do?", validators=[DataRequired("Say what you will do")])
-    beneficiaries = TextAreaField("Who will benefit?", validators=[DataRequired("Say who will benefit")])
+    summary = TextAreaField("Summary", validators=[DataRequired("Write a short summary"), up_to(800)])
+    activities = TextAreaField("What will you do?", validators=[DataRequired("Say what you will do"), up_to(6000)])
+    beneficiaries = TextAreaField("Who will benefit?", validators=[DataRequired("Say who will benefit"), up_to(3000)])
     agreed_to_be_named = BooleanField("Show our group's name and this proposal in public even if it is not funded")
     lines = FieldList(FormField(BudgetLineForm), min_entries=BLANK_LINES)
 

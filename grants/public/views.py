@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from grants.caching import same_for_everyone
 from grants.extensions import db
+from grants.inputs import is_whole
 from grants.models import Award, Funder, Group, Round, RoundStatus
 from grants.money import ledger
 from grants.public import bp, charts, queries
@@ -140,7 +141,7 @@ def ledger_page():
 
     def _int_arg(name: str) -> int | None:
         value = request.args.get(name, "")
-        return int(value) if value.isdigit() else None
+        return int(value) if is_whole(value) else None
 
     page = max(_int_arg("page") or 1, 1)
     filters = {"round_id": _int_arg("round"), "group_id": _int_arg("group"), "funder_id": _int_arg("funder")}

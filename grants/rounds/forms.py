@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from grants.fields import MoneyField, positive_money
+from grants.fields import MoneyField, positive_money, up_to
 from grants.models import BallotType, CountingRule, Electorate, QuorumPolicy, TieBreak
 
 TIE_BREAK_CHOICES = [
@@ -47,8 +47,10 @@ QUORUM_POLICY_CHOICES = [
 
 class RoundForm(FlaskForm):
     title = StringField("Name of the table", validators=[DataRequired("Enter a name"), Length(max=200)])
-    purpose = TextAreaField("What is the money for?", validators=[DataRequired("Say what the money is for")])
-    who_may_apply = TextAreaField("Who may apply?", validators=[DataRequired("Say who may apply")])
+    purpose = TextAreaField(
+        "What is the money for?", validators=[DataRequired("Say what the money is for"), up_to(4000)]
+    )
+    who_may_apply = TextAreaField("Who may apply?", validators=[DataRequired("Say who may apply"), up_to(4000)])
     max_grant = MoneyField(
         "Largest grant, in pounds", validators=[InputRequired("Enter the largest grant"), positive_money]
     )
@@ -171,7 +173,7 @@ class RoundForm(FlaskForm):
 class StaffForm(FlaskForm):
     email = EmailField(
         "E-mail address of their account",
-        validators=[DataRequired("Enter an e-mail address"), Email("Enter a real e-mail address")],
+        validators=[DataRequired("Enter an e-mail address"), Email("Enter a real e-mail address"), up_to(254)],
     )
     role = RadioField(
         "Role",

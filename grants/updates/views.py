@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 
 from grants.extensions import db
 from grants.flashing import submitted
+from grants.inputs import is_whole
 from grants.models import Award, Group
 from grants.roles import is_group_member
 from grants.updates import bp, services
@@ -38,7 +39,7 @@ def new_update(slug: str):
             person=current_user,
             group_id=group.id,
             body=form.body.data or "",
-            award_id=int(form.award_id.data) if (form.award_id.data or "").isdigit() else None,
+            award_id=int(form.award_id.data) if is_whole(form.award_id.data or "") else None,
             photo=request.files.get("photo"),
             photo_alt=form.photo_alt.data,
             link_url=form.link_url.data,
