@@ -12,7 +12,7 @@ from grants import ConfigurationError, create_app
 
 
 def _reload(monkeypatch, **env):  # noqa: ANN001, ANN003
-    for key in ("SECRET_KEY", "DATABASE_URL", "OUR_TABLES_ENV", "DATA_KEYS"):
+    for key in ("SECRET_KEY", "DATABASE_URL", "OUR_TABLES_ENV", "DATA_KEYS", "AUDIT_KEY"):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -33,11 +33,32 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_
     )
     with pytest.raises(ConfigurationError, match="DATA_KEYS"):  # bank details need their own key
         create_app(cfg.ProductionConfig)
+    data_keys = Fernet.generate_key().decode()
     cfg = _reload(
         monkeypatch,
         OUR_TABLES_ENV="production",
         SECRET_KEY="x" * 40,
-        DATA_KEYS=Fernet.generate_key().decode(),
+        DATA_KEYS=data_keys,
+        DATABASE_URL=f"sqlite:///{tmp_path}/p.db",
+    )
+    with pytest.raises(ConfigurationError, match="AUDIT_KEY"):  # the audit chain needs its own key
+        create_app(cfg.ProductionConfig)
+    cfg = _reload(
+        monkeypatch,
+        OUR_TABLES_ENV="production",
+        SECRET_KEY="x" * 40,
+        DATA_KEYS=data_keys,
+        AUDIT_KEY="k" * 8,
+        DATABASE_URL=f"sqlite:///{tmp_path}/p.db",
+    )
+    with pytest.raises(ConfigurationError, match="AUDIT_KEY"):  # too short to be a key
+        create_app(cfg.ProductionConfig)
+    cfg = _reload(
+        monkeypatch,
+        OUR_TABLES_ENV="production",
+        SECRET_KEY="x" * 40,
+        DATA_KEYS=data_keys,
+        AUDIT_KEY="an-audit-key-kept-apart-from-the-database-0123",
         DATABASE_URL=f"sqlite:///{tmp_path}/p.db",
     )
     app = create_app(cfg.ProductionConfig)

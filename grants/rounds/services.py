@@ -382,6 +382,11 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
             if seat is None:
                 raise DomainError("The panel is empty. Invite panel members before voting opens.")
         rnd.status = to
+        if to is RoundStatus.VOTING:
+            from grants.ballots import sealing
+
+            # Ballots are sealed to this key; its private half is opened once, at the close.
+            sealing.make_key(db.session, rnd.id, sealing.BALLOTS)
         audit.record(
             f"round_{to.value}",
             f"The table moved to “{to.label}”.",
