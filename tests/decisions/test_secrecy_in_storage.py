@@ -255,3 +255,25 @@ def test_a_sealed_envelope_says_nothing_by_its_length(app, n):
     long = sealing.seal_bytes(pub, b'{"marks":{' + b",".join(b'"%d":1' % i for i in range(n * 20)) + b"}}")
     assert len(short) == len(long)
     assert sealing.open_bytes(key, short) == b'{"marks":{"1":1}}'
+
+
+def test_an_extension_opens_the_ballots_so_far_and_seals_the_rest_to_a_new_key(client, app):
+    from grants.models import Ballot, QuorumPolicy
+
+    convenor, rnd, proposals, members = build(
+        3, quorum_min_ballots=3, quorum_policy=QuorumPolicy.EXTEND, quorum_extend_days=3
+    )
+    f.to_voting(convenor, rnd.id)
+    first_key = sealing.current_key(rnd.id, sealing.BALLOTS).id
+    receipts = [vote(client, members[0], rnd.slug, {"proposal": str(proposals[0].id)})]
+    assert "Quorum was not met" in close(client, convenor, rnd.slug)
+    db.session.expire_all()
+    assert db.session.get(CountKey, first_key).destroyed_at is not None
+    second = sealing.current_key(rnd.id, sealing.BALLOTS)
+    assert second is not None and second.id != first_key
+    assert db.session.execute(select(Ballot.receipt)).scalars().all() == receipts
+    receipts += [vote(client, m, rnd.slug, {"proposal": str(proposals[1].id)}) for m in members[1:]]
+    assert "proposals funded" in close(client, convenor, rnd.slug)
+    assert sorted(db.session.execute(select(Ballot.receipt)).scalars()) == sorted(receipts)
+    assert sealing.current_key(rnd.id, sealing.BALLOTS) is None
+    assert not list(Path(app.config["COUNT_KEY_FOLDER"]).glob(f"round-{rnd.id}-*"))
