@@ -40,6 +40,14 @@ class Config:
     # Fernet keys that encrypt bank details at rest, comma-separated, the newest first
     # (grants/secrets_at_rest.py). Required in production; elsewhere derived from SECRET_KEY.
     DATA_KEYS = os.environ.get("DATA_KEYS", "")
+    # The key of the audit log's HMAC chain (grants/audit/log.py), kept apart from the database
+    # and its backups like DATA_KEYS. Required in production (32+ characters); elsewhere derived
+    # from SECRET_KEY. Changing it needs `flask audit rekey` (every published head changes).
+    AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
+    # Where the private halves of the count keys live (grants/ballots/sealing.py): a folder on the
+    # app servers' own disk, outside the database and NEVER backed up; every app server and the
+    # worker must see the same folder. Empty: instance/count-keys.
+    COUNT_KEY_FOLDER = os.environ.get("COUNT_KEY_FOLDER", "")
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'our-tables.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     WTF_CSRF_ENABLED = True

@@ -68,6 +68,9 @@ def create_app(config: type | None = None, overrides: dict[str, Any] | None = No
     from grants import secrets_at_rest
 
     secrets_at_rest.init_app(app)  # refuses production without DATA_KEYS
+    from grants import audit
+
+    audit.init_app(app)  # refuses production without AUDIT_KEY
     site.init_app(app)  # SITE_URL builds every absolute link; other Host headers are refused
     _init_extensions(app)
     _register_blueprints(app)

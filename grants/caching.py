@@ -37,7 +37,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 GENERATION = "public-pages-generation"
 # Tables whose rows no public page shows, only what is made of them at the count (a result)
 # or personal things. A use case that writes nothing else leaves the public pages as they are.
-UNSEEN_TABLES = frozenset({"ballots", "participations", "score_comments", "notifications", "outbox_jobs"})
+UNSEEN_TABLES = frozenset(
+    {"ballots", "participations", "score_comments", "notifications", "outbox_jobs", "sealed_envelopes", "count_keys"}
+)
 logger = logging.getLogger(__name__)
 
 

@@ -62,14 +62,34 @@ def init_app(app: Flask) -> None:
         """The audit log of sensitive actions."""
 
     @audit_cli.command("verify")
-    def audit_verify() -> None:
-        """Check that the audit log's hash chain is intact."""
+    @click.option(
+        "--head",
+        "heads",
+        multiple=True,
+        help="A head kept earlier (from a table's record, the feed or the open data), as N:HASH. Repeatable.",
+    )
+    def audit_verify(heads: tuple[str, ...]) -> None:
+        """Check that the audit log's keyed chain is intact, and still holds any head you kept."""
         from grants.audit import verify
 
-        ok, message = verify()
+        try:
+            ok, message = verify(list(heads))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--head") from exc
         click.echo(message)
         if not ok:
             raise SystemExit(1)
+
+    @audit_cli.command("rekey")
+    def audit_rekey() -> None:
+        """Seal the whole chain again under the AUDIT_KEY now set (after changing it). Every head
+        published before stops matching: say so where they were published."""
+        from grants.audit.log import rekey_chain
+        from grants.core import transaction
+
+        with transaction() as session:
+            count = rekey_chain(session.connection())
+        click.echo(f"{count} entries sealed again under the current AUDIT_KEY.")
 
     @app.cli.group("open-data")
     def open_data_cli() -> None:

@@ -79,6 +79,8 @@ _OPEN_DATA_FOLDER = tempfile.mkdtemp(prefix="ot-open-data-")  # each server's co
 def make_app(database_url: str, **overrides) -> Flask:
     """An app bound to `database_url` with empty tables."""
     overrides.setdefault("OPEN_DATA_FOLDER", _OPEN_DATA_FOLDER)
+    # Each app its own key folder: ids restart with every test's empty tables.
+    overrides.setdefault("COUNT_KEY_FOLDER", tempfile.mkdtemp(prefix="ot-count-keys-"))
     app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
     with app.app_context():
         if database_url.startswith("sqlite"):

@@ -14,7 +14,7 @@ RANDOM_KEY = "Vq3-8dLx_r0TzK5mWp2YhN7bCe4JsG9aFu6"
 
 
 def _reload(monkeypatch, **env):  # noqa: ANN001, ANN003
-    for key in ("SECRET_KEY", "DATABASE_URL", "OUR_TABLES_ENV", "DATA_KEYS", "SITE_URL"):
+    for key in ("SECRET_KEY", "DATABASE_URL", "OUR_TABLES_ENV", "DATA_KEYS", "SITE_URL", "AUDIT_KEY"):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -40,11 +40,32 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_
     )
     with pytest.raises(ConfigurationError, match="DATA_KEYS"):  # bank details need their own key
         create_app(cfg.ProductionConfig)
+    data_keys = Fernet.generate_key().decode()
     cfg = _reload(
         monkeypatch,
         OUR_TABLES_ENV="production",
         SECRET_KEY=RANDOM_KEY,
-        DATA_KEYS=Fernet.generate_key().decode(),
+        DATA_KEYS=data_keys,
+        DATABASE_URL=f"sqlite:///{tmp_path}/p.db",
+    )
+    with pytest.raises(ConfigurationError, match="AUDIT_KEY"):  # the audit chain needs its own key
+        create_app(cfg.ProductionConfig)
+    cfg = _reload(
+        monkeypatch,
+        OUR_TABLES_ENV="production",
+        SECRET_KEY=RANDOM_KEY,
+        DATA_KEYS=data_keys,
+        AUDIT_KEY="k" * 8,
+        DATABASE_URL=f"sqlite:///{tmp_path}/p.db",
+    )
+    with pytest.raises(ConfigurationError, match="AUDIT_KEY"):  # too short to be a key
+        create_app(cfg.ProductionConfig)
+    cfg = _reload(
+        monkeypatch,
+        OUR_TABLES_ENV="production",
+        SECRET_KEY=RANDOM_KEY,
+        DATA_KEYS=data_keys,
+        AUDIT_KEY="an-audit-key-kept-apart-from-the-database-0123",
         DATABASE_URL=f"sqlite:///{tmp_path}/p.db",
     )
     with pytest.raises(ConfigurationError, match="SITE_URL"):  # issue 16: links never come from the Host
@@ -53,7 +74,8 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_
         monkeypatch,
         OUR_TABLES_ENV="production",
         SECRET_KEY=RANDOM_KEY,
-        DATA_KEYS=Fernet.generate_key().decode(),
+        DATA_KEYS=data_keys,
+        AUDIT_KEY="an-audit-key-kept-apart-from-the-database-0123",
         DATABASE_URL=f"sqlite:///{tmp_path}/p.db",
         SITE_URL="https://tables.example.org",
     )

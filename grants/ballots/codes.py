@@ -158,7 +158,7 @@ def code_paper(rnd: Round, code: str) -> BallotPaper:
     )
 
 
-def cast_with_code(*, code: str, round_id: int, form: FormData) -> str:
+def cast_with_code(*, code: str, round_id: int, form: FormData) -> str | None:
     """Cast a ballot with a voting code and return the receipt; the code is used up in the same transaction."""
     with transaction() as session:
         rnd = db.session.execute(select(Round).where(Round.id == round_id).with_for_update(read=True)).scalar_one()
@@ -172,6 +172,6 @@ def cast_with_code(*, code: str, round_id: int, form: FormData) -> str:
         )
         if used.rowcount != 1:
             raise CodeRefused("That code has already been used. Each code votes once.")
-        receipt = new_receipt()
+        receipt = new_receipt() if rnd.receipts_on else None
         write_ballot(session, round_id=rnd.id, checked=checked, receipt=receipt)
     return receipt

@@ -2,27 +2,26 @@
 
 Each line of a batch is one paper ballot, naming proposals by their number on the printed
 ballot paper. The ballots are checked by the same rules as online ballots. Who voted on
-paper is recorded at once (so they cannot also vote online); the ballots count only when
-a different convenor confirms the batch, at which point they become ordinary anonymous
-ballots and the batch forgets both lists.
+paper is recorded at once (so they cannot also vote online); the ballots are sealed at once
+to the round's count key, like online ballots, and count only when a different convenor
+confirms the batch, at which point the batch forgets who was in it.
 """
 
 from __future__ import annotations
 
 import random
-import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from grants import audit
-from grants.ballots.services import BallotPaper, new_receipt, read_ballot
+from grants.ballots import sealing
+from grants.ballots.services import BallotPaper, read_ballot
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.inputs import is_whole
 from grants.models import (
-    Ballot,
     BallotType,
     InterestDeclaration,
     PanelMember,
@@ -31,6 +30,7 @@ from grants.models import (
     Person,
     Proposal,
     Round,
+    SealedEnvelope,
 )
 from grants.roles import is_convenor
 
@@ -156,13 +156,18 @@ def enter_batch(*, person: Person, round_id: int, voter_ids: list[int], text: st
             batch = PaperBatch(
                 round_id=rnd.id,
                 ballot_count=len(ballots),
-                pending_ballots=ballots,
+                pending_ballots=[],
                 pending_voters=voters,
                 entered_by_id=person.id,
                 entered_at=datetime.now(UTC),
             )
             session.add(batch)
             session.flush()
+            # The ballots are sealed at once, in random order, to the round's count key: the batch
+            # names its voters, so it must never hold what they marked in the clear.
+            random.SystemRandom().shuffle(ballots)
+            key = sealing.current_key(rnd.id, sealing.BALLOTS) or sealing.make_key(session, rnd.id, sealing.BALLOTS)
+            sealing.seal(session, key, {"ballots": [{"marks": m} for m in ballots]}, paper_batch_id=batch.id)
             audit.record(
                 "paper_batch_entered",
                 f"A batch of {len(ballots)} paper ballots was entered and waits for a second person to confirm it.",
@@ -192,12 +197,15 @@ def confirm_batch(*, person: Person, round_id: int, batch_id: int) -> PaperBatch
             raise DomainError("This batch is already confirmed.")
         if not rnd.is_voting:
             raise DomainError("Voting has closed, so this batch can no longer be confirmed.")
-        ballots = list(batch.pending_ballots)
-        random.SystemRandom().shuffle(ballots)
-        for marks in ballots:
-            session.add(Ballot(id=secrets.token_hex(16), round_id=rnd.id, marks=marks, receipt=new_receipt()))
-        # Forget who was in the batch and what they marked: the ballots now stand alone.
-        batch.pending_ballots = []
+        if batch.pending_ballots:  # entered before ballots were sealed (migration 0021)
+            key = sealing.current_key(rnd.id, sealing.BALLOTS) or sealing.make_key(session, rnd.id, sealing.BALLOTS)
+            sealing.seal(session, key, {"ballots": [{"marks": m} for m in batch.pending_ballots]})
+            batch.pending_ballots = []
+        # The sealed ballots join the count (they are opened with the rest at the close), and the
+        # batch forgets who was in it.
+        session.execute(
+            update(SealedEnvelope).where(SealedEnvelope.paper_batch_id == batch.id).values(paper_batch_id=None)
+        )
         batch.pending_voters = []
         batch.confirmed_by_id = person.id
         batch.confirmed_at = datetime.now(UTC)
@@ -237,6 +245,7 @@ def discard_batch(*, person: Person, round_id: int, batch_id: int) -> None:
             )
         ).scalars():
             session.delete(row)
+        session.execute(delete(SealedEnvelope).where(SealedEnvelope.paper_batch_id == batch.id))
         session.delete(batch)
         audit.record(
             "paper_batch_discarded",

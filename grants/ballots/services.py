@@ -1,8 +1,9 @@
 """Casting a secret ballot.
 
 The ballot row and the participation row are written in one transaction. The ballot
-holds no person, no time and a random id; the unique participation row makes a second
-ballot from the same person fail, also when two arrive at once.
+is sealed to the round's count key (grants/ballots/sealing.py) and holds no person, no time
+and a random id; the unique participation row makes a second ballot from the same person
+fail, also when two arrive at once.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from typing import Protocol
 
 from sqlalchemy import and_, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from grants.core import DomainError, NotAllowed, id_of, transaction
 from grants.extensions import db
 from grants.inputs import is_whole
 from grants.models import (
-    Ballot,
     BallotType,
+    CountKey,
     InterestDeclaration,
     PanelMember,
     Participation,
@@ -53,6 +54,8 @@ class BallotPaper:
     round: Round
     proposals: list[Proposal]
     stood_aside: set[int]
+    # The round's current ballot key (id, public half), when read with the paper.
+    count_key: tuple[int, bytes] | None = None
 
     @property
     def choosable(self) -> list[Proposal]:
@@ -98,8 +101,26 @@ def _voter_rows(which, person_id: int, *, lock: bool = False) -> list:  # noqa: 
         .where(Participation.round_id == Round.id, Participation.person_id == person_id)
         .exists()
     )
+    def count_key(column):  # noqa: ANN001, ANN202 - the round's current ballot key, in the same query
+        return (
+            select(column)
+            .where(CountKey.round_id == Round.id, CountKey.purpose == "ballots", CountKey.destroyed_at.is_(None))
+            .order_by(CountKey.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
     stmt = (
-        select(Round, PanelMember.id, PanelMember.is_paused, voted, InterestDeclaration.proposal_id)
+        select(
+            Round,
+            PanelMember.id,
+            PanelMember.is_paused,
+            voted,
+            count_key(CountKey.id),
+            count_key(CountKey.public_key),
+            InterestDeclaration.proposal_id,
+        )
+        .options(undefer(Round.receipts_on))
         .outerjoin(
             PanelMember,
             and_(
@@ -124,7 +145,7 @@ def _paper(rows: list, *, for_checking: bool = False) -> BallotPaper:
     """Refuse with the reason a person cannot vote, or give them their paper."""
     if not rows:
         raise DomainError("That table no longer exists.")
-    rnd, seat_id, is_paused, has_voted, _ = rows[0]
+    rnd, seat_id, is_paused, has_voted, key_id, public_key, _ = rows[0]
     if not rnd.is_voting:
         raise VotingClosed("Voting is not open on this table.")
     if rnd.ballot_type is BallotType.CONSENSUS:
@@ -141,34 +162,33 @@ def _paper(rows: list, *, for_checking: bool = False) -> BallotPaper:
         round=rnd,
         proposals=ballot_proposals(rnd.id, for_checking=for_checking),
         stood_aside={proposal_id for *_, proposal_id in rows if proposal_id is not None},
+        count_key=(key_id, public_key) if key_id is not None else None,
     )
 
 
-def write_ballot(session: Session, *, round_id: int, checked: CheckedBallot, receipt: str) -> None:
-    """Write a checked ballot and its rubric comments: no person, no time, a random id each.
+def write_ballot(
+    session: Session,
+    *,
+    round_id: int,
+    checked: CheckedBallot,
+    receipt: str | None,
+    count_key: tuple[int, bytes] | None = None,
+) -> None:
+    """Seal a checked ballot and its rubric comments to the round's count key, in the caller's transaction.
 
-    Plain inserts (no objects to track), since a ballot is never read back in its own use case.
+    What is written is one envelope with a random id and no person or time: ciphertext that
+    only the count key opens, once, at the close (grants/ballots/sealing.py).
     """
-    session.execute(
-        insert(Ballot.__table__).values(
-            id=secrets.token_hex(16), round_id=round_id, marks=checked.marks, receipt=receipt
-        )
+    from grants.ballots import sealing
+
+    key = count_key or sealing.current_key(round_id, sealing.BALLOTS)
+    if key is None:  # a table that was already voting before ballots were sealed
+        key = sealing.make_key(session, round_id, sealing.BALLOTS)
+    sealing.seal(
+        session,
+        key,
+        {"marks": checked.marks, "receipt": receipt, "comments": [list(c) for c in checked.comments]},
     )
-    if checked.comments:
-        session.execute(
-            insert(ScoreComment.__table__),
-            [
-                {
-                    "id": secrets.token_hex(16),
-                    "round_id": round_id,
-                    "proposal_id": proposal_id,
-                    "criterion": criterion,
-                    "score": score,
-                    "comment": comment,
-                }
-                for proposal_id, criterion, score, comment in checked.comments
-            ],
-        )
 
 
 def _write_participation(session: Session, round_id: int, person_id: int) -> None:
@@ -202,8 +222,8 @@ def check_choices(paper: BallotPaper, chosen_ids: list[int]) -> list[Proposal]:
     return chosen
 
 
-def cast_ballot(*, person: Person, round_id: int, chosen_ids: list[int]) -> str:
-    """Cast a secret approval ballot and return the voter's receipt code."""
+def cast_ballot(*, person: Person, round_id: int, chosen_ids: list[int]) -> str | None:
+    """Cast a secret approval ballot and return the voter's receipt code (None if the table gives none)."""
     return _cast(person, round_id, None, lambda paper: CheckedBallot(
         marks={str(p.id): 1 for p in check_choices(paper, chosen_ids)}
     ))  # fmt: skip
@@ -211,15 +231,17 @@ def cast_ballot(*, person: Person, round_id: int, chosen_ids: list[int]) -> str:
 
 def _cast(
     person: Person, round_id: int | None, slug: str | None, check: Callable[[BallotPaper], CheckedBallot]
-) -> str:
-    """Lock the round, check the ballot with `check`, and write the participation and the ballot together."""
+) -> str | None:
+    """Lock the round, check the ballot with `check`, and write the participation and the sealed ballot together."""
     try:
         with transaction() as session:
             paper = _locked_paper(person, round_id, slug)
             checked = check(paper)
-            receipt = new_receipt()
+            receipt = new_receipt() if paper.round.receipts_on else None
             _write_participation(session, paper.round.id, id_of(person))
-            write_ballot(session, round_id=paper.round.id, checked=checked, receipt=receipt)
+            write_ballot(
+                session, round_id=paper.round.id, checked=checked, receipt=receipt, count_key=paper.count_key
+            )
     except IntegrityError as exc:
         # Two submissions at once: the unique participation row let only one through.
         raise AlreadyVoted("You have already voted on this table. Each person votes once.") from exc
@@ -382,8 +404,8 @@ def _read_ranking(paper: BallotPaper, form: FormData) -> CheckedBallot:
 
 def cast(
     *, person: Person, form: FormData | Mapping[str, list[str]], round_id: int | None = None, slug: str | None = None
-) -> str:
-    """Cast a checked ballot of any type on the round (by id or slug); return the voter's receipt code.
+) -> str | None:
+    """Cast a checked ballot of any type on the round (by id or slug); return the voter's receipt code, if any.
 
     The participation row, the ballot and any rubric comments are written together; the
     comments, like the ballot, carry no person, no time and a random id.

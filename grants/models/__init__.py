@@ -1,7 +1,7 @@
 """Typed models, one module per area. Importing this package registers every table."""
 
 from grants.models.audit import AuditEntry, AuditHead
-from grants.models.ballots import Ballot, Participation
+from grants.models.ballots import Ballot, CountKey, Participation, SealedEnvelope
 from grants.models.care import (
     ContentNote,
     Feedback,
@@ -88,6 +88,8 @@ __all__ = [
     "PanelSettings",
     "PanelVolunteer",
     "Reflection",
+    "CountKey",
+    "SealedEnvelope",
     "ReflectionRelease",
     "ReflectionResponse",
     "TimeRequest",

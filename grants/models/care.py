@@ -236,7 +236,9 @@ class Feedback(db.Model):
 
 
 class Reflection(db.Model):
-    """One anonymous reflection on a round: no person, no time, a random id (like a ballot)."""
+    """An anonymous reflection stored in the clear before migration 0021. New answers are sealed
+    (grants/ballots/sealing.py) and reach only the aggregate `ReflectionRelease`; rows left
+    here are folded into the next release and deleted."""
 
     __tablename__ = "reflections"
 

@@ -77,10 +77,12 @@ class ConsensusAttendance(db.Model):
 class PaperBatch(db.Model):
     """Paper ballots entered by one convenor, counted only once a second person confirms them.
 
-    Until then the batch holds its ballots and who voted on paper; on confirmation the
-    ballots become ordinary anonymous ballots and both lists are emptied, so the batch no
-    longer links anyone to anything. Whoever voted on paper has a participation row from
-    the moment the batch is entered, so they cannot also vote online, nor the other way round.
+    Until then the batch holds who voted on paper, and its ballots wait in a sealed envelope
+    (grants/ballots/sealing.py) that names the batch; on confirmation the envelope joins
+    the count and the list of voters is emptied. `pending_ballots` only holds what a batch
+    entered before migration 0021 kept in the clear; it is sealed when the batch is confirmed.
+    Whoever voted on paper has a participation row from the moment the batch is entered, so
+    they cannot also vote online, nor the other way round.
     """
 
     __tablename__ = "paper_batches"

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
@@ -152,6 +153,8 @@ class Round(db.Model):
     """A funding round. Its rules are published and frozen once voting opens."""
 
     __tablename__ = "rounds"
+    # Server defaults (receipts_on) are read when first used, not fetched on every insert.
+    __mapper_args__ = {"eager_defaults": False}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -201,6 +204,11 @@ class Round(db.Model):
     tie_break: Mapped[TieBreak] = mapped_column(str_enum(TieBreak), default=TieBreak.CHEAPER_FIRST)
     # Published before voting so anyone can repeat the draw.
     lottery_seed: Mapped[str | None] = mapped_column(String(64))
+    # Whether voters get a receipt to find their ballot in the published file. A receipt also
+    # lets a voter show someone pressing them how they voted; the panel chooses (README).
+    # Deferred, with only a server default, so code written before it (and migration tests run at
+    # older revisions) neither writes nor reads it unless asked.
+    receipts_on: Mapped[bool] = mapped_column(Boolean, server_default=sa_true(), deferred=True)
     support_contact: Mapped[str] = mapped_column(Text, default="")
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

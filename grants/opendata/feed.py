@@ -9,6 +9,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from grants.audit import published_head
 from grants.extensions import db
 from grants.models import EntryGroup, EntryKind, Result, Round
 from grants.money_format import format_pence
@@ -68,7 +69,21 @@ def atom() -> bytes:
             )
         )
     items.sort(key=lambda item: item[0], reverse=True)
-    items = items[:FEED_SIZE]
+    items = items[: FEED_SIZE - 1]
+    head = published_head()
+    if head is not None:
+        # The record's head, so that feed readers and archives keep each one as it was published.
+        items.insert(
+            0,
+            (
+                head.created_at,
+                f"audit-head-{head.seq}",
+                f"The record's head: entry {head.seq}",
+                f"The site's record of sensitive actions has {head.seq} entries; the latest, written "
+                f"{head.created_at:%Y-%m-%d %H:%M} UTC, is sealed as {head.text}.",
+                url_for("opendata.audit_head_at", seq=head.seq, _external=True),
+            ),
+        )
 
     fg = FeedGenerator()
     fg.id(url_for("opendata.feed", _external=True))

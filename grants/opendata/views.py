@@ -127,6 +127,37 @@ def threesixty_transactions_csv():
     return _send_stored("360giving-disbursements.csv")
 
 
+def _head_json(head) -> Response:  # noqa: ANN001
+    body = {"entry": head.seq, "hash": head.hash, "head": head.text, "written_at": head.created_at.isoformat()}
+    return Response(json.dumps(body), mimetype="application/json", headers={"Access-Control-Allow-Origin": "*"})
+
+
+@bp.route("/audit-head.json", endpoint="audit_head")
+@public
+@same_for_everyone
+def audit_head_now():
+    """The head of the audit log's chain now: its entry number, its hash and when it was written."""
+    from grants.audit import published_head
+
+    head = published_head()
+    if head is None:
+        abort(404)
+    return _head_json(head)
+
+
+@bp.route("/audit-head/<int:seq>.json")
+@public
+@same_for_everyone
+def audit_head_at(seq: int):
+    """Entry `seq` of the chain as a head, to compare with one kept earlier; 404 if the chain no longer reaches it."""
+    from grants.audit import head_at
+
+    head = head_at(seq)
+    if head is None:
+        abort(404)
+    return _head_json(head)
+
+
 @bp.route("/feed.atom", endpoint="feed")
 @public
 @same_for_everyone

@@ -5,7 +5,6 @@ the success rate, and anonymous reflections published only in aggregate."""
 from __future__ import annotations
 
 import random
-import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from grants import audit
+from grants.ballots import sealing
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.models import (
@@ -34,6 +34,7 @@ from grants.models import (
     Round,
     RoundStatus,
     RuleChange,
+    SealedEnvelope,
     TimeRequest,
 )
 from grants.notifications import notify
@@ -420,21 +421,19 @@ def submit_reflection(
             if has_reflected(person, round_id):
                 raise DomainError("You have already answered. Thank you.")
             session.add(ReflectionResponse(round_id=round_id, person_id=person.id))
-            answers = [
-                (r.what_worked, r.what_did_not, r.felt, r.power)
-                for r in session.execute(select(Reflection).where(Reflection.round_id == round_id)).scalars()
-            ]
-            answers.append((what_worked.strip()[:2000], what_did_not.strip()[:2000], felt, power))
-            # Rewrite every answer in random order with new random ids, so neither row order
-            # nor system columns line up with the response rows.
-            random.SystemRandom().shuffle(answers)
-            session.execute(delete(Reflection).where(Reflection.round_id == round_id))
-            session.flush()
-            for worked, did_not, f, p in answers:
-                session.add(Reflection(id=secrets.token_hex(16), round_id=round_id, what_worked=worked,
-                                       what_did_not=did_not, felt=f, power=p))  # fmt: skip
-            if len(answers) % MIN_REFLECTIONS == 0:
-                _release(session, round_id, answers)
+            # Sealed to the round's key for this step of five answers (grants/ballots/sealing.py):
+            # the response row written beside it links a person only to ciphertext. The fifth
+            # answer opens the step's envelopes, adds them to the release and destroys the key.
+            key = sealing.current_key(round_id, sealing.REFLECTIONS) or sealing.make_key(
+                session, round_id, sealing.REFLECTIONS
+            )
+            answer = [what_worked.strip()[:2000], what_did_not.strip()[:2000], felt, power]
+            sealing.seal(session, key, answer)
+            waiting = session.execute(
+                select(func.count()).select_from(SealedEnvelope).where(SealedEnvelope.key_id == key.id)
+            ).scalar_one()
+            if waiting >= MIN_REFLECTIONS:
+                _release(session, round_id, [tuple(a) for a in sealing.open_all(session, key)])
             session.flush()
     except IntegrityError as exc:
         raise DomainError("You have already answered. Thank you.") from exc
@@ -452,20 +451,31 @@ class ReflectionSummary:
 
 
 def _release(session: Session, round_id: int, answers: list[tuple[str, str, int, int]]) -> None:
-    """Publish the reflections in aggregate as they stand (called at every fifth answer).
+    """Add a step of five answers to the published aggregate: counts added, written answers shuffled in.
 
     Between one release and the next, five more people have answered, so no difference
-    between two releases picks out one person's answers.
+    between two releases picks out one person's answers. Answers stored in the clear before
+    migration 0021 (`Reflection` rows, from which the old release was made) are folded in once
+    in its place, and deleted.
     """
-    felt = Counter(f for *_, f, _p in answers)
-    power = Counter(p for *_, p in answers)
-    worked = [w for w, *_ in answers if w]
-    did_not = [d for _w, d, *_ in answers if d]
-    random.SystemRandom().shuffle(worked)
-    random.SystemRandom().shuffle(did_not)
     release = session.execute(
         select(ReflectionRelease).where(ReflectionRelease.round_id == round_id)
     ).scalar_one_or_none()
+    felt, power, worked, did_not = Counter(), Counter(), [], []
+    legacy = list(session.execute(select(Reflection).where(Reflection.round_id == round_id)).scalars())
+    if legacy:
+        answers = answers + [(r.what_worked, r.what_did_not, r.felt, r.power) for r in legacy]
+        session.execute(delete(Reflection).where(Reflection.round_id == round_id))
+    elif release is not None:
+        felt.update({int(k): n for k, n in release.felt.items()})
+        power.update({int(k): n for k, n in release.power.items()})
+        worked, did_not = list(release.worked), list(release.did_not)
+    felt.update(f for *_, f, _p in answers)
+    power.update(p for *_, p in answers)
+    worked += [w for w, *_ in answers if w]
+    did_not += [d for _w, d, *_ in answers if d]
+    random.SystemRandom().shuffle(worked)
+    random.SystemRandom().shuffle(did_not)
     if release is None:
         release = ReflectionRelease(round_id=round_id)
         session.add(release)

@@ -1,8 +1,8 @@
 """Closing the vote: quorum first, then the published counting rule, then awards.
 
-The result is stored once and never recomputed silently. The ballots are rewritten in
-a random order at close, so neither row order nor system columns can link them to the
-participation records written alongside them.
+The result is stored once and never recomputed silently. Ballots arrive sealed to the
+round's count key; the close opens them once and writes them as plain rows in random order
+(`open_sealed_ballots`), so nothing stored links them to the participation records.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import load_only
 
 from grants import audit
@@ -124,7 +124,12 @@ def build_election(rnd: Round, proposals: list[Proposal], budget: int) -> Electi
     score over the criteria; ranked ballots store places (1 = first) and are published as
     Pabulib ordinal ballots whose points run from the number of places down to 1.
     """
-    rows = list(db.session.execute(select(Ballot).where(Ballot.round_id == rnd.id).order_by(Ballot.receipt)).scalars())
+    # By receipt, so a voter finds theirs; with no receipts, in the random order of their random ids.
+    rows = list(
+        db.session.execute(
+            select(Ballot).where(Ballot.round_id == rnd.id).order_by(Ballot.receipt, Ballot.id)
+        ).scalars()
+    )
     vote_type = rnd.ballot_type.pabulib_vote_type
     limits: dict = {}
     rankings = None
@@ -168,7 +173,7 @@ def build_election(rnd: Round, proposals: list[Proposal], budget: int) -> Electi
         vote_type=vote_type,
         ballots=ballots,
         rankings=rankings,
-        voter_ids=[b.receipt for b in rows],
+        voter_ids=[b.receipt or str(i) for i, b in enumerate(rows, start=1)],
         meta=meta,
         **limits,
     )
@@ -179,37 +184,57 @@ def ballot_file(election: Election, selected: list[str] | None = None) -> str:
     return write_pb(election, selected=selected)
 
 
-def _shuffle_ballots(round_id: int) -> None:
-    """Rewrite the round's ballots and rubric comments as new rows in random order.
+def open_sealed_ballots(session, rnd: Round) -> int:  # noqa: ANN001
+    """Open the round's sealed ballots once and write them as plain rows in random order.
 
-    Afterwards neither their physical order nor system columns (PostgreSQL's ctid and
-    xmin) follow the order people voted in, so they cannot be matched to participation.
+    Every envelope sealed to the round's ballot keys is opened, its ballots and rubric
+    comments written in this one transaction in a random order with new random ids, the
+    envelopes deleted and the keys destroyed (their files once this commits). So the plain
+    rows share one transaction, written by the close, and nothing the database keeps links
+    them to the participation rows written while people voted. Returns how many were opened.
     """
-    ballots = list(db.session.execute(select(Ballot).where(Ballot.round_id == round_id)).scalars())
-    rows = [(b.marks, b.receipt) for b in ballots]
-    random.SystemRandom().shuffle(rows)
-    db.session.execute(delete(Ballot).where(Ballot.round_id == round_id))
-    db.session.flush()
-    for marks, receipt in rows:
-        db.session.add(Ballot(id=secrets.token_hex(16), round_id=round_id, marks=marks, receipt=receipt))
-    db.session.flush()
-    comments = list(db.session.execute(select(ScoreComment).where(ScoreComment.round_id == round_id)).scalars())
-    kept = [(c.proposal_id, c.criterion, c.score, c.comment) for c in comments]
-    random.SystemRandom().shuffle(kept)
-    db.session.execute(delete(ScoreComment).where(ScoreComment.round_id == round_id))
-    db.session.flush()
-    for proposal_id, criterion, score, comment in kept:
-        db.session.add(
-            ScoreComment(
-                id=secrets.token_hex(16),
-                round_id=round_id,
-                proposal_id=proposal_id,
-                criterion=criterion,
-                score=score,
-                comment=comment,
-            )
+    from grants.ballots import sealing
+    from grants.ballots.services import new_receipt
+    from grants.models import CountKey
+
+    keys = session.execute(
+        select(CountKey).where(
+            CountKey.round_id == rnd.id, CountKey.purpose == sealing.BALLOTS, CountKey.destroyed_at.is_(None)
         )
-    db.session.flush()
+    ).scalars()
+    ballots: list[dict] = []
+    for key in list(keys):
+        for content in sealing.open_all(session, key):
+            # A paper batch is one envelope holding its ballots; an online ballot is one envelope.
+            ballots.extend(content["ballots"] if "ballots" in content else [content])
+    shuffle = random.SystemRandom().shuffle
+    shuffle(ballots)
+    rows, comments = [], []
+    for ballot in ballots:
+        receipt = ballot.get("receipt")
+        if receipt is None and rnd.receipts_on:
+            receipt = new_receipt()  # a paper ballot's, for the file; nobody holds it
+        rows.append({"id": secrets.token_hex(16), "round_id": rnd.id, "marks": ballot["marks"], "receipt": receipt})
+        comments.extend(ballot.get("comments") or [])
+    shuffle(comments)
+    if rows:
+        session.execute(insert(Ballot.__table__), rows)
+    if comments:
+        session.execute(
+            insert(ScoreComment.__table__),
+            [
+                {
+                    "id": secrets.token_hex(16),
+                    "round_id": rnd.id,
+                    "proposal_id": proposal_id,
+                    "criterion": criterion,
+                    "score": score,
+                    "comment": comment,
+                }
+                for proposal_id, criterion, score, comment in comments
+            ],
+        )
+    return len(rows)
 
 
 @dataclass
@@ -340,13 +365,17 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
             from grants.ballots.consensus import close_consensus
 
             return close_consensus(rnd, person)
-        _shuffle_ballots(rnd.id)
+        open_sealed_ballots(session, rnd)
         proposals = ballot_proposals(rnd.id)
         budget = ledger.round_summary(rnd.id).available_pence
         election = build_election(rnd, proposals, max(budget, 0))
         ballots_counted = len(election.ballots)
         check = check_quorum(rnd, proposals, ballots_counted)
         if not check.met and rnd.quorum_policy is QuorumPolicy.EXTEND and rnd.voting_extended_at is None:
+            from grants.ballots import sealing
+
+            # The ballots so far are opened and their key destroyed; the extension gets a new key.
+            sealing.make_key(session, rnd.id, sealing.BALLOTS)
             return _extend_voting(rnd, check, person)
         eligible, required = check.eligible, check.required
         fingerprint = hashlib.sha256(ballot_file(election).encode()).hexdigest()

@@ -24,6 +24,11 @@ TIE_BREAK_CHOICES = [
     ),
 ]
 
+RECEIPT_CHOICES = [
+    SelectChoice("on", "Give each voter a receipt to find their ballot in the published ballot file"),
+    SelectChoice("off", "No receipts: the ballot file numbers the ballots 1, 2, 3 instead"),
+]
+
 COUNTING_LABELS = {
     CountingRule.GREEDY: "Most support first: fund each proposal that still fits in the pot, skip the ones that do not",
     CountingRule.GREEDY_NO_SKIP: "Most support first, stopping at the first proposal that does not fit",
@@ -145,6 +150,13 @@ class RoundForm(FlaskForm):
         choices=TIE_BREAK_CHOICES,
         default=TieBreak.CHEAPER_FIRST.value,
         validators=[InputRequired("Choose how ties are broken")],
+    )
+    receipts = RadioField(
+        "Receipts for voters",
+        choices=RECEIPT_CHOICES,
+        default="on",
+        # A form from before this choice existed keeps receipts on.
+        validators=[Optional()],
     )
     support_contact = TextAreaField(
         "Who panel members can talk to for support", validators=[Optional(), Length(max=2000)]

@@ -63,6 +63,7 @@ RULE_FIELDS = (
     "quorum_policy",
     "quorum_extend_days",
     "tie_break",
+    "receipts_on",
     "support_contact",
 )
 
@@ -96,6 +97,7 @@ FIELD_LABELS = {
     "quorum_policy": "If quorum is not met",
     "quorum_extend_days": "Days voting is extended by",
     "tie_break": "Tie-break",
+    "receipts_on": "Receipts for voters",
     "support_contact": "Support contact",
 }
 
@@ -165,6 +167,8 @@ def rules_from_form(data: dict[str, Any]) -> dict[str, Any]:
         "quorum_policy": QuorumPolicy(data.get("quorum_policy") or "no_decision"),
         "quorum_extend_days": data.get("quorum_extend_days"),
         "tie_break": TieBreak(data["tie_break"]),
+        # Receipts stay on unless the panel chose otherwise (a form that does not ask keeps them).
+        "receipts_on": (data.get("receipts") or "on") != "off",
         "support_contact": (data.get("support_contact") or "").strip(),
     }
 
@@ -201,6 +205,7 @@ def form_data_from_round(rnd: Round) -> dict[str, Any]:
         "quorum_policy": rnd.quorum_policy.value,
         "quorum_extend_days": rnd.quorum_extend_days,
         "tie_break": rnd.tie_break.value,
+        "receipts": "on" if rnd.receipts_on else "off",
         "support_contact": rnd.support_contact,
     }
 
@@ -297,7 +302,7 @@ def change_rules(*, person: Person, round_id: int, values: dict[str, Any], reaso
             raise RulesFrozen(
                 "Voting has opened, so the rules are frozen: they were published before voting and cannot change now."
             )
-        changed = [f for f in RULE_FIELDS if getattr(rnd, f) != values[f]]
+        changed = [f for f in RULE_FIELDS if f in values and getattr(rnd, f) != values[f]]
         if rnd.is_published and changed and not reason.strip():
             raise DomainError("Say why you are changing the rules. The reason is published with the change.")
         changes = []
@@ -403,6 +408,11 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
             if seat is None:
                 raise DomainError("The panel is empty. Invite panel members before voting opens.")
         rnd.status = to
+        if to is RoundStatus.VOTING:
+            from grants.ballots import sealing
+
+            # Ballots are sealed to this key; its private half is opened once, at the close.
+            sealing.make_key(db.session, rnd.id, sealing.BALLOTS)
         audit.record(
             f"round_{to.value}",
             f"The table moved to “{to.label}”.",

@@ -25,6 +25,7 @@ from grants.rounds import counting
 from grants.rounds.services import RulesFrozen, change_rules, create_round, form_data_from_round, rules_from_form
 from grants.tally import count, read_pb
 from tests import factories as f
+from tests.sealed import sealed_ballots
 
 
 class Form(dict):
@@ -60,6 +61,7 @@ def test_points_ballot_checks_and_counts(app):
     with pytest.raises(DomainError, match="whole number"):
         ballots.cast(person=members[0], round_id=rnd.id, form=Form({f"points-{a.id}": "-1"}))
     assert db.session.execute(select(func.count(Ballot.id))).scalar_one() == 0
+    assert sealed_ballots(rnd.id) == []
     ballots.cast(person=members[0], round_id=rnd.id, form=Form({f"points-{a.id}": "6", f"points-{c.id}": "4"}))
     ballots.cast(person=members[1], round_id=rnd.id, form=Form({f"points-{b.id}": "6", f"points-{c.id}": "4"}))
     ballots.cast(person=members[2], round_id=rnd.id, form=Form({f"points-{b.id}": "5"}))
@@ -108,10 +110,12 @@ def test_score_ballot_needs_every_score_and_comment_and_averages_over_free_score
     ballots.cast(person=members[0], round_id=rnd.id, form=full({b.id: (1, 1), c.id: (2, 2)}))
     ballots.cast(person=members[1], round_id=rnd.id, form=full({a.id: (3, 3), b.id: (2, 2), c.id: (2, 2)}))
     ballots.cast(person=members[2], round_id=rnd.id, form=full({a.id: (3, 2), b.id: (0, 0), c.id: (2, 2)}))
-    assert db.session.execute(select(func.count(ScoreComment.id))).scalar_one() == 2 * (2 + 3 + 3)
+    # Comments are sealed with their ballots until the close, which writes them in the clear.
+    assert db.session.execute(select(func.count(ScoreComment.id))).scalar_one() == 0
     with pytest.raises(DomainError, match="sealed until voting closes"):
         ballots.feedback_for(a)
     result = counting.close_voting(person=convenor, round_id=rnd.id)
+    assert db.session.execute(select(func.count(ScoreComment.id))).scalar_one() == 2 * (2 + 3 + 3)
     db.session.refresh(a)
     feedback = ballots.feedback_for(a)
     assert sorted((c.criterion, c.score, c.comment) for c in feedback) == [

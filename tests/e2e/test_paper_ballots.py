@@ -10,6 +10,7 @@ from grants.rounds.services import add_staff
 from tests import factories as f
 from tests.conftest import post_form, text_of
 from tests.e2e.test_decision_ballots import as_person, build, close, declare, vote
+from tests.sealed import sealed_ballots
 
 
 def test_paper_batches_need_a_second_person_and_block_double_voting(client, app):
@@ -51,7 +52,9 @@ def test_paper_batches_need_a_second_person_and_block_double_voting(client, app)
     assert "Check the batch" in text_of(check) and "Blank" in text_of(check)
     saved = post_form(client, f"{page}/save", {"voter": voters, "ballots": "1, 3\n1\nblank"}, page=page)
     assert saved.status_code == 302
-    assert db.session.execute(select(func.count(Ballot.id))).scalar_one() == 1  # not counted yet
+    # The batch is sealed at once, and waits apart from the one online ballot: not counted yet.
+    assert len(sealed_ballots(rnd.id)) == 1 and len(sealed_ballots(rnd.id, with_pending_paper=True)) == 4
+    assert db.session.execute(select(func.count(Ballot.id))).scalar_one() == 0
     # Paper voters cannot now vote online.
     as_person(client, members[1])
     assert "already voted" in text_of(client.get(f"/vote/{rnd.slug}", follow_redirects=True))
@@ -68,7 +71,7 @@ def test_paper_batches_need_a_second_person_and_block_double_voting(client, app)
     assert "now count" in text_of(ok)
     db.session.refresh(batch)
     assert batch.pending_ballots == [] and batch.pending_voters == []
-    assert db.session.execute(select(func.count(Ballot.id))).scalar_one() == 4
+    assert len(sealed_ballots(rnd.id)) == 4
     channels = dict(
         db.session.execute(
             select(Participation.channel, func.count(Participation.id)).group_by(Participation.channel)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from config import TestConfig
+from grants.audit.log import key_from_secret as audit_key_from_secret
 from grants.secrets_at_rest import key_from_secret
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,6 +23,8 @@ def process_env(**settings: str) -> dict[str, str]:
         SECRET_KEY="two-servers-share-this-secret-key-0123456789",
         # The data key the test process itself uses, so a child reads the bank details it wrote.
         DATA_KEYS=key_from_secret(TestConfig.SECRET_KEY),
+        # The audit chain's key the test process uses, so entries written by either verify.
+        AUDIT_KEY=audit_key_from_secret(TestConfig.SECRET_KEY),
         PYTHONUNBUFFERED="1",
     )
     env.update(settings)

@@ -14,6 +14,7 @@ from grants.rounds.counting import close_voting
 from tests import factories
 from tests.conftest import post_form, text_of
 from tests.panels.care_world import as_person, make_world
+from tests.sealed import sealed_ballots
 
 
 def test_ground_rules_start_from_a_template_and_every_member_agrees(client, app):
@@ -120,6 +121,7 @@ def test_conflicts_register_declare_update_withdraw_and_the_ballot_hides_the_pro
     # Posting the conflicted proposal anyway is refused and writes nothing.
     post_form(client, f"/vote/{slug}/cast", {"proposal": str(p1.id)}, page=f"/vote/{slug}")
     assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == 0
+    assert sealed_ballots() == []
     assert db.session.execute(select(func.count()).select_from(Participation)).scalar_one() == 0
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from grants.extensions import db
-from grants.models import Notification, Reflection, ReflectionResponse
+from grants.models import Notification, Reflection, ReflectionResponse, SealedEnvelope
 from grants.panels import formation
 from grants.rounds.counting import close_voting
 from tests import factories
@@ -99,7 +99,9 @@ def test_reflections_are_anonymous_and_shown_only_from_five_answers(client, app)
     twice = post_form(client, f"/panel/{slug}/reflect", {"felt": "1", "power": "1"}, page=f"/panel/{slug}/reflect")
     assert "You have answered" in text_of(client.get(f"/panel/{slug}/reflect"))
     assert twice.status_code in (200, 302)
-    assert db.session.execute(select(func.count()).select_from(Reflection)).scalar_one() == 4
+    # The four answers wait sealed, none in the clear (migration 0021: sealed until a step of five).
+    assert db.session.execute(select(func.count()).select_from(SealedEnvelope)).scalar_one() == 4
+    assert db.session.execute(select(func.count()).select_from(Reflection)).scalar_one() == 0
 
     client.delete_cookie("session")
     public = text_of(client.get(f"/tables/{slug}"))
@@ -116,6 +118,7 @@ def test_reflections_are_anonymous_and_shown_only_from_five_answers(client, app)
         page=f"/panel/{slug}/reflect",
     )
     assert db.session.execute(select(func.count()).select_from(ReflectionResponse)).scalar_one() == 5
+    assert db.session.execute(select(func.count()).select_from(SealedEnvelope)).scalar_one() == 0
     summary = text_of(client.get(f"/panel/{slug}/reflections"))
     assert "5 people answered" in summary and "Worked 4" in summary
     client.delete_cookie("session")

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from grants.extensions import db
 from grants.models import (
-    Ballot,
     Notification,
     PanelComment,
     PanelMember,
@@ -25,6 +24,7 @@ from grants.tally import lottery_order
 from tests import factories
 from tests.conftest import login, post_form, text_of
 from tests.panels.care_world import PASSWORD, as_person, make_world
+from tests.sealed import sealed_ballots
 
 
 def _volunteer(client, slug: str, lived: bool, access: str = "") -> None:  # noqa: ANN001
@@ -232,7 +232,7 @@ def test_content_notes_shown_first_if_chosen_and_skipping_never_blocks_the_ballo
     factories.to_voting(w.convenor, w.rnd.id)
     as_person(client, w.members[0])
     post_form(client, f"/vote/{slug}/cast", {"proposal": [str(p2.id)]}, page=f"/vote/{slug}")
-    assert db.session.execute(select(func.count()).select_from(Ballot)).scalar_one() == 1
+    assert len(sealed_ballots(w.rnd.id)) == 1
 
 
 def test_a_bad_csrf_token_shows_the_form_again_with_what_was_typed(client, app):

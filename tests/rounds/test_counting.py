@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from grants.ballots.services import cast_ballot
 from grants.core import DomainError
 from grants.extensions import db
-from grants.models import Award, Ballot, ProposalStatus, Result, RoundStatus, TieBreak
+from grants.models import Award, Ballot, ProposalStatus, Result, RoundStatus, SealedEnvelope, TieBreak
 from grants.money import ledger
 from grants.rounds.counting import ballot_file, ballot_proposals, build_election, close_voting
 from tests import factories
@@ -103,10 +103,13 @@ def test_ballots_get_new_ids_at_close(app):
     convenor, rnd, (a, b, c), voters = setup_round()
     for voter in voters:
         cast_ballot(person=voter, round_id=rnd.id, chosen_ids=[a.id])
-    before = set(db.session.execute(select(Ballot.id)).scalars())
+    # Before the close there are only sealed envelopes; the close writes the ballots, with ids of their own.
+    before = set(db.session.execute(select(SealedEnvelope.id)).scalars())
+    assert len(before) == 5 and db.session.execute(select(Ballot.id)).first() is None
     close_voting(person=convenor, round_id=rnd.id)
     after = set(db.session.execute(select(Ballot.id)).scalars())
     assert len(after) == 5 and not before & after
+    assert db.session.execute(select(SealedEnvelope.id)).first() is None
 
 
 def test_a_pot_that_cannot_cover_the_result_writes_nothing(app):

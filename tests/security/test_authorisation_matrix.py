@@ -294,6 +294,8 @@ MATRIX: dict[str, list[Case]] = {
     # --- open data and the read-only API: everyone -------------------------------------
     "opendata.index": [case("GET", EVERYONE)],
     "opendata.feed": [case("GET", EVERYONE)],
+    "opendata.audit_head": [case("GET", EVERYONE)],
+    "opendata.audit_head_at": [case("GET", EVERYONE, seq="award_id")],  # any entry number there is
     "opendata.download": [case("GET", EVERYONE, dataset="dataset", fmt="fmt")],
     "opendata.threesixty_csv": [case("GET", EVERYONE)],
     "opendata.threesixty_json": [case("GET", EVERYONE)],

@@ -412,10 +412,16 @@ def _pg_admin(url: str):  # noqa: ANN202
     return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
 
 
+def _keys(uploads: Path | str) -> str:
+    """Where a world keeps its count keys: beside its uploads folder, copied with it."""
+    return f"{uploads}-count-keys"
+
+
 def build_sqlite_template(folder: Path) -> tuple[str, str, str]:
     """Build the world in a SQLite file under `folder`: (backend, file, uploads folder)."""
     path = folder / "world.sqlite3"
-    app = make_app(f"sqlite:///{path}", UPLOAD_FOLDER=str(folder / "uploads"))
+    uploads = folder / "uploads"
+    app = make_app(f"sqlite:///{path}", UPLOAD_FOLDER=str(uploads), COUNT_KEY_FOLDER=_keys(uploads))
     with app.app_context():
         _build(app)
         db.session.remove()
@@ -438,7 +444,7 @@ def world_template(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     template_url = url.set(database=name).render_as_string(hide_password=False)
     uploads = tmp_path_factory.mktemp("world-uploads")
-    app = make_app(template_url, UPLOAD_FOLDER=str(uploads))
+    app = make_app(template_url, UPLOAD_FOLDER=str(uploads), COUNT_KEY_FOLDER=_keys(uploads))
     with app.app_context():
         _build(app)
         db.session.remove()
@@ -455,6 +461,8 @@ def cloned_world(template: tuple[str, str, str], folder: Path, **overrides) -> I
     backend, where, uploads_src = template
     if Path(uploads_src).exists():
         shutil.copytree(uploads_src, folder / "uploads", dirs_exist_ok=True)
+    if Path(_keys(uploads_src)).exists():  # the tables' count keys, so a copy can close its votes
+        shutil.copytree(_keys(uploads_src), _keys(folder / "uploads"), dirs_exist_ok=True)
     cleanup = None
     if backend == "sqlite":
         copy = folder / "world.sqlite3"
@@ -479,6 +487,7 @@ def cloned_world(template: tuple[str, str, str], folder: Path, **overrides) -> I
             "SQLALCHEMY_DATABASE_URI": db_url,
             "UPLOAD_FOLDER": str(folder / "uploads"),
             "OPEN_DATA_FOLDER": str(folder / "open-data"),
+            "COUNT_KEY_FOLDER": _keys(folder / "uploads"),
             **overrides,
         },
     )
