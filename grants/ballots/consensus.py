@@ -173,6 +173,8 @@ def close_consensus(rnd: Round, person) -> Result:  # noqa: ANN001
         ballot_proposals,
         build_election,
         check_quorum,
+        decision_text,
+        fingerprint,
     )
 
     record = record_for(rnd.id)
@@ -236,6 +238,8 @@ def close_consensus(rnd: Round, person) -> Result:  # noqa: ANN001
             )
         )
         p.status = ProposalStatus.FUNDED if is_funded else ProposalStatus.NOT_FUNDED
+    # The published fingerprint is of the exact bytes offered at decision.pb, `selected` included.
+    result.ballot_fingerprint = fingerprint(decision_text(election, [str(p.id) for p in funded]))
     commit_awards(rnd, funded, awarded_on=result.computed_at.date())
     result.spent_pence = sum(p.requested_pence for p in funded)
     result.summary = (
