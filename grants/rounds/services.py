@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -433,3 +434,143 @@ def rounds_due(now: datetime) -> list[tuple[Round, RoundStatus | str]]:
         elif rnd.status is RoundStatus.VOTING and now >= rnd.voting_closes_at:
             due.append((rnd, "close"))
     return due
+
+
+# Moving on before the published date --------------------------------------------------------
+
+# Which published date each step keeps to; "close" is closing voting (grants/rounds/counting.py).
+STEP_DATES: dict[RoundStatus | str, str] = {
+    RoundStatus.BIDS_CLOSED: "bids_close_at",
+    RoundStatus.DELIBERATION: "deliberation_opens_at",
+    RoundStatus.VOTING: "voting_opens_at",
+    "close": "voting_closes_at",
+}
+
+
+class TooEarly(DomainError):
+    """A person tried to move a table on before its published date without what the rule asks for."""
+
+
+@dataclass(frozen=True)
+class EarlyMove:
+    """Moving a table on now would be before its published date: which date, and whom it cuts short."""
+
+    label: str
+    scheduled: datetime
+    cut_short: list[tuple[Person, str]]
+
+
+def early_move(rnd: Round, step: RoundStatus | str, now: datetime | None = None) -> EarlyMove | None:
+    """What moving `rnd` on by `step` now would change in its timetable (None: not early)."""
+    from grants.models import TimeRequest
+
+    field = STEP_DATES.get(step)
+    now = now or datetime.now(UTC)
+    if field is None or now >= getattr(rnd, field):
+        return None
+    seats = {
+        seat.person_id: seat
+        for seat in db.session.execute(
+            select(PanelMember).where(PanelMember.round_id == rnd.id, PanelMember.stepped_down_at.is_(None))
+        ).scalars()
+    }
+    cut: dict[int, str] = {}
+    # Granted more time ends early if its work ends: reading when voting opens or closes, scoring at the close.
+    ends = {"reading", "scoring"} if step == "close" else {"reading"} if step is RoundStatus.VOTING else set()
+    for req in db.session.execute(
+        select(TimeRequest).where(TimeRequest.round_id == rnd.id, TimeRequest.until > now.date())
+    ).scalars():
+        if req.what in ends and req.person_id in seats:
+            cut[req.person_id] = f"more time for {req.what} until {req.until:%d %B %Y}"
+    if step == "close":
+        # A paused member has been promised they can come back and vote until the published close.
+        for person_id, seat in seats.items():
+            if seat.is_paused:
+                cut.setdefault(person_id, "a pause")
+    people = {p.id: p for p in db.session.execute(select(Person).where(Person.id.in_(cut))).scalars()}
+    return EarlyMove(
+        label=FIELD_LABELS[field],
+        scheduled=getattr(rnd, field),
+        cut_short=[(people[pid], what) for pid, what in sorted(cut.items())],
+    )
+
+
+def keep_timetable(
+    *, person: Person, round_id: int, step: RoundStatus | str, reason: str, override_reason: str = ""
+) -> RuleChange | None:
+    """Before a person moves a table on: if it is before the published date, keep the panel's rules.
+
+    A reason is needed, and is shown on the timetable beside the new date (the date is moved to
+    now). Members whose granted time or pause it would cut short stop it, unless the convenor
+    records why, and then they are told first. Joins the caller's transaction.
+    """
+    with transaction() as session:
+        rnd = lock_for_update(Round, round_id)
+        if not is_convenor(person, rnd.id):
+            raise NotAllowed("Only a convenor of this table can move it on.")
+        early = early_move(rnd, step)
+        if early is None:
+            return None
+        when = f"{early.scheduled:%d %B %Y}"
+        if not reason.strip():
+            raise TooEarly(
+                f"The published date for “{early.label}” is {when}. To move the table on before then, say why: "
+                "the reason is shown on the timetable beside the new date."
+            )
+        if early.cut_short and not override_reason.strip():
+            who = "; ".join(f"{p.display_name} ({what})" for p, what in early.cut_short)
+            raise TooEarly(
+                f"Moving on now would cut short what panel members were given: {who}. Wait until {when}, or "
+                "record why it cannot wait; they will be told first."
+            )
+        now = datetime.now(UTC)
+        field = STEP_DATES[step]
+        text = reason.strip()
+        if early.cut_short:
+            text += f" Members given more time or paused were told first: {override_reason.strip()}"
+            notify(
+                [p.id for p, _what in early.cut_short],
+                "reminder",
+                f"{rnd.title}: {early.label.lower()} moved earlier",
+                f"{early.label} was {when} and is now {now:%d %B %Y}. This cuts short what you were given. "
+                f"Why: {reason.strip()} {override_reason.strip()}",
+                link=f"/panel/{rnd.slug}",
+            )
+        change = RuleChange(
+            round_id=rnd.id,
+            field=early.label,
+            old_value=when,
+            new_value=f"{now:%d %B %Y}",
+            reason=text,
+            changed_by_id=person.id,
+        )
+        session.add(change)
+        setattr(rnd, field, now)
+        audit.record(
+            "timetable_moved_earlier",
+            f"{early.label} moved from {when} to {now:%d %B %Y}. Reason: {text}",
+            actor_id=person.id,
+            round_id=rnd.id,
+            public=True,
+        )
+    return change
+
+
+def move_on(*, person: Person, round_id: int, to: RoundStatus, reason: str = "", override_reason: str = "") -> Round:
+    """A convenor moves the table on: the timetable's rules kept first, then the step, in one transaction."""
+    with transaction():
+        keep_timetable(person=person, round_id=round_id, step=to, reason=reason, override_reason=override_reason)
+        return advance(person=person, round_id=round_id, to=to)
+
+
+def close_voting_now(*, person: Person, round_id: int, reason: str = "", override_reason: str = ""):  # noqa: ANN201
+    """A convenor closes voting: the timetable's rules kept first, then the count, in one transaction."""
+    from grants.rounds.counting import close_voting
+
+    with transaction():
+        rnd = db.session.get(Round, round_id)
+        if rnd is not None and rnd.status is RoundStatus.VOTING:
+            keep_timetable(
+                person=person, round_id=round_id, step="close", reason=reason, override_reason=override_reason
+            )
+        return close_voting(person=person, round_id=round_id)
