@@ -82,6 +82,7 @@ def round(slug: str):  # noqa: A001 - the URL's noun
         result_chart=queries.result_chart(page, public_ids),
         flow=charts.money_flow(given, awarded),
         pb_url=_pb_url(rnd, page),
+        titles_by_id={p.id: f"“{p.title}”" for p in page.proposals},
     )
 
 

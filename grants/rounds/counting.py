@@ -288,6 +288,9 @@ class QuorumCheck:
     lived_experience_percent: int | None = None
     free_to_vote: dict[int, int] = field(default_factory=dict)
     recusals: dict[int, int] = field(default_factory=dict)
+    # Every part as applied, met or not, for the public result (figures about people are
+    # suppressed when shown, never here): kind, what it needed, what was found, met.
+    parts: list[dict] = field(default_factory=list)
 
 
 def recusals_by_proposal(round_id: int) -> dict[int, int]:
@@ -305,6 +308,17 @@ def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumC
     eligible = eligible_voters(rnd.id)
     check = QuorumCheck(eligible=eligible, required=quorum_required(rnd, eligible), ballots=ballots)
     check.recusals = recusals_by_proposal(rnd.id)
+    check.parts.append(
+        {
+            "kind": "ballots",
+            "needed": check.required,
+            "found": ballots,
+            "min_ballots": rnd.quorum_min_ballots,
+            "share_percent": rnd.quorum_min_share_percent,
+            "eligible": eligible,
+            "met": ballots >= check.required,
+        }
+    )
     if ballots < check.required:
         check.met = False
         check.reasons.append(f"{ballots} ballots were cast and the published quorum needed {check.required}")
@@ -320,6 +334,17 @@ def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumC
     if voters:
         with_experience = sum(1 for _pid, lived in voters if lived)
         check.lived_experience_percent = math.floor(100 * with_experience / len(voters))
+    with_lived = sum(1 for _pid, lived in voters if lived)
+    lived_met = (check.lived_experience_percent or 0) >= (rnd.quorum_lived_experience_percent or 0)
+    check.parts.append(
+        {
+            "kind": "lived_experience",
+            "needed_percent": rnd.quorum_lived_experience_percent,
+            "with": with_lived,
+            "voters": len(voters),
+            "met": lived_met if rnd.quorum_lived_experience_percent else None,
+        }
+    )
     if rnd.quorum_lived_experience_percent:
         share = check.lived_experience_percent or 0
         if share < rnd.quorum_lived_experience_percent:
@@ -343,6 +368,14 @@ def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumC
         check.free_to_vote[p.id] = ballots - len(voter_ids & aside.get(p.id, set()))
     if rnd.quorum_min_scorers:
         short = [p for p in proposals if check.free_to_vote[p.id] < rnd.quorum_min_scorers]
+        check.parts.append(
+            {
+                "kind": "free_to_vote",
+                "needed": rnd.quorum_min_scorers,
+                "short": [{"proposal_id": p.id, "free": check.free_to_vote[p.id]} for p in short],
+                "met": not short,
+            }
+        )
         if short:
             check.met = False
             names = ", ".join(f"“{p.title}” ({check.free_to_vote[p.id]})" for p in short[:3])
@@ -426,6 +459,7 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
             ballot_fingerprint=fingerprint(ballot_file(election)),
             computed_at=datetime.now(UTC),
             quorum_met=check.met,
+            quorum_parts=check.parts,
             summary="",
         )
         session.add(result)

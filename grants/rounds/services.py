@@ -124,6 +124,56 @@ class BallotRulesDoNotFit(DomainError):
     """The ballot, counting rule and quorum settings do not fit together."""
 
 
+class QuorumImpossible(BallotRulesDoNotFit):
+    """A part of the quorum can never be met (or one declared interest would make it so); `field` names it."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def panel_size_for(round_id: int) -> int | None:
+    """How many seats the panel has: the size set when forming it, or the seats taken if more (None: not known)."""
+    from grants.models import PanelSettings
+
+    size = db.session.execute(select(PanelSettings.panel_size).where(PanelSettings.round_id == round_id)).scalar()
+    seated = len(
+        db.session.execute(
+            select(PanelMember.id).where(PanelMember.round_id == round_id, PanelMember.stepped_down_at.is_(None))
+        ).all()
+    )
+    known = [n for n in (size, seated) if n]
+    return max(known) if known else None
+
+
+def check_quorum_possible(values: dict[str, Any], panel_size: int | None) -> None:
+    """Refuse a quorum the panel can never meet, or that a single declared interest or pause would break."""
+    if panel_size is None or values.get("electorate") is Electorate.COMMUNITY:
+        return
+    n = panel_size
+    fewest = values.get("quorum_min_ballots")
+    if fewest and fewest > n:
+        raise QuorumImpossible(
+            f"The fewest ballots ({fewest}) is more than the panel's {n} seats, so it can never be met. "
+            f"Choose at most {n}, or make the panel larger first.",
+            "quorum_min_ballots",
+        )
+    free = values.get("quorum_min_scorers")
+    if free and free > n:
+        raise QuorumImpossible(
+            f"{free} voters free to vote on each proposal is more than the panel's {n} seats, so it can never "
+            f"be met. Choose at most {max(n - 1, 1)}.",
+            "quorum_min_scorers",
+        )
+    if free and free == n:
+        raise QuorumImpossible(
+            f"{free} voters free to vote on each proposal needs every one of the panel's {n} members to vote on "
+            "every proposal: a single declared interest (or one member pausing) would make a decision "
+            f"impossible. Choose at most {max(n - 1, 1)}.",
+            "quorum_min_scorers",
+        )
+
+
 def opening(day: date) -> datetime:
     """The start of a day in UTC."""
     return datetime.combine(day, time(0, 0), tzinfo=UTC)
@@ -298,6 +348,7 @@ def change_rules(*, person: Person, round_id: int, values: dict[str, Any], reaso
             raise RulesFrozen(
                 "Voting has opened, so the rules are frozen: they were published before voting and cannot change now."
             )
+        check_quorum_possible(values, panel_size_for(rnd.id))
         changed = [f for f in RULE_FIELDS if getattr(rnd, f) != values[f]]
         if rnd.is_published and changed and not reason.strip():
             raise DomainError("Say why you are changing the rules. The reason is published with the change.")
@@ -367,10 +418,16 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
         if NEXT_STEP.get(rnd.status) is not to:
             raise DomainError(f"This table is “{rnd.status.label}”; it cannot move to “{to.label}” from here.")
         if to is RoundStatus.OPEN_FOR_BIDS:
+            check_quorum_possible({f: getattr(rnd, f) for f in RULE_FIELDS}, panel_size_for(rnd.id))
             rnd.published_at = datetime.now(UTC)
             if rnd.tie_break is TieBreak.LOTTERY and not rnd.lottery_seed:
                 # Published with the rules, before any vote, so nobody can choose it afterwards.
                 rnd.lottery_seed = secrets.token_hex(16)
+        if to in (RoundStatus.DELIBERATION, RoundStatus.VOTING):
+            from grants.panels.conflicts import record_group_conflicts
+
+            # Bids are final: people of a bidding group stand aside from its proposals before anyone reads or votes.
+            record_group_conflicts(rnd.id)
         if to is RoundStatus.VOTING:
             submitted = db.session.execute(
                 select(Proposal.id).where(Proposal.round_id == rnd.id, Proposal.status == ProposalStatus.SUBMITTED)

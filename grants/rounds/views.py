@@ -12,7 +12,7 @@ from grants.flashing import submitted
 from grants.models import PanelInvitation, PanelMember, Proposal, Round, RoundStaff, RoundStatus, StaffRole
 from grants.money import ledger
 from grants.roles import is_convenor
-from grants.rounds import bp, services
+from grants.rounds import bp, rules_text, services  # noqa: F401 - rules_text registers the quorum words
 from grants.rounds.forms import MoveOnForm, RoundForm, StaffForm
 
 
@@ -30,6 +30,8 @@ def new():
     if form.validate_on_submit():
         try:
             rnd = services.create_round(person=current_user, values=services.rules_from_form(form.data))
+        except services.QuorumImpossible as exc:
+            form[exc.field].errors.append(exc.message)
         except services.BallotRulesDoNotFit as exc:
             form.counting_rule.errors.append(exc.message)
         except DomainError as exc:
@@ -94,6 +96,8 @@ def edit(slug: str):
         except services.RulesFrozen as exc:
             flash(exc.message, "error")
             return render_template("rounds/frozen.html", rnd=rnd), 409
+        except services.QuorumImpossible as exc:
+            form[exc.field].errors.append(exc.message)
         except services.BallotRulesDoNotFit as exc:
             form.counting_rule.errors.append(exc.message)
         except DomainError as exc:

@@ -268,6 +268,11 @@ def test_consensus_record_confirmed_by_each_member_present(client, app):
     as_person(client, facilitator)
     nope = post_form(client, f"/vote/{rnd.slug}/consensus/confirm", {}, page=f"/panel/{rnd.slug}", follow=True)
     assert "Only panel members recorded as present" in text_of(nope)
+    # Every member present confirms, the one who stood aside too (issue 15): until then closing is refused.
+    refused = close(client, convenor, rnd.slug)
+    assert "Not every member present has confirmed the record: Pat2 Panel" in refused
+    as_person(client, members[2])
+    post_form(client, f"/vote/{rnd.slug}/consensus/confirm", {}, page=f"/panel/{rnd.slug}")
     message = close(client, convenor, rnd.slug)
     assert "Decided by consensus: 2 of 3 proposals funded" in message
     assert "3 panel members were present, 1 stood aside, and 2 confirmed" in message
