@@ -162,6 +162,38 @@ def confirm_consensus(*, person: Person, round_id: int) -> ConsensusAttendance:
     return row
 
 
+def excuse_confirmation(*, person: Person, round_id: int, member_id: int, reason: str) -> ConsensusAttendance:
+    """The facilitator records why a present member's confirmation is missing, so the decision can count."""
+    with transaction():
+        rnd = lock_for_update(Round, round_id)
+        if not may_record(person, rnd.id):
+            raise NotAllowed("Only the panel's facilitator or a convenor can record why a confirmation is missing.")
+        if not rnd.is_voting:
+            raise DomainError("The decision can be changed only while the table is deciding.")
+        record = record_for(rnd.id)
+        row = next((a for a in record.attendance if a.person_id == member_id), None) if record else None
+        if row is None:
+            raise DomainError("That person was not recorded as present.")
+        if row.confirmed_at is not None:
+            raise DomainError("They have already confirmed the record.")
+        if not reason.strip():
+            raise DomainError("Say why their confirmation is missing. The reason is kept with the decision.")
+        row.missing_reason = reason.strip()
+        audit.record(
+            "consensus_confirmation_excused",
+            f"A present member's confirmation is missing. Why: {reason.strip()}",
+            actor_id=person.id,
+            round_id=rnd.id,
+            public=True,
+        )
+    return row
+
+
+def missing_confirmations(record: ConsensusRecord) -> list[ConsensusAttendance]:
+    """Members present who have neither confirmed nor had a recorded reason why not."""
+    return [a for a in record.attendance if a.confirmed_at is None and not a.missing_reason]
+
+
 def close_consensus(rnd: Round, person) -> Result:  # noqa: ANN001
     """Inside close_voting: check quorum on the confirmations, then store the recorded decision."""
     from grants.money.services import commit_awards
@@ -173,11 +205,22 @@ def close_consensus(rnd: Round, person) -> Result:  # noqa: ANN001
         ballot_proposals,
         build_election,
         check_quorum,
+        decision_text,
+        fingerprint,
     )
 
     record = record_for(rnd.id)
     if record is None:
         raise DomainError("The facilitator has not recorded the panel's decision yet.")
+    waiting = missing_confirmations(record)
+    if waiting:
+        # A consensus decision is everyone present's: it counts only when each has confirmed it,
+        # or the facilitator has recorded, with a reason, why a confirmation is missing.
+        names = ", ".join(a.person.display_name for a in waiting)
+        raise DomainError(
+            f"Not every member present has confirmed the record: {names}. Ask them to confirm it on their panel "
+            "page, or, as facilitator, record why a confirmation is missing."
+        )
     session = db.session
     proposals = ballot_proposals(rnd.id)
     confirmed = [a for a in record.attendance if a.confirmed_at is not None and not a.stood_aside]
@@ -202,6 +245,7 @@ def close_consensus(rnd: Round, person) -> Result:  # noqa: ANN001
         ballot_fingerprint=hashlib.sha256(text.encode()).hexdigest(),
         computed_at=datetime.now(UTC),
         quorum_met=check.met,
+        quorum_parts=check.parts,
         summary="",
     )
     session.add(result)
@@ -236,6 +280,8 @@ def close_consensus(rnd: Round, person) -> Result:  # noqa: ANN001
             )
         )
         p.status = ProposalStatus.FUNDED if is_funded else ProposalStatus.NOT_FUNDED
+    # The published fingerprint is of the exact bytes offered at decision.pb, `selected` included.
+    result.ballot_fingerprint = fingerprint(decision_text(election, [str(p.id) for p in funded]))
     commit_awards(rnd, funded, awarded_on=result.computed_at.date())
     result.spent_pence = sum(p.requested_pence for p in funded)
     result.summary = (

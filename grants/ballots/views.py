@@ -208,6 +208,27 @@ def consensus_confirm(slug: str):
     return redirect(url_for("panels.home", slug=rnd.slug))
 
 
+@bp.route("/<slug>/consensus/excuse", methods=["POST"])
+def consensus_excuse(slug: str):
+    """The facilitator records why a present member's confirmation is missing."""
+    rnd = _consensus_round(slug)
+    if not BallotForm().validate_on_submit():
+        abort(400)
+    try:
+        member_id = int(request.form.get("member_id", ""))
+    except ValueError:
+        abort(400)
+    try:
+        consensus.excuse_confirmation(
+            person=current_user, round_id=rnd.id, member_id=member_id, reason=request.form.get("reason", "")[:1000]
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Recorded. The reason is kept with the decision.", "success")
+    return redirect(url_for("panels.home", slug=rnd.slug))
+
+
 @bp.app_context_processor
 def _decision_helpers() -> dict:
     """Template helpers for the decision partials on the panel and public pages."""

@@ -9,7 +9,6 @@ projects as submitted proposals and its votes as ballots keyed by their voter id
 from __future__ import annotations
 
 import csv
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,7 +41,13 @@ from grants.models import (
     TieBreak,
 )
 from grants.models.rounds import RULES_FOR_BALLOT
-from grants.rounds.counting import MIN_VOTERS_FOR_BALLOT_FILE, ballot_file, ballot_proposals, build_election
+from grants.rounds.counting import (
+    MIN_VOTERS_FOR_BALLOT_FILE,
+    ballot_proposals,
+    build_election,
+    decision_text,
+    fingerprint,
+)
 from grants.tally import Election, PabulibError, read_pb
 
 # Limits on an import, so that one file cannot hold the database's write lock for long (the
@@ -96,11 +101,19 @@ def decision_file(rnd: Round) -> DecisionFile:
         )
     proposals = ballot_proposals(rnd.id)
     election = build_election(rnd, proposals, result.budget_pence)
-    if hashlib.sha256(ballot_file(election).encode()).hexdigest() != result.ballot_fingerprint:
-        # The stored fingerprint is the promise; never publish ballots that do not match it.
-        raise RuntimeError(f"The ballots of {rnd.slug} no longer match the published fingerprint.")
     selected = [str(line.proposal_id) for line in result.lines if line.is_funded]
-    return DecisionFile(text=ballot_file(election, selected=selected), filename=f"{rnd.slug}-decision.pb")
+    text = decision_text(election, selected)
+    if fingerprint(text) != result.ballot_fingerprint:
+        # The published fingerprint is the promise: never offer bytes that do not match it.
+        raise RuntimeError(f"The decision file of {rnd.slug} no longer matches the published fingerprint.")
+    return DecisionFile(text=text, filename=f"{rnd.slug}-decision.pb")
+
+
+def decision_file_offered(rnd: Round, result: Result | None) -> bool:
+    """Whether /tables/<table>/decision.pb is there to download (the page links to it only then)."""
+    if rnd.status not in DECIDED or result is None or not result.quorum_met:
+        return False
+    return rnd.ballot_type is BallotType.CONSENSUS or result.ballots_counted >= MIN_VOTERS_FOR_BALLOT_FILE
 
 
 # Pabulib vote types as our ballots.

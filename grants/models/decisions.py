@@ -67,6 +67,8 @@ class ConsensusAttendance(db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     stood_aside: Mapped[bool] = mapped_column(Boolean, default=False)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why the facilitator let the decision count without this member's confirmation (issue 15).
+    missing_reason: Mapped[str | None] = mapped_column(Text)
 
     person: Mapped[Person] = relationship()
 

@@ -79,6 +79,10 @@ def save_settings(*, person: Person, round_id: int, values: dict) -> PanelSettin
             raise DomainError("The make-up target is a percentage from 0 to 100.")
         if values.get("panel_size", row.panel_size) < 1:
             raise DomainError("A panel needs at least one seat.")
+        from grants.rounds.services import RULE_FIELDS, check_quorum_possible
+
+        # The published quorum must stay possible with the panel's size (the error names the quorum part).
+        check_quorum_possible({f: getattr(rnd, f) for f in RULE_FIELDS}, values.get("panel_size", row.panel_size))
         for key, value in values.items():
             setattr(row, key, value)
         audit.record("panel_settings_changed", "The panel's call, target or support information changed.",
@@ -275,6 +279,10 @@ def _seat(volunteer: PanelVolunteer, settings: PanelSettings, rnd: Round, replac
     seat.term_ends_on = settings.term_ends_on
     seat.replaces_id = replaces.id if replaces else None
     volunteer.status = VolunteerStatus.SEATED
+    db.session.flush()
+    from grants.panels.conflicts import record_group_conflicts
+
+    record_group_conflicts(rnd.id)  # a drawn member of a bidding group stands aside from its bids
     notify(
         [volunteer.person_id],
         "panel_invitation",

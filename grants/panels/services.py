@@ -86,6 +86,15 @@ def accept_invitation(*, person: Person, token: str, has_lived_experience: bool 
             raise DomainError("That invitation has already been used.")
         if invitation.round.status in (RoundStatus.COUNTED, RoundStatus.NO_DECISION, RoundStatus.CLOSED):
             raise DomainError("This table has finished deciding; its panel cannot change now.")
+        if invitation.round.rules_frozen:
+            # Nobody joins a panel mid-vote: the ballot paper and quorum were fixed when voting opened.
+            raise DomainError("Voting has opened on this table, so its invitations can no longer be accepted.")
+        if person.email.strip().lower() != invitation.email.strip().lower():
+            # Not a bearer link: only the account that proves the invited address takes the seat.
+            raise NotAllowed(
+                "This invitation was sent to another e-mail address. Sign in with the account for the address "
+                "it was sent to, or ask the convenor to invite this account."
+            )
         seat = session.execute(
             select(PanelMember).where(PanelMember.round_id == invitation.round_id, PanelMember.person_id == person.id)
         ).scalar_one_or_none()
@@ -98,6 +107,10 @@ def accept_invitation(*, person: Person, token: str, has_lived_experience: bool 
             seat.has_lived_experience = has_lived_experience
         invitation.accepted_at = datetime.now(UTC)
         invitation.accepted_by_id = person.id
+        session.flush()
+        from grants.panels.conflicts import record_group_conflicts
+
+        record_group_conflicts(invitation.round_id)
         audit.record(
             "role_granted",
             "A panel member joined the panel.",

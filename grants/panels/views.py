@@ -11,7 +11,7 @@ from grants.core import DomainError
 from grants.extensions import db
 from grants.flashing import attempt, submitted
 from grants.models import InterestDeclaration, PanelRole, Participation, Proposal, Round
-from grants.panels import bp, deliberation, keep_input, services, wellbeing
+from grants.panels import bp, conflicts, deliberation, keep_input, services, wellbeing
 from grants.panels.forms import CommentForm, ConfirmForm, HideForm, InterestForm, InviteForm, QuestionForm
 from grants.roles import has_declared_interest, is_convenor, panel_seat
 from grants.rounds.counting import ballot_proposals
@@ -61,7 +61,10 @@ def invite(slug: str):
             link_for=lambda token: url_for("panels.accept", token=token, _external=True),
         )
 
-    if submitted(form, invite_them, field="email", success=f"Invitation sent to {form.email.data}."):
+    success = f"Invitation sent to {form.email.data}."
+    if form.email.data and (ties := conflicts.ties_for_email(rnd.id, form.email.data)):
+        success += " " + conflicts.warning_for(ties)
+    if submitted(form, invite_them, field="email", success=success):
         return redirect(url_for("rounds.manage", slug=rnd.slug))
     return render_template("panels/invite.html", form=form, rnd=rnd), (400 if form.errors else 200)
 

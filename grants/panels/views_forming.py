@@ -11,11 +11,10 @@ from grants.core import DomainError
 from grants.extensions import db
 from grants.flashing import submitted
 from grants.models import PanelVolunteer, Round, RoundStatus, VolunteerStatus
-from grants.panels import bp, deliberation, formation, keep_input
+from grants.panels import bp, conflicts, deliberation, formation, keep_input
 from grants.panels.forms import ConfirmForm, GroundRulesForm, PanelSettingsForm, RulesResponseForm, VolunteerForm
 from grants.panels.views import panel_context, round_and_seat
 from grants.roles import is_convenor, panel_seat
-from grants.rounds.counting import quorum_required
 from grants.security import public
 
 
@@ -115,6 +114,8 @@ def forming(slug: str):
         form=form,
         make_up=formation.make_up(rnd.id),
         pool=pool,
+        ties=conflicts.group_ties(rnd.id, {v.person_id for v in pool}),
+        warning_for=conflicts.warning_for,
         confirm=ConfirmForm(),
     ), (400 if form.errors else 200)
 
@@ -205,7 +206,6 @@ def how_we_work(slug: str):
         rnd=rnd,
         seat=seat,
         settings=formation.settings_for(rnd.id),
-        example_quorum=quorum_required(rnd, 9),
         RoundStatus=RoundStatus,
         confirm=ConfirmForm(),
     )

@@ -83,12 +83,15 @@ def round(slug: str):  # noqa: A001 - the URL's noun
         result_chart=queries.result_chart(page, public_ids),
         flow=charts.money_flow(given, awarded),
         pb_url=_pb_url(rnd, page),
+        titles_by_id={p.id: f"“{p.title}”" for p in page.proposals},
     )
 
 
 def _pb_url(rnd, page) -> str | None:  # noqa: ANN001
     """Where the round's anonymous ballot file (.pb) can be downloaded, if it is published."""
-    if page.result is None or page.result.ballots_counted < MIN_VOTERS_FOR_BALLOT_FILE:
+    from grants.decisions.services import decision_file_offered
+
+    if not decision_file_offered(rnd, page.result):
         return None
     return url_for("decisions.decision_download", slug=rnd.slug)
 

@@ -160,7 +160,14 @@ def build_election(rnd: Round, proposals: list[Proposal], budget: int) -> Electi
         "cost_unit": "pence",
         "rule": rnd.counting_rule.value,
         "vote_type": vote_type,
+        # The published tie-break, so a recount from this file alone breaks ties the same way:
+        # its name, the lottery's seed, and the order it gave (earlier wins a tie).
+        "tie_break": rnd.tie_break.value,
     }
+    if rnd.tie_break is TieBreak.LOTTERY:
+        meta["seed"] = rnd.lottery_seed or ""
+    if proposals:
+        meta["tie_break_order"] = ",".join(tie_break_order(rnd, proposals))
     if rnd.min_support and rnd.counting_rule.value == "greedy-threshold":
         limits["min_project_score_threshold"] = rnd.min_support
     return Election(
@@ -182,6 +189,63 @@ def build_election(rnd: Round, proposals: list[Proposal], budget: int) -> Electi
 def ballot_file(election: Election, selected: list[str] | None = None) -> str:
     """The anonymous ballot file in Pabulib format; voters find their receipt in it."""
     return write_pb(election, selected=selected)
+
+
+def decision_text(election: Election, selected: list[str] | None) -> str:
+    """The exact text offered at /tables/<table>/decision.pb; its SHA-256 is the published fingerprint."""
+    return ballot_file(election, selected=selected)
+
+
+def fingerprint(text: str) -> str:
+    """SHA-256 of the UTF-8 bytes offered for download, as `sha256sum` prints it."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+TIE_BREAK_WORDS = {
+    TieBreak.LOTTERY: "the published lottery",
+    TieBreak.CHEAPER_FIRST: "the published tie-break (the cheaper proposal first)",
+    TieBreak.NEWER_GROUP_FIRST: "the published tie-break (the newer group first)",
+}
+
+
+def settled_by_tie_break(
+    election: Election, rule: str, order: list[str], selected: list[str], support: dict, min_support
+) -> list[str]:  # noqa: ANN001
+    """The proposals a tie-break decided between (empty when no tie-break changed the outcome).
+
+    Counted again with the tie-break order reversed and rotated: if the selection changes, the
+    tie-break decided something. Under greedy rules the proposals tied with a changed one (same
+    support) are named too, so a three-way tie names all three.
+    """
+    if len(order) < 2:
+        return []
+    chosen = set(selected)
+    changed: set[str] = set()
+    for other in (order[::-1], order[1:] + order[:1]):
+        again = count(election, rule, tie_break=other, min_support=min_support)
+        changed |= chosen ^ set(again.selected)
+    if not changed:
+        return []
+    if rule.startswith("greedy") or rule == "score-average":
+        levels = {support.get(pid) for pid in changed}
+        changed |= {pid for pid in order if support.get(pid) in levels and support.get(pid, 0) > 0}
+    return [pid for pid in order if pid in changed]
+
+
+def _tie_names(proposals: list[Proposal], ids: list[str]) -> list[str]:
+    by_id = {str(p.id): p for p in proposals}
+    unnamed = "a proposal from a group that asked not to be named"
+    return [f"“{by_id[pid].title}”" if by_id[pid].agreed_to_be_named else unnamed for pid in ids]
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _tie_sentence(rnd: Round, names: list[str]) -> str:
+    how = TIE_BREAK_WORDS[rnd.tie_break]
+    seed = f" (seed {rnd.lottery_seed})" if rnd.tie_break is TieBreak.LOTTERY else ""
+    return f"A tie between {_and(names)} was settled by {how}{seed}."
 
 
 def open_sealed_ballots(session, rnd: Round) -> int:  # noqa: ANN001
@@ -249,6 +313,9 @@ class QuorumCheck:
     lived_experience_percent: int | None = None
     free_to_vote: dict[int, int] = field(default_factory=dict)
     recusals: dict[int, int] = field(default_factory=dict)
+    # Every part as applied, met or not, for the public result (figures about people are
+    # suppressed when shown, never here): kind, what it needed, what was found, met.
+    parts: list[dict] = field(default_factory=list)
 
 
 def recusals_by_proposal(round_id: int) -> dict[int, int]:
@@ -266,6 +333,17 @@ def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumC
     eligible = eligible_voters(rnd.id)
     check = QuorumCheck(eligible=eligible, required=quorum_required(rnd, eligible), ballots=ballots)
     check.recusals = recusals_by_proposal(rnd.id)
+    check.parts.append(
+        {
+            "kind": "ballots",
+            "needed": check.required,
+            "found": ballots,
+            "min_ballots": rnd.quorum_min_ballots,
+            "share_percent": rnd.quorum_min_share_percent,
+            "eligible": eligible,
+            "met": ballots >= check.required,
+        }
+    )
     if ballots < check.required:
         check.met = False
         check.reasons.append(f"{ballots} ballots were cast and the published quorum needed {check.required}")
@@ -281,6 +359,17 @@ def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumC
     if voters:
         with_experience = sum(1 for _pid, lived in voters if lived)
         check.lived_experience_percent = math.floor(100 * with_experience / len(voters))
+    with_lived = sum(1 for _pid, lived in voters if lived)
+    lived_met = (check.lived_experience_percent or 0) >= (rnd.quorum_lived_experience_percent or 0)
+    check.parts.append(
+        {
+            "kind": "lived_experience",
+            "needed_percent": rnd.quorum_lived_experience_percent,
+            "with": with_lived,
+            "voters": len(voters),
+            "met": lived_met if rnd.quorum_lived_experience_percent else None,
+        }
+    )
     if rnd.quorum_lived_experience_percent:
         share = check.lived_experience_percent or 0
         if share < rnd.quorum_lived_experience_percent:
@@ -304,6 +393,14 @@ def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumC
         check.free_to_vote[p.id] = ballots - len(voter_ids & aside.get(p.id, set()))
     if rnd.quorum_min_scorers:
         short = [p for p in proposals if check.free_to_vote[p.id] < rnd.quorum_min_scorers]
+        check.parts.append(
+            {
+                "kind": "free_to_vote",
+                "needed": rnd.quorum_min_scorers,
+                "short": [{"proposal_id": p.id, "free": check.free_to_vote[p.id]} for p in short],
+                "met": not short,
+            }
+        )
         if short:
             check.met = False
             names = ", ".join(f"“{p.title}” ({check.free_to_vote[p.id]})" for p in short[:3])
@@ -378,7 +475,6 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
             sealing.make_key(session, rnd.id, sealing.BALLOTS)
             return _extend_voting(rnd, check, person)
         eligible, required = check.eligible, check.required
-        fingerprint = hashlib.sha256(ballot_file(election).encode()).hexdigest()
         result = Result(
             round_id=rnd.id,
             ballots_counted=ballots_counted,
@@ -388,9 +484,11 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
             tie_break=rnd.tie_break.value,
             budget_pence=max(budget, 0),
             spent_pence=0,
-            ballot_fingerprint=fingerprint,
+            # No decision, no file offered: this is the anonymous ballots' fingerprint, never shown.
+            ballot_fingerprint=fingerprint(ballot_file(election)),
             computed_at=datetime.now(UTC),
             quorum_met=check.met,
+            quorum_parts=check.parts,
             summary="",
         )
         session.add(result)
@@ -404,13 +502,21 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
             return result
         session.flush()
 
+        order_ids = tie_break_order(rnd, proposals)
+        min_support = rnd.min_support if rnd.counting_rule.value == "greedy-threshold" else None
         outcome = count(
             election,
             rnd.counting_rule.value,
-            tie_break=tie_break_order(rnd, proposals),
-            min_support=rnd.min_support if rnd.counting_rule.value == "greedy-threshold" else None,
+            tie_break=order_ids,
+            min_support=min_support,
             format_money=format_pence,
         )
+        # The published fingerprint is of the exact bytes offered at decision.pb, `selected` included.
+        result.ballot_fingerprint = fingerprint(decision_text(election, outcome.selected))
+        tied = settled_by_tie_break(
+            election, rnd.counting_rule.value, order_ids, outcome.selected, outcome.support, min_support
+        )
+        tie_note = _tie_sentence(rnd, _tie_names(proposals, tied)) if tied else ""
         selected = set(outcome.selected)
         order = {pid: i for i, pid in enumerate(outcome.selected)}
         ranked = sorted(
@@ -428,6 +534,11 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
             figures = {k: _plain(v) for k, v in why.figures.items()}
             figures["stood_aside"] = check.recusals.get(proposal.id, 0)
             figures["voters_free_to_vote"] = check.free_to_vote.get(proposal.id, 0)
+            text = why.text
+            if pid in tied:
+                figures["tie_break_between"] = tied
+                figures["tie_break_note"] = tie_note
+                text = f"{text} {tie_note}"
             session.add(
                 ResultLine(
                     result_id=result.id,
@@ -436,7 +547,7 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
                     support=float(outcome.support.get(pid, 0)),
                     cost_pence=proposal.requested_pence,
                     is_funded=pid in selected,
-                    explanation=why.text,
+                    explanation=text,
                     figures=figures,
                 )
             )
@@ -450,6 +561,8 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
             f"of {format_pence(result.budget_pence)}, from {ballots_counted} ballots "
             f"({eligible} panel members could vote; quorum {required})."
         )
+        if tie_note:
+            result.summary = f"{result.summary} {tie_note}"
         rnd.status = RoundStatus.COUNTED
         _announce(rnd, result, person, proposals)
     return result

@@ -199,3 +199,16 @@ class StaffForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change state."""
+
+
+class MoveOnForm(FlaskForm):
+    """Move the table on; before its published date a reason is needed (shown on the timetable)."""
+
+    reason = TextAreaField(
+        "Why move on before the published date? This is shown on the timetable beside the new date.",
+        validators=[Optional(), Length(max=1000)],
+    )
+    override_reason = TextAreaField(
+        "Why it cannot wait for the panel members given more time or paused. They are told first.",
+        validators=[Optional(), Length(max=1000)],
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -123,6 +124,56 @@ class RulesFrozen(DomainError):
 
 class BallotRulesDoNotFit(DomainError):
     """The ballot, counting rule and quorum settings do not fit together."""
+
+
+class QuorumImpossible(BallotRulesDoNotFit):
+    """A part of the quorum can never be met (or one declared interest would make it so); `field` names it."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def panel_size_for(round_id: int) -> int | None:
+    """How many seats the panel has: the size set when forming it, or the seats taken if more (None: not known)."""
+    from grants.models import PanelSettings
+
+    size = db.session.execute(select(PanelSettings.panel_size).where(PanelSettings.round_id == round_id)).scalar()
+    seated = len(
+        db.session.execute(
+            select(PanelMember.id).where(PanelMember.round_id == round_id, PanelMember.stepped_down_at.is_(None))
+        ).all()
+    )
+    known = [n for n in (size, seated) if n]
+    return max(known) if known else None
+
+
+def check_quorum_possible(values: dict[str, Any], panel_size: int | None) -> None:
+    """Refuse a quorum the panel can never meet, or that a single declared interest or pause would break."""
+    if panel_size is None or values.get("electorate") is Electorate.COMMUNITY:
+        return
+    n = panel_size
+    fewest = values.get("quorum_min_ballots")
+    if fewest and fewest > n:
+        raise QuorumImpossible(
+            f"The fewest ballots ({fewest}) is more than the panel's {n} seats, so it can never be met. "
+            f"Choose at most {n}, or make the panel larger first.",
+            "quorum_min_ballots",
+        )
+    free = values.get("quorum_min_scorers")
+    if free and free > n:
+        raise QuorumImpossible(
+            f"{free} voters free to vote on each proposal is more than the panel's {n} seats, so it can never "
+            f"be met. Choose at most {max(n - 1, 1)}.",
+            "quorum_min_scorers",
+        )
+    if free and free == n:
+        raise QuorumImpossible(
+            f"{free} voters free to vote on each proposal needs every one of the panel's {n} members to vote on "
+            "every proposal: a single declared interest (or one member pausing) would make a decision "
+            f"impossible. Choose at most {max(n - 1, 1)}.",
+            "quorum_min_scorers",
+        )
 
 
 def opening(day: date) -> datetime:
@@ -302,6 +353,7 @@ def change_rules(*, person: Person, round_id: int, values: dict[str, Any], reaso
             raise RulesFrozen(
                 "Voting has opened, so the rules are frozen: they were published before voting and cannot change now."
             )
+        check_quorum_possible(values, panel_size_for(rnd.id))
         changed = [f for f in RULE_FIELDS if f in values and getattr(rnd, f) != values[f]]
         if rnd.is_published and changed and not reason.strip():
             raise DomainError("Say why you are changing the rules. The reason is published with the change.")
@@ -392,10 +444,16 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
         if NEXT_STEP.get(rnd.status) is not to:
             raise DomainError(f"This table is “{rnd.status.label}”; it cannot move to “{to.label}” from here.")
         if to is RoundStatus.OPEN_FOR_BIDS:
+            check_quorum_possible({f: getattr(rnd, f) for f in RULE_FIELDS}, panel_size_for(rnd.id))
             rnd.published_at = datetime.now(UTC)
             if rnd.tie_break is TieBreak.LOTTERY and not rnd.lottery_seed:
                 # Published with the rules, before any vote, so nobody can choose it afterwards.
                 rnd.lottery_seed = secrets.token_hex(16)
+        if to in (RoundStatus.DELIBERATION, RoundStatus.VOTING):
+            from grants.panels.conflicts import record_group_conflicts
+
+            # Bids are final: people of a bidding group stand aside from its proposals before anyone reads or votes.
+            record_group_conflicts(rnd.id)
         if to is RoundStatus.VOTING:
             submitted = db.session.execute(
                 select(Proposal.id).where(Proposal.round_id == rnd.id, Proposal.status == ProposalStatus.SUBMITTED)
@@ -464,3 +522,143 @@ def rounds_due(now: datetime) -> list[tuple[Round, RoundStatus | str]]:
         elif rnd.status is RoundStatus.VOTING and now >= rnd.voting_closes_at:
             due.append((rnd, "close"))
     return due
+
+
+# Moving on before the published date --------------------------------------------------------
+
+# Which published date each step keeps to; "close" is closing voting (grants/rounds/counting.py).
+STEP_DATES: dict[RoundStatus | str, str] = {
+    RoundStatus.BIDS_CLOSED: "bids_close_at",
+    RoundStatus.DELIBERATION: "deliberation_opens_at",
+    RoundStatus.VOTING: "voting_opens_at",
+    "close": "voting_closes_at",
+}
+
+
+class TooEarly(DomainError):
+    """A person tried to move a table on before its published date without what the rule asks for."""
+
+
+@dataclass(frozen=True)
+class EarlyMove:
+    """Moving a table on now would be before its published date: which date, and whom it cuts short."""
+
+    label: str
+    scheduled: datetime
+    cut_short: list[tuple[Person, str]]
+
+
+def early_move(rnd: Round, step: RoundStatus | str, now: datetime | None = None) -> EarlyMove | None:
+    """What moving `rnd` on by `step` now would change in its timetable (None: not early)."""
+    from grants.models import TimeRequest
+
+    field = STEP_DATES.get(step)
+    now = now or datetime.now(UTC)
+    if field is None or now >= getattr(rnd, field):
+        return None
+    seats = {
+        seat.person_id: seat
+        for seat in db.session.execute(
+            select(PanelMember).where(PanelMember.round_id == rnd.id, PanelMember.stepped_down_at.is_(None))
+        ).scalars()
+    }
+    cut: dict[int, str] = {}
+    # Granted more time ends early if its work ends: reading when voting opens or closes, scoring at the close.
+    ends = {"reading", "scoring"} if step == "close" else {"reading"} if step is RoundStatus.VOTING else set()
+    for req in db.session.execute(
+        select(TimeRequest).where(TimeRequest.round_id == rnd.id, TimeRequest.until > now.date())
+    ).scalars():
+        if req.what in ends and req.person_id in seats:
+            cut[req.person_id] = f"more time for {req.what} until {req.until:%d %B %Y}"
+    if step == "close":
+        # A paused member has been promised they can come back and vote until the published close.
+        for person_id, seat in seats.items():
+            if seat.is_paused:
+                cut.setdefault(person_id, "a pause")
+    people = {p.id: p for p in db.session.execute(select(Person).where(Person.id.in_(cut))).scalars()}
+    return EarlyMove(
+        label=FIELD_LABELS[field],
+        scheduled=getattr(rnd, field),
+        cut_short=[(people[pid], what) for pid, what in sorted(cut.items())],
+    )
+
+
+def keep_timetable(
+    *, person: Person, round_id: int, step: RoundStatus | str, reason: str, override_reason: str = ""
+) -> RuleChange | None:
+    """Before a person moves a table on: if it is before the published date, keep the panel's rules.
+
+    A reason is needed, and is shown on the timetable beside the new date (the date is moved to
+    now). Members whose granted time or pause it would cut short stop it, unless the convenor
+    records why, and then they are told first. Joins the caller's transaction.
+    """
+    with transaction() as session:
+        rnd = lock_for_update(Round, round_id)
+        if not is_convenor(person, rnd.id):
+            raise NotAllowed("Only a convenor of this table can move it on.")
+        early = early_move(rnd, step)
+        if early is None:
+            return None
+        when = f"{early.scheduled:%d %B %Y}"
+        if not reason.strip():
+            raise TooEarly(
+                f"The published date for “{early.label}” is {when}. To move the table on before then, say why: "
+                "the reason is shown on the timetable beside the new date."
+            )
+        if early.cut_short and not override_reason.strip():
+            who = "; ".join(f"{p.display_name} ({what})" for p, what in early.cut_short)
+            raise TooEarly(
+                f"Moving on now would cut short what panel members were given: {who}. Wait until {when}, or "
+                "record why it cannot wait; they will be told first."
+            )
+        now = datetime.now(UTC)
+        field = STEP_DATES[step]
+        text = reason.strip()
+        if early.cut_short:
+            text += f" Members given more time or paused were told first: {override_reason.strip()}"
+            notify(
+                [p.id for p, _what in early.cut_short],
+                "reminder",
+                f"{rnd.title}: {early.label.lower()} moved earlier",
+                f"{early.label} was {when} and is now {now:%d %B %Y}. This cuts short what you were given. "
+                f"Why: {reason.strip()} {override_reason.strip()}",
+                link=f"/panel/{rnd.slug}",
+            )
+        change = RuleChange(
+            round_id=rnd.id,
+            field=early.label,
+            old_value=when,
+            new_value=f"{now:%d %B %Y}",
+            reason=text,
+            changed_by_id=person.id,
+        )
+        session.add(change)
+        setattr(rnd, field, now)
+        audit.record(
+            "timetable_moved_earlier",
+            f"{early.label} moved from {when} to {now:%d %B %Y}. Reason: {text}",
+            actor_id=person.id,
+            round_id=rnd.id,
+            public=True,
+        )
+    return change
+
+
+def move_on(*, person: Person, round_id: int, to: RoundStatus, reason: str = "", override_reason: str = "") -> Round:
+    """A convenor moves the table on: the timetable's rules kept first, then the step, in one transaction."""
+    with transaction():
+        keep_timetable(person=person, round_id=round_id, step=to, reason=reason, override_reason=override_reason)
+        return advance(person=person, round_id=round_id, to=to)
+
+
+def close_voting_now(*, person: Person, round_id: int, reason: str = "", override_reason: str = ""):  # noqa: ANN201
+    """A convenor closes voting: the timetable's rules kept first, then the count, in one transaction."""
+    from grants.rounds.counting import close_voting
+
+    with transaction():
+        rnd = db.session.get(Round, round_id)
+        if rnd is not None and rnd.status is RoundStatus.VOTING:
+            keep_timetable(
+                person=person, round_id=round_id, step="close", reason=reason, override_reason=override_reason
+            )
+        return close_voting(person=person, round_id=round_id)

@@ -12,8 +12,8 @@ from grants.flashing import submitted
 from grants.models import PanelInvitation, PanelMember, Proposal, Round, RoundStaff, RoundStatus, StaffRole
 from grants.money import ledger
 from grants.roles import is_convenor
-from grants.rounds import bp, counting, services
-from grants.rounds.forms import ConfirmForm, RoundForm, StaffForm
+from grants.rounds import bp, rules_text, services  # noqa: F401 - rules_text registers the quorum words
+from grants.rounds.forms import MoveOnForm, RoundForm, StaffForm
 
 
 def _round_for_convenor(slug: str) -> Round:
@@ -30,6 +30,8 @@ def new():
     if form.validate_on_submit():
         try:
             rnd = services.create_round(person=current_user, values=services.rules_from_form(form.data))
+        except services.QuorumImpossible as exc:
+            form[exc.field].errors.append(exc.message)
         except services.BallotRulesDoNotFit as exc:
             form.counting_rule.errors.append(exc.message)
         except DomainError as exc:
@@ -71,7 +73,8 @@ def manage(slug: str):
         next_step=next_step,
         step_label=services.STEP_LABELS.get(next_step),
         money=ledger.round_summary(rnd.id),
-        form=ConfirmForm(),
+        form=MoveOnForm(),
+        early=services.early_move(rnd, next_step or ("close" if rnd.status is RoundStatus.VOTING else "")),
     )
 
 
@@ -93,6 +96,8 @@ def edit(slug: str):
         except services.RulesFrozen as exc:
             flash(exc.message, "error")
             return render_template("rounds/frozen.html", rnd=rnd), 409
+        except services.QuorumImpossible as exc:
+            form[exc.field].errors.append(exc.message)
         except services.BallotRulesDoNotFit as exc:
             form.counting_rule.errors.append(exc.message)
         except DomainError as exc:
@@ -107,14 +112,21 @@ def edit(slug: str):
 def advance(slug: str):
     """Move the round to its next stage."""
     rnd = _round_for_convenor(slug)
-    if not ConfirmForm().validate_on_submit():
+    form = MoveOnForm()
+    if not form.validate_on_submit():
         abort(400)
     try:
         to = RoundStatus(request.form.get("to", ""))
     except ValueError:
         abort(400)
     try:
-        services.advance(person=current_user, round_id=rnd.id, to=to)
+        services.move_on(
+            person=current_user,
+            round_id=rnd.id,
+            to=to,
+            reason=form.reason.data or "",
+            override_reason=form.override_reason.data or "",
+        )
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("rounds.manage", slug=rnd.slug)), 303
@@ -126,10 +138,16 @@ def advance(slug: str):
 def close_voting(slug: str):
     """Close voting and count the ballots under the published rules."""
     rnd = _round_for_convenor(slug)
-    if not ConfirmForm().validate_on_submit():
+    form = MoveOnForm()
+    if not form.validate_on_submit():
         abort(400)
     try:
-        result = counting.close_voting(person=current_user, round_id=rnd.id)
+        result = services.close_voting_now(
+            person=current_user,
+            round_id=rnd.id,
+            reason=form.reason.data or "",
+            override_reason=form.override_reason.data or "",
+        )
     except DomainError as exc:
         flash(exc.message, "error")
     else:

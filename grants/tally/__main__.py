@@ -14,6 +14,10 @@ count it, and each problem is printed to stderr as ``warning: FILE: line N: ...`
 
 Exit codes: 0 counted; 2 the file could not be read or is malformed (the message names the
 line, and the byte for text that is not UTF-8), or the rule is unknown or missing.
+
+Without ``--tie-break``, ties are broken as the file says: its META ``tie_break_order`` (ids,
+earlier wins), else ``tie_break;lottery`` with its ``seed`` (the draw of ``lottery_order``),
+else the engine's default for the rule.
 """
 
 from __future__ import annotations
@@ -24,7 +28,19 @@ import sys
 from collections.abc import Sequence
 
 from .counting import RULES, count
+from .lottery import lottery_order
+from .model import Election
 from .pabulib import PabulibError, read_pb
+
+
+def tie_break_from_meta(election: Election) -> list[str] | None:
+    """The tie-break the file publishes in META, as a priority order of project ids (None: not given)."""
+    order = str(election.meta.get("tie_break_order", "")).strip()
+    if order:
+        return [t.strip() for t in order.split(",")]
+    if election.meta.get("tie_break") == "lottery" and "seed" in election.meta:
+        return lottery_order([p.id for p in election.projects], str(election.meta["seed"]))
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,7 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    tie_break = [t.strip() for t in args.tie_break.split(",")] if args.tie_break else None
+    if args.tie_break:
+        tie_break = [t.strip() for t in args.tie_break.split(",")]
+    else:
+        tie_break = tie_break_from_meta(election)
     try:
         result = count(election, rule, tie_break=tie_break)
     except ValueError as exc:

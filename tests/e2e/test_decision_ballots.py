@@ -54,7 +54,10 @@ def vote(client, person, slug: str, data: dict) -> str:  # noqa: ANN001
 
 def close(client, convenor, slug: str) -> str:  # noqa: ANN001
     as_person(client, convenor)
-    response = post_form(client, f"/manage/tables/{slug}/close-voting", {}, page=f"/manage/tables/{slug}", follow=True)
+    # Before the published close, so the convenor says why (issue 15).
+    data = {"reason": "Everyone who will vote has voted."}
+    url = f"/manage/tables/{slug}/close-voting"
+    response = post_form(client, url, data, page=f"/manage/tables/{slug}", follow=True)
     assert response.status_code == 200
     return text_of(response)
 
@@ -145,7 +148,7 @@ def test_points_ballot_through_the_web_with_a_recusal(client, app):
     assert "already voted" in text_of(again)
     assert "proposals funded" in close(client, convenor, rnd.slug)
     public = text_of(client.get(f"/tables/{rnd.slug}"))
-    assert "1 panel member stood aside" in public
+    assert "fewer than 5 panel members stood aside" in public  # 1 is under 5: suppressed (issue 15)
     ballot_file = client.get(f"/tables/{rnd.slug}/decision.pb").get_data(as_text=True)
     assert all(r in ballot_file for r in receipts)
     assert db.session.execute(select(func.count(Ballot.id))).scalar_one() == 5
@@ -265,6 +268,11 @@ def test_consensus_record_confirmed_by_each_member_present(client, app):
     as_person(client, facilitator)
     nope = post_form(client, f"/vote/{rnd.slug}/consensus/confirm", {}, page=f"/panel/{rnd.slug}", follow=True)
     assert "Only panel members recorded as present" in text_of(nope)
+    # Every member present confirms, the one who stood aside too (issue 15): until then closing is refused.
+    refused = close(client, convenor, rnd.slug)
+    assert "Not every member present has confirmed the record: Pat2 Panel" in refused
+    as_person(client, members[2])
+    post_form(client, f"/vote/{rnd.slug}/consensus/confirm", {}, page=f"/panel/{rnd.slug}")
     message = close(client, convenor, rnd.slug)
     assert "Decided by consensus: 2 of 3 proposals funded" in message
     assert "3 panel members were present, 1 stood aside, and 2 confirmed" in message

@@ -331,7 +331,8 @@ def test_how_we_work_is_public_plain_english_with_easy_read(client, app):
         "Timetable",
     ):
         assert heading in page
-    assert "members who have paused are not counted (with 9 members, that is 5)" in page
+    # Worded in one place with the public rules now (issue 15): the same example, the same sentence.
+    assert "(not counting members who have paused; with 9 members, that is 5)" in page
     assert "Panel members can take a break at any time." in page
     _ = wellbeing  # the care module is the one under test here
 

@@ -90,10 +90,12 @@ def test_lottery_tie_break_is_repeatable_from_the_published_seed(app):
 
 
 def test_fingerprint_matches_the_published_ballot_file_and_receipts_are_in_it(app):
+    # The fingerprint is of the decision file exactly as offered, `selected` column included (issue 15).
     convenor, rnd, (a, b, c), voters = setup_round()
     receipts = [cast_ballot(person=v, round_id=rnd.id, chosen_ids=[a.id]) for v in voters]
     result = close_voting(person=convenor, round_id=rnd.id)
-    text = ballot_file(build_election(rnd, ballot_proposals(rnd.id), result.budget_pence))
+    selected = [str(line.proposal_id) for line in result.lines if line.is_funded]
+    text = ballot_file(build_election(rnd, ballot_proposals(rnd.id), result.budget_pence), selected=selected)
     assert hashlib.sha256(text.encode()).hexdigest() == result.ballot_fingerprint
     for receipt in receipts:
         assert receipt in text

@@ -206,6 +206,11 @@ MATRIX: dict[str, list[Case]] = {
     "ballots.consensus_save": [
         case("POST", FACILITATOR | CONVENOR, slug="consensus_round", data=lambda w: {"funded": "x"}),
     ],
+    # Only the facilitator or a convenor records why a present member's confirmation is missing;
+    # a member id that is not a number is a bad request (400) once the writer is let in.
+    "ballots.consensus_excuse": [
+        case("POST", FACILITATOR | CONVENOR, slug="consensus_round", data=lambda w: {"member_id": "x"}),
+    ],
     # Only the panel members recorded as present confirm (each once).
     "ballots.consensus_confirm": [
         case("POST", PANEL, "both recorded as present", slug="consensus_round"),

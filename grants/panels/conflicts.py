@@ -1,0 +1,136 @@
+"""Automatic recusals: people of a bidding group stand aside from its proposals.
+
+A lead, treasurer or member of a group that bids, or a person of its host organisation (a
+member of the group the bid names as its host), is recused from that group's proposals
+without having to declare it. The recusal is an ordinary interest declaration (so the ballot
+paper, the count, quorum and the conflicts register all see it), written with a plain note of
+why, whenever someone takes a seat and again when the panel starts reading and when voting
+opens (bids are final then). The invitation and the draw warn the convenor beforehand.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from grants import audit
+from grants.extensions import db
+from grants.models import (
+    Group,
+    GroupMembership,
+    GroupRole,
+    InterestDeclaration,
+    PanelMember,
+    Participation,
+    Person,
+    Proposal,
+    ProposalStatus,
+)
+
+ROLE_WORDS = {GroupRole.LEAD: "a lead", GroupRole.TREASURER: "a treasurer", GroupRole.MEMBER: "a member"}
+AUTOMATIC = "Automatic: "
+
+
+def _bids(round_id: int) -> list[Proposal]:
+    return list(
+        db.session.execute(
+            select(Proposal).where(Proposal.round_id == round_id, Proposal.status != ProposalStatus.DRAFT)
+        ).scalars()
+    )
+
+
+def group_ties(round_id: int, person_ids: set[int] | None = None) -> dict[int, list[tuple[Proposal, str]]]:
+    """For each person, the round's bids they are tied to and why (as plain words)."""
+    bids = _bids(round_id)
+    if not bids:
+        return {}
+    bidders = select(Group).where(Group.id.in_({p.group_id for p in bids}))
+    groups = {g.id: g for g in db.session.execute(bidders).scalars()}
+    hosts = {g.host_organisation.strip().lower() for g in groups.values() if (g.host_organisation or "").strip()}
+    host_groups: dict[int, Group] = {}
+    if hosts:
+        named = select(Group).where(func.lower(Group.name).in_(hosts))
+        host_groups = {g.id: g for g in db.session.execute(named).scalars()}
+    wanted = set(groups) | set(host_groups)
+    stmt = select(GroupMembership).where(GroupMembership.group_id.in_(wanted))
+    if person_ids is not None:
+        stmt = stmt.where(GroupMembership.person_id.in_(person_ids))
+    ties: dict[int, list[tuple[Proposal, str]]] = {}
+    for m in db.session.execute(stmt).scalars():
+        for p in bids:
+            bidder = groups[p.group_id]
+            if m.group_id == bidder.id:
+                why = f"{ROLE_WORDS[m.role]} of {bidder.name}, the group bidding"
+            elif m.group_id in host_groups and host_groups[m.group_id].name.strip().lower() == (
+                bidder.host_organisation or ""
+            ).strip().lower():
+                why = f"{ROLE_WORDS[m.role]} of {host_groups[m.group_id].name}, host of {bidder.name}"
+            else:
+                continue
+            ties.setdefault(m.person_id, []).append((p, why))
+    return ties
+
+
+def ties_for_email(round_id: int, email: str) -> list[tuple[Proposal, str]]:
+    """The bids the account with this e-mail is tied to (none if there is no such account yet)."""
+    person_id = db.session.execute(
+        select(Person.id).where(func.lower(Person.email) == email.strip().lower())
+    ).scalar_one_or_none()
+    if person_id is None:
+        return []
+    return group_ties(round_id, {person_id}).get(person_id, [])
+
+
+def warning_for(ties: list[tuple[Proposal, str]], name: str = "They") -> str:
+    """A convenor's warning naming the bids a person will stand aside from, and why."""
+    parts = "; ".join(f"“{p.title}” ({why})" for p, why in ties)
+    return f"{name} will stand aside from {len(ties)} bid{'' if len(ties) == 1 else 's'} automatically: {parts}."
+
+
+def record_group_conflicts(round_id: int) -> int:
+    """Write the automatic recusals of the round's seated panel members; returns how many are new.
+
+    Joins the caller's transaction. A member who has already voted cannot be recused from a
+    secret ballot after the fact; that cannot happen here, because every caller runs before
+    voting opens or as voting opens.
+    """
+    from grants.panels.deliberation import _history
+
+    seated = set(
+        db.session.execute(
+            select(PanelMember.person_id).where(PanelMember.round_id == round_id, PanelMember.stepped_down_at.is_(None))
+        ).scalars()
+    )
+    if not seated:
+        return 0
+    declared: set[tuple[int, int]] = set(
+        tuple(row)
+        for row in db.session.execute(
+            select(InterestDeclaration.person_id, InterestDeclaration.proposal_id).where(
+                InterestDeclaration.round_id == round_id
+            )
+        ).all()
+    )
+    voted = set(
+        db.session.execute(select(Participation.person_id).where(Participation.round_id == round_id)).scalars()
+    )
+    new = 0
+    for person_id, ties in group_ties(round_id, seated).items():
+        for proposal, why in ties:
+            if (person_id, proposal.id) in declared or person_id in voted:
+                continue
+            declared.add((person_id, proposal.id))
+            nature = f"{AUTOMATIC}{why}."
+            db.session.add(
+                InterestDeclaration(round_id=round_id, proposal_id=proposal.id, person_id=person_id, nature=nature)
+            )
+            _history(round_id, proposal.id, person_id, "declared", nature)
+            new += 1
+    if new:
+        db.session.flush()
+        audit.record(
+            "interest_declared",
+            "Panel members of bidding groups were recused from their groups' proposals automatically.",
+            round_id=round_id,
+            details={"count": new},
+        )
+    return new

@@ -1,0 +1,178 @@
+"""Anyone can check the count: the published fingerprint, the decision file and the tie-break.
+
+Each test acts as a careful member of the public would: download what the page offers, hash
+the bytes, recount with the command-line tool from the file alone. The convenor closes the vote
+through the web with CSRF on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess  # nosec B404 - runs our own command-line tool on a file the test wrote
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from grants.ballots.services import cast_ballot
+from grants.extensions import db
+from grants.models import Result, TieBreak
+from grants.panels.wellbeing import draft_feedback
+from grants.tally import lottery_order
+from tests import factories as f
+from tests.conftest import login, post_form, text_of
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _round(n_voters=5, costs=(30_000, 20_000, 10_000), pot=50_000, **rules):  # noqa: ANN001, ANN003, ANN202
+    convenor = f.person("Cara Convenor")
+    rnd = f.open_round(convenor, **rules)
+    f.funded(rnd.id, pot)
+    lead = f.person("Gus Lead")
+    grp = f.group(lead)
+    proposals = [f.proposal(lead, rnd.id, grp, c) for c in costs]
+    voters = [f.person(f"Pat{i} Panel") for i in range(n_voters)]
+    for v in voters:
+        f.seat(convenor, rnd.id, v)
+    f.to_voting(convenor, rnd.id)
+    return convenor, rnd, proposals, voters
+
+
+def _close_on_the_web(client, convenor, rnd) -> Result:  # noqa: ANN001
+    login(client, convenor.email)
+    response = post_form(
+        client,
+        f"/manage/tables/{rnd.slug}/close-voting",
+        {"reason": "Every panel member has voted."},
+        page=f"/manage/tables/{rnd.slug}",
+    )
+    assert response.status_code == 302, text_of(response)
+    post_form(client, "/logout")  # then read as a member of the public
+    return db.session.execute(select(Result).where(Result.round_id == rnd.id)).scalar_one()
+
+
+def _published_fingerprint(html: str) -> str:
+    found = re.findall(r"<code>([0-9a-f]{64})</code>", html)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_the_published_fingerprint_is_the_sha256_of_the_exact_bytes_offered(client, app):
+    convenor, rnd, (a, b, c), voters = _round()
+    for v, picks in zip(voters, [[a, b], [a], [b, c], [c], [a, c]], strict=True):
+        cast_ballot(person=v, round_id=rnd.id, chosen_ids=[p.id for p in picks])
+    _close_on_the_web(client, convenor, rnd)
+    page = client.get(f"/tables/{rnd.slug}")
+    html = page.get_data(as_text=True)
+    shown = _published_fingerprint(html)
+    link = re.search(r'href="(/tables/[^"]+/decision\.pb)"', html).group(1)
+    download = client.get(link)
+    assert download.status_code == 200
+    # A sceptical reader hashes what they were given, byte for byte, with no editing.
+    assert hashlib.sha256(download.data).hexdigest() == shown
+    assert "selected" in download.get_data(as_text=True)
+    assert f"sha256sum {rnd.slug}-decision.pb" in text_of(page)
+    assert f'filename="{rnd.slug}-decision.pb"' in download.headers["Content-Disposition"]
+
+
+def test_a_table_with_no_decision_links_to_nothing_that_is_not_there(client, app):
+    # Five ballots, but quorum (80% of 10) is not met: no decision, no file.
+    convenor, rnd, (a, _b, _c), voters = _round(n_voters=10, quorum_min_share_percent=80)
+    for v in voters[:5]:
+        cast_ballot(person=v, round_id=rnd.id, chosen_ids=[a.id])
+    result = _close_on_the_web(client, convenor, rnd)
+    assert not result.quorum_met
+    html = client.get(f"/tables/{rnd.slug}").get_data(as_text=True)
+    assert "decision.pb" not in html and "ballots.pb" not in html
+    assert result.ballot_fingerprint not in html
+    for href in set(re.findall(r'href="(/[^"#]*)"', html)):
+        assert client.get(href).status_code != 404, href
+
+
+def _lottery_seed_not_in_list_order(ids: list[str]) -> str:
+    # A seed whose draw does not put the first-listed (and cheapest-equal) proposal first, so a
+    # recount that ignored the seed would pick another winner and the test could fail.
+    for n in range(1000):
+        seed = f"seed-{n}"
+        if lottery_order(ids, seed)[0] != ids[0]:
+            return seed
+    raise AssertionError("no seed found")
+
+
+def test_a_three_way_tie_carries_its_tie_break_and_seed_and_recounts_from_the_file_alone(client, app, tmp_path):
+    convenor, rnd, (a, b, c), voters = _round(
+        costs=(30_000, 30_000, 30_000), pot=40_000, tie_break=TieBreak.LOTTERY, ballot_within_budget=False
+    )
+    ids = [str(a.id), str(b.id), str(c.id)]
+    rnd.lottery_seed = _lottery_seed_not_in_list_order(ids)
+    db.session.commit()
+    for v in voters:
+        cast_ballot(person=v, round_id=rnd.id, chosen_ids=[a.id, b.id, c.id])
+    result = _close_on_the_web(client, convenor, rnd)
+    winner = lottery_order(ids, rnd.lottery_seed)[0]
+    assert [str(line.proposal_id) for line in result.lines if line.is_funded] == [winner]
+
+    text = client.get(f"/tables/{rnd.slug}/decision.pb").get_data(as_text=True)
+    meta = dict(line.split(";", 1) for line in text.split("PROJECTS")[0].splitlines()[2:])
+    assert meta["tie_break"] == "lottery" and meta["seed"] == rnd.lottery_seed
+    path = tmp_path / "decision.pb"
+    path.write_bytes(text.encode())
+    recount = subprocess.run(  # nosec B603 - our own module, a fixed argument list
+        [sys.executable, "-m", "grants.tally", str(path)], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert recount.stdout.split() == [winner]
+    # The seed alone is enough: without the explicit order the lottery is drawn again from it.
+    bare = "\n".join(line for line in text.splitlines() if not line.startswith("tie_break_order;")) + "\n"
+    path.write_text(bare)
+    again = subprocess.run(  # nosec B603 - as above
+        [sys.executable, "-m", "grants.tally", str(path)], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert again.stdout.split() == [winner]
+
+
+def test_where_a_tie_break_decided_the_result_explanation_and_feedback_say_so_and_name_the_tie(client, app):
+    convenor, rnd, (a, b, c), voters = _round(
+        costs=(30_000, 30_000, 30_000), pot=40_000, tie_break=TieBreak.LOTTERY, ballot_within_budget=False
+    )
+    for v in voters:
+        cast_ballot(person=v, round_id=rnd.id, chosen_ids=[a.id, b.id, c.id])
+    result = _close_on_the_web(client, convenor, rnd)
+    titles = [a.title, b.title, c.title]
+    assert "settled by the published lottery" in result.summary
+    assert all(t in result.summary for t in titles)
+    for line in result.lines:
+        assert "A tie between" in line.explanation and all(t in line.explanation for t in titles)
+    page = text_of(client.get(f"/tables/{rnd.slug}"))
+    assert page.count("settled by the published lottery") >= 1
+    assert f"seed {rnd.lottery_seed}" in page
+    loser = next(line.proposal for line in result.lines if not line.is_funded)
+    feedback = draft_feedback(loser)
+    assert "settled by the published lottery" in feedback and all(t in feedback for t in titles)
+
+
+def test_no_tie_break_note_when_no_tie_decided_anything(client, app):
+    convenor, rnd, (a, b, c), voters = _round(tie_break=TieBreak.LOTTERY)
+    for v, picks in zip(voters, [[a, b], [a], [a, c], [c], [a]], strict=True):
+        cast_ballot(person=v, round_id=rnd.id, chosen_ids=[p.id for p in picks])
+    result = _close_on_the_web(client, convenor, rnd)
+    assert "tie" not in result.summary.lower()
+    assert not any("A tie between" in line.explanation for line in result.lines)
+
+
+def test_recusals_and_stand_asides_under_five_go_through_the_one_suppression_rule(client, app):
+    from grants.panels.deliberation import declare_interest
+
+    convenor, rnd, (a, b, c), voters = _round(n_voters=6)
+    # Declared while the panel reads (before voting opens in real life; the service allows it during voting).
+    declare_interest(person=voters[0], proposal_id=a.id, nature="I volunteer with this group.")
+    for v in voters:
+        cast_ballot(person=v, round_id=rnd.id, chosen_ids=[b.id] if v is voters[0] else [a.id, b.id])
+    result = _close_on_the_web(client, convenor, rnd)
+    assert result.quorum_met
+    page = text_of(client.get(f"/tables/{rnd.slug}"))
+    assert "Declared interests (recusals): fewer than 5." in page
+    assert "1 panel member stood aside" not in page
+    assert f"{a.title}: fewer than 5 panel members stood aside" in page
+    assert "(recusals): 1" not in page

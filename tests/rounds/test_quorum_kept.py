@@ -1,0 +1,93 @@
+"""The panel's own rules are kept: quorum possible when published, reported as applied, worded in one place."""
+
+from __future__ import annotations
+
+import pytest
+
+from grants.ballots.services import cast_ballot
+from grants.core import DomainError
+from grants.models import QuorumPolicy, RoundStatus
+from grants.panels.deliberation import declare_interest
+from grants.panels.formation import save_settings
+from grants.rounds.counting import close_voting
+from grants.rounds.services import advance
+from tests import factories as f
+from tests.conftest import login, post_form, text_of
+from tests.e2e.test_spine_journey import rules_form
+
+
+def test_the_public_result_reports_every_part_of_quorum_as_applied(client, app):
+    convenor = f.person("Cara Convenor")
+    rnd = f.open_round(convenor, quorum_min_scorers=5)
+    f.funded(rnd.id, 50_000)
+    lead = f.person("Gus Lead")
+    grp = f.group(lead)
+    a = f.proposal(lead, rnd.id, grp, 20_000, title="Garden club")
+    b = f.proposal(lead, rnd.id, grp, 10_000, title="Walking group")
+    members = [f.person(f"Pat{i} Panel") for i in range(5)]
+    for m in members:
+        f.seat(convenor, rnd.id, m)
+    for step in (RoundStatus.BIDS_CLOSED, RoundStatus.DELIBERATION):
+        advance(person=convenor, round_id=rnd.id, to=step)
+    declare_interest(person=members[0], proposal_id=a.id, nature="I run it.")
+    advance(person=convenor, round_id=rnd.id, to=RoundStatus.VOTING)
+    for m in members:
+        cast_ballot(person=m, round_id=rnd.id, chosen_ids=[b.id])
+    result = close_voting(person=convenor, round_id=rnd.id)
+    assert not result.quorum_met
+    page = text_of(client.get(f"/tables/{rnd.slug}"))
+    assert "Quorum needed: 1 ballots" not in page
+    assert "Ballots: 5 cast; the quorum needed 1 – met." in page
+    assert (
+        "Voters free to vote on each proposal: the quorum needed 5 – not met on “Garden club” "
+        "(fewer than 5 free to vote)." in page
+    )
+    assert "Share of those who voted with lived experience: 0%." in page
+
+
+def test_a_quorum_one_declared_interest_would_break_is_refused_on_the_form(client, app):
+    convenor = f.person("Cara Convenor")
+    rnd = f.open_round(convenor)
+    save_settings(person=convenor, round_id=rnd.id, values={"panel_size": 5})
+    login(client, convenor.email)
+    url = f"/manage/tables/{rnd.slug}/rules"
+    response = post_form(
+        client, url, rules_form(quorum_min_scorers="5", reason="Every voice on every bid."), page=url
+    )
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "a single declared interest (or one member pausing) would make a decision impossible" in page
+    assert "Choose at most 4" in page
+    ok = post_form(client, url, rules_form(quorum_min_scorers="4", reason="Every voice on every bid."), page=url)
+    assert ok.status_code == 302, text_of(ok)
+
+
+def test_a_panel_smaller_than_the_quorum_is_refused_too(client, app):
+    convenor = f.person("Cara Convenor")
+    rnd = f.open_round(convenor, quorum_min_ballots=6)
+    with pytest.raises(DomainError, match="more than the panel's 5 seats"):
+        save_settings(person=convenor, round_id=rnd.id, values={"panel_size": 5})
+
+
+def test_how_we_work_and_the_public_page_word_the_quorum_from_one_place(client, app):
+    convenor = f.person("Cara Convenor")
+    rnd = f.open_round(
+        convenor,
+        quorum_min_ballots=3,
+        quorum_min_share_percent=60,
+        quorum_lived_experience_percent=50,
+        quorum_min_scorers=3,
+        quorum_policy=QuorumPolicy.EXTEND,
+        quorum_extend_days=3,
+    )
+    public = text_of(client.get(f"/tables/{rnd.slug}"))
+    how = text_of(client.get(f"/panel/{rnd.slug}/how-we-work"))
+    for sentence in (
+        "At least 3 ballots.",
+        "At least 60% of the panel (not counting members who have paused; with 9 members, that is 6).",
+        "At least 50% of those who vote have lived experience (only the overall share is published).",
+        "At least 3 voters free to vote on each proposal, after people stand aside.",
+        "If quorum is not met, voting is extended once by 3 days; if it is still not met, no decision is made.",
+    ):
+        assert sentence in public, sentence
+        assert sentence in how, sentence
