@@ -211,8 +211,6 @@ def import_round(*, person: Person, data: bytes, title: str = "", accept_warning
     counts that disagree) is refused with FileHasWarnings unless ``accept_warnings``.
     """
     election = parse_upload(data)
-    if election.warnings and not accept_warnings:
-        raise FileHasWarnings([str(w) for w in election.warnings])
     if not election.projects:
         raise DomainError("The file lists no projects.")
     ballot_type = BALLOT_FOR_VOTE_TYPE[election.vote_type]
@@ -269,6 +267,9 @@ def import_round(*, person: Person, data: bytes, title: str = "", accept_warning
         "support_contact": "",
     }
     _in_range(values)
+    # Limits first: a file over them is refused outright, whatever the person would accept.
+    if election.warnings and not accept_warnings:
+        raise FileHasWarnings([str(w) for w in election.warnings])
     if rule is CountingRule.GREEDY_THRESHOLD and values["min_support"] is None:
         raise DomainError("The file names the threshold rule but gives no min_project_score_threshold in META.")
     with transaction() as session:

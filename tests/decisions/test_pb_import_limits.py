@@ -46,12 +46,14 @@ SCORING_PB = CUMULATIVE_PB.replace("vote_type;cumulative", "vote_type;scoring").
 
 def _many_projects(n: int) -> str:
     rows = "\n".join(f"q{i};1;Project {i}" for i in range(n))
-    return GOOD_PB.replace("p3;100;Art club", f"p3;100;Art club\n{rows}")
+    data = GOOD_PB.replace("p3;100;Art club", f"p3;100;Art club\n{rows}")
+    return data.replace("num_projects;3", f"num_projects;{n + 3}")  # a file true to its own META
 
 
 def _many_voters(n: int) -> str:
     rows = "\n".join(f"W{i};p1" for i in range(n))
-    return GOOD_PB.replace("V5;p1,p3", f"V5;p1,p3\n{rows}")
+    data = GOOD_PB.replace("V5;p1,p3", f"V5;p1,p3\n{rows}")
+    return data.replace("num_votes;5", f"num_votes;{n + 5}")
 
 
 def _rows() -> dict[str, int]:
@@ -65,7 +67,7 @@ HOSTILE = {
     "a cost of 1e1000000": (GOOD_PB.replace("p2;200;", "p2;1e1000000;"), "line 14: the cost of project p2"),
     "a budget of 1e1000000": (GOOD_PB.replace("budget;500", "budget;1e1000000"), "line 8: the budget"),
     "a cost of 1e-1000000": (GOOD_PB.replace("p2;200;", "p2;1e-1000000;"), "line 14: the cost of project p2"),
-    "a cost over 64 bits": (GOOD_PB.replace("p2;200;", "p2;99999999999999999999;"), "line 14"),
+    "a cost over 64 bits": (GOOD_PB.replace("p2;200;", "p2;99999999999999999999;"), "Project p2 costs more than"),
     "a cost over 32-bit pence": (GOOD_PB.replace("p2;200;", "p2;30000000;"), "Project p2 costs more than £10,000,000"),
     "a field over 128 KB": (GOOD_PB.replace("Walking group", "W" * 140_000), "Line 14 is longer than 100,000"),
     "a NUL in a name": (GOOD_PB.replace("Walking group", "Walking\x00group"), "Line 14 has a control character"),
