@@ -14,6 +14,7 @@ from grants.core import DomainError
 from grants.extensions import limiter
 from grants.flashing import submitted
 from grants.models import Person
+from grants.panels.wellbeing import reflections_waiting
 from grants.security import public
 
 
@@ -66,7 +67,10 @@ def signup():
         _start_session(registered.value)
         flash("Your account is ready. Welcome.", "success")
         return redirect(safe_next(request.args.get("next")) or url_for("auth.dashboard"))
-    return render_template("auth/signup.html", form=form), (400 if form.errors else 200)
+    # Where the person was going (an invitation to a panel) goes with them to "Sign in" and back.
+    return render_template("auth/signup.html", form=form, next_url=safe_next(request.args.get("next"))), (
+        400 if form.errors else 200
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -86,7 +90,9 @@ def login():
             _start_session(person)
             return redirect(safe_next(request.args.get("next")) or url_for("auth.dashboard"))
     status = 400 if (form.errors or error) else 200
-    return render_template("auth/login.html", form=form, error=error), status
+    return render_template(
+        "auth/login.html", form=form, error=error, next_url=safe_next(request.args.get("next"))
+    ), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -137,4 +143,6 @@ def reset_password(token: str):
 @bp.route("/me")
 def dashboard():
     """A person's own page: everything they have a role in."""
-    return render_template("auth/dashboard.html", roles=services.dashboard_for(current_user))
+    return render_template(
+        "auth/dashboard.html", roles=services.dashboard_for(current_user), reflect=reflections_waiting(current_user)
+    )

@@ -183,6 +183,11 @@ class Round(db.Model):
     # Score: each proposal scored 0..score_max on each published criterion.
     score_max: Mapped[int | None] = mapped_column(Integer)
     score_criteria: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # What each score means, from 0 up (written by the table; the ballot shows them beside the numbers).
+    score_meanings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A panel member may skip a proposal they have too little information to score ("not enough
+    # information"); its average is then over the members who scored it.
+    score_skip_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     # Ranked: how many proposals a voter puts in order.
     rank_depth: Mapped[int | None] = mapped_column(Integer)
     counting_rule: Mapped[CountingRule] = mapped_column(str_enum(CountingRule, length=40), default=CountingRule.GREEDY)
@@ -217,6 +222,14 @@ class Round(db.Model):
     def rules_frozen(self) -> bool:
         """True from the moment voting opens."""
         return STATUS_ORDER.index(self.status) >= STATUS_ORDER.index(RULES_FROZEN_FROM)
+
+    @property
+    def score_words(self) -> list[str]:
+        """What each score from 0 to score_max means: the table's own words, or plain defaults."""
+        top = self.score_max or 0
+        if self.score_meanings and len(self.score_meanings) == top + 1:
+            return list(self.score_meanings)
+        return default_score_meanings(top)
 
     @property
     def is_published(self) -> bool:
@@ -267,3 +280,11 @@ class RuleChange(db.Model):
 
     def __repr__(self) -> str:
         return f"<RuleChange round={self.round_id} {self.field}>"
+
+
+def default_score_meanings(top: int) -> list[str]:
+    """Plain words for 0..top when a table has not written its own (0 to 4: the common five-point scale)."""
+    if top == 4:
+        return ["Does not meet it", "Meets a little of it", "Meets some of it", "Meets most of it", "Meets all of it"]
+    words = ["Does not meet it"] + [f"{n} out of {top}" for n in range(1, top)]
+    return [*words, "Meets all of it"] if top >= 1 else words

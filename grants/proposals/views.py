@@ -63,6 +63,8 @@ def new(slug: str):
             proposal = services.start_proposal(
                 person=current_user, round_id=rnd.id, group_id=group.id, fields=form.data, lines=form.budget_lines()
             )
+        except services.OverMaxGrant as exc:
+            form.lines.errors.append(exc.message)  # shown on the budget, with the other problems
         except DomainError as exc:
             flash(exc.message, "error")
         else:
@@ -82,6 +84,8 @@ def edit(proposal_id: int):
             services.update_proposal(
                 person=current_user, proposal_id=proposal.id, fields=form.data, lines=form.budget_lines()
             )
+        except services.OverMaxGrant as exc:
+            form.lines.errors.append(exc.message)  # shown on the budget, with the other problems
         except DomainError as exc:
             flash(exc.message, "error")
         else:

@@ -53,6 +53,8 @@ RULE_FIELDS = (
     "points_cap",
     "score_max",
     "score_criteria",
+    "score_meanings",
+    "score_skip_allowed",
     "rank_depth",
     "counting_rule",
     "min_support",
@@ -86,6 +88,8 @@ FIELD_LABELS = {
     "points_cap": "Most points on one proposal",
     "score_max": "Highest score",
     "score_criteria": "Scoring criteria",
+    "score_meanings": "What each score means",
+    "score_skip_allowed": "Proposals may be skipped for lack of information",
     "rank_depth": "Proposals to put in order",
     "counting_rule": "Counting rule",
     "min_support": "Least support to take part",
@@ -155,6 +159,8 @@ def rules_from_form(data: dict[str, Any]) -> dict[str, Any]:
         "points_cap": data.get("points_cap"),
         "score_max": data.get("score_max"),
         "score_criteria": [line.strip() for line in (data.get("score_criteria") or "").splitlines() if line.strip()],
+        "score_meanings": [line.strip() for line in (data.get("score_meanings") or "").splitlines() if line.strip()],
+        "score_skip_allowed": bool(data.get("score_skip_allowed")),
         "rank_depth": data.get("rank_depth"),
         "counting_rule": CountingRule(data.get("counting_rule") or "greedy"),
         "min_support": data.get("min_support"),
@@ -191,6 +197,8 @@ def form_data_from_round(rnd: Round) -> dict[str, Any]:
         "points_cap": rnd.points_cap,
         "score_max": rnd.score_max,
         "score_criteria": "\n".join(rnd.score_criteria or []),
+        "score_meanings": "\n".join(rnd.score_meanings or []),
+        "score_skip_allowed": rnd.score_skip_allowed,
         "rank_depth": rnd.rank_depth,
         "counting_rule": rnd.counting_rule.value,
         "min_support": rnd.min_support,
@@ -217,15 +225,36 @@ def _check_rules(values: dict[str, Any]) -> None:
     check_ballot_rules(values)
 
 
+BALLOT_NAMES = {
+    BallotType.APPROVAL: "approval",
+    BallotType.CUMULATIVE: "points",
+    BallotType.SCORE: "score",
+    BallotType.RANKED: "ranking",
+    BallotType.CONSENSUS: "consensus",
+}
+RULE_NAMES = {
+    CountingRule.GREEDY: "most support first",
+    CountingRule.GREEDY_NO_SKIP: "most support first, stopping at the first that does not fit",
+    CountingRule.GREEDY_THRESHOLD: "most support first, above a least support",
+    CountingRule.EQUAL_SHARES: "equal shares",
+    CountingRule.EQUAL_SHARES_ADD1: "equal shares with add-one",
+    CountingRule.EQUAL_SHARES_ADD1_COMPARISON: "equal shares with add-one, compared with most support first",
+    CountingRule.PHRAGMEN: "sequential Phragmén",
+    CountingRule.SCORE_AVERAGE: "highest average score first",
+    CountingRule.CONSENSUS: "consensus",
+}
+
+
 def check_ballot_rules(values: dict[str, Any]) -> None:
     """Refuse a ballot, counting rule and quorum that do not fit together, saying what to change."""
     ballot = BallotType(values.get("ballot_type") or BallotType.APPROVAL)
     rule = CountingRule(values.get("counting_rule") or CountingRule.GREEDY)
     allowed = RULES_FOR_BALLOT[ballot]
     if rule not in allowed:
+        # In words a convenor knows, never the rule's internal name ("score-average", "greedy-no-skip").
+        choices = " or ".join(f"“{RULE_NAMES[r]}”" for r in allowed)
         raise BallotRulesDoNotFit(
-            f"The counting rule “{rule.value}” does not fit a {ballot.value} ballot. "
-            f"Choose one of: {', '.join(r.value for r in allowed)}."
+            f"“{RULE_NAMES[rule].capitalize()}” does not fit a {BALLOT_NAMES[ballot]} ballot. Choose {choices}."
         )
     if ballot is BallotType.CUMULATIVE:
         if not values.get("points_total"):
@@ -238,6 +267,12 @@ def check_ballot_rules(values: dict[str, Any]) -> None:
             raise BallotRulesDoNotFit("A score ballot needs the highest score on each criterion.")
         if not values.get("score_criteria"):
             raise BallotRulesDoNotFit("A score ballot needs at least one published criterion, one on each line.")
+        meanings = values.get("score_meanings") or []
+        if meanings and len(meanings) != values["score_max"] + 1:
+            raise BallotRulesDoNotFit(
+                f"Write one meaning for each score from 0 to {values['score_max']}: "
+                f"{values['score_max'] + 1} lines. There are {len(meanings)}."
+            )
         if len(values["score_criteria"]) > 10:
             raise BallotRulesDoNotFit("Use no more than 10 criteria, so scoring stays manageable.")
     if ballot is BallotType.RANKED and not values.get("rank_depth"):

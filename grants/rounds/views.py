@@ -11,6 +11,7 @@ from grants.extensions import db
 from grants.flashing import submitted
 from grants.models import PanelInvitation, PanelMember, Proposal, Round, RoundStaff, RoundStatus, StaffRole
 from grants.money import ledger
+from grants.public import pages
 from grants.roles import is_convenor
 from grants.rounds import bp, counting, services
 from grants.rounds.forms import ConfirmForm, RoundForm, StaffForm
@@ -38,6 +39,13 @@ def new():
             flash("Your table is saved as a draft. Check it, then publish it to open bids.", "success")
             return redirect(url_for("rounds.manage", slug=rnd.slug))
     return render_template("rounds/edit.html", form=form, rnd=None), (400 if form.errors else 200)
+
+
+@bp.route("/<slug>/preview")
+def preview(slug: str):
+    """What the public page of a table will look like, for its convenors, also while it is a draft."""
+    rnd = _round_for_convenor(slug)
+    return render_template("public/round.html", preview=True, **pages.round_context(rnd))
 
 
 @bp.route("/<slug>")
