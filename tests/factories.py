@@ -46,8 +46,6 @@ def rules(**overrides) -> dict:  # noqa: ANN003
         "points_cap": None,
         "score_max": None,
         "score_criteria": [],
-        "score_meanings": [],
-        "score_skip_allowed": False,
         "rank_depth": None,
         "counting_rule": CountingRule.GREEDY,
         "min_support": None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
@@ -152,6 +152,8 @@ class Round(db.Model):
     """A funding round. Its rules are published and frozen once voting opens."""
 
     __tablename__ = "rounds"
+    # Columns with only a server default are read back when first used, not by RETURNING on every insert.
+    __mapper_args__ = {"eager_defaults": False}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -184,10 +186,12 @@ class Round(db.Model):
     score_max: Mapped[int | None] = mapped_column(Integer)
     score_criteria: Mapped[list[str]] = mapped_column(JSON, default=list)
     # What each score means, from 0 up (written by the table; the ballot shows them beside the numbers).
-    score_meanings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Server defaults only, loaded when used: a round made or read without them never names them in SQL
+    # (so code and data migrations written before these columns still work).
+    score_meanings: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[]'"), deferred=True)
     # A panel member may skip a proposal they have too little information to score ("not enough
     # information"); its average is then over the members who scored it.
-    score_skip_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    score_skip_allowed: Mapped[bool] = mapped_column(Boolean, server_default=false(), deferred=True)
     # Ranked: how many proposals a voter puts in order.
     rank_depth: Mapped[int | None] = mapped_column(Integer)
     counting_rule: Mapped[CountingRule] = mapped_column(str_enum(CountingRule, length=40), default=CountingRule.GREEDY)

@@ -332,7 +332,7 @@ def change_rules(*, person: Person, round_id: int, values: dict[str, Any], reaso
             raise RulesFrozen(
                 "Voting has opened, so the rules are frozen: they were published before voting and cannot change now."
             )
-        changed = [f for f in RULE_FIELDS if getattr(rnd, f) != values[f]]
+        changed = [f for f in RULE_FIELDS if f in values and getattr(rnd, f) != values[f]]  # absent: unchanged
         if rnd.is_published and changed and not reason.strip():
             raise DomainError("Say why you are changing the rules. The reason is published with the change.")
         changes = []

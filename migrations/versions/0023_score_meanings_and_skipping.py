@@ -22,12 +22,12 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('rounds') as batch:
-        batch.add_column(sa.Column('score_meanings', sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
-        batch.add_column(sa.Column('score_skip_allowed', sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Plain ADD COLUMN (no table copy on SQLite, which other tables' foreign keys would refuse).
+    op.add_column('rounds', sa.Column('score_meanings', sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
+    op.add_column('rounds', sa.Column('score_skip_allowed', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade():
-    with op.batch_alter_table('rounds') as batch:
-        batch.drop_column('score_skip_allowed')
-        batch.drop_column('score_meanings')
+    # Plain DROP COLUMN (SQLite 3.35 or newer), again without copying the table.
+    op.drop_column('rounds', 'score_skip_allowed')
+    op.drop_column('rounds', 'score_meanings')

@@ -1,5 +1,5 @@
 """Every page shape, for every role, in its normal state and its error state (a form sent
-empty), checked in a real browser at 1280 and 390 px: axe-core's WCAG 2.2 A and AA rules,
+empty), checked in a real browser at 1280 and 390 px: HTML under 100 KB, axe-core's WCAG 2.2 A and AA rules,
 choice groups in fieldsets with legends, no placeholder-only labels, no link or button the
 colour of what is behind it, no word broken mid-word in a table, charts readable (labels at
 least 12 px, inside the picture and their boxes), no sideways scrolling at 390 or 320 px, and
@@ -77,6 +77,10 @@ SUBMIT_EMPTY = """() => {
 SUMMARY_HAS_FOCUS = "() => !!document.activeElement && document.activeElement.classList.contains('error-summary')"
 
 
+# A light page (issue 17): every page's HTML at the demo's size, for a phone on a slow connection.
+PAGE_LIMIT = 100_000
+# Other shapes of a page, chosen by the person through its address.
+QUERY_SHAPES = {"proposals.new": {"easy-read": {"read": "easy"}}, "proposals.edit": {"easy-read": {"read": "easy"}}}
 # Pages whose look depends on the table's stage: each is also visited for every stage in the demo.
 STAGED = {"public.round", "rounds.manage", "rounds.preview", "panels.home"}
 
@@ -112,6 +116,8 @@ def _pages_for(site: LiveSite, role: str) -> list[tuple[str, str, bool]]:
                 args = item.args(world)
                 has_form = any(p.args(world) == args for p in posts)
                 pages.append((endpoint, url_for(endpoint, **args), has_form))
+                for shape, query in QUERY_SHAPES.get(endpoint, {}).items():
+                    pages.append((f"{endpoint}@{shape}", url_for(endpoint, **args, **query), False))
                 if endpoint in STAGED and set(args) == {"slug"}:
                     for stage, slug in _stages(site).items():
                         if slug != args["slug"]:
@@ -150,6 +156,8 @@ def test_every_page_passes_for_role(browser, site: LiveSite, role: str) -> None:
             console_errors.clear()
             continue  # a stage this role may not see this page in
         where = f"{role} {name} {url}"
+        if response is not None and len(response.body()) > PAGE_LIMIT:
+            problems.append(f"{where}: {len(response.body()):,} bytes of HTML, more than {PAGE_LIMIT:,} at demo size")
         expected_404 = endpoint == "errors.not_found"
         _check(page, where, problems, [e for e in console_errors if not (expected_404 and "status of 404" in e)])
         console_errors.clear()

@@ -128,3 +128,32 @@ def test_the_ballot_check_page_changes_one_answer_at_a_time(client, app):
     assert back.status_code == 200
     assert re.search(rf'id="proposal-{second.id}"[^>]*autofocus', paper)
     assert re.search(rf'value="{first.id}" id="proposal-{first.id}" checked', paper)  # the answer is kept
+
+
+def test_an_applicant_can_choose_the_easy_read_bid(client, bidder):
+    lead, rnd = bidder
+    login(client, lead.email)
+    url = f"/proposals/new/{rnd.slug}"
+    standard = client.get(url).get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)">Read this form in Easy Read</a>', standard)
+    assert link and "read=easy" in link.group(1)
+    easy_url = link.group(1).replace("&amp;", "&")
+    easy = client.get(easy_url)
+    words = text_of(easy)
+    lines = (
+        "What is your idea called?", "Tell us about your idea.", "What will you do?", "Who will it help?",
+        "What do you need money for?", "Write one thing on each line.", "You can ask for up to £5,000.",
+    )  # fmt: skip
+    for line in lines:
+        assert line in words
+    html = easy.get_data(as_text=True)
+    assert html.count('class="er-picture"') >= 5 and 'alt=""' in html  # pictures beside the questions, decorative
+    assert "Read the standard version" in words
+    # The same answers are saved from the Easy Read form, and its refusals are in its own words.
+    data = {"title": "Walks", "summary": "Walks.", "activities": "We walk.", "beneficiaries": "Parents.",
+            "lines-0-item": "Tea", "lines-0-amount": "£12,50"}  # fmt: skip
+    refused = post_form(client, easy_url, data, page=easy_url)
+    assert refused.status_code == 400 and "What is your idea called?" in text_of(refused)
+    data["lines-0-amount"] = "12.50"
+    assert post_form(client, easy_url, data, page=easy_url).status_code == 302
+    assert _saved_amounts() == [1_250]
