@@ -124,7 +124,11 @@ class RulesFrozen(DomainError):
 
 
 class BallotRulesDoNotFit(DomainError):
-    """The ballot, counting rule and quorum settings do not fit together."""
+    """The ballot, counting rule and quorum settings do not fit together (each problem with its field)."""
+
+    def __init__(self, message: str, problems: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [("counting_rule", message)]
 
 
 def opening(day: date) -> datetime:
@@ -245,54 +249,83 @@ RULE_NAMES = {
 }
 
 
-def check_ballot_rules(values: dict[str, Any]) -> None:
-    """Refuse a ballot, counting rule and quorum that do not fit together, saying what to change."""
+def ballot_rule_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every way the ballot, counting rule and quorum settings do not fit together, as (field, what to change),
+    so a convenor sees them all at once rather than one each time they send the form."""
+    problems: list[tuple[str, str]] = []
     ballot = BallotType(values.get("ballot_type") or BallotType.APPROVAL)
     rule = CountingRule(values.get("counting_rule") or CountingRule.GREEDY)
     allowed = RULES_FOR_BALLOT[ballot]
     if rule not in allowed:
         # In words a convenor knows, never the rule's internal name ("score-average", "greedy-no-skip").
         choices = " or ".join(f"“{RULE_NAMES[r]}”" for r in allowed)
-        raise BallotRulesDoNotFit(
-            f"“{RULE_NAMES[rule].capitalize()}” does not fit a {BALLOT_NAMES[ballot]} ballot. Choose {choices}."
+        problems.append(
+            (
+                "counting_rule",
+                f"“{RULE_NAMES[rule].capitalize()}” does not fit a {BALLOT_NAMES[ballot]} ballot. Choose {choices}.",
+            )
         )
     if ballot is BallotType.CUMULATIVE:
         if not values.get("points_total"):
-            raise BallotRulesDoNotFit("A points ballot needs the number of points each panel member spreads.")
+            problems.append(("points_total", "A points ballot needs the number of points each panel member spreads."))
         cap = values.get("points_cap")
-        if cap and cap > values["points_total"]:
-            raise BallotRulesDoNotFit("The most points on one proposal cannot be more than the points to spread.")
+        if cap and values.get("points_total") and cap > values["points_total"]:
+            problems.append(("points_cap", "The most points on one proposal cannot be more than the points to spread."))
     if ballot is BallotType.SCORE:
-        if not values.get("score_max"):
-            raise BallotRulesDoNotFit("A score ballot needs the highest score on each criterion.")
-        if not values.get("score_criteria"):
-            raise BallotRulesDoNotFit("A score ballot needs at least one published criterion, one on each line.")
-        meanings = values.get("score_meanings") or []
-        if meanings and len(meanings) != values["score_max"] + 1:
-            raise BallotRulesDoNotFit(
-                f"Write one meaning for each score from 0 to {values['score_max']}: "
-                f"{values['score_max'] + 1} lines. There are {len(meanings)}."
+        top = values.get("score_max")
+        if not top:
+            problems.append(("score_max", "A score ballot needs the highest score on each criterion."))
+        criteria = values.get("score_criteria") or []
+        if not criteria:
+            problems.append(
+                ("score_criteria", "A score ballot needs at least one published criterion, one on each line.")
             )
-        if len(values["score_criteria"]) > 10:
-            raise BallotRulesDoNotFit("Use no more than 10 criteria, so scoring stays manageable.")
+        meanings = values.get("score_meanings") or []
+        if meanings and top and len(meanings) != top + 1:
+            problems.append(
+                (
+                    "score_meanings",
+                    f"Write one meaning for each score from 0 to {top}: {top + 1} lines. There are {len(meanings)}.",
+                )
+            )
+        if len(criteria) > 10:
+            problems.append(("score_criteria", "Use no more than 10 criteria, so scoring stays manageable."))
     if ballot is BallotType.RANKED and not values.get("rank_depth"):
-        raise BallotRulesDoNotFit("A ranking ballot needs the number of proposals each panel member puts in order.")
+        problems.append(
+            ("rank_depth", "A ranking ballot needs the number of proposals each panel member puts in order.")
+        )
     if rule is CountingRule.GREEDY_THRESHOLD and not values.get("min_support"):
-        raise BallotRulesDoNotFit("The threshold rule needs the least support a proposal must have.")
+        problems.append(("min_support", "The threshold rule needs the least support a proposal must have."))
     if values.get("electorate") is Electorate.COMMUNITY:
         if not values.get("community_name"):
-            raise BallotRulesDoNotFit("Name the community whose members vote.")
+            problems.append(("community_name", "Name the community whose members vote."))
         if ballot in (BallotType.SCORE, BallotType.CONSENSUS):
-            raise BallotRulesDoNotFit(
-                "A community-wide vote uses an approval, points or ranking ballot; scores and consensus are for panels."
+            problems.append(
+                (
+                    "ballot_type",
+                    "A community-wide vote uses an approval, points or ranking ballot; "
+                    "scores and consensus are for panels.",
+                )
             )
         if values.get("quorum_lived_experience_percent") or values.get("quorum_min_scorers"):
-            raise BallotRulesDoNotFit(
-                "A community-wide vote is anonymous from the start, so the lived experience and per-proposal quorum "
-                "rules cannot be checked. Use the fewest ballots or the smallest share instead."
+            problems.append(
+                (
+                    "quorum_lived_experience_percent",
+                    "A community-wide vote is anonymous from the start, so the lived experience and "
+                    "per-proposal quorum rules cannot be checked. "
+                    "Use the fewest ballots or the smallest share instead.",
+                )
             )
     if values.get("quorum_policy") is QuorumPolicy.EXTEND and not values.get("quorum_extend_days"):
-        raise BallotRulesDoNotFit("Say by how many days voting is extended if quorum is not met.")
+        problems.append(("quorum_extend_days", "Say by how many days voting is extended if quorum is not met."))
+    return problems
+
+
+def check_ballot_rules(values: dict[str, Any]) -> None:
+    """Refuse a ballot, counting rule and quorum that do not fit together, saying everything to change."""
+    problems = ballot_rule_problems(values)
+    if problems:
+        raise BallotRulesDoNotFit(" ".join(message for _field, message in problems), problems)
 
 
 def create_round(*, person: Person, values: dict[str, Any]) -> Round:

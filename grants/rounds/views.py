@@ -24,6 +24,12 @@ def _round_for_convenor(slug: str) -> Round:
     return rnd
 
 
+def _show_rule_problems(form: RoundForm, exc: services.BallotRulesDoNotFit) -> None:
+    """Each problem beside the setting it is about, all at once."""
+    for name, message in exc.problems:
+        (form[name] if name in form else form.counting_rule).errors.append(message)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     """Start a new table (a draft until published)."""
@@ -32,7 +38,7 @@ def new():
         try:
             rnd = services.create_round(person=current_user, values=services.rules_from_form(form.data))
         except services.BallotRulesDoNotFit as exc:
-            form.counting_rule.errors.append(exc.message)
+            _show_rule_problems(form, exc)
         except DomainError as exc:
             flash(exc.message, "error")
         else:
@@ -102,7 +108,7 @@ def edit(slug: str):
             flash(exc.message, "error")
             return render_template("rounds/frozen.html", rnd=rnd), 409
         except services.BallotRulesDoNotFit as exc:
-            form.counting_rule.errors.append(exc.message)
+            _show_rule_problems(form, exc)
         except DomainError as exc:
             form.reason.errors.append(exc.message)
         else:

@@ -157,3 +157,26 @@ def test_an_applicant_can_choose_the_easy_read_bid(client, bidder):
     data["lines-0-amount"] = "12.50"
     assert post_form(client, easy_url, data, page=easy_url).status_code == 302
     assert _saved_amounts() == [1_250]
+
+
+def test_the_new_table_form_shows_every_problem_at_once_in_plain_words(client, app):
+    from tests.e2e.test_spine_journey import rules_form
+
+    convenor = factories.person("Cara Convenor")
+    login(client, convenor.email)
+    sent = rules_form(ballot_type="score", counting_rule="greedy-no-skip", score_max="", score_criteria="",
+                      quorum_policy="extend", quorum_extend_days="")  # fmt: skip
+    response = post_form(client, "/manage/tables/new", sent, page="/manage/tables/new")
+    assert response.status_code == 400
+    page = text_of(response)
+    for problem in (
+        "“Most support first, stopping at the first that does not fit” does not fit a score ballot. "
+        "Choose “highest average score first”.",
+        "A score ballot needs the highest score on each criterion.",
+        "A score ballot needs at least one published criterion, one on each line.",
+        "Say by how many days voting is extended if quorum is not met.",
+    ):
+        summary = page[: page.index("There is a problem") + 2000]
+        assert problem in summary, problem
+    for internal in ("score-average", "greedy-no-skip", "greedy,"):
+        assert internal not in page
