@@ -101,3 +101,20 @@ def test_the_convenor_previews_a_draft_table(browser, site: LiveSite) -> None:  
     assert "Preview." in page.locator("main").inner_text()
     assert looks_problems(page) == []
     context.close()
+
+
+def test_the_checks_see_what_axe_let_through(browser) -> None:  # noqa: ANN001
+    """The sweep's own checks catch each thing issue 17 saw, on a page made to show them."""
+    page = browser.new_page(viewport=PHONE_390)
+    page.set_content(
+        "<html><body><nav><ul><li><a href='#' style='color:#fff'>Ground rules</a></li></ul></nav>"
+        "<table style='width:60px'><tr><td style='overflow-wrap:anywhere'>December Payment</td></tr></table>"
+        "<svg class='chart' viewBox='0 0 760 50' width='300'><title>T</title>"
+        "<text x='700' y='30' font-size='14'>Hearing Voices Leeds £3,000</text></svg></body></html>"
+    )
+    found = looks_problems(page)
+    assert '"Ground rules" (a) is the colour of what is behind it' in found
+    assert 'the word "December" is broken across lines in a table' in found
+    assert any("is 5." in p and "px tall on screen" in p for p in found)
+    assert 'chart "T" label "Hearing Voices Leeds £3,000" is cut off at the edge of the picture' in found
+    page.close()
