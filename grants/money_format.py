@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from babel.numbers import NumberFormatError, parse_decimal
 
-_AMOUNT = re.compile(r"^\d+(\.\d{1,2})?$")
+_HOW = "Enter an amount in pounds, like 1200 or 1200.50"
 
 
 def format_pence(pence: int | None, symbol: str = "£") -> str:
@@ -20,11 +19,26 @@ def format_pence(pence: int | None, symbol: str = "£") -> str:
 
 
 def parse_pounds(text: str) -> int:
-    """Parse what a person types ("£1,200", "1200.5") into pence; ValueError if it is not money."""
-    cleaned = text.strip().replace(",", "").replace(" ", "").removeprefix("£")
-    if not _AMOUNT.match(cleaned):
-        raise ValueError("Enter an amount in pounds, like 1200 or 1200.50")
+    """Parse what a person in the UK types ("£1,200", "1200.5", "12.50") into pence.
+
+    Babel reads the number by the en-GB rules (a comma groups thousands, a full stop starts the pence)
+    and, being strict, refuses a comma that does not group thousands ("12,50" could mean £12.50 or
+    £1,250): a ValueError says so instead of guessing."""
+    cleaned = text.strip().removeprefix("£").strip()
+    if not cleaned or not cleaned[0].isdigit() or set(cleaned) - set("0123456789,."):
+        raise ValueError(_HOW)
     try:
-        return int((Decimal(cleaned) * 100).to_integral_exact())
-    except InvalidOperation as exc:  # pragma: no cover - the regex already rules this out
-        raise ValueError("Enter an amount in pounds, like 1200 or 1200.50") from exc
+        amount = parse_decimal(cleaned, locale="en_GB", strict=True)
+    except NumberFormatError as exc:
+        if "," in cleaned and exc.suggestions:
+            raise ValueError(
+                f"“{text.strip()}” could mean more than one amount. Use a full stop for pence and commas only "
+                "between thousands, like 12.50 or 1,250"
+            ) from exc
+        raise ValueError(_HOW) from exc
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(_HOW)
+    pence = amount * 100
+    if pence != pence.to_integral_value():
+        raise ValueError("Enter pounds and pence with no more than 2 numbers after the full stop, like 12.50")
+    return int(pence)

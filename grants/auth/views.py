@@ -13,6 +13,7 @@ from grants.auth import bp, services
 from grants.auth.forms import LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from grants.core import DomainError
 from grants.extensions import limiter
+from grants.panels.wellbeing import reflections_waiting
 from grants.security import mark_session_active, public
 
 
@@ -67,11 +68,17 @@ def signup():
             email=form.email.data,
             display_name=form.display_name.data,
             password=form.password.data,
-            link_for=lambda token: url_for("auth.finish_signup", token=token, _external=True),
+            # Where the person was going (an invitation to a panel) goes with them through the e-mail.
+            link_for=lambda token: url_for(
+                "auth.finish_signup", token=token, next=safe_next(request.args.get("next")), _external=True
+            ),
         )
         # The same answer whether or not the address has an account: the e-mail tells its owner.
         return redirect(url_for("auth.check_email"))
-    return render_template("auth/signup.html", form=form), (400 if form.errors else 200)
+    # Where the person was going (an invitation to a panel) goes with them to "Sign in" and back.
+    return render_template("auth/signup.html", form=form, next_url=safe_next(request.args.get("next"))), (
+        400 if form.errors else 200
+    )
 
 
 @bp.route("/signup/check-your-email")
@@ -95,7 +102,7 @@ def finish_signup(token: str):
             return redirect(url_for("auth.signup"))
         _start_session(person)
         flash("Your account is ready. Welcome.", "success")
-        return redirect(url_for("auth.dashboard"))
+        return redirect(safe_next(request.args.get("next")) or url_for("auth.dashboard"))
     return render_template("auth/finish_signup.html", form=form)
 
 
@@ -128,7 +135,9 @@ def login():
             _start_session(person)
             return redirect(safe_next(request.args.get("next")) or url_for("auth.dashboard"))
     status = 400 if (form.errors or error) else 200
-    return render_template("auth/login.html", form=form, error=error), status
+    return render_template(
+        "auth/login.html", form=form, error=error, next_url=safe_next(request.args.get("next"))
+    ), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -206,4 +215,6 @@ def reset_password(token: str):
 @bp.route("/me")
 def dashboard():
     """A person's own page: everything they have a role in."""
-    return render_template("auth/dashboard.html", roles=services.dashboard_for(current_user))
+    return render_template(
+        "auth/dashboard.html", roles=services.dashboard_for(current_user), reflect=reflections_waiting(current_user)
+    )

@@ -67,6 +67,11 @@ class BallotPaper:
         return ledger.round_summary(self.round.id).available_pence
 
 
+def _proposals(n: int) -> str:
+    """'1 proposal', '3 proposals'."""
+    return f"{n} proposal{'' if n == 1 else 's'}"
+
+
 def new_receipt() -> str:
     """A receipt code like K7QX-MP2D-9RTA: easy to read out and to type."""
     raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
@@ -210,9 +215,9 @@ def check_choices(paper: BallotPaper, chosen_ids: list[int]) -> list[Proposal]:
     chosen = [by_id[pid] for pid in chosen_ids]
     rnd = paper.round
     if rnd.min_picks and len(chosen) < rnd.min_picks:
-        raise DomainError(f"Pick at least {rnd.min_picks} proposals. You picked {len(chosen)}.")
+        raise DomainError(f"Pick at least {_proposals(rnd.min_picks)}. You picked {len(chosen)}.")
     if rnd.max_picks and len(chosen) > rnd.max_picks:
-        raise DomainError(f"Pick no more than {rnd.max_picks} proposals. You picked {len(chosen)}.")
+        raise DomainError(f"Pick no more than {_proposals(rnd.max_picks)}. You picked {len(chosen)}.")
     total = sum(p.requested_pence for p in chosen)
     if rnd.ballot_within_budget and total > paper.budget_pence:
         raise DomainError(
@@ -346,9 +351,16 @@ def _read_scores(paper: BallotPaper, form: FormData) -> CheckedBallot:
     rnd = paper.round
     _refuse_hidden(paper, form, "score-")
     _refuse_hidden(paper, form, "comment-")
+    _refuse_hidden(paper, form, "skip-")
     top = rnd.score_max or 0
+    words = rnd.score_words
     checked = CheckedBallot(marks={})
     for p in paper.choosable:
+        if rnd.score_skip_allowed and form.get(f"skip-{p.id}"):
+            # "Not enough information": left off this ballot, so its average is over those who scored it.
+            checked.rows.append((p, "Skipped: not enough information to score it"))
+            checked.carried.append((f"skip-{p.id}", "1"))
+            continue
         total = 0
         parts = []
         for ci, criterion in enumerate(rnd.score_criteria):
@@ -364,13 +376,15 @@ def _read_scores(paper: BallotPaper, form: FormData) -> CheckedBallot:
             if len(comment) > COMMENT_MAX:
                 raise DomainError(f"Keep the comment for {what} under {COMMENT_MAX} characters.")
             total += score
-            parts.append(f"{criterion}: {score} – {comment}")
+            parts.append(f"{criterion}: {score} ({words[score]}) – {comment}")
             checked.comments.append((p.id, ci, score, comment))
             checked.carried += [(f"score-{p.id}-{ci}", str(score)), (f"comment-{p.id}-{ci}", comment)]
-        # Every proposal the voter may score is on their ballot, even at 0, so averages
-        # divide by the members free to score it.
+        # Every proposal the voter scores is on their ballot, even at 0, so averages divide by
+        # the members free to score it who did not skip it.
         checked.marks[str(p.id)] = total
         checked.rows.append((p, f"{total} out of {top * len(rnd.score_criteria)}. " + "; ".join(parts)))
+    if paper.choosable and not checked.marks:
+        raise DomainError("Score at least one proposal. You skipped them all.")
     return checked
 
 

@@ -38,6 +38,9 @@ def _render_paper(rnd: Round, paper, form: BallotForm, error: str | None, action
     """The ballot paper of the round's type, filled in with whatever was sent."""
     values = {key: request.form.get(key, "") for key in request.form if key != "csrf_token"}
     chosen_ids = {int(v) for v in request.form.getlist("proposal") if is_whole(v)}
+    # "Change" beside one proposal on the check page: the paper opens with the focus on that proposal.
+    change = request.form.get("change", "")
+    focus = int(change) if change.isdigit() and int(change) in {p.id for p in paper.choosable} else None
     return render_template(
         f"ballots/vote_{rnd.ballot_type.value}.html" if rnd.ballot_type.value != "approval" else "ballots/vote.html",
         rnd=rnd,
@@ -47,6 +50,7 @@ def _render_paper(rnd: Round, paper, form: BallotForm, error: str | None, action
         chosen_ids=chosen_ids,
         values=values,
         action=action,
+        focus=focus,
     ), (400 if error else 200)
 
 

@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from grants import audit
 from grants.core import DomainError, NotAllowed, transaction, unique_slug
-from grants.models import Group, GroupMembership, GroupRole, Person
+from grants.extensions import db
+from grants.models import AuditEntry, Group, GroupMembership, GroupRole, Person
 from grants.roles import is_group_member
 
 
@@ -84,3 +85,50 @@ def add_member(*, person: Person, group_id: int, email: str, role: GroupRole) ->
             details={"group_id": group_id, "person_id": other.id, "role": role.value},
         )
     return membership
+
+
+def update_group(
+    *,
+    person: Person,
+    group_id: int,
+    name: str,
+    description: str,
+    is_lived_experience_led: bool,
+    contact_email: str,
+    registered_number: str | None = None,
+    host_organisation: str | None = None,
+) -> Group:
+    """A lead changes the group's details. A new name is logged in public, so people can follow a group
+    whose name changed (its web address stays the same)."""
+    with transaction() as session:
+        group = session.get(Group, group_id)
+        if group is None:
+            raise DomainError("That group does not exist.")
+        if not is_group_member(person, group_id, GroupRole.LEAD):
+            raise NotAllowed("Only a lead of the group can change its details.")
+        old_name, new_name = group.name, name.strip()
+        group.name = new_name
+        group.description = description.strip()
+        group.is_lived_experience_led = is_lived_experience_led
+        group.contact_email = contact_email.strip()
+        group.registered_number = (registered_number or "").strip() or None
+        group.host_organisation = (host_organisation or "").strip() or None
+        if new_name != old_name:
+            audit.record(
+                "group_renamed",
+                f"{old_name} is now called {new_name}.",
+                actor_id=person.id,
+                public=True,
+                details={"group_id": group_id, "from": old_name, "to": new_name},
+            )
+    return group
+
+
+def earlier_names(group_id: int) -> list[tuple[str, object]]:
+    """The group's earlier names and when each changed, oldest first (from the public log)."""
+    entries = db.session.execute(
+        select(AuditEntry)
+        .where(AuditEntry.action == "group_renamed", AuditEntry.is_public.is_(True))
+        .order_by(AuditEntry.seq)
+    ).scalars()
+    return [(e.details["from"], e.created_at) for e in entries if e.details.get("group_id") == group_id]

@@ -71,6 +71,31 @@ SAME_ANSWER = (
 )
 
 
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+def edit(slug: str):
+    """A lead changes the group's name and details."""
+    group = _group_for_member(slug)
+    if not is_group_member(current_user, group.id, GroupRole.LEAD):
+        abort(403)
+    form = GroupForm(obj=group)
+
+    def save() -> object:
+        return services.update_group(
+            person=current_user,
+            group_id=group.id,
+            name=form.name.data,
+            description=form.description.data,
+            is_lived_experience_led=form.is_lived_experience_led.data,
+            contact_email=form.contact_email.data,
+            registered_number=form.registered_number.data,
+            host_organisation=form.host_organisation.data,
+        )
+
+    if submitted(form, save, field="name", success="The group's details are saved."):
+        return redirect(url_for("groups.show", slug=group.slug))
+    return render_template("groups/edit.html", form=form, group=group), (400 if form.errors else 200)
+
+
 @bp.route("/<slug>/members", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["ADD_PERSON_LIMIT"], key_func=lambda: f"person:{current_user.get_id()}",
                methods=["POST"], scope="add-member")  # fmt: skip

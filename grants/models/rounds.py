@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -153,7 +153,7 @@ class Round(db.Model):
     """A funding round. Its rules are published and frozen once voting opens."""
 
     __tablename__ = "rounds"
-    # Server defaults (receipts_on) are read when first used, not fetched on every insert.
+    # Columns with only a server default are read back when first used, not by RETURNING on every insert.
     __mapper_args__ = {"eager_defaults": False}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -186,6 +186,13 @@ class Round(db.Model):
     # Score: each proposal scored 0..score_max on each published criterion.
     score_max: Mapped[int | None] = mapped_column(Integer)
     score_criteria: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # What each score means, from 0 up (written by the table; the ballot shows them beside the numbers).
+    # Server defaults only, loaded when used: a round made or read without them never names them in SQL
+    # (so code and data migrations written before these columns still work).
+    score_meanings: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[]'"), deferred=True)
+    # A panel member may skip a proposal they have too little information to score ("not enough
+    # information"); its average is then over the members who scored it.
+    score_skip_allowed: Mapped[bool] = mapped_column(Boolean, server_default=false(), deferred=True)
     # Ranked: how many proposals a voter puts in order.
     rank_depth: Mapped[int | None] = mapped_column(Integer)
     counting_rule: Mapped[CountingRule] = mapped_column(str_enum(CountingRule, length=40), default=CountingRule.GREEDY)
@@ -225,6 +232,14 @@ class Round(db.Model):
     def rules_frozen(self) -> bool:
         """True from the moment voting opens."""
         return STATUS_ORDER.index(self.status) >= STATUS_ORDER.index(RULES_FROZEN_FROM)
+
+    @property
+    def score_words(self) -> list[str]:
+        """What each score from 0 to score_max means: the table's own words, or plain defaults."""
+        top = self.score_max or 0
+        if self.score_meanings and len(self.score_meanings) == top + 1:
+            return list(self.score_meanings)
+        return default_score_meanings(top)
 
     @property
     def is_published(self) -> bool:
@@ -275,3 +290,11 @@ class RuleChange(db.Model):
 
     def __repr__(self) -> str:
         return f"<RuleChange round={self.round_id} {self.field}>"
+
+
+def default_score_meanings(top: int) -> list[str]:
+    """Plain words for 0..top when a table has not written its own (0 to 4: the common five-point scale)."""
+    if top == 4:
+        return ["Does not meet it", "Meets a little of it", "Meets some of it", "Meets most of it", "Meets all of it"]
+    words = ["Does not meet it"] + [f"{n} out of {top}" for n in range(1, top)]
+    return [*words, "Meets all of it"] if top >= 1 else words

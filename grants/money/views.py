@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -348,10 +349,12 @@ def _tranche_message(tranche: Tranche) -> str:
         case TrancheStatus.FAILED:
             return f"The payment failed: {tranche.failure_reason}"
     if tranche.method is PayoutMethod.STRIPE:
-        # Stripe sends it (in the background): saying "bank transfer" here would have it paid twice.
+        # A release to a group's connected Stripe account is sent by Stripe, never by a bank transfer.
+        when = "now" if tranche.due_on is None or tranche.due_on <= date.today() else f"on {tranche.due_on:%-d %B %Y}"
         return (
-            f"Released {format_pence(tranche.amount_pence)} to {tranche.payee_name}: Stripe sends it to the "
-            "group's connected account. Do not also send it by bank transfer."
+            f"Released {format_pence(tranche.amount_pence)} to {tranche.payee_name}. Stripe sends it {when} "
+            "to the group's connected account; this page shows when it has arrived. "
+            "Do not also send it by bank transfer."
         )
     return (
         f"Scheduled {format_pence(tranche.amount_pence)} for {tranche.payee_name} by bank transfer: send it from "

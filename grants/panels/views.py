@@ -77,7 +77,9 @@ def accept(token: str):
     if invitation is None:
         return render_template("panels/invitation_invalid.html"), 404
     if not current_user.is_authenticated:
-        return render_template("panels/accept.html", invitation=invitation, form=None, token=token)
+        return render_template(
+            "panels/accept.html", invitation=invitation, form=None, token=token, next_url=request.path
+        )  # every "Sign in" and "Create an account" link on the page comes back here
     form = ConfirmForm()
     if form.validate_on_submit():
         try:

@@ -393,6 +393,16 @@ def took_part(person: Person, round_id: int) -> bool:
     )
 
 
+def reflections_waiting(person: Person) -> list[Round]:
+    """Decided tables this person took part in whose reflection they have not answered yet, newest first:
+    their own page tells them it is open, rather than leaving it to a link on the public page."""
+    answered = select(ReflectionResponse.round_id).where(ReflectionResponse.person_id == person.id)
+    rounds = db.session.execute(
+        select(Round).where(Round.status.in_(AFTER_VOTE), Round.id.not_in(answered)).order_by(Round.id.desc())
+    ).scalars()
+    return [rnd for rnd in rounds if took_part(person, rnd.id)]
+
+
 def has_reflected(person: Person, round_id: int) -> bool:
     """The person has answered this round's reflection."""
     return (

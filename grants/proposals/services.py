@@ -17,6 +17,17 @@ from grants.roles import is_group_member
 TEXT_FIELDS = ("title", "summary", "activities", "beneficiaries")
 
 
+class OverMaxGrant(DomainError):
+    """A budget that adds up to more than the table's largest grant."""
+
+
+def _over_max_message(total: int, rnd: Round) -> str:
+    return (
+        f"Your budget adds up to {format_pence(total)}, more than this table's largest grant "
+        f"of {format_pence(rnd.max_grant_pence)}. Make the budget smaller."
+    )
+
+
 def _apply(proposal: Proposal, fields: dict[str, Any], lines: list[tuple[str, int]]) -> None:
     for name in TEXT_FIELDS:
         setattr(proposal, name, (fields.get(name) or "").strip())
@@ -24,6 +35,10 @@ def _apply(proposal: Proposal, fields: dict[str, Any], lines: list[tuple[str, in
     for item, amount in lines:
         if not item or amount is None or amount <= 0:
             raise DomainError("Each budget line needs an item and a cost of more than £0.")
+    # Said on the budget itself, not only when the proposal is submitted at the end.
+    total = sum(amount for _item, amount in lines)
+    if total > proposal.round.max_grant_pence:
+        raise OverMaxGrant(_over_max_message(total, proposal.round))
     proposal.budget_lines = [
         BudgetLine(position=i, item=item, amount_pence=amount) for i, (item, amount) in enumerate(lines)
     ]
@@ -96,7 +111,7 @@ def submit_proposal(*, person: Person, proposal_id: int) -> Proposal:
                 members,
                 "bid_received",
                 f"Your bid “{proposal.title}” was received",
-                f"{proposal.group.name}'s bid to {proposal.round.title} was received. You can change it until "
+                f"The bid from {proposal.group.name} to {proposal.round.title} was received. You can change it until "
                 f"bids close on {proposal.round.bids_close_at:%d %B %Y}.",
                 link=f"/proposals/{proposal.id}",
             )

@@ -10,7 +10,7 @@ from grants.core import DomainError
 from grants.extensions import db
 from grants.models import Group, GroupMembership, Proposal, Round
 from grants.proposals import bp, services
-from grants.proposals.forms import BLANK_LINES, ProposalForm, SubmitForm
+from grants.proposals.forms import BLANK_LINES, ProposalForm, SubmitForm, use_easy_read
 from grants.roles import is_group_member
 
 
@@ -44,6 +44,14 @@ def _form_for(proposal: Proposal | None) -> ProposalForm:
     return form
 
 
+def _easy_read(form: ProposalForm) -> bool:
+    """The applicant chose the Easy Read version (?read=easy, kept when the form is sent)."""
+    if request.args.get("read") != "easy":
+        return False
+    use_easy_read(form)
+    return True
+
+
 @bp.route("/new/<slug>", methods=["GET", "POST"])
 def new(slug: str):
     """Start a bid to a table for one of your groups."""
@@ -58,16 +66,19 @@ def new(slug: str):
         flash("This table is not open for bids.", "error")
         return redirect(url_for("public.round", slug=rnd.slug))
     form = _form_for(None)
+    easy = _easy_read(form)
     if form.validate_on_submit():
         try:
             proposal = services.start_proposal(
                 person=current_user, round_id=rnd.id, group_id=group.id, fields=form.data, lines=form.budget_lines()
             )
+        except services.OverMaxGrant as exc:
+            form.lines.errors.append(exc.message)  # shown on the budget, with the other problems
         except DomainError as exc:
             flash(exc.message, "error")
         else:
             return redirect(url_for("proposals.check", proposal_id=proposal.id))
-    return render_template("proposals/edit.html", form=form, rnd=rnd, group=group, proposal=None), (
+    return render_template("proposals/edit.html", form=form, rnd=rnd, group=group, proposal=None, easy=easy), (
         400 if form.errors else 200
     )
 
@@ -77,17 +88,20 @@ def edit(proposal_id: int):
     """Change a proposal while bids are open."""
     proposal = _proposal_for_member(proposal_id)
     form = _form_for(proposal)
+    easy = _easy_read(form)
     if form.validate_on_submit():
         try:
             services.update_proposal(
                 person=current_user, proposal_id=proposal.id, fields=form.data, lines=form.budget_lines()
             )
+        except services.OverMaxGrant as exc:
+            form.lines.errors.append(exc.message)  # shown on the budget, with the other problems
         except DomainError as exc:
             flash(exc.message, "error")
         else:
             return redirect(url_for("proposals.check", proposal_id=proposal.id))
     return render_template(
-        "proposals/edit.html", form=form, rnd=proposal.round, group=proposal.group, proposal=proposal
+        "proposals/edit.html", form=form, rnd=proposal.round, group=proposal.group, proposal=proposal, easy=easy
     ), (400 if form.errors else 200)
 
 

@@ -31,6 +31,7 @@ class Chart:
     headers: tuple[str, ...]
     rows: list[tuple[str, ...]] = field(default_factory=list)
     numeric: tuple[bool, ...] = ()
+    narrow: Markup | None = None  # the same picture laid out for a phone (bigger text, labels above bars)
 
 
 def _svg(width: int, height: int, title: str, desc: str, body: list[str], css_class: str) -> Markup:
@@ -38,7 +39,7 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str], css_cl
     title_id, desc_id = f"chart-{uid}-title", f"chart-{uid}-desc"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {css_class}" role="img" '
-        f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
+        f'viewBox="-8 -6 {width + 16} {height + 12}" width="100%" preserveAspectRatio="xMinYMin meet" '
         f'aria-labelledby="{title_id} {desc_id}" font-family="system-ui, sans-serif" font-size="14">',
         f'<title id="{title_id}">{escape(title)}</title>',
         f'<desc id="{desc_id}">{escape(desc)}</desc>',
@@ -48,12 +49,46 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str], css_cl
     return Markup("".join(parts))  # noqa: S704 # nosec B704 - every text in it went through escape()
 
 
-def _text(x: float, y: float, text: str, anchor: str = "start", css: str = "chart-label") -> str:
-    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" class="{css}" fill="#1d1d1b">{escape(text)}</text>'
+def _text(x: float, y: float, text: str, anchor: str = "start", css: str = "chart-label", bold: bool = False) -> str:
+    # A white outline behind the letters keeps a figure readable where it crosses a line.
+    weight = ' font-weight="700"' if bold else ""
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" class="{css}" fill="#1d1d1b"{weight} '
+        f'paint-order="stroke" stroke="#ffffff" stroke-width="3" stroke-linejoin="round">{escape(text)}</text>'
+    )
 
 
 def _short(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+CHAR_PX = 8.2  # a generous width of one character at the charts' 14 px, so a shortened label always fits
+
+
+def _fit(text: str, width: float) -> str:
+    """The text, shortened with an ellipsis so that it fits in `width` pixels at 14 px."""
+    return _short(text, max(int(width // CHAR_PX), 4))
+
+
+def _wrap(text: str, width: float, lines: int = 2) -> list[str]:
+    """The text in at most `lines` lines that each fit `width` pixels, broken between words; the last shortened."""
+    per_line = max(int(width // CHAR_PX), 4)
+    out: list[str] = []
+    words = text.split()
+    while words and len(out) < lines - 1:
+        line = words.pop(0)
+        while words and len(line) + 1 + len(words[0]) <= per_line:
+            line += " " + words.pop(0)
+        if len(line) > per_line:  # one very long word: leave it to the shortening below
+            words.insert(0, line)
+            break
+        out.append(line)
+    if words:
+        out.append(_fit(" ".join(words), width))
+    return out
+
+
+NARROW_W = 360  # drawn at about its own size on a 390 px phone, so 14 px text stays 14 px
 
 
 # --- Money flow: funders -> rounds -> groups -------------------------------------------
@@ -133,18 +168,24 @@ def money_flow(given: Sequence[Flow], awarded: Sequence[Flow], keep: int = FLOWS
     if not given and not awarded:
         desc = "No money has moved yet."
         body = [_text(10, 30, desc)]
-        return Chart(title, desc, _svg(760, 50, title, desc, body, "chart-flow"), headers, rows)
+        return Chart(
+            title, desc, _svg(760, 50, title, desc, body, "chart-flow"), headers, rows,
+            narrow=_svg(NARROW_W, 50, title, desc, body, "chart-flow"),
+        )  # fmt: skip
 
-    col_x = (10, 290, 570)
-    col_w = 180
-    top, gap = 40, 12
+    col_w, gap_w = 230, 105
+    col_x = (10, 10 + col_w + gap_w, 10 + 2 * (col_w + gap_w))
+    width = col_x[2] + col_w + 10
+    top, gap, box_min = 40, 12, 44.0
     scale_total = max(total_in, total_out, 1)
     height_available = max(24 * max(len(funders), len(rounds), len(groups)), 240)
 
     def layout(names: list[str], sizes: dict[str, int]) -> dict[str, tuple[float, float]]:
         pos, y = {}, float(top)
         for name in names:
-            h = max(18.0, height_available * sizes.get(name, 0) / scale_total)
+            h = max(
+                box_min + 18 * (len(_wrap(name, col_w - 16)) - 1), height_available * sizes.get(name, 0) / scale_total
+            )
             pos[name] = (y, h)
             y += h + gap
         return pos
@@ -155,27 +196,65 @@ def money_flow(given: Sequence[Flow], awarded: Sequence[Flow], keep: int = FLOWS
     pf, pr, pg = layout(funders, size_f), layout(rounds, size_r), layout(groups, size_g)
     height = int(max([y + h for y, h in [*pf.values(), *pr.values(), *pg.values()]], default=top) + 20)
     body = [
-        _text(col_x[0], 22, "Funders", css="chart-heading"),
-        _text(col_x[1], 22, "Tables", css="chart-heading"),
-        _text(col_x[2], 22, "Groups", css="chart-heading"),
+        _text(col_x[0], 22, "Funders", css="chart-heading", bold=True),
+        _text(col_x[1], 22, "Tables", css="chart-heading", bold=True),
+        _text(col_x[2], 22, "Groups", css="chart-heading", bold=True),
+        # The bands between the columns say what they are: no legend to look up.
+        _text(col_x[0] + col_w + gap_w / 2, 22, "gave →", "middle", css="chart-legend"),
+        _text(col_x[1] + col_w + gap_w / 2, 22, "awarded →", "middle", css="chart-legend"),
     ]
     body += _links(given, pf, pr, col_x[0] + col_w, col_x[1], scale_total, height_available, "chart-link-in")
     body += _links(awarded, pr, pg, col_x[1] + col_w, col_x[2], scale_total, height_available, "chart-link-out")
-    for names, pos, x, sizes in (
-        (funders, pf, col_x[0], size_f),
-        (rounds, pr, col_x[1], size_r),
-        (groups, pg, col_x[2], size_g),
-    ):
+    sizes_of = ((funders, pf, col_x[0], size_f), (rounds, pr, col_x[1], size_r), (groups, pg, col_x[2], size_g))
+    for names, pos, x, sizes in sizes_of:
         for name in names:
             y, h = pos[name]
             body.append(
                 f'<rect x="{x}" y="{y:.1f}" width="{col_w}" height="{h:.1f}" class="chart-node" '
-                f'fill="#f4f1ea" stroke="#1d1d1b" stroke-width="1.5"/>'
+                f'fill="#f4f1ea" stroke="#1d1d1b" stroke-width="1.5"><title>{escape(name)}</title></rect>'
             )
-            body.append(_text(x + 6, y + min(h, 40) / 2 + 5, f"{_short(name, 20)} {format_pence(sizes.get(name, 0))}"))
+            lines = _wrap(name, col_w - 16)
+            for n, line in enumerate(lines):
+                body.append(_text(x + 8, y + 18 * (n + 1), line, css="chart-label chart-in-box"))
+            amount = format_pence(sizes.get(name, 0))
+            body.append(_text(x + 8, y + 18 * (len(lines) + 1), amount, css="chart-label chart-in-box", bold=True))
+    narrow = _money_flow_narrow(title, desc, sizes_of, scale_total)
     return Chart(
-        title, desc, _svg(760, height, title, desc, body, "chart-flow"), headers, rows, (False, False, False, True)
+        title,
+        desc,
+        _svg(width, height, title, desc, body, "chart-flow"),
+        headers,
+        rows,
+        (False, False, False, True),
+        narrow,
     )
+
+
+def _bar_rows(items: Sequence[tuple[str, int]], y: float, scale: int, heading: str) -> tuple[list[str], float]:
+    """A heading, then for each (name, pence): the name on its own line and a bar with its figure beside it."""
+    bar_max = NARROW_W - 100
+    out = [_text(0, y + 16, heading, css="chart-heading", bold=True)]
+    y += 28
+    for name, pence in items:
+        w = max(2.0, bar_max * pence / max(scale, 1))
+        out.append(_text(0, y + 15, _fit(name, NARROW_W), css="chart-label"))
+        out.append(
+            f'<rect x="0" y="{y + 22:.1f}" width="{w:.1f}" height="16" class="chart-node" fill="#a7c4b9" '
+            f'stroke="#1d1d1b" stroke-width="1"><title>{escape(name)}</title></rect>'
+        )
+        out.append(_text(w + 6, y + 35, format_pence(pence), css="chart-label", bold=True))
+        y += 48
+    return out, y + 8
+
+
+def _money_flow_narrow(title: str, desc: str, columns, scale_total: int) -> Markup:  # noqa: ANN001
+    """On a phone: three short lists of bars (funders, tables, groups), each name above its bar."""
+    headings = ("Funders gave", "Tables received", "Groups were awarded")
+    body, y = [], 0.0
+    for (names, _pos, _x, sizes), heading in zip(columns, headings, strict=True):
+        part, y = _bar_rows([(n, sizes.get(n, 0)) for n in names], y, scale_total, heading)
+        body += part
+    return _svg(NARROW_W, int(y) + 4, title, desc, body, "chart-flow chart-flow-narrow")
 
 
 def _ordered(names) -> list[str]:  # noqa: ANN001
@@ -201,11 +280,11 @@ def _links(flows, left, right, x1, x2, scale_total, height_available, css) -> li
         used_l[f.source] = used_l.get(f.source, 0) + w
         used_r[f.target] = used_r.get(f.target, 0) + w
         mid = (x1 + x2) / 2
-        dash = ' stroke-dasharray="8 4"' if css == "chart-link-out" else ""
+        colour = "#1a4f8b" if css == "chart-link-out" else "#1f5c4a"
         out.append(
             f'<path d="M{x1},{min(y1, ly + lh):.1f} C{mid},{min(y1, ly + lh):.1f} {mid},{min(y2, ry + rh):.1f} '
-            f'{x2},{min(y2, ry + rh):.1f}" class="{css}" fill="none" stroke="#1f5c4a" stroke-opacity="0.45" '
-            f'stroke-width="{w:.1f}"{dash}><title>{escape(f.source)} to {escape(f.target)}: '
+            f'{x2},{min(y2, ry + rh):.1f}" class="{css}" fill="none" stroke="{colour}" stroke-opacity="0.35" '
+            f'stroke-width="{w:.1f}"><title>{escape(f.source)} to {escape(f.target)}: '
             f"{escape(format_pence(f.amount_pence))}</title></path>"
         )
     return out
@@ -230,7 +309,10 @@ def timeline(round_title: str, milestones: Sequence[Milestone], today: date) -> 
     headers = ("Step", "Date", "Changes")
     rows = [(m.label, _as_date(m.when).strftime("%-d %B %Y"), m.note) for m in items]
     if not items:
-        return Chart(title, "No dates set.", _svg(760, 40, title, "No dates set.", [], "chart-timeline"), headers, rows)
+        return Chart(
+            title, "No dates set.", _svg(760, 40, title, "No dates set.", [], "chart-timeline"), headers, rows,
+            narrow=_svg(NARROW_W, 40, title, "No dates set.", [], "chart-timeline"),
+        )  # fmt: skip
     first, last = _as_date(items[0].when), _as_date(items[-1].when)
     span = max((last - first).days, 1)
     passed = sum(1 for m in items if _as_date(m.when) <= today)
@@ -270,7 +352,36 @@ def timeline(round_title: str, milestones: Sequence[Milestone], today: date) -> 
         )
         body.append(_text(tx, axis_y - 26, "Today", "middle"))
     height = axis_y + 30 + 36 * len(items)
-    return Chart(title, desc, _svg(760, height, title, desc, body, "chart-timeline"), headers, rows)
+    narrow = _timeline_narrow(title, desc, items, today)
+    return Chart(title, desc, _svg(760, height, title, desc, body, "chart-timeline"), headers, rows, narrow=narrow)
+
+
+def _timeline_narrow(title: str, desc: str, items: Sequence[Milestone], today: date) -> Markup:
+    """On a phone: the steps down a line, each with its date under it, and today marked between them."""
+    x, row_h, top = 14, 52, 12
+    body: list[str] = []
+    y = float(top)
+    today_drawn = False
+    for m in items:
+        when = _as_date(m.when)
+        if not today_drawn and when > today and m is not items[0]:
+            body.append(
+                f'<line x1="0" y1="{y + 4:.1f}" x2="{NARROW_W}" y2="{y + 4:.1f}" stroke="#b3261e" stroke-width="3" '
+                'class="chart-today"/>'
+            )
+            body.append(_text(NARROW_W, y + 22, "Today", "end", bold=True))
+            y += 30
+            today_drawn = True
+        done = when <= today
+        body.append(
+            f'<circle cx="{x}" cy="{y + 18:.1f}" r="7" class="chart-point{" chart-done" if done else ""}" '
+            f'fill="{"#1f5c4a" if done else "#ffffff"}" stroke="#1d1d1b" stroke-width="2"/>'
+        )
+        body.append(_text(x + 20, y + 23, _fit(m.label, (NARROW_W - x - 20) * 0.88), bold=True))
+        body.append(_text(x + 20, y + 42, when.strftime("%-d %B %Y") + (" (changed)" if m.note else "")))
+        y += row_h
+    line = f'<line x1="{x}" y1="{top + 18}" x2="{x}" y2="{y - row_h + 18:.1f}" stroke="#1d1d1b" stroke-width="2"/>'
+    return _svg(NARROW_W, int(y) + 4, title, desc, [line, *body], "chart-timeline chart-timeline-narrow")
 
 
 def _as_date(value: datetime | date) -> date:
@@ -317,53 +428,95 @@ def result_support(round_title: str, bars: Sequence[Bar], budget_pence: int, bal
         "The table beside this picture has every figure."
     )
     if not bars:
-        return Chart(title, desc, _svg(760, 40, title, desc, [], "chart-result"), headers, rows)
+        return Chart(
+            title, desc, _svg(760, 40, title, desc, [], "chart-result"), headers, rows,
+            narrow=_svg(NARROW_W, 40, title, desc, [], "chart-result"),
+        )  # fmt: skip
     if len(bars) > MAX_BARS:
         # A picture of hundreds of bars helps no one; the table beside it still lists every proposal.
         desc += f" The picture shows the first {MAX_BARS} of {len(bars)}."
         bars = bars[:MAX_BARS]
+    wide = _result_drawing(title, desc, bars, budget_pence, ballots, narrow=False)
+    narrow = _result_drawing(title, desc, bars, budget_pence, ballots, narrow=True)
+    return Chart(title, desc, wide, headers, rows, (False, True, True, True, False), narrow)
+
+
+_HATCH = (
+    '<defs><pattern id="hatch-{n}" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">'
+    '<line x1="0" y1="0" x2="0" y2="6" stroke="#1d1d1b" stroke-width="2"/></pattern></defs>'
+)
+
+
+def _result_drawing(
+    title: str, desc: str, bars: Sequence[Bar], budget_pence: int, ballots: int | None, *, narrow: bool
+) -> Markup:
+    """Each proposal's name on its own line, then its votes bar and the running cost of what was funded,
+    each bar with its figure. Wide: the two bars side by side; narrow: one under the other."""
+    pattern = f"hatch-{next(_ids)}"
     top_support = max(max(b.support for b in bars), 1)
-    label_w, bar_w, row_h, top = 250, 300, 28, 34
-    money_x, money_w = label_w + bar_w + 20, 160
-    money_scale = max(budget_pence, running, 1)
-    body = [
-        '<defs><pattern id="hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">'
-        '<line x1="0" y1="0" x2="0" y2="6" stroke="#1d1d1b" stroke-width="2"/></pattern></defs>',
-        _text(label_w, 20, "Votes", css="chart-heading"),
-        _text(money_x, 20, "Cost so far", css="chart-heading"),
-    ]
-    running = 0
-    for i, b in enumerate(bars):
-        y = top + i * row_h
-        w = bar_w * b.support / top_support
-        body.append(_text(label_w - 8, y + 17, _short(b.label, 32), "end"))
+    width = NARROW_W if narrow else 920
+    votes_x, votes_w = 0, (NARROW_W - 110 if narrow else 380)
+    money_x, money_w = (0, NARROW_W - 110) if narrow else (480, 300)
+    running_total = sum(b.cost_pence for b in bars if b.funded)
+    money_scale = max(budget_pence, running_total, 1)
+    row_h = 86 if narrow else 52
+    body = [_HATCH.replace("hatch-{n}", pattern)]
+    # A key, so nobody has to guess what solid, hatched and the red line mean.
+    key_y = 18
+    body.append(f'<rect x="0" y="{key_y - 12}" width="16" height="14" fill="#1f5c4a" stroke="#1d1d1b"/>')
+    body.append(_text(22, key_y, "Funded", css="chart-legend"))
+    body.append(f'<rect x="90" y="{key_y - 12}" width="16" height="14" fill="url(#{pattern})" stroke="#1d1d1b"/>')
+    body.append(_text(112, key_y, "Not funded", css="chart-legend"))
+    body.append(
+        f'<line x1="215" y1="{key_y - 12}" x2="215" y2="{key_y + 2}" stroke="#b3261e" stroke-width="3" '
+        'stroke-dasharray="4 2"/>'
+    )
+    body.append(_text(224, key_y, "The pot", css="chart-legend"))
+    top = 34
+    if not narrow:
+        body.append(_text(votes_x, top + 14, "Votes", css="chart-heading", bold=True))
+        body.append(_text(money_x, top + 14, "Cost of what is funded, so far", css="chart-heading", bold=True))
+        top += 24
+    running, y, spans = 0, float(top), []
+    for b in bars:
+        # On a phone a long name takes two lines rather than losing its end (the group's name).
+        label = _wrap(b.label, width * 0.88, 2) if narrow else [_fit(b.label, width * 0.88)]  # bold is wider
+        for n, line in enumerate(label):
+            body.append(_text(0, y + 16 + 18 * n, line, css="chart-label", bold=True))
+        y += 18 * (len(label) - 1)
+        w = max(votes_w * b.support / top_support, 1.0)
+        bar_y = y + 24
         body.append(
-            f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" '
+            f'<rect x="{votes_x}" y="{bar_y}" width="{w:.1f}" height="18" '
             f'class="{"chart-bar-funded" if b.funded else "chart-bar-unfunded"}" '
-            f'fill="{"#1f5c4a" if b.funded else "url(#hatch)"}" stroke="#1d1d1b" stroke-width="1"/>'
+            f'fill="{"#1f5c4a" if b.funded else f"url(#{pattern})"}" stroke="#1d1d1b" stroke-width="1"/>'
         )
-        body.append(_text(label_w + w + 4, y + 17, str(b.support)))
+        votes = f"{b.support} vote{'' if b.support == 1 else 's'}" if narrow else str(b.support)
+        body.append(_text(votes_x + w + 6, bar_y + 14, votes))
         if b.funded:
             running += b.cost_pence
-        mw = money_w * running / money_scale
+        money_y = bar_y + 30 if narrow else bar_y
+        mw = max(money_w * running / money_scale, 1.0)
         body.append(
-            f'<rect x="{money_x}" y="{y + 8}" width="{mw:.1f}" height="{row_h - 16}" fill="#a7c4b9" '
+            f'<rect x="{money_x}" y="{money_y + 3}" width="{mw:.1f}" height="12" fill="#a7c4b9" '
             f'stroke="#1d1d1b" stroke-width="0.5" class="chart-running"/>'
         )
-    bottom = top + len(bars) * row_h
+        so_far = f"{format_pence(running)} so far" if narrow else format_pence(running)
+        body.append(_text(money_x + mw + 6, money_y + 14, so_far, css="chart-label chart-running-figure"))
+        spans.append((money_y, money_y + 18))
+        y += row_h
+    bottom = y
     budget_x = money_x + money_w * budget_pence / money_scale
-    body.append(
-        f'<line x1="{budget_x:.1f}" y1="{top - 4}" x2="{budget_x:.1f}" y2="{bottom + 4}" stroke="#b3261e" '
-        f'stroke-width="3" stroke-dasharray="6 3" class="chart-budget"/>'
-    )
-    body.append(_text(budget_x, bottom + 22, f"Pot: {format_pence(budget_pence)}", "end"))
-    if ballots is not None:
-        body.append(_text(label_w, bottom + 22, f"Ballots: {ballots}"))
-    return Chart(
-        title,
-        desc,
-        _svg(760, bottom + 32, title, desc, body, "chart-result"),
-        headers,
-        rows,
-        (False, True, True, True, False),
-    )
+    # Drawn under the figures (the budget line goes first), so a figure is never hidden by it. On a phone the
+    # two bars share one column, so the pot is marked only beside each cost bar, not across the votes.
+    if not narrow:
+        spans = [(top, bottom)]
+    for y1, y2 in spans:
+        body.insert(
+            1,
+            f'<line x1="{budget_x:.1f}" y1="{y1:.1f}" x2="{budget_x:.1f}" y2="{y2:.1f}" stroke="#b3261e" '
+            f'stroke-width="3" stroke-dasharray="6 3" class="chart-budget"/>',
+        )
+    pot = f"The pot: {format_pence(budget_pence)}"
+    body.append(_text(0, bottom + 20, pot + (f". Ballots: {ballots}" if ballots is not None else ""), bold=True))
+    return _svg(width, bottom + 32, title, desc, body, "chart-result" + (" chart-result-narrow" if narrow else ""))

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from grants.caching import same_for_everyone
 from grants.extensions import db
+from grants.groups.services import earlier_names
 from grants.inputs import is_whole
 from grants.models import Award, Funder, Group, Round, RoundStatus
 from grants.money import ledger
-from grants.public import bp, charts, queries
+from grants.public import bp, charts, pages, queries
 from grants.public.privacy import people_text
 from grants.roles import is_group_member
-from grants.rounds.counting import MIN_VOTERS_FOR_BALLOT_FILE
 from grants.security import public
 
 PAGE_SIZE = 50
@@ -53,6 +51,13 @@ def home():
     )
 
 
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for /favicon.ico on every page; answer with the site's icon, not a 404."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.route("/tables")
 @public
 @same_for_everyone
@@ -70,30 +75,7 @@ def round(slug: str):  # noqa: A001 - the URL's noun
     rnd = queries.public_round(slug)
     if rnd is None:
         abort(404)
-    page = queries.round_page(rnd)
-    public_ids = {p.id for p in page.proposals}
-    given, awarded = queries.money_flows(rnd.id)
-    return render_template(
-        "public/round.html",
-        page=page,
-        rnd=rnd,
-        public_ids=public_ids,
-        min_voters=MIN_VOTERS_FOR_BALLOT_FILE,
-        timeline=queries.round_timeline(rnd, date.today()),
-        result_chart=queries.result_chart(page, public_ids),
-        flow=charts.money_flow(given, awarded),
-        pb_url=_pb_url(rnd, page),
-        titles_by_id={p.id: f"“{p.title}”" for p in page.proposals},
-    )
-
-
-def _pb_url(rnd, page) -> str | None:  # noqa: ANN001
-    """Where the round's anonymous ballot file (.pb) can be downloaded, if it is published."""
-    from grants.decisions.services import decision_file_offered
-
-    if not decision_file_offered(rnd, page.result):
-        return None
-    return url_for("decisions.decision_download", slug=rnd.slug)
+    return render_template("public/round.html", **pages.round_context(rnd))
 
 
 @bp.route("/tables/<slug>/ballots.pb")
@@ -121,6 +103,7 @@ def group(slug: str):
         proposals=proposals,
         updates=updates,
         is_member=is_member,
+        earlier_names=earlier_names(grp.id),
     )
 
 

@@ -107,6 +107,13 @@ class RoundForm(FlaskForm):
     score_criteria = TextAreaField(
         "Published criteria, one on each line (score ballot)", validators=[Optional(), Length(max=4000)]
     )
+    score_meanings = TextAreaField(
+        "What each score means, one line for each score from 0 (score ballot, optional)",
+        validators=[Optional(), Length(max=2000)],
+    )
+    score_skip_allowed = BooleanField(
+        "A panel member may skip a proposal they do not have enough information to score (score ballot)"
+    )
     rank_depth = IntegerField(
         "How many proposals a panel member puts in order (ranking ballot)",
         validators=[Optional(), NumberRange(min=1, max=100)],

@@ -54,6 +54,8 @@ RULE_FIELDS = (
     "points_cap",
     "score_max",
     "score_criteria",
+    "score_meanings",
+    "score_skip_allowed",
     "rank_depth",
     "counting_rule",
     "min_support",
@@ -88,6 +90,8 @@ FIELD_LABELS = {
     "points_cap": "Most points on one proposal",
     "score_max": "Highest score",
     "score_criteria": "Scoring criteria",
+    "score_meanings": "What each score means",
+    "score_skip_allowed": "Proposals may be skipped for lack of information",
     "rank_depth": "Proposals to put in order",
     "counting_rule": "Counting rule",
     "min_support": "Least support to take part",
@@ -123,7 +127,11 @@ class RulesFrozen(DomainError):
 
 
 class BallotRulesDoNotFit(DomainError):
-    """The ballot, counting rule and quorum settings do not fit together."""
+    """The ballot, counting rule and quorum settings do not fit together (each problem with its field)."""
+
+    def __init__(self, message: str, problems: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [("counting_rule", message)]
 
 
 class QuorumImpossible(BallotRulesDoNotFit):
@@ -208,6 +216,8 @@ def rules_from_form(data: dict[str, Any]) -> dict[str, Any]:
         "points_cap": data.get("points_cap"),
         "score_max": data.get("score_max"),
         "score_criteria": [line.strip() for line in (data.get("score_criteria") or "").splitlines() if line.strip()],
+        "score_meanings": [line.strip() for line in (data.get("score_meanings") or "").splitlines() if line.strip()],
+        "score_skip_allowed": bool(data.get("score_skip_allowed")),
         "rank_depth": data.get("rank_depth"),
         "counting_rule": CountingRule(data.get("counting_rule") or "greedy"),
         "min_support": data.get("min_support"),
@@ -246,6 +256,8 @@ def form_data_from_round(rnd: Round) -> dict[str, Any]:
         "points_cap": rnd.points_cap,
         "score_max": rnd.score_max,
         "score_criteria": "\n".join(rnd.score_criteria or []),
+        "score_meanings": "\n".join(rnd.score_meanings or []),
+        "score_skip_allowed": rnd.score_skip_allowed,
         "rank_depth": rnd.rank_depth,
         "counting_rule": rnd.counting_rule.value,
         "min_support": rnd.min_support,
@@ -273,47 +285,103 @@ def _check_rules(values: dict[str, Any]) -> None:
     check_ballot_rules(values)
 
 
-def check_ballot_rules(values: dict[str, Any]) -> None:
-    """Refuse a ballot, counting rule and quorum that do not fit together, saying what to change."""
+BALLOT_NAMES = {
+    BallotType.APPROVAL: "approval",
+    BallotType.CUMULATIVE: "points",
+    BallotType.SCORE: "score",
+    BallotType.RANKED: "ranking",
+    BallotType.CONSENSUS: "consensus",
+}
+RULE_NAMES = {
+    CountingRule.GREEDY: "most support first",
+    CountingRule.GREEDY_NO_SKIP: "most support first, stopping at the first that does not fit",
+    CountingRule.GREEDY_THRESHOLD: "most support first, above a least support",
+    CountingRule.EQUAL_SHARES: "equal shares",
+    CountingRule.EQUAL_SHARES_ADD1: "equal shares with add-one",
+    CountingRule.EQUAL_SHARES_ADD1_COMPARISON: "equal shares with add-one, compared with most support first",
+    CountingRule.PHRAGMEN: "sequential Phragmén",
+    CountingRule.SCORE_AVERAGE: "highest average score first",
+    CountingRule.CONSENSUS: "consensus",
+}
+
+
+def ballot_rule_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every way the ballot, counting rule and quorum settings do not fit together, as (field, what to change),
+    so a convenor sees them all at once rather than one each time they send the form."""
+    problems: list[tuple[str, str]] = []
     ballot = BallotType(values.get("ballot_type") or BallotType.APPROVAL)
     rule = CountingRule(values.get("counting_rule") or CountingRule.GREEDY)
     allowed = RULES_FOR_BALLOT[ballot]
     if rule not in allowed:
-        raise BallotRulesDoNotFit(
-            f"The counting rule “{rule.value}” does not fit a {ballot.value} ballot. "
-            f"Choose one of: {', '.join(r.value for r in allowed)}."
+        # In words a convenor knows, never the rule's internal name ("score-average", "greedy-no-skip").
+        choices = " or ".join(f"“{RULE_NAMES[r]}”" for r in allowed)
+        problems.append(
+            (
+                "counting_rule",
+                f"“{RULE_NAMES[rule].capitalize()}” does not fit a {BALLOT_NAMES[ballot]} ballot. Choose {choices}.",
+            )
         )
     if ballot is BallotType.CUMULATIVE:
         if not values.get("points_total"):
-            raise BallotRulesDoNotFit("A points ballot needs the number of points each panel member spreads.")
+            problems.append(("points_total", "A points ballot needs the number of points each panel member spreads."))
         cap = values.get("points_cap")
-        if cap and cap > values["points_total"]:
-            raise BallotRulesDoNotFit("The most points on one proposal cannot be more than the points to spread.")
+        if cap and values.get("points_total") and cap > values["points_total"]:
+            problems.append(("points_cap", "The most points on one proposal cannot be more than the points to spread."))
     if ballot is BallotType.SCORE:
-        if not values.get("score_max"):
-            raise BallotRulesDoNotFit("A score ballot needs the highest score on each criterion.")
-        if not values.get("score_criteria"):
-            raise BallotRulesDoNotFit("A score ballot needs at least one published criterion, one on each line.")
-        if len(values["score_criteria"]) > 10:
-            raise BallotRulesDoNotFit("Use no more than 10 criteria, so scoring stays manageable.")
+        top = values.get("score_max")
+        if not top:
+            problems.append(("score_max", "A score ballot needs the highest score on each criterion."))
+        criteria = values.get("score_criteria") or []
+        if not criteria:
+            problems.append(
+                ("score_criteria", "A score ballot needs at least one published criterion, one on each line.")
+            )
+        meanings = values.get("score_meanings") or []
+        if meanings and top and len(meanings) != top + 1:
+            problems.append(
+                (
+                    "score_meanings",
+                    f"Write one meaning for each score from 0 to {top}: {top + 1} lines. There are {len(meanings)}.",
+                )
+            )
+        if len(criteria) > 10:
+            problems.append(("score_criteria", "Use no more than 10 criteria, so scoring stays manageable."))
     if ballot is BallotType.RANKED and not values.get("rank_depth"):
-        raise BallotRulesDoNotFit("A ranking ballot needs the number of proposals each panel member puts in order.")
+        problems.append(
+            ("rank_depth", "A ranking ballot needs the number of proposals each panel member puts in order.")
+        )
     if rule is CountingRule.GREEDY_THRESHOLD and not values.get("min_support"):
-        raise BallotRulesDoNotFit("The threshold rule needs the least support a proposal must have.")
+        problems.append(("min_support", "The threshold rule needs the least support a proposal must have."))
     if values.get("electorate") is Electorate.COMMUNITY:
         if not values.get("community_name"):
-            raise BallotRulesDoNotFit("Name the community whose members vote.")
+            problems.append(("community_name", "Name the community whose members vote."))
         if ballot in (BallotType.SCORE, BallotType.CONSENSUS):
-            raise BallotRulesDoNotFit(
-                "A community-wide vote uses an approval, points or ranking ballot; scores and consensus are for panels."
+            problems.append(
+                (
+                    "ballot_type",
+                    "A community-wide vote uses an approval, points or ranking ballot; "
+                    "scores and consensus are for panels.",
+                )
             )
         if values.get("quorum_lived_experience_percent") or values.get("quorum_min_scorers"):
-            raise BallotRulesDoNotFit(
-                "A community-wide vote is anonymous from the start, so the lived experience and per-proposal quorum "
-                "rules cannot be checked. Use the fewest ballots or the smallest share instead."
+            problems.append(
+                (
+                    "quorum_lived_experience_percent",
+                    "A community-wide vote is anonymous from the start, so the lived experience and "
+                    "per-proposal quorum rules cannot be checked. "
+                    "Use the fewest ballots or the smallest share instead.",
+                )
             )
     if values.get("quorum_policy") is QuorumPolicy.EXTEND and not values.get("quorum_extend_days"):
-        raise BallotRulesDoNotFit("Say by how many days voting is extended if quorum is not met.")
+        problems.append(("quorum_extend_days", "Say by how many days voting is extended if quorum is not met."))
+    return problems
+
+
+def check_ballot_rules(values: dict[str, Any]) -> None:
+    """Refuse a ballot, counting rule and quorum that do not fit together, saying everything to change."""
+    problems = ballot_rule_problems(values)
+    if problems:
+        raise BallotRulesDoNotFit(" ".join(message for _field, message in problems), problems)
 
 
 def create_round(*, person: Person, values: dict[str, Any]) -> Round:

@@ -11,6 +11,7 @@ from grants.extensions import db, limiter
 from grants.flashing import submitted
 from grants.models import PanelInvitation, PanelMember, Proposal, Round, RoundStaff, RoundStatus, StaffRole
 from grants.money import ledger
+from grants.public import pages
 from grants.roles import is_convenor
 from grants.rounds import bp, rules_text, services  # noqa: F401 - rules_text registers the quorum words
 from grants.rounds.forms import MoveOnForm, RoundForm, StaffForm
@@ -23,6 +24,12 @@ def _round_for_convenor(slug: str) -> Round:
     return rnd
 
 
+def _show_rule_problems(form: RoundForm, exc: services.BallotRulesDoNotFit) -> None:
+    """Each problem beside the setting it is about, all at once."""
+    for name, message in exc.problems:
+        (form[name] if name in form else form.counting_rule).errors.append(message)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     """Start a new table (a draft until published)."""
@@ -33,13 +40,20 @@ def new():
         except services.QuorumImpossible as exc:
             form[exc.field].errors.append(exc.message)
         except services.BallotRulesDoNotFit as exc:
-            form.counting_rule.errors.append(exc.message)
+            _show_rule_problems(form, exc)
         except DomainError as exc:
             flash(exc.message, "error")
         else:
             flash("Your table is saved as a draft. Check it, then publish it to open bids.", "success")
             return redirect(url_for("rounds.manage", slug=rnd.slug))
     return render_template("rounds/edit.html", form=form, rnd=None), (400 if form.errors else 200)
+
+
+@bp.route("/<slug>/preview")
+def preview(slug: str):
+    """What the public page of a table will look like, for its convenors, also while it is a draft."""
+    rnd = _round_for_convenor(slug)
+    return render_template("public/round.html", preview=True, **pages.round_context(rnd))
 
 
 @bp.route("/<slug>")
@@ -99,7 +113,7 @@ def edit(slug: str):
         except services.QuorumImpossible as exc:
             form[exc.field].errors.append(exc.message)
         except services.BallotRulesDoNotFit as exc:
-            form.counting_rule.errors.append(exc.message)
+            _show_rule_problems(form, exc)
         except DomainError as exc:
             form.reason.errors.append(exc.message)
         else:

@@ -165,3 +165,96 @@ def screenshot(page, name: str, folder: Path) -> None:  # noqa: ANN001
         page.set_viewport_size(size)
         page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True)
     page.set_viewport_size(DESKTOP)
+
+
+PHONE_390 = {"width": 390, "height": 844}
+
+# What a person sees that axe does not flag (issue 17).
+LOOKS = """() => {
+    const problems = [];
+    const rgba = (text) => {
+        const m = text.match(/rgba?\\(([^)]+)\\)/);
+        if (!m) return [0, 0, 0, 0];
+        const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+        return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+    };
+    const lum = ([r, g, b]) => {
+        const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    // The colour behind an element: the first ancestor (itself included) with a background, over white.
+    const behind = (el) => {
+        for (let node = el; node && node.nodeType === 1; node = node.parentElement) {
+            const c = rgba(getComputedStyle(node).backgroundColor);
+            if (c[3] > 0.5) return c;
+        }
+        return [255, 255, 255, 1];
+    };
+    const shown = (el) => {
+        const r = el.getBoundingClientRect();
+        const s = getComputedStyle(el);
+        return r.width > 2 && r.height > 2 && s.visibility !== 'hidden' && s.opacity !== '0';
+    };
+    const name = (el) => (el.textContent || el.value || '').replace(/\\s+/g, ' ').trim().slice(0, 50);
+    // 1. Links and buttons whose text is the colour of what is behind them (white on white).
+    for (const el of document.querySelectorAll('a[href], button, input[type=submit], input[type=button]')) {
+        if (!shown(el) || !name(el)) continue;
+        const fg = rgba(getComputedStyle(el).color), bg = behind(el);
+        const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+        if ((a + 0.05) / (b + 0.05) < 1.5) problems.push(`"${name(el)}" (${el.tagName.toLowerCase()}) is the colour of what is behind it`);
+    }
+    // 2. Words broken in the middle inside a table cell: a word's letters on more than one line.
+    let broken = 0;
+    for (const cell of document.querySelectorAll('table td, table th')) {
+        if (broken > 3 || !shown(cell)) continue;
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const re = /\\S+/g;
+            let m;
+            while ((m = re.exec(node.data))) {
+                if (m[0].length < 2 || /[-\\/–—]/.test(m[0])) continue;  // a hyphen or slash may end a line
+                const range = document.createRange();
+                range.setStart(node, m.index);
+                range.setEnd(node, m.index + m[0].length);
+                const tops = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top)));
+                if (tops.size > 1) { problems.push(`the word "${m[0]}" is broken across lines in a table`); broken++; }
+            }
+        }
+    }
+    // 3. Charts: every label at least 12 px on screen, inside the picture, and inside its box.
+    for (const svg of document.querySelectorAll('svg.chart')) {
+        if (!shown(svg)) continue;
+        const frame = svg.getBoundingClientRect();
+        const scale = svg.getScreenCTM() ? svg.getScreenCTM().a : 1;
+        let box = null;
+        for (const el of svg.querySelectorAll('rect.chart-node, text')) {
+            if (el.tagName.toLowerCase() === 'rect') { box = el.getBoundingClientRect(); continue; }
+            const r = el.getBoundingClientRect();
+            const px = parseFloat(getComputedStyle(el).fontSize) * scale;
+            const what = `chart "${svg.querySelector('title').textContent}" label "${el.textContent}"`;
+            if (px < 12) problems.push(`${what} is ${px.toFixed(1)} px tall on screen`);
+            if (r.left < frame.left - 1 || r.right > frame.right + 1 || r.top < frame.top - 1 || r.bottom > frame.bottom + 1)
+                problems.push(`${what} is cut off at the edge of the picture`);
+            if (el.classList.contains('chart-in-box') && box && (r.left < box.left - 1 || r.right > box.right + 1))
+                problems.push(`${what} spills out of its box`);
+        }
+    }
+    return problems;
+}"""
+
+
+def looks_problems(page) -> list[str]:  # noqa: ANN001
+    """What a person sees that axe does not flag: invisible links, broken words in tables, unreadable charts."""
+    return list(page.evaluate(LOOKS))
+
+
+def scrolls_sideways(page) -> bool:  # noqa: ANN001
+    """True if the page at its current size needs scrolling sideways."""
+    return bool(page.evaluate("() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"))
+
+
+def shot(page, folder: Path, name: str) -> None:  # noqa: ANN001
+    """A full-page screenshot at the page's current size."""
+    folder.mkdir(parents=True, exist_ok=True)
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)

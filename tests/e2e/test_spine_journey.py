@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from grants.extensions import db
-from grants.models import Award, Ballot, Entry, Participation, Round
+from grants.models import Award, Ballot, Entry, Participation, Proposal, Round
 from tests.conftest import csrf_token, login, post_form, text_of
 from tests.sealed import sealed_ballots
 
@@ -206,12 +206,16 @@ def test_one_round_from_bid_to_paid(client, app, caplog):
     # Another group's member cannot see or change Gus's proposal.
     as_person(client, people["olu"])
     assert client.get(f"/proposals/{bids['Peer evenings']}").status_code == 403
-    # Over the largest grant is refused at submission.
+    # Over the largest grant is refused on the budget itself (issue 17), before anything is saved,
+    # not only when the proposal is submitted at the end.
     url = f"/proposals/new/{slug}?group=hearing-voices-leeds"
-    response = post_form(client, url, proposal_form("Too big", [("Everything", "9000")]), page=url)
-    big_pid = int(re.search(r"/proposals/(\d+)/check", response.headers["Location"]).group(1))
-    refused = post_form(client, f"/proposals/{big_pid}/submit", page=f"/proposals/{big_pid}/check", follow=True)
+    refused = post_form(client, url, proposal_form("Too big", [("Everything", "9000")]), page=url)
+    assert refused.status_code == 400
     assert "more than this table's largest grant of £4,500" in text_of(refused)
+    assert "Too big" not in [p.title for p in db.session.execute(select(Proposal)).scalars()]
+    # A draft that is never submitted (used below: it is not on the ballot).
+    draft = post_form(client, url, proposal_form("Never sent", [("Tea", "100")]), page=url)
+    big_pid = int(re.search(r"/proposals/(\d+)/check", draft.headers["Location"]).group(1))
 
     # 5. The panel: invitations by e-mail link (logged in development).
     as_person(client, people["cara"])

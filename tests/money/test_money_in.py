@@ -90,7 +90,7 @@ def test_card_payment_is_recorded_once_with_its_fee_despite_100_replays(app, cli
     assert "Processing fees on card and Direct Debit payments come out of the pot: £7.45" in page
     # The funder's own page shows raised, committed, paid, fees and available for its tables.
     funder_page = text_of(client.get(f"/funders/{item.funder.slug}/manage"))
-    assert "Where Northern Trust's money went" in funder_page
+    assert "Where the money from Northern Trust went" in funder_page  # no "Minds's"-style possessives (issue 17)
     assert f"{rnd.title} £500 £500 £0 £0 £7.45 £492.55" in funder_page
 
 

@@ -119,7 +119,9 @@ def test_round_page_charts_have_tables_beside_them(client, demo):
     rnd = demo["peer-support-table-2026"]
     html = client.get(f"/tables/{rnd.slug}").get_data(as_text=True)
     svgs = re.findall(r"<svg .*?</svg>", html, flags=re.S)
-    assert len(svgs) == 3  # timeline, result, money flow
+    # Timeline, result, money flow: each drawn wide (big screens) and narrow (phones), one table each.
+    assert len(svgs) == 6
+    assert sum('class="chart-narrow"' in part for part in html.split("<svg ")) == 3
     for svg in svgs:
         root = ET.fromstring(svg)
         title = root.find(f"{SVG}title").text
@@ -134,3 +136,63 @@ def test_result_chart_draws_at_most_40_bars_but_tables_every_proposal():
     assert len(chart.rows) == 90
     assert len(root.findall(f"{SVG}rect[@class='chart-bar-unfunded']")) == 37
     assert "The picture shows the first 40 of 90." in chart.desc
+
+
+def _texts(svg) -> list[str]:  # noqa: ANN001
+    return [t.text or "" for t in ET.fromstring(str(svg)).iter(f"{SVG}text")]
+
+
+def test_every_chart_has_a_phone_drawing_as_wide_as_a_phone_with_the_same_title():
+    bars = [
+        charts.Bar("Peer walks for new mums and dads in the park", 5, 160_000, True),
+        charts.Bar("B", 2, 90_000, False),
+    ]
+    made = [
+        charts.money_flow(
+            [charts.Flow("Trust A", "Table 1", 500_000)], [charts.Flow("Table 1", "Hearing Voices Leeds", 300_000)]
+        ),
+        charts.result_support("T", bars, 200_000, 7),
+        charts.timeline(
+            "T",
+            [charts.Milestone("Bids open", date(2026, 1, 1)), charts.Milestone("Voting", date(2026, 3, 1))],
+            date(2026, 2, 1),
+        ),
+        charts.money_flow([], []),
+    ]
+    for chart in made:
+        assert chart.narrow is not None
+        root = ET.fromstring(str(chart.narrow))
+        assert root.get("viewBox").split()[2] == str(charts.NARROW_W + 16)  # with a margin of 8 each side
+        assert root.find(f"{SVG}title").text == chart.title and root.find(f"{SVG}desc").text == chart.desc
+        assert "style=" not in str(chart.narrow)
+
+
+def test_result_chart_puts_a_figure_on_every_cost_so_far_bar_and_keeps_whole_names_short_enough():
+    bars = [
+        charts.Bar("Peer walks for new mums and dads in the park every week", 5, 160_000, True),
+        charts.Bar("Hearing Voices Leeds", 4, 80_000, False),
+        charts.Bar("C", 3, 30_000, True),
+    ]
+    chart = charts.result_support("T", bars, 200_000, 7)
+    for svg in (chart.svg, chart.narrow):
+        root = ET.fromstring(str(svg))
+        figures = [t.text for t in root.iter(f"{SVG}text") if "chart-running-figure" in t.get("class", "")]
+        assert [f.replace(" so far", "") for f in figures] == ["£1,600", "£1,600", "£1,900"]
+        # Names start at the left edge and run right, so nothing is cut off at the left.
+        names = [t for t in root.iter(f"{SVG}text") if t.text and t.text.startswith(("Peer walks", "Hearing"))]
+        assert names and all(t.get("text-anchor") == "start" and float(t.get("x")) >= 0 for t in names)
+    assert "Hearing Voices Leeds" in _texts(chart.narrow)
+
+
+def test_money_flow_bands_are_solid_and_named_and_amounts_are_never_cut_short():
+    chart = charts.money_flow(
+        [charts.Flow("Northern Community Trust", "Peer Support Table 2026", 1_000_000)],
+        [charts.Flow("Peer Support Table 2026", "Hearing Voices Leeds", 300_000)],
+    )
+    assert "stroke-dasharray" not in str(chart.svg)
+    texts = _texts(chart.svg)
+    assert "gave →" in texts and "awarded →" in texts
+    # Every amount is a whole line of its own inside its box, never cut.
+    assert {"£10,000", "£3,000"} <= set(texts)
+    assert "Hearing Voices Leeds" in texts
+    assert {"£10,000", "£3,000", "Hearing Voices Leeds"} <= set(_texts(chart.narrow))

@@ -83,6 +83,7 @@ MATRIX: dict[str, list[Case]] = {
     "public.group": [case("GET", EVERYONE, slug="member_group")],
     "public.funder": [case("GET", EVERYONE, slug="funder")],
     "public.ledger": [case("GET", EVERYONE)],
+    "public.favicon": [case("GET", EVERYONE)],
     "public.upload": [
         case("GET", EVERYONE, "public photo", upload_id="public_upload"),
         case("GET", NOBODY, "private file", upload_id="private_upload"),
@@ -106,6 +107,10 @@ MATRIX: dict[str, list[Case]] = {
         case("GET", frozenset({"other_member"}), "other group", slug="other_group"),
     ],
     "groups.add_member": [
+        *both(frozenset({"member"}), "member's group", slug="member_group"),
+        *both(frozenset({"other_member"}), "other group", slug="other_group"),
+    ],
+    "groups.edit": [
         *both(frozenset({"member"}), "member's group", slug="member_group"),
         *both(frozenset({"other_member"}), "other group", slug="other_group"),
     ],
@@ -139,6 +144,7 @@ MATRIX: dict[str, list[Case]] = {
     # --- the convenor runs the table ---------------------------------------------------
     "rounds.new": both(SIGNED_IN),
     "rounds.manage": [case("GET", frozenset({"convenor"}), slug="voting_round")],
+    "rounds.preview": [case("GET", frozenset({"convenor"}), slug="draw_round")],
     "rounds.edit": both(frozenset({"convenor"}), slug="open_round"),
     "rounds.advance": [case("POST", frozenset({"convenor"}), slug="open_round")],
     "rounds.close_voting": [case("POST", frozenset({"convenor"}), slug="voting_round")],

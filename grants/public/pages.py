@@ -1,0 +1,38 @@
+"""What a public page shows, shared by the public view and a convenor's preview of a draft table."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import url_for
+
+from grants.models import Round
+from grants.public import charts, queries
+from grants.rounds.counting import MIN_VOTERS_FOR_BALLOT_FILE
+
+
+def round_context(rnd: Round) -> dict:
+    """Everything the public page of a table shows; also used for a convenor's preview of a draft."""
+    page = queries.round_page(rnd)
+    public_ids = {p.id for p in page.proposals}
+    given, awarded = queries.money_flows(rnd.id)
+    return dict(
+        page=page,
+        rnd=rnd,
+        public_ids=public_ids,
+        min_voters=MIN_VOTERS_FOR_BALLOT_FILE,
+        timeline=queries.round_timeline(rnd, date.today()),
+        result_chart=queries.result_chart(page, public_ids),
+        flow=charts.money_flow(given, awarded),
+        pb_url=_pb_url(rnd, page),
+        titles_by_id={p.id: f"“{p.title}”" for p in page.proposals},
+    )
+
+
+def _pb_url(rnd, page) -> str | None:  # noqa: ANN001
+    """Where the round's anonymous ballot file (.pb) can be downloaded, if it is published."""
+    from grants.decisions.services import decision_file_offered
+
+    if not decision_file_offered(rnd, page.result):
+        return None
+    return url_for("decisions.decision_download", slug=rnd.slug)

@@ -1,0 +1,120 @@
+"""Issue 17 in a real browser, at 390 and 1280 px: what a person sees that axe-core let through.
+Each test names the page the issue saw broken; test_accessibility.py sweeps every page the same way."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import LiveSite
+from tests.browser.helpers import (
+    DESKTOP,
+    PHONE_390,
+    axe_violations,
+    looks_problems,
+    new_context,
+    scrolls_sideways,
+    sign_in,
+)
+
+WIDTHS = [pytest.param(PHONE_390, id="390"), pytest.param(DESKTOP, id="1280")]
+
+
+def _open(browser, site: LiveSite, role: str, size: dict):  # noqa: ANN001, ANN202
+    context = new_context(browser, viewport=size)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    sign_in(page, site, role)
+    return context, page, errors
+
+
+@pytest.mark.parametrize("size", WIDTHS)
+def test_the_panel_menu_is_visible(browser, site: LiveSite, size) -> None:  # noqa: ANN001
+    context, page, _ = _open(browser, site, "panel", size)
+    page.goto(f"{site.url}/panel/{site.world.voting_round}")
+    links = page.locator("nav[aria-label=Panel] a")
+    assert links.count() >= 6
+    colours = page.evaluate(
+        """() => Array.from(document.querySelectorAll('nav[aria-label=Panel] a')).map(a => getComputedStyle(a).color)"""
+    )
+    assert "rgb(255, 255, 255)" not in colours  # white on the white page, as before
+    assert looks_problems(page) == []
+    context.close()
+
+
+@pytest.mark.parametrize("size", WIDTHS)
+def test_the_public_ledger_reads_on_a_phone_and_never_breaks_words(browser, site: LiveSite, size) -> None:  # noqa: ANN001
+    context, page, _ = _open(browser, site, "anonymous", size)
+    page.goto(f"{site.url}/ledger")
+    assert looks_problems(page) == []
+    assert not scrolls_sideways(page)
+    rows = page.locator("table.table-stack tbody tr").count()
+    height = page.locator("table.table-stack").bounding_box()["height"]
+    # The page was 9,604 px tall at 390 px (one letter per line); a row is now a few short lines.
+    assert rows and height / rows < 330, f"{height} px for {rows} rows"
+    assert [v for v in axe_violations(page) if "scrollable-region-focusable" in v] == []
+    context.close()
+
+
+@pytest.mark.parametrize("size", WIDTHS)
+def test_where_the_money_went_keeps_the_table_column_readable(browser, site: LiveSite, size) -> None:  # noqa: ANN001
+    context, page, _ = _open(browser, site, "anonymous", size)
+    page.goto(f"{site.url}/funders/{site.world.funder}")
+    table = page.locator("table", has_text="Where the money from")
+    assert table.count() == 1
+    # The Table column is at least as wide as the longest word of a table's name.
+    fits = page.evaluate(
+        """() => {
+            const cells = Array.from(document.querySelectorAll('table')).find(t => t.caption && /Where the money from/.test(t.caption.textContent))
+                .querySelectorAll('tbody td:first-child');
+            return Array.from(cells).every(td => td.getBoundingClientRect().width > 60);
+        }"""
+    )
+    assert fits
+    assert looks_problems(page) == []
+    context.close()
+
+
+@pytest.mark.parametrize("size", WIDTHS)
+@pytest.mark.parametrize("where", ["/", "/tables/peer-support-table-2026"])
+def test_charts_are_readable_with_their_figures(browser, site: LiveSite, size, where: str) -> None:  # noqa: ANN001
+    context, page, errors = _open(browser, site, "anonymous", size)
+    page.goto(site.url + where)
+    shown = page.evaluate(
+        "() => Array.from(document.querySelectorAll('svg.chart')).filter(s => s.getBoundingClientRect().width > 0).length"
+    )
+    assert shown >= 1
+    assert looks_problems(page) == []
+    if where != "/":
+        figures = page.locator("svg.chart-result text.chart-running-figure")
+        visible = [t for t in figures.all() if t.is_visible()]
+        assert visible and all(t.text_content().startswith("£") for t in visible)
+    assert errors == []  # no 404 for the icon, nothing refused by the CSP
+    context.close()
+
+
+def test_the_convenor_previews_a_draft_table(browser, site: LiveSite) -> None:  # noqa: ANN001
+    context, page, _ = _open(browser, site, "convenor", DESKTOP)
+    page.goto(f"{site.url}/manage/tables/{site.world.draw_round}")
+    page.get_by_role("link", name="Preview the public page").click()
+    assert page.locator("h1").count() == 1
+    assert "Preview." in page.locator("main").inner_text()
+    assert looks_problems(page) == []
+    context.close()
+
+
+def test_the_checks_see_what_axe_let_through(browser) -> None:  # noqa: ANN001
+    """The sweep's own checks catch each thing issue 17 saw, on a page made to show them."""
+    page = browser.new_page(viewport=PHONE_390)
+    page.set_content(
+        "<html><body><nav><ul><li><a href='#' style='color:#fff'>Ground rules</a></li></ul></nav>"
+        "<table style='width:60px'><tr><td style='overflow-wrap:anywhere'>December Payment</td></tr></table>"
+        "<svg class='chart' viewBox='0 0 760 50' width='300'><title>T</title>"
+        "<text x='700' y='30' font-size='14'>Hearing Voices Leeds £3,000</text></svg></body></html>"
+    )
+    found = looks_problems(page)
+    assert '"Ground rules" (a) is the colour of what is behind it' in found
+    assert 'the word "December" is broken across lines in a table' in found
+    assert any("is 5." in p and "px tall on screen" in p for p in found)
+    assert 'chart "T" label "Hearing Voices Leeds £3,000" is cut off at the edge of the picture' in found
+    page.close()
