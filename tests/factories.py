@@ -71,6 +71,7 @@ def funded(round_id: int, amount_pence: int, funder_person: Person | None = None
     """A funder that pledged and paid `amount_pence` into the round."""
     funder_person = funder_person or person("Fay Funder")
     funder = register_funder(person=funder_person, name=f"Trust {next(_counter)}")
+    accept_funder(round_id, funder.id)
     item = pledge(person=funder_person, funder_id=funder.id, round_id=round_id, amount_pence=amount_pence)
     record_bank_transfer(
         person=funder_person,
@@ -80,6 +81,22 @@ def funded(round_id: int, amount_pence: int, funder_person: Person | None = None
         reference=f"REF-{item.id}",
     )
     return funder, funder_person
+
+
+def accept_funder(round_id: int, funder_id: int) -> None:
+    """The table's convenor invites the funder (so its pledge makes it take part), as convenors do."""
+    from sqlalchemy import select
+
+    from grants.extensions import db
+    from grants.models import RoundStaff, StaffRole
+    from grants.money.power import invite_funder
+
+    convenor = db.session.execute(
+        select(Person).join(RoundStaff, RoundStaff.person_id == Person.id).where(
+            RoundStaff.round_id == round_id, RoundStaff.role == StaffRole.CONVENOR
+        )
+    ).scalars().first()
+    invite_funder(person=convenor, round_id=round_id, funder_id=funder_id)
 
 
 def group(lead: Person, name: str | None = None):  # noqa: ANN201

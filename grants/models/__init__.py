@@ -36,6 +36,7 @@ from grants.models.money import (
     Tranche,
     TrancheStatus,
 )
+from grants.models.money_power import TableFunder, TableFunderStatus, TableMoneyRules
 from grants.models.notifications import Notification, NotificationPreference, OutboxJob
 from grants.models.opendata import OpenDataFile
 from grants.models.panel_pay import (
@@ -139,6 +140,9 @@ __all__ = [
     "Participation",
     "Person",
     "Pledge",
+    "TableFunder",
+    "TableFunderStatus",
+    "TableMoneyRules",
     "Proposal",
     "ProposalStatus",
     "QuorumPolicy",

@@ -141,3 +141,18 @@ class SettledForm(FlaskForm):
 
 class RefundForm(FlaskForm):
     amount = MoneyField("Amount to refund, in pounds", validators=[InputRequired("Enter an amount"), positive_money])
+
+
+# ------------------------------------------------ who may act on a table's money (power.py)
+
+
+class InviteFunderForm(FlaskForm):
+    funder_id = SelectField("Funder", coerce=int, validators=[InputRequired("Choose a funder to invite")])
+
+
+class SecondPersonForm(FlaskForm):
+    amount = MoneyField("A release of more than this needs a second person, in pounds", validators=[Optional()])
+
+
+class LiftForm(FlaskForm):
+    reason = TextAreaField("Why are you lifting this hold?", validators=[Optional(), Length(max=2000)])

@@ -57,6 +57,9 @@ def pledge(*, person: Person, funder_id: int, round_id: int, amount_pence: int) 
             raise DomainError("That table has finished; it cannot take more money.")
         item = Pledge(round_id=round_id, funder_id=funder_id, amount_pence=amount_pence, pledged_by_id=person.id)
         session.add(item)
+        from grants.money.power import offer_on_pledge
+
+        offer_on_pledge(person=person, funder_id=funder_id, round_id=round_id)
     return item
 
 
@@ -72,6 +75,9 @@ def record_bank_transfer(
         item = session.get(Pledge, pledge_id)
         if item is None or not acts_for_funder(person, item.funder_id):
             raise NotAllowed("You do not act for the funder of that pledge.")
+        from grants.money.power import require_accepted
+
+        require_accepted(funder_id=item.funder_id, round_id=item.round_id)
         lock_for_update(Round, item.round_id)
         funder = session.get(Funder, item.funder_id)
         group = ledger.post(
@@ -181,7 +187,11 @@ def record_payment(*, person: Person, award_id: int, amount_pence: int, paid_on:
                 "someone who took part in the decision."
             )
         rnd = lock_for_update(Round, award.round_id)
+        from grants.money import power
         from grants.money.payouts import in_flight_pence
+
+        power.refuse_over_second_person(award.round_id, amount_pence)
+        acting_for = power.release_power(person, award.round_id, amount_pence)
 
         # Tranches already scheduled or on their way are reserved against the award.
         committed = ledger.award_committed(award) - in_flight_pence(award.id)
@@ -204,6 +214,7 @@ def record_payment(*, person: Person, award_id: int, amount_pence: int, paid_on:
             paid_on=paid_on,
             released_by_id=person.id,
             payee_name=payee_name,
+            acting_for_funder_id=acting_for,
         )
         session.add(tranche)
         group = ledger.post(
