@@ -88,7 +88,9 @@ def test_a_self_made_funder_s_pledge_is_an_offer_with_no_power_until_the_conveno
     assert place.status is TableFunderStatus.OFFERED
     # The convenors are told.
     told = db.session.execute(
-        select(Notification.subject).where(Notification.person_id == s.convenor.id, Notification.event == "funding_offer")
+        select(Notification.subject).where(
+            Notification.person_id == s.convenor.id, Notification.event == "funding_offer"
+        )
     ).scalars().all()
     assert told == [f"Shadow Fund offered to fund {s.rnd.title}"]
 
