@@ -484,13 +484,6 @@ def sees_full_bank_details(person: Person, round_id: int) -> bool:
     return is_treasurer(person, round_id)
 
 
-def masked(value: str | None) -> str:
-    """A sort code or account number with only its last two digits shown."""
-    if not value:
-        return ""
-    return "•" * (len(value) - 2) + value[-2:]
-
-
 def record_full_view(person: Person, round_id: int, payees: list[Payee]) -> None:
     """Each full view of bank details goes into the audit log (not public)."""
     shown = [p for p in payees if p.method is PayoutMethod.BANK and p.bank_ready]

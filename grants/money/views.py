@@ -148,7 +148,6 @@ def _power_extras(rnd: Round, payees: dict) -> dict:
         power.record_full_view(current_user, rnd.id, list(payees.values()))
     return {
         "full_bank_details": full,
-        "masked": power.masked,
         "may_lift": lambda t: power.may_lift(current_user, t),
         "convenor_may_lift": lambda t: is_convenor(current_user, rnd.id) and power.funder_has_gone(t),
         "may_approve": lambda t: power.may_approve(current_user, t),

@@ -140,7 +140,7 @@ def test_one_round_from_bid_to_paid(client, app, caplog):
         == 302
     )
     # The pledge is an offer until the table's convenor accepts the funder (issue 14).
-    assert "An offer:" in text_of(client.get("/funders/northern-trust/manage"))
+    assert "Waiting for the table's convenors to accept" in text_of(client.get("/funders/northern-trust/manage"))
     as_person(client, people["cara"])
     funders_page = f"/money/tables/{slug}/funders"
     place_id = re.search(r"/money/table-funders/(\d+)/decide", client.get(funders_page).get_data(as_text=True)).group(1)

@@ -83,7 +83,8 @@ def test_a_self_made_funder_s_pledge_is_an_offer_with_no_power_until_the_conveno
 
     intruder, shadow = _self_made_funder(client)
     pledged = _pledge(client, shadow, s.rnd.id, "1")
-    assert "as an offer" in text_of(pledged) and "An offer:" in text_of(client.get(f"/funders/{shadow.slug}/manage"))
+    assert "as an offer" in text_of(pledged)
+    assert "Waiting for the table's convenors to accept" in text_of(client.get(f"/funders/{shadow.slug}/manage"))
     place = db.session.execute(select(TableFunder).where(TableFunder.funder_id == shadow.id)).scalar_one()
     assert place.status is TableFunderStatus.OFFERED
     # The convenors are told.
@@ -263,3 +264,34 @@ def test_only_the_treasurer_sees_full_bank_details_and_each_view_is_audited(app,
     assert entry.actor_id == treasurer.id and not entry.is_public
     client.get(page)
     assert db.session.execute(viewed).scalar_one() == 2
+
+
+def test_a_stripe_release_above_the_amount_is_sent_only_once_a_second_person_approves(stripe_app, fake):
+    from grants.money.payouts import queue_due_tranches, send_tranche
+    from grants.money.power import set_second_person_above
+    from tests.conftest import Client
+    from tests.money.test_money_out import _connect
+
+    stripe_app.test_client_class = Client
+    client = stripe_app.test_client()
+    s = awarded_round(200_000, [100_000])
+    _connect(client, fake, s, s.groups[0])
+    treasurer = factories.person("Tess Treasurer")
+    add_staff(person=s.convenor, round_id=s.rnd.id, email=treasurer.email, role=StaffRole.TREASURER)
+    set_second_person_above(person=s.convenor, round_id=s.rnd.id, amount_pence=50_000)
+
+    login(client, s.funder_person.email)
+    _release(client, s, "750")
+    tranche = db.session.execute(select(Tranche)).scalar_one()
+    assert tranche.status is TrancheStatus.SCHEDULED and tranche.awaiting_second_person
+    # Neither the daily run nor a direct send moves it before the second person.
+    assert queue_due_tranches(date.today()) == 0
+    assert send_tranche(tranche.id) is TrancheStatus.SCHEDULED
+    assert not fake.requests_to("POST", "/v1/transfers")
+    client.delete_cookie("session")
+
+    login(client, treasurer.email)
+    post_form(client, f"/money/tranches/{tranche.id}/approve", {}, page=f"/money/tables/{s.rnd.slug}/payments")
+    db.session.refresh(tranche)
+    assert tranche.approved_by_id == treasurer.id and tranche.status is TrancheStatus.PAID
+    assert len(fake.requests_to("POST", "/v1/transfers")) == 1
