@@ -295,3 +295,28 @@ def test_a_stripe_release_above_the_amount_is_sent_only_once_a_second_person_app
     db.session.refresh(tranche)
     assert tranche.approved_by_id == treasurer.id and tranche.status is TrancheStatus.PAID
     assert len(fake.requests_to("POST", "/v1/transfers")) == 1
+
+
+def test_the_demo_shows_an_offered_funder_nowhere_in_public_and_a_two_person_release(app, client):
+    from grants.demo import load_demo
+
+    load_demo()
+    db.session.commit()
+    offered, accepted = "Riverside Giving Circle", "Northern Community Trust"
+    places = {
+        p.funder.name: p.status for p in db.session.execute(select(TableFunder)).scalars() if p.funder.name == offered
+    }
+    assert places == {offered: TableFunderStatus.OFFERED}
+    table = "/tables/peer-support-table-2026"
+    for public in (table, "/ledger", "/open-data/360giving.json", "/open-data/360giving.csv", "/open-data/awards.csv"):
+        response = client.get(public)
+        assert response.status_code == 200, public
+        assert offered not in response.get_data(as_text=True), public
+    assert accepted in client.get("/open-data/360giving.json").get_data(as_text=True)
+    assert client.get("/api/v1/awards?funder=riverside-giving-circle").get_json()["data"] == []
+    assert client.get("/api/v1/awards?funder=northern-community-trust").get_json()["data"]
+    record = text_of(client.get(table))
+    assert "A second person approved the release of £600" in record
+
+    login(client, "convenor@example.org", "our-tables-demo")
+    assert "Offered: waiting for the convenors" in text_of(client.get("/money/tables/peer-support-table-2026/funders"))
