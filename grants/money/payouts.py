@@ -221,7 +221,6 @@ def release_tranche(*, person: Person, award_id: int, amount_pence: int, due_on:
         )
         session.add(tranche)
         session.flush()
-        power.mark_release(tranche, funder_id=acting_for)
         audit.record(
             "money_released",
             f"{format_pence(amount_pence)} released to {payee.payee_name} for award {award.reference} (part {number}).",
@@ -230,6 +229,7 @@ def release_tranche(*, person: Person, award_id: int, amount_pence: int, due_on:
             public=True,
             details={"tranche": tranche.idempotency_key, "method": payee.method.value},
         )
+        power.mark_release(tranche, funder_id=acting_for)
         if tranche.method is PayoutMethod.STRIPE and tranche.due_on <= today and not tranche.awaiting_second_person:
             # The Stripe call runs in the background, recorded in this same transaction (the outbox).
             enqueue_job("send_tranche", tranche.idempotency_key, tranche_id=tranche.id)

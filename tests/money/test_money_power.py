@@ -320,3 +320,35 @@ def test_the_demo_shows_an_offered_funder_nowhere_in_public_and_a_two_person_rel
 
     login(client, "convenor@example.org", "our-tables-demo")
     assert "Offered: waiting for the convenors" in text_of(client.get("/money/tables/peer-support-table-2026/funders"))
+
+
+def test_where_the_funder_that_held_a_payment_has_gone_a_convenor_lifts_it_with_a_published_reason(app, client):
+    from sqlalchemy import delete
+
+    from grants.models import FunderMembership
+
+    s = awarded_round(200_000, [100_000])
+    page = f"/money/tables/{s.rnd.slug}/payments"
+    login(client, s.funder_person.email)
+    _release(client, s, "300")
+    tranche = db.session.execute(select(Tranche)).scalar_one()
+    _hold(client, s, tranche)
+    client.delete_cookie("session")
+
+    login(client, s.convenor.email)
+    assert "Only the funder that held it can lift the hold" in text_of(client.get(page))
+    post_form(client, f"/money/tranches/{tranche.id}/lift", {f"lift-{tranche.id}-reason": "Because"}, page=page)
+    db.session.refresh(tranche)
+    assert tranche.status is TrancheStatus.HELD  # the funder is still there: only it lifts its hold
+
+    db.session.execute(delete(FunderMembership).where(FunderMembership.funder_id == s.funder.id))
+    db.session.commit()  # nobody acts for the funder any more
+    assert "The funder that held it has gone" in text_of(client.get(page))
+    post_form(client, f"/money/tranches/{tranche.id}/lift", {f"lift-{tranche.id}-reason": "short"}, page=page)
+    db.session.refresh(tranche)
+    assert tranche.status is TrancheStatus.HELD  # a reason is needed
+    reason = "The trust has closed and its report condition can no longer be checked by anyone."
+    post_form(client, f"/money/tranches/{tranche.id}/lift", {f"lift-{tranche.id}-reason": reason}, page=page)
+    db.session.refresh(tranche)
+    assert tranche.status is TrancheStatus.SCHEDULED
+    assert reason in text_of(client.get(f"/tables/{s.rnd.slug}"))
