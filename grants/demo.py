@@ -12,6 +12,7 @@ from grants.extensions import db
 from grants.funders.services import register_funder
 from grants.groups.services import register_group
 from grants.models import PanelRole, Person, RoundStatus, StaffRole, TieBreak
+from grants.money.power import approve_release, invite_funder, set_second_person_above
 from grants.money.services import pledge, record_bank_transfer, record_payment
 from grants.panels.demo_care import demo_care
 from grants.panels.services import accept_invitation, declare_interest, invite
@@ -143,6 +144,8 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str]] | None:
         round_id = _round(convenor, title, purpose, start)
         add_staff(person=convenor, round_id=round_id, email=f"treasurer@{DOMAIN}", role=StaffRole.TREASURER)
         advance(person=convenor, round_id=round_id, to=RoundStatus.OPEN_FOR_BIDS)
+        # The convenors invite the funder; its pledge then makes it take part (an accepted funder).
+        invite_funder(person=convenor, round_id=round_id, funder_id=funder.id)
         item = pledge(person=funder_person, funder_id=funder.id, round_id=round_id, amount_pence=1_200_000)
         sent = record_bank_transfer(
             person=funder_person,
@@ -318,6 +321,25 @@ def _demo_money_out(convenor: Person, treasurer: Person, funder_person: Person, 
             tranche_id=tranche.id,
             reason="We are waiting for the group's first short report; we will release this as soon as it arrives.",
         )
+    _demo_money_power(convenor, treasurer, funder_person, round_id, awards)
+
+
+def _demo_money_power(convenor: Person, treasurer: Person, funder_person: Person, round_id: int, awards) -> None:  # noqa: ANN001
+    """Two people before money moves: above £500 a release waits for a second person; and a
+    funder that offered to fund a table the convenors have not yet accepted."""
+    from grants.money.payouts import releasable_pence, release_tranche
+
+    set_second_person_above(person=convenor, round_id=round_id, amount_pence=50_000)
+    award = next((a for a in awards if releasable_pence(a) >= 60_000), None)
+    if award is not None:
+        tranche = release_tranche(person=funder_person, award_id=award.id, amount_pence=60_000)
+        approve_release(person=treasurer, tranche_id=tranche.id)
+    offered = register_funder(
+        person=funder_person,
+        name="Riverside Giving Circle",
+        description="Neighbours who pool money for local groups.",
+    )
+    pledge(person=funder_person, funder_id=offered.id, round_id=round_id, amount_pence=200_000)
 
 
 def demo_logins() -> list[tuple[str, str]]:

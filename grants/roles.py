@@ -15,6 +15,8 @@ from grants.models import (
     Pledge,
     RoundStaff,
     StaffRole,
+    TableFunder,
+    TableFunderStatus,
 )
 
 
@@ -80,11 +82,28 @@ def acts_for_funder(person: Person, funder_id: int) -> bool:
 
 
 def funds_round(person: Person, round_id: int) -> bool:
-    """The person acts for a funder that has pledged to this round."""
-    return _exists(
-        select(Pledge.id)
-        .join(FunderMembership, FunderMembership.funder_id == Pledge.funder_id)
-        .where(Pledge.round_id == round_id, FunderMembership.person_id == person.id)
+    """The person acts for a funder that the round's convenors accepted and that has pledged to it.
+
+    A pledge alone is an offer: it gives no power until the convenors accept the funder."""
+    return bool(accepted_funder_ids(person, round_id))
+
+
+def accepted_funder_ids(person: Person, round_id: int) -> list[int]:
+    """The funders this person acts for that take part in the round (accepted by its convenors, pledged)."""
+    if not getattr(person, "is_authenticated", False):
+        return []
+    return list(
+        db.session.execute(
+            select(TableFunder.funder_id)
+            .join(FunderMembership, FunderMembership.funder_id == TableFunder.funder_id)
+            .where(
+                TableFunder.round_id == round_id,
+                TableFunder.status == TableFunderStatus.ACCEPTED,
+                FunderMembership.person_id == person.id,
+                exists(select(Pledge.id).where(Pledge.round_id == round_id, Pledge.funder_id == TableFunder.funder_id)),
+            )
+            .order_by(TableFunder.funder_id)
+        ).scalars()
     )
 
 

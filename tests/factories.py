@@ -72,6 +72,7 @@ def funded(round_id: int, amount_pence: int, funder_person: Person | None = None
     funder_person = funder_person or person("Fay Funder")
     funder = register_funder(person=funder_person, name=f"Trust {next(_counter)}")
     _allow_money_in(round_id, amount_pence)
+    accept_funder(round_id, funder.id)
     item = pledge(person=funder_person, funder_id=funder.id, round_id=round_id, amount_pence=amount_pence)
     claim = record_bank_transfer(
         person=funder_person,
@@ -93,6 +94,13 @@ def _allow_money_in(round_id: int, amount_pence: int) -> None:
 
     if amount_pence > current_app.config["MONEY_IN_CEILING_PENCE"]:
         set_money_in_ceiling(person=_convenor_of(round_id), round_id=round_id, amount_pence=amount_pence)
+
+
+def accept_funder(round_id: int, funder_id: int) -> None:
+    """The table's convenor invites the funder (so its pledge makes it take part), as convenors do."""
+    from grants.money.power import invite_funder
+
+    invite_funder(person=_convenor_of(round_id), round_id=round_id, funder_id=funder_id)
 
 
 def _convenor_of(round_id: int) -> Person:

@@ -1,5 +1,5 @@
 """The audit log: chained entries, verification, tamper detection, and the database's refusal
-to edit history on PostgreSQL."""
+to edit history (PostgreSQL and SQLite)."""
 
 from __future__ import annotations
 
@@ -27,17 +27,26 @@ def test_chain_verifies_and_the_cli_says_so(app, runner):
     assert result.exit_code == 0 and "chain intact" in result.output
 
 
+def _switch_off_the_triggers(database_url: str) -> None:
+    """What someone with the database's own keys could do: the hash chain must still catch it."""
+    with db.engine.begin() as conn:
+        if database_url.startswith("postgresql"):
+            conn.execute(text("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only"))
+        else:
+            conn.execute(text("DROP TRIGGER audit_entries_append_only_update"))
+            conn.execute(text("DROP TRIGGER audit_entries_append_only_delete"))
+
+
 def test_an_edited_entry_breaks_the_chain(app, runner, database_url):
     _three_entries()
-    if database_url.startswith("postgresql"):
-        # The database refuses the edit outright.
-        with pytest.raises(DBAPIError, match="append-only"):
-            with db.engine.begin() as conn:
-                conn.execute(text("UPDATE audit_entries SET summary = 'Nothing happened.' WHERE seq = 2"))
-        with pytest.raises(DBAPIError, match="append-only"):
-            with db.engine.begin() as conn:
-                conn.execute(text("DELETE FROM audit_entries WHERE seq = 3"))
-        return
+    # The database refuses the edit outright, on PostgreSQL and SQLite alike.
+    with pytest.raises(DBAPIError, match="append-only"):
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE audit_entries SET summary = 'Nothing happened.' WHERE seq = 2"))
+    with pytest.raises(DBAPIError, match="append-only"):
+        with db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_entries WHERE seq = 3"))
+    _switch_off_the_triggers(database_url)
     with db.engine.begin() as conn:
         conn.execute(text("UPDATE audit_entries SET summary = 'Nothing happened.' WHERE seq = 2"))
     ok, message = verify()
@@ -47,9 +56,8 @@ def test_an_edited_entry_breaks_the_chain(app, runner, database_url):
 
 
 def test_a_removed_last_entry_is_detected(app, database_url):
-    if database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL refuses the DELETE itself (tested above)")
     _three_entries()
+    _switch_off_the_triggers(database_url)
     with db.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_entries WHERE seq = 3"))
     ok, message = verify()

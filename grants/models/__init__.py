@@ -38,6 +38,7 @@ from grants.models.money import (
     Tranche,
     TrancheStatus,
 )
+from grants.models.money_power import TableFunder, TableFunderStatus, TableMoneyRules
 from grants.models.notifications import Notification, NotificationPreference, NotificationSecret, OutboxJob
 from grants.models.opendata import OpenDataFile
 from grants.models.panel_pay import (
@@ -146,6 +147,9 @@ __all__ = [
     "Participation",
     "Person",
     "Pledge",
+    "TableFunder",
+    "TableFunderStatus",
+    "TableMoneyRules",
     "Proposal",
     "ProposalStatus",
     "QuorumPolicy",

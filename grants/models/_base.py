@@ -59,10 +59,20 @@ $$ LANGUAGE plpgsql
 """
 
 
-def append_only(table) -> None:  # noqa: ANN001
-    """On PostgreSQL, make the database itself refuse UPDATE and DELETE on `table`.
+def sqlite_append_only_triggers(name: str) -> list[str]:
+    """SQLite's version of `refuse_change`: one BEFORE trigger per refused operation."""
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {name}_append_only_{op.lower()} BEFORE {op} ON {name} "
+        f"BEGIN SELECT RAISE(ABORT, '{name} is append-only: {op} refused'); END"
+        for op in ("UPDATE", "DELETE")
+    ]
 
-    Migration 0002 installs the same trigger; this covers `create_all` (the tests).
+
+def append_only(table) -> None:  # noqa: ANN001
+    """Make the database itself refuse UPDATE and DELETE on `table`, on PostgreSQL and SQLite.
+
+    Migrations 0002 (PostgreSQL) and 0019 (SQLite) install the same triggers; this covers
+    `create_all` (the tests).
     """
     from sqlalchemy import DDL, event
 
@@ -76,3 +86,40 @@ def append_only(table) -> None:  # noqa: ANN001
             "FOR EACH ROW EXECUTE FUNCTION refuse_change()"
         ).execute_if(dialect="postgresql"),
     )
+    for statement in sqlite_append_only_triggers(table.name):
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+
+
+LEDGER_SUMS_TO_ZERO_FUNCTION = """
+CREATE OR REPLACE FUNCTION ledger_group_sums_to_zero() RETURNS trigger AS $$
+DECLARE
+    total bigint;
+BEGIN
+    SELECT COALESCE(SUM(amount_pence), 0) INTO total FROM ledger_entries WHERE entry_group_id = NEW.entry_group_id;
+    IF total <> 0 THEN
+        RAISE EXCEPTION 'ledger entry group % does not sum to zero (it sums to %)', NEW.entry_group_id, total
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql
+"""
+
+LEDGER_SUMS_TO_ZERO_TRIGGER = (
+    "CREATE CONSTRAINT TRIGGER ledger_entries_sum_to_zero AFTER INSERT ON ledger_entries "
+    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_group_sums_to_zero()"
+)
+
+
+def sums_to_zero(table) -> None:  # noqa: ANN001
+    """On PostgreSQL, check at commit that each entry group written sums to zero.
+
+    Deferred to the commit because a group's entries arrive one row at a time. SQLite has no
+    deferred triggers; there `ledger.post` is the only check. Migration 0019 installs the same.
+    """
+    from sqlalchemy import DDL, event
+
+    event.listen(
+        table, "after_create", DDL(LEDGER_SUMS_TO_ZERO_FUNCTION.replace("%", "%%")).execute_if(dialect="postgresql")
+    )
+    event.listen(table, "after_create", DDL(LEDGER_SUMS_TO_ZERO_TRIGGER).execute_if(dialect="postgresql"))

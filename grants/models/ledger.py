@@ -38,7 +38,7 @@ from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Tex
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
-from grants.models._base import UTCDateTime, append_only, str_enum, utcnow
+from grants.models._base import UTCDateTime, append_only, str_enum, sums_to_zero, utcnow
 
 
 class AccountKind(enum.StrEnum):
@@ -178,3 +178,4 @@ class Balance(db.Model):
 
 append_only(EntryGroup.__table__)
 append_only(Entry.__table__)
+sums_to_zero(Entry.__table__)

@@ -203,8 +203,20 @@ class Tranche(db.Model):
     reversed_pence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     entry_group_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry_groups.id"))
+    # Who may act on it (grants/money/power.py): the funder whose money a funder's person
+    # released, a second person's approval above the table's amount, and the funder that held it.
+    acting_for_funder_id: Mapped[int | None] = mapped_column(ForeignKey("funders.id"))
+    needs_second_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    held_by_funder_id: Mapped[int | None] = mapped_column(ForeignKey("funders.id"))
 
     award: Mapped[Award] = relationship(back_populates="tranches")
+
+    @property
+    def awaiting_second_person(self) -> bool:
+        """Released above the table's amount and not yet approved by a second person."""
+        return self.needs_second_person and self.approved_at is None
 
     def __repr__(self) -> str:
         return f"<Tranche {self.idempotency_key} {self.status}>"

@@ -179,3 +179,18 @@ class ReturnedForm(FlaskForm):
         "What happened (kept with the record and shown on the ledger)",
         validators=[DataRequired("Say what happened"), Length(min=5, max=500)],
     )
+
+
+# ------------------------------------------------ who may act on a table's money (power.py)
+
+
+class InviteFunderForm(FlaskForm):
+    funder_id = SelectField("Funder", coerce=int, validators=[InputRequired("Choose a funder to invite")])
+
+
+class SecondPersonForm(FlaskForm):
+    amount = MoneyField("A release of more than this needs a second person, in pounds", validators=[Optional()])
+
+
+class LiftForm(FlaskForm):
+    reason = TextAreaField("Why are you lifting this hold?", validators=[Optional(), Length(max=2000)])

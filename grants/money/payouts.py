@@ -35,14 +35,14 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
-from grants.money import ledger
+from grants.money import ledger, power
 from grants.money.gateway import get_gateway
 from grants.money.services import OverBudget, _group_people
 from grants.money.stripe_gateway import GatewayError
 from grants.money.stripe_in import _require_gateway, apply_account_state
 from grants.money_format import format_pence
 from grants.notifications import notify
-from grants.roles import funds_round, is_group_member, may_release_money, took_part_in_decision
+from grants.roles import is_group_member, may_release_money
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +188,7 @@ def release_tranche(*, person: Person, award_id: int, amount_pence: int, due_on:
                 "someone who took part in the decision."
             )
         lock_for_update(Round, award.round_id)
+        acting_for = power.release_power(person, award.round_id, amount_pence)
         remaining = releasable_pence(award)
         if amount_pence > remaining:
             raise OverBudget(
@@ -229,7 +230,8 @@ def release_tranche(*, person: Person, award_id: int, amount_pence: int, due_on:
             public=True,
             details={"tranche": tranche.idempotency_key, "method": payee.method.value},
         )
-        if tranche.method is PayoutMethod.STRIPE and tranche.due_on <= today:
+        power.mark_release(tranche, funder_id=acting_for)
+        if tranche.method is PayoutMethod.STRIPE and tranche.due_on <= today and not tranche.awaiting_second_person:
             # The Stripe call runs in the background, recorded in this same transaction (the outbox).
             enqueue_job("send_tranche", tranche.idempotency_key, tranche_id=tranche.id)
     db.session.refresh(tranche)
@@ -258,6 +260,7 @@ def queue_due_tranches(today: date) -> int:
                 Tranche.method == PayoutMethod.STRIPE,
                 Tranche.status == TrancheStatus.SCHEDULED,
                 Tranche.due_on <= today,
+                ~(Tranche.needs_second_person & Tranche.approved_at.is_(None)),
             )
         ).all()
         for tranche_id, key in due:
@@ -274,6 +277,8 @@ def send_tranche(tranche_id: int) -> TrancheStatus:
             TrancheStatus.SCHEDULED,
             TrancheStatus.PROCESSING,
         ):
+            return tranche.status
+        if tranche.awaiting_second_person:
             return tranche.status
         if tranche.stripe_destination is None:
             tranche.stripe_destination = payee_for(tranche.award.group_id).stripe_account_id
@@ -377,6 +382,7 @@ def confirm_bank_payment(*, person: Person, tranche_id: int, bank_reference: str
             raise DomainError(f"This payment is held: {tranche.held_reason}")
         if tranche.status is not TrancheStatus.SCHEDULED or tranche.method is not PayoutMethod.BANK:
             raise DomainError("Only a scheduled bank transfer can be confirmed here.")
+        power.refuse_unapproved(tranche)
         _mark_paid(tranche, transfer_id=None, reference=bank_reference.strip(), paid_on=paid_on)
         audit.record(
             "payment_confirmed",
@@ -396,11 +402,11 @@ def hold_tranche(*, person: Person, tranche_id: int, reason: str) -> Tranche:
     with transaction():
         tranche = lock_for_update(Tranche, tranche_id)
         award = tranche.award
-        if not funds_round(person, award.round_id) or took_part_in_decision(person, award.round_id):
-            raise NotAllowed("Only a funder of this table can hold a payment.")
+        holder = power.holding_funder(person, award.round_id)
         if tranche.status is not TrancheStatus.SCHEDULED:
             raise DomainError("Only a payment that has not been sent yet can be held.")
         tranche.status = TrancheStatus.HELD
+        tranche.held_by_funder_id = holder
         tranche.held_reason = reason.strip()
         tranche.held_by_id = person.id
         tranche.held_at = datetime.now(UTC)
@@ -424,25 +430,27 @@ def hold_tranche(*, person: Person, tranche_id: int, reason: str) -> Tranche:
     return tranche
 
 
-def lift_hold(*, person: Person, tranche_id: int) -> Tranche:
-    """A funder lifts a hold; a Stripe payment is then sent straight away."""
+def lift_hold(*, person: Person, tranche_id: int, reason: str = "") -> Tranche:
+    """The funder that held a payment lifts its hold (or, where that funder has gone, a convenor
+    with a published reason); a Stripe payment is then sent straight away."""
     with transaction():
         tranche = lock_for_update(Tranche, tranche_id)
         award = tranche.award
-        if not funds_round(person, award.round_id) or took_part_in_decision(person, award.round_id):
-            raise NotAllowed("Only a funder of this table can lift a hold.")
         if tranche.status is not TrancheStatus.HELD:
             raise DomainError("That payment is not held.")
+        why = power.check_lift(person, tranche, reason)
         tranche.status = TrancheStatus.SCHEDULED
         audit.record(
             "payment_hold_lifted",
-            f"The hold on a payment of {format_pence(tranche.amount_pence)} to {award.group.name} was lifted.",
+            f"The hold on a payment of {format_pence(tranche.amount_pence)} to {award.group.name} was lifted"
+            + (f" by the convenors, because the funder that held it has gone. Reason: {why}" if why else "."),
             actor_id=person.id,
             round_id=award.round_id,
             public=True,
-            details={"tranche": tranche.idempotency_key, "reason_was": tranche.held_reason},
+            details={"tranche": tranche.idempotency_key, "reason_was": tranche.held_reason, "lift_reason": why},
         )
-        if tranche.method is PayoutMethod.STRIPE:
+        power.tell_holder(tranche, person, why)
+        if tranche.method is PayoutMethod.STRIPE and not tranche.awaiting_second_person:
             # A fresh job key per lift; the Stripe idempotency key stays the tranche's own.
             enqueue_job("send_tranche", f"{tranche.idempotency_key}-lift-{secrets.token_hex(4)}", tranche_id=tranche.id)
     db.session.refresh(tranche)

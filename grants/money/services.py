@@ -66,6 +66,9 @@ def pledge(*, person: Person, funder_id: int, round_id: int, amount_pence: int) 
             raise DomainError(_over_ceiling(amount_pence, rnd))
         item = Pledge(round_id=round_id, funder_id=funder_id, amount_pence=amount_pence, pledged_by_id=person.id)
         session.add(item)
+        from grants.money.power import offer_on_pledge
+
+        offer_on_pledge(person=person, funder_id=funder_id, round_id=round_id)
     return item
 
 
@@ -85,6 +88,9 @@ def record_bank_transfer(
         item = session.get(Pledge, pledge_id)
         if item is None or not acts_for_funder(person, item.funder_id):
             raise NotAllowed("You do not act for the funder of that pledge.")
+        from grants.money.power import require_accepted
+
+        require_accepted(funder_id=item.funder_id, round_id=item.round_id)
         rnd = lock_for_update(Round, item.round_id)
         _check_money_in(rnd, item, amount_pence)
         contribution = Contribution(
@@ -441,7 +447,11 @@ def record_payment(*, person: Person, award_id: int, amount_pence: int, paid_on:
                 "someone who took part in the decision."
             )
         rnd = lock_for_update(Round, award.round_id)
+        from grants.money import power
         from grants.money.payouts import in_flight_pence
+
+        power.refuse_over_second_person(award.round_id, amount_pence)
+        acting_for = power.release_power(person, award.round_id, amount_pence)
 
         # Tranches already scheduled or on their way are reserved against the award.
         committed = ledger.award_committed(award) - in_flight_pence(award.id)
@@ -464,6 +474,7 @@ def record_payment(*, person: Person, award_id: int, amount_pence: int, paid_on:
             paid_on=paid_on,
             released_by_id=person.id,
             payee_name=payee_name,
+            acting_for_funder_id=acting_for,
         )
         session.add(tranche)
         group = ledger.post(

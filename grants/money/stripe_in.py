@@ -70,6 +70,9 @@ def start_checkout(*, person: Person, pledge_id: int, amount_pence: int, allow_b
         item = session.get(Pledge, pledge_id)
         if item is None or not acts_for_funder(person, item.funder_id):
             raise NotAllowed("You do not act for the funder of that pledge.")
+        from grants.money.power import require_accepted
+
+        require_accepted(funder_id=item.funder_id, round_id=item.round_id)
         number = 1 + len(session.execute(select(StripeCheckout.id).where(StripeCheckout.pledge_id == item.id)).all())
         # Stored before calling Stripe: the reference is the idempotency key's seed.
         checkout = StripeCheckout(

@@ -28,13 +28,14 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
-from grants.money import bp, ledger, payouts, services, stripe_in
+from grants.money import bp, ledger, payouts, power, services, stripe_in
 from grants.money.forms import (
     BankDetailsForm,
     CheckoutForm,
     ConfirmBankForm,
     ConnectForm,
     HoldForm,
+    LiftForm,
     PaymentForm,
     PledgeForm,
     ReceiveForm,
@@ -72,7 +73,16 @@ def pledge(slug: str):
             person=current_user, funder_id=funder.id, round_id=form.round_id.data, amount_pence=form.amount.data
         )
 
-    if submitted(form, pledge_it, field="round_id", success="Pledge recorded. Record the money when you send it."):
+    done = submitted(form, pledge_it, field="round_id")
+    if done:
+        if power.is_accepted(done.value.round_id, funder.id):
+            flash("Pledge recorded. Record the money when you send it.", "success")
+        else:
+            flash(
+                "Pledge recorded as an offer. The table's convenors are told; once they accept "
+                f"{funder.name}, you can pay it in and it is shown in public.",
+                "success",
+            )
         return redirect(url_for("funders.show", slug=funder.slug))
     return render_template("money/pledge.html", form=form, funder=funder), (400 if form.errors else 200)
 
@@ -125,6 +135,7 @@ def round_payments(slug: str):
         payees=payees,
         can_release=can_release,
         can_hold=funds_round(current_user, rnd.id) and can_release,
+        **_power_extras(rnd, payees),
         stripe_on=stripe_enabled(),
         money=ledger.round_summary(rnd.id),
         release_form=lambda a: ReleaseForm(prefix=f"release-{a.id}"),
@@ -133,6 +144,22 @@ def round_payments(slug: str):
         plain_form=FlaskForm(),
         **truth_views.payments_extras(rnd),
     )
+
+
+def _power_extras(rnd: Round, payees: dict) -> dict:
+    """Who on this page may lift, approve and see bank details in full (grants/money/power.py)."""
+    full = power.sees_full_bank_details(current_user, rnd.id)
+    if full:
+        power.record_full_view(current_user, rnd.id, list(payees.values()))
+    return {
+        "full_bank_details": full,
+        "may_lift": lambda t: power.may_lift(current_user, t),
+        "convenor_may_lift": lambda t: is_convenor(current_user, rnd.id) and power.funder_has_gone(t),
+        "may_approve": lambda t: power.may_approve(current_user, t),
+        "second_person_above": power.second_person_above(rnd.id),
+        "lift_form": lambda t: LiftForm(prefix=f"lift-{t.id}"),
+        "is_convenor": is_convenor(current_user, rnd.id),
+    }
 
 
 @bp.route("/awards/<int:award_id>/pay", methods=["GET", "POST"])
@@ -381,11 +408,11 @@ def hold(tranche_id: int):
 def lift(tranche_id: int):
     """A funder lifts their hold."""
     tranche = db.get_or_404(Tranche, tranche_id)
-    form = FlaskForm()
+    form = LiftForm(prefix=f"lift-{tranche.id}")
     if form.validate_on_submit():
         attempt(
-            lambda: payouts.lift_hold(person=current_user, tranche_id=tranche.id),
-            "The hold is lifted.",
+            lambda: payouts.lift_hold(person=current_user, tranche_id=tranche.id, reason=form.reason.data or ""),
+            "The hold is lifted. The funder that held it is told.",
         )
     return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
 
@@ -449,5 +476,6 @@ def _stripe_enabled_global() -> bool:
 from grants.money import (  # noqa: E402, F401 - registers their routes and commands
     commands,
     panel_views,
-    truth_views,  # noqa: E402, F401 - money checked against the bank
+    power_views,
+    truth_views,
 )

@@ -20,6 +20,7 @@ EVENTS = {
     "payment_sent": "A payment was sent",
     "payment_held": "A payment was held",
     "money_alert": "Money needs your attention",
+    "funding_offer": "Offers and invitations to fund a table",
     "report_due": "A report is due",
     "panel_invitation": "An invitation to join a panel",
     "password_reset": "Reset your password",  # nosec B105

@@ -185,9 +185,16 @@ def awards(filters: Filters, limit: int, offset: int) -> list[dict]:
 
 
 def _funder_round_ids(funder_id: int):  # noqa: ANN202
-    from grants.models import Pledge
+    from grants.models import Pledge, TableFunder, TableFunderStatus
 
-    return select(Pledge.round_id).where(Pledge.funder_id == funder_id)
+    return select(Pledge.round_id).where(
+        Pledge.funder_id == funder_id,
+        Pledge.round_id.in_(
+            select(TableFunder.round_id).where(
+                TableFunder.funder_id == funder_id, TableFunder.status == TableFunderStatus.ACCEPTED
+            )
+        ),
+    )
 
 
 def award_row(a: Award, paid_pence: int) -> dict:

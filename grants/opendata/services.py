@@ -39,6 +39,7 @@ SOURCE_TABLES = frozenset(
         "pledges",
         "proposals",
         "rounds",
+        "table_funders",
     }
 )
 

@@ -18,7 +18,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from grants.extensions import db
-from grants.models import Account, AccountKind, Award, Entry, EntryGroup, Funder, Pledge
+from grants.models import (
+    Account,
+    AccountKind,
+    Award,
+    Entry,
+    EntryGroup,
+    Funder,
+    Pledge,
+    TableFunder,
+    TableFunderStatus,
+)
 
 CHARITY_NUMBER = re.compile(r"^\d{6,7}$")
 COMPANY_NUMBER = re.compile(r"^(\d{8}|[A-Z]{2}\d{6})$")
@@ -69,7 +79,9 @@ def grants() -> list[dict]:
         for round_id, funder in db.session.execute(
             select(Pledge.round_id, Funder)
             .join(Funder, Funder.id == Pledge.funder_id)
-            .where(Pledge.round_id.in_(round_ids))
+            # Only funders the table's convenors accepted: an offer is not public.
+            .join(TableFunder, (TableFunder.round_id == Pledge.round_id) & (TableFunder.funder_id == Pledge.funder_id))
+            .where(Pledge.round_id.in_(round_ids), TableFunder.status == TableFunderStatus.ACCEPTED)
             .group_by(Pledge.round_id, Funder.id)
             .order_by(Pledge.round_id, Funder.name)
         ):

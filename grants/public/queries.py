@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
 from grants.extensions import db
@@ -36,6 +36,7 @@ from grants.models import (
 )
 from grants.models.ledger import PRIVATE_ENTRY_KINDS
 from grants.money import ledger
+from grants.money.power import accepted_funders_of, accepted_pairs
 from grants.public import charts
 from grants.public.privacy import people_count, people_part
 
@@ -158,7 +159,7 @@ def round_page(rnd: Round) -> RoundPage:
         db.session.execute(
             select(Funder, func.sum(Pledge.amount_pence))
             .join(Pledge, Pledge.funder_id == Funder.id)
-            .where(Pledge.round_id == rnd.id)
+            .where(Pledge.round_id == rnd.id, Funder.id.in_(accepted_funders_of(rnd.id)))
             .group_by(Funder.id)
             .order_by(Funder.name)
         ).all()
@@ -241,7 +242,7 @@ def funder_page(slug: str) -> tuple[Funder, list[tuple[Round, int, int]]] | None
     pledged = db.session.execute(
         select(Round, func.sum(Pledge.amount_pence))
         .join(Pledge, Pledge.round_id == Round.id)
-        .where(Pledge.funder_id == funder.id)
+        .where(Pledge.funder_id == funder.id, tuple_(Round.id, Pledge.funder_id).in_(accepted_pairs()))
         .group_by(Round.id)
         .order_by(Round.title)
     ).all()

@@ -12,6 +12,7 @@ from grants.groups.services import earlier_names
 from grants.inputs import is_whole
 from grants.models import Award, Funder, Group, Round, RoundStatus
 from grants.money import ledger
+from grants.money.power import funders_accepted_anywhere
 from grants.public import bp, charts, pages, queries
 from grants.public.privacy import people_text
 from grants.roles import is_group_member
@@ -156,7 +157,9 @@ def ledger_page():
     rounds = db.session.execute(
         select(Round.id, Round.title).where(Round.status != RoundStatus.DRAFT).order_by(Round.title)
     ).all()
-    funders = db.session.execute(select(Funder.id, Funder.name).order_by(Funder.name)).all()
+    funders = db.session.execute(
+        select(Funder.id, Funder.name).where(Funder.id.in_(funders_accepted_anywhere())).order_by(Funder.name)
+    ).all()
     return render_template(
         "public/ledger.html",
         rows=rows[:PAGE_SIZE],

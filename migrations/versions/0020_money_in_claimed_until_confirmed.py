@@ -6,7 +6,7 @@ table (a unique claim key); the reason and entry group of a rejection or correct
 most one pledge or transfer may be, per table. Every contribution already recorded is confirmed.
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0019
 Create Date: 2026-12-06 08:30:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0020'
-down_revision = '0016'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

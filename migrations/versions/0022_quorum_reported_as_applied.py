@@ -7,7 +7,7 @@ A consensus record counts only when every member present confirmed it or the fac
 recorded why a confirmation is missing (consensus_attendance.missing_reason).
 
 Revision ID: 0022
-Revises: 0016
+Revises: 0021
 Create Date: 2026-12-06 08:30:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0022'
-down_revision = '0016'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 

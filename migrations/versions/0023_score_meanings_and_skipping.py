@@ -6,7 +6,7 @@ to score. Existing tables keep their rules: no meanings written (the ballot show
 defaults) and no skipping.
 
 Revision ID: 0023
-Revises: 0016
+Revises: 0022
 Create Date: 2026-12-06 08:40:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0023'
-down_revision = '0016'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 

@@ -152,6 +152,13 @@ def test_one_round_from_bid_to_paid(client, app, caplog):
         post_form(client, "/money/funders/northern-trust/pledge", {"round_id": rnd_id, "amount": "12000"}).status_code
         == 302
     )
+    # The pledge is an offer until the table's convenor accepts the funder (issue 14).
+    assert "Waiting for the table's convenors to accept" in text_of(client.get("/funders/northern-trust/manage"))
+    as_person(client, people["cara"])
+    funders_page = f"/money/tables/{slug}/funders"
+    place_id = re.search(r"/money/table-funders/(\d+)/decide", client.get(funders_page).get_data(as_text=True)).group(1)
+    assert post_form(client, f"/money/table-funders/{place_id}/decide", {"decision": "accept"}).status_code == 302
+    as_person(client, people["fay"])
     funder_page = client.get("/funders/northern-trust/manage")
     pledge_id = re.search(r"/money/pledges/(\d+)/received", funder_page.get_data(as_text=True)).group(1)
     bad = post_form(

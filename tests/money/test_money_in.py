@@ -42,6 +42,7 @@ def _pledged(amount: int = 50_000):  # noqa: ANN202
     from grants.funders.services import register_funder
 
     funder = register_funder(person=funder_person, name="Northern Trust")
+    factories.accept_funder(rnd.id, funder.id)
     item = pledge(person=funder_person, funder_id=funder.id, round_id=rnd.id, amount_pence=amount)
     return rnd, funder_person, item
 

@@ -258,7 +258,15 @@ MATRIX: dict[str, list[Case]] = {
             data=lambda w: {f"hold-{w.scheduled_tranche}-reason": "Waiting for the group's first report."},
         ),
     ],
+    # Only the funder that placed a hold lifts it (the convenors only where that funder has gone).
     "money.lift": [case("POST", FUNDER, tranche_id="held_tranche")],
+    # Who may act on a table's money: the convenors accept funders and set the second-person amount;
+    # a second person (here the treasurer: the funder released it) approves a release above it.
+    "money.table_funders": both(CONVENOR, slug="paying_round"),
+    "money.decide_funder": [
+        case("POST", CONVENOR, place_id="offered_place", data=lambda w: {"decision": "accept"}),
+    ],
+    "money.approve": [case("POST", frozenset({"treasurer"}), tranche_id="awaiting_tranche")],
     # Each of the funder and treasurer records a different scheduled transfer as sent.
     "money.confirm": [
         case(

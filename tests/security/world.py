@@ -73,6 +73,8 @@ class World:
     expense_id: int = 0  # expenses panel@ claimed with a receipt, waiting for the convenor
     settle_seat: dict = field(default_factory=dict)  # role -> a panel seat owed approved pay
     checkout_id: int = 0  # a funder's card checkout (as Stripe would have recorded it)
+    offered_place: int = 0  # the demo's funder offer the convenors have not decided yet
+    awaiting_tranche: int = 0  # a release above the table's amount, waiting for a second person
     deliberation_round: str = ""  # panel@ (facilitator) and panel1@ talk the bids over; questions still open
     member_proposal_deliberation: int = 0
     conflicted_proposal_deliberation: int = 0  # panel1@ declared an interest in it
@@ -151,6 +153,8 @@ def _build_extras() -> None:
     award = db.session.execute(select(Award).where(Award.round_id == paying.id).order_by(Award.id)).scalars().first()
     for _ in range(4):
         payouts.release_tranche(person=treasurer, award_id=award.id, amount_pence=100)
+    # Released by the funder above the table's amount: it waits for a second person (the treasurer).
+    payouts.release_tranche(person=_person("funder@example.org"), award_id=award.id, amount_pence=60_000)
     # Panel pay: time and an expense waiting for the convenor, and two seats owed approved pay.
     panel_pay.log_time(person=panel, round_id=paying.id, activity=Activity.READING,
                        worked_on=date.today() - timedelta(days=1), units=Decimal("1"))  # fmt: skip
@@ -383,6 +387,12 @@ def _describe_extras(w: World, one, voting_id: int, member_group_id: int, other_
     w.scheduled_tranche = scheduled[0]
     w.confirm_tranche = {"funder": scheduled[1], "treasurer": scheduled[2], "": scheduled[3]}
     w.held_tranche = one(select(Tranche.id).where(Tranche.status == TrancheStatus.HELD))
+    from grants.models import TableFunder, TableFunderStatus
+
+    w.offered_place = one(select(TableFunder.id).where(TableFunder.status == TableFunderStatus.OFFERED))
+    w.awaiting_tranche = one(
+        select(Tranche.id).where(Tranche.needs_second_person.is_(True), Tranche.approved_at.is_(None))
+    )
     w.time_log = one(select(TimeLog.id).where(TimeLog.status == ClaimStatus.SUBMITTED).order_by(TimeLog.id))
     w.expense_id = one(select(Expense.id).order_by(Expense.id))
     seats = [
