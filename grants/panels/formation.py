@@ -79,10 +79,10 @@ def save_settings(*, person: Person, round_id: int, values: dict) -> PanelSettin
             raise DomainError("The make-up target is a percentage from 0 to 100.")
         if values.get("panel_size", row.panel_size) < 1:
             raise DomainError("A panel needs at least one seat.")
-        from grants.rounds.services import RULE_FIELDS, check_quorum_possible
+        from grants.rounds.services import check_quorum_possible, quorum_values
 
         # The published quorum must stay possible with the panel's size (the error names the quorum part).
-        check_quorum_possible({f: getattr(rnd, f) for f in RULE_FIELDS}, values.get("panel_size", row.panel_size))
+        check_quorum_possible(quorum_values(rnd), values.get("panel_size", row.panel_size))
         for key, value in values.items():
             setattr(row, key, value)
         audit.record("panel_settings_changed", "The panel's call, target or support information changed.",

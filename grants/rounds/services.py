@@ -184,6 +184,15 @@ def check_quorum_possible(values: dict[str, Any], panel_size: int | None) -> Non
         )
 
 
+# The rules a quorum's possibility depends on (read alone, so deferred rule columns stay unloaded).
+QUORUM_FIELDS = ("electorate", "quorum_min_ballots", "quorum_min_scorers")
+
+
+def quorum_values(rnd: Round) -> dict[str, Any]:
+    """The round's rules that check_quorum_possible reads."""
+    return {f: getattr(rnd, f) for f in QUORUM_FIELDS}
+
+
 def opening(day: date) -> datetime:
     """The start of a day in UTC."""
     return datetime.combine(day, time(0, 0), tzinfo=UTC)
@@ -512,7 +521,7 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
         if NEXT_STEP.get(rnd.status) is not to:
             raise DomainError(f"This table is “{rnd.status.label}”; it cannot move to “{to.label}” from here.")
         if to is RoundStatus.OPEN_FOR_BIDS:
-            check_quorum_possible({f: getattr(rnd, f) for f in RULE_FIELDS}, panel_size_for(rnd.id))
+            check_quorum_possible(quorum_values(rnd), panel_size_for(rnd.id))
             rnd.published_at = datetime.now(UTC)
             if rnd.tie_break is TieBreak.LOTTERY and not rnd.lottery_seed:
                 # Published with the rules, before any vote, so nobody can choose it afterwards.
