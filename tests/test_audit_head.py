@@ -18,6 +18,7 @@ from sqlalchemy import text
 from grants.audit import record
 from grants.core import transaction
 from grants.extensions import db
+from grants.models._base import sqlite_append_only_triggers
 from tests import factories as f
 from tests.conftest import text_of
 
@@ -44,9 +45,15 @@ def _unguarded(sql: str, params: dict | None = None) -> None:
         postgres = conn.dialect.name == "postgresql"
         if postgres:
             conn.execute(text("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only"))
+        else:  # SQLite's append-only triggers, dropped as the file's owner could
+            for verb in ("update", "delete"):
+                conn.execute(text(f"DROP TRIGGER IF EXISTS audit_entries_append_only_{verb}"))
         conn.execute(text(sql), params or {})
         if postgres:
             conn.execute(text("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_append_only"))
+        else:
+            for statement in sqlite_append_only_triggers("audit_entries"):
+                conn.execute(text(statement))
 
 
 def _recompute(digest) -> None:  # noqa: ANN001

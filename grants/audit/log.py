@@ -250,9 +250,15 @@ def rekey_chain(bind: Any, *, keyed: bool = True) -> int:  # noqa: ANN401 - a SQ
         column("prev_hash"),
         column("hash"),
     )
+    from grants.models._base import sqlite_append_only_triggers
+
     postgres = bind.dialect.name == "postgresql"
+    sqlite = bind.dialect.name == "sqlite"
     if postgres:
         bind.execute(text("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only"))
+    if sqlite:  # SQLite's DDL is transactional: the triggers are back before anyone else can write
+        for verb in ("update", "delete"):
+            bind.execute(text(f"DROP TRIGGER IF EXISTS audit_entries_append_only_{verb}"))
     prev, count = GENESIS, 0
     rows = bind.execute(select(entries).order_by(entries.c.seq)).all()
     # Each hash is unique: park them all first, so no new hash meets an old one still there.
@@ -265,5 +271,8 @@ def rekey_chain(bind: Any, *, keyed: bool = True) -> int:  # noqa: ANN401 - a SQ
         prev, count = digest, count + 1
     if postgres:
         bind.execute(text("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_append_only"))
+    if sqlite:
+        for statement in sqlite_append_only_triggers("audit_entries"):
+            bind.execute(text(statement))
     bind.execute(text("UPDATE audit_head SET seq = :s, last_hash = :h WHERE id = 1"), {"s": count, "h": prev})
     return count
