@@ -9,6 +9,7 @@ projects as submitted proposals and its votes as ballots keyed by their voter id
 from __future__ import annotations
 
 import csv
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -80,6 +81,10 @@ class NotPublished(DomainError):
     """There is no decision file to publish for this round, and the message says why."""
 
 
+class FileNoLongerMatches(DomainError):
+    """The decision file made now differs from the one whose fingerprint was published at the count."""
+
+
 @dataclass(frozen=True)
 class DecisionFile:
     """A decided round's Pabulib text and its file name."""
@@ -105,7 +110,13 @@ def decision_file(rnd: Round) -> DecisionFile:
     text = decision_text(election, selected)
     if fingerprint(text) != result.ballot_fingerprint:
         # The published fingerprint is the promise: never offer bytes that do not match it.
-        raise RuntimeError(f"The decision file of {rnd.slug} no longer matches the published fingerprint.")
+        # (Tables counted before 6 December 2026 published the fingerprint of the file without its
+        # `selected` column; their file is not offered rather than offered with a fingerprint it fails.)
+        logging.getLogger(__name__).error("The decision file of %s no longer matches its fingerprint.", rnd.slug)
+        raise FileNoLongerMatches(
+            "This table's decision file no longer matches the fingerprint published when it was counted, so it "
+            "is not offered: a file that fails its own fingerprint would prove nothing. Ask the table's convenors."
+        )
     return DecisionFile(text=text, filename=f"{rnd.slug}-decision.pb")
 
 

@@ -34,6 +34,8 @@ def decision_download(slug: str):
         made = services.decision_file(rnd)
     except services.NotPublished as exc:
         return Response(exc.message, status=404, mimetype="text/plain")
+    except services.FileNoLongerMatches as exc:
+        return Response(exc.message, status=409, mimetype="text/plain")
     return Response(
         made.text, mimetype="text/plain", headers={"Content-Disposition": f'attachment; filename="{made.filename}"'}
     )

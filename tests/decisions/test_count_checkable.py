@@ -13,7 +13,7 @@ import subprocess  # nosec B404 - runs our own command-line tool on a file the t
 import sys
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from grants.ballots.services import cast_ballot
 from grants.extensions import db
@@ -75,6 +75,19 @@ def test_the_published_fingerprint_is_the_sha256_of_the_exact_bytes_offered(clie
     assert "selected" in download.get_data(as_text=True)
     assert f"sha256sum {rnd.slug}-decision.pb" in text_of(page)
     assert f'filename="{rnd.slug}-decision.pb"' in download.headers["Content-Disposition"]
+
+
+def test_a_file_that_no_longer_matches_its_published_fingerprint_is_not_offered(client, app):
+    """A table counted before the fingerprint covered `selected` (or a tampered file) gets a 409 with a reason."""
+    convenor, rnd, (a, b, c), voters = _round()
+    for v, picks in zip(voters, [[a, b], [a], [b, c], [c], [a, c]], strict=True):
+        cast_ballot(person=v, round_id=rnd.id, chosen_ids=[p.id for p in picks])
+    result = _close_on_the_web(client, convenor, rnd)
+    db.session.execute(update(Result).where(Result.id == result.id).values(ballot_fingerprint="0" * 64))
+    db.session.commit()
+    download = client.get(f"/tables/{rnd.slug}/decision.pb")
+    assert download.status_code == 409
+    assert "no longer matches the fingerprint" in download.get_data(as_text=True)
 
 
 def test_a_table_with_no_decision_links_to_nothing_that_is_not_there(client, app):
