@@ -18,6 +18,13 @@ RULES: tuple[str, ...] = (
     "equalshares/add1-comparison",
     "phragmen",
     "score-average",
+    # Added for issue 18: Pabulib's META value for Equal Shares with the comparison step,
+    # pabutools' Add1 (fractional start, stop at the first exhaustive outcome), greedy by
+    # support per unit of cost, and Equal Shares completed by greedy.
+    "equalshares-comparison",
+    "equalshares/add1-pabutools",
+    "greedy-per-cost",
+    "equalshares+greedy",
 )
 
 #: META keys read as the minimum support for ``greedy-threshold`` (first one present wins).
@@ -59,7 +66,13 @@ def count(
     elif rule == "greedy-threshold" and election.min_project_score_threshold is not None:
         threshold = exact(election.min_project_score_threshold)
 
-    if rule in ("greedy", "greedy-no-skip", "greedy-threshold", "score-average"):
+    if rule == "equalshares+greedy":
+        from .equalshares import complete_with_greedy
+
+        if tie_break is None:
+            _mes_default_ranks(prep)
+        return complete_with_greedy(prep, rule, format_money=format_money, tie_break_given=tie_break is not None)
+    if rule in ("greedy", "greedy-no-skip", "greedy-threshold", "score-average", "greedy-per-cost"):
         if tie_break is None:
             _greedy_default_ranks(prep)
         if rule == "score-average":
@@ -79,6 +92,7 @@ def count(
             skip=rule != "greedy-no-skip",
             threshold=threshold,
             format_money=format_money,
+            per_cost=rule == "greedy-per-cost",
         )
     if rule == "phragmen":
         from .phragmen import run_phragmen
