@@ -56,10 +56,28 @@ def count(
     equalshares.net (cheaper, then more votes), then the order of ``election.projects``.
     ``min_support`` is the threshold for ``greedy-threshold`` (and, if given, for any greedy
     or score-average rule); without it the META key ``min_project_score_threshold`` is used.
+
+    The result's ``details["satisfaction"]`` holds the voters' satisfaction figures (see
+    :func:`grants.tally.fairness.satisfaction`).
     """
     if rule not in RULES:
         raise ValueError(f"Unknown counting rule {rule!r}. Choose one of: {', '.join(RULES)}.")
     prep = prepare(election, tie_break)
+    result = _count(prep, election, rule, tie_break, min_support, format_money)
+    from .fairness import satisfaction
+
+    result.details["satisfaction"] = satisfaction(prep, [prep.index[pid] for pid in result.selected])
+    return result
+
+
+def _count(
+    prep: Prepared,
+    election: Election,
+    rule: str,
+    tie_break: Sequence[str] | None,
+    min_support: float | None,
+    format_money: Callable[[int], str],
+) -> TallyResult:
     threshold: int | Fraction | None = None
     if min_support is not None:
         threshold = exact(min_support)
