@@ -18,6 +18,13 @@ RULES: tuple[str, ...] = (
     "equalshares/add1-comparison",
     "phragmen",
     "score-average",
+    # Added for issue 18: Pabulib's META value for Equal Shares with the comparison step,
+    # pabutools' Add1 (fractional start, stop at the first exhaustive outcome), greedy by
+    # support per unit of cost, and Equal Shares completed by greedy.
+    "equalshares-comparison",
+    "equalshares/add1-pabutools",
+    "greedy-per-cost",
+    "equalshares+greedy",
 )
 
 #: META keys read as the minimum support for ``greedy-threshold`` (first one present wins).
@@ -49,17 +56,41 @@ def count(
     equalshares.net (cheaper, then more votes), then the order of ``election.projects``.
     ``min_support`` is the threshold for ``greedy-threshold`` (and, if given, for any greedy
     or score-average rule); without it the META key ``min_project_score_threshold`` is used.
+
+    The result's ``details["satisfaction"]`` holds the voters' satisfaction figures (see
+    :func:`grants.tally.fairness.satisfaction`).
     """
     if rule not in RULES:
         raise ValueError(f"Unknown counting rule {rule!r}. Choose one of: {', '.join(RULES)}.")
     prep = prepare(election, tie_break)
+    result = _count(prep, election, rule, tie_break, min_support, format_money)
+    from .fairness import satisfaction
+
+    result.details["satisfaction"] = satisfaction(prep, [prep.index[pid] for pid in result.selected])
+    return result
+
+
+def _count(
+    prep: Prepared,
+    election: Election,
+    rule: str,
+    tie_break: Sequence[str] | None,
+    min_support: float | None,
+    format_money: Callable[[int], str],
+) -> TallyResult:
     threshold: int | Fraction | None = None
     if min_support is not None:
         threshold = exact(min_support)
     elif rule == "greedy-threshold" and election.min_project_score_threshold is not None:
         threshold = exact(election.min_project_score_threshold)
 
-    if rule in ("greedy", "greedy-no-skip", "greedy-threshold", "score-average"):
+    if rule == "equalshares+greedy":
+        from .equalshares import complete_with_greedy
+
+        if tie_break is None:
+            _mes_default_ranks(prep)
+        return complete_with_greedy(prep, rule, format_money=format_money, tie_break_given=tie_break is not None)
+    if rule in ("greedy", "greedy-no-skip", "greedy-threshold", "score-average", "greedy-per-cost"):
         if tie_break is None:
             _greedy_default_ranks(prep)
         if rule == "score-average":
@@ -79,6 +110,7 @@ def count(
             skip=rule != "greedy-no-skip",
             threshold=threshold,
             format_money=format_money,
+            per_cost=rule == "greedy-per-cost",
         )
     if rule == "phragmen":
         from .phragmen import run_phragmen

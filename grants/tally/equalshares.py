@@ -42,6 +42,9 @@ class Add1Options:
 
 
 ADD1 = Add1Options()
+#: pabutools' ``voter_budget_increment=1``: start from the exact equal share, stop at the
+#: first exhaustive outcome.
+PABUTOOLS_ADD1 = Add1Options(integral=False, exhaustive_stop=True)
 
 
 def add1_runs(engine: EqualShares, options: Add1Options = ADD1) -> tuple[MESRun, int]:
@@ -189,7 +192,9 @@ def run_equal_shares(
         from .fastmes import FloatEqualShares
 
         fast = FloatEqualShares(engine)
-    if rule == "equalshares" or not engine.candidates:
+    if rule == "equalshares/add1-pabutools":
+        options = PABUTOOLS_ADD1
+    if rule in ("equalshares", "equalshares-comparison") or not engine.candidates:
         share = Fraction(prep.budget, engine.n_weight) if engine.n_weight else Fraction(0)
     elif fast is not None:
         share, runs = add1_share_fast(engine, options, fast)
@@ -205,7 +210,7 @@ def run_equal_shares(
     details["equal_share_start"] = float(Fraction(prep.budget, engine.n_weight or 1))
     result = _mes_result(prep, rule, run, format_money)
     result.details.update(details)
-    if rule == "equalshares/add1-comparison":
+    if rule in ("equalshares/add1-comparison", "equalshares-comparison"):
         greedy = run_greedy(prep, rule, format_money=format_money)
         prefers_mes, prefers_greedy = compare_satisfaction(prep, run.winners, greedy.selected)
         result.details.update(
@@ -215,7 +220,7 @@ def run_equal_shares(
             greedy.details.update(result.details)
             greedy.details["comparison"] = "greedy"
             return greedy
-        result.details["comparison"] = "equalshares/add1"
+        result.details["comparison"] = rule.removesuffix("-comparison")
     return result
 
 
@@ -317,3 +322,50 @@ def _mes_result(
 def _money_exact(texts: Texts, amount: Fraction) -> str:
     """Money that may be a fraction of a unit: rounded down, so 'less than' stays true."""
     return texts.money(amount)
+
+
+def complete_with_greedy(
+    prep: Prepared, rule: str, *, format_money: Callable[[int], str], tie_break_given: bool
+) -> TallyResult:
+    """Equal Shares at a fixed budget, then greedy (most support first) with what is left."""
+    from .counting import _greedy_default_ranks
+
+    mes = run_equal_shares(prep, "equalshares", format_money=format_money)
+    first = [prep.index[pid] for pid in mes.selected]
+    chosen = set(first)
+    left = prep.budget - sum((prep.costs[i] for i in first), 0)
+    mes_rank = list(prep.rank)
+    if not tie_break_given:
+        _greedy_default_ranks(prep)
+    order = sorted(range(len(prep.ids)), key=lambda i: (-prep.score[i], prep.rank[i]))
+    prep.rank[:] = mes_rank
+    texts = Texts(prep, format_money)
+    added: list[int] = []
+    explanations = dict(mes.explanations)
+    for i in order:
+        if i in chosen or prep.supporters[i] == 0 or prep.score[i] <= 0:
+            continue
+        pid = prep.ids[i]
+        figures = dict(mes.explanations[pid].figures, completion="greedy", remaining_before=plain(left))
+        if prep.costs[i] <= left:
+            text = texts.greedy_funded(i, prep.score[i], left, False)
+            left -= prep.costs[i]
+            added.append(i)
+            figures["remaining_after"] = plain(left)
+            text = text.replace("Funded:", "Funded after Equal Shares, by greedy completion:", 1)
+            explanations[pid] = Explanation(pid, True, text, figures)
+        else:
+            figures["stage"] = "greedy"
+            explanations[pid] = Explanation(pid, False, mes.explanations[pid].text, figures)
+    selected = mes.selected + [prep.ids[i] for i in added]
+    details = dict(mes.details, equal_shares=list(mes.selected), completed_by_greedy=[prep.ids[i] for i in added])
+    return TallyResult(
+        selected=selected,
+        rule=rule,
+        budget=plain(prep.budget),
+        spent=plain(prep.budget - left),
+        support=mes.support,
+        explanations=explanations,
+        steps=mes.steps + [{"project_id": prep.ids[i], "stage": "greedy"} for i in added],
+        details=details,
+    )

@@ -24,6 +24,7 @@ def run_greedy(
     threshold: int | Fraction | None = None,
     format_money: Callable[[int], str],
     average: bool = False,
+    per_cost: bool = False,
 ) -> TallyResult:
     """Greedy with skipping (``greedy``), stopping (``greedy-no-skip``) or a support threshold.
 
@@ -34,7 +35,13 @@ def run_greedy(
     """
     support = prep.score if support is None else support
     texts = Texts(prep, format_money)
-    order = greedy_order(prep, support)
+    if per_cost:
+        # Support per unit of cost (a free project with support comes first).
+        big = sum(support) + 1
+        ratio = [Fraction(support[i]) / prep.costs[i] if prep.costs[i] else big for i in range(len(prep.ids))]
+        order = greedy_order(prep, ratio)
+    else:
+        order = greedy_order(prep, support)
     remaining = prep.budget
     selected: list[int] = []
     explanations: dict[str, Explanation] = {}
@@ -54,6 +61,8 @@ def run_greedy(
         }
         if average:
             figures["scored_by"] = prep.named[i]
+        if per_cost and cost:
+            figures["support_per_cost"] = float(Fraction(support[i]) / cost)
         if threshold is not None:
             figures["threshold"] = plain(threshold)
         if prep.supporters[i] == 0 or support[i] <= 0:

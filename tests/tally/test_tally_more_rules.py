@@ -1,0 +1,86 @@
+"""The rules added for issue 18, each through RULES and the CLI, cross-checked against pabutools."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grants.tally import RULES, count, read_pb
+from grants.tally.equalshares import compare_satisfaction
+from grants.tally.prepare import prepare
+from tests.tally.tally_shared import pabulib_params
+
+pytest.importorskip("pabutools")
+from pabutools.election import Cardinality_Sat, Cost_Sat, parse_pabulib  # noqa: E402
+from pabutools.rules import (  # noqa: E402
+    completion_by_rule_combination,
+    greedy_utilitarian_welfare,
+    method_of_equal_shares,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+NEW = ("equalshares-comparison", "equalshares/add1-pabutools", "greedy-per-cost", "equalshares+greedy")
+
+
+def _small_approval(election) -> bool:
+    return election.vote_type in ("approval", "choose-1") and election.n_voters <= 7000
+
+
+def test_the_new_rules_are_offered():
+    assert set(NEW) <= set(RULES)
+
+
+@pytest.mark.parametrize("path", pabulib_params(_small_approval))
+def test_greedy_per_cost_selects_what_pabutools_cardinality_greedy_selects(path):
+    instance, profile = parse_pabulib(str(path))
+    theirs = {p.name for p in greedy_utilitarian_welfare(instance, profile, sat_class=Cardinality_Sat)}
+    assert set(count(read_pb(path, voters=False), "greedy-per-cost").selected) == theirs
+
+
+@pytest.mark.parametrize("path", pabulib_params(_small_approval))
+def test_add1_pabutools_selects_what_pabutools_voter_budget_increment_selects(path):
+    instance, profile = parse_pabulib(str(path))
+    theirs = {p.name for p in method_of_equal_shares(instance, profile, sat_class=Cost_Sat,
+                                                       voter_budget_increment=1)}
+    assert set(count(read_pb(path, voters=False), "equalshares/add1-pabutools").selected) == theirs
+
+
+@pytest.mark.parametrize("path", pabulib_params(_small_approval))
+def test_equal_shares_completed_by_greedy_matches_pabutools_completion(path):
+    instance, profile = parse_pabulib(str(path))
+    theirs = completion_by_rule_combination(
+        instance, profile, [method_of_equal_shares, greedy_utilitarian_welfare],
+        [{"sat_class": Cost_Sat}, {"sat_class": Cost_Sat}],
+    )
+    result = count(read_pb(path, voters=False), "equalshares+greedy")
+    assert set(result.selected) == {p.name for p in theirs}
+    assert result.spent <= result.budget
+
+
+@pytest.mark.parametrize("path", pabulib_params(_small_approval))
+def test_equalshares_comparison_keeps_the_outcome_more_voters_prefer(path):
+    election = read_pb(path, voters=False)
+    mes = count(election, "equalshares").selected
+    greedy = count(election, "greedy").selected
+    prep = prepare(election, None)
+    prefers_mes, prefers_greedy = compare_satisfaction(prep, [prep.index[p] for p in mes], greedy)
+    expected = greedy if prefers_greedy > prefers_mes else mes
+    assert count(election, "equalshares-comparison").selected == expected
+
+
+def test_the_cli_counts_a_file_whose_meta_rule_is_equalshares_comparison(tmp_path):
+    text = (
+        "META\nkey;value\nbudget;100\nvote_type;approval\nrule;equalshares-comparison\n"
+        "PROJECTS\nproject_id;cost\na;60\nb;50\nc;30\nVOTES\nvoter_id;vote\n1;a,b\n2;a\n3;b,c\n4;c\n"
+    )
+    path = tmp_path / "c.pb"
+    path.write_text(text, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "grants.tally", str(path), "--json"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["rule"] == "equalshares-comparison" and out["details"]["comparison"] in ("greedy", "equalshares")
