@@ -199,3 +199,32 @@ def test_bank_details_already_stored_are_encrypted_and_decrypted_again_on_the_wa
     with db.engine.connect() as conn:
         assert tuple(conn.execute(text(stored)).one()) == ("Leeds Peer Circle", "123456", "12345678")
     upgrade()
+
+
+def test_the_audit_chain_is_sealed_under_audit_key_by_0021_and_back(empty_app):
+    """Migration 0021 re-seals the existing chain under AUDIT_KEY; its downgrade restores plain SHA-256."""
+    upgrade(revision="0016")
+    from grants.audit import record, verify
+    from grants.audit.log import rekey_chain
+    from grants.core import transaction
+
+    with transaction():
+        for i in range(3):
+            record("rules_changed", f"Rules changed {i}.", public=True)
+    with db.engine.begin() as conn:
+        rekey_chain(conn, keyed=False)  # the chain as it was kept before 0021
+    db.session.remove()
+    assert verify()[0] is False  # a plain chain does not verify under the key
+    db.session.remove()
+    upgrade()
+    assert verify() == (True, "3 entries, chain intact")
+    db.session.remove()
+    downgrade(revision="0016")
+    with db.engine.begin() as conn:
+        plain = conn.exec_driver_sql("SELECT hash FROM audit_entries ORDER BY seq").scalars().all()
+    upgrade()
+    db.session.remove()
+    assert verify()[0] is True
+    with db.engine.begin() as conn:
+        keyed = conn.exec_driver_sql("SELECT hash FROM audit_entries ORDER BY seq").scalars().all()
+    assert len(plain) == len(keyed) == 3 and not set(plain) & set(keyed)
