@@ -29,6 +29,14 @@ def init_app(app: Flask) -> None:
         rnd = db.session.execute(select(Round).where(Round.slug == slug)).scalar_one_or_none()
         if rnd is None:
             raise click.ClickException(f"No table called {slug!r}.")
+        from grants.rounds.services import early_move
+
+        if rnd.is_voting and (early := early_move(rnd, "close")) is not None:
+            # Closing before the published date needs a convenor's reason on the timetable (issue 15).
+            raise click.ClickException(
+                f"Voting is published to close on {early.scheduled:%d %B %Y}. A convenor can close it sooner from "
+                "the table's page, giving the reason shown on the timetable; the worker closes it on the day."
+            )
         try:
             result = close(person=None, round_id=rnd.id)
         except DomainError as exc:

@@ -455,7 +455,15 @@ def round_money_extras(round_id: int) -> dict:
         "money": ledger.round_summary(round_id),
         "fees_by_platform": fees_borne_by_platform(),
         "stripe_on": stripe_enabled(),
+        # Pay figures follow the 5-person rule (issue 15): one person's pay is never a published total.
+        "panel_people_paid": _panel_people_paid(round_id),
     }
+
+
+def _panel_people_paid(round_id: int) -> int | None:
+    from grants.public.queries import panel_people_paid
+
+    return panel_people_paid(round_id)
 
 
 @bp.app_template_global()

@@ -539,3 +539,23 @@ def _own_running(group_id: int) -> tuple[int, int, int]:
     )
     received, awarded, paid = (int(n) for n in db.session.execute(stmt).one())
     return received, awarded, paid
+
+
+def panel_people_paid(round_id: int | None = None) -> int | None:
+    """How many panel members have had time or expenses paid (one table, or all), under the 5-person rule.
+
+    A pay total that covers fewer than 5 people is someone's pay, so it is published only from 5.
+    """
+    from grants.models import Expense, PanelMember, TimeLog
+
+    people: set[int] = set()
+    for model in (TimeLog, Expense):
+        stmt = (
+            select(PanelMember.person_id)
+            .join(model, model.panel_member_id == PanelMember.id)
+            .where(model.entry_group_id.is_not(None))
+        )
+        if round_id is not None:
+            stmt = stmt.where(PanelMember.round_id == round_id)
+        people |= set(db.session.execute(stmt.distinct()).scalars())
+    return people_count(len(people))

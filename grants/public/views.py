@@ -175,6 +175,7 @@ def ledger_page():
         more_matches=len(matches) > GROUP_MATCHES_SHOWN,
         funders=funders,
         totals=ledger.round_summary(filters["round_id"]) if filters["round_id"] else ledger.platform_summary(),
+        pay_people=queries.panel_people_paid(filters["round_id"] or None),
     )
 
 

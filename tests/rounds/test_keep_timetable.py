@@ -131,3 +131,11 @@ def test_moving_on_on_or_after_the_published_date_needs_no_reason(client, app):
     _advance(client, rnd, RoundStatus.BIDS_CLOSED)
     assert _status(rnd.id) is RoundStatus.BIDS_CLOSED
     assert db.session.get(Round, rnd.id).bids_close_at == start
+
+
+def test_the_command_line_does_not_close_voting_before_the_published_date(app, runner):
+    convenor, rnd, a, members, until = _deliberating_round_with_time_given()
+    move_on(person=convenor, round_id=rnd.id, to=RoundStatus.VOTING, reason="Ready.", override_reason="Ready now.")
+    result = runner.invoke(args=["rounds", "close-voting", rnd.slug])
+    assert result.exit_code != 0 and "published to close on" in result.output
+    assert _status(rnd.id) is RoundStatus.VOTING

@@ -147,7 +147,10 @@ MATRIX: dict[str, list[Case]] = {
     "rounds.preview": [case("GET", frozenset({"convenor"}), slug="draw_round")],
     "rounds.edit": both(frozenset({"convenor"}), slug="open_round"),
     "rounds.advance": [case("POST", frozenset({"convenor"}), slug="open_round")],
-    "rounds.close_voting": [case("POST", frozenset({"convenor"}), slug="voting_round")],
+    # Before the published close the convenor gives a reason (issue 15), as anyone closing early must.
+    "rounds.close_voting": [
+        case("POST", frozenset({"convenor"}), slug="voting_round", data=lambda w: {"reason": "Everyone has voted."})
+    ],
     "rounds.staff": both(frozenset({"convenor"}), slug="voting_round"),
     "panels.invite": both(frozenset({"convenor"}), slug="voting_round"),
     # --- the panel ---------------------------------------------------------------------
