@@ -495,13 +495,14 @@ def post_pay_run(round_id: int, owed: list[tuple[PanelMember, int, int]], refere
 
 
 def pay_panel_run(*, person: Person, round_id: int, reference: str) -> int:
-    """Whoever pays the panel records one pay run: everyone owed on the schedule was paid.
+    """The table's treasurer records one pay run: everyone owed on the schedule was paid.
     Returns how many people were paid."""
     if not reference.strip():
         raise DomainError("Enter the bank or voucher reference of the pay run.")
     with transaction() as session:
-        if not may_pay_panel(person, round_id):
-            raise NotAllowed("Only the table's treasurer or convenor can record panel payments.")
+        # A pay run moves the table's money, so its treasurer records it: not the convenors who ran the decision.
+        if not is_treasurer(person, round_id):
+            raise NotAllowed("Only the table's treasurer can record a pay run of the panel.")
         # Nobody records a payment to themselves: their own line waits for someone else.
         own = set(
             session.execute(

@@ -236,8 +236,10 @@ def run_reconcile(run_key: str) -> list[Mismatch]:
         notify(
             admins,
             "money_alert",
-            f"The ledger and Stripe differ in {len(mismatches)} place(s)",
-            "The regular check of the ledger against Stripe found these differences:\n\n"
+            f"The ledger and Stripe differ in {len(mismatches)} place(s)"
+            if get_gateway() is not None
+            else f"The ledger's own check found {len(mismatches)} difference(s)",
+            "The regular check of the ledger found these differences:\n\n"
             + "\n\n".join(str(m) for m in mismatches[:50])
             + "\n\nNothing was changed. `flask reconcile --now` lists them again once they are put right.",
             key=run_key,

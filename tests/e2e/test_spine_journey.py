@@ -173,6 +173,12 @@ def test_one_round_from_bid_to_paid(client, app, caplog):
         {"amount": "10000", "received_on": TODAY.isoformat(), "reference": "NT-001"},
     )
     assert ok.status_code == 302
+    # The funder's word is a claim: the treasurer confirms it against the bank statement.
+    assert "Received from funders £0" in text_of(client.get(f"/tables/{slug}"))
+    as_person(client, people["theo"])
+    money_in = f"/money/tables/{slug}/money-in"
+    claim_id = re.search(r"/money/contributions/(\d+)/confirm", client.get(money_in).get_data(as_text=True)).group(1)
+    assert post_form(client, f"/money/contributions/{claim_id}/confirm", {}, page=money_in).status_code == 302
     assert "Received from funders £10,000" in text_of(client.get(f"/tables/{slug}"))
 
     # 4. Bids: two groups each submit after checking their answers.

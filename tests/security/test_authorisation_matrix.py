@@ -32,6 +32,7 @@ MEMBER = frozenset({"member"})
 OTHER = frozenset({"other_member"})
 CONVENOR = frozenset({"convenor"})
 FUNDER = frozenset({"funder"})
+TREASURER = frozenset({"treasurer"})
 FACILITATOR = frozenset({"panel"})  # panel@ facilitates every demo panel; panel1@ does not
 PAYS_PANEL = frozenset({"convenor", "treasurer"})  # whoever pays the panel
 
@@ -305,6 +306,44 @@ MATRIX: dict[str, list[Case]] = {
             seat_id="settle_seat",
             data=lambda w: {f"settled-{_for_role(w, w.settle_seat)}-reference": "OT-PANEL-1"},
         ),
+    ],
+    # --- money checked against the bank (issue 14) -------------------------------------
+    "money.money_in": [case("GET", frozenset({"convenor", "funder", "treasurer"}), slug="paying_round")],
+    # Only the table's treasurer, who sees the bank statement, confirms, rejects or corrects money in.
+    "money.confirm_transfer": [case("POST", TREASURER, contribution_id="claimed_contribution")],
+    "money.reject_transfer": [
+        case(
+            "POST",
+            TREASURER,
+            contribution_id="claimed_contribution",
+            data=lambda w: {f"reject-{w.claimed_contribution}-reason": "Not on the statement yet."},
+        ),
+    ],
+    "money.reverse_transfer": [
+        case(
+            "POST",
+            TREASURER,
+            contribution_id="reversible_contribution",
+            data=lambda w: {f"reverse-{w.reversible_contribution}-reason": "Recorded twice by mistake."},
+        ),
+    ],
+    "money.set_ceiling": [case("POST", CONVENOR, slug="paying_round", data=lambda w: {"ceiling-amount": "300000"})],
+    "money.raise_pledge": both(FUNDER, pledge_id="pledge_id"),
+    "money.returned": [
+        case(
+            "POST",
+            TREASURER,
+            tranche_id="paid_bank_tranche",
+            data=lambda w: {
+                f"returned-{w.paid_bank_tranche}-amount": "1.00",
+                f"returned-{w.paid_bank_tranche}-returned_on": date.today().isoformat(),
+                f"returned-{w.paid_bank_tranche}-reason": "The bank returned it.",
+            },
+        ),
+    ],
+    # A pay run moves the table's money: its treasurer records it (not the convenors who ran the decision).
+    "money.panel_pay_run": [
+        case("POST", TREASURER, slug="paying_round", data=lambda w: {"run-reference": "OT-RUN-1"}),
     ],
     # Stripe's webhook: no login, the signature is the credential; with no Stripe keys it is a 404.
     "stripe_webhook": [case("POST", NOBODY, "no signature")],

@@ -75,6 +75,9 @@ class World:
     checkout_id: int = 0  # a funder's card checkout (as Stripe would have recorded it)
     offered_place: int = 0  # the demo's funder offer the convenors have not decided yet
     awaiting_tranche: int = 0  # a release above the table's amount, waiting for a second person
+    claimed_contribution: int = 0  # the demo's bank transfer the funder claims, for the treasurer to check
+    reversible_contribution: int = 0  # a confirmed transfer into the open table (nothing awarded from it yet)
+    paid_bank_tranche: int = 0  # a bank payment sent to a group (the treasurer may record it came back)
     deliberation_round: str = ""  # panel@ (facilitator) and panel1@ talk the bids over; questions still open
     member_proposal_deliberation: int = 0
     conflicted_proposal_deliberation: int = 0  # panel1@ declared an interest in it
@@ -405,6 +408,7 @@ def _describe_extras(w: World, one, voting_id: int, member_group_id: int, other_
     ]
     w.settle_seat = {"treasurer": seats[0], "convenor": seats[1], "": seats[2]}
     w.checkout_id = one(select(StripeCheckout.id))
+    _describe_money_truth(w, one)
     w.deliberation_round = one(select(Round.slug).where(Round.status == RoundStatus.DELIBERATION))
     deliberation_id = one(select(Round.id).where(Round.status == RoundStatus.DELIBERATION))
     w.member_proposal_deliberation = one(
@@ -416,6 +420,21 @@ def _describe_extras(w: World, one, voting_id: int, member_group_id: int, other_
     w.consensus_round = one(select(Round.slug).where(Round.title == CONSENSUS_TABLE))
     w.draw_round = one(select(Round.slug).where(Round.title == "Draw Ready Table"))
     w.substitute_round = one(select(Round.slug).where(Round.title == "Substitute Table"))
+
+
+def _describe_money_truth(w: World, one) -> None:  # noqa: ANN001
+    from grants.models import Contribution, ContributionStatus, PayoutMethod, Pledge, Round, Tranche, TrancheStatus
+
+    w.claimed_contribution = one(select(Contribution.id).where(Contribution.status == ContributionStatus.CLAIMED))
+    w.reversible_contribution = one(
+        select(Contribution.id)
+        .join(Pledge, Pledge.id == Contribution.pledge_id)
+        .join(Round, Round.id == Pledge.round_id)
+        .where(Round.slug == w.open_round, Contribution.status == ContributionStatus.CONFIRMED)
+    )
+    w.paid_bank_tranche = one(
+        select(Tranche.id).where(Tranche.status == TrancheStatus.PAID, Tranche.method == PayoutMethod.BANK)
+    )
 
 
 def _pg_admin(url: str):  # noqa: ANN202
