@@ -69,7 +69,7 @@ def test_only_a_lead_may_change_the_group_and_nothing_half_saved_on_a_mistake(cl
     assert db.session.execute(select(AuditEntry).where(AuditEntry.action == "group_renamed")).first() is None
 
 
-def test_joining_a_panel_through_create_an_account_keeps_the_invitation(client, app):
+def test_joining_a_panel_through_create_an_account_keeps_the_invitation(client, app, mailbox):
     import html as html_lib
     import re
 
@@ -95,6 +95,12 @@ def test_joining_a_panel_through_create_an_account_keeps_the_invitation(client, 
         {"display_name": "Nia Newcomer", "email": "newcomer@example.org", "password": "correct horse battery"},
         page=signup_page,
     )  # fmt: skip
+    # The account is made from the e-mailed link (issue 16), and the invitation goes with it.
+    assert response.status_code == 302
+    mail = mailbox.texts_to("newcomer@example.org")[-1]
+    finish = html_lib.unescape(re.search(r"(/signup/finish/\S+)", mail).group(1))
+    assert "next=" in finish
+    response = post_form(client, finish, {}, page=finish)
     assert response.status_code == 302 and response.headers["Location"] == join
     page = text_of(client.get(join))
     assert "Join the panel" in page and "You are not on a panel" not in page
