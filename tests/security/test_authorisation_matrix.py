@@ -101,6 +101,11 @@ MATRIX: dict[str, list[Case]] = {
         case("POST", EVERYONE, token="reset_token"),
     ],
     "auth.dashboard": [case("GET", SIGNED_IN)],
+    "auth.check_email": [case("GET", EVERYONE)],
+    "auth.finish_signup": [
+        case("GET", EVERYONE, token="reset_token"),
+        case("POST", NOBODY, "a link that is not a sign-up link", token="reset_token"),
+    ],
     # --- groups and funders: their own members only ------------------------------------
     "groups.new": both(SIGNED_IN),
     "groups.show": [
