@@ -4,9 +4,12 @@ The forms are found, not listed: every page of the authorisation matrix is opene
 that may see it, and every form on it that posts is read (its fields and their values as a
 browser would send them). Each POST route of the URL map must be reached by such a form or by
 the matrix's own POST case, so a new form is fuzzed the moment it exists. Then each field of
-each form gets each hostile value in turn (the other fields as the page filled them in), and
-the answer must be a refusal with a message (a 4xx, or the form shown again with its error, or
-a redirect with an error message) and no table may gain or lose a row.
+each form gets each hostile value in turn (the other fields as the page filled them in). Never a
+500; and where the value cannot be valid (a NUL anywhere, the over-long string in a text field,
+the 40-digit number in a number field) the answer must be a refusal with a message (a 4xx, the
+form shown again with its error, or a redirect with an error message) and no table may gain or
+lose a row. (A 40-digit number is fair text in a description, and a long value in a checkbox is
+just "ticked", so there only the 500 is checked.)
 """
 
 from __future__ import annotations
