@@ -4,15 +4,14 @@ they have too little information to score when the table's rules allow it (throu
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from grants.core import DomainError
-from grants.extensions import db
-from grants.models import Ballot, BallotType, CountingRule
+from grants.models import BallotType, CountingRule
 from grants.rounds.services import check_ballot_rules
 from tests import factories as f
 from tests.conftest import login, post_form, text_of
 from tests.decisions.test_ballot_types import setup_round
+from tests.sealed import sealed_ballots
 
 SCORE = dict(ballot_type=BallotType.SCORE, counting_rule=CountingRule.SCORE_AVERAGE, score_max=4,
              score_criteria=["Led by lived experience"])  # fmt: skip
@@ -59,8 +58,8 @@ def test_skipping_for_lack_of_information_leaves_the_proposal_off_the_ballot(cli
     assert "Skipped: not enough information to score it" in words and "Led by lived experience: 3 (Most)" in words
     cast = post_form(client, f"/vote/{rnd.slug}/cast", _scores((b, 3), (c, 0), skipped=[a]), page=url)
     assert cast.status_code == 302, text_of(cast)
-    marks = db.session.execute(select(Ballot.marks)).scalar_one()
-    assert marks == {str(b.id): 3, str(c.id): 0}  # a is not on it: its average is over those who scored it
+    (ballot,) = sealed_ballots(rnd.id)  # sealed until the count (issue 15)
+    assert ballot["marks"] == {str(b.id): 3, str(c.id): 0}  # a is not on it: its average is over those who scored it
 
 
 def test_skipping_everything_or_skipping_when_the_rules_do_not_allow_it_is_refused(client, app):
