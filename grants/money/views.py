@@ -380,8 +380,7 @@ def _tranche_message(tranche: Tranche) -> str:
         when = "now" if tranche.due_on is None or tranche.due_on <= date.today() else f"on {tranche.due_on:%-d %B %Y}"
         return (
             f"Released {format_pence(tranche.amount_pence)} to {tranche.payee_name}. Stripe sends it {when} "
-            "to the group's connected account; this page shows when it has arrived. "
-            "Do not also send it by bank transfer."
+            "to the group's connected account; this page shows when it has arrived."
         )
     return (
         f"Scheduled {format_pence(tranche.amount_pence)} for {tranche.payee_name} by bank transfer: send it from "

@@ -33,7 +33,10 @@ def test_a_stripe_release_waiting_to_be_sent_is_not_called_a_bank_transfer(app) 
     assert "Stripe sends it now" in _tranche_message(stripe)
     bank = Tranche(amount_pence=25_000, status=TrancheStatus.SCHEDULED, method=PayoutMethod.BANK,
                    payee_name="Allotment Minds", due_on=later)  # fmt: skip
-    assert _tranche_message(bank) == "Scheduled £250 for Allotment Minds by bank transfer. Record it when sent."
+    assert _tranche_message(bank) == (
+        "Scheduled £250 for Allotment Minds by bank transfer: send it from the table's bank account, "
+        "then record the bank reference here."
+    )
 
 
 def test_the_payments_page_says_through_stripe_in_words(app, client, fake) -> None:
