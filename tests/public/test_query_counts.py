@@ -126,4 +126,6 @@ def test_public_pages_do_the_same_number_of_queries_for_10_and_1000_proposals(cl
     assert db.session.query(Proposal).filter_by(round_id=big.id).count() == 1000
     big_counts = {name: _counts(client, [url])[url] for name, url in _pages(big, big_group).items()}
     assert big_counts == small_counts
-    assert max(big_counts.values()) <= 25
+    # The table page reads 26 since it publishes the audit head, the quorum as applied and only
+    # accepted funders (issues 14 and 15); the cap keeps it from growing unnoticed.
+    assert max(big_counts.values()) <= 26
