@@ -38,6 +38,7 @@ NOT_HTML = {
     "public.ballot_file_download", "public.upload", "decisions.decision_download", "ops.healthz",
     "opendata.download", "opendata.feed", "opendata.threesixty_json", "opendata.threesixty_csv",
     "opendata.threesixty_transactions_csv", "money.panel_pay_csv", "money.receipt", "public.favicon",
+    "opendata.audit_head", "opendata.audit_head_at",
 }  # fmt: skip
 NOT_HTML |= {
     "api.awards", "api.ledger_entries", "api.not_found", "api.openapi_document", "api.proposals", "api.results",
