@@ -349,6 +349,14 @@ def may_pay_panel(person: Person, round_id: int) -> bool:
     return is_treasurer(person, round_id) or is_convenor(person, round_id)
 
 
+def moves_panel_money(person: Person, round_id: int) -> bool:
+    """Who sends the panel its pay and sees members' bank details: the table's treasurer alone.
+
+    Panel pay comes out of the table's pot, and nobody who ran the decision moves its money.
+    """
+    return is_treasurer(person, round_id)
+
+
 def schedule(round_id: int) -> list[ScheduleLine]:
     """Everyone still owed pay or expenses in a round."""
     seats = db.session.execute(select(PanelMember).where(PanelMember.round_id == round_id)).scalars().all()
@@ -376,8 +384,8 @@ def schedule(round_id: int) -> list[ScheduleLine]:
 
 def schedule_csv(*, person: Person, round_id: int) -> str:
     """The payment schedule as CSV, for whoever pays. It holds bank details: private."""
-    if not may_pay_panel(person, round_id):
-        raise NotAllowed("Only the table's treasurer or convenor can see the payment schedule.")
+    if not moves_panel_money(person, round_id):
+        raise NotAllowed("Only the table's treasurer can download the payment schedule: it holds bank details.")
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -417,8 +425,8 @@ def mark_settled(*, person: Person, seat_id: int, reference: str) -> int:
         raise DomainError("Enter the bank or voucher reference.")
     with transaction():
         seat = lock_for_update(PanelMember, seat_id)
-        if not may_pay_panel(person, seat.round_id):
-            raise NotAllowed("Only the table's treasurer or convenor can record panel payments.")
+        if not moves_panel_money(person, seat.round_id):
+            raise NotAllowed("Only the table's treasurer can record panel payments: they come out of the pot.")
         if seat.person_id == person.id:
             raise NotAllowed("You cannot record a payment to yourself.")
         pay = ledger.balance_of(AccountKind.PANEL_OWED, seat_id=seat.id)

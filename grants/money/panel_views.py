@@ -217,6 +217,7 @@ def panel_pay_page(slug: str):
         expenses=expenses,
         schedule=panel_pay.schedule(rnd.id),
         is_convenor=is_convenor(current_user, rnd.id),
+        pays=panel_pay.moves_panel_money(current_user, rnd.id),
         decide_form=lambda prefix: DecideForm(prefix=prefix),
         settled_form=lambda seat_id: SettledForm(prefix=f"settled-{seat_id}"),
         run_form=SettledForm(prefix="run"),

@@ -291,7 +291,8 @@ MATRIX: dict[str, list[Case]] = {
     # --- panel pay ---------------------------------------------------------------------
     "money.panel_rate": both(CONVENOR, slug="paying_round"),
     "money.panel_pay": [case("GET", PAYS_PANEL, slug="paying_round")],
-    "money.panel_pay_csv": [case("GET", PAYS_PANEL, slug="paying_round")],
+    # Bank details and money out of the pot: the table's treasurer alone (issue 14).
+    "money.panel_pay_csv": [case("GET", TREASURER, slug="paying_round")],
     "money.my_pay": [case("GET", PANEL, slug="paying_round")],
     "money.log_time": [case("POST", PANEL, slug="paying_round")],
     "money.claim_expense": [case("POST", PANEL, slug="paying_round")],
@@ -307,7 +308,7 @@ MATRIX: dict[str, list[Case]] = {
     "money.settled": [
         case(
             "POST",
-            PAYS_PANEL,
+            TREASURER,
             seat_id="settle_seat",
             data=lambda w: {f"settled-{_for_role(w, w.settle_seat)}-reference": "OT-PANEL-1"},
         ),
