@@ -75,6 +75,7 @@ def production_app(tmp_path):  # noqa: ANN001, ANN201
         {
             "SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
             "DATA_KEYS": Fernet.generate_key().decode(),
+            "AUDIT_KEY": "an-audit-key-kept-apart-from-the-database-0123",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
             "SQLALCHEMY_ENGINE_OPTIONS": {},
             "RATELIMIT_STORAGE_URI": "memory://",

@@ -122,6 +122,7 @@ def _production(**overrides):  # noqa: ANN003, ANN202
     settings = {
         "SECRET_KEY": "kQ2v9-Zr_4tLx8Wm1Pa7Nc3Hd6Yb0Ej5Gs",
         "DATA_KEYS": Fernet.generate_key().decode(),
+        "AUDIT_KEY": "an-audit-key-kept-apart-from-the-database-0123",
         "SQLALCHEMY_DATABASE_URI": "sqlite://",
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "RATELIMIT_STORAGE_URI": "memory://",
