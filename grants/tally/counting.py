@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from .greedy import run_greedy
 from .model import Election, TallyResult
-from .prepare import Prepared, exact, prepare
+from .prepare import Prepared, exact, greedy_default_ranks, prepare
 
 RULES: tuple[str, ...] = (
     "greedy",
@@ -29,11 +29,6 @@ RULES: tuple[str, ...] = (
 
 #: META keys read as the minimum support for ``greedy-threshold`` (first one present wins).
 THRESHOLD_KEYS = ("min_project_score_threshold",)
-
-
-def _greedy_default_ranks(prep: Prepared) -> None:
-    # Ties in support go to the cheaper project, then to the earlier one in the project list.
-    prep.priority(lambda i: (prep.costs[i], i))
 
 
 def _mes_default_ranks(prep: Prepared) -> None:
@@ -92,7 +87,7 @@ def _count(
         return complete_with_greedy(prep, rule, format_money=format_money, tie_break_given=tie_break is not None)
     if rule in ("greedy", "greedy-no-skip", "greedy-threshold", "score-average", "greedy-per-cost"):
         if tie_break is None:
-            _greedy_default_ranks(prep)
+            greedy_default_ranks(prep)
         if rule == "score-average":
             support = [Fraction(prep.score[i], prep.named[i]) if prep.named[i] else 0 for i in range(len(prep.ids))]
             support = [s.numerator if isinstance(s, Fraction) and s.denominator == 1 else s for s in support]
@@ -116,7 +111,7 @@ def _count(
         from .phragmen import run_phragmen
 
         if tie_break is None:
-            _greedy_default_ranks(prep)
+            greedy_default_ranks(prep)
         return run_phragmen(prep, rule, format_money=format_money)
     from .equalshares import run_equal_shares
 

@@ -28,7 +28,7 @@ from fractions import Fraction
 from .greedy import run_greedy
 from .mes import EqualShares, MESRun, RoundRecord
 from .model import Explanation, TallyResult
-from .prepare import Prepared, plain
+from .prepare import Prepared, greedy_default_ranks, plain
 from .text import Texts
 
 
@@ -328,15 +328,13 @@ def complete_with_greedy(
     prep: Prepared, rule: str, *, format_money: Callable[[int], str], tie_break_given: bool
 ) -> TallyResult:
     """Equal Shares at a fixed budget, then greedy (most support first) with what is left."""
-    from .counting import _greedy_default_ranks
-
     mes = run_equal_shares(prep, "equalshares", format_money=format_money)
     first = [prep.index[pid] for pid in mes.selected]
     chosen = set(first)
     left = prep.budget - sum((prep.costs[i] for i in first), 0)
     mes_rank = list(prep.rank)
     if not tie_break_given:
-        _greedy_default_ranks(prep)
+        greedy_default_ranks(prep)
     order = sorted(range(len(prep.ids)), key=lambda i: (-prep.score[i], prep.rank[i]))
     prep.rank[:] = mes_rank
     texts = Texts(prep, format_money)

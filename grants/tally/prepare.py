@@ -174,3 +174,8 @@ def prepare(election: Election, tie_break: Sequence[str] | None) -> Prepared:
         source=source,
         compact=compact,
     )
+
+
+def greedy_default_ranks(prep: Prepared) -> None:
+    """Greedy's tie-break when none is given: the cheaper project, then the earlier one in the list."""
+    prep.priority(lambda i: (prep.costs[i], i))

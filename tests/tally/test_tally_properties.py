@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grants.tally import RULES, Election, Project, count, lottery_order
-from grants.tally.counting import _greedy_default_ranks, _mes_default_ranks
-from grants.tally.prepare import prepare
+from grants.tally.counting import _mes_default_ranks
+from grants.tally.prepare import greedy_default_ranks, prepare
 from tests.tally.tally_reference import greedy, mes_add1, mes_fixed
 
 SETTINGS = settings(max_examples=60, deadline=None,
@@ -100,7 +100,7 @@ def test_lottery_follows_the_published_recipe():
 
 def _reference_inputs(election, mes: bool):
     prep = prepare(election, None)
-    (_mes_default_ranks if mes else _greedy_default_ranks)(prep)
+    (_mes_default_ranks if mes else greedy_default_ranks)(prep)
     costs = {p.id: p.cost for p in election.projects}
     ranks = {pid: prep.rank[i] for i, pid in enumerate(prep.ids)}
     return costs, ranks
