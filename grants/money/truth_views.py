@@ -53,6 +53,17 @@ def _back(item: Contribution):  # noqa: ANN202
     return redirect(url_for("money.money_in", slug=item.pledge.round.slug))
 
 
+def _with_reason(contribution_id: int, prefix: str, use_case, done: str, missing: str):  # noqa: ANN001, ANN202
+    """A treasurer's decision on a transfer that needs a reason: one use case, then back to money in."""
+    item = db.get_or_404(Contribution, contribution_id)
+    form = ReasonForm(prefix=f"{prefix}-{item.id}")
+    if form.validate_on_submit():
+        attempt(lambda: use_case(person=current_user, contribution_id=item.id, reason=form.reason.data), done)
+    else:
+        flash(missing, "error")
+    return _back(item)
+
+
 @bp.route("/contributions/<int:contribution_id>/confirm", methods=["POST"])
 def confirm_transfer(contribution_id: int):
     """The treasurer found the transfer on the bank statement."""
@@ -68,35 +79,25 @@ def confirm_transfer(contribution_id: int):
 @bp.route("/contributions/<int:contribution_id>/reject", methods=["POST"])
 def reject_transfer(contribution_id: int):
     """The treasurer did not find the transfer on the bank statement."""
-    item = db.get_or_404(Contribution, contribution_id)
-    form = ReasonForm(prefix=f"reject-{item.id}")
-    if form.validate_on_submit():
-        attempt(
-            lambda: services.reject_bank_transfer(
-                person=current_user, contribution_id=item.id, reason=form.reason.data
-            ),
-            "Marked as not found. The funder has been told; nothing joined the pot.",
-        )
-    else:
-        flash("Write the reason (at least a few words).", "error")
-    return _back(item)
+    return _with_reason(
+        contribution_id,
+        "reject",
+        services.reject_bank_transfer,
+        "Marked as not found. The funder has been told; nothing joined the pot.",
+        "Write the reason (at least a few words).",
+    )
 
 
 @bp.route("/contributions/<int:contribution_id>/reverse", methods=["POST"])
 def reverse_transfer(contribution_id: int):
     """Correct a confirmed transfer by a reversing entry, with the reason."""
-    item = db.get_or_404(Contribution, contribution_id)
-    form = ReasonForm(prefix=f"reverse-{item.id}")
-    if form.validate_on_submit():
-        attempt(
-            lambda: services.reverse_contribution(
-                person=current_user, contribution_id=item.id, reason=form.reason.data
-            ),
-            "Corrected. The reversal and your reason are on the public ledger.",
-        )
-    else:
-        flash("Write the reason for the correction (at least a few words).", "error")
-    return _back(item)
+    return _with_reason(
+        contribution_id,
+        "reverse",
+        services.reverse_contribution,
+        "Corrected. The reversal and your reason are on the public ledger.",
+        "Write the reason for the correction (at least a few words).",
+    )
 
 
 @bp.route("/tables/<slug>/money-in/ceiling", methods=["POST"])
