@@ -42,7 +42,7 @@ from grants.models import (
     TrancheStatus,
 )
 from grants.money import ledger
-from grants.money.services import OverBudget
+from grants.money.ledger import OverBudget
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import accepted_funder_ids, is_convenor, is_treasurer, may_release_money, took_part_in_decision
