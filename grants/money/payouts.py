@@ -1,10 +1,13 @@
 """Money out: how groups are paid (Stripe Connect or bank details), tranches and holds.
 
 A tranche is reserved (scheduled) in one transaction, with its idempotency key stored
-and committed before any call to Stripe. `send_tranche(tranche_id)` then makes the
-transfer; it is safe to call again and again (a background worker will, once the job
-queue exists), because Stripe replays the first result for the same key and the ledger
-is only written when the tranche moves from processing to paid.
+and committed before any call to Stripe; for Stripe, the "send_tranche" job is recorded
+beside it (the outbox). `send_tranche(tranche_id)` then makes the transfer; it is safe to
+call again and again, because Stripe replays the first result for the same key and the
+ledger is only written (`postings.post_payment`) when the tranche moves from processing to
+paid. A bank tranche is paid when someone confirms it was sent (`confirm_bank_payment`), or
+recorded as paid in one step (`record_payment`): all three write the payment through
+`post_payment`.
 """
 
 from __future__ import annotations
@@ -173,8 +176,11 @@ def releasable_pence(award: Award) -> int:
     return ledger.award_committed(award) - in_flight_pence(award.id)
 
 
-def _award_to_release(person: Person, award_id: int) -> Award:
-    """Inside a release: the award, if this person may move its table's money (the table is locked)."""
+def _award_to_release(
+    person: Person, award_id: int, amount_pence: int, *, in_one_step: bool = False
+) -> tuple[Award, int | None]:
+    """Inside a release: the award (its table locked), if this person may move this much of it, and
+    the funder they act for (None for the treasurer)."""
     award = db.session.get(Award, award_id)
     if award is None:
         raise DomainError("That award does not exist.")
@@ -184,7 +190,17 @@ def _award_to_release(person: Person, award_id: int) -> Award:
             "someone who took part in the decision."
         )
     lock_for_update(Round, award.round_id)
-    return award
+    if in_one_step:
+        power.refuse_over_second_person(award.round_id, amount_pence)
+    acting_for = power.release_power(person, award.round_id, amount_pence)
+    # Tranches already scheduled or on their way are reserved against the award.
+    remaining = releasable_pence(award)
+    if amount_pence > remaining:
+        still = "is still to be paid" if in_one_step else "can still be released"
+        raise OverBudget(
+            f"Only {format_pence(remaining)} of this award {still}; {format_pence(amount_pence)} is more than that."
+        )
+    return award, acting_for
 
 
 def _next_number(award_id: int) -> int:
@@ -198,22 +214,15 @@ def _next_number(award_id: int) -> int:
 def release_tranche(*, person: Person, award_id: int, amount_pence: int, due_on: date | None = None) -> Tranche:
     """Release part of an award: a tranche is scheduled now and sent (by Stripe) right after.
 
-    The sending is a separate step (`send_tranche`) that a background worker can repeat;
-    until the job queue exists it is called here, synchronously, after the commit.
+    The sending is a separate step (`send_tranche`), a background job recorded in this
+    transaction, that the worker can repeat.
     """
     if amount_pence <= 0:
         raise DomainError("Enter an amount of more than £0.")
     require_a_way_to_pay(person=person, award_id=award_id)
     today = date.today()
     with transaction() as session:
-        award = _award_to_release(person, award_id)
-        acting_for = power.release_power(person, award.round_id, amount_pence)
-        remaining = releasable_pence(award)
-        if amount_pence > remaining:
-            raise OverBudget(
-                f"Only {format_pence(remaining)} of this award can still be released; "
-                f"{format_pence(amount_pence)} is more than that."
-            )
+        award, acting_for = _award_to_release(person, award_id, amount_pence)
         payee = payee_for(award.group_id)
         if payee.method is PayoutMethod.STRIPE and get_gateway() is None:
             raise DomainError("This group is paid through Stripe, which is not set up on this site.")
@@ -381,16 +390,7 @@ def record_payment(*, person: Person, award_id: int, amount_pence: int, paid_on:
     if not bank_reference.strip():
         raise DomainError("Enter the bank reference of the transfer.")
     with transaction() as session:
-        award = _award_to_release(person, award_id)
-        power.refuse_over_second_person(award.round_id, amount_pence)
-        acting_for = power.release_power(person, award.round_id, amount_pence)
-        # Tranches already scheduled or on their way are reserved against the award.
-        committed = releasable_pence(award)
-        if amount_pence > committed:
-            raise OverBudget(
-                f"Only {format_pence(committed)} of this award is still to be paid; "
-                f"{format_pence(amount_pence)} is more than that."
-            )
+        award, acting_for = _award_to_release(person, award_id, amount_pence, in_one_step=True)
         number = _next_number(award.id)
         tranche = Tranche(
             award=award,
