@@ -70,10 +70,7 @@ def record_bank_transfer(
     if received_on > date.today():
         raise DomainError("The date it arrived cannot be in the future. Record the transfer once it has arrived.")
     with transaction() as session:
-        item = session.get(Pledge, pledge_id)
-        if item is None or not acts_for_funder(person, item.funder_id):
-            raise NotAllowed("You do not act for the funder of that pledge.")
-        power.require_accepted(funder_id=item.funder_id, round_id=item.round_id)
+        item = power.pledge_to_pay_in(person, pledge_id)
         rnd = lock_for_update(Round, item.round_id)
         _check_money_in(rnd, item, amount_pence)
         contribution = Contribution(

@@ -68,10 +68,7 @@ def start_checkout(*, person: Person, pledge_id: int, amount_pence: int, allow_b
     if amount_pence <= 0:
         raise DomainError("Enter an amount of more than £0.")
     with transaction() as session:
-        item = session.get(Pledge, pledge_id)
-        if item is None or not acts_for_funder(person, item.funder_id):
-            raise NotAllowed("You do not act for the funder of that pledge.")
-        power.require_accepted(funder_id=item.funder_id, round_id=item.round_id)
+        item = power.pledge_to_pay_in(person, pledge_id)
         number = 1 + len(session.execute(select(StripeCheckout.id).where(StripeCheckout.pledge_id == item.id)).all())
         # Stored before calling Stripe: the reference is the idempotency key's seed.
         checkout = StripeCheckout(
