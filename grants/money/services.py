@@ -1,4 +1,6 @@
-"""Money use cases. Each owns its transaction and goes through the ledger."""
+"""Money in and awards: pledges, bank transfers claimed then confirmed, corrections, the table's limit
+on money in, and `commit_awards` (which closing a vote calls). Each use case owns its transaction;
+its ledger rows are written by `grants/money/postings.py`. Money out is `grants/money/payouts.py`."""
 
 from __future__ import annotations
 
