@@ -12,8 +12,9 @@ from grants.extensions import db
 from grants.funders.services import register_funder
 from grants.groups.services import register_group
 from grants.models import PanelRole, Person, RoundStatus, StaffRole, TieBreak
+from grants.money.payouts import record_payment
 from grants.money.power import approve_release, invite_funder, set_second_person_above
-from grants.money.services import pledge, record_bank_transfer, record_payment
+from grants.money.services import pledge, record_bank_transfer
 from grants.panels.demo_care import demo_care
 from grants.panels.services import accept_invitation, declare_interest, invite
 from grants.proposals.services import start_proposal, submit_proposal

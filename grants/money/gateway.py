@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from grants.core import DomainError
 from grants.money.stripe_gateway import StripeGateway
 
 
@@ -27,6 +28,14 @@ def get_gateway() -> StripeGateway | None:
             max_network_retries=int(cfg.get("STRIPE_MAX_NETWORK_RETRIES", 2)),
         )
         current_app.extensions["stripe_gateway"] = gateway
+    return gateway
+
+
+def require_gateway() -> StripeGateway:
+    """The app's gateway, or a refusal a person can read where Stripe is not set up."""
+    gateway = get_gateway()
+    if gateway is None:
+        raise DomainError("Card and Direct Debit payments are not set up on this site. Pay by bank transfer instead.")
     return gateway
 
 

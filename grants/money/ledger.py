@@ -21,6 +21,10 @@ class LedgerError(DomainError):
     """An entry group that would break the ledger's rules."""
 
 
+class OverBudget(DomainError):
+    """More than the pot (or the award, or the funder's share) holds."""
+
+
 def account_code(kind: AccountKind, *, round_id=None, funder_id=None, award_id=None, seat_id=None) -> str:  # noqa: ANN001
     """The unique code of an account, e.g. `round:3:available`."""
     match kind:

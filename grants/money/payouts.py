@@ -1,10 +1,13 @@
 """Money out: how groups are paid (Stripe Connect or bank details), tranches and holds.
 
 A tranche is reserved (scheduled) in one transaction, with its idempotency key stored
-and committed before any call to Stripe. `send_tranche(tranche_id)` then makes the
-transfer; it is safe to call again and again (a background worker will, once the job
-queue exists), because Stripe replays the first result for the same key and the ledger
-is only written when the tranche moves from processing to paid.
+and committed before any call to Stripe; for Stripe, the "send_tranche" job is recorded
+beside it (the outbox). `send_tranche(tranche_id)` then makes the transfer; it is safe to
+call again and again, because Stripe replays the first result for the same key and the
+ledger is only written (`postings.post_payment`) when the tranche moves from processing to
+paid. A bank tranche is paid when someone confirms it was sent (`confirm_bank_payment`), or
+recorded as paid in one step (`record_payment`): all three write the payment through
+`post_payment`.
 """
 
 from __future__ import annotations
@@ -22,27 +25,24 @@ from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.jobs.outbox import enqueue_job, job_handler
 from grants.models import (
-    AccountKind,
     Award,
-    EntryKind,
     Group,
     GroupRole,
     Payee,
     PayoutMethod,
     Person,
     Round,
-    RoundStatus,
     Tranche,
     TrancheStatus,
 )
 from grants.money import ledger, power
-from grants.money.gateway import get_gateway
-from grants.money.services import OverBudget, _group_people
-from grants.money.stripe_gateway import GatewayError
-from grants.money.stripe_in import _require_gateway, apply_account_state
+from grants.money.gateway import get_gateway, require_gateway
+from grants.money.ledger import OverBudget
+from grants.money.postings import group_people, post_payment, post_payment_returned
+from grants.money.stripe_gateway import ConnectedAccount, GatewayError
 from grants.money_format import format_pence
 from grants.notifications import notify
-from grants.roles import is_group_member, may_release_money
+from grants.roles import is_group_member, is_treasurer, may_release_money
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def set_bank_details(
 
 def connect_stripe(*, person: Person, group_id: int, host_name: str = "") -> str:
     """Create (once) the group's Stripe account and return a fresh onboarding link."""
-    gateway = _require_gateway()
+    gateway = require_gateway()
     with transaction():
         _manage(person, group_id)
         payee = payee_for(group_id)
@@ -134,9 +134,17 @@ def connect_stripe(*, person: Person, group_id: int, host_name: str = "") -> str
     )
 
 
+def apply_account_state(payee: Payee, state: ConnectedAccount) -> None:
+    """Copy what Stripe says about a connected account onto the group's payee record."""
+    payee.stripe_transfers = state.transfers_capability or "inactive"
+    payee.stripe_details_submitted = state.details_submitted
+    payee.stripe_requirements = ",".join(state.requirements_due)
+    payee.stripe_disabled_reason = state.disabled_reason
+
+
 def refresh_stripe_account(group_id: int) -> Payee:
     """Ask Stripe for the account's state now (the account.updated webhook does the same)."""
-    gateway = _require_gateway()
+    gateway = require_gateway()
     payee = payee_for(group_id)
     db.session.commit()
     if payee.stripe_account_id is None:
@@ -168,33 +176,53 @@ def releasable_pence(award: Award) -> int:
     return ledger.award_committed(award) - in_flight_pence(award.id)
 
 
+def _award_to_release(
+    person: Person, award_id: int, amount_pence: int, *, in_one_step: bool = False
+) -> tuple[Award, int | None]:
+    """Inside a release: the award (its table locked), if this person may move this much of it, and
+    the funder they act for (None for the treasurer)."""
+    award = db.session.get(Award, award_id)
+    if award is None:
+        raise DomainError("That award does not exist.")
+    if not may_release_money(person, award.round_id):
+        raise NotAllowed(
+            "Only a funder of this table or its treasurer can release money, and not "
+            "someone who took part in the decision."
+        )
+    lock_for_update(Round, award.round_id)
+    if in_one_step:
+        power.refuse_over_second_person(award.round_id, amount_pence)
+    acting_for = power.release_power(person, award.round_id, amount_pence)
+    # Tranches already scheduled or on their way are reserved against the award.
+    remaining = releasable_pence(award)
+    if amount_pence > remaining:
+        still = "is still to be paid" if in_one_step else "can still be released"
+        raise OverBudget(
+            f"Only {format_pence(remaining)} of this award {still}; {format_pence(amount_pence)} is more than that."
+        )
+    return award, acting_for
+
+
+def _next_number(award_id: int) -> int:
+    return 1 + int(
+        db.session.execute(
+            select(func.coalesce(func.max(Tranche.number), 0)).where(Tranche.award_id == award_id)
+        ).scalar_one()
+    )
+
+
 def release_tranche(*, person: Person, award_id: int, amount_pence: int, due_on: date | None = None) -> Tranche:
     """Release part of an award: a tranche is scheduled now and sent (by Stripe) right after.
 
-    The sending is a separate step (`send_tranche`) that a background worker can repeat;
-    until the job queue exists it is called here, synchronously, after the commit.
+    The sending is a separate step (`send_tranche`), a background job recorded in this
+    transaction, that the worker can repeat.
     """
     if amount_pence <= 0:
         raise DomainError("Enter an amount of more than £0.")
     require_a_way_to_pay(person=person, award_id=award_id)
     today = date.today()
     with transaction() as session:
-        award = session.get(Award, award_id)
-        if award is None:
-            raise DomainError("That award does not exist.")
-        if not may_release_money(person, award.round_id):
-            raise NotAllowed(
-                "Only a funder of this table or its treasurer can release money, and not "
-                "someone who took part in the decision."
-            )
-        lock_for_update(Round, award.round_id)
-        acting_for = power.release_power(person, award.round_id, amount_pence)
-        remaining = releasable_pence(award)
-        if amount_pence > remaining:
-            raise OverBudget(
-                f"Only {format_pence(remaining)} of this award can still be released; "
-                f"{format_pence(amount_pence)} is more than that."
-            )
+        award, acting_for = _award_to_release(person, award_id, amount_pence)
         payee = payee_for(award.group_id)
         if payee.method is PayoutMethod.STRIPE and get_gateway() is None:
             raise DomainError("This group is paid through Stripe, which is not set up on this site.")
@@ -202,11 +230,7 @@ def release_tranche(*, person: Person, award_id: int, amount_pence: int, due_on:
             raise DomainError(
                 f"{payee.payee_name} has not finished connecting its Stripe account, so it cannot be paid yet."
             )
-        number = 1 + int(
-            session.execute(
-                select(func.coalesce(func.max(Tranche.number), 0)).where(Tranche.award_id == award.id)
-            ).scalar_one()
-        )
+        number = _next_number(award.id)
         tranche = Tranche(
             award_id=award.id,
             number=number,
@@ -270,7 +294,7 @@ def queue_due_tranches(today: date) -> int:
 
 def send_tranche(tranche_id: int) -> TrancheStatus:
     """Send one Stripe tranche. Idempotent: safe to call from a worker, again and again."""
-    gateway = _require_gateway()
+    gateway = require_gateway()
     with transaction():
         tranche = lock_for_update(Tranche, tranche_id)
         if tranche.method is not PayoutMethod.STRIPE or tranche.status not in (
@@ -326,48 +350,8 @@ def send_tranche(tranche_id: int) -> TrancheStatus:
     with transaction():
         tranche = lock_for_update(Tranche, tranche_id)
         if tranche.status is TrancheStatus.PROCESSING:
-            _mark_paid(tranche, transfer_id=transfer.id, reference=transfer.id, paid_on=date.today())
+            post_payment(tranche, transfer_id=transfer.id, reference=transfer.id, paid_on=date.today())
         return tranche.status
-
-
-def _mark_paid(tranche: Tranche, *, transfer_id: str | None, reference: str, paid_on: date) -> None:
-    award = tranche.award
-    rnd = lock_for_update(Round, award.round_id)
-    group = ledger.post(
-        EntryKind.PAYMENT,
-        f"Paid {format_pence(tranche.amount_pence)} to {tranche.payee_name or award.group.name} "
-        f"(award {award.reference}, part {tranche.number})",
-        ledger.award_payment_lines(
-            award,
-            tranche.amount_pence,
-            AccountKind.STRIPE_BALANCE if tranche.method is PayoutMethod.STRIPE else AccountKind.BANK,
-        ),
-        occurred_on=paid_on,
-        reference=reference,
-        round_id=award.round_id,
-        group_id=award.group_id,
-        award_id=award.id,
-        recorded_by_id=tranche.released_by_id,
-    )
-    tranche.entry_group_id = group.id
-    tranche.status = TrancheStatus.PAID
-    tranche.stripe_transfer_id = transfer_id
-    tranche.bank_reference = reference
-    tranche.paid_on = paid_on
-    tranche.failure_reason = None
-    notify(
-        _group_people(award.group_id),
-        "payment_sent",
-        f"A payment of {format_pence(tranche.amount_pence)} was sent",
-        f"{format_pence(tranche.amount_pence)} was paid to {tranche.payee_name} for award {award.reference}, "
-        f"reference {reference}.",
-        link=f"/groups/{award.group.slug}",
-    )
-    if rnd.status in (RoundStatus.COUNTED, RoundStatus.AWARDING):
-        rnd.status = RoundStatus.PAYING
-    db.session.flush()
-    if ledger.round_summary(rnd.id).committed_pence == 0 and rnd.status is RoundStatus.PAYING:
-        rnd.status = RoundStatus.REPORTING
 
 
 def confirm_bank_payment(*, person: Person, tranche_id: int, bank_reference: str, paid_on: date) -> Tranche:
@@ -383,7 +367,7 @@ def confirm_bank_payment(*, person: Person, tranche_id: int, bank_reference: str
         if tranche.status is not TrancheStatus.SCHEDULED or tranche.method is not PayoutMethod.BANK:
             raise DomainError("Only a scheduled bank transfer can be confirmed here.")
         power.refuse_unapproved(tranche)
-        _mark_paid(tranche, transfer_id=None, reference=bank_reference.strip(), paid_on=paid_on)
+        post_payment(tranche, transfer_id=None, reference=bank_reference.strip(), paid_on=paid_on)
         audit.record(
             "payment_confirmed",
             f"{format_pence(tranche.amount_pence)} paid to {tranche.payee_name} (award {tranche.award.reference}).",
@@ -391,6 +375,42 @@ def confirm_bank_payment(*, person: Person, tranche_id: int, bank_reference: str
             round_id=tranche.award.round_id,
             public=True,
             details={"tranche": tranche.idempotency_key, "bank_reference": bank_reference.strip()},
+        )
+    return tranche
+
+
+def record_payment(*, person: Person, award_id: int, amount_pence: int, paid_on: date, bank_reference: str) -> Tranche:
+    """Record a payment (a tranche) to a group that was already made by bank transfer, in one step.
+
+    Only a funder of the round or its treasurer may release money, and never someone
+    who took part in the decision. Nothing is paid beyond what is committed to the award.
+    """
+    if amount_pence <= 0:
+        raise DomainError("Enter an amount of more than £0.")
+    if not bank_reference.strip():
+        raise DomainError("Enter the bank reference of the transfer.")
+    with transaction() as session:
+        award, acting_for = _award_to_release(person, award_id, amount_pence, in_one_step=True)
+        number = _next_number(award.id)
+        tranche = Tranche(
+            award=award,
+            number=number,
+            amount_pence=amount_pence,
+            method=PayoutMethod.BANK,
+            idempotency_key=f"grant-{award.reference}-tranche-{number}",
+            released_by_id=person.id,
+            payee_name=payee_for(award.group_id).payee_name,
+            acting_for_funder_id=acting_for,
+        )
+        session.add(tranche)
+        post_payment(tranche, transfer_id=None, reference=bank_reference.strip(), paid_on=paid_on)
+        audit.record(
+            "money_released",
+            f"{format_pence(amount_pence)} paid to {award.group.name} (award {award.reference}).",
+            actor_id=person.id,
+            round_id=award.round_id,
+            public=True,
+            details={"tranche": tranche.idempotency_key, "bank_reference": tranche.bank_reference},
         )
     return tranche
 
@@ -410,22 +430,16 @@ def hold_tranche(*, person: Person, tranche_id: int, reason: str) -> Tranche:
         tranche.held_reason = reason.strip()
         tranche.held_by_id = person.id
         tranche.held_at = datetime.now(UTC)
-        audit.record(
-            "payment_held",
-            f"A payment of {format_pence(tranche.amount_pence)} to {award.group.name} was held. "
-            f"Reason: {tranche.held_reason}",
+        _tell_group(
+            tranche,
             actor_id=person.id,
-            round_id=award.round_id,
-            public=True,
-            details={"tranche": tranche.idempotency_key},
-        )
-        notify(
-            _group_people(award.group_id),
-            "payment_held",
-            "A payment to your group was held",
-            f"The funder held a payment of {format_pence(tranche.amount_pence)} for award {award.reference}. "
+            event="payment_held",
+            public_text=f"A payment of {format_pence(tranche.amount_pence)} to {award.group.name} was held. "
+            f"Reason: {tranche.held_reason}",
+            kind="payment_held",
+            subject="A payment to your group was held",
+            body=f"The funder held a payment of {format_pence(tranche.amount_pence)} for award {award.reference}. "
             f"Their reason: {tranche.held_reason}",
-            link=f"/groups/{award.group.slug}",
         )
     return tranche
 
@@ -464,34 +478,41 @@ def record_transfer_reversal(tranche_id: int, reversed_total_pence: int) -> None
     if new <= 0:
         return
     award = tranche.award
-    lock_for_update(Round, award.round_id)
-    ledger.post(
-        EntryKind.REVERSAL,
-        f"{format_pence(new)} came back from {tranche.payee_name} (award {award.reference}, part {tranche.number})",
-        ledger.award_payment_lines(award, -new, AccountKind.STRIPE_BALANCE),
-        occurred_on=date.today(),
-        reference=tranche.stripe_transfer_id,
-        round_id=award.round_id,
-        group_id=award.group_id,
-        award_id=award.id,
-        reverses_id=tranche.entry_group_id,
+    post_payment_returned(tranche, new, occurred_on=date.today())
+    _tell_group(
+        tranche,
+        actor_id=None,
+        event="payment_reversed",
+        public_text=f"{format_pence(new)} of a payment to {tranche.payee_name} was reversed and is committed to "
+        "the award again.",
+        subject="A payment was reversed",
+        body=f"{format_pence(new)} of the payment for award {award.reference} came back to the table.",
+        also=[tranche.released_by_id] if tranche.released_by_id else [],
     )
-    tranche.reversed_pence += new
-    tranche.status = TrancheStatus.REVERSED
+
+
+def _tell_group(
+    tranche: Tranche,
+    *,
+    actor_id: int | None,
+    event: str,
+    public_text: str,
+    subject: str,
+    body: str,
+    kind: str = "money_alert",
+    also: list[int] | None = None,
+) -> None:
+    """A public line in the audit log about one tranche (held, come back), and its group told."""
+    award = tranche.award
     audit.record(
-        "payment_reversed",
-        f"{format_pence(new)} of a payment to {tranche.payee_name} was reversed and is committed to the award again.",
+        event,
+        public_text,
+        actor_id=actor_id,
         round_id=award.round_id,
         public=True,
         details={"tranche": tranche.idempotency_key},
     )
-    notify(
-        _group_people(award.group_id) + ([tranche.released_by_id] if tranche.released_by_id else []),
-        "money_alert",
-        "A payment was reversed",
-        f"{format_pence(new)} of the payment for award {award.reference} came back to the table.",
-        link=f"/groups/{award.group.slug}",
-    )
+    notify(group_people(award.group_id) + (also or []), kind, subject, body, link=f"/groups/{award.group.slug}")
 
 
 # ------------------------------------------------------------- money out that is true
@@ -520,7 +541,7 @@ def require_a_way_to_pay(*, person: Person, award_id: int) -> None:
             return
         group = award.group
         notify(
-            _group_people(award.group_id),
+            group_people(award.group_id),
             "money_alert",
             f"{group.name} cannot be paid yet",
             f"The table {award.round.title} is ready to pay part of award {award.reference}, but your group has "
@@ -550,8 +571,6 @@ def record_bank_return(
     with transaction():
         tranche = lock_for_update(Tranche, tranche_id)
         award = tranche.award
-        from grants.roles import is_treasurer
-
         if not is_treasurer(person, award.round_id):
             raise NotAllowed(
                 "Only the table's treasurer, who sees the bank statement, can record money that came back."
@@ -566,37 +585,15 @@ def record_bank_return(
             raise DomainError(f"Only {format_pence(left)} of this payment is still with the group.")
         if tranche.paid_on and returned_on < tranche.paid_on:
             raise DomainError("The date it came back cannot be before the date it was paid.")
-        lock_for_update(Round, award.round_id)
-        ledger.post(
-            EntryKind.REVERSAL,
-            f"{format_pence(amount_pence)} came back from {tranche.payee_name or award.group.name} "
-            f"(award {award.reference}, part {tranche.number}). Reason: {reason}",
-            ledger.award_payment_lines(award, -amount_pence, AccountKind.BANK),
-            occurred_on=returned_on,
-            reference=tranche.bank_reference,
-            round_id=award.round_id,
-            group_id=award.group_id,
-            award_id=award.id,
-            reverses_id=tranche.entry_group_id,
-            recorded_by_id=person.id,
-        )
-        tranche.reversed_pence += amount_pence
-        tranche.status = TrancheStatus.REVERSED
-        audit.record(
-            "payment_reversed",
-            f"{format_pence(amount_pence)} of a bank payment to {tranche.payee_name} came back and is committed "
-            f"to the award again. Reason: {reason}",
+        post_payment_returned(tranche, amount_pence, occurred_on=returned_on, reason=reason, recorded_by_id=person.id)
+        _tell_group(
+            tranche,
             actor_id=person.id,
-            round_id=award.round_id,
-            public=True,
-            details={"tranche": tranche.idempotency_key},
-        )
-        notify(
-            _group_people(award.group_id),
-            "money_alert",
-            "A payment to your group came back",
-            f"{format_pence(amount_pence)} of the payment for award {award.reference} came back to the table. "
+            event="payment_reversed",
+            public_text=f"{format_pence(amount_pence)} of a bank payment to {tranche.payee_name} came back and is "
+            f"committed to the award again. Reason: {reason}",
+            subject="A payment to your group came back",
+            body=f"{format_pence(amount_pence)} of the payment for award {award.reference} came back to the table. "
             f"The treasurer's note: {reason}. The money is still awarded to your group; check your bank details.",
-            link=f"/groups/{award.group.slug}",
         )
     return tranche

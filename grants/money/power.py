@@ -32,6 +32,7 @@ from grants.models import (
     Payee,
     PayoutMethod,
     Person,
+    Pledge,
     Round,
     RoundStaff,
     StaffRole,
@@ -42,10 +43,17 @@ from grants.models import (
     TrancheStatus,
 )
 from grants.money import ledger
-from grants.money.services import OverBudget
+from grants.money.ledger import OverBudget
 from grants.money_format import format_pence
 from grants.notifications import notify
-from grants.roles import accepted_funder_ids, is_convenor, is_treasurer, may_release_money, took_part_in_decision
+from grants.roles import (
+    accepted_funder_ids,
+    acts_for_funder,
+    is_convenor,
+    is_treasurer,
+    may_release_money,
+    took_part_in_decision,
+)
 
 # ------------------------------------------------------------------ funders on a table
 
@@ -229,6 +237,15 @@ def require_accepted(*, funder_id: int, round_id: int) -> None:
             f"The table's convenors have not accepted {funder.name} yet, so its pledge is an offer. "
             "Pay in once they accept it."
         )
+
+
+def pledge_to_pay_in(person: Person, pledge_id: int) -> Pledge:
+    """Inside a payment in: the pledge, if this person acts for its funder and the table accepted that funder."""
+    item = db.session.get(Pledge, pledge_id)
+    if item is None or not acts_for_funder(person, item.funder_id):
+        raise NotAllowed("You do not act for the funder of that pledge.")
+    require_accepted(funder_id=item.funder_id, round_id=item.round_id)
+    return item
 
 
 # ------------------------------------------------------------------ the table's rules

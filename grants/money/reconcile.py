@@ -38,6 +38,7 @@ from grants.money import ledger
 from grants.money.gateway import get_gateway
 from grants.money.stripe_gateway import StripeGateway
 from grants.notifications import notify
+from grants.public.queries import public_ledger_mismatches
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +71,6 @@ def reconcile(gateway: StripeGateway | None) -> list[Mismatch]:
 def ledger_self_check() -> list[Mismatch]:
     """The ledger against itself: every running balance is the sum of its entries, every entry
     group sums to zero, no table's pot is below nothing, and the public rows add up to the totals."""
-    from grants.public.queries import public_ledger_mismatches
-
     out: list[Mismatch] = [
         Mismatch("ledger", "running balance", line, _round_of_balance_line(line)) for line in ledger.check_balances()
     ]

@@ -1,4 +1,6 @@
-"""Money use cases. Each owns its transaction and goes through the ledger."""
+"""Money in and awards: pledges, bank transfers claimed then confirmed, corrections, the table's limit
+on money in, and `commit_awards` (which closing a vote calls). Each use case owns its transaction;
+its ledger rows are written by `grants/money/postings.py`. Money out is `grants/money/payouts.py`."""
 
 from __future__ import annotations
 
@@ -18,7 +20,6 @@ from grants.models import (
     ContributionMethod,
     ContributionStatus,
     EntryGroup,
-    EntryKind,
     Funder,
     MoneyInLimit,
     Person,
@@ -28,26 +29,14 @@ from grants.models import (
     RoundStaff,
     RoundStatus,
     StaffRole,
-    Tranche,
-    TrancheStatus,
 )
 from grants.models._base import utcnow
-from grants.money import ledger
+from grants.money import ledger, power
+from grants.money.ledger import OverBudget
+from grants.money.postings import group_people, post_award, post_contribution, post_correction
 from grants.money_format import format_pence
 from grants.notifications import notify
-from grants.roles import acts_for_funder, is_convenor, is_treasurer, may_release_money
-
-
-def _group_people(group_id: int) -> list[int]:
-    from grants.models import GroupMembership
-
-    return list(
-        db.session.execute(select(GroupMembership.person_id).where(GroupMembership.group_id == group_id)).scalars()
-    )
-
-
-class OverBudget(DomainError):
-    """More than the pot holds."""
+from grants.roles import acts_for_funder, is_convenor, is_treasurer
 
 
 def pledge(*, person: Person, funder_id: int, round_id: int, amount_pence: int) -> Pledge:
@@ -66,9 +55,7 @@ def pledge(*, person: Person, funder_id: int, round_id: int, amount_pence: int) 
             raise DomainError(_over_ceiling(amount_pence, rnd))
         item = Pledge(round_id=round_id, funder_id=funder_id, amount_pence=amount_pence, pledged_by_id=person.id)
         session.add(item)
-        from grants.money.power import offer_on_pledge
-
-        offer_on_pledge(person=person, funder_id=funder_id, round_id=round_id)
+        power.offer_on_pledge(person=person, funder_id=funder_id, round_id=round_id)
     return item
 
 
@@ -85,12 +72,7 @@ def record_bank_transfer(
     if received_on > date.today():
         raise DomainError("The date it arrived cannot be in the future. Record the transfer once it has arrived.")
     with transaction() as session:
-        item = session.get(Pledge, pledge_id)
-        if item is None or not acts_for_funder(person, item.funder_id):
-            raise NotAllowed("You do not act for the funder of that pledge.")
-        from grants.money.power import require_accepted
-
-        require_accepted(funder_id=item.funder_id, round_id=item.round_id)
+        item = power.pledge_to_pay_in(person, pledge_id)
         rnd = lock_for_update(Round, item.round_id)
         _check_money_in(rnd, item, amount_pence)
         contribution = Contribution(
@@ -203,7 +185,15 @@ def confirm_bank_transfer(*, person: Person, contribution_id: int) -> Contributi
             raise NotAllowed("You recorded this transfer, so someone else must check it against the statement.")
         lock_for_update(Round, item.pledge.round_id)
         funder = session.get(Funder, item.pledge.funder_id)
-        group = _post_contribution(item, funder, recorded_by_id=person.id)
+        group = post_contribution(
+            item.pledge,
+            item.amount_pence,
+            where=AccountKind.BANK,
+            description=f"{funder.name} paid {format_pence(item.amount_pence)} into {item.pledge.round.title}",
+            occurred_on=item.received_on,
+            reference=item.reference,
+            recorded_by_id=person.id,
+        )
         item.entry_group_id = group.id
         item.status = ContributionStatus.CONFIRMED
         item.confirmed_by_id, item.confirmed_at = person.id, utcnow()
@@ -216,27 +206,6 @@ def confirm_bank_transfer(*, person: Person, contribution_id: int) -> Contributi
             public=True,
         )
     return item
-
-
-def _post_contribution(item: Contribution, funder: Funder, *, recorded_by_id: int) -> object:
-    pledge_ = item.pledge
-    return ledger.post(
-        EntryKind.CONTRIBUTION,
-        f"{funder.name} paid {format_pence(item.amount_pence)} into {pledge_.round.title}",
-        [
-            (
-                ledger.account(AccountKind.FUNDER_GIVING, funder_id=pledge_.funder_id, round_id=pledge_.round_id),
-                -item.amount_pence,
-            ),
-            (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=pledge_.round_id), item.amount_pence),
-            *ledger.cash(AccountKind.BANK, item.amount_pence),
-        ],
-        occurred_on=item.received_on,
-        reference=item.reference,
-        round_id=pledge_.round_id,
-        funder_id=pledge_.funder_id,
-        recorded_by_id=recorded_by_id,
-    )
 
 
 def _reason(reason: str) -> str:
@@ -284,16 +253,14 @@ def reverse_contribution(*, person: Person, contribution_id: int, reason: str) -
                 " the rest is already awarded, so it cannot be taken back."
             )
         original = session.get(EntryGroup, item.entry_group_id)
-        group = ledger.post(
-            EntryKind.REVERSAL,
+        group = post_correction(
+            original,
             f"Correction: {format_pence(item.amount_pence)} from {item.pledge.funder.name} taken back out "
             f"of {rnd.title}. Reason: {reason}",
-            [(entry.account, -entry.amount_pence) for entry in original.entries],
             occurred_on=date.today(),
             reference=item.reference,
             round_id=rnd.id,
             funder_id=item.pledge.funder_id,
-            reverses_id=original.id,
             recorded_by_id=person.id,
         )
         item.status = ContributionStatus.REVERSED
@@ -397,26 +364,9 @@ def commit_awards(rnd: Round, funded: list[Proposal], awarded_on: date) -> list[
         )
         db.session.add(award)
         db.session.flush()
-        ledger.post(
-            EntryKind.AWARD,
-            f"{format_pence(amount)} awarded to {proposal.group.name} for {proposal.title}",
-            [
-                (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=rnd.id), -amount),
-                (
-                    ledger.account(
-                        AccountKind.AWARD_COMMITTED, round_id=rnd.id, award_id=award.id, group_id=award.group_id
-                    ),
-                    amount,
-                ),
-            ],
-            occurred_on=awarded_on,
-            reference=award.reference,
-            round_id=rnd.id,
-            group_id=award.group_id,
-            award_id=award.id,
-        )
+        post_award(award, proposal)
         notify(
-            _group_people(award.group_id),
+            group_people(award.group_id),
             "award_made",
             f"{proposal.group.name} was awarded {format_pence(amount)}",
             f"The panel for {rnd.title} decided to fund “{proposal.title}”: {format_pence(amount)}, award "
@@ -425,89 +375,3 @@ def commit_awards(rnd: Round, funded: list[Proposal], awarded_on: date) -> list[
         )
         awards.append(award)
     return awards
-
-
-def record_payment(*, person: Person, award_id: int, amount_pence: int, paid_on: date, bank_reference: str) -> Tranche:
-    """Record a payment (a tranche) to a group by bank transfer.
-
-    Only a funder of the round or its treasurer may release money, and never someone
-    who took part in the decision. Nothing is paid beyond what is committed to the award.
-    """
-    if amount_pence <= 0:
-        raise DomainError("Enter an amount of more than £0.")
-    if not bank_reference.strip():
-        raise DomainError("Enter the bank reference of the transfer.")
-    with transaction() as session:
-        award = session.get(Award, award_id)
-        if award is None:
-            raise DomainError("That award does not exist.")
-        if not may_release_money(person, award.round_id):
-            raise NotAllowed(
-                "Only a funder of this table or its treasurer can release money, and not "
-                "someone who took part in the decision."
-            )
-        rnd = lock_for_update(Round, award.round_id)
-        from grants.money import power
-        from grants.money.payouts import in_flight_pence
-
-        power.refuse_over_second_person(award.round_id, amount_pence)
-        acting_for = power.release_power(person, award.round_id, amount_pence)
-
-        # Tranches already scheduled or on their way are reserved against the award.
-        committed = ledger.award_committed(award) - in_flight_pence(award.id)
-        if amount_pence > committed:
-            raise OverBudget(
-                f"Only {format_pence(committed)} of this award is still to be paid; "
-                f"{format_pence(amount_pence)} is more than that."
-            )
-        number = 1 + len(session.execute(select(Tranche.id).where(Tranche.award_id == award.id)).all())
-        from grants.money.payouts import payee_for
-
-        payee_name = payee_for(award.group_id).payee_name
-        tranche = Tranche(
-            award_id=award.id,
-            number=number,
-            amount_pence=amount_pence,
-            status=TrancheStatus.PAID,
-            idempotency_key=f"grant-{award.reference}-tranche-{number}",
-            bank_reference=bank_reference.strip(),
-            paid_on=paid_on,
-            released_by_id=person.id,
-            payee_name=payee_name,
-            acting_for_funder_id=acting_for,
-        )
-        session.add(tranche)
-        group = ledger.post(
-            EntryKind.PAYMENT,
-            f"Paid {format_pence(amount_pence)} to {award.group.name} (award {award.reference}, part {number})",
-            ledger.award_payment_lines(award, amount_pence, AccountKind.BANK),
-            occurred_on=paid_on,
-            reference=tranche.bank_reference,
-            round_id=award.round_id,
-            group_id=award.group_id,
-            award_id=award.id,
-            recorded_by_id=person.id,
-        )
-        tranche.entry_group_id = group.id
-        audit.record(
-            "money_released",
-            f"{format_pence(amount_pence)} paid to {award.group.name} (award {award.reference}).",
-            actor_id=person.id,
-            round_id=award.round_id,
-            public=True,
-            details={"tranche": tranche.idempotency_key, "bank_reference": tranche.bank_reference},
-        )
-        notify(
-            _group_people(award.group_id),
-            "payment_sent",
-            f"A payment of {format_pence(amount_pence)} was sent",
-            f"{format_pence(amount_pence)} was paid to {award.group.name} for award {award.reference}, "
-            f"bank reference {tranche.bank_reference}.",
-            link=f"/groups/{award.group.slug}",
-        )
-        if rnd.status in (RoundStatus.COUNTED, RoundStatus.AWARDING):
-            rnd.status = RoundStatus.PAYING
-        session.flush()
-        if ledger.round_summary(rnd.id).committed_pence == 0:
-            rnd.status = RoundStatus.REPORTING
-    return tranche

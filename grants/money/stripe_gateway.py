@@ -415,7 +415,7 @@ class StripeGateway:
             params,
             options={"idempotency_key": _derived_key("connected-account", reference)},
         )
-        return _connected_account(account)
+        return connected_account(account)
 
     def create_account_link(self, *, account_id: str, refresh_url: str, return_url: str) -> str:
         """A single-use onboarding URL; make a fresh one each time the group needs it."""
@@ -432,7 +432,7 @@ class StripeGateway:
 
     def retrieve_account(self, account_id: str) -> ConnectedAccount:
         """A connected account's current onboarding and capability state."""
-        return _connected_account(self._call(self._client.v1.accounts.retrieve, account_id))
+        return connected_account(self._call(self._client.v1.accounts.retrieve, account_id))
 
     # ----------------------------------------------------------------- tranches
 
@@ -650,7 +650,8 @@ def _translate(err: stripe.StripeError) -> GatewayError:
     return GatewayError(message, retryable, code=err.code, http_status=status, request_id=err.request_id)
 
 
-def _connected_account(account: dict[str, Any]) -> ConnectedAccount:
+def connected_account(account: dict[str, Any]) -> ConnectedAccount:
+    """What Stripe says of a connected account (an API answer or a webhook's object), as our value type."""
     requirements = account.get("requirements") or {}
     due = sorted(set(requirements.get("currently_due") or []) | set(requirements.get("past_due") or []))
     return ConnectedAccount(

@@ -44,9 +44,17 @@ from grants.models import (
     TrancheStatus,
 )
 from grants.models._base import utcnow
-from grants.money import ledger
-from grants.money.gateway import fees_borne_by_platform, get_gateway
-from grants.money.stripe_gateway import CHECKOUT_EVENTS, CheckoutPayment, GatewayError, StripeGateway
+from grants.money import ledger, power
+from grants.money.gateway import fees_borne_by_platform, require_gateway
+from grants.money.payouts import apply_account_state, record_transfer_reversal
+from grants.money.postings import post_contribution, post_fee, post_payout, post_withdrawal
+from grants.money.stripe_gateway import (
+    CHECKOUT_EVENTS,
+    CheckoutPayment,
+    GatewayError,
+    StripeGateway,
+    connected_account,
+)
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import acts_for_funder
@@ -54,25 +62,13 @@ from grants.roles import acts_for_funder
 log = logging.getLogger(__name__)
 
 
-def _require_gateway() -> StripeGateway:
-    gateway = get_gateway()
-    if gateway is None:
-        raise DomainError("Card and Direct Debit payments are not set up on this site. Pay by bank transfer instead.")
-    return gateway
-
-
 def start_checkout(*, person: Person, pledge_id: int, amount_pence: int, allow_bacs: bool = True) -> StripeCheckout:
     """Open a Stripe Checkout page for (part of) a pledge; the webhook records the money."""
-    gateway = _require_gateway()
+    gateway = require_gateway()
     if amount_pence <= 0:
         raise DomainError("Enter an amount of more than £0.")
     with transaction() as session:
-        item = session.get(Pledge, pledge_id)
-        if item is None or not acts_for_funder(person, item.funder_id):
-            raise NotAllowed("You do not act for the funder of that pledge.")
-        from grants.money.power import require_accepted
-
-        require_accepted(funder_id=item.funder_id, round_id=item.round_id)
+        item = power.pledge_to_pay_in(person, pledge_id)
         number = 1 + len(session.execute(select(StripeCheckout.id).where(StripeCheckout.pledge_id == item.id)).all())
         # Stored before calling Stripe: the reference is the idempotency key's seed.
         checkout = StripeCheckout(
@@ -152,7 +148,7 @@ def handle_event(event: Any, gateway: StripeGateway | None = None) -> str:
 
     The worker calls it for each stored event; called directly, it stores the event itself.
     """
-    gateway = gateway or _require_gateway()
+    gateway = gateway or require_gateway()
     raw = _event_dict(event)
     event_id, event_type = raw["id"], raw["type"]
     obj = raw["data"]["object"]
@@ -236,21 +232,22 @@ def _checkout_settled(payment: CheckoutPayment) -> str:
     lock_for_update(Round, item.round_id)
     amount = txn.amount_pence
     on = date.today()
-    group = ledger.post(
-        EntryKind.CONTRIBUTION,
-        f"{item.funder.name} paid {format_pence(amount)} into {item.round.title} by card or Direct Debit",
-        [
-            (ledger.account(AccountKind.FUNDER_GIVING, funder_id=item.funder_id, round_id=item.round_id), -amount),
-            (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), amount),
-            *ledger.cash(AccountKind.STRIPE_BALANCE, amount),
-        ],
+    group = post_contribution(
+        item,
+        amount,
+        where=AccountKind.STRIPE_BALANCE,
+        description=f"{item.funder.name} paid {format_pence(amount)} into {item.round.title} by card or Direct Debit",
         occurred_on=on,
         reference=payment.charge_id or payment.session_id,
-        round_id=item.round_id,
-        funder_id=item.funder_id,
     )
     if txn.fee_pence:
-        _record_fee(item, txn.fee_pence, payment.charge_id or payment.session_id, on)
+        post_fee(
+            item,
+            txn.fee_pence,
+            borne_by_platform=fees_borne_by_platform(),
+            reference=payment.charge_id or payment.session_id,
+            occurred_on=on,
+        )
     contribution = Contribution(
         pledge_id=item.id,
         amount_pence=amount,
@@ -274,25 +271,6 @@ def _checkout_settled(payment: CheckoutPayment) -> str:
         details={"checkout": checkout.reference, "charge": payment.charge_id, "fee_pence": txn.fee_pence},
     )
     return f"recorded {amount}p"
-
-
-def _record_fee(item: Pledge, fee: int, reference: str, on: date) -> None:
-    """Stripe's fee: from the pot, or from the platform's own funds, as configured."""
-    if fees_borne_by_platform():
-        lines = [
-            (ledger.account(AccountKind.PLATFORM_FUNDS), -fee),
-            (ledger.account(AccountKind.PLATFORM_FEES), fee),
-        ]
-        text = f"Stripe's fee of {format_pence(fee)} on a payment into {item.round.title}, paid by Our Tables"
-    else:
-        lines = [
-            (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), -fee),
-            (ledger.account(AccountKind.ROUND_FEES, round_id=item.round_id), fee),
-        ]
-        text = f"Stripe's fee of {format_pence(fee)} on a payment into {item.round.title}, paid from the pot"
-    # Either way, Stripe keeps the fee out of the platform's Stripe balance.
-    lines += ledger.cash(AccountKind.STRIPE_BALANCE, -fee)
-    ledger.post(EntryKind.FEE, text, lines, occurred_on=on, reference=reference, round_id=item.round_id)
 
 
 def _checkout_failed(payment: CheckoutPayment) -> str:
@@ -328,18 +306,12 @@ def _withdraw(checkout: StripeCheckout, amount: int, kind: EntryKind, text: str,
     item = checkout.pledge
     lock_for_update(Round, item.round_id)
     contribution = db.session.get(Contribution, checkout.contribution_id)
-    group = ledger.post(
-        kind,
-        text,
-        [
-            (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), -amount),
-            (ledger.account(AccountKind.FUNDER_GIVING, funder_id=item.funder_id, round_id=item.round_id), amount),
-            *ledger.cash(AccountKind.STRIPE_BALANCE, -amount),
-        ],
-        occurred_on=date.today(),
+    group = post_withdrawal(
+        item,
+        amount,
+        kind=kind,
+        description=text,
         reference=reference,
-        round_id=item.round_id,
-        funder_id=item.funder_id,
         reverses_id=contribution.entry_group_id if contribution else None,
     )
     available = ledger.round_summary(item.round_id).available_pence
@@ -397,21 +369,14 @@ def _dispute(dispute: dict) -> str:
         )
     if row.status == "won" and row.reinstated_group_id is None:
         lock_for_update(Round, item.round_id)
-        row.reinstated_group_id = ledger.post(
-            EntryKind.CONTRIBUTION,
-            f"{format_pence(row.amount_pence)} returned to {item.round.title}: the dispute was decided in its favour",
-            [
-                (
-                    ledger.account(AccountKind.FUNDER_GIVING, funder_id=item.funder_id, round_id=item.round_id),
-                    -row.amount_pence,
-                ),
-                (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), row.amount_pence),
-                *ledger.cash(AccountKind.STRIPE_BALANCE, row.amount_pence),
-            ],
+        row.reinstated_group_id = post_contribution(
+            item,
+            row.amount_pence,
+            where=AccountKind.STRIPE_BALANCE,
+            description=f"{format_pence(row.amount_pence)} returned to {item.round.title}: the dispute was decided "
+            "in its favour",
             occurred_on=date.today(),
             reference=dispute["id"],
-            round_id=item.round_id,
-            funder_id=item.funder_id,
             reverses_id=row.withdrawn_group_id,
         ).id
     return f"dispute {row.status}"
@@ -431,26 +396,14 @@ def _alert_funder(item: Pledge, subject: str, body: str, *, staff: bool = False)
 
 
 def _account_updated(account: dict) -> str:
-    from grants.money.stripe_gateway import _connected_account
-
     payee = db.session.execute(select(Payee).where(Payee.stripe_account_id == account["id"])).scalar_one_or_none()
     if payee is None:
         return "unknown account"
-    apply_account_state(payee, _connected_account(account))
+    apply_account_state(payee, connected_account(account))
     return f"account {payee.stripe_transfers}"
 
 
-def apply_account_state(payee: Payee, state: Any) -> None:
-    """Copy what Stripe says about a connected account onto the group's payee record."""
-    payee.stripe_transfers = state.transfers_capability or "inactive"
-    payee.stripe_details_submitted = state.details_submitted
-    payee.stripe_requirements = ",".join(state.requirements_due)
-    payee.stripe_disabled_reason = state.disabled_reason
-
-
 def _transfer_changed(transfer: dict) -> str:
-    from grants.money.payouts import record_transfer_reversal
-
     tranche = db.session.execute(
         select(Tranche).where(Tranche.stripe_transfer_id == transfer["id"])
     ).scalar_one_or_none()
@@ -471,19 +424,13 @@ def _payout(payout: dict) -> str:
     if payout.get("status") != "paid" or done:
         return "nothing to record"
     amount = int(payout["amount"])
-    ledger.post(
-        EntryKind.PAYOUT,
-        f"Stripe paid {format_pence(amount)} out to the platform's bank account",
-        [(ledger.account(AccountKind.STRIPE_BALANCE), -amount), (ledger.account(AccountKind.BANK), amount)],
-        occurred_on=date.today(),
-        reference=payout["id"],
-    )
+    post_payout(amount, reference=payout["id"])
     return f"payout {amount}p"
 
 
 def refund(*, person: Person, checkout_id: int, amount_pence: int) -> StripeCheckout:
     """Give a funder money back through Stripe; only what the pot still has available."""
-    gateway = _require_gateway()
+    gateway = require_gateway()
     with transaction() as session:
         checkout = session.get(StripeCheckout, checkout_id)
         if checkout is None or not acts_for_funder(person, checkout.pledge.funder_id):

@@ -45,6 +45,7 @@ from grants.money.forms import (
 from grants.money.gateway import fees_borne_by_platform, get_gateway, stripe_enabled
 from grants.money.stripe_gateway import GatewayError, WebhookRejected
 from grants.money_format import format_pence
+from grants.public.queries import panel_people_paid
 from grants.roles import acts_for_funder, funds_round, is_convenor, is_group_member, may_release_money
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ def pay(award_id: int):
     form = PaymentForm()
 
     def record() -> object:
-        return services.record_payment(
+        return payouts.record_payment(
             person=current_user,
             award_id=award.id,
             amount_pence=form.amount.data,
@@ -460,8 +461,6 @@ def round_money_extras(round_id: int) -> dict:
 
 
 def _panel_people_paid(round_id: int) -> int | None:
-    from grants.public.queries import panel_people_paid
-
     return panel_people_paid(round_id)
 
 

@@ -17,8 +17,8 @@ from grants.core import DomainError
 from grants.extensions import db
 from grants.models import Person, Tranche, TrancheStatus
 from grants.money import ledger
-from grants.money.payouts import release_tranche
-from grants.money.services import OverBudget, record_payment
+from grants.money.ledger import OverBudget
+from grants.money.payouts import record_payment, release_tranche
 from tests.money.conftest import awarded_round
 from tests.races import app, race_app, run_together  # noqa: F401 - fixtures: one app per backend for the module
 

@@ -9,7 +9,8 @@ import pytest
 from grants.core import DomainError, NotAllowed, transaction
 from grants.models import AccountKind, EntryKind
 from grants.money import ledger
-from grants.money.services import pledge, record_bank_transfer, record_payment
+from grants.money.payouts import record_payment
+from grants.money.services import pledge, record_bank_transfer
 from tests import factories
 
 

@@ -24,13 +24,13 @@ from grants.extensions import db
 from grants.models import Account, AccountKind, Award, Entry, Proposal, Round, StripeCheckout, Tranche, TrancheStatus
 from grants.money import ledger, payouts, stripe_in
 from grants.money.gateway import get_gateway
+from grants.money.ledger import OverBudget
+from grants.money.payouts import record_payment
 from grants.money.services import (
-    OverBudget,
     commit_awards,
     confirm_bank_transfer,
     pledge,
     record_bank_transfer,
-    record_payment,
 )
 from tests import factories
 from tests.fakes.fake_stripe import build_event

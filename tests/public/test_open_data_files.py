@@ -26,7 +26,7 @@ from grants.jobs import huey
 from grants.jobs.outbox import run_job
 from grants.models import Group, OpenDataFile, OutboxJob
 from grants.models._base import utcnow
-from grants.money.services import record_payment
+from grants.money.payouts import record_payment
 from grants.opendata import files, threesixty
 from grants.opendata.services import REMAKE_JOB, SOURCE_TABLES, make_open_data_files, remake_after_change
 from tests import factories
