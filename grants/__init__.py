@@ -29,6 +29,20 @@ BLUEPRINTS = (
     "ops",
 )
 
+# Where features register their background work by name (`@jobs.job`, `@jobs.periodic`,
+# `@jobs.runner`; grants/jobs/registry.py). Importing them is what registers the jobs, so the
+# queue never imports a feature; tests/test_imports.py checks this list against the code.
+JOB_MODULES = (
+    "grants.notifications.delivery",
+    "grants.notifications.reminders",
+    "grants.money.payouts",
+    "grants.money.reconcile",
+    "grants.money.stripe_in",
+    "grants.opendata.services",
+    "grants.rounds.timetable",
+    "grants.updates.services",
+)
+
 
 class ConfigurationError(RuntimeError):
     """The app refuses to start with an unsafe configuration."""
@@ -106,9 +120,16 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    """Import each feature (its views, its `flask` commands, the modules that register its
+    background jobs) and register its blueprint."""
     import importlib
+    import importlib.util
 
+    for module_name in JOB_MODULES:
+        importlib.import_module(module_name)
     for name in BLUEPRINTS:
         module = importlib.import_module(f"grants.{name}")
         importlib.import_module(f"grants.{name}.views")
+        if importlib.util.find_spec(f"grants.{name}.commands") is not None:
+            importlib.import_module(f"grants.{name}.commands")  # its commands, on `bp.cli`
         app.register_blueprint(module.bp)
