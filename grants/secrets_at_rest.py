@@ -16,7 +16,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
-from sqlalchemy import Text
+from sqlalchemy import Text, column, select, table, update
 from sqlalchemy.types import TypeDecorator
 
 EXTENSION = "data_keys"
@@ -98,7 +98,6 @@ def rekey() -> int:
 
     One transaction: every value is rewritten, or none is. Returns how many values were rewritten.
     """
-    from sqlalchemy import column, select, table, update
 
     from grants.core import transaction
 

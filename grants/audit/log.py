@@ -23,11 +23,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import JSON, select
+from sqlalchemy import JSON, column, select, table, text, update
 from sqlalchemy.exc import IntegrityError
 
 from grants.extensions import db
-from grants.models._base import UTCDateTime
+from grants.models._base import UTCDateTime, sqlite_append_only_triggers
 from grants.models.audit import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -235,7 +235,6 @@ def rekey_chain(bind: Any, *, keyed: bool = True) -> int:  # noqa: ANN401 - a SQ
     head published before no longer matches: say so where the old heads were published. On
     PostgreSQL the append-only trigger is lifted for this one transaction.
     """
-    from sqlalchemy import column, table, text, update
 
     entries = table(
         "audit_entries",
@@ -250,7 +249,6 @@ def rekey_chain(bind: Any, *, keyed: bool = True) -> int:  # noqa: ANN401 - a SQ
         column("prev_hash"),
         column("hash"),
     )
-    from grants.models._base import sqlite_append_only_triggers
 
     postgres = bind.dialect.name == "postgresql"
     sqlite = bind.dialect.name == "sqlite"

@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from grants.core import DomainError, transaction
 from grants.extensions import db
-from grants.models import Person
+from grants.models import Funder, FunderMembership, Group, GroupMembership, PanelMember, Person, Round, RoundStaff
 
 RESET_MAX_AGE = 60 * 60  # one hour
 LOGIN_FAILED = "That e-mail address and password do not match an account. Check them, or reset your password."
@@ -185,15 +185,6 @@ def end_sessions(person: Person) -> Person:
 
 def dashboard_for(person: Person) -> dict[str, list]:
     """Everything a person has a role in, for their own page."""
-    from grants.models import (
-        Funder,
-        FunderMembership,
-        Group,
-        GroupMembership,
-        PanelMember,
-        Round,
-        RoundStaff,
-    )
 
     def rows(stmt):  # noqa: ANN001, ANN202
         return list(db.session.execute(stmt).all())

@@ -42,7 +42,7 @@ from grants.money.stripe_gateway import GatewayError
 from grants.money.stripe_in import _require_gateway, apply_account_state
 from grants.money_format import format_pence
 from grants.notifications import notify
-from grants.roles import is_group_member, may_release_money
+from grants.roles import is_group_member, is_treasurer, may_release_money
 
 log = logging.getLogger(__name__)
 
@@ -558,7 +558,6 @@ def record_bank_return(
     with transaction():
         tranche = lock_for_update(Tranche, tranche_id)
         award = tranche.award
-        from grants.roles import is_treasurer
 
         if not is_treasurer(person, award.round_id):
             raise NotAllowed(

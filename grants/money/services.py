@@ -20,6 +20,7 @@ from grants.models import (
     EntryGroup,
     EntryKind,
     Funder,
+    GroupMembership,
     MoneyInLimit,
     Person,
     Pledge,
@@ -39,7 +40,6 @@ from grants.roles import acts_for_funder, is_convenor, is_treasurer, may_release
 
 
 def _group_people(group_id: int) -> list[int]:
-    from grants.models import GroupMembership
 
     return list(
         db.session.execute(select(GroupMembership.person_id).where(GroupMembership.group_id == group_id)).scalars()

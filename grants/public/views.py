@@ -10,7 +10,7 @@ from grants.caching import same_for_everyone
 from grants.extensions import db
 from grants.groups.services import earlier_names
 from grants.inputs import is_whole
-from grants.models import Award, Funder, Group, Round, RoundStatus
+from grants.models import Award, Funder, Group, Round, RoundStatus, Upload
 from grants.money import ledger
 from grants.money.power import funders_accepted_anywhere
 from grants.public import bp, charts, pages, queries
@@ -183,7 +183,6 @@ def ledger_page():
 @public
 def upload(upload_id: int):
     """A public upload (a group's photo). Private uploads are served by their own features."""
-    from grants.models import Upload
     from grants.uploads import send_upload
 
     item = db.get_or_404(Upload, upload_id)
