@@ -6,8 +6,12 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grants.configuration import ConfigurationError
+
 if TYPE_CHECKING:  # Flask is imported inside create_app, so `grants.tally` stays free of it.
     from flask import Flask
+
+__all__ = ["ConfigurationError", "create_app"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,10 +46,6 @@ JOB_MODULES = (
     "grants.rounds.timetable",
     "grants.updates.services",
 )
-
-
-class ConfigurationError(RuntimeError):
-    """The app refuses to start with an unsafe configuration."""
 
 
 def create_app(config: type | None = None, overrides: dict[str, Any] | None = None) -> Flask:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -25,6 +26,8 @@ from grants.models import (
     TieBreak,
     Tranche,
 )
+from grants.money.panel_pay import decide_time, log_time, pay_panel_run, set_rate
+from grants.money.payouts import hold_tranche, record_bank_return, releasable_pence, release_tranche, set_bank_details
 from grants.money.power import approve_release, invite_funder, set_second_person_above
 from grants.money.services import confirm_bank_transfer, pledge, record_bank_transfer, record_payment
 from grants.panels.demo_care import demo_care
@@ -238,7 +241,6 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str]] | None:
 
 def _demo_bank_details(groups: list, member: Person, other: Person) -> None:
     """Three of the four groups have said how to be paid; the fourth has not yet."""
-    from grants.money.payouts import set_bank_details
 
     for n, group in enumerate(groups):
         set_bank_details(
@@ -267,10 +269,7 @@ def _demo_money_in(treasurer: Person, funder_person: Person, item, sent, stage: 
 
 def _demo_returned_and_panel_pay(convenor: Person, treasurer: Person, round_id: int) -> None:
     """A bank payment that came back (the group's account was closed), and one panel pay run."""
-    from decimal import Decimal
 
-    from grants.money.panel_pay import decide_time, log_time, pay_panel_run
-    from grants.money.payouts import record_bank_return
 
     first = db.session.execute(
         select(Tranche).join(Award, Award.id == Tranche.award_id).where(Award.round_id == round_id)
@@ -309,8 +308,6 @@ def _demo_returned_and_panel_pay(convenor: Person, treasurer: Person, round_id: 
 
 def _demo_money_out(convenor: Person, treasurer: Person, funder_person: Person, round_id: int) -> None:
     """A panel rate, and a scheduled payment the funder has held with a published reason."""
-    from grants.money.panel_pay import set_rate
-    from grants.money.payouts import hold_tranche, release_tranche
 
     set_rate(
         person=convenor,
@@ -335,7 +332,6 @@ def _demo_money_out(convenor: Person, treasurer: Person, funder_person: Person, 
 def _demo_money_power(convenor: Person, treasurer: Person, funder_person: Person, round_id: int, awards) -> None:  # noqa: ANN001
     """Two people before money moves: above £500 a release waits for a second person; and a
     funder that offered to fund a table the convenors have not yet accepted."""
-    from grants.money.payouts import releasable_pence, release_tranche
 
     set_second_person_above(person=convenor, round_id=round_id, amount_pence=50_000)
     award = next((a for a in awards if releasable_pence(a) >= 60_000), None)

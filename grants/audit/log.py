@@ -26,6 +26,7 @@ from flask import current_app
 from sqlalchemy import JSON, column, select, table, text, update
 from sqlalchemy.exc import IntegrityError
 
+from grants.configuration import ConfigurationError
 from grants.extensions import db
 from grants.models._base import UTCDateTime, sqlite_append_only_triggers
 from grants.models.audit import AuditEntry, AuditHead
@@ -48,8 +49,6 @@ def key_from_secret(secret: str) -> str:
 def init_app(app: Any) -> None:  # noqa: ANN401 - the Flask app
     """Check and keep the key; production must name its own."""
     if app.config.get("ENV_NAME") == "production" and len((app.config.get("AUDIT_KEY") or "").strip()) < 32:
-        from grants import ConfigurationError
-
         raise ConfigurationError(
             "Set AUDIT_KEY (at least 32 characters) before running in production: it keys the audit log's chain. "
             "Make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"

@@ -14,6 +14,7 @@ from grants.decisions import bp, services
 from grants.flashing import submitted
 from grants.models import Round
 from grants.public import queries
+from grants.rounds.forms import COUNTING_LABELS
 from grants.security import public
 
 
@@ -71,6 +72,5 @@ def import_pb():
 @bp.app_context_processor
 def _counting_labels() -> dict:
     """The plain-English name of each counting rule, for the public rules partial."""
-    from grants.rounds.forms import COUNTING_LABELS
 
     return {"counting_label": lambda rule: COUNTING_LABELS.get(rule, str(rule)) + "."}

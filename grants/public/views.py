@@ -17,6 +17,7 @@ from grants.public import bp, charts, pages, queries
 from grants.public.privacy import people_text
 from grants.roles import is_group_member
 from grants.security import public
+from grants.uploads import send_upload
 
 PAGE_SIZE = 50
 GROUP_LIST_MAX = 50  # more groups than this with money, and the ledger's group filter is a search
@@ -183,7 +184,6 @@ def ledger_page():
 @public
 def upload(upload_id: int):
     """A public upload (a group's photo). Private uploads are served by their own features."""
-    from grants.uploads import send_upload
 
     item = db.get_or_404(Upload, upload_id)
     if not item.is_public:
