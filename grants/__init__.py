@@ -37,6 +37,7 @@ BLUEPRINTS = (
 # `@jobs.runner`; grants/jobs/registry.py). Importing them is what registers the jobs, so the
 # queue never imports a feature; tests/test_imports.py checks this list against the code.
 JOB_MODULES = (
+    "grants.decisions.services",
     "grants.notifications.delivery",
     "grants.notifications.reminders",
     "grants.money.payouts",
