@@ -145,6 +145,9 @@ class Config:
     JOBS_MAX_ATTEMPTS = int(os.environ.get("JOBS_MAX_ATTEMPTS", "8"))
     JOBS_BACKOFF_SECONDS = float(os.environ.get("JOBS_BACKOFF_SECONDS", "30"))  # doubles each attempt
     JOBS_LEASE_SECONDS = float(os.environ.get("JOBS_LEASE_SECONDS", "300"))  # a crashed worker's claim expires
+    # A .pb file larger than this is read and imported by the worker, not during the request
+    # (its page says it is being imported); smaller ones are imported at once.
+    PB_IMPORT_INLINE_BYTES = int(os.environ.get("PB_IMPORT_INLINE_BYTES", str(256 * 1024)))
 
     # Behind nginx (or another proxy) set this to the exact number of proxies in front of
     # the app; unset means X-Forwarded-* headers are ignored, so nobody can forge them.

@@ -6,8 +6,12 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grants.configuration import ConfigurationError
+
 if TYPE_CHECKING:  # Flask is imported inside create_app, so `grants.tally` stays free of it.
     from flask import Flask
+
+__all__ = ["ConfigurationError", "create_app"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,9 +33,20 @@ BLUEPRINTS = (
     "ops",
 )
 
-
-class ConfigurationError(RuntimeError):
-    """The app refuses to start with an unsafe configuration."""
+# Where features register their background work by name (`@jobs.job`, `@jobs.periodic`,
+# `@jobs.runner`; grants/jobs/registry.py). Importing them is what registers the jobs, so the
+# queue never imports a feature; tests/test_imports.py checks this list against the code.
+JOB_MODULES = (
+    "grants.decisions.services",
+    "grants.notifications.delivery",
+    "grants.notifications.reminders",
+    "grants.money.payouts",
+    "grants.money.reconcile",
+    "grants.money.stripe_in",
+    "grants.opendata.services",
+    "grants.rounds.timetable",
+    "grants.updates.services",
+)
 
 
 def create_app(config: type | None = None, overrides: dict[str, Any] | None = None) -> Flask:
@@ -106,9 +121,16 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    """Import each feature (its views, its `flask` commands, the modules that register its
+    background jobs) and register its blueprint."""
     import importlib
+    import importlib.util
 
+    for module_name in JOB_MODULES:
+        importlib.import_module(module_name)
     for name in BLUEPRINTS:
         module = importlib.import_module(f"grants.{name}")
         importlib.import_module(f"grants.{name}.views")
+        if importlib.util.find_spec(f"grants.{name}.commands") is not None:
+            importlib.import_module(f"grants.{name}.commands")  # its commands, on `bp.cli`
         app.register_blueprint(module.bp)

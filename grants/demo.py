@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -11,10 +12,31 @@ from grants.ballots.services import cast_ballot
 from grants.extensions import db
 from grants.funders.services import register_funder
 from grants.groups.services import register_group
-from grants.models import PanelRole, Person, RoundStatus, StaffRole, TieBreak
-from grants.money.payouts import record_payment
+from grants.models import (
+    Activity,
+    Award,
+    BallotType,
+    CountingRule,
+    PanelMember,
+    PanelRole,
+    Person,
+    RateUnit,
+    RoundStatus,
+    StaffRole,
+    TieBreak,
+    Tranche,
+)
+from grants.money.panel_pay import decide_time, log_time, pay_panel_run, set_rate
+from grants.money.payouts import (
+    hold_tranche,
+    record_bank_return,
+    record_payment,
+    releasable_pence,
+    release_tranche,
+    set_bank_details,
+)
 from grants.money.power import approve_release, invite_funder, set_second_person_above
-from grants.money.services import pledge, record_bank_transfer
+from grants.money.services import confirm_bank_transfer, pledge, record_bank_transfer
 from grants.panels.demo_care import demo_care
 from grants.panels.services import accept_invitation, declare_interest, invite
 from grants.proposals.services import start_proposal, submit_proposal
@@ -60,7 +82,6 @@ def _round(convenor: Person, title: str, purpose: str, start: datetime, **rules)
         "support_contact": "Sam at Leeds Mind, 0113 000 0000 (weekdays 10 to 4). Out of hours: Samaritans, 116 123.",
     }
     values.update(rules)
-    from grants.models import BallotType, CountingRule
 
     values["ballot_type"] = BallotType(values["ballot_type"])
     values["counting_rule"] = CountingRule(values["counting_rule"])
@@ -210,7 +231,6 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str]] | None:
         for person, chosen in zip(voters, choices, strict=True):
             cast_ballot(person=person, round_id=round_id, chosen_ids=chosen)
         close_voting(person=convenor, round_id=round_id)
-        from grants.models import Award
 
         first_award = (
             db.session.execute(select(Award).where(Award.round_id == round_id).order_by(Award.id)).scalars().first()
@@ -228,7 +248,6 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str]] | None:
 
 def _demo_bank_details(groups: list, member: Person, other: Person) -> None:
     """Three of the four groups have said how to be paid; the fourth has not yet."""
-    from grants.money.payouts import set_bank_details
 
     for n, group in enumerate(groups):
         set_bank_details(
@@ -243,7 +262,6 @@ def _demo_bank_details(groups: list, member: Person, other: Person) -> None:
 def _demo_money_in(treasurer: Person, funder_person: Person, item, sent, stage: str) -> None:  # noqa: ANN001
     """The treasurer confirms the funder's transfer against the bank statement; on the paying
     table a second transfer is still only claimed (the treasurer has not seen it yet)."""
-    from grants.money.services import confirm_bank_transfer
 
     confirm_bank_transfer(person=treasurer, contribution_id=sent.id)
     if stage == "paying":
@@ -258,11 +276,7 @@ def _demo_money_in(treasurer: Person, funder_person: Person, item, sent, stage: 
 
 def _demo_returned_and_panel_pay(convenor: Person, treasurer: Person, round_id: int) -> None:
     """A bank payment that came back (the group's account was closed), and one panel pay run."""
-    from decimal import Decimal
 
-    from grants.models import Activity, Award, PanelMember, Tranche
-    from grants.money.panel_pay import decide_time, log_time, pay_panel_run
-    from grants.money.payouts import record_bank_return
 
     first = db.session.execute(
         select(Tranche).join(Award, Award.id == Tranche.award_id).where(Award.round_id == round_id)
@@ -301,9 +315,6 @@ def _demo_returned_and_panel_pay(convenor: Person, treasurer: Person, round_id: 
 
 def _demo_money_out(convenor: Person, treasurer: Person, funder_person: Person, round_id: int) -> None:
     """A panel rate, and a scheduled payment the funder has held with a published reason."""
-    from grants.models import Award, RateUnit
-    from grants.money.panel_pay import set_rate
-    from grants.money.payouts import hold_tranche, release_tranche
 
     set_rate(
         person=convenor,
@@ -328,7 +339,6 @@ def _demo_money_out(convenor: Person, treasurer: Person, funder_person: Person, 
 def _demo_money_power(convenor: Person, treasurer: Person, funder_person: Person, round_id: int, awards) -> None:  # noqa: ANN001
     """Two people before money moves: above £500 a release waits for a second person; and a
     funder that offered to fund a table the convenors have not yet accepted."""
-    from grants.money.payouts import releasable_pence, release_tranche
 
     set_second_person_above(person=convenor, round_id=round_id, amount_pence=50_000)
     award = next((a for a in awards if releasable_pence(a) >= 60_000), None)

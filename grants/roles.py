@@ -57,10 +57,6 @@ def panel_seat(person: Person, round_id: int) -> PanelMember | None:
     ).scalar_one_or_none()
 
 
-def is_panel_member(person: Person, round_id: int) -> bool:
-    """An active member of the round's panel (paused members still read)."""
-    return panel_seat(person, round_id) is not None
-
 
 def is_group_member(person: Person, group_id: int, *roles: GroupRole) -> bool:
     """A member of the group, optionally in one of `roles`."""

@@ -16,8 +16,11 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
-from sqlalchemy import Text
+from sqlalchemy import Text, column, select, table, update
 from sqlalchemy.types import TypeDecorator
+
+from grants.configuration import ConfigurationError
+from grants.core import transaction
 
 EXTENSION = "data_keys"
 
@@ -46,8 +49,6 @@ def keys_from_config(config: Any) -> MultiFernet:  # noqa: ANN401 - Flask's conf
 def init_app(app: Any) -> None:  # noqa: ANN401 - the Flask app
     """Check and keep the keys; production must name its own."""
     if app.config.get("ENV_NAME") == "production" and not (app.config.get("DATA_KEYS") or "").strip():
-        from grants import ConfigurationError
-
         raise ConfigurationError(
             "Set DATA_KEYS before running in production: bank details are encrypted with it. "
             "Make one with: python3 -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
@@ -98,10 +99,6 @@ def rekey() -> int:
 
     One transaction: every value is rewritten, or none is. Returns how many values were rewritten.
     """
-    from sqlalchemy import column, select, table, update
-
-    from grants.core import transaction
-
     keys = _keys()
     rewritten = 0
     with transaction() as session:

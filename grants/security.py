@@ -235,8 +235,3 @@ def require(check: Callable[..., bool]) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
-
-
-def debug_log(message: str, *args: Any) -> None:
-    """Log a development-only message (reset links, invitation links)."""
-    current_app.logger.info(message, *args)

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, has_request_context
 
+from grants.configuration import ConfigurationError
+
 LOOPBACK = ("127.0.0.1", "localhost")
 # A random key of 32+ characters from any usual alphabet (hex, base64, words) has far more.
 MIN_SECRET_BITS = 128
@@ -58,8 +60,6 @@ def site_host(site_url: str) -> str:
 
 def check_site_url(site_url: str) -> str:
     """SITE_URL must be an absolute http(s) address with no path: refuse anything else with the reason."""
-    from grants import ConfigurationError
-
     parts = urlsplit(site_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
@@ -81,8 +81,6 @@ def secret_bits(secret: str) -> float:
 
 def check_secret_key(secret: str) -> None:
     """Refuse a production SECRET_KEY that is long enough but not random (one letter repeated, a word)."""
-    from grants import ConfigurationError
-
     if len(set(secret)) < MIN_SECRET_DISTINCT or secret_bits(secret) < MIN_SECRET_BITS:
         raise ConfigurationError(
             "SECRET_KEY is not random enough: it repeats too few different characters "
@@ -94,8 +92,6 @@ def check_secret_key(secret: str) -> None:
 
 def init_app(app: Flask) -> None:
     """Check SITE_URL and trust only its host (and loopback outside production)."""
-    from grants import ConfigurationError
-
     production = app.config["ENV_NAME"] == "production"
     if production and not app.config.get("SITE_URL"):
         raise ConfigurationError(

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from flask import Flask
 
+from grants.audit import published_head
 from grants.money_format import format_pence
 
 
@@ -29,7 +30,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
-    from grants.audit import published_head
 
     app.jinja_env.globals["audit_head"] = published_head  # the audit chain's head, as published
     app.jinja_env.trim_blocks = True

@@ -23,11 +23,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import JSON, select
+from sqlalchemy import JSON, column, select, table, text, update
 from sqlalchemy.exc import IntegrityError
 
+from grants.configuration import ConfigurationError
 from grants.extensions import db
-from grants.models._base import UTCDateTime
+from grants.models._base import UTCDateTime, sqlite_append_only_triggers
 from grants.models.audit import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -48,8 +49,6 @@ def key_from_secret(secret: str) -> str:
 def init_app(app: Any) -> None:  # noqa: ANN401 - the Flask app
     """Check and keep the key; production must name its own."""
     if app.config.get("ENV_NAME") == "production" and len((app.config.get("AUDIT_KEY") or "").strip()) < 32:
-        from grants import ConfigurationError
-
         raise ConfigurationError(
             "Set AUDIT_KEY (at least 32 characters) before running in production: it keys the audit log's chain. "
             "Make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
@@ -235,7 +234,6 @@ def rekey_chain(bind: Any, *, keyed: bool = True) -> int:  # noqa: ANN401 - a SQ
     head published before no longer matches: say so where the old heads were published. On
     PostgreSQL the append-only trigger is lifted for this one transaction.
     """
-    from sqlalchemy import column, table, text, update
 
     entries = table(
         "audit_entries",
@@ -250,7 +248,6 @@ def rekey_chain(bind: Any, *, keyed: bool = True) -> int:  # noqa: ANN401 - a SQ
         column("prev_hash"),
         column("hash"),
     )
-    from grants.models._base import sqlite_append_only_triggers
 
     postgres = bind.dialect.name == "postgresql"
     sqlite = bind.dialect.name == "sqlite"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+from cryptography.fernet import InvalidToken
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -9,7 +12,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from grants.core import DomainError, transaction
 from grants.extensions import db
-from grants.models import Person
+from grants.models import Funder, FunderMembership, Group, GroupMembership, PanelMember, Person, Round, RoundStaff
+from grants.models.notifications import SECRET_MARK
+from grants.notifications import notify, notify_address
+from grants.secrets_at_rest import _keys, encrypt
 
 RESET_MAX_AGE = 60 * 60  # one hour
 LOGIN_FAILED = "That e-mail address and password do not match an account. Check them, or reset your password."
@@ -60,11 +66,7 @@ def start_signup(*, email: str, display_name: str, password: str, link_for) -> N
     has an account, or make one for an address they do not read); an address that has an account
     gets a note saying so, with the ways in. The link carries the name and the password's hash
     encrypted under DATA_KEYS, so nothing is stored until the owner follows it."""
-    import json
 
-    from grants.models.notifications import SECRET_MARK
-    from grants.notifications import notify, notify_address
-    from grants.secrets_at_rest import encrypt
 
     email = normalise_email(email)
     password_hash = hash_password(password)  # the same work either way: no timing difference
@@ -95,11 +97,8 @@ def start_signup(*, email: str, display_name: str, password: str, link_for) -> N
 
 def finish_signup(token: str) -> Person:
     """Create the account a sign-up link describes."""
-    import json
 
-    from cryptography.fernet import InvalidToken
 
-    from grants.secrets_at_rest import _keys
 
     try:
         data = json.loads(_keys().decrypt(token.encode(), ttl=SIGNUP_MAX_AGE))
@@ -135,8 +134,6 @@ def make_reset_token(person: Person) -> str:
 
 def request_password_reset(email: str, link_for) -> str | None:  # noqa: ANN001
     """Queue a reset e-mail if the address has an account. Returns the link (for the dev log) or None."""
-    from grants.models.notifications import SECRET_MARK
-    from grants.notifications import notify
 
     with transaction():
         person = find_person_by_email(email)
@@ -185,15 +182,6 @@ def end_sessions(person: Person) -> Person:
 
 def dashboard_for(person: Person) -> dict[str, list]:
     """Everything a person has a role in, for their own page."""
-    from grants.models import (
-        Funder,
-        FunderMembership,
-        Group,
-        GroupMembership,
-        PanelMember,
-        Round,
-        RoundStaff,
-    )
 
     def rows(stmt):  # noqa: ANN001, ANN202
         return list(db.session.execute(stmt).all())

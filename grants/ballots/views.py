@@ -16,7 +16,7 @@ from grants.extensions import db
 from grants.fields import up_to
 from grants.flashing import submitted
 from grants.inputs import is_whole
-from grants.models import Round
+from grants.models import PanelMember, PaperBatch, Participation, Person, Proposal, Round
 from grants.security import public
 
 
@@ -117,7 +117,6 @@ def _ids(name: str) -> list[int]:
 
 def _sitting_seats(round_id: int) -> list:
     """The panel's seats that have not stepped down, in the order they were filled."""
-    from grants.models import PanelMember
 
     return list(
         db.session.execute(
@@ -246,7 +245,6 @@ def _panel_decision(rnd: Round) -> dict:
         mine = next((a for a in record.attendance if a.person_id == current_user.id), None)
     funded = []
     if record is not None:
-        from grants.models import Proposal
 
         funded = db.session.execute(select(Proposal).where(Proposal.id.in_(record.funded_ids or [-1]))).scalars().all()
     return {
@@ -271,7 +269,6 @@ def _paper_round(slug: str) -> Round:
 
 
 def _paper_entry_page(rnd: Round, form: BallotForm, error: str | None):  # noqa: ANN202
-    from grants.models import PaperBatch, Participation
 
     seats = _sitting_seats(rnd.id)
     voted = set(db.session.execute(select(Participation.person_id).where(Participation.round_id == rnd.id)).scalars())
@@ -309,7 +306,6 @@ def paper_entry(slug: str):
         marks = paper.parse_batch(rnd, request.form.get("ballots", ""))
     except DomainError as exc:
         return _paper_entry_page(rnd, form, exc.message)
-    from grants.models import Person, Proposal
 
     voters = db.session.execute(select(Person).where(Person.id.in_(_ids("voter") or [-1]))).scalars().all()
     titles = {

@@ -16,12 +16,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+from flask import current_app
 from sqlalchemy import insert, select
 
-from grants import audit
+from grants import audit, jobs
 from grants.core import DomainError, transaction, unique_slug
 from grants.extensions import db
 from grants.inputs import MAX_PENCE, has_control
+from grants.jobs import enqueue_job
 from grants.models import (
     Ballot,
     BallotType,
@@ -30,6 +32,8 @@ from grants.models import (
     Group,
     GroupMembership,
     GroupRole,
+    OutboxJob,
+    PbImport,
     Person,
     Proposal,
     ProposalStatus,
@@ -214,10 +218,21 @@ def _in_range(values: dict) -> None:
             raise DomainError(f"META {meta} is {value}: it must be from 0 to {MAX_IMPORT_NUMBER:,}.")
 
 
-def import_round(*, person: Person, data: bytes, title: str = "", accept_warnings: bool = False) -> Round:
-    """Create a round in its voting stage from a Pabulib file: projects become proposals, votes ballots.
+@dataclass(frozen=True)
+class ReadImport:
+    """A .pb file read and checked in full, with nothing written yet: what `write_import` stores."""
 
-    Money still comes in through funders, so the convenor records funds before closing the vote.
+    election: Election
+    ballot_type: BallotType
+    values: dict
+    costs: dict[str, int]
+    name: str
+    now: datetime
+
+
+def read_import(data: bytes, *, title: str = "", accept_warnings: bool = False) -> ReadImport:
+    """Read and check a Pabulib file completely, touching no database (so no lock is held while it runs).
+
     A file that breaks its own META (a project repeated in a ballot, a ballot over max_length,
     counts that disagree) is refused with FileHasWarnings unless ``accept_warnings``.
     """
@@ -283,7 +298,31 @@ def import_round(*, person: Person, data: bytes, title: str = "", accept_warning
         raise FileHasWarnings([str(w) for w in election.warnings])
     if rule is CountingRule.GREEDY_THRESHOLD and values["min_support"] is None:
         raise DomainError("The file names the threshold rule but gives no min_project_score_threshold in META.")
+    return ReadImport(election=election, ballot_type=ballot_type, values=values, costs=costs, name=name, now=now)
+
+
+def import_round(*, person: Person, data: bytes, title: str = "", accept_warnings: bool = False) -> Round:
+    """Create a round in its voting stage from a Pabulib file: projects become proposals, votes ballots.
+
+    Money still comes in through funders, so the convenor records funds before closing the vote.
+    The file is read in full first, then written in one short transaction.
+    """
+    read = read_import(data, title=title, accept_warnings=accept_warnings)
+    return write_import(person_id=person.id, read=read)
+
+
+def write_import(*, person_id: int, read: ReadImport, pb_import_id: int | None = None) -> Round:
+    """Write a file already read as a new round, in one transaction (and mark its waiting import done)."""
+    election, ballot_type, values, costs, name, now = (
+        read.election,
+        read.ballot_type,
+        read.values,
+        read.costs,
+        read.name,
+        read.now,
+    )
     with transaction() as session:
+        person = session.get(Person, person_id)
         rnd = Round(
             slug=unique_slug(Round, values["title"]),
             created_by_id=person.id,
@@ -351,4 +390,92 @@ def import_round(*, person: Person, data: bytes, title: str = "", accept_warning
             round_id=rnd.id,
             public=True,
         )
+        if pb_import_id is not None:
+            _finish(session.get(PbImport, pb_import_id), PbImport.IMPORTED, round_id=rnd.id)
     return rnd
+
+
+# ------------------------------------------------------------------ large files, in the worker
+
+IMPORT_JOB = "decisions.import_pb"
+
+
+def runs_in_background(data: bytes) -> bool:
+    """Whether a file is large enough to be read by the worker (PB_IMPORT_INLINE_BYTES) rather than now."""
+    return len(data) > int(current_app.config.get("PB_IMPORT_INLINE_BYTES", 256 * 1024))
+
+
+def queue_import(
+    *, person: Person, data: bytes, filename: str = "", title: str = "", accept_warnings: bool = False
+) -> PbImport:
+    """Keep a large file for the worker to read and import, and record that job, in one short transaction.
+
+    Only the size is checked here; everything else is checked by the worker, and the person
+    sees the outcome (the table, or the reason with its line) on the import's own page."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise DomainError(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB, the most an import may be.")
+    with transaction() as session:
+        row = PbImport(
+            person_id=person.id,
+            filename=(filename or "")[:200],
+            title=(title or "")[:200],
+            accept_warnings=accept_warnings,
+            data=data,
+            state=PbImport.WAITING,
+            warnings=[],
+        )
+        session.add(row)
+        session.flush()
+        enqueue_job(IMPORT_JOB, _job_key(row.id), import_id=row.id)
+    return row
+
+
+@jobs.job(IMPORT_JOB)
+def _import_in_background(key: str, import_id: int) -> None:  # noqa: ARG001 - the row says whether it is done
+    """The worker's entry point: read the file with no transaction open, then write it in one."""
+    row = db.session.get(PbImport, import_id)
+    if row is None or row.state != PbImport.WAITING or row.data is None:
+        db.session.rollback()
+        return  # done already (a retry after the commit)
+    data, title, accept, person_id = row.data, row.title, row.accept_warnings, row.person_id
+    db.session.rollback()  # nothing is held while the file is read: other people write as usual
+    try:
+        read = read_import(data, title=title, accept_warnings=accept)
+    except FileHasWarnings as exc:
+        with transaction() as session:
+            _finish(session.get(PbImport, import_id), PbImport.HAS_WARNINGS, message=exc.message, warnings=exc.warnings)
+        return
+    except DomainError as exc:
+        with transaction() as session:
+            _finish(session.get(PbImport, import_id), PbImport.REFUSED, message=exc.message)
+        return
+    write_import(person_id=person_id, read=read, pb_import_id=import_id)
+
+
+def _finish(
+    row: PbImport,
+    state: str,
+    *,
+    message: str | None = None,
+    warnings: list[str] | None = None,
+    round_id: int | None = None,
+) -> None:
+    row.state, row.message, row.warnings, row.round_id = state, message, list(warnings or []), round_id
+    row.data = None  # the file is not kept once read
+    row.finished_at = datetime.now(UTC)
+
+
+def _job_key(import_id: int) -> str:
+    return f"pb-import-{import_id}"
+
+
+def import_for(person: Person, import_id: int) -> PbImport | None:
+    """The person's own waiting or finished import (None for anyone else's, or none)."""
+    row = db.session.get(PbImport, import_id)
+    return row if row is not None and row.person_id == person.id else None
+
+
+def import_job_failed(row: PbImport) -> bool:
+    """Whether the worker gave up on a waiting import after every retry (an error nobody expected)."""
+    state = db.session.execute(select(OutboxJob.state).where(OutboxJob.key == _job_key(row.id))).scalar()
+    return row.state == PbImport.WAITING and state == "failed"

@@ -5,9 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from grants import audit
+from grants.auth.services import find_person_by_email
 from grants.core import DomainError, NotAllowed, transaction, unique_slug
 from grants.extensions import db
 from grants.models import AuditEntry, Group, GroupMembership, GroupRole, Person
+from grants.notifications import notify, notify_address
 from grants.roles import is_group_member
 
 
@@ -44,8 +46,6 @@ def add_member(*, person: Person, group_id: int, email: str, role: GroupRole) ->
     The lead is not told whether the address has an account (that would let anyone who leads a
     group find out who uses the site): the address's owner is told by e-mail, either that they
     were added or how to create an account. None when there was no account."""
-    from grants.auth.services import find_person_by_email
-    from grants.notifications import notify, notify_address
 
     with transaction() as session:
         if not is_group_member(person, group_id, GroupRole.LEAD):

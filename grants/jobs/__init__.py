@@ -6,11 +6,26 @@ queue; if the process dies first, the relay (every minute, and when a worker sta
 the row and queues it again. Workers claim a row with a conditional UPDATE and a lease
 before doing anything, so the work never runs twice with effect.
 
-Register a handler for new kinds of work with `@job_handler("kind")` and record work with
-`enqueue_job("kind", key, **payload)` inside a use case (see grants/jobs/handlers.py).
+Each feature registers its own work by name when it is imported (`@jobs.job("money.send_tranche")`,
+`@jobs.periodic(...)`, see grants/jobs/registry.py), and records it with
+`jobs.enqueue_job("money.send_tranche", key, **payload)` inside a use case. The queue finds a
+job by its name; it never imports a feature.
 """
 
-from grants.jobs.outbox import enqueue_job, job_handler, relay
+from grants.jobs.outbox import enqueue_job
 from grants.jobs.queue import huey, init_app
+from grants.jobs.registry import crontab, job, periodic, run_periodic, runner
+from grants.jobs.tasks import relay, retry_now
 
-__all__ = ["enqueue_job", "huey", "init_app", "job_handler", "relay"]
+__all__ = [
+    "crontab",
+    "enqueue_job",
+    "huey",
+    "init_app",
+    "job",
+    "periodic",
+    "relay",
+    "retry_now",
+    "run_periodic",
+    "runner",
+]

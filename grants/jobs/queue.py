@@ -11,6 +11,8 @@ from flask import Flask
 from huey import Huey
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
+from grants.extensions import db
+
 T = TypeVar("T")
 
 # Tasks are declared against this instance at import time; `init_app` points it at the
@@ -56,7 +58,6 @@ def run_in_fresh_context(fn: Callable[..., T], *args: Any) -> T:
 
     def body() -> T:
         with current_jobs_app().app_context():
-            from grants.extensions import db
 
             try:
                 return fn(*args)

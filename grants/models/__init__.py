@@ -21,6 +21,7 @@ from grants.models.care import (
 )
 from grants.models.decisions import ConsensusAttendance, ConsensusRecord, PaperBatch, ScoreComment, VotingCode
 from grants.models.groups import Funder, FunderMembership, Group, GroupMembership, GroupRole
+from grants.models.imports import PbImport
 from grants.models.ledger import Account, AccountKind, Balance, Entry, EntryGroup, EntryKind
 from grants.models.money import (
     Award,
@@ -78,6 +79,7 @@ from grants.models.updates import GroupUpdate
 from grants.models.uploads import Upload
 
 __all__ = [
+    "PbImport",
     "ContentNote",
     "Feedback",
     "GroundRules",

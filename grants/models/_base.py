@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum
+from sqlalchemy import DDL, DateTime, Enum, event
 from sqlalchemy.types import TypeDecorator
 
 
@@ -74,7 +74,6 @@ def append_only(table) -> None:  # noqa: ANN001
     Migrations 0002 (PostgreSQL) and 0019 (SQLite) install the same triggers; this covers
     `create_all` (the tests).
     """
-    from sqlalchemy import DDL, event
 
     # DDL formats its text with %, so the function's own % placeholders are doubled here.
     event.listen(table, "after_create", DDL(REFUSE_CHANGE_FUNCTION.replace("%", "%%")).execute_if(dialect="postgresql"))
@@ -117,7 +116,6 @@ def sums_to_zero(table) -> None:  # noqa: ANN001
     Deferred to the commit because a group's entries arrive one row at a time. SQLite has no
     deferred triggers; there `ledger.post` is the only check. Migration 0019 installs the same.
     """
-    from sqlalchemy import DDL, event
 
     event.listen(
         table, "after_create", DDL(LEDGER_SUMS_TO_ZERO_FUNCTION.replace("%", "%%")).execute_if(dialect="postgresql")

@@ -95,10 +95,6 @@ class EntryKind(enum.StrEnum):
         }[self.value]
 
 
-# Entries about individual panel members: never listed in public, only totalled.
-PRIVATE_ENTRY_KINDS = (EntryKind.PANEL_PAY, EntryKind.PANEL_EXPENSE, EntryKind.PANEL_SETTLED)
-
-
 class Account(db.Model):
     """One owner's account for one purpose."""
 

@@ -13,6 +13,7 @@ from grants.models import PayoutMethod, Tranche, TrancheStatus
 from grants.models._base import utcnow
 from grants.money import bp
 from grants.money.gateway import get_gateway
+from grants.money.payouts import send_tranche
 from grants.money.reconcile import reconcile, schedule_reconcile  # also registers the "reconcile" job
 
 
@@ -51,7 +52,6 @@ def reconcile_command(now: bool, run_name: str | None) -> None:
 @bp.cli.command("send-due-tranches")
 def send_due_tranches() -> None:
     """Send every Stripe tranche that is due or still processing (run from cron or a worker)."""
-    from grants.money.payouts import send_tranche
 
     if get_gateway() is None:
         raise click.ClickException("Stripe is not set up (no STRIPE_SECRET_KEY).")

@@ -20,10 +20,10 @@ from datetime import UTC, date, datetime
 from flask import url_for
 from sqlalchemy import func, select
 
-from grants import audit
+from grants import audit, jobs
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
-from grants.jobs.outbox import enqueue_job, job_handler
+from grants.jobs import enqueue_job
 from grants.models import (
     Award,
     Group,
@@ -45,6 +45,8 @@ from grants.notifications import notify
 from grants.roles import is_group_member, is_treasurer, may_release_money
 
 log = logging.getLogger(__name__)
+
+SEND_TRANCHE = "money.send_tranche"  # the background job that sends one Stripe tranche
 
 SORT_CODE = re.compile(r"^\d{6}$")
 ACCOUNT_NUMBER = re.compile(r"^\d{8}$")
@@ -257,12 +259,12 @@ def release_tranche(*, person: Person, award_id: int, amount_pence: int, due_on:
         power.mark_release(tranche, funder_id=acting_for)
         if tranche.method is PayoutMethod.STRIPE and tranche.due_on <= today and not tranche.awaiting_second_person:
             # The Stripe call runs in the background, recorded in this same transaction (the outbox).
-            enqueue_job("send_tranche", tranche.idempotency_key, tranche_id=tranche.id)
+            enqueue_job(SEND_TRANCHE, tranche.idempotency_key, tranche_id=tranche.id)
     db.session.refresh(tranche)
     return tranche
 
 
-@job_handler("send_tranche")
+@jobs.job(SEND_TRANCHE, was="send_tranche")
 def _send_tranche_job(key: str, tranche_id: int) -> None:
     """The worker's entry point: `send_tranche` is itself idempotent (its Stripe key is fixed).
 
@@ -271,6 +273,12 @@ def _send_tranche_job(key: str, tranche_id: int) -> None:
     """
     if send_tranche(tranche_id) is TrancheStatus.PROCESSING:
         raise GatewayError("Stripe has not confirmed the transfer yet; it will be asked again with the same key.", True)
+
+
+@jobs.periodic("money.send_due_tranches", jobs.crontab(minute="5"), was="send_due_tranches")
+def _queue_due_tranches_hourly(now: datetime) -> int:
+    """Every hour: record the send job for each Stripe payment scheduled for a day that has come."""
+    return queue_due_tranches(now.date())
 
 
 def queue_due_tranches(today: date) -> int:
@@ -288,7 +296,7 @@ def queue_due_tranches(today: date) -> int:
             )
         ).all()
         for tranche_id, key in due:
-            enqueue_job("send_tranche", key, tranche_id=tranche_id)
+            enqueue_job(SEND_TRANCHE, key, tranche_id=tranche_id)
     return len(due)
 
 
@@ -466,7 +474,7 @@ def lift_hold(*, person: Person, tranche_id: int, reason: str = "") -> Tranche:
         power.tell_holder(tranche, person, why)
         if tranche.method is PayoutMethod.STRIPE and not tranche.awaiting_second_person:
             # A fresh job key per lift; the Stripe idempotency key stays the tranche's own.
-            enqueue_job("send_tranche", f"{tranche.idempotency_key}-lift-{secrets.token_hex(4)}", tranche_id=tranche.id)
+            enqueue_job(SEND_TRANCHE, f"{tranche.idempotency_key}-lift-{secrets.token_hex(4)}", tranche_id=tranche.id)
     db.session.refresh(tranche)
     return tranche
 

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from grants import audit
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
-from grants.jobs.outbox import enqueue_job
+from grants.jobs import enqueue_job
 from grants.models import (
     Award,
     Funder,
@@ -424,7 +424,7 @@ def approve_release(*, person: Person, tranche_id: int) -> Tranche:
         )
         if tranche.method is PayoutMethod.STRIPE and tranche.status is TrancheStatus.SCHEDULED:
             if tranche.due_on is None or tranche.due_on <= datetime.now(UTC).date():
-                enqueue_job("send_tranche", f"{tranche.idempotency_key}-approved", tranche_id=tranche.id)
+                enqueue_job("money.send_tranche", f"{tranche.idempotency_key}-approved", tranche_id=tranche.id)
     db.session.refresh(tranche)
     return tranche
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
+from grants import jobs
 from grants.core import DomainError, transaction
 from grants.extensions import db
-from grants.jobs.outbox import enqueue_job, job_handler
+from grants.jobs import enqueue_job
 from grants.models import (
     Account,
     AccountKind,
@@ -203,8 +204,14 @@ def schedule_reconcile(run_name: str) -> tuple[OutboxJob, bool]:
     key = f"reconcile-{run_name}"
     with transaction() as session:
         new = session.execute(select(OutboxJob.id).where(OutboxJob.key == key)).first() is None
-        job = enqueue_job("reconcile", key)
+        job = enqueue_job("money.reconcile", key)
     return job, new
+
+
+@jobs.periodic("money.reconcile_daily", jobs.crontab(minute="30", hour="6"), was="reconcile_stripe")
+def _reconcile_each_morning(now: datetime) -> str | None:
+    """Every morning at 06:30 UTC: record the day's reconcile run (once, however many workers get here)."""
+    return schedule_daily_reconcile(now.date())
 
 
 def schedule_daily_reconcile(today: date) -> str | None:
@@ -214,7 +221,7 @@ def schedule_daily_reconcile(today: date) -> str | None:
     return job.key
 
 
-@job_handler("reconcile")
+@jobs.job("money.reconcile", was="reconcile")
 def _reconcile_job(key: str) -> None:
     """The worker's entry point: one reconcile run."""
     run_reconcile(key)

@@ -20,10 +20,10 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from grants import audit
+from grants import audit, jobs
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
-from grants.jobs.outbox import enqueue_job, job_handler
+from grants.jobs import enqueue_job
 from grants.models import (
     AccountKind,
     CheckoutStatus,
@@ -124,13 +124,13 @@ def receive_event(event: Any) -> str:
             if session.execute(select(StripeEvent.id).where(StripeEvent.event_id == raw["id"])).first():
                 return "already received"
             session.add(_event_row(raw, keep_payload=True))
-            enqueue_job("stripe_webhook", f"stripe-event-{raw['id']}", event_id=raw["id"])
+            enqueue_job("money.stripe_webhook", f"stripe-event-{raw['id']}", event_id=raw["id"])
     except IntegrityError:
         return "already received"  # the same event arrived twice at once; the other delivery stored it
     return "received"
 
 
-@job_handler("stripe_webhook")
+@jobs.job("money.stripe_webhook", was="stripe_webhook")
 def _process_stored_event(key: str, event_id: str) -> None:
     """The worker's entry point for one stored event. A failure (Stripe down, say) is retried with backoff."""
     payload = db.session.execute(

@@ -12,7 +12,7 @@ from grants.extensions import db
 from grants.flashing import attempt, submitted
 from grants.models import Contribution, Pledge, Round, Tranche
 from grants.money import bp, payouts, services
-from grants.money.forms import CeilingForm, RaisePledgeForm, ReasonForm, ReturnedForm
+from grants.money.forms import CeilingForm, RaisePledgeForm, ReasonForm, ReturnedForm, SettledForm
 from grants.roles import acts_for_funder, is_convenor, is_treasurer, may_release_money
 
 
@@ -135,7 +135,6 @@ def raise_pledge(pledge_id: int):
 def panel_pay_run(slug: str):
     """Whoever pays the panel records one pay run: everyone on the schedule was paid."""
     from grants.money import panel_pay
-    from grants.money.forms import SettledForm
 
     rnd = db.one_or_404(select(Round).where(Round.slug == slug))
     form = SettledForm(prefix="run")

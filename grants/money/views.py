@@ -479,8 +479,7 @@ def _stripe_enabled_global() -> bool:
     return stripe_enabled()
 
 
-from grants.money import (  # noqa: E402, F401 - registers their routes and commands
-    commands,
+from grants.money import (  # noqa: E402, F401 - registers their routes
     panel_views,
     power_views,
     truth_views,

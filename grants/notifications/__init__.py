@@ -6,6 +6,7 @@ from flask import Blueprint
 
 from grants.notifications.outbox import EVENTS, notify, notify_address
 
-bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+# Its commands are `flask mail ...` (commands.py).
+bp = Blueprint("notifications", __name__, url_prefix="/notifications", cli_group="mail")
 
 __all__ = ["EVENTS", "bp", "notify", "notify_address"]

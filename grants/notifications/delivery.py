@@ -12,9 +12,10 @@ from flask import current_app, render_template
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from grants import jobs
 from grants.db_setup import write_intent
 from grants.extensions import db
-from grants.jobs.outbox import _failed, claim, finish
+from grants.jobs.outbox import claim, finish, record_failure
 from grants.models import Notification, NotificationPreference, Person
 from grants.models._base import utcnow
 from grants.models.notifications import NotificationSecret
@@ -133,6 +134,7 @@ def send_message(msg: EmailMessage) -> None:
         smtp.send_message(msg)
 
 
+@jobs.runner("notifications.deliver")
 def deliver(notification_id: int) -> tuple[str, float | None]:
     """Claim one notification and e-mail it. Returns (outcome, retry delay in seconds)."""
     note = db.session.get(Notification, notification_id, populate_existing=True)
@@ -158,7 +160,7 @@ def deliver(notification_id: int) -> tuple[str, float | None]:
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, retried, then shown to an administrator
         db.session.rollback()
         log.warning("e-mail %s failed on attempt %s: %s", notification_id, attempts, exc)
-        return _failed(
+        return record_failure(
             Notification, notification_id, "email_state", "sending", "email_error", attempts, exc, "MAIL_MAX_ATTEMPTS"
         )
     finish(

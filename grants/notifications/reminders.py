@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from grants import jobs
 from grants.core import transaction
 from grants.extensions import db
 from grants.models import Notification, PanelMember, Participation, Round, RoundStatus
@@ -14,6 +15,7 @@ from grants.notifications.outbox import notify
 REMIND_BEFORE = timedelta(days=2)
 
 
+@jobs.periodic("notifications.remind_panels", jobs.crontab(minute="0", hour="9"), was="remind_panels")
 def remind_panels(now: datetime) -> int:
     """Remind, once per table, each active panel member who asked for reminders, has not voted, and whose vote closes
     within two days. Returns how many reminders were written."""

@@ -3,7 +3,8 @@
 from flask import Blueprint
 from flask.blueprints import BlueprintSetupState
 
-bp = Blueprint("opendata", __name__, url_prefix="/open-data")
+# Its commands are `flask open-data ...` (commands.py).
+bp = Blueprint("opendata", __name__, url_prefix="/open-data", cli_group="open-data")
 
 
 @bp.record_once

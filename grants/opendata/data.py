@@ -16,7 +16,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, subqueryload
 
 from grants.extensions import db
-from grants.models import Award, Funder, Group, Proposal, Result, ResultLine, Round, RoundStatus, TrancheStatus
+from grants.models import (
+    Award,
+    Funder,
+    Group,
+    Pledge,
+    Proposal,
+    Result,
+    ResultLine,
+    Round,
+    RoundStatus,
+    TableFunder,
+    TableFunderStatus,
+    TrancheStatus,
+)
 from grants.money import ledger
 from grants.public import queries
 
@@ -185,7 +198,6 @@ def awards(filters: Filters, limit: int, offset: int) -> list[dict]:
 
 
 def _funder_round_ids(funder_id: int):  # noqa: ANN202
-    from grants.models import Pledge, TableFunder, TableFunderStatus
 
     return select(Pledge.round_id).where(
         Pledge.funder_id == funder_id,

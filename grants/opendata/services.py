@@ -16,15 +16,16 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from grants import jobs
 from grants.core import transaction
 from grants.db_setup import ANY_TABLE
 from grants.extensions import db
-from grants.jobs import enqueue_job, job_handler
+from grants.jobs import enqueue_job
 from grants.models import OutboxJob
 from grants.models._base import utcnow
 from grants.opendata import files
 
-REMAKE_JOB = "make_open_data_files"
+REMAKE_JOB = "opendata.make_files"
 # Every table the files are read from (threesixty.grants; a test checks the list against
 # the queries it runs). A ballot writes none of them, so voting never remakes the files.
 SOURCE_TABLES = frozenset(
@@ -60,7 +61,7 @@ def make_open_data_files() -> datetime:
     return made_at
 
 
-@job_handler(REMAKE_JOB)
+@jobs.job(REMAKE_JOB, was="make_open_data_files")
 def _make_files(key: str) -> None:  # noqa: ARG001 - making the files twice is harmless
     make_open_data_files()
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from flask import Response, abort, render_template, request, send_file, stream_with_context
 
+from grants.audit import head_at, published_head
 from grants.caching import same_for_everyone
 from grants.opendata import bp, data, feed, files, services
 from grants.opendata.csvtext import csv_lines
@@ -137,7 +138,6 @@ def _head_json(head) -> Response:  # noqa: ANN001
 @same_for_everyone
 def audit_head_now():
     """The head of the audit log's chain now: its entry number, its hash and when it was written."""
-    from grants.audit import published_head
 
     head = published_head()
     if head is None:
@@ -150,7 +150,6 @@ def audit_head_now():
 @same_for_everyone
 def audit_head_at(seq: int):
     """Entry `seq` of the chain as a head, to compare with one kept earlier; 404 if the chain no longer reaches it."""
-    from grants.audit import head_at
 
     head = head_at(seq)
     if head is None:

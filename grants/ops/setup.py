@@ -11,22 +11,20 @@ import uuid
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from grants import jobs
+
 request_log = logging.getLogger("grants.requests")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def init_app(app: Flask) -> None:
     """Bind the job queue, trust proxies only when told how many, and log each request."""
-    from grants import jobs
-    from grants.ops import cli
-
     jobs.init_app(app)
     hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
     if hops > 0:
         # Only the exact number of proxies we sit behind: one more and a client could forge its address.
         # Never the forwarded host or port: links come from SITE_URL and the Host is checked against it.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0)  # type: ignore[method-assign]
-    cli.init_app(app)
 
     def _start_request() -> None:
         incoming = request.headers.get("X-Request-ID", "")

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select, text
 
 from grants.extensions import db
-from grants.jobs.outbox import retry_now
+from grants.jobs import retry_now
 from grants.jobs.queue import queue_status
 from grants.models import Notification, OutboxJob, Person
 from grants.notifications.forms import ConfirmForm

@@ -25,6 +25,7 @@ from grants.models import (
     Proposal,
     ProposalStatus,
 )
+from grants.panels.deliberation import _history
 
 ROLE_WORDS = {GroupRole.LEAD: "a lead", GroupRole.TREASURER: "a treasurer", GroupRole.MEMBER: "a member"}
 AUTOMATIC = "Automatic: "
@@ -93,7 +94,6 @@ def record_group_conflicts(round_id: int) -> int:
     secret ballot after the fact; that cannot happen here, because every caller runs before
     voting opens or as voting opens.
     """
-    from grants.panels.deliberation import _history
 
     seated = set(
         db.session.execute(

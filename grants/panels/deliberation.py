@@ -23,9 +23,9 @@ from grants.models import (
     PanelMember,
     PanelQuestion,
     PanelRole,
+    Participation,
     Person,
     Proposal,
-    Round,
     RoundStatus,
 )
 from grants.notifications import notify
@@ -178,7 +178,6 @@ def _history(declaration_round: int, proposal_id: int, person_id: int, action: s
 
 
 def _has_voted(person_id: int, round_id: int) -> bool:
-    from grants.models import Participation
 
     return db.session.execute(
         select(Participation.id).where(Participation.round_id == round_id, Participation.person_id == person_id)
@@ -522,8 +521,3 @@ def panel_people(round_id: int) -> list[Person]:
             .order_by(Person.display_name)
         ).scalars()
     )
-
-
-def round_of(round_id: int) -> Round:
-    """The round (for templates)."""
-    return db.session.get(Round, round_id)

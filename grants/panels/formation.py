@@ -28,7 +28,9 @@ from grants.models import (
     VolunteerStatus,
 )
 from grants.notifications import notify
+from grants.panels.conflicts import record_group_conflicts
 from grants.roles import is_convenor, panel_seat
+from grants.rounds.services import check_quorum_possible, quorum_values
 from grants.tally import lottery_order
 
 FINISHED = (RoundStatus.COUNTED, RoundStatus.NO_DECISION, RoundStatus.AWARDING, RoundStatus.PAYING,
@@ -79,7 +81,6 @@ def save_settings(*, person: Person, round_id: int, values: dict) -> PanelSettin
             raise DomainError("The make-up target is a percentage from 0 to 100.")
         if values.get("panel_size", row.panel_size) < 1:
             raise DomainError("A panel needs at least one seat.")
-        from grants.rounds.services import check_quorum_possible, quorum_values
 
         # The published quorum must stay possible with the panel's size (the error names the quorum part).
         check_quorum_possible(quorum_values(rnd), values.get("panel_size", row.panel_size))
@@ -280,7 +281,6 @@ def _seat(volunteer: PanelVolunteer, settings: PanelSettings, rnd: Round, replac
     seat.replaces_id = replaces.id if replaces else None
     volunteer.status = VolunteerStatus.SEATED
     db.session.flush()
-    from grants.panels.conflicts import record_group_conflicts
 
     record_group_conflicts(rnd.id)  # a drawn member of a bidding group stands aside from its bids
     notify(

@@ -32,6 +32,8 @@ from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException
 
+from grants.security import CSRF_PAGE
+
 F = TypeVar("F", bound=Callable[..., Any])
 COOKIE = "ot_draft"
 MAX_AGE = 2 * 3600  # short: on a shared computer, a draft should not wait for the next person
@@ -109,7 +111,6 @@ def init_app(app: Flask | Any) -> None:
     def csrf_failed(error: CSRFError) -> Any:
         view = _marked()
         if view is None:
-            from grants.security import CSRF_PAGE
 
             title, advice = CSRF_PAGE
             return render_template("errors/error.html", code=400, title=title, advice=advice), 400

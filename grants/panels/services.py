@@ -24,6 +24,7 @@ from grants.models import (
 from grants.models.notifications import SECRET_MARK
 from grants.notifications import notify_address
 from grants.panels import deliberation
+from grants.panels.conflicts import record_group_conflicts
 from grants.roles import is_convenor, panel_seat
 
 
@@ -108,7 +109,6 @@ def accept_invitation(*, person: Person, token: str, has_lived_experience: bool 
         invitation.accepted_at = datetime.now(UTC)
         invitation.accepted_by_id = person.id
         session.flush()
-        from grants.panels.conflicts import record_group_conflicts
 
         record_group_conflicts(invitation.round_id)
         audit.record(

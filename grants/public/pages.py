@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import url_for
 
+from grants.decisions.services import decision_file_offered
 from grants.models import Round
 from grants.public import charts, queries
 from grants.rounds.counting import MIN_VOTERS_FOR_BALLOT_FILE
@@ -31,7 +32,6 @@ def round_context(rnd: Round) -> dict:
 
 def _pb_url(rnd, page) -> str | None:  # noqa: ANN001
     """Where the round's anonymous ballot file (.pb) can be downloaded, if it is published."""
-    from grants.decisions.services import decision_file_offered
 
     if not decision_file_offered(rnd, page.result):
         return None

@@ -18,6 +18,7 @@ from grants.models import (
     Entry,
     EntryGroup,
     EntryKind,
+    Expense,
     Funder,
     Group,
     GroupUpdate,
@@ -31,10 +32,10 @@ from grants.models import (
     ResultLine,
     Round,
     RoundStatus,
+    TimeLog,
     Tranche,
     TrancheStatus,
 )
-from grants.models.ledger import PRIVATE_ENTRY_KINDS
 from grants.money import ledger
 from grants.money.power import accepted_funders_of, accepted_pairs
 from grants.public import charts
@@ -186,10 +187,6 @@ def round_page(rnd: Round) -> RoundPage:
     )
 
 
-def public_proposal_ids(round_id: int) -> set[int]:
-    """Ids of the proposals of a round that may be named in public."""
-    return set(db.session.execute(select(Proposal.id).where(Proposal.round_id == round_id, PUBLIC_PROPOSAL)).scalars())
-
 
 def group_page(
     slug: str,
@@ -249,11 +246,6 @@ def funder_page(slug: str) -> tuple[Funder, list[tuple[Round, int, int]]] | None
     return funder, [(rnd, int(amount), given.get(rnd.id, 0)) for rnd, amount in pledged]
 
 
-def ledger_stmt(*, round_id: int | None = None, group_id: int | None = None, funder_id: int | None = None) -> Select:
-    """Public ledger events, newest first, optionally filtered."""
-    stmt = select(EntryGroup).order_by(EntryGroup.occurred_on.desc(), EntryGroup.id.desc())
-    stmt = stmt.where(EntryGroup.kind.not_in(PRIVATE_ENTRY_KINDS))  # panel pay: only totals are public
-    return _owned_by(stmt, round_id=round_id, group_id=group_id, funder_id=funder_id)
 
 
 def _owned_by(stmt: Select, *, round_id: int | None, group_id: int | None, funder_id: int | None) -> Select:
@@ -266,17 +258,6 @@ def _owned_by(stmt: Select, *, round_id: int | None, group_id: int | None, funde
         if value:
             stmt = stmt.where(column == value)
     return stmt
-
-
-def tranches_for_awards(award_ids: list[int]) -> list[Tranche]:
-    """Tranches of some awards, in order."""
-    if not award_ids:
-        return []
-    return list(
-        db.session.execute(
-            select(Tranche).where(Tranche.award_id.in_(award_ids)).order_by(Tranche.award_id, Tranche.number)
-        ).scalars()
-    )
 
 
 def money_flows(round_id: int | None = None) -> tuple[list[charts.Flow], list[charts.Flow]]:
@@ -546,7 +527,6 @@ def panel_people_paid(round_id: int | None = None) -> int | None:
 
     A pay total that covers fewer than 5 people is someone's pay, so it is published only from 5.
     """
-    from grants.models import Expense, PanelMember, TimeLog
 
     people: set[int] = set()
     for model in (TimeLog, Expense):

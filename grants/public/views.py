@@ -10,13 +10,14 @@ from grants.caching import same_for_everyone
 from grants.extensions import db
 from grants.groups.services import earlier_names
 from grants.inputs import is_whole
-from grants.models import Award, Funder, Group, Round, RoundStatus
+from grants.models import Award, Funder, Group, Round, RoundStatus, Upload
 from grants.money import ledger
 from grants.money.power import funders_accepted_anywhere
 from grants.public import bp, charts, pages, queries
 from grants.public.privacy import people_text
 from grants.roles import is_group_member
 from grants.security import public
+from grants.uploads import send_upload
 
 PAGE_SIZE = 50
 GROUP_LIST_MAX = 50  # more groups than this with money, and the ledger's group filter is a search
@@ -183,8 +184,6 @@ def ledger_page():
 @public
 def upload(upload_id: int):
     """A public upload (a group's photo). Private uploads are served by their own features."""
-    from grants.models import Upload
-    from grants.uploads import send_upload
 
     item = db.get_or_404(Upload, upload_id)
     if not item.is_public:

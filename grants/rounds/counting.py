@@ -23,6 +23,8 @@ from grants.extensions import db
 from grants.models import (
     Ballot,
     BallotType,
+    CountKey,
+    Electorate,
     Group,
     GroupMembership,
     InterestDeclaration,
@@ -59,7 +61,6 @@ def quorum_required(rnd: Round, eligible: int) -> int:
 
 def eligible_voters(round_id: int) -> int:
     """Who counts towards quorum: active, unpaused panel members; for a community-wide vote, codes given out."""
-    from grants.models import Electorate
 
     rnd = db.session.get(Round, round_id)
     if rnd is not None and rnd.electorate is Electorate.COMMUNITY:
@@ -259,7 +260,6 @@ def open_sealed_ballots(session, rnd: Round) -> int:  # noqa: ANN001
     """
     from grants.ballots import sealing
     from grants.ballots.services import new_receipt
-    from grants.models import CountKey
 
     keys = session.execute(
         select(CountKey).where(

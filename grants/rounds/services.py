@@ -17,6 +17,7 @@ from grants.models import (
     CountingRule,
     Electorate,
     PanelMember,
+    PanelSettings,
     Person,
     Proposal,
     ProposalStatus,
@@ -27,10 +28,11 @@ from grants.models import (
     RuleChange,
     StaffRole,
     TieBreak,
+    TimeRequest,
 )
 from grants.models.rounds import RULES_FOR_BALLOT
 from grants.money_format import format_pence
-from grants.notifications import notify
+from grants.notifications import notify, notify_address
 from grants.roles import is_convenor
 
 # Fields a convenor sets; everything here is frozen once voting opens.
@@ -144,7 +146,6 @@ class QuorumImpossible(BallotRulesDoNotFit):
 
 def panel_size_for(round_id: int) -> int | None:
     """How many seats the panel has: the size set when forming it, or the seats taken if more (None: not known)."""
-    from grants.models import PanelSettings
 
     size = db.session.execute(select(PanelSettings.panel_size).where(PanelSettings.round_id == round_id)).scalar()
     seated = len(
@@ -467,7 +468,6 @@ def add_staff(*, person: Person, round_id: int, email: str, role: StaffRole) -> 
     As with group members, the convenor is not told whether the address has an account; its
     owner is told by e-mail. None when there was no account."""
     from grants.auth.services import find_person_by_email
-    from grants.notifications import notify, notify_address
 
     with transaction() as session:
         if not is_convenor(person, round_id):
@@ -627,7 +627,6 @@ class EarlyMove:
 
 def early_move(rnd: Round, step: RoundStatus | str, now: datetime | None = None) -> EarlyMove | None:
     """What moving `rnd` on by `step` now would change in its timetable (None: not early)."""
-    from grants.models import TimeRequest
 
     field = STEP_DATES.get(step)
     now = now or datetime.now(UTC)

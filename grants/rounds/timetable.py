@@ -1,7 +1,7 @@
 """Tables move on by their published timetable: bids close, the panel's reading starts, voting
 opens and closes on the dates the convenor set, with nobody pressing a button.
 
-The worker runs `move_due` every five minutes (`grants/jobs/tasks.py`); `flask rounds tick`
+The worker runs `move_due` every five minutes (`_move_tables_on` below); `flask rounds tick`
 runs it by hand. Each move is its own use case: one table refused (no bids to vote on, paper
 ballots waiting for a second person) stops none of the others, and says why.
 """
@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from grants import jobs
 from grants.core import DomainError
 from grants.models import RoundStatus
 from grants.rounds import counting, services
@@ -26,6 +27,12 @@ class Move:
     slug: str
     message: str
     moved: bool
+
+
+@jobs.periodic("rounds.move_tables_on", jobs.crontab(minute="*/5"), was="move_tables_on")
+def _move_tables_on(now: datetime) -> int:
+    """Every five minutes: move on each table whose timetable says so (close bids, open and close voting)."""
+    return sum(move.moved for move in move_due(now))
 
 
 def move_due(now: datetime) -> list[Move]:

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
@@ -986,8 +985,3 @@ def _ordinal_needs_points(election: Election) -> bool:
             if ballot.get(pid) != top - pos:
                 return True
     return False
-
-
-def read_pb_file(path: str | Path) -> Election:
-    """Read a ``.pb`` file from a path (same as :func:`read_pb`)."""
-    return read_pb(Path(path))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from grants import audit
+from grants import audit, jobs
 from grants.core import DomainError, NotAllowed, transaction
 from grants.extensions import db
 from grants.models import (
@@ -214,6 +214,12 @@ def report_due_message(award: Award) -> tuple[str, str]:
 def report_due_key(award_id: int, due_on: date) -> str:
     """One notice per award and due date: a group that chose a later date is told again on that date."""
     return f"report-due-award-{award_id}-on-{due_on.isoformat()}"
+
+
+@jobs.periodic("updates.report_due_notices", jobs.crontab(minute="0", hour="10"), was="report_due_notices")
+def _report_due_each_morning(now: datetime) -> int:
+    """Every morning at 10:00 UTC: tell groups' leads, once, that an end-of-grant report has fallen due."""
+    return send_report_due_notices(now.date())
 
 
 def send_report_due_notices(today: date) -> int:

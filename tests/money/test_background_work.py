@@ -89,7 +89,7 @@ def test_the_webhook_stores_the_event_and_the_worker_applies_it(queued_app, fake
     # The view wrote the event and its job, nothing else: no ledger entry, no call to Stripe.
     stored = db.session.execute(select(StripeEvent)).scalar_one()
     assert stored.processed_at is None and stored.payload and event["id"] in stored.payload
-    job = _job("stripe_webhook")
+    job = _job("money.stripe_webhook")
     assert (job.state, job.key) == ("pending", f"stripe-event-{event['id']}")
     assert ledger.round_summary(rnd.id).received_pence == 0
     assert _count(Contribution) == 0
@@ -102,13 +102,13 @@ def test_the_webhook_stores_the_event_and_the_worker_applies_it(queued_app, fake
     db.session.refresh(stored)
     assert stored.processed_at is not None and stored.outcome == "recorded 50000p"
     assert stored.payload is None  # the funder's details are not kept once acted on
-    assert _job("stripe_webhook").state == "done"
+    assert _job("money.stripe_webhook").state == "done"
 
     # A late replay, and the relay after a restart, change nothing.
     assert deliver(client, event).get_json()["outcome"] == "already received"
     relay()
     _work_the_queue()
-    assert _count(Contribution) == 1 and _count(OutboxJob, OutboxJob.kind == "stripe_webhook") == 1
+    assert _count(Contribution) == 1 and _count(OutboxJob, OutboxJob.kind == "money.stripe_webhook") == 1
 
 
 def test_a_webhook_whose_processing_fails_is_retried_with_backoff_and_applied_once(retry_app, fake) -> None:
@@ -116,7 +116,7 @@ def test_a_webhook_whose_processing_fails_is_retried_with_backoff_and_applied_on
     rnd, checkout, event = _paid_checkout(client, fake)
     fake.fail_next(f"/v1/checkout/sessions/{checkout.session_id}", method="GET", status=500, times=2)
     assert deliver(client, event).status_code == 200  # Stripe hears "received" whatever the worker meets
-    job = _job("stripe_webhook")
+    job = _job("money.stripe_webhook")
     assert (job.state, job.attempts) == ("pending", 1) and "500" in job.error
     assert 8 < (job.next_attempt_at - utcnow()).total_seconds() <= 10
     assert ledger.round_summary(rnd.id).received_pence == 0
@@ -141,11 +141,11 @@ def test_a_webhook_that_keeps_failing_is_shown_to_an_administrator_who_runs_it_a
     rnd, checkout, event = _paid_checkout(client, fake)
     fake.fail_next(f"/v1/checkout/sessions/{checkout.session_id}", method="GET", status=500, times=3)
     deliver(client, event)
-    job = _job("stripe_webhook")
+    job = _job("money.stripe_webhook")
     for _ in range(2):
         _make_due(job.id)
         run_job(job.id)
-    assert _job("stripe_webhook").state == "failed"
+    assert _job("money.stripe_webhook").state == "failed"
 
     from tests import factories
 
@@ -157,13 +157,13 @@ def test_a_webhook_that_keeps_failing_is_shown_to_an_administrator_who_runs_it_a
     assert f"stripe-event-{event['id']}" in page
     response = post_form(client, f"/admin/deliveries/jobs/{job.id}/retry", page="/admin/deliveries", follow=True)
     assert "queued to run again" in text_of(response)
-    assert _job("stripe_webhook").state == "done"
+    assert _job("money.stripe_webhook").state == "done"
     assert ledger.round_summary(rnd.id).received_pence == 50_000
     assert _count(Contribution) == 1
 
 
 def test_reconcile_runs_as_a_job_once_per_run_and_tells_the_administrators(retry_app, fake) -> None:
-    from grants.jobs import tasks
+    from grants.jobs import run_periodic
     from tests import factories
 
     admin = factories.person("Ada Admin")
@@ -174,7 +174,7 @@ def test_reconcile_runs_as_a_job_once_per_run_and_tells_the_administrators(retry
     # The ledger and Stripe agree: the run is a job that ends quietly.
     result = runner.invoke(args=["reconcile", "--run", "first"])
     assert result.exit_code == 0 and "Reconcile queued as background job" in result.output
-    assert _job("reconcile").state == "done" and _job("reconcile").key == "reconcile-first"
+    assert _job("money.reconcile").state == "done" and _job("money.reconcile").key == "reconcile-first"
     assert _count(Notification) == 0
 
     # Stripe paid money out that the ledger has not heard of: the next run tells the administrators, once.
@@ -187,13 +187,13 @@ def test_reconcile_runs_as_a_job_once_per_run_and_tells_the_administrators(retry
     [note] = db.session.execute(select(Notification)).scalars().all()
     assert note.person_id == admin.id and note.event == "money_alert"
     assert note.subject.startswith("The ledger and Stripe differ in") and f"payout: {payout['id']}" in note.body
-    assert _count(OutboxJob, OutboxJob.kind == "reconcile") == 2
+    assert _count(OutboxJob, OutboxJob.kind == "money.reconcile") == 2
     assert runner.invoke(args=["reconcile", "--run", "no spaces please"]).exit_code != 0
 
     # The worker's morning task records the day's run once, however often it fires.
-    assert tasks.reconcile_stripe.call_local() == f"reconcile-daily-{utcnow().date().isoformat()}"
-    assert tasks.reconcile_stripe.call_local() == f"reconcile-daily-{utcnow().date().isoformat()}"
-    assert _count(OutboxJob, OutboxJob.kind == "reconcile") == 3
+    assert run_periodic("money.reconcile_daily") == f"reconcile-daily-{utcnow().date().isoformat()}"
+    assert run_periodic("money.reconcile_daily") == f"reconcile-daily-{utcnow().date().isoformat()}"
+    assert _count(OutboxJob, OutboxJob.kind == "money.reconcile") == 3
     assert _count(Notification) == 2  # the daily run found the same difference and said so once
     # Inline, for an administrator at the terminal.
     result = runner.invoke(args=["reconcile", "--now"])
@@ -205,7 +205,7 @@ def test_stripe_payments_are_sent_on_their_day_and_retried_until_stripe_answers(
     comes; a transfer whose answer never arrived is asked again (same key) after the backoff."""
     from datetime import date
 
-    from grants.jobs import tasks
+    from grants.jobs import run_periodic
     from grants.models import Tranche, TrancheStatus
     from grants.money.payouts import queue_due_tranches, release_tranche
     from tests.money.conftest import awarded_round
@@ -218,13 +218,13 @@ def test_stripe_payments_are_sent_on_their_day_and_retried_until_stripe_answers(
         person=s.funder_person, award_id=s.awards[0].id, amount_pence=10_000, due_on=date.today() + timedelta(days=3)
     )
     assert later.status is TrancheStatus.SCHEDULED
-    assert tasks.send_due_tranches.call_local() == 0  # not yet
-    assert _count(OutboxJob, OutboxJob.kind == "send_tranche") == 0
+    assert run_periodic("money.send_due_tranches") == 0  # not yet
+    assert _count(OutboxJob, OutboxJob.kind == "money.send_tranche") == 0
     on_the_day = date.today() + timedelta(days=3)
     assert [queue_due_tranches(on_the_day), queue_due_tranches(on_the_day)] == [1, 0]  # sent at once, then paid
     db.session.rollback()
     assert db.session.get(Tranche, later.id).status is TrancheStatus.PAID
-    assert _count(OutboxJob, OutboxJob.kind == "send_tranche") == 1
+    assert _count(OutboxJob, OutboxJob.kind == "money.send_tranche") == 1
     assert len(fake.objects_of("transfer")) == 1
 
     # Stripe makes the transfer but its answer is lost: the job waits, then asks again with the same key.

@@ -226,7 +226,7 @@ def test_report_due_arrives_once_on_the_day_and_only_for_leads(mail_app):
     from sqlalchemy import update
 
     from grants.groups.services import add_member
-    from grants.jobs import tasks
+    from grants.jobs import run_periodic
     from grants.models import Award, GroupRole
     from grants.notifications.services import set_email_choices
     from grants.updates.services import post_report, send_report_due_notices
@@ -268,7 +268,7 @@ def test_report_due_arrives_once_on_the_day_and_only_for_leads(mail_app):
     assert result.exit_code == 0 and "2 report notes written" in result.output
     again = app.test_cli_runner().invoke(args=["mail", "reports-due"])
     assert again.exit_code == 0 and "0 report notes written" in again.output
-    assert tasks.report_due_notices.call_local() == 0
+    assert run_periodic("updates.report_due_notices") == 0
     assert len(inbox.by_event("report_due")) == 2
     db.session.rollback()
     assert db.session.execute(select(func.count()).where(Notification.event == "report_due")).scalar_one() == 4

@@ -8,10 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from grants import jobs
 from grants.core import transaction
 from grants.extensions import db
-from grants.jobs import enqueue_job, job_handler, relay
-from grants.jobs.outbox import HANDLERS, run_job
+from grants.jobs import enqueue_job, relay
+from grants.jobs.outbox import run_job
+from grants.jobs.registry import HANDLERS
 from grants.models import Notification, OutboxJob, Person
 from grants.models._base import utcnow
 from grants.notifications import notify
@@ -140,7 +142,7 @@ EFFECTS: list[tuple[str, int]] = []
 FAILURES: dict[str, int] = {}
 
 
-@job_handler("test_transfer")
+@jobs.job("test_transfer", was="old_test_transfer")
 def _fake_transfer(key: str, tranche_id: int) -> None:
     """A stand-in for a Stripe transfer: fails while FAILURES says so, else records its effect."""
     if FAILURES.get(key, 0) > 0:
@@ -188,6 +190,22 @@ def test_outbox_job_runs_once_with_backoff_and_retry(mail_app):
 
     with pytest.raises(ValueError, match="no handler"), transaction():
         enqueue_job("no_such_work", "x")
+
+
+def test_a_job_stored_under_its_old_name_still_runs(mail_app):
+    """A row written (say, before an upgrade) under the name a job had before it was named by its
+    feature runs the job registered now; new work recorded under the old name gets the new name."""
+    EFFECTS.clear()
+    FAILURES.clear()
+    with transaction() as session:
+        session.add(OutboxJob(kind="old_test_transfer", key="tranche-old", payload='{"tranche_id": 7}'))
+    row = db.session.execute(select(OutboxJob).where(OutboxJob.key == "tranche-old")).scalar_one()
+    assert (row.kind, row.state) == ("old_test_transfer", "done")  # the queue ran it after the commit
+    assert EFFECTS == [("tranche-old", 7)]
+    with transaction():
+        job = enqueue_job("old_test_transfer", "tranche-new", tranche_id=8)
+    assert _row(OutboxJob, job.id).kind == "test_transfer"
+    assert EFFECTS == [("tranche-old", 7), ("tranche-new", 8)]
 
 
 def test_a_crashed_claim_is_taken_over_after_its_lease(mail_app):

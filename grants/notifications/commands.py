@@ -1,0 +1,35 @@
+"""`flask mail ...`: e-mail notifications, through the same use cases as the worker."""
+
+from __future__ import annotations
+
+import click
+
+from grants.jobs import retry_now
+from grants.models import Notification
+from grants.models._base import utcnow
+from grants.notifications import bp
+from grants.notifications.reminders import remind_panels
+from grants.updates.services import send_report_due_notices
+
+bp.cli.help = "E-mail notifications."
+
+
+@bp.cli.command("resend")
+@click.argument("notification_id", type=int)
+def mail_resend(notification_id: int) -> None:
+    """Send a failed e-mail again."""
+    if not retry_now(Notification, notification_id):
+        raise click.ClickException(f"E-mail {notification_id} has not failed (or does not exist).")
+    click.echo(f"E-mail {notification_id} queued again.")
+
+
+@bp.cli.command("remind")
+def mail_remind() -> None:
+    """Remind panel members whose vote closes within two days (the worker does this at 09:00)."""
+    click.echo(f"{remind_panels(utcnow())} reminders written.")
+
+
+@bp.cli.command("reports-due")
+def mail_reports_due() -> None:
+    """Tell groups' leads that an end-of-grant report has fallen due (the worker does this at 10:00)."""
+    click.echo(f"{send_report_due_notices(utcnow().date())} report notes written.")

@@ -1,0 +1,45 @@
+"""`flask rounds ...`: run tables from the command line, through the same use cases as the pages and the worker."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from sqlalchemy import select
+
+from grants.core import DomainError
+from grants.extensions import db
+from grants.models import Round
+from grants.rounds import bp, counting, services, timetable
+
+bp.cli.help = "Run tables from the command line."
+
+
+@bp.cli.command("close-voting")
+@click.argument("slug")
+def close_voting(slug: str) -> None:
+    """Close voting on a table and count the ballots."""
+    rnd = db.session.execute(select(Round).where(Round.slug == slug)).scalar_one_or_none()
+    if rnd is None:
+        raise click.ClickException(f"No table called {slug!r}.")
+    if rnd.is_voting and (early := services.early_move(rnd, "close")) is not None:
+        # Closing before the published date needs a convenor's reason on the timetable (issue 15).
+        raise click.ClickException(
+            f"Voting is published to close on {early.scheduled:%d %B %Y}. A convenor can close it sooner from "
+            "the table's page, giving the reason shown on the timetable; the worker closes it on the day."
+        )
+    try:
+        result = counting.close_voting(person=None, round_id=rnd.id)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(result.summary)
+
+
+@bp.cli.command("tick")
+def tick() -> None:
+    """Move every table on whose timetable says it is due (the worker also does this every five minutes)."""
+    for move in timetable.move_due(datetime.now(UTC)):
+        if move.moved:
+            click.echo(f"{move.slug}: {move.message}")
+        else:
+            click.echo(f"{move.slug}: not moved on: {move.message}", err=True)
