@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "panels",
     "ballots",
     "money",
+    "panel_pay",
     "public",
     "updates",
     "opendata",

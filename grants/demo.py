@@ -260,8 +260,8 @@ def _demo_returned_and_panel_pay(convenor: Person, treasurer: Person, round_id: 
     from decimal import Decimal
 
     from grants.models import Activity, Award, PanelMember, Tranche
-    from grants.money.panel_pay import decide_time, log_time, pay_panel_run
     from grants.money.payouts import record_bank_return
+    from grants.panel_pay.services import decide_time, log_time, pay_panel_run
 
     first = db.session.execute(
         select(Tranche).join(Award, Award.id == Tranche.award_id).where(Award.round_id == round_id)
@@ -301,8 +301,8 @@ def _demo_returned_and_panel_pay(convenor: Person, treasurer: Person, round_id: 
 def _demo_money_out(convenor: Person, treasurer: Person, funder_person: Person, round_id: int) -> None:
     """A panel rate, and a scheduled payment the funder has held with a published reason."""
     from grants.models import Award, RateUnit
-    from grants.money.panel_pay import set_rate
     from grants.money.payouts import hold_tranche, release_tranche
+    from grants.panel_pay.services import set_rate
 
     set_rate(
         person=convenor,

@@ -131,24 +131,6 @@ def raise_pledge(pledge_id: int):
     return render_template("money/raise_pledge.html", form=form, pledge=item), (400 if form.errors else 200)
 
 
-@bp.route("/tables/<slug>/panel-pay/run", methods=["POST"])
-def panel_pay_run(slug: str):
-    """Whoever pays the panel records one pay run: everyone on the schedule was paid."""
-    from grants.money import panel_pay
-    from grants.money.forms import SettledForm
-
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
-    form = SettledForm(prefix="run")
-    if form.validate_on_submit():
-        attempt(
-            lambda: panel_pay.pay_panel_run(person=current_user, round_id=rnd.id, reference=form.reference.data),
-            "Recorded as paid: the pay run is one line on the public ledger, naming nobody.",
-        )
-    else:
-        flash("Enter the bank or voucher reference of the pay run.", "error")
-    return redirect(url_for("money.panel_pay", slug=rnd.slug))
-
-
 @bp.route("/tranches/<int:tranche_id>/returned", methods=["POST"])
 def returned(tranche_id: int):
     """The treasurer records a bank payment that came back or was sent by mistake."""

@@ -482,7 +482,6 @@ def _stripe_enabled_global() -> bool:
 
 from grants.money import (  # noqa: E402, F401 - registers their routes and commands
     commands,
-    panel_views,
     power_views,
     truth_views,
 )

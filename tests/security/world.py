@@ -135,7 +135,8 @@ def _build_extras() -> None:
         RoundStatus,
         StripeCheckout,
     )
-    from grants.money import panel_pay, payouts
+    from grants.money import payouts
+    from grants.panel_pay import services as panel_pay
     from grants.panels import deliberation
 
     convenor, treasurer = _person("convenor@example.org"), _person("treasurer@example.org")

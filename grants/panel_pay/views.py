@@ -22,8 +22,9 @@ from grants.models import (
     TimeLog,
     Upload,
 )
-from grants.money import bp, panel_pay
-from grants.money.forms import DecideForm, ExpenseForm, PreferenceForm, RateForm, SettledForm, TimeForm
+from grants.panel_pay import bp
+from grants.panel_pay import services as panel_pay
+from grants.panel_pay.forms import DecideForm, ExpenseForm, PreferenceForm, RateForm, SettledForm, TimeForm
 from grants.roles import is_convenor, panel_seat
 
 
@@ -32,7 +33,7 @@ def _round(slug: str) -> Round:
 
 
 @bp.route("/tables/<slug>/panel-rate", methods=["GET", "POST"])
-def panel_rate(slug: str):
+def rate(slug: str):
     """The convenor sets the panel's rate and what counts."""
     rnd = _round(slug)
     if not is_convenor(current_user, rnd.id):
@@ -56,8 +57,8 @@ def panel_rate(slug: str):
         )
 
     if submitted(form, save, field="rate", success="The panel's rate is saved."):
-        return redirect(url_for("money.panel_pay", slug=rnd.slug))
-    return render_template("money/panel_rate.html", rnd=rnd, form=form), (400 if form.errors else 200)
+        return redirect(url_for("panel_pay.manage", slug=rnd.slug))
+    return render_template("panel_pay/rate.html", rnd=rnd, form=form), (400 if form.errors else 200)
 
 
 def _seat_or_403(rnd: Round) -> PanelMember:
@@ -99,7 +100,7 @@ def _render_my_pay(rnd, seat, pref, time_form, expense_form, pref_form, status):
     if rate is not None:
         time_form.activity.choices = [SelectChoice(a.value, a.label) for a in Activity if rate.counts(a)]
     return render_template(
-        "money/my_pay.html",
+        "panel_pay/my_pay.html",
         rnd=rnd,
         seat=seat,
         pref=pref,
@@ -135,7 +136,7 @@ def log_time(slug: str):
         )
 
     if submitted(form, log, field="units", success="Your time is logged. The convenor will approve it."):
-        return redirect(url_for("money.my_pay", slug=rnd.slug))
+        return redirect(url_for("panel_pay.my_pay", slug=rnd.slug))
     pref = panel_pay.preference(seat.id)
     return _render_my_pay(rnd, seat, pref, form, ExpenseForm(prefix="expense"), PreferenceForm(prefix="pref"), 400)
 
@@ -159,7 +160,7 @@ def claim_expense(slug: str):
         )
 
     if submitted(form, claim, field="amount", success="Your expenses are claimed. The convenor will approve them."):
-        return redirect(url_for("money.my_pay", slug=rnd.slug))
+        return redirect(url_for("panel_pay.my_pay", slug=rnd.slug))
     pref = panel_pay.preference(seat.id)
     return _render_my_pay(rnd, seat, pref, TimeForm(prefix="time"), form, PreferenceForm(prefix="pref"), 400)
 
@@ -184,12 +185,13 @@ def pay_choice(slug: str):
         )
 
     if submitted(form, choose, field="choice", success="Your choice is saved. You can change it at any time."):
-        return redirect(url_for("money.my_pay", slug=rnd.slug))
+        return redirect(url_for("panel_pay.my_pay", slug=rnd.slug))
     pref = panel_pay.preference(seat.id)
     return _render_my_pay(rnd, seat, pref, TimeForm(prefix="time"), ExpenseForm(prefix="expense"), form, 400)
 
 
-def panel_pay_page(slug: str):
+@bp.route("/tables/<slug>/panel-pay")
+def manage(slug: str):
     """The convenor approves time and expenses; whoever pays sees the schedule."""
     rnd = _round(slug)
     if not panel_pay.may_pay_panel(current_user, rnd.id):
@@ -210,7 +212,7 @@ def panel_pay_page(slug: str):
         .all()
     )
     return render_template(
-        "money/panel_pay.html",
+        "panel_pay/manage.html",
         rnd=rnd,
         rate=panel_pay.rate_for(rnd.id),
         logs=logs,
@@ -224,11 +226,8 @@ def panel_pay_page(slug: str):
     )
 
 
-bp.add_url_rule("/tables/<slug>/panel-pay", "panel_pay", panel_pay_page)
-
-
 @bp.route("/tables/<slug>/panel-pay.csv")
-def panel_pay_csv(slug: str):
+def schedule_csv(slug: str):
     """The payment schedule as CSV for whoever pays (holds bank details: never public)."""
     rnd = _round(slug)
     try:
@@ -256,7 +255,7 @@ def decide_time(log_id: int):
         )
     else:
         flash("Choose approve or do not approve.", "error")
-    return redirect(url_for("money.panel_pay", slug=item.member.round.slug))
+    return redirect(url_for("panel_pay.manage", slug=item.member.round.slug))
 
 
 @bp.route("/expenses/<int:expense_id>/decide", methods=["POST"])
@@ -276,7 +275,7 @@ def decide_expense(expense_id: int):
         )
     else:
         flash("Choose approve or do not approve.", "error")
-    return redirect(url_for("money.panel_pay", slug=item.member.round.slug))
+    return redirect(url_for("panel_pay.manage", slug=item.member.round.slug))
 
 
 @bp.route("/expenses/<int:expense_id>/receipt")
@@ -305,4 +304,19 @@ def settled(seat_id: int):
         )
     else:
         flash("Enter the bank or voucher reference.", "error")
-    return redirect(url_for("money.panel_pay", slug=seat.round.slug))
+    return redirect(url_for("panel_pay.manage", slug=seat.round.slug))
+
+
+@bp.route("/tables/<slug>/panel-pay/run", methods=["POST"])
+def pay_run(slug: str):
+    """Whoever pays the panel records one pay run: everyone on the schedule was paid."""
+    rnd = _round(slug)
+    form = SettledForm(prefix="run")
+    if form.validate_on_submit():
+        attempt(
+            lambda: panel_pay.pay_panel_run(person=current_user, round_id=rnd.id, reference=form.reference.data),
+            "Recorded as paid: the pay run is one line on the public ledger, naming nobody.",
+        )
+    else:
+        flash("Enter the bank or voucher reference of the pay run.", "error")
+    return redirect(url_for("panel_pay.manage", slug=rnd.slug))
