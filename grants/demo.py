@@ -259,9 +259,9 @@ def _demo_returned_and_panel_pay(convenor: Person, treasurer: Person, round_id: 
     """A bank payment that came back (the group's account was closed), and one panel pay run."""
     from decimal import Decimal
 
-    from grants.models import Activity, Award, PanelMember, Tranche
+    from grants.models import Activity, Award, LimitPeriod, OverLimit, PanelMember, Tranche
     from grants.money.payouts import record_bank_return
-    from grants.panel_pay.services import decide_time, log_time, pay_panel_run
+    from grants.panel_pay.services import decide_time, log_time, pay_panel_run, set_limit
 
     first = db.session.execute(
         select(Tranche).join(Award, Award.id == Tranche.award_id).where(Award.round_id == round_id)
@@ -285,6 +285,17 @@ def _demo_returned_and_panel_pay(convenor: Person, treasurer: Person, round_id: 
     seats = db.session.execute(
         select(PanelMember).where(PanelMember.round_id == round_id).order_by(PanelMember.id)
     ).scalars().all()
+    # panel1@ set a weekly limit (as an adviser might suggest for ESA permitted work): approved for
+    # more than it, they are offered a smaller amount in the pay run, and the rest waits (issue 20).
+    limited = next((seat for seat in seats[:2] if seat.person.email == "panel1@example.org"), None)
+    if limited is not None:
+        set_limit(
+            person=limited.person,
+            period=LimitPeriod.WEEK,
+            amount_pence=5_000,
+            over=OverLimit.LATER,
+            reason="My adviser said to keep under £50 a week while I am on ESA.",
+        )
     for seat in seats[:2]:
         entry = log_time(
             person=seat.person,

@@ -4,11 +4,11 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, DecimalField, RadioField, SelectChoice, StringField
+from wtforms import BooleanField, DateField, DecimalField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from grants.fields import MoneyField, positive_money
-from grants.models import Activity, ExpenseKind, PayChoice, RateUnit
+from grants.models import Activity, ExpenseKind, LimitPeriod, OverLimit, PayChoice, RateUnit
 
 
 class RateForm(FlaskForm):
@@ -79,3 +79,26 @@ class SettledForm(FlaskForm):
     reference = StringField(
         "Bank or voucher reference", validators=[DataRequired("Enter the reference"), Length(max=120)]
     )
+
+
+class LimitForm(FlaskForm):
+    period = RadioField(
+        "Over what time?",
+        choices=[SelectChoice(p.value, p.label) for p in LimitPeriod],
+        validators=[InputRequired("Choose a week or a month")],
+    )
+    amount = MoneyField(
+        "The most panel pay may be in that time, in pounds",
+        validators=[InputRequired("Enter the most you can be paid"), positive_money],
+    )
+    over = RadioField(
+        "If a payment would take you over it",
+        choices=[SelectChoice(o.value, o.label) for o in OverLimit],
+        default=OverLimit.LATER.value,
+        validators=[InputRequired("Choose what happens to pay over your limit")],
+    )
+    reason = StringField("Why, for your own records (optional, only you see it)", validators=[Length(max=500)])
+
+
+class TableNoteForm(FlaskForm):
+    text = TextAreaField("The table's own note about pay and benefits (optional)", validators=[Length(max=2000)])

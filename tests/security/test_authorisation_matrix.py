@@ -313,6 +313,26 @@ MATRIX: dict[str, list[Case]] = {
             data=lambda w: {f"settled-{_for_role(w, w.settle_seat)}-reference": "OT-PANEL-1"},
         ),
     ],
+    "panel_pay.table_note": [
+        case("POST", CONVENOR, slug="paying_round", data=lambda w: {"note-text": "Leeds Welfare Rights can help."}),
+    ],
+    # A person's own panel pay (issue 20): every page is about the signed-in person alone.
+    "panel_pay.mine": [case("GET", SIGNED_IN)],
+    "panel_pay.letter": [case("GET", SIGNED_IN)],
+    "panel_pay.year": [case("GET", SIGNED_IN, year="tax_year")],
+    "panel_pay.statement": [case("GET", PANEL, "the demo's pay run paid panel@ and panel1@", run_id="panel_run")],
+    # The demo's panel1@ has approved pay over their own weekly limit; nobody else has any.
+    "panel_pay.over_limit": [
+        case("POST", frozenset({"conflicted_panel"}), "panel1@'s pay over a limit", data=lambda w: {"what": "give"}),
+    ],
+    "panel_pay.set_limit": [
+        case(
+            "POST",
+            SIGNED_IN,
+            data=lambda w: {"limit-period": "week", "limit-amount": "100", "limit-over": "later"},
+        ),
+    ],
+    "panel_pay.remove_limit": [case("POST", SIGNED_IN)],
     # --- money checked against the bank (issue 14) -------------------------------------
     "money.money_in": [case("GET", frozenset({"convenor", "funder", "treasurer"}), slug="paying_round")],
     # Only the table's treasurer, who sees the bank statement, confirms, rejects or corrects money in.
