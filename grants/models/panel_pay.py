@@ -183,7 +183,7 @@ class LimitPeriod(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"week": "a week (Monday to Sunday)", "month": "a calendar month"}[self.value]
+        return {"week": "A week (Monday to Sunday)", "month": "A calendar month"}[self.value]
 
     @property
     def noun(self) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -155,6 +156,17 @@ class TimeItem:
     unit_noun: str
     amount_pence: int
 
+    @property
+    def time_text(self) -> str:
+        """How much time, as people write it: "1 half day", "1.5 meetings"."""
+        units = Decimal(str(self.units)).normalize()
+        shown = f"{units:f}"
+        noun = SINGULAR.get(self.unit_noun, self.unit_noun) if units == 1 else self.unit_noun
+        return f"{shown} {noun}".strip()
+
+
+SINGULAR = {"meetings": "meeting", "half days": "half day", "hours": "hour"}
+
 
 def approved_time(person_id: int, start: date | None = None, end: date | None = None) -> list[TimeItem]:
     """The person's approved time, oldest first, with what it was approved for."""
@@ -217,6 +229,12 @@ class Row:
     paid_pence: int
     expenses_pence: int
 
+    @property
+    def span(self) -> str:
+        """The dates, short: "30 Nov to 6 Dec 2026"."""
+        start = f"{self.start:%-d %b %Y}" if self.start.year != self.end.year else f"{self.start:%-d %b}"
+        return f"{start} to {self.end:%-d %b %Y}"
+
 
 @dataclass
 class RunningTotal:
@@ -234,7 +252,7 @@ def running_total(person_id: int, today: date | None = None) -> RunningTotal:
     periods = [
         ("This week", *week_of(today)),
         ("This month", *month_of(today)),
-        (f"This tax year ({tax_year_name(year)})", *tax_year(year)),
+        (f"Tax year {tax_year_name(year)}", *tax_year(year)),
     ]
     sent = payments(person_id, periods[-1][1], periods[-1][2])
     time = approved_time(person_id, periods[-1][1], periods[-1][2])
