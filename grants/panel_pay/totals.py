@@ -295,7 +295,7 @@ def year_summary(person_id: int, start_year: int) -> tuple[list[MonthLine], list
         lo, hi = max(m_start, start), min(m_end, end)
         lines.append(
             MonthLine(
-                f"{lo:%-d %b} to {hi:%-d %b %Y}",
+                f"{lo:%B %Y}" if (lo, hi) == (m_start, m_end) else f"{lo:%-d} to {hi:%-d %B %Y}",
                 sum(t.amount_pence for t in time if lo <= t.worked_on <= hi),
                 sum(p.pay_pence for p in sent if lo <= p.paid_on <= hi),
                 sum(p.expenses_pence for p in sent if lo <= p.paid_on <= hi),
