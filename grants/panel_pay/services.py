@@ -561,7 +561,7 @@ def pay_panel_run(*, person: Person, round_id: int, reference: str) -> int:
             if line.seat_id not in own
         ]
         if not owed:
-            raise DomainError("Nobody on the panel is owed anything.")
+            raise DomainError("Nobody on the panel is due a payment today.")
         post_pay_run(round_id, owed, reference.strip(), person.id)
         audit.record(
             "panel_pay_run",
