@@ -61,6 +61,9 @@ class Config:
     FORCE_HTTPS = False
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
     SITE_NAME = "Our Tables"
+    # A TOML file that replaces the site's note about pay and welfare benefits (issue 20);
+    # deploy/benefits-note.example.toml shows the keys. Unset: the wording in grants/panel_pay/benefits.py.
+    BENEFITS_NOTE_FILE = os.environ.get("BENEFITS_NOTE_FILE", "")
     CURRENCY = "GBP"
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")

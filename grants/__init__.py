@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "panels",
     "ballots",
     "money",
+    "panel_pay",
     "public",
     "updates",
     "opendata",

@@ -17,6 +17,8 @@ from grants.models import (
     Award,
     BallotType,
     CountingRule,
+    LimitPeriod,
+    OverLimit,
     PanelMember,
     PanelRole,
     Person,
@@ -26,7 +28,6 @@ from grants.models import (
     TieBreak,
     Tranche,
 )
-from grants.money.panel_pay import decide_time, log_time, pay_panel_run, set_rate
 from grants.money.payouts import (
     hold_tranche,
     record_bank_return,
@@ -37,6 +38,7 @@ from grants.money.payouts import (
 )
 from grants.money.power import approve_release, invite_funder, set_second_person_above
 from grants.money.services import confirm_bank_transfer, pledge, record_bank_transfer
+from grants.panel_pay.services import decide_time, log_time, pay_panel_run, set_limit, set_rate
 from grants.panels.demo_care import demo_care
 from grants.panels.services import accept_invitation, declare_interest, invite
 from grants.proposals.services import start_proposal, submit_proposal
@@ -300,6 +302,17 @@ def _demo_returned_and_panel_pay(convenor: Person, treasurer: Person, round_id: 
     seats = db.session.execute(
         select(PanelMember).where(PanelMember.round_id == round_id).order_by(PanelMember.id)
     ).scalars().all()
+    # panel1@ set a weekly limit (as an adviser might suggest for ESA permitted work): approved for
+    # more than it, they are offered a smaller amount in the pay run, and the rest waits (issue 20).
+    limited = next((seat for seat in seats[:2] if seat.person.email == "panel1@example.org"), None)
+    if limited is not None:
+        set_limit(
+            person=limited.person,
+            period=LimitPeriod.WEEK,
+            amount_pence=5_000,
+            over=OverLimit.LATER,
+            reason="My adviser said to keep under £50 a week while I am on ESA.",
+        )
     for seat in seats[:2]:
         entry = log_time(
             person=seat.person,

@@ -91,6 +91,8 @@ class EncryptedText(TypeDecorator):
 ENCRYPTED_COLUMNS = {
     "payees": ("account_name", "sort_code", "account_number"),
     "panel_pay_preferences": ("account_name", "sort_code", "account_number"),
+    # New in 0024, encrypted from its first row: no migration of stored values needed.
+    "panel_pay_limits": ("reason",),
 }
 
 

@@ -175,3 +175,68 @@ class PayPreference(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     member: Mapped[PanelMember] = relationship()
+
+
+class LimitPeriod(enum.StrEnum):
+    WEEK = "week"
+    MONTH = "month"
+
+    @property
+    def label(self) -> str:
+        return {"week": "A week (Monday to Sunday)", "month": "A calendar month"}[self.value]
+
+    @property
+    def noun(self) -> str:
+        return {"week": "week", "month": "month"}[self.value]
+
+
+class OverLimit(enum.StrEnum):
+    """What happens to pay that would take a person over their own limit."""
+
+    LATER = "later"
+    DONATE = "donate"
+    DECLINE = "decline"
+
+    @property
+    def label(self) -> str:
+        return {
+            "later": "Pay me up to my limit; the rest waits and is paid in a later week or month, within my limit",
+            "donate": "Pay me up to my limit; give the rest to the table's pot, for the groups",
+            "decline": "Pay me up to my limit; I do not want the rest",
+        }[self.value]
+
+
+class PayLimit(db.Model):
+    """A person's own limit on what panel pay reaches them in a week or a month, across every table.
+
+    Private to the person: never shown to convenors, treasurers, other members or the public.
+    The reason is encrypted at rest like bank details (grants/secrets_at_rest.py).
+    """
+
+    __tablename__ = "panel_pay_limits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), unique=True)
+    period: Mapped[LimitPeriod] = mapped_column(str_enum(LimitPeriod))
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    over: Mapped[OverLimit] = mapped_column(str_enum(OverLimit), default=OverLimit.LATER)
+    reason: Mapped[str | None] = mapped_column(EncryptedText())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<PayLimit person={self.person_id} per {self.period}>"
+
+
+class PanelBenefitsNote(db.Model):
+    """A table's own words about pay and benefits, from its convenor, shown under the site's note."""
+
+    __tablename__ = "panel_benefits_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), unique=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    set_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<PanelBenefitsNote round={self.round_id}>"

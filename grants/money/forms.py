@@ -1,23 +1,15 @@
 """Money forms."""
 
-from decimal import Decimal
-
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField,
     DateField,
-    DecimalField,
-    RadioField,
-    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from grants.fields import MoneyField, positive_money
-from grants.models import Activity, ExpenseKind, PayChoice, RateUnit
 
 
 class PledgeForm(FlaskForm):
@@ -76,76 +68,6 @@ class BankDetailsForm(FlaskForm):
 
 class ConnectForm(FlaskForm):
     host_name = StringField("Host organisation (if a host receives the money for you)", validators=[Length(max=200)])
-
-
-class RateForm(FlaskForm):
-    unit = RadioField(
-        "Paid",
-        choices=[SelectChoice(u.value, u.label) for u in RateUnit],
-        validators=[InputRequired("Choose how the rate is counted")],
-    )
-    rate = MoneyField("Rate, in pounds", validators=[InputRequired("Enter the rate"), positive_money])
-    counts_reading = BooleanField("Reading proposals is paid")
-    counts_meetings = BooleanField("Meetings are paid")
-    counts_training = BooleanField("Training is paid")
-
-
-class TimeForm(FlaskForm):
-    activity = RadioField(
-        "What did you do?",
-        choices=[SelectChoice(a.value, a.label) for a in Activity],
-        validators=[InputRequired("Choose what you did")],
-    )
-    worked_on = DateField("Date", validators=[InputRequired("Enter the date")])
-    units = DecimalField(
-        "How much time",
-        places=2,
-        validators=[
-            InputRequired("Enter how much time"),
-            NumberRange(min=Decimal("0.01"), max=Decimal("100"), message="Enter an amount of time from 0.01 to 100"),
-        ],
-    )
-    note = StringField("Note (optional)", validators=[Length(max=500)])
-
-
-class ExpenseForm(FlaskForm):
-    kind = RadioField(
-        "What was it for?",
-        choices=[SelectChoice(k.value, k.label) for k in ExpenseKind],
-        validators=[InputRequired("Choose a kind")],
-    )
-    spent_on = DateField("Date", validators=[InputRequired("Enter the date")])
-    amount = MoneyField("Amount, in pounds", validators=[InputRequired("Enter the amount"), positive_money])
-    description = StringField("What it was", validators=[DataRequired("Say what it was"), Length(max=500)])
-    receipt = FileField("Receipt (optional): a photo or PDF")
-
-
-class PreferenceForm(FlaskForm):
-    choice = RadioField(
-        "How would you like to be paid?",
-        choices=[SelectChoice(c.value, c.label) for c in PayChoice],
-        validators=[InputRequired("Choose how you would like to be paid")],
-    )
-    cap = MoneyField("If a smaller amount: the most you want for this table, in pounds", validators=[Optional()])
-    read_benefits_note = BooleanField("I have read the note about welfare benefits")
-    account_name = StringField("Name on your bank account", validators=[Length(max=120)])
-    sort_code = StringField("Sort code", validators=[Length(max=8)])
-    account_number = StringField("Account number", validators=[Length(max=10)])
-
-
-class DecideForm(FlaskForm):
-    decision = RadioField(
-        "Decision",
-        choices=[SelectChoice("approve", "Approve"), SelectChoice("reject", "Do not approve")],
-        validators=[InputRequired("Choose")],
-    )
-    note = StringField("Note (optional)", validators=[Length(max=500)])
-
-
-class SettledForm(FlaskForm):
-    reference = StringField(
-        "Bank or voucher reference", validators=[DataRequired("Enter the reference"), Length(max=120)]
-    )
 
 
 class RefundForm(FlaskForm):

@@ -12,7 +12,7 @@ from grants.extensions import db
 from grants.flashing import attempt, submitted
 from grants.models import Contribution, Pledge, Round, Tranche
 from grants.money import bp, payouts, services
-from grants.money.forms import CeilingForm, RaisePledgeForm, ReasonForm, ReturnedForm, SettledForm
+from grants.money.forms import CeilingForm, RaisePledgeForm, ReasonForm, ReturnedForm
 from grants.roles import acts_for_funder, is_convenor, is_treasurer, may_release_money
 
 
@@ -129,23 +129,6 @@ def raise_pledge(pledge_id: int):
     if submitted(form, raise_it, field="amount", success="Pledge raised. You can now record the transfer."):
         return redirect(url_for("money.receive", pledge_id=item.id))
     return render_template("money/raise_pledge.html", form=form, pledge=item), (400 if form.errors else 200)
-
-
-@bp.route("/tables/<slug>/panel-pay/run", methods=["POST"])
-def panel_pay_run(slug: str):
-    """Whoever pays the panel records one pay run: everyone on the schedule was paid."""
-    from grants.money import panel_pay
-
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
-    form = SettledForm(prefix="run")
-    if form.validate_on_submit():
-        attempt(
-            lambda: panel_pay.pay_panel_run(person=current_user, round_id=rnd.id, reference=form.reference.data),
-            "Recorded as paid: the pay run is one line on the public ledger, naming nobody.",
-        )
-    else:
-        flash("Enter the bank or voucher reference of the pay run.", "error")
-    return redirect(url_for("money.panel_pay", slug=rnd.slug))
 
 
 @bp.route("/tranches/<int:tranche_id>/returned", methods=["POST"])

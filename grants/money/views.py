@@ -480,7 +480,6 @@ def _stripe_enabled_global() -> bool:
 
 
 from grants.money import (  # noqa: E402, F401 - registers their routes
-    panel_views,
     power_views,
     truth_views,
 )

@@ -37,7 +37,7 @@ from tests.security.world import ROLES
 NOT_HTML = {
     "public.ballot_file_download", "public.upload", "decisions.decision_download", "ops.healthz",
     "opendata.download", "opendata.feed", "opendata.threesixty_json", "opendata.threesixty_csv",
-    "opendata.threesixty_transactions_csv", "money.panel_pay_csv", "money.receipt", "public.favicon",
+    "opendata.threesixty_transactions_csv", "panel_pay.schedule_csv", "panel_pay.receipt", "public.favicon",
     "opendata.audit_head", "opendata.audit_head_at",
 }  # fmt: skip
 NOT_HTML |= {

@@ -9,8 +9,8 @@ from sqlalchemy import text
 
 from grants.extensions import db
 from grants.models import PayChoice, Payee, PayPreference
-from grants.money import panel_pay
 from grants.money.payouts import set_bank_details
+from grants.panel_pay import services as panel_pay
 from grants.secrets_at_rest import EXTENSION, DataKeyError, key_from_secret, keys_from_config, rekey
 from tests import factories
 

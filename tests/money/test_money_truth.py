@@ -308,7 +308,7 @@ def test_panel_pay_comes_out_of_the_pot_moves_cash_and_is_one_unnamed_row(app, c
     member = factories.person("Mo Member")
     seat = factories.seat(convenor, rnd.id, member)
     from grants.models import Activity, PayChoice, RateUnit
-    from grants.money import panel_pay
+    from grants.panel_pay import services as panel_pay
 
     panel_pay.set_rate(
         person=convenor, round_id=rnd.id, unit=RateUnit.MEETING, rate_pence=6_240, counts_reading=True,
@@ -352,7 +352,7 @@ def test_the_whole_pot_cannot_be_paid_to_the_panel_and_the_groups_twice(app, cli
     member = factories.person("Mo Member")
     seat = factories.seat(convenor, rnd.id, member)
     from grants.models import Activity, RateUnit
-    from grants.money import panel_pay
+    from grants.panel_pay import services as panel_pay
 
     panel_pay.set_rate(person=convenor, round_id=rnd.id, unit=RateUnit.MEETING, rate_pence=5_000,
                        counts_reading=True, counts_meetings=True)  # fmt: skip
@@ -499,7 +499,7 @@ def test_one_pay_run_is_one_row_for_the_table_and_names_nobody(app, client) -> N
     factories.funded(rnd.id, 100_000)
     treasurer = factories.treasurer_of(rnd.id)
     from grants.models import Activity, RateUnit
-    from grants.money import panel_pay
+    from grants.panel_pay import services as panel_pay
 
     panel_pay.set_rate(person=convenor, round_id=rnd.id, unit=RateUnit.MEETING, rate_pence=2_500,
                        counts_reading=True, counts_meetings=True)  # fmt: skip

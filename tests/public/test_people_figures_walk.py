@@ -78,7 +78,7 @@ def demo_with_small_counts(app):
 def _pay_one_panel_member(rnd: Round) -> None:
     """One panel member's time approved and paid: a pay total that is one person's pay."""
     from grants.models import Activity, Person
-    from grants.money import panel_pay
+    from grants.panel_pay import services as panel_pay
 
     convenor = db.session.execute(
         select(Person).join(RoundStaff, RoundStaff.person_id == Person.id).where(

@@ -289,23 +289,23 @@ MATRIX: dict[str, list[Case]] = {
         ),
     ],
     # --- panel pay ---------------------------------------------------------------------
-    "money.panel_rate": both(CONVENOR, slug="paying_round"),
-    "money.panel_pay": [case("GET", PAYS_PANEL, slug="paying_round")],
+    "panel_pay.rate": both(CONVENOR, slug="paying_round"),
+    "panel_pay.manage": [case("GET", PAYS_PANEL, slug="paying_round")],
     # Bank details and money out of the pot: the table's treasurer alone (issue 14).
-    "money.panel_pay_csv": [case("GET", TREASURER, slug="paying_round")],
-    "money.my_pay": [case("GET", PANEL, slug="paying_round")],
-    "money.log_time": [case("POST", PANEL, slug="paying_round")],
-    "money.claim_expense": [case("POST", PANEL, slug="paying_round")],
-    "money.pay_choice": [case("POST", PANEL, slug="paying_round")],
-    "money.decide_time": [
+    "panel_pay.schedule_csv": [case("GET", TREASURER, slug="paying_round")],
+    "panel_pay.my_pay": [case("GET", PANEL, slug="paying_round")],
+    "panel_pay.log_time": [case("POST", PANEL, slug="paying_round")],
+    "panel_pay.claim_expense": [case("POST", PANEL, slug="paying_round")],
+    "panel_pay.pay_choice": [case("POST", PANEL, slug="paying_round")],
+    "panel_pay.decide_time": [
         case("POST", CONVENOR, log_id="time_log", data=lambda w: {f"time-{w.time_log}-decision": "approve"}),
     ],
-    "money.decide_expense": [
+    "panel_pay.decide_expense": [
         case("POST", CONVENOR, expense_id="expense_id", data=lambda w: {f"expense-{w.expense_id}-decision": "approve"}),
     ],
     # panel@ claimed it: the claimant, and whoever pays the panel.
-    "money.receipt": [case("GET", PAYS_PANEL | {"panel"}, "panel@'s receipt", expense_id="expense_id")],
-    "money.settled": [
+    "panel_pay.receipt": [case("GET", PAYS_PANEL | {"panel"}, "panel@'s receipt", expense_id="expense_id")],
+    "panel_pay.settled": [
         case(
             "POST",
             TREASURER,
@@ -313,6 +313,26 @@ MATRIX: dict[str, list[Case]] = {
             data=lambda w: {f"settled-{_for_role(w, w.settle_seat)}-reference": "OT-PANEL-1"},
         ),
     ],
+    "panel_pay.table_note": [
+        case("POST", CONVENOR, slug="paying_round", data=lambda w: {"note-text": "Leeds Welfare Rights can help."}),
+    ],
+    # A person's own panel pay (issue 20): every page is about the signed-in person alone.
+    "panel_pay.mine": [case("GET", SIGNED_IN)],
+    "panel_pay.letter": [case("GET", SIGNED_IN)],
+    "panel_pay.year": [case("GET", SIGNED_IN, year="tax_year")],
+    "panel_pay.statement": [case("GET", PANEL, "the demo's pay run paid panel@ and panel1@", run_id="panel_run")],
+    # The demo's panel1@ has approved pay over their own weekly limit; nobody else has any.
+    "panel_pay.over_limit": [
+        case("POST", frozenset({"conflicted_panel"}), "panel1@'s pay over a limit", data=lambda w: {"what": "give"}),
+    ],
+    "panel_pay.set_limit": [
+        case(
+            "POST",
+            SIGNED_IN,
+            data=lambda w: {"limit-period": "week", "limit-amount": "100", "limit-over": "later"},
+        ),
+    ],
+    "panel_pay.remove_limit": [case("POST", SIGNED_IN)],
     # --- money checked against the bank (issue 14) -------------------------------------
     "money.money_in": [case("GET", frozenset({"convenor", "funder", "treasurer"}), slug="paying_round")],
     # Only the table's treasurer, who sees the bank statement, confirms, rejects or corrects money in.
@@ -348,7 +368,7 @@ MATRIX: dict[str, list[Case]] = {
         ),
     ],
     # A pay run moves the table's money: its treasurer records it (not the convenors who ran the decision).
-    "money.panel_pay_run": [
+    "panel_pay.pay_run": [
         case("POST", TREASURER, slug="paying_round", data=lambda w: {"run-reference": "OT-RUN-1"}),
     ],
     # Stripe's webhook: no login, the signature is the credential; with no Stripe keys it is a 404.

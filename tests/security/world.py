@@ -72,6 +72,8 @@ class World:
     time_log: int = 0  # time panel@ logged, waiting for the convenor
     expense_id: int = 0  # expenses panel@ claimed with a receipt, waiting for the convenor
     settle_seat: dict = field(default_factory=dict)  # role -> a panel seat owed approved pay
+    panel_run: int = 0  # the demo's panel pay run: it paid panel@ and panel1@
+    tax_year: int = 0  # the tax year today is in (by the year it began)
     checkout_id: int = 0  # a funder's card checkout (as Stripe would have recorded it)
     offered_place: int = 0  # the demo's funder offer the convenors have not decided yet
     awaiting_tranche: int = 0  # a release above the table's amount, waiting for a second person
@@ -135,7 +137,8 @@ def _build_extras() -> None:
         RoundStatus,
         StripeCheckout,
     )
-    from grants.money import panel_pay, payouts
+    from grants.money import payouts
+    from grants.panel_pay import services as panel_pay
     from grants.panels import deliberation
 
     convenor, treasurer = _person("convenor@example.org"), _person("treasurer@example.org")
@@ -407,6 +410,13 @@ def _describe_extras(w: World, one, voting_id: int, member_group_id: int, other_
         for email in ("panel3@example.org", "panel4@example.org", "panel5@example.org")
     ]
     w.settle_seat = {"treasurer": seats[0], "convenor": seats[1], "": seats[2]}
+    from datetime import date
+
+    from grants.models import EntryGroup, EntryKind
+    from grants.panel_pay.totals import tax_year_start
+
+    w.panel_run = one(select(EntryGroup.id).where(EntryGroup.kind == EntryKind.PANEL_RUN).order_by(EntryGroup.id))
+    w.tax_year = tax_year_start(date.today())
     w.checkout_id = one(select(StripeCheckout.id))
     _describe_money_truth(w, one)
     w.deliberation_round = one(select(Round.slug).where(Round.status == RoundStatus.DELIBERATION))

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from grants.extensions import db
 from grants.models import ClaimStatus, Expense, PayChoice, StaffRole, TimeLog
-from grants.money import ledger, panel_pay
+from grants.money import ledger
+from grants.panel_pay import services as panel_pay
 from grants.rounds.services import add_staff
 from tests import factories
 from tests.conftest import login, post_form, text_of

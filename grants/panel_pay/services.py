@@ -26,9 +26,13 @@ from grants.models import (
     EntryKind,
     Expense,
     ExpenseKind,
+    LimitPeriod,
+    OverLimit,
+    PanelBenefitsNote,
     PanelMember,
     PanelPayRate,
     PayChoice,
+    PayLimit,
     PayPreference,
     Person,
     RateUnit,
@@ -39,18 +43,8 @@ from grants.money import ledger
 from grants.money.payouts import ACCOUNT_NUMBER, SORT_CODE
 from grants.money_format import format_pence
 from grants.notifications import notify
+from grants.panel_pay import totals
 from grants.roles import is_convenor, is_treasurer, panel_seat
-
-BENEFITS_NOTE = (
-    "Being paid for your time on the panel can affect some welfare benefits, such as "
-    "Universal Credit, Employment and Support Allowance or Housing Benefit, and may need "
-    "to be reported. Whether it does depends on your own situation. Before you accept "
-    "payment, you can get free, independent and confidential advice from Citizens Advice "
-    "(citizensadvice.org.uk, 0800 144 8848), your local welfare rights service, or "
-    "Turn2us (turn2us.org.uk). You can also choose vouchers, give your payment to the "
-    "table's pot, or say no to payment: none of these needs bank details, and you can "
-    "change your mind at any time."
-)
 
 
 def _seat(person: Person, round_id: int) -> PanelMember:
@@ -161,6 +155,10 @@ def decide_time(*, person: Person, log_id: int, approve: bool, note: str = "") -
             amount = 0
         elif choice is PayChoice.REDUCED and pref.cap_pence is not None:
             amount = max(0, min(amount, pref.cap_pence - _paid_so_far(seat.id)))
+        over = 0
+        if amount and choice is not PayChoice.DONATE:
+            # The person's own limit (issue 20): what the next pay run could not send without crossing it.
+            over, amount = _apply_limit(seat.person_id, amount)
         item.status = ClaimStatus.APPROVED
         item.amount_pence = amount
         if amount:
@@ -178,15 +176,47 @@ def decide_time(*, person: Person, log_id: int, approve: bool, note: str = "") -
             item.entry_group_id = group.id
             if choice is PayChoice.DONATE:
                 _donate(seat, amount, person.id)
+        limit = totals.limit_of(seat.person_id) if over else None
+        if limit is not None and limit.over is OverLimit.DONATE:
+            _donate(seat, over, person.id)
         notify(
             [seat.person_id],
             "reminder",
             "Your time was approved",
             f"Your {item.activity.label.lower()} on {item.worked_on:%-d %B} was approved"
-            + (f": {format_pence(amount)}." if amount else "."),
+            + (f": {format_pence(amount)}." if amount else ".")
+            + _over_words(limit, over),
             link=f"/money/tables/{seat.round.slug}/my-pay",
         )
     return item
+
+
+def _apply_limit(person_id: int, amount: int) -> tuple[int, int]:
+    """(over, amount): the part of newly approved pay that would take the person over their own
+    limit in the next pay run, and what is recorded as owed. Pay over a limit the person chose to
+    give or decline is never owed to them; pay that waits stays owed and is paid within the limit."""
+    limit = totals.limit_of(person_id)
+    if limit is None:
+        return 0, amount
+    space = max((totals.room(person_id, date.today()) or 0) - totals.owed_pay(person_id), 0)
+    over = max(amount - space, 0)
+    if over and limit.over is OverLimit.DECLINE:
+        return over, amount - over
+    return over, amount
+
+
+def _over_words(limit: PayLimit | None, over: int) -> str:
+    """What the approval message says about pay over the person's own limit (to them alone)."""
+    if limit is None or not over:
+        return ""
+    if limit.over is OverLimit.DONATE:
+        return f" {format_pence(over)} of it was over your own limit, so it was given to the table's pot, as you chose."
+    if limit.over is OverLimit.DECLINE:
+        return f" {format_pence(over)} more was over your own limit, so you were not paid it, as you chose."
+    return (
+        f" {format_pence(over)} of it is over your own {limit.period.noun}ly limit: it waits and is paid "
+        "in a later pay run, within your limit. You can give it to the pot or decline it on your pay page."
+    )
 
 
 def _donate(seat: PanelMember, amount: int, actor_id: int) -> None:
@@ -357,12 +387,20 @@ def moves_panel_money(person: Person, round_id: int) -> bool:
     return is_treasurer(person, round_id)
 
 
+def payable_now(seat: PanelMember) -> int:
+    """The pay a pay run today may send to this seat: what is owed, within the person's own limit.
+    Whoever pays sees only this amount, never the limit or why it is less."""
+    owed = max(ledger.balance_of(AccountKind.PANEL_OWED, seat_id=seat.id), 0)
+    space = totals.room(seat.person_id, date.today())
+    return owed if space is None else min(owed, space)
+
+
 def schedule(round_id: int) -> list[ScheduleLine]:
     """Everyone still owed pay or expenses in a round."""
     seats = db.session.execute(select(PanelMember).where(PanelMember.round_id == round_id)).scalars().all()
     lines = []
     for seat in seats:
-        pay = ledger.balance_of(AccountKind.PANEL_OWED, seat_id=seat.id)
+        pay = payable_now(seat)
         expenses = ledger.balance_of(AccountKind.EXPENSES_OWED, seat_id=seat.id)
         if pay <= 0 and expenses <= 0:
             continue
@@ -429,10 +467,10 @@ def mark_settled(*, person: Person, seat_id: int, reference: str) -> int:
             raise NotAllowed("Only the table's treasurer can record panel payments: they come out of the pot.")
         if seat.person_id == person.id:
             raise NotAllowed("You cannot record a payment to yourself.")
-        pay = ledger.balance_of(AccountKind.PANEL_OWED, seat_id=seat.id)
+        pay = payable_now(seat)
         expenses = ledger.balance_of(AccountKind.EXPENSES_OWED, seat_id=seat.id)
         if pay <= 0 and expenses <= 0:
-            raise DomainError("Nothing is owed to this person.")
+            raise DomainError("Nothing is due to this person in a pay run today.")
         post_pay_run(seat.round_id, [(seat, max(pay, 0), max(expenses, 0))], reference.strip(), person.id)
         audit.record(
             "panel_member_paid",
@@ -523,7 +561,7 @@ def pay_panel_run(*, person: Person, round_id: int, reference: str) -> int:
             if line.seat_id not in own
         ]
         if not owed:
-            raise DomainError("Nobody on the panel is owed anything.")
+            raise DomainError("Nobody on the panel is due a payment today.")
         post_pay_run(round_id, owed, reference.strip(), person.id)
         audit.record(
             "panel_pay_run",
@@ -540,3 +578,91 @@ def pay_panel_run(*, person: Person, round_id: int, reference: str) -> int:
                 f"{format_pence(pay + expenses)} was sent to you, reference {reference.strip()}.",
             )
     return len(owed)
+
+
+# ------------------------------------------------------------- a person's own limit (issue 20)
+
+
+def set_limit(
+    *, person: Person, period: LimitPeriod, amount_pence: int, over: OverLimit, reason: str = ""
+) -> PayLimit:
+    """A person sets the most panel pay may reach them in a week or a month, across every table.
+    Private: only they ever see it, or the reason."""
+    if amount_pence <= 0:
+        raise DomainError("Enter a limit of more than £0, or remove your limit.")
+    with transaction() as session:
+        limit = totals.limit_of(person.id)
+        if limit is None:
+            limit = PayLimit(person_id=person.id, period=period, amount_pence=amount_pence)
+            session.add(limit)
+        limit.period, limit.amount_pence, limit.over = period, amount_pence, over
+        limit.reason = reason.strip() or None
+    return limit
+
+
+def remove_limit(*, person: Person) -> None:
+    """A person removes their own limit."""
+    with transaction() as session:
+        limit = totals.limit_of(person.id)
+        if limit is not None:
+            session.delete(limit)
+
+
+def settle_over_limit(*, person: Person, give: bool) -> int:
+    """The person gives to the pot (or declines) the approved pay their limit keeps back from the
+    next pay run. Returns how much. Pay given goes to the pot of the table it was approved on."""
+    with transaction():
+        seats = [lock_for_update(PanelMember, s) for s in totals.seat_ids(person.id)]
+        over = totals.over_limit(person.id, date.today())
+        if over <= 0:
+            raise DomainError("None of your pay is over your limit.")
+        left = over
+        for seat in seats:
+            owed = ledger.balance_of(AccountKind.PANEL_OWED, seat_id=seat.id)
+            part = min(max(owed, 0), left)
+            if part <= 0:
+                continue
+            lock_for_update(Round, seat.round_id)
+            if give:
+                _donate(seat, part, person.id)
+            else:
+                # Declined after approval: back to the panel budget, so the panel's public total drops too.
+                ledger.post(
+                    EntryKind.PANEL_PAY,
+                    f"A panel member declined {format_pence(part)} of approved pay",
+                    [
+                        (ledger.account(AccountKind.PANEL_OWED, seat_id=seat.id), -part),
+                        (ledger.account(AccountKind.PANEL_BUDGET, round_id=seat.round_id), part),
+                    ],
+                    occurred_on=date.today(),
+                    round_id=seat.round_id,
+                    recorded_by_id=person.id,
+                )
+            left -= part
+            if not left:
+                break
+    return over - left
+
+
+def set_table_note(*, person: Person, round_id: int, text: str) -> PanelBenefitsNote:
+    """The convenor writes the table's own note about pay and benefits, shown under the site's."""
+    text = text.strip()
+    if len(text) > 2000:
+        raise DomainError("Keep the note under 2,000 characters.")
+    with transaction() as session:
+        if not is_convenor(person, round_id):
+            raise NotAllowed("Only the table's convenor can write the table's note about benefits.")
+        note = session.execute(
+            select(PanelBenefitsNote).where(PanelBenefitsNote.round_id == round_id)
+        ).scalar_one_or_none()
+        if note is None:
+            note = PanelBenefitsNote(round_id=round_id, set_by_id=person.id)
+            session.add(note)
+        note.text, note.set_by_id = text, person.id
+        audit.record(
+            "panel_benefits_note_set",
+            "The table's note about pay and benefits was changed.",
+            actor_id=person.id,
+            round_id=round_id,
+        )
+    return note

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -15,6 +17,8 @@ from grants.models import (
     ClaimStatus,
     Expense,
     ExpenseKind,
+    LimitPeriod,
+    OverLimit,
     PanelMember,
     PayChoice,
     RateUnit,
@@ -22,8 +26,18 @@ from grants.models import (
     TimeLog,
     Upload,
 )
-from grants.money import bp, panel_pay
-from grants.money.forms import DecideForm, ExpenseForm, PreferenceForm, RateForm, SettledForm, TimeForm
+from grants.panel_pay import benefits, bp, totals
+from grants.panel_pay import services as panel_pay
+from grants.panel_pay.forms import (
+    DecideForm,
+    ExpenseForm,
+    LimitForm,
+    PreferenceForm,
+    RateForm,
+    SettledForm,
+    TableNoteForm,
+    TimeForm,
+)
 from grants.roles import is_convenor, panel_seat
 
 
@@ -32,7 +46,7 @@ def _round(slug: str) -> Round:
 
 
 @bp.route("/tables/<slug>/panel-rate", methods=["GET", "POST"])
-def panel_rate(slug: str):
+def rate(slug: str):
     """The convenor sets the panel's rate and what counts."""
     rnd = _round(slug)
     if not is_convenor(current_user, rnd.id):
@@ -56,8 +70,33 @@ def panel_rate(slug: str):
         )
 
     if submitted(form, save, field="rate", success="The panel's rate is saved."):
-        return redirect(url_for("money.panel_pay", slug=rnd.slug))
-    return render_template("money/panel_rate.html", rnd=rnd, form=form), (400 if form.errors else 200)
+        return redirect(url_for("panel_pay.manage", slug=rnd.slug))
+    note_form = TableNoteForm(prefix="note", text=benefits.table_note(rnd.id))
+    return _render_rate(rnd, form, note_form, 400 if form.errors else 200)
+
+
+def _render_rate(rnd: Round, form: RateForm, note_form: TableNoteForm, status: int):  # noqa: ANN202
+    return render_template(
+        "panel_pay/rate.html", rnd=rnd, form=form, note_form=note_form, note=benefits.site_note()
+    ), status
+
+
+@bp.route("/tables/<slug>/benefits-note", methods=["POST"])
+def table_note(slug: str):
+    """The convenor writes the table's own note about pay and benefits."""
+    rnd = _round(slug)
+    if not is_convenor(current_user, rnd.id):
+        abort(403)
+    note_form = TableNoteForm(prefix="note")
+
+    def save() -> object:
+        return panel_pay.set_table_note(person=current_user, round_id=rnd.id, text=note_form.text.data or "")
+
+    if submitted(
+        note_form, save, field="text", success="The table's note is saved. Panel members see it under the site's note."
+    ):
+        return redirect(url_for("panel_pay.rate", slug=rnd.slug))
+    return _render_rate(rnd, RateForm(formdata=None), note_form, 400)
 
 
 def _seat_or_403(rnd: Round) -> PanelMember:
@@ -99,7 +138,7 @@ def _render_my_pay(rnd, seat, pref, time_form, expense_form, pref_form, status):
     if rate is not None:
         time_form.activity.choices = [SelectChoice(a.value, a.label) for a in Activity if rate.counts(a)]
     return render_template(
-        "money/my_pay.html",
+        "panel_pay/my_pay.html",
         rnd=rnd,
         seat=seat,
         pref=pref,
@@ -110,7 +149,10 @@ def _render_my_pay(rnd, seat, pref, time_form, expense_form, pref_form, status):
         time_form=time_form,
         expense_form=expense_form,
         pref_form=pref_form,
-        note=panel_pay.BENEFITS_NOTE,
+        note=benefits.site_note(),
+        table_note=benefits.table_note(rnd.id),
+        over=totals.over_limit(current_user.id, date.today()),
+        limit=totals.limit_of(current_user.id),
     ), status
 
 
@@ -135,7 +177,7 @@ def log_time(slug: str):
         )
 
     if submitted(form, log, field="units", success="Your time is logged. The convenor will approve it."):
-        return redirect(url_for("money.my_pay", slug=rnd.slug))
+        return redirect(url_for("panel_pay.my_pay", slug=rnd.slug))
     pref = panel_pay.preference(seat.id)
     return _render_my_pay(rnd, seat, pref, form, ExpenseForm(prefix="expense"), PreferenceForm(prefix="pref"), 400)
 
@@ -159,7 +201,7 @@ def claim_expense(slug: str):
         )
 
     if submitted(form, claim, field="amount", success="Your expenses are claimed. The convenor will approve them."):
-        return redirect(url_for("money.my_pay", slug=rnd.slug))
+        return redirect(url_for("panel_pay.my_pay", slug=rnd.slug))
     pref = panel_pay.preference(seat.id)
     return _render_my_pay(rnd, seat, pref, TimeForm(prefix="time"), form, PreferenceForm(prefix="pref"), 400)
 
@@ -184,12 +226,13 @@ def pay_choice(slug: str):
         )
 
     if submitted(form, choose, field="choice", success="Your choice is saved. You can change it at any time."):
-        return redirect(url_for("money.my_pay", slug=rnd.slug))
+        return redirect(url_for("panel_pay.my_pay", slug=rnd.slug))
     pref = panel_pay.preference(seat.id)
     return _render_my_pay(rnd, seat, pref, TimeForm(prefix="time"), ExpenseForm(prefix="expense"), form, 400)
 
 
-def panel_pay_page(slug: str):
+@bp.route("/tables/<slug>/panel-pay")
+def manage(slug: str):
     """The convenor approves time and expenses; whoever pays sees the schedule."""
     rnd = _round(slug)
     if not panel_pay.may_pay_panel(current_user, rnd.id):
@@ -210,7 +253,7 @@ def panel_pay_page(slug: str):
         .all()
     )
     return render_template(
-        "money/panel_pay.html",
+        "panel_pay/manage.html",
         rnd=rnd,
         rate=panel_pay.rate_for(rnd.id),
         logs=logs,
@@ -224,11 +267,8 @@ def panel_pay_page(slug: str):
     )
 
 
-bp.add_url_rule("/tables/<slug>/panel-pay", "panel_pay", panel_pay_page)
-
-
 @bp.route("/tables/<slug>/panel-pay.csv")
-def panel_pay_csv(slug: str):
+def schedule_csv(slug: str):
     """The payment schedule as CSV for whoever pays (holds bank details: never public)."""
     rnd = _round(slug)
     try:
@@ -256,7 +296,7 @@ def decide_time(log_id: int):
         )
     else:
         flash("Choose approve or do not approve.", "error")
-    return redirect(url_for("money.panel_pay", slug=item.member.round.slug))
+    return redirect(url_for("panel_pay.manage", slug=item.member.round.slug))
 
 
 @bp.route("/expenses/<int:expense_id>/decide", methods=["POST"])
@@ -276,7 +316,7 @@ def decide_expense(expense_id: int):
         )
     else:
         flash("Choose approve or do not approve.", "error")
-    return redirect(url_for("money.panel_pay", slug=item.member.round.slug))
+    return redirect(url_for("panel_pay.manage", slug=item.member.round.slug))
 
 
 @bp.route("/expenses/<int:expense_id>/receipt")
@@ -305,4 +345,151 @@ def settled(seat_id: int):
         )
     else:
         flash("Enter the bank or voucher reference.", "error")
-    return redirect(url_for("money.panel_pay", slug=seat.round.slug))
+    return redirect(url_for("panel_pay.manage", slug=seat.round.slug))
+
+
+@bp.route("/tables/<slug>/panel-pay/run", methods=["POST"])
+def pay_run(slug: str):
+    """Whoever pays the panel records one pay run: everyone on the schedule was paid."""
+    rnd = _round(slug)
+    form = SettledForm(prefix="run")
+    if form.validate_on_submit():
+        attempt(
+            lambda: panel_pay.pay_panel_run(person=current_user, round_id=rnd.id, reference=form.reference.data),
+            "Recorded as paid: the pay run is one line on the public ledger, naming nobody.",
+        )
+    else:
+        flash("Enter the bank or voucher reference of the pay run.", "error")
+    return redirect(url_for("panel_pay.manage", slug=rnd.slug))
+
+
+# ------------------------------------------------------- a member's own figures (issue 20)
+# Every page below is about the signed-in person alone: it never takes a person's id.
+
+
+@bp.route("/my-panel-pay")
+def mine():
+    """A person's own panel pay on every table: running total, limit, statements and the letter."""
+    limit = totals.limit_of(current_user.id)
+    form = LimitForm(prefix="limit")
+    if limit is not None:
+        form.period.data, form.amount.data = limit.period.value, limit.amount_pence
+        form.over.data, form.reason.data = limit.over.value, limit.reason
+    return _render_mine(form, 200)
+
+
+def _render_mine(form: LimitForm, status: int):  # noqa: ANN202
+    today = date.today()
+    limit = totals.limit_of(current_user.id)
+    seats = (
+        db.session.execute(select(PanelMember).where(PanelMember.person_id == current_user.id).order_by(PanelMember.id))
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "panel_pay/mine.html",
+        total=totals.running_total(current_user.id, today),
+        limit=limit,
+        room=totals.room(current_user.id, today),
+        over=totals.over_limit(current_user.id, today),
+        payments=list(reversed(totals.payments(current_user.id))),
+        years=totals.years_with_pay(current_user.id),
+        this_year=totals.tax_year_start(today),
+        tax_year_name=totals.tax_year_name,
+        seats=seats,
+        form=form,
+        note=benefits.site_note(),
+    ), status
+
+
+@bp.route("/my-panel-pay/limit", methods=["POST"])
+def set_limit():
+    """A person sets (or changes) their own limit."""
+    form = LimitForm(prefix="limit")
+
+    def save() -> object:
+        return panel_pay.set_limit(
+            person=current_user,
+            period=LimitPeriod(form.period.data),
+            amount_pence=form.amount.data,
+            over=OverLimit(form.over.data),
+            reason=form.reason.data or "",
+        )
+
+    if submitted(form, save, field="amount", success="Your limit is saved. Only you can see it."):
+        return redirect(url_for("panel_pay.mine"))
+    return _render_mine(form, 400)
+
+
+@bp.route("/my-panel-pay/limit/remove", methods=["POST"])
+def remove_limit():
+    """A person removes their own limit."""
+    attempt(lambda: panel_pay.remove_limit(person=current_user), "Your limit is removed.")
+    return redirect(url_for("panel_pay.mine"))
+
+
+@bp.route("/my-panel-pay/over", methods=["POST"])
+def over_limit():
+    """A person gives to the pot, or declines, the pay their limit keeps back."""
+    give = request.form.get("what") == "give"
+    attempt(
+        lambda: panel_pay.settle_over_limit(person=current_user, give=give),
+        "Done: that pay was given to the table's pot." if give else "Done: you will not be paid that part.",
+    )
+    slug = request.form.get("slug", "")
+    return redirect(url_for("panel_pay.my_pay", slug=slug) if slug else url_for("panel_pay.mine"))
+
+
+def _my_payment(run_id: int) -> totals.Payment:
+    for payment in totals.payments(current_user.id):
+        if payment.run_id == run_id:
+            return payment
+    abort(404)
+
+
+@bp.route("/my-panel-pay/statements/<int:run_id>")
+def statement(run_id: int):
+    """A statement of one pay run, for the person it paid: their own lines only."""
+    payment = _my_payment(run_id)
+    return render_template("panel_pay/statement.html", payment=payment)
+
+
+@bp.route("/my-panel-pay/years/<int:year>")
+def year(year: int):
+    """A tax year's summary of a person's panel pay, month by month, for their records and tax."""
+    if not 2000 <= year <= 2100:
+        abort(404)
+    months, sent, time = totals.year_summary(current_user.id, year)
+    return render_template(
+        "panel_pay/year.html",
+        year=year,
+        name=totals.tax_year_name(year),
+        span=totals.tax_year(year),
+        months=months,
+        payments=sent,
+        time=time,
+    )
+
+
+@bp.route("/my-panel-pay/letter")
+def letter():
+    """A letter for the Jobcentre or an adviser: what the panel is, that pay is for involvement,
+    and the dates, time and amounts of one tax year. A page to print (or save as a PDF)."""
+    try:
+        year = int(request.args.get("year", totals.tax_year_start(date.today())))
+    except ValueError:
+        abort(404)
+    if not 2000 <= year <= 2100:
+        abort(404)
+    start, end = totals.tax_year(year)
+    seats = db.session.execute(select(PanelMember).where(PanelMember.person_id == current_user.id)).scalars().all()
+    return render_template(
+        "panel_pay/letter.html",
+        year=year,
+        name=totals.tax_year_name(year),
+        span=(start, end),
+        tables=sorted({seat.round.title for seat in seats}),
+        time=totals.approved_time(current_user.id, start, end),
+        payments=totals.payments(current_user.id, start, end),
+        today=date.today(),
+    )
