@@ -176,7 +176,6 @@ def keep_signed_in():
 
 @bp.route("/password-reset", methods=["GET", "POST"])
 @public
-@limiter.limit(_limit("RESET_LIMIT_PER_ACCOUNT"), key_func=_account_key, methods=["POST"], scope="reset-account")
 @limiter.limit(_limit("RESET_LIMIT_PER_ADDRESS"), key_func=_address_key, methods=["POST"], scope="reset-address")
 def reset_request():
     """Ask for a password reset link."""
