@@ -10,8 +10,8 @@ from grants.auth.services import register_person
 from grants.ballots.services import cast_ballot
 from grants.extensions import db
 from grants.funders.services import register_funder
-from grants.groups.services import register_group
-from grants.models import PanelRole, Person, RoundStatus, StaffRole, TieBreak
+from grants.groups.services import invite_member, register_group
+from grants.models import GroupRole, PanelRole, Person, RoundStatus, StaffRole, TieBreak
 from grants.money.power import approve_release, invite_funder, set_second_person_above
 from grants.money.services import pledge, record_bank_transfer, record_payment
 from grants.panels.demo_care import demo_care
@@ -111,6 +111,8 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str]] | None:
         ),
     ]
     _demo_bank_details(groups[:3], member, other)
+    # An invitation waiting for an answer: Survivors' Poetry North would like the member to join.
+    invite_member(person=other, group_id=groups[3].id, email=member.email, role=GroupRole.MEMBER)
     funder = register_funder(
         person=funder_person,
         name="Northern Community Trust",

@@ -146,6 +146,15 @@ def group(lead: Person, name: str | None = None):  # noqa: ANN201
     )
 
 
+def join_group(lead: Person, group_id: int, newcomer: Person, role=None):  # noqa: ANN001, ANN201
+    """The lead invites `newcomer` and they say yes, as the two of them would on the site."""
+    from grants.groups.services import answer_invitation, invite_member
+    from grants.models import GroupRole
+
+    invitation = invite_member(person=lead, group_id=group_id, email=newcomer.email, role=role or GroupRole.MEMBER)
+    return answer_invitation(person=newcomer, invitation_id=invitation.id, accept=True)
+
+
 def bank_details(lead: Person, grp) -> None:  # noqa: ANN001
     """The group's lead gives its bank details, so it can be paid by bank transfer."""
     from grants.money.payouts import set_bank_details

@@ -13,6 +13,7 @@ from grants.auth import bp, services
 from grants.auth.forms import LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from grants.core import DomainError
 from grants.extensions import limiter
+from grants.groups.services import invitations_for
 from grants.panels.wellbeing import reflections_waiting
 from grants.security import mark_session_active, public
 
@@ -215,5 +216,8 @@ def reset_password(token: str):
 def dashboard():
     """A person's own page: everything they have a role in."""
     return render_template(
-        "auth/dashboard.html", roles=services.dashboard_for(current_user), reflect=reflections_waiting(current_user)
+        "auth/dashboard.html",
+        roles=services.dashboard_for(current_user),
+        reflect=reflections_waiting(current_user),
+        group_invitations=invitations_for(current_user),
     )

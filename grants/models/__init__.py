@@ -20,7 +20,7 @@ from grants.models.care import (
     VolunteerStatus,
 )
 from grants.models.decisions import ConsensusAttendance, ConsensusRecord, PaperBatch, ScoreComment, VotingCode
-from grants.models.groups import Funder, FunderMembership, Group, GroupMembership, GroupRole
+from grants.models.groups import Funder, FunderMembership, Group, GroupInvitation, GroupMembership, GroupRole
 from grants.models.ledger import Account, AccountKind, Balance, Entry, EntryGroup, EntryKind
 from grants.models.money import (
     Award,
@@ -136,6 +136,7 @@ __all__ = [
     "Funder",
     "FunderMembership",
     "Group",
+    "GroupInvitation",
     "GroupMembership",
     "GroupRole",
     "GroupUpdate",

@@ -116,6 +116,11 @@ MATRIX: dict[str, list[Case]] = {
         *both(frozenset({"member"}), "member's group", slug="member_group"),
         *both(frozenset({"other_member"}), "other group", slug="other_group"),
     ],
+    "groups.invitations": [case("GET", SIGNED_IN)],
+    # Only the account with the invited address may answer (the demo invites member@).
+    "groups.answer": [
+        case("POST", MEMBER, "member's invitation", data=lambda w: {"answer": "yes"}, invitation_id="group_invitation")
+    ],
     "groups.edit": [
         *both(frozenset({"member"}), "member's group", slug="member_group"),
         *both(frozenset({"other_member"}), "other group", slug="other_group"),

@@ -64,6 +64,7 @@ class World:
     member_award: int = 0  # the member's group's award in the table paying out
     other_award: int = 0
     notification_id: int = 0  # one of the member's own notifications
+    group_invitation: int = 0  # Survivors' Poetry North invites the member to join
     meeting_id: int = 0  # a panel meeting in the table voting
     comment_id: int = 0  # a panel comment in the table voting
     scheduled_tranche: int = 0  # a bank transfer scheduled, not held (the funder may hold it)
@@ -356,6 +357,7 @@ def _describe_extras(w: World, one, voting_id: int, member_group_id: int, other_
         Award,
         ClaimStatus,
         Expense,
+        GroupInvitation,
         Meeting,
         Notification,
         PanelComment,
@@ -375,6 +377,7 @@ def _describe_extras(w: World, one, voting_id: int, member_group_id: int, other_
         select(Proposal.id).where(Proposal.round_id == voting_id, Proposal.group_id == other_group_id)
     )
     w.member_award = one(select(Award.id).where(Award.round_id == paying_id, Award.group_id == member_group_id))
+    w.group_invitation = one(select(GroupInvitation.id).where(GroupInvitation.email == EMAILS["member"]))
     w.other_award = one(select(Award.id).where(Award.round_id == paying_id, Award.group_id == other_group_id))
     member_id = one(select(Person.id).where(Person.email == EMAILS["member"]))
     w.notification_id = one(
