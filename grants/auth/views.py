@@ -9,11 +9,11 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
+from grants import invitations
 from grants.auth import bp, services
-from grants.auth.forms import LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
+from grants.auth.forms import AnswerForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from grants.core import DomainError
 from grants.extensions import limiter
-from grants.groups.services import invitations_for
 from grants.panels.wellbeing import reflections_waiting
 from grants.security import mark_session_active, public
 
@@ -219,5 +219,12 @@ def dashboard():
         "auth/dashboard.html",
         roles=services.dashboard_for(current_user),
         reflect=reflections_waiting(current_user),
-        group_invitations=invitations_for(current_user),
+        invitations=sum(invitations.for_person(current_user), []),
     )
+
+
+@bp.route("/me/invitations", endpoint="invitations")
+def invitations_page():
+    """Invitations to join groups and to help run tables, sent to the person's own address."""
+    groups, tables = invitations.for_person(current_user)
+    return render_template("auth/invitations.html", groups=groups, tables=tables, form=AnswerForm())

@@ -43,8 +43,3 @@ class MemberForm(FlaskForm):
         validators=[InputRequired("Choose a role")],
     )
 
-
-class AnswerForm(FlaskForm):
-    """Yes or no to an invitation to join a group (the buttons carry the answer)."""
-
-    answer = RadioField(choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")], validators=[InputRequired()])

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy import func, select
 
-from grants import audit
-from grants.core import DomainError, NotAllowed, lock_for_update, transaction, unique_slug
+from grants import audit, invitations
+from grants.core import DomainError, NotAllowed, transaction, unique_slug
 from grants.extensions import db
 from grants.models import AuditEntry, Group, GroupInvitation, GroupMembership, GroupRole, Person
 from grants.notifications import notify_address
@@ -46,11 +44,9 @@ def register_group(
 def invite_member(*, person: Person, group_id: int, email: str, role: GroupRole) -> GroupInvitation:
     """A group's lead invites someone, by e-mail address, to join the group.
 
-    The same happens whether or not the address has an account: an invitation waits for the
-    address's owner, who is told by e-mail, and the lead sees the same waiting row either way.
-    So nobody who leads a group can find out who uses the site by adding them (issue 16), and
-    nobody is put in a group without saying yes."""
-    address = email.strip().lower()
+    The same happens whether or not the address has an account (grants/invitations.py): the
+    lead sees the same waiting row either way, and nobody is put in a group without saying yes."""
+    to = invitations.address(email)
     with transaction() as session:
         if not is_group_member(person, group_id, GroupRole.LEAD):
             raise NotAllowed("Only a lead of the group can add members.")
@@ -58,24 +54,24 @@ def invite_member(*, person: Person, group_id: int, email: str, role: GroupRole)
         member = session.execute(
             select(GroupMembership.id)
             .join(Person, Person.id == GroupMembership.person_id)
-            .where(GroupMembership.group_id == group_id, func.lower(Person.email) == address)
+            .where(GroupMembership.group_id == group_id, func.lower(Person.email) == to)
         ).first()
         if member is not None:
-            raise DomainError(f"{address} is already in the group.")
-        if any(i.email == address for i in open_invitations(group_id)):
-            raise DomainError(f"{address} has already been invited. The invitation is waiting for them.")
-        invitation = GroupInvitation(group_id=group_id, email=address, role=role, invited_by_id=person.id)
+            raise DomainError(f"{to} is already in the group.")
+        if invitations.waiting(GroupInvitation, GroupInvitation.group_id == group_id, GroupInvitation.email == to):
+            raise DomainError(f"{to} has already been invited. The invitation is waiting for them.")
+        invitation = GroupInvitation(group_id=group_id, email=to, role=role, invited_by_id=person.id)
         session.add(invitation)
         session.flush()
         notify_address(
-            address,
+            to,
             "role_given",
             f"{person.display_name} invited you to join {group.name}",
             f"{person.display_name} invited this e-mail address to join the group {group.name} on Our Tables "
             f"as a {role.value}. To say yes or no, sign in with this address (or create an account with it) "
-            f"and open your invitations. The invitation lasts {invitation_days()} days. If you do not know "
+            f"and open your invitations. The invitation lasts {invitations.days()} days. If you do not know "
             "them, you can ignore this message.",
-            link=url_for("groups.invitations"),
+            link=url_for("auth.invitations"),
         )
         # Not public: who belongs to a group is personal. The log still proves who granted what.
         audit.record(
@@ -87,41 +83,16 @@ def invite_member(*, person: Person, group_id: int, email: str, role: GroupRole)
     return invitation
 
 
-def invitation_days() -> int:
-    return int(current_app.config.get("GROUP_INVITATION_DAYS", 14))
-
-
-def _current(stmt):  # noqa: ANN001, ANN202
-    since = datetime.now(UTC) - timedelta(days=invitation_days())
-    stmt = stmt.where(
-        GroupInvitation.accepted_at.is_(None),
-        GroupInvitation.declined_at.is_(None),
-        GroupInvitation.created_at > since,
-    )
-    return list(db.session.execute(stmt.order_by(GroupInvitation.id)).scalars())
-
-
 def open_invitations(group_id: int) -> list[GroupInvitation]:
     """A group's invitations still waiting for an answer (and not yet expired)."""
-    return _current(select(GroupInvitation).where(GroupInvitation.group_id == group_id))
-
-
-def invitations_for(person: Person) -> list[GroupInvitation]:
-    """The waiting invitations sent to this person's own address."""
-    return _current(select(GroupInvitation).where(GroupInvitation.email == person.email.strip().lower()))
+    return invitations.waiting(GroupInvitation, GroupInvitation.group_id == group_id)
 
 
 def answer_invitation(*, person: Person, invitation_id: int, accept: bool) -> GroupMembership | None:
     """Say yes (join the group) or no to an invitation sent to one's own address."""
     with transaction() as session:
-        invitation = lock_for_update(GroupInvitation, invitation_id)
-        since = datetime.now(UTC) - timedelta(days=invitation_days())
-        mine = invitation is not None and invitation.email == person.email.strip().lower()
-        if not mine or not invitation.is_open or invitation.created_at <= since:
-            raise DomainError("That invitation is not waiting for you. It may have been answered or have expired.")
-        now = datetime.now(UTC)
+        invitation = invitations.answer(GroupInvitation, invitation_id, person, accept)
         if not accept:
-            invitation.declined_at = now
             return None
         membership = session.execute(
             select(GroupMembership).where(
@@ -131,8 +102,6 @@ def answer_invitation(*, person: Person, invitation_id: int, accept: bool) -> Gr
         if membership is None:
             membership = GroupMembership(group_id=invitation.group_id, person_id=person.id, role=invitation.role)
             session.add(membership)
-        invitation.accepted_at = now
-        invitation.accepted_by_id = person.id
         session.flush()
         # Someone who sits on a panel and joins a group bidding to it stands aside from its bids at
         # once, even mid-vote, as if they had been in the group when they took their seat.

@@ -6,11 +6,12 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from grants.auth.forms import AnswerForm
 from grants.core import DomainError
 from grants.extensions import db, limiter
 from grants.flashing import submitted
 from grants.groups import bp, services
-from grants.groups.forms import AnswerForm, GroupForm, MemberForm
+from grants.groups.forms import GroupForm, MemberForm
 from grants.models import Group, GroupMembership, GroupRole, Proposal, Round, RoundStatus
 from grants.roles import is_group_member
 
@@ -74,14 +75,6 @@ SAME_ANSWER = (
 )
 
 
-@bp.route("/invitations")
-def invitations():
-    """Invitations to join groups, sent to the signed-in person's own address."""
-    return render_template(
-        "groups/invitations.html", invitations=services.invitations_for(current_user), form=AnswerForm()
-    )
-
-
 @bp.route("/invitations/<int:invitation_id>", methods=["POST"])
 def answer(invitation_id: int):
     """Say yes or no to an invitation."""
@@ -93,10 +86,10 @@ def answer(invitation_id: int):
         membership = services.answer_invitation(person=current_user, invitation_id=invitation_id, accept=accept)
     except DomainError as exc:
         flash(exc.message, "error")
-        return redirect(url_for("groups.invitations"))
+        return redirect(url_for("auth.invitations"))
     if membership is None:
         flash("You said no to the invitation. Nobody else is told why.", "success")
-        return redirect(url_for("groups.invitations"))
+        return redirect(url_for("auth.invitations"))
     flash(f"You have joined {membership.group.name}.", "success")
     return redirect(url_for("groups.show", slug=membership.group.slug))
 

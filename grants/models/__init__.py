@@ -71,6 +71,7 @@ from grants.models.rounds import (
     RoundStaff,
     RoundStatus,
     RuleChange,
+    StaffInvitation,
     StaffRole,
     TieBreak,
 )
@@ -158,6 +159,7 @@ __all__ = [
     "ResultLine",
     "Round",
     "RoundStaff",
+    "StaffInvitation",
     "RoundStatus",
     "RuleChange",
     "StaffRole",

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
-from grants.models._base import UTCDateTime, str_enum, utcnow
+from grants.models._base import AddressInvitation, UTCDateTime, str_enum, utcnow
 from grants.models.people import Person
 
 
@@ -59,32 +59,16 @@ class GroupMembership(db.Model):
         return f"<GroupMembership group={self.group_id} person={self.person_id} {self.role}>"
 
 
-class GroupInvitation(db.Model):
-    """An invitation to join a group, sent to an e-mail address and waiting for its owner.
-
-    Adding someone makes an invitation whether or not the address has an account, and a lead
-    sees the same waiting row either way: nobody finds out who uses the site by adding them.
-    Only an account signed in with the invited address can accept (or decline) it."""
+class GroupInvitation(AddressInvitation, db.Model):
+    """An invitation to join a group, waiting for the owner of the address to say yes."""
 
     __tablename__ = "group_invitations"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
     role: Mapped[GroupRole] = mapped_column(str_enum(GroupRole))
-    invited_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Set once: accepted (with the account that accepted) or declined; never both.
-    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     group: Mapped[Group] = relationship()
-    invited_by: Mapped[Person] = relationship(foreign_keys=[invited_by_id])
-
-    @property
-    def is_open(self) -> bool:
-        return self.accepted_at is None and self.declined_at is None
+    invited_by: Mapped[Person] = relationship(foreign_keys="GroupInvitation.invited_by_id")
 
     def __repr__(self) -> str:
         return f"<GroupInvitation {self.id} group={self.group_id} {self.role}>"

@@ -163,9 +163,9 @@ def test_a_panel_member_who_joins_a_bidding_group_during_voting_stands_aside_at_
     assert post_form(client, page, {"email": newcomer.email, "role": "member"}, page=page).status_code == 302
     post_form(client, "/logout")
     login(client, newcomer.email)
-    invitations = client.get("/groups/invitations").get_data(as_text=True)
+    invitations = client.get("/me/invitations").get_data(as_text=True)
     action = re.search(r'action="(/groups/invitations/\d+)"', invitations).group(1)
-    joined = post_form(client, action, {"answer": "yes"}, page="/groups/invitations")
+    joined = post_form(client, action, {"answer": "yes"}, page="/me/invitations")
     assert joined.status_code == 302 and joined.headers["Location"] == f"/groups/{own.group.slug}/manage"
     mine = select(InterestDeclaration).where(InterestDeclaration.person_id == newcomer.id)
     row = db.session.execute(mine).scalar_one()

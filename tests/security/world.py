@@ -65,6 +65,7 @@ class World:
     other_award: int = 0
     notification_id: int = 0  # one of the member's own notifications
     group_invitation: int = 0  # Survivors' Poetry North invites the member to join
+    staff_invitation: int = 0  # the newest table invites a co-convenor who has no account yet
     meeting_id: int = 0  # a panel meeting in the table voting
     comment_id: int = 0  # a panel comment in the table voting
     scheduled_tranche: int = 0  # a bank transfer scheduled, not held (the funder may hold it)
@@ -366,6 +367,7 @@ def _describe_extras(w: World, one, voting_id: int, member_group_id: int, other_
         Proposal,
         Round,
         RoundStatus,
+        StaffInvitation,
         StripeCheckout,
         TimeLog,
         Tranche,
@@ -378,6 +380,11 @@ def _describe_extras(w: World, one, voting_id: int, member_group_id: int, other_
     )
     w.member_award = one(select(Award.id).where(Award.round_id == paying_id, Award.group_id == member_group_id))
     w.group_invitation = one(select(GroupInvitation.id).where(GroupInvitation.email == EMAILS["member"]))
+    w.staff_invitation = one(
+        select(StaffInvitation.id).where(
+            StaffInvitation.email == "co-convenor@example.org", StaffInvitation.accepted_at.is_(None)
+        )
+    )
     w.other_award = one(select(Award.id).where(Award.round_id == paying_id, Award.group_id == other_group_id))
     member_id = one(select(Person.id).where(Person.email == EMAILS["member"]))
     w.notification_id = one(
