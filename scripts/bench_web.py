@@ -430,6 +430,25 @@ def check_public_ledger(app) -> None:  # noqa: ANN001
         say(f"The public ledger adds up for every table ({time.monotonic() - checking_started:.1f}s)")
 
 
+def check_people_figures(app) -> int:  # noqa: ANN001
+    """Every public page and file of the bench data (the 40 newest tables, groups and funders of
+    each kind, and every open-data file) gives no count of people under 5: the same walk and
+    detector as tests/public/test_people_figures_walk.py runs on the demo. Returns how many
+    pages and files showed one (each is printed)."""
+    from tests.people_figures import public_urls, walk
+
+    started = time.monotonic()
+    with app.app_context():
+        urls = public_urls(app, most_per_kind=40)
+    site = app.config.get("SITE_URL") or "http://127.0.0.1:5000"
+    walked, leaks = walk(app.test_client(), [site + url for url in urls])
+    for url, found in sorted(leaks.items()):
+        say(f"  a count of people under 5 on {url}: {found[:3]}")
+    say(f"People figures: walked {len(walked)} public pages and files in {time.monotonic() - started:.0f}s, "
+        f"{len(leaks)} with a count of people under 5")  # fmt: skip
+    return len(leaks)
+
+
 def build(app) -> dict:  # noqa: ANN001
     """The demo, then everything else in bulk. Returns names the measurements need."""
     from grants.demo import load_demo
@@ -687,6 +706,7 @@ def main() -> None:
     build_seconds = time.monotonic() - started
     say(f"Built in {build_seconds:.0f}s: {names['counts']}")
     check_public_ledger(app)
+    people_leaks = check_people_figures(app)
     # The 360Giving files, made as the worker makes them after a change.
     from grants.models import OpenDataFile
     from grants.opendata.services import make_open_data_files
@@ -876,6 +896,8 @@ def main() -> None:
         failures.append("there were errors")
     if not cast <= stored <= cast + CONNECTIONS + 1:
         failures.append("ballots were lost or stored twice")
+    if people_leaks:
+        failures.append(f"{people_leaks} public pages or files gave a count of people under 5")
     if counts["round, 10 proposals"] != counts["round, 10,000 proposals"]:
         failures.append("the round page's query count grows with proposals")
     print("Goals met." if not failures else "Goals NOT met: " + "; ".join(failures))
