@@ -99,6 +99,8 @@ class Config:
 
     # How many days a panel invitation's link works (the token expires; a new invitation sends a new one).
     PANEL_INVITATION_DAYS = int(os.environ.get("PANEL_INVITATION_DAYS", "14"))
+    # How long an invitation to join a group or help run a table waits for an answer.
+    INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "14"))
     # A signed-in person who does nothing for this long is signed out (warned a few minutes before).
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
 
