@@ -88,7 +88,10 @@ class Config:
     # times is never blocked; a guesser trying many passwords or many accounts is.
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
-    RESET_LIMIT_PER_ACCOUNT = "3 per 15 minutes"
+    # Reset e-mails per account per hour (a reset link works for an hour). Not a lock: once it is
+    # reached the answer is the same and nothing more is sent, so the owner still holds a working
+    # link from the last hour whoever asked, and nobody can use the limit up against them.
+    RESET_EMAILS_PER_HOUR = 3
     RESET_LIMIT_PER_ADDRESS = "20 per hour"
     # Asking for an account sends an e-mail: a few per address typed, a few dozen per network address.
     SIGNUP_LIMIT_PER_ACCOUNT = "3 per 15 minutes"
@@ -99,6 +102,8 @@ class Config:
 
     # How many days a panel invitation's link works (the token expires; a new invitation sends a new one).
     PANEL_INVITATION_DAYS = int(os.environ.get("PANEL_INVITATION_DAYS", "14"))
+    # How long an invitation to join a group or help run a table waits for an answer.
+    INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "14"))
     # A signed-in person who does nothing for this long is signed out (warned a few minutes before).
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
 

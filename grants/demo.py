@@ -11,12 +11,13 @@ from grants.auth.services import register_person
 from grants.ballots.services import cast_ballot
 from grants.extensions import db
 from grants.funders.services import register_funder
-from grants.groups.services import register_group
+from grants.groups.services import invite_member, register_group
 from grants.models import (
     Activity,
     Award,
     BallotType,
     CountingRule,
+    GroupRole,
     LimitPeriod,
     OverLimit,
     PanelMember,
@@ -43,7 +44,7 @@ from grants.panels.demo_care import demo_care
 from grants.panels.services import accept_invitation, declare_interest, invite
 from grants.proposals.services import start_proposal, submit_proposal
 from grants.rounds.counting import close_voting
-from grants.rounds.services import add_staff, advance, create_round
+from grants.rounds.services import advance, answer_staff_invitation, create_round, invite_staff
 
 DEMO_PASSWORD = "our-tables-demo"  # noqa: S105 - printed for the demo; demo only # nosec B105
 DOMAIN = "example.org"
@@ -135,6 +136,8 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str]] | None:
         ),
     ]
     _demo_bank_details(groups[:3], member, other)
+    # An invitation waiting for an answer: Survivors' Poetry North would like the member to join.
+    invite_member(person=other, group_id=groups[3].id, email=member.email, role=GroupRole.MEMBER)
     funder = register_funder(
         person=funder_person,
         name="Northern Community Trust",
@@ -166,7 +169,12 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str]] | None:
     ]
     for title, purpose, start, stage in specs:
         round_id = _round(convenor, title, purpose, start)
-        add_staff(person=convenor, round_id=round_id, email=f"treasurer@{DOMAIN}", role=StaffRole.TREASURER)
+        invitation = invite_staff(
+            person=convenor, round_id=round_id, email=f"treasurer@{DOMAIN}", role=StaffRole.TREASURER
+        )
+        answer_staff_invitation(person=treasurer, invitation_id=invitation.id, accept=True)
+        if stage == "open":  # a co-convenor without an account yet: the invitation waits for them
+            invite_staff(person=convenor, round_id=round_id, email=f"co-convenor@{DOMAIN}", role=StaffRole.CONVENOR)
         advance(person=convenor, round_id=round_id, to=RoundStatus.OPEN_FOR_BIDS)
         # The convenors invite the funder; its pledge then makes it take part (an accepted funder).
         invite_funder(person=convenor, round_id=round_id, funder_id=funder.id)

@@ -40,6 +40,12 @@ def idle_seconds() -> int:
     return int(current_app.config.get("SESSION_IDLE_MINUTES", 120)) * 60
 
 
+def session_is_idle() -> bool:
+    """Whether this signed-in session has done nothing for longer than the idle timeout."""
+    seen = session.get(SEEN_KEY)
+    return "_user_id" in session and (not isinstance(seen, int) or int(time.time()) - seen > idle_seconds())
+
+
 def idle_words() -> str:
     """The idle timeout in plain words: "2 hours", "30 minutes"."""
     minutes = idle_seconds() // 60
@@ -115,7 +121,7 @@ def init_app(app: Flask) -> None:
             return None
         now = int(time.time())
         seen = session.get(SEEN_KEY)
-        if not isinstance(seen, int) or now - seen > idle_seconds():
+        if session_is_idle():
             logout_user()
             session.clear()
             flash(

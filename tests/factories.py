@@ -123,7 +123,6 @@ def treasurer_of(round_id: int) -> Person:
 
     from grants.extensions import db
     from grants.models import RoundStaff, StaffRole
-    from grants.rounds.services import add_staff
 
     staff = db.session.execute(
         select(RoundStaff).where(RoundStaff.round_id == round_id).order_by(RoundStaff.role.desc(), RoundStaff.id)
@@ -132,8 +131,16 @@ def treasurer_of(round_id: int) -> Person:
         if row.role is StaffRole.TREASURER:
             return db.session.get(Person, row.person_id)
     treasurer = person("Theo Treasurer")
-    add_staff(person=_convenor_of(round_id), round_id=round_id, email=treasurer.email, role=StaffRole.TREASURER)
+    join_staff(_convenor_of(round_id), round_id, treasurer, StaffRole.TREASURER)
     return treasurer
+
+
+def join_staff(convenor: Person, round_id: int, newcomer: Person, role):  # noqa: ANN001, ANN201
+    """A convenor invites `newcomer` to help run the table and they say yes, as on the site."""
+    from grants.rounds.services import answer_staff_invitation, invite_staff
+
+    invitation = invite_staff(person=convenor, round_id=round_id, email=newcomer.email, role=role)
+    return answer_staff_invitation(person=newcomer, invitation_id=invitation.id, accept=True)
 
 
 def group(lead: Person, name: str | None = None):  # noqa: ANN201
@@ -144,6 +151,15 @@ def group(lead: Person, name: str | None = None):  # noqa: ANN201
         is_lived_experience_led=True,
         contact_email="group@example.org",
     )
+
+
+def join_group(lead: Person, group_id: int, newcomer: Person, role=None):  # noqa: ANN001, ANN201
+    """The lead invites `newcomer` and they say yes, as the two of them would on the site."""
+    from grants.groups.services import answer_invitation, invite_member
+    from grants.models import GroupRole
+
+    invitation = invite_member(person=lead, group_id=group_id, email=newcomer.email, role=role or GroupRole.MEMBER)
+    return answer_invitation(person=newcomer, invitation_id=invitation.id, accept=True)
 
 
 def bank_details(lead: Person, grp) -> None:  # noqa: ANN001

@@ -1,8 +1,8 @@
 """Account forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 MAX_PASSWORD = 256
 
@@ -63,3 +63,9 @@ class ResetPasswordForm(FlaskForm):
             Length(max=MAX_PASSWORD),
         ],
     )
+
+
+class AnswerForm(FlaskForm):
+    """Yes or no to an invitation to join a group or help run a table (the buttons carry the answer)."""
+
+    answer = RadioField(choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")], validators=[InputRequired()])

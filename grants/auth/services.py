@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 from cryptography.fernet import InvalidToken
 from flask import current_app
@@ -12,7 +13,17 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from grants.core import DomainError, transaction
 from grants.extensions import db
-from grants.models import Funder, FunderMembership, Group, GroupMembership, PanelMember, Person, Round, RoundStaff
+from grants.models import (
+    Funder,
+    FunderMembership,
+    Group,
+    GroupMembership,
+    Notification,
+    PanelMember,
+    Person,
+    Round,
+    RoundStaff,
+)
 from grants.models.notifications import SECRET_MARK
 from grants.notifications import notify, notify_address
 from grants.secrets_at_rest import _keys, encrypt
@@ -132,12 +143,22 @@ def make_reset_token(person: Person) -> str:
     return _serializer().dumps({"id": person.id, "h": person.password_hash[-12:]})
 
 
+def _reset_emails_this_hour(person: Person) -> int:
+    since = datetime.now(UTC) - timedelta(seconds=RESET_MAX_AGE)
+    stmt = select(func.count()).where(
+        Notification.person_id == person.id, Notification.event == "password_reset", Notification.created_at > since
+    )
+    return db.session.execute(stmt).scalar_one()
+
+
 def request_password_reset(email: str, link_for) -> str | None:  # noqa: ANN001
     """Queue a reset e-mail if the address has an account. Returns the link (for the dev log) or None."""
 
     with transaction():
         person = find_person_by_email(email)
-        if person is None:
+        if person is None or _reset_emails_this_hour(person) >= current_app.config["RESET_EMAILS_PER_HOUR"]:
+            # Enough links are on their way: each works for an hour, and the limit's window is that
+            # hour, so the owner already holds a working one. The requester is told the same.
             return None
         # Only the mark is stored in the link; the token goes in the e-mail and is then forgotten.
         token = make_reset_token(person)

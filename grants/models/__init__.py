@@ -20,7 +20,7 @@ from grants.models.care import (
     VolunteerStatus,
 )
 from grants.models.decisions import ConsensusAttendance, ConsensusRecord, PaperBatch, ScoreComment, VotingCode
-from grants.models.groups import Funder, FunderMembership, Group, GroupMembership, GroupRole
+from grants.models.groups import Funder, FunderMembership, Group, GroupInvitation, GroupMembership, GroupRole
 from grants.models.imports import PbImport
 from grants.models.ledger import Account, AccountKind, Balance, Entry, EntryGroup, EntryKind
 from grants.models.money import (
@@ -76,6 +76,7 @@ from grants.models.rounds import (
     RoundStaff,
     RoundStatus,
     RuleChange,
+    StaffInvitation,
     StaffRole,
     TieBreak,
 )
@@ -146,6 +147,7 @@ __all__ = [
     "Funder",
     "FunderMembership",
     "Group",
+    "GroupInvitation",
     "GroupMembership",
     "GroupRole",
     "GroupUpdate",
@@ -167,6 +169,7 @@ __all__ = [
     "ResultLine",
     "Round",
     "RoundStaff",
+    "StaffInvitation",
     "RoundStatus",
     "RuleChange",
     "StaffRole",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DDL, DateTime, Enum, event
+from sqlalchemy import DDL, DateTime, Enum, ForeignKey, Integer, String, event
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
@@ -121,3 +122,25 @@ def sums_to_zero(table) -> None:  # noqa: ANN001
         table, "after_create", DDL(LEDGER_SUMS_TO_ZERO_FUNCTION.replace("%", "%%")).execute_if(dialect="postgresql")
     )
     event.listen(table, "after_create", DDL(LEDGER_SUMS_TO_ZERO_TRIGGER).execute_if(dialect="postgresql"))
+
+
+class AddressInvitation:
+    """Columns of an invitation sent to an e-mail address and waiting for its owner's answer.
+
+    Adding someone to a group or a table makes one of these whether or not the address has an
+    account, so whoever adds them sees the same thing either way (nobody can find out who uses
+    the site by adding them), and nobody takes on a role without saying yes. Only an account
+    signed in with the invited address can answer (grants/invitations.py)."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set once: accepted (with the account that accepted) or declined; never both.
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.declined_at is None

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
-from grants.models._base import UTCDateTime, str_enum, utcnow
+from grants.models._base import AddressInvitation, UTCDateTime, str_enum, utcnow
 from grants.models.people import Person
 
 
@@ -57,6 +57,21 @@ class GroupMembership(db.Model):
 
     def __repr__(self) -> str:
         return f"<GroupMembership group={self.group_id} person={self.person_id} {self.role}>"
+
+
+class GroupInvitation(AddressInvitation, db.Model):
+    """An invitation to join a group, waiting for the owner of the address to say yes."""
+
+    __tablename__ = "group_invitations"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
+    role: Mapped[GroupRole] = mapped_column(str_enum(GroupRole))
+
+    group: Mapped[Group] = relationship()
+    invited_by: Mapped[Person] = relationship(foreign_keys="GroupInvitation.invited_by_id")
+
+    def __repr__(self) -> str:
+        return f"<GroupInvitation {self.id} group={self.group_id} {self.role}>"
 
 
 class Funder(db.Model):

@@ -10,7 +10,7 @@ from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
-from grants.models._base import UTCDateTime, str_enum, utcnow
+from grants.models._base import AddressInvitation, UTCDateTime, str_enum, utcnow
 from grants.models.people import Person
 
 
@@ -252,6 +252,21 @@ class Round(db.Model):
     @property
     def is_voting(self) -> bool:
         return self.status is RoundStatus.VOTING
+
+
+class StaffInvitation(AddressInvitation, db.Model):
+    """An invitation to help run a table, waiting for the owner of the address to say yes."""
+
+    __tablename__ = "staff_invitations"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    role: Mapped[StaffRole] = mapped_column(str_enum(StaffRole))
+
+    round: Mapped[Round] = relationship()
+    invited_by: Mapped[Person] = relationship(foreign_keys="StaffInvitation.invited_by_id")
+
+    def __repr__(self) -> str:
+        return f"<StaffInvitation {self.id} round={self.round_id} {self.role}>"
 
 
 class RoundStaff(db.Model):

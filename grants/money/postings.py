@@ -4,7 +4,7 @@ Use cases (`services`, `payouts`, `stripe_in`) check who may act and how much; t
 write the entry group and what must change with it (a tranche paid or come back, the table's
 step in its life cycle, the group told), inside the caller's transaction. So a payment recorded
 by hand and one sent through Stripe cannot drift apart. Panel pay writes its own kinds
-(`grants/money/panel_pay.py`).
+(`grants/panel_pay/services.py`).
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ from grants.models import (
     Person,
     Proposal,
     ProposalStatus,
+    Round,
+    RoundStatus,
 )
 from grants.panels.deliberation import _history
 
@@ -87,12 +89,24 @@ def warning_for(ties: list[tuple[Proposal, str]], name: str = "They") -> str:
     return f"{name} will stand aside from {len(ties)} bid{'' if len(ties) == 1 else 's'} automatically: {parts}."
 
 
+def seated_rounds(person_id: int) -> list[int]:
+    """The tables whose panel this person sits on, where the panel is still to decide."""
+    deciding = (RoundStatus.BIDS_CLOSED, RoundStatus.DELIBERATION, RoundStatus.VOTING)
+    stmt = (
+        select(PanelMember.round_id)
+        .join(Round, Round.id == PanelMember.round_id)
+        .where(PanelMember.person_id == person_id, PanelMember.stepped_down_at.is_(None), Round.status.in_(deciding))
+    )
+    return list(db.session.execute(stmt).scalars())
+
+
 def record_group_conflicts(round_id: int) -> int:
     """Write the automatic recusals of the round's seated panel members; returns how many are new.
 
     Joins the caller's transaction. A member who has already voted cannot be recused from a
-    secret ballot after the fact; that cannot happen here, because every caller runs before
-    voting opens or as voting opens.
+    secret ballot after the fact: someone who joins a bidding group after casting keeps the
+    ballot they cast while they had no tie. Everyone else tied to a bid stands aside from it,
+    including mid-vote (a member who joins a bidding group then is recused as they join).
     """
 
     seated = set(

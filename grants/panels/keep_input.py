@@ -25,14 +25,15 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
-from flask_login import current_user
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException
 
-from grants.security import CSRF_PAGE
+from grants.security import CSRF_PAGE, session_is_idle
 
 F = TypeVar("F", bound=Callable[..., Any])
 COOKIE = "ot_draft"
@@ -107,11 +108,15 @@ def restore(form: Any) -> bool:
 def init_app(app: Flask | Any) -> None:
     """Install the handlers on the app (through a blueprint's app-wide hooks)."""
 
+    @app.app_context_processor
+    def keeps_input_here() -> dict[str, bool]:
+        # The calm pages' timeout sentence promises typed input comes back only where it does.
+        return {"keeps_input_here": request.endpoint is not None and _marked() is not None}
+
     @app.app_errorhandler(CSRFError)
     def csrf_failed(error: CSRFError) -> Any:
         view = _marked()
         if view is None:
-
             title, advice = CSRF_PAGE
             return render_template("errors/error.html", code=400, title=title, advice=advice), 400
         if not current_user.is_authenticated:
@@ -124,6 +129,13 @@ def init_app(app: Flask | Any) -> None:
 
     @app.before_app_request
     def signed_out_post() -> Any:
-        if request.method == "POST" and not current_user.is_authenticated and _marked() is not None:
-            return _keep_and_sign_in()
+        # Signed out already, or about to be for having been idle (grants.security ends the session
+        # next): either way what they typed is kept before anything else happens.
+        if request.method == "POST" and _marked() is not None:
+            if session_is_idle():
+                logout_user()
+                session.clear()
+                return _keep_and_sign_in()
+            if not current_user.is_authenticated:
+                return _keep_and_sign_in()
         return None

@@ -191,7 +191,7 @@ class RoundForm(FlaskForm):
 
 class StaffForm(FlaskForm):
     email = EmailField(
-        "E-mail address of their account",
+        "Their e-mail address",
         validators=[DataRequired("Enter an e-mail address"), Email("Enter a real e-mail address"), up_to(254)],
     )
     role = RadioField(

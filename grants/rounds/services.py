@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
+from flask import url_for
+from sqlalchemy import func, select
 
-from grants import audit
+from grants import audit, invitations
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction, unique_slug
 from grants.extensions import db
 from grants.models import (
@@ -26,6 +27,7 @@ from grants.models import (
     RoundStaff,
     RoundStatus,
     RuleChange,
+    StaffInvitation,
     StaffRole,
     TieBreak,
     TimeRequest,
@@ -462,52 +464,77 @@ def change_rules(*, person: Person, round_id: int, values: dict[str, Any], reaso
     return changes
 
 
-def add_staff(*, person: Person, round_id: int, email: str, role: StaffRole) -> RoundStaff | None:
-    """Add a convenor or treasurer to a round by the e-mail of their account.
+def invite_staff(*, person: Person, round_id: int, email: str, role: StaffRole) -> StaffInvitation:
+    """A convenor invites someone, by e-mail address, to help run the table as a convenor or treasurer.
 
-    As with group members, the convenor is not told whether the address has an account; its
-    owner is told by e-mail. None when there was no account."""
-    from grants.auth.services import find_person_by_email
-
+    As with group members (grants/invitations.py), the convenor sees the same waiting row whether or
+    not the address has an account, and nobody takes on the role without saying yes."""
+    to = invitations.address(email)
     with transaction() as session:
         if not is_convenor(person, round_id):
             raise NotAllowed("Only a convenor of this table can add people to run it.")
         rnd = session.get(Round, round_id)
-        other = find_person_by_email(email)
-        if other is None:
-            notify_address(
-                email.strip().lower(),
-                "role_given",
-                f"{person.display_name} would like you to help run {rnd.title}",
-                f"{person.display_name} tried to add this e-mail address as a {role.value} of the table {rnd.title} "
-                "on Our Tables, but it has no account. If you would like to help, create an account with this "
-                "address, then ask them to add you again. If you do not know them, you can ignore this message.",
-                link="/signup",
-            )
-            return None
-        exists = session.execute(
-            select(RoundStaff).where(
-                RoundStaff.round_id == round_id, RoundStaff.person_id == other.id, RoundStaff.role == role
-            )
-        ).scalar_one_or_none()
-        if exists:
-            raise DomainError(f"{other.display_name} is already a {role.value} of this table.")
-        staff = RoundStaff(round_id=round_id, person_id=other.id, role=role)
-        session.add(staff)
-        notify(
-            [other.id],
+        already = session.execute(
+            select(RoundStaff.id)
+            .join(Person, Person.id == RoundStaff.person_id)
+            .where(RoundStaff.round_id == round_id, RoundStaff.role == role, func.lower(Person.email) == to)
+        ).first()
+        if already is not None:
+            raise DomainError(f"{to} is already a {role.value} of this table.")
+        if invitations.waiting(StaffInvitation, StaffInvitation.round_id == round_id, StaffInvitation.email == to):
+            raise DomainError(f"{to} has already been invited. The invitation is waiting for them.")
+        invitation = StaffInvitation(round_id=round_id, email=to, role=role, invited_by_id=person.id)
+        session.add(invitation)
+        session.flush()
+        notify_address(
+            to,
             "role_given",
-            f"You now help run {rnd.title}",
-            f"{person.display_name} added you as a {role.value} of the table {rnd.title}.",
-            link=f"/manage/tables/{rnd.slug}",
+            f"{person.display_name} would like you to help run {rnd.title}",
+            f"{person.display_name} invited this e-mail address to help run the table {rnd.title} on Our Tables "
+            f"as a {role.value}. To say yes or no, sign in with this address (or create an account with it) "
+            f"and open your invitations. The invitation lasts {invitations.days()} days. If you do not know "
+            "them, you can ignore this message.",
+            link=url_for("auth.invitations"),
         )
         audit.record(
             "role_granted",
-            f"A {role.value} was added to the table.",
+            f"A {role.value} was invited to help run the table.",
             actor_id=person.id,
             round_id=round_id,
+            details={"invitation_id": invitation.id, "role": role.value},
+        )
+    return invitation
+
+
+def open_staff_invitations(round_id: int) -> list[StaffInvitation]:
+    """A table's invitations to help run it, still waiting for an answer."""
+    return invitations.waiting(StaffInvitation, StaffInvitation.round_id == round_id)
+
+
+def answer_staff_invitation(*, person: Person, invitation_id: int, accept: bool) -> RoundStaff | None:
+    """Say yes (help run the table) or no to an invitation sent to one's own address."""
+    with transaction() as session:
+        invitation = invitations.answer(StaffInvitation, invitation_id, person, accept)
+        if not accept:
+            return None
+        staff = session.execute(
+            select(RoundStaff).where(
+                RoundStaff.round_id == invitation.round_id,
+                RoundStaff.person_id == person.id,
+                RoundStaff.role == invitation.role,
+            )
+        ).scalar_one_or_none()
+        if staff is None:
+            staff = RoundStaff(round_id=invitation.round_id, person_id=person.id, role=invitation.role)
+            session.add(staff)
+        session.flush()
+        audit.record(
+            "role_granted",
+            f"A {invitation.role.value} was added to the table.",
+            actor_id=person.id,
+            round_id=invitation.round_id,
             public=True,
-            details={"person_id": other.id, "role": role.value},
+            details={"person_id": person.id, "role": invitation.role.value},
         )
     return staff
 

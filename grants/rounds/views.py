@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import select
 
+from grants.auth.forms import AnswerForm
 from grants.core import DomainError
 from grants.extensions import db, limiter
 from grants.flashing import submitted
@@ -84,6 +85,7 @@ def manage(slug: str):
         panel=panel,
         invitations=invitations,
         staff=staff,
+        staff_waiting=services.open_staff_invitations(rnd.id),
         next_step=next_step,
         step_label=services.STEP_LABELS.get(next_step),
         money=ledger.round_summary(rnd.id),
@@ -178,15 +180,37 @@ def staff(slug: str):
     form = StaffForm()
 
     def add() -> object:
-        return services.add_staff(
+        return services.invite_staff(
             person=current_user, round_id=rnd.id, email=form.email.data, role=StaffRole(form.role.data)
         )
 
     # The same answer whether or not the address has an account (its owner is told by e-mail).
     success = (
-        f"If {form.email.data} has an account, they now help run this table and we have told them. If not, "
-        "we have e-mailed them to ask them to create one; add them again once they have."
+        f"We have e-mailed {form.email.data} an invitation. They help run this table once they say yes, "
+        "signed in with that address; until then they are listed under “Waiting for an answer”."
     )
     if submitted(form, add, field="email", success=success):
         return redirect(url_for("rounds.manage", slug=rnd.slug))
     return render_template("rounds/staff.html", form=form, rnd=rnd), (400 if form.errors else 200)
+
+
+@bp.route("/invitations/<int:invitation_id>", methods=["POST"])
+def answer_invitation(invitation_id: int):
+    """Say yes or no to an invitation to help run a table."""
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        staff = services.answer_staff_invitation(
+            person=current_user, invitation_id=invitation_id, accept=form.answer.data == "yes"
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("auth.invitations"))
+    if staff is None:
+        flash("You said no to the invitation. Nobody else is told why.", "success")
+        return redirect(url_for("auth.invitations"))
+    flash(f"You now help run {staff.round.title} as a {staff.role.value}.", "success")
+    if staff.role is StaffRole.CONVENOR:
+        return redirect(url_for("rounds.manage", slug=staff.round.slug))
+    return redirect(url_for("auth.dashboard"))  # a treasurer's tables are listed there

@@ -51,9 +51,7 @@ def test_only_a_lead_may_change_the_group_and_nothing_half_saved_on_a_mistake(cl
     lead = factories.person("Gus Lead")
     group = factories.group(lead, name="Allotment Minds")
     member = factories.person("Mo Member")
-    from grants.groups.services import add_member
-
-    add_member(person=lead, group_id=group.id, email=member.email, role=GroupRole.MEMBER)
+    factories.join_group(lead, group.id, member, GroupRole.MEMBER)
     url = f"/groups/{group.slug}/edit"
     login(client, member.email)
     assert client.get(url).status_code == 403

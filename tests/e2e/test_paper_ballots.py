@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 
 from grants.extensions import db
 from grants.models import Ballot, PaperBatch, Participation, StaffRole
-from grants.rounds.services import add_staff
 from tests import factories as f
 from tests.conftest import post_form, text_of
 from tests.e2e.test_decision_ballots import as_person, build, close, declare, vote
@@ -16,7 +15,7 @@ from tests.sealed import sealed_ballots
 def test_paper_batches_need_a_second_person_and_block_double_voting(client, app):
     convenor, rnd, (a, b, c), members = build(6)
     second = f.person("Sam Second")
-    add_staff(person=convenor, round_id=rnd.id, email=second.email, role=StaffRole.CONVENOR)
+    f.join_staff(convenor, rnd.id, second, StaffRole.CONVENOR)
     declare(client, members[5], rnd.slug, a.id)
     f.to_voting(convenor, rnd.id)
     page = f"/vote/{rnd.slug}/paper"

@@ -56,7 +56,6 @@ def test_payments_respect_separation_of_duties_and_the_award(app):
     from grants.ballots.services import cast_ballot
     from grants.models import Award, RoundStaff, StaffRole
     from grants.rounds.counting import close_voting
-    from grants.rounds.services import add_staff
 
     convenor, lead, voter, treasurer = (factories.person() for _ in range(4))
     rnd = factories.open_round(convenor)
@@ -70,7 +69,7 @@ def test_payments_respect_separation_of_duties_and_the_award(app):
     for decider in (convenor, voter):
         with pytest.raises(NotAllowed):
             record_payment(person=decider, award_id=award.id, amount_pence=1, paid_on=date.today(), bank_reference="R")
-    add_staff(person=convenor, round_id=rnd.id, email=treasurer.email, role=StaffRole.TREASURER)
+    factories.join_staff(convenor, rnd.id, treasurer, StaffRole.TREASURER)
     assert RoundStaff
     record_payment(person=treasurer, award_id=award.id, amount_pence=150_000, paid_on=date.today(), bank_reference="R1")
     with pytest.raises(DomainError, match="still to be paid"):

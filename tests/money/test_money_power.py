@@ -24,7 +24,6 @@ from grants.models import (
     TrancheStatus,
 )
 from grants.money import ledger
-from grants.rounds.services import add_staff
 from tests import factories
 from tests.conftest import login, post_form, text_of
 from tests.money.conftest import awarded_round
@@ -196,7 +195,7 @@ def test_a_hold_is_lifted_only_by_the_funder_that_placed_it_and_it_is_told(app, 
 def test_above_the_table_s_amount_a_release_needs_a_second_person(app, client):
     s = awarded_round(200_000, [100_000])
     treasurer = factories.person("Tess Treasurer")
-    add_staff(person=s.convenor, round_id=s.rnd.id, email=treasurer.email, role=StaffRole.TREASURER)
+    factories.join_staff(s.convenor, s.rnd.id, treasurer, StaffRole.TREASURER)
     colleague = factories.person("Cole Colleague")
     from grants.models import FunderMembership
 
@@ -247,7 +246,7 @@ def test_only_the_treasurer_sees_full_bank_details_and_each_view_is_audited(app,
     s = awarded_round(200_000, [100_000])
     _with_bank_details(client, s)
     treasurer = factories.person("Tess Treasurer")
-    add_staff(person=s.convenor, round_id=s.rnd.id, email=treasurer.email, role=StaffRole.TREASURER)
+    factories.join_staff(s.convenor, s.rnd.id, treasurer, StaffRole.TREASURER)
     page = f"/money/tables/{s.rnd.slug}/payments"
     viewed = select(func.count(AuditEntry.id)).where(AuditEntry.action == "bank_details_viewed")
 
@@ -277,7 +276,7 @@ def test_a_stripe_release_above_the_amount_is_sent_only_once_a_second_person_app
     s = awarded_round(200_000, [100_000])
     _connect(client, fake, s, s.groups[0])
     treasurer = factories.person("Tess Treasurer")
-    add_staff(person=s.convenor, round_id=s.rnd.id, email=treasurer.email, role=StaffRole.TREASURER)
+    factories.join_staff(s.convenor, s.rnd.id, treasurer, StaffRole.TREASURER)
     set_second_person_above(person=s.convenor, round_id=s.rnd.id, amount_pence=50_000)
 
     login(client, s.funder_person.email)

@@ -225,7 +225,6 @@ def test_report_due_arrives_once_on_the_day_and_only_for_leads(mail_app):
 
     from sqlalchemy import update
 
-    from grants.groups.services import add_member
     from grants.jobs import run_periodic
     from grants.models import Award, GroupRole
     from grants.notifications.services import set_email_choices
@@ -236,8 +235,8 @@ def test_report_due_arrives_once_on_the_day_and_only_for_leads(mail_app):
     s = awarded_round(200_000, [60_000, 40_000])
     award, reported = s.awards
     co_lead, member = factories.person("Col Colead"), factories.person("Mo Member")
-    add_member(person=s.lead, group_id=s.groups[0].id, email=co_lead.email, role=GroupRole.LEAD)
-    add_member(person=s.lead, group_id=s.groups[0].id, email=member.email, role=GroupRole.MEMBER)
+    factories.join_group(s.lead, s.groups[0].id, co_lead, GroupRole.LEAD)
+    factories.join_group(s.lead, s.groups[0].id, member, GroupRole.MEMBER)
     set_email_choices(person=co_lead, wanted=set())  # Col reads everything in the app
     post_report(person=s.lead, group_id=s.groups[1].id, award_id=reported.id, body="We ran twelve sessions.")
     due = db.session.get(Award, award.id).report_due_on

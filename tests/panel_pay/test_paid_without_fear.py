@@ -16,7 +16,6 @@ from grants.models import LimitPeriod, OverLimit, PayLimit, RateUnit, StaffRole,
 from grants.money import ledger
 from grants.panel_pay import services as panel_pay
 from grants.panel_pay import totals
-from grants.rounds.services import add_staff
 from tests import factories
 from tests.conftest import csrf_token, login, post_form, text_of
 
@@ -33,7 +32,7 @@ def _setup():  # noqa: ANN202
     other = factories.person("Olu Other")
     factories.seat(convenor, rnd.id, other)
     treasurer = factories.person("Tess Treasurer")
-    add_staff(person=convenor, round_id=rnd.id, email=treasurer.email, role=StaffRole.TREASURER)
+    factories.join_staff(convenor, rnd.id, treasurer, StaffRole.TREASURER)
     panel_pay.set_rate(
         person=convenor, round_id=rnd.id, unit=RateUnit.MEETING, rate_pence=5_000, counts_reading=True,
         counts_meetings=True,

@@ -12,7 +12,6 @@ from grants.extensions import db
 from grants.models import ClaimStatus, Expense, PayChoice, StaffRole, TimeLog
 from grants.money import ledger
 from grants.panel_pay import services as panel_pay
-from grants.rounds.services import add_staff
 from tests import factories
 from tests.conftest import login, post_form, text_of
 
@@ -26,7 +25,7 @@ def _setup():  # noqa: ANN202
     member = factories.person("Mo Member")
     seat = factories.seat(convenor, rnd.id, member)
     treasurer = factories.person("Tess Treasurer")
-    add_staff(person=convenor, round_id=rnd.id, email=treasurer.email, role=StaffRole.TREASURER)
+    factories.join_staff(convenor, rnd.id, treasurer, StaffRole.TREASURER)
     return convenor, rnd, member, seat, treasurer
 
 

@@ -149,7 +149,6 @@ def test_other_sources_such_as_score_comments_feed_the_draft_through_the_seam(cl
 
 
 def test_reflections_are_released_in_steps_of_five_so_one_answer_cannot_be_read_off_the_change(client, app):
-    from grants.groups.services import add_member
     from grants.models import GroupRole
 
     w = _decided(client, n_members=4)
@@ -157,7 +156,7 @@ def test_reflections_are_released_in_steps_of_five_so_one_answer_cannot_be_read_
     # Ten people who took part: the panel, the convenor, the facilitator, and members of the groups that bid.
     fellows = [factories.person(f"Fellow {i}") for i in range(2)]
     for fellow in fellows:
-        add_member(person=w.lead, group_id=w.proposals[0].group_id, email=fellow.email, role=GroupRole.MEMBER)
+        factories.join_group(w.lead, w.proposals[0].group_id, fellow, GroupRole.MEMBER)
     people = [*w.members, w.lead, w.other_lead, w.convenor, w.facilitator, *fellows]
     assert len(people) == 10
 

@@ -149,3 +149,43 @@ def test_the_draw_warns_about_and_recuses_a_bidding_groups_lead(client, app):
     assert db.session.execute(select(PanelMember).where(PanelMember.person_id == lead.id)).scalar_one()
     row = db.session.execute(select(InterestDeclaration)).scalar_one()
     assert (row.person_id, row.proposal_id) == (lead.id, own.id)
+
+
+def test_a_panel_member_who_joins_a_bidding_group_during_voting_stands_aside_at_once(client, app):
+    """Issue 15: joining a bidding group mid-vote left the person free to vote for its bid."""
+    convenor, rnd, lead, own, other = _round_with_bids()
+    newcomer = f.person("Nia Newcomer")
+    f.seat(convenor, rnd.id, newcomer)
+    f.to_voting(convenor, rnd.id)
+    # The group's lead invites her on the web, and she says yes on the web.
+    login(client, lead.email)
+    page = f"/groups/{own.group.slug}/members"
+    assert post_form(client, page, {"email": newcomer.email, "role": "member"}, page=page).status_code == 302
+    post_form(client, "/logout")
+    login(client, newcomer.email)
+    invitations = client.get("/me/invitations").get_data(as_text=True)
+    action = re.search(r'action="(/groups/invitations/\d+)"', invitations).group(1)
+    joined = post_form(client, action, {"answer": "yes"}, page="/me/invitations")
+    assert joined.status_code == 302 and joined.headers["Location"] == f"/groups/{own.group.slug}/manage"
+    mine = select(InterestDeclaration).where(InterestDeclaration.person_id == newcomer.id)
+    row = db.session.execute(mine).scalar_one()
+    assert row.proposal_id == own.id and row.nature.startswith("Automatic: a member of Mind the Gap")
+    assert "Lena's peer evenings" in text_of(client.get(f"/panel/{rnd.slug}/conflicts"))
+    paper = client.get(f"/vote/{rnd.slug}").get_data(as_text=True)
+    assert f'name="proposal" value="{own.id}"' not in paper and f'value="{other.id}"' in paper
+    post_form(client, f"/vote/{rnd.slug}/cast", {"proposal": str(own.id)}, page=f"/vote/{rnd.slug}")
+    assert db.session.execute(select(func.count(Participation.id))).scalar_one() == 0
+
+
+def test_joining_a_bidding_group_after_casting_keeps_the_ballot_cast(client, app):
+    convenor, rnd, lead, own, other = _round_with_bids()
+    voter = f.person("Vic Voter")
+    f.seat(convenor, rnd.id, voter)
+    f.to_voting(convenor, rnd.id)
+    login(client, voter.email)
+    cast = post_form(client, f"/vote/{rnd.slug}/cast", {"proposal": str(own.id)}, page=f"/vote/{rnd.slug}")
+    assert cast.status_code in (200, 302)
+    f.join_group(lead, own.group_id, voter)
+    # Her ballot was cast with no tie; she is not recorded as standing aside after the fact.
+    assert db.session.execute(select(func.count(Participation.id))).scalar_one() == 1
+    assert not db.session.execute(select(InterestDeclaration).where(InterestDeclaration.person_id == voter.id)).first()

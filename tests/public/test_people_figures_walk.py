@@ -9,7 +9,6 @@ there, so a page that bypassed the rule would be caught, not merely missed.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 
@@ -18,32 +17,8 @@ from sqlalchemy import select
 
 from grants.demo import load_demo
 from grants.extensions import db
-from grants.models import Funder, Group, PanelMember, Round, RoundStaff, RoundStatus, StaffRole
-from tests.conftest import text_of
-
-SMALL = r"(?:[1-4]|one|two|three|four)"
-PEOPLE = (
-    r"(?:panel members?|people|persons?|members?|voters?|volunteers?|facilitators?|substitutes?|answers?|"
-    r"ballots? cast|ballots counted|recusals?|declared interests?|stood aside|have paused|took part)"
-)
-# "3 panel members", "2 people answered" ...
-COUNT_BEFORE = re.compile(rf"(?<![\d£.,/-]){SMALL} {PEOPLE}\b", re.I)
-# "Ballots cast: 3", "Declared interests (recusals): 1", "Panel members present: 2", "stood aside ...: 1"
-LABEL_BEFORE = re.compile(
-    r"(?:ballots cast|could vote|recusals\)|panel members|stood aside[^.:]{0,60}|present|confirmed the record|"
-    r"lived experience|facilitators|taking a pause|answered)\s*:\s*" + SMALL + r"\b(?![\d%,.]\d)",
-    re.I,
-)
-# "Ballots: 3 cast"
-CAST = re.compile(r"ballots: " + SMALL + r" cast", re.I)
-
-
-def people_figures_under_five(text: str) -> list[str]:
-    """Every place a text gives a count of people from 1 to 4."""
-    found = []
-    for pattern in (COUNT_BEFORE, LABEL_BEFORE, CAST):
-        found += [m.group(0) for m in pattern.finditer(text)]
-    return found
+from grants.models import PanelMember, Round, RoundStaff, RoundStatus, StaffRole
+from tests.people_figures import people_figures_under_five, public_urls, walk
 
 
 def test_the_detector_finds_what_the_old_pages_published():
@@ -95,43 +70,8 @@ def _pay_one_panel_member(rnd: Round) -> None:
     panel_pay.decide_time(person=convenor, log_id=log.id, approve=True)
 
 
-def _public_urls(app) -> list[str]:  # noqa: ANN001
-    from grants.opendata.data import DATASETS
-    from grants.opendata.views import FORMATS
-
-    slugs = {
-        "slug": [r.slug for r in db.session.execute(select(Round)).scalars()]
-        + [g.slug for g in db.session.execute(select(Group)).scalars()]
-        + [f.slug for f in db.session.execute(select(Funder)).scalars()],
-    }
-    urls = []
-    for rule in app.url_map.iter_rules():
-        view = app.view_functions[rule.endpoint]
-        if not getattr(view, "_is_public", False) or "GET" not in rule.methods:
-            continue
-        args = sorted(rule.arguments)
-        if not args:
-            urls.append(rule.build({})[1])
-        elif args == ["slug"]:
-            urls += [rule.build({"slug": s})[1] for s in slugs["slug"]]
-        elif args == ["dataset", "fmt"]:
-            urls += [rule.build({"dataset": d, "fmt": f})[1] for d in DATASETS for f in FORMATS]
-        # Tokens, upload ids and the API's catch-all show nothing about people.
-    return urls
-
-
 def test_every_public_page_and_file_of_the_demo_suppresses_people_figures_under_five(client, demo_with_small_counts):
-    app = client.application
-    leaks: dict[str, list[str]] = {}
-    walked = {}
-    for url in _public_urls(app):
-        response = client.get(url)
-        if response.status_code != 200:
-            continue
-        text = text_of(response) if response.mimetype == "text/html" else response.get_data(as_text=True)
-        walked[url] = text
-        if found := people_figures_under_five(text):
-            leaks[url] = found
+    walked, leaks = walk(client, public_urls(client.application))
     assert len(walked) > 30, sorted(walked)
     assert not leaks, leaks
     # The known small counts are there, suppressed: the walk saw them and they passed the rule.

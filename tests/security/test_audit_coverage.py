@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from grants.audit import verify
 from grants.extensions import db
-from grants.groups.services import add_member
 from grants.models import AuditEntry, GroupRole, Person, Round
 from grants.rounds.services import change_rules, form_data_from_round, rules_from_form
 from tests.conftest import Client, text_of
+from tests.factories import join_group
 from tests.security.world import EMAILS, describe
 
 
@@ -46,9 +46,11 @@ def test_the_spine_sensitive_actions_are_audited_and_shown_in_public(world_app: 
     from grants.models import Group
 
     group = db.session.execute(select(Group).where(Group.slug == world.member_group)).scalar_one()
-    add_member(person=member, group_id=group.id, email=other.email, role=GroupRole.MEMBER)
-    granted = db.session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())).scalars().first()
-    assert granted.action == "role_granted" and not granted.is_public and granted.actor_id == member.id
+    join_group(member, group.id, other, GroupRole.MEMBER)
+    # The lead's invitation, then the newcomer's yes: both logged, neither public.
+    accepted, invited = db.session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())).scalars().all()[:2]
+    assert invited.action == "role_granted" and not invited.is_public and invited.actor_id == member.id
+    assert accepted.action == "role_granted" and not accepted.is_public and accepted.actor_id == other.id
 
     ok, message = verify()
     assert ok, message

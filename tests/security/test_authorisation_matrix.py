@@ -116,6 +116,19 @@ MATRIX: dict[str, list[Case]] = {
         *both(frozenset({"member"}), "member's group", slug="member_group"),
         *both(frozenset({"other_member"}), "other group", slug="other_group"),
     ],
+    # Only the account with the invited address may answer (the demo invites member@).
+    "groups.answer": [
+        case("POST", MEMBER, "member's invitation", data=lambda w: {"answer": "yes"}, invitation_id="group_invitation")
+    ],
+    "auth.invitations": [case("GET", SIGNED_IN)],
+    # Only the account with the invited address may answer; the demo's is for an address with no
+    # account yet, so nobody here may (tests/security/test_nobody_locked_out.py answers one).
+    "rounds.answer_invitation": [
+        case(
+            "POST", NOBODY, "co-convenor's invitation", data=lambda w: {"answer": "yes"},
+            invitation_id="staff_invitation",
+        )  # fmt: skip
+    ],
     "groups.edit": [
         *both(frozenset({"member"}), "member's group", slug="member_group"),
         *both(frozenset({"other_member"}), "other group", slug="other_group"),

@@ -14,6 +14,7 @@ just "ticked", so there only the 500 is checked.)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -25,7 +26,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from grants.extensions import db
-from tests.conftest import Client, csrf_token, post_form
+from tests.conftest import Client, csrf_token, post_form, text_of
 from tests.security.test_authorisation_matrix import MATRIX
 from tests.security.world import EMAILS, ROLES, World, cloned_world, describe
 
@@ -40,12 +41,19 @@ NOT_FORMS = {"stripe_webhook"}
 # Pages the matrix opens without the query a person's link adds, and the forms they then show.
 EXTRA_PAGES = [
     ("member", lambda w: f"/proposals/new/{w.open_round}?group={w.member_group}"),
+    *[("conflicted_panel", lambda w, i=i: f"/vote/{w.ballot_kind_rounds[i]}") for i in range(3)],
 ]
+# Ballots filled in as a person would, then sent to reach the check page ("Check your ballot") and
+# its form, which carries the choices to the cast: every ballot kind's check page is fuzzed too.
+CHECK_PAGES = [("conflicted_panel", lambda w: w.voting_round), *[
+    ("conflicted_panel", lambda w, i=i: w.ballot_kind_rounds[i]) for i in range(3)
+]]
 # POST routes no demo role can reach with a form here, and why. The test fails if one becomes reachable.
 UNREACHABLE = {
     "money.pay_online": "needs Stripe keys (without them the funder is sent to record a transfer)",
     "money.payee_connect": "needs Stripe keys (a 404 without them)",
     "panels.accept": "needs a fresh invitation token (a bad one is a 404)",
+    "rounds.answer_invitation": "the demo's table invitation is to an address with no account yet; a button",
     "ops.resend_email": "administrators only (no demo role is one); a button",
     "ops.retry_job": "administrators only (no demo role is one); a button",
 }
@@ -170,6 +178,44 @@ def _signed_in(app: Flask, role: str) -> Client:
     return client
 
 
+def _filled_in(form: Form, html: str) -> MultiDict:
+    """A ballot as a person fills it in: the first proposal ticked, points within the cap, every
+    score a 2 with a comment, places 1, 2, ... in order."""
+    data, places = MultiDict(), 0
+    for name, kind, sent in form.fields:
+        if name == "csrf_token" or kind == "button":
+            continue
+        if name == "proposal":
+            if "proposal" not in data:  # an unticked box sends nothing: tick the first one on the page
+                data.add(name, re.search(r'name="proposal"[^>]*value="(\d+)"', html).group(1))
+        elif name.startswith("points-"):
+            given = sum(int(v) for k, v in data.items() if k.startswith("points-"))
+            data.add(name, str(min(6, 10 - given)))
+        elif name.startswith("score-"):
+            data.add(name, "2")
+        elif name.startswith("comment-"):
+            data.add(name, "Clear and well costed.")
+        elif name.startswith("rank-"):
+            places += 1
+            data.add(name, str(places))
+        elif sent is not None:
+            data.add(name, sent)
+    return data
+
+
+def _check_page(client: Client, page: str):  # noqa: ANN202
+    """The ballot's check page, reached by sending the ballot filled in."""
+    parser, html = _Forms(page), client.get(page).get_data(as_text=True)
+    parser.feed(html)
+    ballot = next(f for f in parser.forms if urlsplit(f.action).path == page)
+    data = _filled_in(ballot, html)
+    data["csrf_token"] = csrf_token(client, page)
+    response = client.post(page, data=data)
+    shown = response.get_data(as_text=True)
+    assert response.status_code == 200 and "/cast" in shown, (page, text_of(response)[:900])
+    return page, response
+
+
 def _crawl(app: Flask) -> dict[str, list[Form]]:
     """endpoint -> the distinct forms that post to it, from every page each role may open."""
     world = _world(app)
@@ -185,8 +231,9 @@ def _crawl(app: Flask) -> dict[str, list[Form]]:
                 if item.method == "GET" and role in item.allow:
                     with app.test_request_context():
                         pages.append(url_for(endpoint, **item.args(world)))
-        for page in pages:
-            response = client.get(page)
+        responses = [(page, client.get(page)) for page in pages]
+        responses += [_check_page(client, f"/vote/{slug(world)}") for who, slug in CHECK_PAGES if who == role]
+        for page, response in responses:
             if response.status_code != 200 or "html" not in response.content_type:
                 continue
             parser = _Forms(page)
@@ -267,6 +314,8 @@ def test_every_form_route_is_reached(crawled: dict[str, list[Form]]) -> None:
     ]
     assert set(unreached) == set(UNREACHABLE), f"no page shows a form and the matrix has no POST case: {unreached}"
     assert sum(len(forms) for forms in crawled.values()) >= 60
+    # Every ballot kind's check page (approval, points, scores, ranks) carries its own fields to the cast.
+    assert len(crawled.get("ballots.cast", [])) >= 4, [f.names for f in crawled.get("ballots.cast", [])]
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)

@@ -92,30 +92,81 @@ def test_signup_is_throttled(client):
     assert tries[-1] == 429
 
 
-def test_adding_a_member_or_staff_answers_the_same_whether_or_not_there_is_an_account(client, mailbox):
+def test_adding_a_group_member_shows_the_lead_the_same_whether_or_not_there_is_an_account(client, mailbox):
+    """Issue 16: the answer was the same, but the member list then showed the person at once when
+    the address had an account. Now adding makes an invitation either way, and the lead's pages
+    are the same, word for word, until the owner of the address says yes."""
     lead = factories.person("Lia Lead")
-    grp = factories.group(lead)
-    rnd = factories.open_round(lead)
     someone = factories.person("Ena Existing")
     login(client, lead.email)
-    pages = (
-        (f"/groups/{grp.slug}/members", {"role": "member"}),
-        (f"/manage/tables/{rnd.slug}/staff", {"role": "treasurer"}),
-    )
-    for page, extra in pages:
-        answers = []
-        for email in (someone.email, "no.account@example.org"):
-            response = post_form(client, page, {"email": email, **extra}, page=page, follow=True)
-            assert response.status_code == 200, page
-            answers.append(text_of(response).replace(email, "EMAIL"))
-        shown = [re.search(r"If EMAIL has an account[^.]*\.", a).group(0) for a in answers]
-        assert shown[0] == shown[1], page
-        assert not any("no account" in a.lower() for a in answers)
-    # The owner of each address is told by e-mail.
-    assert len(mailbox.texts_to(someone.email)) == 2
-    assert all("create an account" in t for t in mailbox.texts_to("no.account@example.org"))
-    assert db.session.execute(select(func.count(GroupMembership.id))).scalar_one() == 2  # the lead and Ena
-    assert db.session.execute(select(func.count(RoundStaff.id)).where(RoundStaff.person_id == someone.id)).scalar_one()
+    seen = []
+    for email in (someone.email, "no.account@example.org"):
+        grp = factories.group(lead, name="Same Name")  # a fresh group each time, so the pages compare
+        page = f"/groups/{grp.slug}/members"
+        response = post_form(client, page, {"email": email, "role": "member"}, page=page, follow=True)
+        assert response.status_code == 200
+        group_page = text_of(client.get(f"/groups/{grp.slug}/manage"))
+        assert "Waiting for an answer" in group_page, (text_of(response), group_page)
+        assert email in group_page.split("Waiting for an answer")[1]
+        seen.append((text_of(response).replace(email, "EMAIL"), group_page.replace(email, "EMAIL")))
+    # What the lead saw after each, word for word: the same answer and the same group page.
+    assert seen[0] == seen[1]
+    assert "Ena Existing" not in seen[0][1]
+    assert db.session.execute(select(func.count(GroupMembership.id))).scalar_one() == 2  # only the lead, twice
+    # Each owner is told by e-mail, in the same words.
+    told = [mailbox.texts_to(someone.email)[-1], mailbox.texts_to("no.account@example.org")[-1]]
+    assert told[0].replace(someone.email, "X") == told[1].replace("no.account@example.org", "X")
+    # Another account cannot answer the invitation meant for Ena; Ena can, and is then a member.
+    stranger = factories.person("Sam Stranger")
+    post_form(client, "/logout")
+    login(client, stranger.email)
+    assert "no invitations waiting" in text_of(client.get("/me/invitations"))
+    login(client, someone.email)
+    invitations = client.get("/me/invitations").get_data(as_text=True)
+    action = re.search(r'action="(/groups/invitations/\d+)"', invitations).group(1)
+    post_form(client, "/logout")
+    login(client, stranger.email)
+    refused = post_form(client, action, {"answer": "yes"}, page="/me/invitations", follow=True)
+    assert "not waiting for you" in text_of(refused)
+    assert db.session.execute(select(func.count(GroupMembership.id))).scalar_one() == 2
+    login(client, someone.email)
+    assert "Invitations waiting for your answer" in text_of(client.get("/me"))
+    joined = post_form(client, action, {"answer": "yes"}, page="/me/invitations")
+    assert db.session.execute(select(func.count(GroupMembership.id))).scalar_one() == 3
+    assert "Ena Existing" in text_of(client.get(joined.headers["Location"]))
+    # Answered once: the same link does nothing a second time.
+    again = post_form(client, action, {"answer": "no"}, page="/me/invitations", follow=True)
+    assert "not waiting for you" in text_of(again)
+
+
+def test_adding_table_staff_shows_the_convenor_the_same_whether_or_not_there_is_an_account(client, mailbox):
+    """Issue 16: anyone can start a table and so be its convenor; adding an address as its treasurer
+    then listed the account's name at once. Now it is an invitation either way, as for groups."""
+    convenor = factories.person("Lia Lead")
+    someone = factories.person("Ena Existing")
+    login(client, convenor.email)
+    seen = []
+    for email in (someone.email, "no.account@example.org"):
+        rnd = factories.open_round(convenor, title="Same Title")
+        page = f"/manage/tables/{rnd.slug}/staff"
+        response = post_form(client, page, {"email": email, "role": "treasurer"}, page=page, follow=True)
+        assert response.status_code == 200
+        manage = text_of(client.get(f"/manage/tables/{rnd.slug}"))
+        assert email in manage.split("Waiting for an answer")[1]
+        seen.append((text_of(response).replace(email, "EMAIL"), manage.replace(email, "EMAIL")))
+    assert seen[0] == seen[1]
+    assert "Ena Existing" not in seen[0][1]
+    assert not db.session.execute(select(RoundStaff.id).where(RoundStaff.person_id == someone.id)).first()
+    told = [mailbox.texts_to(someone.email)[-1], mailbox.texts_to("no.account@example.org")[-1]]
+    assert told[0].replace(someone.email, "X") == told[1].replace("no.account@example.org", "X")
+    # Ena says yes from her own page, and then helps run the table.
+    login(client, someone.email)
+    page = client.get("/me/invitations").get_data(as_text=True)
+    action = re.search(r'action="(/manage/tables/invitations/\d+)"', page).group(1)
+    joined = post_form(client, action, {"answer": "yes"}, page="/me/invitations")
+    assert joined.status_code == 302
+    assert "You now help run Same Title as a treasurer" in text_of(client.get(joined.headers["Location"]))
+    assert db.session.execute(select(RoundStaff.id).where(RoundStaff.person_id == someone.id)).first()
 
 
 def test_adding_people_is_throttled(client, app):

@@ -40,6 +40,15 @@ EMAILS = {
 }
 _clone = itertools.count(1)
 CONSENSUS_TABLE = "Consensus Table"  # a second table in voting: not the demo's `voting_round`
+# Tables in voting with the other ballot kinds (the demo's is approval): their ballots and check pages
+# are crawled for forms (tests/security/test_hostile_inputs.py). Titles start with this.
+BALLOT_KIND_TABLE = "Ballot kind: "
+BALLOT_KINDS = {
+    "cumulative": {"ballot_type": "cumulative", "points_total": 10, "points_cap": 6},
+    "score": {"ballot_type": "score", "counting_rule": "score-average", "score_max": 4,
+              "score_criteria": ["Led by lived experience", "Good value"]},
+    "ranked": {"ballot_type": "ranked", "rank_depth": 2},
+}  # fmt: skip
 
 
 @dataclass
@@ -64,6 +73,9 @@ class World:
     member_award: int = 0  # the member's group's award in the table paying out
     other_award: int = 0
     notification_id: int = 0  # one of the member's own notifications
+    group_invitation: int = 0  # Survivors' Poetry North invites the member to join
+    ballot_kind_rounds: list[str] = field(default_factory=list)  # tables voting by points, scores, ranks
+    staff_invitation: int = 0  # the newest table invites a co-convenor who has no account yet
     meeting_id: int = 0  # a panel meeting in the table voting
     comment_id: int = 0  # a panel comment in the table voting
     scheduled_tranche: int = 0  # a bank transfer scheduled, not held (the funder may hold it)
@@ -183,6 +195,8 @@ def _build_extras() -> None:
     _build_forming(convenor)
     _build_deliberation(convenor)
     _build_consensus(convenor)
+    for kind, rules in BALLOT_KINDS.items():
+        _build_ballot_kind(convenor, kind, rules)
 
 
 def _build_consensus(convenor) -> None:  # noqa: ANN001
@@ -223,6 +237,37 @@ def _build_consensus(convenor) -> None:  # noqa: ANN001
     for to in (RoundStatus.BIDS_CLOSED, RoundStatus.DELIBERATION, RoundStatus.VOTING):
         advance(person=convenor, round_id=round_id, to=to)
     record_consensus(person=convenor, round_id=round_id, funded_ids=[], present_ids=present, aside_ids=[])
+
+
+def _build_ballot_kind(convenor, kind: str, rules: dict) -> None:  # noqa: ANN001
+    """A table in voting with this ballot kind: panel@ facilitates, panel1@ sits; two groups bid."""
+    from datetime import UTC, datetime, timedelta
+
+    from grants.demo import _round
+    from grants.models import Group, PanelRole, RoundStatus
+    from grants.panels.services import accept_invitation, invite
+    from grants.proposals.services import start_proposal, submit_proposal
+    from grants.rounds.services import advance
+
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=43)
+    round_id = _round(convenor, BALLOT_KIND_TABLE + kind, "A table trying another ballot.", start, **rules)
+    advance(person=convenor, round_id=round_id, to=RoundStatus.OPEN_FOR_BIDS)
+    bidders = (("member@example.org", "Mind the Gap Peer Support"), ("other@example.org", "Hearing Voices Leeds"))
+    for email, group_name in bidders:
+        lead = _person(email)
+        group_id = db.session.execute(select(Group.id).where(Group.name == group_name)).scalar_one()
+        item = start_proposal(
+            person=lead, round_id=round_id, group_id=group_id,
+            fields={"title": f"{group_name} evenings", "summary": "Sessions.", "activities": "We meet weekly.",
+                    "beneficiaries": "People in our area.", "agreed_to_be_named": True},
+            lines=[("Room hire", 40_000)],
+        )  # fmt: skip
+        submit_proposal(person=lead, proposal_id=item.id)
+    for email, role in (("panel@example.org", PanelRole.FACILITATOR), ("panel1@example.org", PanelRole.MEMBER)):
+        _inv, token = invite(person=convenor, round_id=round_id, email=email, role=role)
+        accept_invitation(person=_person(email), token=token)
+    for to in (RoundStatus.BIDS_CLOSED, RoundStatus.DELIBERATION, RoundStatus.VOTING):
+        advance(person=convenor, round_id=round_id, to=to)
 
 
 def _build_deliberation(convenor) -> None:  # noqa: ANN001
@@ -321,7 +366,9 @@ def describe(app: Flask) -> World:
 
     w = World()
     rounds = db.session.execute(select(Round)).scalars().all()
-    by_status = {r.status: r.slug for r in rounds if r.title != CONSENSUS_TABLE}
+    extra = {r.slug for r in rounds if r.title == CONSENSUS_TABLE or r.title.startswith(BALLOT_KIND_TABLE)}
+    by_status = {r.status: r.slug for r in rounds if r.slug not in extra}
+    w.ballot_kind_rounds = sorted(r.slug for r in rounds if r.title.startswith(BALLOT_KIND_TABLE))
     w.open_round = by_status[RoundStatus.OPEN_FOR_BIDS]
     w.voting_round = by_status[RoundStatus.VOTING]
     w.paying_round = by_status[RoundStatus.PAYING]
@@ -359,6 +406,7 @@ def _describe_extras(w: World, one, voting_id: int, member_group_id: int, other_
         Award,
         ClaimStatus,
         Expense,
+        GroupInvitation,
         Meeting,
         Notification,
         PanelComment,
@@ -367,6 +415,7 @@ def _describe_extras(w: World, one, voting_id: int, member_group_id: int, other_
         Proposal,
         Round,
         RoundStatus,
+        StaffInvitation,
         StripeCheckout,
         TimeLog,
         Tranche,
@@ -378,6 +427,12 @@ def _describe_extras(w: World, one, voting_id: int, member_group_id: int, other_
         select(Proposal.id).where(Proposal.round_id == voting_id, Proposal.group_id == other_group_id)
     )
     w.member_award = one(select(Award.id).where(Award.round_id == paying_id, Award.group_id == member_group_id))
+    w.group_invitation = one(select(GroupInvitation.id).where(GroupInvitation.email == EMAILS["member"]))
+    w.staff_invitation = one(
+        select(StaffInvitation.id).where(
+            StaffInvitation.email == "co-convenor@example.org", StaffInvitation.accepted_at.is_(None)
+        )
+    )
     w.other_award = one(select(Award.id).where(Award.round_id == paying_id, Award.group_id == other_group_id))
     member_id = one(select(Person.id).where(Person.email == EMAILS["member"]))
     w.notification_id = one(

@@ -1,0 +1,104 @@
+"""Open-loop load for scripts/bench_web: ballots arrive at a fixed rate, whatever the server does.
+
+wrk keeps N requests in flight and sends the next only when one comes back (a closed loop), so a
+slow server is sent less and its queue never shows in the figures ("coordinated omission"). Voters
+do not wait for each other: here request i is due at start + i / rate, and its time is counted
+from when it was due, not from when it could be sent. So a server that falls behind shows it in
+p95, as a voter would feel it. Each line of the voters' file ("cookie<TAB>body") is one voter,
+used once: every ballot a different person, as on the day.
+
+Run on its own against a running server:
+    .venv/bin/python scripts/bench_open_loop.py http://127.0.0.1:5000 /vote/<table>/cast voters.tsv
+"""
+
+from __future__ import annotations
+
+import http.client
+import statistics
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+def _percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def open_loop(base: str, path: str, lines: list[str], rate: float = 100.0, seconds: float = 10.0) -> dict:
+    """POST one line per request at `rate` a second for `seconds`; latencies in ms from when each was due.
+
+    Returns the same keys as scripts/bench_web's wrk(): requests, seconds, p50, p95, p99,
+    status_errors, socket_errors, rps; plus `late` (requests the client itself could not start
+    within 10 ms of when they were due: if many, the machine running this is the bottleneck)."""
+    target = urlsplit(base)
+    total = int(rate * seconds)
+    if len(lines) < total:
+        raise SystemExit(f"open loop: {total} voters needed, {len(lines)} given")
+    latencies: list[float] = []
+    status_errors = socket_errors = late = 0
+    lock = threading.Lock()
+
+    def one(line: str, due: float) -> None:
+        nonlocal status_errors, socket_errors, late
+        cookie, body = line.rstrip("\n").split("\t", 1)
+        started = time.monotonic()
+        try:
+            conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+            conn.request(
+                "POST",
+                path,
+                body=body,
+                headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded", "Host": target.netloc},
+            )
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            ok = response.status < 400
+        except OSError:
+            with lock:
+                socket_errors += 1
+            return
+        finished = time.monotonic()
+        with lock:
+            latencies.append((finished - due) * 1000)
+            late += started - due > 0.010
+            if not ok:
+                status_errors += 1
+
+    # Enough threads that the client never waits for a free one below a few seconds of backlog.
+    with ThreadPoolExecutor(max_workers=max(32, int(rate * 2))) as pool:
+        start = time.monotonic() + 0.2
+        for i in range(total):
+            due = start + i / rate
+            pause = due - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            pool.submit(one, lines[i], due)
+    elapsed = time.monotonic() - start
+    return {
+        "requests": float(len(latencies)),
+        "seconds": elapsed,
+        "bytes": 0.0,
+        "p50": _percentile(latencies, 0.50),
+        "p95": _percentile(latencies, 0.95),
+        "p99": _percentile(latencies, 0.99),
+        "mean": statistics.fmean(latencies) if latencies else float("nan"),
+        "status_errors": float(status_errors),
+        "socket_errors": float(socket_errors),
+        "late": float(late),
+        "rps": len(latencies) / elapsed,
+    }
+
+
+if __name__ == "__main__":
+    base_url, cast_path, voters = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    rate_arg = float(sys.argv[4]) if len(sys.argv) > 4 else 100.0
+    seconds_arg = float(sys.argv[5]) if len(sys.argv) > 5 else 10.0
+    figures = open_loop(base_url, cast_path, voters.read_text().splitlines(), rate_arg, seconds_arg)
+    print(" ".join(f"{k}={v:.1f}" for k, v in figures.items()))

@@ -1,0 +1,88 @@
+"""The people-figure detector: any count of people from 1 to 4 in a page or file's text.
+
+Used by tests/public/test_people_figures_walk.py on the demo and by scripts/bench_web.py on the
+bench data, so both walk the same public URLs with the same rule (grants/public/privacy.py).
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from sqlalchemy import select
+
+from grants.extensions import db
+from grants.models import Funder, Group, Round
+
+SMALL = r"(?:[1-4]|one|two|three|four)"
+PEOPLE = (
+    r"(?:panel members?|people|persons?|members?|voters?|volunteers?|facilitators?|substitutes?|answers?|"
+    r"ballots? cast|ballots counted|recusals?|declared interests?|stood aside|have paused|took part)"
+)
+# "3 panel members", "2 people answered" ...
+COUNT_BEFORE = re.compile(rf"(?<![\d£.,/-]){SMALL} {PEOPLE}\b", re.I)
+# "Ballots cast: 3", "Declared interests (recusals): 1", "Panel members present: 2", "stood aside ...: 1"
+LABEL_BEFORE = re.compile(
+    r"(?:ballots cast|could vote|recusals\)|panel members|stood aside[^.:]{0,60}|present|confirmed the record|"
+    r"lived experience|facilitators|taking a pause|answered)\s*:\s*" + SMALL + r"\b(?![\d%,.]\d)",
+    re.I,
+)
+# "Ballots: 3 cast"
+CAST = re.compile(r"ballots: " + SMALL + r" cast", re.I)
+
+
+def people_figures_under_five(text: str) -> list[str]:
+    """Every place a text gives a count of people from 1 to 4."""
+    found = []
+    for pattern in (COUNT_BEFORE, LABEL_BEFORE, CAST):
+        found += [m.group(0) for m in pattern.finditer(text)]
+    return found
+
+
+
+def public_urls(app, *, most_per_kind: int | None = None) -> list[str]:  # noqa: ANN001
+    """Every public GET page and file, its arguments filled from the database's own objects.
+
+    `most_per_kind` takes only that many tables, groups and funders (newest first), for data sets
+    too large to walk whole."""
+    from grants.opendata.data import DATASETS
+    from grants.opendata.views import FORMATS
+
+    def newest(model) -> list[str]:  # noqa: ANN001
+        stmt = select(model.slug).order_by(model.id.desc())
+        if most_per_kind:
+            stmt = stmt.limit(most_per_kind)
+        return list(db.session.execute(stmt).scalars())
+
+    slugs = newest(Round) + newest(Group) + newest(Funder)
+    urls = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        if not getattr(view, "_is_public", False) or "GET" not in rule.methods:
+            continue
+        args = sorted(rule.arguments)
+        if not args:
+            urls.append(rule.build({})[1])
+        elif args == ["slug"]:
+            urls += [rule.build({"slug": s})[1] for s in slugs]
+        elif args == ["dataset", "fmt"]:
+            urls += [rule.build({"dataset": d, "fmt": f})[1] for d in DATASETS for f in FORMATS]
+        # Tokens, upload ids and the API's catch-all show nothing about people.
+    return urls
+
+
+def walk(client, urls: list[str]) -> tuple[dict[str, str], dict[str, list[str]]]:  # noqa: ANN001
+    """Each URL's text (pages as a person reads them, files as they are) and the figures found in it."""
+    walked, leaks = {}, {}
+    for url in urls:
+        response = client.get(url)
+        if response.status_code != 200:
+            continue
+        text = response.get_data(as_text=True)
+        if response.mimetype == "text/html":
+            text = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", text, flags=re.S)
+            text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", text))).strip()
+        walked[url] = text
+        if found := people_figures_under_five(text):
+            leaks[url] = found
+    return walked, leaks
