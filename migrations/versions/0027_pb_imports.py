@@ -4,7 +4,7 @@ A large Pabulib file is read by the worker, not during the request (issue 16): i
 `pb_imports` until then, and the person who sent it reloads a page that shows the outcome.
 
 Revision ID: 0027
-Revises: 0023
+Revises: 0026
 Create Date: 2026-12-06 12:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0027'
-down_revision = '0023'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 
