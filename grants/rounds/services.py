@@ -294,6 +294,9 @@ def _check_rules(values: dict[str, Any]) -> None:
     check_ballot_rules(values)
 
 
+check_rules = _check_rules  # the whole table's rules, checked again when a set-up draft is published
+
+
 BALLOT_NAMES = {
     BallotType.APPROVAL: "approval",
     BallotType.CUMULATIVE: "points",
@@ -521,6 +524,9 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
         if NEXT_STEP.get(rnd.status) is not to:
             raise DomainError(f"This table is “{rnd.status.label}”; it cannot move to “{to.label}” from here.")
         if to is RoundStatus.OPEN_FOR_BIDS:
+            if rnd.setup_unfinished:
+                raise DomainError("Finish setting the table up before publishing it: see its task list.")
+            _check_rules({f: getattr(rnd, f) for f in RULE_FIELDS})
             check_quorum_possible(quorum_values(rnd), panel_size_for(rnd.id))
             rnd.published_at = datetime.now(UTC)
             if rnd.tie_break is TieBreak.LOTTERY and not rnd.lottery_seed:
