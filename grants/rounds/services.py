@@ -524,9 +524,6 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
         if NEXT_STEP.get(rnd.status) is not to:
             raise DomainError(f"This table is “{rnd.status.label}”; it cannot move to “{to.label}” from here.")
         if to is RoundStatus.OPEN_FOR_BIDS:
-            if rnd.setup_unfinished:
-                raise DomainError("Finish setting the table up before publishing it: see its task list.")
-            _check_rules({f: getattr(rnd, f) for f in RULE_FIELDS})
             check_quorum_possible(quorum_values(rnd), panel_size_for(rnd.id))
             rnd.published_at = datetime.now(UTC)
             if rnd.tie_break is TieBreak.LOTTERY and not rnd.lottery_seed:
@@ -730,6 +727,13 @@ def keep_timetable(
 def move_on(*, person: Person, round_id: int, to: RoundStatus, reason: str = "", override_reason: str = "") -> Round:
     """A convenor moves the table on: the timetable's rules kept first, then the step, in one transaction."""
     with transaction():
+        if to is RoundStatus.OPEN_FOR_BIDS:
+            rnd = db.session.get(Round, round_id)
+            # A draft set up on its task list is published only once every part is answered and fits.
+            if rnd is not None and rnd.setup_unfinished:
+                raise DomainError("Finish setting the table up before publishing it: see its task list.")
+            if rnd is not None:
+                _check_rules({f: getattr(rnd, f) for f in RULE_FIELDS})
         keep_timetable(person=person, round_id=round_id, step=to, reason=reason, override_reason=override_reason)
         return advance(person=person, round_id=round_id, to=to)
 

@@ -161,22 +161,37 @@ def test_an_applicant_can_choose_the_easy_read_bid(client, bidder):
 
 def test_the_new_table_form_shows_every_problem_at_once_in_plain_words(client, app):
     from tests.e2e.test_spine_journey import rules_form
+    from tests.rounds import journey
 
     convenor = factories.person("Cara Convenor")
     login(client, convenor.email)
     sent = rules_form(ballot_type="score", counting_rule="greedy-no-skip", score_max="", score_criteria="",
                       quorum_policy="extend", quorum_extend_days="")  # fmt: skip
-    response = post_form(client, "/manage/tables/new", sent, page="/manage/tables/new")
-    assert response.status_code == 400
-    page = text_of(response)
-    for problem in (
-        "“Most support first, stopping at the first that does not fit” does not fit a score ballot. "
-        "Choose “highest average score first”.",
-        "A score ballot needs the highest score on each criterion.",
-        "A score ballot needs at least one published criterion, one on each line.",
-        "Say by how many days voting is extended if quorum is not met.",
-    ):
-        summary = page[: page.index("There is a problem") + 2000]
-        assert problem in summary, problem
-    for internal in ("score-average", "greedy-no-skip", "greedy,"):
-        assert internal not in page
+    # The task list asks a part on each page: each page shows every problem it has at once, in plain words.
+    slug, responses = journey.walk(client, sent)
+    expected = {
+        "ballot-settings": (
+            "A score ballot needs the highest score on each criterion.",
+            "A score ballot needs at least one published criterion, one on each line.",
+        ),
+        "counting": (
+            "“Most support first, stopping at the first that does not fit” does not fit a score ballot. "
+            "Choose “highest average score first”.",
+        ),
+        "quorum": ("Say by how many days voting is extended if quorum is not met.",),
+    }
+    for page, problems in expected.items():
+        response = responses[page]
+        assert response.status_code == 400, page
+        text = text_of(response)
+        summary = text[text.index("There is a problem") : text.index("There is a problem") + 2000]
+        for problem in problems:
+            assert problem in summary, problem
+        for internal in ("score-average", "greedy-no-skip", "greedy,"):
+            assert internal not in text
+    assert {page for page, r in responses.items() if r.status_code != 302} == set(expected)
+    # Publishing is refused until every part is done, naming the parts.
+    check = f"/manage/tables/{slug}/setup/check"
+    refused = post_form(client, check, {}, page=check)
+    assert refused.status_code == 400
+    assert "Finish these parts before publishing: Ballot, Counting, Quorum." in text_of(refused)
