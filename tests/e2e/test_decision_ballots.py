@@ -267,6 +267,20 @@ def test_consensus_record_confirmed_by_each_member_present(client, app):
     }
     check = post_form(client, f"/vote/{rnd.slug}/consensus", record, page=f"/vote/{rnd.slug}/consensus")
     assert "Check the record" in text_of(check) and "Stood aside Pat2 Panel" in text_of(check)
+    # Each row of the check page has its own Change button, to its own question (issue 17).
+    url = f"/vote/{rnd.slug}/consensus"
+    rows = re.findall(
+        r'formaction="([^"]+)" class="link-button">Change<span class="visually-hidden"> ([^<]+)</span>',
+        check.get_data(as_text=True),
+    )
+    assert rows == [
+        (f"{url}#consensus-funded", "the proposals to fund"),
+        (f"{url}#consensus-present", "who was present"),
+        (f"{url}#consensus-aside", "who stood aside"),
+    ]
+    back = post_form(client, url, record | {"change": "1"}, page=url).get_data(as_text=True)
+    assert all(f'id="{anchor.split("#")[1]}"' in back for anchor, _ in rows)
+    assert f'id="aside-{members[2].id}" checked' in back
     saved = post_form(client, f"/vote/{rnd.slug}/consensus/save", record, page=f"/vote/{rnd.slug}/consensus")
     assert saved.status_code == 302
     # Changing the record starts from what was written.

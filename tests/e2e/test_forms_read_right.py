@@ -94,17 +94,19 @@ def test_a_budget_over_the_largest_grant_is_refused_on_the_budget(client, bidder
 def test_check_your_answers_has_a_change_link_on_every_row(client, bidder):
     lead, rnd = bidder
     login(client, lead.email)
-    response = _bid(client, rnd, [("Tea", "12.50")])
+    response = _bid(client, rnd, [("Tea", "12.50"), ("Room hire", "40")])
     check = client.get(response.headers["Location"]).get_data(as_text=True)
     edit = re.search(r'href="(/proposals/\d+/edit)#title"', check).group(1)
+    # Every budget line is a row too, with its own Change link to its own box.
     rows = [("title", "title"), ("summary", "summary"), ("activities", "what you will do"),
             ("beneficiaries", "who will benefit"), ("agreed_to_be_named", "whether to name you in public"),
-            ("lines", "the budget")]  # fmt: skip
+            ("lines-0-item", "the budget line Tea"), ("lines-1-item", "the budget line Room hire")]  # fmt: skip
     for anchor, words in rows:
         assert f'<a href="{edit}#{anchor}">Change<span class="visually-hidden"> {words}</span></a>' in check
+    assert check.count(">Change<span") == len(rows)
     # Each anchor is a box on the form it leads to.
     form = client.get(edit).get_data(as_text=True)
-    for anchor in ("title", "summary", "activities", "beneficiaries", "agreed_to_be_named", "lines"):
+    for anchor, _words in rows:
         assert f'id="{anchor}"' in form
 
 
