@@ -197,3 +197,61 @@ def test_the_new_table_form_shows_every_problem_at_once_in_plain_words(client, a
     refused = post_form(client, check, {}, page=check)
     assert refused.status_code == 400
     assert "Finish these parts before publishing: Ballot, Counting, Quorum." in text_of(refused)
+
+
+def _summary(response) -> str:  # noqa: ANN001
+    """The error summary's text (what a person reads first)."""
+    text = text_of(response)
+    start = text.index("There is a problem")
+    return text[start : start + 3000]
+
+
+def test_the_bid_shows_every_problem_at_once_over_budget_included(client, bidder):
+    lead, rnd = bidder
+    login(client, lead.email)
+    url = f"/proposals/new/{rnd.slug}"
+    data = {"title": "", "summary": "", "activities": "We walk.", "beneficiaries": "",
+            "lines-0-item": "Coach hire", "lines-0-amount": "£4,800", "lines-1-item": "Tea", "lines-1-amount": "300",
+            "lines-2-item": "", "lines-2-amount": "12"}  # fmt: skip
+    response = post_form(client, url, data, page=url)
+    assert response.status_code == 400
+    summary = _summary(response)
+    for problem in ("Enter a title", "Write a short summary", "Say who will benefit",
+                    "Line 3 of the budget: Say what this cost is for",
+                    "Your budget adds up to £5,112, more than this table's largest grant of £5,000."):  # fmt: skip
+        assert problem in summary, problem
+    for internal in ("lines-", "{", "max_grant", "None"):
+        assert internal not in summary
+    assert db.session.execute(select(Proposal)).first() is None
+
+
+def test_group_registration_shows_every_problem_at_once(client, app):
+    person = factories.person("Gus Lead")
+    login(client, person.email)
+    response = post_form(client, "/groups/new", {"name": "", "description": "", "contact_email": "not an address"},
+                         page="/groups/new")  # fmt: skip
+    assert response.status_code == 400
+    summary = _summary(response)
+    for problem in ("Enter the group's name", "Say what the group does", "Enter a real e-mail address"):
+        assert problem in summary, problem
+    assert "contact_email" not in text_of(response)
+
+
+def test_volunteering_for_a_panel_shows_every_problem_at_once(client, app):
+    from grants.panels.formation import open_call, save_settings
+
+    convenor = factories.person("Cara Convenor")
+    rnd = factories.open_round(convenor)
+    save_settings(person=convenor, round_id=rnd.id, values={"panel_size": 5})
+    open_call(person=convenor, round_id=rnd.id, is_open=True)
+    volunteer = factories.person("Val One")
+    login(client, volunteer.email)
+    url = f"/panel/{rnd.slug}/volunteer"
+    response = post_form(client, url, {"contact_by": "phone", "contact_details": ""}, page=url)
+    assert response.status_code == 400
+    summary = _summary(response)
+    assert "Say whether you have lived experience of what this table is about" in summary
+    assert "Give a phone number, so we can contact you as you chose" in summary
+    ok = post_form(client, url, {"lived_experience": "no", "contact_by": "phone", "contact_details": "0113 000"},
+                   page=url)  # fmt: skip
+    assert ok.status_code == 302
