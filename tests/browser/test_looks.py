@@ -155,3 +155,34 @@ def test_the_new_table_task_list_reads_right(browser, fresh_site: LiveSite, size
         assert not scrolls_sideways(page), where
     assert [e for e in errors if "(BAD REQUEST)" not in e] == []  # the refused page is a 400, nothing else
     context.close()
+
+
+@pytest.mark.parametrize("size", WIDTHS)
+def test_check_pages_have_a_change_link_on_each_row(browser, site: LiveSite, size) -> None:  # noqa: ANN001
+    """The paper batch and the consensus record: each row its own Change, which lands on its own question."""
+    from tests.browser.conftest import SCREENSHOTS
+    from tests.browser.helpers import shot
+
+    width = size["width"]
+    journeys = [
+        ("convenor", f"/vote/{site.world.voting_round}/paper", "paper-check", "#paper-ballots"),
+        ("panel", f"/vote/{site.world.consensus_round}/consensus", "consensus-check", "#consensus-aside"),
+    ]
+    for role, path, name, last_anchor in journeys:
+        context, page, _errors = _open(browser, site, role, size)
+        page.goto(f"{site.url}{path}")
+        if "paper" in path:
+            page.locator("input[name=voter]").first.check()
+            page.locator("#paper-ballots").fill("1")
+        else:
+            page.locator("input[name=present]").first.check()
+        page.get_by_role("button", name="Continue").click()
+        changes = page.locator(".summary-action button")
+        assert changes.count() >= 2, name
+        assert looks_problems(page) == [] and not scrolls_sideways(page), name
+        assert axe_violations(page) == [], name
+        shot(page, SCREENSHOTS / role, f"{name}-{width}")
+        changes.last.click()
+        page.wait_for_load_state()
+        assert page.url.endswith(last_anchor), (name, page.url)
+        context.close()
