@@ -599,6 +599,43 @@ def query_counts(app, pages: dict[str, str]) -> dict[str, int]:  # noqa: ANN001
     return counts
 
 
+# Light pages (issue 17): at this size no page is over 500 KB and a render without the cache is under 300 ms.
+PAGE_BYTES_LIMIT, UNCACHED_MS_LIMIT = 500_000, 300
+
+
+def page_weights(pages: dict[str, str], renders: int = 5) -> dict[str, tuple[int, float]]:
+    """Each page's HTML size in bytes and its median render time in ms with the cache off, in process
+    (an app of its own with CACHE_TYPE NullCache: every request is made afresh)."""
+    from config import Config
+    from grants import create_app
+    from grants.extensions import db
+
+    app = create_app(
+        Config,
+        {
+            "SQLALCHEMY_DATABASE_URI": DB,
+            "SECRET_KEY": SECRET_KEY,
+            "RATELIMIT_ENABLED": False,
+            "CACHE_TYPE": "NullCache",
+            "PUBLIC_CACHE_SECONDS": 0,
+        },
+    )
+    weights = {}
+    with app.app_context():
+        client = app.test_client()
+        for name, url in pages.items():
+            response = client.get(url)  # warm: templates compiled, connections open
+            assert response.status_code == 200, (url, response.status_code)
+            times = []
+            for _ in range(renders):
+                started = time.perf_counter()
+                response = client.get(url)
+                times.append(1000 * (time.perf_counter() - started))
+            weights[name] = (len(response.get_data()), sorted(times)[len(times) // 2])
+        db.engine.dispose()
+    return weights
+
+
 def voter_bodies(app, voting_slug: str, proposal_id: int, path: Path) -> None:
     """One line per voter: a signed session cookie and a ballot form with its CSRF token."""
     from flask import session
@@ -745,6 +782,13 @@ def main() -> None:
         },
     )
 
+    # Size and uncached render of each page (the 360Giving export is a stored file: its size is printed below),
+    # with the table of 10,000 proposals too, the page that was 3.2 MB before its long lists were paged.
+    weighed = {name: url for name, url in pages.items() if url != export}
+    weighed["round, 10,000 proposals"] = "/tables/bench-big-table"
+    weighed["round, 10,000 proposals, page 2"] = "/tables/bench-big-table?page=2"
+    weights = page_weights(weighed)
+
     work = Path(tempfile.mkdtemp(prefix="ot-bench-"))
     bodies = work / "voters.tsv"
     voter_bodies(app, names["voting_slug"], names["vote_for"], bodies)
@@ -850,13 +894,21 @@ def main() -> None:
         f"Data: {names['counts']}; built in {build_seconds:.0f}s. gunicorn: {WORKERS} sync workers; "
         f"wrk: 2 threads, {CONNECTIONS} connections, {SECONDS}s per page; {os.cpu_count()} cores."
     )
-    print(f"{'page':<31} {'req/s':>8} {'% hello':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(
+        f"{'page':<31} {'req/s':>8} {'% hello':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} "
+        f"{'HTML KB':>8} {'uncached ms':>12}"
+    )
     for name, r in results.items():
         errors = int(r["status_errors"] + r["socket_errors"])
+        size, ms = weights.get(name, (None, None))
+        weight = f"{size / 1000:>8.1f} {ms:>12.1f}" if size is not None else f"{'':>8} {'':>12}"
         print(
             f"{name:<31} {r['rps']:>8.0f} {100 * r['rps'] / hello:>7.1f}% {r['p50']:>8.1f} {r['p95']:>8.1f} "
-            f"{r['p99']:>8.1f} {errors:>7}"
+            f"{r['p99']:>8.1f} {errors:>7} {weight}"
         )
+    for name, (size, ms) in weights.items():
+        if name not in results:  # weighed only, not loaded with wrk
+            print(f"{name:<31} {'':>8} {'':>8} {'':>8} {'':>8} {'':>8} {'':>7} {size / 1000:>8.1f} {ms:>12.1f}")
     print(f"360Giving files ({names['awards']:,} awards), made by the worker in {making_seconds:.1f}s:")
     for name, (plain, zipped) in sorted(sizes.items()):
         print(f"  {name:<28} {plain / 1e6:>6.2f} MB, gzipped {zipped / 1e6:>5.2f} MB")
@@ -898,6 +950,11 @@ def main() -> None:
         failures.append("ballots were lost or stored twice")
     if people_leaks:
         failures.append(f"{people_leaks} public pages or files gave a count of people under 5")
+    for name, (size, ms) in weights.items():
+        if size > PAGE_BYTES_LIMIT:
+            failures.append(f"{name} is {size / 1000:,.0f} KB, over {PAGE_BYTES_LIMIT / 1000:,.0f} KB")
+        if ms > UNCACHED_MS_LIMIT:
+            failures.append(f"{name} takes {ms:,.0f} ms to make without the cache, over {UNCACHED_MS_LIMIT} ms")
     if counts["round, 10 proposals"] != counts["round, 10,000 proposals"]:
         failures.append("the round page's query count grows with proposals")
     print("Goals met." if not failures else "Goals NOT met: " + "; ".join(failures))

@@ -12,7 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from grants.fields import up_to
@@ -72,7 +72,14 @@ class VolunteerForm(FlaskForm):
         default="email",
         validators=[InputRequired("Choose how you would like us to contact you")],
     )
-    contact_details = TextAreaField("Phone number or address, if not e-mail", validators=[Optional(), Length(max=500)])
+    # No Optional(): it would stop before validate_contact_details checks an empty box.
+    contact_details = TextAreaField("Phone number or address, if not e-mail", validators=[Length(max=500)])
+
+    def validate_contact_details(self, field) -> None:  # noqa: ANN001
+        # Said with every other problem, not found out later by the person trying to reach them.
+        wanted = {"phone": "a phone number", "text": "a mobile number", "post": "a postal address"}
+        if self.contact_by.data in wanted and not (field.data or "").strip():
+            raise ValidationError(f"Give {wanted[self.contact_by.data]}, so we can contact you as you chose")
 
 
 class PanelSettingsForm(FlaskForm):

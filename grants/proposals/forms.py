@@ -5,6 +5,7 @@ from wtforms import BooleanField, FieldList, Form, FormField, StringField, TextA
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from grants.fields import MoneyField, up_to
+from grants.money_format import format_pence
 
 BLANK_LINES = 3
 
@@ -34,6 +35,18 @@ class ProposalForm(FlaskForm):
     beneficiaries = TextAreaField("Who will benefit?", validators=[DataRequired("Say who will benefit"), up_to(3000)])
     agreed_to_be_named = BooleanField("Show our group's name and this proposal in public even if it is not funded")
     lines = FieldList(FormField(BudgetLineForm), min_entries=BLANK_LINES)
+    # The table's largest grant (set by the view): a budget over it is said with every other problem.
+    max_grant_pence: int | None = None
+
+    def validate_lines(self, field) -> None:  # noqa: ANN001
+        if self.max_grant_pence is None:
+            return
+        total = sum(amount for _item, amount in self.budget_lines() if amount and amount > 0)
+        if total > self.max_grant_pence:
+            raise ValidationError(
+                f"Your budget adds up to {format_pence(total)}, more than this table's largest grant "
+                f"of {format_pence(self.max_grant_pence)}. Make the budget smaller."
+            )
 
     def budget_lines(self) -> list[tuple[str, int]]:
         """The filled-in budget lines as (item, pence)."""

@@ -66,6 +66,7 @@ def new(slug: str):
         flash("This table is not open for bids.", "error")
         return redirect(url_for("public.round", slug=rnd.slug))
     form = _form_for(None)
+    form.max_grant_pence = rnd.max_grant_pence
     easy = _easy_read(form)
     if form.validate_on_submit():
         try:
@@ -88,6 +89,7 @@ def edit(proposal_id: int):
     """Change a proposal while bids are open."""
     proposal = _proposal_for_member(proposal_id)
     form = _form_for(proposal)
+    form.max_grant_pence = proposal.round.max_grant_pence
     easy = _easy_read(form)
     if form.validate_on_submit():
         try:

@@ -8,13 +8,16 @@ from flask import url_for
 
 from grants.decisions.services import decision_file_offered
 from grants.models import Round
-from grants.public import charts, queries
+from grants.public import charts, paging, queries
 from grants.rounds.counting import MIN_VOTERS_FOR_BALLOT_FILE
 
 
-def round_context(rnd: Round) -> dict:
-    """Everything the public page of a table shows; also used for a convenor's preview of a draft."""
+def round_context(rnd: Round, number: int | None = None) -> dict:
+    """Everything the public page of a table shows; also used for a convenor's preview of a draft.
+
+    Its long lists (proposals, how each did, awards) are shown `paging.PER_PAGE` rows at a time: page `number`."""
     page = queries.round_page(rnd)
+    longest = max(len(page.proposals), len(page.result.lines) if page.result else 0, len(page.awards))
     public_ids = {p.id for p in page.proposals}
     given, awarded = queries.money_flows(rnd.id)
     return dict(
@@ -27,6 +30,7 @@ def round_context(rnd: Round) -> dict:
         flow=charts.money_flow(given, awarded),
         pb_url=_pb_url(rnd, page),
         titles_by_id={p.id: f"“{p.title}”" for p in page.proposals},
+        rows=paging.window(longest, number),
     )
 
 

@@ -71,13 +71,13 @@ def rounds():
 
 @bp.route("/tables/<slug>")
 @public
-@same_for_everyone
+@same_for_everyone(query=("page",))
 def round(slug: str):  # noqa: A001 - the URL's noun
-    """A table's rules, timetable, proposals, result and money."""
+    """A table's rules, timetable, proposals, result and money (long lists a page at a time: ?page=2)."""
     rnd = queries.public_round(slug)
     if rnd is None:
         abort(404)
-    return render_template("public/round.html", **pages.round_context(rnd))
+    return render_template("public/round.html", **pages.round_context(rnd, request.args.get("page", type=int)))
 
 
 @bp.route("/tables/<slug>/ballots.pb")

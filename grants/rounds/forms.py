@@ -219,3 +219,129 @@ class MoveOnForm(FlaskForm):
         "Why it cannot wait for the panel members given more time or paused. They are told first.",
         validators=[Optional(), Length(max=1000)],
     )
+
+
+# The new table's task list (grants/rounds/setup.py): one short form for each page, made of the
+# same fields as the rules form, so each question reads and is checked the same way.
+class PurposePage(FlaskForm):
+    title = RoundForm.title
+    purpose = RoundForm.purpose
+
+
+class WhoPage(FlaskForm):
+    who_may_apply = RoundForm.who_may_apply
+
+
+class MoneyPage(FlaskForm):
+    max_grant = RoundForm.max_grant
+
+
+class TimetablePage(FlaskForm):
+    bids_open_on = RoundForm.bids_open_on
+    bids_close_on = RoundForm.bids_close_on
+    deliberation_opens_on = RoundForm.deliberation_opens_on
+    voting_opens_on = RoundForm.voting_opens_on
+    voting_closes_on = RoundForm.voting_closes_on
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+        ok = super().validate(extra_validators)
+        return _dates_in_order(self) and ok
+
+
+def _dates_in_order(form: FlaskForm) -> bool:
+    order = [
+        form.bids_open_on,
+        form.bids_close_on,
+        form.deliberation_opens_on,
+        form.voting_opens_on,
+        form.voting_closes_on,
+    ]
+    ok = True
+    for earlier, later in zip(order, order[1:], strict=False):
+        if earlier.data and later.data and later.data < earlier.data:
+            later.errors.append(f"This date must be on or after “{earlier.label.text.lower()}”")
+            ok = False
+    return ok
+
+
+class BallotPage(FlaskForm):
+    electorate = RoundForm.electorate
+    community_name = RoundForm.community_name
+    ballot_type = RoundForm.ballot_type
+
+
+class _ReceiptsPage(FlaskForm):
+    receipts = RoundForm.receipts
+
+
+class ApprovalSettingsPage(_ReceiptsPage):
+    min_picks = RoundForm.min_picks
+    max_picks = RoundForm.max_picks
+    ballot_within_budget = RoundForm.ballot_within_budget
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+        ok = super().validate(extra_validators)
+        if self.min_picks.data and self.max_picks.data and self.min_picks.data > self.max_picks.data:
+            self.max_picks.errors.append("The most must be at least the fewest")
+            ok = False
+        return ok
+
+
+class PointsSettingsPage(_ReceiptsPage):
+    points_total = RoundForm.points_total
+    points_cap = RoundForm.points_cap
+
+
+class ScoreSettingsPage(_ReceiptsPage):
+    score_max = RoundForm.score_max
+    score_criteria = RoundForm.score_criteria
+    score_meanings = RoundForm.score_meanings
+    score_skip_allowed = RoundForm.score_skip_allowed
+
+
+class RankingSettingsPage(_ReceiptsPage):
+    rank_depth = RoundForm.rank_depth
+
+
+BALLOT_SETTINGS_PAGES = {
+    BallotType.APPROVAL: ApprovalSettingsPage,
+    BallotType.CUMULATIVE: PointsSettingsPage,
+    BallotType.SCORE: ScoreSettingsPage,
+    BallotType.RANKED: RankingSettingsPage,
+    BallotType.CONSENSUS: _ReceiptsPage,
+}
+
+
+class CountingPage(FlaskForm):
+    counting_rule = RoundForm.counting_rule
+    min_support = RoundForm.min_support
+
+
+class QuorumPage(FlaskForm):
+    quorum_min_ballots = RoundForm.quorum_min_ballots
+    quorum_min_share_percent = RoundForm.quorum_min_share_percent
+    quorum_lived_experience_percent = RoundForm.quorum_lived_experience_percent
+    quorum_min_scorers = RoundForm.quorum_min_scorers
+    quorum_policy = RoundForm.quorum_policy
+    quorum_extend_days = RoundForm.quorum_extend_days
+
+
+class ConflictsPage(FlaskForm):
+    support_contact = RoundForm.support_contact
+
+
+class TieBreakPage(FlaskForm):
+    tie_break = RoundForm.tie_break
+
+
+SETUP_PAGES = {
+    "purpose": PurposePage,
+    "who": WhoPage,
+    "money": MoneyPage,
+    "timetable": TimetablePage,
+    "ballot": BallotPage,
+    "counting": CountingPage,
+    "quorum": QuorumPage,
+    "conflicts": ConflictsPage,
+    "tie-break": TieBreakPage,
+}

@@ -297,6 +297,9 @@ def _check_rules(values: dict[str, Any]) -> None:
     check_ballot_rules(values)
 
 
+check_rules = _check_rules  # the whole table's rules, checked again when a set-up draft is published
+
+
 BALLOT_NAMES = {
     BallotType.APPROVAL: "approval",
     BallotType.CUMULATIVE: "points",
@@ -750,6 +753,13 @@ def keep_timetable(
 def move_on(*, person: Person, round_id: int, to: RoundStatus, reason: str = "", override_reason: str = "") -> Round:
     """A convenor moves the table on: the timetable's rules kept first, then the step, in one transaction."""
     with transaction():
+        if to is RoundStatus.OPEN_FOR_BIDS:
+            rnd = db.session.get(Round, round_id)
+            # A draft set up on its task list is published only once every part is answered and fits.
+            if rnd is not None and rnd.setup_unfinished:
+                raise DomainError("Finish setting the table up before publishing it: see its task list.")
+            if rnd is not None:
+                _check_rules({f: getattr(rnd, f) for f in RULE_FIELDS})
         keep_timetable(person=person, round_id=round_id, step=to, reason=reason, override_reason=override_reason)
         return advance(person=person, round_id=round_id, to=to)
 

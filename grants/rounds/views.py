@@ -11,11 +11,20 @@ from grants.core import DomainError
 from grants.extensions import db, limiter
 from grants.flashing import submitted
 from grants.models import PanelInvitation, PanelMember, Proposal, Round, RoundStaff, RoundStatus, StaffRole
+from grants.models.rounds import RULES_FOR_BALLOT
 from grants.money import ledger
 from grants.public import pages
 from grants.roles import is_convenor
-from grants.rounds import bp, rules_text, services  # noqa: F401 - rules_text registers the quorum words
-from grants.rounds.forms import MoveOnForm, RoundForm, StaffForm
+from grants.rounds import bp, rules_text, services, setup  # noqa: F401 - rules_text registers the quorum words
+from grants.rounds.forms import (
+    BALLOT_SETTINGS_PAGES,
+    SETUP_PAGES,
+    ConfirmForm,
+    MoveOnForm,
+    PurposePage,
+    RoundForm,
+    StaffForm,
+)
 
 
 def _round_for_convenor(slug: str) -> Round:
@@ -33,21 +42,111 @@ def _show_rule_problems(form: RoundForm, exc: services.BallotRulesDoNotFit) -> N
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
-    """Start a new table (a draft until published)."""
-    form = RoundForm()
+    """Start a new table: its name and purpose, the first part of its task list (a draft until published)."""
+    form = PurposePage()
+    if form.validate_on_submit():
+        rnd = setup.start_draft(person=current_user, title=form.title.data, purpose=form.purpose.data)
+        flash("Your table is saved as a draft. Answer each part of the list, then check and publish it.", "success")
+        return redirect(url_for("rounds.setup_list", slug=rnd.slug))
+    return render_template("rounds/setup_page.html", form=form, rnd=None, page=setup.PAGE["purpose"]), (
+        400 if form.errors else 200
+    )
+
+
+def _draft_for_convenor(slug: str):  # noqa: ANN202
+    """The convenor's draft, or where to go instead: the rules page once published, 409 once frozen."""
+    rnd = _round_for_convenor(slug)
+    if rnd.rules_frozen:
+        return rnd, (render_template("rounds/frozen.html", rnd=rnd), 409)
+    if rnd.is_published:
+        return rnd, redirect(url_for("rounds.edit", slug=rnd.slug))
+    return rnd, None
+
+
+@bp.route("/<slug>/setup")
+def setup_list(slug: str):
+    """A draft table's task list: each part with its status, and the way to check and publish."""
+    rnd, elsewhere = _draft_for_convenor(slug)
+    if elsewhere is not None:
+        return elsewhere
+    status = setup.statuses(rnd)
+    done = sum(1 for s in status.values() if s == setup.COMPLETED)
+    return render_template("rounds/setup.html", rnd=rnd, tasks=setup.TASKS, status=status, done=done)
+
+
+def _page_form(rnd, page: str):  # noqa: ANN001, ANN202
+    cls = BALLOT_SETTINGS_PAGES[rnd.ballot_type] if page == "ballot-settings" else SETUP_PAGES[page]
+    return cls(data=services.form_data_from_round(rnd) if request.method == "GET" else None)
+
+
+def _page_values(rnd, form) -> dict:  # noqa: ANN001
+    """The page's answers as model values, read through the same conversion as the rules form."""
+    merged = services.form_data_from_round(rnd) | {k: v for k, v in form.data.items() if k != "csrf_token"}
+    return services.rules_from_form(merged)
+
+
+FORM_NAMES = {"max_grant_pence": "max_grant", "receipts_on": "receipts"}
+
+
+@bp.route("/<slug>/setup/<page>", methods=["GET", "POST"])
+def setup_page(slug: str, page: str):
+    """One short page of a draft's task list; saved to the draft when sent."""
+    if page not in setup.PAGE:
+        abort(404)
+    rnd, elsewhere = _draft_for_convenor(slug)
+    if elsewhere is not None:
+        return elsewhere
+    form = _page_form(rnd, page)
     if form.validate_on_submit():
         try:
-            rnd = services.create_round(person=current_user, values=services.rules_from_form(form.data))
+            setup.save_page(person=current_user, round_id=rnd.id, page=page, values=_page_values(rnd, form))
         except services.QuorumImpossible as exc:
             form[exc.field].errors.append(exc.message)
         except services.BallotRulesDoNotFit as exc:
-            _show_rule_problems(form, exc)
+            for name, message in exc.problems:
+                name = FORM_NAMES.get(name, name)
+                (form[name] if name in form else next(iter(form))).errors.append(message)
         except DomainError as exc:
             flash(exc.message, "error")
+            return redirect(url_for("rounds.setup_list", slug=rnd.slug))
         else:
-            flash("Your table is saved as a draft. Check it, then publish it to open bids.", "success")
+            if page == "ballot":
+                return redirect(url_for("rounds.setup_page", slug=rnd.slug, page="ballot-settings"))
+            return redirect(url_for("rounds.setup_list", slug=rnd.slug))
+    allowed = [r.value for r in RULES_FOR_BALLOT[rnd.ballot_type]] if page == "counting" else None
+    return render_template(
+        "rounds/setup_page.html", form=form, rnd=rnd, page=setup.PAGE[page], allowed_rules=allowed
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/<slug>/setup/check", methods=["GET", "POST"])
+def setup_check(slug: str):
+    """Check every answer, each with its own Change link, then publish the table and open it for bids."""
+    rnd = _round_for_convenor(slug)
+    form = ConfirmForm()
+    problem = None
+    if rnd.is_published or rnd.rules_frozen:
+        problem = "This table is already published. Change its rules on its rules page, saying why."
+    elif form.validate_on_submit():
+        try:
+            setup.publish(person=current_user, round_id=rnd.id)
+        except DomainError as exc:
+            problem = exc.message
+        else:
+            flash("Your table is published and open for bids.", "success")
             return redirect(url_for("rounds.manage", slug=rnd.slug))
-    return render_template("rounds/edit.html", form=form, rnd=None), (400 if form.errors else 200)
+    status = setup.statuses(rnd)
+    rows = setup.answers(rnd)
+    code = 409 if rnd.is_published else 400 if problem or form.errors else 200
+    return render_template(
+        "rounds/setup_check.html",
+        rnd=rnd,
+        form=form,
+        rows=rows,
+        problem=problem,
+        left=setup.unfinished_tasks(rnd),
+        status=status,
+    ), code
 
 
 @bp.route("/<slug>/preview")
@@ -91,6 +190,7 @@ def manage(slug: str):
         money=ledger.round_summary(rnd.id),
         form=MoveOnForm(),
         early=services.early_move(rnd, next_step or ("close" if rnd.status is RoundStatus.VOTING else "")),
+        setup_left=setup.unfinished_tasks(rnd) if rnd.status is RoundStatus.DRAFT else [],
     )
 
 

@@ -5,7 +5,7 @@ only an account with that address can accept; whoever adds them sees the same wa
 whether or not the address has an account. Existing memberships and staff stay as they are.
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-06 12:15:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0026'
-down_revision = '0024'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 

@@ -118,3 +118,71 @@ def test_the_checks_see_what_axe_let_through(browser) -> None:  # noqa: ANN001
     assert any("is 5." in p and "px tall on screen" in p for p in found)
     assert 'chart "T" label "Hearing Voices Leeds £3,000" is cut off at the edge of the picture' in found
     page.close()
+
+
+@pytest.mark.parametrize("size", WIDTHS)
+def test_the_new_table_task_list_reads_right(browser, fresh_site: LiveSite, size) -> None:  # noqa: ANN001
+    """A convenor starts a table, answers a part, and checks the answers: each page short, nothing hidden."""
+    from tests.browser.conftest import SCREENSHOTS
+    from tests.browser.helpers import shot
+
+    context, page, errors = _open(browser, fresh_site, "convenor", size)
+    width = size["width"]
+    folder = SCREENSHOTS / "convenor"
+    page.goto(f"{fresh_site.url}/manage/tables/new")
+    shot(page, folder, f"new-table-start-{width}")
+    page.get_by_label("Name of the table").fill("Walking Table")
+    page.get_by_label("What is the money for?").fill("Money for walking groups.")
+    page.get_by_role("button", name="Save and start the table").click()
+    assert page.locator("h1").inner_text() == "Set up Walking Table"
+    assert page.locator(".task-list-item").count() == 9
+    shot(page, folder, f"new-table-task-list-{width}")
+    page.get_by_role("link", name="Ballot").click()
+    page.get_by_label("Scores: score each proposal").check()
+    page.get_by_role("button", name="Save and continue").click()
+    assert page.get_by_label("Highest score on each criterion").is_visible()
+    assert page.get_by_label("Points each panel member spreads").count() == 0
+    page.get_by_role("button", name="Save and continue").click()  # nothing filled in: every problem at once
+    assert page.locator(".error-summary li").count() == 2
+    shot(page, folder, f"new-table-ballot-settings-error-{width}")
+    page.goto(f"{fresh_site.url}/manage/tables/walking-table/setup/check")
+    assert page.locator(".summary-action a").count() >= 18
+    shot(page, folder, f"new-table-check-{width}")
+    for where in ("new", "walking-table/setup", "walking-table/setup/counting", "walking-table/setup/check"):
+        page.goto(f"{fresh_site.url}/manage/tables/{where}")
+        assert axe_violations(page) == [], where
+        assert looks_problems(page) == [], where
+        assert not scrolls_sideways(page), where
+    assert [e for e in errors if "(BAD REQUEST)" not in e] == []  # the refused page is a 400, nothing else
+    context.close()
+
+
+@pytest.mark.parametrize("size", WIDTHS)
+def test_check_pages_have_a_change_link_on_each_row(browser, site: LiveSite, size) -> None:  # noqa: ANN001
+    """The paper batch and the consensus record: each row its own Change, which lands on its own question."""
+    from tests.browser.conftest import SCREENSHOTS
+    from tests.browser.helpers import shot
+
+    width = size["width"]
+    journeys = [
+        ("convenor", f"/vote/{site.world.voting_round}/paper", "paper-check", "#paper-ballots"),
+        ("panel", f"/vote/{site.world.consensus_round}/consensus", "consensus-check", "#consensus-aside"),
+    ]
+    for role, path, name, last_anchor in journeys:
+        context, page, _errors = _open(browser, site, role, size)
+        page.goto(f"{site.url}{path}")
+        if "paper" in path:
+            page.locator("input[name=voter]").first.check()
+            page.locator("#paper-ballots").fill("1")
+        else:
+            page.locator("input[name=present]").first.check()
+        page.get_by_role("button", name="Continue").click()
+        changes = page.locator(".summary-action button")
+        assert changes.count() >= 2, name
+        assert looks_problems(page) == [] and not scrolls_sideways(page), name
+        assert axe_violations(page) == [], name
+        shot(page, SCREENSHOTS / role, f"{name}-{width}")
+        changes.last.click()
+        page.wait_for_load_state()
+        assert page.url.endswith(last_anchor), (name, page.url)
+        context.close()

@@ -16,6 +16,7 @@ from grants.rounds.services import advance
 from tests import factories as f
 from tests.conftest import post_form, text_of
 from tests.e2e.test_decision_ballots import as_person, close
+from tests.rounds import journey
 from tests.sealed import sealed_ballots
 
 TODAY = date.today()
@@ -38,10 +39,13 @@ def _new_table(client, receipts: str | None) -> Round:  # noqa: ANN001
     }
     if receipts is not None:
         form["receipts"] = receipts
-    page = text_of(client.get("/manage/tables/new"))
+    # Asked with the ballot's settings on the new table's task list (issue 17).
+    slug = journey.start(client, form)
+    page = text_of(client.get(f"/manage/tables/{slug}/setup/ballot-settings"))
     assert "Receipts for voters" in page and "to prove how they voted" in page  # the trade-off, said plainly
-    response = post_form(client, "/manage/tables/new", form, page="/manage/tables/new")
-    assert response.status_code == 302, text_of(response)
+    for part in journey.PAGE_FIELDS:
+        response = journey.send_page(client, slug, part, form)
+        assert response.status_code == 302, text_of(response)
     return db.session.execute(select(Round).order_by(Round.id.desc()).limit(1)).scalar_one()
 
 

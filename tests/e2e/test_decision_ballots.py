@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import func, select
 
 from grants.extensions import db
-from grants.models import Ballot, BallotType, CountingRule, PanelRole, Round, ScoreComment
+from grants.models import Ballot, BallotType, CountingRule, PanelRole, ScoreComment
 from grants.panels.services import accept_invitation, invite
 from tests import factories as f
 from tests.conftest import login, post_form, text_of
+from tests.rounds import journey
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 RECEIPT = re.compile(r'<p class="receipt">([A-Z0-9-]+)</p>')
@@ -106,18 +107,35 @@ def test_rules_form_offers_every_ballot_and_refuses_a_rule_that_does_not_fit(cli
         "quorum_extend_days": "7",
         "tie_break": "cheaper_first",
     }
-    page = client.get("/manage/tables/new")
-    for label in ("Points: spread", "Scores: score each proposal", "Ranking: put", "Consensus:", "Equal shares"):
+    # The task list (issue 17): the ballot page offers every ballot; then only the chosen one's settings.
+    slug = journey.start(client, form)
+    assert slug == "scored-table"
+    page = client.get(f"/manage/tables/{slug}/setup/ballot")
+    for label in ("Points: spread", "Scores: score each proposal", "Ranking: put", "Consensus:"):
         assert label in text_of(page)
-    bad = post_form(client, "/manage/tables/new", form)
+    for part in ("who", "money", "timetable", "ballot"):
+        assert journey.send_page(client, slug, part, form).status_code == 302, part
+    settings = client.get(f"/manage/tables/{slug}/setup/ballot-settings")
+    assert "Highest score on each criterion" in text_of(settings)
+    assert "Points each panel member spreads" not in text_of(settings) and "Most proposals" not in text_of(settings)
+    # Refused with every problem at once, and what was typed is kept.
+    bad = journey.send_page(client, slug, "ballot-settings", form | {"score_meanings": "Poor\nGood"})
+    assert bad.status_code == 400 and "There is a problem" in text_of(bad)
+    assert "Write one meaning for each score from 0 to 4: 5 lines. There are 2." in text_of(bad)
+    assert "Led by lived experience" in unescape(bad.get_data(as_text=True))
+    assert journey.send_page(client, slug, "ballot-settings", form).status_code == 302
+    counting = text_of(client.get(f"/manage/tables/{slug}/setup/counting"))
+    assert "highest average score first" in counting.lower() and "Equal shares" not in counting
+    # A rule that does not fit the ballot, sent anyway, is refused in plain words and not saved.
+    bad = journey.send_page(client, slug, "counting", form)
     assert bad.status_code == 400
     assert "There is a problem" in text_of(bad) and "does not fit a score ballot" in text_of(bad)
-    assert 'value="Led by lived experience' in bad.get_data(as_text=True) or "Led by lived experience" in text_of(bad)
-    assert db.session.execute(select(func.count(Round.id))).scalar_one() == 0
-    ok = post_form(client, "/manage/tables/new", form | {"counting_rule": "score-average"})
-    assert ok.status_code == 302
-    slug = "scored-table"
-    post_form(client, f"/manage/tables/{slug}/advance", {"to": "open_for_bids"}, page=f"/manage/tables/{slug}")
+    assert "Counting Not started" in text_of(client.get(f"/manage/tables/{slug}/setup"))
+    for part in ("counting", "quorum", "conflicts", "tie-break"):
+        sent = form | {"counting_rule": "score-average"}
+        assert journey.send_page(client, slug, part, sent).status_code == 302, part
+    check = f"/manage/tables/{slug}/setup/check"
+    assert post_form(client, check, {}, page=check).status_code == 302
     public = text_of(client.get(f"/tables/{slug}"))
     assert "scores every proposal from 0 to 4" in public
     assert "“Led by lived experience”, “Good value for money”" in public
@@ -249,15 +267,27 @@ def test_consensus_record_confirmed_by_each_member_present(client, app):
     }
     check = post_form(client, f"/vote/{rnd.slug}/consensus", record, page=f"/vote/{rnd.slug}/consensus")
     assert "Check the record" in text_of(check) and "Stood aside Pat2 Panel" in text_of(check)
+    # Each row of the check page has its own Change button, to its own question (issue 17).
+    url = f"/vote/{rnd.slug}/consensus"
+    rows = re.findall(
+        r'formaction="([^"]+)" class="link-button">Change<span class="visually-hidden"> ([^<]+)</span>',
+        check.get_data(as_text=True),
+    )
+    assert rows == [
+        (f"{url}#consensus-funded", "the proposals to fund"),
+        (f"{url}#consensus-present", "who was present"),
+        (f"{url}#consensus-aside", "who stood aside"),
+    ]
+    back = post_form(client, url, record | {"change": "1"}, page=url).get_data(as_text=True)
+    assert all(f'id="{anchor.split("#")[1]}"' in back for anchor, _ in rows)
+    assert f'id="aside-{members[2].id}" checked' in back
     saved = post_form(client, f"/vote/{rnd.slug}/consensus/save", record, page=f"/vote/{rnd.slug}/consensus")
     assert saved.status_code == 302
     # Changing the record starts from what was written.
     again = client.get(f"/vote/{rnd.slug}/consensus").get_data(as_text=True)
     ticked = set(re.findall(r'id="((?:funded|present|aside)-\d+)" checked', again))
     assert ticked == (
-        {f"funded-{a.id}", f"funded-{b.id}"}
-        | {f"present-{m.id}" for m in members}
-        | {f"aside-{members[2].id}"}
+        {f"funded-{a.id}", f"funded-{b.id}"} | {f"present-{m.id}" for m in members} | {f"aside-{members[2].id}"}
     )
     # Only one member has confirmed: closing finds quorum not met.
     as_person(client, members[0])

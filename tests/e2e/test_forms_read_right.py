@@ -94,17 +94,19 @@ def test_a_budget_over_the_largest_grant_is_refused_on_the_budget(client, bidder
 def test_check_your_answers_has_a_change_link_on_every_row(client, bidder):
     lead, rnd = bidder
     login(client, lead.email)
-    response = _bid(client, rnd, [("Tea", "12.50")])
+    response = _bid(client, rnd, [("Tea", "12.50"), ("Room hire", "40")])
     check = client.get(response.headers["Location"]).get_data(as_text=True)
     edit = re.search(r'href="(/proposals/\d+/edit)#title"', check).group(1)
+    # Every budget line is a row too, with its own Change link to its own box.
     rows = [("title", "title"), ("summary", "summary"), ("activities", "what you will do"),
             ("beneficiaries", "who will benefit"), ("agreed_to_be_named", "whether to name you in public"),
-            ("lines", "the budget")]  # fmt: skip
+            ("lines-0-item", "the budget line Tea"), ("lines-1-item", "the budget line Room hire")]  # fmt: skip
     for anchor, words in rows:
         assert f'<a href="{edit}#{anchor}">Change<span class="visually-hidden"> {words}</span></a>' in check
+    assert check.count(">Change<span") == len(rows)
     # Each anchor is a box on the form it leads to.
     form = client.get(edit).get_data(as_text=True)
-    for anchor in ("title", "summary", "activities", "beneficiaries", "agreed_to_be_named", "lines"):
+    for anchor, _words in rows:
         assert f'id="{anchor}"' in form
 
 
@@ -161,22 +163,95 @@ def test_an_applicant_can_choose_the_easy_read_bid(client, bidder):
 
 def test_the_new_table_form_shows_every_problem_at_once_in_plain_words(client, app):
     from tests.e2e.test_spine_journey import rules_form
+    from tests.rounds import journey
 
     convenor = factories.person("Cara Convenor")
     login(client, convenor.email)
     sent = rules_form(ballot_type="score", counting_rule="greedy-no-skip", score_max="", score_criteria="",
                       quorum_policy="extend", quorum_extend_days="")  # fmt: skip
-    response = post_form(client, "/manage/tables/new", sent, page="/manage/tables/new")
+    # The task list asks a part on each page: each page shows every problem it has at once, in plain words.
+    slug, responses = journey.walk(client, sent)
+    expected = {
+        "ballot-settings": (
+            "A score ballot needs the highest score on each criterion.",
+            "A score ballot needs at least one published criterion, one on each line.",
+        ),
+        "counting": (
+            "“Most support first, stopping at the first that does not fit” does not fit a score ballot. "
+            "Choose “highest average score first”.",
+        ),
+        "quorum": ("Say by how many days voting is extended if quorum is not met.",),
+    }
+    for page, problems in expected.items():
+        response = responses[page]
+        assert response.status_code == 400, page
+        text = text_of(response)
+        summary = text[text.index("There is a problem") : text.index("There is a problem") + 2000]
+        for problem in problems:
+            assert problem in summary, problem
+        for internal in ("score-average", "greedy-no-skip", "greedy,"):
+            assert internal not in text
+    assert {page for page, r in responses.items() if r.status_code != 302} == set(expected)
+    # Publishing is refused until every part is done, naming the parts.
+    check = f"/manage/tables/{slug}/setup/check"
+    refused = post_form(client, check, {}, page=check)
+    assert refused.status_code == 400
+    assert "Finish these parts before publishing: Ballot, Counting, Quorum." in text_of(refused)
+
+
+def _summary(response) -> str:  # noqa: ANN001
+    """The error summary's text (what a person reads first)."""
+    text = text_of(response)
+    start = text.index("There is a problem")
+    return text[start : start + 3000]
+
+
+def test_the_bid_shows_every_problem_at_once_over_budget_included(client, bidder):
+    lead, rnd = bidder
+    login(client, lead.email)
+    url = f"/proposals/new/{rnd.slug}"
+    data = {"title": "", "summary": "", "activities": "We walk.", "beneficiaries": "",
+            "lines-0-item": "Coach hire", "lines-0-amount": "£4,800", "lines-1-item": "Tea", "lines-1-amount": "300",
+            "lines-2-item": "", "lines-2-amount": "12"}  # fmt: skip
+    response = post_form(client, url, data, page=url)
     assert response.status_code == 400
-    page = text_of(response)
-    for problem in (
-        "“Most support first, stopping at the first that does not fit” does not fit a score ballot. "
-        "Choose “highest average score first”.",
-        "A score ballot needs the highest score on each criterion.",
-        "A score ballot needs at least one published criterion, one on each line.",
-        "Say by how many days voting is extended if quorum is not met.",
-    ):
-        summary = page[: page.index("There is a problem") + 2000]
+    summary = _summary(response)
+    for problem in ("Enter a title", "Write a short summary", "Say who will benefit",
+                    "Line 3 of the budget: Say what this cost is for",
+                    "Your budget adds up to £5,112, more than this table's largest grant of £5,000."):  # fmt: skip
         assert problem in summary, problem
-    for internal in ("score-average", "greedy-no-skip", "greedy,"):
-        assert internal not in page
+    for internal in ("lines-", "{", "max_grant", "None"):
+        assert internal not in summary
+    assert db.session.execute(select(Proposal)).first() is None
+
+
+def test_group_registration_shows_every_problem_at_once(client, app):
+    person = factories.person("Gus Lead")
+    login(client, person.email)
+    response = post_form(client, "/groups/new", {"name": "", "description": "", "contact_email": "not an address"},
+                         page="/groups/new")  # fmt: skip
+    assert response.status_code == 400
+    summary = _summary(response)
+    for problem in ("Enter the group's name", "Say what the group does", "Enter a real e-mail address"):
+        assert problem in summary, problem
+    assert "contact_email" not in text_of(response)
+
+
+def test_volunteering_for_a_panel_shows_every_problem_at_once(client, app):
+    from grants.panels.formation import open_call, save_settings
+
+    convenor = factories.person("Cara Convenor")
+    rnd = factories.open_round(convenor)
+    save_settings(person=convenor, round_id=rnd.id, values={"panel_size": 5})
+    open_call(person=convenor, round_id=rnd.id, is_open=True)
+    volunteer = factories.person("Val One")
+    login(client, volunteer.email)
+    url = f"/panel/{rnd.slug}/volunteer"
+    response = post_form(client, url, {"contact_by": "phone", "contact_details": ""}, page=url)
+    assert response.status_code == 400
+    summary = _summary(response)
+    assert "Say whether you have lived experience of what this table is about" in summary
+    assert "Give a phone number, so we can contact you as you chose" in summary
+    ok = post_form(client, url, {"lived_experience": "no", "contact_by": "phone", "contact_details": "0113 000"},
+                   page=url)  # fmt: skip
+    assert ok.status_code == 302

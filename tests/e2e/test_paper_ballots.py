@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from grants.extensions import db
@@ -10,6 +12,9 @@ from tests import factories as f
 from tests.conftest import post_form, text_of
 from tests.e2e.test_decision_ballots import as_person, build, close, declare, vote
 from tests.sealed import sealed_ballots
+
+# A check page's Change button for one row: (where it goes, the row it names for a screen reader).
+CHANGE_ROW = r'formaction="([^"]+)" class="link-button">Change<span class="visually-hidden"> ([^<]+)</span>'
 
 
 def test_paper_batches_need_a_second_person_and_block_double_voting(client, app):
@@ -49,6 +54,12 @@ def test_paper_batches_need_a_second_person_and_block_double_voting(client, app)
     voters = [str(m.id) for m in members[1:4]]
     check = post_form(client, page, {"voter": voters, "ballots": "1, 3\n1\nblank"}, page=page)
     assert "Check the batch" in text_of(check) and "Blank" in text_of(check)
+    # Each row of the check page has its own Change button, to its own question (issue 17).
+    rows = re.findall(CHANGE_ROW, check.get_data(as_text=True))
+    assert rows == [(f"{page}#paper-voters", "who voted on paper"), (f"{page}#paper-ballots", "the ballots")]
+    back = post_form(client, page, {"voter": voters, "ballots": "1, 3\n1\nblank", "change": "1"}, page=page)
+    html = back.get_data(as_text=True)
+    assert 'id="paper-voters"' in html and 'id="paper-ballots"' in html and "1, 3\n1\nblank" in html
     saved = post_form(client, f"{page}/save", {"voter": voters, "ballots": "1, 3\n1\nblank"}, page=page)
     assert saved.status_code == 302
     # The batch is sealed at once, and waits apart from the one online ballot: not counted yet.

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from grants.extensions import db
 from grants.models import Award, Ballot, Entry, Participation, Proposal, Round
 from tests.conftest import csrf_token, login, post_form, text_of
+from tests.rounds import journey
 from tests.sealed import sealed_ballots
 
 PASSWORD = "correct horse battery"
@@ -113,19 +114,30 @@ def test_one_round_from_bid_to_paid(client, app, caplog):
 
     # 2. The convenor creates a round, with bad input refused first.
     as_person(client, people["cara"])
-    bad = post_form(client, "/manage/tables/new", rules_form(max_grant="lots", voting_closes_on=TODAY.isoformat()))
+    # The new table is a task list (issue 17): its name and purpose start a draft, then a short page
+    # for each part, each refused with a reason and nothing saved when it is wrong.
+    empty = post_form(client, "/manage/tables/new", {}, page="/manage/tables/new")
+    assert empty.status_code == 400 and "Enter a name" in text_of(empty)
+    assert db.session.execute(select(func.count(Round.id))).scalar_one() == 0
+    slug = journey.start(client, rules_form())
+    assert slug == "peer-support-table"
+    bad = journey.send_page(client, slug, "money", rules_form(max_grant="lots"))
     assert bad.status_code == 400
     assert "Enter an amount in pounds" in text_of(bad)
-    assert db.session.execute(select(func.count(Round.id))).scalar_one() == 0
-    response = post_form(client, "/manage/tables/new", rules_form())
-    assert response.status_code == 302
-    slug = "peer-support-table"
-    assert response.headers["Location"].endswith(f"/manage/tables/{slug}")
+    bad = journey.send_page(client, slug, "timetable", rules_form(voting_closes_on=TODAY.isoformat()))
+    assert bad.status_code == 400 and "This date must be on or after" in text_of(bad)
+    tasks = text_of(client.get(f"/manage/tables/{slug}/setup"))
+    assert "Money Not started" in tasks and "Timetable Not started" in tasks and "Name and purpose Completed" in tasks
+    for page in journey.PAGE_FIELDS:
+        assert journey.send_page(client, slug, page, rules_form()).status_code == 302, page
+    assert "You have completed 9 of 9 parts" in text_of(client.get(f"/manage/tables/{slug}/setup"))
     # Not public until published.
     client.delete_cookie("session")
     assert client.get(f"/tables/{slug}").status_code == 404
     as_person(client, people["cara"])
-    advance(client, slug, "open_for_bids")
+    check = f"/manage/tables/{slug}/setup/check"
+    assert "Largest grant £5,000" in text_of(client.get(check))
+    assert post_form(client, check, {}, page=check).headers["Location"].endswith(f"/manage/tables/{slug}")
     page = text_of(client.get(f"/tables/{slug}"))
     assert "Open for bids" in page and "The largest grant is £5,000" in page
 

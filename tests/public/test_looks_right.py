@@ -52,3 +52,26 @@ def test_tables_that_may_scroll_are_focusable_labelled_regions(client, app):
         assert wraps, url
         for wrap in wraps:
             assert 'tabindex="0"' in wrap and 'role="region"' in wrap and re.search(r'aria-label="[^"]+"', wrap), wrap
+
+
+def test_a_table_with_many_proposals_shows_them_a_page_at_a_time(client, app, monkeypatch):
+    """Light pages (issue 17): long lists are paged, so a table with 10,000 bids is not a 3 MB page."""
+    from grants.public import paging
+
+    monkeypatch.setattr(paging, "PER_PAGE", 2)
+    convenor = factories.person("Cara Convenor")
+    rnd = factories.open_round(convenor)
+    lead = factories.person("Gus Lead")
+    grp = factories.group(lead)
+    for i in range(1, 6):
+        factories.proposal(lead, rnd.id, grp, 10_000, title=f"Bid number {i}")
+    first = client.get(f"/tables/{rnd.slug}")
+    page = text_of(first)
+    assert "Bid number 1" in page and "Bid number 2" in page and "Bid number 3" not in page
+    assert "Showing 1 to 2 of 5 proposals. Page 1 of 3" in page
+    html = first.get_data(as_text=True)
+    assert f'href="/tables/{rnd.slug}?page=2#proposals" rel="next"' in html and 'rel="prev"' not in html
+    last = text_of(client.get(f"/tables/{rnd.slug}?page=3"))
+    assert "Bid number 5" in last and "Bid number 1" not in last and "Showing 5 to 5 of 5 proposals" in last
+    # A page that does not exist is the first page, not an error or an empty list.
+    assert "Bid number 1" in text_of(client.get(f"/tables/{rnd.slug}?page=99"))

@@ -165,6 +165,28 @@ MATRIX: dict[str, list[Case]] = {
     "rounds.manage": [case("GET", frozenset({"convenor"}), slug="voting_round")],
     "rounds.preview": [case("GET", frozenset({"convenor"}), slug="draw_round")],
     "rounds.edit": both(frozenset({"convenor"}), slug="open_round"),
+    # The new table's task list, on a draft (issue 17); publishing is tried on a published table, which
+    # refuses it on the check page, so the world's draft stays a draft.
+    "rounds.setup_list": [case("GET", frozenset({"convenor"}), slug="draw_round")],
+    "rounds.setup_page": [
+        Case(method, lambda w, p=page: {"slug": w.draw_round, "page": p}, frozenset({"convenor"}))
+        for page in (
+            "who",
+            "money",
+            "timetable",
+            "ballot",
+            "ballot-settings",
+            "counting",
+            "quorum",
+            "conflicts",
+            "tie-break",
+        )
+        for method in ("GET", "POST")
+    ],  # fmt: skip
+    "rounds.setup_check": [
+        case("GET", frozenset({"convenor"}), slug="draw_round"),
+        case("POST", frozenset({"convenor"}), slug="open_round"),
+    ],
     "rounds.advance": [case("POST", frozenset({"convenor"}), slug="open_round")],
     # Before the published close the convenor gives a reason (issue 15), as anyone closing early must.
     "rounds.close_voting": [
