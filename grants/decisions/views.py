@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from flask import Response, abort, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from wtforms import BooleanField, StringField
-from wtforms.validators import Length, Optional
 
 from grants.core import DomainError
 from grants.decisions import bp, services
+from grants.decisions.forms import ImportForm
 from grants.flashing import submitted
 from grants.models import Round
 from grants.public import queries
 from grants.security import public
-
-
-class ImportForm(FlaskForm):
-    pb_file = FileField("The Pabulib file (.pb)")
-    title = StringField("Name of the table (optional)", validators=[Optional(), Length(max=200)])
-    accept_warnings = BooleanField("Import it with the problems listed, counting the votes as they are")
 
 
 @bp.route("/tables/<slug>/decision.pb")

@@ -9,19 +9,13 @@ from sqlalchemy import select
 from grants.core import DomainError
 from grants.extensions import db, limiter
 from grants.flashing import submitted
-from grants.models import PanelInvitation, PanelMember, Proposal, Round, RoundStaff, RoundStatus, StaffRole
+from grants.models import PanelInvitation, PanelMember, Proposal, RoundStaff, RoundStatus, StaffRole
 from grants.money import ledger
 from grants.public import pages
 from grants.roles import is_convenor
 from grants.rounds import bp, rules_text, services  # noqa: F401 - rules_text registers the quorum words
 from grants.rounds.forms import MoveOnForm, RoundForm, StaffForm
-
-
-def _round_for_convenor(slug: str) -> Round:
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
-    if not is_convenor(current_user, rnd.id):
-        abort(403)
-    return rnd
+from grants.rounds.loading import get_round
 
 
 def _show_rule_problems(form: RoundForm, exc: services.BallotRulesDoNotFit) -> None:
@@ -52,14 +46,14 @@ def new():
 @bp.route("/<slug>/preview")
 def preview(slug: str):
     """What the public page of a table will look like, for its convenors, also while it is a draft."""
-    rnd = _round_for_convenor(slug)
+    rnd = get_round(slug, check=is_convenor)
     return render_template("public/round.html", preview=True, **pages.round_context(rnd))
 
 
 @bp.route("/<slug>")
 def manage(slug: str):
     """A convenor's view of a round: its stage, next step, proposals, panel and money."""
-    rnd = _round_for_convenor(slug)
+    rnd = get_round(slug, check=is_convenor)
     proposals = (
         db.session.execute(select(Proposal).where(Proposal.round_id == rnd.id).order_by(Proposal.id)).scalars().all()
     )
@@ -95,7 +89,7 @@ def manage(slug: str):
 @bp.route("/<slug>/rules", methods=["GET", "POST"])
 def edit(slug: str):
     """Change the rules and timetable (refused once voting opens)."""
-    rnd = _round_for_convenor(slug)
+    rnd = get_round(slug, check=is_convenor)
     form = RoundForm(data=services.form_data_from_round(rnd) if request.method == "GET" else None)
     if rnd.rules_frozen:
         return render_template("rounds/frozen.html", rnd=rnd), 409
@@ -125,7 +119,7 @@ def edit(slug: str):
 @bp.route("/<slug>/advance", methods=["POST"])
 def advance(slug: str):
     """Move the round to its next stage."""
-    rnd = _round_for_convenor(slug)
+    rnd = get_round(slug, check=is_convenor)
     form = MoveOnForm()
     if not form.validate_on_submit():
         abort(400)
@@ -151,7 +145,7 @@ def advance(slug: str):
 @bp.route("/<slug>/close-voting", methods=["POST"])
 def close_voting(slug: str):
     """Close voting and count the ballots under the published rules."""
-    rnd = _round_for_convenor(slug)
+    rnd = get_round(slug, check=is_convenor)
     form = MoveOnForm()
     if not form.validate_on_submit():
         abort(400)
@@ -174,7 +168,7 @@ def close_voting(slug: str):
                methods=["POST"], scope="add-staff")  # fmt: skip
 def staff(slug: str):
     """Add a convenor or a treasurer."""
-    rnd = _round_for_convenor(slug)
+    rnd = get_round(slug, check=is_convenor)
     form = StaffForm()
 
     def add() -> object:
