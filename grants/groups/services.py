@@ -9,6 +9,7 @@ from grants.core import DomainError, NotAllowed, transaction, unique_slug
 from grants.extensions import db
 from grants.models import AuditEntry, Group, GroupMembership, GroupRole, Person
 from grants.roles import is_group_member
+from grants.site import link_to
 
 
 def register_group(
@@ -60,7 +61,7 @@ def add_member(*, person: Person, group_id: int, email: str, role: GroupRole) ->
                 f"{person.display_name} tried to add this e-mail address to the group {group.name} on Our Tables, "
                 "but it has no account. If you would like to join, create an account with this address, then "
                 "ask them to add you again. If you do not know them, you can ignore this message.",
-                link="/signup",
+                link=link_to("auth.signup"),
             )
             return None
         existing = session.execute(
@@ -75,7 +76,7 @@ def add_member(*, person: Person, group_id: int, email: str, role: GroupRole) ->
             "role_given",
             f"You were added to {group.name}",
             f"{person.display_name} added you to the group {group.name} as a {role.value}.",
-            link=f"/groups/{group.slug}",
+            link=link_to("public.group", slug=group.slug),
         )
         # Not public: who belongs to a group is personal. The log still proves who granted what.
         audit.record(

@@ -43,6 +43,7 @@ from grants.money.stripe_in import _require_gateway, apply_account_state
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import is_group_member, may_release_money
+from grants.site import link_to
 
 log = logging.getLogger(__name__)
 
@@ -320,7 +321,7 @@ def send_tranche(tranche_id: int) -> TrancheStatus:
                 "A payment did not go through",
                 f"{format_pence(amount)} to {tranche.payee_name} for award {award.reference} failed: {exc}. "
                 "The money is still committed to the award; release it again when the problem is fixed.",
-                link=f"/money/tables/{award.round.slug}/payments",
+                link=link_to("money.round_payments", slug=award.round.slug),
             )
             return tranche.status
     with transaction():
@@ -361,7 +362,7 @@ def _mark_paid(tranche: Tranche, *, transfer_id: str | None, reference: str, pai
         f"A payment of {format_pence(tranche.amount_pence)} was sent",
         f"{format_pence(tranche.amount_pence)} was paid to {tranche.payee_name} for award {award.reference}, "
         f"reference {reference}.",
-        link=f"/groups/{award.group.slug}",
+        link=link_to("public.group", slug=award.group.slug),
     )
     if rnd.status in (RoundStatus.COUNTED, RoundStatus.AWARDING):
         rnd.status = RoundStatus.PAYING
@@ -425,7 +426,7 @@ def hold_tranche(*, person: Person, tranche_id: int, reason: str) -> Tranche:
             "A payment to your group was held",
             f"The funder held a payment of {format_pence(tranche.amount_pence)} for award {award.reference}. "
             f"Their reason: {tranche.held_reason}",
-            link=f"/groups/{award.group.slug}",
+            link=link_to("public.group", slug=award.group.slug),
         )
     return tranche
 
@@ -490,7 +491,7 @@ def record_transfer_reversal(tranche_id: int, reversed_total_pence: int) -> None
         "money_alert",
         "A payment was reversed",
         f"{format_pence(new)} of the payment for award {award.reference} came back to the table.",
-        link=f"/groups/{award.group.slug}",
+        link=link_to("public.group", slug=award.group.slug),
     )
 
 
@@ -525,7 +526,7 @@ def require_a_way_to_pay(*, person: Person, award_id: int) -> None:
             f"{group.name} cannot be paid yet",
             f"The table {award.round.title} is ready to pay part of award {award.reference}, but your group has "
             f"not given {missing}. A lead or treasurer of the group can add them on the group's payment page.",
-            link=f"/money/groups/{group.slug}/payee",
+            link=link_to("money.payee", slug=group.slug),
             key=f"no-way-to-pay-award-{award.id}-{date.today().isoformat()}",
         )
     raise NoWayToPay(
@@ -597,6 +598,6 @@ def record_bank_return(
             "A payment to your group came back",
             f"{format_pence(amount_pence)} of the payment for award {award.reference} came back to the table. "
             f"The treasurer's note: {reason}. The money is still awarded to your group; check your bank details.",
-            link=f"/groups/{award.group.slug}",
+            link=link_to("public.group", slug=award.group.slug),
         )
     return tranche

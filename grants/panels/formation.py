@@ -29,6 +29,7 @@ from grants.models import (
 )
 from grants.notifications import notify
 from grants.roles import is_convenor, panel_seat
+from grants.site import link_to
 from grants.tally import lottery_order
 
 FINISHED = (RoundStatus.COUNTED, RoundStatus.NO_DECISION, RoundStatus.AWARDING, RoundStatus.PAYING,
@@ -289,7 +290,7 @@ def _seat(volunteer: PanelVolunteer, settings: PanelSettings, rnd: Round, replac
         f"You have a seat on the panel for {rnd.title}",
         f"You were drawn for the panel that decides {rnd.title}. Your panel page has the proposals, the ground "
         "rules and support. You can pause or step down at any time without giving a reason.",
-        link=f"/panel/{rnd.slug}",
+        link=link_to("panels.home", slug=rnd.slug),
     )
 
 

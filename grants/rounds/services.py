@@ -32,6 +32,7 @@ from grants.models.rounds import RULES_FOR_BALLOT
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import is_convenor
+from grants.site import link_to
 
 # Fields a convenor sets; everything here is frozen once voting opens.
 RULE_FIELDS = (
@@ -482,7 +483,7 @@ def add_staff(*, person: Person, round_id: int, email: str, role: StaffRole) -> 
                 f"{person.display_name} tried to add this e-mail address as a {role.value} of the table {rnd.title} "
                 "on Our Tables, but it has no account. If you would like to help, create an account with this "
                 "address, then ask them to add you again. If you do not know them, you can ignore this message.",
-                link="/signup",
+                link=link_to("auth.signup"),
             )
             return None
         exists = session.execute(
@@ -499,7 +500,7 @@ def add_staff(*, person: Person, round_id: int, email: str, role: StaffRole) -> 
             "role_given",
             f"You now help run {rnd.title}",
             f"{person.display_name} added you as a {role.value} of the table {rnd.title}.",
-            link=f"/manage/tables/{rnd.slug}",
+            link=link_to("rounds.manage", slug=rnd.slug),
         )
         audit.record(
             "role_granted",
@@ -569,7 +570,7 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
                 f"Voting has opened: {rnd.title}",
                 f"Voting on {rnd.title} is open until {rnd.voting_closes_at:%d %B %Y}. Vote when you are ready; "
                 "you can pause at any time.",
-                link=f"/panel/{rnd.slug}",
+                link=link_to("panels.home", slug=rnd.slug),
             )
     return rnd
 
@@ -699,7 +700,7 @@ def keep_timetable(
                 f"{rnd.title}: {early.label.lower()} moved earlier",
                 f"{early.label} was {when} and is now {now:%d %B %Y}. This cuts short what you were given. "
                 f"Why: {reason.strip()} {override_reason.strip()}",
-                link=f"/panel/{rnd.slug}",
+                link=link_to("panels.home", slug=rnd.slug),
             )
         change = RuleChange(
             round_id=rnd.id,
