@@ -241,3 +241,24 @@ def require(check: Callable[..., bool]) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def allowed_or_403(check: Callable[[Any, int], Any] | None, context_id: int) -> None:
+    """Refuse (403) unless `check(current_user, context_id)` is true: the check half of every loader."""
+    if check is not None and not (current_user.is_authenticated and check(current_user, context_id)):
+        abort(403)
+
+
+def any_of(*checks: Callable[[Any, int], Any]) -> Callable[[Any, int], bool]:
+    """A check that passes when any of `checks` does (a convenor, or a member of the panel)."""
+
+    def check(person: Any, context_id: int) -> bool:  # noqa: ANN401
+        return any(one(person, context_id) for one in checks)
+
+    return check
+
+
+def is_admin(person: Any, **_view_args: Any) -> bool:  # noqa: ANN401
+    """A site administrator (for `require`)."""
+    return bool(person.is_admin)
+

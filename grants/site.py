@@ -15,7 +15,7 @@ from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, has_request_context
+from flask import Flask, has_request_context, url_for
 
 from grants.configuration import ConfigurationError
 
@@ -41,6 +41,10 @@ class SiteFlask(Flask):
         """A URL for `endpoint`; absolute ones start with SITE_URL, whatever Host the request named."""
         site = self.config.get("SITE_URL")
         external = _external if _external is not None else not has_request_context()
+        if site and not external and not has_request_context():
+            # The worker and the CLI (a notification's link): the site-relative path, built as for SITE_URL.
+            with self.test_request_context("/", base_url=site):
+                return super().url_for(endpoint, _anchor=_anchor, _method=_method, _external=False, **values)
         if not site or not external:
             return super().url_for(
                 endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external, **values
@@ -51,6 +55,12 @@ class SiteFlask(Flask):
             with self.test_request_context("/", base_url=site):
                 path = super().url_for(endpoint, _anchor=_anchor, _method=_method, _external=False, **values)
         return site + path
+
+
+def link_to(endpoint: str, **values: Any) -> str:  # noqa: ANN401
+    """A site-relative link to a page, for a notification: built by url_for, the same in a request, the
+    worker and the CLI (an e-mail puts SITE_URL in front of it: notifications.delivery.absolute)."""
+    return url_for(endpoint, _external=False, **values)
 
 
 def site_host(site_url: str) -> str:

@@ -27,6 +27,7 @@ from grants.models import (
 from grants.models.notifications import SECRET_MARK
 from grants.notifications import notify, notify_address
 from grants.secrets_at_rest import _keys, encrypt
+from grants.site import link_to
 
 RESET_MAX_AGE = 60 * 60  # one hour
 LOGIN_FAILED = "That e-mail address and password do not match an account. Check them, or reset your password."
@@ -91,7 +92,7 @@ def start_signup(*, email: str, display_name: str, password: str, link_for) -> N
                 "Someone asked to create an Our Tables account with this e-mail address, but you already have one. "
                 "If it was you, sign in, or reset your password if you have forgotten it. If it was not you, "
                 "you can ignore this message: nothing has changed.",
-                link="/login",
+                link=link_to("auth.login"),
             )
             return
         token = encrypt(json.dumps({"email": email, "name": display_name.strip(), "hash": password_hash}))

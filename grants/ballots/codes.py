@@ -29,6 +29,7 @@ from grants.models import Electorate, Person, Round, VotingCode
 from grants.models.notifications import SECRET_MARK
 from grants.notifications import notify_address
 from grants.roles import is_convenor
+from grants.site import link_to
 
 MAX_CODES_AT_ONCE = 2000
 
@@ -118,7 +119,7 @@ def send_codes(*, person: Person, round_id: int, addresses: list[str]) -> int:
                 f"{rnd.community_name or 'Your community'} is deciding how to spend money together: {rnd.title}. "
                 f"Your single-use voting code is {SECRET_MARK}. Vote at /vote/{rnd.slug}/code before "
                 f"{rnd.voting_closes_at:%d %B %Y}. Your vote is secret.",
-                link=f"/vote/{rnd.slug}/code",
+                link=link_to("ballots.code_entry", slug=rnd.slug),
                 secret=code,
             )
         audit.record(

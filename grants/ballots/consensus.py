@@ -35,6 +35,7 @@ from grants.money import ledger
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import is_convenor, panel_seat
+from grants.site import link_to
 
 
 def may_record(person: Person, round_id: int) -> bool:
@@ -135,7 +136,7 @@ def record_consensus(
             "reminder",
             f"Please confirm the panel's decision: {rnd.title}",
             "The facilitator has recorded the decision the panel reached. Check it and confirm it on your panel page.",
-            link=f"/panel/{rnd.slug}",
+            link=link_to("panels.home", slug=rnd.slug),
         )
     return record
 

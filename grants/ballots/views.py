@@ -17,6 +17,8 @@ from grants.fields import up_to
 from grants.flashing import submitted
 from grants.inputs import is_whole
 from grants.models import PanelMember, PaperBatch, Participation, Person, Proposal, Round
+from grants.roles import is_convenor
+from grants.rounds.loading import get_round
 from grants.security import public
 
 
@@ -57,7 +59,7 @@ def _render_paper(rnd: Round, paper, form: BallotForm, error: str | None, action
 @bp.route("/<slug>", methods=["GET", "POST"])
 def vote(slug: str):
     """The ballot paper. Posting it shows the check-your-answers page."""
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    rnd = get_round(slug)
     paper, refusal = _paper_or_redirect(rnd)
     if refusal:
         return refusal
@@ -97,7 +99,7 @@ def cast(slug: str):
 @bp.route("/<slug>/receipt")
 def receipt(slug: str):
     """The receipt code, shown once."""
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    rnd = get_round(slug)
     code = session.pop("receipt", None)
     return render_template("ballots/receipt.html", rnd=rnd, receipt=code)
 
@@ -127,13 +129,6 @@ def _sitting_seats(round_id: int) -> list:
     )
 
 
-def _consensus_round(slug: str) -> Round:
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
-    if not consensus.may_record(current_user, rnd.id):
-        abort(403)
-    return rnd
-
-
 def _consensus_page(rnd: Round, form: BallotForm, error: str | None):  # noqa: ANN202
     from grants.rounds.counting import ballot_proposals
 
@@ -160,7 +155,7 @@ def _consensus_page(rnd: Round, form: BallotForm, error: str | None):  # noqa: A
 @bp.route("/<slug>/consensus", methods=["GET", "POST"])
 def consensus_record(slug: str):
     """The facilitator's consensus record form. Posting it shows the check-your-answers page."""
-    rnd = _consensus_round(slug)
+    rnd = get_round(slug, check=consensus.may_record)
     form = BallotForm()
     if request.method == "GET" or request.form.get("change"):
         if request.method == "POST" and not form.validate_on_submit():
@@ -178,7 +173,7 @@ def consensus_record(slug: str):
 @bp.route("/<slug>/consensus/save", methods=["POST"])
 def consensus_save(slug: str):
     """Save the checked consensus record and ask those present to confirm it."""
-    rnd = _consensus_round(slug)
+    rnd = get_round(slug, check=consensus.may_record)
     if not BallotForm().validate_on_submit():
         abort(400)
     try:
@@ -199,7 +194,7 @@ def consensus_save(slug: str):
 @bp.route("/<slug>/consensus/confirm", methods=["POST"])
 def consensus_confirm(slug: str):
     """A panel member who was present confirms the record."""
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    rnd = get_round(slug)
     if not BallotForm().validate_on_submit():
         abort(400)
     try:
@@ -214,7 +209,7 @@ def consensus_confirm(slug: str):
 @bp.route("/<slug>/consensus/excuse", methods=["POST"])
 def consensus_excuse(slug: str):
     """The facilitator records why a present member's confirmation is missing."""
-    rnd = _consensus_round(slug)
+    rnd = get_round(slug, check=consensus.may_record)
     if not BallotForm().validate_on_submit():
         abort(400)
     try:
@@ -259,15 +254,6 @@ def _panel_decision(rnd: Round) -> dict:
 # Paper and assisted voting: enter a batch, check it, and a second convenor confirms it.
 
 
-def _paper_round(slug: str) -> Round:
-    from grants.roles import is_convenor
-
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
-    if not is_convenor(current_user, rnd.id):
-        abort(403)
-    return rnd
-
-
 def _paper_entry_page(rnd: Round, form: BallotForm, error: str | None):  # noqa: ANN202
 
     seats = _sitting_seats(rnd.id)
@@ -294,7 +280,7 @@ def _paper_entry_page(rnd: Round, form: BallotForm, error: str | None):  # noqa:
 @bp.route("/<slug>/paper", methods=["GET", "POST"])
 def paper_entry(slug: str):
     """Enter a batch of paper ballots. Posting it shows the check-your-answers page."""
-    rnd = _paper_round(slug)
+    rnd = get_round(slug, check=is_convenor)
     form = BallotForm()
     if request.method == "GET":
         return _paper_entry_page(rnd, form, None)
@@ -325,7 +311,7 @@ def paper_entry(slug: str):
 @bp.route("/<slug>/paper/save", methods=["POST"])
 def paper_save(slug: str):
     """Save a checked batch; it counts once a second convenor confirms it."""
-    rnd = _paper_round(slug)
+    rnd = get_round(slug, check=is_convenor)
     if not BallotForm().validate_on_submit():
         abort(400)
     try:
@@ -341,7 +327,7 @@ def paper_save(slug: str):
 @bp.route("/<slug>/paper/<int:batch_id>/<action>", methods=["POST"])
 def paper_batch(slug: str, batch_id: int, action: str):
     """Confirm (a second person) or discard a batch of paper ballots."""
-    rnd = _paper_round(slug)
+    rnd = get_round(slug, check=is_convenor)
     if not BallotForm().validate_on_submit() or action not in ("confirm", "discard"):
         abort(400)
     try:
@@ -388,7 +374,7 @@ def _send_codes(rnd: Round, form: CodesForm) -> int:
 @bp.route("/<slug>/codes", methods=["GET", "POST"])
 def voting_codes(slug: str):
     """Make voting codes for a community-wide vote: print them, or send them by e-mail."""
-    rnd = _paper_round(slug)
+    rnd = get_round(slug, check=is_convenor)
     form = CodesForm()
     if request.form.get("action") == "print":
         if printed := submitted(form, lambda: _print_codes(rnd, form), field="addresses"):
@@ -401,20 +387,11 @@ def voting_codes(slug: str):
     )
 
 
-def _code_round(slug: str) -> Round:
-    from grants.public import queries
-
-    rnd = queries.public_round(slug)
-    if rnd is None:
-        abort(404)
-    return rnd
-
-
 @bp.route("/<slug>/code", methods=["GET", "POST"])
 @public
 def code_entry(slug: str):
     """Enter a voting code to vote in a community-wide vote."""
-    rnd = _code_round(slug)
+    rnd = get_round(slug, published=True)
     form = BallotForm()
     error = None
     if request.method == "POST":
@@ -440,7 +417,7 @@ def _code_in_session(rnd: Round) -> str | None:
 @public
 def code_vote(slug: str):
     """The ballot paper for a code holder; posting it shows the check-your-answers page."""
-    rnd = _code_round(slug)
+    rnd = get_round(slug, published=True)
     code = _code_in_session(rnd)
     if code is None:
         return redirect(url_for("ballots.code_entry", slug=rnd.slug))
@@ -476,7 +453,7 @@ def code_vote(slug: str):
 @public
 def code_cast(slug: str):
     """Cast a code holder's checked ballot."""
-    rnd = _code_round(slug)
+    rnd = get_round(slug, published=True)
     code = _code_in_session(rnd)
     if not BallotForm().validate_on_submit():
         abort(400)
@@ -500,5 +477,5 @@ def code_cast(slug: str):
 @public
 def code_receipt(slug: str):
     """The code holder's receipt, shown once."""
-    rnd = _code_round(slug)
+    rnd = get_round(slug, published=True)
     return render_template("ballots/receipt.html", rnd=rnd, receipt=session.pop("receipt", None), community=True)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from wtforms import BooleanField, StringField
-from wtforms.validators import Length, Optional
 
 from grants.core import DomainError
 from grants.decisions import bp, services
+from grants.decisions.forms import ImportForm
 from grants.extensions import db
 from grants.flashing import submitted
 from grants.models import PbImport, Round
@@ -19,12 +16,6 @@ from grants.rounds.forms import COUNTING_LABELS
 from grants.security import public
 
 IMPORTED = "The table is imported and its ballots are in. Record the money for it, then close voting to count."
-
-
-class ImportForm(FlaskForm):
-    pb_file = FileField("The Pabulib file (.pb)")
-    title = StringField("Name of the table (optional)", validators=[Optional(), Length(max=200)])
-    accept_warnings = BooleanField("Import it with the problems listed, counting the votes as they are")
 
 
 @bp.route("/tables/<slug>/decision.pb")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from grants.extensions import db
 from grants.funders import bp, services
 from grants.funders.forms import FunderForm
-from grants.models import Funder, Pledge
+from grants.funders.loading import get_funder
+from grants.models import Pledge
 from grants.money import ledger
 from grants.roles import acts_for_funder
 
@@ -34,9 +35,7 @@ def new():
 @bp.route("/<slug>/manage")
 def show(slug: str):
     """A funder's own page: its pledges, what has been received, and what it can release."""
-    funder = db.one_or_404(select(Funder).where(Funder.slug == slug))
-    if not acts_for_funder(current_user, funder.id):
-        abort(403)
+    funder = get_funder(slug, check=acts_for_funder)
     pledges = (
         db.session.execute(select(Pledge).where(Pledge.funder_id == funder.id).order_by(Pledge.pledged_at.desc()))
         .scalars()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import url_for
 from sqlalchemy import func, select
 
 from grants import audit, invitations
@@ -12,6 +11,7 @@ from grants.models import AuditEntry, Group, GroupInvitation, GroupMembership, G
 from grants.notifications import notify_address
 from grants.panels.conflicts import record_group_conflicts, seated_rounds
 from grants.roles import is_group_member
+from grants.site import link_to
 
 
 def register_group(
@@ -71,7 +71,7 @@ def invite_member(*, person: Person, group_id: int, email: str, role: GroupRole)
             f"as a {role.value}. To say yes or no, sign in with this address (or create an account with it) "
             f"and open your invitations. The invitation lasts {invitations.days()} days. If you do not know "
             "them, you can ignore this message.",
-            link=url_for("auth.invitations"),
+            link=link_to("auth.invitations"),
         )
         # Not public: who belongs to a group is personal. The log still proves who granted what.
         audit.record(

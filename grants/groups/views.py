@@ -12,7 +12,8 @@ from grants.extensions import db, limiter
 from grants.flashing import submitted
 from grants.groups import bp, services
 from grants.groups.forms import GroupForm, MemberForm
-from grants.models import Group, GroupMembership, GroupRole, Proposal, Round, RoundStatus
+from grants.groups.loading import get_group, is_lead
+from grants.models import GroupMembership, GroupRole, Proposal, Round, RoundStatus
 from grants.roles import is_group_member
 
 
@@ -35,17 +36,10 @@ def new():
     return render_template("groups/new.html", form=form), (400 if form.errors else 200)
 
 
-def _group_for_member(slug: str) -> Group:
-    group = db.one_or_404(select(Group).where(Group.slug == slug))
-    if not is_group_member(current_user, group.id):
-        abort(403)
-    return group
-
-
 @bp.route("/<slug>/manage")
 def show(slug: str):
     """A group's own page: its members, its proposals and tables open for bids."""
-    group = _group_for_member(slug)
+    group = get_group(slug, check=is_group_member)
     members = db.session.execute(select(GroupMembership).where(GroupMembership.group_id == group.id)).scalars().all()
     proposals = (
         db.session.execute(select(Proposal).where(Proposal.group_id == group.id).order_by(Proposal.created_at.desc()))
@@ -97,9 +91,7 @@ def answer(invitation_id: int):
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
 def edit(slug: str):
     """A lead changes the group's name and details."""
-    group = _group_for_member(slug)
-    if not is_group_member(current_user, group.id, GroupRole.LEAD):
-        abort(403)
+    group = get_group(slug, check=is_lead)
     form = GroupForm(obj=group)
 
     def save() -> object:
@@ -124,9 +116,7 @@ def edit(slug: str):
                methods=["POST"], scope="add-member")  # fmt: skip
 def add_member(slug: str):
     """Add a member (leads only)."""
-    group = _group_for_member(slug)
-    if not is_group_member(current_user, group.id, GroupRole.LEAD):
-        abort(403)
+    group = get_group(slug, check=is_lead)
     form = MemberForm()
 
     def add() -> object:

@@ -43,6 +43,7 @@ from grants.money.stripe_gateway import ConnectedAccount, GatewayError
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import is_group_member, is_treasurer, may_release_money
+from grants.site import link_to
 
 log = logging.getLogger(__name__)
 
@@ -352,7 +353,7 @@ def send_tranche(tranche_id: int) -> TrancheStatus:
                 "A payment did not go through",
                 f"{format_pence(amount)} to {tranche.payee_name} for award {award.reference} failed: {exc}. "
                 "The money is still committed to the award; release it again when the problem is fixed.",
-                link=f"/money/tables/{award.round.slug}/payments",
+                link=link_to("money.round_payments", slug=award.round.slug),
             )
             return tranche.status
     with transaction():
@@ -520,7 +521,8 @@ def _tell_group(
         public=True,
         details={"tranche": tranche.idempotency_key},
     )
-    notify(group_people(award.group_id) + (also or []), kind, subject, body, link=f"/groups/{award.group.slug}")
+    link = link_to("public.group", slug=award.group.slug)
+    notify(group_people(award.group_id) + (also or []), kind, subject, body, link=link)
 
 
 # ------------------------------------------------------------- money out that is true
@@ -554,7 +556,7 @@ def require_a_way_to_pay(*, person: Person, award_id: int) -> None:
             f"{group.name} cannot be paid yet",
             f"The table {award.round.title} is ready to pay part of award {award.reference}, but your group has "
             f"not given {missing}. A lead or treasurer of the group can add them on the group's payment page.",
-            link=f"/money/groups/{group.slug}/payee",
+            link=link_to("money.payee", slug=group.slug),
             key=f"no-way-to-pay-award-{award.id}-{date.today().isoformat()}",
         )
     raise NoWayToPay(

@@ -32,6 +32,7 @@ from grants.models import (
 from grants.money import ledger
 from grants.money_format import format_pence
 from grants.notifications import notify
+from grants.site import link_to
 
 
 def group_people(group_id: int) -> list[int]:
@@ -221,7 +222,7 @@ def post_payment(tranche: Tranche, *, transfer_id: str | None, reference: str, p
         f"A payment of {format_pence(tranche.amount_pence)} was sent",
         f"{format_pence(tranche.amount_pence)} was paid to {tranche.payee_name or award.group.name} for award "
         f"{award.reference}, reference {reference}.",
-        link=f"/groups/{award.group.slug}",
+        link=link_to("public.group", slug=award.group.slug),
     )
     if rnd.status in (RoundStatus.COUNTED, RoundStatus.AWARDING):
         rnd.status = RoundStatus.PAYING

@@ -54,6 +54,7 @@ from grants.roles import (
     may_release_money,
     took_part_in_decision,
 )
+from grants.site import link_to
 
 # ------------------------------------------------------------------ funders on a table
 
@@ -146,7 +147,7 @@ def offer_on_pledge(*, person: Person, funder_id: int, round_id: int) -> TableFu
         f"{funder.name} offered to fund {rnd.title}",
         f"{funder.name} pledged to {rnd.title}. Its pledge is an offer until you accept it: until then "
         "it is not shown in public and its people cannot act on the table's money.",
-        link=f"/money/tables/{rnd.slug}/funders",
+        link=link_to("money.table_funders", slug=rnd.slug),
     )
     return place
 
@@ -185,7 +186,7 @@ def invite_funder(*, person: Person, round_id: int, funder_id: int) -> TableFund
             "funding_offer",
             f"An invitation to fund {rnd.title}",
             f"The convenors of {rnd.title} invited {funder.name} to fund it. Pledge to the table to accept.",
-            link=f"/money/funders/{funder.slug}/pledge",
+            link=link_to("money.pledge", slug=funder.slug),
         )
     return place
 
@@ -224,7 +225,7 @@ def _decide(person: Person, place: TableFunder, status: TableFunderStatus) -> Ta
             if accepted
             else f"The convenors of {rnd.title} declined {funder.name}'s offer. Nothing was paid in."
         ),
-        link=f"/funders/{funder.slug}/manage",
+        link=link_to("funders.show", slug=funder.slug),
     )
     return place
 
@@ -356,7 +357,7 @@ def mark_release(tranche: Tranche, *, funder_id: int | None) -> None:
             "A payment needs a second person",
             f"{format_pence(tranche.amount_pence)} to {tranche.payee_name} (award {tranche.award.reference}) "
             "was released and waits for a second person to approve it.",
-            link=f"/money/tables/{tranche.award.round.slug}/payments",
+            link=link_to("money.round_payments", slug=tranche.award.round.slug),
         )
 
 
@@ -489,7 +490,7 @@ def tell_holder(tranche: Tranche, person: Person, reason: str) -> None:
         "Your hold on a payment was lifted",
         f"The hold on {format_pence(tranche.amount_pence)} to {award.group.name} (award {award.reference}) "
         f"was lifted by {person.display_name}." + (f" Their reason: {reason}" if reason else ""),
-        link=f"/money/tables/{award.round.slug}/payments",
+        link=link_to("money.round_payments", slug=award.round.slug),
     )
 
 

@@ -3,7 +3,7 @@ above which a release needs a second person; a second person approves a release.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -11,19 +11,18 @@ from wtforms import SelectChoice
 
 from grants.extensions import db
 from grants.flashing import attempt, submitted
-from grants.models import Funder, Pledge, Round, TableFunder, TableFunderStatus, Tranche
+from grants.models import Funder, Pledge, TableFunder, TableFunderStatus, Tranche
 from grants.money import bp, power
 from grants.money.forms import InviteFunderForm, SecondPersonForm
 from grants.money_format import format_pence
 from grants.roles import is_convenor
+from grants.rounds.loading import get_round
 
 
 @bp.route("/tables/<slug>/funders", methods=["GET", "POST"])
 def table_funders(slug: str):
     """The convenors' page: funders that offered, were invited or were accepted, and the second-person amount."""
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
-    if not is_convenor(current_user, rnd.id):
-        abort(403)
+    rnd = get_round(slug, check=is_convenor)
     places = (
         db.session.execute(
             select(TableFunder).where(TableFunder.round_id == rnd.id).order_by(TableFunder.status, TableFunder.id)

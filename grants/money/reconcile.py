@@ -40,6 +40,7 @@ from grants.money.gateway import get_gateway
 from grants.money.stripe_gateway import StripeGateway
 from grants.notifications import notify
 from grants.public.queries import public_ledger_mismatches
+from grants.site import link_to
 
 log = logging.getLogger(__name__)
 
@@ -279,6 +280,6 @@ def _tell_the_tables(mismatches: list[Mismatch], run_key: str) -> None:
             "The regular check of the ledger found these differences for your table:\n\n"
             + "\n\n".join(str(m) for m in found[:50])
             + "\n\nNothing was changed. Please look at them with the site's administrator.",
-            link=f"/money/tables/{rnd.slug}/money-in",
+            link=link_to("money.money_in", slug=rnd.slug),
             key=f"{run_key}-table-{round_id}",
         )

@@ -37,6 +37,7 @@ from grants.money.postings import group_people, post_award, post_contribution, p
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import acts_for_funder, is_convenor, is_treasurer
+from grants.site import link_to
 
 
 def pledge(*, person: Person, funder_id: int, round_id: int, amount_pence: int) -> Pledge:
@@ -97,7 +98,7 @@ def record_bank_transfer(
             f"{item.funder.name} recorded a bank transfer of {format_pence(amount_pence)} to {rnd.title}, "
             f"reference {reference}, on {received_on:%-d %B %Y}. Check the bank statement, then confirm it "
             "(or say it is not there). It is not in the pot until you do.",
-            link=f"/money/tables/{rnd.slug}/money-in",
+            link=link_to("money.money_in", slug=rnd.slug),
         )
     return contribution
 
@@ -232,7 +233,7 @@ def reject_bank_transfer(*, person: Person, contribution_id: int, reason: str) -
             "A transfer you recorded was not found on the bank statement",
             f"{format_pence(item.amount_pence)}, reference {item.reference}: the treasurer of "
             f"{item.pledge.round.title} did not find it. Their note: {reason}",
-            link=f"/funders/{item.pledge.funder.slug}",
+            link=link_to("public.funder", slug=item.pledge.funder.slug),
         )
     return item
 
@@ -371,7 +372,7 @@ def commit_awards(rnd: Round, funded: list[Proposal], awarded_on: date) -> list[
             f"{proposal.group.name} was awarded {format_pence(amount)}",
             f"The panel for {rnd.title} decided to fund “{proposal.title}”: {format_pence(amount)}, award "
             f"{award.reference}. The table's treasurer will be in touch about payment.",
-            link=f"/groups/{proposal.group.slug}",
+            link=link_to("public.group", slug=proposal.group.slug),
         )
         awards.append(award)
     return awards

@@ -58,6 +58,7 @@ from grants.money.stripe_gateway import (
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import acts_for_funder
+from grants.site import link_to
 
 log = logging.getLogger(__name__)
 
@@ -392,7 +393,7 @@ def _alert_funder(item: Pledge, subject: str, body: str, *, staff: bool = False)
         people += list(
             db.session.execute(select(RoundStaff.person_id).where(RoundStaff.round_id == item.round_id)).scalars()
         )
-    notify(people, "money_alert", subject, body, link=f"/tables/{item.round.slug}")
+    notify(people, "money_alert", subject, body, link=link_to("public.round", slug=item.round.slug))
 
 
 def _account_updated(account: dict) -> str:

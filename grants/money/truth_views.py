@@ -3,27 +3,27 @@ corrects, a table's ceiling for money in, a funder raising its pledge, and bank 
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from grants.extensions import db
 from grants.flashing import attempt, submitted
-from grants.models import Contribution, Pledge, Round, Tranche
+from grants.models import Contribution, Round, Tranche
 from grants.money import bp, payouts, services
 from grants.money.forms import CeilingForm, RaisePledgeForm, ReasonForm, ReturnedForm
+from grants.money.loading import get_pledge
 from grants.roles import acts_for_funder, is_convenor, is_treasurer, may_release_money
+from grants.rounds.loading import get_round
+from grants.security import any_of
 
 
 @bp.route("/tables/<slug>/money-in")
 def money_in(slug: str):
     """Bank transfers into a table: the treasurer checks claimed ones against the bank statement."""
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    rnd = get_round(slug, check=any_of(is_treasurer, is_convenor, may_release_money))
     treasurer = is_treasurer(current_user, rnd.id)
     convenor = is_convenor(current_user, rnd.id)
-    if not (treasurer or convenor or may_release_money(current_user, rnd.id)):
-        abort(403)
     ceiling_form = CeilingForm(prefix="ceiling")
     if not ceiling_form.is_submitted():
         ceiling_form.amount.data = services.money_in_ceiling(rnd)
@@ -103,7 +103,7 @@ def reverse_transfer(contribution_id: int):
 @bp.route("/tables/<slug>/money-in/ceiling", methods=["POST"])
 def set_ceiling(slug: str):
     """The convenors set the most one pledge or transfer to the table may be."""
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    rnd = get_round(slug)
     form = CeilingForm(prefix="ceiling")
     if form.validate_on_submit():
         attempt(
@@ -118,9 +118,7 @@ def set_ceiling(slug: str):
 @bp.route("/pledges/<int:pledge_id>/raise", methods=["GET", "POST"])
 def raise_pledge(pledge_id: int):
     """A funder raises its pledge, so a larger transfer can be recorded against it."""
-    item = db.get_or_404(Pledge, pledge_id)
-    if not acts_for_funder(current_user, item.funder_id):
-        abort(403)
+    item = get_pledge(pledge_id, check=acts_for_funder)
     form = RaisePledgeForm()
 
     def raise_it() -> object:

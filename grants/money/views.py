@@ -14,17 +14,14 @@ from wtforms import SelectChoice
 from grants.core import DomainError
 from grants.extensions import csrf, db
 from grants.flashing import attempt, submitted
+from grants.funders.loading import get_funder
+from grants.groups.loading import get_group, handles_money
 from grants.models import (
     Award,
-    Funder,
-    Group,
-    GroupRole,
     Payee,
     PayoutMethod,
-    Pledge,
     Round,
     RoundStatus,
-    StripeCheckout,
     Tranche,
     TrancheStatus,
 )
@@ -43,10 +40,13 @@ from grants.money.forms import (
     ReleaseForm,
 )
 from grants.money.gateway import fees_borne_by_platform, get_gateway, stripe_enabled
+from grants.money.loading import get_award, get_checkout, get_pledge
 from grants.money.stripe_gateway import GatewayError, WebhookRejected
 from grants.money_format import format_pence
 from grants.public.queries import panel_people_paid
-from grants.roles import acts_for_funder, funds_round, is_convenor, is_group_member, may_release_money
+from grants.roles import acts_for_funder, funds_round, is_convenor, may_release_money
+from grants.rounds.loading import get_round
+from grants.security import any_of
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,7 @@ log = logging.getLogger(__name__)
 @bp.route("/funders/<slug>/pledge", methods=["GET", "POST"])
 def pledge(slug: str):
     """A funder pledges money to a published table."""
-    funder = db.one_or_404(select(Funder).where(Funder.slug == slug))
-    if not acts_for_funder(current_user, funder.id):
-        abort(403)
+    funder = get_funder(slug, check=acts_for_funder)
     form = PledgeForm()
     rounds = (
         db.session.execute(
@@ -91,9 +89,7 @@ def pledge(slug: str):
 @bp.route("/pledges/<int:pledge_id>/received", methods=["GET", "POST"])
 def receive(pledge_id: int):
     """Record money sent by bank transfer against a pledge."""
-    item = db.get_or_404(Pledge, pledge_id)
-    if not acts_for_funder(current_user, item.funder_id):
-        abort(403)
+    item = get_pledge(pledge_id, check=acts_for_funder)
     form = ReceiveForm()
 
     def record() -> object:
@@ -117,10 +113,8 @@ def receive(pledge_id: int):
 @bp.route("/tables/<slug>/payments")
 def round_payments(slug: str):
     """Awards of a table and what has been paid; release money from here."""
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    rnd = get_round(slug, check=any_of(may_release_money, is_convenor))
     can_release = may_release_money(current_user, rnd.id)
-    if not (can_release or is_convenor(current_user, rnd.id)):
-        abort(403)
     awards = db.session.execute(select(Award).where(Award.round_id == rnd.id).order_by(Award.id)).scalars().all()
     paid = ledger.award_paid_totals([a.id for a in awards])
     payees = {
@@ -166,9 +160,7 @@ def _power_extras(rnd: Round, payees: dict) -> dict:
 @bp.route("/awards/<int:award_id>/pay", methods=["GET", "POST"])
 def pay(award_id: int):
     """Record a payment to a group against its award."""
-    award = db.get_or_404(Award, award_id)
-    if not may_release_money(current_user, award.round_id):
-        abort(403)
+    award = get_award(award_id, check=may_release_money)
     form = PaymentForm()
 
     def record() -> object:
@@ -192,9 +184,7 @@ def pay(award_id: int):
 @bp.route("/pledges/<int:pledge_id>/pay-online", methods=["GET", "POST"])
 def pay_online(pledge_id: int):
     """A funder pays (part of) a pledge by card or Bacs Direct Debit on Stripe Checkout."""
-    item = db.get_or_404(Pledge, pledge_id)
-    if not acts_for_funder(current_user, item.funder_id):
-        abort(403)
+    item = get_pledge(pledge_id, check=acts_for_funder)
     if not stripe_enabled():
         flash("Card and Direct Debit payments are not set up on this site: please pay by bank transfer.", "info")
         return redirect(url_for("money.receive", pledge_id=item.id))
@@ -221,18 +211,14 @@ def pay_online(pledge_id: int):
 @bp.route("/checkouts/<int:checkout_id>/done")
 def checkout_done(checkout_id: int):
     """Where Stripe sends the funder back after paying."""
-    checkout = db.get_or_404(StripeCheckout, checkout_id)
-    if not acts_for_funder(current_user, checkout.pledge.funder_id):
-        abort(403)
+    checkout = get_checkout(checkout_id, check=acts_for_funder)
     return render_template("money/checkout_done.html", checkout=checkout)
 
 
 @bp.route("/checkouts/<int:checkout_id>/refund", methods=["GET", "POST"])
 def refund(checkout_id: int):
     """A funder takes back money that has not been awarded yet."""
-    checkout = db.get_or_404(StripeCheckout, checkout_id)
-    if not acts_for_funder(current_user, checkout.pledge.funder_id):
-        abort(403)
+    checkout = get_checkout(checkout_id, check=acts_for_funder)
     form = RefundForm()
 
     def refund_it() -> object:
@@ -274,17 +260,10 @@ def _register_webhook(state) -> None:  # noqa: ANN001
 # ---------------------------------------------------------------------- money out
 
 
-def _group_or_403(slug: str) -> Group:
-    group = db.one_or_404(select(Group).where(Group.slug == slug))
-    if not is_group_member(current_user, group.id, GroupRole.LEAD, GroupRole.TREASURER):
-        abort(403)
-    return group
-
-
 @bp.route("/groups/<slug>/payee", methods=["GET", "POST"])
 def payee(slug: str):
     """How a group is paid: its own Stripe account, or bank details (maybe a host's)."""
-    group = _group_or_403(slug)
+    group = get_group(slug, check=handles_money)
     current = db.session.execute(select(Payee).where(Payee.group_id == group.id)).scalar_one_or_none()
     form = BankDetailsForm(prefix="bank")
     connect = ConnectForm(prefix="connect")
@@ -314,7 +293,7 @@ def payee(slug: str):
 @bp.route("/groups/<slug>/payee/connect", methods=["GET", "POST"])
 def payee_connect(slug: str):
     """Start (or continue) Stripe onboarding: a fresh account link every time."""
-    group = _group_or_403(slug)
+    group = get_group(slug, check=handles_money)
     if not stripe_enabled():
         abort(404)
     form = ConnectForm(prefix="connect")
@@ -331,7 +310,7 @@ def payee_connect(slug: str):
 @bp.route("/groups/<slug>/payee/return")
 def payee_return(slug: str):
     """Stripe sends the group back here after onboarding; check what Stripe still needs."""
-    group = _group_or_403(slug)
+    group = get_group(slug, check=handles_money)
     try:
         found = payouts.refresh_stripe_account(group.id)
     except (DomainError, GatewayError):
@@ -347,9 +326,7 @@ def payee_return(slug: str):
 @bp.route("/awards/<int:award_id>/release", methods=["POST"])
 def release(award_id: int):
     """Release part or all of an award: by Stripe now, or scheduled for a bank transfer."""
-    award = db.get_or_404(Award, award_id)
-    if not may_release_money(current_user, award.round_id):
-        abort(403)
+    award = get_award(award_id, check=may_release_money)
     form = ReleaseForm(prefix=f"release-{award.id}")
     if form.validate_on_submit():
         try:

@@ -20,6 +20,7 @@ from grants.models import Notification, NotificationPreference, Person
 from grants.models._base import utcnow
 from grants.models.notifications import NotificationSecret
 from grants.notifications.outbox import EVENTS
+from grants.site import link_to
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def build_message(note: Notification, to: str, name: str | None) -> EmailMessage
         "body": note.with_secret(note.body),
         "link": absolute(note.with_secret(note.link)),
         "reason": REASONS.get(note.event, ""),
-        "choices_link": None if note.person_id is None else absolute("/notifications/choices"),
+        "choices_link": None if note.person_id is None else absolute(link_to("notifications.choices")),
         "site_name": current_app.config.get("SITE_NAME", "Our Tables"),
     }
     msg = EmailMessage()

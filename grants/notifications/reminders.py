@@ -11,6 +11,7 @@ from grants.core import transaction
 from grants.extensions import db
 from grants.models import Notification, PanelMember, Participation, Round, RoundStatus
 from grants.notifications.outbox import notify
+from grants.site import link_to
 
 REMIND_BEFORE = timedelta(days=2)
 
@@ -28,7 +29,7 @@ def remind_panels(now: datetime) -> int:
         )
     ).scalars()
     for rnd in list(rounds):
-        link = f"/vote/{rnd.slug}"
+        link = link_to("ballots.vote", slug=rnd.slug)
         with transaction() as session:
             voted = select(Participation.person_id).where(Participation.round_id == rnd.id)
             reminded = select(Notification.person_id).where(Notification.event == "reminder", Notification.link == link)

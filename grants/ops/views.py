@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, url_for
-from flask_login import current_user
 from sqlalchemy import func, select, text
 
 from grants.extensions import db
@@ -12,7 +11,7 @@ from grants.jobs.queue import queue_status
 from grants.models import Notification, OutboxJob, Person
 from grants.notifications.forms import ConfirmForm
 from grants.ops import bp
-from grants.security import public
+from grants.security import is_admin, public, require
 
 
 @bp.route("/healthz")
@@ -53,15 +52,10 @@ def healthz():
     return response
 
 
-def _admin_only() -> None:
-    if not (current_user.is_authenticated and current_user.is_admin):
-        abort(403)
-
-
 @bp.route("/admin/deliveries")
+@require(is_admin)
 def deliveries():
     """E-mails and background jobs that failed after every retry."""
-    _admin_only()
     failed_notes = db.session.execute(
         select(Notification, Person.email)
         .outerjoin(Person, Person.id == Notification.person_id)
@@ -85,9 +79,9 @@ def deliveries():
 
 
 @bp.route("/admin/deliveries/emails/<int:notification_id>/resend", methods=["POST"])
+@require(is_admin)
 def resend_email(notification_id: int):
     """Try a failed e-mail again, with a fresh set of attempts."""
-    _admin_only()
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if retry_now(Notification, notification_id):
@@ -98,9 +92,9 @@ def resend_email(notification_id: int):
 
 
 @bp.route("/admin/deliveries/jobs/<int:job_id>/retry", methods=["POST"])
+@require(is_admin)
 def retry_job(job_id: int):
     """Run a failed background job again."""
-    _admin_only()
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if retry_now(OutboxJob, job_id):

@@ -45,6 +45,7 @@ from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.panel_pay import totals
 from grants.roles import is_convenor, is_treasurer, panel_seat
+from grants.site import link_to
 
 
 def _seat(person: Person, round_id: int) -> PanelMember:
@@ -186,7 +187,7 @@ def decide_time(*, person: Person, log_id: int, approve: bool, note: str = "") -
             f"Your {item.activity.label.lower()} on {item.worked_on:%-d %B} was approved"
             + (f": {format_pence(amount)}." if amount else ".")
             + _over_words(limit, over),
-            link=f"/money/tables/{seat.round.slug}/my-pay",
+            link=link_to("panel_pay.my_pay", slug=seat.round.slug),
         )
     return item
 

@@ -9,7 +9,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from grants.core import DomainError
 from grants.extensions import db
 from grants.flashing import attempt, submitted
 from grants.models import (
@@ -39,18 +38,14 @@ from grants.panel_pay.forms import (
     TimeForm,
 )
 from grants.roles import is_convenor, panel_seat
-
-
-def _round(slug: str) -> Round:
-    return db.one_or_404(select(Round).where(Round.slug == slug))
+from grants.rounds.loading import get_round
+from grants.security import allowed_or_403
 
 
 @bp.route("/tables/<slug>/panel-rate", methods=["GET", "POST"])
 def rate(slug: str):
     """The convenor sets the panel's rate and what counts."""
-    rnd = _round(slug)
-    if not is_convenor(current_user, rnd.id):
-        abort(403)
+    rnd = get_round(slug, check=is_convenor)
     rate = panel_pay.rate_for(rnd.id)
     form = RateForm(obj=None)
     if not form.is_submitted() and rate is not None:
@@ -84,9 +79,7 @@ def _render_rate(rnd: Round, form: RateForm, note_form: TableNoteForm, status: i
 @bp.route("/tables/<slug>/benefits-note", methods=["POST"])
 def table_note(slug: str):
     """The convenor writes the table's own note about pay and benefits."""
-    rnd = _round(slug)
-    if not is_convenor(current_user, rnd.id):
-        abort(403)
+    rnd = get_round(slug, check=is_convenor)
     note_form = TableNoteForm(prefix="note")
 
     def save() -> object:
@@ -100,16 +93,15 @@ def table_note(slug: str):
 
 
 def _seat_or_403(rnd: Round) -> PanelMember:
+    allowed_or_403(panel_seat, rnd.id)
     seat = panel_seat(current_user, rnd.id)
-    if seat is None:
-        abort(403)
     return seat
 
 
 @bp.route("/tables/<slug>/my-pay")
 def my_pay(slug: str):
     """A panel member's own pay: how they want it, time logged, expenses, and figures."""
-    rnd = _round(slug)
+    rnd = get_round(slug)
     seat = _seat_or_403(rnd)
     pref = panel_pay.preference(seat.id)
     time_form, expense_form, pref_form = (
@@ -159,7 +151,7 @@ def _render_my_pay(rnd, seat, pref, time_form, expense_form, pref_form, status):
 @bp.route("/tables/<slug>/my-pay/time", methods=["POST"])
 def log_time(slug: str):
     """A panel member logs time."""
-    rnd = _round(slug)
+    rnd = get_round(slug)
     seat = _seat_or_403(rnd)
     form = TimeForm(prefix="time")
     rate = panel_pay.rate_for(rnd.id)
@@ -185,7 +177,7 @@ def log_time(slug: str):
 @bp.route("/tables/<slug>/my-pay/expenses", methods=["POST"])
 def claim_expense(slug: str):
     """A panel member claims expenses, with an optional receipt."""
-    rnd = _round(slug)
+    rnd = get_round(slug)
     seat = _seat_or_403(rnd)
     form = ExpenseForm(prefix="expense")
 
@@ -209,7 +201,7 @@ def claim_expense(slug: str):
 @bp.route("/tables/<slug>/my-pay/choice", methods=["POST"])
 def pay_choice(slug: str):
     """A panel member chooses how (or whether) to be paid."""
-    rnd = _round(slug)
+    rnd = get_round(slug)
     seat = _seat_or_403(rnd)
     form = PreferenceForm(prefix="pref")
 
@@ -234,9 +226,7 @@ def pay_choice(slug: str):
 @bp.route("/tables/<slug>/panel-pay")
 def manage(slug: str):
     """The convenor approves time and expenses; whoever pays sees the schedule."""
-    rnd = _round(slug)
-    if not panel_pay.may_pay_panel(current_user, rnd.id):
-        abort(403)
+    rnd = get_round(slug, check=panel_pay.may_pay_panel)
     seats = select(PanelMember.id).where(PanelMember.round_id == rnd.id)
     logs = (
         db.session.execute(
@@ -270,11 +260,8 @@ def manage(slug: str):
 @bp.route("/tables/<slug>/panel-pay.csv")
 def schedule_csv(slug: str):
     """The payment schedule as CSV for whoever pays (holds bank details: never public)."""
-    rnd = _round(slug)
-    try:
-        body = panel_pay.schedule_csv(person=current_user, round_id=rnd.id)
-    except DomainError:
-        abort(403)
+    rnd = get_round(slug, check=panel_pay.moves_panel_money)
+    body = panel_pay.schedule_csv(person=current_user, round_id=rnd.id)
     return Response(
         body,
         mimetype="text/csv",
@@ -328,8 +315,8 @@ def receipt(expense_id: int):
     seat = item.member
     if item.receipt_id is None:
         abort(404)
-    if seat.person_id != current_user.id and not panel_pay.may_pay_panel(current_user, seat.round_id):
-        abort(403)
+    if seat.person_id != current_user.id:
+        allowed_or_403(panel_pay.may_pay_panel, seat.round_id)
     return send_upload(db.get_or_404(Upload, item.receipt_id))
 
 
@@ -351,7 +338,7 @@ def settled(seat_id: int):
 @bp.route("/tables/<slug>/panel-pay/run", methods=["POST"])
 def pay_run(slug: str):
     """Whoever pays the panel records one pay run: everyone on the schedule was paid."""
-    rnd = _round(slug)
+    rnd = get_round(slug)
     form = SettledForm(prefix="run")
     if form.validate_on_submit():
         attempt(

@@ -30,6 +30,7 @@ from grants.models import (
 )
 from grants.notifications import notify
 from grants.roles import is_convenor, is_group_member, panel_seat
+from grants.site import link_to
 
 GROUND_RULES_TEMPLATE = """1. We listen to each other and take turns. Nobody has to speak.
 2. We talk about proposals, not about people.
@@ -416,7 +417,7 @@ def ask_question(*, person: Person, proposal_id: int, body: str) -> PanelQuestio
             f"A question from the panel about “{proposal.title}”",
             f"The panel for {proposal.round.title} has a question about your proposal:\n\n{body}\n\n"
             "Answer it when you can, on the page linked below.",
-            link=f"/panel/questions/{proposal.id}",
+            link=link_to("panels.group_questions", proposal_id=proposal.id),
         )
     return question
 

@@ -31,6 +31,7 @@ from grants.notifications import notify
 from grants.panels.conflicts import record_group_conflicts
 from grants.roles import is_convenor, panel_seat
 from grants.rounds.services import check_quorum_possible, quorum_values
+from grants.site import link_to
 from grants.tally import lottery_order
 
 FINISHED = (RoundStatus.COUNTED, RoundStatus.NO_DECISION, RoundStatus.AWARDING, RoundStatus.PAYING,
@@ -289,7 +290,7 @@ def _seat(volunteer: PanelVolunteer, settings: PanelSettings, rnd: Round, replac
         f"You have a seat on the panel for {rnd.title}",
         f"You were drawn for the panel that decides {rnd.title}. Your panel page has the proposals, the ground "
         "rules and support. You can pause or step down at any time without giving a reason.",
-        link=f"/panel/{rnd.slug}",
+        link=link_to("panels.home", slug=rnd.slug),
     )
 
 

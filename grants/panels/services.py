@@ -26,6 +26,7 @@ from grants.notifications import notify_address
 from grants.panels import deliberation
 from grants.panels.conflicts import record_group_conflicts
 from grants.roles import is_convenor, panel_seat
+from grants.site import link_to
 
 
 def _hash(token: str) -> str:
@@ -47,7 +48,7 @@ def invite(
             round_id=round_id, email=email.strip().lower(), token_hash=_hash(token), role=role, invited_by_id=person.id
         )
         session.add(invitation)
-        link = link_for(SECRET_MARK) if link_for else f"/panel/join/{SECRET_MARK}"
+        link = link_for(SECRET_MARK) if link_for else link_to("panels.accept", token=SECRET_MARK)
         notify_address(
             invitation.email,
             "panel_invitation",

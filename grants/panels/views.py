@@ -10,23 +10,17 @@ from grants.auth.views import safe_next
 from grants.core import DomainError
 from grants.extensions import db
 from grants.flashing import attempt, submitted
-from grants.models import InterestDeclaration, PanelRole, Participation, Proposal, Round
+from grants.models import InterestDeclaration, PanelRole, Participation, Round
 from grants.panels import bp, conflicts, deliberation, keep_input, services, wellbeing
 from grants.panels.forms import CommentForm, ConfirmForm, HideForm, InterestForm, InviteForm, QuestionForm
-from grants.roles import has_declared_interest, is_convenor, panel_seat
+from grants.panels.loading import round_and_seat
+from grants.proposals.loading import get_proposal
+from grants.roles import has_declared_interest, is_convenor
 from grants.rounds.counting import ballot_proposals
+from grants.rounds.loading import get_round
 from grants.security import public
 
 keep_input.init_app(bp)
-
-
-def round_and_seat(slug: str):  # noqa: ANN201
-    """The round and the current person's seat on its panel, or 403."""
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
-    seat = panel_seat(current_user, rnd.id)
-    if seat is None:
-        abort(403)
-    return rnd, seat
 
 
 _round_and_seat = round_and_seat
@@ -47,9 +41,7 @@ def panel_context(rnd: Round, seat) -> dict:  # noqa: ANN001
 @bp.route("/<slug>/invite", methods=["GET", "POST"])
 def invite(slug: str):
     """A convenor invites panel members by e-mail link."""
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
-    if not is_convenor(current_user, rnd.id):
-        abort(403)
+    rnd = get_round(slug, check=is_convenor)
     form = InviteForm()
 
     def invite_them() -> object:
@@ -132,8 +124,8 @@ def home(slug: str):
 def proposal(slug: str, proposal_id: int):
     """Read a proposal, the panel's comments and questions on it; add a comment."""
     rnd, seat = round_and_seat(slug)
-    item = db.get_or_404(Proposal, proposal_id)
-    if item.round_id != rnd.id or not item.is_submitted:
+    item = get_proposal(proposal_id, round_id=rnd.id)
+    if not item.is_submitted:
         abort(404)
     form = CommentForm()
 

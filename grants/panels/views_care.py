@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from grants.core import DomainError
 from grants.extensions import db
 from grants.flashing import attempt, submitted
 from grants.inputs import is_whole
-from grants.models import Meeting, PanelComment, Proposal, Round
+from grants.models import Meeting, Proposal, Round
 from grants.panels import bp, deliberation, formation, keep_input, wellbeing
 from grants.panels.forms import (
     AnswerForm,
@@ -27,14 +26,13 @@ from grants.panels.forms import (
     ReflectionForm,
     TimeForm,
 )
+from grants.panels.loading import get_comment, get_meeting
 from grants.panels.views import panel_context, round_and_seat
+from grants.proposals.loading import get_proposal
 from grants.roles import is_convenor, is_group_member, panel_seat
 from grants.rounds.counting import ballot_proposals
-
-
-def _round(slug: str) -> Round:
-    return db.one_or_404(select(Round).where(Round.slug == slug))
-
+from grants.rounds.loading import get_round
+from grants.security import allowed_or_403, any_of
 
 # Conflicts register -------------------------------------------------------------------------
 
@@ -45,11 +43,9 @@ def conflicts(slug: str):
 
     The convenor and facilitators also see the whole register and its history: it is part of the decision.
     """
-    rnd = _round(slug)
+    rnd = get_round(slug, check=any_of(panel_seat, is_convenor, deliberation.is_facilitator))
     seat = panel_seat(current_user, rnd.id)
     sees_all = is_convenor(current_user, rnd.id) or deliberation.is_facilitator(current_user, rnd.id)
-    if seat is None and not sees_all:
-        abort(403)
     people = {p.id: p for p in deliberation.panel_people(rnd.id)}
     return render_template(
         "panels/conflicts.html",
@@ -87,11 +83,8 @@ def withdraw_interest(slug: str, proposal_id: int):
 def hide_comment(slug: str, comment_id: int):
     """A facilitator hides a post that breaks the ground rules, with a reason its author sees."""
     rnd, _seat = round_and_seat(slug)
-    comment = db.get_or_404(PanelComment, comment_id)
-    if comment.proposal.round_id != rnd.id:
-        abort(404)
-    if not deliberation.is_facilitator(current_user, rnd.id):
-        abort(403)
+    comment = get_comment(comment_id, round_id=rnd.id)
+    allowed_or_403(deliberation.is_facilitator, rnd.id)
     form = HideForm()
     if form.validate_on_submit():
         attempt(
@@ -107,9 +100,7 @@ def hide_comment(slug: str, comment_id: int):
 def ask_question(slug: str, proposal_id: int):
     """The panel asks the group a question about its proposal."""
     rnd, _seat = round_and_seat(slug)
-    item = db.get_or_404(Proposal, proposal_id)
-    if item.round_id != rnd.id:
-        abort(404)
+    item = get_proposal(proposal_id, round_id=rnd.id)
     form = QuestionForm()
     if form.validate_on_submit():
         attempt(
@@ -125,9 +116,7 @@ def ask_question(slug: str, proposal_id: int):
 @keep_input.keeps_input
 def group_questions(proposal_id: int):
     """A group sees the panel's questions about its own proposal and answers them."""
-    item = db.get_or_404(Proposal, proposal_id)
-    if not is_group_member(current_user, item.group_id):
-        abort(403)
+    item = get_proposal(proposal_id, check=is_group_member)
     form = AnswerForm()
 
     def answer() -> object:
@@ -150,11 +139,9 @@ def group_questions(proposal_id: int):
 @bp.route("/<slug>/meetings")
 def meetings(slug: str):
     """The panel's meetings: agenda, who came, notes and decisions."""
-    rnd = _round(slug)
+    rnd = get_round(slug, check=any_of(panel_seat, deliberation.may_keep_notes))
     seat = panel_seat(current_user, rnd.id)
     may_write = deliberation.may_keep_notes(current_user, rnd.id)
-    if seat is None and not may_write:
-        abort(403)
     return render_template(
         "panels/meetings.html", meetings=deliberation.meetings_for(rnd.id), may_write=may_write,
         **panel_context(rnd, seat),
@@ -166,14 +153,10 @@ def meetings(slug: str):
 @keep_input.keeps_input
 def edit_meeting(slug: str, meeting_id: int | None = None):
     """Record a meeting, or change its record (convenor or facilitator)."""
-    rnd = _round(slug)
-    if not deliberation.may_keep_notes(current_user, rnd.id):
-        abort(403)
+    rnd = get_round(slug, check=deliberation.may_keep_notes)
     meeting = None
     if meeting_id is not None:
-        meeting = db.get_or_404(Meeting, meeting_id)
-        if meeting.round_id != rnd.id:
-            abort(404)
+        meeting = get_meeting(meeting_id, round_id=rnd.id)
     form = MeetingForm(obj=meeting)
     people = deliberation.panel_people(rnd.id)
     form.attendees.choices = [(p.id, p.display_name) for p in people]
@@ -199,14 +182,10 @@ def edit_meeting(slug: str, meeting_id: int | None = None):
 @bp.route("/<slug>/meetings/<int:meeting_id>")
 def meeting(slug: str, meeting_id: int):
     """One meeting's record."""
-    rnd = _round(slug)
+    rnd = get_round(slug, check=any_of(panel_seat, deliberation.may_keep_notes))
     seat = panel_seat(current_user, rnd.id)
     may_write = deliberation.may_keep_notes(current_user, rnd.id)
-    if seat is None and not may_write:
-        abort(403)
-    item = db.get_or_404(Meeting, meeting_id)
-    if item.round_id != rnd.id:
-        abort(404)
+    item = get_meeting(meeting_id, round_id=rnd.id)
     return render_template("panels/meeting.html", meeting=item, may_write=may_write, **panel_context(rnd, seat))
 
 
@@ -247,9 +226,7 @@ def care(slug: str):
 @keep_input.keeps_input
 def deadlines(slug: str):
     """The convenor extends deadlines for everyone (with a published reason) and sends gentle reminders."""
-    rnd = _round(slug)
-    if not is_convenor(current_user, rnd.id):
-        abort(403)
+    rnd = get_round(slug, check=is_convenor)
     form = ExtendForm()
 
     def extend() -> object:
@@ -268,9 +245,7 @@ def deadlines(slug: str):
 @bp.route("/<slug>/deadlines/remind", methods=["POST"])
 def remind(slug: str):
     """Send a gentle reminder to members who asked for one and have not paused or voted."""
-    rnd = _round(slug)
-    if not is_convenor(current_user, rnd.id):
-        abort(403)
+    rnd = get_round(slug, check=is_convenor)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -287,9 +262,7 @@ def remind(slug: str):
 @keep_input.keeps_input
 def content_note(proposal_id: int):
     """A group adds a content note to its proposal, for panel members who want warning of hard topics."""
-    item = db.get_or_404(Proposal, proposal_id)
-    if not is_group_member(current_user, item.group_id):
-        abort(403)
+    item = get_proposal(proposal_id, check=is_group_member)
     existing = wellbeing.content_note(item.id)
     form = ContentNoteForm()
 
@@ -311,8 +284,7 @@ def content_note(proposal_id: int):
 def feedback_list(slug: str):
     """The facilitator's list of feedback to write and send, one per proposal."""
     rnd, seat = round_and_seat(slug)
-    if not deliberation.is_facilitator(current_user, rnd.id):
-        abort(403)
+    allowed_or_403(deliberation.is_facilitator, rnd.id)
     proposals = ballot_proposals(rnd.id)
     return render_template(
         "panels/feedback_list.html", proposals=proposals,
@@ -326,11 +298,8 @@ def feedback_list(slug: str):
 def feedback_edit(slug: str, proposal_id: int):
     """Assemble feedback from the panel's remarks, edit it for tone, and send it."""
     rnd, seat = round_and_seat(slug)
-    if not deliberation.is_facilitator(current_user, rnd.id):
-        abort(403)
-    item = db.get_or_404(Proposal, proposal_id)
-    if item.round_id != rnd.id:
-        abort(404)
+    allowed_or_403(deliberation.is_facilitator, rnd.id)
+    item = get_proposal(proposal_id, round_id=rnd.id)
     existing = wellbeing.feedback_for(item.id)
     form = FeedbackForm()
     send = request.form.get("send") == "1"
@@ -368,9 +337,7 @@ def feedback_read(proposal_id: int):
 @keep_input.keeps_input
 def reflect(slug: str):
     """The short anonymous reflection, for everyone who took part."""
-    rnd = _round(slug)
-    if not wellbeing.took_part(current_user, rnd.id):
-        abort(403)
+    rnd = get_round(slug, check=wellbeing.took_part)
     answered = wellbeing.has_reflected(current_user, rnd.id)
     form = ReflectionForm()
 
@@ -393,9 +360,7 @@ def reflect(slug: str):
 @bp.route("/<slug>/reflections")
 def reflections(slug: str):
     """The convenor's view of the reflections: aggregates and written answers, only from 5 answers."""
-    rnd = _round(slug)
-    if not is_convenor(current_user, rnd.id):
-        abort(403)
+    rnd = get_round(slug, check=is_convenor)
     return render_template(
         "panels/reflections.html", rnd=rnd, summary=wellbeing.reflection_summary(rnd.id),
         answered=wellbeing.reflection_count(rnd.id), min_answers=wellbeing.MIN_REFLECTIONS,

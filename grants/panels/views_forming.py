@@ -10,26 +10,13 @@ from sqlalchemy import select
 from grants.core import DomainError
 from grants.extensions import db
 from grants.flashing import submitted
-from grants.models import PanelVolunteer, Round, RoundStatus, VolunteerStatus
+from grants.models import PanelVolunteer, RoundStatus, VolunteerStatus
 from grants.panels import bp, conflicts, deliberation, formation, keep_input
 from grants.panels.forms import ConfirmForm, GroundRulesForm, PanelSettingsForm, RulesResponseForm, VolunteerForm
 from grants.panels.views import panel_context, round_and_seat
 from grants.roles import is_convenor, panel_seat
-from grants.security import public
-
-
-def _round(slug: str) -> Round:
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
-    if not rnd.is_published:
-        abort(404)
-    return rnd
-
-
-def _convenor_round(slug: str) -> Round:
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
-    if not is_convenor(current_user, rnd.id):
-        abort(403)
-    return rnd
+from grants.rounds.loading import get_round
+from grants.security import any_of, public
 
 
 @bp.route("/<slug>/volunteer", methods=["GET", "POST"])
@@ -37,7 +24,7 @@ def _convenor_round(slug: str) -> Round:
 @keep_input.keeps_input
 def volunteer(slug: str):
     """The open call: anyone can read it; sign in (or create an account) to volunteer."""
-    rnd = _round(slug)
+    rnd = get_round(slug, published=True)
     settings = formation.settings_for(rnd.id)
     form = VolunteerForm()
     mine = formation.my_volunteering(current_user, rnd.id) if current_user.is_authenticated else None
@@ -69,7 +56,7 @@ def volunteer(slug: str):
 @bp.route("/<slug>/volunteer/withdraw", methods=["POST"])
 def withdraw_volunteer(slug: str):
     """Take your name out of the pool."""
-    rnd = _round(slug)
+    rnd = get_round(slug, published=True)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -85,7 +72,7 @@ def withdraw_volunteer(slug: str):
 @keep_input.keeps_input
 def forming(slug: str):
     """The convenor's page: the call, the pool and the panel's make-up (counts only), the draw."""
-    rnd = _convenor_round(slug)
+    rnd = get_round(slug, check=is_convenor)
     settings = formation.settings_for(rnd.id)
     form = PanelSettingsForm(obj=settings)
 
@@ -121,7 +108,7 @@ def forming(slug: str):
 
 
 def _convenor_action(slug: str, action, done: str):  # noqa: ANN001, ANN202
-    rnd = _convenor_round(slug)
+    rnd = get_round(slug, check=is_convenor)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -173,7 +160,7 @@ def call_substitute(slug: str):
 @public
 def draw_record(slug: str):
     """The published draw: procedure, seed and order, so anyone can repeat it."""
-    rnd = _round(slug)
+    rnd = get_round(slug, published=True)
     return render_template(
         "panels/draw.html",
         rnd=rnd,
@@ -199,7 +186,7 @@ def step_down(slug: str):
 @public
 def how_we_work(slug: str):
     """The round's purpose, criteria, ballot, counting, quorum, conflicts and timetable, in plain English."""
-    rnd = _round(slug)
+    rnd = get_round(slug, published=True)
     seat = panel_seat(current_user, rnd.id) if current_user.is_authenticated else None
     return render_template(
         "panels/how_we_work.html",
@@ -215,11 +202,9 @@ def how_we_work(slug: str):
 @keep_input.keeps_input
 def ground_rules(slug: str):
     """The panel's ground rules: written by the convenor or facilitator, agreed by every member."""
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    rnd = get_round(slug, check=any_of(panel_seat, is_convenor, deliberation.is_facilitator))
     seat = panel_seat(current_user, rnd.id)
     may_write = is_convenor(current_user, rnd.id) or deliberation.is_facilitator(current_user, rnd.id)
-    if seat is None and not may_write:
-        abort(403)
     status = deliberation.rules_status(rnd.id, current_user)
     write_form = GroundRulesForm(prefix="w")
     answer_form = RulesResponseForm(prefix="a")

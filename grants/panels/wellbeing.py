@@ -41,6 +41,7 @@ from grants.notifications import notify
 from grants.panels.deliberation import feedback_comments, is_facilitator
 from grants.panels.formation import settings_for
 from grants.roles import funds_round, is_convenor, is_group_member, panel_seat
+from grants.site import link_to
 
 # Published figures about people need at least this many answers (DESIGN: groups of at least 5).
 MIN_REFLECTIONS = 5
@@ -97,7 +98,7 @@ def send_reminders(*, person: Person | None, round_id: int) -> int:
             f"Just a note, because you asked for reminders: voting on {rnd.title} is open until "
             f"{rnd.voting_closes_at:%d %B %Y}. There is no rush. If now is not a good time, you can pause "
             "or ask for more time from your panel page, and you can turn these reminders off there too.",
-            link=f"/panel/{rnd.slug}",
+            link=link_to("panels.home", slug=rnd.slug),
         )
     return len(people)
 
@@ -199,7 +200,7 @@ def extend_deadline(*, person: Person, round_id: int, field: str, new_date: date
             "reminder",
             f"More time on {rnd.title}",
             f"{DEADLINES[field]} is now {new:%d %B %Y} (it was {old:%d %B %Y}). Why: {reason.strip()}",
-            link=f"/panel/{rnd.slug}",
+            link=link_to("panels.home", slug=rnd.slug),
         )
     return change
 
@@ -334,7 +335,7 @@ def save_feedback(*, person: Person, proposal_id: int, body: str, send: bool) ->
                 select(GroupMembership.person_id).where(GroupMembership.group_id == proposal.group_id)
             ).scalars()
             notify(members, "result", f"Feedback from the panel on “{proposal.title}”", body,
-                   link=f"/panel/feedback/{proposal.id}")  # fmt: skip
+                   link=link_to("panels.feedback_read", proposal_id=proposal.id))  # fmt: skip
             audit.record("feedback_sent", "The panel's feedback was sent to a group.", actor_id=person.id,
                          round_id=proposal.round_id, details={"proposal_id": proposal.id})  # fmt: skip
     return row

@@ -13,6 +13,7 @@ from grants.models import BudgetLine, Group, GroupMembership, Person, Proposal, 
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import is_group_member
+from grants.site import link_to
 
 TEXT_FIELDS = ("title", "summary", "activities", "beneficiaries")
 
@@ -113,6 +114,6 @@ def submit_proposal(*, person: Person, proposal_id: int) -> Proposal:
                 f"Your bid “{proposal.title}” was received",
                 f"The bid from {proposal.group.name} to {proposal.round.title} was received. You can change it until "
                 f"bids close on {proposal.round.bids_close_at:%d %B %Y}.",
-                link=f"/proposals/{proposal.id}",
+                link=link_to("proposals.show", proposal_id=proposal.id),
             )
     return proposal

@@ -8,10 +8,12 @@ from sqlalchemy import select
 
 from grants.core import DomainError
 from grants.extensions import db
-from grants.models import Group, GroupMembership, Proposal, Round
+from grants.models import Group, GroupMembership, Proposal
 from grants.proposals import bp, services
 from grants.proposals.forms import BLANK_LINES, ProposalForm, SubmitForm, use_easy_read
+from grants.proposals.loading import get_proposal
 from grants.roles import is_group_member
+from grants.rounds.loading import get_round
 
 
 def _my_groups() -> list[Group]:
@@ -23,13 +25,6 @@ def _my_groups() -> list[Group]:
             .order_by(Group.name)
         ).scalars()
     )
-
-
-def _proposal_for_member(proposal_id: int) -> Proposal:
-    proposal = db.get_or_404(Proposal, proposal_id)
-    if not is_group_member(current_user, proposal.group_id):
-        abort(403)
-    return proposal
 
 
 def _form_for(proposal: Proposal | None) -> ProposalForm:
@@ -55,7 +50,7 @@ def _easy_read(form: ProposalForm) -> bool:
 @bp.route("/new/<slug>", methods=["GET", "POST"])
 def new(slug: str):
     """Start a bid to a table for one of your groups."""
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
+    rnd = get_round(slug)
     groups = _my_groups()
     group = next((g for g in groups if g.slug == request.args.get("group")), None)
     if group is None and len(groups) == 1:
@@ -87,7 +82,7 @@ def new(slug: str):
 @bp.route("/<int:proposal_id>/edit", methods=["GET", "POST"])
 def edit(proposal_id: int):
     """Change a proposal while bids are open."""
-    proposal = _proposal_for_member(proposal_id)
+    proposal = get_proposal(proposal_id, check=is_group_member)
     form = _form_for(proposal)
     form.max_grant_pence = proposal.round.max_grant_pence
     easy = _easy_read(form)
@@ -110,14 +105,14 @@ def edit(proposal_id: int):
 @bp.route("/<int:proposal_id>/check")
 def check(proposal_id: int):
     """Check your answers before submitting."""
-    proposal = _proposal_for_member(proposal_id)
+    proposal = get_proposal(proposal_id, check=is_group_member)
     return render_template("proposals/check.html", proposal=proposal, form=SubmitForm())
 
 
 @bp.route("/<int:proposal_id>/submit", methods=["POST"])
 def submit(proposal_id: int):
     """Submit the proposal."""
-    proposal = _proposal_for_member(proposal_id)
+    proposal = get_proposal(proposal_id, check=is_group_member)
     if not SubmitForm().validate_on_submit():
         abort(400)
     try:
@@ -132,5 +127,5 @@ def submit(proposal_id: int):
 @bp.route("/<int:proposal_id>")
 def show(proposal_id: int):
     """A proposal as its group sees it."""
-    proposal = _proposal_for_member(proposal_id)
+    proposal = get_proposal(proposal_id, check=is_group_member)
     return render_template("proposals/show.html", proposal=proposal)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from flask import url_for
 from sqlalchemy import func, select
 
 from grants import audit, invitations
@@ -36,6 +35,7 @@ from grants.models.rounds import RULES_FOR_BALLOT
 from grants.money_format import format_pence
 from grants.notifications import notify, notify_address
 from grants.roles import is_convenor
+from grants.site import link_to
 
 # Fields a convenor sets; everything here is frozen once voting opens.
 RULE_FIELDS = (
@@ -497,7 +497,7 @@ def invite_staff(*, person: Person, round_id: int, email: str, role: StaffRole) 
             f"as a {role.value}. To say yes or no, sign in with this address (or create an account with it) "
             f"and open your invitations. The invitation lasts {invitations.days()} days. If you do not know "
             "them, you can ignore this message.",
-            link=url_for("auth.invitations"),
+            link=link_to("auth.invitations"),
         )
         audit.record(
             "role_granted",
@@ -599,7 +599,7 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
                 f"Voting has opened: {rnd.title}",
                 f"Voting on {rnd.title} is open until {rnd.voting_closes_at:%d %B %Y}. Vote when you are ready; "
                 "you can pause at any time.",
-                link=f"/panel/{rnd.slug}",
+                link=link_to("panels.home", slug=rnd.slug),
             )
     return rnd
 
@@ -728,7 +728,7 @@ def keep_timetable(
                 f"{rnd.title}: {early.label.lower()} moved earlier",
                 f"{early.label} was {when} and is now {now:%d %B %Y}. This cuts short what you were given. "
                 f"Why: {reason.strip()} {override_reason.strip()}",
-                link=f"/panel/{rnd.slug}",
+                link=link_to("panels.home", slug=rnd.slug),
             )
         change = RuleChange(
             round_id=rnd.id,

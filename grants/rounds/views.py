@@ -10,7 +10,7 @@ from grants.auth.forms import AnswerForm
 from grants.core import DomainError
 from grants.extensions import db, limiter
 from grants.flashing import submitted
-from grants.models import PanelInvitation, PanelMember, Proposal, Round, RoundStaff, RoundStatus, StaffRole
+from grants.models import PanelInvitation, PanelMember, Proposal, RoundStaff, RoundStatus, StaffRole
 from grants.models.rounds import RULES_FOR_BALLOT
 from grants.money import ledger
 from grants.public import pages
@@ -25,13 +25,7 @@ from grants.rounds.forms import (
     RoundForm,
     StaffForm,
 )
-
-
-def _round_for_convenor(slug: str) -> Round:
-    rnd = db.one_or_404(select(Round).where(Round.slug == slug))
-    if not is_convenor(current_user, rnd.id):
-        abort(403)
-    return rnd
+from grants.rounds.loading import get_round
 
 
 def _show_rule_problems(form: RoundForm, exc: services.BallotRulesDoNotFit) -> None:
@@ -55,7 +49,7 @@ def new():
 
 def _draft_for_convenor(slug: str):  # noqa: ANN202
     """The convenor's draft, or where to go instead: the rules page once published, 409 once frozen."""
-    rnd = _round_for_convenor(slug)
+    rnd = get_round(slug, check=is_convenor)
     if rnd.rules_frozen:
         return rnd, (render_template("rounds/frozen.html", rnd=rnd), 409)
     if rnd.is_published:
@@ -122,7 +116,7 @@ def setup_page(slug: str, page: str):
 @bp.route("/<slug>/setup/check", methods=["GET", "POST"])
 def setup_check(slug: str):
     """Check every answer, each with its own Change link, then publish the table and open it for bids."""
-    rnd = _round_for_convenor(slug)
+    rnd = get_round(slug, check=is_convenor)
     form = ConfirmForm()
     problem = None
     if rnd.is_published or rnd.rules_frozen:
@@ -152,14 +146,14 @@ def setup_check(slug: str):
 @bp.route("/<slug>/preview")
 def preview(slug: str):
     """What the public page of a table will look like, for its convenors, also while it is a draft."""
-    rnd = _round_for_convenor(slug)
+    rnd = get_round(slug, check=is_convenor)
     return render_template("public/round.html", preview=True, **pages.round_context(rnd))
 
 
 @bp.route("/<slug>")
 def manage(slug: str):
     """A convenor's view of a round: its stage, next step, proposals, panel and money."""
-    rnd = _round_for_convenor(slug)
+    rnd = get_round(slug, check=is_convenor)
     proposals = (
         db.session.execute(select(Proposal).where(Proposal.round_id == rnd.id).order_by(Proposal.id)).scalars().all()
     )
@@ -197,7 +191,7 @@ def manage(slug: str):
 @bp.route("/<slug>/rules", methods=["GET", "POST"])
 def edit(slug: str):
     """Change the rules and timetable (refused once voting opens)."""
-    rnd = _round_for_convenor(slug)
+    rnd = get_round(slug, check=is_convenor)
     form = RoundForm(data=services.form_data_from_round(rnd) if request.method == "GET" else None)
     if rnd.rules_frozen:
         return render_template("rounds/frozen.html", rnd=rnd), 409
@@ -227,7 +221,7 @@ def edit(slug: str):
 @bp.route("/<slug>/advance", methods=["POST"])
 def advance(slug: str):
     """Move the round to its next stage."""
-    rnd = _round_for_convenor(slug)
+    rnd = get_round(slug, check=is_convenor)
     form = MoveOnForm()
     if not form.validate_on_submit():
         abort(400)
@@ -253,7 +247,7 @@ def advance(slug: str):
 @bp.route("/<slug>/close-voting", methods=["POST"])
 def close_voting(slug: str):
     """Close voting and count the ballots under the published rules."""
-    rnd = _round_for_convenor(slug)
+    rnd = get_round(slug, check=is_convenor)
     form = MoveOnForm()
     if not form.validate_on_submit():
         abort(400)
@@ -276,7 +270,7 @@ def close_voting(slug: str):
                methods=["POST"], scope="add-staff")  # fmt: skip
 def staff(slug: str):
     """Add a convenor or a treasurer."""
-    rnd = _round_for_convenor(slug)
+    rnd = get_round(slug, check=is_convenor)
     form = StaffForm()
 
     def add() -> object:

@@ -27,6 +27,7 @@ from grants.models._base import utcnow
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import is_group_member
+from grants.site import link_to
 from grants.uploads import save_upload
 
 
@@ -160,7 +161,7 @@ def choose_report_date(*, person: Person, group_id: int, award_id: int, due_on: 
             f"{award.group.name} chose a later date for its report",
             f"{award.group.name} chose {due_on:%-d %B %Y} for its end-of-grant report on “{award.proposal.title}” "
             f"(award {award.reference}). Groups may do this without giving a reason; there is nothing you need to do.",
-            link=f"/groups/{award.group.slug}",
+            link=link_to("public.group", slug=award.group.slug),
         )
     return award
 
@@ -266,7 +267,7 @@ def _announce_report_due(award_id: int, today: date) -> int:
             "report_due",
             subject,
             body,
-            link=f"/groups/{award.group.slug}/awards/{award.id}/report",
+            link=link_to("updates.new_report", slug=award.group.slug, award_id=award.id),
             key=report_due_key(award.id, award.report_due_on),
         )
     return len(rows)

@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 
 from grants.extensions import db
 from grants.flashing import submitted
+from grants.groups.loading import get_group
 from grants.inputs import is_whole
 from grants.models import Award, Group
 from grants.roles import is_group_member
@@ -17,17 +18,10 @@ from grants.updates.forms import ReportDateForm, ReportForm, UpdateForm
 from grants.uploads import UploadRefused
 
 
-def _group_for_member(slug: str) -> Group:
-    group = db.one_or_404(select(Group).where(Group.slug == slug))
-    if not is_group_member(current_user, group.id):
-        abort(403)
-    return group
-
-
 @bp.route("/<slug>/updates/new", methods=["GET", "POST"])
 def new_update(slug: str):
     """Post an update about the group's funded work."""
-    group = _group_for_member(slug)
+    group = get_group(slug, check=is_group_member)
     awards = db.session.execute(select(Award).where(Award.group_id == group.id).order_by(Award.id)).scalars().all()
     form = UpdateForm()
     form.award_id.choices = [SelectChoice("", "Not about one award")] + [
@@ -58,7 +52,7 @@ def new_update(slug: str):
 
 
 def _award_for_member(slug: str, award_id: int) -> tuple[Group, Award]:
-    group = _group_for_member(slug)
+    group = get_group(slug, check=is_group_member)
     award = db.session.get(Award, award_id)
     if award is None or award.group_id != group.id:
         abort(404)
