@@ -27,7 +27,7 @@ from grants.panels.forms import (
     ReflectionForm,
     TimeForm,
 )
-from grants.panels.views import panel_context, round_and_seat
+from grants.panels.loading import panel_context, round_and_seat
 from grants.roles import is_convenor, is_group_member, panel_seat
 from grants.rounds.counting import ballot_proposals
 
