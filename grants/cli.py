@@ -24,7 +24,7 @@ def init_app(app: Flask) -> None:
     @click.argument("slug")
     def close_voting(slug: str) -> None:
         """Close voting on a table and count the ballots."""
-        from grants.rounds.counting import close_voting as close
+        from grants.ballots.closing import close_voting as close
 
         rnd = db.session.execute(select(Round).where(Round.slug == slug)).scalar_one_or_none()
         if rnd is None:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from grants.auth.services import register_person
+from grants.ballots.closing import close_voting
 from grants.ballots.services import cast_ballot
 from grants.extensions import db
 from grants.funders.services import register_funder
@@ -17,7 +18,6 @@ from grants.money.services import pledge, record_bank_transfer, record_payment
 from grants.panels.demo_care import demo_care
 from grants.panels.services import accept_invitation, declare_interest, invite
 from grants.proposals.services import start_proposal, submit_proposal
-from grants.rounds.counting import close_voting
 from grants.rounds.services import add_staff, advance, create_round
 
 DEMO_PASSWORD = "our-tables-demo"  # noqa: S105 - printed for the demo; demo only # nosec B105

@@ -9,6 +9,7 @@ from sqlalchemy import select
 import grants.panels.views_care  # noqa: F401 - registers its routes
 import grants.panels.views_forming  # noqa: F401 - registers its routes
 from grants.auth.views import safe_next
+from grants.ballots.services import ballot_proposals
 from grants.core import DomainError
 from grants.extensions import db
 from grants.flashing import attempt, submitted
@@ -17,7 +18,6 @@ from grants.panels import bp, conflicts, deliberation, keep_input, services, wel
 from grants.panels.forms import CommentForm, ConfirmForm, HideForm, InterestForm, InviteForm, QuestionForm
 from grants.panels.loading import panel_context, round_and_seat
 from grants.roles import has_declared_interest, is_convenor
-from grants.rounds.counting import ballot_proposals
 from grants.security import public
 
 keep_input.init_app(bp)

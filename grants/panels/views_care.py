@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from grants.ballots.services import ballot_proposals
 from grants.core import DomainError
 from grants.extensions import db
 from grants.flashing import attempt, submitted
@@ -29,7 +30,6 @@ from grants.panels.forms import (
 )
 from grants.panels.loading import panel_context, round_and_seat
 from grants.roles import is_convenor, is_group_member, panel_seat
-from grants.rounds.counting import ballot_proposals
 
 
 def _round(slug: str) -> Round:

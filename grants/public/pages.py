@@ -6,9 +6,9 @@ from datetime import date
 
 from flask import url_for
 
+from grants.ballots.election import MIN_VOTERS_FOR_BALLOT_FILE
 from grants.models import Round
 from grants.public import charts, queries
-from grants.rounds.counting import MIN_VOTERS_FOR_BALLOT_FILE
 
 
 def round_context(rnd: Round) -> dict:

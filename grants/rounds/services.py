@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from grants import audit
+from grants.ballots.closing import close_voting
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction, unique_slug
 from grants.extensions import db
 from grants.models import (
@@ -603,7 +604,7 @@ def rounds_due(now: datetime) -> list[tuple[Round, RoundStatus | str]]:
 
 # Moving on before the published date --------------------------------------------------------
 
-# Which published date each step keeps to; "close" is closing voting (grants/rounds/counting.py).
+# Which published date each step keeps to; "close" is closing voting (grants/ballots/closing.py).
 STEP_DATES: dict[RoundStatus | str, str] = {
     RoundStatus.BIDS_CLOSED: "bids_close_at",
     RoundStatus.DELIBERATION: "deliberation_opens_at",
@@ -730,8 +731,6 @@ def move_on(*, person: Person, round_id: int, to: RoundStatus, reason: str = "",
 
 def close_voting_now(*, person: Person, round_id: int, reason: str = "", override_reason: str = ""):  # noqa: ANN201
     """A convenor closes voting: the timetable's rules kept first, then the count, in one transaction."""
-    from grants.rounds.counting import close_voting
-
     with transaction():
         rnd = db.session.get(Round, round_id)
         if rnd is not None and rnd.status is RoundStatus.VOTING:
