@@ -33,6 +33,7 @@ from grants.models import (
     BallotType,
     CountKey,
     PanelMember,
+    Person,
     ProposalStatus,
     QuorumPolicy,
     Result,
@@ -45,6 +46,7 @@ from grants.money import ledger
 from grants.money.services import commit_awards
 from grants.notifications import notify
 from grants.roles import is_convenor
+from grants.rounds.services import keep_timetable
 
 
 def open_sealed_ballots(session, rnd: Round) -> int:  # noqa: ANN001
@@ -211,3 +213,16 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
         rnd.status = RoundStatus.COUNTED
         announce.outcome(rnd, result, person, proposals)
     return result
+
+
+def close_voting_now(
+    *, person: Person, round_id: int, reason: str = "", override_reason: str = ""
+) -> Result | Extension:
+    """A convenor closes voting: the timetable's rules kept first, then the count, in one transaction."""
+    with transaction():
+        rnd = db.session.get(Round, round_id)
+        if rnd is not None and rnd.status is RoundStatus.VOTING:
+            keep_timetable(
+                person=person, round_id=round_id, step="close", reason=reason, override_reason=override_reason
+            )
+        return close_voting(person=person, round_id=round_id)

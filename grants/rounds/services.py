@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 
 from grants import audit
-from grants.ballots.closing import close_voting
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction, unique_slug
 from grants.extensions import db
 from grants.models import (
@@ -728,13 +727,3 @@ def move_on(*, person: Person, round_id: int, to: RoundStatus, reason: str = "",
         keep_timetable(person=person, round_id=round_id, step=to, reason=reason, override_reason=override_reason)
         return advance(person=person, round_id=round_id, to=to)
 
-
-def close_voting_now(*, person: Person, round_id: int, reason: str = "", override_reason: str = ""):  # noqa: ANN201
-    """A convenor closes voting: the timetable's rules kept first, then the count, in one transaction."""
-    with transaction():
-        rnd = db.session.get(Round, round_id)
-        if rnd is not None and rnd.status is RoundStatus.VOTING:
-            keep_timetable(
-                person=person, round_id=round_id, step="close", reason=reason, override_reason=override_reason
-            )
-        return close_voting(person=person, round_id=round_id)

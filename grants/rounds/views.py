@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import select
 
+from grants.ballots import closing
 from grants.core import DomainError
 from grants.extensions import db, limiter
 from grants.flashing import submitted
@@ -156,7 +157,7 @@ def close_voting(slug: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        result = services.close_voting_now(
+        result = closing.close_voting_now(
             person=current_user,
             round_id=rnd.id,
             reason=form.reason.data or "",
