@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from grants.auth.services import register_person
+from grants.ballots.closing import close_voting
 from grants.ballots.services import cast_ballot
 from grants.extensions import db
 from grants.funders.services import register_funder
@@ -43,7 +44,6 @@ from grants.panel_pay.services import decide_time, log_time, pay_panel_run, set_
 from grants.panels.demo_care import demo_care
 from grants.panels.services import accept_invitation, declare_interest, invite
 from grants.proposals.services import start_proposal, submit_proposal
-from grants.rounds.counting import close_voting
 from grants.rounds.services import advance, answer_staff_invitation, create_round, invite_staff
 
 DEMO_PASSWORD = "our-tables-demo"  # noqa: S105 - printed for the demo; demo only # nosec B105

@@ -19,6 +19,7 @@ from grants.ballots.services import (
     BallotPaper,
     FormData,
     VotingClosed,
+    ballot_proposals,
     new_receipt,
     read_ballot,
     write_ballot,
@@ -139,8 +140,6 @@ def codes_issued(round_id: int) -> int:
 
 def code_paper(rnd: Round, code: str) -> BallotPaper:
     """The ballot paper for a code holder, or a refusal saying why."""
-    from grants.rounds.counting import ballot_proposals
-
     if not rnd.is_voting:
         raise VotingClosed("Voting is not open on this table.")
     if rnd.electorate is not Electorate.COMMUNITY:

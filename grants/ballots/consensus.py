@@ -2,18 +2,21 @@
 
 The facilitator records which proposals the panel decided to fund, who was present and
 who stood aside. Each member present confirms the record individually; only confirmed
-members count towards quorum. The record never says what anyone said.
+members count towards quorum. The record never says what anyone said. At the close,
+grants/ballots/closing.py takes the confirmed record and stores its decision as it stores a count's.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from grants import audit
+from grants.ballots.election import Decision, Line
+from grants.ballots.quorum import QuorumCheck
+from grants.ballots.services import ballot_proposals
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.models import (
@@ -25,11 +28,7 @@ from grants.models import (
     Participation,
     Person,
     Proposal,
-    ProposalStatus,
-    Result,
-    ResultLine,
     Round,
-    RoundStatus,
 )
 from grants.money import ledger
 from grants.money_format import format_pence
@@ -60,8 +59,6 @@ class ConsensusDraft:
 
 def check_record(rnd: Round, funded_ids: list[int], present_ids: list[int], aside_ids: list[int]) -> ConsensusDraft:
     """Check a consensus record: real proposals that fit the pot, real panel members present."""
-    from grants.rounds.counting import ballot_proposals
-
     if rnd.ballot_type is not BallotType.CONSENSUS:
         raise DomainError("This table decides by ballot, not by a consensus record.")
     if not rnd.is_voting:
@@ -195,21 +192,8 @@ def missing_confirmations(record: ConsensusRecord) -> list[ConsensusAttendance]:
     return [a for a in record.attendance if a.confirmed_at is None and not a.missing_reason]
 
 
-def close_consensus(rnd: Round, person) -> Result:  # noqa: ANN001
-    """Inside close_voting: check quorum on the confirmations, then store the recorded decision."""
-    from grants.money.services import commit_awards
-    from grants.rounds.counting import (
-        QuorumPolicy,
-        _announce,
-        _extend_voting,
-        ballot_file,
-        ballot_proposals,
-        build_election,
-        check_quorum,
-        decision_text,
-        fingerprint,
-    )
-
+def confirmed_record(rnd: Round) -> ConsensusRecord:
+    """The round's consensus record, once every member present has confirmed it (or why not is recorded)."""
     record = record_for(rnd.id)
     if record is None:
         raise DomainError("The facilitator has not recorded the panel's decision yet.")
@@ -222,50 +206,27 @@ def close_consensus(rnd: Round, person) -> Result:  # noqa: ANN001
             f"Not every member present has confirmed the record: {names}. Ask them to confirm it on their panel "
             "page, or, as facilitator, record why a confirmation is missing."
         )
-    session = db.session
-    proposals = ballot_proposals(rnd.id)
-    confirmed = [a for a in record.attendance if a.confirmed_at is not None and not a.stood_aside]
-    check = check_quorum(rnd, proposals, len(confirmed))
-    if not check.met and rnd.quorum_policy is QuorumPolicy.EXTEND and rnd.voting_extended_at is None:
-        return _extend_voting(rnd, check, person)
-    budget = max(ledger.round_summary(rnd.id).available_pence, 0)
+    return record
+
+
+def confirmed_by(record: ConsensusRecord) -> list[ConsensusAttendance]:
+    """Members present who confirmed the record and did not stand aside: they count towards quorum."""
+    return [a for a in record.attendance if a.confirmed_at is not None and not a.stood_aside]
+
+
+def recorded_decision(record: ConsensusRecord, proposals: list[Proposal], check: QuorumCheck, budget: int) -> Decision:
+    """The decision the record holds, line by line, for the close to store like a count's."""
     funded_ids = set(record.funded_ids)
-    election = build_election(rnd, proposals, budget)
-    text = ballot_file(election)
+    confirmed = len(confirmed_by(record))
     present = len(record.attendance)
     aside = sum(1 for a in record.attendance if a.stood_aside)
-    result = Result(
-        round_id=rnd.id,
-        ballots_counted=len(confirmed),
-        eligible_voters=check.eligible,
-        quorum_required=check.required,
-        rule="consensus",
-        tie_break=rnd.tie_break.value,
-        budget_pence=budget,
-        spent_pence=0,
-        ballot_fingerprint=hashlib.sha256(text.encode()).hexdigest(),
-        computed_at=datetime.now(UTC),
-        quorum_met=check.met,
-        quorum_parts=check.parts,
-        summary="",
-    )
-    session.add(result)
-    if not check.met:
-        result.summary = f"No decision: {'; '.join(check.reasons)}. The round's policy is that no decision is made."
-        rnd.status = RoundStatus.NO_DECISION
-        _announce(rnd, result, person, proposals)
-        return result
-    session.flush()
-    funded = [p for p in proposals if p.id in funded_ids]
-    for position, p in enumerate(sorted(proposals, key=lambda p: (p.id not in funded_ids, p.id)), start=1):
+    lines = []
+    for p in sorted(proposals, key=lambda p: (p.id not in funded_ids, p.id)):
         is_funded = p.id in funded_ids
-        session.add(
-            ResultLine(
-                result_id=result.id,
-                proposal_id=p.id,
-                position=position,
-                support=float(len(confirmed)) if is_funded else 0.0,
-                cost_pence=p.requested_pence,
+        lines.append(
+            Line(
+                proposal=p,
+                support=float(confirmed) if is_funded else 0.0,
                 is_funded=is_funded,
                 explanation=(
                     "The panel decided by consensus to fund this proposal."
@@ -273,23 +234,17 @@ def close_consensus(rnd: Round, person) -> Result:  # noqa: ANN001
                     else "The panel decided by consensus not to fund this proposal."
                 ),
                 figures={
-                    "confirmed_by": len(confirmed),
+                    "confirmed_by": confirmed,
                     "present": present,
                     "stood_aside_from_decision": aside,
                     "stood_aside": check.recusals.get(p.id, 0),
                 },
             )
         )
-        p.status = ProposalStatus.FUNDED if is_funded else ProposalStatus.NOT_FUNDED
-    # The published fingerprint is of the exact bytes offered at decision.pb, `selected` included.
-    result.ballot_fingerprint = fingerprint(decision_text(election, [str(p.id) for p in funded]))
-    commit_awards(rnd, funded, awarded_on=result.computed_at.date())
-    result.spent_pence = sum(p.requested_pence for p in funded)
-    result.summary = (
-        f"Decided by consensus: {len(funded)} of {len(proposals)} proposals funded, "
-        f"{format_pence(result.spent_pence)} of {format_pence(budget)}. {present} panel members were present, "
-        f"{aside} stood aside, and {len(confirmed)} confirmed the record (quorum {check.required})."
+    decision = Decision(lines=lines, funded=[p for p in proposals if p.id in funded_ids], summary="")
+    decision.summary = (
+        f"Decided by consensus: {len(decision.funded)} of {len(proposals)} proposals funded, "
+        f"{format_pence(decision.spent_pence)} of {format_pence(budget)}. {present} panel members were present, "
+        f"{aside} stood aside, and {confirmed} confirmed the record (quorum {check.required})."
     )
-    rnd.status = RoundStatus.COUNTED
-    _announce(rnd, result, person, proposals)
-    return result
+    return decision

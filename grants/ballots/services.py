@@ -16,8 +16,9 @@ from typing import Protocol
 
 from sqlalchemy import and_, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session, load_only, undefer
 
+from grants.ballots import sealing
 from grants.core import DomainError, NotAllowed, id_of, transaction
 from grants.extensions import db
 from grants.inputs import is_whole
@@ -29,12 +30,12 @@ from grants.models import (
     Participation,
     Person,
     Proposal,
+    ProposalStatus,
     Round,
     ScoreComment,
 )
 from grants.money import ledger
 from grants.money_format import format_pence
-from grants.rounds.counting import ballot_proposals
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
@@ -70,6 +71,31 @@ class BallotPaper:
 def _proposals(n: int) -> str:
     """'1 proposal', '3 proposals'."""
     return f"{n} proposal{'' if n == 1 else 's'}"
+
+
+def ballot_proposals(round_id: int, *, for_checking: bool = False) -> list[Proposal]:
+    """The proposals on a round's ballot (submitted ones), in a stable order.
+
+    `for_checking` loads only what checking a cast ballot reads (the rest loads if asked for).
+    """
+    stmt = select(Proposal)
+    if for_checking:
+        stmt = stmt.options(load_only(Proposal.id, Proposal.title, Proposal.requested_pence))
+    return list(
+        db.session.execute(
+            stmt.where(
+                Proposal.round_id == round_id,
+                Proposal.status.in_(
+                    [
+                        ProposalStatus.SUBMITTED,
+                        ProposalStatus.FUNDED,
+                        ProposalStatus.NOT_FUNDED,
+                    ]
+                ),
+            )
+            .order_by(Proposal.id)
+        ).scalars()
+    )
 
 
 def new_receipt() -> str:
@@ -184,8 +210,6 @@ def write_ballot(
     What is written is one envelope with a random id and no person or time: ciphertext that
     only the count key opens, once, at the close (grants/ballots/sealing.py).
     """
-    from grants.ballots import sealing
-
     key = count_key or sealing.current_key(round_id, sealing.BALLOTS)
     if key is None:  # a table that was already voting before ballots were sealed
         key = sealing.make_key(session, round_id, sealing.BALLOTS)

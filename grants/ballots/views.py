@@ -4,26 +4,19 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from sqlalchemy import select
-from wtforms import IntegerField, TextAreaField
-from wtforms.validators import NumberRange, Optional
 
-from grants.ballots import bp, codes, consensus, paper, services
+from grants.ballots import bp, codes, consensus, paper_ballots, services
+from grants.ballots.forms import BallotForm, CodesForm
+from grants.ballots.services import ballot_proposals
 from grants.core import DomainError
 from grants.extensions import db
-from grants.fields import up_to
 from grants.flashing import submitted
 from grants.inputs import is_whole
 from grants.models import PanelMember, PaperBatch, Participation, Person, Proposal, Round
 from grants.roles import is_convenor
 from grants.rounds.loading import get_round
 from grants.security import public
-
-
-class BallotForm(FlaskForm):
-    """CSRF only; the marks are checked by the service for the round's ballot type."""
 
 
 def _paper_or_redirect(rnd: Round):  # noqa: ANN202
@@ -130,8 +123,6 @@ def _sitting_seats(round_id: int) -> list:
 
 
 def _consensus_page(rnd: Round, form: BallotForm, error: str | None):  # noqa: ANN202
-    from grants.rounds.counting import ballot_proposals
-
     seats = _sitting_seats(rnd.id)
     funded, present, aside = set(_ids("funded")), set(_ids("present")), set(_ids("aside"))
     record = consensus.record_for(rnd.id) if request.method == "GET" else None
@@ -268,7 +259,7 @@ def _paper_entry_page(rnd: Round, form: BallotForm, error: str | None):  # noqa:
         rnd=rnd,
         form=form,
         error=error,
-        proposals=paper.numbered(rnd.id),
+        proposals=paper_ballots.numbered(rnd.id),
         seats=seats,
         voted=voted,
         batches=batches,
@@ -289,7 +280,7 @@ def paper_entry(slug: str):
     if request.form.get("change"):
         return _paper_entry_page(rnd, form, None)
     try:
-        marks = paper.parse_batch(rnd, request.form.get("ballots", ""))
+        marks = paper_ballots.parse_batch(rnd, request.form.get("ballots", ""))
     except DomainError as exc:
         return _paper_entry_page(rnd, form, exc.message)
 
@@ -315,7 +306,7 @@ def paper_save(slug: str):
     if not BallotForm().validate_on_submit():
         abort(400)
     try:
-        paper.enter_batch(
+        paper_ballots.enter_batch(
             person=current_user, round_id=rnd.id, voter_ids=_ids("voter"), text=request.form.get("ballots", "")
         )
     except DomainError as exc:
@@ -332,10 +323,10 @@ def paper_batch(slug: str, batch_id: int, action: str):
         abort(400)
     try:
         if action == "confirm":
-            paper.confirm_batch(person=current_user, round_id=rnd.id, batch_id=batch_id)
+            paper_ballots.confirm_batch(person=current_user, round_id=rnd.id, batch_id=batch_id)
             flash("Confirmed. The batch's ballots now count.", "success")
         else:
-            paper.discard_batch(person=current_user, round_id=rnd.id, batch_id=batch_id)
+            paper_ballots.discard_batch(person=current_user, round_id=rnd.id, batch_id=batch_id)
             flash("The batch is discarded. Its voters can vote again.", "success")
     except DomainError as exc:
         flash(exc.message, "error")
@@ -344,14 +335,6 @@ def paper_batch(slug: str, batch_id: int, action: str):
 
 # ---------------------------------------------------------------------------
 # Community-wide votes: codes for the convenor to print or send, and voting with a code.
-
-
-class CodesForm(FlaskForm):
-    """How many codes to print, or whom to e-mail (typed or uploaded)."""
-
-    how_many = IntegerField("How many codes to print", validators=[Optional(), NumberRange(min=1, max=2000)])
-    addresses = TextAreaField("E-mail addresses, one on each line", validators=[Optional(), up_to(200_000)])
-    address_file = FileField("Or upload a list of e-mail addresses (a .txt or .csv file)")
 
 
 def _print_codes(rnd: Round, form: CodesForm) -> list[str]:

@@ -20,6 +20,8 @@ from flask import current_app
 from sqlalchemy import insert, select
 
 from grants import audit, jobs
+from grants.ballots.election import MIN_VOTERS_FOR_BALLOT_FILE, build_election, decision_text, fingerprint
+from grants.ballots.services import ballot_proposals
 from grants.core import DomainError, transaction, unique_slug
 from grants.extensions import db
 from grants.inputs import MAX_PENCE, has_control
@@ -46,13 +48,6 @@ from grants.models import (
     TieBreak,
 )
 from grants.models.rounds import RULES_FOR_BALLOT
-from grants.rounds.counting import (
-    MIN_VOTERS_FOR_BALLOT_FILE,
-    ballot_proposals,
-    build_election,
-    decision_text,
-    fingerprint,
-)
 from grants.tally import Election, PabulibError, read_pb
 
 # Limits on an import, so that one file cannot hold the database's write lock for long (the

@@ -31,7 +31,7 @@ class Result(db.Model):
     # sha256 of the anonymous ballot file, so anyone can check they recount the same data.
     ballot_fingerprint: Mapped[str] = mapped_column(String(64))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Every part of the quorum rule as applied at the count (grants/rounds/counting.py: QuorumCheck.parts).
+    # Every part of the quorum rule as applied at the count (grants/ballots/quorum.py: QuorumCheck.parts).
     quorum_parts: Mapped[list | None] = mapped_column(JSON)
 
     lines: Mapped[list[ResultLine]] = relationship(order_by="ResultLine.position", cascade="all, delete-orphan")

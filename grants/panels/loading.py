@@ -1,4 +1,9 @@
-"""The one way a panel page loads its table and the person's seat on the panel: both, or 404/403."""
+"""What every panel page loads: the table and the person's seat on its panel (both, or 404/403),
+a meeting or comment of that table, and the layout's context.
+
+The three panel view modules (views.py, views_care.py, views_forming.py) share these, so none
+of them imports another's.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ from flask import abort
 from flask_login import current_user
 
 from grants.extensions import db
-from grants.models import Meeting, PanelComment, PanelMember, Round
+from grants.models import Meeting, PanelComment, PanelMember, PanelRole, Round
+from grants.panels.formation import settings_for
 from grants.roles import panel_seat
 from grants.rounds.loading import get_round
 
@@ -34,3 +40,13 @@ def get_comment(comment_id: int, *, round_id: int) -> PanelComment:
     if comment.proposal.round_id != round_id:
         abort(404)
     return comment
+
+
+def panel_context(rnd: Round, seat: PanelMember | None) -> dict:
+    """What the shared panel layout needs: pause state, role, support."""
+    return {
+        "rnd": rnd,
+        "seat": seat,
+        "is_facilitator": seat is not None and seat.role is PanelRole.FACILITATOR,
+        "panel_settings": settings_for(rnd.id),
+    }

@@ -6,36 +6,23 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+import grants.panels.views_care  # noqa: F401 - registers its routes
+import grants.panels.views_forming  # noqa: F401 - registers its routes
 from grants.auth.views import safe_next
+from grants.ballots.services import ballot_proposals
 from grants.core import DomainError
 from grants.extensions import db
 from grants.flashing import attempt, submitted
 from grants.models import InterestDeclaration, PanelRole, Participation, Round
 from grants.panels import bp, conflicts, deliberation, keep_input, services, wellbeing
 from grants.panels.forms import CommentForm, ConfirmForm, HideForm, InterestForm, InviteForm, QuestionForm
-from grants.panels.loading import round_and_seat
+from grants.panels.loading import panel_context, round_and_seat
 from grants.proposals.loading import get_proposal
 from grants.roles import has_declared_interest, is_convenor
-from grants.rounds.counting import ballot_proposals
 from grants.rounds.loading import get_round
 from grants.security import public
 
 keep_input.init_app(bp)
-
-
-_round_and_seat = round_and_seat
-
-
-def panel_context(rnd: Round, seat) -> dict:  # noqa: ANN001
-    """What the shared panel layout needs: pause state, role, support."""
-    from grants.panels.formation import settings_for
-
-    return {
-        "rnd": rnd,
-        "seat": seat,
-        "is_facilitator": seat is not None and seat.role is PanelRole.FACILITATOR,
-        "panel_settings": settings_for(rnd.id),
-    }
 
 
 @bp.route("/<slug>/invite", methods=["GET", "POST"])
@@ -197,6 +184,3 @@ def resume(slug: str):
     services.set_paused(person=current_user, round_id=rnd.id, paused=False)
     flash("Welcome back.", "success")
     return redirect(_back(rnd))
-
-
-from grants.panels import views_care, views_forming  # noqa: E402, F401 - registers their routes

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from grants.ballots.services import ballot_proposals
 from grants.core import DomainError
 from grants.extensions import db
 from grants.flashing import attempt, submitted
@@ -26,11 +27,9 @@ from grants.panels.forms import (
     ReflectionForm,
     TimeForm,
 )
-from grants.panels.loading import get_comment, get_meeting
-from grants.panels.views import panel_context, round_and_seat
+from grants.panels.loading import get_comment, get_meeting, panel_context, round_and_seat
 from grants.proposals.loading import get_proposal
 from grants.roles import is_convenor, is_group_member, panel_seat
-from grants.rounds.counting import ballot_proposals
 from grants.rounds.loading import get_round
 from grants.security import allowed_or_403, any_of
 

@@ -13,7 +13,7 @@ from grants.flashing import submitted
 from grants.models import PanelVolunteer, RoundStatus, VolunteerStatus
 from grants.panels import bp, conflicts, deliberation, formation, keep_input
 from grants.panels.forms import ConfirmForm, GroundRulesForm, PanelSettingsForm, RulesResponseForm, VolunteerForm
-from grants.panels.views import panel_context, round_and_seat
+from grants.panels.loading import panel_context, round_and_seat
 from grants.roles import is_convenor, panel_seat
 from grants.rounds.loading import get_round
 from grants.security import any_of, public

@@ -6,10 +6,10 @@ from datetime import date
 
 from flask import url_for
 
+from grants.ballots.election import MIN_VOTERS_FOR_BALLOT_FILE
 from grants.decisions.services import decision_file_offered
 from grants.models import Round
 from grants.public import charts, paging, queries
-from grants.rounds.counting import MIN_VOTERS_FOR_BALLOT_FILE
 
 
 def round_context(rnd: Round, number: int | None = None) -> dict:

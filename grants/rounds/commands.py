@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 import click
 from sqlalchemy import select
 
+from grants.ballots import closing
 from grants.core import DomainError
 from grants.extensions import db
 from grants.models import Round
-from grants.rounds import bp, counting, services, timetable
+from grants.rounds import bp, services, timetable
 
 bp.cli.help = "Run tables from the command line."
 
@@ -29,7 +30,7 @@ def close_voting(slug: str) -> None:
             "the table's page, giving the reason shown on the timetable; the worker closes it on the day."
         )
     try:
-        result = counting.close_voting(person=None, round_id=rnd.id)
+        result = closing.close_voting(person=None, round_id=rnd.id)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(result.summary)

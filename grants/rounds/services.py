@@ -633,7 +633,7 @@ def rounds_due(now: datetime) -> list[tuple[Round, RoundStatus | str]]:
 
 # Moving on before the published date --------------------------------------------------------
 
-# Which published date each step keeps to; "close" is closing voting (grants/rounds/counting.py).
+# Which published date each step keeps to; "close" is closing voting (grants/ballots/closing.py).
 STEP_DATES: dict[RoundStatus | str, str] = {
     RoundStatus.BIDS_CLOSED: "bids_close_at",
     RoundStatus.DELIBERATION: "deliberation_opens_at",
@@ -763,15 +763,3 @@ def move_on(*, person: Person, round_id: int, to: RoundStatus, reason: str = "",
         keep_timetable(person=person, round_id=round_id, step=to, reason=reason, override_reason=override_reason)
         return advance(person=person, round_id=round_id, to=to)
 
-
-def close_voting_now(*, person: Person, round_id: int, reason: str = "", override_reason: str = ""):  # noqa: ANN201
-    """A convenor closes voting: the timetable's rules kept first, then the count, in one transaction."""
-    from grants.rounds.counting import close_voting
-
-    with transaction():
-        rnd = db.session.get(Round, round_id)
-        if rnd is not None and rnd.status is RoundStatus.VOTING:
-            keep_timetable(
-                person=person, round_id=round_id, step="close", reason=reason, override_reason=override_reason
-            )
-        return close_voting(person=person, round_id=round_id)

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from grants import jobs
+from grants.ballots.closing import close_voting
 from grants.core import DomainError
 from grants.models import RoundStatus
-from grants.rounds import counting, services
+from grants.rounds import services
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def move_due(now: datetime) -> list[Move]:
     for slug, round_id, step in [(r.slug, r.id, step) for r, step in services.rounds_due(now)]:
         try:
             if step == "close":
-                message = counting.close_voting(person=None, round_id=round_id).summary
+                message = close_voting(person=None, round_id=round_id).summary
             else:
                 to = RoundStatus(step)
                 services.advance(person=None, round_id=round_id, to=to)

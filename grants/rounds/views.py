@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from grants.auth.forms import AnswerForm
+from grants.ballots import closing
 from grants.core import DomainError
 from grants.extensions import db, limiter
 from grants.flashing import submitted
@@ -252,7 +253,7 @@ def close_voting(slug: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        result = services.close_voting_now(
+        result = closing.close_voting_now(
             person=current_user,
             round_id=rnd.id,
             reason=form.reason.data or "",

@@ -6,14 +6,14 @@ import io
 
 from sqlalchemy import func, select
 
+from grants.ballots import closing
 from grants.ballots import services as ballots
 from grants.extensions import db
 from grants.models import Ballot, Proposal, Round, RoundStatus
-from grants.rounds import counting
 from grants.tally import count, read_pb
 from tests import factories as f
+from tests.ballots.test_ballot_types import Form, setup_round
 from tests.conftest import csrf_token, login, text_of
-from tests.decisions.test_ballot_types import Form, setup_round
 
 GOOD_PB = """META
 key;value
@@ -60,7 +60,7 @@ def test_decision_file_has_selected_projects_and_receipts_and_recounts_the_same(
     receipts = []
     for i, m in enumerate(members):
         receipts.append(ballots.cast(person=m, round_id=rnd.id, form=Form({f"points-{[a, b, c][i % 3].id}": "5"})))
-    result = counting.close_voting(person=convenor, round_id=rnd.id)
+    result = closing.close_voting(person=convenor, round_id=rnd.id)
     response = client.get(f"/tables/{rnd.slug}/decision.pb")
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
@@ -84,7 +84,7 @@ def test_no_decision_file_for_fewer_than_five_voters_or_undecided_rounds(client,
     assert client.get(f"/tables/{rnd.slug}/decision.pb").status_code == 404
     for m in members:
         ballots.cast_ballot(person=m, round_id=rnd.id, chosen_ids=[a.id])
-    counting.close_voting(person=convenor, round_id=rnd.id)
+    closing.close_voting(person=convenor, round_id=rnd.id)
     response = client.get(f"/tables/{rnd.slug}/decision.pb")
     assert response.status_code == 404
     assert "Fewer than 5 people voted" in response.get_data(as_text=True)
@@ -105,7 +105,7 @@ def test_import_a_pb_file_then_count_it_like_the_engine(client, app):
     }
     assert sorted(db.session.execute(select(Ballot.receipt)).scalars()) == ["V1", "V2", "V3", "V4", "V5"]
     f.funded(rnd.id, 50_000)
-    result = counting.close_voting(person=person, round_id=rnd.id)
+    result = closing.close_voting(person=person, round_id=rnd.id)
     funded = {line.proposal.title for line in result.lines if line.is_funded}
     expected = read_pb(GOOD_PB)
     names = {p.id: p.name for p in expected.projects}

@@ -9,8 +9,8 @@ from grants.core import DomainError
 from grants.models import BallotType, CountingRule
 from grants.rounds.services import check_ballot_rules
 from tests import factories as f
+from tests.ballots.test_ballot_types import setup_round
 from tests.conftest import login, post_form, text_of
-from tests.decisions.test_ballot_types import setup_round
 from tests.sealed import sealed_ballots
 
 SCORE = dict(ballot_type=BallotType.SCORE, counting_rule=CountingRule.SCORE_AVERAGE, score_max=4,

@@ -53,9 +53,9 @@ def test_only_the_funder_records_its_money(app):
 
 
 def test_payments_respect_separation_of_duties_and_the_award(app):
+    from grants.ballots.closing import close_voting
     from grants.ballots.services import cast_ballot
     from grants.models import Award, RoundStaff, StaffRole
-    from grants.rounds.counting import close_voting
 
     convenor, lead, voter, treasurer = (factories.person() for _ in range(4))
     rnd = factories.open_round(convenor)

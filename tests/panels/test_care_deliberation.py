@@ -7,10 +7,10 @@ import re
 
 from sqlalchemy import func, select
 
+from grants.ballots.closing import close_voting
 from grants.extensions import db
 from grants.models import Ballot, InterestDeclaration, InterestHistory, Notification, PanelComment, Participation
 from grants.panels import wellbeing
-from grants.rounds.counting import close_voting
 from tests import factories
 from tests.conftest import post_form, text_of
 from tests.panels.care_world import as_person, make_world

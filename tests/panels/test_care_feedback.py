@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from grants.ballots.closing import close_voting
 from grants.extensions import db
 from grants.models import Notification, Reflection, ReflectionResponse, SealedEnvelope
 from grants.panels import formation
-from grants.rounds.counting import close_voting
 from tests import factories
 from tests.conftest import post_form, text_of
 from tests.panels.care_world import as_person, make_world

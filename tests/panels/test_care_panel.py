@@ -8,6 +8,7 @@ import re
 
 from sqlalchemy import func, select
 
+from grants.ballots.quorum import eligible_voters
 from grants.extensions import db
 from grants.models import (
     Notification,
@@ -19,7 +20,6 @@ from grants.models import (
 )
 from grants.panels import formation, wellbeing
 from grants.panels.keep_input import COOKIE
-from grants.rounds.counting import eligible_voters
 from grants.tally import lottery_order
 from tests import factories
 from tests.conftest import login, post_form, text_of

@@ -7,12 +7,13 @@ import hashlib
 import pytest
 from sqlalchemy import func, select
 
-from grants.ballots.services import cast_ballot
+from grants.ballots.closing import close_voting
+from grants.ballots.election import ballot_file, build_election
+from grants.ballots.services import ballot_proposals, cast_ballot
 from grants.core import DomainError
 from grants.extensions import db
 from grants.models import Award, Ballot, ProposalStatus, Result, RoundStatus, SealedEnvelope, TieBreak
 from grants.money import ledger
-from grants.rounds.counting import ballot_file, ballot_proposals, build_election, close_voting
 from tests import factories
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from grants.ballots.closing import close_voting
 from grants.ballots.services import cast_ballot
 from grants.core import DomainError
 from grants.models import QuorumPolicy, RoundStatus
 from grants.panels.deliberation import declare_interest
 from grants.panels.formation import save_settings
-from grants.rounds.counting import close_voting
 from grants.rounds.services import advance
 from tests import factories as f
 from tests.conftest import login, post_form, text_of

@@ -13,7 +13,7 @@ from grants.ballots import services as ballots
 from grants.core import DomainError
 from grants.extensions import db
 from grants.models import Ballot, BallotType, CountingRule
-from tests.decisions.test_ballot_types import Form, setup_round
+from tests.ballots.test_ballot_types import Form, setup_round
 
 HUGE = ["9" * 40, "9" * 5000, "1e1000000", "0.5", "2.7", "-0"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from grants.ballots import closing
 from grants.ballots import services as ballots
 from grants.core import DomainError
 from grants.extensions import db
@@ -21,7 +22,6 @@ from grants.models import (
     ScoreComment,
 )
 from grants.panels.services import declare_interest
-from grants.rounds import counting
 from grants.rounds.services import RulesFrozen, change_rules, create_round, form_data_from_round, rules_from_form
 from grants.tally import count, read_pb
 from tests import factories as f
@@ -65,7 +65,7 @@ def test_points_ballot_checks_and_counts(app):
     ballots.cast(person=members[0], round_id=rnd.id, form=Form({f"points-{a.id}": "6", f"points-{c.id}": "4"}))
     ballots.cast(person=members[1], round_id=rnd.id, form=Form({f"points-{b.id}": "6", f"points-{c.id}": "4"}))
     ballots.cast(person=members[2], round_id=rnd.id, form=Form({f"points-{b.id}": "5"}))
-    result = counting.close_voting(person=convenor, round_id=rnd.id)
+    result = closing.close_voting(person=convenor, round_id=rnd.id)
     assert result.quorum_met
     # b has 11 points, c 8, a 6: b (200) and c (100) fit in 500; a (300) does not after them... 200+100+300 = 600.
     funded = {line.proposal_id for line in result.lines if line.is_funded}
@@ -114,7 +114,7 @@ def test_score_ballot_needs_every_score_and_comment_and_averages_over_free_score
     assert db.session.execute(select(func.count(ScoreComment.id))).scalar_one() == 0
     with pytest.raises(DomainError, match="sealed until voting closes"):
         ballots.feedback_for(a)
-    result = counting.close_voting(person=convenor, round_id=rnd.id)
+    result = closing.close_voting(person=convenor, round_id=rnd.id)
     assert db.session.execute(select(func.count(ScoreComment.id))).scalar_one() == 2 * (2 + 3 + 3)
     db.session.refresh(a)
     feedback = ballots.feedback_for(a)
@@ -156,7 +156,7 @@ def test_ranked_ballot_checks_places_and_counts_borda_points(app):
     ballots.cast(person=members[0], round_id=rnd.id, form=Form({f"rank-{c.id}": "1", f"rank-{a.id}": "2"}))
     ballots.cast(person=members[1], round_id=rnd.id, form=Form({f"rank-{c.id}": "1", f"rank-{b.id}": "2"}))
     ballots.cast(person=members[2], round_id=rnd.id, form=Form({f"rank-{a.id}": "1"}))
-    result = counting.close_voting(person=convenor, round_id=rnd.id)
+    result = closing.close_voting(person=convenor, round_id=rnd.id)
     supports = {line.proposal_id: line.support for line in result.lines}
     assert supports == {c.id: 4, a.id: 3, b.id: 1}
     assert {line.proposal_id for line in result.lines if line.is_funded} == {a.id, c.id}
@@ -216,7 +216,7 @@ def test_lived_experience_quorum_fails_without_a_silent_tally(app):
     _lived(members, [True, False, False, True])
     for m in members[:3]:
         ballots.cast_ballot(person=m, round_id=rnd.id, chosen_ids=[a.id])
-    result = counting.close_voting(person=convenor, round_id=rnd.id)
+    result = closing.close_voting(person=convenor, round_id=rnd.id)
     assert not result.quorum_met
     assert "33% of those who voted have lived experience" in result.summary
     assert result.lines == []
@@ -228,7 +228,7 @@ def test_lived_experience_quorum_met(app):
     _lived(members, [True, True, False])
     for m in members:
         ballots.cast_ballot(person=m, round_id=rnd.id, chosen_ids=[a.id])
-    assert counting.close_voting(person=convenor, round_id=rnd.id).quorum_met
+    assert closing.close_voting(person=convenor, round_id=rnd.id).quorum_met
 
 
 def test_minimum_voters_per_proposal_after_recusals(app):
@@ -236,7 +236,7 @@ def test_minimum_voters_per_proposal_after_recusals(app):
     declare_interest(person=members[1], proposal_id=a.id, nature="My sister runs it.")
     for m in members:
         ballots.cast_ballot(person=m, round_id=rnd.id, chosen_ids=[])
-    result = counting.close_voting(person=convenor, round_id=rnd.id)
+    result = closing.close_voting(person=convenor, round_id=rnd.id)
     assert not result.quorum_met
     assert f"“{a.title}” (2)" in result.summary
 
@@ -250,8 +250,8 @@ def test_share_quorum_excludes_paused_members_and_extension_happens_once(app):
     first_close = db.session.get(Round, rnd.id).voting_closes_at
     ballots.cast_ballot(person=members[0], round_id=rnd.id, chosen_ids=[a.id])
     ballots.cast_ballot(person=members[1], round_id=rnd.id, chosen_ids=[a.id])
-    outcome = counting.close_voting(person=convenor, round_id=rnd.id)
-    assert isinstance(outcome, counting.Extension)
+    outcome = closing.close_voting(person=convenor, round_id=rnd.id)
+    assert isinstance(outcome, closing.Extension)
     assert "extended once" in outcome.summary
     fresh = db.session.get(Round, rnd.id)
     db.session.refresh(fresh)
@@ -260,7 +260,7 @@ def test_share_quorum_excludes_paused_members_and_extension_happens_once(app):
     assert db.session.execute(select(func.count(Result.id))).scalar_one() == 0
     # One member pauses: 2 of 3 active members is 67%, still under 75%; no second extension.
     set_paused(person=members[3], round_id=rnd.id, paused=True)
-    result = counting.close_voting(person=convenor, round_id=rnd.id)
+    result = closing.close_voting(person=convenor, round_id=rnd.id)
     assert not result.quorum_met and "already been extended once" in result.summary
     assert result.eligible_voters == 3 and result.quorum_required == 3
 
@@ -272,7 +272,7 @@ def test_equal_shares_round_matches_the_engine_on_the_published_file(app):
     picks = [[a.id], [a.id], [a.id, b.id], [b.id, c.id], [c.id]]
     for m, chosen in zip(members, picks, strict=True):
         ballots.cast_ballot(person=m, round_id=rnd.id, chosen_ids=chosen)
-    result = counting.close_voting(person=convenor, round_id=rnd.id)
+    result = closing.close_voting(person=convenor, round_id=rnd.id)
     from grants.decisions.services import decision_file
 
     text = decision_file(db.session.get(Round, rnd.id)).text

@@ -18,10 +18,10 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
+from grants.ballots import closing
 from grants.ballots import services as ballots
 from grants.extensions import db
 from grants.models import Ballot, Group, PanelMember, Participation, Person, Round
-from grants.rounds import counting
 from tests import factories as f
 from tests.races import app, race_app, run_together  # noqa: F401 - fixtures: one app per backend for the module
 from tests.sealed import sealed_ballots
@@ -175,7 +175,7 @@ def test_after_close_row_order_and_system_columns_do_not_link_people_to_ballots(
     assert _unordered(rnd.id) == []
     assert sorted(b["receipt"] for b in sealed_ballots(rnd.id)) == sorted(truth)
 
-    counting.close_voting(person=convenor, round_id=rnd.id)
+    closing.close_voting(person=convenor, round_id=rnd.id)
     db.session.rollback()
     # A random permutation has one fixed point on average; 8 or more happens about once in 100,000 runs.
     assert matches(_physical_order(dialect, rnd.id)) < 8

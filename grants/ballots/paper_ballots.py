@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from grants import audit
 from grants.ballots import sealing
-from grants.ballots.services import BallotPaper, read_ballot
+from grants.ballots.services import BallotPaper, ballot_proposals, read_ballot
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.inputs import is_whole
@@ -47,8 +47,6 @@ class _Lines(dict):
 
 def numbered(round_id: int) -> list[Proposal]:
     """The proposals as numbered on the printed ballot paper (1, 2, 3 ...)."""
-    from grants.rounds.counting import ballot_proposals
-
     return ballot_proposals(round_id)
 
 

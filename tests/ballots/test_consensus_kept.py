@@ -8,16 +8,16 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from grants.extensions import db
-from grants.models import BallotType, CountingRule, PanelRole, Result, RoundStatus
+from grants.models import BallotType, CountingRule, PanelRole, QuorumPolicy, Result, RoundStatus
 from grants.panels.services import accept_invitation, invite
 from tests import factories as f
 from tests.conftest import post_form, text_of
 from tests.e2e.test_decision_ballots import as_person, build, close
 
 
-def _consensus_round(n_members: int):  # noqa: ANN202
+def _consensus_round(n_members: int, **rules):  # noqa: ANN003, ANN202
     convenor, rnd, (a, b, c), members = build(
-        n_members, ballot_type=BallotType.CONSENSUS, counting_rule=CountingRule.CONSENSUS
+        n_members, ballot_type=BallotType.CONSENSUS, counting_rule=CountingRule.CONSENSUS, **rules
     )
     facilitator = f.person("Fran Facilitator")
     _inv, token = invite(person=convenor, round_id=rnd.id, email=facilitator.email, role=PanelRole.FACILITATOR)
@@ -92,3 +92,23 @@ def test_a_single_stand_aside_is_suppressed_not_shown_as_none(client, app):
     public = text_of(client.get(f"/tables/{rnd.slug}"))
     assert "Stood aside from the decision, as the panel recorded it: fewer than 5." in public
     assert "0 panel members stood aside" not in public
+
+
+def test_a_consensus_table_short_of_quorum_is_extended_once_then_says_so_like_a_ballot(client, app):
+    convenor, rnd, (a, b, c), members, facilitator = _consensus_round(
+        4, quorum_min_ballots=4, quorum_policy=QuorumPolicy.EXTEND, quorum_extend_days=3
+    )
+    _record(client, facilitator, rnd, [a], members, members[2:])
+    for m in members:
+        _confirm(client, m, rnd)
+    # Two confirmed and two stood aside: two of the four the published quorum needs.
+    extended = close(client, convenor, rnd.slug)
+    assert "Quorum was not met: 2 ballots were cast and the published quorum needed 4" in extended
+    assert "voting is extended once" in extended
+    assert db.session.execute(select(Result)).first() is None
+    # The same close as a ballot's: the second time, no decision, and the result says voting was extended.
+    close(client, convenor, rnd.slug)
+    db.session.expire_all()
+    result = db.session.execute(select(Result)).scalar_one()
+    assert not result.quorum_met and "Voting had already been extended once." in result.summary
+    assert rnd.status is RoundStatus.NO_DECISION

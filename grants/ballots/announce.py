@@ -1,0 +1,46 @@
+"""Announcing a close: the public audit records, and a message to the panel and to each group that bid."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from grants import audit
+from grants.extensions import db
+from grants.models import GroupMembership, PanelMember, Proposal, Result, Round
+from grants.notifications import notify
+from grants.site import link_to
+
+
+def outcome(rnd: Round, result: Result, person, proposals: list[Proposal]) -> None:  # noqa: ANN001
+    """Audit the close and the result, and tell the panel and the groups."""
+    audit.record(
+        "voting_closed",
+        f"Voting closed with {result.ballots_counted} ballots.",
+        actor_id=person.id if person else None,
+        round_id=rnd.id,
+        public=True,
+    )
+    audit.record(
+        "result_published",
+        result.summary,
+        actor_id=person.id if person else None,
+        round_id=rnd.id,
+        public=True,
+        details={"fingerprint": result.ballot_fingerprint},
+    )
+    panel = db.session.execute(select(PanelMember.person_id).where(PanelMember.round_id == rnd.id)).scalars()
+    page = link_to("public.round", slug=rnd.slug)
+    notify(panel, "voting_closed", f"Voting has closed: {rnd.title}", result.summary, link=page)
+    members = db.session.execute(
+        select(GroupMembership.person_id, Proposal.title)
+        .join(Proposal, Proposal.group_id == GroupMembership.group_id)
+        .where(Proposal.id.in_([p.id for p in proposals]))
+    ).all()
+    for person_id, title in members:
+        notify(
+            [person_id],
+            "result",
+            f"The result for “{title}”",
+            f"The panel for {rnd.title} has decided. {result.summary} See how your proposal did and why.",
+            link=link_to("public.round", slug=rnd.slug),
+        )
