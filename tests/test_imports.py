@@ -131,7 +131,6 @@ def test_the_in_function_scan_finds_one(tmp_path, monkeypatch):
     assert in_function_imports() == ["grants/feature/services.py:2: grants"]
 
 
-@pytest.mark.xfail(strict=True, reason="loops broken by the deciding and money-path branches")
 def test_no_import_cycles():
     """No module of grants imports itself back through others (the app factory aside)."""
     graph = _graph()

@@ -13,17 +13,18 @@ from typing import Any
 from uuid import uuid4
 
 from flask import current_app
+from flask.blueprints import BlueprintSetupState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from grants import jobs
-from grants.core import transaction
+from grants.core import transaction, use_case_committing
 from grants.db_setup import ANY_TABLE
 from grants.extensions import db
 from grants.jobs import enqueue_job
 from grants.models import OutboxJob
 from grants.models._base import utcnow
-from grants.opendata import files
+from grants.opendata import bp, files
 
 REMAKE_JOB = "opendata.make_files"
 # Every table the files are read from (threesixty.grants; a test checks the list against
@@ -88,3 +89,9 @@ def remake_after_change(session: Session, tables: frozenset[str], **_: Any) -> N
     # Held a few seconds, so the rest of a burst of changes joins it.
     run_after = utcnow() + timedelta(seconds=delay) if delay > 0 else None
     enqueue_job(REMAKE_JOB, f"open-data-{uuid4().hex}", run_after=run_after)
+
+
+@bp.record_once
+def _remake_files_after_changes(_state: BlueprintSetupState) -> None:
+    """Every committed change to what the 360Giving files show has them made again."""
+    use_case_committing.connect(remake_after_change, weak=False)

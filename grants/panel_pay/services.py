@@ -44,8 +44,10 @@ from grants.money.payouts import ACCOUNT_NUMBER, SORT_CODE
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.panel_pay import totals
+from grants.public.privacy import people_text
 from grants.roles import is_convenor, is_treasurer, panel_seat
 from grants.site import link_to
+from grants.uploads import save_upload
 
 
 def _seat(person: Person, round_id: int) -> PanelMember:
@@ -296,8 +298,6 @@ def claim_expense(
     receipt: FileStorage | None = None,
 ) -> Expense:
     """A panel member claims back money spent to take part; a receipt is optional."""
-    from grants.uploads import save_upload
-
     if amount_pence <= 0:
         raise DomainError("Enter an amount of more than £0.")
     if not description.strip():
@@ -506,8 +506,6 @@ def post_pay_run(round_id: int, owed: list[tuple[PanelMember, int, int]], refere
 
     It is one public row for the table, naming nobody (and counting the people only when there
     are enough of them not to pick anyone out: grants/public/privacy.py)."""
-    from grants.public.privacy import people_text
-
     rnd = lock_for_update(Round, round_id)
     total = sum(pay + expenses for _seat, pay, expenses in owed)
     available = ledger.round_summary(round_id).available_pence

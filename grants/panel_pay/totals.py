@@ -20,6 +20,7 @@ from grants.models import (
     EntryGroup,
     LimitPeriod,
     PanelMember,
+    PanelPayRate,
     PayLimit,
     Round,
     TimeLog,
@@ -170,7 +171,6 @@ SINGULAR = {"meetings": "meeting", "half days": "half day", "hours": "hour"}
 
 def approved_time(person_id: int, start: date | None = None, end: date | None = None) -> list[TimeItem]:
     """The person's approved time, oldest first, with what it was approved for."""
-    from grants.models import PanelPayRate
 
     stmt = (
         select(TimeLog, Round.title, PanelPayRate.unit)

@@ -40,6 +40,7 @@ from grants.panel_pay.forms import (
 from grants.roles import is_convenor, panel_seat
 from grants.rounds.loading import get_round
 from grants.security import allowed_or_403
+from grants.uploads import send_upload
 
 
 @bp.route("/tables/<slug>/panel-rate", methods=["GET", "POST"])
@@ -309,8 +310,6 @@ def decide_expense(expense_id: int):
 @bp.route("/expenses/<int:expense_id>/receipt")
 def receipt(expense_id: int):
     """An expense receipt: for the person who claimed, the convenor and whoever pays."""
-    from grants.uploads import send_upload
-
     item = db.get_or_404(Expense, expense_id)
     seat = item.member
     if item.receipt_id is None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from grants import audit
 from grants.ballots import sealing
+from grants.ballots import services as ballot_services
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.models import (
@@ -244,11 +245,10 @@ def save_content_note(*, person: Person, proposal_id: int, note: str) -> Content
 FeedbackSource = Callable[[int], tuple[str, list[str]]]
 def _score_comments(proposal_id: int) -> tuple[str, list[str]]:
     """The anonymous scores and comments from score ballots, once voting has closed."""
-    from grants.ballots.services import feedback_for
 
     proposal = db.session.get(Proposal, proposal_id)
     try:
-        comments = feedback_for(proposal) if proposal is not None else []
+        comments = ballot_services.feedback_for(proposal) if proposal is not None else []
     except DomainError:  # still sealed: voting has not closed
         comments = []
     return "Scores and comments from the panel", [f"{c.criterion}: {c.score}. {c.comment}" for c in comments]

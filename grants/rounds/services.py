@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from grants import audit, invitations
+from grants.ballots import sealing
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction, unique_slug
 from grants.extensions import db
 from grants.models import (
@@ -34,6 +35,7 @@ from grants.models import (
 from grants.models.rounds import RULES_FOR_BALLOT
 from grants.money_format import format_pence
 from grants.notifications import notify, notify_address
+from grants.panels.conflicts import record_group_conflicts
 from grants.roles import is_convenor
 from grants.site import link_to
 
@@ -557,7 +559,6 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
                 # Published with the rules, before any vote, so nobody can choose it afterwards.
                 rnd.lottery_seed = secrets.token_hex(16)
         if to in (RoundStatus.DELIBERATION, RoundStatus.VOTING):
-            from grants.panels.conflicts import record_group_conflicts
 
             # Bids are final: people of a bidding group stand aside from its proposals before anyone reads or votes.
             record_group_conflicts(rnd.id)
@@ -574,7 +575,6 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
                 raise DomainError("The panel is empty. Invite panel members before voting opens.")
         rnd.status = to
         if to is RoundStatus.VOTING:
-            from grants.ballots import sealing
 
             # Ballots are sealed to this key; its private half is opened once, at the close.
             sealing.make_key(db.session, rnd.id, sealing.BALLOTS)

@@ -14,6 +14,7 @@ from typing import Any
 
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction, unique_slug
 from grants.models import BallotType, Person, Round, RoundStaff, RoundStatus, StaffRole
+from grants.money_format import format_pence
 from grants.roles import is_convenor
 from grants.rounds import services
 
@@ -228,7 +229,6 @@ class Answer:
 
 
 def _in_words(rnd: Round, field: str) -> str:
-    from grants.money_format import format_pence
 
     value = getattr(rnd, field)
     if field == "ballot_type":
