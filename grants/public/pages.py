@@ -8,6 +8,7 @@ from flask import url_for
 
 from grants.models import Round
 from grants.public import charts, queries
+from grants.public.explain import line_explanation
 from grants.rounds.counting import MIN_VOTERS_FOR_BALLOT_FILE
 
 
@@ -15,6 +16,7 @@ def round_context(rnd: Round) -> dict:
     """Everything the public page of a table shows; also used for a convenor's preview of a draft."""
     page = queries.round_page(rnd)
     public_ids = {p.id for p in page.proposals}
+    titles_by_id = {p.id: f"“{p.title}”" for p in page.proposals}
     given, awarded = queries.money_flows(rnd.id)
     return dict(
         page=page,
@@ -25,7 +27,8 @@ def round_context(rnd: Round) -> dict:
         result_chart=queries.result_chart(page, public_ids),
         flow=charts.money_flow(given, awarded),
         pb_url=_pb_url(rnd, page),
-        titles_by_id={p.id: f"“{p.title}”" for p in page.proposals},
+        titles_by_id=titles_by_id,
+        explain_line=lambda line: line_explanation(line, rnd, titles_by_id),
     )
 
 
