@@ -52,16 +52,18 @@ def count(
     ``min_support`` is the threshold for ``greedy-threshold`` (and, if given, for any greedy
     or score-average rule); without it the META key ``min_project_score_threshold`` is used.
 
-    The result's ``details["satisfaction"]`` holds the voters' satisfaction figures (see
-    :func:`grants.tally.fairness.satisfaction`).
+    The result's ``details["satisfaction"]`` holds the voters' satisfaction figures and
+    ``details["proportionality"]`` the EJR/PJR checks (see :mod:`grants.tally.fairness`).
     """
     if rule not in RULES:
         raise ValueError(f"Unknown counting rule {rule!r}. Choose one of: {', '.join(RULES)}.")
     prep = prepare(election, tie_break)
     result = _count(prep, election, rule, tie_break, min_support, format_money)
-    from .fairness import satisfaction
+    from .fairness import proportionality, satisfaction
 
-    result.details["satisfaction"] = satisfaction(prep, [prep.index[pid] for pid in result.selected])
+    chosen = [prep.index[pid] for pid in result.selected]
+    result.details["satisfaction"] = satisfaction(prep, chosen)
+    result.details["proportionality"] = proportionality(prep, chosen)
     return result
 
 
