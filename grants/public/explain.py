@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from grants.models import ResultLine, Round
 from grants.money_format import format_pence
-from grants.tally.text import describe
+from grants.tally.text import describe, describe_fairness
 
 UNNAMED = "a proposal from a group that asked not to be named"
 
@@ -70,3 +70,15 @@ def named_titles(round_id: int) -> dict[int, str]:
         select(Proposal.id, Proposal.title).where(Proposal.round_id == round_id, PUBLIC_PROPOSAL)
     ).all()
     return {pid: f"“{title}”" for pid, title in rows}
+
+
+def fairness_sentences(result, titles: Mapping[int, str]) -> list[str]:  # noqa: ANN001
+    """How fair the result is, in sentences (nothing for results counted before it was kept)."""
+
+    def name(pid: str) -> str:
+        try:
+            return titles.get(int(pid)) or UNNAMED
+        except ValueError:
+            return UNNAMED
+
+    return describe_fairness(result.fairness, names=name)

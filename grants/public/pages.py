@@ -8,7 +8,7 @@ from flask import url_for
 
 from grants.models import Round
 from grants.public import charts, queries
-from grants.public.explain import line_explanation
+from grants.public.explain import fairness_sentences, line_explanation
 from grants.rounds.counting import MIN_VOTERS_FOR_BALLOT_FILE
 
 
@@ -29,6 +29,7 @@ def round_context(rnd: Round) -> dict:
         pb_url=_pb_url(rnd, page),
         titles_by_id=titles_by_id,
         explain_line=lambda line: line_explanation(line, rnd, titles_by_id),
+        fairness=fairness_sentences(page.result, titles_by_id) if page.result is not None else [],
     )
 
 

@@ -511,6 +511,7 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
             min_support=min_support,
             format_money=format_pence,
         )
+        result.fairness = _plain({k: outcome.details.get(k) for k in ("satisfaction", "proportionality")})
         # The published fingerprint is of the exact bytes offered at decision.pb, `selected` included.
         result.ballot_fingerprint = fingerprint(decision_text(election, outcome.selected))
         tied = settled_by_tie_break(

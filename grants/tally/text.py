@@ -219,3 +219,52 @@ def describe(
         out.append(say("tie_won" if won else "tie_lost", names=join_names([names(p) for p in tied]),
                        how=tie_how or DEFAULT_HOW))
     return " ".join(out)
+
+
+# --- How fair an outcome is (grants/tally/fairness.py), in whole sentences ----------------
+
+FAIRNESS_SENTENCES: dict[str, str] = {
+    "share": "{percent} of voters backed at least one funded proposal.",
+    "average": "On average, a voter backed {average} of the funded proposals.",
+    "gini": "How unequally the money went to what each voter backed, from 0 (equally) to 1: {gini}.",
+    "proportional": "Every group of voters large enough to deserve a proposal they all backed got their "
+    "fair share, up to one proposal (the EJR and PJR checks).",
+    "ejr_failed": "The EJR check, up to one proposal, is not met: {voters} voters who all backed {names} "
+    "got less than their fair share.",
+    "pjr_failed": "The PJR check is not met: {voters} voters who all backed {names} got less than their "
+    "fair share between them.",
+    "pjr_failed_one": "The PJR check is met only up to one proposal: {voters} voters who all backed {names} "
+    "got one proposal less than their fair share between them.",
+    "too_large": "The proportionality checks were not run: they are exact, and this count is too large for "
+    "them.",
+}
+
+
+def describe_fairness(fairness: dict | None, *, names: Callable[[str], str] = str) -> list[str]:
+    """Whole sentences about how fair an outcome is, from ``{"satisfaction", "proportionality"}``."""
+    if not fairness:
+        return []
+    out: list[str] = []
+    sat = fairness.get("satisfaction") or {}
+    if "share_with_a_funded_project" in sat:
+        out.append(FAIRNESS_SENTENCES["share"].format(percent=f"{round(100 * sat['share_with_a_funded_project'])}%"))
+        out.append(FAIRNESS_SENTENCES["average"].format(average=f"{sat['average_funded_backed']:.1f}"))
+        out.append(FAIRNESS_SENTENCES["gini"].format(gini=f"{sat['gini_cost_satisfaction']:.2f}"))
+    checks = fairness.get("proportionality") or {}
+    if checks.get("checked"):
+
+        def group(key: str) -> dict:
+            g = checks.get(key) or {}
+            return {"voters": f"{g.get('voters', 0):,}", "names": join_names([names(p) for p in g.get("projects", [])])}
+
+        if not checks["ejr_up_to_one"]:
+            out.append(FAIRNESS_SENTENCES["ejr_failed"].format(**group("ejr_up_to_one_group")))
+        if not checks["pjr_up_to_one"]:
+            out.append(FAIRNESS_SENTENCES["pjr_failed"].format(**group("pjr_up_to_one_group")))
+        elif not checks["pjr"]:
+            out.append(FAIRNESS_SENTENCES["pjr_failed_one"].format(**group("pjr_group")))
+        if checks["ejr_up_to_one"] and checks["pjr_up_to_one"] and checks["pjr"]:
+            out.append(FAIRNESS_SENTENCES["proportional"])
+    elif checks.get("why") == "too large to check exactly":
+        out.append(FAIRNESS_SENTENCES["too_large"])
+    return out

@@ -66,6 +66,12 @@ def test_equal_shares_result_says_what_the_shares_mean_against_who_could_vote(cl
     assert "It would have needed 2 more supporters with a full share each, if nothing else had changed." in page
     assert "paid at most" not in page and "equal shares of" not in page
     assert "It was funded in round 1" in page
+    # How fair it is, as counted and kept with the result.
+    assert "How fair the result is" in page
+    assert "100% of voters backed at least one funded proposal." in page
+    assert "On average, a voter backed 1.4 of the funded proposals." in page
+    assert "got their fair share, up to one proposal (the EJR and PJR checks)." in page
+    assert result.fairness["proportionality"]["ejr_up_to_one"] is True
     # The group's feedback draft gives the same reason.
     feedback = draft_feedback(z)
     assert "Why: 3 of 4 who could vote on it backed it." in feedback and Z_WORDS in feedback
@@ -96,3 +102,12 @@ def test_a_tie_break_loser_reads_that_it_tied_with_whom_and_how_it_was_settled(c
     )
     assert said in page
     assert said in draft_feedback(loser)
+    assert "How fair the result is" in page
+
+
+def test_fairness_is_not_shown_when_fewer_than_five_voted(client, app):
+    convenor, rnd, (x, y, z), voters = _equal_shares_round()
+    for v in voters[:4]:
+        cast_ballot(person=v, round_id=rnd.id, chosen_ids=[x.id])
+    _close_on_the_web(client, convenor, rnd)
+    assert "How fair the result is" not in text_of(client.get(f"/tables/{rnd.slug}"))
