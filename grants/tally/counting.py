@@ -25,6 +25,9 @@ RULES: tuple[str, ...] = (
     "equalshares/add1-pabutools",
     "greedy-per-cost",
     "equalshares+greedy",
+    # The exact utilitarian optimum (most support in total that fits; pabutools'
+    # max_additive_utilitarian_welfare), by dynamic programming.
+    "utilitarian",
 )
 
 #: META keys read as the minimum support for ``greedy-threshold`` (first one present wins).
@@ -109,6 +112,12 @@ def _count(
             format_money=format_money,
             per_cost=rule == "greedy-per-cost",
         )
+    if rule == "utilitarian":
+        from .utilitarian import run_utilitarian
+
+        if tie_break is None:
+            greedy_default_ranks(prep)
+        return run_utilitarian(prep, rule, format_money=format_money)
     if rule == "phragmen":
         from .phragmen import run_phragmen
 
