@@ -78,6 +78,14 @@ def proportionality(prep: Prepared, selected: Sequence[int], *, limit: int = PRO
     """
     from itertools import combinations
 
+    if prep.word != "votes":
+        return {"checked": False, "why": "approval ballots only"}
+    # Size first, from the flat arrays, so a large count never builds voter types for this.
+    _proj, rows, row_weight = prep.incidence()
+    lengths = np.bincount(rows, minlength=len(row_weight)) if len(rows) else np.zeros(0, dtype=np.int64)
+    if len(lengths) and (int(lengths.max()) > 40 or
+                         float(np.exp2(lengths.astype(np.float64)).sum()) * len(lengths) > limit):
+        return {"checked": False, "why": "too large to check exactly", "limit": limit, "max_funded": MAX_FUNDED_CHECKED}
     approval = all(q == 1 for key in prep.types for _, q in key)
     if not approval:
         return {"checked": False, "why": "approval ballots only"}
