@@ -11,7 +11,7 @@ import hashlib
 import math
 import random
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select
@@ -191,8 +191,15 @@ def ballot_file(election: Election, selected: list[str] | None = None) -> str:
     return write_pb(election, selected=selected)
 
 
-def decision_text(election: Election, selected: list[str] | None) -> str:
-    """The exact text offered at /tables/<table>/decision.pb; its SHA-256 is the published fingerprint."""
+def decision_text(election: Election, selected: list[str] | None, fairness: dict | None = None) -> str:
+    """The exact text offered at /tables/<table>/decision.pb; its SHA-256 is the published fingerprint.
+
+    ``fairness`` (the result's, when it kept one) adds its figures and checks as META keys.
+    """
+    if fairness:
+        from grants.tally.fairness import fairness_meta
+
+        election = replace(election, meta={**election.meta, **fairness_meta(fairness)})
     return ballot_file(election, selected=selected)
 
 
@@ -513,7 +520,7 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
         )
         result.fairness = _plain({k: outcome.details.get(k) for k in ("satisfaction", "proportionality")})
         # The published fingerprint is of the exact bytes offered at decision.pb, `selected` included.
-        result.ballot_fingerprint = fingerprint(decision_text(election, outcome.selected))
+        result.ballot_fingerprint = fingerprint(decision_text(election, outcome.selected, result.fairness))
         tied = settled_by_tie_break(
             election, rnd.counting_rule.value, order_ids, outcome.selected, outcome.support, min_support
         )

@@ -139,3 +139,20 @@ def proportionality(prep: Prepared, selected: Sequence[int], *, limit: int = PRO
                         out[name] = False
                         out[f"{name}_group"] = {"projects": [prep.ids[i] for i in t], "voters": members}
     return out
+
+
+def fairness_meta(fairness: dict | None) -> dict[str, str]:
+    """Extra Pabulib META keys for a decision file: the satisfaction figures and the checks.
+
+    Figures are written to 6 decimal places, checks as ``yes``/``no``/``not checked``, so the
+    same stored figures always give the same bytes (the file's fingerprint depends on them).
+    """
+    if not fairness:
+        return {}
+    out: dict[str, str] = {}
+    for key, value in (fairness.get("satisfaction") or {}).items():
+        out[f"satisfaction_{key}"] = f"{float(value):.6f}"
+    checks = fairness.get("proportionality") or {}
+    for key in ("ejr_up_to_one", "pjr", "pjr_up_to_one"):
+        out[key] = ("yes" if checks[key] else "no") if checks.get("checked") else "not checked"
+    return out

@@ -72,6 +72,15 @@ def test_equal_shares_result_says_what_the_shares_mean_against_who_could_vote(cl
     assert "On average, a voter backed 1.4 of the funded proposals." in page
     assert "got their fair share, up to one proposal (the EJR and PJR checks)." in page
     assert result.fairness["proportionality"]["ejr_up_to_one"] is True
+    # The decision file says the same in META, and still matches its published fingerprint.
+    import hashlib
+
+    download = client.get(f"/tables/{rnd.slug}/decision.pb")
+    assert download.status_code == 200
+    meta = download.get_data(as_text=True).split("PROJECTS")[0]
+    assert "ejr_up_to_one;yes" in meta and "pjr;yes" in meta
+    assert "satisfaction_share_with_a_funded_project;1.000000" in meta
+    assert hashlib.sha256(download.get_data()).hexdigest() == result.ballot_fingerprint
     # The group's feedback draft gives the same reason.
     feedback = draft_feedback(z)
     assert "Why: 3 of 4 who could vote on it backed it." in feedback and Z_WORDS in feedback
