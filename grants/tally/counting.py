@@ -28,6 +28,9 @@ RULES: tuple[str, ...] = (
     # The exact utilitarian optimum (most support in total that fits; pabutools'
     # max_additive_utilitarian_welfare), by dynamic programming.
     "utilitarian",
+    # Equal Shares at a fixed budget with cardinality utilities (a supporter's utility is their
+    # points, not points x cost; pabutools' method_of_equal_shares with Cardinality_Sat).
+    "equalshares/cardinality",
 )
 
 #: META keys read as the minimum support for ``greedy-threshold`` (first one present wins).

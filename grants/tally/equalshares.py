@@ -186,16 +186,17 @@ def run_equal_shares(
     options: Add1Options = ADD1,
 ) -> TallyResult:
     """Count with ``equalshares``, ``equalshares/add1`` or ``equalshares/add1-comparison``."""
-    engine = EqualShares(prep)
+    cardinality = rule == "equalshares/cardinality"
+    engine = EqualShares(prep, cardinality=cardinality)
     details: dict = {}
     fast = None
-    if _numpy_available() and engine.candidates:
+    if _numpy_available() and engine.candidates and not cardinality:  # the float engine has cost utilities only
         from .fastmes import FloatEqualShares
 
         fast = FloatEqualShares(engine)
     if rule == "equalshares/add1-pabutools":
         options = PABUTOOLS_ADD1
-    if rule in ("equalshares", "equalshares-comparison") or not engine.candidates:
+    if rule in ("equalshares", "equalshares-comparison", "equalshares/cardinality") or not engine.candidates:
         share = Fraction(prep.budget, engine.n_weight) if engine.n_weight else Fraction(0)
     elif fast is not None:
         share, runs = add1_share_fast(engine, options, fast)
