@@ -31,6 +31,8 @@ RULES: tuple[str, ...] = (
     # Equal Shares at a fixed budget with cardinality utilities (a supporter's utility is their
     # points, not points x cost; pabutools' method_of_equal_shares with Cardinality_Sat).
     "equalshares/cardinality",
+    # Equal Shares completed by sequential Phragmén (pabutools' completion_by_rule_combination).
+    "equalshares+phragmen",
 )
 
 #: META keys read as the minimum support for ``greedy-threshold`` (first one present wins).
@@ -115,6 +117,12 @@ def _count(
             format_money=format_money,
             per_cost=rule == "greedy-per-cost",
         )
+    if rule == "equalshares+phragmen":
+        from .equalshares import complete_with_phragmen
+
+        if tie_break is None:
+            _mes_default_ranks(prep)
+        return complete_with_phragmen(prep, rule, format_money=format_money)
     if rule == "utilitarian":
         from .utilitarian import run_utilitarian
 

@@ -370,3 +370,35 @@ def complete_with_greedy(
         steps=mes.steps + [{"project_id": prep.ids[i], "stage": "greedy"} for i in added],
         details=details,
     )
+
+
+def complete_with_phragmen(prep: Prepared, rule: str, *, format_money: Callable[[int], str]) -> TallyResult:
+    """Equal Shares at a fixed budget, then sequential Phragmén with what is left (loads from zero)."""
+    from .phragmen import run_phragmen
+
+    mes = run_equal_shares(prep, "equalshares", format_money=format_money)
+    first = [prep.index[pid] for pid in mes.selected]
+    mes_rank = list(prep.rank)
+    more = run_phragmen(prep, rule, format_money=format_money, initial=first)
+    prep.rank[:] = mes_rank
+    explanations = dict(mes.explanations)
+    for pid, why in more.explanations.items():
+        if why.funded:
+            figures = dict(why.figures, completion="phragmen")
+            text = why.text.replace("Funded in round", "Funded after Equal Shares, by Phragmén completion, in round", 1)
+            explanations[pid] = Explanation(pid, True, text, figures)
+        else:
+            explanations[pid] = Explanation(pid, False, mes.explanations[pid].text,
+                                            dict(mes.explanations[pid].figures, stage="phragmen"))
+    added = [pid for pid in more.selected if pid not in set(mes.selected)]
+    details = dict(mes.details, equal_shares=list(mes.selected), completed_by_phragmen=added)
+    return TallyResult(
+        selected=mes.selected + added,
+        rule=rule,
+        budget=plain(prep.budget),
+        spent=more.spent,
+        support=mes.support,
+        explanations={pid: explanations[pid] for pid in prep.ids},
+        steps=mes.steps + [{"project_id": pid, "stage": "phragmen"} for pid in added],
+        details=details,
+    )
