@@ -121,6 +121,14 @@ SENTENCES: dict[str, dict[str, str]] = {
         "enough for its {cost} cost.",
     },
     "greedy_over_budget": {"other": "Its {cost} cost is more than the whole budget of {money}."},
+    "greedy_stopped": {
+        "other": "Counting stopped before its turn, at {blocker}, the next in line, which did not fit in the "
+        "{money} left.",
+    },
+    "below_threshold": {"other": "Its support was below the minimum of {threshold} needed."},
+    "not_positive": {"other": "Its points came to {support} in all, not above zero."},
+    "utilitarian_in": {"other": "It is part of the affordable set of proposals with the most support in total."},
+    "utilitarian_out": {"other": "The affordable set of proposals with the most support in total does not include it."},
     "tie_won": {"other": "It tied with {names}; the tie was settled by {how}, in its favour."},
     "tie_lost": {"other": "It tied with {names}; the tie was settled by {how}, and not in its favour."},
 }
@@ -212,6 +220,16 @@ def describe(
             out.append(say("greedy_over_budget", money=money(reason.get("budget", remaining)), cost=cost))
         else:
             out.append(say("greedy_no_room", int(reason.get("funded_before", 0)), money=money(remaining), cost=cost))
+    elif kind == "greedy_stopped":
+        out.append(say("greedy_stopped", blocker=names(str(reason.get("stopped_by", ""))),
+                       money=money(reason.get("remaining_before", 0))))
+    elif kind == "below_threshold":
+        threshold = _count(Fraction(reason.get("threshold", 0)).limit_denominator(100))
+        out.append(say("below_threshold", threshold=threshold))
+    elif kind == "not_positive":
+        out.append(say("not_positive", support=_count(Fraction(reason.get("support", 0)).limit_denominator(100))))
+    elif kind in ("utilitarian_in", "utilitarian_out"):
+        out.append(say(kind))
     tied = tied_with if tied_with is not None else reason.get("tied_with")
     if tied:
         funded = kind in ("es_funded", "greedy_funded", "completed_funded")

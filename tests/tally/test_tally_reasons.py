@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from grants.tally import Election, Project, count
+from grants.tally import RULES, Election, Project, count
 from grants.tally.text import SENTENCES, describe
 from tests.tally.tally_shared import load, pabulib_params
 
@@ -141,3 +141,24 @@ def test_project_loss_matches_pabutools_on_shared_files(path):
 
             else:
                 assert v >= theirs.get(k, 0) * (1 - 1e-9), (pid, k)
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_every_reason_of_every_rule_says_why_in_words(rule):
+    """No reason kind is left without its own sentence beyond who backed it."""
+    election = Election(
+        projects=[Project("a", 600, "Allotment"), Project("b", 500, "Bus"), Project("c", 300, "Cafe"),
+                  Project("d", 100, "Nobody's")],
+        budget=1000,
+        vote_type="approval",
+        ballots=[{"a": 1, "b": 1}, {"a": 1, "b": 1}, {"a": 1, "b": 1, "c": 1}, {"a": 1}],
+    )
+    result = count(election, rule, min_support=2, format_money=pounds)
+    for pid, why in result.explanations.items():
+        reason = why.figures.get("reason")
+        if reason is None:
+            continue  # rules without structured reasons keep their own line
+        words = describe(reason, format_money=pounds)
+        assert words.endswith("."), (rule, pid)
+        if reason["kind"] != "no_support":
+            assert len([s for s in words.split(". ") if s]) >= 2, (rule, pid, words)
