@@ -193,7 +193,9 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
         else:
             decision = count_ballots(rnd, election, proposals, check)
         # The published fingerprint is of the exact bytes offered at decision.pb, `selected` included.
-        result.ballot_fingerprint = fingerprint(decision_text(election, [str(p.id) for p in decision.funded]))
+        result.fairness = decision.fairness
+        funded_ids = [str(p.id) for p in decision.funded]
+        result.ballot_fingerprint = fingerprint(decision_text(election, funded_ids, result.fairness))
         for position, line in enumerate(decision.lines, start=1):
             session.add(
                 ResultLine(

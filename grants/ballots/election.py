@@ -8,7 +8,7 @@ stores); `decision_text` and `fingerprint` give the exact file offered for downl
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 
@@ -17,6 +17,7 @@ from grants.extensions import db
 from grants.models import Ballot, BallotType, Group, Proposal, Round, TieBreak
 from grants.money_format import format_pence
 from grants.tally import Election, Project, count, lottery_order, write_pb
+from grants.tally.fairness import fairness_meta
 
 # Rounds with fewer voters than this publish totals only, never the ballot file.
 MIN_VOTERS_FOR_BALLOT_FILE = 5
@@ -40,6 +41,8 @@ class Decision:
     lines: list[Line]
     funded: list[Proposal]
     summary: str
+    # The count's satisfaction figures and proportionality checks (none for a consensus record).
+    fairness: dict | None = None
 
     @property
     def spent_pence(self) -> int:
@@ -136,8 +139,13 @@ def ballot_file(election: Election, selected: list[str] | None = None) -> str:
     return write_pb(election, selected=selected)
 
 
-def decision_text(election: Election, selected: list[str] | None) -> str:
-    """The exact text offered at /tables/<table>/decision.pb; its SHA-256 is the published fingerprint."""
+def decision_text(election: Election, selected: list[str] | None, fairness: dict | None = None) -> str:
+    """The exact text offered at /tables/<table>/decision.pb; its SHA-256 is the published fingerprint.
+
+    ``fairness`` (the result's, when it kept one) adds its figures and checks as META keys.
+    """
+    if fairness:
+        election = replace(election, meta={**election.meta, **fairness_meta(fairness)})
     return ballot_file(election, selected=selected)
 
 
@@ -244,7 +252,8 @@ def count_ballots(rnd: Round, election: Election, proposals: list[Proposal], che
         )
     # In the order the rule selected them, so awards are committed in that order.
     funded = sorted((p for p in proposals if str(p.id) in selected), key=lambda p: order[str(p.id)])
-    decision = Decision(lines=lines, funded=funded, summary="")
+    fairness = _plain({k: outcome.details.get(k) for k in ("satisfaction", "proportionality")})
+    decision = Decision(lines=lines, funded=funded, summary="", fairness=fairness)
     decision.summary = (
         f"{len(funded)} of {len(proposals)} proposals funded, {format_pence(decision.spent_pence)} "
         f"of {format_pence(election.budget)}, from {check.ballots} ballots "

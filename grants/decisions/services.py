@@ -106,7 +106,7 @@ def decision_file(rnd: Round) -> DecisionFile:
     proposals = ballot_proposals(rnd.id)
     election = build_election(rnd, proposals, result.budget_pence)
     selected = [str(line.proposal_id) for line in result.lines if line.is_funded]
-    text = decision_text(election, selected)
+    text = decision_text(election, selected, result.fairness)
     if fingerprint(text) != result.ballot_fingerprint:
         # The published fingerprint is the promise: never offer bytes that do not match it.
         # (Tables counted before 6 December 2026 published the fingerprint of the file without its

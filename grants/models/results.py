@@ -33,6 +33,8 @@ class Result(db.Model):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Every part of the quorum rule as applied at the count (grants/ballots/quorum.py: QuorumCheck.parts).
     quorum_parts: Mapped[list | None] = mapped_column(JSON)
+    # How fair the outcome is, as counted (grants.tally.fairness): satisfaction and EJR/PJR checks.
+    fairness: Mapped[dict | None] = mapped_column(JSON)
 
     lines: Mapped[list[ResultLine]] = relationship(order_by="ResultLine.position", cascade="all, delete-orphan")
 

@@ -288,7 +288,9 @@ def draft_feedback(proposal: Proposal) -> str:
     else:
         parts.append("The panel did not fund it this time.")
     if line is not None:
-        parts.append(f"Why: {line.explanation}")
+        from grants.public.explain import line_explanation, named_titles
+
+        parts.append(f"Why: {line_explanation(line, rnd, named_titles(rnd.id))}")
     for heading, texts in (source(proposal.id) for source in FEEDBACK_SOURCES):
         if texts:
             parts.append(heading + ":\n" + "\n".join(f"- {t}" for t in texts))

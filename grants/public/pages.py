@@ -10,6 +10,7 @@ from grants.ballots.election import MIN_VOTERS_FOR_BALLOT_FILE
 from grants.decisions.services import decision_file_offered
 from grants.models import Round
 from grants.public import charts, paging, queries
+from grants.public.explain import fairness_sentences, line_explanation
 
 
 def round_context(rnd: Round, number: int | None = None) -> dict:
@@ -19,6 +20,7 @@ def round_context(rnd: Round, number: int | None = None) -> dict:
     page = queries.round_page(rnd)
     longest = max(len(page.proposals), len(page.result.lines) if page.result else 0, len(page.awards))
     public_ids = {p.id for p in page.proposals}
+    titles_by_id = {p.id: f"“{p.title}”" for p in page.proposals}
     given, awarded = queries.money_flows(rnd.id)
     return dict(
         page=page,
@@ -29,8 +31,10 @@ def round_context(rnd: Round, number: int | None = None) -> dict:
         result_chart=queries.result_chart(page, public_ids),
         flow=charts.money_flow(given, awarded),
         pb_url=_pb_url(rnd, page),
-        titles_by_id={p.id: f"“{p.title}”" for p in page.proposals},
+        titles_by_id=titles_by_id,
         rows=paging.window(longest, number),
+        explain_line=lambda line: line_explanation(line, rnd, titles_by_id),
+        fairness=fairness_sentences(page.result, titles_by_id) if page.result is not None else [],
     )
 
 

@@ -10,6 +10,7 @@ from .counting import RULES, count
 from .lottery import lottery_order
 from .model import Election, Explanation, Project, TallyResult
 from .pabulib import PabulibError, PabulibWarning, parse_number, read_pb, write_pb
+from .ties import TiedOutcomes, tied_outcomes
 
 __all__ = [
     "RULES",
@@ -19,9 +20,11 @@ __all__ = [
     "PabulibWarning",
     "Project",
     "TallyResult",
+    "TiedOutcomes",
     "count",
     "lottery_order",
     "parse_number",
     "read_pb",
+    "tied_outcomes",
     "write_pb",
 ]

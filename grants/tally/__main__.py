@@ -54,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--tie-break", help="comma-separated project ids, earlier wins a tie")
     parser.add_argument("--strict", action="store_true", help="refuse a file that breaks its own META")
+    parser.add_argument(
+        "--all-ties", action="store_true", help="print every outcome a tie-break order could give, one a line"
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -83,6 +86,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         tie_break = [t.strip() for t in args.tie_break.split(",")]
     else:
         tie_break = tie_break_from_meta(election)
+    if args.all_ties:
+        from .ties import tied_outcomes
+
+        found = tied_outcomes(election, rule)
+        for outcome in found.outcomes:
+            print(",".join(outcome))
+        if not found.complete:
+            print("note: the list may not be complete (see grants/tally/ties.py).", file=sys.stderr)
+        return 0
     try:
         result = count(election, rule, tie_break=tie_break)
     except ValueError as exc:

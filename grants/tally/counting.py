@@ -25,6 +25,14 @@ RULES: tuple[str, ...] = (
     "equalshares/add1-pabutools",
     "greedy-per-cost",
     "equalshares+greedy",
+    # The exact utilitarian optimum (most support in total that fits; pabutools'
+    # max_additive_utilitarian_welfare), by dynamic programming.
+    "utilitarian",
+    # Equal Shares at a fixed budget with cardinality utilities (a supporter's utility is their
+    # points, not points x cost; pabutools' method_of_equal_shares with Cardinality_Sat).
+    "equalshares/cardinality",
+    # Equal Shares completed by sequential Phragmén (pabutools' completion_by_rule_combination).
+    "equalshares+phragmen",
 )
 
 #: META keys read as the minimum support for ``greedy-threshold`` (first one present wins).
@@ -52,16 +60,18 @@ def count(
     ``min_support`` is the threshold for ``greedy-threshold`` (and, if given, for any greedy
     or score-average rule); without it the META key ``min_project_score_threshold`` is used.
 
-    The result's ``details["satisfaction"]`` holds the voters' satisfaction figures (see
-    :func:`grants.tally.fairness.satisfaction`).
+    The result's ``details["satisfaction"]`` holds the voters' satisfaction figures and
+    ``details["proportionality"]`` the EJR/PJR checks (see :mod:`grants.tally.fairness`).
     """
     if rule not in RULES:
         raise ValueError(f"Unknown counting rule {rule!r}. Choose one of: {', '.join(RULES)}.")
     prep = prepare(election, tie_break)
     result = _count(prep, election, rule, tie_break, min_support, format_money)
-    from .fairness import satisfaction
+    from .fairness import proportionality, satisfaction
 
-    result.details["satisfaction"] = satisfaction(prep, [prep.index[pid] for pid in result.selected])
+    chosen = [prep.index[pid] for pid in result.selected]
+    result.details["satisfaction"] = satisfaction(prep, chosen)
+    result.details["proportionality"] = proportionality(prep, chosen)
     return result
 
 
@@ -107,6 +117,18 @@ def _count(
             format_money=format_money,
             per_cost=rule == "greedy-per-cost",
         )
+    if rule == "equalshares+phragmen":
+        from .equalshares import complete_with_phragmen
+
+        if tie_break is None:
+            _mes_default_ranks(prep)
+        return complete_with_phragmen(prep, rule, format_money=format_money)
+    if rule == "utilitarian":
+        from .utilitarian import run_utilitarian
+
+        if tie_break is None:
+            greedy_default_ranks(prep)
+        return run_utilitarian(prep, rule, format_money=format_money)
     if rule == "phragmen":
         from .phragmen import run_phragmen
 

@@ -28,8 +28,9 @@ from fractions import Fraction
 from .greedy import run_greedy
 from .mes import EqualShares, MESRun, RoundRecord
 from .model import Explanation, TallyResult
-from .prepare import Prepared, greedy_default_ranks, plain
-from .text import Texts
+from .prepare import Prepared, greedy_default_ranks, plain, project_label
+from .reasons import greedy_reason, mes_reasons
+from .text import Texts, describe
 
 
 @dataclass(frozen=True)
@@ -185,16 +186,17 @@ def run_equal_shares(
     options: Add1Options = ADD1,
 ) -> TallyResult:
     """Count with ``equalshares``, ``equalshares/add1`` or ``equalshares/add1-comparison``."""
-    engine = EqualShares(prep)
+    cardinality = rule == "equalshares/cardinality"
+    engine = EqualShares(prep, cardinality=cardinality)
     details: dict = {}
     fast = None
-    if _numpy_available() and engine.candidates:
+    if _numpy_available() and engine.candidates and not cardinality:  # the float engine has cost utilities only
         from .fastmes import FloatEqualShares
 
         fast = FloatEqualShares(engine)
     if rule == "equalshares/add1-pabutools":
         options = PABUTOOLS_ADD1
-    if rule in ("equalshares", "equalshares-comparison") or not engine.candidates:
+    if rule in ("equalshares", "equalshares-comparison", "equalshares/cardinality") or not engine.candidates:
         share = Fraction(prep.budget, engine.n_weight) if engine.n_weight else Fraction(0)
     elif fast is not None:
         share, runs = add1_share_fast(engine, options, fast)
@@ -208,7 +210,7 @@ def run_equal_shares(
         run.share
     )
     details["equal_share_start"] = float(Fraction(prep.budget, engine.n_weight or 1))
-    result = _mes_result(prep, rule, run, format_money)
+    result = _mes_result(prep, rule, run, format_money, engine, fast)
     result.details.update(details)
     if rule in ("equalshares/add1-comparison", "equalshares-comparison"):
         greedy = run_greedy(prep, rule, format_money=format_money)
@@ -242,9 +244,19 @@ def compare_satisfaction(
 
 
 def _mes_result(
-    prep: Prepared, rule: str, run: MESRun, format_money: Callable[[int], str]
+    prep: Prepared,
+    rule: str,
+    run: MESRun,
+    format_money: Callable[[int], str],
+    engine: EqualShares,
+    fast=None,  # noqa: ANN001 - a FloatEqualShares when numpy is there
 ) -> TallyResult:
     texts = Texts(prep, format_money)
+    reasons = mes_reasons(prep, engine, run, fast)
+
+    def words(i: int, funded: bool) -> str:
+        said = describe(reasons[i], names=lambda pid: project_label(prep, pid), format_money=format_money)
+        return ("Funded: " if funded else "Not funded: ") + said
     explanations: dict[str, Explanation] = {}
     steps: list[dict] = []
     remaining = prep.budget
@@ -253,8 +265,8 @@ def _mes_result(
         pid = prep.ids[i]
         figures = {"support": plain(prep.score[i]), "supporters": prep.supporters[i],
                    "voters": prep.n_voters, "cost": 0, "selection_order": pos}
-        explanations[pid] = Explanation(pid, True, "Funded: it costs nothing and has support.",
-                                        figures)
+        figures["reason"] = reasons[i]
+        explanations[pid] = Explanation(pid, True, words(i, True), figures)
     for r, rec in enumerate(run.rounds, start=1):
         i = rec.project
         pid = prep.ids[i]
@@ -274,13 +286,8 @@ def _mes_result(
             "effective_support": float(eff),
             "remaining_after": plain(remaining),
         }
-        per = "per point " if prep.word == "points" else ""
-        text = (
-            f"Funded in round {r}: {texts.support(i, prep.score[i])}; its supporters paid at "
-            f"most {_money_exact(texts, rec.pi)} each {per}from their equal shares of "
-            f"{_money_exact(texts, share)}."
-        )
-        explanations[pid] = Explanation(pid, True, text, figures)
+        figures["reason"] = reasons[i]
+        explanations[pid] = Explanation(pid, True, words(i, True), figures)
         steps.append({"project_id": pid, "round": r, "cost": plain(cost),
                       "payment_per_point": float(rec.pi), "effective_support": float(eff)})
     for i in range(len(prep.ids)):
@@ -295,16 +302,13 @@ def _mes_result(
             "cost": plain(cost),
             "share_per_voter": float(share),
         }
+        figures["reason"] = reasons[i]
         if prep.supporters[i] == 0:
             text = texts.no_support()
         else:
             money = run.final_money.get(i, Fraction(0))
             figures["money_behind"] = float(money)
-            text = (
-                f"Not funded: {texts.support(i, prep.score[i])}, but its supporters' remaining "
-                f"equal shares came to {_money_exact(texts, money)}, less than its "
-                f"{texts.money(cost)}."
-            )
+            text = words(i, False)
         explanations[pid] = Explanation(pid, False, text, figures)
     spent = prep.budget - remaining
     return TallyResult(
@@ -317,11 +321,6 @@ def _mes_result(
         explanations={pid: explanations[pid] for pid in prep.ids},
         steps=steps,
     )
-
-
-def _money_exact(texts: Texts, amount: Fraction) -> str:
-    """Money that may be a fraction of a unit: rounded down, so 'less than' stays true."""
-    return texts.money(amount)
 
 
 def complete_with_greedy(
@@ -346,6 +345,10 @@ def complete_with_greedy(
         pid = prep.ids[i]
         figures = dict(mes.explanations[pid].figures, completion="greedy", remaining_before=plain(left))
         if prep.costs[i] <= left:
+            figures["reason"] = dict(
+                greedy_reason(prep, i, funded=True, remaining_before=left, funded_before=len(first) + len(added)),
+                kind="completed_funded",
+            )
             text = texts.greedy_funded(i, prep.score[i], left, False)
             left -= prep.costs[i]
             added.append(i)
@@ -365,5 +368,37 @@ def complete_with_greedy(
         support=mes.support,
         explanations=explanations,
         steps=mes.steps + [{"project_id": prep.ids[i], "stage": "greedy"} for i in added],
+        details=details,
+    )
+
+
+def complete_with_phragmen(prep: Prepared, rule: str, *, format_money: Callable[[int], str]) -> TallyResult:
+    """Equal Shares at a fixed budget, then sequential Phragmén with what is left (loads from zero)."""
+    from .phragmen import run_phragmen
+
+    mes = run_equal_shares(prep, "equalshares", format_money=format_money)
+    first = [prep.index[pid] for pid in mes.selected]
+    mes_rank = list(prep.rank)
+    more = run_phragmen(prep, rule, format_money=format_money, initial=first)
+    prep.rank[:] = mes_rank
+    explanations = dict(mes.explanations)
+    for pid, why in more.explanations.items():
+        if why.funded:
+            figures = dict(why.figures, completion="phragmen")
+            text = why.text.replace("Funded in round", "Funded after Equal Shares, by Phragmén completion, in round", 1)
+            explanations[pid] = Explanation(pid, True, text, figures)
+        else:
+            explanations[pid] = Explanation(pid, False, mes.explanations[pid].text,
+                                            dict(mes.explanations[pid].figures, stage="phragmen"))
+    added = [pid for pid in more.selected if pid not in set(mes.selected)]
+    details = dict(mes.details, equal_shares=list(mes.selected), completed_by_phragmen=added)
+    return TallyResult(
+        selected=mes.selected + added,
+        rule=rule,
+        budget=plain(prep.budget),
+        spent=more.spent,
+        support=mes.support,
+        explanations={pid: explanations[pid] for pid in prep.ids},
+        steps=mes.steps + [{"project_id": pid, "stage": "phragmen"} for pid in added],
         details=details,
     )

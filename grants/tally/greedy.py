@@ -7,6 +7,7 @@ from fractions import Fraction
 
 from .model import Explanation, TallyResult
 from .prepare import Prepared, plain
+from .reasons import add_greedy_ties, base, greedy_reason
 from .text import Texts
 
 
@@ -47,6 +48,7 @@ def run_greedy(
     explanations: dict[str, Explanation] = {}
     steps: list[dict] = []
     stopped_by: int | None = None
+    reasons: dict[int, dict] = {}
     for position, i in enumerate(order, start=1):
         pid = prep.ids[i]
         cost = prep.costs[i]
@@ -68,19 +70,25 @@ def run_greedy(
         if prep.supporters[i] == 0 or support[i] <= 0:
             # Nobody gave it positive points, or (score ballots) the total is not positive.
             text = texts.no_support() if prep.supporters[i] == 0 else texts.not_positive(support[i])
+            figures["reason"] = dict(base(prep, i), kind="no_support" if prep.supporters[i] == 0 else "not_positive")
             explanations[pid] = Explanation(pid, False, text, figures)
             continue
         if stopped_by is not None:
             figures["stopped_by"] = prep.ids[stopped_by]
             text = texts.stopped(prep.ids[stopped_by], len(selected), remaining)
+            figures["reason"] = dict(base(prep, i), kind="greedy_stopped", stopped_by=prep.ids[stopped_by],
+                                     remaining_before=plain(remaining), funded_before=len(selected))
             explanations[pid] = Explanation(pid, False, text, figures)
             continue
         if threshold is not None and support[i] < threshold:
             text = texts.below_threshold(support[i], threshold, average)
+            figures["reason"] = dict(base(prep, i), kind="below_threshold", threshold=float(threshold))
             explanations[pid] = Explanation(pid, False, text, figures)
             continue
         if cost <= remaining:
             text = texts.greedy_funded(i, support[i], remaining, average)
+            reasons[i] = figures["reason"] = greedy_reason(
+                prep, i, funded=True, remaining_before=remaining, funded_before=len(selected))
             remaining -= cost
             selected.append(i)
             figures["remaining_after"] = plain(remaining)
@@ -89,9 +97,12 @@ def run_greedy(
             steps.append({"project_id": pid, "cost": plain(cost), "remaining": plain(remaining)})
             continue
         text = texts.did_not_fit(len(selected), remaining, cost)
+        reasons[i] = figures["reason"] = greedy_reason(
+            prep, i, funded=False, remaining_before=remaining, funded_before=len(selected))
         explanations[pid] = Explanation(pid, False, text, figures)
         if not skip:
             stopped_by = i
+    add_greedy_ties(prep, support, reasons, set(selected))
     spent = prep.budget - remaining
     return TallyResult(
         selected=[prep.ids[i] for i in selected],

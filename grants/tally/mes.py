@@ -52,8 +52,11 @@ class MESRun:
 class EqualShares:
     """Fixed-budget Equal Shares over a Prepared profile (reused across Add1 runs)."""
 
-    def __init__(self, prep: Prepared) -> None:
+    def __init__(self, prep: Prepared, *, cardinality: bool = False) -> None:
         self.prep = prep
+        # Cardinality utilities: a supporter's utility is their points, not points x cost, so
+        # the round goes to the smallest price per point (pabutools' Cardinality_Sat).
+        self.cardinality = cardinality
         n = len(prep.ids)
         supp: list[list[tuple[int, int | Fraction]]] = [[] for _ in range(n)]
         total_points: list[int | Fraction] = [0] * n
@@ -82,8 +85,9 @@ class EqualShares:
         group_of_budget: dict[Fraction, int] = {share: 0}
         type_group = [0] * len(prep.types)
         # Lower bounds on each project's rho (rho never falls during a run).
+        # (With cardinality utilities rho is the price per point itself, at least cost / points.)
         prev_rho: dict[int, Fraction] = {
-            c: Fraction(1, self.total_points[c]) for c in self.candidates
+            c: Fraction(costs[c] if self.cardinality else 1) / self.total_points[c] for c in self.candidates
         }
         remaining = set(self.candidates)
         winners: list[int] = list(self.free)
@@ -114,7 +118,7 @@ class EqualShares:
                         run.final_money[c] = money
                     continue
                 pi = _price(agg, group_budget, cost, approval)
-                rho = pi / cost
+                rho = pi if self.cardinality else pi / cost
                 prev_rho[c] = rho
                 if best_rho is None or rho < best_rho or (rho == best_rho and rank[c] < rank[best]):
                     best, best_rho, best_pi, best_money = c, rho, pi, money

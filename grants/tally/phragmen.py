@@ -11,7 +11,7 @@ it any positive points; the points themselves do not matter to this rule.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 import numpy as np
@@ -24,8 +24,16 @@ from .text import Texts, _plural
 TOL = 1e-9
 
 
-def run_phragmen(prep: Prepared, rule: str, *, format_money: Callable[[int], str]) -> TallyResult:
-    """Count with sequential Phragmén; every project gets an explanation."""
+def run_phragmen(
+    prep: Prepared, rule: str, *, format_money: Callable[[int], str], initial: Sequence[int] = ()
+) -> TallyResult:
+    """Count with sequential Phragmén; every project gets an explanation.
+
+    ``initial``: projects already funded (by Equal Shares, when Phragmén completes it): they are
+    paid for from the budget first and are not bought again; loads start at zero, as in
+    pabutools' ``sequential_phragmen(initial_budget_allocation=...)``. The result lists only
+    the projects Phragmén adds (with the initial ones' explanations left to the caller).
+    """
     n = len(prep.ids)
     texts = Texts(prep, format_money)
     proj, rows, row_weight = prep.incidence()
@@ -39,8 +47,9 @@ def run_phragmen(prep: Prepared, rule: str, *, format_money: Callable[[int], str
     loads_exact: list[int | Fraction] = [0]
     loads_float = [0.0]
     weight_of = [int(w) for w in prep.supporters]
-    remaining = {i for i in range(n) if supp[i]}
-    budget_left = prep.budget
+    already = set(initial)
+    remaining = {i for i in range(n) if supp[i] and i not in already}
+    budget_left = prep.budget - sum((prep.costs[i] for i in already), 0)
     selected: list[int] = []
     explanations: dict[str, Explanation] = {}
     steps: list[dict] = []
@@ -92,7 +101,7 @@ def run_phragmen(prep: Prepared, rule: str, *, format_money: Callable[[int], str
         )
     for i in range(n):
         pid = prep.ids[i]
-        if pid in explanations:
+        if pid in explanations or i in already:
             continue
         figures = {
             "support": plain(prep.score[i]),
@@ -123,6 +132,6 @@ def run_phragmen(prep: Prepared, rule: str, *, format_money: Callable[[int], str
         budget=plain(prep.budget),
         spent=plain(prep.budget - budget_left),
         support={prep.ids[i]: (int(s) if isinstance(s, int) else float(s)) for i, s in enumerate(prep.score)},
-        explanations={pid: explanations[pid] for pid in prep.ids},
+        explanations={pid: explanations[pid] for pid in prep.ids if pid in explanations},
         steps=steps,
     )

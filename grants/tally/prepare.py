@@ -58,6 +58,8 @@ class Prepared:
     compact: tuple[CompactBallots, list[int]] | None = field(default=None, repr=False)
     _types: list[tuple[tuple[int, int | Fraction], ...]] | None = field(default=None, repr=False)
     _weights: list[int] | None = field(default=None, repr=False)
+    # Per project: its name from the file ("" if none), for sentences that name other projects.
+    names: list[str] = field(default_factory=list, repr=False)
 
     @property
     def types(self) -> list[tuple[tuple[int, int | Fraction], ...]]:
@@ -173,7 +175,15 @@ def prepare(election: Election, tie_break: Sequence[str] | None) -> Prepared:
         word=word,
         source=source,
         compact=compact,
+        names=[p.name for p in election.projects],
     )
+
+
+def project_label(prep: Prepared, pid: str) -> str:
+    """How the engine's own sentences name a project: its name, else "proposal <id>"."""
+    i = prep.index.get(pid)
+    name = prep.names[i] if i is not None and i < len(prep.names) else ""
+    return f"“{name}”" if name else f"proposal {pid}"
 
 
 def greedy_default_ranks(prep: Prepared) -> None:

@@ -70,3 +70,219 @@ class Texts:
             f"Not funded: it received {what}{_count(value)} {self.word}, below the minimum "
             f"of {_count(threshold)} needed."
         )
+
+
+# --- Sentences from structured reasons (grants/tally/reasons.py) -------------------------
+#
+# Whole-sentence templates, one per message, each with its forms by plural category of the
+# number it counts (CLDR categories: English has "one" and "other"; Welsh will add "zero",
+# "two", "few" and "many"). A translation supplies its own SENTENCES, PLURAL and JOIN: no
+# sentence here is built from fragments, and no plural is made by adding an "s".
+
+SENTENCES: dict[str, dict[str, str]] = {
+    "backed": {"other": "{supporters} of {could_vote} who could vote on it backed it."},
+    "backed_points": {"other": "{supporters} of {could_vote} who could vote on it gave it points, {support} in all."},
+    "no_support": {"other": "Nobody who could vote on it backed it."},
+    "es_funded": {
+        "other": "It was funded in round {round}: its supporters still had {money} between them, "
+        "enough for its {cost} cost, and none of them paid more than {most_paid}.",
+    },
+    "es_free": {"other": "It was funded first: it costs nothing and people backed it."},
+    "es_short_most": {
+        "one": "Its one supporter had {money} left, less than its {cost} cost, because most of "
+        "their share had gone to {names}, which they also backed.",
+        "other": "Its {count} supporters had {money} left between them, less than its {cost} cost, "
+        "because most of their share had gone to {names}, which they also backed.",
+    },
+    "es_short_some": {
+        "one": "Its one supporter had {money} left, less than its {cost} cost; {spent} of their "
+        "share had gone to {names}, which they also backed.",
+        "other": "Its {count} supporters had {money} left between them, less than its {cost} cost; "
+        "{spent} of their share had gone to {names}, which they also backed.",
+    },
+    "es_short_few": {
+        "one": "Its one supporter's equal share came to {money}, less than its {cost} cost.",
+        "other": "Its {count} supporters' equal shares came to {money} between them, less than its "
+        "{cost} cost.",
+    },
+    "es_needed": {
+        "one": "It would have needed one more supporter with a full share, if nothing else had changed.",
+        "other": "It would have needed {count} more supporters with a full share each, if nothing "
+        "else had changed.",
+    },
+    "greedy_funded": {"other": "It was funded: when its turn came {money} was left, enough for its {cost} cost."},
+    "greedy_no_room": {
+        "one": "When its turn came, after one proposal was funded, {money} was left, less than its {cost} cost.",
+        "other": "When its turn came, after {count} proposals were funded, {money} was left, less "
+        "than its {cost} cost.",
+    },
+    "completed_funded": {
+        "other": "Equal Shares did not fund it; it was funded afterwards from the {money} left over, "
+        "enough for its {cost} cost.",
+    },
+    "greedy_over_budget": {"other": "Its {cost} cost is more than the whole budget of {money}."},
+    "greedy_stopped": {
+        "other": "Counting stopped before its turn, at {blocker}, the next in line, which did not fit in the "
+        "{money} left.",
+    },
+    "below_threshold": {"other": "Its support was below the minimum of {threshold} needed."},
+    "not_positive": {"other": "Its points came to {support} in all, not above zero."},
+    "utilitarian_in": {"other": "It is part of the affordable set of proposals with the most support in total."},
+    "utilitarian_out": {"other": "The affordable set of proposals with the most support in total does not include it."},
+    "tie_won": {"other": "It tied with {names}; the tie was settled by {how}, in its favour."},
+    "tie_lost": {"other": "It tied with {names}; the tie was settled by {how}, and not in its favour."},
+}
+
+#: How a tie was settled when the caller does not say.
+DEFAULT_HOW = "the published tie-break order"
+
+
+def plural_category(n: int) -> str:
+    """English plural categories (CLDR): "one" for 1, "other" otherwise."""
+    return "one" if n == 1 else "other"
+
+
+def join_names(names: list[str]) -> str:
+    """Names as a list in a sentence: "A", "A and B", "A, B and C"."""
+    if not names:
+        return ""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def say(key: str, count: int | None = None, **values: object) -> str:
+    """One sentence from its template, in the form for ``count``."""
+    forms = SENTENCES[key]
+    form = forms.get(plural_category(count), forms["other"]) if count is not None else forms["other"]
+    return form.format(count=f"{count:,}" if count is not None else "", **values)
+
+
+def describe(
+    reason: dict,
+    *,
+    names: Callable[[str], str] = str,
+    format_money: Callable[[int], str] = str,
+    could_vote: int | None = None,
+    tied_with: list[str] | None = None,
+    tie_how: str | None = None,
+) -> str:
+    """A plain-words explanation of one structured reason (see grants/tally/reasons.py).
+
+    ``names`` turns a project id into the words to show for it; ``could_vote`` replaces the
+    number of voters when fewer could vote on this project (people who stood aside do not
+    count); ``tied_with`` and ``tie_how`` override the tie the engine saw (a caller that
+    re-counted with other tie-break orders knows better), and say how ties are settled.
+    """
+
+    def money(value: float | int) -> str:
+        return format_money(math.floor(value + 1e-6))
+
+    def money_up(value: float | int) -> str:
+        return format_money(math.ceil(value - 1e-6))
+
+    kind = reason.get("kind")
+    supporters = int(reason.get("supporters", 0))
+    total = could_vote if could_vote is not None else int(reason.get("could_vote", 0))
+    cost = money(reason.get("cost", 0))
+    out: list[str] = []
+    if kind == "no_support":
+        return say("no_support")
+    if reason.get("word") == "points":
+        out.append(say("backed_points", supporters=f"{supporters:,}", could_vote=f"{total:,}",
+                       support=_count(Fraction(reason.get("support", 0)).limit_denominator(100))))
+    else:
+        out.append(say("backed", supporters=f"{supporters:,}", could_vote=f"{total:,}"))
+    if kind == "es_funded" and reason.get("round", 0) == 0:
+        out.append(say("es_free"))
+    elif kind == "es_funded":
+        out.append(say("es_funded", round=reason["round"], money=money(reason["money_behind"]), cost=cost,
+                       most_paid=money_up(reason["most_paid"])))
+    elif kind == "es_short":
+        spent_on = [(pid, amount) for pid, amount in reason.get("spent_on", []) if amount >= 0.5]
+        left = money(reason["money_left"])
+        if spent_on:
+            listed = [pid for pid, _ in spent_on]
+            listed_total = sum(a for _, a in spent_on)
+            key = "es_short_most" if listed_total * 2 > reason.get("money_at_start", 0) else "es_short_some"
+            out.append(say(key, supporters, money=left, cost=cost, names=join_names([names(p) for p in listed]),
+                           spent=money(listed_total)))
+        else:
+            out.append(say("es_short_few", supporters, money=left, cost=cost))
+        more = reason.get("more_supporters_needed")
+        if more:
+            out.append(say("es_needed", int(more)))
+    elif kind == "completed_funded":
+        out.append(say("completed_funded", money=money(reason["remaining_before"]), cost=cost))
+    elif kind in ("greedy_funded", "greedy_no_room"):
+        remaining = reason["remaining_before"]
+        if kind == "greedy_funded":
+            out.append(say("greedy_funded", money=money(remaining), cost=cost))
+        elif reason.get("funded_before", 0) == 0 and reason["cost"] > reason.get("budget", remaining):
+            out.append(say("greedy_over_budget", money=money(reason.get("budget", remaining)), cost=cost))
+        else:
+            out.append(say("greedy_no_room", int(reason.get("funded_before", 0)), money=money(remaining), cost=cost))
+    elif kind == "greedy_stopped":
+        out.append(say("greedy_stopped", blocker=names(str(reason.get("stopped_by", ""))),
+                       money=money(reason.get("remaining_before", 0))))
+    elif kind == "below_threshold":
+        threshold = _count(Fraction(reason.get("threshold", 0)).limit_denominator(100))
+        out.append(say("below_threshold", threshold=threshold))
+    elif kind == "not_positive":
+        out.append(say("not_positive", support=_count(Fraction(reason.get("support", 0)).limit_denominator(100))))
+    elif kind in ("utilitarian_in", "utilitarian_out"):
+        out.append(say(kind))
+    tied = tied_with if tied_with is not None else reason.get("tied_with")
+    if tied:
+        funded = kind in ("es_funded", "greedy_funded", "completed_funded")
+        won = bool(reason.get("tie_won")) if tied_with is None else funded
+        out.append(say("tie_won" if won else "tie_lost", names=join_names([names(p) for p in tied]),
+                       how=tie_how or DEFAULT_HOW))
+    return " ".join(out)
+
+
+# --- How fair an outcome is (grants/tally/fairness.py), in whole sentences ----------------
+
+FAIRNESS_SENTENCES: dict[str, str] = {
+    "share": "{percent} of voters backed at least one funded proposal.",
+    "average": "On average, a voter backed {average} of the funded proposals.",
+    "gini": "How unequally the money went to what each voter backed, from 0 (equally) to 1: {gini}.",
+    "proportional": "Every group of voters large enough to deserve a proposal they all backed got their "
+    "fair share, up to one proposal (the EJR and PJR checks).",
+    "ejr_failed": "The EJR check, up to one proposal, is not met: {voters} voters who all backed {names} "
+    "got less than their fair share.",
+    "pjr_failed": "The PJR check is not met: {voters} voters who all backed {names} got less than their "
+    "fair share between them.",
+    "pjr_failed_one": "The PJR check is met only up to one proposal: {voters} voters who all backed {names} "
+    "got one proposal less than their fair share between them.",
+    "too_large": "The proportionality checks were not run: they are exact, and this count is too large for "
+    "them.",
+}
+
+
+def describe_fairness(fairness: dict | None, *, names: Callable[[str], str] = str) -> list[str]:
+    """Whole sentences about how fair an outcome is, from ``{"satisfaction", "proportionality"}``."""
+    if not fairness:
+        return []
+    out: list[str] = []
+    sat = fairness.get("satisfaction") or {}
+    if "share_with_a_funded_project" in sat:
+        out.append(FAIRNESS_SENTENCES["share"].format(percent=f"{round(100 * sat['share_with_a_funded_project'])}%"))
+        out.append(FAIRNESS_SENTENCES["average"].format(average=f"{sat['average_funded_backed']:.1f}"))
+        out.append(FAIRNESS_SENTENCES["gini"].format(gini=f"{sat['gini_cost_satisfaction']:.2f}"))
+    checks = fairness.get("proportionality") or {}
+    if checks.get("checked"):
+
+        def group(key: str) -> dict:
+            g = checks.get(key) or {}
+            return {"voters": f"{g.get('voters', 0):,}", "names": join_names([names(p) for p in g.get("projects", [])])}
+
+        if not checks["ejr_up_to_one"]:
+            out.append(FAIRNESS_SENTENCES["ejr_failed"].format(**group("ejr_up_to_one_group")))
+        if not checks["pjr_up_to_one"]:
+            out.append(FAIRNESS_SENTENCES["pjr_failed"].format(**group("pjr_up_to_one_group")))
+        elif not checks["pjr"]:
+            out.append(FAIRNESS_SENTENCES["pjr_failed_one"].format(**group("pjr_group")))
+        if checks["ejr_up_to_one"] and checks["pjr_up_to_one"] and checks["pjr"]:
+            out.append(FAIRNESS_SENTENCES["proportional"])
+    elif checks.get("why") == "too large to check exactly":
+        out.append(FAIRNESS_SENTENCES["too_large"])
+    return out

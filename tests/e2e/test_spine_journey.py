@@ -350,8 +350,15 @@ def test_one_round_from_bid_to_paid(client, app, caplog):
     public = text_of(client.get(f"/tables/{slug}"))
     # Peer evenings 3 votes £3,500; Raised beds 3 votes £2,500; Outreach 2 votes £4,000. Pot £10,000.
     # Tie at 3 votes: cheaper first -> Raised beds, then Peer evenings; then Outreach fits exactly (£4,000).
-    assert "Funded: 3 of 4 votes; it fitted in the remaining £10,000." in public
-    assert "Funded: 2 of 4 votes; it fitted in the remaining £4,000." in public
+    assert (
+        "3 of 4 who could vote on it backed it. It was funded: when its turn came £10,000 was left, enough for "
+        "its £2,500 cost." in public
+    )
+    # pm2 stood aside from Outreach: its 2 votes are counted against the 3 who could vote on it (issue 17).
+    assert (
+        "2 of 3 who could vote on it backed it. It was funded: when its turn came £4,000 was left, enough for "
+        "its £4,000 cost." in public
+    )
     assert "A proposal from a group that asked not to be named" not in public  # funded ones are public
     assert "Raised beds (Allotment Minds)" in public
     assert "Declared interests (recusals): fewer than 5" in public  # under 5: suppressed (issue 15)

@@ -60,12 +60,18 @@ def test_threshold_and_no_skip_texts():
     assert "counting stopped at proposal b" in stopped.explanations["c"].text
 
 
-def test_equal_shares_texts_name_the_shares():
+def test_equal_shares_texts_say_what_the_shares_mean():
     result = count(small_election(), "equalshares", format_money=pounds)
     assert result.selected == ["a"]
-    assert "equal shares of £250.00" in result.explanations["a"].text
+    assert "its supporters still had £1,000.00 between them, enough for its £600.00 cost" in (
+        result.explanations["a"].text)
     why = result.explanations["b"]
-    assert "remaining equal shares came to" in why.text and "less than its £500.00" in why.text
+    assert why.text == (
+        "Not funded: 3 of 4 who could vote on it backed it. Its 3 supporters had £300.00 left between "
+        "them, less than its £500.00 cost, because most of their share had gone to “Allotment”, which "
+        "they also backed. It would have needed one more supporter with a full share, if nothing else "
+        "had changed.")
+    assert "per point" not in why.text and "paid at most" not in why.text
     assert why.figures["money_behind"] < why.figures["cost"]
 
 

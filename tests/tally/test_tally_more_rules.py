@@ -84,3 +84,18 @@ def test_the_cli_counts_a_file_whose_meta_rule_is_equalshares_comparison(tmp_pat
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["rule"] == "equalshares-comparison" and out["details"]["comparison"] in ("greedy", "equalshares")
+
+
+@pytest.mark.parametrize("path", pabulib_params(_small_approval))
+def test_equal_shares_completed_by_phragmen_matches_pabutools_completion(path):
+    from pabutools.rules import sequential_phragmen
+
+    instance, profile = parse_pabulib(str(path))
+    theirs = completion_by_rule_combination(
+        instance, profile, [method_of_equal_shares, sequential_phragmen], [{"sat_class": Cost_Sat}, {}]
+    )
+    result = count(read_pb(path, voters=False), "equalshares+phragmen")
+    assert set(result.selected) == {p.name for p in theirs}
+    assert result.spent <= result.budget
+    assert set(result.details["equal_shares"]) <= set(result.selected)
+    assert all(result.explanations[pid].funded for pid in result.details["completed_by_phragmen"])

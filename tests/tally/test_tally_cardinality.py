@@ -1,0 +1,45 @@
+"""Equal Shares with cardinality utilities against pabutools' Cardinality_Sat."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from grants.tally import RULES, Election, Project, count, read_pb
+from tests.tally.tally_shared import pabulib_params
+
+pytest.importorskip("pabutools")
+from pabutools.election import ApprovalBallot, ApprovalProfile, Cardinality_Sat, Instance, parse_pabulib  # noqa: E402
+from pabutools.election import Project as PabuProject  # noqa: E402
+from pabutools.rules import method_of_equal_shares  # noqa: E402
+
+
+def test_it_is_offered_by_name():
+    assert "equalshares/cardinality" in RULES
+
+
+@pytest.mark.parametrize(
+    "path", pabulib_params(lambda e: e.vote_type in ("approval", "choose-1") and e.n_voters <= 7000)
+)
+def test_selects_what_pabutools_selects_on_shared_files(path):
+    instance, profile = parse_pabulib(str(path))
+    theirs = {p.name for p in method_of_equal_shares(instance, profile, sat_class=Cardinality_Sat)}
+    assert set(count(read_pb(path, voters=False), "equalshares/cardinality").selected) == theirs
+
+
+@pytest.mark.parametrize("seed", range(80))
+def test_selects_what_pabutools_selects_on_random_elections(seed):
+    rng = random.Random(seed)
+    m = rng.randint(2, 7)
+    # Distinct costs and supports make ties rare; a tie-break difference is skipped below.
+    projects = [Project(str(i), rng.randint(10, 400)) for i in range(m)]
+    ballots = [dict.fromkeys([p.id for p in projects if rng.random() < 0.45] or ["0"], 1)
+               for _ in range(rng.randint(3, 15))]
+    election = Election(projects=projects, budget=rng.randint(200, 900), vote_type="approval", ballots=ballots)
+    by_id = {p.id: PabuProject(p.id, p.cost) for p in projects}
+    instance = Instance(by_id.values(), budget_limit=election.budget)
+    profile = ApprovalProfile([ApprovalBallot(by_id[pid] for pid in b) for b in ballots])
+    outcome = method_of_equal_shares(instance, profile, sat_class=Cardinality_Sat, resoluteness=False)
+    ours = set(count(election, "equalshares/cardinality").selected)
+    assert ours in [{p.name for p in o} for o in outcome]
