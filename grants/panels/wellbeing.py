@@ -41,6 +41,7 @@ from grants.models import (
 from grants.notifications import notify
 from grants.panels.deliberation import feedback_comments, is_facilitator
 from grants.panels.formation import settings_for
+from grants.public.explain import line_explanation, named_titles
 from grants.roles import funds_round, is_convenor, is_group_member, panel_seat
 from grants.site import link_to
 
@@ -288,8 +289,6 @@ def draft_feedback(proposal: Proposal) -> str:
     else:
         parts.append("The panel did not fund it this time.")
     if line is not None:
-        from grants.public.explain import line_explanation, named_titles
-
         parts.append(f"Why: {line_explanation(line, rnd, named_titles(rnd.id))}")
     for heading, texts in (source(proposal.id) for source in FEEDBACK_SOURCES):
         if texts:

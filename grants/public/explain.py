@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from grants.models import ResultLine, Round
+from sqlalchemy import select
+
+from grants.extensions import db
+from grants.models import Proposal, ResultLine, Round
 from grants.money_format import format_pence
+from grants.public.queries import PUBLIC_PROPOSAL
 from grants.tally.text import describe, describe_fairness
 
 UNNAMED = "a proposal from a group that asked not to be named"
@@ -60,12 +64,6 @@ def line_explanation(line: ResultLine, rnd: Round, titles: Mapping[int, str]) ->
 
 def named_titles(round_id: int) -> dict[int, str]:
     """The shown titles of a table's proposals that may be named in public."""
-    from sqlalchemy import select
-
-    from grants.extensions import db
-    from grants.models import Proposal
-    from grants.public.queries import PUBLIC_PROPOSAL
-
     rows = db.session.execute(
         select(Proposal.id, Proposal.title).where(Proposal.round_id == round_id, PUBLIC_PROPOSAL)
     ).all()

@@ -31,6 +31,7 @@ from .counting import RULES, count
 from .lottery import lottery_order
 from .model import Election
 from .pabulib import PabulibError, read_pb
+from .ties import tied_outcomes
 
 
 def tie_break_from_meta(election: Election) -> list[str] | None:
@@ -87,8 +88,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         tie_break = tie_break_from_meta(election)
     if args.all_ties:
-        from .ties import tied_outcomes
-
         found = tied_outcomes(election, rule)
         for outcome in found.outcomes:
             print(",".join(outcome))

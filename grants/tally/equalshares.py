@@ -28,6 +28,7 @@ from fractions import Fraction
 from .greedy import run_greedy
 from .mes import EqualShares, MESRun, RoundRecord
 from .model import Explanation, TallyResult
+from .phragmen import run_phragmen
 from .prepare import Prepared, greedy_default_ranks, plain, project_label
 from .reasons import greedy_reason, mes_reasons
 from .text import Texts, describe
@@ -374,8 +375,6 @@ def complete_with_greedy(
 
 def complete_with_phragmen(prep: Prepared, rule: str, *, format_money: Callable[[int], str]) -> TallyResult:
     """Equal Shares at a fixed budget, then sequential Phragmén with what is left (loads from zero)."""
-    from .phragmen import run_phragmen
-
     mes = run_equal_shares(prep, "equalshares", format_money=format_money)
     first = [prep.index[pid] for pid in mes.selected]
     mes_rank = list(prep.rank)

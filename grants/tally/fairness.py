@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import combinations
 
 import numpy as np
 
@@ -76,8 +77,6 @@ def proportionality(prep: Prepared, selected: Sequence[int], *, limit: int = PRO
     T that some ballot contains can have such a group, so the work grows with 2 to the power
     of the ballot's length: above ``limit`` steps nothing is claimed (``exact`` is False).
     """
-    from itertools import combinations
-
     if prep.word != "votes":
         return {"checked": False, "why": "approval ballots only"}
     # Size first, from the flat arrays, so a large count never builds voter types for this.

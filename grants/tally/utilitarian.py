@@ -24,6 +24,7 @@ from .model import Explanation, TallyResult
 from .prepare import Prepared, plain
 from .reasons import base
 from .text import Texts
+from .text import _count as text_count
 
 MAX_CELLS = 200_000_000
 
@@ -100,6 +101,4 @@ def run_utilitarian(prep: Prepared, rule: str, *, format_money: Callable[[int], 
 
 
 def _count(value: int | Fraction) -> str:
-    from .text import _count as fmt
-
-    return fmt(value)
+    return text_count(value)
