@@ -22,7 +22,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import OperationalError
 
@@ -236,6 +236,17 @@ def app(database_url: str, tmp_path) -> Iterator[Flask]:  # noqa: ANN001
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def demo(app):  # noqa: ANN001, ANN201
+    """The demo data (tables at every stage), loaded through the real services; returns the rounds by slug."""
+    from grants.demo import load_demo
+    from grants.models import Round
+
+    load_demo()
+    db.session.commit()
+    return {r.slug: r for r in db.session.execute(select(Round)).scalars()}
 
 
 class Client(FlaskClient):

@@ -14,9 +14,9 @@ from grants.extensions import db
 from grants.models import Ballot, Electorate, Notification, Round, VotingCode
 from grants.rounds import counting
 from tests import factories as f
+from tests.ballots.test_decision_ballots import HIDDEN, RECEIPT, as_person, build, close
 from tests.conftest import csrf_token, post_form, text_of
 from tests.decisions.test_ballot_types import Form
-from tests.e2e.test_decision_ballots import HIDDEN, RECEIPT, as_person, build, close
 from tests.sealed import sealed_ballots
 
 CODE = re.compile(r'<span class="receipt">([A-Z0-9-]{14})</span>')

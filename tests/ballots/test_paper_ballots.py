@@ -8,8 +8,8 @@ from grants.extensions import db
 from grants.models import Ballot, PaperBatch, Participation, StaffRole
 from grants.rounds.services import add_staff
 from tests import factories as f
+from tests.ballots.test_decision_ballots import as_person, build, close, declare, vote
 from tests.conftest import post_form, text_of
-from tests.e2e.test_decision_ballots import as_person, build, close, declare, vote
 from tests.sealed import sealed_ballots
 
 
