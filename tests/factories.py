@@ -202,3 +202,29 @@ def seat(convenor: Person, round_id: int, member: Person):  # noqa: ANN201
 def to_voting(convenor: Person, round_id: int) -> None:
     for step in (RoundStatus.BIDS_CLOSED, RoundStatus.DELIBERATION, RoundStatus.VOTING):
         advance(person=convenor, round_id=round_id, to=step)
+
+
+def voting_table(
+    n_members: int = 3,
+    costs: tuple[int, ...] = (30_000, 20_000, 10_000),
+    pot: int = 50_000,
+    *,
+    voting: bool = True,
+    **rules,  # noqa: ANN003
+):  # noqa: ANN201
+    """A table with `pot` pence in it, one group's proposals costing `costs`, and `n_members`
+    panel members ("Pat0 Panel", ...) seated by its convenor ("Cara Convenor"); its vote is
+    open unless `voting=False`. `rules` override the table's rules. Returns
+    (convenor, table, proposals, members)."""
+    convenor = person("Cara Convenor")
+    rnd = open_round(convenor, **rules)
+    funded(rnd.id, pot)
+    lead = person("Gus Lead")
+    grp = group(lead)
+    proposals = [proposal(lead, rnd.id, grp, cost) for cost in costs]
+    members = [person(f"Pat{i} Panel") for i in range(n_members)]
+    for member in members:
+        seat(convenor, rnd.id, member)
+    if voting:
+        to_voting(convenor, rnd.id)
+    return convenor, rnd, proposals, members

@@ -38,22 +38,11 @@ class Form(dict):
         return list(value) if isinstance(value, list) else [value]
 
 
-def setup_round(n_members: int = 3, costs=(30_000, 20_000, 10_000), pot=50_000, **rules):  # noqa: ANN001, ANN003, ANN201
-    convenor = f.person("Cara Convenor")
-    rnd = f.open_round(convenor, **rules)
-    f.funded(rnd.id, pot)
-    lead = f.person("Gus Lead")
-    grp = f.group(lead)
-    proposals = [f.proposal(lead, rnd.id, grp, c) for c in costs]
-    members = [f.person(f"Pat{i} Panel") for i in range(n_members)]
-    for m in members:
-        f.seat(convenor, rnd.id, m)
-    f.to_voting(convenor, rnd.id)
-    return convenor, rnd, proposals, members
+setup_round = f.voting_table  # the name other ballot tests import
 
 
 def test_points_ballot_checks_and_counts(app):
-    convenor, rnd, (a, b, c), members = setup_round(ballot_type=BallotType.CUMULATIVE, points_total=10, points_cap=6)
+    convenor, rnd, (a, b, c), members = f.voting_table(ballot_type=BallotType.CUMULATIVE, points_total=10, points_cap=6)
     with pytest.raises(DomainError, match="no more than 6 points"):
         ballots.cast(person=members[0], round_id=rnd.id, form=Form({f"points-{a.id}": "7"}))
     with pytest.raises(DomainError, match="You have 10 points to spread and gave 12"):
@@ -75,7 +64,7 @@ def test_points_ballot_checks_and_counts(app):
 
 
 def test_score_ballot_needs_every_score_and_comment_and_averages_over_free_scorers(app):
-    convenor, rnd, (a, b, c), members = setup_round(
+    convenor, rnd, (a, b, c), members = f.voting_table(
         ballot_type=BallotType.SCORE,
         counting_rule=CountingRule.SCORE_AVERAGE,
         score_max=4,
@@ -144,7 +133,7 @@ def test_score_ballot_needs_every_score_and_comment_and_averages_over_free_score
 
 
 def test_ranked_ballot_checks_places_and_counts_borda_points(app):
-    convenor, rnd, (a, b, c), members = setup_round(
+    convenor, rnd, (a, b, c), members = f.voting_table(
         ballot_type=BallotType.RANKED, rank_depth=2, costs=(20_000, 20_000, 20_000), pot=40_000
     )
     with pytest.raises(DomainError, match="both in place 1"):
@@ -194,7 +183,7 @@ def test_rules_must_fit_the_ballot(app):
     ],
 )
 def test_new_rules_freeze_when_voting_opens(app, change):
-    convenor, rnd, _proposals, _members = setup_round(n_members=1)
+    convenor, rnd, _proposals, _members = f.voting_table(n_members=1)
     values = rules_from_form(form_data_from_round(rnd) | {"max_grant": rnd.max_grant_pence})
     values.update(change)
     with pytest.raises(RulesFrozen):
@@ -212,7 +201,7 @@ def _lived(members, flags) -> None:  # noqa: ANN001
 
 
 def test_lived_experience_quorum_fails_without_a_silent_tally(app):
-    convenor, rnd, (a, _b, _c), members = setup_round(n_members=4, quorum_lived_experience_percent=60)
+    convenor, rnd, (a, _b, _c), members = f.voting_table(n_members=4, quorum_lived_experience_percent=60)
     _lived(members, [True, False, False, True])
     for m in members[:3]:
         ballots.cast_ballot(person=m, round_id=rnd.id, chosen_ids=[a.id])
@@ -224,7 +213,7 @@ def test_lived_experience_quorum_fails_without_a_silent_tally(app):
 
 
 def test_lived_experience_quorum_met(app):
-    convenor, rnd, (a, _b, _c), members = setup_round(n_members=3, quorum_lived_experience_percent=60)
+    convenor, rnd, (a, _b, _c), members = f.voting_table(n_members=3, quorum_lived_experience_percent=60)
     _lived(members, [True, True, False])
     for m in members:
         ballots.cast_ballot(person=m, round_id=rnd.id, chosen_ids=[a.id])
@@ -232,7 +221,7 @@ def test_lived_experience_quorum_met(app):
 
 
 def test_minimum_voters_per_proposal_after_recusals(app):
-    convenor, rnd, (a, _b, _c), members = setup_round(n_members=3, quorum_min_scorers=3)
+    convenor, rnd, (a, _b, _c), members = f.voting_table(n_members=3, quorum_min_scorers=3)
     declare_interest(person=members[1], proposal_id=a.id, nature="My sister runs it.")
     for m in members:
         ballots.cast_ballot(person=m, round_id=rnd.id, chosen_ids=[])
@@ -244,7 +233,7 @@ def test_minimum_voters_per_proposal_after_recusals(app):
 def test_share_quorum_excludes_paused_members_and_extension_happens_once(app):
     from grants.panels.services import set_paused
 
-    convenor, rnd, (a, _b, _c), members = setup_round(
+    convenor, rnd, (a, _b, _c), members = f.voting_table(
         n_members=4, quorum_min_share_percent=75, quorum_policy=QuorumPolicy.EXTEND, quorum_extend_days=5
     )
     first_close = db.session.get(Round, rnd.id).voting_closes_at
@@ -266,7 +255,7 @@ def test_share_quorum_excludes_paused_members_and_extension_happens_once(app):
 
 
 def test_equal_shares_round_matches_the_engine_on_the_published_file(app):
-    convenor, rnd, (a, b, c), members = setup_round(
+    convenor, rnd, (a, b, c), members = f.voting_table(
         n_members=5, counting_rule=CountingRule.EQUAL_SHARES_ADD1, costs=(30_000, 20_000, 15_000), pot=50_000
     )
     picks = [[a.id], [a.id], [a.id, b.id], [b.id, c.id], [c.id]]
@@ -284,7 +273,7 @@ def test_equal_shares_round_matches_the_engine_on_the_published_file(app):
 
 
 def test_an_interest_cannot_be_declared_after_voting(app):
-    _convenor, rnd, (a, _b, _c), members = setup_round(n_members=2)
+    _convenor, rnd, (a, _b, _c), members = f.voting_table(n_members=2)
     ballots.cast_ballot(person=members[0], round_id=rnd.id, chosen_ids=[a.id])
     with pytest.raises(DomainError, match="already voted"):
         declare_interest(person=members[0], proposal_id=a.id, nature="Late.")

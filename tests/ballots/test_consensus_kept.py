@@ -11,8 +11,8 @@ from grants.extensions import db
 from grants.models import BallotType, CountingRule, PanelRole, QuorumPolicy, Result, RoundStatus
 from grants.panels.services import accept_invitation, invite
 from tests import factories as f
+from tests.ballots.test_decision_ballots import as_person, build, close
 from tests.conftest import post_form, text_of
-from tests.e2e.test_decision_ballots import as_person, build, close
 
 
 def _consensus_round(n_members: int, **rules):  # noqa: ANN003, ANN202

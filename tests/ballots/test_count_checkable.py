@@ -26,20 +26,6 @@ from tests.conftest import login, post_form, text_of
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _round(n_voters=5, costs=(30_000, 20_000, 10_000), pot=50_000, **rules):  # noqa: ANN001, ANN003, ANN202
-    convenor = f.person("Cara Convenor")
-    rnd = f.open_round(convenor, **rules)
-    f.funded(rnd.id, pot)
-    lead = f.person("Gus Lead")
-    grp = f.group(lead)
-    proposals = [f.proposal(lead, rnd.id, grp, c) for c in costs]
-    voters = [f.person(f"Pat{i} Panel") for i in range(n_voters)]
-    for v in voters:
-        f.seat(convenor, rnd.id, v)
-    f.to_voting(convenor, rnd.id)
-    return convenor, rnd, proposals, voters
-
-
 def _close_on_the_web(client, convenor, rnd) -> Result:  # noqa: ANN001
     login(client, convenor.email)
     response = post_form(
@@ -60,7 +46,7 @@ def _published_fingerprint(html: str) -> str:
 
 
 def test_the_published_fingerprint_is_the_sha256_of_the_exact_bytes_offered(client, app):
-    convenor, rnd, (a, b, c), voters = _round()
+    convenor, rnd, (a, b, c), voters = f.voting_table(5)
     for v, picks in zip(voters, [[a, b], [a], [b, c], [c], [a, c]], strict=True):
         cast_ballot(person=v, round_id=rnd.id, chosen_ids=[p.id for p in picks])
     _close_on_the_web(client, convenor, rnd)
@@ -79,7 +65,7 @@ def test_the_published_fingerprint_is_the_sha256_of_the_exact_bytes_offered(clie
 
 def test_a_file_that_no_longer_matches_its_published_fingerprint_is_not_offered(client, app):
     """A table counted before the fingerprint covered `selected` (or a tampered file) gets a 409 with a reason."""
-    convenor, rnd, (a, b, c), voters = _round()
+    convenor, rnd, (a, b, c), voters = f.voting_table(5)
     for v, picks in zip(voters, [[a, b], [a], [b, c], [c], [a, c]], strict=True):
         cast_ballot(person=v, round_id=rnd.id, chosen_ids=[p.id for p in picks])
     result = _close_on_the_web(client, convenor, rnd)
@@ -92,7 +78,7 @@ def test_a_file_that_no_longer_matches_its_published_fingerprint_is_not_offered(
 
 def test_a_table_with_no_decision_links_to_nothing_that_is_not_there(client, app):
     # Five ballots, but quorum (80% of 10) is not met: no decision, no file.
-    convenor, rnd, (a, _b, _c), voters = _round(n_voters=10, quorum_min_share_percent=80)
+    convenor, rnd, (a, _b, _c), voters = f.voting_table(10, quorum_min_share_percent=80)
     for v in voters[:5]:
         cast_ballot(person=v, round_id=rnd.id, chosen_ids=[a.id])
     result = _close_on_the_web(client, convenor, rnd)
@@ -115,8 +101,8 @@ def _lottery_seed_not_in_list_order(ids: list[str]) -> str:
 
 
 def test_a_three_way_tie_carries_its_tie_break_and_seed_and_recounts_from_the_file_alone(client, app, tmp_path):
-    convenor, rnd, (a, b, c), voters = _round(
-        costs=(30_000, 30_000, 30_000), pot=40_000, tie_break=TieBreak.LOTTERY, ballot_within_budget=False
+    convenor, rnd, (a, b, c), voters = f.voting_table(
+        5, costs=(30_000, 30_000, 30_000), pot=40_000, tie_break=TieBreak.LOTTERY, ballot_within_budget=False
     )
     ids = [str(a.id), str(b.id), str(c.id)]
     rnd.lottery_seed = _lottery_seed_not_in_list_order(ids)
@@ -146,8 +132,8 @@ def test_a_three_way_tie_carries_its_tie_break_and_seed_and_recounts_from_the_fi
 
 
 def test_where_a_tie_break_decided_the_result_explanation_and_feedback_say_so_and_name_the_tie(client, app):
-    convenor, rnd, (a, b, c), voters = _round(
-        costs=(30_000, 30_000, 30_000), pot=40_000, tie_break=TieBreak.LOTTERY, ballot_within_budget=False
+    convenor, rnd, (a, b, c), voters = f.voting_table(
+        5, costs=(30_000, 30_000, 30_000), pot=40_000, tie_break=TieBreak.LOTTERY, ballot_within_budget=False
     )
     for v in voters:
         cast_ballot(person=v, round_id=rnd.id, chosen_ids=[a.id, b.id, c.id])
@@ -166,7 +152,7 @@ def test_where_a_tie_break_decided_the_result_explanation_and_feedback_say_so_an
 
 
 def test_no_tie_break_note_when_no_tie_decided_anything(client, app):
-    convenor, rnd, (a, b, c), voters = _round(tie_break=TieBreak.LOTTERY)
+    convenor, rnd, (a, b, c), voters = f.voting_table(5, tie_break=TieBreak.LOTTERY)
     for v, picks in zip(voters, [[a, b], [a], [a, c], [c], [a]], strict=True):
         cast_ballot(person=v, round_id=rnd.id, chosen_ids=[p.id for p in picks])
     result = _close_on_the_web(client, convenor, rnd)
@@ -177,7 +163,7 @@ def test_no_tie_break_note_when_no_tie_decided_anything(client, app):
 def test_recusals_and_stand_asides_under_five_go_through_the_one_suppression_rule(client, app):
     from grants.panels.deliberation import declare_interest
 
-    convenor, rnd, (a, b, c), voters = _round(n_voters=6)
+    convenor, rnd, (a, b, c), voters = f.voting_table(6)
     # Declared while the panel reads (before voting opens in real life; the service allows it during voting).
     declare_interest(person=voters[0], proposal_id=a.id, nature="I volunteer with this group.")
     for v in voters:

@@ -14,8 +14,8 @@ from grants.extensions import db
 from grants.models import Ballot, Round, RoundStatus
 from grants.rounds.services import advance
 from tests import factories as f
+from tests.ballots.test_decision_ballots import as_person, close
 from tests.conftest import post_form, text_of
-from tests.e2e.test_decision_ballots import as_person, close
 from tests.rounds import journey
 from tests.sealed import sealed_ballots
 

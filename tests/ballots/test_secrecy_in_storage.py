@@ -22,9 +22,9 @@ from grants.ballots import sealing
 from grants.extensions import db
 from grants.models import BallotType, CountingRule, CountKey, Participation, SealedEnvelope, VotingCode
 from tests import factories as f
+from tests.ballots.test_community_vote import vote_with_code
+from tests.ballots.test_decision_ballots import as_person, build, close, vote
 from tests.conftest import post_form, text_of
-from tests.e2e.test_community_vote import vote_with_code
-from tests.e2e.test_decision_ballots import as_person, build, close, vote
 
 PAGE = 8192
 

@@ -25,8 +25,8 @@ from grants.jobs import huey
 from grants.jobs import init_app as init_jobs
 from grants.models import Notification, Participation, Round
 from tests.conftest import make_app
+from tests.jobs.test_crash_recovery import redis_available
 from tests.ops.smtp_server import free_port
-from tests.ops.test_crash_recovery import redis_available
 from tests.ops.workers import ROOT, process_env, stop
 from tests.sealed import sealed_ballots
 

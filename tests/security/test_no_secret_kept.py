@@ -17,9 +17,9 @@ from grants.auth.services import register_person
 from grants.extensions import db
 from grants.models import Electorate, Notification
 from tests import factories as f
+from tests.ballots.test_community_vote import CODE, vote_with_code
+from tests.ballots.test_decision_ballots import as_person, build
 from tests.conftest import post_form, text_of
-from tests.e2e.test_community_vote import CODE, vote_with_code
-from tests.e2e.test_decision_ballots import as_person, build
 
 
 class _Records(logging.Handler):

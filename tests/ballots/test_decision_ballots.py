@@ -71,16 +71,8 @@ def declare(client, member, slug: str, proposal_id: int) -> None:  # noqa: ANN00
 
 
 def build(n_members: int, costs=(30_000, 20_000, 10_000), pot=50_000, **rules):  # noqa: ANN001, ANN003, ANN201
-    convenor = f.person("Cara Convenor")
-    rnd = f.open_round(convenor, **rules)
-    f.funded(rnd.id, pot)
-    lead = f.person("Gus Lead")
-    grp = f.group(lead)
-    proposals = [f.proposal(lead, rnd.id, grp, c) for c in costs]
-    members = [f.person(f"Pat{i} Panel") for i in range(n_members)]
-    for m in members:
-        f.seat(convenor, rnd.id, m)
-    return convenor, rnd, proposals, members
+    """A table with its panel seated and its vote not yet open (see factories.voting_table)."""
+    return f.voting_table(n_members, costs, pot, voting=False, **rules)
 
 
 def test_rules_form_offers_every_ballot_and_refuses_a_rule_that_does_not_fit(client, app):

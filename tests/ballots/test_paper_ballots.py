@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from grants.extensions import db
 from grants.models import Ballot, PaperBatch, Participation, StaffRole
 from tests import factories as f
+from tests.ballots.test_decision_ballots import as_person, build, close, declare, vote
 from tests.conftest import post_form, text_of
-from tests.e2e.test_decision_ballots import as_person, build, close, declare, vote
 from tests.sealed import sealed_ballots
 
 # A check page's Change button for one row: (where it goes, the row it names for a screen reader).

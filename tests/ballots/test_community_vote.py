@@ -14,8 +14,8 @@ from grants.extensions import db
 from grants.models import Ballot, Electorate, Notification, Round, VotingCode
 from tests import factories as f
 from tests.ballots.test_ballot_types import Form
+from tests.ballots.test_decision_ballots import HIDDEN, RECEIPT, as_person, build, close
 from tests.conftest import csrf_token, post_form, text_of
-from tests.e2e.test_decision_ballots import HIDDEN, RECEIPT, as_person, build, close
 from tests.sealed import sealed_ballots
 
 CODE = re.compile(r'<span class="receipt">([A-Z0-9-]{14})</span>')
