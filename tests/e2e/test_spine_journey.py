@@ -141,9 +141,14 @@ def test_one_round_from_bid_to_paid(client, app, caplog):
     page = text_of(client.get(f"/tables/{slug}"))
     assert "Open for bids" in page and "The largest grant is £5,000" in page
 
-    # The convenor adds a treasurer.
+    # The convenor invites a treasurer, who says yes on their own page.
     response = post_form(client, f"/manage/tables/{slug}/staff", {"email": people["theo"], "role": "treasurer"})
     assert response.status_code == 302
+    as_person(client, people["theo"])
+    invitations = client.get("/me/invitations").get_data(as_text=True)
+    action = re.search(r'action="(/manage/tables/invitations/\d+)"', invitations).group(1)
+    assert post_form(client, action, {"answer": "yes"}, page="/me/invitations").status_code == 302
+    as_person(client, people["cara"])
 
     # A rules change after publishing needs a reason, which is then public.
     no_reason = post_form(client, f"/manage/tables/{slug}/rules", rules_form(max_grant="4500"))

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from grants.ballots.closing import close_voting
-from grants.ballots.election import ballot_file, build_election
+from grants.ballots.election import ballot_file, build_election, decision_text
 from grants.ballots.services import ballot_proposals, cast_ballot
 from grants.core import DomainError
 from grants.extensions import db
@@ -96,7 +96,10 @@ def test_fingerprint_matches_the_published_ballot_file_and_receipts_are_in_it(ap
     receipts = [cast_ballot(person=v, round_id=rnd.id, chosen_ids=[a.id]) for v in voters]
     result = close_voting(person=convenor, round_id=rnd.id)
     selected = [str(line.proposal_id) for line in result.lines if line.is_funded]
-    text = ballot_file(build_election(rnd, ballot_proposals(rnd.id), result.budget_pence), selected=selected)
+    # The file as offered: the ballots, the selection and the result's fairness figures in its META.
+    election = build_election(rnd, ballot_proposals(rnd.id), result.budget_pence)
+    text = decision_text(election, selected, result.fairness)
+    assert "satisfaction" in text
     assert hashlib.sha256(text.encode()).hexdigest() == result.ballot_fingerprint
     for receipt in receipts:
         assert receipt in text

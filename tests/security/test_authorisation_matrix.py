@@ -270,6 +270,9 @@ MATRIX: dict[str, list[Case]] = {
     "decisions.decision_download": [case("GET", EVERYONE, slug="paying_round")],
     # Like starting a table: anyone signed in may import one (they become its convenor).
     "decisions.import_pb": both(SIGNED_IN),
+    # An import is seen only by whoever uploaded it (tests/decisions/test_pb_import_background.py);
+    # the demo has none, so here every role gets the 404 an unknown or another person's import gives.
+    "decisions.import_status": [case("GET", NOBODY, "no such import", import_id="no_pb_import")],
     # --- money: card payments, payees, tranches --------------------------------------
     # Without Stripe keys the funder is sent to record a bank transfer instead (an "info" note).
     "money.pay_online": [case("GET", FUNDER, pledge_id="pledge_id")],

@@ -75,6 +75,7 @@ class World:
     notification_id: int = 0  # one of the member's own notifications
     group_invitation: int = 0  # Survivors' Poetry North invites the member to join
     ballot_kind_rounds: list[str] = field(default_factory=list)  # tables voting by points, scores, ranks
+    no_pb_import: int = 999_999  # no .pb import has this id
     staff_invitation: int = 0  # the newest table invites a co-convenor who has no account yet
     meeting_id: int = 0  # a panel meeting in the table voting
     comment_id: int = 0  # a panel comment in the table voting
