@@ -238,14 +238,14 @@ def build_money(conn, names: dict) -> None:  # noqa: ANN001
             # Parts 1..k of each award (k = 1 to 3), the last part taking the odd pence; paid 14, 90 and
             # 180 days after the award, except the last of several on every fourth award: still to come.
             "INSERT INTO tranches (award_id, number, amount_pence, status, idempotency_key, bank_reference, "
-            "paid_on, released_by_id, method, payee_name, due_on, reversed_pence, created_at) "
+            "paid_on, released_by_id, method, payee_name, due_on, reversed_pence, needs_second_person, created_at) "
             "SELECT a.id, i, CASE WHEN i < k THEN a.amount_pence / k "
             "ELSE a.amount_pence - (k - 1) * (a.amount_pence / k) END, "
             "CASE WHEN a.id % 4 = 0 AND k > 1 AND i = k THEN 'scheduled' ELSE 'paid' END, "
             "'grant-' || a.reference || '-tranche-' || i, "
             "CASE WHEN a.id % 4 = 0 AND k > 1 AND i = k THEN NULL ELSE 'BACS-' || a.id || '-' || i END, "
             "CASE WHEN a.id % 4 = 0 AND k > 1 AND i = k THEN NULL ELSE a.awarded_on + (ARRAY[14, 90, 180])[i] END, "
-            f"{person['treasurer']}, 'bank', g.name, a.awarded_on + (ARRAY[14, 90, 400])[i], 0, "
+            f"{person['treasurer']}, 'bank', g.name, a.awarded_on + (ARRAY[14, 90, 400])[i], 0, false, "
             "(a.awarded_on + (ARRAY[14, 90, 180])[i])::timestamp AT TIME ZONE 'UTC' "
             "FROM awards a JOIN bench_tables t ON t.round_id = a.round_id JOIN groups g ON g.id = a.group_id "
             "CROSS JOIN LATERAL (SELECT 1 + a.id % 3 AS k) parts CROSS JOIN LATERAL generate_series(1, k) AS i "
