@@ -17,6 +17,8 @@ from sqlalchemy import select
 from grants.core import DomainError, lock_for_update
 from grants.extensions import db
 from grants.models import GroupInvitation, Person, StaffInvitation
+from grants.notifications import notify_address
+from grants.site import link_to
 
 I = TypeVar("I", GroupInvitation, StaffInvitation)  # noqa: E741
 
@@ -65,3 +67,18 @@ def answer(model: type[I], invitation_id: int, person: Person, accept: bool) -> 
     else:
         invitation.declined_at = now
     return invitation
+
+
+def tell(to: str, *, inviter: Person, subject: str, what: str) -> None:
+    """The one e-mail an invitation sends, in the same words whether or not `to` has an account.
+
+    `what` says what they are invited to, e.g. "to join the group X as a member"."""
+    notify_address(
+        to,
+        "role_given",
+        subject,
+        f"{inviter.display_name} invited this e-mail address {what} on Our Tables. To say yes or no, sign in "
+        "with this address (or create an account with it) and open your invitations. The invitation lasts "
+        f"{days()} days. If you do not know them, you can ignore this message.",
+        link=link_to("auth.invitations"),
+    )

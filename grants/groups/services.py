@@ -8,10 +8,8 @@ from grants import audit, invitations
 from grants.core import DomainError, NotAllowed, transaction, unique_slug
 from grants.extensions import db
 from grants.models import AuditEntry, Group, GroupInvitation, GroupMembership, GroupRole, Person
-from grants.notifications import notify_address
 from grants.panels.conflicts import record_group_conflicts, seated_rounds
 from grants.roles import is_group_member
-from grants.site import link_to
 
 
 def register_group(
@@ -63,15 +61,11 @@ def invite_member(*, person: Person, group_id: int, email: str, role: GroupRole)
         invitation = GroupInvitation(group_id=group_id, email=to, role=role, invited_by_id=person.id)
         session.add(invitation)
         session.flush()
-        notify_address(
+        invitations.tell(
             to,
-            "role_given",
-            f"{person.display_name} invited you to join {group.name}",
-            f"{person.display_name} invited this e-mail address to join the group {group.name} on Our Tables "
-            f"as a {role.value}. To say yes or no, sign in with this address (or create an account with it) "
-            f"and open your invitations. The invitation lasts {invitations.days()} days. If you do not know "
-            "them, you can ignore this message.",
-            link=link_to("auth.invitations"),
+            inviter=person,
+            subject=f"{person.display_name} invited you to join {group.name}",
+            what=f"to join the group {group.name} as a {role.value}",
         )
         # Not public: who belongs to a group is personal. The log still proves who granted what.
         audit.record(

@@ -34,7 +34,7 @@ from grants.models import (
 )
 from grants.models.rounds import RULES_FOR_BALLOT
 from grants.money_format import format_pence
-from grants.notifications import notify, notify_address
+from grants.notifications import notify
 from grants.panels.conflicts import record_group_conflicts
 from grants.roles import is_convenor
 from grants.site import link_to
@@ -491,15 +491,11 @@ def invite_staff(*, person: Person, round_id: int, email: str, role: StaffRole) 
         invitation = StaffInvitation(round_id=round_id, email=to, role=role, invited_by_id=person.id)
         session.add(invitation)
         session.flush()
-        notify_address(
+        invitations.tell(
             to,
-            "role_given",
-            f"{person.display_name} would like you to help run {rnd.title}",
-            f"{person.display_name} invited this e-mail address to help run the table {rnd.title} on Our Tables "
-            f"as a {role.value}. To say yes or no, sign in with this address (or create an account with it) "
-            f"and open your invitations. The invitation lasts {invitations.days()} days. If you do not know "
-            "them, you can ignore this message.",
-            link=link_to("auth.invitations"),
+            inviter=person,
+            subject=f"{person.display_name} would like you to help run {rnd.title}",
+            what=f"to help run the table {rnd.title} as a {role.value}",
         )
         audit.record(
             "role_granted",
