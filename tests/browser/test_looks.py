@@ -176,8 +176,11 @@ def test_check_pages_have_a_change_link_on_each_row(browser, site: LiveSite, siz
             page.locator("#paper-ballots").fill("1")
         else:
             page.locator("input[name=present]").first.check()
-        page.get_by_role("button", name="Continue").click()
+        # The click does not wait for the answer: wait for the check page's own Change buttons before counting.
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()
         changes = page.locator(".summary-action button")
+        changes.first.wait_for()
         assert changes.count() >= 2, name
         assert looks_problems(page) == [] and not scrolls_sideways(page), name
         assert axe_violations(page) == [], name
