@@ -32,6 +32,7 @@ BLUEPRINTS = (
     "decisions",
     "notifications",
     "ops",
+    "language",
 )
 
 # Where features register their background work by name (`@jobs.job`, `@jobs.periodic`,
@@ -106,13 +107,21 @@ def create_app(config: type | None = None, overrides: dict[str, Any] | None = No
 def _init_extensions(app: Flask) -> None:
     from grants import caching, models  # noqa: F401 - models registers every table
     from grants.db_setup import configure_engine
-    from grants.extensions import csrf, db, limiter, login_manager, migrate
+    from grants.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from grants.language import locale_for_request
 
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=locale_for_request,
+        default_locale="en_GB",
+        default_timezone="UTC",
+        default_translation_directories=str(Path(__file__).resolve().parent / "translations"),
+    )
     limiter.init_app(app)
     caching.init_app(app)
     login_manager.init_app(app)

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from flask import Flask, Response, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 from grants.core import use_case_committed
@@ -56,10 +57,10 @@ def _shareable(rv: Any) -> bool:  # noqa: ANN401 - whatever the view returned
 
 
 def page_key(query: tuple[str, ...] = ()) -> str:
-    """The cache key of this request: the generation, the path and only the arguments in `query`."""
+    """The cache key of this request: the generation, the language, the path and only the arguments in `query`."""
     # The first value of each, as the views read it (`request.args.get`).
     used = [(name, request.args[name]) for name in sorted(query) if name in request.args]
-    return f"page:{cache.get(GENERATION) or 0}:{request.path}?{urlencode(used)}"
+    return f"page:{cache.get(GENERATION) or 0}:{get_locale()}:{request.path}?{urlencode(used)}"
 
 
 def same_for_everyone(view: F | None = None, *, query: tuple[str, ...] = ()) -> Any:  # noqa: ANN401

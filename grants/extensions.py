@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import Babel
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -39,3 +40,5 @@ talisman = Talisman()
 limiter = Limiter(key_func=get_remote_address)
 # Public pages kept for a few seconds (grants/caching.py); CACHE_TYPE and CACHE_REDIS_URL in config.py.
 cache = Cache()
+# Every page, e-mail and file in the person's language (grants/language, grants/translations).
+babel = Babel()

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import (
     Flask,
@@ -98,7 +99,7 @@ def init_app(app: Flask) -> None:
         person_id, _, epoch = user_id.partition(":")
         if not (person_id.isdigit() and epoch.isdigit()):
             return None
-        person = db.session.get(Person, int(person_id), options=[undefer(Person.session_epoch)])
+        person = db.session.get(Person, int(person_id), options=[undefer(Person.session_epoch), undefer(Person.language)])
         if person is None or person.session_epoch != int(epoch):
             return None
         return person
@@ -262,3 +263,14 @@ def is_admin(person: Any, **_view_args: Any) -> bool:  # noqa: ANN401
     """A site administrator (for `require`)."""
     return bool(person.is_admin)
 
+
+def safe_next(target: str | None) -> str | None:
+    """Only follow `next` to a path on this site."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from babel import dates
 from flask import Flask
+from flask_babel import get_locale
 
 from grants.audit import published_head
 from grants.money_format import format_pence
 
 
 def format_date(value: date | datetime | None) -> str:
-    """22 November 2026."""
+    """22 November 2026 (22 Tachwedd 2026 in Welsh): the day, the month's name, the year."""
     if value is None:
         return ""
-    return f"{value.day} {value:%B %Y}"
+    return dates.format_date(value, "d MMMM y", locale=get_locale() or "en_GB")
 
 
 def format_datetime(value: datetime | None) -> str:

@@ -21,3 +21,10 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 export FLASK_APP=wsgi
+# The compiled catalogues (.mo) are built from the committed .po files whenever one is newer.
+for po in grants/translations/*/LC_MESSAGES/messages.po; do
+  [ -f "$po" ] || continue
+  if [ ! -f "${po%.po}.mo" ] || [ "$po" -nt "${po%.po}.mo" ]; then
+    .venv/bin/pybabel -q compile -i "$po" -o "${po%.po}.mo"
+  fi
+done

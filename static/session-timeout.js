@@ -11,10 +11,16 @@
   var keep = dialog.querySelector("form[data-keep]");
   var warnTimer = null, endTimer = null, tick = null;
 
+  // The words come from the page, in its language, one pattern for each plural category.
+  var rules = new Intl.PluralRules(document.documentElement.lang || "en");
+  var minutes = JSON.parse(dialog.getAttribute("data-minutes"));
+  var secondsWords = JSON.parse(dialog.getAttribute("data-seconds"));
+  function say(patterns, n) {
+    return (patterns[rules.select(n)] || patterns.other).replace("{n}", String(n));
+  }
   function words(seconds) {
-    if (seconds > 60) { return Math.ceil(seconds / 60) + " minutes"; }
-    if (seconds > 59) { return "1 minute"; }
-    return seconds + " seconds";
+    if (seconds > 59) { return say(minutes, Math.ceil(seconds / 60)); }
+    return say(secondsWords, seconds);
   }
 
   function start() {

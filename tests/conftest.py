@@ -335,3 +335,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
     if started.isdigit() and not hasattr(config, "workerinput"):
         minutes, seconds = divmod(int(time.time()) - int(started), 60)
         terminalreporter.write_line(f"scripts/test took {minutes} min {seconds} s (set-up, lint and tests)")
+
+
+def pytest_configure(config) -> None:  # noqa: ANN001
+    """Compile the translation catalogues once, before any worker starts (a bare `pytest` too)."""
+    if not hasattr(config, "workerinput"):
+        from grants.language.catalogues import compile_stale
+
+        compile_stale()

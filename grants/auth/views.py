@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
-from grants import invitations
+from grants import invitations, language
 from grants.auth import bp, services
 from grants.auth.forms import AnswerForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from grants.core import DomainError
 from grants.extensions import limiter
+from grants.language import services as language_services
 from grants.panels.wellbeing import reflections_waiting
-from grants.security import mark_session_active, public
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only follow `next` to a path on this site."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target:
-        return None
-    return target
+from grants.security import mark_session_active, public, safe_next
 
 
 def _account_key() -> str:
@@ -51,8 +38,13 @@ def _failed(response) -> bool:  # noqa: ANN001
 
 
 def _start_session(person) -> None:  # noqa: ANN001
-    # A new session at login: nothing from before sign-in carries over (session fixation).
+    # A new session at login: nothing from before sign-in carries over (session fixation),
+    # but the language the visitor chose, which is also kept on their account from now on.
+    kept = language.kept_over_new_session()
     session.clear()
+    session.update(kept)
+    if kept and person.language != kept["language"]:
+        language_services.remember(person.id, kept["language"])
     login_user(person)
     mark_session_active()
 
@@ -150,7 +142,9 @@ def logout():
     what makes a copy of it (on a shared computer, in a browser's history) useless."""
     services.end_sessions(current_user)
     logout_user()
+    kept = language.kept_over_new_session()
     session.clear()
+    session.update(kept)
     flash("You have signed out.", "success")
     return redirect(url_for("public.home"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, FetchedValue, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grants.extensions import db
@@ -29,6 +29,13 @@ class Person(UserMixin, db.Model):
     # Deferred with only a server default, so code written before this column (the migration
     # tests at older revisions) neither reads nor writes it; the user loader undefers it.
     session_epoch: Mapped[int] = mapped_column(Integer, server_default="0", deferred=True)
+    # The language the person chose (a code of grants/language.LANGUAGES), or None: their pages,
+    # e-mails and notifications are written in it. Deferred, as session_epoch is, so code at
+    # older revisions never reads it, and FetchedValue, so an insert leaves it out (NULL); the user
+    # loader undefers it.
+    language: Mapped[str | None] = mapped_column(
+        String(8), nullable=True, deferred=True, server_default=FetchedValue()
+    )
 
     def __repr__(self) -> str:
         return f"<Person {self.id} {self.email}>"

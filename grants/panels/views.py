@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 import grants.panels.views_care  # noqa: F401 - registers its routes
 import grants.panels.views_forming  # noqa: F401 - registers its routes
-from grants.auth.views import safe_next
 from grants.ballots.services import ballot_proposals
 from grants.core import DomainError
 from grants.extensions import db
@@ -20,7 +19,7 @@ from grants.panels.loading import panel_context, round_and_seat
 from grants.proposals.loading import get_proposal
 from grants.roles import has_declared_interest, is_convenor
 from grants.rounds.loading import get_round
-from grants.security import public
+from grants.security import public, safe_next
 
 keep_input.init_app(bp)
 

@@ -95,6 +95,8 @@ MATRIX: dict[str, list[Case]] = {
     "auth.logout": [case("POST", SIGNED_IN)],
     "auth.sign_out_everywhere": [case("POST", SIGNED_IN)],
     "auth.keep_signed_in": [case("POST", SIGNED_IN)],
+    # The language link: a plain link for everyone (the visit); the signed-in form also keeps it.
+    "language.choose": [case("GET", EVERYONE, code="language"), case("POST", EVERYONE, code="language")],
     "auth.reset_request": both(EVERYONE),
     "auth.reset_password": [
         case("GET", EVERYONE, token="reset_token"),

@@ -104,6 +104,7 @@ class World:
     dataset: str = "rounds"
     fmt: str = "csv"
     unknown_path: str = "no-such-thing"
+    language: str = "cy"  # a language the site offers: the language link
     extra: dict = field(default_factory=dict)
     current_role: str = ""  # set by the test before each request, for per-role objects
 

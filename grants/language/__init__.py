@@ -1,0 +1,69 @@
+"""Languages: which language each page, e-mail and file is in, and the link that changes it.
+
+English and Welsh ship complete; adding a language is a catalogue under grants/translations/
+and one line in LANGUAGES (README: "Adding a language").
+
+A page's language is, in order: the choice made on this visit (the language link; it survives
+signing in and out); the signed-in person's own choice, kept on their account so that e-mails and
+notifications go out in it too (the link saves it there when they are signed in, and signing in
+saves a choice made just before); the browser's Accept-Language on a first visit; English.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, request, session
+from flask_babel import get_locale, ngettext
+from flask_login import current_user
+
+bp = Blueprint("language", __name__)
+
+# Each language: its code (an ISO 639-1 code, as in <html lang>), its own name (how a speaker
+# of it looks for it), and the Babel locale its dates, numbers and money are written in.
+LANGUAGES: dict[str, tuple[str, str]] = {
+    "en": ("English", "en_GB"),
+    "cy": ("Cymraeg", "cy_GB"),
+}
+DEFAULT = "en"
+
+
+def known(code: str | None) -> bool:
+    return code in LANGUAGES
+
+
+def chosen() -> str:
+    """The language code of this request (see the module's notes)."""
+    if known(session.get("language")):
+        return session["language"]
+    if current_user.is_authenticated and known(current_user.language):
+        return current_user.language
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT) or DEFAULT
+
+
+def locale_for_request() -> str:
+    """Flask-Babel's locale selector: the Babel locale of the chosen language."""
+    return LANGUAGES[chosen()][1]
+
+
+def babel_locale(code: str | None) -> str:
+    """The Babel locale of a language code (a person's saved choice), English if unknown."""
+    return LANGUAGES[code if known(code) else DEFAULT][1]
+
+
+def kept_over_new_session() -> dict[str, str]:
+    """What of the visit survives the session being cleared at sign-in and sign-out: its language."""
+    return {"language": session["language"]} if known(session.get("language")) else {}
+
+
+def plural_patterns(singular: str, plural: str) -> dict[str, str]:
+    """A count's words for each plural category of this page's language, for a script.
+
+    Welsh has six plural forms (zero, one, two, few, many, other); a script picks the category
+    with the browser's Intl.PluralRules and puts the number in for "{n}". The patterns come from
+    the catalogue through ngettext, so the script holds no words of its own."""
+    locale = get_locale()
+    patterns: dict[str, str] = {}
+    for n in range(0, 200):
+        tag = locale.plural_form(n) if locale is not None else ("one" if n == 1 else "other")
+        if tag not in patterns:
+            patterns[tag] = ngettext(singular, plural, n).replace(str(n), "{n}", 1)
+    return patterns
