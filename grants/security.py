@@ -99,7 +99,9 @@ def init_app(app: Flask) -> None:
         person_id, _, epoch = user_id.partition(":")
         if not (person_id.isdigit() and epoch.isdigit()):
             return None
-        person = db.session.get(Person, int(person_id), options=[undefer(Person.session_epoch), undefer(Person.language)])
+        person = db.session.get(
+            Person, int(person_id), options=[undefer(Person.session_epoch), undefer(Person.language)]
+        )
         if person is None or person.session_epoch != int(epoch):
             return None
         return person
