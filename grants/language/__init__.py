@@ -11,8 +11,11 @@ saves a choice made just before); the browser's Accept-Language on a first visit
 
 from __future__ import annotations
 
-from flask import Blueprint, request, session
-from flask_babel import get_locale, ngettext
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Blueprint, has_request_context, request, session
+from flask_babel import force_locale, get_locale, ngettext
 from flask_login import current_user
 
 bp = Blueprint("language", __name__)
@@ -31,7 +34,9 @@ def known(code: str | None) -> bool:
 
 
 def chosen() -> str:
-    """The language code of this request (see the module's notes)."""
+    """The language code of this request (see the module's notes); English outside a request."""
+    if not has_request_context():
+        return DEFAULT
     if known(session.get("language")):
         return session["language"]
     if current_user.is_authenticated and known(current_user.language):
@@ -67,3 +72,17 @@ def plural_patterns(singular: str, plural: str) -> dict[str, str]:
         if tag not in patterns:
             patterns[tag] = ngettext(singular, plural, n).replace(str(n), "{n}", 1)
     return patterns
+
+
+@contextmanager
+def speaking(code: str | None) -> Iterator[None]:
+    """Write in the language `code` (a person's saved choice; English if None) inside the block:
+    for e-mails and notifications, which go out in the recipient's language, not the sender's."""
+    with force_locale(babel_locale(code)):
+        yield
+
+
+def written_in(text: object, code: str | None) -> str:
+    """`text` (a string, or a lazy_gettext string with its values) in the language `code`."""
+    with speaking(code):
+        return str(text)

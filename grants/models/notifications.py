@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, FetchedValue, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
@@ -34,6 +34,12 @@ class Notification(db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(500))
+    # The language the subject and body were written in (the recipient's, grants/language): the
+    # e-mail around them is written in it too. Deferred with FetchedValue, as people.language is,
+    # so code at older revisions neither reads nor writes it.
+    language: Mapped[str | None] = mapped_column(
+        String(8), nullable=True, deferred=True, server_default=FetchedValue()
+    )
     # For notifications that must be written at most once (a report falling due, a reconcile
     # run): unique, so a sweep that runs twice, or on two workers at once, writes one row.
     key: Mapped[str | None] = mapped_column(String(200), unique=True)

@@ -10,12 +10,13 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from grants import jobs
 from grants.db_setup import write_intent
 from grants.extensions import db
 from grants.jobs.outbox import claim, finish, record_failure
+from grants.language import speaking
 from grants.models import Notification, NotificationPreference, Person
 from grants.models._base import utcnow
 from grants.models.notifications import NotificationSecret
@@ -101,8 +102,9 @@ def build_message(note: Notification, to: str, name: str | None) -> EmailMessage
     # resent after a crash mid-send as one message.
     msg["Message-ID"] = f"<notification-{note.id}.{int(note.created_at.timestamp())}@{domain}>"
     msg["X-Our-Tables-Event"] = note.event
-    # A request context of its own (no one signed in) so templates and url_for work in the worker.
-    with current_app.test_request_context("/", base_url=current_app.config["SITE_URL"]):
+    # A request context of its own (no one signed in) so templates and url_for work in the worker,
+    # written in the language the notification was written in (its recipient's).
+    with current_app.test_request_context("/", base_url=current_app.config["SITE_URL"]), speaking(note.language):
         text_part = render_template("notifications/email.txt", **context)
         html_part = render_template("notifications/email.html", **context)
     msg.set_content(text_part)
@@ -148,7 +150,9 @@ def deliver(notification_id: int) -> tuple[str, float | None]:
     if not claim(Notification, notification_id, "email_state", "sending", "email_attempts"):
         return "not_due", None
     db.session.rollback()  # read what the claim wrote, not an older snapshot
-    note = db.session.get(Notification, notification_id, populate_existing=True)
+    note = db.session.get(
+        Notification, notification_id, populate_existing=True, options=[undefer(Notification.language)]
+    )
     person = db.session.get(Person, note.person_id) if note.person_id else None
     to = note.email_to or (person.email if person else None)
     attempts = note.email_attempts

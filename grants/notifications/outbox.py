@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from grants.extensions import db
+from grants.language import chosen, written_in
+from grants.models import Person
 from grants.models.notifications import SECRET_MARK, Notification, NotificationSecret
 
 # The moments that matter. Each person chooses which of these reach them by e-mail.
@@ -47,14 +50,16 @@ def _secret(secret: str | None) -> dict:
 def notify(
     person_ids: Iterable[int],
     event: str,
-    subject: str,
-    body: str,
+    subject: str | LazyString,
+    body: str | LazyString,
     link: str | None = None,
     key: str | None = None,
     secret: str | None = None,
 ) -> list[Notification]:
     """Queue a notification for each person, inside the current transaction.
 
+    Each person's is written in their own language: pass `subject` and `body` as
+    `lazy_gettext("...", name=value)`, and each is put into words once per language asked for.
     With a `key`, each person's row carries `KEY:person-ID` (unique in the table): anyone
     already told under that key is skipped, so writing the same notice again adds nothing.
     """
@@ -65,10 +70,22 @@ def notify(
     if keys:
         told = set(db.session.execute(select(Notification.key).where(Notification.key.in_(keys.values()))).scalars())
         people = [pid for pid in people if keys[pid] not in told]
-    _check_secret(secret, body, link)
+    chose: dict[int, str | None] = {
+        pid: code for pid, code in db.session.execute(select(Person.id, Person.language).where(Person.id.in_(people)))
+    }
+    words = {code: (written_in(subject, code), written_in(body, code)) for code in {chose.get(p) for p in people}}
+    for _subject, text_body in words.values():
+        _check_secret(secret, text_body, link)
     rows = [
         Notification(
-            person_id=pid, event=event, subject=subject, body=body, link=link, key=keys.get(pid), **_secret(secret)
+            person_id=pid,
+            event=event,
+            subject=words[chose.get(pid)][0],
+            body=words[chose.get(pid)][1],
+            language=chose.get(pid),
+            link=link,
+            key=keys.get(pid),
+            **_secret(secret),
         )
         for pid in people
     ]
@@ -77,12 +94,25 @@ def notify(
 
 
 def notify_address(
-    email: str, event: str, subject: str, body: str, link: str | None = None, secret: str | None = None
+    email: str,
+    event: str,
+    subject: str | LazyString,
+    body: str | LazyString,
+    link: str | None = None,
+    secret: str | None = None,
 ) -> Notification:
-    """Queue an e-mail to an address that may not have an account yet."""
+    """Queue an e-mail to an address that may not have an account yet.
+
+    Written in the language of the account with that address if there is one, or else in the
+    language of the page the request came from (someone asking for a reset on a Welsh page)."""
     if event not in EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
-    _check_secret(secret, body, link)
-    row = Notification(email_to=email, event=event, subject=subject, body=body, link=link, **_secret(secret))
+    owner = db.session.execute(select(Person.language).where(Person.email == email)).first()
+    code = owner.language if owner is not None and owner.language else chosen()
+    text_subject, text_body = written_in(subject, code), written_in(body, code)
+    _check_secret(secret, text_body, link)
+    row = Notification(
+        email_to=email, event=event, subject=text_subject, body=text_body, link=link, language=code, **_secret(secret)
+    )
     db.session.add(row)
     return row
