@@ -16,7 +16,8 @@ DESKTOP = {"width": 1280, "height": 900}
 
 def new_context(browser, **kwargs):  # noqa: ANN001, ANN003, ANN201
     """A browser context with axe available on every page (injected by the browser, not the page, so CSP still applies)."""
-    context = browser.new_context(locale="en-GB", timezone_id="Europe/London", **kwargs)
+    kwargs.setdefault("locale", "en-GB")  # the browser's Accept-Language
+    context = browser.new_context(timezone_id="Europe/London", **kwargs)
     context.add_init_script(path=AXE_JS)
     return context
 
