@@ -12,7 +12,7 @@ from html import unescape
 from sqlalchemy import select
 
 from grants.extensions import db
-from grants.models import Funder, Group, Round
+from grants.models import Account, AccountKind, Entry, EntryGroup, EntryKind, Funder, Group, Round
 
 SMALL = r"(?:[1-4]|one|two|three|four)"
 PEOPLE = (
@@ -38,6 +38,37 @@ def people_figures_under_five(text: str) -> list[str]:
         found += [m.group(0) for m in pattern.finditer(text)]
     return found
 
+
+def held_panel_amounts() -> set[int]:
+    """Pence amounts no public page or file may show: each panel pay run's and each gift's own amount
+    (what it took from or gave to the pot), unless it is a whole published step on its own.
+
+    Panel pay is published only as one line per step of at least 5 people (grants/public/panel_money.py)."""
+    from grants.public.panel_money import panel_money
+
+    published = {step.held_change_pence for p in panel_money().values() for step in p.steps}
+    moved = db.session.execute(
+        select(EntryGroup.id, Entry.amount_pence)
+        .join(Entry, Entry.entry_group_id == EntryGroup.id)
+        .join(Account, Account.id == Entry.account_id)
+        .where(
+            EntryGroup.kind.in_([EntryKind.PANEL_RUN, EntryKind.DONATION]),
+            Account.kind == AccountKind.ROUND_AVAILABLE,
+        )
+    ).all()
+    return {abs(int(amount)) for _id, amount in moved if int(amount) not in published} - {0}
+
+
+def amounts_shown(text: str, amounts: set[int]) -> list[str]:
+    """Each of `amounts` (pence) a text shows, as money (£1,234.56, 1234.56) or as pence."""
+    found = []
+    for pence in amounts:
+        pounds = rf"{pence // 100:,}\.{pence % 100:02d}|{pence // 100}\.{pence % 100:02d}"
+        if pence % 100 == 0:
+            pounds += rf"|£{pence // 100:,}(?![\d.])"
+        if re.search(rf"(?<![\d,.])(?:{pounds})(?!\d)|(?<![\d.£]){pence}(?![\d.])", text):
+            found.append(f"{pence}p")
+    return found
 
 
 def public_urls(app, *, most_per_kind: int | None = None) -> list[str]:  # noqa: ANN001
@@ -72,8 +103,10 @@ def public_urls(app, *, most_per_kind: int | None = None) -> list[str]:  # noqa:
 
 
 def walk(client, urls: list[str]) -> tuple[dict[str, str], dict[str, list[str]]]:  # noqa: ANN001
-    """Each URL's text (pages as a person reads them, files as they are) and the figures found in it."""
+    """Each URL's text (pages as a person reads them, files as they are) and the figures found in it:
+    counts of people under 5, and amounts of panel pay to fewer than 5 people."""
     walked, leaks = {}, {}
+    held = held_panel_amounts()
     for url in urls:
         response = client.get(url)
         if response.status_code != 200:
@@ -83,6 +116,6 @@ def walk(client, urls: list[str]) -> tuple[dict[str, str], dict[str, list[str]]]
             text = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", text, flags=re.S)
             text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", text))).strip()
         walked[url] = text
-        if found := people_figures_under_five(text):
+        if found := people_figures_under_five(text) + amounts_shown(text, held):
             leaks[url] = found
     return walked, leaks

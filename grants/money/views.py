@@ -43,7 +43,7 @@ from grants.money.gateway import fees_borne_by_platform, get_gateway, stripe_ena
 from grants.money.loading import get_award, get_checkout, get_pledge
 from grants.money.stripe_gateway import GatewayError, WebhookRejected
 from grants.money_format import format_pence
-from grants.public.queries import panel_people_paid
+from grants.public import panel_money
 from grants.roles import acts_for_funder, funds_round, is_convenor, may_release_money
 from grants.rounds.loading import get_round
 from grants.security import any_of
@@ -429,16 +429,11 @@ def round_money_extras(round_id: int) -> dict:
     )
     return {
         "held": held,
-        "money": ledger.round_summary(round_id),
+        # Published figures: panel pay to fewer than 5 people left out (grants/public/panel_money.py).
+        "money": panel_money.round_summary(round_id),
         "fees_by_platform": fees_borne_by_platform(),
         "stripe_on": stripe_enabled(),
-        # Pay figures follow the 5-person rule (issue 15): one person's pay is never a published total.
-        "panel_people_paid": _panel_people_paid(round_id),
     }
-
-
-def _panel_people_paid(round_id: int) -> int | None:
-    return panel_people_paid(round_id)
 
 
 @bp.app_template_global()
@@ -446,7 +441,7 @@ def funder_money(funder_id: int) -> list:
     """For a funder's pages: each round it gave to, with the funder's giving and the round's figures."""
     given = ledger.funder_summary(funder_id)
     rounds = {r.id: r for r in db.session.execute(select(Round).where(Round.id.in_(list(given)))).scalars()}
-    figures = ledger.round_summaries(list(given))
+    figures = panel_money.round_summaries(list(given))
     return [(rounds[rid], given[rid], figures[rid]) for rid in given if rid in rounds]
 
 

@@ -31,7 +31,7 @@ from grants.models import (
     TrancheStatus,
 )
 from grants.money import ledger
-from grants.public import queries
+from grants.public import panel_money, queries
 
 MAX_PAGE_SIZE = 500
 
@@ -62,7 +62,7 @@ def rounds(filters: Filters, limit: int, offset: int) -> list[dict]:
     if filters.round_id:
         stmt = stmt.where(Round.id == filters.round_id)
     items = list(db.session.execute(stmt).scalars())
-    money = ledger.round_summaries([r.id for r in items])
+    money = panel_money.round_summaries([r.id for r in items])
     return [round_row(r, money[r.id]) for r in items]
 
 

@@ -72,6 +72,10 @@ DEFAULT = BenefitsNote(
         ),
     },
     advice=ADVICE,
+    # NOT RE-VERIFIED ONLINE (6 December 2026): these addresses were written from the guidance as
+    # known, on a machine with no internet access, so neither URL (the SCIE one in particular) was
+    # opened to confirm it still resolves and still says what the effects above summarise. Before
+    # launch, open both, confirm the wording, and update `checked_on` (or the operator's TOML file).
     sources=(
         Source(
             "NIHR, Payment guidance for members of the public considering involvement in research (2024)",

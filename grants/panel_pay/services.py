@@ -607,40 +607,35 @@ def remove_limit(*, person: Person) -> None:
             session.delete(limit)
 
 
-def settle_over_limit(*, person: Person, give: bool) -> int:
+def settle_over_limit(*, person: Person, round_id: int, give: bool) -> int:
     """The person gives to the pot (or declines) the approved pay their limit keeps back from the
-    next pay run. Returns how much. Pay given goes to the pot of the table it was approved on."""
+    next pay run, out of one table's pay: the table they asked on. Returns how much.
+
+    The limit counts every table together, so the part over it could be taken from any of them;
+    it is taken only from this table's, never another table's pay (or pot)."""
     with transaction():
-        seats = [lock_for_update(PanelMember, s) for s in totals.seat_ids(person.id)]
-        over = totals.over_limit(person.id, date.today())
-        if over <= 0:
-            raise DomainError("None of your pay is over your limit.")
-        left = over
-        for seat in seats:
-            owed = ledger.balance_of(AccountKind.PANEL_OWED, seat_id=seat.id)
-            part = min(max(owed, 0), left)
-            if part <= 0:
-                continue
-            lock_for_update(Round, seat.round_id)
-            if give:
-                _donate(seat, part, person.id)
-            else:
-                # Declined after approval: back to the panel budget, so the panel's public total drops too.
-                ledger.post(
-                    EntryKind.PANEL_PAY,
-                    f"A panel member declined {format_pence(part)} of approved pay",
-                    [
-                        (ledger.account(AccountKind.PANEL_OWED, seat_id=seat.id), -part),
-                        (ledger.account(AccountKind.PANEL_BUDGET, round_id=seat.round_id), part),
-                    ],
-                    occurred_on=date.today(),
-                    round_id=seat.round_id,
-                    recorded_by_id=person.id,
-                )
-            left -= part
-            if not left:
-                break
-    return over - left
+        seat = _seat(person, round_id)
+        lock_for_update(PanelMember, seat.id)
+        part = totals.over_limit_on(person.id, round_id, date.today())
+        if part <= 0:
+            raise DomainError("None of your pay on this table is over your limit.")
+        lock_for_update(Round, round_id)
+        if give:
+            _donate(seat, part, person.id)
+        else:
+            # Declined after approval: back to the panel budget, so the panel's public total drops too.
+            ledger.post(
+                EntryKind.PANEL_PAY,
+                f"A panel member declined {format_pence(part)} of approved pay",
+                [
+                    (ledger.account(AccountKind.PANEL_OWED, seat_id=seat.id), -part),
+                    (ledger.account(AccountKind.PANEL_BUDGET, round_id=round_id), part),
+                ],
+                occurred_on=date.today(),
+                round_id=round_id,
+                recorded_by_id=person.id,
+            )
+    return part
 
 
 def set_table_note(*, person: Person, round_id: int, text: str) -> PanelBenefitsNote:

@@ -215,6 +215,22 @@ def over_limit(person_id: int, on: date) -> int:
     return max(owed_pay(person_id) - space, 0)
 
 
+def over_limit_on(person_id: int, round_id: int, on: date) -> int:
+    """The part of what is over the person's limit that can come out of one table's waiting pay.
+
+    The limit counts pay from every table together, but giving or declining the rest only ever
+    touches the pay of the table it is asked on (issue 20): at most what that table owes them."""
+    over = over_limit(person_id, on)
+    if not over:
+        return 0
+    seat = db.session.execute(
+        select(PanelMember.id).where(PanelMember.person_id == person_id, PanelMember.round_id == round_id)
+    ).scalar_one_or_none()
+    if seat is None:
+        return 0
+    return min(max(ledger.balance_of(AccountKind.PANEL_OWED, seat_id=seat), 0), over)
+
+
 # ------------------------------------------------------------------ the running total
 
 

@@ -144,7 +144,7 @@ def _render_my_pay(rnd, seat, pref, time_form, expense_form, pref_form, status):
         pref_form=pref_form,
         note=benefits.site_note(),
         table_note=benefits.table_note(rnd.id),
-        over=totals.over_limit(current_user.id, date.today()),
+        over=totals.over_limit_on(current_user.id, rnd.id, date.today()),
         limit=totals.limit_of(current_user.id),
     ), status
 
@@ -378,6 +378,12 @@ def _render_mine(form: LimitForm, status: int):  # noqa: ANN202
         limit=limit,
         room=totals.room(current_user.id, today),
         over=totals.over_limit(current_user.id, today),
+        # What is over, table by table: giving or declining it is asked on one table's pay at a time.
+        over_by_table=[
+            (seat.round, part)
+            for seat in seats
+            if (part := totals.over_limit_on(current_user.id, seat.round_id, today))
+        ],
         payments=list(reversed(totals.payments(current_user.id))),
         years=totals.years_with_pay(current_user.id),
         this_year=totals.tax_year_start(today),
@@ -416,14 +422,16 @@ def remove_limit():
 
 @bp.route("/my-panel-pay/over", methods=["POST"])
 def over_limit():
-    """A person gives to the pot, or declines, the pay their limit keeps back."""
+    """A person gives to the pot, or declines, the pay their limit keeps back on one table."""
     give = request.form.get("what") == "give"
+    rnd = get_round(request.form.get("slug", ""))
+    _seat_or_403(rnd)
     attempt(
-        lambda: panel_pay.settle_over_limit(person=current_user, give=give),
+        lambda: panel_pay.settle_over_limit(person=current_user, round_id=rnd.id, give=give),
         "Done: that pay was given to the table's pot." if give else "Done: you will not be paid that part.",
     )
-    slug = request.form.get("slug", "")
-    return redirect(url_for("panel_pay.my_pay", slug=slug) if slug else url_for("panel_pay.mine"))
+    back = request.form.get("back") == "mine"
+    return redirect(url_for("panel_pay.mine") if back else url_for("panel_pay.my_pay", slug=rnd.slug))
 
 
 def _my_payment(run_id: int) -> totals.Payment:

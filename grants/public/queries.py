@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import Select, case, func, select, tuple_
@@ -18,7 +18,6 @@ from grants.models import (
     Entry,
     EntryGroup,
     EntryKind,
-    Expense,
     Funder,
     Group,
     GroupUpdate,
@@ -32,13 +31,12 @@ from grants.models import (
     ResultLine,
     Round,
     RoundStatus,
-    TimeLog,
     Tranche,
     TrancheStatus,
 )
 from grants.money import ledger
 from grants.money.power import accepted_funders_of, accepted_pairs
-from grants.public import charts
+from grants.public import charts, panel_money
 from grants.public.privacy import people_count, people_part
 
 PUBLIC_PROPOSAL = (Proposal.status == ProposalStatus.FUNDED) | (
@@ -178,7 +176,7 @@ def round_page(rnd: Round) -> RoundPage:
         unnamed_count=submitted - len(proposals),
         result=result,
         recusals=recusals,
-        money=ledger.round_summary(rnd.id),
+        money=panel_money.round_summary(rnd.id),
         awards=awards,
         paid=ledger.award_paid_totals([a.id for a in awards]),
         funders=funders,
@@ -328,8 +326,8 @@ def result_chart(page: RoundPage, public_ids: set[int]) -> charts.Chart | None:
 # Entry kinds shown one by one in the public ledger. Anything else (for example what panel
 # members are paid for their time, or their expenses) is only ever shown as a total, so no
 # one person's payment can be read off the ledger. New kinds are private until listed here.
-# Every kind that changes a public balance is itemised: refunds and panel gifts to the pot change
-# what was received, and a panel pay run (one row per table per run, naming nobody) what is held.
+# Panel pay runs and pay given back to the pot also change public balances: they are shown too,
+# but only as one line per step of at least 5 people (grants/public/panel_money.py).
 ITEMISED_KINDS = (
     EntryKind.CONTRIBUTION,
     EntryKind.FEE,
@@ -337,8 +335,6 @@ ITEMISED_KINDS = (
     EntryKind.PAYMENT,
     EntryKind.REVERSAL,
     EntryKind.REFUND,
-    EntryKind.DONATION,
-    EntryKind.PANEL_RUN,
 )
 # Accounts that hold money for a table (its pot and what is committed to its groups): a row's
 # signed amount is how much it changed them, so money out is negative and the rows add up.
@@ -376,10 +372,9 @@ def _part(condition, sign: int = 1, amount=Entry.amount_pence):  # noqa: ANN001,
 
 def _running_parts() -> tuple:
     """What each public movement adds to the running totals, summed over its entries (joined to
-    their entry group): a panel member's pay given to the pot counts as received, as in the totals."""
-    given = (Account.kind == AccountKind.ROUND_AVAILABLE) & (EntryGroup.kind == EntryKind.DONATION)
+    their entry group). Pay given back by the panel is never "received" in public (panel_money.py)."""
     return (
-        (_part(Account.kind == AccountKind.FUNDER_GIVING, -1) + _part(given)).label("received"),
+        _part(Account.kind == AccountKind.FUNDER_GIVING, -1).label("received"),
         _part(Account.kind.in_([AccountKind.AWARD_COMMITTED, AccountKind.AWARD_PAID])).label("awarded"),
         _part(Account.kind == AccountKind.AWARD_PAID).label("paid"),
     )
@@ -389,10 +384,9 @@ def _itemised_totals() -> tuple[int, int, int]:
     """Received, awarded and paid over every public movement, from the running balances."""
 
     kept = Balance.amount_pence
-    given = (Account.kind == AccountKind.ROUND_AVAILABLE) & (Balance.entry_kind == EntryKind.DONATION)
     stmt = (
         select(
-            _part(Account.kind == AccountKind.FUNDER_GIVING, -1, kept) + _part(given, 1, kept),
+            _part(Account.kind == AccountKind.FUNDER_GIVING, -1, kept),
             _part(Account.kind.in_([AccountKind.AWARD_COMMITTED, AccountKind.AWARD_PAID]), 1, kept),
             _part(Account.kind == AccountKind.AWARD_PAID, 1, kept),
         )
@@ -457,28 +451,58 @@ def ledger_rows(
         received, awarded, paid = (int(n) for n in db.session.execute(within).one())
     else:
         received, awarded, paid = _itemised_totals()
-    rows = []
-    for r in movements:
+    # Panel movements belong to a table, never to a group or a funder: one line per published step.
+    steps = []
+    if not group_id and not funder_id:
+        panels = panel_money.panel_money([round_id] if round_id else None)
+        steps = [step for p in panels.values() for step in p.steps]
+    rows = [
+        LedgerRow(
+            id=r.id,
+            occurred_on=r.occurred_on,
+            kind=EntryKind(r.kind),
+            description=r.description,
+            reference=r.reference,
+            round_id=r.round_id,
+            group_id=r.group_id,
+            funder_id=r.funder_id,
+            # Signed where money moved in (+) or out (−); an award or a fee the platform bore shows its size.
+            amount_pence=int(r.held) or int(r.amount),
+            held_change_pence=int(r.held),
+            received_so_far_pence=0,
+            awarded_so_far_pence=0,
+            paid_so_far_pence=0,
+        )
+        for r in movements
+    ]
+    parts = {r.id: (int(r.received), int(r.awarded), int(r.paid)) for r in movements}
+    for step in steps:
         rows.append(
             LedgerRow(
-                id=r.id,
-                occurred_on=r.occurred_on,
-                kind=EntryKind(r.kind),
-                description=r.description,
-                reference=r.reference,
-                round_id=r.round_id,
-                group_id=r.group_id,
-                funder_id=r.funder_id,
-                # Signed where money moved in (+) or out (−); an award or a fee the platform bore shows its size.
-                amount_pence=int(r.held) or int(r.amount),
-                held_change_pence=int(r.held),
-                received_so_far_pence=received,
-                awarded_so_far_pence=awarded,
-                paid_so_far_pence=paid,
+                id=step.last_id,
+                occurred_on=step.occurred_on,
+                kind=EntryKind.PANEL_RUN,
+                description=step.description,
+                reference=None,
+                round_id=step.round_id,
+                group_id=None,
+                funder_id=None,
+                amount_pence=step.held_change_pence,
+                held_change_pence=step.held_change_pence,
+                received_so_far_pence=0,
+                awarded_so_far_pence=0,
+                paid_so_far_pence=0,
             )
         )
-        received, awarded, paid = received - int(r.received), awarded - int(r.awarded), paid - int(r.paid)
-    return rows[offset:]
+        parts[step.last_id] = (0, 0, 0)  # pay given back is not "received" in public: it lessens the step
+    rows.sort(key=lambda r: (r.occurred_on, r.id), reverse=True)
+    rows = rows[: offset + limit]
+    out = []
+    for row in rows:
+        out.append(replace(row, received_so_far_pence=received, awarded_so_far_pence=awarded, paid_so_far_pence=paid))
+        got, award, pay = parts[row.id]
+        received, awarded, paid = received - got, awarded - award, paid - pay
+    return out[offset:]
 
 
 def public_ledger_mismatches() -> list[tuple[int | None, str]]:
@@ -487,9 +511,9 @@ def public_ledger_mismatches() -> list[tuple[int | None, str]]:
 
     `flask reconcile` runs it as one of the ledger's self-checks; so do the tests and scripts/bench_web."""
     out: list[tuple[int | None, str]] = []
-    scopes: list[tuple[int | None, ledger.MoneySummary]] = [(None, ledger.platform_summary())]
+    scopes: list[tuple[int | None, ledger.MoneySummary]] = [(None, panel_money.platform_summary())]
     round_ids = list(db.session.execute(select(Round.id).order_by(Round.id)).scalars())
-    scopes += list(ledger.round_summaries(round_ids).items())
+    scopes += list(panel_money.round_summaries(round_ids).items())
     for round_id, totals in scopes:
         where = "the whole site" if round_id is None else f"table {round_id}"
         rows = ledger_rows(round_id=round_id, limit=10**9)
@@ -497,7 +521,7 @@ def public_ledger_mismatches() -> list[tuple[int | None, str]]:
         newest = _so_far(rows[0]) if rows else (0, 0, 0)
         if newest != expected:
             out.append((round_id, f"{where}: the running totals {newest} are not the totals shown {expected}"))
-        if rows and _so_far(rows[-1]) != _own_running(rows[-1].id):
+        if rows and _so_far(rows[-1]) != _own_running(rows[-1]):
             out.append((round_id, f"{where}: the oldest row does not start from nothing (rows are missing)"))
         held = sum(r.held_change_pence for r in rows)
         if held != totals.held_pence:
@@ -509,8 +533,11 @@ def _so_far(row: LedgerRow) -> tuple[int, int, int]:
     return (row.received_so_far_pence, row.awarded_so_far_pence, row.paid_so_far_pence)
 
 
-def _own_running(group_id: int) -> tuple[int, int, int]:
-    """What one movement adds to received, awarded and paid."""
+def _own_running(row: LedgerRow) -> tuple[int, int, int]:
+    """What one row adds to received, awarded and paid."""
+    if row.kind is EntryKind.PANEL_RUN:
+        return (0, 0, 0)  # a panel step: pay given back in it lessens what it took, it is not received
+    group_id = row.id
     stmt = (
         select(*_running_parts())
         .select_from(Entry)
@@ -521,21 +548,3 @@ def _own_running(group_id: int) -> tuple[int, int, int]:
     received, awarded, paid = (int(n) for n in db.session.execute(stmt).one())
     return received, awarded, paid
 
-
-def panel_people_paid(round_id: int | None = None) -> int | None:
-    """How many panel members have had time or expenses paid (one table, or all), under the 5-person rule.
-
-    A pay total that covers fewer than 5 people is someone's pay, so it is published only from 5.
-    """
-
-    people: set[int] = set()
-    for model in (TimeLog, Expense):
-        stmt = (
-            select(PanelMember.person_id)
-            .join(model, model.panel_member_id == PanelMember.id)
-            .where(model.entry_group_id.is_not(None))
-        )
-        if round_id is not None:
-            stmt = stmt.where(PanelMember.round_id == round_id)
-        people |= set(db.session.execute(stmt.distinct()).scalars())
-    return people_count(len(people))

@@ -11,9 +11,8 @@ from grants.extensions import db
 from grants.groups.services import earlier_names
 from grants.inputs import is_whole
 from grants.models import Award, Funder, Group, Round, RoundStatus, Upload
-from grants.money import ledger
 from grants.money.power import funders_accepted_anywhere
-from grants.public import bp, charts, pages, queries
+from grants.public import bp, charts, pages, panel_money, queries
 from grants.public.privacy import people_text
 from grants.roles import is_group_member
 from grants.security import public
@@ -47,7 +46,7 @@ def home():
     return render_template(
         "public/home.html",
         stages=stages,
-        totals=ledger.platform_summary(),
+        totals=panel_money.platform_summary(),
         flow=charts.money_flow(given, awarded),
         home_cards=HOME_CARDS,
     )
@@ -66,7 +65,7 @@ def favicon():
 def rounds():
     """Every published table with its money."""
     items = queries.published_rounds()
-    return render_template("public/rounds.html", rounds=items, money=ledger.round_summaries([r.id for r in items]))
+    return render_template("public/rounds.html", rounds=items, money=panel_money.round_summaries([r.id for r in items]))
 
 
 @bp.route("/tables/<slug>")
@@ -175,8 +174,9 @@ def ledger_page():
         matches=matches[:GROUP_MATCHES_SHOWN],
         more_matches=len(matches) > GROUP_MATCHES_SHOWN,
         funders=funders,
-        totals=ledger.round_summary(filters["round_id"]) if filters["round_id"] else ledger.platform_summary(),
-        pay_people=queries.panel_people_paid(filters["round_id"] or None),
+        totals=(
+            panel_money.round_summary(filters["round_id"]) if filters["round_id"] else panel_money.platform_summary()
+        ),
     )
 
 
@@ -189,6 +189,12 @@ def upload(upload_id: int):
     if not item.is_public:
         abort(404)
     return send_upload(item)
+
+
+@bp.app_template_global("panel_held_back_text")
+def panel_held_back_text() -> str:
+    """The one sentence that says panel pay to fewer than 5 people is left out of the figures."""
+    return panel_money.HELD_BACK_TEXT
 
 
 @bp.app_template_filter("people")

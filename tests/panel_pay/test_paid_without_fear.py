@@ -184,7 +184,7 @@ def test_a_weekly_limit_is_kept_by_the_pay_run_and_private_to_the_member(app, cl
         assert "SECRET-REASON" not in seen and "Mo Member" not in seen, url
     # One person paid: the panel's pay total would be their pay, so it waits for 5 people (the one rule).
     table = text_of(client.get(f"/tables/{rnd.slug}"))
-    assert "The total is shown once at least 5 people have been paid" in table
+    assert "shown as one line once at least 5 people have been paid" in table and "£60" not in table
     assert db.session.execute(select(PayLimit.reason)).scalar_one() == REASON
     stored = db.session.execute(db.text("SELECT reason FROM panel_pay_limits")).scalar_one()
     assert "SECRET-REASON" not in stored  # encrypted at rest, like bank details
@@ -207,11 +207,11 @@ def test_a_weekly_limit_is_kept_by_the_pay_run_and_private_to_the_member(app, cl
 
     # The member gives the £40 their limit holds back to the pot instead of waiting.
     available = ledger.round_summary(rnd.id).available_pence
-    given = post_form(client, "/money/my-panel-pay/over", {"what": "give"}, page=overview)
+    given = post_form(client, "/money/my-panel-pay/over", {"what": "give", "slug": rnd.slug}, page=overview)
     assert given.status_code == 302
     assert panel_pay.my_pay(seat.id)["panel_owed"] == 0
     assert ledger.round_summary(rnd.id).available_pence == available + 4_000
-    post_form(client, "/money/my-panel-pay/over", {"what": "give"}, page=overview)
+    post_form(client, "/money/my-panel-pay/over", {"what": "give", "slug": rnd.slug}, page=overview)
     assert ledger.round_summary(rnd.id).available_pence == available + 4_000  # nothing more: refused, nothing written
 
 
@@ -265,3 +265,62 @@ def test_the_demo_has_a_member_with_a_weekly_limit_offered_a_smaller_amount(app,
     assert login(client, person.email, "our-tables-demo").status_code == 302
     page = text_of(client.get("/money/my-panel-pay"))
     assert "Some of your pay is over your own limit" in page
+
+
+def test_giving_or_declining_pay_over_the_limit_touches_only_the_table_it_is_asked_on(app, client) -> None:
+    """Issue 20: the limit counts a person's pay across tables, but giving or declining the part
+    over it, asked on one table's pay page, takes only from that table's pay, never another's."""
+    convenor, first, member, first_seat, _other, _treasurer = _setup()
+    # The member's first seat has pay waiting that fits the limit; the second table's pay goes over it.
+    rnd = factories.open_round(convenor)
+    factories.funded(rnd.id, 100_000)
+    panel_pay.set_rate(
+        person=convenor, round_id=rnd.id, unit=RateUnit.MEETING, rate_pence=5_000, counts_reading=True,
+        counts_meetings=True,
+    )  # fmt: skip
+    seat = factories.seat(convenor, rnd.id, member)
+    panel_pay.set_limit(person=member, period=LimitPeriod.WEEK, amount_pence=6_000, over=OverLimit.LATER)
+    _as(client, member)
+    _choose_bank(client, first)
+    _choose_bank(client, rnd)
+    _log_and_approve(client, first, member, convenor, "1")  # £50 on the first table: within the £60 limit
+    _log_and_approve(client, rnd, member, convenor, "1")  # £50 here: £40 of it is over the limit
+    assert totals.over_limit(member.id, date.today()) == 4_000
+    other_pot = ledger.round_summary(first.id).available_pence
+    this_pot = ledger.round_summary(rnd.id).available_pence
+
+    _as(client, member)
+    mine = f"/money/tables/{rnd.slug}/my-pay"
+    assert "Give £40 to the pot" in text_of(client.get(mine))
+    given = post_form(client, "/money/my-panel-pay/over", {"what": "give", "slug": rnd.slug}, page=mine)
+    assert given.status_code == 302
+    assert panel_pay.my_pay(first_seat.id)["panel_owed"] == 5_000  # the other table's pay is untouched
+    assert ledger.round_summary(first.id).available_pence == other_pot
+    assert panel_pay.my_pay(seat.id)["panel_owed"] == 1_000
+    assert ledger.round_summary(rnd.id).available_pence == this_pot + 4_000
+    assert totals.over_limit(member.id, date.today()) == 0
+
+
+def test_declining_over_the_limit_on_a_table_with_nothing_over_takes_nothing_from_another(app, client) -> None:
+    convenor, rnd, member, seat, _other, _treasurer = _setup()
+    later = factories.open_round(convenor)
+    factories.funded(later.id, 100_000)
+    panel_pay.set_rate(
+        person=convenor, round_id=later.id, unit=RateUnit.MEETING, rate_pence=5_000, counts_reading=True,
+        counts_meetings=True,
+    )  # fmt: skip
+    later_seat = factories.seat(convenor, later.id, member)
+    panel_pay.set_limit(person=member, period=LimitPeriod.WEEK, amount_pence=6_000, over=OverLimit.LATER)
+    _as(client, member)
+    _choose_bank(client, rnd)
+    _log_and_approve(client, rnd, member, convenor, "2")  # £100 on this table: £40 over
+    assert totals.over_limit(member.id, date.today()) == 4_000
+    _as(client, member)
+    page = f"/money/tables/{later.slug}/my-pay"
+    # Asked on a table where none of the person's pay waits: refused, and the other table keeps its pay.
+    post_form(client, "/money/my-panel-pay/over", {"what": "decline", "slug": later.slug}, page=page)
+    assert panel_pay.my_pay(seat.id)["panel_owed"] == 10_000
+    assert panel_pay.my_pay(later_seat.id)["panel_owed"] == 0
+    # From the overview, each table's part is offered on its own.
+    overview = text_of(client.get("/money/my-panel-pay"))
+    assert f"{rnd.title}: give £40 to the pot" in overview

@@ -106,9 +106,8 @@ def test_rate_time_approval_choice_schedule_and_payment(app, client) -> None:
     money = ledger.round_summary(rnd.id)
     assert money.available_pence == 100_000 and money.panel_paid_pence == 15_000
     public = text_of(client.get(f"/tables/{rnd.slug}"))
-    # One person paid: the total would be their pay, so it waits for 5 people (issue 15, the one rule).
-    assert "The total is shown once at least 5 people have been paid" in public
-    assert "£150" not in public
+    # Approved, not yet paid: nothing has left the pot, and one person's pay is never a public total.
+    assert "£150" not in public and "Paid to the panel" not in public
     assert "Mo Member" not in public
     assert "Panel" not in text_of(client.get(f"/ledger?round={rnd.id}"))
 

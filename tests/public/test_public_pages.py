@@ -11,7 +11,7 @@ from grants.extensions import db
 from grants.models import Award, Funder, Group, Proposal, ProposalStatus, Tranche, TrancheStatus
 from grants.money import ledger
 from grants.money_format import format_pence as gbp
-from grants.public import queries
+from grants.public import panel_money, queries
 from tests.conftest import text_of
 
 PERSONAL = ["Cara Convenor", "Pat Panel", "Gus Group", "Olu Other", "Fay Funder", "Theo Treasurer", "@example.org"]
@@ -30,7 +30,7 @@ def _get(client, url: str):  # noqa: ANN001, ANN202
 
 def test_home_shows_stages_and_platform_totals_from_the_ledger(client, demo):
     text = text_of(_get(client, "/"))
-    totals = ledger.platform_summary()
+    totals = panel_money.platform_summary()
     assert totals.received_pence > 0 and totals.paid_pence > 0
     assert f"Received from funders {gbp(totals.received_pence)}" in text
     assert f"Awarded to groups {gbp(totals.awarded_pence)}" in text
@@ -45,7 +45,10 @@ def test_every_round_page_renders_with_money_matching_the_ledger(client, demo):
     _get(client, "/tables")
     for slug, rnd in demo.items():
         text = text_of(_get(client, f"/tables/{slug}"))
-        m = ledger.round_summary(rnd.id)
+        # The published figures (panel pay to fewer than 5 people left out) and how they differ from the pot's.
+        m, pot = panel_money.round_summary(rnd.id), ledger.round_summary(rnd.id)
+        held = panel_money.panel_money([rnd.id])[rnd.id]
+        assert m.available_pence == pot.available_pence + held.held_out_pence - held.held_given_pence
         assert f"Received from funders {gbp(m.received_pence)}" in text
         assert f"Committed to groups, not yet paid {gbp(m.committed_pence)}" in text
         assert f"Paid to groups {gbp(m.paid_pence)}" in text
@@ -151,7 +154,7 @@ def test_group_and_funder_pages_match_the_ledger(client, demo):
 
 def test_ledger_pages_filter_and_running_totals_match_the_ledger(client, demo):
     text = text_of(_get(client, "/ledger"))
-    totals = ledger.platform_summary()
+    totals = panel_money.platform_summary()
     rows = queries.ledger_rows(limit=1000)
     assert rows, "the demo moves money"
     newest, oldest = rows[0], rows[-1]
@@ -164,7 +167,10 @@ def test_ledger_pages_filter_and_running_totals_match_the_ledger(client, demo):
     assert gbp(newest.received_so_far_pence) in text
     for rnd in demo.values():
         text = text_of(_get(client, f"/ledger?round={rnd.id}"))
-        m = ledger.round_summary(rnd.id)
+        # The published figures (panel pay to fewer than 5 people left out) and how they differ from the pot's.
+        m, pot = panel_money.round_summary(rnd.id), ledger.round_summary(rnd.id)
+        held = panel_money.panel_money([rnd.id])[rnd.id]
+        assert m.available_pence == pot.available_pence + held.held_out_pence - held.held_given_pence
         assert f"Received from funders {gbp(m.received_pence)}" in text
         round_rows = queries.ledger_rows(round_id=rnd.id, limit=1000)
         assert all(r.round_id == rnd.id for r in round_rows)

@@ -363,7 +363,12 @@ MATRIX: dict[str, list[Case]] = {
     "panel_pay.statement": [case("GET", PANEL, "the demo's pay run paid panel@ and panel1@", run_id="panel_run")],
     # The demo's panel1@ has approved pay over their own weekly limit; nobody else has any.
     "panel_pay.over_limit": [
-        case("POST", frozenset({"conflicted_panel"}), "panel1@'s pay over a limit", data=lambda w: {"what": "give"}),
+        case(
+            "POST",
+            frozenset({"conflicted_panel"}),
+            "panel1@'s pay over a limit",
+            data=lambda w: {"what": "give", "slug": w.paying_round},
+        ),
     ],
     "panel_pay.set_limit": [
         case(
