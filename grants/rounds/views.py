@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from grants.auth.forms import AnswerForm
 from grants.ballots import closing
@@ -14,7 +15,7 @@ from grants.flashing import submitted
 from grants.models import PanelInvitation, PanelMember, Proposal, RoundStaff, RoundStatus, StaffRole
 from grants.models.rounds import RULES_FOR_BALLOT
 from grants.money import ledger
-from grants.public import pages
+from grants.public import pages, paging
 from grants.roles import is_convenor
 from grants.rounds import bp, rules_text, services, setup  # noqa: F401 - rules_text registers the quorum words
 from grants.rounds.forms import (
@@ -155,8 +156,20 @@ def preview(slug: str):
 def manage(slug: str):
     """A convenor's view of a round: its stage, next step, proposals, panel and money."""
     rnd = get_round(slug, check=is_convenor)
+    # A table with thousands of bids: its proposals a page at a time (?page=N), like the public page.
+    count = db.session.execute(select(func.count(Proposal.id)).where(Proposal.round_id == rnd.id)).scalar_one()
+    rows = paging.window(count, request.args.get("page", type=int))
     proposals = (
-        db.session.execute(select(Proposal).where(Proposal.round_id == rnd.id).order_by(Proposal.id)).scalars().all()
+        db.session.execute(
+            select(Proposal)
+            .where(Proposal.round_id == rnd.id)
+            .order_by(Proposal.id)
+            .offset(rows.start)
+            .limit(rows.per_page)
+            .options(selectinload(Proposal.group))
+        )
+        .scalars()
+        .all()
     )
     panel = (
         db.session.execute(select(PanelMember).where(PanelMember.round_id == rnd.id).order_by(PanelMember.id))
@@ -176,6 +189,8 @@ def manage(slug: str):
         "rounds/manage.html",
         rnd=rnd,
         proposals=proposals,
+        proposal_count=count,
+        rows=rows,
         panel=panel,
         invitations=invitations,
         staff=staff,
