@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, load_only, undefer
 
 from grants.ballots import sealing
-from grants.core import DomainError, NotAllowed, id_of, transaction
+from grants.core import DomainError, NotAllowed, id_of, raise_problems, transaction
 from grants.extensions import db
 from grants.inputs import is_whole
 from grants.models import (
@@ -379,6 +379,7 @@ def _read_scores(paper: BallotPaper, form: FormData) -> CheckedBallot:
     top = rnd.score_max or 0
     words = rnd.score_words
     checked = CheckedBallot(marks={})
+    problems: list[tuple[str, str]] = []  # every box to fix, said at once (issue 17)
     for p in paper.choosable:
         if rnd.score_skip_allowed and form.get(f"skip-{p.id}"):
             # "Not enough information": left off this ballot, so its average is over those who scored it.
@@ -389,16 +390,28 @@ def _read_scores(paper: BallotPaper, form: FormData) -> CheckedBallot:
         parts = []
         for ci, criterion in enumerate(rnd.score_criteria):
             what = f"“{p.title}”, {criterion}"
-            score = _whole(form.get(f"score-{p.id}-{ci}"), f"Score for {what}")
-            if score is None:
-                raise DomainError(f"Choose a score for {what}.")
-            if score > top:
-                raise DomainError(f"Scores go from 0 to {top}. Check the score for {what}.")
-            comment = (form.get(f"comment-{p.id}-{ci}") or "").strip()
+            where = f"score-{p.id}-{ci}"
+            try:
+                score = _whole(form.get(where), f"Score for {what}")
+            except DomainError as exc:
+                problems.append((where, exc.message))
+                score = None
+            else:
+                if score is None:
+                    problems.append((where, f"Choose a score for {what}."))
+                elif score > top:
+                    problems.append((where, f"Scores go from 0 to {top}. Check the score for {what}."))
+                    score = None
+            box = f"comment-{p.id}-{ci}"
+            comment = (form.get(box) or "").strip()
             if not comment:
-                raise DomainError(f"Write a short comment on your score for {what}. It helps the group.")
+                problems.append((box, f"Write a short comment on your score for {what}. It helps the group."))
+                continue
             if len(comment) > COMMENT_MAX:
-                raise DomainError(f"Keep the comment for {what} under {COMMENT_MAX} characters.")
+                problems.append((box, f"Keep the comment for {what} under {COMMENT_MAX} characters."))
+                continue
+            if score is None:
+                continue
             total += score
             parts.append(f"{criterion}: {score} ({words[score]}) – {comment}")
             checked.comments.append((p.id, ci, score, comment))
@@ -407,6 +420,7 @@ def _read_scores(paper: BallotPaper, form: FormData) -> CheckedBallot:
         # the members free to score it who did not skip it.
         checked.marks[str(p.id)] = total
         checked.rows.append((p, f"{total} out of {top * len(rnd.score_criteria)}. " + "; ".join(parts)))
+    raise_problems(problems)
     if paper.choosable and not checked.marks:
         raise DomainError("Score at least one proposal. You skipped them all.")
     return checked
