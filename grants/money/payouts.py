@@ -21,7 +21,7 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from grants import audit, jobs
-from grants.core import DomainError, NotAllowed, lock_for_update, transaction
+from grants.core import DomainError, NotAllowed, lock_for_update, raise_problems, transaction
 from grants.extensions import db
 from grants.jobs import enqueue_job
 from grants.models import (
@@ -572,12 +572,13 @@ def record_bank_return(
     mistake and repaid): a reversing entry group with the reason; the money is committed to the
     award again, and what the award shows as paid is what is really with the group."""
     reason = " ".join(reason.split())
+    problems: list[tuple[str, str]] = []  # every box to fix, said at once (issue 17)
     if len(reason) < 5:
-        raise DomainError("Say what happened (it is kept with the record and shown on the ledger).")
+        problems.append(("reason", "Say what happened (it is kept with the record and shown on the ledger)."))
     if amount_pence <= 0:
-        raise DomainError("Enter an amount of more than £0.")
+        problems.append(("amount", "Enter an amount of more than £0."))
     if returned_on > date.today():
-        raise DomainError("The date it came back cannot be in the future.")
+        problems.append(("returned_on", "The date it came back cannot be in the future."))
     with transaction():
         tranche = lock_for_update(Tranche, tranche_id)
         award = tranche.award
@@ -592,9 +593,10 @@ def record_bank_return(
             raise DomainError("Only a bank payment that was sent can be recorded as come back.")
         left = tranche.amount_pence - tranche.reversed_pence
         if amount_pence > left:
-            raise DomainError(f"Only {format_pence(left)} of this payment is still with the group.")
+            problems.append(("amount", f"Only {format_pence(left)} of this payment is still with the group."))
         if tranche.paid_on and returned_on < tranche.paid_on:
-            raise DomainError("The date it came back cannot be before the date it was paid.")
+            problems.append(("returned_on", "The date it came back cannot be before the date it was paid."))
+        raise_problems(problems)
         post_payment_returned(tranche, amount_pence, occurred_on=returned_on, reason=reason, recorded_by_id=person.id)
         _tell_group(
             tranche,

@@ -38,6 +38,7 @@ from grants.money.forms import (
     ReceiveForm,
     RefundForm,
     ReleaseForm,
+    ReturnedForm,
 )
 from grants.money.gateway import fees_borne_by_platform, get_gateway, stripe_enabled
 from grants.money.loading import get_award, get_checkout, get_pledge
@@ -113,6 +114,11 @@ def receive(pledge_id: int):
 @bp.route("/tables/<slug>/payments")
 def round_payments(slug: str):
     """Awards of a table and what has been paid; release money from here."""
+    return payments_page(slug)
+
+
+def payments_page(slug: str, sent: FlaskForm | None = None):  # noqa: ANN201
+    """The payments page; `sent` is a form on it that was refused, shown again with every problem and what was typed."""
     rnd = get_round(slug, check=any_of(may_release_money, is_convenor))
     can_release = may_release_money(current_user, rnd.id)
     awards = db.session.execute(select(Award).where(Award.round_id == rnd.id).order_by(Award.id)).scalars().all()
@@ -121,6 +127,13 @@ def round_payments(slug: str):
         p.group_id: p
         for p in db.session.execute(select(Payee).where(Payee.group_id.in_([a.group_id for a in awards]))).scalars()
     }
+
+    def form_for(kind: type[FlaskForm], prefix: str) -> FlaskForm:
+        # The refused form keeps its place on the page, with its messages beside its boxes.
+        if sent is not None and sent._prefix == f"{prefix}-":
+            return sent
+        return kind(prefix=prefix, formdata=None)
+
     return render_template(
         "money/round_payments.html",
         rnd=rnd,
@@ -133,12 +146,13 @@ def round_payments(slug: str):
         **_power_extras(rnd, payees),
         stripe_on=stripe_enabled(),
         money=ledger.round_summary(rnd.id),
-        release_form=lambda a: ReleaseForm(prefix=f"release-{a.id}"),
-        hold_form=lambda t: HoldForm(prefix=f"hold-{t.id}"),
-        confirm_form=lambda t: ConfirmBankForm(prefix=f"confirm-{t.id}"),
+        release_form=lambda a: form_for(ReleaseForm, f"release-{a.id}"),
+        hold_form=lambda t: form_for(HoldForm, f"hold-{t.id}"),
+        confirm_form=lambda t: form_for(ConfirmBankForm, f"confirm-{t.id}"),
         plain_form=FlaskForm(),
-        **truth_views.payments_extras(rnd),
-    )
+        sent=sent,
+        **truth_views.payments_extras(rnd, form_for),
+    ), (400 if sent is not None else 200)
 
 
 def _power_extras(rnd: Round, payees: dict) -> dict:
@@ -328,18 +342,14 @@ def release(award_id: int):
     """Release part or all of an award: by Stripe now, or scheduled for a bank transfer."""
     award = get_award(award_id, check=may_release_money)
     form = ReleaseForm(prefix=f"release-{award.id}")
-    if form.validate_on_submit():
-        try:
-            tranche = payouts.release_tranche(person=current_user, award_id=award.id, amount_pence=form.amount.data)
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash(_tranche_message(tranche), "success" if tranche.status is not TrancheStatus.FAILED else "error")
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-    return redirect(url_for("money.round_payments", slug=award.round.slug))
+
+    def release_it() -> Tranche:
+        return payouts.release_tranche(person=current_user, award_id=award.id, amount_pence=form.amount.data)
+
+    if done := submitted(form, release_it, field="amount"):
+        flash(_tranche_message(done.value), "success" if done.value.status is not TrancheStatus.FAILED else "error")
+        return redirect(url_for("money.round_payments", slug=award.round.slug))
+    return payments_page(award.round.slug, form)
 
 
 def _tranche_message(tranche: Tranche) -> str:
@@ -371,14 +381,14 @@ def hold(tranche_id: int):
     """A funder holds a scheduled payment, with a reason that is published."""
     tranche = db.get_or_404(Tranche, tranche_id)
     form = HoldForm(prefix=f"hold-{tranche.id}")
-    if form.validate_on_submit():
-        attempt(
-            lambda: payouts.hold_tranche(person=current_user, tranche_id=tranche.id, reason=form.reason.data),
-            "The payment is held. Your reason is shown on the table's public page.",
-        )
-    else:
-        flash("Write the reason for holding this payment (at least a sentence).", "error")
-    return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
+
+    def hold_it() -> Tranche:
+        return payouts.hold_tranche(person=current_user, tranche_id=tranche.id, reason=form.reason.data)
+
+    held = "The payment is held. Your reason is shown on the table's public page."
+    if submitted(form, hold_it, field="reason", success=held):
+        return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
+    return payments_page(tranche.award.round.slug, form)
 
 
 @bp.route("/tranches/<int:tranche_id>/lift", methods=["POST"])
@@ -399,19 +409,34 @@ def confirm(tranche_id: int):
     """Record that a scheduled bank transfer was sent."""
     tranche = db.get_or_404(Tranche, tranche_id)
     form = ConfirmBankForm(prefix=f"confirm-{tranche.id}")
-    if form.validate_on_submit():
-        attempt(
-            lambda: payouts.confirm_bank_payment(
-                person=current_user,
-                tranche_id=tranche.id,
-                bank_reference=form.bank_reference.data,
-                paid_on=form.paid_on.data,
-            ),
-            "Payment recorded and shown in public.",
-        )
-    else:
-        flash("Enter the date paid and the bank reference.", "error")
-    return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
+
+    def record() -> Tranche:
+        return payouts.confirm_bank_payment(
+            person=current_user, tranche_id=tranche.id, bank_reference=form.bank_reference.data,
+            paid_on=form.paid_on.data,
+        )  # fmt: skip
+
+    if submitted(form, record, field="bank_reference", success="Payment recorded and shown in public."):
+        return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
+    return payments_page(tranche.award.round.slug, form)
+
+
+@bp.route("/tranches/<int:tranche_id>/returned", methods=["POST"])
+def returned(tranche_id: int):
+    """The treasurer records a bank payment that came back or was sent by mistake."""
+    tranche = db.get_or_404(Tranche, tranche_id)
+    form = ReturnedForm(prefix=f"returned-{tranche.id}")
+
+    def record() -> object:
+        return payouts.record_bank_return(
+            person=current_user, tranche_id=tranche.id, amount_pence=form.amount.data,
+            returned_on=form.returned_on.data, reason=form.reason.data,
+        )  # fmt: skip
+
+    recorded = "Recorded. The money is committed to the award again, and the reversal is on the public ledger."
+    if submitted(form, record, field="reason", success=recorded):
+        return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
+    return payments_page(tranche.award.round.slug, form)
 
 
 @bp.app_template_global()

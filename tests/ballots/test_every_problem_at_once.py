@@ -13,20 +13,7 @@ from grants.models import BallotType, ConsensusRecord, CountingRule, PanelRole, 
 from grants.panels.services import accept_invitation, invite
 from tests import factories as f
 from tests.conftest import login, post_form, text_of
-
-
-def summary_links(html: str) -> dict[str, str]:
-    """The error summary's links: where each goes, and what it says."""
-    start = html.index('class="error-summary"')
-    summary = html[start : html.index("</div>", start)]
-    return {href: re.sub(r"\s+", " ", text).strip() for href, text in re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)}
-
-
-def said_beside(html: str, box: str) -> str:
-    """The message shown beside the box with this id (its own error message)."""
-    found = re.search(rf'<p class="error-message" id="{re.escape(box)}-error">(.*?)</p>', html, re.S)
-    assert found, f"no message beside {box}"
-    return re.sub(r"<[^>]+>", "", found.group(1)).replace("Error:", "").strip()
+from tests.problems import said_beside, summary_links
 
 
 def test_the_score_ballot_says_every_problem_at_once(client, app):
@@ -48,9 +35,9 @@ def test_the_score_ballot_says_every_problem_at_once(client, app):
     html = response.get_data(as_text=True)
     links = summary_links(html)
     assert links == {
-        f"comment-{a.id}-1": f"Write a short comment on your score for “{a.title}”, Value for money. It helps the group.",
+        f"comment-{a.id}-1": f"Write a short comment on your score for “{a.title}”, Value for money. It helps the group.",  # noqa: E501
         f"score-{b.id}-0": f"Choose a score for “{b.title}”, Led by lived experience.",
-    }
+    }  # fmt: skip
     for box, message in links.items():
         assert f'id="{box}"' in html  # each link goes to a box on the page
         assert said_beside(html, box) == message
