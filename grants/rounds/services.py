@@ -288,15 +288,24 @@ def form_data_from_round(rnd: Round) -> dict[str, Any]:
 
 
 def _check_rules(values: dict[str, Any]) -> None:
+    """Refuse rules that cannot work, with every problem at once, each beside its setting."""
+    problems: list[tuple[str, str]] = []
     if values["max_grant_pence"] is None or values["max_grant_pence"] <= 0:
-        raise DomainError("Enter a largest grant of more than £0.")
+        problems.append(("max_grant", "Enter a largest grant of more than £0."))
     times = [
         values[k]
         for k in ("bids_open_at", "bids_close_at", "deliberation_opens_at", "voting_opens_at", "voting_closes_at")
     ]
     if any(b < a for a, b in zip(times, times[1:], strict=False)):
-        raise DomainError("The timetable's dates must be in order, from bids opening to voting closing.")
-    check_ballot_rules(values)
+        problems.append(
+            ("bids_open_on", "The timetable's dates must be in order, from bids opening to voting closing.")
+        )
+    try:
+        check_ballot_rules(values)
+    except BallotRulesDoNotFit as exc:
+        problems += exc.problems
+    if problems:
+        raise BallotRulesDoNotFit(" ".join(message for _field, message in problems), problems)
 
 
 check_rules = _check_rules  # the whole table's rules, checked again when a set-up draft is published
@@ -429,7 +438,11 @@ def _describe(field: str, value: Any) -> str:
 def change_rules(*, person: Person, round_id: int, values: dict[str, Any], reason: str) -> list[RuleChange]:
     """Change a round's rules. After publishing each change needs a reason and is shown
     publicly; once voting opens, the service refuses."""
-    _check_rules(values)
+    problems: list[tuple[str, str]] = []  # every setting to fix, said at once (issue 17)
+    try:
+        _check_rules(values)
+    except BallotRulesDoNotFit as exc:
+        problems += exc.problems
     with transaction() as session:
         rnd = lock_for_update(Round, round_id)
         if not is_convenor(person, rnd.id):
@@ -438,10 +451,15 @@ def change_rules(*, person: Person, round_id: int, values: dict[str, Any], reaso
             raise RulesFrozen(
                 "Voting has opened, so the rules are frozen: they were published before voting and cannot change now."
             )
-        check_quorum_possible(values, panel_size_for(rnd.id))
+        try:
+            check_quorum_possible(values, panel_size_for(rnd.id))
+        except QuorumImpossible as exc:
+            problems.append((exc.field, exc.message))
         changed = [f for f in RULE_FIELDS if f in values and getattr(rnd, f) != values[f]]
         if rnd.is_published and changed and not reason.strip():
-            raise DomainError("Say why you are changing the rules. The reason is published with the change.")
+            problems.append(("reason", "Say why you are changing the rules. The reason is published with the change."))
+        if problems:
+            raise BallotRulesDoNotFit(" ".join(message for _field, message in problems), problems)
         changes = []
         for field in changed:
             if rnd.is_published:

@@ -222,8 +222,6 @@ def edit(slug: str):
         except services.RulesFrozen as exc:
             flash(exc.message, "error")
             return render_template("rounds/frozen.html", rnd=rnd), 409
-        except services.QuorumImpossible as exc:
-            form[exc.field].errors.append(exc.message)
         except services.BallotRulesDoNotFit as exc:
             _show_rule_problems(form, exc)
         except DomainError as exc:
