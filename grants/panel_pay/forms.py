@@ -59,8 +59,9 @@ class PreferenceForm(FlaskForm):
         choices=[SelectChoice(c.value, c.label) for c in PayChoice],
         validators=[InputRequired("Choose how you would like to be paid")],
     )
-    cap = MoneyField("If a smaller amount: the most you want for this table, in pounds", validators=[Optional()])
+    # In the order the page shows them, so the error summary lists problems in that order too.
     read_benefits_note = BooleanField("I have read the note about welfare benefits")
+    cap = MoneyField("If a smaller amount: the most you want for this table, in pounds", validators=[Optional()])
     account_name = StringField("Name on your bank account", validators=[up_to(120)])
     sort_code = StringField("Sort code", validators=[up_to(8)])
     account_number = StringField("Account number", validators=[up_to(10)])
