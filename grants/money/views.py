@@ -143,7 +143,7 @@ def payments_page(slug: str, sent: FlaskForm | None = None):  # noqa: ANN201
         payees=payees,
         can_release=can_release,
         can_hold=funds_round(current_user, rnd.id) and can_release,
-        **_power_extras(rnd, payees),
+        **_power_extras(rnd, payees, refused=sent is not None),
         stripe_on=stripe_enabled(),
         money=ledger.round_summary(rnd.id),
         release_form=lambda a: form_for(ReleaseForm, f"release-{a.id}"),
@@ -155,9 +155,12 @@ def payments_page(slug: str, sent: FlaskForm | None = None):  # noqa: ANN201
     ), (400 if sent is not None else 200)
 
 
-def _power_extras(rnd: Round, payees: dict) -> dict:
-    """Who on this page may lift, approve and see bank details in full (grants/money/power.py)."""
-    full = power.sees_full_bank_details(current_user, rnd.id)
+def _power_extras(rnd: Round, payees: dict, *, refused: bool = False) -> dict:
+    """Who on this page may lift, approve and see bank details in full (grants/money/power.py).
+
+    On a refused form shown again, bank details are shown as their last digits: a refusal writes
+    nothing, not even the audit entry a full view needs."""
+    full = power.sees_full_bank_details(current_user, rnd.id) and not refused
     if full:
         power.record_full_view(current_user, rnd.id, list(payees.values()))
     return {
@@ -346,7 +349,7 @@ def release(award_id: int):
     def release_it() -> Tranche:
         return payouts.release_tranche(person=current_user, award_id=award.id, amount_pence=form.amount.data)
 
-    if done := submitted(form, release_it, field="amount"):
+    if done := submitted(form, release_it, field="amount", not_allowed_is_403=True):
         flash(_tranche_message(done.value), "success" if done.value.status is not TrancheStatus.FAILED else "error")
         return redirect(url_for("money.round_payments", slug=award.round.slug))
     return payments_page(award.round.slug, form)
@@ -386,7 +389,7 @@ def hold(tranche_id: int):
         return payouts.hold_tranche(person=current_user, tranche_id=tranche.id, reason=form.reason.data)
 
     held = "The payment is held. Your reason is shown on the table's public page."
-    if submitted(form, hold_it, field="reason", success=held):
+    if submitted(form, hold_it, field="reason", success=held, not_allowed_is_403=True):
         return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
     return payments_page(tranche.award.round.slug, form)
 
@@ -416,7 +419,9 @@ def confirm(tranche_id: int):
             paid_on=form.paid_on.data,
         )  # fmt: skip
 
-    if submitted(form, record, field="bank_reference", success="Payment recorded and shown in public."):
+    if submitted(
+        form, record, field="bank_reference", success="Payment recorded and shown in public.", not_allowed_is_403=True
+    ):
         return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
     return payments_page(tranche.award.round.slug, form)
 
@@ -434,7 +439,7 @@ def returned(tranche_id: int):
         )  # fmt: skip
 
     recorded = "Recorded. The money is committed to the award again, and the reversal is on the public ledger."
-    if submitted(form, record, field="reason", success=recorded):
+    if submitted(form, record, field="reason", success=recorded, not_allowed_is_403=True):
         return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
     return payments_page(tranche.award.round.slug, form)
 
