@@ -45,7 +45,7 @@ from grants.money.loading import get_award, get_checkout, get_pledge
 from grants.money.stripe_gateway import GatewayError, WebhookRejected
 from grants.money_format import format_pence
 from grants.public.queries import panel_people_paid
-from grants.roles import acts_for_funder, funds_round, is_convenor, may_release_money
+from grants.roles import acts_for_funder, funds_round, is_convenor, is_treasurer, may_release_money
 from grants.rounds.loading import get_round
 from grants.security import any_of
 
@@ -441,6 +441,11 @@ def returned(tranche_id: int):
     recorded = "Recorded. The money is committed to the award again, and the reversal is on the public ledger."
     if submitted(form, record, field="reason", success=recorded, not_allowed_is_403=True):
         return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
+    if form.errors and is_treasurer(current_user, tranche.award.round_id):
+        # Refused for some boxes: what the payment itself says about the others is said at once too.
+        for name, message in payouts.return_problems(tranche, form.amount.data, form.returned_on.data):
+            if not form[name].errors:
+                form[name].errors = [message]
     return payments_page(tranche.award.round.slug, form)
 
 

@@ -220,6 +220,20 @@ def rules_from_form(data: dict[str, Any]) -> dict[str, Any]:
         "deliberation_opens_at": opening(data["deliberation_opens_on"]),
         "voting_opens_at": opening(data["voting_opens_on"]),
         "voting_closes_at": closing(data["voting_closes_on"]),
+        **ballot_values_from_form(data),
+        "tie_break": TieBreak(data["tie_break"]),
+        # Receipts stay on unless the panel chose otherwise (a form that does not ask keeps them).
+        "receipts_on": (data.get("receipts") or "on") != "off",
+        "support_contact": (data.get("support_contact") or "").strip(),
+    }
+
+
+def ballot_values_from_form(data: dict[str, Any]) -> dict[str, Any]:
+    """The ballot, counting and quorum settings of the rules form's data, as model values.
+
+    Read on their own too, so a form refused for another box (a date, say) still says at once
+    what in these settings does not fit (ValueError: a choice that is none of the options)."""
+    return {
         "electorate": Electorate(data.get("electorate") or "panel"),
         "community_name": (data.get("community_name") or "").strip() or None,
         "ballot_type": BallotType(data.get("ballot_type") or "approval"),
@@ -241,11 +255,17 @@ def rules_from_form(data: dict[str, Any]) -> dict[str, Any]:
         "quorum_min_scorers": data.get("quorum_min_scorers"),
         "quorum_policy": QuorumPolicy(data.get("quorum_policy") or "no_decision"),
         "quorum_extend_days": data.get("quorum_extend_days"),
-        "tie_break": TieBreak(data["tie_break"]),
-        # Receipts stay on unless the panel chose otherwise (a form that does not ask keeps them).
-        "receipts_on": (data.get("receipts") or "on") != "off",
-        "support_contact": (data.get("support_contact") or "").strip(),
     }
+
+
+def settings_problems(values: dict[str, Any], round_id: int) -> list[tuple[str, str]]:
+    """What in a table's ballot, counting and quorum settings cannot work, as (field, what to change)."""
+    problems = ballot_rule_problems(values)
+    try:
+        check_quorum_possible(values, panel_size_for(round_id))
+    except QuorumImpossible as exc:
+        problems.append((exc.field, exc.message))
+    return problems
 
 
 def form_data_from_round(rnd: Round) -> dict[str, Any]:

@@ -229,7 +229,22 @@ def edit(slug: str):
         else:
             flash("The rules are saved.", "success")
             return redirect(url_for("rounds.manage", slug=rnd.slug))
+    elif form.is_submitted():
+        _and_the_settings_problems(form, rnd.id)
     return render_template("rounds/edit.html", form=form, rnd=rnd), (400 if form.errors else 200)
+
+
+def _and_the_settings_problems(form: RoundForm, round_id: int) -> None:
+    """A form refused for some boxes also says what in its ballot, counting and quorum settings cannot work,
+    so every problem shows at once rather than one more each time it is sent."""
+    try:
+        values = services.ballot_values_from_form(form.data)
+    except ValueError:  # a choice that is none of the options: its own box says so already
+        return
+    for name, message in services.settings_problems(values, round_id):
+        box = form[name] if name in form else form.counting_rule
+        if message not in box.errors:
+            box.errors = [*box.errors, message]
 
 
 @bp.route("/<slug>/advance", methods=["POST"])

@@ -176,3 +176,22 @@ def test_money_that_came_back_says_every_problem_at_once(client, app):
     db.session.refresh(tranche)
     assert tranche.reversed_pence == 0 and ledger.award_paid_totals([award.id]) == {award.id: 25_000}
     assert "There is a problem" in text_of(response)
+
+
+def test_a_box_the_form_refuses_does_not_hide_what_the_payment_says_about_the_others(client, app):
+    """No reason given (the form finds it) and more than was paid (the payment says so): both at once."""
+    rnd, funder_person, treasurer, award = _awarded()
+    tranche = _scheduled(client, rnd, funder_person, award)
+    page = f"/money/tables/{rnd.slug}/payments"
+    _as(client, treasurer)
+    sent = {f"confirm-{tranche.id}-paid_on": TODAY.isoformat(), f"confirm-{tranche.id}-bank_reference": "BACS-1"}
+    assert post_form(client, f"/money/tranches/{tranche.id}/confirm", sent, page=page).status_code == 302
+    back = {f"returned-{tranche.id}-amount": "300", f"returned-{tranche.id}-returned_on": TODAY.isoformat(),
+            f"returned-{tranche.id}-reason": ""}  # fmt: skip
+    response = post_form(client, f"/money/tranches/{tranche.id}/returned", back, page=page)
+    assert response.status_code == 400
+    every_problem_linked(response.get_data(as_text=True), {
+        f"returned-{tranche.id}-amount": "Only £250 of this payment is still with the group.",
+        f"returned-{tranche.id}-reason": "Say what happened",
+    })  # fmt: skip
+    assert ledger.award_paid_totals([award.id]) == {award.id: 25_000}

@@ -39,3 +39,25 @@ def test_changing_the_rules_says_every_problem_at_once(client, app):
     db.session.expire_all()
     assert db.session.get(Round, rnd.id).ballot_type.value == "approval"
     assert db.session.execute(select(func.count(RuleChange.id))).scalar_one() == 0
+
+
+def test_a_box_the_form_refuses_does_not_hide_what_the_settings_get_wrong(client, app):
+    """A date out of order is found by the form, an unfitting counting rule and an impossible quorum by the
+    table's rules: all three are said on the first try."""
+    convenor = factories.person("Cara Convenor")
+    rnd = factories.open_round(convenor)
+    for name in ("Pat One", "Pat Two"):
+        factories.seat(convenor, rnd.id, factories.person(name))
+    login(client, convenor.email)
+    page = f"/manage/tables/{rnd.slug}/rules"
+    sent = rules_form(voting_closes_on="2000-01-01", ballot_type="score", score_max="4", score_criteria="Led by us",
+                      counting_rule="greedy", quorum_min_ballots="9", reason="Trying.")  # fmt: skip
+    response = post_form(client, page, sent, page=page)
+    assert response.status_code == 400
+    every_problem_linked(response.get_data(as_text=True), {
+        "voting_closes_on": "This date must be on or after “voting opens on”",
+        "counting_rule": "“Most support first” does not fit a score ballot. Choose “highest average score first”.",
+        "quorum_min_ballots": "The fewest ballots (9) is more than the panel's 2 seats, so it can never be met. "
+                              "Choose at most 2, or make the panel larger first.",
+    })  # fmt: skip
+    assert db.session.execute(select(func.count(RuleChange.id))).scalar_one() == 0
