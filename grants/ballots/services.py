@@ -355,14 +355,22 @@ def _read_points(paper: BallotPaper, form: FormData) -> CheckedBallot:
     _refuse_hidden(paper, form, "points-")
     total = rnd.points_total or 0
     checked = CheckedBallot(marks={})
+    problems: list[tuple[str, str]] = []  # every box to fix, said at once (issue 17)
     for p in paper.choosable:
-        points = _whole(form.get(f"points-{p.id}"), f"Points for “{p.title}”") or 0
+        where = f"points-{p.id}"
+        try:
+            points = _whole(form.get(where), f"Points for “{p.title}”") or 0
+        except DomainError as exc:
+            problems.append((where, exc.message))
+            continue
         if rnd.points_cap and points > rnd.points_cap:
-            raise DomainError(f"Give “{p.title}” no more than {rnd.points_cap} points. You gave {points}.")
+            problems.append((where, f"Give “{p.title}” no more than {rnd.points_cap} points. You gave {points}."))
+            continue
         if points:
             checked.marks[str(p.id)] = points
             checked.rows.append((p, f"{points} point{'' if points == 1 else 's'}"))
             checked.carried.append((f"points-{p.id}", str(points)))
+    raise_problems(problems)
     spent = sum(checked.marks.values())
     if spent > total:
         raise DomainError(f"You have {total} points to spread and gave {spent}. Take some away.")
@@ -431,15 +439,25 @@ def _read_ranking(paper: BallotPaper, form: FormData) -> CheckedBallot:
     _refuse_hidden(paper, form, "rank-")
     depth = rnd.rank_depth or 0
     ranks: dict[int, Proposal] = {}
+    problems: list[tuple[str, str]] = []  # every box to fix, said at once (issue 17)
     for p in paper.choosable:
-        rank = _whole(form.get(f"rank-{p.id}"), f"Place for “{p.title}”")
+        where = f"rank-{p.id}"
+        try:
+            rank = _whole(form.get(where), f"Place for “{p.title}”")
+        except DomainError as exc:
+            problems.append((where, exc.message))
+            continue
         if rank is None:
             continue
         if not 1 <= rank <= depth:
-            raise DomainError(f"Places go from 1 to {depth}. Check the place for “{p.title}”.")
-        if rank in ranks:
-            raise DomainError(f"You put “{ranks[rank].title}” and “{p.title}” both in place {rank}. Give each its own.")
-        ranks[rank] = p
+            problems.append((where, f"Places go from 1 to {depth}. Check the place for “{p.title}”."))
+        elif rank in ranks:
+            problems.append(
+                (where, f"You put “{ranks[rank].title}” and “{p.title}” both in place {rank}. Give each its own.")
+            )
+        else:
+            ranks[rank] = p
+    raise_problems(problems)
     if not ranks:
         raise DomainError("Put at least one proposal in order: give your favourite place 1.")
     missing = [r for r in range(1, max(ranks) + 1) if r not in ranks]

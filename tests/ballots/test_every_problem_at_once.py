@@ -13,7 +13,7 @@ from grants.models import BallotType, ConsensusRecord, CountingRule, PanelRole, 
 from grants.panels.services import accept_invitation, invite
 from tests import factories as f
 from tests.conftest import login, post_form, text_of
-from tests.problems import said_beside, summary_links
+from tests.problems import every_problem_linked, said_beside, summary_links
 
 
 def test_the_score_ballot_says_every_problem_at_once(client, app):
@@ -77,3 +77,34 @@ def test_the_consensus_record_says_every_problem_at_once(client, app):
         assert re.search(rf'id="funded-{p.id}" checked', html)
     assert re.search(rf'id="aside-{members[1].id}" checked', html)
     assert db.session.execute(select(func.count(ConsensusRecord.id))).scalar_one() == 0
+
+
+def test_the_points_ballot_says_every_problem_at_once(client, app):
+    rules = dict(ballot_type=BallotType.CUMULATIVE, counting_rule=CountingRule.GREEDY, points_total=10, points_cap=6)
+    _convenor, rnd, (a, b, c), members = f.voting_table(**rules)
+    login(client, members[0].email, f.PASSWORD)
+    url = f"/vote/{rnd.slug}"
+    response = post_form(client, url, {f"points-{a.id}": "7", f"points-{b.id}": "two", f"points-{c.id}": "3"},
+                         page=url)  # fmt: skip
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    every_problem_linked(html, {
+        f"points-{a.id}": f"Give “{a.title}” no more than 6 points. You gave 7.",
+        f"points-{b.id}": f"Points for “{b.title}”: enter a whole number, like 2.",
+    })  # fmt: skip
+    assert 'value="two"' in html and 'value="3"' in html
+    assert db.session.execute(select(func.count(Participation.id))).scalar_one() == 0
+
+
+def test_the_ranking_ballot_says_every_problem_at_once(client, app):
+    rules = dict(ballot_type=BallotType.RANKED, counting_rule=CountingRule.GREEDY, rank_depth=2)
+    _convenor, rnd, (a, b, c), members = f.voting_table(**rules)
+    login(client, members[0].email, f.PASSWORD)
+    url = f"/vote/{rnd.slug}"
+    response = post_form(client, url, {f"rank-{a.id}": "1", f"rank-{b.id}": "1", f"rank-{c.id}": "3"}, page=url)
+    assert response.status_code == 400
+    every_problem_linked(response.get_data(as_text=True), {
+        f"rank-{b.id}": f"You put “{a.title}” and “{b.title}” both in place 1. Give each its own.",
+        f"rank-{c.id}": f"Places go from 1 to 2. Check the place for “{c.title}”.",
+    })  # fmt: skip
+    assert db.session.execute(select(func.count(Participation.id))).scalar_one() == 0
