@@ -28,6 +28,20 @@ class DomainError(Exception):
         self.message = message
 
 
+class Problems(DomainError):
+    """Several things to fix, said all at once: each (the id of the box it is about, what to do)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__(" ".join(message for _where, message in problems))
+        self.problems = list(problems)
+
+
+def raise_problems(problems: list[tuple[str, str]]) -> None:
+    """Refuse with every problem found, if there are any."""
+    if problems:
+        raise Problems(problems)
+
+
 class NotAllowed(DomainError):
     """The person may not do this here."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import StringField
+from wtforms import DateField, StringField
 from wtforms.validators import Length, ValidationError
 
 from grants.inputs import MAX_PENCE
@@ -12,6 +12,16 @@ from grants.money_format import format_pence, parse_pounds
 def up_to(limit: int) -> Length:
     """A text field's length limit, with a message that says how far over it is (the hint shows the limit)."""
     return Length(max=limit, message="Use %(max)d characters or fewer: this has %(length)d")
+
+
+class DayField(DateField):
+    """A date; one that cannot be read is refused in plain words, with an example to copy."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError("Enter a real date, like 2026-05-14") from exc
 
 
 class MoneyField(StringField):

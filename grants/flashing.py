@@ -9,7 +9,7 @@ from typing import Generic, TypeVar
 from flask import abort, flash
 from flask_wtf import FlaskForm
 
-from grants.core import DomainError, NotAllowed
+from grants.core import DomainError, NotAllowed, Problems
 
 T = TypeVar("T")
 
@@ -52,6 +52,12 @@ def submitted(
         return None
     try:
         value = action()
+    except Problems as exc:
+        # Several problems found at once: each beside the box it names (else beside `field`).
+        for where, message in exc.problems:
+            name = where if where in form else field
+            form[name].errors = [*form[name].errors, message]
+        return None
     except DomainError as exc:
         if not_allowed_is_403 and isinstance(exc, NotAllowed):
             abort(403)

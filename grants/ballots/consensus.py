@@ -17,7 +17,7 @@ from grants import audit
 from grants.ballots.election import Decision, Line
 from grants.ballots.quorum import QuorumCheck
 from grants.ballots.services import ballot_proposals
-from grants.core import DomainError, NotAllowed, lock_for_update, transaction
+from grants.core import DomainError, NotAllowed, lock_for_update, raise_problems, transaction
 from grants.extensions import db
 from grants.models import (
     BallotType,
@@ -67,13 +67,15 @@ def check_record(rnd: Round, funded_ids: list[int], present_ids: list[int], asid
     if any(pid not in by_id for pid in funded_ids):
         raise DomainError("The record named a proposal that is not on this table.")
     funded = [by_id[pid] for pid in dict.fromkeys(funded_ids)]
+    problems: list[tuple[str, str]] = []  # every part of the record to fix, said at once (issue 17)
     pot = ledger.round_summary(rnd.id).available_pence
     total = sum(p.requested_pence for p in funded)
     if total > pot:
-        raise DomainError(
+        problems.append((
+            "consensus-funded",
             f"The proposals recorded as funded add up to {format_pence(total)}, "
-            f"more than the pot of {format_pence(pot)}."
-        )
+            f"more than the pot of {format_pence(pot)}.",
+        ))  # fmt: skip
     seats = {
         s.person_id: s
         for s in db.session.execute(
@@ -81,11 +83,12 @@ def check_record(rnd: Round, funded_ids: list[int], present_ids: list[int], asid
         ).scalars()
     }
     if not present_ids:
-        raise DomainError("Tick the panel members who were present.")
-    if any(pid not in seats for pid in present_ids):
+        problems.append(("consensus-present", "Tick the panel members who were present."))
+    elif any(pid not in seats for pid in present_ids):
         raise DomainError("Only members of this table's panel can be recorded as present.")
     if any(pid not in present_ids for pid in aside_ids):
-        raise DomainError("Only someone who was present can be recorded as standing aside.")
+        problems.append(("consensus-aside", "Only someone who was present can be recorded as standing aside."))
+    raise_problems(problems)
     return ConsensusDraft(
         funded=funded, present=[seats[pid] for pid in dict.fromkeys(present_ids)], stood_aside=set(aside_ids)
     )

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, load_only, undefer
 
 from grants.ballots import sealing
-from grants.core import DomainError, NotAllowed, id_of, transaction
+from grants.core import DomainError, NotAllowed, id_of, raise_problems, transaction
 from grants.extensions import db
 from grants.inputs import is_whole
 from grants.models import (
@@ -355,14 +355,22 @@ def _read_points(paper: BallotPaper, form: FormData) -> CheckedBallot:
     _refuse_hidden(paper, form, "points-")
     total = rnd.points_total or 0
     checked = CheckedBallot(marks={})
+    problems: list[tuple[str, str]] = []  # every box to fix, said at once (issue 17)
     for p in paper.choosable:
-        points = _whole(form.get(f"points-{p.id}"), f"Points for “{p.title}”") or 0
+        where = f"points-{p.id}"
+        try:
+            points = _whole(form.get(where), f"Points for “{p.title}”") or 0
+        except DomainError as exc:
+            problems.append((where, exc.message))
+            continue
         if rnd.points_cap and points > rnd.points_cap:
-            raise DomainError(f"Give “{p.title}” no more than {rnd.points_cap} points. You gave {points}.")
+            problems.append((where, f"Give “{p.title}” no more than {rnd.points_cap} points. You gave {points}."))
+            continue
         if points:
             checked.marks[str(p.id)] = points
             checked.rows.append((p, f"{points} point{'' if points == 1 else 's'}"))
             checked.carried.append((f"points-{p.id}", str(points)))
+    raise_problems(problems)
     spent = sum(checked.marks.values())
     if spent > total:
         raise DomainError(f"You have {total} points to spread and gave {spent}. Take some away.")
@@ -379,6 +387,7 @@ def _read_scores(paper: BallotPaper, form: FormData) -> CheckedBallot:
     top = rnd.score_max or 0
     words = rnd.score_words
     checked = CheckedBallot(marks={})
+    problems: list[tuple[str, str]] = []  # every box to fix, said at once (issue 17)
     for p in paper.choosable:
         if rnd.score_skip_allowed and form.get(f"skip-{p.id}"):
             # "Not enough information": left off this ballot, so its average is over those who scored it.
@@ -389,16 +398,28 @@ def _read_scores(paper: BallotPaper, form: FormData) -> CheckedBallot:
         parts = []
         for ci, criterion in enumerate(rnd.score_criteria):
             what = f"“{p.title}”, {criterion}"
-            score = _whole(form.get(f"score-{p.id}-{ci}"), f"Score for {what}")
-            if score is None:
-                raise DomainError(f"Choose a score for {what}.")
-            if score > top:
-                raise DomainError(f"Scores go from 0 to {top}. Check the score for {what}.")
-            comment = (form.get(f"comment-{p.id}-{ci}") or "").strip()
+            where = f"score-{p.id}-{ci}"
+            try:
+                score = _whole(form.get(where), f"Score for {what}")
+            except DomainError as exc:
+                problems.append((where, exc.message))
+                score = None
+            else:
+                if score is None:
+                    problems.append((where, f"Choose a score for {what}."))
+                elif score > top:
+                    problems.append((where, f"Scores go from 0 to {top}. Check the score for {what}."))
+                    score = None
+            box = f"comment-{p.id}-{ci}"
+            comment = (form.get(box) or "").strip()
             if not comment:
-                raise DomainError(f"Write a short comment on your score for {what}. It helps the group.")
+                problems.append((box, f"Write a short comment on your score for {what}. It helps the group."))
+                continue
             if len(comment) > COMMENT_MAX:
-                raise DomainError(f"Keep the comment for {what} under {COMMENT_MAX} characters.")
+                problems.append((box, f"Keep the comment for {what} under {COMMENT_MAX} characters."))
+                continue
+            if score is None:
+                continue
             total += score
             parts.append(f"{criterion}: {score} ({words[score]}) – {comment}")
             checked.comments.append((p.id, ci, score, comment))
@@ -407,6 +428,7 @@ def _read_scores(paper: BallotPaper, form: FormData) -> CheckedBallot:
         # the members free to score it who did not skip it.
         checked.marks[str(p.id)] = total
         checked.rows.append((p, f"{total} out of {top * len(rnd.score_criteria)}. " + "; ".join(parts)))
+    raise_problems(problems)
     if paper.choosable and not checked.marks:
         raise DomainError("Score at least one proposal. You skipped them all.")
     return checked
@@ -417,15 +439,25 @@ def _read_ranking(paper: BallotPaper, form: FormData) -> CheckedBallot:
     _refuse_hidden(paper, form, "rank-")
     depth = rnd.rank_depth or 0
     ranks: dict[int, Proposal] = {}
+    problems: list[tuple[str, str]] = []  # every box to fix, said at once (issue 17)
     for p in paper.choosable:
-        rank = _whole(form.get(f"rank-{p.id}"), f"Place for “{p.title}”")
+        where = f"rank-{p.id}"
+        try:
+            rank = _whole(form.get(where), f"Place for “{p.title}”")
+        except DomainError as exc:
+            problems.append((where, exc.message))
+            continue
         if rank is None:
             continue
         if not 1 <= rank <= depth:
-            raise DomainError(f"Places go from 1 to {depth}. Check the place for “{p.title}”.")
-        if rank in ranks:
-            raise DomainError(f"You put “{ranks[rank].title}” and “{p.title}” both in place {rank}. Give each its own.")
-        ranks[rank] = p
+            problems.append((where, f"Places go from 1 to {depth}. Check the place for “{p.title}”."))
+        elif rank in ranks:
+            problems.append(
+                (where, f"You put “{ranks[rank].title}” and “{p.title}” both in place {rank}. Give each its own.")
+            )
+        else:
+            ranks[rank] = p
+    raise_problems(problems)
     if not ranks:
         raise DomainError("Put at least one proposal in order: give your favourite place 1.")
     missing = [r for r in range(1, max(ranks) + 1) if r not in ranks]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from grants.ballots import bp, codes, consensus, paper_ballots, services
 from grants.ballots.forms import BallotForm, CodesForm
 from grants.ballots.services import ballot_proposals
-from grants.core import DomainError
+from grants.core import DomainError, Problems
 from grants.extensions import db
 from grants.flashing import submitted
 from grants.inputs import is_whole
@@ -29,8 +29,17 @@ def _paper_or_redirect(rnd: Round):  # noqa: ANN202
         )
 
 
-def _render_paper(rnd: Round, paper, form: BallotForm, error: str | None, action: str | None = None):  # noqa: ANN001, ANN202
-    """The ballot paper of the round's type, filled in with whatever was sent."""
+def _said(refusal: DomainError | None) -> dict:
+    """A refusal for a page: its message, and each box's own problems when it found several at once."""
+    problems = refusal.problems if isinstance(refusal, Problems) else []
+    at: dict[str, list[str]] = {}
+    for where, message in problems:
+        at.setdefault(where, []).append(message)
+    return {"error": refusal.message if refusal else None, "problems": problems, "problems_at": at}
+
+
+def _render_paper(rnd: Round, paper, form: BallotForm, refusal: DomainError | None, action: str | None = None):  # noqa: ANN001, ANN202
+    """The ballot paper of the round's type, filled in with whatever was sent, with every problem found."""
     values = {key: request.form.get(key, "") for key in request.form if key != "csrf_token"}
     chosen_ids = {int(v) for v in request.form.getlist("proposal") if is_whole(v)}
     # "Change" beside one proposal on the check page: the paper opens with the focus on that proposal.
@@ -41,12 +50,12 @@ def _render_paper(rnd: Round, paper, form: BallotForm, error: str | None, action
         rnd=rnd,
         paper=paper,
         form=form,
-        error=error,
         chosen_ids=chosen_ids,
         values=values,
         action=action,
         focus=focus,
-    ), (400 if error else 200)
+        **_said(refusal),
+    ), (400 if refusal else 200)
 
 
 @bp.route("/<slug>", methods=["GET", "POST"])
@@ -66,7 +75,7 @@ def vote(slug: str):
     try:
         checked = services.read_ballot(paper, request.form)
     except DomainError as exc:
-        return _render_paper(rnd, paper, form, exc.message)
+        return _render_paper(rnd, paper, form, exc)
     return render_template("ballots/check.html", rnd=rnd, paper=paper, checked=checked, form=form)
 
 
@@ -122,7 +131,7 @@ def _sitting_seats(round_id: int) -> list:
     )
 
 
-def _consensus_page(rnd: Round, form: BallotForm, error: str | None):  # noqa: ANN202
+def _consensus_page(rnd: Round, form: BallotForm, refusal: DomainError | None):  # noqa: ANN202
     seats = _sitting_seats(rnd.id)
     funded, present, aside = set(_ids("funded")), set(_ids("present")), set(_ids("aside"))
     record = consensus.record_for(rnd.id) if request.method == "GET" else None
@@ -136,11 +145,11 @@ def _consensus_page(rnd: Round, form: BallotForm, error: str | None):  # noqa: A
         proposals=ballot_proposals(rnd.id),
         seats=seats,
         form=form,
-        error=error,
         funded=funded,
         present=present,
         aside=aside,
-    ), (400 if error else 200)
+        **_said(refusal),
+    ), (400 if refusal else 200)
 
 
 @bp.route("/<slug>/consensus", methods=["GET", "POST"])
@@ -157,7 +166,7 @@ def consensus_record(slug: str):
     try:
         draft = consensus.check_record(rnd, _ids("funded"), _ids("present"), _ids("aside"))
     except DomainError as exc:
-        return _consensus_page(rnd, form, exc.message)
+        return _consensus_page(rnd, form, exc)
     return render_template("ballots/consensus_check.html", rnd=rnd, draft=draft, form=form)
 
 
@@ -420,7 +429,7 @@ def code_vote(slug: str):
     try:
         checked = services.read_ballot(paper_, request.form)
     except DomainError as exc:
-        return _render_paper(rnd, paper_, form, exc.message, action=url_for("ballots.code_vote", slug=rnd.slug))
+        return _render_paper(rnd, paper_, form, exc, action=url_for("ballots.code_vote", slug=rnd.slug))
     return render_template(
         "ballots/check.html",
         rnd=rnd,

@@ -2,14 +2,13 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from grants.fields import MoneyField, positive_money
+from grants.fields import DayField, MoneyField, positive_money, up_to
 
 
 class PledgeForm(FlaskForm):
@@ -21,15 +20,15 @@ class ReceiveForm(FlaskForm):
     amount = MoneyField(
         "Amount received, in pounds", validators=[InputRequired("Enter the amount received"), positive_money]
     )
-    received_on = DateField("Date it arrived", validators=[InputRequired("Enter the date it arrived")])
-    reference = StringField("Bank reference", validators=[DataRequired("Enter the bank reference"), Length(max=120)])
+    received_on = DayField("Date it arrived", validators=[InputRequired("Enter the date it arrived")])
+    reference = StringField("Bank reference", validators=[DataRequired("Enter the bank reference"), up_to(120)])
 
 
 class PaymentForm(FlaskForm):
     amount = MoneyField("Amount paid, in pounds", validators=[InputRequired("Enter the amount paid"), positive_money])
-    paid_on = DateField("Date paid", validators=[InputRequired("Enter the date paid")])
+    paid_on = DayField("Date paid", validators=[InputRequired("Enter the date paid")])
     bank_reference = StringField(
-        "Bank reference", validators=[DataRequired("Enter the bank reference"), Length(max=120)]
+        "Bank reference", validators=[DataRequired("Enter the bank reference"), up_to(120)]
     )
 
 
@@ -44,30 +43,34 @@ class ReleaseForm(FlaskForm):
 class HoldForm(FlaskForm):
     reason = TextAreaField(
         "Why are you holding this payment?",
-        validators=[DataRequired("Write the reason for holding this payment"), Length(min=10, max=2000)],
+        validators=[
+            DataRequired("Write the reason for holding this payment"),
+            Length(min=10, message="Write the reason in a sentence: it is published on the table's page"),
+            up_to(2000),
+        ],
     )
 
 
 class ConfirmBankForm(FlaskForm):
-    paid_on = DateField("Date paid", validators=[InputRequired("Enter the date paid")])
+    paid_on = DayField("Date paid", validators=[InputRequired("Enter the date paid")])
     bank_reference = StringField(
-        "Bank reference", validators=[DataRequired("Enter the bank reference"), Length(max=120)]
+        "Bank reference", validators=[DataRequired("Enter the bank reference"), up_to(120)]
     )
 
 
 class BankDetailsForm(FlaskForm):
     account_name = StringField(
-        "Name on the account", validators=[DataRequired("Enter the name on the account"), Length(max=120)]
+        "Name on the account", validators=[DataRequired("Enter the name on the account"), up_to(120)]
     )
-    sort_code = StringField("Sort code", validators=[DataRequired("Enter the sort code"), Length(max=8)])
+    sort_code = StringField("Sort code", validators=[DataRequired("Enter the sort code"), up_to(8)])
     account_number = StringField(
-        "Account number", validators=[DataRequired("Enter the account number"), Length(max=10)]
+        "Account number", validators=[DataRequired("Enter the account number"), up_to(10)]
     )
-    host_name = StringField("Host organisation (if a host receives the money for you)", validators=[Length(max=200)])
+    host_name = StringField("Host organisation (if a host receives the money for you)", validators=[up_to(200)])
 
 
 class ConnectForm(FlaskForm):
-    host_name = StringField("Host organisation (if a host receives the money for you)", validators=[Length(max=200)])
+    host_name = StringField("Host organisation (if a host receives the money for you)", validators=[up_to(200)])
 
 
 class RefundForm(FlaskForm):
@@ -77,7 +80,9 @@ class RefundForm(FlaskForm):
 class ReasonForm(FlaskForm):
     reason = StringField(
         "Reason (kept with the record and shown on the ledger)",
-        validators=[DataRequired("Write the reason"), Length(min=5, max=500)],
+        validators=[
+            DataRequired("Write the reason"), Length(min=5, message="Write the reason in a few words"), up_to(500)
+        ],
     )
 
 
@@ -96,10 +101,12 @@ class ReturnedForm(FlaskForm):
     amount = MoneyField(
         "Amount that came back, in pounds", validators=[InputRequired("Enter the amount"), positive_money]
     )
-    returned_on = DateField("Date it came back", validators=[InputRequired("Enter the date it came back")])
+    returned_on = DayField("Date it came back", validators=[InputRequired("Enter the date it came back")])
     reason = StringField(
         "What happened (kept with the record and shown on the ledger)",
-        validators=[DataRequired("Say what happened"), Length(min=5, max=500)],
+        validators=[
+            DataRequired("Say what happened"), Length(min=5, message="Say what happened in a few words"), up_to(500)
+        ],
     )
 
 
@@ -115,4 +122,4 @@ class SecondPersonForm(FlaskForm):
 
 
 class LiftForm(FlaskForm):
-    reason = TextAreaField("Why are you lifting this hold?", validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField("Why are you lifting this hold?", validators=[Optional(), up_to(2000)])

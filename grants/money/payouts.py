@@ -21,7 +21,7 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from grants import audit, jobs
-from grants.core import DomainError, NotAllowed, lock_for_update, transaction
+from grants.core import DomainError, NotAllowed, lock_for_update, raise_problems, transaction
 from grants.extensions import db
 from grants.jobs import enqueue_job
 from grants.models import (
@@ -565,6 +565,20 @@ def require_a_way_to_pay(*, person: Person, award_id: int) -> None:
     )
 
 
+def return_problems(tranche: Tranche, amount_pence: int | None, returned_on: date | None) -> list[tuple[str, str]]:
+    """What is wrong with an amount and a date for money that came back from this payment (either may be
+    missing: a form refused for another box still says these at once)."""
+    problems: list[tuple[str, str]] = []
+    left = tranche.amount_pence - tranche.reversed_pence
+    if amount_pence is not None and amount_pence > left:
+        problems.append(("amount", f"Only {format_pence(left)} of this payment is still with the group."))
+    if returned_on is not None and returned_on > date.today():
+        problems.append(("returned_on", "The date it came back cannot be in the future."))
+    elif returned_on is not None and tranche.paid_on and returned_on < tranche.paid_on:
+        problems.append(("returned_on", "The date it came back cannot be before the date it was paid."))
+    return problems
+
+
 def record_bank_return(
     *, person: Person, tranche_id: int, amount_pence: int, returned_on: date, reason: str
 ) -> Tranche:
@@ -572,12 +586,11 @@ def record_bank_return(
     mistake and repaid): a reversing entry group with the reason; the money is committed to the
     award again, and what the award shows as paid is what is really with the group."""
     reason = " ".join(reason.split())
+    problems: list[tuple[str, str]] = []  # every box to fix, said at once (issue 17)
     if len(reason) < 5:
-        raise DomainError("Say what happened (it is kept with the record and shown on the ledger).")
+        problems.append(("reason", "Say what happened (it is kept with the record and shown on the ledger)."))
     if amount_pence <= 0:
-        raise DomainError("Enter an amount of more than £0.")
-    if returned_on > date.today():
-        raise DomainError("The date it came back cannot be in the future.")
+        problems.append(("amount", "Enter an amount of more than £0."))
     with transaction():
         tranche = lock_for_update(Tranche, tranche_id)
         award = tranche.award
@@ -590,11 +603,8 @@ def record_bank_return(
             TrancheStatus.REVERSED,
         ):
             raise DomainError("Only a bank payment that was sent can be recorded as come back.")
-        left = tranche.amount_pence - tranche.reversed_pence
-        if amount_pence > left:
-            raise DomainError(f"Only {format_pence(left)} of this payment is still with the group.")
-        if tranche.paid_on and returned_on < tranche.paid_on:
-            raise DomainError("The date it came back cannot be before the date it was paid.")
+        problems += return_problems(tranche, amount_pence, returned_on)
+        raise_problems(problems)
         post_payment_returned(tranche, amount_pence, occurred_on=returned_on, reason=reason, recorded_by_id=person.id)
         _tell_group(
             tranche,

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 
 from grants.extensions import db
 from grants.flashing import attempt, submitted
-from grants.models import Contribution, Round, Tranche
+from grants.models import Contribution, Round
 from grants.money import bp, payouts, services
 from grants.money.forms import CeilingForm, RaisePledgeForm, ReasonForm, ReturnedForm
 from grants.money.loading import get_pledge
@@ -40,11 +40,11 @@ def money_in(slug: str):
     )
 
 
-def payments_extras(rnd: Round) -> dict:
+def payments_extras(rnd: Round, form_for) -> dict:  # noqa: ANN001
     """What the payments page adds for the treasurer: recording bank payments that came back."""
     return {
         "treasurer": is_treasurer(current_user, rnd.id),
-        "returned_form": lambda t: ReturnedForm(prefix=f"returned-{t.id}"),
+        "returned_form": lambda t: form_for(ReturnedForm, f"returned-{t.id}"),
         "missing_way_to_pay": payouts.missing_way_to_pay,
     }
 
@@ -127,26 +127,3 @@ def raise_pledge(pledge_id: int):
     if submitted(form, raise_it, field="amount", success="Pledge raised. You can now record the transfer."):
         return redirect(url_for("money.receive", pledge_id=item.id))
     return render_template("money/raise_pledge.html", form=form, pledge=item), (400 if form.errors else 200)
-
-
-@bp.route("/tranches/<int:tranche_id>/returned", methods=["POST"])
-def returned(tranche_id: int):
-    """The treasurer records a bank payment that came back or was sent by mistake."""
-    tranche = db.get_or_404(Tranche, tranche_id)
-    form = ReturnedForm(prefix=f"returned-{tranche.id}")
-    if form.validate_on_submit():
-        attempt(
-            lambda: payouts.record_bank_return(
-                person=current_user,
-                tranche_id=tranche.id,
-                amount_pence=form.amount.data,
-                returned_on=form.returned_on.data,
-                reason=form.reason.data,
-            ),
-            "Recorded. The money is committed to the award again, and the reversal is on the public ledger.",
-        )
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-    return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))

@@ -38,13 +38,14 @@ from grants.money.forms import (
     ReceiveForm,
     RefundForm,
     ReleaseForm,
+    ReturnedForm,
 )
 from grants.money.gateway import fees_borne_by_platform, get_gateway, stripe_enabled
 from grants.money.loading import get_award, get_checkout, get_pledge
 from grants.money.stripe_gateway import GatewayError, WebhookRejected
 from grants.money_format import format_pence
 from grants.public import panel_money
-from grants.roles import acts_for_funder, funds_round, is_convenor, may_release_money
+from grants.roles import acts_for_funder, funds_round, is_convenor, is_treasurer, may_release_money
 from grants.rounds.loading import get_round
 from grants.security import any_of
 
@@ -113,6 +114,11 @@ def receive(pledge_id: int):
 @bp.route("/tables/<slug>/payments")
 def round_payments(slug: str):
     """Awards of a table and what has been paid; release money from here."""
+    return payments_page(slug)
+
+
+def payments_page(slug: str, sent: FlaskForm | None = None):  # noqa: ANN201
+    """The payments page; `sent` is a form on it that was refused, shown again with every problem and what was typed."""
     rnd = get_round(slug, check=any_of(may_release_money, is_convenor))
     can_release = may_release_money(current_user, rnd.id)
     awards = db.session.execute(select(Award).where(Award.round_id == rnd.id).order_by(Award.id)).scalars().all()
@@ -121,6 +127,13 @@ def round_payments(slug: str):
         p.group_id: p
         for p in db.session.execute(select(Payee).where(Payee.group_id.in_([a.group_id for a in awards]))).scalars()
     }
+
+    def form_for(kind: type[FlaskForm], prefix: str) -> FlaskForm:
+        # The refused form keeps its place on the page, with its messages beside its boxes.
+        if sent is not None and sent._prefix == f"{prefix}-":
+            return sent
+        return kind(prefix=prefix, formdata=None)
+
     return render_template(
         "money/round_payments.html",
         rnd=rnd,
@@ -130,20 +143,24 @@ def round_payments(slug: str):
         payees=payees,
         can_release=can_release,
         can_hold=funds_round(current_user, rnd.id) and can_release,
-        **_power_extras(rnd, payees),
+        **_power_extras(rnd, payees, refused=sent is not None),
         stripe_on=stripe_enabled(),
         money=ledger.round_summary(rnd.id),
-        release_form=lambda a: ReleaseForm(prefix=f"release-{a.id}"),
-        hold_form=lambda t: HoldForm(prefix=f"hold-{t.id}"),
-        confirm_form=lambda t: ConfirmBankForm(prefix=f"confirm-{t.id}"),
+        release_form=lambda a: form_for(ReleaseForm, f"release-{a.id}"),
+        hold_form=lambda t: form_for(HoldForm, f"hold-{t.id}"),
+        confirm_form=lambda t: form_for(ConfirmBankForm, f"confirm-{t.id}"),
         plain_form=FlaskForm(),
-        **truth_views.payments_extras(rnd),
-    )
+        sent=sent,
+        **truth_views.payments_extras(rnd, form_for),
+    ), (400 if sent is not None else 200)
 
 
-def _power_extras(rnd: Round, payees: dict) -> dict:
-    """Who on this page may lift, approve and see bank details in full (grants/money/power.py)."""
-    full = power.sees_full_bank_details(current_user, rnd.id)
+def _power_extras(rnd: Round, payees: dict, *, refused: bool = False) -> dict:
+    """Who on this page may lift, approve and see bank details in full (grants/money/power.py).
+
+    On a refused form shown again, bank details are shown as their last digits: a refusal writes
+    nothing, not even the audit entry a full view needs."""
+    full = power.sees_full_bank_details(current_user, rnd.id) and not refused
     if full:
         power.record_full_view(current_user, rnd.id, list(payees.values()))
     return {
@@ -328,18 +345,14 @@ def release(award_id: int):
     """Release part or all of an award: by Stripe now, or scheduled for a bank transfer."""
     award = get_award(award_id, check=may_release_money)
     form = ReleaseForm(prefix=f"release-{award.id}")
-    if form.validate_on_submit():
-        try:
-            tranche = payouts.release_tranche(person=current_user, award_id=award.id, amount_pence=form.amount.data)
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash(_tranche_message(tranche), "success" if tranche.status is not TrancheStatus.FAILED else "error")
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-    return redirect(url_for("money.round_payments", slug=award.round.slug))
+
+    def release_it() -> Tranche:
+        return payouts.release_tranche(person=current_user, award_id=award.id, amount_pence=form.amount.data)
+
+    if done := submitted(form, release_it, field="amount", not_allowed_is_403=True):
+        flash(_tranche_message(done.value), "success" if done.value.status is not TrancheStatus.FAILED else "error")
+        return redirect(url_for("money.round_payments", slug=award.round.slug))
+    return payments_page(award.round.slug, form)
 
 
 def _tranche_message(tranche: Tranche) -> str:
@@ -371,14 +384,14 @@ def hold(tranche_id: int):
     """A funder holds a scheduled payment, with a reason that is published."""
     tranche = db.get_or_404(Tranche, tranche_id)
     form = HoldForm(prefix=f"hold-{tranche.id}")
-    if form.validate_on_submit():
-        attempt(
-            lambda: payouts.hold_tranche(person=current_user, tranche_id=tranche.id, reason=form.reason.data),
-            "The payment is held. Your reason is shown on the table's public page.",
-        )
-    else:
-        flash("Write the reason for holding this payment (at least a sentence).", "error")
-    return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
+
+    def hold_it() -> Tranche:
+        return payouts.hold_tranche(person=current_user, tranche_id=tranche.id, reason=form.reason.data)
+
+    held = "The payment is held. Your reason is shown on the table's public page."
+    if submitted(form, hold_it, field="reason", success=held, not_allowed_is_403=True):
+        return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
+    return payments_page(tranche.award.round.slug, form)
 
 
 @bp.route("/tranches/<int:tranche_id>/lift", methods=["POST"])
@@ -399,19 +412,41 @@ def confirm(tranche_id: int):
     """Record that a scheduled bank transfer was sent."""
     tranche = db.get_or_404(Tranche, tranche_id)
     form = ConfirmBankForm(prefix=f"confirm-{tranche.id}")
-    if form.validate_on_submit():
-        attempt(
-            lambda: payouts.confirm_bank_payment(
-                person=current_user,
-                tranche_id=tranche.id,
-                bank_reference=form.bank_reference.data,
-                paid_on=form.paid_on.data,
-            ),
-            "Payment recorded and shown in public.",
-        )
-    else:
-        flash("Enter the date paid and the bank reference.", "error")
-    return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
+
+    def record() -> Tranche:
+        return payouts.confirm_bank_payment(
+            person=current_user, tranche_id=tranche.id, bank_reference=form.bank_reference.data,
+            paid_on=form.paid_on.data,
+        )  # fmt: skip
+
+    if submitted(
+        form, record, field="bank_reference", success="Payment recorded and shown in public.", not_allowed_is_403=True
+    ):
+        return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
+    return payments_page(tranche.award.round.slug, form)
+
+
+@bp.route("/tranches/<int:tranche_id>/returned", methods=["POST"])
+def returned(tranche_id: int):
+    """The treasurer records a bank payment that came back or was sent by mistake."""
+    tranche = db.get_or_404(Tranche, tranche_id)
+    form = ReturnedForm(prefix=f"returned-{tranche.id}")
+
+    def record() -> object:
+        return payouts.record_bank_return(
+            person=current_user, tranche_id=tranche.id, amount_pence=form.amount.data,
+            returned_on=form.returned_on.data, reason=form.reason.data,
+        )  # fmt: skip
+
+    recorded = "Recorded. The money is committed to the award again, and the reversal is on the public ledger."
+    if submitted(form, record, field="reason", success=recorded, not_allowed_is_403=True):
+        return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
+    if form.errors and is_treasurer(current_user, tranche.award.round_id):
+        # Refused for some boxes: what the payment itself says about the others is said at once too.
+        for name, message in payouts.return_problems(tranche, form.amount.data, form.returned_on.data):
+            if not form[name].errors:
+                form[name].errors = [message]
+    return payments_page(tranche.award.round.slug, form)
 
 
 @bp.app_template_global()

@@ -4,10 +4,10 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, DecimalField, RadioField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, DecimalField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from grants.fields import MoneyField, positive_money
+from grants.fields import DayField, MoneyField, positive_money, up_to
 from grants.models import Activity, ExpenseKind, LimitPeriod, OverLimit, PayChoice, RateUnit
 
 
@@ -29,7 +29,7 @@ class TimeForm(FlaskForm):
         choices=[SelectChoice(a.value, a.label) for a in Activity],
         validators=[InputRequired("Choose what you did")],
     )
-    worked_on = DateField("Date", validators=[InputRequired("Enter the date")])
+    worked_on = DayField("Date", validators=[InputRequired("Enter the date")])
     units = DecimalField(
         "How much time",
         places=2,
@@ -38,7 +38,7 @@ class TimeForm(FlaskForm):
             NumberRange(min=Decimal("0.01"), max=Decimal("100"), message="Enter an amount of time from 0.01 to 100"),
         ],
     )
-    note = StringField("Note (optional)", validators=[Length(max=500)])
+    note = StringField("Note (optional)", validators=[up_to(500)])
 
 
 class ExpenseForm(FlaskForm):
@@ -47,9 +47,9 @@ class ExpenseForm(FlaskForm):
         choices=[SelectChoice(k.value, k.label) for k in ExpenseKind],
         validators=[InputRequired("Choose a kind")],
     )
-    spent_on = DateField("Date", validators=[InputRequired("Enter the date")])
+    spent_on = DayField("Date", validators=[InputRequired("Enter the date")])
     amount = MoneyField("Amount, in pounds", validators=[InputRequired("Enter the amount"), positive_money])
-    description = StringField("What it was", validators=[DataRequired("Say what it was"), Length(max=500)])
+    description = StringField("What it was", validators=[DataRequired("Say what it was"), up_to(500)])
     receipt = FileField("Receipt (optional): a photo or PDF")
 
 
@@ -59,11 +59,12 @@ class PreferenceForm(FlaskForm):
         choices=[SelectChoice(c.value, c.label) for c in PayChoice],
         validators=[InputRequired("Choose how you would like to be paid")],
     )
-    cap = MoneyField("If a smaller amount: the most you want for this table, in pounds", validators=[Optional()])
+    # In the order the page shows them, so the error summary lists problems in that order too.
     read_benefits_note = BooleanField("I have read the note about welfare benefits")
-    account_name = StringField("Name on your bank account", validators=[Length(max=120)])
-    sort_code = StringField("Sort code", validators=[Length(max=8)])
-    account_number = StringField("Account number", validators=[Length(max=10)])
+    cap = MoneyField("If a smaller amount: the most you want for this table, in pounds", validators=[Optional()])
+    account_name = StringField("Name on your bank account", validators=[up_to(120)])
+    sort_code = StringField("Sort code", validators=[up_to(8)])
+    account_number = StringField("Account number", validators=[up_to(10)])
 
 
 class DecideForm(FlaskForm):
@@ -72,12 +73,12 @@ class DecideForm(FlaskForm):
         choices=[SelectChoice("approve", "Approve"), SelectChoice("reject", "Do not approve")],
         validators=[InputRequired("Choose")],
     )
-    note = StringField("Note (optional)", validators=[Length(max=500)])
+    note = StringField("Note (optional)", validators=[up_to(500)])
 
 
 class SettledForm(FlaskForm):
     reference = StringField(
-        "Bank or voucher reference", validators=[DataRequired("Enter the reference"), Length(max=120)]
+        "Bank or voucher reference", validators=[DataRequired("Enter the reference"), up_to(120)]
     )
 
 
@@ -97,8 +98,8 @@ class LimitForm(FlaskForm):
         default=OverLimit.LATER.value,
         validators=[InputRequired("Choose what happens to pay over your limit")],
     )
-    reason = StringField("Why, for your own records (optional, only you see it)", validators=[Length(max=500)])
+    reason = StringField("Why, for your own records (optional, only you see it)", validators=[up_to(500)])
 
 
 class TableNoteForm(FlaskForm):
-    text = TextAreaField("The table's own note about pay and benefits (optional)", validators=[Length(max=2000)])
+    text = TextAreaField("The table's own note about pay and benefits (optional)", validators=[up_to(2000)])

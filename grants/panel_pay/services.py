@@ -17,7 +17,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from grants import audit
-from grants.core import DomainError, NotAllowed, lock_for_update, transaction
+from grants.core import DomainError, NotAllowed, lock_for_update, raise_problems, transaction
 from grants.extensions import db
 from grants.models import (
     AccountKind,
@@ -255,17 +255,22 @@ def set_preference(
         seat = _seat(person, round_id)
         pref = preference(seat.id)
         accepting = choice in (PayChoice.BANK, PayChoice.VOUCHER, PayChoice.REDUCED)
+        problems: list[tuple[str, str]] = []  # every box to fix, said at once (issue 17)
         if accepting and (pref is None or pref.benefits_note_seen_at is None) and not read_benefits_note:
-            raise DomainError("Please read the note about welfare benefits and tick the box before accepting payment.")
+            problems.append((
+                "read_benefits_note",
+                "Please read the note about welfare benefits and tick the box before accepting payment.",
+            ))  # fmt: skip
         if choice is PayChoice.REDUCED and (cap_pence is None or cap_pence <= 0):
-            raise DomainError("Enter the most you want to be paid for this table.")
+            problems.append(("cap", "Enter the most you want to be paid for this table."))
         if choice.needs_bank:
             if not account_name.strip():
-                raise DomainError("Enter the name on your bank account.")
+                problems.append(("account_name", "Enter the name on your bank account."))
             if not SORT_CODE.match(sort_code):
-                raise DomainError("Enter your sort code as 6 digits, like 12-34-56.")
+                problems.append(("sort_code", "Enter your sort code as 6 digits, like 12-34-56."))
             if not ACCOUNT_NUMBER.match(account_number):
-                raise DomainError("Enter your account number as 8 digits.")
+                problems.append(("account_number", "Enter your account number as 8 digits."))
+        raise_problems(problems)
         if pref is None:
             pref = PayPreference(panel_member_id=seat.id, choice=choice)
             session.add(pref)

@@ -3,7 +3,6 @@
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     IntegerField,
     RadioField,
@@ -12,10 +11,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from grants.fields import up_to
+from grants.fields import DayField, up_to
 
 
 class InviteForm(FlaskForm):
@@ -39,14 +38,14 @@ class InviteForm(FlaskForm):
 
 
 class CommentForm(FlaskForm):
-    body = TextAreaField("Your comment", validators=[DataRequired("Write a comment"), Length(max=5000)])
+    body = TextAreaField("Your comment", validators=[DataRequired("Write a comment"), up_to(5000)])
     anonymous_to_peers = BooleanField("Do not show my name to other panel members")
 
 
 class InterestForm(FlaskForm):
     nature = TextAreaField(
         "What is your connection to this proposal?",
-        validators=[DataRequired("Say briefly what the connection is"), Length(max=1000)],
+        validators=[DataRequired("Say briefly what the connection is"), up_to(1000)],
     )
 
 
@@ -60,7 +59,7 @@ class VolunteerForm(FlaskForm):
         choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
         validators=[InputRequired("Say whether you have lived experience of what this table is about")],
     )
-    access_needs = TextAreaField("Anything that would help you take part", validators=[Optional(), Length(max=2000)])
+    access_needs = TextAreaField("Anything that would help you take part", validators=[Optional(), up_to(2000)])
     contact_by = RadioField(
         "How would you like us to contact you?",
         choices=[
@@ -73,7 +72,7 @@ class VolunteerForm(FlaskForm):
         validators=[InputRequired("Choose how you would like us to contact you")],
     )
     # No Optional(): it would stop before validate_contact_details checks an empty box.
-    contact_details = TextAreaField("Phone number or address, if not e-mail", validators=[Length(max=500)])
+    contact_details = TextAreaField("Phone number or address, if not e-mail", validators=[up_to(500)])
 
     def validate_contact_details(self, field) -> None:  # noqa: ANN001
         # Said with every other problem, not found out later by the person trying to reach them.
@@ -83,7 +82,7 @@ class VolunteerForm(FlaskForm):
 
 
 class PanelSettingsForm(FlaskForm):
-    call_text = TextAreaField("What the call says to people thinking of volunteering", validators=[Length(max=5000)])
+    call_text = TextAreaField("What the call says to people thinking of volunteering", validators=[up_to(5000)])
     panel_size = IntegerField(
         "Seats on the panel", validators=[InputRequired("Say how many seats"), NumberRange(1, 200, "From 1 to 200")]
     )
@@ -91,17 +90,17 @@ class PanelSettingsForm(FlaskForm):
         "Share of seats for people with lived experience, at least (%)",
         validators=[InputRequired("Give a percentage"), NumberRange(0, 100, "A percentage from 0 to 100")],
     )
-    term_ends_on = DateField("Panel members' term ends on", validators=[Optional()])
-    sources_of_help = TextAreaField("Sources of help (shown on every panel page)", validators=[Length(max=3000)])
+    term_ends_on = DayField("Panel members' term ends on", validators=[Optional()])
+    sources_of_help = TextAreaField("Sources of help (shown on every panel page)", validators=[up_to(3000)])
     where_else_to_look = TextAreaField(
         "Where else groups can look for money or support (told to groups that are not funded)",
-        validators=[Length(max=3000)],
+        validators=[up_to(3000)],
     )
-    easy_read = TextAreaField("Easy Read summary (short sentences, one idea each)", validators=[Length(max=5000)])
+    easy_read = TextAreaField("Easy Read summary (short sentences, one idea each)", validators=[up_to(5000)])
 
 
 class GroundRulesForm(FlaskForm):
-    text = TextAreaField("Ground rules", validators=[DataRequired("Write the ground rules"), Length(max=10000)])
+    text = TextAreaField("Ground rules", validators=[DataRequired("Write the ground rules"), up_to(10000)])
 
 
 class RulesResponseForm(FlaskForm):
@@ -110,23 +109,23 @@ class RulesResponseForm(FlaskForm):
         choices=[SelectChoice("agree", "I agree to these ground rules"), SelectChoice("change", "I propose a change")],
         validators=[InputRequired("Choose whether you agree or propose a change")],
     )
-    suggestion = TextAreaField("The change you propose", validators=[Optional(), Length(max=3000)])
+    suggestion = TextAreaField("The change you propose", validators=[Optional(), up_to(3000)])
 
 
 class HideForm(FlaskForm):
     reason = TextAreaField(
-        "Which ground rule does it break?", validators=[DataRequired("Give the reason"), Length(max=1000)]
+        "Which ground rule does it break?", validators=[DataRequired("Give the reason"), up_to(1000)]
     )
 
 
 class QuestionForm(FlaskForm):
     question = TextAreaField(
-        "Your question to the group", validators=[DataRequired("Write your question"), Length(max=3000)]
+        "Your question to the group", validators=[DataRequired("Write your question"), up_to(3000)]
     )
 
 
 class AnswerForm(FlaskForm):
-    answer = TextAreaField("Your answer", validators=[DataRequired("Write your answer"), Length(max=5000)])
+    answer = TextAreaField("Your answer", validators=[DataRequired("Write your answer"), up_to(5000)])
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -135,14 +134,14 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class MeetingForm(FlaskForm):
-    title = StringField("Meeting", validators=[DataRequired("Give the meeting a name"), Length(max=200)])
-    held_on = DateField("Date", validators=[InputRequired("Give the date, like 2026-05-14")])
-    agenda = TextAreaField("Agenda", validators=[Length(max=10000)])
+    title = StringField("Meeting", validators=[DataRequired("Give the meeting a name"), up_to(200)])
+    held_on = DayField("Date", validators=[InputRequired("Give the date, like 2026-05-14")])
+    agenda = TextAreaField("Agenda", validators=[up_to(10000)])
     attendees = MultiCheckboxField("Who came", coerce=int, validate_choice=False)
-    notes = TextAreaField("Notes", validators=[Length(max=20000)])
-    decisions = TextAreaField("Decisions", validators=[Length(max=10000)])
+    notes = TextAreaField("Notes", validators=[up_to(20000)])
+    decisions = TextAreaField("Decisions", validators=[up_to(10000)])
     links = TextAreaField(
-        "Ballots or consensus records it led to (pages on this site, one a line)", validators=[Length(max=2000)]
+        "Ballots or consensus records it led to (pages on this site, one a line)", validators=[up_to(2000)]
     )
 
 
@@ -158,7 +157,7 @@ class TimeForm(FlaskForm):
         default="reading",
         validators=[InputRequired("Choose reading or scoring")],
     )
-    until = DateField("Until", validators=[InputRequired("Give a date, like 2026-05-14")])
+    until = DayField("Until", validators=[InputRequired("Give a date, like 2026-05-14")])
 
 
 class ExtendForm(FlaskForm):
@@ -172,24 +171,24 @@ class ExtendForm(FlaskForm):
         default="voting_closes_at",
         validators=[InputRequired("Choose a deadline")],
     )
-    new_date = DateField("New date", validators=[InputRequired("Give a date, like 2026-05-14")])
-    reason = TextAreaField("Why (shown on the timetable)", validators=[DataRequired("Say why"), Length(max=1000)])
+    new_date = DayField("New date", validators=[InputRequired("Give a date, like 2026-05-14")])
+    reason = TextAreaField("Why (shown on the timetable)", validators=[DataRequired("Say why"), up_to(1000)])
 
 
 class ContentNoteForm(FlaskForm):
     note = TextAreaField(
         "Content note",
-        validators=[Length(max=1000)],
+        validators=[up_to(1000)],
     )
 
 
 class FeedbackForm(FlaskForm):
-    body = TextAreaField("Feedback to the group", validators=[DataRequired("Write the feedback"), Length(max=20000)])
+    body = TextAreaField("Feedback to the group", validators=[DataRequired("Write the feedback"), up_to(20000)])
 
 
 class ReflectionForm(FlaskForm):
-    what_worked = TextAreaField("What worked?", validators=[Length(max=2000)])
-    what_did_not = TextAreaField("What did not work?", validators=[Length(max=2000)])
+    what_worked = TextAreaField("What worked?", validators=[up_to(2000)])
+    what_did_not = TextAreaField("What did not work?", validators=[up_to(2000)])
     felt = RadioField(
         "How did it feel?",
         choices=[SelectChoice("3", "Good"), SelectChoice("2", "Mixed"), SelectChoice("1", "Hard")],

@@ -11,7 +11,7 @@ import grants.panels.views_forming  # noqa: F401 - registers its routes
 from grants.ballots.services import ballot_proposals
 from grants.core import DomainError
 from grants.extensions import db
-from grants.flashing import attempt, submitted
+from grants.flashing import submitted
 from grants.models import InterestDeclaration, PanelRole, Participation, Round
 from grants.panels import bp, conflicts, deliberation, keep_input, services, wellbeing
 from grants.panels.forms import CommentForm, ConfirmForm, HideForm, InterestForm, InviteForm, QuestionForm
@@ -126,13 +126,19 @@ def proposal(slug: str, proposal_id: int):
     if submitted(form, comment, field="body", success="Your comment is added. Only the panel can see it."):
         return redirect(url_for("panels.proposal", slug=rnd.slug, proposal_id=item.id))
     keep_input.restore(form)
+    return _proposal_page(rnd, seat, item, form)
+
+
+def _proposal_page(rnd: Round, seat, item, form: CommentForm, interest_form: InterestForm | None = None):  # noqa: ANN001, ANN202
+    """A proposal as the panel reads it; a refused form on it is shown again with its problems."""
+    refused = bool(form.errors or (interest_form is not None and interest_form.errors))
     return render_template(
         "panels/proposal.html",
         proposal=item,
         comments=deliberation.comments_for(current_user, item),
         questions=deliberation.questions_for(item.id),
         form=form,
-        interest_form=InterestForm(),
+        interest_form=interest_form or InterestForm(formdata=None),
         question_form=QuestionForm(),
         hide_form=HideForm(),
         conflicted=has_declared_interest(current_user, item.id),
@@ -140,23 +146,29 @@ def proposal(slug: str, proposal_id: int):
         content_note=wellbeing.content_note(item.id),
         show_note_first=seat.content_notes_first,
         **panel_context(rnd, seat),
-    ), (400 if form.errors else 200)
+    ), (400 if refused else 200)
 
 
 @bp.route("/<slug>/proposals/<int:proposal_id>/interest", methods=["POST"])
 def declare_interest(slug: str, proposal_id: int):
-    """Declare, or update, a conflict of interest with a proposal."""
-    rnd, _seat = round_and_seat(slug)
+    """Declare, or update, a conflict of interest with a proposal.
+
+    Sent from the proposal's page or the conflicts register; a refusal is shown on the page it came from,
+    beside the box, with what was typed kept."""
+    rnd, seat = round_and_seat(slug)
+    item = get_proposal(proposal_id, round_id=rnd.id)
     form = InterestForm()
-    if form.validate_on_submit():
-        attempt(
-            lambda: services.declare_interest(person=current_user, proposal_id=proposal_id, nature=form.nature.data),
-            "Thank you. You stand aside from this proposal: you will not vote on it.",
-        )
-    else:
-        flash("Say briefly what your connection to the proposal is.", "error")
-    return redirect(safe_next(request.form.get("next")) or url_for("panels.proposal", slug=rnd.slug,
-                                                                      proposal_id=proposal_id))  # fmt: skip
+
+    def declare() -> object:
+        return services.declare_interest(person=current_user, proposal_id=item.id, nature=form.nature.data)
+
+    thanks = "Thank you. You stand aside from this proposal: you will not vote on it."
+    if submitted(form, declare, field="nature", success=thanks):
+        return redirect(safe_next(request.form.get("next")) or url_for("panels.proposal", slug=rnd.slug,
+                                                                          proposal_id=item.id))  # fmt: skip
+    if request.form.get("next") == url_for("panels.conflicts", slug=rnd.slug):
+        return grants.panels.views_care.conflicts_page(rnd, refused=(item.id, form))
+    return _proposal_page(rnd, seat, item, CommentForm(formdata=None), interest_form=form)
 
 
 def _back(rnd: Round) -> str:

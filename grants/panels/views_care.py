@@ -43,11 +43,20 @@ def conflicts(slug: str):
     The convenor and facilitators also see the whole register and its history: it is part of the decision.
     """
     rnd = get_round(slug, check=any_of(panel_seat, is_convenor, deliberation.is_facilitator))
+    return conflicts_page(rnd)
+
+
+def conflicts_page(rnd: Round, refused: tuple[int, InterestForm] | None = None):  # noqa: ANN201
+    """The conflicts register; `refused` is a declaration (proposal id, form) shown again with its problem."""
     seat = panel_seat(current_user, rnd.id)
     sees_all = is_convenor(current_user, rnd.id) or deliberation.is_facilitator(current_user, rnd.id)
     people = {p.id: p for p in deliberation.panel_people(rnd.id)}
+    problems = [(f"nature-{refused[0]}", m) for errors in refused[1].errors.values() for m in errors] if refused else []
     return render_template(
         "panels/conflicts.html",
+        refused_id=refused[0] if refused else None,
+        refused_form=refused[1] if refused else None,
+        problems=problems,
         proposals=ballot_proposals(rnd.id),
         mine=deliberation.my_register(current_user, rnd.id) if seat else {},
         register=deliberation.round_register(rnd.id) if sees_all else None,
@@ -59,7 +68,7 @@ def conflicts(slug: str):
         may_withdraw=rnd.status in deliberation.WITHDRAW_OPEN,
         may_declare=rnd.status in deliberation.INTEREST_OPEN,
         **panel_context(rnd, seat),
-    )
+    ), (400 if refused else 200)
 
 
 @bp.route("/<slug>/proposals/<int:proposal_id>/interest/withdraw", methods=["POST"])

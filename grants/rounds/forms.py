@@ -3,7 +3,6 @@
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     IntegerField,
     RadioField,
@@ -11,9 +10,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, NumberRange, Optional
 
-from grants.fields import MoneyField, positive_money, up_to
+from grants.fields import DayField, MoneyField, positive_money, up_to
 from grants.models import BallotType, CountingRule, Electorate, QuorumPolicy, TieBreak
 
 TIE_BREAK_CHOICES = [
@@ -51,7 +50,7 @@ QUORUM_POLICY_CHOICES = [
 
 
 class RoundForm(FlaskForm):
-    title = StringField("Name of the table", validators=[DataRequired("Enter a name"), Length(max=200)])
+    title = StringField("Name of the table", validators=[DataRequired("Enter a name"), up_to(200)])
     purpose = TextAreaField(
         "What is the money for?", validators=[DataRequired("Say what the money is for"), up_to(4000)]
     )
@@ -59,13 +58,13 @@ class RoundForm(FlaskForm):
     max_grant = MoneyField(
         "Largest grant, in pounds", validators=[InputRequired("Enter the largest grant"), positive_money]
     )
-    bids_open_on = DateField("Bids open on", validators=[InputRequired("Enter the date bids open")])
-    bids_close_on = DateField("Bids close on", validators=[InputRequired("Enter the date bids close")])
-    deliberation_opens_on = DateField(
+    bids_open_on = DayField("Bids open on", validators=[InputRequired("Enter the date bids open")])
+    bids_close_on = DayField("Bids close on", validators=[InputRequired("Enter the date bids close")])
+    deliberation_opens_on = DayField(
         "The panel starts reading on", validators=[InputRequired("Enter the date the panel starts reading")]
     )
-    voting_opens_on = DateField("Voting opens on", validators=[InputRequired("Enter the date voting opens")])
-    voting_closes_on = DateField("Voting closes on", validators=[InputRequired("Enter the date voting closes")])
+    voting_opens_on = DayField("Voting opens on", validators=[InputRequired("Enter the date voting opens")])
+    voting_closes_on = DayField("Voting closes on", validators=[InputRequired("Enter the date voting closes")])
     electorate = RadioField(
         "Who votes",
         choices=[
@@ -79,7 +78,7 @@ class RoundForm(FlaskForm):
         validators=[Optional()],
     )
     community_name = StringField(
-        "Name of the community (community-wide vote)", validators=[Optional(), Length(max=200)]
+        "Name of the community (community-wide vote)", validators=[Optional(), up_to(200)]
     )
     ballot_type = RadioField(
         "The ballot",
@@ -105,11 +104,11 @@ class RoundForm(FlaskForm):
         "Highest score on each criterion (score ballot)", validators=[Optional(), NumberRange(min=1, max=10)]
     )
     score_criteria = TextAreaField(
-        "Published criteria, one on each line (score ballot)", validators=[Optional(), Length(max=4000)]
+        "Published criteria, one on each line (score ballot)", validators=[Optional(), up_to(4000)]
     )
     score_meanings = TextAreaField(
         "What each score means, one line for each score from 0 (score ballot, optional)",
-        validators=[Optional(), Length(max=2000)],
+        validators=[Optional(), up_to(2000)],
     )
     score_skip_allowed = BooleanField(
         "A panel member may skip a proposal they do not have enough information to score (score ballot)"
@@ -166,9 +165,9 @@ class RoundForm(FlaskForm):
         validators=[Optional()],
     )
     support_contact = TextAreaField(
-        "Who panel members can talk to for support", validators=[Optional(), Length(max=2000)]
+        "Who panel members can talk to for support", validators=[Optional(), up_to(2000)]
     )
-    reason = TextAreaField("Why are you changing this?", validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField("Why are you changing this?", validators=[Optional(), up_to(2000)])
 
     def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
         ok = super().validate(extra_validators)
@@ -213,11 +212,11 @@ class MoveOnForm(FlaskForm):
 
     reason = TextAreaField(
         "Why move on before the published date? This is shown on the timetable beside the new date.",
-        validators=[Optional(), Length(max=1000)],
+        validators=[Optional(), up_to(1000)],
     )
     override_reason = TextAreaField(
         "Why it cannot wait for the panel members given more time or paused. They are told first.",
-        validators=[Optional(), Length(max=1000)],
+        validators=[Optional(), up_to(1000)],
     )
 
 

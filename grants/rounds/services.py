@@ -220,6 +220,20 @@ def rules_from_form(data: dict[str, Any]) -> dict[str, Any]:
         "deliberation_opens_at": opening(data["deliberation_opens_on"]),
         "voting_opens_at": opening(data["voting_opens_on"]),
         "voting_closes_at": closing(data["voting_closes_on"]),
+        **ballot_values_from_form(data),
+        "tie_break": TieBreak(data["tie_break"]),
+        # Receipts stay on unless the panel chose otherwise (a form that does not ask keeps them).
+        "receipts_on": (data.get("receipts") or "on") != "off",
+        "support_contact": (data.get("support_contact") or "").strip(),
+    }
+
+
+def ballot_values_from_form(data: dict[str, Any]) -> dict[str, Any]:
+    """The ballot, counting and quorum settings of the rules form's data, as model values.
+
+    Read on their own too, so a form refused for another box (a date, say) still says at once
+    what in these settings does not fit (ValueError: a choice that is none of the options)."""
+    return {
         "electorate": Electorate(data.get("electorate") or "panel"),
         "community_name": (data.get("community_name") or "").strip() or None,
         "ballot_type": BallotType(data.get("ballot_type") or "approval"),
@@ -241,11 +255,17 @@ def rules_from_form(data: dict[str, Any]) -> dict[str, Any]:
         "quorum_min_scorers": data.get("quorum_min_scorers"),
         "quorum_policy": QuorumPolicy(data.get("quorum_policy") or "no_decision"),
         "quorum_extend_days": data.get("quorum_extend_days"),
-        "tie_break": TieBreak(data["tie_break"]),
-        # Receipts stay on unless the panel chose otherwise (a form that does not ask keeps them).
-        "receipts_on": (data.get("receipts") or "on") != "off",
-        "support_contact": (data.get("support_contact") or "").strip(),
     }
+
+
+def settings_problems(values: dict[str, Any], round_id: int) -> list[tuple[str, str]]:
+    """What in a table's ballot, counting and quorum settings cannot work, as (field, what to change)."""
+    problems = ballot_rule_problems(values)
+    try:
+        check_quorum_possible(values, panel_size_for(round_id))
+    except QuorumImpossible as exc:
+        problems.append((exc.field, exc.message))
+    return problems
 
 
 def form_data_from_round(rnd: Round) -> dict[str, Any]:
@@ -288,15 +308,24 @@ def form_data_from_round(rnd: Round) -> dict[str, Any]:
 
 
 def _check_rules(values: dict[str, Any]) -> None:
+    """Refuse rules that cannot work, with every problem at once, each beside its setting."""
+    problems: list[tuple[str, str]] = []
     if values["max_grant_pence"] is None or values["max_grant_pence"] <= 0:
-        raise DomainError("Enter a largest grant of more than £0.")
+        problems.append(("max_grant", "Enter a largest grant of more than £0."))
     times = [
         values[k]
         for k in ("bids_open_at", "bids_close_at", "deliberation_opens_at", "voting_opens_at", "voting_closes_at")
     ]
     if any(b < a for a, b in zip(times, times[1:], strict=False)):
-        raise DomainError("The timetable's dates must be in order, from bids opening to voting closing.")
-    check_ballot_rules(values)
+        problems.append(
+            ("bids_open_on", "The timetable's dates must be in order, from bids opening to voting closing.")
+        )
+    try:
+        check_ballot_rules(values)
+    except BallotRulesDoNotFit as exc:
+        problems += exc.problems
+    if problems:
+        raise BallotRulesDoNotFit(" ".join(message for _field, message in problems), problems)
 
 
 check_rules = _check_rules  # the whole table's rules, checked again when a set-up draft is published
@@ -429,7 +458,11 @@ def _describe(field: str, value: Any) -> str:
 def change_rules(*, person: Person, round_id: int, values: dict[str, Any], reason: str) -> list[RuleChange]:
     """Change a round's rules. After publishing each change needs a reason and is shown
     publicly; once voting opens, the service refuses."""
-    _check_rules(values)
+    problems: list[tuple[str, str]] = []  # every setting to fix, said at once (issue 17)
+    try:
+        _check_rules(values)
+    except BallotRulesDoNotFit as exc:
+        problems += exc.problems
     with transaction() as session:
         rnd = lock_for_update(Round, round_id)
         if not is_convenor(person, rnd.id):
@@ -438,10 +471,15 @@ def change_rules(*, person: Person, round_id: int, values: dict[str, Any], reaso
             raise RulesFrozen(
                 "Voting has opened, so the rules are frozen: they were published before voting and cannot change now."
             )
-        check_quorum_possible(values, panel_size_for(rnd.id))
+        try:
+            check_quorum_possible(values, panel_size_for(rnd.id))
+        except QuorumImpossible as exc:
+            problems.append((exc.field, exc.message))
         changed = [f for f in RULE_FIELDS if f in values and getattr(rnd, f) != values[f]]
         if rnd.is_published and changed and not reason.strip():
-            raise DomainError("Say why you are changing the rules. The reason is published with the change.")
+            problems.append(("reason", "Say why you are changing the rules. The reason is published with the change."))
+        if problems:
+            raise BallotRulesDoNotFit(" ".join(message for _field, message in problems), problems)
         changes = []
         for field in changed:
             if rnd.is_published:

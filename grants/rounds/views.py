@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from grants.auth.forms import AnswerForm
 from grants.ballots import closing
@@ -14,7 +15,7 @@ from grants.flashing import submitted
 from grants.models import PanelInvitation, PanelMember, Proposal, RoundStaff, RoundStatus, StaffRole
 from grants.models.rounds import RULES_FOR_BALLOT
 from grants.money import ledger
-from grants.public import pages
+from grants.public import pages, paging
 from grants.roles import is_convenor
 from grants.rounds import bp, rules_text, services, setup  # noqa: F401 - rules_text registers the quorum words
 from grants.rounds.forms import (
@@ -155,8 +156,20 @@ def preview(slug: str):
 def manage(slug: str):
     """A convenor's view of a round: its stage, next step, proposals, panel and money."""
     rnd = get_round(slug, check=is_convenor)
+    # A table with thousands of bids: its proposals a page at a time (?page=N), like the public page.
+    count = db.session.execute(select(func.count(Proposal.id)).where(Proposal.round_id == rnd.id)).scalar_one()
+    rows = paging.window(count, request.args.get("page", type=int))
     proposals = (
-        db.session.execute(select(Proposal).where(Proposal.round_id == rnd.id).order_by(Proposal.id)).scalars().all()
+        db.session.execute(
+            select(Proposal)
+            .where(Proposal.round_id == rnd.id)
+            .order_by(Proposal.id)
+            .offset(rows.start)
+            .limit(rows.per_page)
+            .options(selectinload(Proposal.group))
+        )
+        .scalars()
+        .all()
     )
     panel = (
         db.session.execute(select(PanelMember).where(PanelMember.round_id == rnd.id).order_by(PanelMember.id))
@@ -176,6 +189,8 @@ def manage(slug: str):
         "rounds/manage.html",
         rnd=rnd,
         proposals=proposals,
+        proposal_count=count,
+        rows=rows,
         panel=panel,
         invitations=invitations,
         staff=staff,
@@ -207,8 +222,6 @@ def edit(slug: str):
         except services.RulesFrozen as exc:
             flash(exc.message, "error")
             return render_template("rounds/frozen.html", rnd=rnd), 409
-        except services.QuorumImpossible as exc:
-            form[exc.field].errors.append(exc.message)
         except services.BallotRulesDoNotFit as exc:
             _show_rule_problems(form, exc)
         except DomainError as exc:
@@ -216,7 +229,22 @@ def edit(slug: str):
         else:
             flash("The rules are saved.", "success")
             return redirect(url_for("rounds.manage", slug=rnd.slug))
+    elif form.is_submitted():
+        _and_the_settings_problems(form, rnd.id)
     return render_template("rounds/edit.html", form=form, rnd=rnd), (400 if form.errors else 200)
+
+
+def _and_the_settings_problems(form: RoundForm, round_id: int) -> None:
+    """A form refused for some boxes also says what in its ballot, counting and quorum settings cannot work,
+    so every problem shows at once rather than one more each time it is sent."""
+    try:
+        values = services.ballot_values_from_form(form.data)
+    except ValueError:  # a choice that is none of the options: its own box says so already
+        return
+    for name, message in services.settings_problems(values, round_id):
+        box = form[name] if name in form else form.counting_rule
+        if message not in box.errors:
+            box.errors = [*box.errors, message]
 
 
 @bp.route("/<slug>/advance", methods=["POST"])

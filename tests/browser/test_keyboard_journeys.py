@@ -246,12 +246,11 @@ def test_cast_a_points_ballot_by_keyboard(browser, fresh_site: LiveSite) -> None
         tab_to(page, "Seed swap")
         page.keyboard.type("3")
         press_enter_on(page, "Continue")
-        # Too many for one proposal: the error summary's link leads back to the points, kept as typed.
+        # Too many for one proposal: the error summary's link leads straight to its box, kept as typed.
         assert "no more than 6 points" in page.locator(".error-summary").inner_text()
         assert_no_barriers(page)
         tab_to(page, "no more than 6 points")
         page.keyboard.press("Enter")
-        page.keyboard.press("Tab")
         assert "Walking group" in focused_label(page) and focused_value(page) == "7"
         page.keyboard.press("ArrowDown")  # a number field steps down from 7 to 6
         assert focused_value(page) == "6"
