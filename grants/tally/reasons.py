@@ -70,7 +70,10 @@ def greedy_reason(
 
 
 def add_greedy_ties(prep: Prepared, support: list, reasons: dict[int, dict], funded: set[int]) -> None:
-    """Mark projects that shared their support level with a project whose outcome differed."""
+    """Mark projects that shared their place in the order with a project whose outcome differed.
+
+    ``support`` is what the greedy order compares: the support, or support per unit of cost.
+    """
     levels: dict[Any, list[int]] = {}
     for i, r in reasons.items():
         if r["kind"].startswith("greedy") and support[i] > 0:
@@ -105,6 +108,7 @@ def mes_reasons(prep: Prepared, engine: EqualShares, run: MESRun, fast: Any = No
         supp_t = [np.asarray([t for t, _ in s], dtype=np.int64) for s in engine.supp]
         supp_q = [np.asarray([float(q) for _, q in s], dtype=np.float64) for s in engine.supp]
     costs = [float(c) for c in prep.costs]
+    cardinality = engine.cardinality
     entries = sum(len(t) for t in supp_t)
     history = len(run.rounds) * entries <= HISTORY_LIMIT
     alive = [i for i in engine.candidates if i not in set(run.winners)]
@@ -122,16 +126,19 @@ def mes_reasons(prep: Prepared, engine: EqualShares, run: MESRun, fast: Any = No
         k = rec.project
         pi = float(rec.pi)
         if history:
-            eff_k = costs[k] / pi if pi else 0.0
-            effective[k].append(eff_k)
+            effective[k].append(costs[k] / pi if pi else 0.0)
+            # A tie is judged on what the rule compares: the price per unit of utility (per
+            # point with cardinality utilities, per point and unit of cost with cost utilities).
+            rho_k = _rho(pi, costs[k], cardinality)
             still = []
             for c in alive:
-                eff = _effective(costs[c], budgets[supp_t[c]], supp_q[c], weights[supp_t[c]])
-                if eff is None:
+                pi_c = _price_now(costs[c], budgets[supp_t[c]], supp_q[c], weights[supp_t[c]])
+                if pi_c is None:
                     continue  # out of reach from this round on
-                effective[c].append(eff)
+                effective[c].append(costs[c] / pi_c)
                 still.append(c)
-                if abs(eff - eff_k) <= TIE_TOL * max(eff, eff_k):
+                rho_c = _rho(pi_c, costs[c], cardinality)
+                if abs(rho_c - rho_k) <= TIE_TOL * max(rho_c, rho_k):
                     ties.setdefault(c, set()).add(k)
                     ties.setdefault(k, set()).add(c)
                     won_ties.add(k)
@@ -189,8 +196,16 @@ def mes_reasons(prep: Prepared, engine: EqualShares, run: MESRun, fast: Any = No
     return reasons
 
 
-def _effective(cost: float, budgets: np.ndarray, q: np.ndarray, w: np.ndarray) -> float | None:
-    """The project's effective vote count now (cost / price per point), or None if unaffordable."""
+def _rho(pi: float, cost: float, cardinality: bool) -> float:
+    """What Equal Shares compares between projects: the price per unit of utility."""
+    return pi if cardinality else pi / cost
+
+
+def _price_now(cost: float, budgets: np.ndarray, q: np.ndarray, w: np.ndarray) -> float | None:
+    """The project's price per point now, or None if its supporters cannot pay for it.
+
+    (Its effective vote count is the cost divided by this price.)
+    """
     if float((w * budgets).sum()) < cost * (1 - 1e-12):
         return None
     order = np.argsort(budgets / q, kind="stable")
@@ -200,4 +215,4 @@ def _effective(cost: float, budgets: np.ndarray, q: np.ndarray, w: np.ndarray) -
     pis = (cost - paid_before) / weight_after
     ok = np.nonzero(pis * q <= b * (1 + 1e-12))[0]
     pi = float(pis[ok[0]]) if len(ok) else float(pis[-1])
-    return cost / pi if pi > 0 else None
+    return pi if pi > 0 else None
