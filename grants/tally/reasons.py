@@ -12,6 +12,9 @@ Every reason is a plain JSON-safe dict with a ``kind`` and the figures a sentenc
   paying in full it is worth; pabutools' "effective support" uses the same price).
 * ``greedy_funded`` / ``greedy_no_room``: the money left when its turn came and how many
   proposals were funded before it.
+* ``phragmen_funded`` / ``phragmen_no_room`` / ``phragmen_stopped`` (sequential Phragmén): the
+  round and the new max load (what each supporter had earned when it was bought); for the
+  project next in line that did not fit, the money left; for the rest, where counting stopped.
 * ``no_support``: nobody backed it.
 
 A tie is recorded as ``tied_with`` (project ids with the same support, or the same price in
@@ -66,6 +69,16 @@ def greedy_reason(
         funded_before=funded_before,
         budget=_num(prep.budget),
     )
+    return reason
+
+
+def phragmen_reason(prep: Prepared, i: int, kind: str, **figures: Any) -> dict[str, Any]:
+    """A sequential Phragmén reason: ``kind`` and its figures (money and loads as numbers)."""
+    reason = base(prep, i)
+    reason["kind"] = kind
+    if kind != "no_support":
+        reason["budget"] = _num(prep.budget)
+        reason.update({k: _num(v) for k, v in figures.items()})
     return reason
 
 
