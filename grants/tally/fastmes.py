@@ -53,6 +53,10 @@ class _Shadow:
         self.group_budget: list[Fraction] = [share]
         self.group_of: dict[Fraction, int] = {share: 0}
         self.type_group = [0] * len(exact.prep.weights)
+        # Prices by what they depend on (the cost and the supporters' weight per budget group
+        # and points; a group's budget never changes): in a tie-heavy election many projects
+        # share them, and a project whose supporters did not pay keeps its price.
+        self.prices: dict[tuple, Fraction | None] = {}
         for k in winners:
             self.pay(k, self.price(k))
 
@@ -69,10 +73,13 @@ class _Shadow:
         """Exact price per point of project c, or None if its supporters cannot pay for it."""
         agg = self._agg(c)
         cost = self.exact.prep.costs[c]
+        key = (cost, *sorted(agg.items()))
+        if key in self.prices:
+            return self.prices[key]
         money = sum((w * self.group_budget[g] for (g, _q), w in agg.items()), Fraction(0))
-        if money < cost:
-            return None
-        return _price(agg, self.group_budget, cost, self.exact.approval_like)
+        pi = None if money < cost else _price(agg, self.group_budget, cost, self.exact.approval_like)
+        self.prices[key] = pi
+        return pi
 
     def pay(self, k: int, pi: Fraction | None) -> None:
         if pi is None:  # pragma: no cover - a winner is always affordable
