@@ -105,9 +105,8 @@ def mes_reasons(prep: Prepared, engine: EqualShares, run: MESRun, fast: Any = No
 
     ``fast`` is the run's FloatEqualShares, if any: its per-project arrays are reused.
     """
-    types = prep.types
     weights = np.asarray(prep.weights, dtype=np.float64)
-    n_types = len(types)
+    n_types = len(weights)
     share = float(run.share)
     budgets = np.full(n_types, share)
     empty_t, empty_q = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
