@@ -384,11 +384,18 @@ def complete_with_phragmen(prep: Prepared, rule: str, *, format_money: Callable[
     for pid, why in more.explanations.items():
         if why.funded:
             figures = dict(why.figures, completion="phragmen")
+            figures["reason"] = dict(why.figures["reason"], completion="phragmen")
             text = why.text.replace("Funded in round", "Funded after Equal Shares, by Phragmén completion, in round", 1)
             explanations[pid] = Explanation(pid, True, text, figures)
         else:
-            explanations[pid] = Explanation(pid, False, mes.explanations[pid].text,
-                                            dict(mes.explanations[pid].figures, stage="phragmen"))
+            figures = dict(mes.explanations[pid].figures, stage="phragmen")
+            # Equal Shares' reason stays; a tie the completion settled against it is added.
+            later = why.figures.get("reason") or {}
+            if later.get("tied_with") and figures.get("reason"):
+                reason = figures["reason"] = dict(figures["reason"])
+                reason["tied_with"] = list(dict.fromkeys([*reason.get("tied_with", []), *later["tied_with"]]))
+                reason["tie_won"] = False
+            explanations[pid] = Explanation(pid, False, mes.explanations[pid].text, figures)
     added = [pid for pid in more.selected if pid not in set(mes.selected)]
     details = dict(mes.details, equal_shares=list(mes.selected), completed_by_phragmen=added)
     return TallyResult(

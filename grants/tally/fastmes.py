@@ -53,6 +53,10 @@ class _Shadow:
         self.group_budget: list[Fraction] = [share]
         self.group_of: dict[Fraction, int] = {share: 0}
         self.type_group = [0] * len(exact.prep.weights)
+        # Prices by what they depend on (the cost and the supporters' weight per budget group
+        # and points; a group's budget never changes): in a tie-heavy election many projects
+        # share them, and a project whose supporters did not pay keeps its price.
+        self.prices: dict[tuple, Fraction | None] = {}
         for k in winners:
             self.pay(k, self.price(k))
 
@@ -69,10 +73,13 @@ class _Shadow:
         """Exact price per point of project c, or None if its supporters cannot pay for it."""
         agg = self._agg(c)
         cost = self.exact.prep.costs[c]
+        key = (cost, *sorted(agg.items()))
+        if key in self.prices:
+            return self.prices[key]
         money = sum((w * self.group_budget[g] for (g, _q), w in agg.items()), Fraction(0))
-        if money < cost:
-            return None
-        return _price(agg, self.group_budget, cost, self.exact.approval_like)
+        pi = None if money < cost else _price(agg, self.group_budget, cost, self.exact.approval_like)
+        self.prices[key] = pi
+        return pi
 
     def pay(self, k: int, pi: Fraction | None) -> None:
         if pi is None:  # pragma: no cover - a winner is always affordable
@@ -121,13 +128,13 @@ class FloatEqualShares:
         self.q: dict[int, np.ndarray | None] = {}
         self.w: dict[int, np.ndarray] = {}
         self.total_wq: dict[int, float] = {}
+        self.pair: dict[int, np.ndarray] = {}
         # One flat (project, type, points) table, split by project: cheaper than per-project
         # Python loops on large files.
-        flat = [(i, t, q) for t, key in enumerate(prep.types) for i, q in key if q > 0]
-        if flat:
-            proj = np.fromiter((f[0] for f in flat), dtype=np.int64, count=len(flat))
-            rows = np.fromiter((f[1] for f in flat), dtype=np.int64, count=len(flat))
-            pts = np.fromiter((float(f[2]) for f in flat), dtype=np.float64, count=len(flat))
+        proj, rows, pts, _ = prep.type_arrays()
+        positive = pts > 0
+        proj, rows, pts = proj[positive], rows[positive], pts[positive]
+        if len(proj):
             order = np.argsort(proj, kind="stable")
             proj, rows, pts = proj[order], rows[order], pts[order]
             bounds = np.searchsorted(proj, np.arange(len(prep.ids) + 1))
@@ -138,6 +145,11 @@ class FloatEqualShares:
             self.w[c] = self.weights[self.idx[c]]
             self.q[c] = None if bool(np.all(qs == 1.0)) else qs
             self.total_wq[c] = float((self.w[c] * qs).sum())
+            # Scratch rows reused by every pricing of c: row 0 takes w * b (or w * b / q, the
+            # money per point), row 1 holds w * q, so one masked reduction sums both.
+            pair = np.empty((2, hi - lo))
+            pair[1] = self.w[c] * qs
+            self.pair[c] = pair
         self.rank = prep.rank
         self.first_rho = {c: 1.0 / float(exact.total_points[c]) for c in self.candidates}
 
@@ -147,7 +159,9 @@ class FloatEqualShares:
         rows = self.idx[c]
         b = budgets[rows]
         w = self.w[c]
-        money = float((w * b).sum())
+        pair = self.pair[c]
+        wb = np.multiply(w, b, out=pair[0])
+        money = float(wb.sum())
         if money < cost * (1 - TOL):
             return None
         if money <= cost * (1 + TOL) and GUARD:
@@ -155,20 +169,23 @@ class FloatEqualShares:
         q = self.q[c]
         # The price solves sum(w * min(b, pi * q)) = cost. Start from the equal split and
         # cap everyone who cannot pay it; capping raises the price, so repeat until no new
-        # supporter is capped (the capped set only grows, so this ends).
+        # supporter is capped (the capped set only grows, so this ends). Each step is two
+        # numpy calls: which supporters are capped, and one masked sum of what they hold and
+        # of their points.
         ratio = b if q is None else b / q
-        wq = w if q is None else w * q
         total_wq = self.total_wq[c]
         pi = cost / total_wq
-        n_capped = 0
+        if ratio.min() >= pi:
+            return pi, money
+        wq = pair[1]
+        n_capped = -1.0
         while True:
-            capped = ratio < pi
-            k = int(np.count_nonzero(capped))
-            if k == n_capped:
+            capped = (ratio < pi).astype(np.float64)
+            wq_capped = float((capped * wq).sum())
+            if wq_capped == n_capped:
                 return pi, money
-            n_capped = k
-            paid = float((w[capped] * b[capped]).sum())
-            pi = (cost - paid) / (total_wq - float(wq[capped].sum()))
+            n_capped = wq_capped
+            pi = (cost - float((capped * wb).sum())) / (total_wq - wq_capped)
 
     def _pay(self, k: int, pi: float, budgets: np.ndarray) -> None:
         rows = self.idx[k]

@@ -36,13 +36,13 @@ def run_greedy(
     """
     support = prep.score if support is None else support
     texts = Texts(prep, format_money)
+    # What the order compares (and so what a tie is): the support, or support per unit of cost
+    # (a free project with support comes first).
+    key = support
     if per_cost:
-        # Support per unit of cost (a free project with support comes first).
         big = sum(support) + 1
-        ratio = [Fraction(support[i]) / prep.costs[i] if prep.costs[i] else big for i in range(len(prep.ids))]
-        order = greedy_order(prep, ratio)
-    else:
-        order = greedy_order(prep, support)
+        key = [Fraction(support[i]) / prep.costs[i] if prep.costs[i] else big for i in range(len(prep.ids))]
+    order = greedy_order(prep, key)
     remaining = prep.budget
     selected: list[int] = []
     explanations: dict[str, Explanation] = {}
@@ -102,7 +102,7 @@ def run_greedy(
         explanations[pid] = Explanation(pid, False, text, figures)
         if not skip:
             stopped_by = i
-    add_greedy_ties(prep, support, reasons, set(selected))
+    add_greedy_ties(prep, key, reasons, set(selected))
     spent = prep.budget - remaining
     return TallyResult(
         selected=[prep.ids[i] for i in selected],

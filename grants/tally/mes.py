@@ -24,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numpy as np
+
 from .prepare import Prepared
 
 
@@ -58,20 +60,42 @@ class EqualShares:
         # the round goes to the smallest price per point (pabutools' Cardinality_Sat).
         self.cardinality = cardinality
         n = len(prep.ids)
-        supp: list[list[tuple[int, int | Fraction]]] = [[] for _ in range(n)]
-        total_points: list[int | Fraction] = [0] * n
-        for t, key in enumerate(prep.types):
-            w = prep.weights[t]
-            for i, q in key:
-                if q > 0:
-                    supp[i].append((t, q))
-                    total_points[i] += w * q
-        self.supp = supp
+        self._supp: list[list[tuple[int, int | Fraction]]] | None = None
+        if prep.compact is not None:
+            # Approval ballots held as arrays: the totals come from them, and the per-project
+            # lists of supporters (for exact runs only) are made when first asked for.
+            proj, _rows, _pts, weights = prep.type_arrays()
+            counts = np.bincount(proj, minlength=n)
+            total_points: list[int | Fraction] = np.bincount(
+                proj, weights=weights[_rows].astype(np.float64), minlength=n).astype(np.int64).tolist()
+            backed = [bool(x) for x in counts > 0]
+            self.n_weight = int(weights.sum())
+            self.approval_like = True
+        else:
+            total_points = [0] * n
+            for t, key in enumerate(prep.types):
+                w = prep.weights[t]
+                for i, q in key:
+                    if q > 0:
+                        total_points[i] += w * q
+            backed = [bool(x) for x in self.supp]
+            self.n_weight = sum(prep.weights)
+            self.approval_like = all(q == 1 for key in prep.types for _, q in key)
         self.total_points = total_points
-        self.n_weight = sum(prep.weights)
-        self.candidates = [i for i in range(n) if supp[i] and prep.costs[i] > 0]
-        self.free = [i for i in range(n) if supp[i] and prep.costs[i] == 0]
-        self.approval_like = all(q == 1 for key in prep.types for _, q in key)
+        self.candidates = [i for i in range(n) if backed[i] and prep.costs[i] > 0]
+        self.free = [i for i in range(n) if backed[i] and prep.costs[i] == 0]
+
+    @property
+    def supp(self) -> list[list[tuple[int, int | Fraction]]]:
+        """Per project: its supporters as (voter type, points), points above zero."""
+        if self._supp is None:
+            supp: list[list[tuple[int, int | Fraction]]] = [[] for _ in self.prep.ids]
+            for t, key in enumerate(self.prep.types):
+                for i, q in key:
+                    if q > 0:
+                        supp[i].append((t, q))
+            self._supp = supp
+        return self._supp
 
     def run(self, share: Fraction | int, *, record: bool = False) -> MESRun:
         """Run MES where every voter starts with ``share``; exact arithmetic throughout."""

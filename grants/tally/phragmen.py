@@ -18,6 +18,7 @@ import numpy as np
 
 from .model import Explanation, TallyResult
 from .prepare import Prepared, plain
+from .reasons import phragmen_reason
 from .text import Texts, _plural
 
 #: Relative gap below which two new max loads are compared exactly.
@@ -54,6 +55,10 @@ def run_phragmen(
     explanations: dict[str, Explanation] = {}
     steps: list[dict] = []
     stop: int | None = None
+    tied: dict[int, set[int]] = {}
+    won: set[int] = set()
+    stop_ties: set[int] = set()
+    reasons: dict[int, dict] = {}
     while remaining:
         width = len(loads_float)
         at = np.bincount(proj * width + last[rows], weights=entry_weight, minlength=n * width).reshape(n, width)
@@ -65,15 +70,26 @@ def run_phragmen(
         near = [c for c, v in floats.items() if v <= low * (1 + TOL) + 1e-300]
         best = None
         best_load: int | Fraction = 0
+        exact_new: dict[int, int | Fraction] = {}
         for c in near:
             counts = at[c]
             total = prep.costs[c] + sum(int(counts[r]) * loads_exact[r] for r in range(1, width) if counts[r])
             new = Fraction(total, weight_of[c]) if not isinstance(total, Fraction) else total / weight_of[c]
+            exact_new[c] = new
             if best is None or new < best_load or (new == best_load and prep.rank[c] < prep.rank[best]):
                 best, best_load = c, new
+        # A tie: the same new max load exactly (what the rule compares), settled by the rank.
+        level = [c for c, new in exact_new.items() if c != best and new == best_load]
         if prep.costs[best] > budget_left:
             stop = best
+            # Tied with the project that did not fit: had the tie gone the other way, one that
+            # fits would have been bought instead.
+            stop_ties.update(c for c in level if prep.costs[c] <= budget_left)
             break
+        for c in level:
+            tied.setdefault(best, set()).add(c)
+            tied.setdefault(c, set()).add(best)
+            won.add(best)
         remaining.discard(best)
         selected.append(best)
         budget_left -= prep.costs[best]
@@ -95,6 +111,9 @@ def run_phragmen(
             f"Funded in round {len(selected)}: {texts.support(best, prep.score[best])}; its "
             f"supporters could pay for it once each had earned {texts.money(best_load)}."
         )
+        reasons[best] = figures["reason"] = phragmen_reason(
+            prep, best, "phragmen_funded", round=len(selected), max_load=best_load, remaining_after=budget_left
+        )
         explanations[pid] = Explanation(pid, True, text, figures)
         steps.append(
             {"project_id": pid, "round": len(selected), "max_load": float(best_load), "cost": plain(prep.costs[best])}
@@ -113,7 +132,16 @@ def run_phragmen(
         }
         if not supp[i]:
             text = texts.no_support()
-        elif i == stop:
+            figures["reason"] = phragmen_reason(prep, i, "no_support")
+            explanations[pid] = Explanation(pid, False, text, figures)
+            continue
+        kind = "phragmen_no_room" if i == stop else "phragmen_stopped"
+        reasons[i] = figures["reason"] = phragmen_reason(
+            prep, i, kind, remaining_before=budget_left, funded_before=len(selected)
+        )
+        if i != stop and stop is not None:
+            figures["reason"]["stopped_by"] = prep.ids[stop]
+        if i == stop:
             text = (
                 f"Not funded: it was next in line, but after funding "
                 f"{_plural(len(selected), 'proposal')} {texts.money(budget_left)} remained, "
@@ -126,6 +154,16 @@ def run_phragmen(
                 f"supporters had earned enough to pay for it."
             )
         explanations[pid] = Explanation(pid, False, text, figures)
+    # A tie matters to a project only against one whose outcome differed from its own.
+    chosen = set(selected)
+    for i, others in tied.items():
+        others = {j for j in others if (j in chosen) != (i in chosen)}
+        if others and i in reasons:
+            reasons[i]["tied_with"] = [prep.ids[j] for j in sorted(others, key=lambda j: prep.rank[j])]
+            reasons[i]["tie_won"] = i in won and i in chosen
+    for i in stop_ties:
+        reasons[i]["tied_with"] = [prep.ids[stop]]
+        reasons[i]["tie_won"] = False
     return TallyResult(
         selected=[prep.ids[i] for i in selected],
         rule=rule,

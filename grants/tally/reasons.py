@@ -12,6 +12,9 @@ Every reason is a plain JSON-safe dict with a ``kind`` and the figures a sentenc
   paying in full it is worth; pabutools' "effective support" uses the same price).
 * ``greedy_funded`` / ``greedy_no_room``: the money left when its turn came and how many
   proposals were funded before it.
+* ``phragmen_funded`` / ``phragmen_no_room`` / ``phragmen_stopped`` (sequential Phragmén): the
+  round and the new max load (what each supporter had earned when it was bought); for the
+  project next in line that did not fit, the money left; for the rest, where counting stopped.
 * ``no_support``: nobody backed it.
 
 A tie is recorded as ``tied_with`` (project ids with the same support, or the same price in
@@ -69,8 +72,21 @@ def greedy_reason(
     return reason
 
 
+def phragmen_reason(prep: Prepared, i: int, kind: str, **figures: Any) -> dict[str, Any]:
+    """A sequential Phragmén reason: ``kind`` and its figures (money and loads as numbers)."""
+    reason = base(prep, i)
+    reason["kind"] = kind
+    if kind != "no_support":
+        reason["budget"] = _num(prep.budget)
+        reason.update({k: _num(v) for k, v in figures.items()})
+    return reason
+
+
 def add_greedy_ties(prep: Prepared, support: list, reasons: dict[int, dict], funded: set[int]) -> None:
-    """Mark projects that shared their support level with a project whose outcome differed."""
+    """Mark projects that shared their place in the order with a project whose outcome differed.
+
+    ``support`` is what the greedy order compares: the support, or support per unit of cost.
+    """
     levels: dict[Any, list[int]] = {}
     for i, r in reasons.items():
         if r["kind"].startswith("greedy") and support[i] > 0:
@@ -89,9 +105,8 @@ def mes_reasons(prep: Prepared, engine: EqualShares, run: MESRun, fast: Any = No
 
     ``fast`` is the run's FloatEqualShares, if any: its per-project arrays are reused.
     """
-    types = prep.types
     weights = np.asarray(prep.weights, dtype=np.float64)
-    n_types = len(types)
+    n_types = len(weights)
     share = float(run.share)
     budgets = np.full(n_types, share)
     empty_t, empty_q = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
@@ -105,6 +120,7 @@ def mes_reasons(prep: Prepared, engine: EqualShares, run: MESRun, fast: Any = No
         supp_t = [np.asarray([t for t, _ in s], dtype=np.int64) for s in engine.supp]
         supp_q = [np.asarray([float(q) for _, q in s], dtype=np.float64) for s in engine.supp]
     costs = [float(c) for c in prep.costs]
+    cardinality = engine.cardinality
     entries = sum(len(t) for t in supp_t)
     history = len(run.rounds) * entries <= HISTORY_LIMIT
     alive = [i for i in engine.candidates if i not in set(run.winners)]
@@ -122,16 +138,19 @@ def mes_reasons(prep: Prepared, engine: EqualShares, run: MESRun, fast: Any = No
         k = rec.project
         pi = float(rec.pi)
         if history:
-            eff_k = costs[k] / pi if pi else 0.0
-            effective[k].append(eff_k)
+            effective[k].append(costs[k] / pi if pi else 0.0)
+            # A tie is judged on what the rule compares: the price per unit of utility (per
+            # point with cardinality utilities, per point and unit of cost with cost utilities).
+            rho_k = _rho(pi, costs[k], cardinality)
             still = []
             for c in alive:
-                eff = _effective(costs[c], budgets[supp_t[c]], supp_q[c], weights[supp_t[c]])
-                if eff is None:
+                pi_c = _price_now(costs[c], budgets[supp_t[c]], supp_q[c], weights[supp_t[c]])
+                if pi_c is None:
                     continue  # out of reach from this round on
-                effective[c].append(eff)
+                effective[c].append(costs[c] / pi_c)
                 still.append(c)
-                if abs(eff - eff_k) <= TIE_TOL * max(eff, eff_k):
+                rho_c = _rho(pi_c, costs[c], cardinality)
+                if abs(rho_c - rho_k) <= TIE_TOL * max(rho_c, rho_k):
                     ties.setdefault(c, set()).add(k)
                     ties.setdefault(k, set()).add(c)
                     won_ties.add(k)
@@ -189,8 +208,16 @@ def mes_reasons(prep: Prepared, engine: EqualShares, run: MESRun, fast: Any = No
     return reasons
 
 
-def _effective(cost: float, budgets: np.ndarray, q: np.ndarray, w: np.ndarray) -> float | None:
-    """The project's effective vote count now (cost / price per point), or None if unaffordable."""
+def _rho(pi: float, cost: float, cardinality: bool) -> float:
+    """What Equal Shares compares between projects: the price per unit of utility."""
+    return pi if cardinality else pi / cost
+
+
+def _price_now(cost: float, budgets: np.ndarray, q: np.ndarray, w: np.ndarray) -> float | None:
+    """The project's price per point now, or None if its supporters cannot pay for it.
+
+    (Its effective vote count is the cost divided by this price.)
+    """
     if float((w * budgets).sum()) < cost * (1 - 1e-12):
         return None
     order = np.argsort(budgets / q, kind="stable")
@@ -200,4 +227,4 @@ def _effective(cost: float, budgets: np.ndarray, q: np.ndarray, w: np.ndarray) -
     pis = (cost - paid_before) / weight_after
     ok = np.nonzero(pis * q <= b * (1 + 1e-12))[0]
     pi = float(pis[ok[0]]) if len(ok) else float(pis[-1])
-    return cost / pi if pi > 0 else None
+    return pi if pi > 0 else None

@@ -120,6 +120,24 @@ SENTENCES: dict[str, dict[str, str]] = {
         "other": "Equal Shares did not fund it; it was funded afterwards from the {money} left over, "
         "enough for its {cost} cost.",
     },
+    "phragmen_funded": {
+        "other": "It was funded in round {round}: once each of its supporters had earned {money}, together "
+        "they could pay its {cost} cost.",
+    },
+    "phragmen_completed": {
+        "other": "Equal Shares did not fund it; sequential Phragmén funded it afterwards, in round {round}, "
+        "once each of its supporters had earned {money}.",
+    },
+    "phragmen_no_room": {
+        "one": "It was next in line, but after one proposal was funded {money} was left, less than its "
+        "{cost} cost, so counting stopped here.",
+        "other": "It was next in line, but after {count} proposals were funded {money} was left, less "
+        "than its {cost} cost, so counting stopped here.",
+    },
+    "phragmen_stopped": {
+        "other": "Counting stopped at {blocker}, the next in line, which did not fit in the {money} left, "
+        "before its supporters had earned enough to pay for it.",
+    },
     "greedy_over_budget": {"other": "Its {cost} cost is more than the whole budget of {money}."},
     "greedy_stopped": {
         "other": "Counting stopped before its turn, at {blocker}, the next in line, which did not fit in the "
@@ -223,6 +241,18 @@ def describe(
     elif kind == "greedy_stopped":
         out.append(say("greedy_stopped", blocker=names(str(reason.get("stopped_by", ""))),
                        money=money(reason.get("remaining_before", 0))))
+    elif kind == "phragmen_funded":
+        key = "phragmen_completed" if reason.get("completion") == "phragmen" else "phragmen_funded"
+        out.append(say(key, round=reason["round"], money=money(reason["max_load"]), cost=cost))
+    elif kind == "phragmen_no_room":
+        if reason.get("funded_before", 0) == 0 and reason["cost"] > reason.get("budget", 0):
+            out.append(say("greedy_over_budget", money=money(reason.get("budget", 0)), cost=cost))
+        else:
+            out.append(say("phragmen_no_room", int(reason.get("funded_before", 0)),
+                           money=money(reason["remaining_before"]), cost=cost))
+    elif kind == "phragmen_stopped":
+        out.append(say("phragmen_stopped", blocker=names(str(reason.get("stopped_by", ""))),
+                       money=money(reason.get("remaining_before", 0))))
     elif kind == "below_threshold":
         threshold = _count(Fraction(reason.get("threshold", 0)).limit_denominator(100))
         out.append(say("below_threshold", threshold=threshold))
@@ -232,7 +262,7 @@ def describe(
         out.append(say(kind))
     tied = tied_with if tied_with is not None else reason.get("tied_with")
     if tied:
-        funded = kind in ("es_funded", "greedy_funded", "completed_funded")
+        funded = kind in ("es_funded", "greedy_funded", "completed_funded", "phragmen_funded")
         won = bool(reason.get("tie_won")) if tied_with is None else funded
         out.append(say("tie_won" if won else "tie_lost", names=join_names([names(p) for p in tied]),
                        how=tie_how or DEFAULT_HOW))

@@ -15,6 +15,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 from .counting import count
 from .model import Election
@@ -52,13 +53,21 @@ def tied_outcomes(election: Election, rule: str, *, limit: int = 256, **options:
     return TiedOutcomes(outcomes, complete, [list(g) for g in groups])
 
 
+def _greedy_key(rule: str, support: object, figures: dict) -> object:
+    """What the greedy order compares: the support, or support per unit of cost (exactly)."""
+    if rule != "greedy-per-cost":
+        return support
+    cost = Fraction(figures.get("cost", 0))
+    return Fraction(figures.get("support", support)) / cost if cost else math.inf
+
+
 def _groups(result, rule: str) -> list[Sequence[str]]:  # noqa: ANN001
     if rule in GREEDY_RULES:
         levels: dict[object, list[str]] = {}
         for pid, why in result.explanations.items():
             s = result.support.get(pid, 0)
             if why.figures.get("supporters", 0) > 0 and s > 0:
-                levels.setdefault(s, []).append(pid)
+                levels.setdefault(_greedy_key(rule, s, why.figures), []).append(pid)
         return [g for g in levels.values() if len(g) > 1]
     merged: list[set[str]] = []
     for pid, why in result.explanations.items():

@@ -43,3 +43,47 @@ def test_selects_what_pabutools_selects_on_random_elections(seed):
     outcome = method_of_equal_shares(instance, profile, sat_class=Cardinality_Sat, resoluteness=False)
     ours = set(count(election, "equalshares/cardinality").selected)
     assert ours in [{p.name for p in o} for o in outcome]
+
+
+def _tie_on_price_per_point() -> Election:
+    """Share 50 each. C (cost 40, one supporter) goes first; then A (200, four supporters) and
+    B (100, two of the same four) both cost 50 a point: a tie for cardinality utilities, though
+    A is worth 4 full payers and B only 2. Whichever is bought, the other's supporters are out."""
+    return Election(
+        projects=[Project("a", 200), Project("b", 100), Project("c", 40)],
+        budget=250,
+        vote_type="approval",
+        ballots=[{"a": 1, "b": 1}, {"a": 1, "b": 1}, {"a": 1}, {"a": 1}, {"c": 1}],
+    )
+
+
+def test_a_tie_in_price_per_point_is_a_tie_and_both_outcomes_are_listed():
+    from grants.tally import tied_outcomes
+
+    election = _tie_on_price_per_point()
+    result = count(election, "equalshares/cardinality")
+    assert result.selected == ["c", "b"]  # the cheaper wins the tie by default
+    lost, won = (result.explanations[p].figures["reason"] for p in ("a", "b"))
+    assert lost["tied_with"] == ["b"] and lost["tie_won"] is False
+    assert won["tied_with"] == ["a"] and won["tie_won"] is True
+    found = tied_outcomes(election, "equalshares/cardinality")
+    assert {frozenset(o) for o in found.outcomes} == {frozenset("cb"), frozenset("ca")}
+    by_id = {p.id: PabuProject(p.id, p.cost) for p in election.projects}
+    instance = Instance(by_id.values(), budget_limit=election.budget)
+    profile = ApprovalProfile([ApprovalBallot(by_id[pid] for pid in b) for b in election.ballots])
+    theirs = method_of_equal_shares(instance, profile, sat_class=Cardinality_Sat, resoluteness=False)
+    assert {frozenset(p.name for p in o) for o in theirs} == {frozenset(o) for o in found.outcomes}
+
+
+def test_equal_effective_votes_at_different_prices_per_point_are_no_tie():
+    # A (200) and B (100) each have the same four supporters: both worth 4 full payers, but B
+    # costs 25 a point and A 50, so B wins outright under cardinality utilities.
+    election = Election(
+        projects=[Project("a", 200), Project("b", 100)],
+        budget=200,
+        vote_type="approval",
+        ballots=[{"a": 1, "b": 1}] * 4,
+    )
+    result = count(election, "equalshares/cardinality")
+    assert result.selected == ["b"]
+    assert "tied_with" not in result.explanations["a"].figures["reason"]
