@@ -19,6 +19,11 @@ from grants.roles import is_convenor
 from grants.rounds import services
 
 
+def N_(message: str) -> str:
+    """Marks a title for the catalogue; it stays English here and is translated where it is shown."""
+    return message
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of the task list: its address part, its title and the model fields it sets."""
@@ -39,20 +44,20 @@ BALLOT_SETTINGS = {
 ALL_BALLOT_SETTINGS = tuple(f for fields in BALLOT_SETTINGS.values() for f in fields) + ("receipts_on",)
 
 PAGES = (
-    Page("purpose", "Name and purpose", ("title", "purpose")),
-    Page("who", "Who may apply", ("who_may_apply",)),
-    Page("money", "Money", ("max_grant_pence",)),
+    Page("purpose", N_("Name and purpose"), ("title", "purpose")),
+    Page("who", N_("Who may apply"), ("who_may_apply",)),
+    Page("money", N_("Money"), ("max_grant_pence",)),
     Page(
         "timetable",
-        "Timetable",
+        N_("Timetable"),
         ("bids_open_at", "bids_close_at", "deliberation_opens_at", "voting_opens_at", "voting_closes_at"),
     ),
-    Page("ballot", "Ballot", ("electorate", "community_name", "ballot_type")),
-    Page("ballot-settings", "Ballot settings", ALL_BALLOT_SETTINGS),
-    Page("counting", "Counting", ("counting_rule", "min_support")),
+    Page("ballot", N_("Ballot"), ("electorate", "community_name", "ballot_type")),
+    Page("ballot-settings", N_("Ballot settings"), ALL_BALLOT_SETTINGS),
+    Page("counting", N_("Counting"), ("counting_rule", "min_support")),
     Page(
         "quorum",
-        "Quorum",
+        N_("Quorum"),
         (
             "quorum_min_ballots",
             "quorum_min_share_percent",
@@ -62,23 +67,23 @@ PAGES = (
             "quorum_extend_days",
         ),
     ),
-    Page("conflicts", "Conflicts of interest and support", ("support_contact",)),
-    Page("tie-break", "Tie-break", ("tie_break",)),
+    Page("conflicts", N_("Conflicts of interest and support"), ("support_contact",)),
+    Page("tie-break", N_("Tie-break"), ("tie_break",)),
 )
 PAGE = {p.key: p for p in PAGES}
 FIELD_PAGE = {field: p.key for p in PAGES for field in p.fields}
 
 # The task list: each task and its pages (the ballot is two short pages: which ballot, then its settings).
 TASKS = (
-    ("purpose", "Name and purpose", ("purpose",)),
-    ("who", "Who may apply", ("who",)),
-    ("money", "Money", ("money",)),
-    ("timetable", "Timetable", ("timetable",)),
-    ("ballot", "Ballot", ("ballot", "ballot-settings")),
-    ("counting", "Counting", ("counting",)),
-    ("quorum", "Quorum", ("quorum",)),
-    ("conflicts", "Conflicts of interest and support", ("conflicts",)),
-    ("tie-break", "Tie-break", ("tie-break",)),
+    ("purpose", N_("Name and purpose"), ("purpose",)),
+    ("who", N_("Who may apply"), ("who",)),
+    ("money", N_("Money"), ("money",)),
+    ("timetable", N_("Timetable"), ("timetable",)),
+    ("ballot", N_("Ballot"), ("ballot", "ballot-settings")),
+    ("counting", N_("Counting"), ("counting",)),
+    ("quorum", N_("Quorum"), ("quorum",)),
+    ("conflicts", N_("Conflicts of interest and support"), ("conflicts",)),
+    ("tie-break", N_("Tie-break"), ("tie-break",)),
 )
 
 NOT_STARTED, IN_PROGRESS, COMPLETED = "Not started", "In progress", "Completed"
