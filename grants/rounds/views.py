@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -41,7 +42,7 @@ def new():
     form = PurposePage()
     if form.validate_on_submit():
         rnd = setup.start_draft(person=current_user, title=form.title.data, purpose=form.purpose.data)
-        flash("Your table is saved as a draft. Answer each part of the list, then check and publish it.", "success")
+        flash(_("Your table is saved as a draft. Answer each part of the list, then check and publish it."), "success")
         return redirect(url_for("rounds.setup_list", slug=rnd.slug))
     return render_template("rounds/setup_page.html", form=form, rnd=None, page=setup.PAGE["purpose"]), (
         400 if form.errors else 200
@@ -128,7 +129,7 @@ def setup_check(slug: str):
         except DomainError as exc:
             problem = exc.message
         else:
-            flash("Your table is published and open for bids.", "success")
+            flash(_("Your table is published and open for bids."), "success")
             return redirect(url_for("rounds.manage", slug=rnd.slug))
     status = setup.statuses(rnd)
     rows = setup.answers(rnd)
@@ -181,7 +182,7 @@ def manage(slug: str):
         staff=staff,
         staff_waiting=services.open_staff_invitations(rnd.id),
         next_step=next_step,
-        step_label=services.STEP_LABELS.get(next_step),
+        step_label=_(services.STEP_LABELS[next_step]) if next_step in services.STEP_LABELS else None,
         money=ledger.round_summary(rnd.id),
         form=MoveOnForm(),
         early=services.early_move(rnd, next_step or ("close" if rnd.status is RoundStatus.VOTING else "")),
@@ -214,7 +215,7 @@ def edit(slug: str):
         except DomainError as exc:
             form.reason.errors.append(exc.message)
         else:
-            flash("The rules are saved.", "success")
+            flash(_("The rules are saved."), "success")
             return redirect(url_for("rounds.manage", slug=rnd.slug))
     return render_template("rounds/edit.html", form=form, rnd=rnd), (400 if form.errors else 200)
 
@@ -241,7 +242,7 @@ def advance(slug: str):
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("rounds.manage", slug=rnd.slug)), 303
-    flash(f"The table is now “{to.label}”.", "success")
+    flash(_("The table is now “%(stage)s”.", stage=to.label), "success")
     return redirect(url_for("rounds.manage", slug=rnd.slug))
 
 
@@ -303,9 +304,9 @@ def answer_invitation(invitation_id: int):
         flash(exc.message, "error")
         return redirect(url_for("auth.invitations"))
     if staff is None:
-        flash("You said no to the invitation. Nobody else is told why.", "success")
+        flash(_("You said no to the invitation. Nobody else is told why."), "success")
         return redirect(url_for("auth.invitations"))
-    flash(f"You now help run {staff.round.title} as a {staff.role.value}.", "success")
+    flash(_("You now help run %(title)s as a %(role)s.", title=staff.round.title, role=_(staff.role.value)), "success")
     if staff.role is StaffRole.CONVENOR:
         return redirect(url_for("rounds.manage", slug=staff.round.slug))
     return redirect(url_for("auth.dashboard"))  # a treasurer's tables are listed there
