@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from grants import audit
@@ -135,8 +136,11 @@ def record_consensus(
         notify(
             [s.person_id for s in draft.present],
             "reminder",
-            f"Please confirm the panel's decision: {rnd.title}",
-            "The facilitator has recorded the decision the panel reached. Check it and confirm it on your panel page.",
+            _l("Please confirm the panel's decision: %(title)s", title=rnd.title),
+            _l(
+                "The facilitator has recorded the decision the panel reached. Check it and confirm it on your panel "
+                "page."
+            ),
             link=link_to("panels.home", slug=rnd.slug),
         )
     return record
