@@ -18,6 +18,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import insert, select
 
 from grants import audit
@@ -136,14 +138,19 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
     with transaction() as session:
         rnd = lock_for_update(Round, round_id)
         if person is not None and not is_convenor(person, rnd.id):
-            raise NotAllowed("Only a convenor of this table can close voting.")
+            raise NotAllowed(_("Only a convenor of this table can close voting."))
         if rnd.status is not RoundStatus.VOTING:
-            raise DomainError("Voting is not open on this table, so there is nothing to close.")
+            raise DomainError(_("Voting is not open on this table, so there is nothing to close."))
         waiting = unconfirmed_batches(rnd.id)
         if waiting:
             raise DomainError(
-                f"{waiting} batch{'' if waiting == 1 else 'es'} of paper ballots still wait for a second person to "
-                "confirm them. Confirm them before closing, so every ballot counts."
+                ngettext(
+                    "%(num)d batch of paper ballots still wait for a second person to confirm them. "
+                    "Confirm them before closing, so every ballot counts.",
+                    "%(num)d batches of paper ballots still wait for a second person to confirm them. "
+                    "Confirm them before closing, so every ballot counts.",
+                    waiting,
+                )
             )
         by_consensus = rnd.ballot_type is BallotType.CONSENSUS
         if by_consensus:

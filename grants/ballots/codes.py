@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from grants import audit
@@ -56,15 +57,15 @@ def new_code() -> str:
 
 def _check_round(person: Person, rnd: Round) -> None:
     if not is_convenor(person, rnd.id):
-        raise NotAllowed("Only a convenor of this table can give out voting codes.")
+        raise NotAllowed(_("Only a convenor of this table can give out voting codes."))
     if rnd.electorate is not Electorate.COMMUNITY:
-        raise DomainError("This table's panel votes; voting codes are for community-wide votes.")
+        raise DomainError(_("This table's panel votes; voting codes are for community-wide votes."))
     if not rnd.is_voting:
-        raise DomainError("Give out voting codes once voting has opened, so they can be used at once.")
+        raise DomainError(_("Give out voting codes once voting has opened, so they can be used at once."))
 
 
 def _make(session, round_id: int, n: int, delivery: str) -> list[str]:  # noqa: ANN001
-    codes = [new_code() for _ in range(n)]
+    codes = [new_code() for _i in range(n)]
     session.add_all([VotingCode(round_id=round_id, code_hash=_hash(c), delivery=delivery) for c in codes])
     session.flush()
     return codes
@@ -73,7 +74,7 @@ def _make(session, round_id: int, n: int, delivery: str) -> list[str]:  # noqa: 
 def print_codes(*, person: Person, round_id: int, how_many: int) -> list[str]:
     """Make codes to print and hand out. They are shown once; only their hashes are kept."""
     if not 1 <= how_many <= MAX_CODES_AT_ONCE:
-        raise DomainError(f"Make between 1 and {MAX_CODES_AT_ONCE} codes at a time.")
+        raise DomainError(_("Make between 1 and %(max)s codes at a time.", max=MAX_CODES_AT_ONCE))
     with transaction() as session:
         rnd = lock_for_update(Round, round_id)
         _check_round(person, rnd)
@@ -96,13 +97,15 @@ def parse_addresses(text: str) -> list[str]:
         if not address or address.lower() in ("email", "e-mail", "email address"):
             continue
         if "@" not in address or " " in address or address.startswith("@") or address.endswith("@"):
-            raise DomainError(f"Entry {line_no}, “{address}”, is not an e-mail address.")
+            raise DomainError(
+                _("Entry %(line)s, “%(address)s”, is not an e-mail address.", line=line_no, address=address)
+            )
         found.append(address.lower())
     unique = list(dict.fromkeys(found))
     if not unique:
-        raise DomainError("The list has no e-mail addresses.")
+        raise DomainError(_("The list has no e-mail addresses."))
     if len(unique) > MAX_CODES_AT_ONCE:
-        raise DomainError(f"Send to at most {MAX_CODES_AT_ONCE} addresses at a time.")
+        raise DomainError(_("Send to at most %(max)s addresses at a time.", max=MAX_CODES_AT_ONCE))
     return unique
 
 

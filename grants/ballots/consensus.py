@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from grants import audit
@@ -60,12 +62,12 @@ class ConsensusDraft:
 def check_record(rnd: Round, funded_ids: list[int], present_ids: list[int], aside_ids: list[int]) -> ConsensusDraft:
     """Check a consensus record: real proposals that fit the pot, real panel members present."""
     if rnd.ballot_type is not BallotType.CONSENSUS:
-        raise DomainError("This table decides by ballot, not by a consensus record.")
+        raise DomainError(_("This table decides by ballot, not by a consensus record."))
     if not rnd.is_voting:
-        raise DomainError("Decisions can be recorded only while the table is deciding (voting is open).")
+        raise DomainError(_("Decisions can be recorded only while the table is deciding (voting is open)."))
     by_id = {p.id: p for p in ballot_proposals(rnd.id)}
     if any(pid not in by_id for pid in funded_ids):
-        raise DomainError("The record named a proposal that is not on this table.")
+        raise DomainError(_("The record named a proposal that is not on this table."))
     funded = [by_id[pid] for pid in dict.fromkeys(funded_ids)]
     problems: list[tuple[str, str]] = []  # every part of the record to fix, said at once (issue 17)
     pot = ledger.round_summary(rnd.id).available_pence
@@ -73,8 +75,8 @@ def check_record(rnd: Round, funded_ids: list[int], present_ids: list[int], asid
     if total > pot:
         problems.append((
             "consensus-funded",
-            f"The proposals recorded as funded add up to {format_pence(total)}, "
-            f"more than the pot of {format_pence(pot)}.",
+            _("The proposals recorded as funded add up to %(total)s, more than the pot of %(pot)s.",
+              total=format_pence(total), pot=format_pence(pot)),
         ))  # fmt: skip
     seats = {
         s.person_id: s
@@ -83,11 +85,11 @@ def check_record(rnd: Round, funded_ids: list[int], present_ids: list[int], asid
         ).scalars()
     }
     if not present_ids:
-        problems.append(("consensus-present", "Tick the panel members who were present."))
+        problems.append(("consensus-present", _("Tick the panel members who were present.")))
     elif any(pid not in seats for pid in present_ids):
-        raise DomainError("Only members of this table's panel can be recorded as present.")
+        raise DomainError(_("Only members of this table's panel can be recorded as present."))
     if any(pid not in present_ids for pid in aside_ids):
-        problems.append(("consensus-aside", "Only someone who was present can be recorded as standing aside."))
+        problems.append(("consensus-aside", _("Only someone who was present can be recorded as standing aside.")))
     raise_problems(problems)
     return ConsensusDraft(
         funded=funded, present=[seats[pid] for pid in dict.fromkeys(present_ids)], stood_aside=set(aside_ids)
@@ -101,7 +103,7 @@ def record_consensus(
     with transaction() as session:
         rnd = lock_for_update(Round, round_id)
         if not may_record(person, rnd.id):
-            raise NotAllowed("Only the panel's facilitator or a convenor can record the decision.")
+            raise NotAllowed(_("Only the panel's facilitator or a convenor can record the decision."))
         draft = check_record(rnd, funded_ids, present_ids, aside_ids)
         old = record_for(rnd.id)
         if old is not None:
@@ -134,8 +136,11 @@ def record_consensus(
         notify(
             [s.person_id for s in draft.present],
             "reminder",
-            f"Please confirm the panel's decision: {rnd.title}",
-            "The facilitator has recorded the decision the panel reached. Check it and confirm it on your panel page.",
+            _l("Please confirm the panel's decision: %(title)s", title=rnd.title),
+            _l(
+                "The facilitator has recorded the decision the panel reached. Check it and confirm it on your panel "
+                "page."
+            ),
             link=link_to("panels.home", slug=rnd.slug),
         )
     return record
@@ -146,15 +151,15 @@ def confirm_consensus(*, person: Person, round_id: int) -> ConsensusAttendance:
     with transaction() as session:
         rnd = lock_for_update(Round, round_id)
         if not rnd.is_voting:
-            raise DomainError("The decision can be confirmed only while the table is deciding.")
+            raise DomainError(_("The decision can be confirmed only while the table is deciding."))
         record = record_for(rnd.id)
         row = None
         if record is not None:
             row = next((a for a in record.attendance if a.person_id == person.id), None)
         if row is None:
-            raise NotAllowed("Only panel members recorded as present can confirm the decision.")
+            raise NotAllowed(_("Only panel members recorded as present can confirm the decision."))
         if row.confirmed_at is not None:
-            raise DomainError("You have already confirmed this record.")
+            raise DomainError(_("You have already confirmed this record."))
         row.confirmed_at = datetime.now(UTC)
         if not row.stood_aside:
             # The same unique row as a ballot: one say per person, and quorum counts it.
@@ -168,17 +173,17 @@ def excuse_confirmation(*, person: Person, round_id: int, member_id: int, reason
     with transaction():
         rnd = lock_for_update(Round, round_id)
         if not may_record(person, rnd.id):
-            raise NotAllowed("Only the panel's facilitator or a convenor can record why a confirmation is missing.")
+            raise NotAllowed(_("Only the panel's facilitator or a convenor can record why a confirmation is missing."))
         if not rnd.is_voting:
-            raise DomainError("The decision can be changed only while the table is deciding.")
+            raise DomainError(_("The decision can be changed only while the table is deciding."))
         record = record_for(rnd.id)
         row = next((a for a in record.attendance if a.person_id == member_id), None) if record else None
         if row is None:
-            raise DomainError("That person was not recorded as present.")
+            raise DomainError(_("That person was not recorded as present."))
         if row.confirmed_at is not None:
-            raise DomainError("They have already confirmed the record.")
+            raise DomainError(_("They have already confirmed the record."))
         if not reason.strip():
-            raise DomainError("Say why their confirmation is missing. The reason is kept with the decision.")
+            raise DomainError(_("Say why their confirmation is missing. The reason is kept with the decision."))
         row.missing_reason = reason.strip()
         audit.record(
             "consensus_confirmation_excused",
@@ -199,15 +204,18 @@ def confirmed_record(rnd: Round) -> ConsensusRecord:
     """The round's consensus record, once every member present has confirmed it (or why not is recorded)."""
     record = record_for(rnd.id)
     if record is None:
-        raise DomainError("The facilitator has not recorded the panel's decision yet.")
+        raise DomainError(_("The facilitator has not recorded the panel's decision yet."))
     waiting = missing_confirmations(record)
     if waiting:
         # A consensus decision is everyone present's: it counts only when each has confirmed it,
         # or the facilitator has recorded, with a reason, why a confirmation is missing.
         names = ", ".join(a.person.display_name for a in waiting)
         raise DomainError(
-            f"Not every member present has confirmed the record: {names}. Ask them to confirm it on their panel "
-            "page, or, as facilitator, record why a confirmation is missing."
+            _(
+                "Not every member present has confirmed the record: %(names)s. Ask them to confirm it on their panel "
+                "page, or, as facilitator, record why a confirmation is missing.",
+                names=names,
+            )
         )
     return record
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import IntegerField, TextAreaField
@@ -17,6 +18,6 @@ class BallotForm(FlaskForm):
 class CodesForm(FlaskForm):
     """How many codes to print, or whom to e-mail (typed or uploaded)."""
 
-    how_many = IntegerField("How many codes to print", validators=[Optional(), NumberRange(min=1, max=2000)])
-    addresses = TextAreaField("E-mail addresses, one on each line", validators=[Optional(), up_to(200_000)])
-    address_file = FileField("Or upload a list of e-mail addresses (a .txt or .csv file)")
+    how_many = IntegerField(_l("How many codes to print"), validators=[Optional(), NumberRange(min=1, max=2000)])
+    addresses = TextAreaField(_l("E-mail addresses, one on each line"), validators=[Optional(), up_to(200_000)])
+    address_file = FileField(_l("Or upload a list of e-mail addresses (a .txt or .csv file)"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -58,8 +59,10 @@ def parse_batch(rnd: Round, text: str) -> list[dict[str, int]]:
     """Read a batch: one ballot a line; refuse it naming the line and what to change."""
     if rnd.ballot_type not in PAPER_TYPES:
         raise DomainError(
-            "Paper entry is for approval, points and ranking ballots. Score ballots need a comment for every "
-            "score: help the person fill in the online ballot instead (assisted voting)."
+            _(
+                "Paper entry is for approval, points and ranking ballots. Score ballots need a comment for every "
+                "score: help the person fill in the online ballot instead (assisted voting)."
+            )
         )
     proposals = numbered(rnd.id)
     paper = _paper(rnd, proposals)
@@ -74,25 +77,33 @@ def parse_batch(rnd: Round, text: str) -> list[dict[str, int]]:
                 pass
             else:
                 for place, item in enumerate([i.strip() for i in line.split(",") if i.strip()], start=1):
-                    number, _, points = item.partition(":")
+                    number, _colon, points = item.partition(":")
                     if not is_whole(number.strip()) or not 1 <= int(number) <= len(proposals):
-                        raise DomainError(f"“{item}” is not a proposal number from 1 to {len(proposals)}.")
+                        raise DomainError(
+                            _(
+                                "“%(item)s” is not a proposal number from 1 to %(last)s.",
+                                item=item,
+                                last=len(proposals),
+                            )
+                        )
                     pid = proposals[int(number) - 1].id
                     if rnd.ballot_type is BallotType.APPROVAL:
                         form.setdefault("proposal", []).append(str(pid))
                     elif rnd.ballot_type is BallotType.CUMULATIVE:
                         if not points.strip():
-                            raise DomainError(f"Write the points after the number, like {number.strip()}:3.")
+                            raise DomainError(
+                                _("Write the points after the number, like %(number)s:3.", number=number.strip())
+                            )
                         form[f"points-{pid}"] = points.strip()
                     else:
                         if f"rank-{pid}" in form:
-                            raise DomainError(f"Proposal {number.strip()} is ranked twice.")
+                            raise DomainError(_("Proposal %(number)s is ranked twice.", number=number.strip()))
                         form[f"rank-{pid}"] = str(place)
             ballots.append(read_ballot(paper, form).marks)
         except DomainError as exc:
-            raise DomainError(f"Ballot on line {line_no}: {exc.message}") from exc
+            raise DomainError(_("Ballot on line %(line)s: %(problem)s", line=line_no, problem=exc.message)) from exc
     if not ballots:
-        raise DomainError("Enter at least one ballot, one on each line.")
+        raise DomainError(_("Enter at least one ballot, one on each line."))
     return ballots
 
 
@@ -102,15 +113,19 @@ def enter_batch(*, person: Person, round_id: int, voter_ids: list[int], text: st
         with transaction() as session:
             rnd = lock_for_update(Round, round_id)
             if not is_convenor(person, rnd.id):
-                raise NotAllowed("Only a convenor of this table can enter paper ballots.")
+                raise NotAllowed(_("Only a convenor of this table can enter paper ballots."))
             if not rnd.is_voting:
-                raise DomainError("Paper ballots can be entered only while voting is open.")
+                raise DomainError(_("Paper ballots can be entered only while voting is open."))
             ballots = parse_batch(rnd, text)
             voters = list(dict.fromkeys(voter_ids))
             if len(voters) != len(ballots):
                 raise DomainError(
-                    f"The batch has {len(ballots)} ballots but {len(voters)} people are ticked as having voted on "
-                    "paper. Each paper ballot needs its voter ticked, and no one else."
+                    _(
+                        "The batch has %(ballots)s ballots but %(voters)s people are ticked as having voted on "
+                        "paper. Each paper ballot needs its voter ticked, and no one else.",
+                        ballots=len(ballots),
+                        voters=len(voters),
+                    )
                 )
             seats = {
                 s.person_id: s
@@ -123,7 +138,7 @@ def enter_batch(*, person: Person, round_id: int, voter_ids: list[int], text: st
                 ).scalars()
             }
             if len(seats) != len(voters):
-                raise DomainError("Only members of this table's panel can vote on paper.")
+                raise DomainError(_("Only members of this table's panel can vote on paper."))
             declared = (
                 session.execute(
                     select(InterestDeclaration.person_id).where(
@@ -135,8 +150,11 @@ def enter_batch(*, person: Person, round_id: int, voter_ids: list[int], text: st
             )
             if declared is not None:
                 raise DomainError(
-                    f"{seats[declared].person.display_name} declared an interest in a proposal, so their paper "
-                    "ballot cannot be checked against it once it is in a batch. Help them vote online instead."
+                    _(
+                        "%(name)s declared an interest in a proposal, so their paper "
+                        "ballot cannot be checked against it once it is in a batch. Help them vote online instead.",
+                        name=seats[declared].person.display_name,
+                    )
                 )
             already = (
                 session.execute(
@@ -148,7 +166,9 @@ def enter_batch(*, person: Person, round_id: int, voter_ids: list[int], text: st
                 .first()
             )
             if already is not None:
-                raise DomainError(f"{seats[already].person.display_name} has already voted. Each person votes once.")
+                raise DomainError(
+                    _("%(name)s has already voted. Each person votes once.", name=seats[already].person.display_name)
+                )
             for pid in voters:
                 session.add(Participation(round_id=rnd.id, person_id=pid, channel="paper"))
             batch = PaperBatch(
@@ -175,7 +195,7 @@ def enter_batch(*, person: Person, round_id: int, voter_ids: list[int], text: st
             )
     except IntegrityError as exc:
         raise DomainError(
-            "Someone in this batch voted online a moment ago. Check the list and enter it again."
+            _("Someone in this batch voted online a moment ago. Check the list and enter it again.")
         ) from exc
     return batch
 
@@ -186,15 +206,15 @@ def confirm_batch(*, person: Person, round_id: int, batch_id: int) -> PaperBatch
         rnd = lock_for_update(Round, round_id)
         batch = lock_for_update(PaperBatch, batch_id)
         if batch.round_id != rnd.id:
-            raise DomainError("That batch belongs to another table.")
+            raise DomainError(_("That batch belongs to another table."))
         if not is_convenor(person, rnd.id):
-            raise NotAllowed("Only a convenor of this table can confirm paper ballots.")
+            raise NotAllowed(_("Only a convenor of this table can confirm paper ballots."))
         if batch.entered_by_id == person.id:
-            raise NotAllowed("A second person must confirm the batch: ask another convenor of this table.")
+            raise NotAllowed(_("A second person must confirm the batch: ask another convenor of this table."))
         if batch.confirmed_at is not None:
-            raise DomainError("This batch is already confirmed.")
+            raise DomainError(_("This batch is already confirmed."))
         if not rnd.is_voting:
-            raise DomainError("Voting has closed, so this batch can no longer be confirmed.")
+            raise DomainError(_("Voting has closed, so this batch can no longer be confirmed."))
         if batch.pending_ballots:  # entered before ballots were sealed (migration 0021)
             key = sealing.current_key(rnd.id, sealing.BALLOTS) or sealing.make_key(session, rnd.id, sealing.BALLOTS)
             sealing.seal(session, key, {"ballots": [{"marks": m} for m in batch.pending_ballots]})
@@ -232,9 +252,9 @@ def discard_batch(*, person: Person, round_id: int, batch_id: int) -> None:
         rnd = lock_for_update(Round, round_id)
         batch = lock_for_update(PaperBatch, batch_id)
         if batch.round_id != rnd.id or not is_convenor(person, rnd.id):
-            raise NotAllowed("Only a convenor of this table can discard its paper ballots.")
+            raise NotAllowed(_("Only a convenor of this table can discard its paper ballots."))
         if batch.confirmed_at is not None:
-            raise DomainError("This batch is confirmed and counts; it cannot be discarded.")
+            raise DomainError(_("This batch is confirmed and counts; it cannot be discarded."))
         for row in session.execute(
             select(Participation).where(
                 Participation.round_id == rnd.id,

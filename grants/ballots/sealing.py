@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
@@ -163,14 +164,16 @@ def open_all(session: Session, key: CountKey) -> list[Any]:
     """
     envelopes = list(session.execute(select(SealedEnvelope).where(SealedEnvelope.key_id == key.id)).scalars())
     if any(e.paper_batch_id is not None for e in envelopes):
-        raise DomainError("Paper ballots still wait for a second person to confirm them.")
+        raise DomainError(_("Paper ballots still wait for a second person to confirm them."))
     private = _private(key) if envelopes else None
     contents = []
     for envelope in envelopes:
         try:
             contents.append(json.loads(open_bytes(private, envelope.sealed)))  # type: ignore[arg-type]
         except InvalidTag as exc:
-            raise DomainError("A sealed ballot could not be opened: it has been changed. Nothing was counted.") from exc
+            raise DomainError(
+                _("A sealed ballot could not be opened: it has been changed. Nothing was counted.")
+            ) from exc
         session.delete(envelope)
     key.destroyed_at = datetime.now(UTC)
     session.flush()

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import and_, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, load_only, undefer
@@ -66,11 +68,6 @@ class BallotPaper:
     def budget_pence(self) -> int:
         """The money in the pot, read when a ballot must fit within it (or the page says so)."""
         return ledger.round_summary(self.round.id).available_pence
-
-
-def _proposals(n: int) -> str:
-    """'1 proposal', '3 proposals'."""
-    return f"{n} proposal{'' if n == 1 else 's'}"
 
 
 def ballot_proposals(round_id: int, *, for_checking: bool = False) -> list[Proposal]:
@@ -175,20 +172,20 @@ def _voter_rows(which, person_id: int, *, lock: bool = False) -> list:  # noqa: 
 def _paper(rows: list, *, for_checking: bool = False) -> BallotPaper:
     """Refuse with the reason a person cannot vote, or give them their paper."""
     if not rows:
-        raise DomainError("That table no longer exists.")
-    rnd, seat_id, is_paused, has_voted, key_id, public_key, _ = rows[0]
+        raise DomainError(_("That table no longer exists."))
+    rnd, seat_id, is_paused, has_voted, key_id, public_key, _proposal_id = rows[0]
     if not rnd.is_voting:
-        raise VotingClosed("Voting is not open on this table.")
+        raise VotingClosed(_("Voting is not open on this table."))
     if rnd.ballot_type is BallotType.CONSENSUS:
-        raise DomainError("This table decides by consensus: there is no ballot to fill in.")
+        raise DomainError(_("This table decides by consensus: there is no ballot to fill in."))
     if rnd.electorate.value == "community":
-        raise DomainError("This is a community-wide vote: vote with the voting code you were given.")
+        raise DomainError(_("This is a community-wide vote: vote with the voting code you were given."))
     if seat_id is None:
-        raise NotAllowed("Only members of this table's panel can vote.")
+        raise NotAllowed(_("Only members of this table's panel can vote."))
     if is_paused:
-        raise DomainError("You have paused. Resume taking part on your panel page if you want to vote.")
+        raise DomainError(_("You have paused. Resume taking part on your panel page if you want to vote."))
     if has_voted:
-        raise AlreadyVoted("You have already voted on this table. Each person votes once.")
+        raise AlreadyVoted(_("You have already voted on this table. Each person votes once."))
     return BallotPaper(
         round=rnd,
         proposals=ballot_proposals(rnd.id, for_checking=for_checking),
@@ -229,24 +226,41 @@ def check_choices(paper: BallotPaper, chosen_ids: list[int]) -> list[Proposal]:
     """The chosen proposals, or a refusal that says what to change."""
     by_id = {p.id: p for p in paper.proposals}
     if len(set(chosen_ids)) != len(chosen_ids):
-        raise DomainError("Each proposal can be picked once.")
+        raise DomainError(_("Each proposal can be picked once."))
     unknown = [pid for pid in chosen_ids if pid not in by_id]
     if unknown:
-        raise DomainError("Your ballot named a proposal that is not on this table's ballot.")
+        raise DomainError(_("Your ballot named a proposal that is not on this table's ballot."))
     conflicted = [by_id[pid].title for pid in chosen_ids if pid in paper.stood_aside]
     if conflicted:
-        raise DomainError(f"You declared an interest in “{conflicted[0]}”, so you cannot vote for it.")
+        raise DomainError(_("You declared an interest in “%(title)s”, so you cannot vote for it.", title=conflicted[0]))
     chosen = [by_id[pid] for pid in chosen_ids]
     rnd = paper.round
     if rnd.min_picks and len(chosen) < rnd.min_picks:
-        raise DomainError(f"Pick at least {_proposals(rnd.min_picks)}. You picked {len(chosen)}.")
+        raise DomainError(
+            ngettext(
+                "Pick at least %(num)d proposal. You picked %(picked)s.",
+                "Pick at least %(num)d proposals. You picked %(picked)s.",
+                rnd.min_picks,
+                picked=len(chosen),
+            )
+        )
     if rnd.max_picks and len(chosen) > rnd.max_picks:
-        raise DomainError(f"Pick no more than {_proposals(rnd.max_picks)}. You picked {len(chosen)}.")
+        raise DomainError(
+            ngettext(
+                "Pick no more than %(num)d proposal. You picked %(picked)s.",
+                "Pick no more than %(num)d proposals. You picked %(picked)s.",
+                rnd.max_picks,
+                picked=len(chosen),
+            )
+        )
     total = sum(p.requested_pence for p in chosen)
     if rnd.ballot_within_budget and total > paper.budget_pence:
         raise DomainError(
-            f"Your picks add up to {format_pence(total)}, more than the pot of "
-            f"{format_pence(paper.budget_pence)}. Untick some proposals so they fit."
+            _(
+                "Your picks add up to %(total)s, more than the pot of %(pot)s. Untick some proposals so they fit.",
+                total=format_pence(total),
+                pot=format_pence(paper.budget_pence),
+            )
         )
     return chosen
 
@@ -273,7 +287,7 @@ def _cast(
             )
     except IntegrityError as exc:
         # Two submissions at once: the unique participation row let only one through.
-        raise AlreadyVoted("You have already voted on this table. Each person votes once.") from exc
+        raise AlreadyVoted(_("You have already voted on this table. Each person votes once.")) from exc
     return receipt
 
 
@@ -308,7 +322,7 @@ def _whole(raw: str | None, what: str) -> int | None:
     if not raw:
         return None
     if not is_whole(raw):
-        raise DomainError(f"{what}: enter a whole number, like 2.")
+        raise DomainError(_("%(what)s: enter a whole number, like 2.", what=what))
     return int(raw)
 
 
@@ -321,9 +335,14 @@ def _refuse_hidden(paper: BallotPaper, form: FormData, prefix: str) -> None:
             continue
         pid_text = key[len(prefix) :].split("-")[0]
         if not is_whole(pid_text) or int(pid_text) not in by_id:
-            raise DomainError("Your ballot named a proposal that is not on this table's ballot.")
+            raise DomainError(_("Your ballot named a proposal that is not on this table's ballot."))
         if int(pid_text) not in choosable and (form.get(key) or "").strip() not in ("", "0"):
-            raise DomainError(f"You declared an interest in “{by_id[int(pid_text)].title}”, so you cannot vote on it.")
+            raise DomainError(
+                _(
+                    "You declared an interest in “%(title)s”, so you cannot vote on it.",
+                    title=by_id[int(pid_text)].title,
+                )
+            )
 
 
 def read_ballot(paper: BallotPaper, form: FormData) -> CheckedBallot:
@@ -333,12 +352,12 @@ def read_ballot(paper: BallotPaper, form: FormData) -> CheckedBallot:
         ids = []
         for raw in form.getlist("proposal"):
             if not is_whole(raw):
-                raise DomainError("Your ballot named a proposal that is not on this table's ballot.")
+                raise DomainError(_("Your ballot named a proposal that is not on this table's ballot."))
             ids.append(int(raw))
         chosen = check_choices(paper, ids)
         return CheckedBallot(
             marks={str(p.id): 1 for p in chosen},
-            rows=[(p, "Supported") for p in chosen],
+            rows=[(p, _("Supported")) for p in chosen],
             carried=[("proposal", str(p.id)) for p in chosen],
         )
     if kind is BallotType.CUMULATIVE:
@@ -347,7 +366,7 @@ def read_ballot(paper: BallotPaper, form: FormData) -> CheckedBallot:
         return _read_scores(paper, form)
     if kind is BallotType.RANKED:
         return _read_ranking(paper, form)
-    raise DomainError("This table decides by consensus: there is no ballot to fill in.")
+    raise DomainError(_("This table decides by consensus: there is no ballot to fill in."))
 
 
 def _read_points(paper: BallotPaper, form: FormData) -> CheckedBallot:
@@ -359,23 +378,34 @@ def _read_points(paper: BallotPaper, form: FormData) -> CheckedBallot:
     for p in paper.choosable:
         where = f"points-{p.id}"
         try:
-            points = _whole(form.get(where), f"Points for “{p.title}”") or 0
+            points = _whole(form.get(where), _("Points for “%(title)s”", title=p.title)) or 0
         except DomainError as exc:
             problems.append((where, exc.message))
             continue
         if rnd.points_cap and points > rnd.points_cap:
-            problems.append((where, f"Give “{p.title}” no more than {rnd.points_cap} points. You gave {points}."))
+            problems.append((where, _(
+                "Give “%(title)s” no more than %(cap)s points. You gave %(points)s.",
+                title=p.title,
+                cap=rnd.points_cap,
+                points=points,
+            )))
             continue
         if points:
             checked.marks[str(p.id)] = points
-            checked.rows.append((p, f"{points} point{'' if points == 1 else 's'}"))
+            checked.rows.append((p, ngettext("%(num)d point", "%(num)d points", points)))
             checked.carried.append((f"points-{p.id}", str(points)))
     raise_problems(problems)
     spent = sum(checked.marks.values())
     if spent > total:
-        raise DomainError(f"You have {total} points to spread and gave {spent}. Take some away.")
+        raise DomainError(
+            _(
+                "You have %(total)s points to spread and gave %(spent)s. Take some away.",
+                total=total,
+                spent=spent,
+            )
+        )
     if spent == 0:
-        raise DomainError(f"Give your {total} points to the proposals you support.")
+        raise DomainError(_("Give your %(total)s points to the proposals you support.", total=total))
     return checked
 
 
@@ -391,7 +421,7 @@ def _read_scores(paper: BallotPaper, form: FormData) -> CheckedBallot:
     for p in paper.choosable:
         if rnd.score_skip_allowed and form.get(f"skip-{p.id}"):
             # "Not enough information": left off this ballot, so its average is over those who scored it.
-            checked.rows.append((p, "Skipped: not enough information to score it"))
+            checked.rows.append((p, _("Skipped: not enough information to score it")))
             checked.carried.append((f"skip-{p.id}", "1"))
             continue
         total = 0
@@ -400,23 +430,34 @@ def _read_scores(paper: BallotPaper, form: FormData) -> CheckedBallot:
             what = f"“{p.title}”, {criterion}"
             where = f"score-{p.id}-{ci}"
             try:
-                score = _whole(form.get(where), f"Score for {what}")
+                score = _whole(form.get(where), _("Score for %(what)s", what=what))
             except DomainError as exc:
                 problems.append((where, exc.message))
                 score = None
             else:
                 if score is None:
-                    problems.append((where, f"Choose a score for {what}."))
+                    problems.append((where, _("Choose a score for %(what)s.", what=what)))
                 elif score > top:
-                    problems.append((where, f"Scores go from 0 to {top}. Check the score for {what}."))
+                    problems.append((where, _(
+                        "Scores go from 0 to %(top)s. Check the score for %(what)s.",
+                        top=top,
+                        what=what,
+                    )))
                     score = None
             box = f"comment-{p.id}-{ci}"
             comment = (form.get(box) or "").strip()
             if not comment:
-                problems.append((box, f"Write a short comment on your score for {what}. It helps the group."))
+                problems.append((box, _(
+                    "Write a short comment on your score for %(what)s. It helps the group.",
+                    what=what,
+                )))
                 continue
             if len(comment) > COMMENT_MAX:
-                problems.append((box, f"Keep the comment for {what} under {COMMENT_MAX} characters."))
+                problems.append((box, _(
+                    "Keep the comment for %(what)s under %(max)s characters.",
+                    what=what,
+                    max=COMMENT_MAX,
+                )))
                 continue
             if score is None:
                 continue
@@ -427,10 +468,14 @@ def _read_scores(paper: BallotPaper, form: FormData) -> CheckedBallot:
         # Every proposal the voter scores is on their ballot, even at 0, so averages divide by
         # the members free to score it who did not skip it.
         checked.marks[str(p.id)] = total
-        checked.rows.append((p, f"{total} out of {top * len(rnd.score_criteria)}. " + "; ".join(parts)))
+        checked.rows.append((p, _(
+            "%(score)s out of %(top)s.",
+            score=total,
+            top=top * len(rnd.score_criteria),
+        ) + " " + "; ".join(parts)))
     raise_problems(problems)
     if paper.choosable and not checked.marks:
-        raise DomainError("Score at least one proposal. You skipped them all.")
+        raise DomainError(_("Score at least one proposal. You skipped them all."))
     return checked
 
 
@@ -443,31 +488,45 @@ def _read_ranking(paper: BallotPaper, form: FormData) -> CheckedBallot:
     for p in paper.choosable:
         where = f"rank-{p.id}"
         try:
-            rank = _whole(form.get(where), f"Place for “{p.title}”")
+            rank = _whole(form.get(where), _("Place for “%(title)s”", title=p.title))
         except DomainError as exc:
             problems.append((where, exc.message))
             continue
         if rank is None:
             continue
         if not 1 <= rank <= depth:
-            problems.append((where, f"Places go from 1 to {depth}. Check the place for “{p.title}”."))
+            problems.append((where, _(
+                "Places go from 1 to %(depth)s. Check the place for “%(title)s”.",
+                depth=depth,
+                title=p.title,
+            )))
         elif rank in ranks:
             problems.append(
-                (where, f"You put “{ranks[rank].title}” and “{p.title}” both in place {rank}. Give each its own.")
+                (where, _(
+                    "You put “%(first)s” and “%(second)s” both in place %(place)s. Give each its own.",
+                    first=ranks[rank].title,
+                    second=p.title,
+                    place=rank,
+                ))
             )
         else:
             ranks[rank] = p
     raise_problems(problems)
     if not ranks:
-        raise DomainError("Put at least one proposal in order: give your favourite place 1.")
+        raise DomainError(_("Put at least one proposal in order: give your favourite place 1."))
     missing = [r for r in range(1, max(ranks) + 1) if r not in ranks]
     if missing:
-        raise DomainError(f"Nothing is in place {missing[0]}. Use places 1, 2, 3 and so on without gaps.")
+        raise DomainError(
+            _(
+                "Nothing is in place %(place)s. Use places 1, 2, 3 and so on without gaps.",
+                place=missing[0],
+            )
+        )
     checked = CheckedBallot(marks={})
     for rank in sorted(ranks):
         p = ranks[rank]
         checked.marks[str(p.id)] = rank
-        checked.rows.append((p, f"Choice {rank}"))
+        checked.rows.append((p, _("Choice %(place)s", place=rank)))
         checked.carried.append((f"rank-{p.id}", str(rank)))
     return checked
 
@@ -500,7 +559,7 @@ def feedback_for(proposal: Proposal) -> list[FeedbackComment]:
     """
     rnd = proposal.round
     if not rnd.rules_frozen or rnd.is_voting:
-        raise DomainError("The panel's comments are sealed until voting closes.")
+        raise DomainError(_("The panel's comments are sealed until voting closes."))
     rows = db.session.execute(
         select(ScoreComment)
         .where(ScoreComment.proposal_id == proposal.id)

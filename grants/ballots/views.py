@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -187,7 +188,7 @@ def consensus_save(slug: str):
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("ballots.consensus_record", slug=rnd.slug))
-    flash("The decision is recorded. Each panel member present now confirms it on their panel page.", "success")
+    flash(_("The decision is recorded. Each panel member present now confirms it on their panel page."), "success")
     return redirect(url_for("panels.home", slug=rnd.slug))
 
 
@@ -202,7 +203,7 @@ def consensus_confirm(slug: str):
     except DomainError as exc:
         flash(exc.message, "error")
     else:
-        flash("Thank you. You have confirmed the panel's decision.", "success")
+        flash(_("Thank you. You have confirmed the panel's decision."), "success")
     return redirect(url_for("panels.home", slug=rnd.slug))
 
 
@@ -223,7 +224,7 @@ def consensus_excuse(slug: str):
     except DomainError as exc:
         flash(exc.message, "error")
     else:
-        flash("Recorded. The reason is kept with the decision.", "success")
+        flash(_("Recorded. The reason is kept with the decision."), "success")
     return redirect(url_for("panels.home", slug=rnd.slug))
 
 
@@ -320,7 +321,7 @@ def paper_save(slug: str):
         )
     except DomainError as exc:
         return _paper_entry_page(rnd, BallotForm(), exc.message)
-    flash("The batch is entered. A second convenor must confirm it before it counts.", "success")
+    flash(_("The batch is entered. A second convenor must confirm it before it counts."), "success")
     return redirect(url_for("ballots.paper_entry", slug=rnd.slug))
 
 
@@ -333,10 +334,10 @@ def paper_batch(slug: str, batch_id: int, action: str):
     try:
         if action == "confirm":
             paper_ballots.confirm_batch(person=current_user, round_id=rnd.id, batch_id=batch_id)
-            flash("Confirmed. The batch's ballots now count.", "success")
+            flash(_("Confirmed. The batch's ballots now count."), "success")
         else:
             paper_ballots.discard_batch(person=current_user, round_id=rnd.id, batch_id=batch_id)
-            flash("The batch is discarded. Its voters can vote again.", "success")
+            flash(_("The batch is discarded. Its voters can vote again."), "success")
     except DomainError as exc:
         flash(exc.message, "error")
     return redirect(url_for("ballots.paper_entry", slug=rnd.slug))
@@ -348,7 +349,7 @@ def paper_batch(slug: str, batch_id: int, action: str):
 
 def _print_codes(rnd: Round, form: CodesForm) -> list[str]:
     if not form.how_many.data:
-        raise DomainError("Say how many codes to print.")
+        raise DomainError(_("Say how many codes to print."))
     return codes.print_codes(person=current_user, round_id=rnd.id, how_many=form.how_many.data)
 
 
@@ -359,7 +360,7 @@ def _send_codes(rnd: Round, form: CodesForm) -> int:
         try:
             text += "\n" + upload.read(2_000_000).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise DomainError("The uploaded list is not a text file. Save it as .txt or .csv.") from exc
+            raise DomainError(_("The uploaded list is not a text file. Save it as .txt or .csv.")) from exc
     return codes.send_codes(person=current_user, round_id=rnd.id, addresses=codes.parse_addresses(text))
 
 
@@ -372,7 +373,7 @@ def voting_codes(slug: str):
         if printed := submitted(form, lambda: _print_codes(rnd, form), field="addresses"):
             return render_template("ballots/codes_print.html", rnd=rnd, codes=printed.value)
     elif sent := submitted(form, lambda: _send_codes(rnd, form), field="addresses"):
-        flash(f"Voting codes are on their way to {sent.value} people.", "success")
+        flash(_("Voting codes are on their way to %(count)s people.", count=sent.value), "success")
         return redirect(url_for("ballots.voting_codes", slug=rnd.slug))
     return render_template("ballots/codes.html", rnd=rnd, form=form, issued=codes.codes_issued(rnd.id)), (
         400 if form.errors else 200

@@ -17,6 +17,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import insert, select
 
 from grants import audit, jobs
@@ -67,11 +69,16 @@ class FileHasWarnings(DomainError):
     field = "accept_warnings"
 
     def __init__(self, warnings: list[str]) -> None:
-        many = len(warnings) != 1
         super().__init__(
-            f"The file breaks its own rules in {len(warnings)} place{'s' if many else ''} (listed below). "
-            "Nothing was imported. If the votes should be counted as they are, as pabutools and the official "
-            "count do, choose the file again, tick the box and import."
+            ngettext(
+                "The file breaks its own rules in %(num)d place (listed below). "
+                "Nothing was imported. If the votes should be counted as they are, as pabutools and the official "
+                "count do, choose the file again, tick the box and import.",
+                "The file breaks its own rules in %(num)d places (listed below). "
+                "Nothing was imported. If the votes should be counted as they are, as pabutools and the official "
+                "count do, choose the file again, tick the box and import.",
+                len(warnings),
+            )
         )
         self.warnings = warnings
 
@@ -96,12 +103,14 @@ def decision_file(rnd: Round) -> DecisionFile:
     """The decided round as Pabulib text with the selected column, checked against the stored fingerprint."""
     result = db.session.execute(select(Result).where(Result.round_id == rnd.id)).scalar_one_or_none()
     if rnd.status not in DECIDED or result is None or not result.quorum_met:
-        raise NotPublished("This table has no decision yet, so there is no decision file.")
+        raise NotPublished(_("This table has no decision yet, so there is no decision file."))
     consensus = rnd.ballot_type is BallotType.CONSENSUS
     if not consensus and result.ballots_counted < MIN_VOTERS_FOR_BALLOT_FILE:
         raise NotPublished(
-            f"Fewer than {MIN_VOTERS_FOR_BALLOT_FILE} people voted, so only totals are published, "
-            "to keep ballots secret."
+            _(
+                "Fewer than %(min)s people voted, so only totals are published, to keep ballots secret.",
+                min=MIN_VOTERS_FOR_BALLOT_FILE,
+            )
         )
     proposals = ballot_proposals(rnd.id)
     election = build_election(rnd, proposals, result.budget_pence)
@@ -113,8 +122,10 @@ def decision_file(rnd: Round) -> DecisionFile:
         # `selected` column; their file is not offered rather than offered with a fingerprint it fails.)
         logging.getLogger(__name__).error("The decision file of %s no longer matches its fingerprint.", rnd.slug)
         raise FileNoLongerMatches(
-            "This table's decision file no longer matches the fingerprint published when it was counted, so it "
-            "is not offered: a file that fails its own fingerprint would prove nothing. Ask the table's convenors."
+            _(
+                "This table's decision file no longer matches the fingerprint published when it was counted, so it "
+                "is not offered: a file that fails its own fingerprint would prove nothing. Ask the table's convenors."
+            )
         )
     return DecisionFile(text=text, filename=f"{rnd.slug}-decision.pb")
 
@@ -140,7 +151,7 @@ def _pence(value, project_id: str, in_pence: bool) -> int:  # noqa: ANN001
     amount = Fraction(value) if not isinstance(value, Decimal) else Fraction(value)
     amount = amount if in_pence else amount * 100
     if amount.denominator != 1:
-        raise DomainError(f"Project {project_id}'s cost is not a whole number of pence.")
+        raise DomainError(_("Project %(project)s's cost is not a whole number of pence.", project=project_id))
     return int(amount)
 
 
@@ -148,34 +159,55 @@ def _check_lines(data: bytes) -> None:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DomainError(f"This is not a valid Pabulib file: it is not UTF-8 text ({exc.reason}).") from exc
+        raise DomainError(
+            _("This is not a valid Pabulib file: it is not UTF-8 text (%(reason)s).", reason=exc.reason)
+        ) from exc
     for number, line in enumerate(text.split("\n"), start=1):
         if len(line) > MAX_IMPORT_LINE:
-            raise DomainError(f"Line {number} is longer than {MAX_IMPORT_LINE:,} characters, the most a line may have.")
+            raise DomainError(
+                _(
+                    "Line %(line)s is longer than %(max)s characters, the most a line may have.",
+                    line=number,
+                    max=format(MAX_IMPORT_LINE, ","),
+                )
+            )
         if has_control(line.removesuffix("\r")):
             raise DomainError(
-                f"Line {number} has a control character (such as a NUL byte) in it. Remove it and try again."
+                _(
+                    "Line %(line)s has a control character (such as a NUL byte) in it. Remove it and try again.",
+                    line=number,
+                )
             )
 
 
 def parse_upload(data: bytes) -> Election:
     """Read an uploaded .pb file, refusing a malformed one with a message that names the line."""
     if len(data) > MAX_IMPORT_BYTES:
-        raise DomainError(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB, the most an import may be.")
+        raise DomainError(
+            _("The file is larger than %(max)s MB, the most an import may be.", max=MAX_IMPORT_BYTES // (1024 * 1024))
+        )
     _check_lines(data)
     try:
         election = read_pb(data)
     except PabulibError as exc:
-        raise DomainError(f"This is not a valid Pabulib file: {exc}") from exc
+        raise DomainError(_("This is not a valid Pabulib file: %(problem)s", problem=str(exc))) from exc
     except (ValueError, UnicodeDecodeError, csv.Error) as exc:
-        raise DomainError(f"This is not a valid Pabulib file: {exc}") from exc
+        raise DomainError(_("This is not a valid Pabulib file: %(problem)s", problem=str(exc))) from exc
     if len(election.projects) > MAX_IMPORT_PROJECTS:
         raise DomainError(
-            f"The file lists {len(election.projects):,} projects; an import may have at most {MAX_IMPORT_PROJECTS:,}."
+            _(
+                "The file lists %(count)s projects; an import may have at most %(max)s.",
+                count=format(len(election.projects), ","),
+                max=format(MAX_IMPORT_PROJECTS, ","),
+            )
         )
     if len(election.ballots) > MAX_IMPORT_VOTERS:
         raise DomainError(
-            f"The file has {len(election.ballots):,} votes; an import may have at most {MAX_IMPORT_VOTERS:,}."
+            _(
+                "The file has %(count)s votes; an import may have at most %(max)s.",
+                count=format(len(election.ballots), ","),
+                max=format(MAX_IMPORT_VOTERS, ","),
+            )
         )
     return election
 
@@ -186,11 +218,24 @@ def _whole_points(election: Election) -> None:
         voter = election.voter_ids[i] if election.voter_ids else str(i + 1)
         for pid, points in ballot.items():
             if Fraction(points).denominator != 1:
-                raise DomainError(f"Voter {voter} gives project {pid} {points} points: points must be whole numbers.")
+                raise DomainError(
+                    _(
+                        "Voter %(voter)s gives project %(project)s %(points)s points: points must be whole numbers.",
+                        voter=voter,
+                        project=pid,
+                        points=points,
+                    )
+                )
             if not 0 <= points <= MAX_IMPORT_NUMBER:
                 raise DomainError(
-                    f"Voter {voter} gives project {pid} {points} points: "
-                    f"points must be from 0 to {MAX_IMPORT_NUMBER:,}."
+                    _(
+                        "Voter %(voter)s gives project %(project)s %(points)s points: "
+                        "points must be from 0 to %(max)s.",
+                        voter=voter,
+                        project=pid,
+                        points=points,
+                        max=format(MAX_IMPORT_NUMBER, ","),
+                    )
                 )
 
 
@@ -210,7 +255,14 @@ def _in_range(values: dict) -> None:
     for key, meta in _META_NAMES.items():
         value = values.get(key)
         if value is not None and not 0 <= value <= MAX_IMPORT_NUMBER:
-            raise DomainError(f"META {meta} is {value}: it must be from 0 to {MAX_IMPORT_NUMBER:,}.")
+            raise DomainError(
+                _(
+                    "META %(meta)s is %(value)s: it must be from 0 to %(max)s.",
+                    meta=meta,
+                    value=value,
+                    max=format(MAX_IMPORT_NUMBER, ","),
+                )
+            )
 
 
 @dataclass(frozen=True)
@@ -233,7 +285,7 @@ def read_import(data: bytes, *, title: str = "", accept_warnings: bool = False) 
     """
     election = parse_upload(data)
     if not election.projects:
-        raise DomainError("The file lists no projects.")
+        raise DomainError(_("The file lists no projects."))
     ballot_type = BALLOT_FOR_VOTE_TYPE[election.vote_type]
     allowed = RULES_FOR_BALLOT[ballot_type]
     rule = next((r for r in allowed if r.value == (election.rule or "")), allowed[0])
@@ -243,7 +295,13 @@ def read_import(data: bytes, *, title: str = "", accept_warnings: bool = False) 
     costs = {p.id: _pence(p.cost, p.id, in_pence) for p in election.projects}
     for pid, pence in costs.items():
         if pence > MAX_PENCE:
-            raise DomainError(f"Project {pid} costs more than £{MAX_PENCE // 100:,}, the most one project may cost.")
+            raise DomainError(
+                _(
+                    "Project %(project)s costs more than £%(max)s, the most one project may cost.",
+                    project=pid,
+                    max=format(MAX_PENCE // 100, ","),
+                )
+            )
     if ballot_type is not BallotType.RANKED:
         _whole_points(election)
     lengths = [len(b) for b in election.ballots]
@@ -292,7 +350,7 @@ def read_import(data: bytes, *, title: str = "", accept_warnings: bool = False) 
     if election.warnings and not accept_warnings:
         raise FileHasWarnings([str(w) for w in election.warnings])
     if rule is CountingRule.GREEDY_THRESHOLD and values["min_support"] is None:
-        raise DomainError("The file names the threshold rule but gives no min_project_score_threshold in META.")
+        raise DomainError(_("The file names the threshold rule but gives no min_project_score_threshold in META."))
     return ReadImport(election=election, ballot_type=ballot_type, values=values, costs=costs, name=name, now=now)
 
 
@@ -408,7 +466,9 @@ def queue_import(
     Only the size is checked here; everything else is checked by the worker, and the person
     sees the outcome (the table, or the reason with its line) on the import's own page."""
     if len(data) > MAX_IMPORT_BYTES:
-        raise DomainError(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB, the most an import may be.")
+        raise DomainError(
+            _("The file is larger than %(max)s MB, the most an import may be.", max=MAX_IMPORT_BYTES // (1024 * 1024))
+        )
     with transaction() as session:
         row = PbImport(
             person_id=person.id,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from grants.core import DomainError
@@ -15,7 +17,7 @@ from grants.public import queries
 from grants.rounds.forms import COUNTING_LABELS
 from grants.security import public
 
-IMPORTED = "The table is imported and its ballots are in. Record the money for it, then close voting to count."
+IMPORTED = _l("The table is imported and its ballots are in. Record the money for it, then close voting to count.")
 
 
 @bp.route("/tables/<slug>/decision.pb")
@@ -45,7 +47,7 @@ def import_pb():
     def import_it() -> Round | PbImport:
         upload = form.pb_file.data
         if not upload or not getattr(upload, "filename", ""):
-            raise DomainError("Choose a .pb file to import")
+            raise DomainError(_("Choose a .pb file to import"))
         data = upload.read()
         given = {"title": form.title.data or "", "accept_warnings": bool(form.accept_warnings.data)}
         if services.runs_in_background(data):
@@ -59,7 +61,7 @@ def import_pb():
     if done := submitted(form, import_it, field="pb_file"):
         if isinstance(done.value, PbImport):
             return redirect(url_for("decisions.import_status", import_id=done.value.id))
-        flash(IMPORTED, "success")
+        flash(str(IMPORTED), "success")
         return redirect(url_for("rounds.manage", slug=done.value.slug))
     return render_template("decisions/import.html", form=form, warnings=warnings), (400 if form.errors else 200)
 

@@ -1,5 +1,7 @@
 """Forms for running a round."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -16,59 +18,74 @@ from grants.fields import DayField, MoneyField, positive_money, up_to
 from grants.models import BallotType, CountingRule, Electorate, QuorumPolicy, TieBreak
 
 TIE_BREAK_CHOICES = [
-    SelectChoice(TieBreak.CHEAPER_FIRST.value, "The cheaper proposal comes first"),
-    SelectChoice(TieBreak.NEWER_GROUP_FIRST.value, "The newer group comes first"),
+    SelectChoice(TieBreak.CHEAPER_FIRST.value, _l("The cheaper proposal comes first")),
+    SelectChoice(TieBreak.NEWER_GROUP_FIRST.value, _l("The newer group comes first")),
     SelectChoice(
-        TieBreak.LOTTERY.value, "A lottery, with a seed published before voting so anyone can repeat the draw"
+        TieBreak.LOTTERY.value, _l("A lottery, with a seed published before voting so anyone can repeat the draw")
     ),
 ]
 
 RECEIPT_CHOICES = [
-    SelectChoice("on", "Give each voter a receipt to find their ballot in the published ballot file"),
-    SelectChoice("off", "No receipts: the ballot file numbers the ballots 1, 2, 3 instead"),
+    SelectChoice("on", _l("Give each voter a receipt to find their ballot in the published ballot file")),
+    SelectChoice("off", _l("No receipts: the ballot file numbers the ballots 1, 2, 3 instead")),
 ]
 
 COUNTING_LABELS = {
-    CountingRule.GREEDY: "Most support first: fund each proposal that still fits in the pot, skip the ones that do not",
-    CountingRule.GREEDY_NO_SKIP: "Most support first, stopping at the first proposal that does not fit",
-    CountingRule.GREEDY_THRESHOLD: "Most support first, but only proposals with at least the least support set below",
-    CountingRule.EQUAL_SHARES: "Equal shares (proportional): each voter controls an equal share of the pot",
-    CountingRule.EQUAL_SHARES_ADD1: "Equal shares, then the add-one completion so the pot is used well (as in Assen)",
-    CountingRule.EQUAL_SHARES_ADD1_COMPARISON: "Equal shares with add-one, compared with most support first "
-    "(as in Wieliczka)",
-    CountingRule.PHRAGMEN: "Sequential Phragmén (proportional): the load of each proposal is shared by its supporters",
-    CountingRule.SCORE_AVERAGE: "Score ballots: highest average score first among the members free to score it, "
-    "funding each that fits",
-    CountingRule.CONSENSUS: "Consensus: the decision the panel reached by talking, confirmed by each member present",
+    CountingRule.GREEDY: _l(
+        "Most support first: fund each proposal that still fits in the pot, skip the "
+        "ones that do not"
+    ),
+    CountingRule.GREEDY_NO_SKIP: _l("Most support first, stopping at the first proposal that does not fit"),
+    CountingRule.GREEDY_THRESHOLD: _l(
+        "Most support first, but only proposals with at least the least support set "
+        "below"
+    ),
+    CountingRule.EQUAL_SHARES: _l("Equal shares (proportional): each voter controls an equal share of the pot"),
+    CountingRule.EQUAL_SHARES_ADD1: _l(
+        "Equal shares, then the add-one completion so the pot is used well (as in "
+        "Assen)"
+    ),
+    CountingRule.EQUAL_SHARES_ADD1_COMPARISON: _l("Equal shares with add-one, compared with most support first "
+    "(as in Wieliczka)"),
+    CountingRule.PHRAGMEN: _l(
+        "Sequential Phragmén (proportional): the load of each proposal is shared by its "
+        "supporters"
+    ),
+    CountingRule.SCORE_AVERAGE: _l("Score ballots: highest average score first among the members free to score it, "
+    "funding each that fits"),
+    CountingRule.CONSENSUS: _l(
+        "Consensus: the decision the panel reached by talking, confirmed by each member "
+        "present"
+    ),
 }
 COUNTING_CHOICES = [SelectChoice(rule.value, label) for rule, label in COUNTING_LABELS.items()]
 BALLOT_CHOICES = [SelectChoice(b.value, b.label) for b in BallotType]
 QUORUM_POLICY_CHOICES = [
-    SelectChoice(QuorumPolicy.NO_DECISION.value, "No decision is made"),
-    SelectChoice(QuorumPolicy.EXTEND.value, "Voting is extended once, by the number of days below"),
+    SelectChoice(QuorumPolicy.NO_DECISION.value, _l("No decision is made")),
+    SelectChoice(QuorumPolicy.EXTEND.value, _l("Voting is extended once, by the number of days below")),
 ]
 
 
 class RoundForm(FlaskForm):
-    title = StringField("Name of the table", validators=[DataRequired("Enter a name"), up_to(200)])
+    title = StringField(_l("Name of the table"), validators=[DataRequired(_l("Enter a name")), up_to(200)])
     purpose = TextAreaField(
-        "What is the money for?", validators=[DataRequired("Say what the money is for"), up_to(4000)]
+        _l("What is the money for?"), validators=[DataRequired(_l("Say what the money is for")), up_to(4000)]
     )
-    who_may_apply = TextAreaField("Who may apply?", validators=[DataRequired("Say who may apply"), up_to(4000)])
+    who_may_apply = TextAreaField(_l("Who may apply?"), validators=[DataRequired(_l("Say who may apply")), up_to(4000)])
     max_grant = MoneyField(
-        "Largest grant, in pounds", validators=[InputRequired("Enter the largest grant"), positive_money]
+        _l("Largest grant, in pounds"), validators=[InputRequired(_l("Enter the largest grant")), positive_money]
     )
-    bids_open_on = DayField("Bids open on", validators=[InputRequired("Enter the date bids open")])
-    bids_close_on = DayField("Bids close on", validators=[InputRequired("Enter the date bids close")])
+    bids_open_on = DayField(_l("Bids open on"), validators=[InputRequired(_l("Enter the date bids open"))])
+    bids_close_on = DayField(_l("Bids close on"), validators=[InputRequired(_l("Enter the date bids close"))])
     deliberation_opens_on = DayField(
-        "The panel starts reading on", validators=[InputRequired("Enter the date the panel starts reading")]
+        _l("The panel starts reading on"), validators=[InputRequired(_l("Enter the date the panel starts reading"))]
     )
-    voting_opens_on = DayField("Voting opens on", validators=[InputRequired("Enter the date voting opens")])
-    voting_closes_on = DayField("Voting closes on", validators=[InputRequired("Enter the date voting closes")])
+    voting_opens_on = DayField(_l("Voting opens on"), validators=[InputRequired(_l("Enter the date voting opens"))])
+    voting_closes_on = DayField(_l("Voting closes on"), validators=[InputRequired(_l("Enter the date voting closes"))])
     electorate = RadioField(
-        "Who votes",
+        _l("Who votes"),
         choices=[
-            SelectChoice(Electorate.PANEL.value, "The panel"),
+            SelectChoice(Electorate.PANEL.value, _l("The panel")),
             SelectChoice(
                 Electorate.COMMUNITY.value,
                 "A whole community: every member gets a single-use voting code, printed or by e-mail",
@@ -78,96 +95,98 @@ class RoundForm(FlaskForm):
         validators=[Optional()],
     )
     community_name = StringField(
-        "Name of the community (community-wide vote)", validators=[Optional(), up_to(200)]
+        _l("Name of the community (community-wide vote)"), validators=[Optional(), up_to(200)]
     )
     ballot_type = RadioField(
-        "The ballot",
+        _l("The ballot"),
         choices=BALLOT_CHOICES,
         default=BallotType.APPROVAL.value,
         # A browser always sends the checked radio; older clients that omit it get approval.
         validators=[Optional()],
     )
     min_picks = IntegerField(
-        "Fewest proposals a panel member must pick (optional)", validators=[Optional(), NumberRange(min=0, max=1000)]
+        _l("Fewest proposals a panel member must pick (optional)"),
+        validators=[Optional(), NumberRange(min=0, max=1000)],
     )
     max_picks = IntegerField(
-        "Most proposals a panel member may pick (optional)", validators=[Optional(), NumberRange(min=1, max=1000)]
+        _l("Most proposals a panel member may pick (optional)"), validators=[Optional(), NumberRange(min=1, max=1000)]
     )
-    ballot_within_budget = BooleanField("A ballot's picks must add up to no more than the pot", default=True)
+    ballot_within_budget = BooleanField(_l("A ballot's picks must add up to no more than the pot"), default=True)
     points_total = IntegerField(
-        "Points each panel member spreads (points ballot)", validators=[Optional(), NumberRange(min=1, max=1000)]
+        _l("Points each panel member spreads (points ballot)"), validators=[Optional(), NumberRange(min=1, max=1000)]
     )
     points_cap = IntegerField(
-        "Most points on one proposal (points ballot, optional)", validators=[Optional(), NumberRange(min=1, max=1000)]
+        _l("Most points on one proposal (points ballot, optional)"),
+        validators=[Optional(), NumberRange(min=1, max=1000)],
     )
     score_max = IntegerField(
-        "Highest score on each criterion (score ballot)", validators=[Optional(), NumberRange(min=1, max=10)]
+        _l("Highest score on each criterion (score ballot)"), validators=[Optional(), NumberRange(min=1, max=10)]
     )
     score_criteria = TextAreaField(
-        "Published criteria, one on each line (score ballot)", validators=[Optional(), up_to(4000)]
+        _l("Published criteria, one on each line (score ballot)"), validators=[Optional(), up_to(4000)]
     )
     score_meanings = TextAreaField(
-        "What each score means, one line for each score from 0 (score ballot, optional)",
+        _l("What each score means, one line for each score from 0 (score ballot, optional)"),
         validators=[Optional(), up_to(2000)],
     )
     score_skip_allowed = BooleanField(
-        "A panel member may skip a proposal they do not have enough information to score (score ballot)"
+        _l("A panel member may skip a proposal they do not have enough information to score (score ballot)")
     )
     rank_depth = IntegerField(
-        "How many proposals a panel member puts in order (ranking ballot)",
+        _l("How many proposals a panel member puts in order (ranking ballot)"),
         validators=[Optional(), NumberRange(min=1, max=100)],
     )
     min_support = IntegerField(
-        "Least support a proposal needs to take part (optional; used by the threshold rule)",
+        _l("Least support a proposal needs to take part (optional; used by the threshold rule)"),
         validators=[Optional(), NumberRange(min=1, max=1000000)],
     )
     counting_rule = RadioField(
-        "How votes are counted",
+        _l("How votes are counted"),
         choices=COUNTING_CHOICES,
         default="greedy",
-        validators=[InputRequired("Choose how votes are counted")],
+        validators=[InputRequired(_l("Choose how votes are counted"))],
     )
     quorum_min_ballots = IntegerField(
-        "Fewest ballots for a decision (optional)", validators=[Optional(), NumberRange(min=1, max=100000)]
+        _l("Fewest ballots for a decision (optional)"), validators=[Optional(), NumberRange(min=1, max=100000)]
     )
     quorum_min_share_percent = IntegerField(
-        "Smallest share of the panel that must vote, in per cent (optional)",
+        _l("Smallest share of the panel that must vote, in per cent (optional)"),
         validators=[Optional(), NumberRange(min=1, max=100)],
     )
     quorum_lived_experience_percent = IntegerField(
-        "Smallest share of voters with lived experience, in per cent (optional)",
+        _l("Smallest share of voters with lived experience, in per cent (optional)"),
         validators=[Optional(), NumberRange(min=1, max=100)],
     )
     quorum_min_scorers = IntegerField(
-        "Fewest voters free to vote on each proposal, after people stand aside (optional)",
+        _l("Fewest voters free to vote on each proposal, after people stand aside (optional)"),
         validators=[Optional(), NumberRange(min=1, max=1000)],
     )
     quorum_policy = RadioField(
-        "If quorum is not met",
+        _l("If quorum is not met"),
         choices=QUORUM_POLICY_CHOICES,
         default=QuorumPolicy.NO_DECISION.value,
         validators=[Optional()],
     )
     quorum_extend_days = IntegerField(
-        "Days to extend voting by (if you chose to extend)", validators=[Optional(), NumberRange(min=1, max=60)]
+        _l("Days to extend voting by (if you chose to extend)"), validators=[Optional(), NumberRange(min=1, max=60)]
     )
     tie_break = RadioField(
-        "If two proposals have the same support",
+        _l("If two proposals have the same support"),
         choices=TIE_BREAK_CHOICES,
         default=TieBreak.CHEAPER_FIRST.value,
-        validators=[InputRequired("Choose how ties are broken")],
+        validators=[InputRequired(_l("Choose how ties are broken"))],
     )
     receipts = RadioField(
-        "Receipts for voters",
+        _l("Receipts for voters"),
         choices=RECEIPT_CHOICES,
         default="on",
         # A form from before this choice existed keeps receipts on.
         validators=[Optional()],
     )
     support_contact = TextAreaField(
-        "Who panel members can talk to for support", validators=[Optional(), up_to(2000)]
+        _l("Who panel members can talk to for support"), validators=[Optional(), up_to(2000)]
     )
-    reason = TextAreaField("Why are you changing this?", validators=[Optional(), up_to(2000)])
+    reason = TextAreaField(_l("Why are you changing this?"), validators=[Optional(), up_to(2000)])
 
     def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
         ok = super().validate(extra_validators)
@@ -180,26 +199,26 @@ class RoundForm(FlaskForm):
         ]
         for earlier, later in zip(order, order[1:], strict=False):
             if earlier.data and later.data and later.data < earlier.data:
-                later.errors.append(f"This date must be on or after “{earlier.label.text.lower()}”")
+                later.errors.append(_("This date must be on or after “%(date)s”", date=earlier.label.text.lower()))
                 ok = False
         if self.min_picks.data and self.max_picks.data and self.min_picks.data > self.max_picks.data:
-            self.max_picks.errors.append("The most must be at least the fewest")
+            self.max_picks.errors.append(_("The most must be at least the fewest"))
             ok = False
         return ok
 
 
 class StaffForm(FlaskForm):
     email = EmailField(
-        "Their e-mail address",
-        validators=[DataRequired("Enter an e-mail address"), Email("Enter a real e-mail address"), up_to(254)],
+        _l("Their e-mail address"),
+        validators=[DataRequired(_l("Enter an e-mail address")), Email(_l("Enter a real e-mail address")), up_to(254)],
     )
     role = RadioField(
-        "Role",
+        _l("Role"),
         choices=[
-            SelectChoice("convenor", "Convenor: runs the table with you"),
-            SelectChoice("treasurer", "Treasurer: records payments to groups"),
+            SelectChoice("convenor", _l("Convenor: runs the table with you")),
+            SelectChoice("treasurer", _l("Treasurer: records payments to groups")),
         ],
-        validators=[InputRequired("Choose a role")],
+        validators=[InputRequired(_l("Choose a role"))],
     )
 
 
@@ -211,11 +230,11 @@ class MoveOnForm(FlaskForm):
     """Move the table on; before its published date a reason is needed (shown on the timetable)."""
 
     reason = TextAreaField(
-        "Why move on before the published date? This is shown on the timetable beside the new date.",
+        _l("Why move on before the published date? This is shown on the timetable beside the new date."),
         validators=[Optional(), up_to(1000)],
     )
     override_reason = TextAreaField(
-        "Why it cannot wait for the panel members given more time or paused. They are told first.",
+        _l("Why it cannot wait for the panel members given more time or paused. They are told first."),
         validators=[Optional(), up_to(1000)],
     )
 
@@ -258,7 +277,7 @@ def _dates_in_order(form: FlaskForm) -> bool:
     ok = True
     for earlier, later in zip(order, order[1:], strict=False):
         if earlier.data and later.data and later.data < earlier.data:
-            later.errors.append(f"This date must be on or after “{earlier.label.text.lower()}”")
+            later.errors.append(_("This date must be on or after “%(date)s”", date=earlier.label.text.lower()))
             ok = False
     return ok
 
@@ -281,7 +300,7 @@ class ApprovalSettingsPage(_ReceiptsPage):
     def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
         ok = super().validate(extra_validators)
         if self.min_picks.data and self.max_picks.data and self.min_picks.data > self.max_picks.data:
-            self.max_picks.errors.append("The most must be at least the fewest")
+            self.max_picks.errors.append(_("The most must be at least the fewest"))
             ok = False
         return ok
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from grants import audit, invitations
@@ -76,40 +77,47 @@ RULE_FIELDS = (
     "support_contact",
 )
 
+
+def N_(message: str) -> str:
+    """Marks words for the catalogue; they stay English here (some are kept in records) and are
+    translated where they are shown."""
+    return message
+
+
 FIELD_LABELS = {
-    "title": "Name",
-    "purpose": "Purpose",
-    "who_may_apply": "Who may apply",
-    "max_grant_pence": "Largest grant",
-    "bids_open_at": "Bids open",
-    "bids_close_at": "Bids close",
-    "deliberation_opens_at": "Panel starts reading",
-    "voting_opens_at": "Voting opens",
-    "voting_closes_at": "Voting closes",
-    "electorate": "Who votes",
-    "community_name": "Community",
-    "ballot_type": "Ballot",
-    "min_picks": "Fewest picks",
-    "max_picks": "Most picks",
-    "ballot_within_budget": "Picks must fit the pot",
-    "points_total": "Points to spread",
-    "points_cap": "Most points on one proposal",
-    "score_max": "Highest score",
-    "score_criteria": "Scoring criteria",
-    "score_meanings": "What each score means",
-    "score_skip_allowed": "Proposals may be skipped for lack of information",
-    "rank_depth": "Proposals to put in order",
-    "counting_rule": "Counting rule",
-    "min_support": "Least support to take part",
-    "quorum_min_ballots": "Fewest ballots",
-    "quorum_min_share_percent": "Smallest share voting",
-    "quorum_lived_experience_percent": "Smallest share of voters with lived experience",
-    "quorum_min_scorers": "Fewest voters free to vote on each proposal",
-    "quorum_policy": "If quorum is not met",
-    "quorum_extend_days": "Days voting is extended by",
-    "tie_break": "Tie-break",
-    "receipts_on": "Receipts for voters",
-    "support_contact": "Support contact",
+    "title": N_("Name"),
+    "purpose": N_("Purpose"),
+    "who_may_apply": N_("Who may apply"),
+    "max_grant_pence": N_("Largest grant"),
+    "bids_open_at": N_("Bids open"),
+    "bids_close_at": N_("Bids close"),
+    "deliberation_opens_at": N_("Panel starts reading"),
+    "voting_opens_at": N_("Voting opens"),
+    "voting_closes_at": N_("Voting closes"),
+    "electorate": N_("Who votes"),
+    "community_name": N_("Community"),
+    "ballot_type": N_("Ballot"),
+    "min_picks": N_("Fewest picks"),
+    "max_picks": N_("Most picks"),
+    "ballot_within_budget": N_("Picks must fit the pot"),
+    "points_total": N_("Points to spread"),
+    "points_cap": N_("Most points on one proposal"),
+    "score_max": N_("Highest score"),
+    "score_criteria": N_("Scoring criteria"),
+    "score_meanings": N_("What each score means"),
+    "score_skip_allowed": N_("Proposals may be skipped for lack of information"),
+    "rank_depth": N_("Proposals to put in order"),
+    "counting_rule": N_("Counting rule"),
+    "min_support": N_("Least support to take part"),
+    "quorum_min_ballots": N_("Fewest ballots"),
+    "quorum_min_share_percent": N_("Smallest share voting"),
+    "quorum_lived_experience_percent": N_("Smallest share of voters with lived experience"),
+    "quorum_min_scorers": N_("Fewest voters free to vote on each proposal"),
+    "quorum_policy": N_("If quorum is not met"),
+    "quorum_extend_days": N_("Days voting is extended by"),
+    "tie_break": N_("Tie-break"),
+    "receipts_on": N_("Receipts for voters"),
+    "support_contact": N_("Support contact"),
 }
 
 # Which step a convenor may take from each state.
@@ -121,10 +129,10 @@ NEXT_STEP = {
 }
 
 STEP_LABELS = {
-    RoundStatus.OPEN_FOR_BIDS: "Publish and open for bids",
-    RoundStatus.BIDS_CLOSED: "Close bids",
-    RoundStatus.DELIBERATION: "Start the panel's reading and talking",
-    RoundStatus.VOTING: "Open voting (this freezes the rules)",
+    RoundStatus.OPEN_FOR_BIDS: N_("Publish and open for bids"),
+    RoundStatus.BIDS_CLOSED: N_("Close bids"),
+    RoundStatus.DELIBERATION: N_("Start the panel's reading and talking"),
+    RoundStatus.VOTING: N_("Open voting (this freezes the rules)"),
 }
 
 
@@ -169,22 +177,36 @@ def check_quorum_possible(values: dict[str, Any], panel_size: int | None) -> Non
     fewest = values.get("quorum_min_ballots")
     if fewest and fewest > n:
         raise QuorumImpossible(
-            f"The fewest ballots ({fewest}) is more than the panel's {n} seats, so it can never be met. "
-            f"Choose at most {n}, or make the panel larger first.",
+            _(
+                "The fewest ballots (%(fewest)s) is more than the panel's %(seats)s seats, so it can never be met. "
+                "Choose at most %(seats)s, or make the panel larger first.",
+                fewest=fewest,
+                seats=n,
+            ),
             "quorum_min_ballots",
         )
     free = values.get("quorum_min_scorers")
     if free and free > n:
         raise QuorumImpossible(
-            f"{free} voters free to vote on each proposal is more than the panel's {n} seats, so it can never "
-            f"be met. Choose at most {max(n - 1, 1)}.",
+            _(
+                "%(free)s voters free to vote on each proposal is more than the panel's %(seats)s seats, so it can "
+                "never be met. Choose at most %(most)s.",
+                free=free,
+                seats=n,
+                most=max(n - 1, 1),
+            ),
             "quorum_min_scorers",
         )
     if free and free == n:
         raise QuorumImpossible(
-            f"{free} voters free to vote on each proposal needs every one of the panel's {n} members to vote on "
-            "every proposal: a single declared interest (or one member pausing) would make a decision "
-            f"impossible. Choose at most {max(n - 1, 1)}.",
+            _(
+                "%(free)s voters free to vote on each proposal needs every one of the panel's %(seats)s members to "
+                "vote on every proposal: a single declared interest (or one member pausing) would make a decision "
+                "impossible. Choose at most %(most)s.",
+                free=free,
+                seats=n,
+                most=max(n - 1, 1),
+            ),
             "quorum_min_scorers",
         )
 
@@ -311,14 +333,14 @@ def _check_rules(values: dict[str, Any]) -> None:
     """Refuse rules that cannot work, with every problem at once, each beside its setting."""
     problems: list[tuple[str, str]] = []
     if values["max_grant_pence"] is None or values["max_grant_pence"] <= 0:
-        problems.append(("max_grant", "Enter a largest grant of more than £0."))
+        problems.append(("max_grant", _("Enter a largest grant of more than £0.")))
     times = [
         values[k]
         for k in ("bids_open_at", "bids_close_at", "deliberation_opens_at", "voting_opens_at", "voting_closes_at")
     ]
     if any(b < a for a, b in zip(times, times[1:], strict=False)):
         problems.append(
-            ("bids_open_on", "The timetable's dates must be in order, from bids opening to voting closing.")
+            ("bids_open_on", _("The timetable's dates must be in order, from bids opening to voting closing."))
         )
     try:
         check_ballot_rules(values)
@@ -332,22 +354,22 @@ check_rules = _check_rules  # the whole table's rules, checked again when a set-
 
 
 BALLOT_NAMES = {
-    BallotType.APPROVAL: "approval",
-    BallotType.CUMULATIVE: "points",
-    BallotType.SCORE: "score",
-    BallotType.RANKED: "ranking",
-    BallotType.CONSENSUS: "consensus",
+    BallotType.APPROVAL: N_("approval"),
+    BallotType.CUMULATIVE: N_("points"),
+    BallotType.SCORE: N_("score"),
+    BallotType.RANKED: N_("ranking"),
+    BallotType.CONSENSUS: N_("consensus"),
 }
 RULE_NAMES = {
-    CountingRule.GREEDY: "most support first",
-    CountingRule.GREEDY_NO_SKIP: "most support first, stopping at the first that does not fit",
-    CountingRule.GREEDY_THRESHOLD: "most support first, above a least support",
-    CountingRule.EQUAL_SHARES: "equal shares",
-    CountingRule.EQUAL_SHARES_ADD1: "equal shares with add-one",
-    CountingRule.EQUAL_SHARES_ADD1_COMPARISON: "equal shares with add-one, compared with most support first",
-    CountingRule.PHRAGMEN: "sequential Phragmén",
-    CountingRule.SCORE_AVERAGE: "highest average score first",
-    CountingRule.CONSENSUS: "consensus",
+    CountingRule.GREEDY: N_("most support first"),
+    CountingRule.GREEDY_NO_SKIP: N_("most support first, stopping at the first that does not fit"),
+    CountingRule.GREEDY_THRESHOLD: N_("most support first, above a least support"),
+    CountingRule.EQUAL_SHARES: N_("equal shares"),
+    CountingRule.EQUAL_SHARES_ADD1: N_("equal shares with add-one"),
+    CountingRule.EQUAL_SHARES_ADD1_COMPARISON: N_("equal shares with add-one, compared with most support first"),
+    CountingRule.PHRAGMEN: N_("sequential Phragmén"),
+    CountingRule.SCORE_AVERAGE: N_("highest average score first"),
+    CountingRule.CONSENSUS: N_("consensus"),
 }
 
 
@@ -360,66 +382,84 @@ def ballot_rule_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
     allowed = RULES_FOR_BALLOT[ballot]
     if rule not in allowed:
         # In words a convenor knows, never the rule's internal name ("score-average", "greedy-no-skip").
-        choices = " or ".join(f"“{RULE_NAMES[r]}”" for r in allowed)
+        choices = f" {_('or')} ".join(f"“{_(RULE_NAMES[r])}”" for r in allowed)
         problems.append(
             (
                 "counting_rule",
-                f"“{RULE_NAMES[rule].capitalize()}” does not fit a {BALLOT_NAMES[ballot]} ballot. Choose {choices}.",
+                _(
+                    "“%(rule)s” does not fit a %(ballot)s ballot. Choose %(choices)s.",
+                    rule=_(RULE_NAMES[rule]).capitalize(),
+                    ballot=_(BALLOT_NAMES[ballot]),
+                    choices=choices,
+                ),
             )
         )
     if ballot is BallotType.CUMULATIVE:
         if not values.get("points_total"):
-            problems.append(("points_total", "A points ballot needs the number of points each panel member spreads."))
+            problems.append(
+                ("points_total", _("A points ballot needs the number of points each panel member spreads."))
+            )
         cap = values.get("points_cap")
         if cap and values.get("points_total") and cap > values["points_total"]:
-            problems.append(("points_cap", "The most points on one proposal cannot be more than the points to spread."))
+            problems.append(
+                ("points_cap", _("The most points on one proposal cannot be more than the points to spread."))
+            )
     if ballot is BallotType.SCORE:
         top = values.get("score_max")
         if not top:
-            problems.append(("score_max", "A score ballot needs the highest score on each criterion."))
+            problems.append(("score_max", _("A score ballot needs the highest score on each criterion.")))
         criteria = values.get("score_criteria") or []
         if not criteria:
             problems.append(
-                ("score_criteria", "A score ballot needs at least one published criterion, one on each line.")
+                ("score_criteria", _("A score ballot needs at least one published criterion, one on each line."))
             )
         meanings = values.get("score_meanings") or []
         if meanings and top and len(meanings) != top + 1:
             problems.append(
                 (
                     "score_meanings",
-                    f"Write one meaning for each score from 0 to {top}: {top + 1} lines. There are {len(meanings)}.",
+                    _(
+                        "Write one meaning for each score from 0 to %(top)s: %(lines)s lines. There are %(given)s.",
+                        top=top,
+                        lines=top + 1,
+                        given=len(meanings),
+                    ),
                 )
             )
         if len(criteria) > 10:
-            problems.append(("score_criteria", "Use no more than 10 criteria, so scoring stays manageable."))
+            problems.append(("score_criteria", _("Use no more than 10 criteria, so scoring stays manageable.")))
     if ballot is BallotType.RANKED and not values.get("rank_depth"):
         problems.append(
-            ("rank_depth", "A ranking ballot needs the number of proposals each panel member puts in order.")
+            ("rank_depth", _("A ranking ballot needs the number of proposals each panel member puts in order."))
         )
     if rule is CountingRule.GREEDY_THRESHOLD and not values.get("min_support"):
-        problems.append(("min_support", "The threshold rule needs the least support a proposal must have."))
+        problems.append(("min_support", _("The threshold rule needs the least support a proposal must have.")))
     if values.get("electorate") is Electorate.COMMUNITY:
         if not values.get("community_name"):
-            problems.append(("community_name", "Name the community whose members vote."))
+            problems.append(("community_name", _("Name the community whose members vote.")))
         if ballot in (BallotType.SCORE, BallotType.CONSENSUS):
             problems.append(
                 (
                     "ballot_type",
-                    "A community-wide vote uses an approval, points or ranking ballot; "
-                    "scores and consensus are for panels.",
+                    _(
+                        "A community-wide vote uses an approval, points or ranking ballot; "
+                        "scores and consensus are for panels."
+                    ),
                 )
             )
         if values.get("quorum_lived_experience_percent") or values.get("quorum_min_scorers"):
             problems.append(
                 (
                     "quorum_lived_experience_percent",
-                    "A community-wide vote is anonymous from the start, so the lived experience and "
-                    "per-proposal quorum rules cannot be checked. "
-                    "Use the fewest ballots or the smallest share instead.",
+                    _(
+                        "A community-wide vote is anonymous from the start, so the lived experience and "
+                        "per-proposal quorum rules cannot be checked. "
+                        "Use the fewest ballots or the smallest share instead."
+                    ),
                 )
             )
     if values.get("quorum_policy") is QuorumPolicy.EXTEND and not values.get("quorum_extend_days"):
-        problems.append(("quorum_extend_days", "Say by how many days voting is extended if quorum is not met."))
+        problems.append(("quorum_extend_days", _("Say by how many days voting is extended if quorum is not met.")))
     return problems
 
 
@@ -466,10 +506,13 @@ def change_rules(*, person: Person, round_id: int, values: dict[str, Any], reaso
     with transaction() as session:
         rnd = lock_for_update(Round, round_id)
         if not is_convenor(person, rnd.id):
-            raise NotAllowed("Only a convenor of this table can change its rules.")
+            raise NotAllowed(_("Only a convenor of this table can change its rules."))
         if rnd.rules_frozen:
             raise RulesFrozen(
-                "Voting has opened, so the rules are frozen: they were published before voting and cannot change now."
+                _(
+                    "Voting has opened, so the rules are frozen: they were published before voting and cannot "
+                    "change now."
+                )
             )
         try:
             check_quorum_possible(values, panel_size_for(rnd.id))
@@ -477,7 +520,9 @@ def change_rules(*, person: Person, round_id: int, values: dict[str, Any], reaso
             problems.append((exc.field, exc.message))
         changed = [f for f in RULE_FIELDS if f in values and getattr(rnd, f) != values[f]]
         if rnd.is_published and changed and not reason.strip():
-            problems.append(("reason", "Say why you are changing the rules. The reason is published with the change."))
+            problems.append(("reason", _(
+                "Say why you are changing the rules. The reason is published with the change.",
+            )))
         if problems:
             raise BallotRulesDoNotFit(" ".join(message for _field, message in problems), problems)
         changes = []
@@ -515,7 +560,7 @@ def invite_staff(*, person: Person, round_id: int, email: str, role: StaffRole) 
     to = invitations.address(email)
     with transaction() as session:
         if not is_convenor(person, round_id):
-            raise NotAllowed("Only a convenor of this table can add people to run it.")
+            raise NotAllowed(_("Only a convenor of this table can add people to run it."))
         rnd = session.get(Round, round_id)
         already = session.execute(
             select(RoundStaff.id)
@@ -523,9 +568,9 @@ def invite_staff(*, person: Person, round_id: int, email: str, role: StaffRole) 
             .where(RoundStaff.round_id == round_id, RoundStaff.role == role, func.lower(Person.email) == to)
         ).first()
         if already is not None:
-            raise DomainError(f"{to} is already a {role.value} of this table.")
+            raise DomainError(_("%(email)s is already a %(role)s of this table.", email=to, role=_(role.value)))
         if invitations.waiting(StaffInvitation, StaffInvitation.round_id == round_id, StaffInvitation.email == to):
-            raise DomainError(f"{to} has already been invited. The invitation is waiting for them.")
+            raise DomainError(_("%(email)s has already been invited. The invitation is waiting for them.", email=to))
         invitation = StaffInvitation(round_id=round_id, email=to, role=role, invited_by_id=person.id)
         session.add(invitation)
         session.flush()
@@ -583,9 +628,11 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
     with transaction():
         rnd = lock_for_update(Round, round_id)
         if person is not None and not is_convenor(person, rnd.id):
-            raise NotAllowed("Only a convenor of this table can move it on.")
+            raise NotAllowed(_("Only a convenor of this table can move it on."))
         if NEXT_STEP.get(rnd.status) is not to:
-            raise DomainError(f"This table is “{rnd.status.label}”; it cannot move to “{to.label}” from here.")
+            raise DomainError(
+                _("This table is “%(now)s”; it cannot move to “%(to)s” from here.", now=rnd.status.label, to=to.label)
+            )
         if to is RoundStatus.OPEN_FOR_BIDS:
             check_quorum_possible(quorum_values(rnd), panel_size_for(rnd.id))
             rnd.published_at = datetime.now(UTC)
@@ -601,12 +648,12 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
                 select(Proposal.id).where(Proposal.round_id == rnd.id, Proposal.status == ProposalStatus.SUBMITTED)
             ).first()
             if submitted is None:
-                raise DomainError("There are no submitted proposals to vote on.")
+                raise DomainError(_("There are no submitted proposals to vote on."))
             seat = db.session.execute(
                 select(PanelMember.id).where(PanelMember.round_id == rnd.id, PanelMember.stepped_down_at.is_(None))
             ).first()
             if seat is None:
-                raise DomainError("The panel is empty. Invite panel members before voting opens.")
+                raise DomainError(_("The panel is empty. Invite panel members before voting opens."))
         rnd.status = to
         if to is RoundStatus.VOTING:
 
@@ -735,21 +782,29 @@ def keep_timetable(
     with transaction() as session:
         rnd = lock_for_update(Round, round_id)
         if not is_convenor(person, rnd.id):
-            raise NotAllowed("Only a convenor of this table can move it on.")
+            raise NotAllowed(_("Only a convenor of this table can move it on."))
         early = early_move(rnd, step)
         if early is None:
             return None
         when = f"{early.scheduled:%d %B %Y}"
         if not reason.strip():
             raise TooEarly(
-                f"The published date for “{early.label}” is {when}. To move the table on before then, say why: "
-                "the reason is shown on the timetable beside the new date."
+                _(
+                    "The published date for “%(step)s” is %(date)s. To move the table on before then, say why: "
+                    "the reason is shown on the timetable beside the new date.",
+                    step=_(early.label),
+                    date=when,
+                )
             )
         if early.cut_short and not override_reason.strip():
             who = "; ".join(f"{p.display_name} ({what})" for p, what in early.cut_short)
             raise TooEarly(
-                f"Moving on now would cut short what panel members were given: {who}. Wait until {when}, or "
-                "record why it cannot wait; they will be told first."
+                _(
+                    "Moving on now would cut short what panel members were given: %(who)s. Wait until %(date)s, or "
+                    "record why it cannot wait; they will be told first.",
+                    who=who,
+                    date=when,
+                )
             )
         now = datetime.now(UTC)
         field = STEP_DATES[step]
@@ -791,7 +846,7 @@ def move_on(*, person: Person, round_id: int, to: RoundStatus, reason: str = "",
             rnd = db.session.get(Round, round_id)
             # A draft set up on its task list is published only once every part is answered and fits.
             if rnd is not None and rnd.setup_unfinished:
-                raise DomainError("Finish setting the table up before publishing it: see its task list.")
+                raise DomainError(_("Finish setting the table up before publishing it: see its task list."))
             if rnd is not None:
                 _check_rules({f: getattr(rnd, f) for f in RULE_FIELDS})
         keep_timetable(person=person, round_id=round_id, step=to, reason=reason, override_reason=override_reason)

@@ -12,11 +12,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction, unique_slug
 from grants.models import BallotType, Person, Round, RoundStaff, RoundStatus, StaffRole
 from grants.money_format import format_pence
 from grants.roles import is_convenor
 from grants.rounds import services
+from grants.rounds.services import N_
 
 
 @dataclass(frozen=True)
@@ -39,20 +43,20 @@ BALLOT_SETTINGS = {
 ALL_BALLOT_SETTINGS = tuple(f for fields in BALLOT_SETTINGS.values() for f in fields) + ("receipts_on",)
 
 PAGES = (
-    Page("purpose", "Name and purpose", ("title", "purpose")),
-    Page("who", "Who may apply", ("who_may_apply",)),
-    Page("money", "Money", ("max_grant_pence",)),
+    Page("purpose", N_("Name and purpose"), ("title", "purpose")),
+    Page("who", N_("Who may apply"), ("who_may_apply",)),
+    Page("money", N_("Money"), ("max_grant_pence",)),
     Page(
         "timetable",
-        "Timetable",
+        N_("Timetable"),
         ("bids_open_at", "bids_close_at", "deliberation_opens_at", "voting_opens_at", "voting_closes_at"),
     ),
-    Page("ballot", "Ballot", ("electorate", "community_name", "ballot_type")),
-    Page("ballot-settings", "Ballot settings", ALL_BALLOT_SETTINGS),
-    Page("counting", "Counting", ("counting_rule", "min_support")),
+    Page("ballot", N_("Ballot"), ("electorate", "community_name", "ballot_type")),
+    Page("ballot-settings", N_("Ballot settings"), ALL_BALLOT_SETTINGS),
+    Page("counting", N_("Counting"), ("counting_rule", "min_support")),
     Page(
         "quorum",
-        "Quorum",
+        N_("Quorum"),
         (
             "quorum_min_ballots",
             "quorum_min_share_percent",
@@ -62,23 +66,23 @@ PAGES = (
             "quorum_extend_days",
         ),
     ),
-    Page("conflicts", "Conflicts of interest and support", ("support_contact",)),
-    Page("tie-break", "Tie-break", ("tie_break",)),
+    Page("conflicts", N_("Conflicts of interest and support"), ("support_contact",)),
+    Page("tie-break", N_("Tie-break"), ("tie_break",)),
 )
 PAGE = {p.key: p for p in PAGES}
 FIELD_PAGE = {field: p.key for p in PAGES for field in p.fields}
 
 # The task list: each task and its pages (the ballot is two short pages: which ballot, then its settings).
 TASKS = (
-    ("purpose", "Name and purpose", ("purpose",)),
-    ("who", "Who may apply", ("who",)),
-    ("money", "Money", ("money",)),
-    ("timetable", "Timetable", ("timetable",)),
-    ("ballot", "Ballot", ("ballot", "ballot-settings")),
-    ("counting", "Counting", ("counting",)),
-    ("quorum", "Quorum", ("quorum",)),
-    ("conflicts", "Conflicts of interest and support", ("conflicts",)),
-    ("tie-break", "Tie-break", ("tie-break",)),
+    ("purpose", N_("Name and purpose"), ("purpose",)),
+    ("who", N_("Who may apply"), ("who",)),
+    ("money", N_("Money"), ("money",)),
+    ("timetable", N_("Timetable"), ("timetable",)),
+    ("ballot", N_("Ballot"), ("ballot", "ballot-settings")),
+    ("counting", N_("Counting"), ("counting",)),
+    ("quorum", N_("Quorum"), ("quorum",)),
+    ("conflicts", N_("Conflicts of interest and support"), ("conflicts",)),
+    ("tie-break", N_("Tie-break"), ("tie-break",)),
 )
 
 NOT_STARTED, IN_PROGRESS, COMPLETED = "Not started", "In progress", "Completed"
@@ -151,11 +155,11 @@ def start_draft(*, person: Person, title: str, purpose: str) -> Round:
 def _draft(person: Person, round_id: int) -> Round:
     rnd = lock_for_update(Round, round_id)
     if not is_convenor(person, rnd.id):
-        raise NotAllowed("Only a convenor of this table can set it up.")
+        raise NotAllowed(_("Only a convenor of this table can set it up."))
     if rnd.rules_frozen:
-        raise services.RulesFrozen("Voting has opened, so the rules are frozen.")
+        raise services.RulesFrozen(_("Voting has opened, so the rules are frozen."))
     if rnd.is_published:
-        raise DraftPublished("This table is published: change its rules on the rules page, saying why.")
+        raise DraftPublished(_("This table is published: change its rules on the rules page, saying why."))
     return rnd
 
 
@@ -167,7 +171,7 @@ def save_page(*, person: Person, round_id: int, page: str, values: dict[str, Any
         merged = rule_values(rnd) | {k: v for k, v in values.items() if k in fields}
         problems = page_problems(merged, page)
         if page == "money" and (merged["max_grant_pence"] or 0) <= 0:
-            problems.append(("max_grant_pence", "Enter a largest grant of more than £0."))
+            problems.append(("max_grant_pence", _("Enter a largest grant of more than £0.")))
         if problems:
             raise services.BallotRulesDoNotFit(" ".join(m for _f, m in problems), problems)
         if page == "quorum":
@@ -189,7 +193,8 @@ def publish(*, person: Person, round_id: int) -> Round:
         rnd = _draft(person, round_id)
         left = unfinished_tasks(rnd)
         if left:
-            raise DomainError("Finish these parts before publishing: " + ", ".join(left) + ".")
+            parts = ", ".join(_(t) for t in left)
+            raise DomainError(_("Finish these parts before publishing: %(parts)s.", parts=parts))
         values = rule_values(rnd)
         services.check_rules(values)
         services.check_quorum_possible(values, services.panel_size_for(rnd.id))
@@ -198,12 +203,12 @@ def publish(*, person: Person, round_id: int) -> Round:
 
 # What each answer reads as on the check page (values in words, never internal names).
 _WORDS = {
-    "electorate": {"panel": "The panel", "community": "A whole community, with single-use voting codes"},
-    "quorum_policy": {"no_decision": "No decision is made", "extend": "Voting is extended once"},
+    "electorate": {"panel": N_("The panel"), "community": N_("A whole community, with single-use voting codes")},
+    "quorum_policy": {"no_decision": N_("No decision is made"), "extend": N_("Voting is extended once")},
     "tie_break": {
-        "cheaper_first": "The cheaper proposal comes first",
-        "newer_group_first": "The newer group comes first",
-        "lottery": "A lottery, with a seed published before voting",
+        "cheaper_first": N_("The cheaper proposal comes first"),
+        "newer_group_first": N_("The newer group comes first"),
+        "lottery": N_("A lottery, with a seed published before voting"),
     },
 }
 # The form field each model field is asked by (its id on the page, for a Change link to go to).
@@ -234,25 +239,25 @@ def _in_words(rnd: Round, field: str) -> str:
     if field == "ballot_type":
         return value.label
     if field == "counting_rule":
-        return services.RULE_NAMES[value].capitalize()
+        return _(services.RULE_NAMES[value]).capitalize()
     if field == "receipts_on":
-        return "Each voter gets a receipt" if value else "No receipts"
+        return _("Each voter gets a receipt") if value else _("No receipts")
     if field in _WORDS:
-        return _WORDS[field][value.value]
+        return _(_WORDS[field][value.value])
     if field == "max_grant_pence":
         return format_pence(value)
     if field in ("score_criteria", "score_meanings"):
-        return "; ".join(value or []) or ("Not set" if field == "score_criteria" else "The plain defaults")
+        return "; ".join(value or []) or (_("Not set") if field == "score_criteria" else _("The plain defaults"))
     if value is None or value == "":
-        return "Not set"
+        return _("Not set")
     if field.endswith("_percent"):
         return f"{value}%"
     if field == "quorum_extend_days":
-        return f"{value} day{'' if value == 1 else 's'}"
+        return ngettext("%(num)d day", "%(num)d days", value)
     if isinstance(value, datetime):
         return f"{value:%-d %B %Y}"
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     return str(value)
 
 
@@ -272,7 +277,7 @@ def answers(rnd: Round) -> list[tuple[str, str, list[Answer]]]:
                     continue
                 if field == "min_support" and rnd.counting_rule.value != "greedy-threshold":
                     continue
-                label = services.FIELD_LABELS[field]
+                label = _(services.FIELD_LABELS[field])
                 rows.append(Answer(label, _in_words(rnd, field), page, FORM_FIELD.get(field, field)))
         out.append((key, title, rows))
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -42,7 +43,7 @@ def new():
     form = PurposePage()
     if form.validate_on_submit():
         rnd = setup.start_draft(person=current_user, title=form.title.data, purpose=form.purpose.data)
-        flash("Your table is saved as a draft. Answer each part of the list, then check and publish it.", "success")
+        flash(_("Your table is saved as a draft. Answer each part of the list, then check and publish it."), "success")
         return redirect(url_for("rounds.setup_list", slug=rnd.slug))
     return render_template("rounds/setup_page.html", form=form, rnd=None, page=setup.PAGE["purpose"]), (
         400 if form.errors else 200
@@ -129,7 +130,7 @@ def setup_check(slug: str):
         except DomainError as exc:
             problem = exc.message
         else:
-            flash("Your table is published and open for bids.", "success")
+            flash(_("Your table is published and open for bids."), "success")
             return redirect(url_for("rounds.manage", slug=rnd.slug))
     status = setup.statuses(rnd)
     rows = setup.answers(rnd)
@@ -196,7 +197,7 @@ def manage(slug: str):
         staff=staff,
         staff_waiting=services.open_staff_invitations(rnd.id),
         next_step=next_step,
-        step_label=services.STEP_LABELS.get(next_step),
+        step_label=_(services.STEP_LABELS[next_step]) if next_step in services.STEP_LABELS else None,
         money=ledger.round_summary(rnd.id),
         form=MoveOnForm(),
         early=services.early_move(rnd, next_step or ("close" if rnd.status is RoundStatus.VOTING else "")),
@@ -227,7 +228,7 @@ def edit(slug: str):
         except DomainError as exc:
             form.reason.errors.append(exc.message)
         else:
-            flash("The rules are saved.", "success")
+            flash(_("The rules are saved."), "success")
             return redirect(url_for("rounds.manage", slug=rnd.slug))
     elif form.is_submitted():
         _and_the_settings_problems(form, rnd.id)
@@ -269,7 +270,7 @@ def advance(slug: str):
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("rounds.manage", slug=rnd.slug)), 303
-    flash(f"The table is now “{to.label}”.", "success")
+    flash(_("The table is now “%(stage)s”.", stage=to.label), "success")
     return redirect(url_for("rounds.manage", slug=rnd.slug))
 
 
@@ -331,9 +332,9 @@ def answer_invitation(invitation_id: int):
         flash(exc.message, "error")
         return redirect(url_for("auth.invitations"))
     if staff is None:
-        flash("You said no to the invitation. Nobody else is told why.", "success")
+        flash(_("You said no to the invitation. Nobody else is told why."), "success")
         return redirect(url_for("auth.invitations"))
-    flash(f"You now help run {staff.round.title} as a {staff.role.value}.", "success")
+    flash(_("You now help run %(title)s as a %(role)s.", title=staff.round.title, role=_(staff.role.value)), "success")
     if staff.role is StaffRole.CONVENOR:
         return redirect(url_for("rounds.manage", slug=staff.round.slug))
     return redirect(url_for("auth.dashboard"))  # a treasurer's tables are listed there
