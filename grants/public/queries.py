@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -416,15 +417,40 @@ def ledger_rows(
     The totals after a movement are the totals within the filter less every newer movement,
     so a page reads only itself and what is newer, never the whole ledger: the overall totals
     come from the running balances, a filter's from its own movements."""
-    public = _owned_by(
+    public = _public_groups(round_id, group_id, funder_id)
+    head = public.order_by(*_NEWEST_FIRST).limit(offset + limit).scalar_subquery()
+    movements = db.session.execute(_movements(head)).all()
+    rows = _with_running_totals(movements, _totals_within(public, round_id or group_id or funder_id))
+    return list(rows)[offset:]
+
+
+def all_ledger_rows(
+    *, round_id: int | None = None, group_id: int | None = None, funder_id: int | None = None, batch: int = 1000
+) -> Iterator[LedgerRow]:
+    """Every public ledger movement, newest first, with running totals: the rows of `ledger_rows`
+    read in one pass (for downloads), `batch` rows at a time from the database, in two queries.
+    (Reading page after page would read every newer movement again for each page.)"""
+    public = _public_groups(round_id, group_id, funder_id)
+    totals = _totals_within(public, round_id or group_id or funder_id)
+    movements = db.session.execute(_movements(public.scalar_subquery()), execution_options={"yield_per": batch})
+    yield from _with_running_totals(movements, totals)
+
+
+_NEWEST_FIRST = (EntryGroup.occurred_on.desc(), EntryGroup.id.desc())
+
+
+def _public_groups(round_id: int | None, group_id: int | None, funder_id: int | None):  # noqa: ANN202
+    return _owned_by(
         select(EntryGroup.id).where(EntryGroup.kind.in_(ITEMISED_KINDS)),
         round_id=round_id,
         group_id=group_id,
         funder_id=funder_id,
     )
-    newest_first = (EntryGroup.occurred_on.desc(), EntryGroup.id.desc())
-    head = public.order_by(*newest_first).limit(offset + limit).scalar_subquery()
-    stmt = (
+
+
+def _movements(ids):  # noqa: ANN001, ANN202
+    """The movements among the entry groups `ids`, newest first, each with its parts of the totals."""
+    return (
         select(
             EntryGroup.id,
             EntryGroup.occurred_on,
@@ -441,44 +467,48 @@ def ledger_rows(
         )
         .join(Entry, Entry.entry_group_id == EntryGroup.id)
         .join(Account, Account.id == Entry.account_id)
-        .where(EntryGroup.id.in_(head))
+        .where(EntryGroup.id.in_(ids))
         .group_by(EntryGroup.id)
-        .order_by(*newest_first)
+        .order_by(*_NEWEST_FIRST)
     )
-    movements = db.session.execute(stmt).all()
-    if round_id or group_id or funder_id:
-        within = (
-            select(*_running_parts())
-            .select_from(Entry)
-            .join(Account, Account.id == Entry.account_id)
-            .join(EntryGroup, EntryGroup.id == Entry.entry_group_id)
-            .where(Entry.entry_group_id.in_(public.scalar_subquery()))
-        )
-        received, awarded, paid = (int(n) for n in db.session.execute(within).one())
-    else:
-        received, awarded, paid = _itemised_totals()
-    rows = []
+
+
+def _totals_within(public, filtered: bool) -> tuple[int, int, int]:  # noqa: ANN001
+    """Received, awarded and paid over every movement of `public` (the whole site's from the running balances)."""
+    if not filtered:
+        return _itemised_totals()
+    within = (
+        select(*_running_parts())
+        .select_from(Entry)
+        .join(Account, Account.id == Entry.account_id)
+        .join(EntryGroup, EntryGroup.id == Entry.entry_group_id)
+        .where(Entry.entry_group_id.in_(public.scalar_subquery()))
+    )
+    received, awarded, paid = (int(n) for n in db.session.execute(within).one())
+    return received, awarded, paid
+
+
+def _with_running_totals(movements, totals: tuple[int, int, int]) -> Iterator[LedgerRow]:  # noqa: ANN001
+    """Each movement (newest first) with the totals after it: `totals` less every newer movement."""
+    received, awarded, paid = totals
     for r in movements:
-        rows.append(
-            LedgerRow(
-                id=r.id,
-                occurred_on=r.occurred_on,
-                kind=EntryKind(r.kind),
-                description=r.description,
-                reference=r.reference,
-                round_id=r.round_id,
-                group_id=r.group_id,
-                funder_id=r.funder_id,
-                # Signed where money moved in (+) or out (−); an award or a fee the platform bore shows its size.
-                amount_pence=int(r.held) or int(r.amount),
-                held_change_pence=int(r.held),
-                received_so_far_pence=received,
-                awarded_so_far_pence=awarded,
-                paid_so_far_pence=paid,
-            )
+        yield LedgerRow(
+            id=r.id,
+            occurred_on=r.occurred_on,
+            kind=EntryKind(r.kind),
+            description=r.description,
+            reference=r.reference,
+            round_id=r.round_id,
+            group_id=r.group_id,
+            funder_id=r.funder_id,
+            # Signed where money moved in (+) or out (−); an award or a fee the platform bore shows its size.
+            amount_pence=int(r.held) or int(r.amount),
+            held_change_pence=int(r.held),
+            received_so_far_pence=received,
+            awarded_so_far_pence=awarded,
+            paid_so_far_pence=paid,
         )
         received, awarded, paid = received - int(r.received), awarded - int(r.awarded), paid - int(r.paid)
-    return rows[offset:]
 
 
 def public_ledger_mismatches() -> list[tuple[int | None, str]]:
