@@ -31,6 +31,7 @@ def round_context(rnd: Round, number: int | None = None) -> dict:
         result_chart=queries.result_chart(page, public_ids),
         flow=charts.money_flow(given, awarded),
         pb_url=_pb_url(rnd, page),
+        pb_before_selected=_pb_before_selected(rnd, page),
         titles_by_id=titles_by_id,
         rows=paging.window(longest, number),
         explain_line=lambda line: line_explanation(line, rnd, titles_by_id),
@@ -39,8 +40,14 @@ def round_context(rnd: Round, number: int | None = None) -> dict:
 
 
 def _pb_url(rnd, page) -> str | None:  # noqa: ANN001
-    """Where the round's anonymous ballot file (.pb) can be downloaded, if it is published."""
+    """Where the round's decision file (.pb) can be downloaded, if it is offered."""
 
     if not decision_file_offered(rnd, page.result):
         return None
     return url_for("decisions.decision_download", slug=rnd.slug)
+
+
+def _pb_before_selected(rnd, page) -> bool:  # noqa: ANN001
+    """Whether the offered file is one published before the file carried `selected` and the tie-break."""
+    offered = decision_file_offered(rnd, page.result)
+    return bool(offered and offered.before_selected)
