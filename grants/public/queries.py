@@ -39,7 +39,7 @@ from grants.models import (
 )
 from grants.money import ledger
 from grants.money.power import accepted_funders_of, accepted_pairs
-from grants.public import charts
+from grants.public import charts, paging
 from grants.public.privacy import people_count, people_part
 
 PUBLIC_PROPOSAL = (Proposal.status == ProposalStatus.FUNDED) | (
@@ -77,26 +77,23 @@ class RoundPage:
     """Everything the public round page shows."""
 
     round: Round
+    # The long lists a page at a time (`rows`): the proposals and awards on this page, and how many
+    # there are in all; the result has all its lines (the chart and the explanations read them).
+    rows: paging.Window
     proposals: list[Proposal]
+    proposal_count: int
     unnamed_count: int
     result: Result | None
     recusals: int
     money: ledger.MoneySummary
     awards: list[Award]
+    award_count: int
     paid: dict[int, int]
+    # Money awarded but paused by a hold, over every award of the table.
+    held_pence: int
     funders: list[tuple[Funder, int]]
     record: list[AuditEntry]
     panel: PanelMakeup
-
-    @property
-    def held(self) -> list[Tranche]:
-        """Tranches a funder has paused, each with its published reason."""
-        return [t for a in self.awards for t in a.tranches if t.status is TrancheStatus.HELD]
-
-    @property
-    def held_pence(self) -> int:
-        """Money awarded but paused by a hold."""
-        return sum(t.amount_pence for t in self.held)
 
 
 @dataclass(frozen=True)
@@ -128,33 +125,49 @@ def panel_makeup(round_id: int) -> PanelMakeup:
     )
 
 
-def round_page(rnd: Round) -> RoundPage:
-    """The public view of one round."""
-    proposals = list(
-        db.session.execute(
-            select(Proposal)
-            .where(Proposal.round_id == rnd.id, PUBLIC_PROPOSAL)
-            .options(joinedload(Proposal.group))
-            .order_by(Proposal.title)
-        ).scalars()
+def round_page(rnd: Round, number: int | None = None) -> RoundPage:
+    """The public view of one round, its long lists (proposals, how each did, awards) `paging.PER_PAGE`
+    rows at a time: page `number`. Only that page's proposals and awards are read."""
+    public = select(Proposal).where(Proposal.round_id == rnd.id, PUBLIC_PROPOSAL)
+    held = (
+        select(func.coalesce(func.sum(Tranche.amount_pence), 0))
+        .join(Award, Award.id == Tranche.award_id)
+        .where(Award.round_id == rnd.id, Tranche.status == TrancheStatus.HELD)
     )
-    submitted = db.session.execute(
-        select(func.count(Proposal.id)).where(Proposal.round_id == rnd.id, Proposal.status != ProposalStatus.DRAFT)
-    ).scalar_one()
+    # Every count the page shows, in one query.
+    proposal_count, submitted, recusals, award_count, held_pence = db.session.execute(
+        select(
+            select(func.count()).select_from(public.subquery()).scalar_subquery(),
+            select(func.count(Proposal.id))
+            .where(Proposal.round_id == rnd.id, Proposal.status != ProposalStatus.DRAFT)
+            .scalar_subquery(),
+            select(func.count(InterestDeclaration.id)).where(InterestDeclaration.round_id == rnd.id).scalar_subquery(),
+            select(func.count(Award.id)).where(Award.round_id == rnd.id).scalar_subquery(),
+            held.scalar_subquery(),
+        )
+    ).one()
     result = db.session.execute(
         select(Result)
         .where(Result.round_id == rnd.id)
         .options(selectinload(Result.lines).joinedload(ResultLine.proposal).joinedload(Proposal.group))
     ).scalar_one_or_none()
-    recusals = db.session.execute(
-        select(func.count(InterestDeclaration.id)).where(InterestDeclaration.round_id == rnd.id)
-    ).scalar_one()
+    rows = paging.window(max(proposal_count, len(result.lines) if result else 0, award_count), number)
+    proposals = list(
+        db.session.execute(
+            public.options(joinedload(Proposal.group))
+            .order_by(Proposal.title, Proposal.id)
+            .limit(rows.per_page)
+            .offset(rows.start)
+        ).scalars()
+    )
     awards = list(
         db.session.execute(
             select(Award)
             .where(Award.round_id == rnd.id)
-            .options(joinedload(Award.group), subqueryload(Award.tranches))
+            .options(joinedload(Award.group))
             .order_by(Award.id)
+            .limit(rows.per_page)
+            .offset(rows.start)
         ).scalars()
     )
     funders = list(
@@ -175,13 +188,17 @@ def round_page(rnd: Round) -> RoundPage:
     )
     return RoundPage(
         round=rnd,
+        rows=rows,
         proposals=proposals,
-        unnamed_count=submitted - len(proposals),
+        proposal_count=proposal_count,
+        unnamed_count=submitted - proposal_count,
         result=result,
         recusals=recusals,
         money=ledger.round_summary(rnd.id),
         awards=awards,
+        award_count=award_count,
         paid=ledger.award_paid_totals([a.id for a in awards]),
+        held_pence=int(held_pence),
         funders=funders,
         record=record,
         panel=panel_makeup(rnd.id),
