@@ -30,8 +30,13 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def open_loop(base: str, path: str, lines: list[str], rate: float = 100.0, seconds: float = 10.0) -> dict:
+def open_loop(
+    base: str, path: str, lines: list[str], rate: float = 100.0, seconds: float = 10.0, expect: str | None = None
+) -> dict:
     """POST one line per request at `rate` a second for `seconds`; latencies in ms from when each was due.
+
+    With `expect`, a redirect whose Location does not contain it (to sign in, or back to the form
+    with an error) counts as a status error, not as a ballot cast.
 
     Returns the same keys as scripts/bench_web's wrk(): requests, seconds, p50, p95, p99,
     status_errors, socket_errors, rps; plus `late` (requests the client itself could not start
@@ -59,7 +64,9 @@ def open_loop(base: str, path: str, lines: list[str], rate: float = 100.0, secon
             response = conn.getresponse()
             response.read()
             conn.close()
-            ok = response.status < 400
+            ok = response.status < 400 and (
+                expect is None or response.status >= 300 and expect in (response.getheader("Location") or "")
+            )
         except OSError:
             with lock:
                 socket_errors += 1

@@ -430,21 +430,26 @@ def check_public_ledger(app) -> None:  # noqa: ANN001
         say(f"The public ledger adds up for every table ({time.monotonic() - checking_started:.1f}s)")
 
 
+# The people-figure walk reads at most this much of each open-data file (the ledger's are 40 and 90 MB here).
+WALK_FILE_BYTES = 2_000_000
+
+
 def check_people_figures(app) -> int:  # noqa: ANN001
     """Every public page and file of the bench data (the 40 newest tables, groups and funders of
-    each kind, and every open-data file) gives no count of people under 5: the same walk and
-    detector as tests/public/test_people_figures_walk.py runs on the demo. Returns how many
-    pages and files showed one (each is printed)."""
+    each kind, and every open-data file: its first WALK_FILE_BYTES) gives no count of people under
+    5: the same walk and detector as tests/public/test_people_figures_walk.py runs on the demo
+    (whole). Returns how many pages and files showed one (each is printed)."""
     from tests.people_figures import public_urls, walk
 
     started = time.monotonic()
     with app.app_context():
         urls = public_urls(app, most_per_kind=40)
     site = app.config.get("SITE_URL") or "http://127.0.0.1:5000"
-    walked, leaks = walk(app.test_client(), [site + url for url in urls])
+    walked, leaks = walk(app.test_client(), [site + url for url in urls], most_file_bytes=WALK_FILE_BYTES)
     for url, found in sorted(leaks.items()):
         say(f"  a count of people under 5 on {url}: {found[:3]}")
-    say(f"People figures: walked {len(walked)} public pages and files in {time.monotonic() - started:.0f}s, "
+    say(f"People figures: walked {len(walked)} public pages and files ({len(urls)} URLs; open-data files "
+        f"to {WALK_FILE_BYTES / 1e6:.0f} MB each) in {time.monotonic() - started:.0f}s, "
         f"{len(leaks)} with a count of people under 5")  # fmt: skip
     return len(leaks)
 
@@ -637,25 +642,49 @@ def page_weights(pages: dict[str, str], renders: int = 5) -> dict[str, tuple[int
 
 
 def voter_bodies(app, voting_slug: str, proposal_id: int, path: Path) -> None:
-    """One line per voter: a signed session cookie and a ballot form with its CSRF token."""
+    """One line per voter: a signed session cookie and a ballot form with its CSRF token.
+
+    The session is the one signing in makes: the person and their session generation
+    (Person.get_id), and when it was last used (an idle session is signed out)."""
     from flask import session
     from flask_wtf.csrf import generate_csrf
+    from sqlalchemy.orm import undefer
 
     from grants.extensions import db
     from grants.models import Person
+    from grants.security import SEEN_KEY
 
     with app.app_context():
-        ids = db.session.execute(select(Person.id).where(Person.email.like("voter-%")).order_by(Person.id)).scalars()
-        ids = list(ids)
+        people = db.session.execute(
+            select(Person)
+            .options(undefer(Person.session_epoch))
+            .where(Person.email.like("voter-%"))
+            .order_by(Person.id)
+        ).scalars()
+        ids = [person.get_id() for person in people]
     serializer = app.session_interface.get_signing_serializer(app)
     with path.open("w") as out:
         for person_id in ids:
             with app.test_request_context():
-                session["_user_id"] = str(person_id)
+                session["_user_id"] = person_id
                 session["_fresh"] = True
+                session[SEEN_KEY] = int(time.time())
                 token = generate_csrf()
                 cookie = serializer.dumps(dict(session))
             out.write(f"session={cookie}\tcsrf_token={quote(token)}&proposal={proposal_id}\n")
+
+
+def check_signed_in(app, voting_slug: str, bodies: Path) -> None:  # noqa: ANN001
+    """The voters' cookies sign them in: else every post measured would be a redirect to sign in,
+    and the ballot and its floor would measure nothing (as they did once, unnoticed)."""
+    from flask import url_for
+
+    cookie = bodies.read_text().splitlines()[0].split("\t")[0]
+    with app.test_request_context():
+        url = url_for("ballots.vote", slug=voting_slug)
+    response = app.test_client(use_cookies=False).get(url, headers={"Cookie": cookie})
+    if response.status_code != 200:
+        raise SystemExit(f"The bench's voters are not signed in: {url} gave {response.status_code} {response.location}")
 
 
 def serve(target: str, port: int, env: dict, cwd: Path) -> subprocess.Popen:
@@ -792,6 +821,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ot-bench-"))
     bodies = work / "voters.tsv"
     voter_bodies(app, names["voting_slug"], names["vote_for"], bodies)
+    check_signed_in(app, names["voting_slug"], bodies)
 
     # As in production: public pages kept in a Redis shared by every worker (grants/caching.py).
     env = dict(
@@ -878,7 +908,7 @@ def main() -> None:
         voters = bodies.read_text().splitlines()
         middle = voters[len(voters) // 3 : len(voters) // 3 + int(OPEN_LOOP_RATE * OPEN_LOOP_SECONDS)]
         results[f"cast, {OPEN_LOOP_RATE:.0f}/s open loop"] = open_loop(
-            f"http://127.0.0.1:{APP_PORT}", cast_path, middle, OPEN_LOOP_RATE, OPEN_LOOP_SECONDS
+            f"http://127.0.0.1:{APP_PORT}", cast_path, middle, OPEN_LOOP_RATE, OPEN_LOOP_SECONDS, expect="/receipt"
         )
     finally:
         process.send_signal(signal.SIGTERM)
@@ -926,8 +956,8 @@ def main() -> None:
     for name in pages:
         if results[name]["rps"] < 0.2 * hello:
             failures.append(f"{name} is below 20% of hello")
-    if results["cast a ballot"]["p95"] >= 150:
-        failures.append("ballot p95 is not under 150 ms")
+    # 50 ballots always in flight measures a queue on this machine, not a voter's wait: issue 15
+    # restated that goal as the open loop below, so the closed loop's p95 is printed, not judged.
     opened = results[open_name]
     print(
         f"Open loop: {opened['requests']:.0f} ballots at {OPEN_LOOP_RATE:.0f} a second due, "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -22,7 +22,13 @@ from flask_babel import ngettext
 from sqlalchemy import insert, select
 
 from grants import audit, jobs
-from grants.ballots.election import MIN_VOTERS_FOR_BALLOT_FILE, build_election, decision_text, fingerprint
+from grants.ballots.election import (
+    MIN_VOTERS_FOR_BALLOT_FILE,
+    ballot_file,
+    build_election,
+    decision_text,
+    fingerprint,
+)
 from grants.ballots.services import ballot_proposals
 from grants.core import DomainError, transaction, unique_slug
 from grants.extensions import db
@@ -93,14 +99,28 @@ class FileNoLongerMatches(DomainError):
 
 @dataclass(frozen=True)
 class DecisionFile:
-    """A decided round's Pabulib text and its file name."""
+    """A decided round's Pabulib text and its file name.
+
+    `before_selected` marks the file of a table counted before 6 December 2026, offered exactly as
+    its fingerprint was published then: the anonymous ballots, with no `selected` column and no
+    tie-break lines (the funded proposals are on the table's page)."""
 
     text: str
     filename: str
+    before_selected: bool = False
+
+
+# Tie-break lines the decision file has carried since 6 December 2026 (absent from earlier files).
+TIE_BREAK_META = ("tie_break", "seed", "tie_break_order")
 
 
 def decision_file(rnd: Round) -> DecisionFile:
-    """The decided round as Pabulib text with the selected column, checked against the stored fingerprint."""
+    """The decided round as Pabulib text, exactly the bytes whose fingerprint was published at its count.
+
+    Made again from the stored ballots and result: as the count publishes it now (with `selected`,
+    the tie-break lines and the fairness figures) or, for a table counted before 6 December 2026,
+    as its count published it (the ballots alone). Whichever has the published fingerprint is
+    offered; if neither has, nothing is (the SHA-256 is what proves the file exact)."""
     result = db.session.execute(select(Result).where(Result.round_id == rnd.id)).scalar_one_or_none()
     if rnd.status not in DECIDED or result is None or not result.quorum_met:
         raise NotPublished(_("This table has no decision yet, so there is no decision file."))
@@ -115,26 +135,49 @@ def decision_file(rnd: Round) -> DecisionFile:
     proposals = ballot_proposals(rnd.id)
     election = build_election(rnd, proposals, result.budget_pence)
     selected = [str(line.proposal_id) for line in result.lines if line.is_funded]
+    filename = f"{rnd.slug}-decision.pb"
     text = decision_text(election, selected, result.fairness)
-    if fingerprint(text) != result.ballot_fingerprint:
-        # The published fingerprint is the promise: never offer bytes that do not match it.
-        # (Tables counted before 6 December 2026 published the fingerprint of the file without its
-        # `selected` column; their file is not offered rather than offered with a fingerprint it fails.)
-        logging.getLogger(__name__).error("The decision file of %s no longer matches its fingerprint.", rnd.slug)
-        raise FileNoLongerMatches(
-            _(
-                "This table's decision file no longer matches the fingerprint published when it was counted, so it "
-                "is not offered: a file that fails its own fingerprint would prove nothing. Ask the table's convenors."
-            )
+    if fingerprint(text) == result.ballot_fingerprint:
+        return DecisionFile(text=text, filename=filename)
+    if result.fairness is None:
+        # Counted before 6 December 2026 (no fairness kept): the fingerprint then was of the ballot file alone.
+        earlier = replace(election, meta={k: v for k, v in election.meta.items() if k not in TIE_BREAK_META})
+        text = ballot_file(earlier)
+        if fingerprint(text) == result.ballot_fingerprint:
+            return DecisionFile(text=text, filename=filename, before_selected=True)
+    # The published fingerprint is the promise: never offer bytes that do not match it.
+    logging.getLogger(__name__).error("The decision file of %s no longer matches its fingerprint.", rnd.slug)
+    raise FileNoLongerMatches(
+        _(
+            "This table's decision file no longer matches the fingerprint published when it was counted, so it "
+            "is not offered: a file that fails its own fingerprint would prove nothing. Ask the table's convenors."
         )
-    return DecisionFile(text=text, filename=f"{rnd.slug}-decision.pb")
+    )
 
 
-def decision_file_offered(rnd: Round, result: Result | None) -> bool:
-    """Whether /tables/<table>/decision.pb is there to download (the page links to it only then)."""
+# Whether each decided table's file can be offered, by (table, published fingerprint): worked out
+# once per process (it reads every ballot), since a counted table's ballots and result do not change.
+_OFFERED: dict[tuple[str, str], DecisionFile | None] = {}
+_OFFERED_MOST = 1000
+
+
+def decision_file_offered(rnd: Round, result: Result | None) -> DecisionFile | None:
+    """The file /tables/<table>/decision.pb offers, or None when there is none (the page links to it only then)."""
     if rnd.status not in DECIDED or result is None or not result.quorum_met:
-        return False
-    return rnd.ballot_type is BallotType.CONSENSUS or result.ballots_counted >= MIN_VOTERS_FOR_BALLOT_FILE
+        return None
+    if rnd.ballot_type is not BallotType.CONSENSUS and result.ballots_counted < MIN_VOTERS_FOR_BALLOT_FILE:
+        return None
+    key = (rnd.slug, result.ballot_fingerprint)
+    if key not in _OFFERED:
+        try:
+            made = decision_file(rnd)
+        except (NotPublished, FileNoLongerMatches):
+            made = None
+        if len(_OFFERED) >= _OFFERED_MOST:
+            _OFFERED.clear()
+        # Only whether it is offered, and how it was made: never the text (it may be large).
+        _OFFERED[key] = made and DecisionFile(text="", filename=made.filename, before_selected=made.before_selected)
+    return _OFFERED[key]
 
 
 # Pabulib vote types as our ballots.

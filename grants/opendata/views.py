@@ -57,8 +57,9 @@ def download(dataset: str, fmt: str):
     filename = f"our-tables-{dataset}{suffix if suffix != '-' else ''}.{fmt}"
     rows = data.all_rows(dataset, filters)
     if fmt == "json":
-        # Built whole: JSON cannot be streamed row by row without hand-writing the brackets.
-        return _download(json.dumps({"data": list(rows)}, ensure_ascii=False), "application/json", filename)
+        # Streamed row by row, so a large file is never held whole: the same bytes as
+        # json.dumps({"data": [...]}, ensure_ascii=False), its brackets written here.
+        return _download(stream_with_context(_json_lines(rows)), "application/json", filename)
 
     def generate() -> Iterator[str]:
         first = next(rows, None)
@@ -69,6 +70,13 @@ def download(dataset: str, fmt: str):
         yield from csv_lines(header, ([r[k] for k in header] for r in _chain(first, rows)))
 
     return _download(stream_with_context(generate()), "text/csv", filename)
+
+
+def _json_lines(rows: Iterator[dict]) -> Iterator[str]:
+    yield '{"data": ['
+    for number, row in enumerate(rows):
+        yield (", " if number else "") + json.dumps(row, ensure_ascii=False)
+    yield "]}"
 
 
 def _chain(first: dict, rest: Iterator[dict]) -> Iterator[dict]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -36,7 +38,7 @@ from grants.models import (
 )
 from grants.money import ledger
 from grants.money.power import accepted_funders_of, accepted_pairs
-from grants.public import charts, panel_money
+from grants.public import charts, paging, panel_money
 from grants.public.privacy import people_count, people_part
 
 PUBLIC_PROPOSAL = (Proposal.status == ProposalStatus.FUNDED) | (
@@ -74,26 +76,23 @@ class RoundPage:
     """Everything the public round page shows."""
 
     round: Round
+    # The long lists a page at a time (`rows`): the proposals and awards on this page, and how many
+    # there are in all; the result has all its lines (the chart and the explanations read them).
+    rows: paging.Window
     proposals: list[Proposal]
+    proposal_count: int
     unnamed_count: int
     result: Result | None
     recusals: int
     money: ledger.MoneySummary
     awards: list[Award]
+    award_count: int
     paid: dict[int, int]
+    # Money awarded but paused by a hold, over every award of the table.
+    held_pence: int
     funders: list[tuple[Funder, int]]
     record: list[AuditEntry]
     panel: PanelMakeup
-
-    @property
-    def held(self) -> list[Tranche]:
-        """Tranches a funder has paused, each with its published reason."""
-        return [t for a in self.awards for t in a.tranches if t.status is TrancheStatus.HELD]
-
-    @property
-    def held_pence(self) -> int:
-        """Money awarded but paused by a hold."""
-        return sum(t.amount_pence for t in self.held)
 
 
 @dataclass(frozen=True)
@@ -125,33 +124,49 @@ def panel_makeup(round_id: int) -> PanelMakeup:
     )
 
 
-def round_page(rnd: Round) -> RoundPage:
-    """The public view of one round."""
-    proposals = list(
-        db.session.execute(
-            select(Proposal)
-            .where(Proposal.round_id == rnd.id, PUBLIC_PROPOSAL)
-            .options(joinedload(Proposal.group))
-            .order_by(Proposal.title)
-        ).scalars()
+def round_page(rnd: Round, number: int | None = None) -> RoundPage:
+    """The public view of one round, its long lists (proposals, how each did, awards) `paging.PER_PAGE`
+    rows at a time: page `number`. Only that page's proposals and awards are read."""
+    public = select(Proposal).where(Proposal.round_id == rnd.id, PUBLIC_PROPOSAL)
+    held = (
+        select(func.coalesce(func.sum(Tranche.amount_pence), 0))
+        .join(Award, Award.id == Tranche.award_id)
+        .where(Award.round_id == rnd.id, Tranche.status == TrancheStatus.HELD)
     )
-    submitted = db.session.execute(
-        select(func.count(Proposal.id)).where(Proposal.round_id == rnd.id, Proposal.status != ProposalStatus.DRAFT)
-    ).scalar_one()
+    # Every count the page shows, in one query.
+    proposal_count, submitted, recusals, award_count, held_pence = db.session.execute(
+        select(
+            select(func.count()).select_from(public.subquery()).scalar_subquery(),
+            select(func.count(Proposal.id))
+            .where(Proposal.round_id == rnd.id, Proposal.status != ProposalStatus.DRAFT)
+            .scalar_subquery(),
+            select(func.count(InterestDeclaration.id)).where(InterestDeclaration.round_id == rnd.id).scalar_subquery(),
+            select(func.count(Award.id)).where(Award.round_id == rnd.id).scalar_subquery(),
+            held.scalar_subquery(),
+        )
+    ).one()
     result = db.session.execute(
         select(Result)
         .where(Result.round_id == rnd.id)
         .options(selectinload(Result.lines).joinedload(ResultLine.proposal).joinedload(Proposal.group))
     ).scalar_one_or_none()
-    recusals = db.session.execute(
-        select(func.count(InterestDeclaration.id)).where(InterestDeclaration.round_id == rnd.id)
-    ).scalar_one()
+    rows = paging.window(max(proposal_count, len(result.lines) if result else 0, award_count), number)
+    proposals = list(
+        db.session.execute(
+            public.options(joinedload(Proposal.group))
+            .order_by(Proposal.title, Proposal.id)
+            .limit(rows.per_page)
+            .offset(rows.start)
+        ).scalars()
+    )
     awards = list(
         db.session.execute(
             select(Award)
             .where(Award.round_id == rnd.id)
-            .options(joinedload(Award.group), subqueryload(Award.tranches))
+            .options(joinedload(Award.group))
             .order_by(Award.id)
+            .limit(rows.per_page)
+            .offset(rows.start)
         ).scalars()
     )
     funders = list(
@@ -172,13 +187,17 @@ def round_page(rnd: Round) -> RoundPage:
     )
     return RoundPage(
         round=rnd,
+        rows=rows,
         proposals=proposals,
-        unnamed_count=submitted - len(proposals),
+        proposal_count=proposal_count,
+        unnamed_count=submitted - proposal_count,
         result=result,
         recusals=recusals,
-        money=panel_money.round_summary(rnd.id),
+        money=ledger.round_summary(rnd.id),
         awards=awards,
+        award_count=award_count,
         paid=ledger.award_paid_totals([a.id for a in awards]),
+        held_pence=int(held_pence),
         funders=funders,
         record=record,
         panel=panel_makeup(rnd.id),
@@ -410,15 +429,70 @@ def ledger_rows(
     The totals after a movement are the totals within the filter less every newer movement,
     so a page reads only itself and what is newer, never the whole ledger: the overall totals
     come from the running balances, a filter's from its own movements."""
-    public = _owned_by(
+    public = _public_groups(round_id, group_id, funder_id)
+    head = public.order_by(*_NEWEST_FIRST).limit(offset + limit).scalar_subquery()
+    movements = db.session.execute(_movements(head)).all()
+    totals = _totals_within(public, bool(round_id or group_id or funder_id))
+    rows = _with_running_totals(movements, _panel_steps(round_id, group_id, funder_id), totals)
+    return [row for _, row in zip(range(offset + limit), rows, strict=False)][offset:]
+
+
+def all_ledger_rows(
+    *, round_id: int | None = None, group_id: int | None = None, funder_id: int | None = None, batch: int = 1000
+) -> Iterator[LedgerRow]:
+    """Every public ledger movement, newest first, with running totals: the rows of `ledger_rows`
+    read in one pass (for downloads), `batch` rows at a time from the database, in two queries.
+    (Reading page after page would read every newer movement again for each page.)"""
+    public = _public_groups(round_id, group_id, funder_id)
+    totals = _totals_within(public, bool(round_id or group_id or funder_id))
+    movements = db.session.execute(_movements(public.scalar_subquery()), execution_options={"yield_per": batch})
+    yield from _with_running_totals(movements, _panel_steps(round_id, group_id, funder_id), totals)
+
+
+def _panel_steps(round_id: int | None, group_id: int | None, funder_id: int | None) -> list[LedgerRow]:
+    """The published steps of panel pay (grants/public/panel_money.py), newest first, as ledger rows.
+
+    Panel movements belong to a table, never to a group or a funder: one line per published step."""
+    if group_id or funder_id:
+        return []
+    panels = panel_money.panel_money([round_id] if round_id else None)
+    steps = [
+        LedgerRow(
+            id=step.last_id,
+            occurred_on=step.occurred_on,
+            kind=EntryKind.PANEL_RUN,
+            description=step.description,
+            reference=None,
+            round_id=step.round_id,
+            group_id=None,
+            funder_id=None,
+            amount_pence=step.held_change_pence,
+            held_change_pence=step.held_change_pence,
+            received_so_far_pence=0,
+            awarded_so_far_pence=0,
+            paid_so_far_pence=0,
+        )
+        for p in panels.values()
+        for step in p.steps
+    ]
+    return sorted(steps, key=lambda r: (r.occurred_on, r.id), reverse=True)
+
+
+_NEWEST_FIRST = (EntryGroup.occurred_on.desc(), EntryGroup.id.desc())
+
+
+def _public_groups(round_id: int | None, group_id: int | None, funder_id: int | None):  # noqa: ANN202
+    return _owned_by(
         select(EntryGroup.id).where(EntryGroup.kind.in_(ITEMISED_KINDS)),
         round_id=round_id,
         group_id=group_id,
         funder_id=funder_id,
     )
-    newest_first = (EntryGroup.occurred_on.desc(), EntryGroup.id.desc())
-    head = public.order_by(*newest_first).limit(offset + limit).scalar_subquery()
-    stmt = (
+
+
+def _movements(ids):  # noqa: ANN001, ANN202
+    """The movements among the entry groups `ids`, newest first, each with its parts of the totals."""
+    return (
         select(
             EntryGroup.id,
             EntryGroup.occurred_on,
@@ -435,74 +509,63 @@ def ledger_rows(
         )
         .join(Entry, Entry.entry_group_id == EntryGroup.id)
         .join(Account, Account.id == Entry.account_id)
-        .where(EntryGroup.id.in_(head))
+        .where(EntryGroup.id.in_(ids))
         .group_by(EntryGroup.id)
-        .order_by(*newest_first)
+        .order_by(*_NEWEST_FIRST)
     )
-    movements = db.session.execute(stmt).all()
-    if round_id or group_id or funder_id:
-        within = (
-            select(*_running_parts())
-            .select_from(Entry)
-            .join(Account, Account.id == Entry.account_id)
-            .join(EntryGroup, EntryGroup.id == Entry.entry_group_id)
-            .where(Entry.entry_group_id.in_(public.scalar_subquery()))
-        )
-        received, awarded, paid = (int(n) for n in db.session.execute(within).one())
-    else:
-        received, awarded, paid = _itemised_totals()
-    # Panel movements belong to a table, never to a group or a funder: one line per published step.
-    steps = []
-    if not group_id and not funder_id:
-        panels = panel_money.panel_money([round_id] if round_id else None)
-        steps = [step for p in panels.values() for step in p.steps]
-    rows = [
-        LedgerRow(
-            id=r.id,
-            occurred_on=r.occurred_on,
-            kind=EntryKind(r.kind),
-            description=r.description,
-            reference=r.reference,
-            round_id=r.round_id,
-            group_id=r.group_id,
-            funder_id=r.funder_id,
-            # Signed where money moved in (+) or out (−); an award or a fee the platform bore shows its size.
-            amount_pence=int(r.held) or int(r.amount),
-            held_change_pence=int(r.held),
-            received_so_far_pence=0,
-            awarded_so_far_pence=0,
-            paid_so_far_pence=0,
-        )
-        for r in movements
-    ]
-    parts = {r.id: (int(r.received), int(r.awarded), int(r.paid)) for r in movements}
-    for step in steps:
-        rows.append(
-            LedgerRow(
-                id=step.last_id,
-                occurred_on=step.occurred_on,
-                kind=EntryKind.PANEL_RUN,
-                description=step.description,
-                reference=None,
-                round_id=step.round_id,
-                group_id=None,
-                funder_id=None,
-                amount_pence=step.held_change_pence,
-                held_change_pence=step.held_change_pence,
+
+
+def _totals_within(public, filtered: bool) -> tuple[int, int, int]:  # noqa: ANN001
+    """Received, awarded and paid over every movement of `public` (the whole site's from the running balances)."""
+    if not filtered:
+        return _itemised_totals()
+    within = (
+        select(*_running_parts())
+        .select_from(Entry)
+        .join(Account, Account.id == Entry.account_id)
+        .join(EntryGroup, EntryGroup.id == Entry.entry_group_id)
+        .where(Entry.entry_group_id.in_(public.scalar_subquery()))
+    )
+    received, awarded, paid = (int(n) for n in db.session.execute(within).one())
+    return received, awarded, paid
+
+
+def _with_running_totals(
+    movements: Iterable, steps: list[LedgerRow], totals: tuple[int, int, int]  # noqa: ANN001
+) -> Iterator[LedgerRow]:
+    """Each movement and published panel step (both newest first) with the totals after it:
+    `totals` less every newer movement. Pay given back is not "received" in public: it lessens its step."""
+    received, awarded, paid = totals
+
+    def rows_of_movements() -> Iterator[tuple[LedgerRow, tuple[int, int, int]]]:
+        for r in movements:
+            row = LedgerRow(
+                id=r.id,
+                occurred_on=r.occurred_on,
+                kind=EntryKind(r.kind),
+                description=r.description,
+                reference=r.reference,
+                round_id=r.round_id,
+                group_id=r.group_id,
+                funder_id=r.funder_id,
+                # Signed where money moved in (+) or out (−); an award or a fee the platform bore shows its size.
+                amount_pence=int(r.held) or int(r.amount),
+                held_change_pence=int(r.held),
                 received_so_far_pence=0,
                 awarded_so_far_pence=0,
                 paid_so_far_pence=0,
             )
-        )
-        parts[step.last_id] = (0, 0, 0)  # pay given back is not "received" in public: it lessens the step
-    rows.sort(key=lambda r: (r.occurred_on, r.id), reverse=True)
-    rows = rows[: offset + limit]
-    out = []
-    for row in rows:
-        out.append(replace(row, received_so_far_pence=received, awarded_so_far_pence=awarded, paid_so_far_pence=paid))
-        got, award, pay = parts[row.id]
+            yield row, (int(r.received), int(r.awarded), int(r.paid))
+
+    both = heapq.merge(
+        rows_of_movements(),
+        ((step, (0, 0, 0)) for step in steps),
+        key=lambda pair: (pair[0].occurred_on, pair[0].id),
+        reverse=True,
+    )
+    for row, (got, award, pay) in both:
+        yield replace(row, received_so_far_pence=received, awarded_so_far_pence=awarded, paid_so_far_pence=paid)
         received, awarded, paid = received - got, awarded - award, paid - pay
-    return out[offset:]
 
 
 def public_ledger_mismatches() -> list[tuple[int | None, str]]:

@@ -74,6 +74,60 @@ def test_a_file_that_no_longer_matches_its_published_fingerprint_is_not_offered(
     download = client.get(f"/tables/{rnd.slug}/decision.pb")
     assert download.status_code == 409
     assert "no longer matches the fingerprint" in download.get_data(as_text=True)
+    # The page links to nothing that is not there, and says why there is no file.
+    page = client.get(f"/tables/{rnd.slug}")
+    html = page.get_data(as_text=True)
+    assert "decision.pb" not in html
+    assert "The decision file is not offered" in text_of(page)
+
+
+def _as_counted_before_the_change(offered: str, fairness: dict | None) -> str:
+    """The file a table counted before 6 December 2026 published the fingerprint of, made by hand from
+    today's file (issue 15: "it matches only after deleting the `selected` column"): no `selected`
+    column, and no tie-break or fairness lines in its META."""
+    from grants.tally.fairness import fairness_meta
+
+    dropped = {"tie_break", "seed", "tie_break_order", *fairness_meta(fairness or {})}
+    lines, section, selected_at = [], None, None
+    for line in offered.splitlines(keepends=True):
+        if line.strip() in ("META", "PROJECTS", "VOTES"):
+            section = line.strip()
+        elif section == "META" and line.split(";", 1)[0] in dropped:
+            continue
+        elif section == "PROJECTS" and selected_at is None:
+            selected_at = line.rstrip("\r\n").split(";").index("selected")
+        if section == "PROJECTS" and selected_at is not None and line.strip() != "PROJECTS":
+            cells = line.rstrip("\r\n").split(";")
+            line = ";".join(cells[:selected_at] + cells[selected_at + 1 :]) + line[len(line.rstrip("\r\n")) :]
+        lines.append(line)
+    return "".join(lines)
+
+
+def test_a_table_counted_before_the_change_offers_the_exact_file_its_fingerprint_was_of(client, app):
+    """A pre-change table (fingerprint of the ballots alone, no fairness kept) offers that exact file, made again."""
+    convenor, rnd, (a, b, c), voters = f.voting_table(5)
+    for v, picks in zip(voters, [[a, b], [a], [b, c], [c], [a, c]], strict=True):
+        cast_ballot(person=v, round_id=rnd.id, chosen_ids=[p.id for p in picks])
+    result = _close_on_the_web(client, convenor, rnd)
+    today = client.get(f"/tables/{rnd.slug}/decision.pb").get_data(as_text=True)
+    earlier = _as_counted_before_the_change(today, result.fairness)
+    assert "selected" not in earlier and "tie_break" not in earlier and earlier != today
+    published = hashlib.sha256(earlier.encode()).hexdigest()
+    db.session.execute(
+        update(Result).where(Result.id == result.id).values(ballot_fingerprint=published, fairness=None)
+    )
+    db.session.commit()
+    page = client.get(f"/tables/{rnd.slug}")
+    html = page.get_data(as_text=True)
+    assert _published_fingerprint(html) == published
+    link = re.search(r'href="(/tables/[^"]+/decision\.pb)"', html).group(1)
+    download = client.get(link)
+    assert download.status_code == 200
+    assert hashlib.sha256(download.data).hexdigest() == published
+    assert download.get_data(as_text=True) == earlier
+    assert "counted before the file marked the funded proposals" in text_of(page)
+    for href in set(re.findall(r'href="(/[^"#]*)"', html)):
+        assert client.get(href).status_code < 400, href
 
 
 def test_a_table_with_no_decision_links_to_nothing_that_is_not_there(client, app):

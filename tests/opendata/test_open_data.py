@@ -112,6 +112,27 @@ def test_csv_and_json_downloads_agree_and_name_no_one(client, demo, dataset):
         assert not any(name in body for name in PERSONAL)
 
 
+@pytest.mark.parametrize("scope", ["site", "round"])
+def test_the_ledger_download_is_the_ledger_pages_read_in_one_pass(client, demo, scope):
+    # A download reads the ledger once (a large ledger read page after page re-read every newer
+    # movement for each page); its rows and running totals are the pages' rows, and its JSON is
+    # streamed as exactly the bytes json.dumps would make of the whole list.
+    from grants.opendata.data import Filters, all_rows, ledger_entries
+
+    rnd = demo["peer-support-table-2026"]
+    filters, query = (Filters(), "") if scope == "site" else (Filters(round_id=rnd.id), f"?round={rnd.slug}")
+    paged, offset = [], 0
+    while page := ledger_entries(filters, 3, offset):
+        paged += page
+        offset += 3
+    assert len(paged) > 6, "the demo's ledger spans several pages of 3"
+    assert list(all_rows("ledger", filters, page_size=4)) == paged
+    body = client.get(f"/open-data/ledger.json{query}").get_data(as_text=True)
+    assert body == json.dumps({"data": paged}, ensure_ascii=False)
+    table = list(csv.DictReader(io.StringIO(client.get(f"/open-data/ledger.csv{query}").get_data(as_text=True))))
+    assert [int(r["received_so_far_pence"]) for r in table] == [r["received_so_far_pence"] for r in paged]
+
+
 def test_unnamed_applicants_are_never_named_in_exports(client, demo):
     hidden = (
         db.session.execute(
