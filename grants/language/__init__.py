@@ -11,7 +11,7 @@ saves a choice made just before); the browser's Accept-Language on a first visit
 
 from __future__ import annotations
 
-from flask import Blueprint, request, session
+from flask import Blueprint, has_request_context, request, session
 from flask_babel import get_locale, ngettext
 from flask_login import current_user
 
@@ -40,7 +40,12 @@ def chosen() -> str:
 
 
 def locale_for_request() -> str:
-    """Flask-Babel's locale selector: the Babel locale of the chosen language."""
+    """Flask-Babel's locale selector: the Babel locale of the chosen language.
+
+    Outside a request (a command, a background job, a service called on its own) there is no
+    visit to choose from: English, unless the caller forces a person's locale."""
+    if not has_request_context():
+        return LANGUAGES[DEFAULT][1]
     return LANGUAGES[chosen()][1]
 
 
