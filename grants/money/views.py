@@ -6,6 +6,8 @@ import logging
 from datetime import date
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -75,11 +77,14 @@ def pledge(slug: str):
     done = submitted(form, pledge_it, field="round_id")
     if done:
         if power.is_accepted(done.value.round_id, funder.id):
-            flash("Pledge recorded. Record the money when you send it.", "success")
+            flash(_("Pledge recorded. Record the money when you send it."), "success")
         else:
             flash(
-                "Pledge recorded as an offer. The table's convenors are told; once they accept "
-                f"{funder.name}, you can pay it in and it is shown in public.",
+                _(
+                    "Pledge recorded as an offer. The table's convenors are told; once they accept "
+                    "%(funder)s, you can pay it in and it is shown in public.",
+                    funder=funder.name,
+                ),
                 "success",
             )
         return redirect(url_for("funders.show", slug=funder.slug))
@@ -101,7 +106,7 @@ def receive(pledge_id: int):
             reference=form.reference.data,
         )
 
-    claimed = (
+    claimed = _(
         "Recorded as claimed. It joins the table's pot, and the public pages, once the table's "
         "treasurer has found it on the bank statement."
     )
@@ -172,7 +177,7 @@ def pay(award_id: int):
             bank_reference=form.bank_reference.data,
         )
 
-    if submitted(form, record, field="amount", success="Payment recorded and shown in public."):
+    if submitted(form, record, field="amount", success=_("Payment recorded and shown in public.")):
         return redirect(url_for("money.round_payments", slug=award.round.slug))
     remaining = ledger.award_committed(award)
     return render_template("money/pay.html", form=form, award=award, remaining=remaining), (400 if form.errors else 200)
@@ -186,7 +191,7 @@ def pay_online(pledge_id: int):
     """A funder pays (part of) a pledge by card or Bacs Direct Debit on Stripe Checkout."""
     item = get_pledge(pledge_id, check=acts_for_funder)
     if not stripe_enabled():
-        flash("Card and Direct Debit payments are not set up on this site: please pay by bank transfer.", "info")
+        flash(_("Card and Direct Debit payments are not set up on this site: please pay by bank transfer."), "info")
         return redirect(url_for("money.receive", pledge_id=item.id))
     form = CheckoutForm()
     if not form.is_submitted():
@@ -224,7 +229,7 @@ def refund(checkout_id: int):
     def refund_it() -> object:
         return stripe_in.refund(person=current_user, checkout_id=checkout.id, amount_pence=form.amount.data)
 
-    if submitted(form, refund_it, field="amount", success="Refunded. The pot and the public figures show it."):
+    if submitted(form, refund_it, field="amount", success=_("Refunded. The pot and the public figures show it.")):
         return redirect(url_for("funders.show", slug=checkout.pledge.funder.slug))
     return render_template(
         "money/refund.html", form=form, checkout=checkout, money=ledger.round_summary(checkout.pledge.round_id)
@@ -282,7 +287,7 @@ def payee(slug: str):
         )
 
     if submitted(
-        form, save, field="sort_code", success="Bank details saved. Payments to your group will go by bank transfer."
+        form, save, field="sort_code", success=_("Bank details saved. Payments to your group will go by bank transfer.")
     ):
         return redirect(url_for("money.payee", slug=group.slug))
     return render_template(
@@ -314,12 +319,12 @@ def payee_return(slug: str):
     try:
         found = payouts.refresh_stripe_account(group.id)
     except (DomainError, GatewayError):
-        flash("We could not check with Stripe just now; your page will update when Stripe tells us.", "info")
+        flash(_("We could not check with Stripe just now; your page will update when Stripe tells us."), "info")
     else:
         if found.stripe_ready:
-            flash("Your Stripe account is ready: grants will be paid straight into it.", "success")
+            flash(_("Your Stripe account is ready: grants will be paid straight into it."), "success")
         else:
-            flash("Stripe still needs some details before it can pay your group.", "info")
+            flash(_("Stripe still needs some details before it can pay your group."), "info")
     return redirect(url_for("money.payee", slug=group.slug))
 
 
@@ -345,24 +350,40 @@ def release(award_id: int):
 def _tranche_message(tranche: Tranche) -> str:
     match tranche.status:
         case TrancheStatus.PAID:
-            return f"Paid {format_pence(tranche.amount_pence)} to {tranche.payee_name} through Stripe."
+            return _(
+                "Paid %(amount)s to %(payee)s through Stripe.",
+                amount=format_pence(tranche.amount_pence),
+                payee=tranche.payee_name,
+            )
         case TrancheStatus.PROCESSING:
-            return (
+            return _(
                 "Stripe did not answer in time. The payment will be retried with the same key, "
                 "so it cannot be paid twice."
             )
         case TrancheStatus.FAILED:
-            return f"The payment failed: {tranche.failure_reason}"
+            return _("The payment failed: %(reason)s", reason=tranche.failure_reason)
     if tranche.method is PayoutMethod.STRIPE:
         # A release to a group's connected Stripe account is sent by Stripe, never by a bank transfer.
-        when = "now" if tranche.due_on is None or tranche.due_on <= date.today() else f"on {tranche.due_on:%-d %B %Y}"
-        return (
-            f"Released {format_pence(tranche.amount_pence)} to {tranche.payee_name}. Stripe sends it {when} "
-            "to the group's connected account; this page shows when it has arrived."
+        amount, payee = format_pence(tranche.amount_pence), tranche.payee_name
+        if tranche.due_on is None or tranche.due_on <= date.today():
+            return _(
+                "Released %(amount)s to %(payee)s. Stripe sends it now "
+                "to the group's connected account; this page shows when it has arrived.",
+                amount=amount,
+                payee=payee,
+            )
+        return _(
+            "Released %(amount)s to %(payee)s. Stripe sends it on %(date)s "
+            "to the group's connected account; this page shows when it has arrived.",
+            amount=amount,
+            payee=payee,
+            date=format_date(tranche.due_on, "d MMMM y"),
         )
-    return (
-        f"Scheduled {format_pence(tranche.amount_pence)} for {tranche.payee_name} by bank transfer: send it from "
-        "the table's bank account, then record the bank reference here."
+    return _(
+        "Scheduled %(amount)s for %(payee)s by bank transfer: send it from "
+        "the table's bank account, then record the bank reference here.",
+        amount=format_pence(tranche.amount_pence),
+        payee=tranche.payee_name,
     )
 
 
@@ -374,10 +395,10 @@ def hold(tranche_id: int):
     if form.validate_on_submit():
         attempt(
             lambda: payouts.hold_tranche(person=current_user, tranche_id=tranche.id, reason=form.reason.data),
-            "The payment is held. Your reason is shown on the table's public page.",
+            _("The payment is held. Your reason is shown on the table's public page."),
         )
     else:
-        flash("Write the reason for holding this payment (at least a sentence).", "error")
+        flash(_("Write the reason for holding this payment (at least a sentence)."), "error")
     return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
 
 
@@ -389,7 +410,7 @@ def lift(tranche_id: int):
     if form.validate_on_submit():
         attempt(
             lambda: payouts.lift_hold(person=current_user, tranche_id=tranche.id, reason=form.reason.data or ""),
-            "The hold is lifted. The funder that held it is told.",
+            _("The hold is lifted. The funder that held it is told."),
         )
     return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
 
@@ -407,10 +428,10 @@ def confirm(tranche_id: int):
                 bank_reference=form.bank_reference.data,
                 paid_on=form.paid_on.data,
             ),
-            "Payment recorded and shown in public.",
+            _("Payment recorded and shown in public."),
         )
     else:
-        flash("Enter the date paid and the bank reference.", "error")
+        flash(_("Enter the date paid and the bank reference."), "error")
     return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
 
 
