@@ -205,7 +205,9 @@ def pay_online(pledge_id: int):
                 allow_bacs=current_app.config.get("STRIPE_ALLOW_BACS", True),
             )
         except (DomainError, GatewayError) as exc:
-            form.amount.errors.append(getattr(exc, "message", None) or f"Stripe could not start the payment: {exc}")
+            form.amount.errors.append(
+                getattr(exc, "message", None) or _("Stripe could not start the payment: %(error)s", error=exc)
+            )
         else:
             return redirect(checkout.url, code=303)
     return render_template(
@@ -307,7 +309,10 @@ def payee_connect(slug: str):
     try:
         link = payouts.connect_stripe(person=current_user, group_id=group.id, host_name=form.host_name.data or "")
     except (DomainError, GatewayError) as exc:
-        flash(getattr(exc, "message", None) or f"Stripe could not be reached: {exc}. Try again soon.", "error")
+        flash(
+            getattr(exc, "message", None) or _("Stripe could not be reached: %(error)s. Try again soon.", error=exc),
+            "error",
+        )
         return redirect(url_for("money.payee", slug=group.slug))
     return redirect(link, code=303)
 
