@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -27,7 +28,7 @@ def new():
             registered_number=form.registered_number.data,
             website=form.website.data,
         )
-        flash(f"{funder.name} is registered. You act for it.", "success")
+        flash(_("%(funder)s is registered. You act for it.", funder=funder.name), "success")
         return redirect(url_for("funders.show", slug=funder.slug))
     return render_template("funders/new.html", form=form), (400 if form.errors else 200)
 

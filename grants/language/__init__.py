@@ -45,7 +45,12 @@ def chosen() -> str:
 
 
 def locale_for_request() -> str:
-    """Flask-Babel's locale selector: the Babel locale of the chosen language."""
+    """Flask-Babel's locale selector: the Babel locale of the chosen language.
+
+    Outside a request (a command, a background job, a service called on its own) there is no
+    visit to choose from: English, unless the caller forces a person's locale."""
+    if not has_request_context():
+        return LANGUAGES[DEFAULT][1]
     return LANGUAGES[chosen()][1]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from grants.core import DomainError
 from grants.money.stripe_gateway import StripeGateway
@@ -35,7 +36,9 @@ def require_gateway() -> StripeGateway:
     """The app's gateway, or a refusal a person can read where Stripe is not set up."""
     gateway = get_gateway()
     if gateway is None:
-        raise DomainError("Card and Direct Debit payments are not set up on this site. Pay by bank transfer instead.")
+        raise DomainError(
+            _("Card and Direct Debit payments are not set up on this site. Pay by bank transfer instead.")
+        )
     return gateway
 
 

@@ -18,6 +18,7 @@ import secrets
 from datetime import UTC, date, datetime
 
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from grants import audit, jobs
@@ -69,7 +70,7 @@ def payee_for(group_id: int) -> Payee:
 
 def _manage(person: Person, group_id: int) -> None:
     if not is_group_member(person, group_id, GroupRole.LEAD, GroupRole.TREASURER):
-        raise NotAllowed("Only the group's lead or treasurer can change how it is paid.")
+        raise NotAllowed(_("Only the group's lead or treasurer can change how it is paid."))
 
 
 def set_bank_details(
@@ -79,11 +80,11 @@ def set_bank_details(
     sort_code = re.sub(r"[\s-]", "", sort_code)
     account_number = re.sub(r"\s", "", account_number)
     if not account_name.strip():
-        raise DomainError("Enter the name on the bank account.")
+        raise DomainError(_("Enter the name on the bank account."))
     if not SORT_CODE.match(sort_code):
-        raise DomainError("Enter the sort code as 6 digits, like 12-34-56.")
+        raise DomainError(_("Enter the sort code as 6 digits, like 12-34-56."))
     if not ACCOUNT_NUMBER.match(account_number):
-        raise DomainError("Enter the account number as 8 digits.")
+        raise DomainError(_("Enter the account number as 8 digits."))
     with transaction():
         _manage(person, group_id)
         payee = payee_for(group_id)
@@ -186,7 +187,7 @@ def _award_to_release(
     the funder they act for (None for the treasurer)."""
     award = db.session.get(Award, award_id)
     if award is None:
-        raise DomainError("That award does not exist.")
+        raise DomainError(_("That award does not exist."))
     if not may_release_money(person, award.round_id):
         raise NotAllowed(
             "Only a funder of this table or its treasurer can release money, and not "
@@ -221,17 +222,20 @@ def release_tranche(*, person: Person, award_id: int, amount_pence: int, due_on:
     transaction, that the worker can repeat.
     """
     if amount_pence <= 0:
-        raise DomainError("Enter an amount of more than £0.")
+        raise DomainError(_("Enter an amount of more than £0."))
     require_a_way_to_pay(person=person, award_id=award_id)
     today = date.today()
     with transaction() as session:
         award, acting_for = _award_to_release(person, award_id, amount_pence)
         payee = payee_for(award.group_id)
         if payee.method is PayoutMethod.STRIPE and get_gateway() is None:
-            raise DomainError("This group is paid through Stripe, which is not set up on this site.")
+            raise DomainError(_("This group is paid through Stripe, which is not set up on this site."))
         if payee.method is PayoutMethod.STRIPE and not payee.stripe_ready:
             raise DomainError(
-                f"{payee.payee_name} has not finished connecting its Stripe account, so it cannot be paid yet."
+                _(
+                    "%(payee)s has not finished connecting its Stripe account, so it cannot be paid yet.",
+                    payee=payee.payee_name,
+                )
             )
         number = _next_number(award.id)
         tranche = Tranche(
@@ -366,15 +370,15 @@ def send_tranche(tranche_id: int) -> TrancheStatus:
 def confirm_bank_payment(*, person: Person, tranche_id: int, bank_reference: str, paid_on: date) -> Tranche:
     """Whoever pays confirms a scheduled bank-transfer tranche was sent."""
     if not bank_reference.strip():
-        raise DomainError("Enter the bank reference of the transfer.")
+        raise DomainError(_("Enter the bank reference of the transfer."))
     with transaction():
         tranche = lock_for_update(Tranche, tranche_id)
         if not may_release_money(person, tranche.award.round_id):
-            raise NotAllowed("Only a funder of this table or its treasurer can record payments.")
+            raise NotAllowed(_("Only a funder of this table or its treasurer can record payments."))
         if tranche.status is TrancheStatus.HELD:
-            raise DomainError(f"This payment is held: {tranche.held_reason}")
+            raise DomainError(_("This payment is held: %(reason)s", reason=tranche.held_reason))
         if tranche.status is not TrancheStatus.SCHEDULED or tranche.method is not PayoutMethod.BANK:
-            raise DomainError("Only a scheduled bank transfer can be confirmed here.")
+            raise DomainError(_("Only a scheduled bank transfer can be confirmed here."))
         power.refuse_unapproved(tranche)
         post_payment(tranche, transfer_id=None, reference=bank_reference.strip(), paid_on=paid_on)
         audit.record(
@@ -395,9 +399,9 @@ def record_payment(*, person: Person, award_id: int, amount_pence: int, paid_on:
     who took part in the decision. Nothing is paid beyond what is committed to the award.
     """
     if amount_pence <= 0:
-        raise DomainError("Enter an amount of more than £0.")
+        raise DomainError(_("Enter an amount of more than £0."))
     if not bank_reference.strip():
-        raise DomainError("Enter the bank reference of the transfer.")
+        raise DomainError(_("Enter the bank reference of the transfer."))
     with transaction() as session:
         award, acting_for = _award_to_release(person, award_id, amount_pence, in_one_step=True)
         number = _next_number(award.id)
@@ -427,13 +431,13 @@ def record_payment(*, person: Person, award_id: int, amount_pence: int, paid_on:
 def hold_tranche(*, person: Person, tranche_id: int, reason: str) -> Tranche:
     """A funder holds a scheduled payment; the written reason is published on the round page."""
     if len(reason.strip()) < 10:
-        raise DomainError("Write the reason for holding this payment (it is published on the table's page).")
+        raise DomainError(_("Write the reason for holding this payment (it is published on the table's page)."))
     with transaction():
         tranche = lock_for_update(Tranche, tranche_id)
         award = tranche.award
         holder = power.holding_funder(person, award.round_id)
         if tranche.status is not TrancheStatus.SCHEDULED:
-            raise DomainError("Only a payment that has not been sent yet can be held.")
+            raise DomainError(_("Only a payment that has not been sent yet can be held."))
         tranche.status = TrancheStatus.HELD
         tranche.held_by_funder_id = holder
         tranche.held_reason = reason.strip()
@@ -460,7 +464,7 @@ def lift_hold(*, person: Person, tranche_id: int, reason: str = "") -> Tranche:
         tranche = lock_for_update(Tranche, tranche_id)
         award = tranche.award
         if tranche.status is not TrancheStatus.HELD:
-            raise DomainError("That payment is not held.")
+            raise DomainError(_("That payment is not held."))
         why = power.check_lift(person, tranche, reason)
         tranche.status = TrancheStatus.SCHEDULED
         audit.record(
@@ -571,11 +575,13 @@ def return_problems(tranche: Tranche, amount_pence: int | None, returned_on: dat
     problems: list[tuple[str, str]] = []
     left = tranche.amount_pence - tranche.reversed_pence
     if amount_pence is not None and amount_pence > left:
-        problems.append(("amount", f"Only {format_pence(left)} of this payment is still with the group."))
+        problems.append(
+            ("amount", _("Only %(amount)s of this payment is still with the group.", amount=format_pence(left)))
+        )
     if returned_on is not None and returned_on > date.today():
-        problems.append(("returned_on", "The date it came back cannot be in the future."))
+        problems.append(("returned_on", _("The date it came back cannot be in the future.")))
     elif returned_on is not None and tranche.paid_on and returned_on < tranche.paid_on:
-        problems.append(("returned_on", "The date it came back cannot be before the date it was paid."))
+        problems.append(("returned_on", _("The date it came back cannot be before the date it was paid.")))
     return problems
 
 
@@ -588,9 +594,9 @@ def record_bank_return(
     reason = " ".join(reason.split())
     problems: list[tuple[str, str]] = []  # every box to fix, said at once (issue 17)
     if len(reason) < 5:
-        problems.append(("reason", "Say what happened (it is kept with the record and shown on the ledger)."))
+        problems.append(("reason", _("Say what happened (it is kept with the record and shown on the ledger).")))
     if amount_pence <= 0:
-        problems.append(("amount", "Enter an amount of more than £0."))
+        problems.append(("amount", _("Enter an amount of more than £0.")))
     with transaction():
         tranche = lock_for_update(Tranche, tranche_id)
         award = tranche.award
@@ -602,7 +608,7 @@ def record_bank_return(
             TrancheStatus.PAID,
             TrancheStatus.REVERSED,
         ):
-            raise DomainError("Only a bank payment that was sent can be recorded as come back.")
+            raise DomainError(_("Only a bank payment that was sent can be recorded as come back."))
         problems += return_problems(tranche, amount_pence, returned_on)
         raise_problems(problems)
         post_payment_returned(tranche, amount_pence, occurred_on=returned_on, reason=reason, recorded_by_id=person.id)

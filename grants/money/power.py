@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from grants import audit
@@ -156,14 +157,14 @@ def invite_funder(*, person: Person, round_id: int, funder_id: int) -> TableFund
     """The convenors invite a funder to the table (accepted when it pledges)."""
     with transaction():
         if not is_convenor(person, round_id):
-            raise NotAllowed("Only a convenor of this table can invite funders.")
+            raise NotAllowed(_("Only a convenor of this table can invite funders."))
         funder = db.session.get(Funder, funder_id)
         if funder is None:
-            raise DomainError("Choose a funder to invite.")
+            raise DomainError(_("Choose a funder to invite."))
         rnd = db.session.get(Round, round_id)
         place = table_funder(round_id, funder_id)
         if place is not None and place.status is TableFunderStatus.ACCEPTED:
-            raise DomainError(f"{funder.name} already funds this table.")
+            raise DomainError(_("%(funder)s already funds this table.", funder=funder.name))
         if place is not None and place.status is TableFunderStatus.OFFERED:
             return _decide(person, place, TableFunderStatus.ACCEPTED)
         if place is None:
@@ -196,9 +197,9 @@ def decide_offer(*, person: Person, table_funder_id: int, accept: bool) -> Table
     with transaction():
         place = lock_for_update(TableFunder, table_funder_id)
         if place is None or not is_convenor(person, place.round_id):
-            raise NotAllowed("Only a convenor of this table can accept or decline a funder.")
+            raise NotAllowed(_("Only a convenor of this table can accept or decline a funder."))
         if place.status is not TableFunderStatus.OFFERED:
-            raise DomainError("That funder's offer has already been decided.")
+            raise DomainError(_("That funder's offer has already been decided."))
         return _decide(person, place, TableFunderStatus.ACCEPTED if accept else TableFunderStatus.DECLINED)
 
 
@@ -244,7 +245,7 @@ def pledge_to_pay_in(person: Person, pledge_id: int) -> Pledge:
     """Inside a payment in: the pledge, if this person acts for its funder and the table accepted that funder."""
     item = db.session.get(Pledge, pledge_id)
     if item is None or not acts_for_funder(person, item.funder_id):
-        raise NotAllowed("You do not act for the funder of that pledge.")
+        raise NotAllowed(_("You do not act for the funder of that pledge."))
     require_accepted(funder_id=item.funder_id, round_id=item.round_id)
     return item
 
@@ -261,10 +262,10 @@ def second_person_above(round_id: int) -> int | None:
 def set_second_person_above(*, person: Person, round_id: int, amount_pence: int | None) -> TableMoneyRules:
     """The convenors set the amount above which a release needs a second person."""
     if amount_pence is not None and amount_pence < 0:
-        raise DomainError("Enter an amount of £0 or more (£0: every release needs a second person).")
+        raise DomainError(_("Enter an amount of £0 or more (£0: every release needs a second person)."))
     with transaction():
         if not is_convenor(person, round_id):
-            raise NotAllowed("Only a convenor of this table can set its money rules.")
+            raise NotAllowed(_("Only a convenor of this table can set its money rules."))
         rules = db.session.get(TableMoneyRules, round_id)
         if rules is None:
             rules = TableMoneyRules(round_id=round_id)
@@ -366,8 +367,11 @@ def refuse_over_second_person(round_id: int, amount_pence: int) -> None:
     above = second_person_above(round_id)
     if above is not None and amount_pence > above:
         raise DomainError(
-            f"A payment of more than {format_pence(above)} needs a second person: release it from the "
-            "payments page, and the table's treasurer or another funder approves it."
+            _(
+                "A payment of more than %(amount)s needs a second person: release it from the "
+                "payments page, and the table's treasurer or another funder approves it.",
+                amount=format_pence(above),
+            )
         )
 
 
@@ -401,11 +405,11 @@ def approve_release(*, person: Person, tranche_id: int) -> Tranche:
     with transaction():
         tranche = lock_for_update(Tranche, tranche_id)
         if tranche is None:
-            raise DomainError("That payment does not exist.")
+            raise DomainError(_("That payment does not exist."))
         if not tranche.awaiting_second_person:
-            raise DomainError("That payment is not waiting for a second person.")
+            raise DomainError(_("That payment is not waiting for a second person."))
         if person.id == tranche.released_by_id:
-            raise NotAllowed("You released this payment, so someone else must approve it.")
+            raise NotAllowed(_("You released this payment, so someone else must approve it."))
         if not may_approve(person, tranche):
             raise NotAllowed(
                 "A second person is the table's treasurer or a person of another funder the table accepted, "
@@ -433,7 +437,7 @@ def approve_release(*, person: Person, tranche_id: int) -> Tranche:
 def refuse_unapproved(tranche: Tranche) -> None:
     """Nothing waiting for a second person is paid or recorded as paid."""
     if tranche.awaiting_second_person:
-        raise DomainError("This payment waits for a second person to approve it before it is sent.")
+        raise DomainError(_("This payment waits for a second person to approve it before it is sent."))
 
 
 # ------------------------------------------------------------------ holds
@@ -443,7 +447,7 @@ def holding_funder(person: Person, round_id: int) -> int:
     """The funder a person holds a payment for (the first accepted one they act for)."""
     funders = accepted_funder_ids(person, round_id)
     if not funders or took_part_in_decision(person, round_id):
-        raise NotAllowed("Only a funder the table's convenors accepted can hold a payment.")
+        raise NotAllowed(_("Only a funder the table's convenors accepted can hold a payment."))
     return funders[0]
 
 
@@ -472,9 +476,9 @@ def check_lift(person: Person, tranche: Tranche, reason: str) -> str:
         return ""
     if is_convenor(person, tranche.award.round_id) and funder_has_gone(tranche):
         if len(reason.strip()) < 10:
-            raise DomainError("Write the reason for lifting this hold (it is published on the table's page).")
+            raise DomainError(_("Write the reason for lifting this hold (it is published on the table's page)."))
         return reason.strip()
-    raise NotAllowed("Only the funder that held this payment can lift the hold.")
+    raise NotAllowed(_("Only the funder that held this payment can lift the hold."))
 
 
 def tell_holder(tranche: Tranche, person: Person, reason: str) -> None:

@@ -4,6 +4,7 @@ above which a release needs a second person; a second person approves a release.
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -53,7 +54,7 @@ def table_funders(slug: str):
             invite,
             lambda: power.invite_funder(person=current_user, round_id=rnd.id, funder_id=invite.funder_id.data),
             field="funder_id",
-            success="Invited. The funder takes part once it pledges.",
+            success=_("Invited. The funder takes part once it pledges."),
         ):
             return redirect(url_for("money.table_funders", slug=rnd.slug))
     elif request.method == "POST":
@@ -61,7 +62,7 @@ def table_funders(slug: str):
             rule,
             lambda: power.set_second_person_above(person=current_user, round_id=rnd.id, amount_pence=rule.amount.data),
             field="amount",
-            success="Saved. The rule is shown in the table's public record.",
+            success=_("Saved. The rule is shown in the table's public record."),
         ):
             return redirect(url_for("money.table_funders", slug=rnd.slug))
     return render_template(
@@ -85,7 +86,9 @@ def decide_funder(place_id: int):
         accept = request.form.get("decision") == "accept"
         attempt(
             lambda: power.decide_offer(person=current_user, table_funder_id=place.id, accept=accept),
-            f"{place.funder.name} is {'accepted: it now funds this table' if accept else 'declined'}.",
+            _("%(funder)s is accepted: it now funds this table.", funder=place.funder.name)
+            if accept
+            else _("%(funder)s is declined.", funder=place.funder.name),
         )
     return redirect(url_for("money.table_funders", slug=place.round.slug))
 
@@ -98,10 +101,14 @@ def approve(tranche_id: int):
     if form.validate_on_submit():
         attempt(
             lambda: power.approve_release(person=current_user, tranche_id=tranche.id),
-            f"Approved. {format_pence(tranche.amount_pence)} to {tranche.payee_name} can now be sent.",
+            _(
+                "Approved. %(amount)s to %(payee)s can now be sent.",
+                amount=format_pence(tranche.amount_pence),
+                payee=tranche.payee_name,
+            ),
         )
     else:
-        flash("The form had expired. Please try again.", "error")
+        flash(_("The form had expired. Please try again."), "error")
     return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from grants import jobs
@@ -201,7 +202,7 @@ def schedule_reconcile(run_name: str) -> tuple[OutboxJob, bool]:
     """Record a reconcile run as a background job. Returns the job and whether it is new:
     a run already recorded under the same name is not run again."""
     if not RUN_NAME.match(run_name):
-        raise DomainError("Name the run with up to 100 letters, digits, dots, colons, dashes or underscores.")
+        raise DomainError(_("Name the run with up to 100 letters, digits, dots, colons, dashes or underscores."))
     key = f"reconcile-{run_name}"
     with transaction() as session:
         new = session.execute(select(OutboxJob.id).where(OutboxJob.key == key)).first() is None

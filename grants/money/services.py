@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -43,15 +44,15 @@ from grants.site import link_to
 def pledge(*, person: Person, funder_id: int, round_id: int, amount_pence: int) -> Pledge:
     """A funder promises an amount to a published round."""
     if amount_pence <= 0:
-        raise DomainError("Enter an amount of more than £0.")
+        raise DomainError(_("Enter an amount of more than £0."))
     with transaction() as session:
         if not acts_for_funder(person, funder_id):
-            raise NotAllowed("You do not act for that funder.")
+            raise NotAllowed(_("You do not act for that funder."))
         rnd = session.get(Round, round_id)
         if rnd is None or not rnd.is_published:
-            raise DomainError("That table is not open for funding.")
+            raise DomainError(_("That table is not open for funding."))
         if rnd.status in (RoundStatus.CLOSED, RoundStatus.NO_DECISION):
-            raise DomainError("That table has finished; it cannot take more money.")
+            raise DomainError(_("That table has finished; it cannot take more money."))
         if amount_pence > money_in_ceiling(rnd):
             raise DomainError(_over_ceiling(amount_pence, rnd))
         item = Pledge(round_id=round_id, funder_id=funder_id, amount_pence=amount_pence, pledged_by_id=person.id)
@@ -66,12 +67,12 @@ def record_bank_transfer(
     """A funder records a bank transfer it sent against a pledge. It is only claimed: it joins the
     pot when the table's treasurer finds it on the bank statement (`confirm_bank_transfer`)."""
     if amount_pence <= 0:
-        raise DomainError("Enter an amount of more than £0.")
+        raise DomainError(_("Enter an amount of more than £0."))
     reference = reference.strip()
     if not reference:
-        raise DomainError("Enter the bank reference, so anyone can match it to the statement.")
+        raise DomainError(_("Enter the bank reference, so anyone can match it to the statement."))
     if received_on > date.today():
-        raise DomainError("The date it arrived cannot be in the future. Record the transfer once it has arrived.")
+        raise DomainError(_("The date it arrived cannot be in the future. Record the transfer once it has arrived."))
     with transaction() as session:
         item = power.pledge_to_pay_in(person, pledge_id)
         rnd = lock_for_update(Round, item.round_id)
@@ -132,10 +133,11 @@ def money_in_ceiling(rnd: Round) -> int:
 
 
 def _over_ceiling(amount_pence: int, rnd: Round) -> str:
-    return (
-        f"{format_pence(amount_pence)} is more than this table takes in one go "
-        f"({format_pence(money_in_ceiling(rnd))}). Check the amount; if it is right, ask the table's "
-        "convenors to raise the limit."
+    return _(
+        "%(amount)s is more than this table takes in one go (%(ceiling)s). Check the amount; if it is "
+        "right, ask the table's convenors to raise the limit.",
+        amount=format_pence(amount_pence),
+        ceiling=format_pence(money_in_ceiling(rnd)),
     )
 
 
@@ -151,8 +153,13 @@ def _check_money_in(rnd: Round, item: Pledge, amount_pence: int) -> None:
     left = item.amount_pence - open_pence
     if amount_pence > left:
         raise DomainError(
-            f"{format_pence(amount_pence)} is more than is left of the pledge ({format_pence(max(left, 0))} of "
-            f"{format_pence(item.amount_pence)}). Raise the pledge first, then record the transfer."
+            _(
+                "%(amount)s is more than is left of the pledge (%(left)s of %(pledged)s). "
+                "Raise the pledge first, then record the transfer.",
+                amount=format_pence(amount_pence),
+                left=format_pence(max(left, 0)),
+                pledged=format_pence(item.amount_pence),
+            )
         )
 
 
@@ -170,7 +177,7 @@ def _money_people(round_id: int) -> list[int]:
 def _contribution_for_treasurer(person: Person, contribution_id: int) -> Contribution:
     item = lock_for_update(Contribution, contribution_id)
     if not is_treasurer(person, item.pledge.round_id):
-        raise NotAllowed("Only the table's treasurer can check money in against the bank statement.")
+        raise NotAllowed(_("Only the table's treasurer can check money in against the bank statement."))
     return item
 
 
@@ -181,9 +188,9 @@ def confirm_bank_transfer(*, person: Person, contribution_id: int) -> Contributi
     with transaction() as session:
         item = _contribution_for_treasurer(person, contribution_id)
         if item.status is not ContributionStatus.CLAIMED:
-            raise DomainError("That transfer is not waiting to be checked.")
+            raise DomainError(_("That transfer is not waiting to be checked."))
         if item.recorded_by_id == person.id:
-            raise NotAllowed("You recorded this transfer, so someone else must check it against the statement.")
+            raise NotAllowed(_("You recorded this transfer, so someone else must check it against the statement."))
         lock_for_update(Round, item.pledge.round_id)
         funder = session.get(Funder, item.pledge.funder_id)
         group = post_contribution(
@@ -212,7 +219,7 @@ def confirm_bank_transfer(*, person: Person, contribution_id: int) -> Contributi
 def _reason(reason: str) -> str:
     reason = " ".join(reason.split())
     if len(reason) < 5:
-        raise DomainError("Write the reason (it is kept with the record, and shown on the ledger).")
+        raise DomainError(_("Write the reason (it is kept with the record, and shown on the ledger)."))
     return reason[:500]
 
 
@@ -222,7 +229,7 @@ def reject_bank_transfer(*, person: Person, contribution_id: int, reason: str) -
     with transaction():
         item = _contribution_for_treasurer(person, contribution_id)
         if item.status is not ContributionStatus.CLAIMED:
-            raise DomainError("That transfer is not waiting to be checked.")
+            raise DomainError(_("That transfer is not waiting to be checked."))
         item.status = ContributionStatus.REJECTED
         item.correction_reason = reason
         item.claim_key = None  # the funder may record the real transfer under its reference
@@ -245,7 +252,7 @@ def reverse_contribution(*, person: Person, contribution_id: int, reason: str) -
     with transaction() as session:
         item = _contribution_for_treasurer(person, contribution_id)
         if item.status is not ContributionStatus.CONFIRMED or item.method is not ContributionMethod.BANK_TRANSFER:
-            raise DomainError("Only a confirmed bank transfer can be corrected here.")
+            raise DomainError(_("Only a confirmed bank transfer can be corrected here."))
         rnd = lock_for_update(Round, item.pledge.round_id)
         available = ledger.round_summary(rnd.id).available_pence
         if item.amount_pence > available:
@@ -283,9 +290,11 @@ def raise_pledge(*, person: Person, pledge_id: int, amount_pence: int) -> Pledge
     with transaction():
         item = lock_for_update(Pledge, pledge_id)
         if not acts_for_funder(person, item.funder_id):
-            raise NotAllowed("You do not act for the funder of that pledge.")
+            raise NotAllowed(_("You do not act for the funder of that pledge."))
         if amount_pence <= item.amount_pence:
-            raise DomainError(f"Enter more than the pledge is now ({format_pence(item.amount_pence)}).")
+            raise DomainError(
+                _("Enter more than the pledge is now (%(amount)s).", amount=format_pence(item.amount_pence))
+            )
         if amount_pence > money_in_ceiling(item.round):
             raise DomainError(_over_ceiling(amount_pence, item.round))
         audit.record(
@@ -303,10 +312,12 @@ def raise_pledge(*, person: Person, pledge_id: int, amount_pence: int) -> Pledge
 def set_money_in_ceiling(*, person: Person, round_id: int, amount_pence: int) -> Round:
     """The table's convenors set the most one pledge or one transfer in may be."""
     if amount_pence <= 0 or amount_pence > MAX_CEILING_PENCE:
-        raise DomainError(f"Enter an amount of more than £0 and at most {format_pence(MAX_CEILING_PENCE)}.")
+        raise DomainError(
+            _("Enter an amount of more than £0 and at most %(amount)s.", amount=format_pence(MAX_CEILING_PENCE))
+        )
     with transaction() as session:
         if not is_convenor(person, round_id):
-            raise NotAllowed("Only the table's convenors can set this.")
+            raise NotAllowed(_("Only the table's convenors can set this."))
         rnd = lock_for_update(Round, round_id)
         limit = session.execute(select(MoneyInLimit).where(MoneyInLimit.round_id == round_id)).scalar_one_or_none()
         if limit is None:

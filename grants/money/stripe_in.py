@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -67,7 +68,7 @@ def start_checkout(*, person: Person, pledge_id: int, amount_pence: int, allow_b
     """Open a Stripe Checkout page for (part of) a pledge; the webhook records the money."""
     gateway = require_gateway()
     if amount_pence <= 0:
-        raise DomainError("Enter an amount of more than £0.")
+        raise DomainError(_("Enter an amount of more than £0."))
     with transaction() as session:
         item = power.pledge_to_pay_in(person, pledge_id)
         number = 1 + len(session.execute(select(StripeCheckout.id).where(StripeCheckout.pledge_id == item.id)).all())
@@ -435,15 +436,17 @@ def refund(*, person: Person, checkout_id: int, amount_pence: int) -> StripeChec
     with transaction() as session:
         checkout = session.get(StripeCheckout, checkout_id)
         if checkout is None or not acts_for_funder(person, checkout.pledge.funder_id):
-            raise NotAllowed("You do not act for the funder of that payment.")
+            raise NotAllowed(_("You do not act for the funder of that payment."))
         if checkout.contribution_id is None or not checkout.payment_intent_id:
-            raise DomainError("That payment has not arrived, so there is nothing to refund.")
+            raise DomainError(_("That payment has not arrived, so there is nothing to refund."))
         lock_for_update(Round, checkout.pledge.round_id)
         available = ledger.round_summary(checkout.pledge.round_id).available_pence
         if not 0 < amount_pence <= min(available, checkout.amount_pence - checkout.refunded_pence):
             raise DomainError(
-                f"You can refund up to {format_pence(min(available, checkout.amount_pence - checkout.refunded_pence))}:"
-                " money already awarded to groups stays with them."
+                _(
+                    "You can refund up to %(amount)s: money already awarded to groups stays with them.",
+                    amount=format_pence(min(available, checkout.amount_pence - checkout.refunded_pence)),
+                )
             )
         before = checkout.refunded_pence
         key = f"refund-{checkout.reference}-{before}-{amount_pence}"
@@ -455,7 +458,7 @@ def refund(*, person: Person, checkout_id: int, amount_pence: int) -> StripeChec
             metadata={"checkout": checkout.reference},
         )
     except GatewayError as exc:
-        raise DomainError(f"Stripe did not accept the refund: {exc}") from exc
+        raise DomainError(_("Stripe did not accept the refund: %(error)s", error=exc)) from exc
     # Recorded now; the charge.refunded webhook carries the same cumulative total, so
     # whichever arrives second finds nothing new to record.
     with transaction():

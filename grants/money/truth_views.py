@@ -4,6 +4,7 @@ corrects, a table's ceiling for money in, a funder raising its pledge, and bank 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -71,7 +72,7 @@ def confirm_transfer(contribution_id: int):
     if FlaskForm().validate_on_submit():
         attempt(
             lambda: services.confirm_bank_transfer(person=current_user, contribution_id=item.id),
-            "Confirmed. The money is in the table's pot and on the public ledger.",
+            _("Confirmed. The money is in the table's pot and on the public ledger."),
         )
     return _back(item)
 
@@ -83,8 +84,8 @@ def reject_transfer(contribution_id: int):
         contribution_id,
         "reject",
         services.reject_bank_transfer,
-        "Marked as not found. The funder has been told; nothing joined the pot.",
-        "Write the reason (at least a few words).",
+        _("Marked as not found. The funder has been told; nothing joined the pot."),
+        _("Write the reason (at least a few words)."),
     )
 
 
@@ -95,8 +96,8 @@ def reverse_transfer(contribution_id: int):
         contribution_id,
         "reverse",
         services.reverse_contribution,
-        "Corrected. The reversal and your reason are on the public ledger.",
-        "Write the reason for the correction (at least a few words).",
+        _("Corrected. The reversal and your reason are on the public ledger."),
+        _("Write the reason for the correction (at least a few words)."),
     )
 
 
@@ -108,10 +109,10 @@ def set_ceiling(slug: str):
     if form.validate_on_submit():
         attempt(
             lambda: services.set_money_in_ceiling(person=current_user, round_id=rnd.id, amount_pence=form.amount.data),
-            "Saved. The new limit is shown in the record of decisions.",
+            _("Saved. The new limit is shown in the record of decisions."),
         )
     else:
-        flash("Enter an amount in pounds, like 50000.", "error")
+        flash(_("Enter an amount in pounds, like 50000."), "error")
     return redirect(url_for("money.money_in", slug=rnd.slug))
 
 
@@ -124,6 +125,6 @@ def raise_pledge(pledge_id: int):
     def raise_it() -> object:
         return services.raise_pledge(person=current_user, pledge_id=item.id, amount_pence=form.amount.data)
 
-    if submitted(form, raise_it, field="amount", success="Pledge raised. You can now record the transfer."):
+    if submitted(form, raise_it, field="amount", success=_("Pledge raised. You can now record the transfer.")):
         return redirect(url_for("money.receive", pledge_id=item.id))
     return render_template("money/raise_pledge.html", form=form, pledge=item), (400 if form.errors else 200)

@@ -6,6 +6,8 @@ import logging
 from datetime import date
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -76,11 +78,14 @@ def pledge(slug: str):
     done = submitted(form, pledge_it, field="round_id")
     if done:
         if power.is_accepted(done.value.round_id, funder.id):
-            flash("Pledge recorded. Record the money when you send it.", "success")
+            flash(_("Pledge recorded. Record the money when you send it."), "success")
         else:
             flash(
-                "Pledge recorded as an offer. The table's convenors are told; once they accept "
-                f"{funder.name}, you can pay it in and it is shown in public.",
+                _(
+                    "Pledge recorded as an offer. The table's convenors are told; once they accept "
+                    "%(funder)s, you can pay it in and it is shown in public.",
+                    funder=funder.name,
+                ),
                 "success",
             )
         return redirect(url_for("funders.show", slug=funder.slug))
@@ -102,7 +107,7 @@ def receive(pledge_id: int):
             reference=form.reference.data,
         )
 
-    claimed = (
+    claimed = _(
         "Recorded as claimed. It joins the table's pot, and the public pages, once the table's "
         "treasurer has found it on the bank statement."
     )
@@ -189,7 +194,7 @@ def pay(award_id: int):
             bank_reference=form.bank_reference.data,
         )
 
-    if submitted(form, record, field="amount", success="Payment recorded and shown in public."):
+    if submitted(form, record, field="amount", success=_("Payment recorded and shown in public.")):
         return redirect(url_for("money.round_payments", slug=award.round.slug))
     remaining = ledger.award_committed(award)
     return render_template("money/pay.html", form=form, award=award, remaining=remaining), (400 if form.errors else 200)
@@ -203,7 +208,7 @@ def pay_online(pledge_id: int):
     """A funder pays (part of) a pledge by card or Bacs Direct Debit on Stripe Checkout."""
     item = get_pledge(pledge_id, check=acts_for_funder)
     if not stripe_enabled():
-        flash("Card and Direct Debit payments are not set up on this site: please pay by bank transfer.", "info")
+        flash(_("Card and Direct Debit payments are not set up on this site: please pay by bank transfer."), "info")
         return redirect(url_for("money.receive", pledge_id=item.id))
     form = CheckoutForm()
     if not form.is_submitted():
@@ -217,7 +222,9 @@ def pay_online(pledge_id: int):
                 allow_bacs=current_app.config.get("STRIPE_ALLOW_BACS", True),
             )
         except (DomainError, GatewayError) as exc:
-            form.amount.errors.append(getattr(exc, "message", None) or f"Stripe could not start the payment: {exc}")
+            form.amount.errors.append(
+                getattr(exc, "message", None) or _("Stripe could not start the payment: %(error)s", error=exc)
+            )
         else:
             return redirect(checkout.url, code=303)
     return render_template(
@@ -241,7 +248,7 @@ def refund(checkout_id: int):
     def refund_it() -> object:
         return stripe_in.refund(person=current_user, checkout_id=checkout.id, amount_pence=form.amount.data)
 
-    if submitted(form, refund_it, field="amount", success="Refunded. The pot and the public figures show it."):
+    if submitted(form, refund_it, field="amount", success=_("Refunded. The pot and the public figures show it.")):
         return redirect(url_for("funders.show", slug=checkout.pledge.funder.slug))
     return render_template(
         "money/refund.html", form=form, checkout=checkout, money=ledger.round_summary(checkout.pledge.round_id)
@@ -299,7 +306,7 @@ def payee(slug: str):
         )
 
     if submitted(
-        form, save, field="sort_code", success="Bank details saved. Payments to your group will go by bank transfer."
+        form, save, field="sort_code", success=_("Bank details saved. Payments to your group will go by bank transfer.")
     ):
         return redirect(url_for("money.payee", slug=group.slug))
     return render_template(
@@ -319,7 +326,10 @@ def payee_connect(slug: str):
     try:
         link = payouts.connect_stripe(person=current_user, group_id=group.id, host_name=form.host_name.data or "")
     except (DomainError, GatewayError) as exc:
-        flash(getattr(exc, "message", None) or f"Stripe could not be reached: {exc}. Try again soon.", "error")
+        flash(
+            getattr(exc, "message", None) or _("Stripe could not be reached: %(error)s. Try again soon.", error=exc),
+            "error",
+        )
         return redirect(url_for("money.payee", slug=group.slug))
     return redirect(link, code=303)
 
@@ -331,12 +341,12 @@ def payee_return(slug: str):
     try:
         found = payouts.refresh_stripe_account(group.id)
     except (DomainError, GatewayError):
-        flash("We could not check with Stripe just now; your page will update when Stripe tells us.", "info")
+        flash(_("We could not check with Stripe just now; your page will update when Stripe tells us."), "info")
     else:
         if found.stripe_ready:
-            flash("Your Stripe account is ready: grants will be paid straight into it.", "success")
+            flash(_("Your Stripe account is ready: grants will be paid straight into it."), "success")
         else:
-            flash("Stripe still needs some details before it can pay your group.", "info")
+            flash(_("Stripe still needs some details before it can pay your group."), "info")
     return redirect(url_for("money.payee", slug=group.slug))
 
 
@@ -358,24 +368,40 @@ def release(award_id: int):
 def _tranche_message(tranche: Tranche) -> str:
     match tranche.status:
         case TrancheStatus.PAID:
-            return f"Paid {format_pence(tranche.amount_pence)} to {tranche.payee_name} through Stripe."
+            return _(
+                "Paid %(amount)s to %(payee)s through Stripe.",
+                amount=format_pence(tranche.amount_pence),
+                payee=tranche.payee_name,
+            )
         case TrancheStatus.PROCESSING:
-            return (
+            return _(
                 "Stripe did not answer in time. The payment will be retried with the same key, "
                 "so it cannot be paid twice."
             )
         case TrancheStatus.FAILED:
-            return f"The payment failed: {tranche.failure_reason}"
+            return _("The payment failed: %(reason)s", reason=tranche.failure_reason)
     if tranche.method is PayoutMethod.STRIPE:
         # A release to a group's connected Stripe account is sent by Stripe, never by a bank transfer.
-        when = "now" if tranche.due_on is None or tranche.due_on <= date.today() else f"on {tranche.due_on:%-d %B %Y}"
-        return (
-            f"Released {format_pence(tranche.amount_pence)} to {tranche.payee_name}. Stripe sends it {when} "
-            "to the group's connected account; this page shows when it has arrived."
+        amount, payee = format_pence(tranche.amount_pence), tranche.payee_name
+        if tranche.due_on is None or tranche.due_on <= date.today():
+            return _(
+                "Released %(amount)s to %(payee)s. Stripe sends it now "
+                "to the group's connected account; this page shows when it has arrived.",
+                amount=amount,
+                payee=payee,
+            )
+        return _(
+            "Released %(amount)s to %(payee)s. Stripe sends it on %(date)s "
+            "to the group's connected account; this page shows when it has arrived.",
+            amount=amount,
+            payee=payee,
+            date=format_date(tranche.due_on, "d MMMM y"),
         )
-    return (
-        f"Scheduled {format_pence(tranche.amount_pence)} for {tranche.payee_name} by bank transfer: send it from "
-        "the table's bank account, then record the bank reference here."
+    return _(
+        "Scheduled %(amount)s for %(payee)s by bank transfer: send it from "
+        "the table's bank account, then record the bank reference here.",
+        amount=format_pence(tranche.amount_pence),
+        payee=tranche.payee_name,
     )
 
 
@@ -388,7 +414,7 @@ def hold(tranche_id: int):
     def hold_it() -> Tranche:
         return payouts.hold_tranche(person=current_user, tranche_id=tranche.id, reason=form.reason.data)
 
-    held = "The payment is held. Your reason is shown on the table's public page."
+    held = _("The payment is held. Your reason is shown on the table's public page.")
     if submitted(form, hold_it, field="reason", success=held, not_allowed_is_403=True):
         return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
     return payments_page(tranche.award.round.slug, form)
@@ -402,7 +428,7 @@ def lift(tranche_id: int):
     if form.validate_on_submit():
         attempt(
             lambda: payouts.lift_hold(person=current_user, tranche_id=tranche.id, reason=form.reason.data or ""),
-            "The hold is lifted. The funder that held it is told.",
+            _("The hold is lifted. The funder that held it is told."),
         )
     return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
 
@@ -419,9 +445,8 @@ def confirm(tranche_id: int):
             paid_on=form.paid_on.data,
         )  # fmt: skip
 
-    if submitted(
-        form, record, field="bank_reference", success="Payment recorded and shown in public.", not_allowed_is_403=True
-    ):
+    recorded = _("Payment recorded and shown in public.")
+    if submitted(form, record, field="bank_reference", success=recorded, not_allowed_is_403=True):
         return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
     return payments_page(tranche.award.round.slug, form)
 
@@ -438,7 +463,7 @@ def returned(tranche_id: int):
             returned_on=form.returned_on.data, reason=form.reason.data,
         )  # fmt: skip
 
-    recorded = "Recorded. The money is committed to the award again, and the reversal is on the public ledger."
+    recorded = _("Recorded. The money is committed to the award again, and the reversal is on the public ledger.")
     if submitted(form, record, field="reason", success=recorded, not_allowed_is_403=True):
         return redirect(url_for("money.round_payments", slug=tranche.award.round.slug))
     if form.errors and is_treasurer(current_user, tranche.award.round_id):

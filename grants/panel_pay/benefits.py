@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from grants.extensions import db
@@ -28,7 +29,10 @@ class Source:
 
 @dataclass(frozen=True)
 class BenefitsNote:
-    """What the site tells panel members about pay and benefits, with its sources."""
+    """What the site tells panel members about pay and benefits, with its sources.
+
+    The site's default wording is translated (lazily, into the reader's language); the sources
+    keep their own titles, and an operator's replacement is shown as the operator wrote it."""
 
     intro: str
     # What each choice means for benefits, by PayChoice value, and "expenses".
@@ -38,7 +42,7 @@ class BenefitsNote:
     checked_on: date
 
 
-ADVICE = (
+ADVICE = _l(
     "Always check with an adviser before you choose, because it depends on your own situation: "
     "Citizens Advice (citizensadvice.org.uk, 0800 144 8848), your local welfare rights service, "
     "or Turn2us (turn2us.org.uk) give free, independent and confidential advice. "
@@ -46,27 +50,27 @@ ADVICE = (
 )
 
 DEFAULT = BenefitsNote(
-    intro=(
+    intro=_l(
         "Being paid for your time on the panel can affect welfare benefits such as Universal Credit, "
         "Employment and Support Allowance (ESA) or Housing Benefit, and you may need to report it. "
         "This is what each choice means:"
     ),
     effects={
-        "bank": "Pay by bank transfer counts as income. You may need to tell the Jobcentre or council.",
-        "voucher": (
+        "bank": _l("Pay by bank transfer counts as income. You may need to tell the Jobcentre or council."),
+        "voucher": _l(
             "Vouchers count as income, just like money: the DWP treats payment in vouchers the same as "
             "payment in cash. Choosing vouchers does not protect your benefits."
         ),
-        "reduced": (
+        "reduced": _l(
             "A smaller amount still counts as income, but only what you are paid. It can help you stay "
             "under a limit, such as the ESA permitted work limit."
         ),
-        "donate": (
+        "donate": _l(
             "Pay you give to the table's pot goes straight to the pot and never reaches you: it is not "
             "treated as paid to you, as with a payment given straight to a charity."
         ),
-        "decline": "A payment you decline is not treated as paid to you.",
-        "expenses": (
+        "decline": _l("A payment you decline is not treated as paid to you."),
+        "expenses": _l(
             "Expenses paid back (travel, care, phone data) are ignored: they are not income, as long as "
             "they only repay what you spent. You can claim them whatever you choose."
         ),

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DecimalField, RadioField, SelectChoice, StringField, TextAreaField
@@ -13,93 +14,95 @@ from grants.models import Activity, ExpenseKind, LimitPeriod, OverLimit, PayChoi
 
 class RateForm(FlaskForm):
     unit = RadioField(
-        "Paid",
+        _l("Paid"),
         choices=[SelectChoice(u.value, u.label) for u in RateUnit],
-        validators=[InputRequired("Choose how the rate is counted")],
+        validators=[InputRequired(_l("Choose how the rate is counted"))],
     )
-    rate = MoneyField("Rate, in pounds", validators=[InputRequired("Enter the rate"), positive_money])
-    counts_reading = BooleanField("Reading proposals is paid")
-    counts_meetings = BooleanField("Meetings are paid")
-    counts_training = BooleanField("Training is paid")
+    rate = MoneyField(_l("Rate, in pounds"), validators=[InputRequired(_l("Enter the rate")), positive_money])
+    counts_reading = BooleanField(_l("Reading proposals is paid"))
+    counts_meetings = BooleanField(_l("Meetings are paid"))
+    counts_training = BooleanField(_l("Training is paid"))
 
 
 class TimeForm(FlaskForm):
     activity = RadioField(
-        "What did you do?",
+        _l("What did you do?"),
         choices=[SelectChoice(a.value, a.label) for a in Activity],
-        validators=[InputRequired("Choose what you did")],
+        validators=[InputRequired(_l("Choose what you did"))],
     )
-    worked_on = DayField("Date", validators=[InputRequired("Enter the date")])
+    worked_on = DayField(_l("Date"), validators=[InputRequired(_l("Enter the date"))])
     units = DecimalField(
-        "How much time",
+        _l("How much time"),
         places=2,
         validators=[
-            InputRequired("Enter how much time"),
-            NumberRange(min=Decimal("0.01"), max=Decimal("100"), message="Enter an amount of time from 0.01 to 100"),
+            InputRequired(_l("Enter how much time")),
+            NumberRange(
+                min=Decimal("0.01"), max=Decimal("100"), message=_l("Enter an amount of time from 0.01 to 100")
+            ),
         ],
     )
-    note = StringField("Note (optional)", validators=[up_to(500)])
+    note = StringField(_l("Note (optional)"), validators=[up_to(500)])
 
 
 class ExpenseForm(FlaskForm):
     kind = RadioField(
-        "What was it for?",
+        _l("What was it for?"),
         choices=[SelectChoice(k.value, k.label) for k in ExpenseKind],
-        validators=[InputRequired("Choose a kind")],
+        validators=[InputRequired(_l("Choose a kind"))],
     )
-    spent_on = DayField("Date", validators=[InputRequired("Enter the date")])
-    amount = MoneyField("Amount, in pounds", validators=[InputRequired("Enter the amount"), positive_money])
-    description = StringField("What it was", validators=[DataRequired("Say what it was"), up_to(500)])
-    receipt = FileField("Receipt (optional): a photo or PDF")
+    spent_on = DayField(_l("Date"), validators=[InputRequired(_l("Enter the date"))])
+    amount = MoneyField(_l("Amount, in pounds"), validators=[InputRequired(_l("Enter the amount")), positive_money])
+    description = StringField(_l("What it was"), validators=[DataRequired(_l("Say what it was")), up_to(500)])
+    receipt = FileField(_l("Receipt (optional): a photo or PDF"))
 
 
 class PreferenceForm(FlaskForm):
     choice = RadioField(
-        "How would you like to be paid?",
+        _l("How would you like to be paid?"),
         choices=[SelectChoice(c.value, c.label) for c in PayChoice],
-        validators=[InputRequired("Choose how you would like to be paid")],
+        validators=[InputRequired(_l("Choose how you would like to be paid"))],
     )
     # In the order the page shows them, so the error summary lists problems in that order too.
-    read_benefits_note = BooleanField("I have read the note about welfare benefits")
-    cap = MoneyField("If a smaller amount: the most you want for this table, in pounds", validators=[Optional()])
-    account_name = StringField("Name on your bank account", validators=[up_to(120)])
-    sort_code = StringField("Sort code", validators=[up_to(8)])
-    account_number = StringField("Account number", validators=[up_to(10)])
+    read_benefits_note = BooleanField(_l("I have read the note about welfare benefits"))
+    cap = MoneyField(_l("If a smaller amount: the most you want for this table, in pounds"), validators=[Optional()])
+    account_name = StringField(_l("Name on your bank account"), validators=[up_to(120)])
+    sort_code = StringField(_l("Sort code"), validators=[up_to(8)])
+    account_number = StringField(_l("Account number"), validators=[up_to(10)])
 
 
 class DecideForm(FlaskForm):
     decision = RadioField(
-        "Decision",
-        choices=[SelectChoice("approve", "Approve"), SelectChoice("reject", "Do not approve")],
-        validators=[InputRequired("Choose")],
+        _l("Decision"),
+        choices=[SelectChoice("approve", _l("Approve")), SelectChoice("reject", _l("Do not approve"))],
+        validators=[InputRequired(_l("Choose"))],
     )
-    note = StringField("Note (optional)", validators=[up_to(500)])
+    note = StringField(_l("Note (optional)"), validators=[up_to(500)])
 
 
 class SettledForm(FlaskForm):
     reference = StringField(
-        "Bank or voucher reference", validators=[DataRequired("Enter the reference"), up_to(120)]
+        _l("Bank or voucher reference"), validators=[DataRequired(_l("Enter the reference")), up_to(120)]
     )
 
 
 class LimitForm(FlaskForm):
     period = RadioField(
-        "Over what time?",
+        _l("Over what time?"),
         choices=[SelectChoice(p.value, p.label) for p in LimitPeriod],
-        validators=[InputRequired("Choose a week or a month")],
+        validators=[InputRequired(_l("Choose a week or a month"))],
     )
     amount = MoneyField(
-        "The most panel pay may be in that time, in pounds",
-        validators=[InputRequired("Enter the most you can be paid"), positive_money],
+        _l("The most panel pay may be in that time, in pounds"),
+        validators=[InputRequired(_l("Enter the most you can be paid")), positive_money],
     )
     over = RadioField(
-        "If a payment would take you over it",
+        _l("If a payment would take you over it"),
         choices=[SelectChoice(o.value, o.label) for o in OverLimit],
         default=OverLimit.LATER.value,
-        validators=[InputRequired("Choose what happens to pay over your limit")],
+        validators=[InputRequired(_l("Choose what happens to pay over your limit"))],
     )
-    reason = StringField("Why, for your own records (optional, only you see it)", validators=[up_to(500)])
+    reason = StringField(_l("Why, for your own records (optional, only you see it)"), validators=[up_to(500)])
 
 
 class TableNoteForm(FlaskForm):
-    text = TextAreaField("The table's own note about pay and benefits (optional)", validators=[up_to(2000)])
+    text = TextAreaField(_l("The table's own note about pay and benefits (optional)"), validators=[up_to(2000)])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
@@ -53,7 +54,7 @@ from grants.uploads import save_upload
 def _seat(person: Person, round_id: int) -> PanelMember:
     seat = panel_seat(person, round_id)
     if seat is None:
-        raise NotAllowed("Only members of this table's panel can do this.")
+        raise NotAllowed(_("Only members of this table's panel can do this."))
     return seat
 
 
@@ -69,12 +70,12 @@ def set_rate(
 ) -> PanelPayRate:
     """The convenor sets what the panel is paid, and for which kinds of time."""
     if rate_pence <= 0:
-        raise DomainError("Enter a rate of more than £0.")
+        raise DomainError(_("Enter a rate of more than £0."))
     if not (counts_reading or counts_meetings or counts_training):
-        raise DomainError("Choose at least one kind of time that is paid.")
+        raise DomainError(_("Choose at least one kind of time that is paid."))
     with transaction() as session:
         if not is_convenor(person, round_id):
-            raise NotAllowed("Only the table's convenor can set the panel's rate.")
+            raise NotAllowed(_("Only the table's convenor can set the panel's rate."))
         rate = session.execute(select(PanelPayRate).where(PanelPayRate.round_id == round_id)).scalar_one_or_none()
         if rate is None:
             rate = PanelPayRate(round_id=round_id, set_by_id=person.id, unit=unit, rate_pence=rate_pence)
@@ -106,16 +107,16 @@ def log_time(
     """A panel member logs time spent on the panel's work."""
     units = Decimal(units)
     if units <= 0 or units > 100:
-        raise DomainError("Enter how much time, more than 0.")
+        raise DomainError(_("Enter how much time, more than 0."))
     if worked_on > date.today():
-        raise DomainError("Enter a date that is today or earlier.")
+        raise DomainError(_("Enter a date that is today or earlier."))
     with transaction() as session:
         seat = _seat(person, round_id)
         rate = rate_for(round_id)
         if rate is None:
-            raise DomainError("The convenor has not set the panel's rate yet, so time cannot be logged.")
+            raise DomainError(_("The convenor has not set the panel's rate yet, so time cannot be logged."))
         if not rate.counts(activity):
-            raise DomainError(f"{activity.label} is not paid on this table.")
+            raise DomainError(_("%(activity)s is not paid on this table.", activity=activity.label))
         item = TimeLog(panel_member_id=seat.id, activity=activity, worked_on=worked_on, units=units, note=note.strip())
         session.add(item)
     return item
@@ -139,11 +140,11 @@ def decide_time(*, person: Person, log_id: int, approve: bool, note: str = "") -
         item = lock_for_update(TimeLog, log_id)
         seat = item.member
         if not is_convenor(person, seat.round_id):
-            raise NotAllowed("Only the table's convenor can approve time.")
+            raise NotAllowed(_("Only the table's convenor can approve time."))
         if seat.person_id == person.id:
-            raise NotAllowed("You cannot approve your own time; another convenor must.")
+            raise NotAllowed(_("You cannot approve your own time; another convenor must."))
         if item.status is not ClaimStatus.SUBMITTED:
-            raise DomainError("That time has already been decided.")
+            raise DomainError(_("That time has already been decided."))
         item.decided_by_id, item.decision_note = person.id, note.strip() or None
         if not approve:
             item.status = ClaimStatus.REJECTED
@@ -258,18 +259,18 @@ def set_preference(
         problems: list[tuple[str, str]] = []  # every box to fix, said at once (issue 17)
         if accepting and (pref is None or pref.benefits_note_seen_at is None) and not read_benefits_note:
             problems.append((
-                "read_benefits_note",
-                "Please read the note about welfare benefits and tick the box before accepting payment.",
+                _("read_benefits_note"),
+                _("Please read the note about welfare benefits and tick the box before accepting payment."),
             ))  # fmt: skip
         if choice is PayChoice.REDUCED and (cap_pence is None or cap_pence <= 0):
-            problems.append(("cap", "Enter the most you want to be paid for this table."))
+            problems.append(("cap", _("Enter the most you want to be paid for this table.")))
         if choice.needs_bank:
             if not account_name.strip():
-                problems.append(("account_name", "Enter the name on your bank account."))
+                problems.append(("account_name", _("Enter the name on your bank account.")))
             if not SORT_CODE.match(sort_code):
-                problems.append(("sort_code", "Enter your sort code as 6 digits, like 12-34-56."))
+                problems.append(("sort_code", _("Enter your sort code as 6 digits, like 12-34-56.")))
             if not ACCOUNT_NUMBER.match(account_number):
-                problems.append(("account_number", "Enter your account number as 8 digits."))
+                problems.append(("account_number", _("Enter your account number as 8 digits.")))
         raise_problems(problems)
         if pref is None:
             pref = PayPreference(panel_member_id=seat.id, choice=choice)
@@ -304,9 +305,9 @@ def claim_expense(
 ) -> Expense:
     """A panel member claims back money spent to take part; a receipt is optional."""
     if amount_pence <= 0:
-        raise DomainError("Enter an amount of more than £0.")
+        raise DomainError(_("Enter an amount of more than £0."))
     if not description.strip():
-        raise DomainError("Say what the money was for.")
+        raise DomainError(_("Say what the money was for."))
     with transaction() as session:
         seat = _seat(person, round_id)
         upload = None
@@ -330,11 +331,11 @@ def decide_expense(*, person: Person, expense_id: int, approve: bool, note: str 
         item = lock_for_update(Expense, expense_id)
         seat = item.member
         if not is_convenor(person, seat.round_id):
-            raise NotAllowed("Only the table's convenor can approve expenses.")
+            raise NotAllowed(_("Only the table's convenor can approve expenses."))
         if seat.person_id == person.id:
-            raise NotAllowed("You cannot approve your own expenses.")
+            raise NotAllowed(_("You cannot approve your own expenses."))
         if item.status is not ClaimStatus.SUBMITTED:
-            raise DomainError("That claim has already been decided.")
+            raise DomainError(_("That claim has already been decided."))
         item.decided_by_id, item.decision_note = person.id, note.strip() or None
         item.status = ClaimStatus.APPROVED if approve else ClaimStatus.REJECTED
         if approve:
@@ -372,12 +373,12 @@ class ScheduleLine:
     @property
     def how(self) -> str:
         if self.choice is None:
-            return "Not chosen yet: ask them"
+            return _("Not chosen yet: ask them")
         if self.choice is PayChoice.VOUCHER:
             return "Vouchers"
         if self.choice.needs_bank:
-            return "Bank transfer"
-        return "Expenses only: ask how they want them paid" if self.expenses_pence else self.choice.label
+            return _("Bank transfer")
+        return _("Expenses only: ask how they want them paid") if self.expenses_pence else self.choice.label
 
 
 def may_pay_panel(person: Person, round_id: int) -> bool:
@@ -429,7 +430,7 @@ def schedule(round_id: int) -> list[ScheduleLine]:
 def schedule_csv(*, person: Person, round_id: int) -> str:
     """The payment schedule as CSV, for whoever pays. It holds bank details: private."""
     if not moves_panel_money(person, round_id):
-        raise NotAllowed("Only the table's treasurer can download the payment schedule: it holds bank details.")
+        raise NotAllowed(_("Only the table's treasurer can download the payment schedule: it holds bank details."))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -466,17 +467,17 @@ def _safe(value: str) -> str:
 def mark_settled(*, person: Person, seat_id: int, reference: str) -> int:
     """Whoever pays records that a panel member's pay and expenses were sent."""
     if not reference.strip():
-        raise DomainError("Enter the bank or voucher reference.")
+        raise DomainError(_("Enter the bank or voucher reference."))
     with transaction():
         seat = lock_for_update(PanelMember, seat_id)
         if not moves_panel_money(person, seat.round_id):
-            raise NotAllowed("Only the table's treasurer can record panel payments: they come out of the pot.")
+            raise NotAllowed(_("Only the table's treasurer can record panel payments: they come out of the pot."))
         if seat.person_id == person.id:
-            raise NotAllowed("You cannot record a payment to yourself.")
+            raise NotAllowed(_("You cannot record a payment to yourself."))
         pay = payable_now(seat)
         expenses = ledger.balance_of(AccountKind.EXPENSES_OWED, seat_id=seat.id)
         if pay <= 0 and expenses <= 0:
-            raise DomainError("Nothing is due to this person in a pay run today.")
+            raise DomainError(_("Nothing is due to this person in a pay run today."))
         post_pay_run(seat.round_id, [(seat, max(pay, 0), max(expenses, 0))], reference.strip(), person.id)
         audit.record(
             "panel_member_paid",
@@ -516,8 +517,13 @@ def post_pay_run(round_id: int, owed: list[tuple[PanelMember, int, int]], refere
     available = ledger.round_summary(round_id).available_pence
     if total > available:
         raise DomainError(
-            f"The pot of {rnd.title} has {format_pence(available)} that is not awarded; paying the panel "
-            f"{format_pence(total)} needs more than that. Ask a funder to put in money for the panel first."
+            _(
+                "The pot of %(table)s has %(available)s that is not awarded; paying the panel "
+                "%(total)s needs more than that. Ask a funder to put in money for the panel first.",
+                table=rnd.title,
+                available=format_pence(available),
+                total=format_pence(total),
+            )
         )
     lines = []
     for seat, pay, expenses in owed:
@@ -548,11 +554,11 @@ def pay_panel_run(*, person: Person, round_id: int, reference: str) -> int:
     """The table's treasurer records one pay run: everyone owed on the schedule was paid.
     Returns how many people were paid."""
     if not reference.strip():
-        raise DomainError("Enter the bank or voucher reference of the pay run.")
+        raise DomainError(_("Enter the bank or voucher reference of the pay run."))
     with transaction() as session:
         # A pay run moves the table's money, so its treasurer records it: not the convenors who ran the decision.
         if not is_treasurer(person, round_id):
-            raise NotAllowed("Only the table's treasurer can record a pay run of the panel.")
+            raise NotAllowed(_("Only the table's treasurer can record a pay run of the panel."))
         # Nobody records a payment to themselves: their own line waits for someone else.
         own = set(
             session.execute(
@@ -565,7 +571,7 @@ def pay_panel_run(*, person: Person, round_id: int, reference: str) -> int:
             if line.seat_id not in own
         ]
         if not owed:
-            raise DomainError("Nobody on the panel is due a payment today.")
+            raise DomainError(_("Nobody on the panel is due a payment today."))
         post_pay_run(round_id, owed, reference.strip(), person.id)
         audit.record(
             "panel_pay_run",
@@ -593,7 +599,7 @@ def set_limit(
     """A person sets the most panel pay may reach them in a week or a month, across every table.
     Private: only they ever see it, or the reason."""
     if amount_pence <= 0:
-        raise DomainError("Enter a limit of more than £0, or remove your limit.")
+        raise DomainError(_("Enter a limit of more than £0, or remove your limit."))
     with transaction() as session:
         limit = totals.limit_of(person.id)
         if limit is None:
@@ -623,7 +629,7 @@ def settle_over_limit(*, person: Person, round_id: int, give: bool) -> int:
         lock_for_update(PanelMember, seat.id)
         part = totals.over_limit_on(person.id, round_id, date.today())
         if part <= 0:
-            raise DomainError("None of your pay on this table is over your limit.")
+            raise DomainError(_("None of your pay on this table is over your limit."))
         lock_for_update(Round, round_id)
         if give:
             _donate(seat, part, person.id)
@@ -647,10 +653,10 @@ def set_table_note(*, person: Person, round_id: int, text: str) -> PanelBenefits
     """The convenor writes the table's own note about pay and benefits, shown under the site's."""
     text = text.strip()
     if len(text) > 2000:
-        raise DomainError("Keep the note under 2,000 characters.")
+        raise DomainError(_("Keep the note under 2,000 characters."))
     with transaction() as session:
         if not is_convenor(person, round_id):
-            raise NotAllowed("Only the table's convenor can write the table's note about benefits.")
+            raise NotAllowed(_("Only the table's convenor can write the table's note about benefits."))
         note = session.execute(
             select(PanelBenefitsNote).where(PanelBenefitsNote.round_id == round_id)
         ).scalar_one_or_none()

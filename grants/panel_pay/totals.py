@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from flask_babel import format_date
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from grants.extensions import db
@@ -266,9 +268,9 @@ def running_total(person_id: int, today: date | None = None) -> RunningTotal:
     today = today or date.today()
     year = tax_year_start(today)
     periods = [
-        ("This week", *week_of(today)),
-        ("This month", *month_of(today)),
-        (f"Tax year {tax_year_name(year)}", *tax_year(year)),
+        (_("This week"), *week_of(today)),
+        (_("This month"), *month_of(today)),
+        (_("Tax year %(name)s", name=tax_year_name(year)), *tax_year(year)),
     ]
     sent = payments(person_id, periods[-1][1], periods[-1][2])
     time = approved_time(person_id, periods[-1][1], periods[-1][2])
@@ -311,7 +313,9 @@ def year_summary(person_id: int, start_year: int) -> tuple[list[MonthLine], list
         lo, hi = max(m_start, start), min(m_end, end)
         lines.append(
             MonthLine(
-                f"{lo:%B %Y}" if (lo, hi) == (m_start, m_end) else f"{lo:%-d} to {hi:%-d %B %Y}",
+                format_date(lo, "MMMM y")
+                if (lo, hi) == (m_start, m_end)
+                else _("%(start)s to %(end)s", start=str(lo.day), end=format_date(hi, "d MMMM y")),
                 sum(t.amount_pence for t in time if lo <= t.worked_on <= hi),
                 sum(p.pay_pence for p in sent if lo <= p.paid_on <= hi),
                 sum(p.expenses_pence for p in sent if lo <= p.paid_on <= hi),

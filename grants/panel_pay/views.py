@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -65,7 +66,7 @@ def rate(slug: str):
             counts_training=form.counts_training.data,
         )
 
-    if submitted(form, save, field="rate", success="The panel's rate is saved."):
+    if submitted(form, save, field="rate", success=_("The panel's rate is saved.")):
         return redirect(url_for("panel_pay.manage", slug=rnd.slug))
     note_form = TableNoteForm(prefix="note", text=benefits.table_note(rnd.id))
     return _render_rate(rnd, form, note_form, 400 if form.errors else 200)
@@ -87,7 +88,10 @@ def table_note(slug: str):
         return panel_pay.set_table_note(person=current_user, round_id=rnd.id, text=note_form.text.data or "")
 
     if submitted(
-        note_form, save, field="text", success="The table's note is saved. Panel members see it under the site's note."
+        note_form,
+        save,
+        field="text",
+        success=_("The table's note is saved. Panel members see it under the site's note."),
     ):
         return redirect(url_for("panel_pay.rate", slug=rnd.slug))
     return _render_rate(rnd, RateForm(formdata=None), note_form, 400)
@@ -169,7 +173,7 @@ def log_time(slug: str):
             note=form.note.data or "",
         )
 
-    if submitted(form, log, field="units", success="Your time is logged. The convenor will approve it."):
+    if submitted(form, log, field="units", success=_("Your time is logged. The convenor will approve it.")):
         return redirect(url_for("panel_pay.my_pay", slug=rnd.slug))
     pref = panel_pay.preference(seat.id)
     return _render_my_pay(rnd, seat, pref, form, ExpenseForm(prefix="expense"), PreferenceForm(prefix="pref"), 400)
@@ -193,7 +197,7 @@ def claim_expense(slug: str):
             receipt=form.receipt.data or None,
         )
 
-    if submitted(form, claim, field="amount", success="Your expenses are claimed. The convenor will approve them."):
+    if submitted(form, claim, field="amount", success=_("Your expenses are claimed. The convenor will approve them.")):
         return redirect(url_for("panel_pay.my_pay", slug=rnd.slug))
     pref = panel_pay.preference(seat.id)
     return _render_my_pay(rnd, seat, pref, TimeForm(prefix="time"), form, PreferenceForm(prefix="pref"), 400)
@@ -218,7 +222,7 @@ def pay_choice(slug: str):
             account_number=form.account_number.data or "",
         )
 
-    if submitted(form, choose, field="choice", success="Your choice is saved. You can change it at any time."):
+    if submitted(form, choose, field="choice", success=_("Your choice is saved. You can change it at any time.")):
         return redirect(url_for("panel_pay.my_pay", slug=rnd.slug))
     pref = panel_pay.preference(seat.id)
     return _render_my_pay(rnd, seat, pref, TimeForm(prefix="time"), ExpenseForm(prefix="expense"), form, 400)
@@ -280,10 +284,10 @@ def decide_time(log_id: int):
             lambda: panel_pay.decide_time(
                 person=current_user, log_id=item.id, approve=form.decision.data == "approve", note=form.note.data or ""
             ),
-            "Decided.",
+            _("Decided."),
         )
     else:
-        flash("Choose approve or do not approve.", "error")
+        flash(_("Choose approve or do not approve."), "error")
     return redirect(url_for("panel_pay.manage", slug=item.member.round.slug))
 
 
@@ -300,10 +304,10 @@ def decide_expense(expense_id: int):
                 approve=form.decision.data == "approve",
                 note=form.note.data or "",
             ),
-            "Decided.",
+            _("Decided."),
         )
     else:
-        flash("Choose approve or do not approve.", "error")
+        flash(_("Choose approve or do not approve."), "error")
     return redirect(url_for("panel_pay.manage", slug=item.member.round.slug))
 
 
@@ -327,10 +331,10 @@ def settled(seat_id: int):
     if form.validate_on_submit():
         attempt(
             lambda: panel_pay.mark_settled(person=current_user, seat_id=seat.id, reference=form.reference.data),
-            "Recorded as paid.",
+            _("Recorded as paid."),
         )
     else:
-        flash("Enter the bank or voucher reference.", "error")
+        flash(_("Enter the bank or voucher reference."), "error")
     return redirect(url_for("panel_pay.manage", slug=seat.round.slug))
 
 
@@ -342,10 +346,10 @@ def pay_run(slug: str):
     if form.validate_on_submit():
         attempt(
             lambda: panel_pay.pay_panel_run(person=current_user, round_id=rnd.id, reference=form.reference.data),
-            "Recorded as paid: the pay run is one line on the public ledger, naming nobody.",
+            _("Recorded as paid: the pay run is one line on the public ledger, naming nobody."),
         )
     else:
-        flash("Enter the bank or voucher reference of the pay run.", "error")
+        flash(_("Enter the bank or voucher reference of the pay run."), "error")
     return redirect(url_for("panel_pay.manage", slug=rnd.slug))
 
 
@@ -408,7 +412,7 @@ def set_limit():
             reason=form.reason.data or "",
         )
 
-    if submitted(form, save, field="amount", success="Your limit is saved. Only you can see it."):
+    if submitted(form, save, field="amount", success=_("Your limit is saved. Only you can see it.")):
         return redirect(url_for("panel_pay.mine"))
     return _render_mine(form, 400)
 
@@ -416,7 +420,7 @@ def set_limit():
 @bp.route("/my-panel-pay/limit/remove", methods=["POST"])
 def remove_limit():
     """A person removes their own limit."""
-    attempt(lambda: panel_pay.remove_limit(person=current_user), "Your limit is removed.")
+    attempt(lambda: panel_pay.remove_limit(person=current_user), _("Your limit is removed."))
     return redirect(url_for("panel_pay.mine"))
 
 
@@ -428,7 +432,7 @@ def over_limit():
     _seat_or_403(rnd)
     attempt(
         lambda: panel_pay.settle_over_limit(person=current_user, round_id=rnd.id, give=give),
-        "Done: that pay was given to the table's pot." if give else "Done: you will not be paid that part.",
+        _("Done: that pay was given to the table's pot.") if give else _("Done: you will not be paid that part."),
     )
     back = request.form.get("back") == "mine"
     return redirect(url_for("panel_pay.mine") if back else url_for("panel_pay.my_pay", slug=rnd.slug))
