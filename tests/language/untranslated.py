@@ -39,7 +39,30 @@ def template_words(path: Path) -> list[str]:
     for part in text.split("\x00"):
         if _WORD.search(part):
             found.append(" ".join(part.split()))
+    # Words passed to a macro or joined into a value: `button("Save")`, `hint="Up to " ~ n`.
+    for call in tree.find_all(nodes.Call):
+        name = getattr(call.node, "name", getattr(call.node, "attr", ""))
+        if name in _GETTEXT or name in _NOT_WORDS:
+            continue
+        for arg in [*call.args, *(k.value for k in call.kwargs)]:
+            for const in [arg, *arg.find_all(nodes.Const)] if isinstance(arg, nodes.Concat) else [arg]:
+                if isinstance(const, nodes.Const) and _is_sentence(const.value):
+                    found.append(const.value)
+    for concat in tree.find_all(nodes.Concat):
+        found += [c.value for c in concat.nodes if isinstance(c, nodes.Const) and _is_sentence(c.value)]
     return found
+
+
+# Calls whose string arguments are names, never words a person reads.
+_NOT_WORDS = {"url_for", "get", "startswith", "endswith", "replace", "split", "join", "format", "selectattr",
+              "rejectattr", "map", "attr", "default", "getattr", "setdefault", "pop", "strftime", "csrf_token"}
+
+
+def _is_sentence(value: object) -> bool:
+    """Words for a person: letters, and a space or a capital (not an id, a class or a field name)."""
+    if not isinstance(value, str) or not _WORD.search(value):
+        return False
+    return " " in value.strip() or value[:1].isupper()
 
 
 def templates_with_words() -> dict[str, list[str]]:
@@ -52,7 +75,7 @@ def templates_with_words() -> dict[str, list[str]]:
 
 
 _MESSAGE_CALLS = {"DomainError", "flash", "ValidationError", "abort", "InputError"}
-_GETTEXT = {"_", "gettext", "ngettext", "lazy_gettext", "_l", "lazy_ngettext", "pgettext"}
+_GETTEXT = {"_", "gettext", "ngettext", "lazy_gettext", "_l", "lazy_ngettext", "pgettext", "plural_patterns"}
 _FIELDS = re.compile(r"^[A-Z][A-Za-z]*Field$|^SubmitField$")
 
 
@@ -85,6 +108,11 @@ def python_words(path: Path) -> list[str]:
         if name in _GETTEXT:
             continue
         args = list(node.args)
+        if name == "append" and len(args) == 1 and isinstance(args[0], ast.Tuple) and len(args[0].elts) == 2:
+            where, message = args[0].elts  # problems.append(("field", "What to change")): a message per box
+            if isinstance(where, ast.Constant) and _is_words(message):
+                found.append(f"{node.lineno}: {ast.unparse(message)[:80]}")
+            continue
         if name in _MESSAGE_CALLS or _FIELDS.match(name):
             candidates = args[:1] if name != "abort" else args[1:2]
             candidates += [k.value for k in node.keywords if k.arg in {"message", "description", "label"}]
