@@ -259,7 +259,7 @@ def set_preference(
         problems: list[tuple[str, str]] = []  # every box to fix, said at once (issue 17)
         if accepting and (pref is None or pref.benefits_note_seen_at is None) and not read_benefits_note:
             problems.append((
-                _("read_benefits_note"),
+                "read_benefits_note",
                 _("Please read the note about welfare benefits and tick the box before accepting payment."),
             ))  # fmt: skip
         if choice is PayChoice.REDUCED and (cap_pence is None or cap_pence <= 0):
