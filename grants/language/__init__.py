@@ -11,7 +11,7 @@ saves a choice made just before); the browser's Accept-Language on a first visit
 
 from __future__ import annotations
 
-from flask import Blueprint, request, session
+from flask import Blueprint, has_request_context, request, session
 from flask_babel import get_locale, ngettext
 from flask_login import current_user
 
@@ -31,7 +31,10 @@ def known(code: str | None) -> bool:
 
 
 def chosen() -> str:
-    """The language code of this request (see the module's notes)."""
+    """The language code of this request (see the module's notes); the default outside a request
+    (a background job or a command, where a message in gettext is written in the default language)."""
+    if not has_request_context():
+        return DEFAULT
     if known(session.get("language")):
         return session["language"]
     if current_user.is_authenticated and known(current_user.language):
