@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import DateField, StringField
 from wtforms.validators import Length, ValidationError
 
@@ -11,7 +13,7 @@ from grants.money_format import format_pence, parse_pounds
 
 def up_to(limit: int) -> Length:
     """A text field's length limit, with a message that says how far over it is (the hint shows the limit)."""
-    return Length(max=limit, message="Use %(max)d characters or fewer: this has %(length)d")
+    return Length(max=limit, message=_l("Use %(max)d characters or fewer: this has %(length)d"))
 
 
 class DayField(DateField):
@@ -47,10 +49,10 @@ class MoneyField(StringField):
         """Refuse an amount larger than the site can keep (a 500 from the database otherwise)."""
         if self.data is not None and abs(self.data) > MAX_PENCE:
             self.data = None
-            raise ValidationError(f"Enter an amount of {format_pence(MAX_PENCE)} or less")
+            raise ValidationError(_("Enter an amount of %(most)s or less", most=format_pence(MAX_PENCE)))
 
 
 def positive_money(form, field) -> None:  # noqa: ANN001
     """Refuse zero or negative amounts."""
     if field.data is not None and field.data <= 0:
-        raise ValidationError("Enter an amount of more than £0")
+        raise ValidationError(_("Enter an amount of more than £0"))

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from grants.core import DomainError, lock_for_update
@@ -59,7 +60,7 @@ def answer(model: type[I], invitation_id: int, person: Person, accept: bool) -> 
     Joins the caller's transaction; the caller adds the role when the answer is yes."""
     invitation = lock_for_update(model, invitation_id)
     if invitation.email != address(person.email) or not invitation.is_open or invitation.created_at <= _since():
-        raise DomainError("That invitation is not waiting for you. It may have been answered or have expired.")
+        raise DomainError(_("That invitation is not waiting for you. It may have been answered or have expired."))
     now = datetime.now(UTC)
     if accept:
         invitation.accepted_at = now

@@ -21,6 +21,9 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import undefer
@@ -52,8 +55,8 @@ def idle_words() -> str:
     minutes = idle_seconds() // 60
     if minutes % 60 == 0:
         hours = minutes // 60
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return ngettext("%(num)d hour", "%(num)d hours", hours)
+    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
 def mark_session_active() -> None:
@@ -128,8 +131,11 @@ def init_app(app: Flask) -> None:
             logout_user()
             session.clear()
             flash(
-                f"We signed you out because you had not done anything for {idle_words()}. "
-                "We do this to keep your information safe. Sign in again to carry on.",
+                _(
+                    "We signed you out because you had not done anything for %(time)s. "
+                    "We do this to keep your information safe. Sign in again to carry on.",
+                    time=idle_words(),
+                ),
                 "info",
             )
             if request.method == "GET" and request.endpoint not in (None, "auth.login"):
@@ -175,33 +181,42 @@ def init_app(app: Flask) -> None:
 
 
 ERROR_PAGES = {
-    400: ("The request could not be understood", "Go back, check the form and send it again."),
+    400: (_l("The request could not be understood"), _l("Go back, check the form and send it again.")),
     403: (
-        "You cannot see this page",
-        "Your account does not have a role that allows this. If you think it should, "
-        "ask the convenor of the table or a lead of your group.",
+        _l("You cannot see this page"),
+        _l(
+            "Your account does not have a role that allows this. If you think it should, "
+            "ask the convenor of the table or a lead of your group."
+        ),
     ),
-    404: ("Page not found", "Check the address, or start from the home page."),
-    405: ("That cannot be done here", "Go back and use the buttons on the page."),
-    413: ("The file is too large", "Choose a smaller file and try again."),
+    404: (_l("Page not found"), _l("Check the address, or start from the home page.")),
+    405: (_l("That cannot be done here"), _l("Go back and use the buttons on the page.")),
+    413: (_l("The file is too large"), _l("Choose a smaller file and try again.")),
     429: (
-        "Too many attempts",
-        "For your safety we have paused attempts for a while. Wait 15 minutes and try again, or reset your password.",
+        _l("Too many attempts"),
+        _l(
+            "For your safety we have paused attempts for a while. Wait 15 minutes and try again, "
+            "or reset your password."
+        ),
     ),
 }
 
 
 SIGN_IN_PAUSED = (
-    "Too many attempts",
-    "There have been too many wrong passwords for this account, so for its safety we have paused signing in "
-    "with a password for 15 minutes. You can still get in now: we can e-mail you a link that signs you in "
-    "and lets you choose a new password.",
+    _l("Too many attempts"),
+    _l(
+        "There have been too many wrong passwords for this account, so for its safety we have paused signing in "
+        "with a password for 15 minutes. You can still get in now: we can e-mail you a link that signs you in "
+        "and lets you choose a new password."
+    ),
 )
 
 CSRF_PAGE = (
-    "Your form was out of date",
-    "For your safety, forms stop working when your session ends or when they come from another site. "
-    "Go back, reload the page and send the form again.",
+    _l("Your form was out of date"),
+    _l(
+        "For your safety, forms stop working when your session ends or when they come from another site. "
+        "Go back, reload the page and send the form again."
+    ),
 )
 
 

@@ -1,5 +1,6 @@
 """Account forms."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
@@ -15,51 +16,57 @@ def _strip(value: str | None) -> str | None:
 
 
 class SignupForm(FlaskForm):
-    display_name = StringField("Your name", validators=[DataRequired("Enter your name"), Length(max=120)])
+    display_name = StringField(_l("Your name"), validators=[DataRequired(_l("Enter your name")), Length(max=120)])
     email = EmailField(
-        "E-mail address",
+        _l("E-mail address"),
         filters=[_strip],
         validators=[
-            DataRequired("Enter your e-mail address"),
-            Email("Enter a real e-mail address, like name@example.org"),
+            DataRequired(_l("Enter your e-mail address")),
+            Email(_l("Enter a real e-mail address, like name@example.org")),
             Length(max=254),
         ],
     )
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[
-            DataRequired("Choose a password"),
-            Length(min=10, max=MAX_PASSWORD, message="Use at least 10 characters"),
+            DataRequired(_l("Choose a password")),
+            Length(min=10, max=MAX_PASSWORD, message=_l("Use at least 10 characters")),
         ],
     )
 
 
 class LoginForm(FlaskForm):
     email = EmailField(
-        "E-mail address", filters=[_strip], validators=[DataRequired("Enter your e-mail address"), Length(max=254)]
+        _l("E-mail address"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Enter your e-mail address")), Length(max=254)],
     )
-    password = PasswordField("Password", validators=[DataRequired("Enter your password"), Length(max=MAX_PASSWORD)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Enter your password")), Length(max=MAX_PASSWORD)]
+    )
 
 
 class ResetRequestForm(FlaskForm):
     email = EmailField(
-        "E-mail address", filters=[_strip], validators=[DataRequired("Enter your e-mail address"), Length(max=254)]
+        _l("E-mail address"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Enter your e-mail address")), Length(max=254)],
     )
 
 
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[
-            DataRequired("Choose a new password"),
-            Length(min=10, max=MAX_PASSWORD, message="Use at least 10 characters"),
+            DataRequired(_l("Choose a new password")),
+            Length(min=10, max=MAX_PASSWORD, message=_l("Use at least 10 characters")),
         ],
     )
     confirm = PasswordField(
-        "Type the new password again",
+        _l("Type the new password again"),
         validators=[
-            DataRequired("Type the new password again"),
-            EqualTo("password", "The two passwords do not match"),
+            DataRequired(_l("Type the new password again")),
+            EqualTo("password", _l("The two passwords do not match")),
             Length(max=MAX_PASSWORD),
         ],
     )
@@ -68,4 +75,6 @@ class ResetPasswordForm(FlaskForm):
 class AnswerForm(FlaskForm):
     """Yes or no to an invitation to join a group or help run a table (the buttons carry the answer)."""
 
-    answer = RadioField(choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")], validators=[InputRequired()])
+    answer = RadioField(
+        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))], validators=[InputRequired()]
+    )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography.fernet import InvalidToken
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -31,6 +32,13 @@ from grants.site import link_to
 
 RESET_MAX_AGE = 60 * 60  # one hour
 LOGIN_FAILED = "That e-mail address and password do not match an account. Check them, or reset your password."
+
+
+def _login_failed() -> str:
+    """LOGIN_FAILED in the page's language (the constant stays English for the tests that compare it)."""
+    return _("That e-mail address and password do not match an account. Check them, or reset your password.")
+
+
 # Compared against when no account matches, so a failed login takes the same time either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-xxxxxxxx")
 
@@ -57,7 +65,9 @@ def register_person(*, email: str, display_name: str, password: str) -> Person:
     """Create an account."""
     with transaction() as session:
         if find_person_by_email(email):
-            raise DomainError("There is already an account for that e-mail address. Sign in, or reset your password.")
+            raise DomainError(
+                _("There is already an account for that e-mail address. Sign in, or reset your password.")
+            )
         person = Person(
             email=normalise_email(email),
             display_name=display_name.strip(),
@@ -115,10 +125,12 @@ def finish_signup(token: str) -> Person:
     try:
         data = json.loads(_keys().decrypt(token.encode(), ttl=SIGNUP_MAX_AGE))
     except (InvalidToken, ValueError, TypeError) as exc:
-        raise DomainError("That link has expired or is not valid. Create your account again.") from exc
+        raise DomainError(_("That link has expired or is not valid. Create your account again.")) from exc
     with transaction() as session:
         if find_person_by_email(data["email"]):
-            raise DomainError("There is already an account for that e-mail address. Sign in, or reset your password.")
+            raise DomainError(
+                _("There is already an account for that e-mail address. Sign in, or reset your password.")
+            )
         person = Person(email=data["email"], display_name=data["name"], password_hash=data["hash"])
         session.add(person)
     return person
@@ -129,9 +141,9 @@ def authenticate(email: str, password: str) -> Person:
     person = find_person_by_email(email)
     if person is None:
         check_password_hash(_DUMMY_HASH, password)
-        raise DomainError(LOGIN_FAILED)
+        raise DomainError(_login_failed())
     if not check_password_hash(person.password_hash, password):
-        raise DomainError(LOGIN_FAILED)
+        raise DomainError(_login_failed())
     return person
 
 
@@ -181,13 +193,13 @@ def reset_password(token: str, new_password: str) -> Person:
     try:
         data = _serializer().loads(token, max_age=RESET_MAX_AGE)
     except SignatureExpired as exc:
-        raise DomainError("That reset link has expired. Ask for a new one.") from exc
+        raise DomainError(_("That reset link has expired. Ask for a new one.")) from exc
     except BadSignature as exc:
-        raise DomainError("That reset link is not valid. Ask for a new one.") from exc
+        raise DomainError(_("That reset link is not valid. Ask for a new one.")) from exc
     with transaction():
         person = db.session.get(Person, data.get("id"))
         if person is None or person.password_hash[-12:] != data.get("h"):
-            raise DomainError("That reset link has already been used. Ask for a new one.")
+            raise DomainError(_("That reset link has already been used. Ask for a new one."))
         person.password_hash = hash_password(new_password)
         # Whoever knew the old password may still hold a session: every one of them ends.
         person.session_epoch += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -94,7 +95,7 @@ def finish_signup(token: str):
             flash(exc.message, "error")
             return redirect(url_for("auth.signup"))
         _start_session(person)
-        flash("Your account is ready. Welcome.", "success")
+        flash(_("Your account is ready. Welcome."), "success")
         return redirect(safe_next(request.args.get("next")) or url_for("auth.dashboard"))
     return render_template("auth/finish_signup.html", form=form)
 
@@ -145,7 +146,7 @@ def logout():
     kept = language.kept_over_new_session()
     session.clear()
     session.update(kept)
-    flash("You have signed out.", "success")
+    flash(_("You have signed out."), "success")
     return redirect(url_for("public.home"))
 
 
@@ -155,7 +156,7 @@ def sign_out_everywhere():
     """End every other session of this person (another computer, a lost phone); this one carries on."""
     person = services.end_sessions(current_user)
     _start_session(person)
-    flash("You are signed out everywhere else. Only this browser is still signed in.", "success")
+    flash(_("You are signed out everywhere else. Only this browser is still signed in."), "success")
     return redirect(url_for("auth.dashboard"))
 
 
@@ -181,7 +182,7 @@ def reset_request():
             form.email.data, lambda token: url_for("auth.reset_password", token=token, _external=True)
         )
         # The same answer either way, so nobody can find out who has an account.
-        flash("If that address has an account, we have sent a link to reset the password.", "success")
+        flash(_("If that address has an account, we have sent a link to reset the password."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_request.html", form=form), (400 if form.errors else 200)
 
@@ -201,7 +202,7 @@ def reset_password(token: str):
         # The link in the e-mail is the way in, even while sign-in attempts are paused for this
         # account (someone else may be guessing): a successful reset signs the person in.
         _start_session(person)
-        flash("Your password has been changed and you are signed in.", "success")
+        flash(_("Your password has been changed and you are signed in."), "success")
         return redirect(url_for("auth.dashboard"))
     return render_template("auth/reset_password.html", form=form), (400 if form.errors else 200)
 

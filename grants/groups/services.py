@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from grants import audit, invitations
@@ -47,7 +48,7 @@ def invite_member(*, person: Person, group_id: int, email: str, role: GroupRole)
     to = invitations.address(email)
     with transaction() as session:
         if not is_group_member(person, group_id, GroupRole.LEAD):
-            raise NotAllowed("Only a lead of the group can add members.")
+            raise NotAllowed(_("Only a lead of the group can add members."))
         group = session.get(Group, group_id)
         member = session.execute(
             select(GroupMembership.id)
@@ -55,9 +56,9 @@ def invite_member(*, person: Person, group_id: int, email: str, role: GroupRole)
             .where(GroupMembership.group_id == group_id, func.lower(Person.email) == to)
         ).first()
         if member is not None:
-            raise DomainError(f"{to} is already in the group.")
+            raise DomainError(_("%(email)s is already in the group.", email=to))
         if invitations.waiting(GroupInvitation, GroupInvitation.group_id == group_id, GroupInvitation.email == to):
-            raise DomainError(f"{to} has already been invited. The invitation is waiting for them.")
+            raise DomainError(_("%(email)s has already been invited. The invitation is waiting for them.", email=to))
         invitation = GroupInvitation(group_id=group_id, email=to, role=role, invited_by_id=person.id)
         session.add(invitation)
         session.flush()
@@ -126,9 +127,9 @@ def update_group(
     with transaction() as session:
         group = session.get(Group, group_id)
         if group is None:
-            raise DomainError("That group does not exist.")
+            raise DomainError(_("That group does not exist."))
         if not is_group_member(person, group_id, GroupRole.LEAD):
-            raise NotAllowed("Only a lead of the group can change its details.")
+            raise NotAllowed(_("Only a lead of the group can change its details."))
         old_name, new_name = group.name, name.strip()
         group.name = new_name
         group.description = description.strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -31,7 +32,7 @@ def new():
             registered_number=form.registered_number.data,
             host_organisation=form.host_organisation.data,
         )
-        flash(f"{group.name} is registered. You are its lead.", "success")
+        flash(_("%(group)s is registered. You are its lead.", group=group.name), "success")
         return redirect(url_for("groups.show", slug=group.slug))
     return render_template("groups/new.html", form=form), (400 if form.errors else 200)
 
@@ -63,10 +64,13 @@ def show(slug: str):
     )
 
 
-SAME_ANSWER = (
-    "We have e-mailed {email} an invitation. They join the group when they say yes, signed in with that "
-    "address; until then they are listed under “Waiting for an answer”."
-)
+def same_answer(email: str) -> str:
+    """The same answer whether or not the address has an account (its owner is told by e-mail)."""
+    return _(
+        "We have e-mailed %(email)s an invitation. They join the group when they say yes, signed in with that "
+        "address; until then they are listed under “Waiting for an answer”.",
+        email=email,
+    )
 
 
 @bp.route("/invitations/<int:invitation_id>", methods=["POST"])
@@ -82,9 +86,9 @@ def answer(invitation_id: int):
         flash(exc.message, "error")
         return redirect(url_for("auth.invitations"))
     if membership is None:
-        flash("You said no to the invitation. Nobody else is told why.", "success")
+        flash(_("You said no to the invitation. Nobody else is told why."), "success")
         return redirect(url_for("auth.invitations"))
-    flash(f"You have joined {membership.group.name}.", "success")
+    flash(_("You have joined %(group)s.", group=membership.group.name), "success")
     return redirect(url_for("groups.show", slug=membership.group.slug))
 
 
@@ -106,7 +110,7 @@ def edit(slug: str):
             host_organisation=form.host_organisation.data,
         )
 
-    if submitted(form, save, field="name", success="The group's details are saved."):
+    if submitted(form, save, field="name", success=_("The group's details are saved.")):
         return redirect(url_for("groups.show", slug=group.slug))
     return render_template("groups/edit.html", form=form, group=group), (400 if form.errors else 200)
 
@@ -125,6 +129,6 @@ def add_member(slug: str):
         )
 
     # The same answer whether or not the address has an account (its owner is told by e-mail).
-    if submitted(form, add, field="email", success=SAME_ANSWER.format(email=form.email.data)):
+    if submitted(form, add, field="email", success=same_answer(form.email.data)):
         return redirect(url_for("groups.show", slug=group.slug))
     return render_template("groups/add_member.html", form=form, group=group), (400 if form.errors else 200)

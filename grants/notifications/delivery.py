@@ -9,6 +9,7 @@ from email.utils import formatdate
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, undefer
 
@@ -31,20 +32,20 @@ ALWAYS_EMAILED = frozenset({"password_reset", "panel_invitation", "account_exist
 OFF_BY_DEFAULT = frozenset({"reminder"})
 # Why a person is hearing about this, said at the foot of each e-mail.
 REASONS = {
-    "bid_received": "you lead a group that sent a bid",
-    "panel_question": "you lead a group whose bid the panel is reading",
-    "voting_opened": "you sit on this table's panel",
-    "voting_closed": "you sit on this table's panel",
-    "result": "you lead a group that bid, or sit on the panel",
-    "award_made": "you lead a group that was awarded money",
-    "payment_sent": "you lead a group that was paid",
-    "payment_held": "you lead a group whose payment was held",
-    "report_due": "you lead a group that was awarded money",
-    "panel_invitation": "a convenor invited this address to a panel",
-    "account_exists": "someone asked to create an account with this address",
-    "role_given": "someone added this address to a group or a table",
-    "password_reset": "someone asked to reset the password for this address",  # nosec B105 - a sentence, not a secret
-    "reminder": "you asked for panel reminders",
+    "bid_received": _l("you lead a group that sent a bid"),
+    "panel_question": _l("you lead a group whose bid the panel is reading"),
+    "voting_opened": _l("you sit on this table's panel"),
+    "voting_closed": _l("you sit on this table's panel"),
+    "result": _l("you lead a group that bid, or sit on the panel"),
+    "award_made": _l("you lead a group that was awarded money"),
+    "payment_sent": _l("you lead a group that was paid"),
+    "payment_held": _l("you lead a group whose payment was held"),
+    "report_due": _l("you lead a group that was awarded money"),
+    "panel_invitation": _l("a convenor invited this address to a panel"),
+    "account_exists": _l("someone asked to create an account with this address"),
+    "role_given": _l("someone added this address to a group or a table"),
+    "password_reset": _l("someone asked to reset the password for this address"),  # nosec B105 - a sentence, not a secret
+    "reminder": _l("you asked for panel reminders"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -11,7 +12,7 @@ class EmailChoicesForm(FlaskForm):
     """Which notifications a person gets by e-mail."""
 
     by_email = SelectMultipleField(
-        "Send me an e-mail when",
+        _l("Send me an e-mail when"),
         choices=[],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),

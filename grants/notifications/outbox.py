@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
@@ -14,22 +15,22 @@ from grants.models.notifications import SECRET_MARK, Notification, NotificationS
 
 # The moments that matter. Each person chooses which of these reach them by e-mail.
 EVENTS = {
-    "bid_received": "Your bid was received",
-    "panel_question": "A question from the panel",
-    "voting_opened": "Voting has opened",
-    "voting_closed": "Voting has closed",
-    "result": "The result and your feedback",
-    "award_made": "An award was made",
-    "payment_sent": "A payment was sent",
-    "payment_held": "A payment was held",
-    "money_alert": "Money needs your attention",
-    "funding_offer": "Offers and invitations to fund a table",
-    "report_due": "A report is due",
-    "panel_invitation": "An invitation to join a panel",
-    "password_reset": "Reset your password",  # nosec B105
-    "account_exists": "Creating an account",
-    "role_given": "You were added to a group or a table",
-    "reminder": "A gentle reminder",
+    "bid_received": _l("Your bid was received"),
+    "panel_question": _l("A question from the panel"),
+    "voting_opened": _l("Voting has opened"),
+    "voting_closed": _l("Voting has closed"),
+    "result": _l("The result and your feedback"),
+    "award_made": _l("An award was made"),
+    "payment_sent": _l("A payment was sent"),
+    "payment_held": _l("A payment was held"),
+    "money_alert": _l("Money needs your attention"),
+    "funding_offer": _l("Offers and invitations to fund a table"),
+    "report_due": _l("A report is due"),
+    "panel_invitation": _l("An invitation to join a panel"),
+    "password_reset": _l("Reset your password"),  # nosec B105
+    "account_exists": _l("Creating an account"),
+    "role_given": _l("You were added to a group or a table"),
+    "reminder": _l("A gentle reminder"),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants.core import DomainError
@@ -44,7 +45,7 @@ def mark_all_read():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     count = services.mark_all_read(person=current_user)
-    flash("All your notifications are marked as read." if count else "You had nothing unread.", "success")
+    flash(_("All your notifications are marked as read.") if count else _("You had nothing unread."), "success")
     return redirect(url_for("notifications.index"))
 
 
@@ -55,7 +56,7 @@ def choices():
     form.by_email.choices = optional_events()
     if form.validate_on_submit():
         services.set_email_choices(person=current_user, wanted=set(form.by_email.data or []))
-        flash("Your e-mail choices are saved.", "success")
+        flash(_("Your e-mail choices are saved."), "success")
         return redirect(url_for("notifications.choices"))
     if not form.is_submitted():
         form.by_email.data = [event for event, on in email_choices(current_user.id).items() if on]

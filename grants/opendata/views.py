@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 
 from flask import Response, abort, render_template, request, send_file, stream_with_context
+from flask_babel import lazy_gettext as _l
 
 from grants.audit import head_at, published_head
 from grants.caching import same_for_everyone
@@ -15,11 +16,11 @@ from grants.security import public
 
 FORMATS = ("csv", "json")
 DESCRIPTIONS = {
-    "rounds": "Every published table: purpose, rules, timetable and money.",
-    "proposals": "Proposals from groups that agreed to be named, and every funded proposal.",
-    "results": "Every counted result, line by line, with the explanation of each outcome.",
-    "awards": "Every award, with what has been paid and anything on hold.",
-    "ledger": "Every public money movement, newest first, with running totals.",
+    "rounds": _l("Every published table: purpose, rules, timetable and money."),
+    "proposals": _l("Proposals from groups that agreed to be named, and every funded proposal."),
+    "results": _l("Every counted result, line by line, with the explanation of each outcome."),
+    "awards": _l("Every award, with what has been paid and anything on hold."),
+    "ledger": _l("Every public money movement, newest first, with running totals."),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
 from grants.extensions import db
@@ -85,9 +86,9 @@ def resend_email(notification_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if retry_now(Notification, notification_id):
-        flash("The e-mail is queued to be sent again.", "success")
+        flash(_("The e-mail is queued to be sent again."), "success")
     else:
-        flash("That e-mail is not waiting for a resend (it may have been sent already).", "error")
+        flash(_("That e-mail is not waiting for a resend (it may have been sent already)."), "error")
     return redirect(url_for("ops.deliveries"))
 
 
@@ -98,7 +99,7 @@ def retry_job(job_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if retry_now(OutboxJob, job_id):
-        flash("The job is queued to run again.", "success")
+        flash(_("The job is queued to run again."), "success")
     else:
-        flash("That job is not waiting for a retry.", "error")
+        flash(_("That job is not waiting for a retry."), "error")
     return redirect(url_for("ops.deliveries"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from grants.core import DomainError, NotAllowed, transaction
@@ -23,9 +24,11 @@ class OverMaxGrant(DomainError):
 
 
 def _over_max_message(total: int, rnd: Round) -> str:
-    return (
-        f"Your budget adds up to {format_pence(total)}, more than this table's largest grant "
-        f"of {format_pence(rnd.max_grant_pence)}. Make the budget smaller."
+    return _(
+        "Your budget adds up to %(total)s, more than this table's largest grant of %(most)s. "
+        "Make the budget smaller.",
+        total=format_pence(total),
+        most=format_pence(rnd.max_grant_pence),
     )
 
 
@@ -35,7 +38,7 @@ def _apply(proposal: Proposal, fields: dict[str, Any], lines: list[tuple[str, in
     proposal.agreed_to_be_named = bool(fields.get("agreed_to_be_named"))
     for item, amount in lines:
         if not item or amount is None or amount <= 0:
-            raise DomainError("Each budget line needs an item and a cost of more than £0.")
+            raise DomainError(_("Each budget line needs an item and a cost of more than £0."))
     # Said on the budget itself, not only when the proposal is submitted at the end.
     total = sum(amount for _item, amount in lines)
     if total > proposal.round.max_grant_pence:
@@ -47,11 +50,11 @@ def _apply(proposal: Proposal, fields: dict[str, Any], lines: list[tuple[str, in
 
 def _check_editable(person: Person, proposal: Proposal) -> None:
     if not is_group_member(person, proposal.group_id):
-        raise NotAllowed("Only members of the group can change its proposal.")
+        raise NotAllowed(_("Only members of the group can change its proposal."))
     if not proposal.round.accepts_bids:
-        raise DomainError("Bids have closed for this table, so the proposal cannot change now.")
+        raise DomainError(_("Bids have closed for this table, so the proposal cannot change now."))
     if proposal.status not in (ProposalStatus.DRAFT, ProposalStatus.SUBMITTED):
-        raise DomainError("This proposal can no longer be changed.")
+        raise DomainError(_("This proposal can no longer be changed."))
 
 
 def start_proposal(
@@ -62,11 +65,11 @@ def start_proposal(
         rnd = session.get(Round, round_id)
         group = session.get(Group, group_id)
         if rnd is None or group is None:
-            raise DomainError("That table or group does not exist.")
+            raise DomainError(_("That table or group does not exist."))
         if not is_group_member(person, group.id):
-            raise NotAllowed("Only members of the group can bid for it.")
+            raise NotAllowed(_("Only members of the group can bid for it."))
         if not rnd.accepts_bids:
-            raise DomainError("This table is not open for bids.")
+            raise DomainError(_("This table is not open for bids."))
         proposal = Proposal(round_id=rnd.id, group_id=group.id, created_by_id=person.id, status=ProposalStatus.DRAFT)
         proposal.round = rnd
         _apply(proposal, fields, lines)
@@ -81,7 +84,7 @@ def update_proposal(
     with transaction():
         proposal = db.session.get(Proposal, proposal_id)
         if proposal is None:
-            raise DomainError("That proposal does not exist.")
+            raise DomainError(_("That proposal does not exist."))
         _check_editable(person, proposal)
         _apply(proposal, fields, lines)
     return proposal
@@ -92,15 +95,19 @@ def submit_proposal(*, person: Person, proposal_id: int) -> Proposal:
     with transaction():
         proposal = db.session.get(Proposal, proposal_id)
         if proposal is None:
-            raise DomainError("That proposal does not exist.")
+            raise DomainError(_("That proposal does not exist."))
         _check_editable(person, proposal)
         if not proposal.budget_lines:
-            raise DomainError("Add at least one budget line before you submit.")
+            raise DomainError(_("Add at least one budget line before you submit."))
         total = sum(line.amount_pence for line in proposal.budget_lines)
         if total > proposal.round.max_grant_pence:
             raise DomainError(
-                f"Your budget adds up to {format_pence(total)}, more than this table's largest grant "
-                f"of {format_pence(proposal.round.max_grant_pence)}. Change the budget, then submit."
+                _(
+                    "Your budget adds up to %(total)s, more than this table's largest grant of %(most)s. "
+                    "Change the budget, then submit.",
+                    total=format_pence(total),
+                    most=format_pence(proposal.round.max_grant_pence),
+                )
             )
         if proposal.status is ProposalStatus.DRAFT:
             proposal.status = ProposalStatus.SUBMITTED

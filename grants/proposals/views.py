@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -34,7 +35,7 @@ def _form_for(proposal: Proposal | None) -> ProposalForm:
     data["agreed_to_be_named"] = proposal.agreed_to_be_named
     data["lines"] = [{"item": b.item, "amount": b.amount_pence} for b in proposal.budget_lines]
     form = ProposalForm(data=data)
-    for _ in range(BLANK_LINES):
+    for _blank in range(BLANK_LINES):
         form.lines.append_entry()
     return form
 
@@ -58,7 +59,7 @@ def new(slug: str):
     if group is None:
         return render_template("proposals/choose_group.html", rnd=rnd, groups=groups)
     if not rnd.accepts_bids:
-        flash("This table is not open for bids.", "error")
+        flash(_("This table is not open for bids."), "error")
         return redirect(url_for("public.round", slug=rnd.slug))
     form = _form_for(None)
     form.max_grant_pence = rnd.max_grant_pence
@@ -120,7 +121,7 @@ def submit(proposal_id: int):
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("proposals.check", proposal_id=proposal.id))
-    flash("Your proposal is submitted. You can still change it until bids close.", "success")
+    flash(_("Your proposal is submitted. You can still change it until bids close."), "success")
     return redirect(url_for("proposals.show", proposal_id=proposal.id))
 
 

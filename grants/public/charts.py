@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from babel import dates
+from flask_babel import get_locale, gettext, ngettext
 from markupsafe import Markup, escape
 
 from grants.money_format import format_pence
@@ -106,8 +108,9 @@ class Flow:
 FLOWS_SHOWN = 12  # bars per column; the rest of a column is added together as one bar
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def _day(d: date) -> str:
+    """22 November 2026, with the month's name in the page's language."""
+    return dates.format_date(d, "d MMMM y", locale=get_locale() or "en_GB")
 
 
 def _biggest(sizes: dict[str, int], keep: int, others: str) -> dict[str, str]:
@@ -133,21 +136,26 @@ def money_flow(given: Sequence[Flow], awarded: Sequence[Flow], keep: int = FLOWS
 
     A column of more than `keep` names shows the biggest `keep` and adds the rest together, so the
     picture stays readable (and the page small) with thousands of awards; the open data lists each."""
-    title = "Where the money comes from and where it goes"
+    title = gettext("Where the money comes from and where it goes")
     total_in = sum(f.amount_pence for f in given)
     total_out = sum(f.amount_pence for f in awarded)
     funders = _ordered(f.source for f in given)
     rounds = _ordered([*(f.target for f in given), *(f.source for f in awarded)])
     groups = _ordered(f.target for f in awarded)
-    desc = (
-        f"{_plural(len(funders), 'funder')} gave {format_pence(total_in)} to {_plural(len(rounds), 'table')}, "
-        f"which awarded {format_pence(total_out)} to {_plural(len(groups), 'group')}."
-    )
+    desc = " ".join(
+        (
+            ngettext("%(num)d funder gave %(amount)s", "%(num)d funders gave %(amount)s", len(funders),
+                     amount=format_pence(total_in)),
+            ngettext("to %(num)d table,", "to %(num)d tables,", len(rounds)),
+            ngettext("which awarded %(amount)s to %(num)d group.", "which awarded %(amount)s to %(num)d groups.",
+                     len(groups), amount=format_pence(total_out)),
+        )
+    )  # fmt: skip
     if max(len(funders), len(rounds), len(groups)) > keep:
         into, out_of = _sums(given, "target"), _sums(awarded, "source")
-        as_funder = _biggest(_sums(given, "source"), keep, "Other funders")
-        as_round = _biggest({r: max(into.get(r, 0), out_of.get(r, 0)) for r in rounds}, keep, "Other tables")
-        as_group = _biggest(_sums(awarded, "target"), keep, "Other groups")
+        as_funder = _biggest(_sums(given, "source"), keep, gettext("Other funders"))
+        as_round = _biggest({r: max(into.get(r, 0), out_of.get(r, 0)) for r in rounds}, keep, gettext("Other tables"))
+        as_group = _biggest(_sums(awarded, "target"), keep, gettext("Other groups"))
         folded = {label for names in (as_funder, as_round, as_group) for name, label in names.items() if name != label}
 
         # The added-up bars and rows go last; everything else keeps its order (sorted is stable).
@@ -156,17 +164,18 @@ def money_flow(given: Sequence[Flow], awarded: Sequence[Flow], keep: int = FLOWS
         funders = sorted(_ordered(as_funder[f] for f in funders), key=lambda name: name in folded)
         rounds = sorted(_ordered(as_round[r] for r in rounds), key=lambda name: name in folded)
         groups = sorted(_ordered(as_group[g] for g in groups), key=lambda name: name in folded)
-        desc += (
-            f" The picture and the table beside it show the {keep} biggest of each; the rest are added together. "
-            "The open data lists every award."
+        desc += " " + gettext(
+            "The picture and the table beside it show the %(keep)s biggest of each; the rest are added together. "
+            "The open data lists every award.",
+            keep=keep,
         )
     else:
-        desc += " The table beside this picture lists every flow."
-    rows = [("Funder to table", f.source, f.target, format_pence(f.amount_pence)) for f in given]
-    rows += [("Table to group", f.source, f.target, format_pence(f.amount_pence)) for f in awarded]
-    headers = ("Flow", "From", "To", "Amount")
+        desc += " " + gettext("The table beside this picture lists every flow.")
+    rows = [(gettext("Funder to table"), f.source, f.target, format_pence(f.amount_pence)) for f in given]
+    rows += [(gettext("Table to group"), f.source, f.target, format_pence(f.amount_pence)) for f in awarded]
+    headers = (gettext("Flow"), gettext("From"), gettext("To"), gettext("Amount"))
     if not given and not awarded:
-        desc = "No money has moved yet."
+        desc = gettext("No money has moved yet.")
         body = [_text(10, 30, desc)]
         return Chart(
             title, desc, _svg(760, 50, title, desc, body, "chart-flow"), headers, rows,
@@ -196,12 +205,12 @@ def money_flow(given: Sequence[Flow], awarded: Sequence[Flow], keep: int = FLOWS
     pf, pr, pg = layout(funders, size_f), layout(rounds, size_r), layout(groups, size_g)
     height = int(max([y + h for y, h in [*pf.values(), *pr.values(), *pg.values()]], default=top) + 20)
     body = [
-        _text(col_x[0], 22, "Funders", css="chart-heading", bold=True),
-        _text(col_x[1], 22, "Tables", css="chart-heading", bold=True),
-        _text(col_x[2], 22, "Groups", css="chart-heading", bold=True),
+        _text(col_x[0], 22, gettext("Funders"), css="chart-heading", bold=True),
+        _text(col_x[1], 22, gettext("Tables"), css="chart-heading", bold=True),
+        _text(col_x[2], 22, gettext("Groups"), css="chart-heading", bold=True),
         # The bands between the columns say what they are: no legend to look up.
-        _text(col_x[0] + col_w + gap_w / 2, 22, "gave →", "middle", css="chart-legend"),
-        _text(col_x[1] + col_w + gap_w / 2, 22, "awarded →", "middle", css="chart-legend"),
+        _text(col_x[0] + col_w + gap_w / 2, 22, gettext("gave →"), "middle", css="chart-legend"),
+        _text(col_x[1] + col_w + gap_w / 2, 22, gettext("awarded →"), "middle", css="chart-legend"),
     ]
     body += _links(given, pf, pr, col_x[0] + col_w, col_x[1], scale_total, height_available, "chart-link-in")
     body += _links(awarded, pr, pg, col_x[1] + col_w, col_x[2], scale_total, height_available, "chart-link-out")
@@ -249,7 +258,7 @@ def _bar_rows(items: Sequence[tuple[str, int]], y: float, scale: int, heading: s
 
 def _money_flow_narrow(title: str, desc: str, columns, scale_total: int) -> Markup:  # noqa: ANN001
     """On a phone: three short lists of bars (funders, tables, groups), each name above its bar."""
-    headings = ("Funders gave", "Tables received", "Groups were awarded")
+    headings = (gettext("Funders gave"), gettext("Tables received"), gettext("Groups were awarded"))
     body, y = [], 0.0
     for (names, _pos, _x, sizes), heading in zip(columns, headings, strict=True):
         part, y = _bar_rows([(n, sizes.get(n, 0)) for n in names], y, scale_total, heading)
@@ -304,23 +313,27 @@ class Milestone:
 
 def timeline(round_title: str, milestones: Sequence[Milestone], today: date) -> Chart:
     """A round's timetable on a line, with today marked and changes noted."""
-    title = f"Timetable of {round_title}"
+    title = gettext("Timetable of %(table)s", table=round_title)
     items = sorted(milestones, key=lambda m: _as_date(m.when))
-    headers = ("Step", "Date", "Changes")
-    rows = [(m.label, _as_date(m.when).strftime("%-d %B %Y"), m.note) for m in items]
+    headers = (gettext("Step"), gettext("Date"), gettext("Changes"))
+    rows = [(m.label, _day(_as_date(m.when)), m.note) for m in items]
+    no_dates = gettext("No dates set.")
     if not items:
         return Chart(
-            title, "No dates set.", _svg(760, 40, title, "No dates set.", [], "chart-timeline"), headers, rows,
-            narrow=_svg(NARROW_W, 40, title, "No dates set.", [], "chart-timeline"),
+            title, no_dates, _svg(760, 40, title, no_dates, [], "chart-timeline"), headers, rows,
+            narrow=_svg(NARROW_W, 40, title, no_dates, [], "chart-timeline"),
         )  # fmt: skip
     first, last = _as_date(items[0].when), _as_date(items[-1].when)
     span = max((last - first).days, 1)
     passed = sum(1 for m in items if _as_date(m.when) <= today)
-    desc = (
-        f"{len(items)} steps from {first.strftime('%-d %B %Y')} to {last.strftime('%-d %B %Y')}. "
-        f"{passed} of them {'is' if passed == 1 else 'are'} today or earlier. "
-        "The table beside this picture lists every date."
-    )
+    desc = " ".join(
+        (
+            ngettext("%(num)d step from %(first)s to %(last)s.", "%(num)d steps from %(first)s to %(last)s.",
+                     len(items), first=_day(first), last=_day(last)),
+            ngettext("%(num)d of them is today or earlier.", "%(num)d of them are today or earlier.", passed),
+            gettext("The table beside this picture lists every date."),
+        )
+    )  # fmt: skip
     left, right, axis_y = 20, 740, 40
     body = [
         f'<line x1="{left}" y1="{axis_y}" x2="{right}" y2="{axis_y}" stroke="#1d1d1b" '
@@ -342,7 +355,11 @@ def timeline(round_title: str, milestones: Sequence[Milestone], today: date) -> 
             f'<line x1="{x:.1f}" y1="{axis_y + 8}" x2="{x:.1f}" y2="{y - 14}" stroke="#4a4a48" stroke-dasharray="2 3"/>'
         )
         anchor = "end" if x > (left + right) / 2 else "start"
-        label = f"{m.label}: {_as_date(m.when).strftime('%-d %b %Y')}{' (changed)' if m.note else ''}"
+        when = _as_date(m.when).strftime("%-d %b %Y")
+        if m.note:
+            label = gettext("%(step)s: %(date)s (changed)", step=m.label, date=when)
+        else:
+            label = gettext("%(step)s: %(date)s", step=m.label, date=when)
         body.append(_text(x, y, label, anchor))
     if first <= today <= last:
         tx = x_of(today)
@@ -350,7 +367,7 @@ def timeline(round_title: str, milestones: Sequence[Milestone], today: date) -> 
             f'<line x1="{tx:.1f}" y1="{axis_y - 22}" x2="{tx:.1f}" y2="{axis_y + 22}" stroke="#b3261e" '
             f'stroke-width="3" class="chart-today"/>'
         )
-        body.append(_text(tx, axis_y - 26, "Today", "middle"))
+        body.append(_text(tx, axis_y - 26, gettext("Today"), "middle"))
     height = axis_y + 30 + 36 * len(items)
     narrow = _timeline_narrow(title, desc, items, today)
     return Chart(title, desc, _svg(760, height, title, desc, body, "chart-timeline"), headers, rows, narrow=narrow)
@@ -369,7 +386,7 @@ def _timeline_narrow(title: str, desc: str, items: Sequence[Milestone], today: d
                 f'<line x1="0" y1="{y + 4:.1f}" x2="{NARROW_W}" y2="{y + 4:.1f}" stroke="#b3261e" stroke-width="3" '
                 'class="chart-today"/>'
             )
-            body.append(_text(NARROW_W, y + 22, "Today", "end", bold=True))
+            body.append(_text(NARROW_W, y + 22, gettext("Today"), "end", bold=True))
             y += 30
             today_drawn = True
         done = when <= today
@@ -406,8 +423,14 @@ MAX_BARS = 40
 
 def result_support(round_title: str, bars: Sequence[Bar], budget_pence: int, ballots: int | None) -> Chart:
     """Votes per proposal (bars) and, on a second scale, the running cost against the pot (the budget line)."""
-    title = f"How each proposal did in {round_title}"
-    headers = ("Proposal", "Votes", "Asked for", "Running total of funded", "Outcome")
+    title = gettext("How each proposal did in %(table)s", table=round_title)
+    headers = (
+        gettext("Proposal"),
+        gettext("Votes"),
+        gettext("Asked for"),
+        gettext("Running total of funded"),
+        gettext("Outcome"),
+    )
     running, rows = 0, []
     for b in bars:
         if b.funded:
@@ -418,15 +441,19 @@ def result_support(round_title: str, bars: Sequence[Bar], budget_pence: int, bal
                 str(b.support),
                 format_pence(b.cost_pence),
                 format_pence(running),
-                "Funded" if b.funded else "Not funded",
+                gettext("Funded") if b.funded else gettext("Not funded"),
             )
         )
     funded = [b for b in bars if b.funded]
-    desc = (
-        f"{len(bars)} proposals in order of support. {len(funded)} funded, costing {format_pence(running)} "
-        f"of a pot of {format_pence(budget_pence)}. Solid bars were funded, hatched bars were not. "
-        "The table beside this picture has every figure."
-    )
+    desc = " ".join(
+        (
+            ngettext("%(num)d proposal in order of support.", "%(num)d proposals in order of support.", len(bars)),
+            gettext("%(funded)s funded, costing %(cost)s of a pot of %(pot)s.", funded=len(funded),
+                    cost=format_pence(running), pot=format_pence(budget_pence)),
+            gettext("Solid bars were funded, hatched bars were not."),
+            gettext("The table beside this picture has every figure."),
+        )
+    )  # fmt: skip
     if not bars:
         return Chart(
             title, desc, _svg(760, 40, title, desc, [], "chart-result"), headers, rows,
@@ -434,7 +461,7 @@ def result_support(round_title: str, bars: Sequence[Bar], budget_pence: int, bal
         )  # fmt: skip
     if len(bars) > MAX_BARS:
         # A picture of hundreds of bars helps no one; the table beside it still lists every proposal.
-        desc += f" The picture shows the first {MAX_BARS} of {len(bars)}."
+        desc += " " + gettext("The picture shows the first %(shown)s of %(total)s.", shown=MAX_BARS, total=len(bars))
         bars = bars[:MAX_BARS]
     wide = _result_drawing(title, desc, bars, budget_pence, ballots, narrow=False)
     narrow = _result_drawing(title, desc, bars, budget_pence, ballots, narrow=True)
@@ -464,18 +491,18 @@ def _result_drawing(
     # A key, so nobody has to guess what solid, hatched and the red line mean.
     key_y = 18
     body.append(f'<rect x="0" y="{key_y - 12}" width="16" height="14" fill="#1f5c4a" stroke="#1d1d1b"/>')
-    body.append(_text(22, key_y, "Funded", css="chart-legend"))
+    body.append(_text(22, key_y, gettext("Funded"), css="chart-legend"))
     body.append(f'<rect x="90" y="{key_y - 12}" width="16" height="14" fill="url(#{pattern})" stroke="#1d1d1b"/>')
-    body.append(_text(112, key_y, "Not funded", css="chart-legend"))
+    body.append(_text(112, key_y, gettext("Not funded"), css="chart-legend"))
     body.append(
         f'<line x1="215" y1="{key_y - 12}" x2="215" y2="{key_y + 2}" stroke="#b3261e" stroke-width="3" '
         'stroke-dasharray="4 2"/>'
     )
-    body.append(_text(224, key_y, "The pot", css="chart-legend"))
+    body.append(_text(224, key_y, gettext("The pot"), css="chart-legend"))
     top = 34
     if not narrow:
-        body.append(_text(votes_x, top + 14, "Votes", css="chart-heading", bold=True))
-        body.append(_text(money_x, top + 14, "Cost of what is funded, so far", css="chart-heading", bold=True))
+        body.append(_text(votes_x, top + 14, gettext("Votes"), css="chart-heading", bold=True))
+        body.append(_text(money_x, top + 14, gettext("Cost of what is funded, so far"), css="chart-heading", bold=True))
         top += 24
     running, y, spans = 0, float(top), []
     for b in bars:
@@ -491,7 +518,7 @@ def _result_drawing(
             f'class="{"chart-bar-funded" if b.funded else "chart-bar-unfunded"}" '
             f'fill="{"#1f5c4a" if b.funded else f"url(#{pattern})"}" stroke="#1d1d1b" stroke-width="1"/>'
         )
-        votes = f"{b.support} vote{'' if b.support == 1 else 's'}" if narrow else str(b.support)
+        votes = ngettext("%(num)s vote", "%(num)s votes", b.support) if narrow else str(b.support)
         body.append(_text(votes_x + w + 6, bar_y + 14, votes))
         if b.funded:
             running += b.cost_pence
@@ -501,7 +528,7 @@ def _result_drawing(
             f'<rect x="{money_x}" y="{money_y + 3}" width="{mw:.1f}" height="12" fill="#a7c4b9" '
             f'stroke="#1d1d1b" stroke-width="0.5" class="chart-running"/>'
         )
-        so_far = f"{format_pence(running)} so far" if narrow else format_pence(running)
+        so_far = gettext("%(amount)s so far", amount=format_pence(running)) if narrow else format_pence(running)
         body.append(_text(money_x + mw + 6, money_y + 14, so_far, css="chart-label chart-running-figure"))
         spans.append((money_y, money_y + 18))
         y += row_h
@@ -517,6 +544,9 @@ def _result_drawing(
             f'<line x1="{budget_x:.1f}" y1="{y1:.1f}" x2="{budget_x:.1f}" y2="{y2:.1f}" stroke="#b3261e" '
             f'stroke-width="3" stroke-dasharray="6 3" class="chart-budget"/>',
         )
-    pot = f"The pot: {format_pence(budget_pence)}"
-    body.append(_text(0, bottom + 20, pot + (f". Ballots: {ballots}" if ballots is not None else ""), bold=True))
+    if ballots is None:
+        pot = gettext("The pot: %(amount)s", amount=format_pence(budget_pence))
+    else:
+        pot = gettext("The pot: %(amount)s. Ballots: %(ballots)s", amount=format_pence(budget_pence), ballots=ballots)
+    body.append(_text(0, bottom + 20, pot, bold=True))
     return _svg(width, bottom + 32, title, desc, body, "chart-result" + (" chart-result-narrow" if narrow else ""))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from grants.extensions import db
@@ -19,21 +21,152 @@ from grants.money_format import format_pence
 from grants.public.queries import PUBLIC_PROPOSAL
 from grants.tally.text import describe, describe_fairness
 
-UNNAMED = "a proposal from a group that asked not to be named"
 
-TIE_HOW = {
-    "lottery": "the published lottery",
-    "cheaper_first": "the published tie-break (the cheaper proposal first)",
-    "newer_group_first": "the published tie-break (the newer group first)",
-}
+def unnamed() -> str:
+    """How a proposal whose group asked not to be named is called in a sentence."""
+    return _("a proposal from a group that asked not to be named")
 
 
 def tie_how(rnd: Round) -> str:
     """How this table settles ties, in words (with the lottery's seed)."""
-    how = TIE_HOW.get(rnd.tie_break.value, "the published tie-break")
+    how = {
+        "lottery": _("the published lottery"),
+        "cheaper_first": _("the published tie-break (the cheaper proposal first)"),
+        "newer_group_first": _("the published tie-break (the newer group first)"),
+    }.get(rnd.tie_break.value) or _("the published tie-break")
     if rnd.tie_break.value == "lottery" and rnd.lottery_seed:
-        how = f"{how} (seed {rnd.lottery_seed})"
+        how = _("%(how)s (seed %(seed)s)", how=how, seed=rnd.lottery_seed)
     return how
+
+
+# The engine's sentences (grants/tally/text.py SENTENCES and FAIRNESS_SENTENCES), one gettext
+# message for each key, with the same values; a key whose sentence counts something has its
+# plural forms (``count`` is the number, written with separators). grants/tally stays free of Flask.
+_SENTENCES = {
+    "backed": lambda n, v: _("%(supporters)s of %(could_vote)s who could vote on it backed it.", **v),
+    "backed_points": lambda n, v: _(
+        "%(supporters)s of %(could_vote)s who could vote on it gave it points, %(support)s in all.", **v
+    ),
+    "no_support": lambda n, v: _("Nobody who could vote on it backed it."),
+    "es_funded": lambda n, v: _(
+        "It was funded in round %(round)s: its supporters still had %(money)s between them, "
+        "enough for its %(cost)s cost, and none of them paid more than %(most_paid)s.",
+        **v,
+    ),
+    "es_free": lambda n, v: _("It was funded first: it costs nothing and people backed it."),
+    "es_short_most": lambda n, v: ngettext(
+        "Its one supporter had %(money)s left, less than its %(cost)s cost, because most of "
+        "their share had gone to %(names)s, which they also backed.",
+        "Its %(count)s supporters had %(money)s left between them, less than its %(cost)s cost, "
+        "because most of their share had gone to %(names)s, which they also backed.",
+        n,
+        **v,
+    ),
+    "es_short_some": lambda n, v: ngettext(
+        "Its one supporter had %(money)s left, less than its %(cost)s cost; %(spent)s of their "
+        "share had gone to %(names)s, which they also backed.",
+        "Its %(count)s supporters had %(money)s left between them, less than its %(cost)s cost; "
+        "%(spent)s of their share had gone to %(names)s, which they also backed.",
+        n,
+        **v,
+    ),
+    "es_short_few": lambda n, v: ngettext(
+        "Its one supporter's equal share came to %(money)s, less than its %(cost)s cost.",
+        "Its %(count)s supporters' equal shares came to %(money)s between them, less than its %(cost)s cost.",
+        n,
+        **v,
+    ),
+    "es_needed": lambda n, v: ngettext(
+        "It would have needed one more supporter with a full share, if nothing else had changed.",
+        "It would have needed %(count)s more supporters with a full share each, if nothing else had changed.",
+        n,
+        **v,
+    ),
+    "greedy_funded": lambda n, v: _(
+        "It was funded: when its turn came %(money)s was left, enough for its %(cost)s cost.", **v
+    ),
+    "greedy_no_room": lambda n, v: ngettext(
+        "When its turn came, after one proposal was funded, %(money)s was left, less than its %(cost)s cost.",
+        "When its turn came, after %(count)s proposals were funded, %(money)s was left, less than its %(cost)s cost.",
+        n,
+        **v,
+    ),
+    "completed_funded": lambda n, v: _(
+        "Equal Shares did not fund it; it was funded afterwards from the %(money)s left over, "
+        "enough for its %(cost)s cost.",
+        **v,
+    ),
+    "greedy_over_budget": lambda n, v: _("Its %(cost)s cost is more than the whole budget of %(money)s.", **v),
+    "greedy_stopped": lambda n, v: _(
+        "Counting stopped before its turn, at %(blocker)s, the next in line, which did not fit in the %(money)s left.",
+        **v,
+    ),
+    "below_threshold": lambda n, v: _("Its support was below the minimum of %(threshold)s needed.", **v),
+    "not_positive": lambda n, v: _("Its points came to %(support)s in all, not above zero.", **v),
+    "utilitarian_in": lambda n, v: _("It is part of the affordable set of proposals with the most support in total."),
+    "utilitarian_out": lambda n, v: _(
+        "The affordable set of proposals with the most support in total does not include it."
+    ),
+    "tie_won": lambda n, v: _("It tied with %(names)s; the tie was settled by %(how)s, in its favour.", **v),
+    "tie_lost": lambda n, v: _("It tied with %(names)s; the tie was settled by %(how)s, and not in its favour.", **v),
+}
+
+_FAIRNESS = {
+    "share": lambda n, v: _("%(percent)s of voters backed at least one funded proposal.", **v),
+    "average": lambda n, v: _("On average, a voter backed %(average)s of the funded proposals.", **v),
+    "gini": lambda n, v: _(
+        "How unequally the money went to what each voter backed, from 0 (equally) to 1: %(gini)s.", **v
+    ),
+    "proportional": lambda n, v: _(
+        "Every group of voters large enough to deserve a proposal they all backed got their "
+        "fair share, up to one proposal (the EJR and PJR checks)."
+    ),
+    "ejr_failed": lambda n, v: ngettext(
+        "The EJR check, up to one proposal, is not met: %(voters)s voter who backed %(names)s "
+        "got less than their fair share.",
+        "The EJR check, up to one proposal, is not met: %(voters)s voters who all backed %(names)s "
+        "got less than their fair share.",
+        n,
+        **v,
+    ),
+    "pjr_failed": lambda n, v: ngettext(
+        "The PJR check is not met: %(voters)s voter who backed %(names)s got less than their fair share.",
+        "The PJR check is not met: %(voters)s voters who all backed %(names)s got less than their "
+        "fair share between them.",
+        n,
+        **v,
+    ),
+    "pjr_failed_one": lambda n, v: ngettext(
+        "The PJR check is met only up to one proposal: %(voters)s voter who backed %(names)s "
+        "got one proposal less than their fair share.",
+        "The PJR check is met only up to one proposal: %(voters)s voters who all backed %(names)s "
+        "got one proposal less than their fair share between them.",
+        n,
+        **v,
+    ),
+    "too_large": lambda n, v: _(
+        "The proportionality checks were not run: they are exact, and this count is too large for them."
+    ),
+}
+
+
+def _say(key: str, count: int | None = None, **values: object) -> str:
+    """One of the engine's sentences in the page's language (see grants/tally/text.py `say`)."""
+    values["count"] = f"{count:,}" if count is not None else ""
+    return _SENTENCES[key](count if count is not None else 0, values)
+
+
+def _say_fairness(key: str, count: int | None = None, **values: object) -> str:
+    return _FAIRNESS[key](count if count is not None else 0, values)
+
+
+def join_names(names: list[str]) -> str:
+    """Names as a list in a sentence, in the page's language: "A", "A and B", "A, B and C"."""
+    if not names:
+        return ""
+    if len(names) == 1:
+        return names[0]
+    return _("%(names)s and %(last)s", names=", ".join(names[:-1]), last=names[-1])
 
 
 def line_explanation(line: ResultLine, rnd: Round, titles: Mapping[int, str]) -> str:
@@ -53,12 +186,19 @@ def line_explanation(line: ResultLine, rnd: Round, titles: Mapping[int, str]) ->
 
     def name(pid: str) -> str:
         try:
-            return titles.get(int(pid)) or UNNAMED
+            return titles.get(int(pid)) or unnamed()
         except ValueError:
-            return UNNAMED
+            return unnamed()
 
     return describe(
-        reason, names=name, format_money=format_pence, could_vote=could_vote, tied_with=tied, tie_how=tie_how(rnd)
+        reason,
+        names=name,
+        format_money=format_pence,
+        could_vote=could_vote,
+        tied_with=tied,
+        tie_how=tie_how(rnd),
+        sentence=_say,
+        join=join_names,
     )
 
 
@@ -75,8 +215,8 @@ def fairness_sentences(result, titles: Mapping[int, str]) -> list[str]:  # noqa:
 
     def name(pid: str) -> str:
         try:
-            return titles.get(int(pid)) or UNNAMED
+            return titles.get(int(pid)) or unnamed()
         except ValueError:
-            return UNNAMED
+            return unnamed()
 
-    return describe_fairness(result.fairness, names=name)
+    return describe_fairness(result.fairness, names=name, sentence=_say_fairness, join=join_names)

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
@@ -308,15 +309,16 @@ def money_flows(round_id: int | None = None) -> tuple[list[charts.Flow], list[ch
 def round_timeline(rnd: Round, today) -> charts.Chart:  # noqa: ANN001
     """The round's timetable as a chart, with the published changes noted against each date."""
     fields = [
-        ("bids_open_at", "Bids open"),
-        ("bids_close_at", "Bids close"),
-        ("deliberation_opens_at", "The panel starts reading"),
-        ("voting_opens_at", "Voting opens"),
-        ("voting_closes_at", "Voting closes"),
+        ("bids_open_at", _("Bids open")),
+        ("bids_close_at", _("Bids close")),
+        ("deliberation_opens_at", _("The panel starts reading")),
+        ("voting_opens_at", _("Voting opens")),
+        ("voting_closes_at", _("Voting closes")),
     ]
     notes: dict[str, list[str]] = {}
     for change in rnd.rule_changes:
-        notes.setdefault(change.field, []).append(f"Changed from {change.old_value}: {change.reason}")
+        note = _("Changed from %(old)s: %(reason)s", old=change.old_value, reason=change.reason)
+        notes.setdefault(change.field, []).append(note)
     steps = [charts.Milestone(label, getattr(rnd, name), " ".join(notes.get(name, []))) for name, label in fields]
     return charts.timeline(rnd.title, steps, today)
 

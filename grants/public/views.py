@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -13,7 +14,7 @@ from grants.inputs import is_whole
 from grants.models import Award, Funder, Group, Round, RoundStatus, Upload
 from grants.money.power import funders_accepted_anywhere
 from grants.public import bp, charts, pages, panel_money, queries
-from grants.public.privacy import people_text
+from grants.public.privacy import MIN_PEOPLE, people_count
 from grants.roles import is_group_member
 from grants.security import public
 from grants.uploads import send_upload
@@ -31,16 +32,16 @@ def home():
     """Rounds by stage and the platform's totals."""
     rounds = queries.published_rounds()
     stages = {
-        "Open for bids": [r for r in rounds if r.status is RoundStatus.OPEN_FOR_BIDS],
-        "Panels reading and voting": [
+        _("Open for bids"): [r for r in rounds if r.status is RoundStatus.OPEN_FOR_BIDS],
+        _("Panels reading and voting"): [
             r for r in rounds if r.status in (RoundStatus.BIDS_CLOSED, RoundStatus.DELIBERATION, RoundStatus.VOTING)
         ],
-        "Decided and paying": [
+        _("Decided and paying"): [
             r
             for r in rounds
             if r.status in (RoundStatus.COUNTED, RoundStatus.AWARDING, RoundStatus.PAYING, RoundStatus.REPORTING)
         ],
-        "Finished": [r for r in rounds if r.status in (RoundStatus.CLOSED, RoundStatus.NO_DECISION)],
+        _("Finished"): [r for r in rounds if r.status in (RoundStatus.CLOSED, RoundStatus.NO_DECISION)],
     }
     given, awarded = queries.money_flows()
     return render_template(
@@ -200,4 +201,5 @@ def panel_held_back_text() -> str:
 @bp.app_template_filter("people")
 def people_filter(count: int | None) -> str:
     """A count of people as the public may see it: the number, or 'fewer than 5'."""
-    return people_text(count)
+    shown = people_count(count)
+    return _("fewer than %(num)s", num=MIN_PEOPLE) if shown is None else str(shown)

@@ -182,6 +182,8 @@ def describe(
     could_vote: int | None = None,
     tied_with: list[str] | None = None,
     tie_how: str | None = None,
+    sentence: Callable[..., str] | None = None,
+    join: Callable[[list[str]], str] | None = None,
 ) -> str:
     """A plain-words explanation of one structured reason (see grants/tally/reasons.py).
 
@@ -189,7 +191,11 @@ def describe(
     number of voters when fewer could vote on this project (people who stood aside do not
     count); ``tied_with`` and ``tie_how`` override the tie the engine saw (a caller that
     re-counted with other tie-break orders knows better), and say how ties are settled.
+    ``sentence`` and ``join`` replace `say` and `join_names` (the same keys and values): a
+    caller showing another language maps each key to its own whole sentence.
     """
+    say_ = sentence or say
+    join_ = join or join_names
 
     def money(value: float | int) -> str:
         return format_money(math.floor(value + 1e-6))
@@ -203,16 +209,16 @@ def describe(
     cost = money(reason.get("cost", 0))
     out: list[str] = []
     if kind == "no_support":
-        return say("no_support")
+        return say_("no_support")
     if reason.get("word") == "points":
-        out.append(say("backed_points", supporters=f"{supporters:,}", could_vote=f"{total:,}",
+        out.append(say_("backed_points", supporters=f"{supporters:,}", could_vote=f"{total:,}",
                        support=_count(Fraction(reason.get("support", 0)).limit_denominator(100))))
     else:
-        out.append(say("backed", supporters=f"{supporters:,}", could_vote=f"{total:,}"))
+        out.append(say_("backed", supporters=f"{supporters:,}", could_vote=f"{total:,}"))
     if kind == "es_funded" and reason.get("round", 0) == 0:
-        out.append(say("es_free"))
+        out.append(say_("es_free"))
     elif kind == "es_funded":
-        out.append(say("es_funded", round=reason["round"], money=money(reason["money_behind"]), cost=cost,
+        out.append(say_("es_funded", round=reason["round"], money=money(reason["money_behind"]), cost=cost,
                        most_paid=money_up(reason["most_paid"])))
     elif kind == "es_short":
         spent_on = [(pid, amount) for pid, amount in reason.get("spent_on", []) if amount >= 0.5]
@@ -221,25 +227,25 @@ def describe(
             listed = [pid for pid, _ in spent_on]
             listed_total = sum(a for _, a in spent_on)
             key = "es_short_most" if listed_total * 2 > reason.get("money_at_start", 0) else "es_short_some"
-            out.append(say(key, supporters, money=left, cost=cost, names=join_names([names(p) for p in listed]),
+            out.append(say_(key, supporters, money=left, cost=cost, names=join_([names(p) for p in listed]),
                            spent=money(listed_total)))
         else:
-            out.append(say("es_short_few", supporters, money=left, cost=cost))
+            out.append(say_("es_short_few", supporters, money=left, cost=cost))
         more = reason.get("more_supporters_needed")
         if more:
-            out.append(say("es_needed", int(more)))
+            out.append(say_("es_needed", int(more)))
     elif kind == "completed_funded":
-        out.append(say("completed_funded", money=money(reason["remaining_before"]), cost=cost))
+        out.append(say_("completed_funded", money=money(reason["remaining_before"]), cost=cost))
     elif kind in ("greedy_funded", "greedy_no_room"):
         remaining = reason["remaining_before"]
         if kind == "greedy_funded":
-            out.append(say("greedy_funded", money=money(remaining), cost=cost))
+            out.append(say_("greedy_funded", money=money(remaining), cost=cost))
         elif reason.get("funded_before", 0) == 0 and reason["cost"] > reason.get("budget", remaining):
-            out.append(say("greedy_over_budget", money=money(reason.get("budget", remaining)), cost=cost))
+            out.append(say_("greedy_over_budget", money=money(reason.get("budget", remaining)), cost=cost))
         else:
-            out.append(say("greedy_no_room", int(reason.get("funded_before", 0)), money=money(remaining), cost=cost))
+            out.append(say_("greedy_no_room", int(reason.get("funded_before", 0)), money=money(remaining), cost=cost))
     elif kind == "greedy_stopped":
-        out.append(say("greedy_stopped", blocker=names(str(reason.get("stopped_by", ""))),
+        out.append(say_("greedy_stopped", blocker=names(str(reason.get("stopped_by", ""))),
                        money=money(reason.get("remaining_before", 0))))
     elif kind == "phragmen_funded":
         key = "phragmen_completed" if reason.get("completion") == "phragmen" else "phragmen_funded"
@@ -255,16 +261,16 @@ def describe(
                        money=money(reason.get("remaining_before", 0))))
     elif kind == "below_threshold":
         threshold = _count(Fraction(reason.get("threshold", 0)).limit_denominator(100))
-        out.append(say("below_threshold", threshold=threshold))
+        out.append(say_("below_threshold", threshold=threshold))
     elif kind == "not_positive":
-        out.append(say("not_positive", support=_count(Fraction(reason.get("support", 0)).limit_denominator(100))))
+        out.append(say_("not_positive", support=_count(Fraction(reason.get("support", 0)).limit_denominator(100))))
     elif kind in ("utilitarian_in", "utilitarian_out"):
-        out.append(say(kind))
+        out.append(say_(kind))
     tied = tied_with if tied_with is not None else reason.get("tied_with")
     if tied:
         funded = kind in ("es_funded", "greedy_funded", "completed_funded", "phragmen_funded")
         won = bool(reason.get("tie_won")) if tied_with is None else funded
-        out.append(say("tie_won" if won else "tie_lost", names=join_names([names(p) for p in tied]),
+        out.append(say_("tie_won" if won else "tie_lost", names=join_([names(p) for p in tied]),
                        how=tie_how or DEFAULT_HOW))
     return " ".join(out)
 
@@ -288,31 +294,48 @@ FAIRNESS_SENTENCES: dict[str, str] = {
 }
 
 
-def describe_fairness(fairness: dict | None, *, names: Callable[[str], str] = str) -> list[str]:
-    """Whole sentences about how fair an outcome is, from ``{"satisfaction", "proportionality"}``."""
+def _fairness_sentence(key: str, count: int | None = None, **values: object) -> str:
+    return FAIRNESS_SENTENCES[key].format(**values)
+
+
+def describe_fairness(
+    fairness: dict | None,
+    *,
+    names: Callable[[str], str] = str,
+    sentence: Callable[..., str] | None = None,
+    join: Callable[[list[str]], str] | None = None,
+) -> list[str]:
+    """Whole sentences about how fair an outcome is, from ``{"satisfaction", "proportionality"}``.
+
+    ``sentence(key, count, **values)`` replaces the English FAIRNESS_SENTENCES (``count`` is the
+    number of voters a sentence counts, for its plural form), and ``join`` replaces `join_names`."""
     if not fairness:
         return []
+    fair = sentence or _fairness_sentence
+    join_ = join or join_names
     out: list[str] = []
     sat = fairness.get("satisfaction") or {}
     if "share_with_a_funded_project" in sat:
-        out.append(FAIRNESS_SENTENCES["share"].format(percent=f"{round(100 * sat['share_with_a_funded_project'])}%"))
-        out.append(FAIRNESS_SENTENCES["average"].format(average=f"{sat['average_funded_backed']:.1f}"))
-        out.append(FAIRNESS_SENTENCES["gini"].format(gini=f"{sat['gini_cost_satisfaction']:.2f}"))
+        out.append(fair("share", percent=f"{round(100 * sat['share_with_a_funded_project'])}%"))
+        out.append(fair("average", average=f"{sat['average_funded_backed']:.1f}"))
+        out.append(fair("gini", gini=f"{sat['gini_cost_satisfaction']:.2f}"))
     checks = fairness.get("proportionality") or {}
     if checks.get("checked"):
 
-        def group(key: str) -> dict:
+        def group(sentence_key: str, key: str) -> str:
             g = checks.get(key) or {}
-            return {"voters": f"{g.get('voters', 0):,}", "names": join_names([names(p) for p in g.get("projects", [])])}
+            voters = int(g.get("voters", 0))
+            listed = join_([names(p) for p in g.get("projects", [])])
+            return fair(sentence_key, voters, voters=f"{voters:,}", names=listed)
 
         if not checks["ejr_up_to_one"]:
-            out.append(FAIRNESS_SENTENCES["ejr_failed"].format(**group("ejr_up_to_one_group")))
+            out.append(group("ejr_failed", "ejr_up_to_one_group"))
         if not checks["pjr_up_to_one"]:
-            out.append(FAIRNESS_SENTENCES["pjr_failed"].format(**group("pjr_up_to_one_group")))
+            out.append(group("pjr_failed", "pjr_up_to_one_group"))
         elif not checks["pjr"]:
-            out.append(FAIRNESS_SENTENCES["pjr_failed_one"].format(**group("pjr_group")))
+            out.append(group("pjr_failed_one", "pjr_group"))
         if checks["ejr_up_to_one"] and checks["pjr_up_to_one"] and checks["pjr"]:
-            out.append(FAIRNESS_SENTENCES["proportional"])
+            out.append(fair("proportional"))
     elif checks.get("why") == "too large to check exactly":
-        out.append(FAIRNESS_SENTENCES["too_large"])
+        out.append(fair("too_large"))
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
@@ -43,7 +44,7 @@ def _check_link(link_url: str | None) -> str | None:
     link = (link_url or "").strip() or None
     if link and urlsplit(link).scheme not in ("http", "https"):
         # A javascript: or data: link on a public page would be an attack on readers.
-        raise UpdateRefused("A link must start with https:// or http://.", "link_url")
+        raise UpdateRefused(_("A link must start with https:// or http://."), "link_url")
     return link
 
 
@@ -52,7 +53,7 @@ def _award_of_group(session, award_id: int | None, group_id: int) -> Award | Non
         return None
     award = session.execute(select(Award).where(Award.id == award_id)).scalar_one_or_none()
     if award is None or award.group_id != group_id:
-        raise UpdateRefused("That award is not one of this group's. Choose one of your awards.", "award_id")
+        raise UpdateRefused(_("That award is not one of this group's. Choose one of your awards."), "award_id")
     return award
 
 
@@ -72,12 +73,12 @@ def post_update(
     has_photo = photo is not None and bool(photo.filename)
     with transaction() as session:
         if not is_group_member(person, group_id):
-            raise NotAllowed("Only members of the group can post its updates.")
+            raise NotAllowed(_("Only members of the group can post its updates."))
         link = _check_link(link_url)
         if not (body or has_photo or link):
-            raise UpdateRefused("Write something, add a photo or add a link.")
+            raise UpdateRefused(_("Write something, add a photo or add a link."))
         if has_photo and not photo_alt:
-            raise UpdateRefused("Describe the photo for people who cannot see it.", "photo_alt")
+            raise UpdateRefused(_("Describe the photo for people who cannot see it."), "photo_alt")
         _award_of_group(session, award_id, group_id)
         upload = save_upload(photo, kind="photo", person_id=person.id, is_public=True) if has_photo else None
         update = GroupUpdate(
@@ -102,9 +103,9 @@ def post_report(
     has_file = file is not None and bool(file.filename)
     with transaction() as session:
         if not is_group_member(person, group_id):
-            raise NotAllowed("Only members of the group can post its report.")
+            raise NotAllowed(_("Only members of the group can post its report."))
         if not (body or has_file):
-            raise UpdateRefused("Write your answer or upload it as a file.")
+            raise UpdateRefused(_("Write your answer or upload it as a file."))
         award = _award_of_group(session, award_id, group_id)
         upload = save_upload(file, kind="report", person_id=person.id, is_public=True) if has_file else None
         report = GroupUpdate(
@@ -136,15 +137,16 @@ def choose_report_date(*, person: Person, group_id: int, award_id: int, due_on: 
     today = utcnow().date()
     with transaction() as session:
         if not is_group_member(person, group_id):
-            raise NotAllowed("Only members of the group can choose when its report is due.")
+            raise NotAllowed(_("Only members of the group can choose when its report is due."))
         award = _award_of_group(session, award_id, group_id)
         if _reported(award.id):
-            raise UpdateRefused("Your report has already arrived, so there is no date to move. Thank you.", "due_on")
+            raise UpdateRefused(_("Your report has already arrived, so there is no date to move. Thank you."), "due_on")
         if due_on <= today:
-            raise UpdateRefused("Choose a date after today.", "due_on")
+            raise UpdateRefused(_("Choose a date after today."), "due_on")
         if due_on > today + LONGEST_REPORT_DELAY:
             raise UpdateRefused(
-                "Choose a date within the next two years. If you need longer, talk to the table's convenor.", "due_on"
+                _("Choose a date within the next two years. If you need longer, talk to the table's convenor."),
+                "due_on",
             )
         award.report_due_on = due_on
         audit.record(

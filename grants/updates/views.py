@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -13,6 +14,7 @@ from grants.groups.loading import get_group
 from grants.inputs import is_whole
 from grants.models import Award, Group
 from grants.roles import is_group_member
+from grants.templating import format_date
 from grants.updates import bp, services
 from grants.updates.forms import ReportDateForm, ReportForm, UpdateForm
 from grants.uploads import UploadRefused
@@ -24,7 +26,7 @@ def new_update(slug: str):
     group = get_group(slug, check=is_group_member)
     awards = db.session.execute(select(Award).where(Award.group_id == group.id).order_by(Award.id)).scalars().all()
     form = UpdateForm()
-    form.award_id.choices = [SelectChoice("", "Not about one award")] + [
+    form.award_id.choices = [SelectChoice("", _("Not about one award"))] + [
         SelectChoice(str(a.id), f"{a.reference}: {a.proposal.title}") for a in awards
     ]
 
@@ -45,7 +47,7 @@ def new_update(slug: str):
         field="body",
         field_for={UploadRefused: "photo"},
         not_allowed_is_403=True,
-        success="Your update is on the group's public page.",
+        success=_("Your update is on the group's public page."),
     ):
         return redirect(url_for("public.group", slug=group.slug))
     return render_template("updates/new.html", form=form, group=group), (400 if form.errors else 200)
@@ -85,7 +87,7 @@ def new_report(slug: str, award_id: int):
         field="body",
         field_for={UploadRefused: "file"},
         not_allowed_is_403=True,
-        success="Thank you. Your report is on the group's public page.",
+        success=_("Thank you. Your report is on the group's public page."),
     ):
         return redirect(url_for("public.group", slug=group.slug))
     return _report_page(group, award, form, ReportDateForm(formdata=None))
@@ -103,6 +105,6 @@ def report_date(slug: str, award_id: int):
         )
 
     if submitted(form, choose, field="due_on", not_allowed_is_403=True):
-        flash(f"Done: your report is now due on {form.due_on.data:%-d %B %Y}.", "success")
+        flash(_("Done: your report is now due on %(date)s.", date=format_date(form.due_on.data)), "success")
         return redirect(url_for("updates.new_report", slug=group.slug, award_id=award.id))
     return _report_page(group, award, ReportForm(formdata=None), form)
