@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -39,7 +40,7 @@ def invite(slug: str):
             link_for=lambda token: url_for("panels.accept", token=token, _external=True),
         )
 
-    success = f"Invitation sent to {form.email.data}."
+    success = _("Invitation sent to %(email)s.", email=form.email.data)
     if form.email.data and (ties := conflicts.ties_for_email(rnd.id, form.email.data)):
         success += " " + conflicts.warning_for(ties)
     if submitted(form, invite_them, field="email", success=success):
@@ -70,7 +71,7 @@ def accept(token: str):
         except DomainError as exc:
             flash(exc.message, "error")
             return redirect(url_for("auth.dashboard"))
-        flash(f"Welcome to the panel for {invitation.round.title}.", "success")
+        flash(_("Welcome to the panel for %(title)s.", title=invitation.round.title), "success")
         return redirect(url_for("panels.home", slug=invitation.round.slug))
     return render_template("panels/accept.html", invitation=invitation, form=form, token=token)
 
@@ -123,7 +124,7 @@ def proposal(slug: str, proposal_id: int):
             anonymous_to_peers=bool(form.anonymous_to_peers.data),
         )
 
-    if submitted(form, comment, field="body", success="Your comment is added. Only the panel can see it."):
+    if submitted(form, comment, field="body", success=_("Your comment is added. Only the panel can see it.")):
         return redirect(url_for("panels.proposal", slug=rnd.slug, proposal_id=item.id))
     keep_input.restore(form)
     return render_template(
@@ -151,10 +152,10 @@ def declare_interest(slug: str, proposal_id: int):
     if form.validate_on_submit():
         attempt(
             lambda: services.declare_interest(person=current_user, proposal_id=proposal_id, nature=form.nature.data),
-            "Thank you. You stand aside from this proposal: you will not vote on it.",
+            _("Thank you. You stand aside from this proposal: you will not vote on it."),
         )
     else:
-        flash("Say briefly what your connection to the proposal is.", "error")
+        flash(_("Say briefly what your connection to the proposal is."), "error")
     return redirect(safe_next(request.form.get("next")) or url_for("panels.proposal", slug=rnd.slug,
                                                                       proposal_id=proposal_id))  # fmt: skip
 
@@ -170,7 +171,7 @@ def pause(slug: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.set_paused(person=current_user, round_id=rnd.id, paused=True)
-    flash("You have paused. You will get no reminders. Come back whenever you like.", "success")
+    flash(_("You have paused. You will get no reminders. Come back whenever you like."), "success")
     return redirect(_back(rnd))
 
 
@@ -181,5 +182,5 @@ def resume(slug: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.set_paused(person=current_user, round_id=rnd.id, paused=False)
-    flash("Welcome back.", "success")
+    flash(_("Welcome back."), "success")
     return redirect(_back(rnd))
