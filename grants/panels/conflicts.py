@@ -10,6 +10,7 @@ opens (bids are final then). The invitation and the draw warn the convenor befor
 
 from __future__ import annotations
 
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from grants import audit
@@ -83,10 +84,25 @@ def ties_for_email(round_id: int, email: str) -> list[tuple[Proposal, str]]:
     return group_ties(round_id, {person_id}).get(person_id, [])
 
 
-def warning_for(ties: list[tuple[Proposal, str]], name: str = "They") -> str:
-    """A convenor's warning naming the bids a person will stand aside from, and why."""
+def warning_for(ties: list[tuple[Proposal, str]], bare: bool = False) -> str:
+    """A convenor's warning naming the bids a person will stand aside from, and why.
+
+    bare: without its subject, to follow a person's reference and name ("V-K7QX2M, Ann: will stand aside…").
+    The reasons stay in English: they are the words written on the declaration's record."""
     parts = "; ".join(f"“{p.title}” ({why})" for p, why in ties)
-    return f"{name} will stand aside from {len(ties)} bid{'' if len(ties) == 1 else 's'} automatically: {parts}."
+    if bare:
+        return ngettext(
+            "will stand aside from %(num)d bid automatically: %(bids)s.",
+            "will stand aside from %(num)d bids automatically: %(bids)s.",
+            len(ties),
+            bids=parts,
+        )
+    return ngettext(
+        "They will stand aside from %(num)d bid automatically: %(bids)s.",
+        "They will stand aside from %(num)d bids automatically: %(bids)s.",
+        len(ties),
+        bids=parts,
+    )
 
 
 def seated_rounds(person_id: int) -> list[int]:

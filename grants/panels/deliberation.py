@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from grants import audit
@@ -56,14 +57,14 @@ def is_facilitator(person: Person, round_id: int) -> bool:
 def _seat_or_refuse(person: Person, round_id: int) -> PanelMember:
     seat = panel_seat(person, round_id)
     if seat is None:
-        raise NotAllowed("Only members of this table's panel can do that.")
+        raise NotAllowed(_("Only members of this table's panel can do that."))
     return seat
 
 
 def _proposal(proposal_id: int) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or not proposal.is_submitted:
-        raise DomainError("That proposal does not exist.")
+        raise DomainError(_("That proposal does not exist."))
     return proposal
 
 
@@ -79,10 +80,10 @@ def write_ground_rules(*, person: Person, round_id: int, text: str) -> GroundRul
     """Start or change the ground rules (convenor or facilitator). A change needs everyone's agreement again."""
     with transaction() as session:
         if not (is_convenor(person, round_id) or is_facilitator(person, round_id)):
-            raise NotAllowed("Only the convenor or a facilitator can write the ground rules.")
+            raise NotAllowed(_("Only the convenor or a facilitator can write the ground rules."))
         text = text.strip()
         if not text:
-            raise DomainError("Write the ground rules.")
+            raise DomainError(_("Write the ground rules."))
         rules = ground_rules(round_id)
         if rules is None:
             rules = GroundRules(round_id=round_id, text=text, version=1, updated_by_id=person.id)
@@ -101,9 +102,9 @@ def respond_to_ground_rules(*, person: Person, round_id: int, agreed: bool, sugg
         _seat_or_refuse(person, round_id)
         rules = ground_rules(round_id)
         if rules is None:
-            raise DomainError("The ground rules have not been written yet.")
+            raise DomainError(_("The ground rules have not been written yet."))
         if not agreed and not suggestion.strip():
-            raise DomainError("Say what change you would like to the ground rules.")
+            raise DomainError(_("Say what change you would like to the ground rules."))
         session.add(
             GroundRulesResponse(
                 round_id=round_id,
@@ -191,10 +192,10 @@ def declare_interest(*, person: Person, proposal_id: int, nature: str) -> Intere
         proposal = _proposal(proposal_id)
         _seat_or_refuse(person, proposal.round_id)
         if proposal.round.status not in INTEREST_OPEN:
-            raise DomainError("This table has finished deciding, so the register is closed.")
+            raise DomainError(_("This table has finished deciding, so the register is closed."))
         nature = nature.strip()
         if not nature:
-            raise DomainError("Say briefly what your connection to the proposal is.")
+            raise DomainError(_("Say briefly what your connection to the proposal is."))
         row = session.execute(
             select(InterestDeclaration).where(
                 InterestDeclaration.proposal_id == proposal.id, InterestDeclaration.person_id == person.id
@@ -204,8 +205,8 @@ def declare_interest(*, person: Person, proposal_id: int, nature: str) -> Intere
         if row is None and _has_voted(person.id, proposal.round_id):
             # Interests are declared before voting; a cast secret ballot cannot be taken apart afterwards.
             raise DomainError(
-                "You have already voted, and a secret ballot cannot be changed. Tell the convenor about the "
-                "connection so it can be recorded with the decision."
+                _("You have already voted, and a secret ballot cannot be changed. Tell the convenor about the "
+                  "connection so it can be recorded with the decision.")
             )
         if row is None:
             row = InterestDeclaration(round_id=proposal.round_id, proposal_id=proposal.id, person_id=person.id,
@@ -225,14 +226,14 @@ def withdraw_interest(*, person: Person, proposal_id: int) -> None:
         proposal = _proposal(proposal_id)
         _seat_or_refuse(person, proposal.round_id)
         if proposal.round.status not in WITHDRAW_OPEN:
-            raise DomainError("Voting has opened, so a declared interest stays on the record and you stand aside.")
+            raise DomainError(_("Voting has opened, so a declared interest stays on the record and you stand aside."))
         row = session.execute(
             select(InterestDeclaration).where(
                 InterestDeclaration.proposal_id == proposal.id, InterestDeclaration.person_id == person.id
             )
         ).scalar_one_or_none()
         if row is None:
-            raise DomainError("You have not declared an interest in this proposal.")
+            raise DomainError(_("You have not declared an interest in this proposal."))
         session.execute(delete(InterestDeclaration).where(InterestDeclaration.id == row.id))
         _history(proposal.round_id, proposal.id, person.id, "withdrawn", "")
         audit.record("interest_withdrawn", "A panel member withdrew a declared interest.", actor_id=person.id,
@@ -284,15 +285,18 @@ def add_comment(*, person: Person, proposal_id: int, body: str, anonymous_to_pee
                 InterestDeclaration.proposal_id == proposal.id, InterestDeclaration.person_id == person.id
             )
         ).first():
-            raise DomainError("You declared an interest in this proposal, so you stand aside from discussing it.")
+            raise DomainError(_("You declared an interest in this proposal, so you stand aside from discussing it."))
         rules = ground_rules(proposal.round_id)
         if rules is not None and not _has_agreed(person.id, rules):
             raise DomainError(
-                "Before discussing proposals, please read the panel's ground rules and agree them or propose a change."
+                _(
+                    "Before discussing proposals, please read the panel's ground rules and agree them or propose a "
+                    "change."
+                )
             )
         body = body.strip()
         if not body:
-            raise DomainError("Write a comment.")
+            raise DomainError(_("Write a comment."))
         comment = PanelComment(
             proposal_id=proposal.id, author_id=person.id, body=body, is_anonymous_to_peers=anonymous_to_peers
         )
@@ -305,14 +309,14 @@ def hide_comment(*, person: Person, comment_id: int, reason: str) -> PanelCommen
     with transaction():
         comment = db.session.get(PanelComment, comment_id)
         if comment is None:
-            raise DomainError("That comment does not exist.")
+            raise DomainError(_("That comment does not exist."))
         if not is_facilitator(person, comment.proposal.round_id):
-            raise NotAllowed("Only a facilitator can hide a post.")
+            raise NotAllowed(_("Only a facilitator can hide a post."))
         reason = reason.strip()
         if not reason:
-            raise DomainError("Say which ground rule the post breaks. The person who wrote it will see this.")
+            raise DomainError(_("Say which ground rule the post breaks. The person who wrote it will see this."))
         if comment.hidden_at is not None:
-            raise DomainError("That post is already hidden.")
+            raise DomainError(_("That post is already hidden."))
         comment.hidden_at = datetime.now(UTC)
         comment.hidden_reason = reason
         comment.hidden_by_id = person.id
@@ -352,11 +356,11 @@ def comments_for(viewer: Person, proposal: Proposal) -> list[CommentView]:
         if not c.is_anonymous_to_peers:
             label = c.author.display_name
         elif mine:
-            label = "You (other members do not see your name)"
+            label = _("You (other members do not see your name)")
         elif facilitator:
-            label = f"{c.author.display_name} (anonymous to other members)"
+            label = _("%(name)s (anonymous to other members)", name=c.author.display_name)
         else:
-            label = "A panel member"
+            label = _("A panel member")
         hidden = c.hidden_at is not None
         out.append(
             CommentView(
@@ -395,16 +399,16 @@ def ask_question(*, person: Person, proposal_id: int, body: str) -> PanelQuestio
         if proposal.round.status in (RoundStatus.COUNTED, RoundStatus.NO_DECISION, RoundStatus.CLOSED) or (
             proposal.round.rules_frozen
         ):
-            raise DomainError("Questions to groups close when voting opens.")
+            raise DomainError(_("Questions to groups close when voting opens."))
         if db.session.execute(
             select(InterestDeclaration.id).where(
                 InterestDeclaration.proposal_id == proposal.id, InterestDeclaration.person_id == person.id
             )
         ).first():
-            raise DomainError("You declared an interest in this proposal, so you stand aside from asking about it.")
+            raise DomainError(_("You declared an interest in this proposal, so you stand aside from asking about it."))
         body = body.strip()
         if not body:
-            raise DomainError("Write your question.")
+            raise DomainError(_("Write your question."))
         question = PanelQuestion(proposal_id=proposal.id, asked_by_id=person.id, body=body)
         session.add(question)
         session.flush()
@@ -427,14 +431,14 @@ def answer_question(*, person: Person, question_id: int, answer: str) -> PanelQu
     with transaction():
         question = db.session.get(PanelQuestion, question_id)
         if question is None:
-            raise DomainError("That question does not exist.")
+            raise DomainError(_("That question does not exist."))
         if not is_group_member(person, question.proposal.group_id):
-            raise NotAllowed("Only members of the group can answer questions about its proposal.")
+            raise NotAllowed(_("Only members of the group can answer questions about its proposal."))
         answer = answer.strip()
         if not answer:
-            raise DomainError("Write your answer.")
+            raise DomainError(_("Write your answer."))
         if question.proposal.round.status in (RoundStatus.COUNTED, RoundStatus.NO_DECISION, RoundStatus.CLOSED):
-            raise DomainError("The panel has decided, so answers are closed.")
+            raise DomainError(_("The panel has decided, so answers are closed."))
         question.answer = answer
         question.answered_by_id = person.id
         question.answered_at = datetime.now(UTC)
@@ -466,7 +470,7 @@ def _safe_links(links: str) -> str:
             continue
         # Only pages on this site: no other site's links in the panel's record.
         if not line.startswith("/") or line.startswith("//") or "\\" in line:
-            raise DomainError("Links must be pages on this site, starting with /, for example /tables/my-table.")
+            raise DomainError(_("Links must be pages on this site, starting with /, for example /tables/my-table."))
         kept.append(line)
     return "\n".join(kept)
 
@@ -478,17 +482,17 @@ def save_meeting(
     """Record a meeting: agenda, who came, notes, decisions, and where they led."""
     with transaction() as session:
         if not may_keep_notes(person, round_id):
-            raise NotAllowed("Only the convenor or a facilitator can keep meeting records.")
+            raise NotAllowed(_("Only the convenor or a facilitator can keep meeting records."))
         if meeting_id is None:
             meeting = Meeting(round_id=round_id, created_by_id=person.id, title="", held_on=held_on)
             session.add(meeting)
         else:
             meeting = session.get(Meeting, meeting_id)
             if meeting is None or meeting.round_id != round_id:
-                raise DomainError("That meeting does not exist.")
+                raise DomainError(_("That meeting does not exist."))
         panel = set(session.execute(select(PanelMember.person_id).where(PanelMember.round_id == round_id)).scalars())
         if any(pid not in panel for pid in attendee_ids):
-            raise DomainError("Attendance lists panel members only.")
+            raise DomainError(_("Attendance lists panel members only."))
         meeting.title = title.strip()
         meeting.held_on = held_on
         meeting.agenda = agenda.strip()

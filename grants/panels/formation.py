@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from grants import audit
@@ -64,7 +65,7 @@ def _settings_row(round_id: int) -> PanelSettings:
 
 def _convenor_or_refuse(person: Person, round_id: int) -> Round:
     if not is_convenor(person, round_id):
-        raise NotAllowed("Only a convenor of this table can do that.")
+        raise NotAllowed(_("Only a convenor of this table can do that."))
     return db.session.get(Round, round_id)
 
 
@@ -77,11 +78,11 @@ def save_settings(*, person: Person, round_id: int, values: dict) -> PanelSettin
         if row.drawn_at is not None and (
             target != row.lived_experience_target_percent or values.get("panel_size", row.panel_size) != row.panel_size
         ):
-            raise DomainError("The panel has been drawn, so its size and make-up target can no longer change.")
+            raise DomainError(_("The panel has been drawn, so its size and make-up target can no longer change."))
         if not 0 <= target <= 100:
-            raise DomainError("The make-up target is a percentage from 0 to 100.")
+            raise DomainError(_("The make-up target is a percentage from 0 to 100."))
         if values.get("panel_size", row.panel_size) < 1:
-            raise DomainError("A panel needs at least one seat.")
+            raise DomainError(_("A panel needs at least one seat."))
 
         # The published quorum must stay possible with the panel's size (the error names the quorum part).
         check_quorum_possible(quorum_values(rnd), values.get("panel_size", row.panel_size))
@@ -97,10 +98,10 @@ def open_call(*, person: Person, round_id: int, is_open: bool) -> PanelSettings:
     with transaction():
         rnd = _convenor_or_refuse(person, round_id)
         if is_open and rnd.status in FINISHED:
-            raise DomainError("This table has finished deciding; its panel cannot change now.")
+            raise DomainError(_("This table has finished deciding; its panel cannot change now."))
         row = _settings_row(round_id)
         if is_open and row.drawn_at is not None:
-            raise DomainError("The panel has already been drawn from this call.")
+            raise DomainError(_("The panel has already been drawn from this call."))
         row.is_call_open = is_open
         if not is_open and row.draw_seed is None:
             # Published when the pool is fixed and before the draw, so nobody can pick a seed that suits them.
@@ -120,9 +121,9 @@ def volunteer(
         rnd = session.get(Round, round_id)
         row = settings_for(round_id)
         if rnd is None or not row.is_call_open:
-            raise DomainError("This call for panel members is not open.")
+            raise DomainError(_("This call for panel members is not open."))
         if contact_by not in CONTACT_CHOICES:
-            raise DomainError("Choose how you would like us to contact you.")
+            raise DomainError(_("Choose how you would like us to contact you."))
         existing = session.execute(
             select(PanelVolunteer).where(PanelVolunteer.round_id == round_id, PanelVolunteer.person_id == person.id)
         ).scalar_one_or_none()
@@ -154,9 +155,9 @@ def withdraw_volunteer(*, person: Person, round_id: int) -> None:
     with transaction():
         row = my_volunteering(person, round_id)
         if row is None or row.status is VolunteerStatus.WITHDRAWN:
-            raise DomainError("You have not volunteered for this panel.")
+            raise DomainError(_("You have not volunteered for this panel."))
         if row.status is VolunteerStatus.SEATED:
-            raise DomainError("You are on the panel now. Step down from your panel page instead.")
+            raise DomainError(_("You are on the panel now. Step down from your panel page instead."))
         row.status = VolunteerStatus.WITHDRAWN
 
 
@@ -235,11 +236,11 @@ def run_draw(*, person: Person, round_id: int) -> list[PanelVolunteer]:
         lock_for_update(Round, round_id)
         row = _settings_row(round_id)
         if row.is_call_open or not row.draw_seed:
-            raise DomainError("Close the call first: that fixes the pool and publishes the seed.")
+            raise DomainError(_("Close the call first: that fixes the pool and publishes the seed."))
         if row.drawn_at is not None:
-            raise DomainError("The panel has already been drawn. Call in substitutes if someone steps down.")
+            raise DomainError(_("The panel has already been drawn. Call in substitutes if someone steps down."))
         if rnd.status in FINISHED or rnd.rules_frozen:
-            raise DomainError("Voting has opened, so the panel can no longer be drawn.")
+            raise DomainError(_("Voting has opened, so the panel can no longer be drawn."))
         pool = list(
             session.execute(
                 select(PanelVolunteer).where(
@@ -248,7 +249,7 @@ def run_draw(*, person: Person, round_id: int) -> list[PanelVolunteer]:
             ).scalars()
         )
         if not pool:
-            raise DomainError("Nobody has volunteered yet, so there is nobody to draw.")
+            raise DomainError(_("Nobody has volunteered yet, so there is nobody to draw."))
         by_ref = {v.reference: v for v in pool}
         seated, substitutes = draw_order(
             [v.reference for v in pool if v.has_lived_experience],
@@ -299,7 +300,7 @@ def step_down(*, person: Person, round_id: int) -> PanelMember:
     with transaction():
         seat = panel_seat(person, round_id)
         if seat is None:
-            raise NotAllowed("You are not on this panel.")
+            raise NotAllowed(_("You are not on this panel."))
         seat.stepped_down_at = datetime.now(UTC)
         audit.record("panel_member_stepped_down", "A panel member stepped down.", round_id=round_id, public=True)
     return seat
@@ -311,11 +312,11 @@ def call_substitute(*, person: Person, round_id: int) -> PanelVolunteer:
         rnd = _convenor_or_refuse(person, round_id)
         lock_for_update(Round, round_id)
         if rnd.status in FINISHED:
-            raise DomainError("This table has finished deciding; its panel cannot change now.")
+            raise DomainError(_("This table has finished deciding; its panel cannot change now."))
         settings = settings_for(round_id)
         current = make_up(round_id)
         if current.seated >= settings.panel_size:
-            raise DomainError("Every seat on the panel is filled.")
+            raise DomainError(_("Every seat on the panel is filled."))
         waiting = list(
             session.execute(
                 select(PanelVolunteer)
@@ -324,7 +325,7 @@ def call_substitute(*, person: Person, round_id: int) -> PanelVolunteer:
             ).scalars()
         )
         if not waiting:
-            raise DomainError("There are no substitutes left. Open the call again or invite someone.")
+            raise DomainError(_("There are no substitutes left. Open the call again or invite someone."))
         # Keep to the target: if seats for people with lived experience are short, call one of them first.
         need_lived = current.seated_lived * 100 < settings.lived_experience_target_percent * (current.seated + 1)
         chosen = next((v for v in waiting if v.has_lived_experience == need_lived), waiting[0])

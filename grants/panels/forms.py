@@ -1,5 +1,6 @@
 """Panel forms."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -19,33 +20,33 @@ from grants.fields import DayField, up_to
 
 class InviteForm(FlaskForm):
     email = EmailField(
-        "E-mail address",
+        _l("E-mail address"),
         validators=[
-            DataRequired("Enter an e-mail address"),
-            Email("Enter a real e-mail address, like name@example.org"),
+            DataRequired(_l("Enter an e-mail address")),
+            Email(_l("Enter a real e-mail address, like name@example.org")),
             up_to(254),
         ],
     )
     role = RadioField(
-        "Role on the panel",
+        _l("Role on the panel"),
         choices=[
-            SelectChoice("member", "Panel member"),
-            SelectChoice("facilitator", "Facilitator (also a panel member)"),
+            SelectChoice("member", _l("Panel member")),
+            SelectChoice("facilitator", _l("Facilitator (also a panel member)")),
         ],
         default="member",
-        validators=[InputRequired("Choose a role")],
+        validators=[InputRequired(_l("Choose a role"))],
     )
 
 
 class CommentForm(FlaskForm):
-    body = TextAreaField("Your comment", validators=[DataRequired("Write a comment"), up_to(5000)])
-    anonymous_to_peers = BooleanField("Do not show my name to other panel members")
+    body = TextAreaField(_l("Your comment"), validators=[DataRequired(_l("Write a comment")), up_to(5000)])
+    anonymous_to_peers = BooleanField(_l("Do not show my name to other panel members"))
 
 
 class InterestForm(FlaskForm):
     nature = TextAreaField(
-        "What is your connection to this proposal?",
-        validators=[DataRequired("Say briefly what the connection is"), up_to(1000)],
+        _l("What is your connection to this proposal?"),
+        validators=[DataRequired(_l("Say briefly what the connection is")), up_to(1000)],
     )
 
 
@@ -55,77 +56,85 @@ class ConfirmForm(FlaskForm):
 
 class VolunteerForm(FlaskForm):
     lived_experience = RadioField(
-        "Do you have lived experience of what this table is about?",
-        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
-        validators=[InputRequired("Say whether you have lived experience of what this table is about")],
+        _l("Do you have lived experience of what this table is about?"),
+        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
+        validators=[InputRequired(_l("Say whether you have lived experience of what this table is about"))],
     )
-    access_needs = TextAreaField("Anything that would help you take part", validators=[Optional(), up_to(2000)])
+    access_needs = TextAreaField(_l("Anything that would help you take part"), validators=[Optional(), up_to(2000)])
     contact_by = RadioField(
-        "How would you like us to contact you?",
+        _l("How would you like us to contact you?"),
         choices=[
-            SelectChoice("email", "E-mail"),
-            SelectChoice("phone", "Phone call"),
-            SelectChoice("text", "Text message"),
-            SelectChoice("post", "Letter by post"),
+            SelectChoice("email", _l("E-mail")),
+            SelectChoice("phone", _l("Phone call")),
+            SelectChoice("text", _l("Text message")),
+            SelectChoice("post", _l("Letter by post")),
         ],
         default="email",
-        validators=[InputRequired("Choose how you would like us to contact you")],
+        validators=[InputRequired(_l("Choose how you would like us to contact you"))],
     )
     # No Optional(): it would stop before validate_contact_details checks an empty box.
-    contact_details = TextAreaField("Phone number or address, if not e-mail", validators=[up_to(500)])
+    contact_details = TextAreaField(_l("Phone number or address, if not e-mail"), validators=[up_to(500)])
 
     def validate_contact_details(self, field) -> None:  # noqa: ANN001
         # Said with every other problem, not found out later by the person trying to reach them.
-        wanted = {"phone": "a phone number", "text": "a mobile number", "post": "a postal address"}
+        wanted = {
+            "phone": _l("Give a phone number, so we can contact you as you chose"),
+            "text": _l("Give a mobile number, so we can contact you as you chose"),
+            "post": _l("Give a postal address, so we can contact you as you chose"),
+        }
         if self.contact_by.data in wanted and not (field.data or "").strip():
-            raise ValidationError(f"Give {wanted[self.contact_by.data]}, so we can contact you as you chose")
+            raise ValidationError(str(wanted[self.contact_by.data]))
 
 
 class PanelSettingsForm(FlaskForm):
-    call_text = TextAreaField("What the call says to people thinking of volunteering", validators=[up_to(5000)])
+    call_text = TextAreaField(_l("What the call says to people thinking of volunteering"), validators=[up_to(5000)])
     panel_size = IntegerField(
-        "Seats on the panel", validators=[InputRequired("Say how many seats"), NumberRange(1, 200, "From 1 to 200")]
+        _l("Seats on the panel"),
+        validators=[InputRequired(_l("Say how many seats")), NumberRange(1, 200, _l("From 1 to 200"))],
     )
     lived_experience_target_percent = IntegerField(
-        "Share of seats for people with lived experience, at least (%)",
-        validators=[InputRequired("Give a percentage"), NumberRange(0, 100, "A percentage from 0 to 100")],
+        _l("Share of seats for people with lived experience, at least (%)"),
+        validators=[InputRequired(_l("Give a percentage")), NumberRange(0, 100, _l("A percentage from 0 to 100"))],
     )
-    term_ends_on = DayField("Panel members' term ends on", validators=[Optional()])
-    sources_of_help = TextAreaField("Sources of help (shown on every panel page)", validators=[up_to(3000)])
+    term_ends_on = DayField(_l("Panel members' term ends on"), validators=[Optional()])
+    sources_of_help = TextAreaField(_l("Sources of help (shown on every panel page)"), validators=[up_to(3000)])
     where_else_to_look = TextAreaField(
-        "Where else groups can look for money or support (told to groups that are not funded)",
+        _l("Where else groups can look for money or support (told to groups that are not funded)"),
         validators=[up_to(3000)],
     )
-    easy_read = TextAreaField("Easy Read summary (short sentences, one idea each)", validators=[up_to(5000)])
+    easy_read = TextAreaField(_l("Easy Read summary (short sentences, one idea each)"), validators=[up_to(5000)])
 
 
 class GroundRulesForm(FlaskForm):
-    text = TextAreaField("Ground rules", validators=[DataRequired("Write the ground rules"), up_to(10000)])
+    text = TextAreaField(_l("Ground rules"), validators=[DataRequired(_l("Write the ground rules")), up_to(10000)])
 
 
 class RulesResponseForm(FlaskForm):
     answer = RadioField(
-        "Your answer",
-        choices=[SelectChoice("agree", "I agree to these ground rules"), SelectChoice("change", "I propose a change")],
-        validators=[InputRequired("Choose whether you agree or propose a change")],
+        _l("Your answer"),
+        choices=[
+            SelectChoice("agree", _l("I agree to these ground rules")),
+            SelectChoice("change", _l("I propose a change")),
+        ],
+        validators=[InputRequired(_l("Choose whether you agree or propose a change"))],
     )
-    suggestion = TextAreaField("The change you propose", validators=[Optional(), up_to(3000)])
+    suggestion = TextAreaField(_l("The change you propose"), validators=[Optional(), up_to(3000)])
 
 
 class HideForm(FlaskForm):
     reason = TextAreaField(
-        "Which ground rule does it break?", validators=[DataRequired("Give the reason"), up_to(1000)]
+        _l("Which ground rule does it break?"), validators=[DataRequired(_l("Give the reason")), up_to(1000)]
     )
 
 
 class QuestionForm(FlaskForm):
     question = TextAreaField(
-        "Your question to the group", validators=[DataRequired("Write your question"), up_to(3000)]
+        _l("Your question to the group"), validators=[DataRequired(_l("Write your question")), up_to(3000)]
     )
 
 
 class AnswerForm(FlaskForm):
-    answer = TextAreaField("Your answer", validators=[DataRequired("Write your answer"), up_to(5000)])
+    answer = TextAreaField(_l("Your answer"), validators=[DataRequired(_l("Write your answer")), up_to(5000)])
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -134,74 +143,74 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class MeetingForm(FlaskForm):
-    title = StringField("Meeting", validators=[DataRequired("Give the meeting a name"), up_to(200)])
-    held_on = DayField("Date", validators=[InputRequired("Give the date, like 2026-05-14")])
-    agenda = TextAreaField("Agenda", validators=[up_to(10000)])
-    attendees = MultiCheckboxField("Who came", coerce=int, validate_choice=False)
-    notes = TextAreaField("Notes", validators=[up_to(20000)])
-    decisions = TextAreaField("Decisions", validators=[up_to(10000)])
+    title = StringField(_l("Meeting"), validators=[DataRequired(_l("Give the meeting a name")), up_to(200)])
+    held_on = DayField(_l("Date"), validators=[InputRequired(_l("Give the date, like 2026-05-14"))])
+    agenda = TextAreaField(_l("Agenda"), validators=[up_to(10000)])
+    attendees = MultiCheckboxField(_l("Who came"), coerce=int, validate_choice=False)
+    notes = TextAreaField(_l("Notes"), validators=[up_to(20000)])
+    decisions = TextAreaField(_l("Decisions"), validators=[up_to(10000)])
     links = TextAreaField(
-        "Ballots or consensus records it led to (pages on this site, one a line)", validators=[up_to(2000)]
+        _l("Ballots or consensus records it led to (pages on this site, one a line)"), validators=[up_to(2000)]
     )
 
 
 class PreferencesForm(FlaskForm):
-    wants_reminders = BooleanField("Send me a gentle reminder while voting is open and I have not voted")
-    content_notes_first = BooleanField("Show a proposal's content note before its text")
+    wants_reminders = BooleanField(_l("Send me a gentle reminder while voting is open and I have not voted"))
+    content_notes_first = BooleanField(_l("Show a proposal's content note before its text"))
 
 
 class TimeForm(FlaskForm):
     what = RadioField(
-        "More time for",
-        choices=[SelectChoice("reading", "Reading"), SelectChoice("scoring", "Scoring or voting")],
+        _l("More time for"),
+        choices=[SelectChoice("reading", _l("Reading")), SelectChoice("scoring", _l("Scoring or voting"))],
         default="reading",
-        validators=[InputRequired("Choose reading or scoring")],
+        validators=[InputRequired(_l("Choose reading or scoring"))],
     )
-    until = DayField("Until", validators=[InputRequired("Give a date, like 2026-05-14")])
+    until = DayField(_l("Until"), validators=[InputRequired(_l("Give a date, like 2026-05-14"))])
 
 
 class ExtendForm(FlaskForm):
     field = RadioField(
-        "Deadline",
+        _l("Deadline"),
         choices=[
-            SelectChoice("deliberation_opens_at", "The panel starts reading"),
-            SelectChoice("voting_opens_at", "Voting opens"),
-            SelectChoice("voting_closes_at", "Voting closes"),
+            SelectChoice("deliberation_opens_at", _l("The panel starts reading")),
+            SelectChoice("voting_opens_at", _l("Voting opens")),
+            SelectChoice("voting_closes_at", _l("Voting closes")),
         ],
         default="voting_closes_at",
-        validators=[InputRequired("Choose a deadline")],
+        validators=[InputRequired(_l("Choose a deadline"))],
     )
-    new_date = DayField("New date", validators=[InputRequired("Give a date, like 2026-05-14")])
-    reason = TextAreaField("Why (shown on the timetable)", validators=[DataRequired("Say why"), up_to(1000)])
+    new_date = DayField(_l("New date"), validators=[InputRequired(_l("Give a date, like 2026-05-14"))])
+    reason = TextAreaField(_l("Why (shown on the timetable)"), validators=[DataRequired(_l("Say why")), up_to(1000)])
 
 
 class ContentNoteForm(FlaskForm):
     note = TextAreaField(
-        "Content note",
+        _l("Content note"),
         validators=[up_to(1000)],
     )
 
 
 class FeedbackForm(FlaskForm):
-    body = TextAreaField("Feedback to the group", validators=[DataRequired("Write the feedback"), up_to(20000)])
+    body = TextAreaField(_l("Feedback to the group"), validators=[DataRequired(_l("Write the feedback")), up_to(20000)])
 
 
 class ReflectionForm(FlaskForm):
-    what_worked = TextAreaField("What worked?", validators=[up_to(2000)])
-    what_did_not = TextAreaField("What did not work?", validators=[up_to(2000)])
+    what_worked = TextAreaField(_l("What worked?"), validators=[up_to(2000)])
+    what_did_not = TextAreaField(_l("What did not work?"), validators=[up_to(2000)])
     felt = RadioField(
-        "How did it feel?",
-        choices=[SelectChoice("3", "Good"), SelectChoice("2", "Mixed"), SelectChoice("1", "Hard")],
-        validators=[InputRequired("Choose how it felt")],
+        _l("How did it feel?"),
+        choices=[SelectChoice("3", _l("Good")), SelectChoice("2", _l("Mixed")), SelectChoice("1", _l("Hard"))],
+        validators=[InputRequired(_l("Choose how it felt"))],
     )
     power = RadioField(
-        "How much say did you have?",
+        _l("How much say did you have?"),
         choices=[
-            SelectChoice("1", "I was told what was happening"),
-            SelectChoice("2", "I was asked what I thought"),
-            SelectChoice("3", "My views shaped what happened"),
-            SelectChoice("4", "I decided together with others"),
-            SelectChoice("5", "People like me decided"),
+            SelectChoice("1", _l("I was told what was happening")),
+            SelectChoice("2", _l("I was asked what I thought")),
+            SelectChoice("3", _l("My views shaped what happened")),
+            SelectChoice("4", _l("I decided together with others")),
+            SelectChoice("5", _l("People like me decided")),
         ],
-        validators=[InputRequired("Choose how much say you had")],
+        validators=[InputRequired(_l("Choose how much say you had"))],
     )

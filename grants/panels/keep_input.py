@@ -28,6 +28,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -72,7 +73,7 @@ def _keep_and_sign_in() -> Any:
     response = redirect(url_for("auth.login", next=request.path))
     response.set_cookie(COOKIE, value, max_age=MAX_AGE, httponly=True, samesite="Lax",
                         secure=current_app.config.get("SESSION_COOKIE_SECURE", False))  # fmt: skip
-    flash("You were signed out, so nothing was sent. What you typed is kept: sign in and check it.", "info")
+    flash(_("You were signed out, so nothing was sent. What you typed is kept: sign in and check it."), "info")
     return response
 
 
@@ -101,7 +102,7 @@ def restore(form: Any) -> bool:
             else:
                 field.data = value
     g.restored_input = True
-    flash("Here is what you typed before you were signed out. Nothing was sent yet: check it and send it.", "info")
+    flash(_("Here is what you typed before you were signed out. Nothing was sent yet: check it and send it."), "info")
     return True
 
 

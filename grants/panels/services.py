@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from grants import audit
@@ -39,10 +40,10 @@ def invite(
     """Invite someone to the panel by e-mail. Returns the invitation and its one-time token."""
     with transaction() as session:
         if not is_convenor(person, round_id):
-            raise NotAllowed("Only a convenor of this table can invite panel members.")
+            raise NotAllowed(_("Only a convenor of this table can invite panel members."))
         rnd = session.get(Round, round_id)
         if rnd.status in (RoundStatus.COUNTED, RoundStatus.NO_DECISION, RoundStatus.CLOSED):
-            raise DomainError("This table has finished deciding; its panel cannot change now.")
+            raise DomainError(_("This table has finished deciding; its panel cannot change now."))
         token = secrets.token_urlsafe(24)
         invitation = PanelInvitation(
             round_id=round_id, email=email.strip().lower(), token_hash=_hash(token), role=role, invited_by_id=person.id
@@ -83,19 +84,19 @@ def accept_invitation(*, person: Person, token: str, has_lived_experience: bool 
     with transaction() as session:
         invitation = find_invitation(token)
         if invitation is None:
-            raise DomainError("That invitation link is not valid. Ask the convenor for a new one.")
+            raise DomainError(_("That invitation link is not valid. Ask the convenor for a new one."))
         if invitation.accepted_at is not None:
-            raise DomainError("That invitation has already been used.")
+            raise DomainError(_("That invitation has already been used."))
         if invitation.round.status in (RoundStatus.COUNTED, RoundStatus.NO_DECISION, RoundStatus.CLOSED):
-            raise DomainError("This table has finished deciding; its panel cannot change now.")
+            raise DomainError(_("This table has finished deciding; its panel cannot change now."))
         if invitation.round.rules_frozen:
             # Nobody joins a panel mid-vote: the ballot paper and quorum were fixed when voting opened.
-            raise DomainError("Voting has opened on this table, so its invitations can no longer be accepted.")
+            raise DomainError(_("Voting has opened on this table, so its invitations can no longer be accepted."))
         if person.email.strip().lower() != invitation.email.strip().lower():
             # Not a bearer link: only the account that proves the invited address takes the seat.
             raise NotAllowed(
-                "This invitation was sent to another e-mail address. Sign in with the account for the address "
-                "it was sent to, or ask the convenor to invite this account."
+                _("This invitation was sent to another e-mail address. Sign in with the account for the address "
+                  "it was sent to, or ask the convenor to invite this account.")
             )
         seat = session.execute(
             select(PanelMember).where(PanelMember.round_id == invitation.round_id, PanelMember.person_id == person.id)
@@ -125,7 +126,7 @@ def accept_invitation(*, person: Person, token: str, has_lived_experience: bool 
 def _seat_or_refuse(person: Person, round_id: int) -> PanelMember:
     seat = panel_seat(person, round_id)
     if seat is None:
-        raise NotAllowed("Only members of this table's panel can do that.")
+        raise NotAllowed(_("Only members of this table's panel can do that."))
     return seat
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -39,7 +40,7 @@ def invite(slug: str):
             link_for=lambda token: url_for("panels.accept", token=token, _external=True),
         )
 
-    success = f"Invitation sent to {form.email.data}."
+    success = _("Invitation sent to %(email)s.", email=form.email.data)
     if form.email.data and (ties := conflicts.ties_for_email(rnd.id, form.email.data)):
         success += " " + conflicts.warning_for(ties)
     if submitted(form, invite_them, field="email", success=success):
@@ -70,7 +71,7 @@ def accept(token: str):
         except DomainError as exc:
             flash(exc.message, "error")
             return redirect(url_for("auth.dashboard"))
-        flash(f"Welcome to the panel for {invitation.round.title}.", "success")
+        flash(_("Welcome to the panel for %(title)s.", title=invitation.round.title), "success")
         return redirect(url_for("panels.home", slug=invitation.round.slug))
     return render_template("panels/accept.html", invitation=invitation, form=form, token=token)
 
@@ -123,7 +124,7 @@ def proposal(slug: str, proposal_id: int):
             anonymous_to_peers=bool(form.anonymous_to_peers.data),
         )
 
-    if submitted(form, comment, field="body", success="Your comment is added. Only the panel can see it."):
+    if submitted(form, comment, field="body", success=_("Your comment is added. Only the panel can see it.")):
         return redirect(url_for("panels.proposal", slug=rnd.slug, proposal_id=item.id))
     keep_input.restore(form)
     return _proposal_page(rnd, seat, item, form)
@@ -162,7 +163,7 @@ def declare_interest(slug: str, proposal_id: int):
     def declare() -> object:
         return services.declare_interest(person=current_user, proposal_id=item.id, nature=form.nature.data)
 
-    thanks = "Thank you. You stand aside from this proposal: you will not vote on it."
+    thanks = _("Thank you. You stand aside from this proposal: you will not vote on it.")
     if submitted(form, declare, field="nature", success=thanks):
         return redirect(safe_next(request.form.get("next")) or url_for("panels.proposal", slug=rnd.slug,
                                                                           proposal_id=item.id))  # fmt: skip
@@ -182,7 +183,7 @@ def pause(slug: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.set_paused(person=current_user, round_id=rnd.id, paused=True)
-    flash("You have paused. You will get no reminders. Come back whenever you like.", "success")
+    flash(_("You have paused. You will get no reminders. Come back whenever you like."), "success")
     return redirect(_back(rnd))
 
 
@@ -193,5 +194,5 @@ def resume(slug: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.set_paused(person=current_user, round_id=rnd.id, paused=False)
-    flash("Welcome back.", "success")
+    flash(_("Welcome back."), "success")
     return redirect(_back(rnd))

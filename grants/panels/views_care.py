@@ -4,6 +4,8 @@ groups, meetings, looking after yourself, deadlines, content notes, feedback and
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from grants.ballots.services import ballot_proposals
@@ -79,7 +81,7 @@ def withdraw_interest(slug: str, proposal_id: int):
         abort(400)
     attempt(
         lambda: deliberation.withdraw_interest(person=current_user, proposal_id=proposal_id),
-        "Your declaration is withdrawn. The register keeps a record that it was.",
+        _("Your declaration is withdrawn. The register keeps a record that it was."),
     )
     return redirect(url_for("panels.conflicts", slug=rnd.slug))
 
@@ -97,10 +99,10 @@ def hide_comment(slug: str, comment_id: int):
     if form.validate_on_submit():
         attempt(
             lambda: deliberation.hide_comment(person=current_user, comment_id=comment.id, reason=form.reason.data),
-            "The post is hidden. Its author sees your reason.",
+            _("The post is hidden. Its author sees your reason."),
         )
     else:
-        flash("Say which ground rule the post breaks. The person who wrote it will see this.", "error")
+        flash(_("Say which ground rule the post breaks. The person who wrote it will see this."), "error")
     return redirect(url_for("panels.proposal", slug=rnd.slug, proposal_id=comment.proposal_id))
 
 
@@ -113,10 +115,10 @@ def ask_question(slug: str, proposal_id: int):
     if form.validate_on_submit():
         attempt(
             lambda: deliberation.ask_question(person=current_user, proposal_id=item.id, body=form.question.data),
-            "Your question is sent to the group. Their answer will show here.",
+            _("Your question is sent to the group. Their answer will show here."),
         )
     else:
-        flash("Write your question.", "error")
+        flash(_("Write your question."), "error")
     return redirect(url_for("panels.proposal", slug=rnd.slug, proposal_id=item.id) + "#questions")
 
 
@@ -130,10 +132,10 @@ def group_questions(proposal_id: int):
     def answer() -> object:
         question_id = request.form.get("question_id", "")
         if not is_whole(question_id) or all(q.id != int(question_id) for q in deliberation.questions_for(item.id)):
-            raise DomainError("That question does not exist.")
+            raise DomainError(_("That question does not exist."))
         return deliberation.answer_question(person=current_user, question_id=int(question_id), answer=form.answer.data)
 
-    if submitted(form, answer, field="answer", success="Thank you. The panel can now see your answer."):
+    if submitted(form, answer, field="answer", success=_("Thank you. The panel can now see your answer.")):
         return redirect(url_for("panels.group_questions", proposal_id=item.id))
     keep_input.restore(form)
     return render_template(
@@ -179,7 +181,7 @@ def edit_meeting(slug: str, meeting_id: int | None = None):
             attendee_ids=list(form.attendees.data or []),
         )  # fmt: skip
 
-    if saved := submitted(form, save, field="links", success="The meeting record is saved."):
+    if saved := submitted(form, save, field="links", success=_("The meeting record is saved.")):
         return redirect(url_for("panels.meeting", slug=rnd.slug, meeting_id=saved.value.id))
     keep_input.restore(form)
     return render_template(
@@ -213,14 +215,14 @@ def care(slug: str):
             person=current_user, round_id=rnd.id, wants_reminders=bool(prefs.wants_reminders.data),
             content_notes_first=bool(prefs.content_notes_first.data),
         )  # fmt: skip
-        flash("Your choices are saved.", "success")
+        flash(_("Your choices are saved."), "success")
         return redirect(url_for("panels.care", slug=rnd.slug))
 
     def ask() -> object:
         return wellbeing.ask_for_time(person=current_user, round_id=rnd.id, what=time_form.what.data,
                                       until=time_form.until.data)  # fmt: skip
 
-    noted = "Your extra time is noted, and the convenor is told. Take the time you need."
+    noted = _("Your extra time is noted, and the convenor is told. Take the time you need.")
     if which == "time" and submitted(time_form, ask, field="until", success=noted):
         return redirect(url_for("panels.care", slug=rnd.slug))
     keep_input.restore(time_form)
@@ -241,7 +243,7 @@ def deadlines(slug: str):
         return wellbeing.extend_deadline(person=current_user, round_id=rnd.id, field=form.field.data,
                                          new_date=form.new_date.data, reason=form.reason.data)  # fmt: skip
 
-    extended = "The deadline is extended. The timetable shows the change and why."
+    extended = _("The deadline is extended. The timetable shows the change and why.")
     if submitted(form, extend, field="new_date", success=extended):
         return redirect(url_for("panels.deadlines", slug=rnd.slug))
     keep_input.restore(form)
@@ -261,7 +263,8 @@ def remind(slug: str):
     except DomainError as exc:
         flash(exc.message, "error")
     else:
-        flash(f"A gentle reminder went to {sent} panel member{'' if sent == 1 else 's'} who asked for reminders.",
+        flash(ngettext("A gentle reminder went to %(num)d panel member who asked for reminders.",
+                       "A gentle reminder went to %(num)d panel members who asked for reminders.", sent),
               "success")  # fmt: skip
     return redirect(url_for("panels.deadlines", slug=rnd.slug))
 
@@ -277,7 +280,7 @@ def content_note(proposal_id: int):
     def save() -> object:
         return wellbeing.save_content_note(person=current_user, proposal_id=item.id, note=form.note.data or "")
 
-    if submitted(form, save, field="note", success="The content note is saved."):
+    if submitted(form, save, field="note", success=_("The content note is saved.")):
         return redirect(url_for("panels.content_note", proposal_id=item.id))
     if existing is not None and not form.is_submitted():
         form.note.data = existing.note
@@ -315,7 +318,7 @@ def feedback_edit(slug: str, proposal_id: int):
     def save() -> object:
         return wellbeing.save_feedback(person=current_user, proposal_id=item.id, body=form.body.data, send=send)
 
-    saved = "The feedback is sent to the group." if send else "The draft is saved."
+    saved = _("The feedback is sent to the group.") if send else _("The draft is saved.")
     if submitted(form, save, field="body", success=saved):
         return redirect(url_for("panels.feedback_edit", slug=rnd.slug, proposal_id=item.id))
     if not form.is_submitted():
@@ -355,7 +358,7 @@ def reflect(slug: str):
             what_did_not=form.what_did_not.data or "", felt=int(form.felt.data), power=int(form.power.data),
         )  # fmt: skip
 
-    thanks = "Thank you. Your answers are stored without your name."
+    thanks = _("Thank you. Your answers are stored without your name.")
     if not answered and submitted(form, submit, field="felt", success=thanks):
         return redirect(url_for("panels.reflect", slug=rnd.slug))
     keep_input.restore(form)

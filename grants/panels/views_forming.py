@@ -4,6 +4,7 @@ draw, stepping down, the plain-English rules page and the ground rules."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -39,7 +40,7 @@ def volunteer(slug: str):
             contact_details=form.contact_details.data or "",
         )
 
-    thanks = "Thank you for volunteering. We will be in touch the way you asked."
+    thanks = _("Thank you for volunteering. We will be in touch the way you asked.")
     if current_user.is_authenticated and submitted(form, offer, field="lived_experience", success=thanks):
         return redirect(url_for("panels.volunteer", slug=rnd.slug))
     if mine is not None and not form.is_submitted():
@@ -64,7 +65,7 @@ def withdraw_volunteer(slug: str):
     except DomainError as exc:
         flash(exc.message, "error")
     else:
-        flash("Your name is out of the pool. Thank you for thinking of it.", "success")
+        flash(_("Your name is out of the pool. Thank you for thinking of it."), "success")
     return redirect(url_for("panels.volunteer", slug=rnd.slug))
 
 
@@ -84,7 +85,7 @@ def forming(slug: str):
             values[key] = (values[key] or "").strip()
         return formation.save_settings(person=current_user, round_id=rnd.id, values=values)
 
-    if submitted(form, save, field="panel_size", success="Saved."):
+    if submitted(form, save, field="panel_size", success=_("Saved.")):
         return redirect(url_for("panels.forming", slug=rnd.slug))
     keep_input.restore(form)
     pool = list(
@@ -124,7 +125,7 @@ def _convenor_action(slug: str, action, done: str):  # noqa: ANN001, ANN202
 def open_call(slug: str):
     """Open the public call for panel members."""
     return _convenor_action(
-        slug, lambda r: formation.open_call(person=current_user, round_id=r.id, is_open=True), "The call is open."
+        slug, lambda r: formation.open_call(person=current_user, round_id=r.id, is_open=True), _("The call is open.")
     )
 
 
@@ -134,7 +135,7 @@ def close_call(slug: str):
     return _convenor_action(
         slug,
         lambda r: formation.open_call(person=current_user, round_id=r.id, is_open=False),
-        "The call is closed and the draw's seed is published.",
+        _("The call is closed and the draw's seed is published."),
     )
 
 
@@ -142,7 +143,7 @@ def close_call(slug: str):
 def draw(slug: str):
     """Run the fair draw with the published seed."""
     return _convenor_action(
-        slug, lambda r: formation.run_draw(person=current_user, round_id=r.id), "The panel has been drawn."
+        slug, lambda r: formation.run_draw(person=current_user, round_id=r.id), _("The panel has been drawn.")
     )
 
 
@@ -152,7 +153,7 @@ def call_substitute(slug: str):
     return _convenor_action(
         slug,
         lambda r: formation.call_substitute(person=current_user, round_id=r.id),
-        "A substitute has been called in and told.",
+        _("A substitute has been called in and told."),
     )
 
 
@@ -177,7 +178,7 @@ def step_down(slug: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         formation.step_down(person=current_user, round_id=rnd.id)
-        flash("You have stepped down from the panel. Thank you for everything you gave.", "success")
+        flash(_("You have stepped down from the panel. Thank you for everything you gave."), "success")
         return redirect(url_for("auth.dashboard"))
     return render_template("panels/step_down.html", form=form, **panel_context(rnd, seat))
 
@@ -221,10 +222,10 @@ def ground_rules(slug: str):
             suggestion=answer_form.suggestion.data or "",
         )
 
-    saved = "The ground rules are saved. Every member is asked to agree them."
+    saved = _("The ground rules are saved. Every member is asked to agree them.")
     if may_write and which == "write" and submitted(write_form, write, field="text", success=saved):
         return redirect(url_for("panels.ground_rules", slug=rnd.slug))
-    thanks = "Thank you. Your answer is recorded."
+    thanks = _("Thank you. Your answer is recorded.")
     if seat is not None and which == "answer" and submitted(answer_form, answer, field="suggestion", success=thanks):
         return redirect(url_for("panels.ground_rules", slug=rnd.slug))
     if not write_form.text.data:

@@ -10,6 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -48,14 +51,14 @@ from grants.site import link_to
 # Published figures about people need at least this many answers (DESIGN: groups of at least 5).
 MIN_REFLECTIONS = 5
 POWER_LADDER = {
-    1: "I was told what was happening",
-    2: "I was asked what I thought",
-    3: "My views shaped what happened",
-    4: "I decided together with others",
-    5: "People like me decided",
+    1: _l("I was told what was happening"),
+    2: _l("I was asked what I thought"),
+    3: _l("My views shaped what happened"),
+    4: _l("I decided together with others"),
+    5: _l("People like me decided"),
 }
-POWER_SHORT = {1: "Informed", 2: "Consulted", 3: "Involved", 4: "Shared the decision", 5: "Decided"}
-FELT = {1: "Hard", 2: "Mixed", 3: "Good"}
+POWER_SHORT = {1: _l("Informed"), 2: _l("Consulted"), 3: _l("Involved"), 4: _l("Shared the decision"), 5: _l("Decided")}
+FELT = {1: _l("Hard"), 2: _l("Mixed"), 3: _l("Good")}
 DECIDED = (RoundStatus.COUNTED, RoundStatus.AWARDING, RoundStatus.PAYING, RoundStatus.REPORTING, RoundStatus.CLOSED)
 AFTER_VOTE = (*DECIDED, RoundStatus.NO_DECISION)
 
@@ -68,7 +71,7 @@ def set_preferences(*, person: Person, round_id: int, wants_reminders: bool, con
     with transaction():
         seat = panel_seat(person, round_id)
         if seat is None:
-            raise NotAllowed("Only members of this table's panel can do that.")
+            raise NotAllowed(_("Only members of this table's panel can do that."))
         seat.wants_reminders = wants_reminders
         seat.content_notes_first = content_notes_first
 
@@ -78,9 +81,9 @@ def send_reminders(*, person: Person | None, round_id: int) -> int:
     with transaction():
         rnd = db.session.get(Round, round_id)
         if person is not None and not is_convenor(person, round_id):
-            raise NotAllowed("Only a convenor of this table can send reminders.")
+            raise NotAllowed(_("Only a convenor of this table can send reminders."))
         if not rnd.is_voting:
-            raise DomainError("Reminders are about voting, and voting is not open.")
+            raise DomainError(_("Reminders are about voting, and voting is not open."))
         voted = select(Participation.person_id).where(Participation.round_id == round_id)
         people = list(
             db.session.execute(
@@ -113,15 +116,18 @@ def ask_for_time(*, person: Person, round_id: int, what: str, until: date) -> Ti
     with transaction() as session:
         rnd = session.get(Round, round_id)
         if panel_seat(person, round_id) is None:
-            raise NotAllowed("Only members of this table's panel can do that.")
+            raise NotAllowed(_("Only members of this table's panel can do that."))
         if what not in ("reading", "scoring"):
-            raise DomainError("Choose reading or scoring.")
+            raise DomainError(_("Choose reading or scoring."))
         if until <= datetime.now(UTC).date():
-            raise DomainError("Choose a date after today.")
+            raise DomainError(_("Choose a date after today."))
         if until > rnd.voting_closes_at.date():
             raise DomainError(
-                f"Voting closes on {rnd.voting_closes_at:%d %B %Y}, so choose a date up to then. If you need "
-                "longer, tell the convenor: they can extend the deadline for everyone."
+                _(
+                    "Voting closes on %(date)s, so choose a date up to then. If you need longer, tell the convenor: "
+                    "they can extend the deadline for everyone.",
+                    date=format_date(rnd.voting_closes_at, "d MMMM y"),
+                )
             )
         row = TimeRequest(round_id=round_id, person_id=person.id, what=what, until=until)
         session.add(row)
@@ -165,23 +171,23 @@ def extend_deadline(*, person: Person, round_id: int, field: str, new_date: date
     with transaction() as session:
         rnd = lock_for_update(Round, round_id)
         if not is_convenor(person, round_id):
-            raise NotAllowed("Only a convenor of this table can extend deadlines.")
+            raise NotAllowed(_("Only a convenor of this table can extend deadlines."))
         if field not in DEADLINES:
-            raise DomainError("Choose which deadline to extend.")
+            raise DomainError(_("Choose which deadline to extend."))
         if not reason.strip():
-            raise DomainError("Say why the deadline is extended. This is shown on the timetable.")
+            raise DomainError(_("Say why the deadline is extended. This is shown on the timetable."))
         if rnd.status in AFTER_VOTE:
-            raise DomainError("Voting has closed, so its deadlines can no longer change.")
+            raise DomainError(_("Voting has closed, so its deadlines can no longer change."))
         if field != "voting_closes_at" and rnd.rules_frozen:
-            raise DomainError("Voting has opened; only the closing date can still be extended.")
+            raise DomainError(_("Voting has opened; only the closing date can still be extended."))
         old: datetime = getattr(rnd, field)
         new = datetime.combine(new_date, old.timetz() if old.tzinfo else time(0, tzinfo=UTC))
         if new <= old:
-            raise DomainError(f"An extension moves the date later than {old:%d %B %Y}.")
+            raise DomainError(_("An extension moves the date later than %(date)s.", date=format_date(old, "d MMMM y")))
         if field == "voting_opens_at" and new >= rnd.voting_closes_at:
-            raise DomainError("Voting must open before it closes. Extend the closing date first.")
+            raise DomainError(_("Voting must open before it closes. Extend the closing date first."))
         if field == "deliberation_opens_at" and new >= rnd.voting_opens_at:
-            raise DomainError("The panel starts reading before voting opens. Extend the opening of voting first.")
+            raise DomainError(_("The panel starts reading before voting opens. Extend the opening of voting first."))
         setattr(rnd, field, new)
         change = RuleChange(round_id=rnd.id, field=DEADLINES[field], old_value=f"{old:%d %B %Y}",
                             new_value=f"{new:%d %B %Y}", reason=reason.strip(), changed_by_id=person.id)  # fmt: skip
@@ -220,11 +226,11 @@ def save_content_note(*, person: Person, proposal_id: int, note: str) -> Content
     with transaction() as session:
         proposal = session.get(Proposal, proposal_id)
         if proposal is None:
-            raise DomainError("That proposal does not exist.")
+            raise DomainError(_("That proposal does not exist."))
         if not is_group_member(person, proposal.group_id):
-            raise NotAllowed("Only members of the group can add a content note to its proposal.")
+            raise NotAllowed(_("Only members of the group can add a content note to its proposal."))
         if proposal.round.rules_frozen:
-            raise DomainError("Voting has opened, so the proposal can no longer change.")
+            raise DomainError(_("Voting has opened, so the proposal can no longer change."))
         row = content_note(proposal_id)
         note = note.strip()
         if not note:
@@ -301,9 +307,9 @@ def draft_feedback(proposal: Proposal) -> str:
 
 def _feedback_gate(person: Person, proposal: Proposal) -> None:
     if not is_facilitator(person, proposal.round_id):
-        raise NotAllowed("Only a facilitator can write feedback to groups.")
+        raise NotAllowed(_("Only a facilitator can write feedback to groups."))
     if proposal.round.status not in AFTER_VOTE:
-        raise DomainError("Feedback is written after the panel has decided.")
+        raise DomainError(_("Feedback is written after the panel has decided."))
 
 
 def feedback_for(proposal_id: int) -> Feedback | None:
@@ -316,14 +322,14 @@ def save_feedback(*, person: Person, proposal_id: int, body: str, send: bool) ->
     with transaction() as session:
         proposal = session.get(Proposal, proposal_id)
         if proposal is None:
-            raise DomainError("That proposal does not exist.")
+            raise DomainError(_("That proposal does not exist."))
         _feedback_gate(person, proposal)
         body = body.strip()
         if not body:
-            raise DomainError("Write the feedback.")
+            raise DomainError(_("Write the feedback."))
         row = feedback_for(proposal_id)
         if row is not None and row.sent_at is not None:
-            raise DomainError("This feedback has been sent already.")
+            raise DomainError(_("This feedback has been sent already."))
         if row is None:
             row = Feedback(proposal_id=proposal_id, body=body, updated_by_id=person.id)
             session.add(row)
@@ -425,13 +431,13 @@ def submit_reflection(
         with transaction() as session:
             rnd = lock_for_update(Round, round_id)
             if rnd.status not in AFTER_VOTE:
-                raise DomainError("The reflection opens once the panel has decided.")
+                raise DomainError(_("The reflection opens once the panel has decided."))
             if not took_part(person, round_id):
-                raise NotAllowed("The reflection is for people who took part in this table.")
+                raise NotAllowed(_("The reflection is for people who took part in this table."))
             if felt not in FELT or power not in POWER_LADDER:
-                raise DomainError("Choose an answer for how it felt and how much say you had.")
+                raise DomainError(_("Choose an answer for how it felt and how much say you had."))
             if has_reflected(person, round_id):
-                raise DomainError("You have already answered. Thank you.")
+                raise DomainError(_("You have already answered. Thank you."))
             session.add(ReflectionResponse(round_id=round_id, person_id=person.id))
             # Sealed to the round's key for this step of five answers (grants/ballots/sealing.py):
             # the response row written beside it links a person only to ciphertext. The fifth
@@ -448,7 +454,7 @@ def submit_reflection(
                 _release(session, round_id, [tuple(a) for a in sealing.open_all(session, key)])
             session.flush()
     except IntegrityError as exc:
-        raise DomainError("You have already answered. Thank you.") from exc
+        raise DomainError(_("You have already answered. Thank you.")) from exc
 
 
 @dataclass(frozen=True)

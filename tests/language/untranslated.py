@@ -55,7 +55,8 @@ def template_words(path: Path) -> list[str]:
 
 # Calls whose string arguments are names, never words a person reads.
 _NOT_WORDS = {"url_for", "get", "startswith", "endswith", "replace", "split", "join", "format", "selectattr",
-              "rejectattr", "map", "attr", "default", "getattr", "setdefault", "pop", "strftime", "csrf_token"}
+              "rejectattr", "map", "attr", "default", "getattr", "setdefault", "pop", "strftime", "csrf_token",
+              "moved"}  # moved(label): looks up a stored timetable change by its (English) record label
 
 
 def _is_sentence(value: object) -> bool:
