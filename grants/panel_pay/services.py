@@ -195,6 +195,17 @@ def decide_time(*, person: Person, log_id: int, approve: bool, note: str = "") -
     return item
 
 
+def lock_people(person_ids: list[int]) -> None:
+    """Hold these people's rows until the transaction ends, in id order (so two never wait on each
+    other): a person's own limit counts their pay on every table, so whatever reads how much room
+    is left under it and then pays or approves against it must be the only one doing so for them.
+    (SQLite already lets one writer in at a time; this is for PostgreSQL.)"""
+    if person_ids:
+        db.session.execute(
+            select(Person.id).where(Person.id.in_(sorted(set(person_ids)))).order_by(Person.id).with_for_update()
+        ).all()
+
+
 def _apply_limit(person_id: int, amount: int) -> tuple[int, int]:
     """(over, amount): the part of newly approved pay that would take the person over their own
     limit in the next pay run, and what is recorded as owed. Pay over a limit the person chose to
@@ -202,6 +213,7 @@ def _apply_limit(person_id: int, amount: int) -> tuple[int, int]:
     limit = totals.limit_of(person_id)
     if limit is None:
         return 0, amount
+    lock_people([person_id])  # another table approving or paying them waits (see lock_people)
     space = max((totals.room(person_id, date.today()) or 0) - totals.owed_pay(person_id), 0)
     over = max(amount - space, 0)
     if over and limit.over is OverLimit.DECLINE:
@@ -469,6 +481,8 @@ def mark_settled(*, person: Person, seat_id: int, reference: str) -> int:
     if not reference.strip():
         raise DomainError(_("Enter the bank or voucher reference."))
     with transaction():
+        owner = db.session.execute(select(PanelMember.person_id).where(PanelMember.id == seat_id)).scalar()
+        lock_people([owner] if owner is not None else [])  # their limit counts every table's pay runs
         seat = lock_for_update(PanelMember, seat_id)
         if not moves_panel_money(person, seat.round_id):
             raise NotAllowed(_("Only the table's treasurer can record panel payments: they come out of the pot."))
@@ -559,6 +573,10 @@ def pay_panel_run(*, person: Person, round_id: int, reference: str) -> int:
         # A pay run moves the table's money, so its treasurer records it: not the convenors who ran the decision.
         if not is_treasurer(person, round_id):
             raise NotAllowed(_("Only the table's treasurer can record a pay run of the panel."))
+        # Each person's limit counts every table's pay runs: lock the panel's people before reading their room.
+        lock_people(
+            list(session.execute(select(PanelMember.person_id).where(PanelMember.round_id == round_id)).scalars())
+        )
         # Nobody records a payment to themselves: their own line waits for someone else.
         own = set(
             session.execute(

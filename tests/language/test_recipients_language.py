@@ -44,3 +44,18 @@ def test_an_address_is_written_to_in_its_accounts_language_or_the_pages(app):
         to_stranger = notify_address("nobody@example.org", "account_exists", lazy_gettext("Sign in"), "x")
     assert (to_account.subject, to_account.body) == ("Mewngofnodi", "Allgofnodi")
     assert to_stranger.subject == "Mewngofnodi" and to_stranger.language == "cy"
+
+
+def test_the_e_mail_around_a_notification_is_in_its_recipients_language(app):
+    from grants.notifications.delivery import build_message
+
+    welsh = factories.person("Gwen Welsh")
+    _welsh(welsh)
+    with app.test_request_context("/", headers={"Accept-Language": "en"}), transaction():
+        (note,) = notify([welsh.id], "voting_opened", lazy_gettext("Tables"), lazy_gettext("Sign in"), link="/ledger")
+    message = build_message(note, welsh.email, "Gwen")
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert message["Subject"] == "Byrddau"
+    assert "Helo Gwen," in text and "Agorwch y ddolen hon i'w weld:" in text and "Mewngofnodi" in text
+    assert "Hello" not in text and "Hello" not in html and "Helo Gwen," in html

@@ -68,7 +68,7 @@ def _is_sentence(value: object) -> bool:
 
 def templates_with_words() -> dict[str, list[str]]:
     result = {}
-    for path in sorted(TEMPLATES.rglob("*.html")):
+    for path in sorted([*TEMPLATES.rglob("*.html"), *TEMPLATES.rglob("*.txt")]):
         words = template_words(path)
         if words:
             result[str(path.relative_to(TEMPLATES))] = words
