@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
 from grants import audit, jobs
@@ -354,9 +356,15 @@ def send_tranche(tranche_id: int) -> TrancheStatus:
             notify(
                 [tranche.released_by_id] if tranche.released_by_id else [],
                 "money_alert",
-                "A payment did not go through",
-                f"{format_pence(amount)} to {tranche.payee_name} for award {award.reference} failed: {exc}. "
-                "The money is still committed to the award; release it again when the problem is fixed.",
+                _l("A payment did not go through"),
+                _l(
+                    "%(amount)s to %(payee)s for award %(reference)s failed: %(error)s. The money is still committed "
+                    "to the award; release it again when the problem is fixed.",
+                    amount=format_pence(amount),
+                    payee=tranche.payee_name,
+                    reference=award.reference,
+                    error=str(exc),
+                ),
                 link=link_to("money.round_payments", slug=award.round.slug),
             )
             return tranche.status
@@ -450,9 +458,13 @@ def hold_tranche(*, person: Person, tranche_id: int, reason: str) -> Tranche:
             public_text=f"A payment of {format_pence(tranche.amount_pence)} to {award.group.name} was held. "
             f"Reason: {tranche.held_reason}",
             kind="payment_held",
-            subject="A payment to your group was held",
-            body=f"The funder held a payment of {format_pence(tranche.amount_pence)} for award {award.reference}. "
-            f"Their reason: {tranche.held_reason}",
+            subject=_l("A payment to your group was held"),
+            body=_l(
+                "The funder held a payment of %(amount)s for award %(reference)s. Their reason: %(reason)s",
+                amount=format_pence(tranche.amount_pence),
+                reference=award.reference,
+                reason=tranche.held_reason,
+            ),
         )
     return tranche
 
@@ -498,8 +510,12 @@ def record_transfer_reversal(tranche_id: int, reversed_total_pence: int) -> None
         event="payment_reversed",
         public_text=f"{format_pence(new)} of a payment to {tranche.payee_name} was reversed and is committed to "
         "the award again.",
-        subject="A payment was reversed",
-        body=f"{format_pence(new)} of the payment for award {award.reference} came back to the table.",
+        subject=_l("A payment was reversed"),
+        body=_l(
+            "%(amount)s of the payment for award %(reference)s came back to the table.",
+            amount=format_pence(new),
+            reference=award.reference,
+        ),
         also=[tranche.released_by_id] if tranche.released_by_id else [],
     )
 
@@ -510,8 +526,8 @@ def _tell_group(
     actor_id: int | None,
     event: str,
     public_text: str,
-    subject: str,
-    body: str,
+    subject: str | LazyString,
+    body: str | LazyString,
     kind: str = "money_alert",
     also: list[int] | None = None,
 ) -> None:
@@ -536,10 +552,10 @@ class NoWayToPay(DomainError):
     """The group has given no way to pay it: no bank details and no ready Stripe account."""
 
 
-def missing_way_to_pay(payee: Payee) -> str | None:
-    """What a group still has to give before it can be paid (None: it can be paid)."""
+def missing_way_to_pay(payee: Payee) -> LazyString | None:
+    """What a group still has to give before it can be paid (None: it can be paid), in the reader's language."""
     if payee.method is PayoutMethod.BANK and not payee.bank_ready:
-        return "bank details (the name on the account, the sort code and the account number)"
+        return _l("bank details (the name on the account, the sort code and the account number)")
     return None
 
 
@@ -557,15 +573,24 @@ def require_a_way_to_pay(*, person: Person, award_id: int) -> None:
         notify(
             group_people(award.group_id),
             "money_alert",
-            f"{group.name} cannot be paid yet",
-            f"The table {award.round.title} is ready to pay part of award {award.reference}, but your group has "
-            f"not given {missing}. A lead or treasurer of the group can add them on the group's payment page.",
+            _l("%(group)s cannot be paid yet", group=group.name),
+            _l(
+                "The table %(title)s is ready to pay part of award %(reference)s, but your group has not given "
+                "%(missing)s. A lead or treasurer of the group can add them on the group's payment page.",
+                title=award.round.title,
+                reference=award.reference,
+                missing=missing,
+            ),
             link=link_to("money.payee", slug=group.slug),
             key=f"no-way-to-pay-award-{award.id}-{date.today().isoformat()}",
         )
     raise NoWayToPay(
-        f"{group.name} has not given {missing}, so nothing was released. The group's leads have been told "
-        "what to add; release the money once they have."
+        _(
+            "%(group)s has not given %(missing)s, so nothing was released. The group's leads have been told what "
+            "to add; release the money once they have.",
+            group=group.name,
+            missing=missing,
+        )
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from grants.core import lock_for_update
@@ -219,9 +220,14 @@ def post_payment(tranche: Tranche, *, transfer_id: str | None, reference: str, p
     notify(
         group_people(award.group_id),
         "payment_sent",
-        f"A payment of {format_pence(tranche.amount_pence)} was sent",
-        f"{format_pence(tranche.amount_pence)} was paid to {tranche.payee_name or award.group.name} for award "
-        f"{award.reference}, reference {reference}.",
+        _l("A payment of %(amount)s was sent", amount=format_pence(tranche.amount_pence)),
+        _l(
+            "%(amount)s was paid to %(payee)s for award %(award)s, reference %(reference)s.",
+            amount=format_pence(tranche.amount_pence),
+            payee=tranche.payee_name or award.group.name,
+            award=award.reference,
+            reference=reference,
+        ),
         link=link_to("public.group", slug=award.group.slug),
     )
     if rnd.status in (RoundStatus.COUNTED, RoundStatus.AWARDING):

@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from grants import audit
@@ -145,9 +146,13 @@ def offer_on_pledge(*, person: Person, funder_id: int, round_id: int) -> TableFu
     notify(
         _convenor_ids(round_id),
         "funding_offer",
-        f"{funder.name} offered to fund {rnd.title}",
-        f"{funder.name} pledged to {rnd.title}. Its pledge is an offer until you accept it: until then "
-        "it is not shown in public and its people cannot act on the table's money.",
+        _l("%(funder)s offered to fund %(title)s", funder=funder.name, title=rnd.title),
+        _l(
+            "%(funder)s pledged to %(title)s. Its pledge is an offer until you accept it: until then "
+            "it is not shown in public and its people cannot act on the table's money.",
+            funder=funder.name,
+            title=rnd.title,
+        ),
         link=link_to("money.table_funders", slug=rnd.slug),
     )
     return place
@@ -185,8 +190,12 @@ def invite_funder(*, person: Person, round_id: int, funder_id: int) -> TableFund
         notify(
             _funder_people(funder_id),
             "funding_offer",
-            f"An invitation to fund {rnd.title}",
-            f"The convenors of {rnd.title} invited {funder.name} to fund it. Pledge to the table to accept.",
+            _l("An invitation to fund %(title)s", title=rnd.title),
+            _l(
+                "The convenors of %(title)s invited %(funder)s to fund it. Pledge to the table to accept.",
+                title=rnd.title,
+                funder=funder.name,
+            ),
             link=link_to("money.pledge", slug=funder.slug),
         )
     return place
@@ -220,11 +229,23 @@ def _decide(person: Person, place: TableFunder, status: TableFunderStatus) -> Ta
     notify(
         _funder_people(place.funder_id),
         "funding_offer",
-        f"Your offer to fund {rnd.title} was {'accepted' if accepted else 'declined'}",
         (
-            f"The convenors of {rnd.title} accepted {funder.name}. You can now pay in what you pledged."
+            _l("Your offer to fund %(title)s was accepted", title=rnd.title)
             if accepted
-            else f"The convenors of {rnd.title} declined {funder.name}'s offer. Nothing was paid in."
+            else _l("Your offer to fund %(title)s was declined", title=rnd.title)
+        ),
+        (
+            _l(
+                "The convenors of %(title)s accepted %(funder)s. You can now pay in what you pledged.",
+                title=rnd.title,
+                funder=funder.name,
+            )
+            if accepted
+            else _l(
+                "The convenors of %(title)s declined %(funder)s's offer. Nothing was paid in.",
+                title=rnd.title,
+                funder=funder.name,
+            )
         ),
         link=link_to("funders.show", slug=funder.slug),
     )
@@ -355,9 +376,14 @@ def mark_release(tranche: Tranche, *, funder_id: int | None) -> None:
         notify(
             [pid for pid in second_people(tranche) if pid != tranche.released_by_id],
             "money_alert",
-            "A payment needs a second person",
-            f"{format_pence(tranche.amount_pence)} to {tranche.payee_name} (award {tranche.award.reference}) "
-            "was released and waits for a second person to approve it.",
+            _l("A payment needs a second person"),
+            _l(
+                "%(amount)s to %(payee)s (award %(reference)s) was released and waits for a second person to "
+                "approve it.",
+                amount=format_pence(tranche.amount_pence),
+                payee=tranche.payee_name,
+                reference=tranche.award.reference,
+            ),
             link=link_to("money.round_payments", slug=tranche.award.round.slug),
         )
 
@@ -491,9 +517,26 @@ def tell_holder(tranche: Tranche, person: Person, reason: str) -> None:
     notify(
         [pid for pid in people if pid != person.id],
         "money_alert",
-        "Your hold on a payment was lifted",
-        f"The hold on {format_pence(tranche.amount_pence)} to {award.group.name} (award {award.reference}) "
-        f"was lifted by {person.display_name}." + (f" Their reason: {reason}" if reason else ""),
+        _l("Your hold on a payment was lifted"),
+        (
+            _l(
+                "The hold on %(amount)s to %(group)s (award %(reference)s) was lifted by %(name)s. "
+                "Their reason: %(reason)s",
+                amount=format_pence(tranche.amount_pence),
+                group=award.group.name,
+                reference=award.reference,
+                name=person.display_name,
+                reason=reason,
+            )
+            if reason
+            else _l(
+                "The hold on %(amount)s to %(group)s (award %(reference)s) was lifted by %(name)s.",
+                amount=format_pence(tranche.amount_pence),
+                group=award.group.name,
+                reference=award.reference,
+                name=person.display_name,
+            )
+        ),
         link=link_to("money.round_payments", slug=award.round.slug),
     )
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from grants import jobs
@@ -244,12 +245,14 @@ def run_reconcile(run_key: str) -> list[Mismatch]:
         notify(
             admins,
             "money_alert",
-            f"The ledger and Stripe differ in {len(mismatches)} place(s)"
+            _l("The ledger and Stripe differ in %(count)s place(s)", count=len(mismatches))
             if get_gateway() is not None
-            else f"The ledger's own check found {len(mismatches)} difference(s)",
-            "The regular check of the ledger found these differences:\n\n"
-            + "\n\n".join(str(m) for m in mismatches[:50])
-            + "\n\nNothing was changed. `flask reconcile --now` lists them again once they are put right.",
+            else _l("The ledger's own check found %(count)s difference(s)", count=len(mismatches)),
+            _l(
+                "The regular check of the ledger found these differences:\n\n%(items)s\n\nNothing was changed. "
+                "`flask reconcile --now` lists them again once they are put right.",
+                items="\n\n".join(str(m) for m in mismatches[:50]),
+            ),
             key=run_key,
         )
     return mismatches
@@ -277,10 +280,16 @@ def _tell_the_tables(mismatches: list[Mismatch], run_key: str) -> None:
         notify(
             people,
             "money_alert",
-            f"The money records of {rnd.title} need checking ({len(found)} difference(s))",
-            "The regular check of the ledger found these differences for your table:\n\n"
-            + "\n\n".join(str(m) for m in found[:50])
-            + "\n\nNothing was changed. Please look at them with the site's administrator.",
+            _l(
+                "The money records of %(title)s need checking (%(count)s difference(s))",
+                title=rnd.title,
+                count=len(found),
+            ),
+            _l(
+                "The regular check of the ledger found these differences for your table:\n\n%(items)s\n\nNothing "
+                "was changed. Please look at them with the site's administrator.",
+                items="\n\n".join(str(m) for m in found[:50]),
+            ),
             link=link_to("money.money_in", slug=rnd.slug),
             key=f"{run_key}-table-{round_id}",
         )

@@ -7,7 +7,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -95,10 +98,17 @@ def record_bank_transfer(
         notify(
             _money_people(item.round_id),
             "money_alert",
-            f"{item.funder.name} says it sent {format_pence(amount_pence)}",
-            f"{item.funder.name} recorded a bank transfer of {format_pence(amount_pence)} to {rnd.title}, "
-            f"reference {reference}, on {received_on:%-d %B %Y}. Check the bank statement, then confirm it "
-            "(or say it is not there). It is not in the pot until you do.",
+            _l("%(funder)s says it sent %(amount)s", funder=item.funder.name, amount=format_pence(amount_pence)),
+            _l(
+                "%(funder)s recorded a bank transfer of %(amount)s to %(title)s, reference %(reference)s, on "
+                "%(date)s. Check the bank statement, then confirm it (or say it is not there). It is not in the pot "
+                "until you do.",
+                funder=item.funder.name,
+                amount=format_pence(amount_pence),
+                title=rnd.title,
+                reference=reference,
+                date=LazyString(format_date, received_on, "d MMMM y"),  # in the reader's language
+            ),
             link=link_to("money.money_in", slug=rnd.slug),
         )
     return contribution
@@ -237,9 +247,15 @@ def reject_bank_transfer(*, person: Person, contribution_id: int, reason: str) -
         notify(
             [p for p in [item.recorded_by_id] if p],
             "money_alert",
-            "A transfer you recorded was not found on the bank statement",
-            f"{format_pence(item.amount_pence)}, reference {item.reference}: the treasurer of "
-            f"{item.pledge.round.title} did not find it. Their note: {reason}",
+            _l("A transfer you recorded was not found on the bank statement"),
+            _l(
+                "%(amount)s, reference %(reference)s: the treasurer of %(title)s did not find it. Their note: "
+                "%(reason)s",
+                amount=format_pence(item.amount_pence),
+                reference=item.reference,
+                title=item.pledge.round.title,
+                reason=reason,
+            ),
             link=link_to("public.funder", slug=item.pledge.funder.slug),
         )
     return item
@@ -380,9 +396,15 @@ def commit_awards(rnd: Round, funded: list[Proposal], awarded_on: date) -> list[
         notify(
             group_people(award.group_id),
             "award_made",
-            f"{proposal.group.name} was awarded {format_pence(amount)}",
-            f"The panel for {rnd.title} decided to fund “{proposal.title}”: {format_pence(amount)}, award "
-            f"{award.reference}. The table's treasurer will be in touch about payment.",
+            _l("%(group)s was awarded %(amount)s", group=proposal.group.name, amount=format_pence(amount)),
+            _l(
+                "The panel for %(title)s decided to fund “%(proposal)s”: %(amount)s, award %(reference)s. The "
+                "table's treasurer will be in touch about payment.",
+                title=rnd.title,
+                proposal=proposal.title,
+                amount=format_pence(amount),
+                reference=award.reference,
+            ),
             link=link_to("public.group", slug=proposal.group.slug),
         )
         awards.append(award)

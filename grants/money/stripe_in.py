@@ -18,6 +18,8 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -284,9 +286,12 @@ def _checkout_failed(payment: CheckoutPayment) -> str:
     checkout.status = CheckoutStatus.FAILED
     _alert_funder(
         checkout.pledge,
-        "A Direct Debit failed",
-        f"A Direct Debit of {format_pence(checkout.amount_pence)} "
-        f"to {checkout.pledge.round.title} did not go through. Nothing was added to the pot.",
+        _l("A Direct Debit failed"),
+        _l(
+            "A Direct Debit of %(amount)s to %(title)s did not go through. Nothing was added to the pot.",
+            amount=format_pence(checkout.amount_pence),
+            title=checkout.pledge.round.title,
+        ),
     )
     return "payment failed"
 
@@ -317,10 +322,16 @@ def _withdraw(checkout: StripeCheckout, amount: int, kind: EntryKind, text: str,
         reverses_id=contribution.entry_group_id if contribution else None,
     )
     available = ledger.round_summary(item.round_id).available_pence
-    body = f"{text}. The pot for {item.round.title} now has {format_pence(available)} available."
+    values = {"text": text, "title": item.round.title, "available": format_pence(available)}
     if available < 0:
-        body += " That is less than has been awarded: please talk to the funder and the groups before paying more."
-    _alert_funder(item, "Money was taken back from the pot", body, staff=True)
+        body = _l(
+            "%(text)s. The pot for %(title)s now has %(available)s available. That is less than has been awarded: "
+            "please talk to the funder and the groups before paying more.",
+            **values,
+        )
+    else:
+        body = _l("%(text)s. The pot for %(title)s now has %(available)s available.", **values)
+    _alert_funder(item, _l("Money was taken back from the pot"), body, staff=True)
     audit.record("money_withdrawn", text + ".", round_id=item.round_id, public=True, details={"reference": reference})
     return group.id
 
@@ -384,7 +395,7 @@ def _dispute(dispute: dict) -> str:
     return f"dispute {row.status}"
 
 
-def _alert_funder(item: Pledge, subject: str, body: str, *, staff: bool = False) -> None:
+def _alert_funder(item: Pledge, subject: str | LazyString, body: str | LazyString, *, staff: bool = False) -> None:
     people = list(
         db.session.execute(
             select(FunderMembership.person_id).where(FunderMembership.funder_id == item.funder_id)

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
@@ -186,10 +189,8 @@ def decide_time(*, person: Person, log_id: int, approve: bool, note: str = "") -
         notify(
             [seat.person_id],
             "reminder",
-            "Your time was approved",
-            f"Your {item.activity.label.lower()} on {item.worked_on:%-d %B} was approved"
-            + (f": {format_pence(amount)}." if amount else ".")
-            + _over_words(limit, over),
+            _l("Your time was approved"),
+            _approved_words(item, amount, _over_words(limit, over)),
             link=link_to("panel_pay.my_pay", slug=seat.round.slug),
         )
     return item
@@ -221,17 +222,50 @@ def _apply_limit(person_id: int, amount: int) -> tuple[int, int]:
     return over, amount
 
 
-def _over_words(limit: PayLimit | None, over: int) -> str:
+_ACTIVITY_WORDS = {
+    "reading": _l("reading proposals"),
+    "meeting": _l("meetings"),
+    "training": _l("training"),
+}
+
+
+def _approved_words(item: TimeLog, amount: int, over_words: object) -> object:
+    """The approval message, in the person's language: the time, its pay, and any words about their limit."""
+    values = {
+        "activity": _ACTIVITY_WORDS[item.activity.value],
+        "date": LazyString(format_date, item.worked_on, "d MMMM"),  # in the reader's language
+        "amount": format_pence(amount),
+    }
+    if amount:
+        approved = _l("Your %(activity)s on %(date)s was approved: %(amount)s.", **values)
+    else:
+        approved = _l("Your %(activity)s on %(date)s was approved.", **values)
+    if not over_words:
+        return approved
+    return _l("%(approved)s %(over)s", approved=approved, over=over_words)
+
+
+def _over_words(limit: PayLimit | None, over: int) -> object:
     """What the approval message says about pay over the person's own limit (to them alone)."""
     if limit is None or not over:
         return ""
+    amount = format_pence(over)
     if limit.over is OverLimit.DONATE:
-        return f" {format_pence(over)} of it was over your own limit, so it was given to the table's pot, as you chose."
+        return _l(
+            "%(amount)s of it was over your own limit, so it was given to the table's pot, as you chose.", amount=amount
+        )
     if limit.over is OverLimit.DECLINE:
-        return f" {format_pence(over)} more was over your own limit, so you were not paid it, as you chose."
-    return (
-        f" {format_pence(over)} of it is over your own {limit.period.noun}ly limit: it waits and is paid "
-        "in a later pay run, within your limit. You can give it to the pot or decline it on your pay page."
+        return _l("%(amount)s more was over your own limit, so you were not paid it, as you chose.", amount=amount)
+    if limit.period is LimitPeriod.WEEK:
+        return _l(
+            "%(amount)s of it is over your own weekly limit: it waits and is paid in a later pay run, within your "
+            "limit. You can give it to the pot or decline it on your pay page.",
+            amount=amount,
+        )
+    return _l(
+        "%(amount)s of it is over your own monthly limit: it waits and is paid in a later pay run, within your "
+        "limit. You can give it to the pot or decline it on your pay page.",
+        amount=amount,
     )
 
 
@@ -503,8 +537,12 @@ def mark_settled(*, person: Person, seat_id: int, reference: str) -> int:
         notify(
             [seat.person_id],
             "payment_sent",
-            "Your panel payment was sent",
-            f"{format_pence(pay + expenses)} was sent to you, reference {reference.strip()}.",
+            _l("Your panel payment was sent"),
+            _l(
+                "%(amount)s was sent to you, reference %(reference)s.",
+                amount=format_pence(pay + expenses),
+                reference=reference.strip(),
+            ),
         )
     return pay + expenses
 
@@ -602,8 +640,12 @@ def pay_panel_run(*, person: Person, round_id: int, reference: str) -> int:
             notify(
                 [seat.person_id],
                 "payment_sent",
-                "Your panel payment was sent",
-                f"{format_pence(pay + expenses)} was sent to you, reference {reference.strip()}.",
+                _l("Your panel payment was sent"),
+                _l(
+                    "%(amount)s was sent to you, reference %(reference)s.",
+                    amount=format_pence(pay + expenses),
+                    reference=reference.strip(),
+                ),
             )
     return len(owed)
 
