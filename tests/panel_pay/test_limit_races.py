@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from grants.extensions import db
-from grants.models import LimitPeriod, OverLimit, PanelMember, RateUnit, StaffRole
+from grants.models import LimitPeriod, OverLimit, PanelMember, Person, RateUnit, StaffRole
 from grants.panel_pay import services as panel_pay
 from grants.panel_pay import totals
 from tests import factories
@@ -49,17 +49,18 @@ def test_two_tables_paying_at_once_keep_the_persons_own_limit(app, client, repea
     _log_and_approve(client, first, member, convenor, "1")  # £50 owed on each table, £60 a week allowed
     _log_and_approve(client, second, member, convenor, "1")
     db.session.commit()
+    # Each racer loads its own treasurer in its own session (objects of this session are not theirs to touch).
+    runs = [(first_treasurer.id, first.id, "RUN-A"), (second_treasurer.id, second.id, "RUN-B")]
 
-    results = run_together(
-        app,
-        [
-            lambda: panel_pay.pay_panel_run(person=first_treasurer, round_id=first.id, reference="RUN-A"),
-            lambda: panel_pay.pay_panel_run(person=second_treasurer, round_id=second.id, reference="RUN-B"),
-        ],
-    )
+    def pay(treasurer_id: int, round_id: int, reference: str) -> int:
+        treasurer = db.session.get(Person, treasurer_id)
+        return panel_pay.pay_panel_run(person=treasurer, round_id=round_id, reference=reference)
+
+    results = run_together(app, [lambda run=run: pay(*run) for run in runs])
     assert all(not isinstance(r, BaseException) or "Nobody on the panel is due" in str(r) for r in results), results
     db.session.rollback()
-    seats = db.session.execute(select(PanelMember.id).where(PanelMember.person_id == member.id)).scalars().all()
+    member_id = member.id
+    seats = db.session.execute(select(PanelMember.id).where(PanelMember.person_id == member_id)).scalars().all()
     paid = sum(5_000 - panel_pay.my_pay(seat_id)["panel_owed"] for seat_id in seats)
     assert paid == 6_000, paid  # all the limit allows this week, and not a penny over
-    assert totals.room(member.id, date.today()) == 0
+    assert totals.room(member_id, date.today()) == 0
