@@ -44,3 +44,33 @@ def test_an_address_is_written_to_in_its_accounts_language_or_the_pages(app):
         to_stranger = notify_address("nobody@example.org", "account_exists", lazy_gettext("Sign in"), "x")
     assert (to_account.subject, to_account.body) == ("Mewngofnodi", "Allgofnodi")
     assert to_stranger.subject == "Mewngofnodi" and to_stranger.language == "cy"
+
+
+def test_the_panel_is_told_voting_has_opened_each_in_their_own_language(app):
+    """A real notice from the rounds service: the Welsh member reads Welsh, the date's month included,
+    while the English member's words stay exactly as before."""
+    convenor, lead = factories.person(), factories.person()
+    welsh, english = factories.person("Gwen Welsh"), factories.person("Ed English")
+    _welsh(welsh)
+    rnd = factories.open_round(convenor)
+    factories.proposal(lead, rnd.id, factories.group(lead), 10_000)
+    factories.seat(convenor, rnd.id, welsh)
+    factories.seat(convenor, rnd.id, english)
+    with app.test_request_context("/", headers={"Accept-Language": "cy"}):  # the convenor reads Welsh
+        factories.to_voting(convenor, rnd.id)
+    rows = {
+        n.person_id: n
+        for n in db.session.execute(select(Notification).where(Notification.event == "voting_opened")).scalars()
+    }
+    closes = db.session.get(type(rnd), rnd.id).voting_closes_at
+    assert (rows[english.id].subject, rows[english.id].body) == (
+        f"Voting has opened: {rnd.title}",
+        f"Voting on {rnd.title} is open until {closes:%d %B %Y}. Vote when you are ready; "
+        "you can pause at any time.",
+    )
+    months = "Ionawr Chwefror Mawrth Ebrill Mai Mehefin Gorffennaf Awst Medi Hydref Tachwedd Rhagfyr".split()
+    assert rows[welsh.id].subject == f"Mae'r bleidlais wedi agor: {rnd.title}"
+    assert rows[welsh.id].body == (
+        f"Mae'r bleidlais ar {rnd.title} ar agor tan {closes:%d} {months[closes.month - 1]} {closes:%Y}. "
+        "Pleidleisiwch pan fyddwch yn barod; gallwch oedi unrhyw bryd."
+    )
