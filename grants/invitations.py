@@ -13,6 +13,8 @@ from typing import TypeVar
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from grants.core import DomainError, lock_for_update
@@ -70,7 +72,7 @@ def answer(model: type[I], invitation_id: int, person: Person, accept: bool) -> 
     return invitation
 
 
-def tell(to: str, *, inviter: Person, subject: str, what: str) -> None:
+def tell(to: str, *, inviter: Person, subject: str | LazyString, what: str | LazyString) -> None:
     """The one e-mail an invitation sends, in the same words whether or not `to` has an account.
 
     `what` says what they are invited to, e.g. "to join the group X as a member"."""
@@ -78,8 +80,13 @@ def tell(to: str, *, inviter: Person, subject: str, what: str) -> None:
         to,
         "role_given",
         subject,
-        f"{inviter.display_name} invited this e-mail address {what} on Our Tables. To say yes or no, sign in "
-        "with this address (or create an account with it) and open your invitations. The invitation lasts "
-        f"{days()} days. If you do not know them, you can ignore this message.",
+        _l(
+            "%(name)s invited this e-mail address %(what)s on Our Tables. To say yes or no, sign in with this "
+            "address (or create an account with it) and open your invitations. The invitation lasts %(days)s days. "
+            "If you do not know them, you can ignore this message.",
+            name=inviter.display_name,
+            what=what,
+            days=days(),
+        ),
         link=link_to("auth.invitations"),
     )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from cryptography.fernet import InvalidToken
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -98,10 +99,12 @@ def start_signup(*, email: str, display_name: str, password: str, link_for) -> N
             notify(
                 [existing.id],
                 "account_exists",
-                "Someone asked to create an account with your address",
-                "Someone asked to create an Our Tables account with this e-mail address, but you already have one. "
-                "If it was you, sign in, or reset your password if you have forgotten it. If it was not you, "
-                "you can ignore this message: nothing has changed.",
+                _l("Someone asked to create an account with your address"),
+                _l(
+                    "Someone asked to create an Our Tables account with this e-mail address, but you already have "
+                    "one. If it was you, sign in, or reset your password if you have forgotten it. If it was not "
+                    "you, you can ignore this message: nothing has changed."
+                ),
                 link=link_to("auth.login"),
             )
             return
@@ -109,9 +112,11 @@ def start_signup(*, email: str, display_name: str, password: str, link_for) -> N
         notify_address(
             email,
             "account_exists",
-            "Finish creating your Our Tables account",
-            "Someone (we hope you) asked to create an Our Tables account with this e-mail address. Open the "
-            "link within a day to finish. If it was not you, you can ignore this message.",
+            _l("Finish creating your Our Tables account"),
+            _l(
+                "Someone (we hope you) asked to create an Our Tables account with this e-mail address. Open the "
+                "link within a day to finish. If it was not you, you can ignore this message."
+            ),
             link=link_for(SECRET_MARK),
             secret=token,
         )
@@ -179,9 +184,11 @@ def request_password_reset(email: str, link_for) -> str | None:  # noqa: ANN001
         notify(
             [person.id],
             "password_reset",
-            "Reset your password",
-            "Someone asked to reset the password for your Our Tables account. If it was you, open the link "
-            "within an hour to choose a new password. If it was not, you can ignore this message.",
+            _l("Reset your password"),
+            _l(
+                "Someone asked to reset the password for your Our Tables account. If it was you, open the link "
+                "within an hour to choose a new password. If it was not, you can ignore this message."
+            ),
             link=link,
             secret=token,
         )

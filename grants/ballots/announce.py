@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from grants import audit
@@ -30,7 +31,7 @@ def outcome(rnd: Round, result: Result, person, proposals: list[Proposal]) -> No
     )
     panel = db.session.execute(select(PanelMember.person_id).where(PanelMember.round_id == rnd.id)).scalars()
     page = link_to("public.round", slug=rnd.slug)
-    notify(panel, "voting_closed", f"Voting has closed: {rnd.title}", result.summary, link=page)
+    notify(panel, "voting_closed", _l("Voting has closed: %(title)s", title=rnd.title), result.summary, link=page)
     members = db.session.execute(
         select(GroupMembership.person_id, Proposal.title)
         .join(Proposal, Proposal.group_id == GroupMembership.group_id)
@@ -40,7 +41,11 @@ def outcome(rnd: Round, result: Result, person, proposals: list[Proposal]) -> No
         notify(
             [person_id],
             "result",
-            f"The result for “{title}”",
-            f"The panel for {rnd.title} has decided. {result.summary} See how your proposal did and why.",
+            _l("The result for “%(title)s”", title=title),
+            _l(
+                "The panel for %(title)s has decided. %(summary)s See how your proposal did and why.",
+                title=rnd.title,
+                summary=result.summary,
+            ),
             link=link_to("public.round", slug=rnd.slug),
         )

@@ -18,8 +18,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import insert, select
 
 from grants import audit
@@ -125,7 +127,19 @@ def _extend_voting(rnd: Round, check: QuorumCheck, person) -> Extension:  # noqa
             PanelMember.round_id == rnd.id, PanelMember.stepped_down_at.is_(None), PanelMember.is_paused.is_(False)
         )
     ).scalars()
-    notify(panel, "reminder", f"Voting extended: {rnd.title}", summary, link=link_to("panels.home", slug=rnd.slug))
+    told = _l(
+        "Quorum was not met: %(reasons)s. Under the published rules voting is extended once, to %(date)s. "
+        "Nothing has been counted.",
+        reasons="; ".join(check.reasons),
+        date=LazyString(format_date, rnd.voting_closes_at, "dd MMMM y"),
+    )
+    notify(
+        panel,
+        "reminder",
+        _l("Voting extended: %(title)s", title=rnd.title),
+        told,
+        link=link_to("panels.home", slug=rnd.slug),
+    )
     return Extension(summary=summary, closes_at=rnd.voting_closes_at)
 
 

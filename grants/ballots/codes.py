@@ -11,7 +11,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select, update
 
 from grants import audit
@@ -119,10 +122,16 @@ def send_codes(*, person: Person, round_id: int, addresses: list[str]) -> int:
             notify_address(
                 address,
                 "voting_opened",
-                f"Your voting code for {rnd.title}",
-                f"{rnd.community_name or 'Your community'} is deciding how to spend money together: {rnd.title}. "
-                f"Your single-use voting code is {SECRET_MARK}. Vote at /vote/{rnd.slug}/code before "
-                f"{rnd.voting_closes_at:%d %B %Y}. Your vote is secret.",
+                _l("Your voting code for %(title)s", title=rnd.title),
+                _l(
+                    "%(community)s is deciding how to spend money together: %(title)s. Your single-use voting code "
+                    "is %(code)s. Vote at %(path)s before %(date)s. Your vote is secret.",
+                    community=rnd.community_name or _l("Your community"),
+                    title=rnd.title,
+                    code=SECRET_MARK,
+                    path=f"/vote/{rnd.slug}/code",
+                    date=LazyString(format_date, rnd.voting_closes_at, "dd MMMM y"),
+                ),
                 link=link_to("ballots.code_entry", slug=rnd.slug),
                 secret=code,
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from grants import audit, invitations
@@ -65,8 +66,8 @@ def invite_member(*, person: Person, group_id: int, email: str, role: GroupRole)
         invitations.tell(
             to,
             inviter=person,
-            subject=f"{person.display_name} invited you to join {group.name}",
-            what=f"to join the group {group.name} as a {role.value}",
+            subject=_l("%(name)s invited you to join %(group)s", name=person.display_name, group=group.name),
+            what=_l("to join the group %(group)s as a %(role)s", group=group.name, role=_l(role.value)),
         )
         # Not public: who belongs to a group is personal. The log still proves who granted what.
         audit.record(

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from grants import jobs
@@ -49,9 +52,18 @@ def remind_panels(now: datetime) -> int:
                 notify(
                     people,
                     "reminder",
-                    f"Voting on {rnd.title} closes on {rnd.voting_closes_at:%-d %B}",
-                    f"A gentle reminder: voting on {rnd.title} closes on {rnd.voting_closes_at:%-d %B %Y at %H:%M} "
-                    "UTC. There is no pressure: if you would rather not vote, or want to pause, that is fine.",
+                    _l(
+                        "Voting on %(title)s closes on %(date)s",
+                        title=rnd.title,
+                        date=LazyString(format_date, rnd.voting_closes_at, "d MMMM"),
+                    ),
+                    _l(
+                        "A gentle reminder: voting on %(title)s closes on %(date)s at %(time)s UTC. There is no "
+                        "pressure: if you would rather not vote, or want to pause, that is fine.",
+                        title=rnd.title,
+                        date=LazyString(format_date, rnd.voting_closes_at, "d MMMM y"),
+                        time=rnd.voting_closes_at.strftime("%H:%M"),
+                    ),
                     link=link,
                 )
                 written += len(people)

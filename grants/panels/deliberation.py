@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from grants import audit
@@ -418,9 +419,13 @@ def ask_question(*, person: Person, proposal_id: int, body: str) -> PanelQuestio
         notify(
             members,
             "panel_question",
-            f"A question from the panel about “{proposal.title}”",
-            f"The panel for {proposal.round.title} has a question about your proposal:\n\n{body}\n\n"
-            "Answer it when you can, on the page linked below.",
+            _l("A question from the panel about “%(title)s”", title=proposal.title),
+            _l(
+                "The panel for %(round)s has a question about your proposal:\n\n%(question)s\n\n"
+                "Answer it when you can, on the page linked below.",
+                round=proposal.round.title,
+                question=body,
+            ),
             link=link_to("panels.group_questions", proposal_id=proposal.id),
         )
     return question

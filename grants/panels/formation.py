@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from grants import audit
@@ -288,9 +289,12 @@ def _seat(volunteer: PanelVolunteer, settings: PanelSettings, rnd: Round, replac
     notify(
         [volunteer.person_id],
         "panel_invitation",
-        f"You have a seat on the panel for {rnd.title}",
-        f"You were drawn for the panel that decides {rnd.title}. Your panel page has the proposals, the ground "
-        "rules and support. You can pause or step down at any time without giving a reason.",
+        _l("You have a seat on the panel for %(title)s", title=rnd.title),
+        _l(
+            "You were drawn for the panel that decides %(title)s. Your panel page has the proposals, the ground "
+            "rules and support. You can pause or step down at any time without giving a reason.",
+            title=rnd.title,
+        ),
         link=link_to("panels.home", slug=rnd.slug),
     )
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from grants import audit
@@ -53,10 +54,15 @@ def invite(
         notify_address(
             invitation.email,
             "panel_invitation",
-            f"You are invited to the panel for {rnd.title}",
-            f"{person.display_name} invites you to join the panel that decides {rnd.title}: {rnd.purpose}\n\n"
-            "Panel members read the proposals, talk about them together and vote in a secret ballot. You can "
-            "pause at any time without giving a reason. Open the link to say yes.",
+            _l("You are invited to the panel for %(title)s", title=rnd.title),
+            _l(
+                "%(name)s invites you to join the panel that decides %(title)s: %(purpose)s\n\n"
+                "Panel members read the proposals, talk about them together and vote in a secret ballot. You can "
+                "pause at any time without giving a reason. Open the link to say yes.",
+                name=person.display_name,
+                title=rnd.title,
+                purpose=rnd.purpose,
+            ),
             link=link,
             secret=token,
         )

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -99,10 +100,14 @@ def send_reminders(*, person: Person | None, round_id: int) -> int:
         notify(
             people,
             "reminder",
-            f"Voting is open on {rnd.title}",
-            f"Just a note, because you asked for reminders: voting on {rnd.title} is open until "
-            f"{rnd.voting_closes_at:%d %B %Y}. There is no rush. If now is not a good time, you can pause "
-            "or ask for more time from your panel page, and you can turn these reminders off there too.",
+            _l("Voting is open on %(title)s", title=rnd.title),
+            _l(
+                "Just a note, because you asked for reminders: voting on %(title)s is open until %(date)s. There "
+                "is no rush. If now is not a good time, you can pause or ask for more time from your panel page, "
+                "and you can turn these reminders off there too.",
+                title=rnd.title,
+                date=LazyString(format_date, rnd.voting_closes_at, "dd MMMM y"),
+            ),
             link=link_to("panels.home", slug=rnd.slug),
         )
     return len(people)
@@ -206,8 +211,14 @@ def extend_deadline(*, person: Person, round_id: int, field: str, new_date: date
         notify(
             panel,
             "reminder",
-            f"More time on {rnd.title}",
-            f"{DEADLINES[field]} is now {new:%d %B %Y} (it was {old:%d %B %Y}). Why: {reason.strip()}",
+            _l("More time on %(title)s", title=rnd.title),
+            _l(
+                "%(deadline)s is now %(new)s (it was %(old)s). Why: %(reason)s",
+                deadline=DEADLINES[field],
+                new=LazyString(format_date, new, "dd MMMM y"),
+                old=LazyString(format_date, old, "dd MMMM y"),
+                reason=reason.strip(),
+            ),
             link=link_to("panels.home", slug=rnd.slug),
         )
     return change
@@ -341,7 +352,7 @@ def save_feedback(*, person: Person, proposal_id: int, body: str, send: bool) ->
             members = session.execute(
                 select(GroupMembership.person_id).where(GroupMembership.group_id == proposal.group_id)
             ).scalars()
-            notify(members, "result", f"Feedback from the panel on “{proposal.title}”", body,
+            notify(members, "result", _l("Feedback from the panel on “%(title)s”", title=proposal.title), body,
                    link=link_to("panels.feedback_read", proposal_id=proposal.id))  # fmt: skip
             audit.record("feedback_sent", "The panel's feedback was sent to a group.", actor_id=person.id,
                          round_id=proposal.round_id, details={"proposal_id": proposal.id})  # fmt: skip

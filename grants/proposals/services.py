@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from grants.core import DomainError, NotAllowed, transaction
@@ -118,9 +121,13 @@ def submit_proposal(*, person: Person, proposal_id: int) -> Proposal:
             notify(
                 members,
                 "bid_received",
-                f"Your bid “{proposal.title}” was received",
-                f"The bid from {proposal.group.name} to {proposal.round.title} was received. You can change it until "
-                f"bids close on {proposal.round.bids_close_at:%d %B %Y}.",
+                _l("Your bid “%(title)s” was received", title=proposal.title),
+                _l(
+                    "The bid from %(group)s to %(round)s was received. You can change it until bids close on %(date)s.",
+                    group=proposal.group.name,
+                    round=proposal.round.title,
+                    date=LazyString(format_date, proposal.round.bids_close_at, "dd MMMM y"),
+                ),
                 link=link_to("proposals.show", proposal_id=proposal.id),
             )
     return proposal

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
 from grants import audit, invitations
@@ -577,8 +580,8 @@ def invite_staff(*, person: Person, round_id: int, email: str, role: StaffRole) 
         invitations.tell(
             to,
             inviter=person,
-            subject=f"{person.display_name} would like you to help run {rnd.title}",
-            what=f"to help run the table {rnd.title} as a {role.value}",
+            subject=_l("%(name)s would like you to help run %(title)s", name=person.display_name, title=rnd.title),
+            what=_l("to help run the table %(title)s as a %(role)s", title=rnd.title, role=_l(role.value)),
         )
         audit.record(
             "role_granted",
@@ -677,9 +680,12 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
             notify(
                 panel,
                 "voting_opened",
-                f"Voting has opened: {rnd.title}",
-                f"Voting on {rnd.title} is open until {rnd.voting_closes_at:%d %B %Y}. Vote when you are ready; "
-                "you can pause at any time.",
+                _l("Voting has opened: %(title)s", title=rnd.title),
+                _l(
+                    "Voting on %(title)s is open until %(date)s. Vote when you are ready; you can pause at any time.",
+                    title=rnd.title,
+                    date=LazyString(format_date, rnd.voting_closes_at, "dd MMMM y"),
+                ),
                 link=link_to("panels.home", slug=rnd.slug),
             )
     return rnd
@@ -814,9 +820,16 @@ def keep_timetable(
             notify(
                 [p.id for p, _what in early.cut_short],
                 "reminder",
-                f"{rnd.title}: {early.label.lower()} moved earlier",
-                f"{early.label} was {when} and is now {now:%d %B %Y}. This cuts short what you were given. "
-                f"Why: {reason.strip()} {override_reason.strip()}",
+                _l("%(title)s: %(step)s moved earlier", title=rnd.title, step=early.label.lower()),
+                _l(
+                    "%(step)s was %(old)s and is now %(new)s. This cuts short what you were given. "
+                    "Why: %(reason)s %(override)s",
+                    step=early.label,
+                    old=when,
+                    new=LazyString(format_date, now, "dd MMMM y"),
+                    reason=reason.strip(),
+                    override=override_reason.strip(),
+                ),
                 link=link_to("panels.home", slug=rnd.slug),
             )
         change = RuleChange(

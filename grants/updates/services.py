@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
+from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
@@ -160,9 +163,15 @@ def choose_report_date(*, person: Person, group_id: int, award_id: int, due_on: 
         notify(
             [p.id for p in _convenors(award.round_id)],
             "report_due",
-            f"{award.group.name} chose a later date for its report",
-            f"{award.group.name} chose {due_on:%-d %B %Y} for its end-of-grant report on “{award.proposal.title}” "
-            f"(award {award.reference}). Groups may do this without giving a reason; there is nothing you need to do.",
+            _l("%(group)s chose a later date for its report", group=award.group.name),
+            _l(
+                "%(group)s chose %(date)s for its end-of-grant report on “%(title)s” (award %(reference)s). Groups "
+                "may do this without giving a reason; there is nothing you need to do.",
+                group=award.group.name,
+                date=LazyString(format_date, due_on, "d MMMM y"),
+                title=award.proposal.title,
+                reference=award.reference,
+            ),
             link=link_to("public.group", slug=award.group.slug),
         )
     return award
@@ -191,25 +200,47 @@ def _convenors(round_id: int) -> list[Person]:
     )
 
 
-def report_due_message(award: Award) -> tuple[str, str]:
+def _named(person: Person) -> str:
+    return f"{person.display_name} ({person.email})"
+
+
+def _either(people: list[Person]) -> str:
+    """Names and addresses joined with "or", in the language being written."""
+    return _(" or ").join(_named(p) for p in people)
+
+
+def report_due_message(award: Award) -> tuple[LazyString, LazyString]:
     """The subject and body of the note that an award's end-of-grant report has fallen due."""
     proposal, rnd = award.proposal, award.round
     convenors = _convenors(rnd.id)
-    if convenors:
-        names = " or ".join(f"{p.display_name} ({p.email})" for p in convenors)
-        verb = "convenes" if len(convenors) == 1 else "convene"
-        contact = f"If you would like to talk anything over, contact {names}, who {verb} {rnd.title}."
+    if len(convenors) == 1:
+        contact = _l(
+            "If you would like to talk anything over, contact %(names)s, who convenes %(title)s.",
+            names=_named(convenors[0]),
+            title=rnd.title,
+        )
+    elif convenors:
+        contact = _l(
+            "If you would like to talk anything over, contact %(names)s, who convene %(title)s.",
+            names=LazyString(_either, convenors),
+            title=rnd.title,
+        )
     else:
-        contact = f"If you would like to talk anything over, contact the convenor of {rnd.title}."
-    subject = f"Your end-of-grant report for {proposal.title}"
-    body = (
-        f"We hope the work on “{proposal.title}” has gone well. Its end-of-grant report "
-        f"(award {award.reference}, {format_pence(award.amount_pence)} from {rnd.title}) is due on "
-        f"{award.report_due_on:%-d %B %Y}.\n\n"
+        contact = _l("If you would like to talk anything over, contact the convenor of %(title)s.", title=rnd.title)
+    subject = _l("Your end-of-grant report for %(title)s", title=proposal.title)
+    body = _l(
+        "We hope the work on “%(title)s” has gone well. Its end-of-grant report (award %(reference)s, %(amount)s "
+        "from %(round)s) is due on %(date)s.\n\n"
         "There is one question: what happened with the money, and what did you learn? Answer in whatever way "
         "suits you: a few lines, a document, photos or a voice recording.\n\n"
         "If you need more time, that is fine, and you do not need to give a reason: choose a later date on "
-        f"the report page. {contact}"
+        "the report page. %(contact)s",
+        title=proposal.title,
+        reference=award.reference,
+        amount=format_pence(award.amount_pence),
+        round=rnd.title,
+        date=LazyString(format_date, award.report_due_on, "d MMMM y"),
+        contact=contact,
     )
     return subject, body
 

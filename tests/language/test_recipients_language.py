@@ -59,3 +59,33 @@ def test_the_e_mail_around_a_notification_is_in_its_recipients_language(app):
     assert message["Subject"] == "Byrddau"
     assert "Helo Gwen," in text and "Agorwch y ddolen hon i'w weld:" in text and "Mewngofnodi" in text
     assert "Hello" not in text and "Hello" not in html and "Helo Gwen," in html
+
+
+def test_the_panel_is_told_voting_has_opened_each_in_their_own_language(app):
+    """A real notice from the rounds service: the Welsh member reads Welsh, the date's month included,
+    while the English member's words stay exactly as before."""
+    convenor, lead = factories.person(), factories.person()
+    welsh, english = factories.person("Gwen Welsh"), factories.person("Ed English")
+    _welsh(welsh)
+    rnd = factories.open_round(convenor)
+    factories.proposal(lead, rnd.id, factories.group(lead), 10_000)
+    factories.seat(convenor, rnd.id, welsh)
+    factories.seat(convenor, rnd.id, english)
+    with app.test_request_context("/", headers={"Accept-Language": "cy"}):  # the convenor reads Welsh
+        factories.to_voting(convenor, rnd.id)
+    rows = {
+        n.person_id: n
+        for n in db.session.execute(select(Notification).where(Notification.event == "voting_opened")).scalars()
+    }
+    closes = db.session.get(type(rnd), rnd.id).voting_closes_at
+    assert (rows[english.id].subject, rows[english.id].body) == (
+        f"Voting has opened: {rnd.title}",
+        f"Voting on {rnd.title} is open until {closes:%d %B %Y}. Vote when you are ready; "
+        "you can pause at any time.",
+    )
+    months = "Ionawr Chwefror Mawrth Ebrill Mai Mehefin Gorffennaf Awst Medi Hydref Tachwedd Rhagfyr".split()
+    assert rows[welsh.id].subject == f"Mae'r bleidlais wedi agor: {rnd.title}"
+    assert rows[welsh.id].body == (
+        f"Mae'r bleidlais ar {rnd.title} ar agor tan {closes:%d} {months[closes.month - 1]} {closes:%Y}. "
+        "Pleidleisiwch pan fyddwch yn barod; gallwch oedi unrhyw bryd."
+    )
