@@ -248,15 +248,6 @@ class _Lines:
 
     def chunk(self) -> tuple[int, str] | None:
         """The next run of whole lines, decoded, each ending in a newline: (first line number, text)."""
-        got = self.raw_chunk()
-        if got is None:
-            return None
-        first, raw, start = got
-        return first, _decode(raw, first, start)
-
-    def raw_chunk(self) -> tuple[int, bytes, int] | None:
-        """The next run of whole lines, undecoded, each ending in a newline: (first line
-        number, bytes, file offset); the caller decodes it (``_decode``) or checks it is ASCII."""
         if self.pos >= len(self.buf) and not self._more():
             return None
         if len(self.buf) - self.pos < _CHUNK // 2:
@@ -273,10 +264,10 @@ class _Lines:
                 raw = self.buf[self.pos:] + b"\n"
                 break
         first = self.line + 1
-        start = self.base + self.pos
+        text = _decode(raw, first, self.base + self.pos)
         self.pos = end + 1
         self.line += raw.count(b"\n")
-        return first, raw, start
+        return first, text
 
 
 def _open(source: str | os.PathLike[str] | bytes) -> BinaryIO:
@@ -585,29 +576,11 @@ class _Votes:
             pattern = self._pattern()
             semis = self.width - 1
             blank_id = self.id_col == 0
-            numeric = None
-            if self.points_col is None and not self.ordinal:
-                from .compact import NumericIds, approval_chunk
-
-                numeric = NumericIds(list(self.project_ids))
-                if not numeric.usable:
-                    numeric = None
-            fast: list[tuple[int, np.ndarray, np.ndarray]] = []
             while True:
-                got = parser.lines.raw_chunk()
+                got = parser.lines.chunk()
                 if got is None:
                     break
-                first, raw, offset = got
-                if numeric is not None:
-                    if not raw.isascii():
-                        _decode(raw, first, offset)  # only to refuse text that is not UTF-8
-                    # Plain numeric approval votes: parsed as arrays, no object per line
-                    # (UTF-8 never uses the bytes of ';', ',', digits or a newline inside a character).
-                    arrays = approval_chunk(raw, semis, self.vote_col, self.id_col, numeric, len(self.project_ids))
-                    if arrays is not None:
-                        fast.append((first, *arrays))
-                        continue
-                text = _decode(raw, first, offset)
+                first, text = got
                 n = text.count("\n")
                 if (
                     '"' in text
@@ -624,10 +597,7 @@ class _Votes:
                         self._row(parser._record())
                     continue
                 self.counts.update(pattern.findall(text))
-            self.fast = None
-            if fast:
-                self._take_fast(fast)
-            self.n_voters = self.counts.total() + (int(self.fast[2].sum()) if self.fast is not None else 0)
+            self.n_voters = self.counts.total()
         else:
             while True:
                 got = parser._record()
@@ -636,26 +606,6 @@ class _Votes:
                 self._row(got)
             self.n_voters = len(self.keys)
         self._ballots()
-
-    def _take_fast(self, fast: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
-        """Votes read as arrays: merged in numpy, or, if other lines were read one by one,
-        added to those lines' counts as vote strings (an unusual file: the usual path)."""
-        idx = np.concatenate([f[1] for f in fast])
-        per_line = np.concatenate([f[2] for f in fast])
-        if not self.counts:
-            # Kept one ballot per line (each with its projects ascending): greedy needs only
-            # the totals, and the rules that need voter types merge them in numpy.
-            line_no = np.concatenate([np.arange(f[0], f[0] + len(f[2]), dtype=np.int64) for f in fast])
-            offsets = np.zeros(len(per_line) + 1, dtype=np.int64)
-            np.cumsum(per_line, out=offsets[1:])
-            self.fast = (idx, offsets, np.ones(len(per_line), dtype=np.int64), line_no)
-            return
-        ids = list(self.project_ids)
-        flat = idx.tolist()
-        at = 0
-        for k in per_line.tolist():
-            self.counts[",".join([ids[i] for i in flat[at:at + k]])] += 1
-            at += k
 
     def _row(self, got: tuple[int, list[str]] | None) -> None:
         if got is None:
@@ -750,15 +700,6 @@ class _Votes:
         ids = list(index)
         simple = self.points_col is None and not self.ordinal
         self.compact = None
-        if getattr(self, "fast", None) is not None:
-            from .compact import CompactBallots
-
-            idx, offsets, weights, lines = self.fast
-            self.compact = CompactBallots(ids, idx, offsets, ascending=True)
-            self.compact_keys = _LineKeys(self, lines, weights)
-            self.ballots, self.weights = self.compact, weights.tolist()
-            self.problems = problems
-            return
         if simple and not self.parser.voters:
             from .compact import compact_approval
 
@@ -943,19 +884,6 @@ class _Votes:
 
     def source_bytes(self) -> str | os.PathLike[str] | bytes:
         return self.parser.source  # type: ignore[return-value]
-
-
-class _LineKeys:
-    """Keys for votes read as arrays: each names its first line and how many lines it stands for."""
-
-    def __init__(self, votes: _Votes, lines: np.ndarray, weights: np.ndarray) -> None:
-        self.votes, self.lines, self.weights = votes, lines, weights
-
-    def __getitem__(self, b: int) -> tuple[str, int]:
-        key = ("line", int(self.lines[b]))
-        self.votes.first_line[key] = key[1]
-        self.votes.counts[key] = int(self.weights[b])
-        return key
 
 
 _EMPTY_ID = "the vote has an empty project id (as in '1,,3'); it is skipped, as pabutools does"

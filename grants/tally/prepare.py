@@ -146,13 +146,10 @@ def _merge_compact(
     """
     lens = ballots.lengths()
     offsets = ballots.offsets
-    if ballots.ascending:
-        idx = ballots.idx
-    else:
-        owner = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
-        code = owner * max(n, 1) + ballots.idx
-        code.sort()  # ballots stay in order, each one's projects ascending
-        idx = code - owner * max(n, 1)
+    owner = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+    code = owner * max(n, 1) + ballots.idx
+    code.sort()  # ballots stay in order, each one's projects ascending
+    idx = code - owner * max(n, 1)
     longest = int(lens.max()) if len(lens) else 0
     bits = max(n, 1).bit_length()
     if longest * bits <= 63:

@@ -10,7 +10,6 @@ import pytest
 
 from grants.tally import PabulibError, count, parse_number, read_pb
 from grants.tally import pabulib as pabulib_module
-from tests.tally.tally_shared import load, pabulib_params
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -208,39 +207,3 @@ def test_cli_prints_warnings_and_strict_refuses(tmp_path):
     assert f"warning: {path}: line {REPEATED_LINE}:" in done.stderr
     strict = _cli(str(path), "--strict")
     assert strict.returncode == 2 and f"line {REPEATED_LINE}" in strict.stderr and strict.stdout == ""
-
-
-def _same_count(a, b) -> None:
-    assert a.n_voters == b.n_voters
-    assert [(w.line, w.message, w.more) for w in a.warnings] == [(w.line, w.message, w.more) for w in b.warnings]
-    for rule in ("greedy", "equalshares"):
-        assert count(a, rule).support == count(b, rule).support
-        assert count(a, rule).selected == count(b, rule).selected
-
-
-@pytest.mark.parametrize("path", pabulib_params(lambda e: e.vote_type in ("approval", "choose-1")))
-def test_votes_read_as_arrays_count_as_votes_read_one_by_one(path):
-    """voters=False reads plain numeric approval votes as arrays (no object per line)."""
-    _same_count(read_pb(path, voters=False), load(path))
-
-
-def test_a_problem_found_on_the_array_path_names_its_line():
-    # Long enough to be read as arrays; the too-long ballots are far down the file.
-    votes = ["1155,62"] * 6000 + ["1155,62,447,3"] + ["3"] * 100 + ["62,447,3,1155"] + ["3"]
-    text = _approval(votes, meta="max_length;3\n")
-    fast = read_pb(text, voters=False)
-    [warning] = fast.warnings
-    assert (warning.line, warning.more) == (16 + 6000, 1) and "max_length (3)" in warning.message
-    _same_count(fast, read_pb(text))
-
-
-def test_an_unusual_line_among_plain_ones_is_read_one_by_one_with_the_rest_counted_alike(monkeypatch):
-    # Chunks of plain lines read as arrays, then one with a line naming a project twice and one
-    # with an empty id, read line by line; all counted alike.
-    monkeypatch.setattr(pabulib_module, "_CHUNK", 1 << 16)
-    votes = ["1155,62"] * 200_000 + ["1155,1155,3"] + ["62,,447"] + ["447"] * 10
-    text = _approval(votes)
-    fast = read_pb(text, voters=False)
-    assert sorted(w.line for w in fast.warnings) == [15 + 200_000, 16 + 200_000]
-    _same_count(fast, read_pb(text))
-    assert count(fast, "greedy").support == {"1155": 200_001, "62": 200_001, "447": 11, "3": 1}
