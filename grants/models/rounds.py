@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -29,21 +30,27 @@ class RoundStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return STATUS_LABELS[self]
+        """The stage's name in the reader's language (records keep STATUS_LABELS' English)."""
+        return lazy_gettext(STATUS_LABELS[self])
+
+
+def N_(message: str) -> str:
+    """Marks words for the catalogue (pybabel's default keyword); translated where they are shown."""
+    return message
 
 
 STATUS_LABELS = {
-    RoundStatus.DRAFT: "Draft",
-    RoundStatus.OPEN_FOR_BIDS: "Open for bids",
-    RoundStatus.BIDS_CLOSED: "Bids closed",
-    RoundStatus.DELIBERATION: "Panel reading and talking",
-    RoundStatus.VOTING: "Panel voting",
-    RoundStatus.COUNTED: "Decided",
-    RoundStatus.NO_DECISION: "No decision (quorum not met)",
-    RoundStatus.AWARDING: "Making awards",
-    RoundStatus.PAYING: "Paying",
-    RoundStatus.REPORTING: "Reporting",
-    RoundStatus.CLOSED: "Closed",
+    RoundStatus.DRAFT: N_("Draft"),
+    RoundStatus.OPEN_FOR_BIDS: N_("Open for bids"),
+    RoundStatus.BIDS_CLOSED: N_("Bids closed"),
+    RoundStatus.DELIBERATION: N_("Panel reading and talking"),
+    RoundStatus.VOTING: N_("Panel voting"),
+    RoundStatus.COUNTED: N_("Decided"),
+    RoundStatus.NO_DECISION: N_("No decision (quorum not met)"),
+    RoundStatus.AWARDING: N_("Making awards"),
+    RoundStatus.PAYING: N_("Paying"),
+    RoundStatus.REPORTING: N_("Reporting"),
+    RoundStatus.CLOSED: N_("Closed"),
 }
 
 # The order a round moves through; a round never goes back.

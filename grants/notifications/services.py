@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import undefer
 
 from grants.core import NotFound, transaction
 from grants.extensions import db
@@ -19,6 +20,7 @@ def for_person(person: Person, limit: int = 100) -> list[Notification]:
             .where(Notification.person_id == person.id)
             .order_by(Notification.created_at.desc(), Notification.id.desc())
             .limit(limit)
+            .options(undefer(Notification.language))  # each is marked with the language it was written in
         ).scalars()
     )
 

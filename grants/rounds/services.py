@@ -36,7 +36,7 @@ from grants.models import (
     TieBreak,
     TimeRequest,
 )
-from grants.models.rounds import RULES_FOR_BALLOT
+from grants.models.rounds import RULES_FOR_BALLOT, STATUS_LABELS
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.panels.conflicts import record_group_conflicts
@@ -664,7 +664,7 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
             sealing.make_key(db.session, rnd.id, sealing.BALLOTS)
         audit.record(
             f"round_{to.value}",
-            f"The table moved to “{to.label}”.",
+            f"The table moved to “{STATUS_LABELS[to]}”.",  # the record keeps the English name
             actor_id=person.id if person else None,
             round_id=rnd.id,
             public=True,

@@ -45,7 +45,26 @@ def _still_to_translate() -> str:
     )
 
 
-STILL_ENGLISH = _still_to_translate()
+def _model_names() -> str:
+    """The names the models give their kinds (a payment's status, a pay choice, a ledger line's kind),
+    which are not yet translated (README, "Languages"): allowed until they are. A table's stage is
+    translated, so it is not among them."""
+    import enum
+
+    from grants import models
+    from grants.models import RoundStatus
+
+    names = []
+    for value in vars(models).values():
+        if isinstance(value, type) and issubclass(value, enum.Enum) and value is not RoundStatus:
+            for member in value:
+                label = getattr(member, "label", None)
+                if isinstance(label, str):
+                    names.append(label)
+    return "\n".join(names)
+
+
+STILL_ENGLISH = _still_to_translate() + "\n" + _model_names()
 
 
 def _sign_in(page, site: LiveSite, role: str) -> None:  # noqa: ANN001
@@ -88,7 +107,13 @@ def test_every_page_reads_in_welsh_for_role(browser, site: LiveSite, role: str) 
         lang = re.search(r'<html lang="([^"]+)"', html)
         if not lang or lang.group(1) != "cy":
             problems.append(f"{where}: <html lang> is {lang.group(1) if lang else 'missing'}, not cy")
-        text = " ".join(page.inner_text("body").split())
+        # Text marked as English (a sealed record, shown as written) is English by design, and says so.
+        text = " ".join(
+            page.evaluate(
+                """() => { const body = document.body.cloneNode(true);
+                    body.querySelectorAll('[lang="en"]').forEach(e => e.remove()); return body.innerText; }"""
+            ).split()
+        )
         problems += [
             f"{where}: English left untranslated: {s!r}" for s in SENTENCES if s in text and s not in STILL_ENGLISH
         ]
