@@ -31,7 +31,7 @@ from .model import Explanation, TallyResult
 from .phragmen import run_phragmen
 from .prepare import Prepared, greedy_default_ranks, plain, project_label
 from .reasons import greedy_reason, mes_reasons
-from .text import Texts, describe
+from .text import DEFAULT_HOW, Texts, describe, join_names, say
 
 
 @dataclass(frozen=True)
@@ -336,6 +336,7 @@ def complete_with_greedy(
     if not tie_break_given:
         greedy_default_ranks(prep)
     order = sorted(range(len(prep.ids)), key=lambda i: (-prep.score[i], prep.rank[i]))
+    greedy_rank = list(prep.rank)
     prep.rank[:] = mes_rank
     texts = Texts(prep, format_money)
     added: list[int] = []
@@ -359,6 +360,7 @@ def complete_with_greedy(
         else:
             figures["stage"] = "greedy"
             explanations[pid] = Explanation(pid, False, mes.explanations[pid].text, figures)
+    _mark_completion_ties(prep, order, chosen, set(added), greedy_rank, explanations, format_money)
     selected = mes.selected + [prep.ids[i] for i in added]
     details = dict(mes.details, equal_shares=list(mes.selected), completed_by_greedy=[prep.ids[i] for i in added])
     return TallyResult(
@@ -373,6 +375,50 @@ def complete_with_greedy(
     )
 
 
+def _mark_completion_ties(
+    prep: Prepared,
+    order: list[int],
+    before: set[int],
+    added: set[int],
+    rank: list[int],
+    explanations: dict[str, Explanation],
+    format_money: Callable[[int], str],
+) -> None:
+    """Tell the projects of the greedy completion that tied (the same support) with one whose
+    outcome differed: ``tied_with``, ``tie_won`` and ``tie_stage`` ("greedy") in the reason.
+
+    A tie the Equal Shares stage saw stays in the reason too (the names are merged).
+    """
+    levels: dict = {}
+    for i in order:
+        if i in before or prep.supporters[i] == 0 or prep.score[i] <= 0:
+            continue
+        levels.setdefault(prep.score[i], []).append(i)
+    for members in levels.values():
+        if len(members) < 2 or len({i in added for i in members}) < 2:
+            continue  # no tie, or the tie-break changed nothing among them
+        members.sort(key=lambda i: rank[i])
+        for i in members:
+            pid = prep.ids[i]
+            won = i in added
+            others = [prep.ids[j] for j in members if (j in added) != won]
+            why = explanations[pid]
+            figures = dict(why.figures)
+            reason = figures["reason"] = dict(figures["reason"])
+            reason["tied_with"] = list(dict.fromkeys([*(reason.get("tied_with") or []), *others]))
+            reason["tie_won"] = won
+            reason["tie_stage"] = "greedy"
+            figures["tied_with"] = others
+            if won:
+                text = f"{why.text.rstrip()} " + say(
+                    "tie_won", names=join_names([project_label(prep, p) for p in others]), how=DEFAULT_HOW
+                )
+            else:
+                said = describe(reason, names=lambda p: project_label(prep, p), format_money=format_money)
+                text = "Not funded: " + said
+            explanations[pid] = Explanation(pid, why.funded, text, figures)
+
+
 def complete_with_phragmen(prep: Prepared, rule: str, *, format_money: Callable[[int], str]) -> TallyResult:
     """Equal Shares at a fixed budget, then sequential Phragmén with what is left (loads from zero)."""
     mes = run_equal_shares(prep, "equalshares", format_money=format_money)
@@ -385,6 +431,8 @@ def complete_with_phragmen(prep: Prepared, rule: str, *, format_money: Callable[
         if why.funded:
             figures = dict(why.figures, completion="phragmen")
             figures["reason"] = dict(why.figures["reason"], completion="phragmen")
+            if figures["reason"].get("tied_with"):
+                figures["reason"]["tie_stage"] = "phragmen"
             text = why.text.replace("Funded in round", "Funded after Equal Shares, by Phragmén completion, in round", 1)
             explanations[pid] = Explanation(pid, True, text, figures)
         else:
@@ -395,6 +443,10 @@ def complete_with_phragmen(prep: Prepared, rule: str, *, format_money: Callable[
                 reason = figures["reason"] = dict(figures["reason"])
                 reason["tied_with"] = list(dict.fromkeys([*reason.get("tied_with", []), *later["tied_with"]]))
                 reason["tie_won"] = False
+                reason["tie_stage"] = "phragmen"
+                said = describe(reason, names=lambda p: project_label(prep, p), format_money=format_money)
+                explanations[pid] = Explanation(pid, False, "Not funded: " + said, figures)
+                continue
             explanations[pid] = Explanation(pid, False, mes.explanations[pid].text, figures)
     added = [pid for pid in more.selected if pid not in set(mes.selected)]
     details = dict(mes.details, equal_shares=list(mes.selected), completed_by_phragmen=added)

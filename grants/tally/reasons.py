@@ -18,7 +18,9 @@ Every reason is a plain JSON-safe dict with a ``kind`` and the figures a sentenc
 * ``no_support``: nobody backed it.
 
 A tie is recorded as ``tied_with`` (project ids with the same support, or the same price in
-the same Equal Shares round) and ``tie_won`` (whether the tie-break put it first). Figures are
+the same Equal Shares round) and ``tie_won`` (whether the tie-break put it first); a tie settled
+in the completion step of ``equalshares+greedy`` or ``equalshares+phragmen`` also has
+``tie_stage`` ("greedy" or "phragmen"), the stage that settled it. Figures are
 floats or ints in the currency's smallest unit; the page formats money.
 """
 

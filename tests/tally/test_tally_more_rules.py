@@ -99,3 +99,86 @@ def test_equal_shares_completed_by_phragmen_matches_pabutools_completion(path):
     assert result.spent <= result.budget
     assert set(result.details["equal_shares"]) <= set(result.selected)
     assert all(result.explanations[pid].funded for pid in result.details["completed_by_phragmen"])
+
+
+def _completion_tie():
+    """Equal Shares funds m; 60 is left for x and y, backed by 3 people each and costing 40 each."""
+    from grants.tally import Election, Project
+
+    return Election(
+        projects=[Project("m", 40, "Mill"), Project("x", 40, "Xylophone"), Project("y", 40, "Yard")],
+        budget=100,
+        vote_type="approval",
+        ballots=[{"m": 1}] * 4 + [{"x": 1}] * 3 + [{"y": 1}] * 3,
+    )
+
+
+def _pabutools_completion(election, resoluteness=True):
+    from pabutools.election import ApprovalBallot, ApprovalProfile, Instance
+    from pabutools.election import Project as PabuProject
+
+    by_id = {p.id: PabuProject(p.id, p.cost) for p in election.projects}
+    instance = Instance(by_id.values(), budget_limit=election.budget)
+    profile = ApprovalProfile([ApprovalBallot(by_id[pid] for pid in b) for b in election.ballots])
+    return completion_by_rule_combination(
+        instance, profile, [method_of_equal_shares, greedy_utilitarian_welfare],
+        [{"sat_class": Cost_Sat}, {"sat_class": Cost_Sat}], resoluteness=resoluteness,
+    )
+
+
+@pytest.mark.parametrize(("tie_break", "winner", "loser"), [(None, "x", "y"), (["y", "x", "m"], "y", "x")])
+def test_a_tie_in_the_greedy_completion_is_told_to_both_projects(tie_break, winner, loser):
+    from grants.tally import tied_outcomes
+    from grants.tally.text import describe
+
+    election = _completion_tie()
+    result = count(election, "equalshares+greedy", tie_break=tie_break)
+    assert result.details["equal_shares"] == ["m"] and result.details["completed_by_greedy"] == [winner]
+    won = result.explanations[winner].figures["reason"]
+    lost = result.explanations[loser].figures["reason"]
+    assert won["kind"] == "completed_funded" and lost["kind"] == "es_short"
+    assert (won["tied_with"], won["tie_won"], won["tie_stage"]) == ([loser], True, "greedy")
+    assert (lost["tied_with"], lost["tie_won"], lost["tie_stage"]) == ([winner], False, "greedy")
+    assert "the tie was settled by the published tie-break order, and not in its favour" in describe(lost)
+    assert "and not in its favour" in result.explanations[loser].text
+    assert "in its favour" in result.explanations[winner].text
+    # The project Equal Shares funded tied with nobody.
+    assert "tied_with" not in result.explanations["m"].figures["reason"]
+    # Both outcomes are the ones pabutools' irresolute completion lists; with its lexicographic
+    # tie-break (x before y) it picks what our default (cheaper, then list order) picks.
+    theirs = {frozenset(p.name for p in o) for o in _pabutools_completion(election, resoluteness=False)}
+    assert {frozenset(o) for o in tied_outcomes(election, "equalshares+greedy").outcomes} == theirs
+    if tie_break is None:
+        assert set(result.selected) == {p.name for p in _pabutools_completion(election)}
+
+
+def test_no_tie_is_told_when_the_completion_funds_every_project_of_equal_support():
+    election = _completion_tie()
+    election.budget = 120
+    result = count(election, "equalshares+greedy")
+    assert set(result.selected) == {"m", "x", "y"}
+    assert all("tied_with" not in why.figures["reason"] for why in result.explanations.values())
+
+
+def test_a_tie_in_the_phragmen_completion_is_told_to_both_projects():
+    from pabutools.election import ApprovalBallot, ApprovalProfile, Instance
+    from pabutools.election import Project as PabuProject
+    from pabutools.rules import sequential_phragmen
+
+    from grants.tally.text import describe
+
+    election = _completion_tie()
+    result = count(election, "equalshares+phragmen")
+    assert result.details["equal_shares"] == ["m"] and result.details["completed_by_phragmen"] == ["x"]
+    won = result.explanations["x"].figures["reason"]
+    lost = result.explanations["y"].figures["reason"]
+    assert (won["tied_with"], won["tie_won"], won["tie_stage"]) == (["y"], True, "phragmen")
+    assert (lost["tied_with"], lost["tie_won"], lost["tie_stage"]) == (["x"], False, "phragmen")
+    assert "and not in its favour" in describe(lost) and "and not in its favour" in result.explanations["y"].text
+    by_id = {p.id: PabuProject(p.id, p.cost) for p in election.projects}
+    instance = Instance(by_id.values(), budget_limit=election.budget)
+    profile = ApprovalProfile([ApprovalBallot(by_id[pid] for pid in b) for b in election.ballots])
+    theirs = completion_by_rule_combination(
+        instance, profile, [method_of_equal_shares, sequential_phragmen], [{"sat_class": Cost_Sat}, {}]
+    )
+    assert set(result.selected) == {p.name for p in theirs}
