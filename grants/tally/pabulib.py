@@ -265,6 +265,7 @@ class _Lines:
                 break
         first = self.line + 1
         text = _decode(raw, first, self.base + self.pos)
+        self.last_raw = raw
         self.pos = end + 1
         self.line += raw.count(b"\n")
         return first, text
@@ -305,8 +306,13 @@ def read_pb(
     """
     handle = _open(source)
     try:
-        with handle:
-            return _Parser(handle, source, strict=strict, voters=voters).run()
+        try:
+            with handle:
+                return _Parser(handle, source, strict=strict, voters=voters).run()
+        except _Redo:
+            # Something the fast reader does not handle: read again, carefully, line by line.
+            with _open(source) as again:
+                return _Parser(again, source, strict=strict, voters=voters, fast=False).run()
     except MemoryError:
         raise PabulibError(
             "the file is too large to read with the memory available here; "
@@ -317,11 +323,12 @@ def read_pb(
 
 
 class _Parser:
-    def __init__(self, handle: BinaryIO, source: object, *, strict: bool, voters: bool) -> None:
+    def __init__(self, handle: BinaryIO, source: object, *, strict: bool, voters: bool, fast: bool = True) -> None:
         self.lines = _Lines(handle)
         self.source = source
         self.strict = strict
         self.voters = voters
+        self.fast = fast
         self.pending: list[str] = []
         self.pending_line = 0
         self.warnings: list[PabulibWarning] = []
@@ -558,6 +565,12 @@ class _Votes:
         self.ballots: list[dict[str, Number]] = []
         self.rankings: list[tuple[str, ...]] | None = None
         self.weights: list[int] | None = None
+        self.merger = None
+        if not parser.voters and parser.fast and self.points_col is None and not self.ordinal:
+            from .fastread import ApprovalMerger
+
+            if ApprovalMerger.usable(list(project_ids)):
+                self.merger = ApprovalMerger(list(project_ids), self.width, self.vote_col, self.id_col)
 
     def _pattern(self) -> re.Pattern[str]:
         parts = ["^"]
@@ -581,6 +594,10 @@ class _Votes:
                 if got is None:
                     break
                 first, text = got
+                if self.merger is not None:
+                    if not self.merger.feed(parser.lines.last_raw):
+                        raise _Redo
+                    continue
                 n = text.count("\n")
                 if (
                     '"' in text
@@ -700,6 +717,13 @@ class _Votes:
         ids = list(index)
         simple = self.points_col is None and not self.ordinal
         self.compact = None
+        if self.merger is not None:
+            self.compact, self.weights = self.merger.result()
+            self.compact_keys = None
+            self.ballots = self.compact
+            self.n_voters = sum(self.weights)
+            self.problems = problems
+            return
         if simple and not self.parser.voters:
             from .compact import compact_approval
 
@@ -852,6 +876,8 @@ class _Votes:
             else:
                 mask = np.fromiter(map(test, compact), dtype=bool, count=len(compact))
             bad = np.nonzero(mask)[0].tolist()
+            if bad and self.compact_keys is None:
+                raise _Redo  # read again the careful way, which finds each problem's line
             if bad:
                 keys = [self.compact_keys[b] for b in bad]
                 self.problems[kind] = (f"{message}; it is counted as given, as pabutools does", keys)
@@ -887,6 +913,10 @@ class _Votes:
 
 
 _EMPTY_ID = "the vote has an empty project id (as in '1,,3'); it is skipped, as pabutools does"
+
+
+class _Redo(Exception):
+    """The fast reader met something it leaves to the careful one: read the file again."""
 
 
 class _Bad(Exception):
