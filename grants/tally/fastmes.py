@@ -20,6 +20,7 @@ Only used when numpy is installed; results are identical to the exact engine (me
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -153,11 +154,26 @@ class FloatEqualShares:
         self.rank = prep.rank
         self.first_rho = {c: 1.0 / float(exact.total_points[c]) for c in self.candidates}
 
-    def _price(self, c: int, budgets: np.ndarray) -> tuple[float, float] | None:
-        """(price per point, money behind) or None if surely unaffordable."""
+    def _price(
+        self, c: int, budgets: np.ndarray, need_money: bool = True, floor: float = 0.0
+    ) -> tuple[float, float] | None:
+        """(price per point, money behind) or None if surely unaffordable.
+
+        With ``need_money=False`` the money is left out (0.0) when nobody is capped at the
+        equal split: then every supporter can pay it, so the project is affordable with a
+        margin (checked against TOL) and the price is the equal split, found with one
+        comparison instead of three sums. ``floor`` is a price per point known not to be above
+        the price now (the price this run found before: prices only rise within a run); the
+        search starts there, which saves steps.
+        """
         cost = self.costs[c]
         rows = self.idx[c]
         b = budgets[rows]
+        q = self.q[c]
+        if not need_money:
+            pi = cost / self.total_wq[c]
+            if float((b if q is None else b / q).min()) >= pi * (1 + 4 * TOL):
+                return pi, 0.0
         w = self.w[c]
         pair = self.pair[c]
         wb = np.multiply(w, b, out=pair[0])
@@ -166,7 +182,6 @@ class FloatEqualShares:
             return None
         if money <= cost * (1 + TOL) and GUARD:
             raise NeedExact
-        q = self.q[c]
         # The price solves sum(w * min(b, pi * q)) = cost. Start from the equal split and
         # cap everyone who cannot pay it; capping raises the price, so repeat until no new
         # supporter is capped (the capped set only grows, so this ends). Each step is two
@@ -179,6 +194,8 @@ class FloatEqualShares:
             return pi, money
         wq = pair[1]
         n_capped = -1.0
+        # A little below the floor, so that rounding cannot put the start above the price.
+        pi = max(pi, floor * (1 - 1e-12))
         while True:
             capped = (ratio < pi).astype(np.float64)
             wq_capped = float((capped * wq).sum())
@@ -216,16 +233,21 @@ class FloatEqualShares:
                 exact_pi[c] = shadow.price(c)
             return exact_pi[c]
 
-        while remaining:
+        # Candidates by their last price per unit of utility (a lower bound: prices only rise
+        # within a run), then rank; a heap, so a round looks at the few it needs, unsorted.
+        heap = [(prev[c], rank[c], c) for c in remaining]
+        heapq.heapify(heap)
+        while heap:
             best = None
             best_rho = 0.0
             seen: dict[int, tuple[float, float, float]] = {}
             exact_pi.clear()
-            for c in sorted(remaining, key=lambda c: (prev[c], rank[c])):
-                if best is not None and prev[c] > best_rho * (1 + TOL):
+            while heap:
+                if best is not None and heap[0][0] > best_rho * (1 + TOL):
                     break
+                c = heapq.heappop(heap)[2]
                 try:
-                    got = self._price(c, budgets)
+                    got = self._price(c, budgets, record, prev[c] * self.costs[c])
                 except NeedExact:
                     pi_exact = settle(c)
                     got = None if pi_exact is None else (float(pi_exact), float(self.costs[c]))
@@ -246,6 +268,9 @@ class FloatEqualShares:
             if len(near) > 1 and GUARD:
                 # Too close for floats: compare exactly, and only these projects.
                 best = min(near, key=lambda c: (settle(c) / self.exact.prep.costs[c], rank[c]))
+            for c in seen:
+                if c != best:
+                    heapq.heappush(heap, (prev[c], rank[c], c))
             best_rho, best_pi, best_money = seen[best]
             winners.append(best)
             remaining.discard(best)
@@ -273,7 +298,7 @@ class FloatEqualShares:
         try:
             for k, rho_k in zip(selections, base.rhos, strict=True):
                 limit = rho_k * (1 + TOL)
-                own = self._price(k, budgets)
+                own = self._price(k, budgets, False)
                 if own is None:
                     return None
                 pi_k, money_k = own
@@ -282,7 +307,7 @@ class FloatEqualShares:
                         break
                     if c == k:
                         continue
-                    got = self._price(c, budgets)
+                    got = self._price(c, budgets, False)
                     if got is None:
                         remaining.discard(c)
                         continue
