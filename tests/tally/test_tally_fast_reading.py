@@ -8,8 +8,7 @@ from collections import Counter
 
 import pytest
 
-from grants.tally import count, read_pb
-from grants.tally import fastread
+from grants.tally import count, fastread, read_pb
 from grants.tally import pabulib as pabulib_module
 from tests.tally.tally_shared import pabulib_params
 
