@@ -132,15 +132,22 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """Import each feature (its views, its `flask` commands, the modules that register its
-    background jobs) and register its blueprint."""
+    background jobs) and register its blueprint.
+
+    Every feature is imported before any blueprint is registered: a feature may add a page or a
+    command to another's blueprint (ballots closes the vote at the table's address,
+    `rounds.close_voting`), and what subscribes to a table's stages (grants/rounds/stages.py) or
+    its timetable's steps is in place before anything runs."""
     import importlib
     import importlib.util
 
     for module_name in JOB_MODULES:
         importlib.import_module(module_name)
+    features = []
     for name in BLUEPRINTS:
-        module = importlib.import_module(f"grants.{name}")
+        features.append(importlib.import_module(f"grants.{name}"))
         importlib.import_module(f"grants.{name}.views")
         if importlib.util.find_spec(f"grants.{name}.commands") is not None:
             importlib.import_module(f"grants.{name}.commands")  # its commands, on `bp.cli`
+    for module in features:
         app.register_blueprint(module.bp)

@@ -1,11 +1,12 @@
-"""Form fields shared by several features."""
+"""Form fields shared by several features, and the one small form they share (`AnswerForm`)."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, StringField
-from wtforms.validators import Length, ValidationError
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, SelectChoice, StringField
+from wtforms.validators import InputRequired, Length, ValidationError
 
 from grants.inputs import MAX_PENCE
 from grants.money_format import format_pence, parse_pounds
@@ -56,3 +57,11 @@ def positive_money(form, field) -> None:  # noqa: ANN001
     """Refuse zero or negative amounts."""
     if field.data is not None and field.data <= 0:
         raise ValidationError(_("Enter an amount of more than £0"))
+
+
+class AnswerForm(FlaskForm):
+    """Yes or no to an invitation to join a group or help run a table (the buttons carry the answer)."""
+
+    answer = RadioField(
+        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))], validators=[InputRequired()]
+    )

@@ -40,6 +40,11 @@ def is_whole(text: str) -> bool:
     return text.isascii() and text.isdigit() and len(text) <= 18
 
 
+def is_lookup_safe(slug: str | None) -> bool:
+    """A slug from a URL that can be looked up: PostgreSQL refuses NUL bytes, and slugs are at most 80 characters."""
+    return slug is not None and 0 < len(slug) <= 80 and "\x00" not in slug
+
+
 def has_control(text: str) -> bool:
     """True if `text` has a character no field may hold (see CONTROL)."""
     return CONTROL.search(text) is not None

@@ -238,14 +238,62 @@ def app(database_url: str, tmp_path) -> Iterator[Flask]:  # noqa: ANN001
         db.engine.dispose()
 
 
+_demo_template: dict[str, str] = {}  # this process's SQLite file holding the demo, and its folders
+
+
+def _file_folders(app: Flask) -> dict[str, str]:
+    """The folders beside the database that the demo writes to: private count keys and uploads."""
+    return {"keys": app.config["COUNT_KEY_FOLDER"], "uploads": app.config["UPLOAD_FOLDER"]}
+
+
+def _lay_demo_copy(app: Flask, database_url: str) -> bool:
+    """On SQLite, the demo is loaded through the services once per test process and copied for
+    every later test (its database file, count keys and uploads): about 3 s a test that uses it,
+    10-20 s on a loaded machine. False where it cannot be copied (PostgreSQL, an in-memory file)."""
+    path = make_url(database_url).database if database_url.startswith("sqlite") else None
+    if not path or path == ":memory:":
+        return False
+    db.session.remove()
+    db.engine.dispose()  # the last connection checkpoints the WAL into the file
+    folders = _file_folders(app)
+    if not _demo_template:
+        return False
+    for leftover in (f"{path}-wal", f"{path}-shm"):
+        if os.path.exists(leftover):
+            os.remove(leftover)
+    shutil.copyfile(_demo_template["db"], path)
+    for name, folder in folders.items():
+        shutil.copytree(_demo_template[name], folder, dirs_exist_ok=True)
+    return True
+
+
+def _keep_demo_template(app: Flask, database_url: str) -> None:
+    """Keep the demo just loaded (committed) as this process's template."""
+    path = make_url(database_url).database
+    db.session.remove()
+    db.engine.dispose()
+    keep = tempfile.mkdtemp(prefix="ot-demo-")
+    _demo_template["db"] = shutil.copyfile(path, os.path.join(keep, "demo.sqlite3"))
+    for name, folder in _file_folders(app).items():
+        _demo_template[name] = shutil.copytree(folder, os.path.join(keep, name)) if os.path.isdir(folder) else ""
+        if not _demo_template[name]:
+            os.makedirs(os.path.join(keep, name))
+            _demo_template[name] = os.path.join(keep, name)
+
+
 @pytest.fixture
-def demo(app):  # noqa: ANN001, ANN201
-    """The demo data (tables at every stage), loaded through the real services; returns the rounds by slug."""
+def demo(app, database_url):  # noqa: ANN001, ANN201
+    """The demo data (tables at every stage), loaded through the real services; returns the rounds by slug.
+
+    On SQLite it is loaded once per test process and each later test gets a copy (`_lay_demo_copy`)."""
     from grants.demo import load_demo
     from grants.models import Round
 
-    load_demo()
-    db.session.commit()
+    if not _lay_demo_copy(app, database_url):
+        load_demo()
+        db.session.commit()
+        if database_url.startswith("sqlite") and not _demo_template:
+            _keep_demo_template(app, database_url)
     return {r.slug: r for r in db.session.execute(select(Round)).scalars()}
 
 

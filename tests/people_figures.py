@@ -1,7 +1,7 @@
 """The people-figure detector: any count of people from 1 to 4 in a page or file's text.
 
 Used by tests/public/test_people_figures_walk.py on the demo and by scripts/bench_web.py on the
-bench data, so both walk the same public URLs with the same rule (grants/public/privacy.py).
+bench data, so both walk the same public URLs with the same rule (grants/privacy.py).
 """
 
 from __future__ import annotations

@@ -71,7 +71,9 @@ def test_each_feature_registers_its_own_commands(cli_app):
     ctx = click.Context(cli_app.cli)
     home = {name: cli_app.cli.get_command(ctx, name).callback.__module__ for name in ("worker", "reconcile", "demo")}
     groups = {name: cli_app.cli.get_command(ctx, name) for name in ("rounds", "mail", "open-data", "jobs", "admin")}
-    owner = {name: next(iter(group.commands.values())).callback.__module__ for name, group in groups.items()}
+    # The group's own first command (a feature may add one to another's group: below).
+    first = {"rounds": "tick", "mail": "resend", "open-data": "rebuild", "jobs": "relay", "admin": "create"}
+    owner = {name: group.commands[first[name]].callback.__module__ for name, group in groups.items()}
     assert home == {"worker": "grants.ops.commands", "reconcile": "grants.money.commands", "demo": "grants.cli"}
     assert owner == {
         "rounds": "grants.rounds.commands",
@@ -80,3 +82,6 @@ def test_each_feature_registers_its_own_commands(cli_app):
         "jobs": "grants.ops.commands",
         "admin": "grants.ops.commands",
     }
+    # Closing the vote is deciding, and the report notes are updates': each lives with its feature (issue 13).
+    assert groups["rounds"].commands["close-voting"].callback.__module__ == "grants.ballots.commands"
+    assert groups["mail"].commands["reports-due"].callback.__module__ == "grants.updates.commands"

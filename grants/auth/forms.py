@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 MAX_PASSWORD = 256
 
@@ -69,12 +69,4 @@ class ResetPasswordForm(FlaskForm):
             EqualTo("password", _l("The two passwords do not match")),
             Length(max=MAX_PASSWORD),
         ],
-    )
-
-
-class AnswerForm(FlaskForm):
-    """Yes or no to an invitation to join a group or help run a table (the buttons carry the answer)."""
-
-    answer = RadioField(
-        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))], validators=[InputRequired()]
     )

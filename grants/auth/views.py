@@ -10,9 +10,10 @@ from flask_wtf import FlaskForm
 
 from grants import invitations, language
 from grants.auth import bp, services
-from grants.auth.forms import AnswerForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
+from grants.auth.forms import LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from grants.core import DomainError
 from grants.extensions import limiter
+from grants.fields import AnswerForm
 from grants.language import services as language_services
 from grants.panels.wellbeing import reflections_waiting
 from grants.security import mark_session_active, public, safe_next

@@ -50,6 +50,7 @@ from grants.money import ledger
 from grants.money.services import commit_awards
 from grants.notifications import notify
 from grants.roles import is_convenor
+from grants.rounds import timetable
 from grants.rounds.services import keep_timetable
 from grants.site import link_to
 
@@ -250,3 +251,9 @@ def close_voting_now(
                 person=person, round_id=round_id, step="close", reason=reason, override_reason=override_reason
             )
         return close_voting(person=person, round_id=round_id)
+
+
+@timetable.step("close")
+def _close_on_the_day(round_id: int) -> str:
+    """The timetable's step on the published closing date (the worker's `rounds.move_tables_on`, `rounds tick`)."""
+    return close_voting(person=None, round_id=round_id).summary

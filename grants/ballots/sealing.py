@@ -39,7 +39,8 @@ from sqlalchemy.orm import Session
 
 from grants.core import DomainError
 from grants.extensions import db
-from grants.models import CountKey, SealedEnvelope
+from grants.models import CountKey, Round, RoundStatus, SealedEnvelope
+from grants.rounds import stages
 
 BALLOTS = "ballots"
 REFLECTIONS = "reflections"
@@ -85,6 +86,12 @@ def make_key(session: Session, round_id: int, purpose: str) -> CountKey:
         os.fsync(fh.fileno())
     session.info.setdefault(_MADE, []).append(path)
     return key
+
+
+@stages.on_entering(RoundStatus.VOTING)
+def _new_key_as_voting_opens(rnd: Round) -> None:
+    """Ballots are sealed to this key; its private half is opened once, at the close."""
+    make_key(db.session, rnd.id, BALLOTS)
 
 
 def current_key(round_id: int, purpose: str) -> CountKey | None:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from grants.ballots import bp, codes, consensus, paper_ballots, services
+from grants.ballots import bp, closing, codes, consensus, paper_ballots, services
 from grants.ballots.forms import BallotForm, CodesForm
 from grants.ballots.services import ballot_proposals
 from grants.core import DomainError, Problems
@@ -16,6 +16,8 @@ from grants.flashing import submitted
 from grants.inputs import is_whole
 from grants.models import PanelMember, PaperBatch, Participation, Person, Proposal, Round
 from grants.roles import is_convenor
+from grants.rounds import bp as rounds_bp
+from grants.rounds.forms import MoveOnForm
 from grants.rounds.loading import get_round
 from grants.security import public
 
@@ -472,3 +474,26 @@ def code_receipt(slug: str):
     """The code holder's receipt, shown once."""
     rnd = get_round(slug, published=True)
     return render_template("ballots/receipt.html", rnd=rnd, receipt=session.pop("receipt", None), community=True)
+
+
+# Closing the vote is deciding, so its view lives here; a convenor does it from the table's page,
+# at the table's address (`rounds.close_voting`, /manage/tables/<slug>/close-voting).
+@rounds_bp.route("/<slug>/close-voting", methods=["POST"], endpoint="close_voting")
+def close_voting(slug: str):
+    """Close voting and count the ballots under the published rules."""
+    rnd = get_round(slug, check=is_convenor)
+    form = MoveOnForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        result = closing.close_voting_now(
+            person=current_user,
+            round_id=rnd.id,
+            reason=form.reason.data or "",
+            override_reason=form.override_reason.data or "",
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(result.summary, "success" if result.quorum_met else "info")
+    return redirect(url_for("rounds.manage", slug=rnd.slug))

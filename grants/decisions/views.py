@@ -13,8 +13,8 @@ from grants.decisions.forms import ImportForm
 from grants.extensions import db
 from grants.flashing import submitted
 from grants.models import PbImport, Round
-from grants.public import queries
 from grants.rounds.forms import COUNTING_LABELS
+from grants.rounds.loading import public_round
 from grants.security import public
 
 IMPORTED = _l("The table is imported and its ballots are in. Record the money for it, then close voting to count.")
@@ -24,7 +24,7 @@ IMPORTED = _l("The table is imported and its ballots are in. Record the money fo
 @public
 def decision_download(slug: str):
     """A decided round as a Pabulib file: projects with `selected`, and the ballots by receipt code."""
-    rnd = queries.public_round(slug)
+    rnd = public_round(slug)
     if rnd is None:
         abort(404)
     try:

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from grants.auth.forms import AnswerForm
 from grants.core import DomainError
 from grants.extensions import db, limiter
+from grants.fields import AnswerForm
 from grants.flashing import submitted
 from grants.groups import bp, services
 from grants.groups.forms import GroupForm, MemberForm

@@ -1,4 +1,6 @@
-"""`flask mail ...`: e-mail notifications, through the same use cases as the worker."""
+"""`flask mail ...`: e-mail notifications, through the same use cases as the worker.
+
+`flask mail reports-due` is updates' (grants/updates/commands.py): the report notes are theirs."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ from grants.models import Notification
 from grants.models._base import utcnow
 from grants.notifications import bp
 from grants.notifications.reminders import remind_panels
-from grants.updates.services import send_report_due_notices
 
 bp.cli.help = "E-mail notifications."
 
@@ -27,9 +28,3 @@ def mail_resend(notification_id: int) -> None:
 def mail_remind() -> None:
     """Remind panel members whose vote closes within two days (the worker does this at 09:00)."""
     click.echo(f"{remind_panels(utcnow())} reminders written.")
-
-
-@bp.cli.command("reports-due")
-def mail_reports_due() -> None:
-    """Tell groups' leads that an end-of-grant report has fallen due (the worker does this at 10:00)."""
-    click.echo(f"{send_report_due_notices(utcnow().date())} report notes written.")

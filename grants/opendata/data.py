@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, subqueryload
 
 from grants.extensions import db
+from grants.inputs import is_lookup_safe
 from grants.models import (
     Award,
     Funder,
@@ -311,7 +312,7 @@ def resolve_filters(round_slug: str | None, group_slug: str | None, funder_slug:
     ):
         if slug is None:
             continue
-        if not queries.is_lookup_safe(slug):
+        if not is_lookup_safe(slug):
             return None
         stmt = select(model.id).where(model.slug == slug)
         if model is Round:

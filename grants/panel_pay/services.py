@@ -48,7 +48,7 @@ from grants.money.payouts import ACCOUNT_NUMBER, SORT_CODE
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.panel_pay import totals
-from grants.public.privacy import people_text
+from grants.privacy import people_text
 from grants.roles import is_convenor, is_treasurer, panel_seat
 from grants.site import link_to
 from grants.uploads import save_upload
@@ -563,7 +563,7 @@ def post_pay_run(round_id: int, owed: list[tuple[PanelMember, int, int]], refere
     moves to paid, the total comes out of the table's pot and leaves the bank, as any payment does.
 
     It is one public row for the table, naming nobody (and counting the people only when there
-    are enough of them not to pick anyone out: grants/public/privacy.py)."""
+    are enough of them not to pick anyone out: grants/privacy.py)."""
     rnd = lock_for_update(Round, round_id)
     total = sum(pay + expenses for _seat, pay, expenses in owed)
     available = ledger.round_summary(round_id).available_pence

@@ -29,6 +29,7 @@ from grants.models import (
     RoundStatus,
 )
 from grants.panels.deliberation import _history
+from grants.rounds import stages
 
 ROLE_WORDS = {GroupRole.LEAD: "a lead", GroupRole.TREASURER: "a treasurer", GroupRole.MEMBER: "a member"}
 AUTOMATIC = "Automatic: "
@@ -114,6 +115,12 @@ def seated_rounds(person_id: int) -> list[int]:
         .where(PanelMember.person_id == person_id, PanelMember.stepped_down_at.is_(None), Round.status.in_(deciding))
     )
     return list(db.session.execute(stmt).scalars())
+
+
+@stages.on_entering(RoundStatus.DELIBERATION, RoundStatus.VOTING)
+def _bids_are_final(rnd: Round) -> None:
+    """Bids are final: people of a bidding group stand aside from its proposals before anyone reads or votes."""
+    record_group_conflicts(rnd.id)
 
 
 def record_group_conflicts(round_id: int) -> int:

@@ -17,7 +17,7 @@ def round_context(rnd: Round, number: int | None = None) -> dict:
     """Everything the public page of a table shows; also used for a convenor's preview of a draft.
 
     Its long lists (proposals, how each did, awards) are shown `paging.PER_PAGE` rows at a time
-    (grants/public/paging.py): page `number`; only that page's proposals and awards are read."""
+    (grants/paging.py): page `number`; only that page's proposals and awards are read."""
     page = queries.round_page(rnd, number)
     # Proposals the page may name: this page's, and every one in the result (its explanations name others).
     shown = page.proposals + [line.proposal for line in page.result.lines] if page.result else page.proposals

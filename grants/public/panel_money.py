@@ -4,7 +4,7 @@ Seen: a pay run that paid one or two people showed its amount on the public ledg
 given back to the pot ("A panel member gave £40 of their pay") showed one person's pay; a table's
 "still available" moved by exactly that amount, so a reader who subtracted found it anyway.
 
-The rule (the 5-person rule of grants/public/privacy.py, applied to money): a table's panel
+The rule (the 5-person rule of grants/privacy.py, applied to money): a table's panel
 movements (pay runs out of its pot, and pay given back to it) are published in **steps**, taken
 in the order they were recorded. A step is closed, and published as one line naming nobody, once
 the people in it (paid, or giving pay back) number at least `MIN_PEOPLE`; it never changes after,
@@ -37,7 +37,7 @@ from sqlalchemy import select
 from grants.extensions import db
 from grants.models import Account, AccountKind, Entry, EntryGroup, EntryKind, Round
 from grants.money import ledger
-from grants.public.privacy import MIN_PEOPLE, people_text
+from grants.privacy import MIN_PEOPLE, people_text
 
 PANEL_KINDS = (EntryKind.PANEL_RUN, EntryKind.DONATION)
 

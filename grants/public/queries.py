@@ -11,7 +11,9 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
+from grants import paging
 from grants.extensions import db
+from grants.inputs import is_lookup_safe
 from grants.models import (
     Account,
     AccountKind,
@@ -39,17 +41,12 @@ from grants.models import (
 )
 from grants.money import ledger
 from grants.money.power import accepted_funders_of, accepted_pairs
-from grants.public import charts, paging, panel_money
-from grants.public.privacy import people_count, people_part
+from grants.privacy import people_count, people_part
+from grants.public import charts, panel_money
 
 PUBLIC_PROPOSAL = (Proposal.status == ProposalStatus.FUNDED) | (
     Proposal.agreed_to_be_named.is_(True) & (Proposal.status != ProposalStatus.DRAFT)
 )
-
-
-def is_lookup_safe(slug: str | None) -> bool:
-    """A slug from a URL that can be looked up: PostgreSQL refuses NUL bytes, and slugs are at most 80 characters."""
-    return slug is not None and 0 < len(slug) <= 80 and "\x00" not in slug
 
 
 def published_rounds() -> list[Round]:
@@ -59,17 +56,6 @@ def published_rounds() -> list[Round]:
             select(Round).where(Round.status != RoundStatus.DRAFT).order_by(Round.created_at.desc())
         ).scalars()
     )
-
-
-def public_round(slug: str) -> Round | None:
-    """A published round by slug."""
-    if not is_lookup_safe(slug):
-        return None
-    return db.session.execute(
-        select(Round)
-        .where(Round.slug == slug, Round.status != RoundStatus.DRAFT)
-        .options(selectinload(Round.rule_changes))
-    ).scalar_one_or_none()
 
 
 @dataclass

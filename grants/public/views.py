@@ -13,9 +13,11 @@ from grants.groups.services import earlier_names
 from grants.inputs import is_whole
 from grants.models import Award, Funder, Group, Round, RoundStatus, Upload
 from grants.money.power import funders_accepted_anywhere
+from grants.privacy import MIN_PEOPLE, people_count
 from grants.public import bp, charts, pages, panel_money, queries
-from grants.public.privacy import MIN_PEOPLE, people_count
-from grants.roles import is_group_member
+from grants.roles import is_convenor, is_group_member
+from grants.rounds import bp as rounds_bp
+from grants.rounds.loading import get_round, public_round
 from grants.security import public
 from grants.uploads import send_upload
 
@@ -74,7 +76,7 @@ def rounds():
 @same_for_everyone(query=("page",))
 def round(slug: str):  # noqa: A001 - the URL's noun
     """A table's rules, timetable, proposals, result and money (long lists a page at a time: ?page=2)."""
-    rnd = queries.public_round(slug)
+    rnd = public_round(slug)
     if rnd is None:
         abort(404)
     return render_template("public/round.html", **pages.round_context(rnd, request.args.get("page", type=int)))
@@ -203,3 +205,11 @@ def people_filter(count: int | None) -> str:
     """A count of people as the public may see it: the number, or 'fewer than 5'."""
     shown = people_count(count)
     return _("fewer than %(num)s", num=MIN_PEOPLE) if shown is None else str(shown)
+
+
+# A convenor's preview of the public page is this page's, at the table's address (`rounds.preview`).
+@rounds_bp.route("/<slug>/preview", endpoint="preview")
+def preview(slug: str):
+    """What the public page of a table will look like, for its convenors, also while it is a draft."""
+    rnd = get_round(slug, check=is_convenor)
+    return render_template("public/round.html", preview=True, **pages.round_context(rnd))

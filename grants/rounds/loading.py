@@ -1,4 +1,6 @@
-"""The one way a view loads a table (round): it, or 404; and 403 unless the person may."""
+"""The one way a view loads a table (round): it, or 404; and 403 unless the person may.
+
+`public_round` is the public pages' look-up of a published table (None if there is none)."""
 
 from __future__ import annotations
 
@@ -7,9 +9,11 @@ from typing import Any
 
 from flask import abort
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from grants.extensions import db
-from grants.models import Round
+from grants.inputs import is_lookup_safe
+from grants.models import Round, RoundStatus
 from grants.security import allowed_or_403
 
 
@@ -23,3 +27,14 @@ def get_round(slug: str, *, check: Callable[[Any, int], Any] | None = None, publ
         abort(404)
     allowed_or_403(check, rnd.id)
     return rnd
+
+
+def public_round(slug: str) -> Round | None:
+    """A published round by slug."""
+    if not is_lookup_safe(slug):
+        return None
+    return db.session.execute(
+        select(Round)
+        .where(Round.slug == slug, Round.status != RoundStatus.DRAFT)
+        .options(selectinload(Round.rule_changes))
+    ).scalar_one_or_none()

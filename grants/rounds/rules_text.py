@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from grants.models import BallotType, QuorumPolicy, Round
-from grants.public.privacy import people_part, people_text
+from grants.privacy import people_part, people_text
 from grants.rounds import bp
 
 

@@ -14,7 +14,6 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
 from grants import audit, invitations
-from grants.ballots import sealing
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction, unique_slug
 from grants.extensions import db
 from grants.models import (
@@ -39,8 +38,8 @@ from grants.models import (
 from grants.models.rounds import RULES_FOR_BALLOT, STATUS_LABELS
 from grants.money_format import format_pence
 from grants.notifications import notify
-from grants.panels.conflicts import record_group_conflicts
 from grants.roles import is_convenor
+from grants.rounds import stages
 from grants.site import link_to
 
 # Fields a convenor sets; everything here is frozen once voting opens.
@@ -642,10 +641,6 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
             if rnd.tie_break is TieBreak.LOTTERY and not rnd.lottery_seed:
                 # Published with the rules, before any vote, so nobody can choose it afterwards.
                 rnd.lottery_seed = secrets.token_hex(16)
-        if to in (RoundStatus.DELIBERATION, RoundStatus.VOTING):
-
-            # Bids are final: people of a bidding group stand aside from its proposals before anyone reads or votes.
-            record_group_conflicts(rnd.id)
         if to is RoundStatus.VOTING:
             submitted = db.session.execute(
                 select(Proposal.id).where(Proposal.round_id == rnd.id, Proposal.status == ProposalStatus.SUBMITTED)
@@ -658,10 +653,10 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
             if seat is None:
                 raise DomainError(_("The panel is empty. Invite panel members before voting opens."))
         rnd.status = to
-        if to is RoundStatus.VOTING:
-
-            # Ballots are sealed to this key; its private half is opened once, at the close.
-            sealing.make_key(db.session, rnd.id, sealing.BALLOTS)
+        # What other features do as the table enters the stage (grants/rounds/stages.py): panels
+        # record the automatic recusals when reading starts and voting opens (bids are final), and
+        # ballots make the count key when voting opens.
+        stages.entered(rnd)
         audit.record(
             f"round_{to.value}",
             f"The table moved to “{STATUS_LABELS[to]}”.",  # the record keeps the English name
@@ -720,7 +715,8 @@ def rounds_due(now: datetime) -> list[tuple[Round, RoundStatus | str]]:
 
 # Moving on before the published date --------------------------------------------------------
 
-# Which published date each step keeps to; "close" is closing voting (grants/ballots/closing.py).
+# Which published date each step keeps to; "close" is closing voting (grants/ballots/closing.py, a
+# step of the timetable that ballots registers: grants/rounds/timetable.py).
 STEP_DATES: dict[RoundStatus | str, str] = {
     RoundStatus.BIDS_CLOSED: "bids_close_at",
     RoundStatus.DELIBERATION: "deliberation_opens_at",

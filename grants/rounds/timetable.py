@@ -4,21 +4,40 @@ opens and closes on the dates the convenor set, with nobody pressing a button.
 The worker runs `move_due` every five minutes (`_move_tables_on` below); `flask rounds tick`
 runs it by hand. Each move is its own use case: one table refused (no bids to vote on, paper
 ballots waiting for a second person) stops none of the others, and says why.
+
+A step that another feature owns is registered here by that feature, so rounds imports none of
+them: closing the vote ("close") is ballots' (grants/ballots/closing.py):
+
+    @timetable.step("close")
+    def _close_on_the_day(round_id: int) -> str: ...  # what happened, in a few words
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from grants import jobs
-from grants.ballots.closing import close_voting
 from grants.core import DomainError
 from grants.models import RoundStatus
 from grants.rounds import services
 
 logger = logging.getLogger(__name__)
+
+# Step -> what takes it, for the steps other features own ("close": ballots).
+STEPS: dict[str, Callable[[int], str]] = {}
+
+
+def step(name: str) -> Callable[[Callable[[int], str]], Callable[[int], str]]:
+    """Register `fn(round_id) -> what happened` as the timetable's step `name` (`services.rounds_due`)."""
+
+    def decorator(fn: Callable[[int], str]) -> Callable[[int], str]:
+        STEPS[name] = fn
+        return fn
+
+    return decorator
 
 
 @dataclass(frozen=True)
@@ -41,8 +60,8 @@ def move_due(now: datetime) -> list[Move]:
     moves = []
     for slug, round_id, step in [(r.slug, r.id, step) for r, step in services.rounds_due(now)]:
         try:
-            if step == "close":
-                message = close_voting(person=None, round_id=round_id).summary
+            if step in STEPS:
+                message = STEPS[step](round_id)
             else:
                 to = RoundStatus(step)
                 services.advance(person=None, round_id=round_id, to=to)

@@ -8,15 +8,14 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from grants.auth.forms import AnswerForm
-from grants.ballots import closing
+from grants import paging
 from grants.core import DomainError
 from grants.extensions import db, limiter
+from grants.fields import AnswerForm
 from grants.flashing import submitted
 from grants.models import PanelInvitation, PanelMember, Proposal, RoundStaff, RoundStatus, StaffRole
 from grants.models.rounds import RULES_FOR_BALLOT
 from grants.money import ledger
-from grants.public import pages, paging
 from grants.roles import is_convenor
 from grants.rounds import bp, rules_text, services, setup  # noqa: F401 - rules_text registers the quorum words
 from grants.rounds.forms import (
@@ -146,13 +145,6 @@ def setup_check(slug: str):
     ), code
 
 
-@bp.route("/<slug>/preview")
-def preview(slug: str):
-    """What the public page of a table will look like, for its convenors, also while it is a draft."""
-    rnd = get_round(slug, check=is_convenor)
-    return render_template("public/round.html", preview=True, **pages.round_context(rnd))
-
-
 @bp.route("/<slug>")
 def manage(slug: str):
     """A convenor's view of a round: its stage, next step, proposals, panel and money."""
@@ -271,27 +263,6 @@ def advance(slug: str):
         flash(exc.message, "error")
         return redirect(url_for("rounds.manage", slug=rnd.slug)), 303
     flash(_("The table is now “%(stage)s”.", stage=to.label), "success")
-    return redirect(url_for("rounds.manage", slug=rnd.slug))
-
-
-@bp.route("/<slug>/close-voting", methods=["POST"])
-def close_voting(slug: str):
-    """Close voting and count the ballots under the published rules."""
-    rnd = get_round(slug, check=is_convenor)
-    form = MoveOnForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        result = closing.close_voting_now(
-            person=current_user,
-            round_id=rnd.id,
-            reason=form.reason.data or "",
-            override_reason=form.override_reason.data or "",
-        )
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(result.summary, "success" if result.quorum_met else "info")
     return redirect(url_for("rounds.manage", slug=rnd.slug))
 
 

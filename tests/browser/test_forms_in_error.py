@@ -143,7 +143,7 @@ def test_a_refused_pay_choice_shows_every_problem(browser, site: LiveSite, size)
 
 @pytest.mark.parametrize("size", WIDTHS)
 def test_the_manage_page_shows_a_long_list_a_page_at_a_time(browser, site: LiveSite, size, monkeypatch) -> None:  # noqa: ANN001
-    from grants.public import paging
+    from grants import paging
 
     monkeypatch.setattr(paging, "PER_PAGE", 2)  # the demo table's 4 proposals, as if it had thousands
     context, page = _open(browser, site, "convenor", size)

@@ -6,17 +6,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from grants.demo import DEMO_PASSWORD, demo_logins, load_demo
+from grants.demo import DEMO_PASSWORD, demo_logins
 from grants.extensions import db
-from grants.models import Award, Entry, Group, PanelMember, Pledge, Proposal, Round, RoundStatus
+from grants.models import Award, Entry, Group, PanelMember, Pledge, Proposal, RoundStatus
 from tests.conftest import login, text_of
 
 
 @pytest.fixture
-def demo(app):
-    load_demo()
-    rounds = {r.status: r for r in db.session.execute(select(Round)).scalars()}
-    return rounds
+def demo(demo):  # noqa: ANN001, ANN201 - the shared demo (tests/conftest.py: loaded once per process on SQLite)
+    return {r.status: r for r in demo.values()}
 
 
 def as_role(client, email: str) -> None:

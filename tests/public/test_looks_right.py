@@ -56,7 +56,7 @@ def test_tables_that_may_scroll_are_focusable_labelled_regions(client, app):
 
 def test_a_table_with_many_proposals_shows_them_a_page_at_a_time(client, app, monkeypatch):
     """Light pages (issue 17): long lists are paged, so a table with 10,000 bids is not a 3 MB page."""
-    from grants.public import paging
+    from grants import paging
 
     monkeypatch.setattr(paging, "PER_PAGE", 2)
     convenor = factories.person("Cara Convenor")

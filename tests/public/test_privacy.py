@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grants.public.privacy import MIN_PEOPLE, people_count, people_part, people_text
+from grants.privacy import MIN_PEOPLE, people_count, people_part, people_text
 
 
 def test_counts_below_five_are_suppressed():

@@ -3,7 +3,7 @@ the public page's long lists, with where you are and the way to the rest."""
 
 from __future__ import annotations
 
-from grants.public.paging import PER_PAGE
+from grants.paging import PER_PAGE
 from tests import factories
 from tests.conftest import login, text_of
 
