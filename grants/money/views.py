@@ -475,8 +475,11 @@ def returned(tranche_id: int):
 
 
 @bp.app_template_global()
-def round_money_extras(round_id: int) -> dict:
-    """Public money extras for a round page: holds with reasons, fees and who bears them, panel totals."""
+def round_money_extras(round_id: int, money: ledger.MoneySummary | None = None) -> dict:
+    """Public money extras for a round page: holds with reasons, fees and who bears them, panel totals.
+
+    `money` is the table's published figures when the page has already read them (the public page
+    has: reading them again was two more queries over its ledger on every render)."""
     held = (
         db.session.execute(
             select(Tranche)
@@ -490,7 +493,7 @@ def round_money_extras(round_id: int) -> dict:
     return {
         "held": held,
         # Published figures: panel pay to fewer than 5 people left out (grants/public/panel_money.py).
-        "money": panel_money.round_summary(round_id),
+        "money": money if money is not None else panel_money.round_summary(round_id),
         "fees_by_platform": fees_borne_by_platform(),
         "stripe_on": stripe_enabled(),
     }
