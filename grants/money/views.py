@@ -165,11 +165,14 @@ def _power_extras(rnd: Round, payees: dict, *, refused: bool = False) -> dict:
 
     On a refused form shown again, bank details are shown as their last digits: a refusal writes
     nothing, not even the audit entry a full view needs."""
-    full = power.sees_full_bank_details(current_user, rnd.id) and not refused
+    allowed_in_full = power.sees_full_bank_details(current_user, rnd.id)
+    full = allowed_in_full and not refused
     if full:
         power.record_full_view(current_user, rnd.id, list(payees.values()))
     return {
         "full_bank_details": full,
+        # The treasurer on a refused page: told how to see them in full, not that only the treasurer may.
+        "sees_in_full_elsewhere": allowed_in_full and not full,
         "may_lift": lambda t: power.may_lift(current_user, t),
         "convenor_may_lift": lambda t: is_convenor(current_user, rnd.id) and power.funder_has_gone(t),
         "may_approve": lambda t: power.may_approve(current_user, t),

@@ -238,3 +238,23 @@ def test_the_limit_on_money_in_keeps_what_was_typed(client, app):
     every_problem_linked(response.get_data(as_text=True), {"ceiling-amount": "Enter an amount"})
     db.session.expire_all()
     assert money_in_ceiling(db.session.get(Round, rnd.id)) == before  # nothing written
+
+
+def test_a_refused_payments_page_tells_the_treasurer_the_truth_about_bank_details(client, app):
+    """On a refused form shown again bank details are kept short (nothing is written, not even the
+    record of a full view): the treasurer is told how to see them in full, not that only the
+    treasurer may; a funder who may release is still told that only the treasurer sees them."""
+    rnd, funder_person, treasurer, award = _awarded()
+    page = f"/money/tables/{rnd.slug}/payments"
+    _as(client, treasurer)
+    assert "account 12345678" in text_of(client.get(page))  # in full on the page itself
+    response = post_form(client, f"/money/awards/{award.id}/release", {f"release-{award.id}-amount": "700"}, page=page)
+    assert response.status_code == 400
+    said = text_of(response)
+    assert "account ending 78" in said and "12345678" not in said
+    assert "only the table's treasurer sees them in full" not in said
+    assert "open the payments page again to see them in full" in said
+    _as(client, funder_person)
+    response = post_form(client, f"/money/awards/{award.id}/release", {f"release-{award.id}-amount": "700"}, page=page)
+    said = text_of(response)
+    assert "account ending 78" in said and "(only the table's treasurer sees them in full)" in said
