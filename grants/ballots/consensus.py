@@ -19,7 +19,7 @@ from grants import audit
 from grants.ballots.election import Decision, Line
 from grants.ballots.quorum import QuorumCheck
 from grants.ballots.services import ballot_proposals
-from grants.core import DomainError, NotAllowed, lock_for_update, raise_problems, transaction
+from grants.core import DomainError, NotAllowed, Problems, lock_for_update, raise_problems, transaction
 from grants.extensions import db
 from grants.models import (
     BallotType,
@@ -37,6 +37,8 @@ from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import is_convenor, panel_seat
 from grants.site import link_to
+
+REASON_LIMIT = 1000  # why a confirmation is missing: a few sentences, kept with the decision
 
 
 def may_record(person: Person, round_id: int) -> bool:
@@ -182,8 +184,12 @@ def excuse_confirmation(*, person: Person, round_id: int, member_id: int, reason
             raise DomainError(_("That person was not recorded as present."))
         if row.confirmed_at is not None:
             raise DomainError(_("They have already confirmed the record."))
+        box = f"reason-{member_id}"  # the reason box under that member's name on the panel page
         if not reason.strip():
-            raise DomainError(_("Say why their confirmation is missing. The reason is kept with the decision."))
+            raise Problems([(box, _("Say why their confirmation is missing. The reason is kept with the decision."))])
+        if len(reason) > REASON_LIMIT:
+            raise Problems([(box, _("Use %(max)d characters or fewer: this has %(length)d",
+                                    max=REASON_LIMIT, length=len(reason)))])  # fmt: skip
         row.missing_reason = reason.strip()
         audit.record(
             "consensus_confirmation_excused",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from grants.extensions import db
 from grants.flashing import submitted
 from grants.inputs import is_whole
 from grants.models import PanelMember, PaperBatch, Participation, Person, Proposal, Round
-from grants.roles import is_convenor
+from grants.roles import is_convenor, panel_seat
 from grants.rounds import bp as rounds_bp
 from grants.rounds.forms import MoveOnForm
 from grants.rounds.loading import get_round
@@ -211,7 +211,10 @@ def consensus_confirm(slug: str):
 
 @bp.route("/<slug>/consensus/excuse", methods=["POST"])
 def consensus_excuse(slug: str):
-    """The facilitator records why a present member's confirmation is missing."""
+    """The facilitator records why a present member's confirmation is missing.
+
+    A reason that is missing or too long shows the panel page again (400) with the problem in its
+    summary, linked to that member's reason box, and what was typed kept in it."""
     rnd = get_round(slug, check=consensus.may_record)
     if not BallotForm().validate_on_submit():
         abort(400)
@@ -219,10 +222,14 @@ def consensus_excuse(slug: str):
         member_id = int(request.form.get("member_id", ""))
     except ValueError:
         abort(400)
+    reason = request.form.get("reason", "")
     try:
-        consensus.excuse_confirmation(
-            person=current_user, round_id=rnd.id, member_id=member_id, reason=request.form.get("reason", "")[:1000]
-        )
+        consensus.excuse_confirmation(person=current_user, round_id=rnd.id, member_id=member_id, reason=reason)
+    except Problems as exc:
+        if panel_seat(current_user, rnd.id) is not None:  # the panel page is theirs to see again
+            g.excuse_refused = {"member_id": member_id, "reason": reason, "problems": exc.problems}
+            return current_app.view_functions["panels.home"](slug=rnd.slug), 400
+        flash(exc.message, "error")
     except DomainError as exc:
         flash(exc.message, "error")
     else:
@@ -250,6 +257,9 @@ def _panel_decision(rnd: Round) -> dict:
         "mine": mine,
         "funded": funded,
         "may_record": current_user.is_authenticated and consensus.may_record(current_user, rnd.id),
+        # A refused reason (consensus_excuse): its problems, shown at its box with what was typed.
+        "refused": g.get("excuse_refused"),
+        "reason_limit": consensus.REASON_LIMIT,
     }
 
 

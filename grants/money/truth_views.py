@@ -3,7 +3,7 @@ corrects, a table's ceiling for money in, a funder raising its pledge, and bank 
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -22,12 +22,27 @@ from grants.security import any_of
 @bp.route("/tables/<slug>/money-in")
 def money_in(slug: str):
     """Bank transfers into a table: the treasurer checks claimed ones against the bank statement."""
+    return money_in_page(slug)
+
+
+def money_in_page(  # noqa: ANN201
+    slug: str, *, refused: tuple[str, ReasonForm] | None = None, ceiling_form: CeilingForm | None = None
+):
+    """The money-in page; a refused form on it (a reason, the limit) is shown again with its problem
+    and what was typed (400). Only those who may read the page see it, refused or not."""
     rnd = get_round(slug, check=any_of(is_treasurer, is_convenor, may_release_money))
     treasurer = is_treasurer(current_user, rnd.id)
     convenor = is_convenor(current_user, rnd.id)
-    ceiling_form = CeilingForm(prefix="ceiling")
-    if not ceiling_form.is_submitted():
+    if ceiling_form is None:
+        ceiling_form = CeilingForm(prefix="ceiling", formdata=None)
         ceiling_form.amount.data = services.money_in_ceiling(rnd)
+
+    def reason_form(c: Contribution, what: str) -> ReasonForm:
+        if refused is not None and refused[0] == f"{what}-{c.id}":
+            return refused[1]
+        return ReasonForm(prefix=f"{what}-{c.id}", formdata=None)
+
+    shown_refused = refused[1] if refused is not None else (ceiling_form if ceiling_form.errors else None)
     return render_template(
         "money/money_in.html",
         rnd=rnd,
@@ -36,9 +51,10 @@ def money_in(slug: str):
         convenor=convenor,
         ceiling=services.money_in_ceiling(rnd),
         ceiling_form=ceiling_form,
-        reason_form=lambda c, what: ReasonForm(prefix=f"{what}-{c.id}"),
+        reason_form=reason_form,
+        refused=shown_refused,
         plain_form=FlaskForm(),
-    )
+    ), (400 if shown_refused is not None else 200)
 
 
 def payments_extras(rnd: Round, form_for) -> dict:  # noqa: ANN001
@@ -54,14 +70,16 @@ def _back(item: Contribution):  # noqa: ANN202
     return redirect(url_for("money.money_in", slug=item.pledge.round.slug))
 
 
-def _with_reason(contribution_id: int, prefix: str, use_case, done: str, missing: str):  # noqa: ANN001, ANN202
-    """A treasurer's decision on a transfer that needs a reason: one use case, then back to money in."""
+def _with_reason(contribution_id: int, prefix: str, use_case, done: str):  # noqa: ANN001, ANN202
+    """A treasurer's decision on a transfer that needs a reason: one use case, then back to money in.
+
+    A missing or too short reason shows the money-in page again, the box open with what was typed."""
     item = db.get_or_404(Contribution, contribution_id)
+    get_round(item.pledge.round.slug, check=is_treasurer)  # only the treasurer decides (403), so sees the form again
     form = ReasonForm(prefix=f"{prefix}-{item.id}")
-    if form.validate_on_submit():
-        attempt(lambda: use_case(person=current_user, contribution_id=item.id, reason=form.reason.data), done)
-    else:
-        flash(missing, "error")
+    if not form.validate_on_submit():
+        return money_in_page(item.pledge.round.slug, refused=(f"{prefix}-{item.id}", form))
+    attempt(lambda: use_case(person=current_user, contribution_id=item.id, reason=form.reason.data), done)
     return _back(item)
 
 
@@ -85,7 +103,6 @@ def reject_transfer(contribution_id: int):
         "reject",
         services.reject_bank_transfer,
         _("Marked as not found. The funder has been told; nothing joined the pot."),
-        _("Write the reason (at least a few words)."),
     )
 
 
@@ -97,23 +114,24 @@ def reverse_transfer(contribution_id: int):
         "reverse",
         services.reverse_contribution,
         _("Corrected. The reversal and your reason are on the public ledger."),
-        _("Write the reason for the correction (at least a few words)."),
     )
 
 
 @bp.route("/tables/<slug>/money-in/ceiling", methods=["POST"])
 def set_ceiling(slug: str):
-    """The convenors set the most one pledge or transfer to the table may be."""
-    rnd = get_round(slug)
+    """The convenors set the most one pledge or transfer to the table may be.
+
+    An amount that is missing, not money or out of range shows the money-in page again with the
+    problem and what was typed."""
+    rnd = get_round(slug, check=is_convenor)
     form = CeilingForm(prefix="ceiling")
-    if form.validate_on_submit():
-        attempt(
-            lambda: services.set_money_in_ceiling(person=current_user, round_id=rnd.id, amount_pence=form.amount.data),
-            _("Saved. The new limit is shown in the record of decisions."),
-        )
-    else:
-        flash(_("Enter an amount in pounds, like 50000."), "error")
-    return redirect(url_for("money.money_in", slug=rnd.slug))
+
+    def set_it() -> object:
+        return services.set_money_in_ceiling(person=current_user, round_id=rnd.id, amount_pence=form.amount.data)
+
+    if submitted(form, set_it, field="amount", success=_("Saved. The new limit is shown in the record of decisions.")):
+        return redirect(url_for("money.money_in", slug=rnd.slug))
+    return money_in_page(rnd.slug, ceiling_form=form)
 
 
 @bp.route("/pledges/<int:pledge_id>/raise", methods=["GET", "POST"])

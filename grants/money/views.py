@@ -165,11 +165,14 @@ def _power_extras(rnd: Round, payees: dict, *, refused: bool = False) -> dict:
 
     On a refused form shown again, bank details are shown as their last digits: a refusal writes
     nothing, not even the audit entry a full view needs."""
-    full = power.sees_full_bank_details(current_user, rnd.id) and not refused
+    allowed_in_full = power.sees_full_bank_details(current_user, rnd.id)
+    full = allowed_in_full and not refused
     if full:
         power.record_full_view(current_user, rnd.id, list(payees.values()))
     return {
         "full_bank_details": full,
+        # The treasurer on a refused page: told how to see them in full, not that only the treasurer may.
+        "sees_in_full_elsewhere": allowed_in_full and not full,
         "may_lift": lambda t: power.may_lift(current_user, t),
         "convenor_may_lift": lambda t: is_convenor(current_user, rnd.id) and power.funder_has_gone(t),
         "may_approve": lambda t: power.may_approve(current_user, t),
@@ -475,8 +478,11 @@ def returned(tranche_id: int):
 
 
 @bp.app_template_global()
-def round_money_extras(round_id: int) -> dict:
-    """Public money extras for a round page: holds with reasons, fees and who bears them, panel totals."""
+def round_money_extras(round_id: int, money: ledger.MoneySummary | None = None) -> dict:
+    """Public money extras for a round page: holds with reasons, fees and who bears them, panel totals.
+
+    `money` is the table's published figures when the page has already read them (the public page
+    has: reading them again was two more queries over its ledger on every render)."""
     held = (
         db.session.execute(
             select(Tranche)
@@ -490,7 +496,7 @@ def round_money_extras(round_id: int) -> dict:
     return {
         "held": held,
         # Published figures: panel pay to fewer than 5 people left out (grants/public/panel_money.py).
-        "money": panel_money.round_summary(round_id),
+        "money": money if money is not None else panel_money.round_summary(round_id),
         "fees_by_platform": fees_borne_by_platform(),
         "stripe_on": stripe_enabled(),
     }

@@ -270,13 +270,18 @@ def _over_words(limit: PayLimit | None, over: int) -> object:
 
 
 def _donate(seat: PanelMember, amount: int, actor_id: int) -> None:
-    """The person gives their pay to the pot: it becomes money the groups can be awarded."""
+    """The person gives their approved pay to the pot: it stays there, money the groups can be awarded.
+
+    Approved pay is owed, drawn on the panel budget, and leaves the pot only when a pay run sends it
+    (post_pay_run). Pay given before it is sent never left the pot, so the gift gives back what the
+    approval drew on the budget. It once moved the pay into the pot instead: the budget stayed short
+    by the gift for ever, and the pot counted the same pounds twice (available more than it holds)."""
     ledger.post(
         EntryKind.DONATION,
         f"A panel member gave {format_pence(amount)} of their pay to the pot",
         [
             (ledger.account(AccountKind.PANEL_OWED, seat_id=seat.id), -amount),
-            (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=seat.round_id), amount),
+            (ledger.account(AccountKind.PANEL_BUDGET, round_id=seat.round_id), amount),
         ],
         occurred_on=date.today(),
         round_id=seat.round_id,

@@ -144,7 +144,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 class MeetingForm(FlaskForm):
     title = StringField(_l("Meeting"), validators=[DataRequired(_l("Give the meeting a name")), up_to(200)])
-    held_on = DayField(_l("Date"), validators=[InputRequired(_l("Give the date, like 2026-05-14"))])
+    held_on = DayField(_l("Date"), validators=[InputRequired(_l("Give the date"))])
     agenda = TextAreaField(_l("Agenda"), validators=[up_to(10000)])
     attendees = MultiCheckboxField(_l("Who came"), coerce=int, validate_choice=False)
     notes = TextAreaField(_l("Notes"), validators=[up_to(20000)])
@@ -166,7 +166,7 @@ class TimeForm(FlaskForm):
         default="reading",
         validators=[InputRequired(_l("Choose reading or scoring"))],
     )
-    until = DayField(_l("Until"), validators=[InputRequired(_l("Give a date, like 2026-05-14"))])
+    until = DayField(_l("Until"), validators=[InputRequired(_l("Give a date"))])
 
 
 class ExtendForm(FlaskForm):
@@ -180,7 +180,7 @@ class ExtendForm(FlaskForm):
         default="voting_closes_at",
         validators=[InputRequired(_l("Choose a deadline"))],
     )
-    new_date = DayField(_l("New date"), validators=[InputRequired(_l("Give a date, like 2026-05-14"))])
+    new_date = DayField(_l("New date"), validators=[InputRequired(_l("Give a date"))])
     reason = TextAreaField(_l("Why (shown on the timetable)"), validators=[DataRequired(_l("Say why")), up_to(1000)])
 
 

@@ -15,10 +15,11 @@ from grants.extensions import db
 from grants.flashing import submitted
 from grants.models import InterestDeclaration, PanelRole, Participation, Round
 from grants.panels import bp, conflicts, deliberation, keep_input, services, wellbeing
-from grants.panels.forms import CommentForm, ConfirmForm, HideForm, InterestForm, InviteForm, QuestionForm
+from grants.panels.forms import CommentForm, ConfirmForm, InterestForm, InviteForm
 from grants.panels.loading import panel_context, round_and_seat
+from grants.panels.proposal_page import proposal_page
 from grants.proposals.loading import get_proposal
-from grants.roles import has_declared_interest, is_convenor
+from grants.roles import is_convenor
 from grants.rounds.loading import get_round
 from grants.security import public, safe_next
 
@@ -127,27 +128,7 @@ def proposal(slug: str, proposal_id: int):
     if submitted(form, comment, field="body", success=_("Your comment is added. Only the panel can see it.")):
         return redirect(url_for("panels.proposal", slug=rnd.slug, proposal_id=item.id))
     keep_input.restore(form)
-    return _proposal_page(rnd, seat, item, form)
-
-
-def _proposal_page(rnd: Round, seat, item, form: CommentForm, interest_form: InterestForm | None = None):  # noqa: ANN001, ANN202
-    """A proposal as the panel reads it; a refused form on it is shown again with its problems."""
-    refused = bool(form.errors or (interest_form is not None and interest_form.errors))
-    return render_template(
-        "panels/proposal.html",
-        proposal=item,
-        comments=deliberation.comments_for(current_user, item),
-        questions=deliberation.questions_for(item.id),
-        form=form,
-        interest_form=interest_form or InterestForm(formdata=None),
-        question_form=QuestionForm(),
-        hide_form=HideForm(),
-        conflicted=has_declared_interest(current_user, item.id),
-        rules=deliberation.rules_status(rnd.id, current_user),
-        content_note=wellbeing.content_note(item.id),
-        show_note_first=seat.content_notes_first,
-        **panel_context(rnd, seat),
-    ), (400 if refused else 200)
+    return proposal_page(rnd, seat, item, form)
 
 
 @bp.route("/<slug>/proposals/<int:proposal_id>/interest", methods=["POST"])
@@ -169,7 +150,7 @@ def declare_interest(slug: str, proposal_id: int):
                                                                           proposal_id=item.id))  # fmt: skip
     if request.form.get("next") == url_for("panels.conflicts", slug=rnd.slug):
         return grants.panels.views_care.conflicts_page(rnd, refused=(item.id, form))
-    return _proposal_page(rnd, seat, item, CommentForm(formdata=None), interest_form=form)
+    return proposal_page(rnd, seat, item, CommentForm(formdata=None), interest_form=form)
 
 
 def _back(rnd: Round) -> str:

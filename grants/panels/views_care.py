@@ -17,6 +17,7 @@ from grants.models import Meeting, Proposal, Round
 from grants.panels import bp, deliberation, formation, keep_input, wellbeing
 from grants.panels.forms import (
     AnswerForm,
+    CommentForm,
     ConfirmForm,
     ContentNoteForm,
     ExtendForm,
@@ -30,6 +31,7 @@ from grants.panels.forms import (
     TimeForm,
 )
 from grants.panels.loading import get_comment, get_meeting, panel_context, round_and_seat
+from grants.panels.proposal_page import proposal_page
 from grants.proposals.loading import get_proposal
 from grants.roles import is_convenor, is_group_member, panel_seat
 from grants.rounds.loading import get_round
@@ -91,34 +93,38 @@ def withdraw_interest(slug: str, proposal_id: int):
 
 @bp.route("/<slug>/comments/<int:comment_id>/hide", methods=["POST"])
 def hide_comment(slug: str, comment_id: int):
-    """A facilitator hides a post that breaks the ground rules, with a reason its author sees."""
-    rnd, _seat = round_and_seat(slug)
+    """A facilitator hides a post that breaks the ground rules, with a reason its author sees.
+
+    A reason that is missing or too long shows the proposal's page again, the box open under the
+    post with what was typed; a refusal of the facilitator's right is said as before, on the page."""
+    rnd, seat = round_and_seat(slug)
     comment = get_comment(comment_id, round_id=rnd.id)
     allowed_or_403(deliberation.is_facilitator, rnd.id)
-    form = HideForm()
-    if form.validate_on_submit():
-        attempt(
-            lambda: deliberation.hide_comment(person=current_user, comment_id=comment.id, reason=form.reason.data),
-            _("The post is hidden. Its author sees your reason."),
-        )
-    else:
-        flash(_("Say which ground rule the post breaks. The person who wrote it will see this."), "error")
+    form = HideForm(prefix=f"hide-{comment.id}")
+    if not form.validate_on_submit():
+        return proposal_page(rnd, seat, comment.proposal, CommentForm(formdata=None), hide=(comment.id, form))
+    attempt(
+        lambda: deliberation.hide_comment(person=current_user, comment_id=comment.id, reason=form.reason.data),
+        _("The post is hidden. Its author sees your reason."),
+    )
     return redirect(url_for("panels.proposal", slug=rnd.slug, proposal_id=comment.proposal_id))
 
 
 @bp.route("/<slug>/proposals/<int:proposal_id>/questions", methods=["POST"])
 def ask_question(slug: str, proposal_id: int):
-    """The panel asks the group a question about its proposal."""
-    rnd, _seat = round_and_seat(slug)
+    """The panel asks the group a question about its proposal.
+
+    A question that is missing or too long shows the proposal's page again with the problem and
+    the question as typed; a refusal of the asker (stood aside, questions closed) is said as before."""
+    rnd, seat = round_and_seat(slug)
     item = get_proposal(proposal_id, round_id=rnd.id)
     form = QuestionForm()
-    if form.validate_on_submit():
-        attempt(
-            lambda: deliberation.ask_question(person=current_user, proposal_id=item.id, body=form.question.data),
-            _("Your question is sent to the group. Their answer will show here."),
-        )
-    else:
-        flash(_("Write your question."), "error")
+    if not form.validate_on_submit():
+        return proposal_page(rnd, seat, item, CommentForm(formdata=None), question_form=form)
+    attempt(
+        lambda: deliberation.ask_question(person=current_user, proposal_id=item.id, body=form.question.data),
+        _("Your question is sent to the group. Their answer will show here."),
+    )
     return redirect(url_for("panels.proposal", slug=rnd.slug, proposal_id=item.id) + "#questions")
 
 

@@ -131,32 +131,57 @@ def _fold(flows: Sequence[Flow], source: dict[str, str], target: dict[str, str])
     return [Flow(a, b, amount) for (a, b), amount in out.items()]
 
 
-def money_flow(given: Sequence[Flow], awarded: Sequence[Flow], keep: int = FLOWS_SHOWN) -> Chart:
+@dataclass(frozen=True)
+class OtherGroups:
+    """Groups a query has already added together (the smallest, past the `keep` biggest), so the
+    thousands of awards of one big table are not read one by one: how many, the table, and the sum."""
+
+    count: int
+    source: str
+    amount_pence: int
+
+
+def money_flow(
+    given: Sequence[Flow], awarded: Sequence[Flow], keep: int = FLOWS_SHOWN, other_groups: OtherGroups | None = None
+) -> Chart:
     """Funders to tables (money received) and tables to groups (money awarded), as three columns of bars.
 
     A column of more than `keep` names shows the biggest `keep` and adds the rest together, so the
-    picture stays readable (and the page small) with thousands of awards; the open data lists each."""
+    picture stays readable (and the page small) with thousands of awards; the open data lists each.
+    `other_groups` is that adding-up of the groups column done already (queries.round_money_flows):
+    `awarded` is then the `keep` biggest, and the picture is the same as from every award."""
     title = gettext("Where the money comes from and where it goes")
     total_in = sum(f.amount_pence for f in given)
-    total_out = sum(f.amount_pence for f in awarded)
     funders = _ordered(f.source for f in given)
-    rounds = _ordered([*(f.target for f in given), *(f.source for f in awarded)])
+    group_count = len(_ordered(f.target for f in awarded))
+    already: set[str] = set()  # a bar added up by the query
+    if other_groups is not None and other_groups.count:
+        label = f"{gettext('Other groups')} ({other_groups.count})"
+        awarded = [*awarded, Flow(other_groups.source, label, other_groups.amount_pence)]
+        group_count += other_groups.count
+        already = {label}
     groups = _ordered(f.target for f in awarded)
+    total_out = sum(f.amount_pence for f in awarded)
+    rounds = _ordered([*(f.target for f in given), *(f.source for f in awarded)])
     desc = " ".join(
         (
             ngettext("%(num)d funder gave %(amount)s", "%(num)d funders gave %(amount)s", len(funders),
                      amount=format_pence(total_in)),
             ngettext("to %(num)d table,", "to %(num)d tables,", len(rounds)),
             ngettext("which awarded %(amount)s to %(num)d group.", "which awarded %(amount)s to %(num)d groups.",
-                     len(groups), amount=format_pence(total_out)),
+                     group_count, amount=format_pence(total_out)),
         )
     )  # fmt: skip
-    if max(len(funders), len(rounds), len(groups)) > keep:
+    if max(len(funders), len(rounds), group_count) > keep:
         into, out_of = _sums(given, "target"), _sums(awarded, "source")
         as_funder = _biggest(_sums(given, "source"), keep, gettext("Other funders"))
         as_round = _biggest({r: max(into.get(r, 0), out_of.get(r, 0)) for r in rounds}, keep, gettext("Other tables"))
-        as_group = _biggest(_sums(awarded, "target"), keep, gettext("Other groups"))
+        if already:
+            as_group = {name: name for name in groups}
+        else:
+            as_group = _biggest(_sums(awarded, "target"), keep, gettext("Other groups"))
         folded = {label for names in (as_funder, as_round, as_group) for name, label in names.items() if name != label}
+        folded |= already
 
         # The added-up bars and rows go last; everything else keeps its order (sorted is stable).
         given = sorted(_fold(given, as_funder, as_round), key=lambda f: (f.source in folded, f.target in folded))

@@ -23,7 +23,7 @@ def round_context(rnd: Round, number: int | None = None) -> dict:
     shown = page.proposals + [line.proposal for line in page.result.lines] if page.result else page.proposals
     public_ids = {p.id for p in shown if p.is_public}
     titles_by_id = {p.id: f"“{p.title}”" for p in shown if p.is_public}
-    given, awarded = queries.money_flows(rnd.id)
+    given, awarded, other_groups = queries.round_money_flows(rnd)
     return dict(
         page=page,
         rnd=rnd,
@@ -31,7 +31,7 @@ def round_context(rnd: Round, number: int | None = None) -> dict:
         min_voters=MIN_VOTERS_FOR_BALLOT_FILE,
         timeline=queries.round_timeline(rnd, date.today()),
         result_chart=queries.result_chart(page, public_ids),
-        flow=charts.money_flow(given, awarded),
+        flow=charts.money_flow(given, awarded, other_groups=other_groups),
         pb_url=_pb_url(rnd, page),
         pb_before_selected=_pb_before_selected(rnd, page),
         titles_by_id=titles_by_id,

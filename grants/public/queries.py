@@ -120,17 +120,24 @@ def round_page(rnd: Round, number: int | None = None) -> RoundPage:
         .join(Award, Award.id == Tranche.award_id)
         .where(Award.round_id == rnd.id, Tranche.status == TrancheStatus.HELD)
     )
-    # Every count the page shows, in one query.
+    # Every count the page shows, in one query; the table's proposals are read once for both of
+    # their counts (at 10,000 proposals each reading of them is most of the page's database time).
+    proposal_counts = (
+        select(
+            func.count(Proposal.id).filter(PUBLIC_PROPOSAL).label("public"),
+            func.count(Proposal.id).filter(Proposal.status != ProposalStatus.DRAFT).label("submitted"),
+        )
+        .where(Proposal.round_id == rnd.id)
+        .subquery()
+    )
     proposal_count, submitted, recusals, award_count, held_pence = db.session.execute(
         select(
-            select(func.count()).select_from(public.subquery()).scalar_subquery(),
-            select(func.count(Proposal.id))
-            .where(Proposal.round_id == rnd.id, Proposal.status != ProposalStatus.DRAFT)
-            .scalar_subquery(),
+            proposal_counts.c.public,
+            proposal_counts.c.submitted,
             select(func.count(InterestDeclaration.id)).where(InterestDeclaration.round_id == rnd.id).scalar_subquery(),
             select(func.count(Award.id)).where(Award.round_id == rnd.id).scalar_subquery(),
             held.scalar_subquery(),
-        )
+        ).select_from(proposal_counts)
     ).one()
     result = db.session.execute(
         select(Result)
@@ -264,8 +271,11 @@ def _owned_by(stmt: Select, *, round_id: int | None, group_id: int | None, funde
     return stmt
 
 
-def money_flows(round_id: int | None = None) -> tuple[list[charts.Flow], list[charts.Flow]]:
-    """Funder-to-table money received and table-to-group money awarded, from the ledger and awards (two queries)."""
+def money_flows(
+    round_id: int | None = None, *, given: bool = True, awarded: bool = True
+) -> tuple[list[charts.Flow], list[charts.Flow]]:
+    """Funder-to-table money received and table-to-group money awarded, from the ledger and awards (two
+    queries; either can be left out, its list then empty)."""
     giving = (
         select(Funder.name, Round.title, func.sum(Balance.amount_pence))
         .select_from(Balance)
@@ -276,7 +286,7 @@ def money_flows(round_id: int | None = None) -> tuple[list[charts.Flow], list[ch
         .group_by(Funder.id, Funder.name, Round.id, Round.title)
         .order_by(Funder.name, Round.title)
     )
-    awarded = (
+    awarded_sql = (
         select(Round.title, Group.name, func.sum(Award.amount_pence))
         .select_from(Award)
         .join(Round, Round.id == Award.round_id)
@@ -286,10 +296,47 @@ def money_flows(round_id: int | None = None) -> tuple[list[charts.Flow], list[ch
     )
     if round_id is not None:
         giving = giving.where(Account.round_id == round_id)
-        awarded = awarded.where(Award.round_id == round_id)
-    given = [charts.Flow(f, r, -int(total)) for f, r, total in db.session.execute(giving) if total]
-    out = [charts.Flow(r, g, int(total)) for r, g, total in db.session.execute(awarded) if total]
-    return given, out
+        awarded_sql = awarded_sql.where(Award.round_id == round_id)
+    into = [charts.Flow(f, r, -int(total)) for f, r, total in db.session.execute(giving) if total] if given else []
+    out = [charts.Flow(r, g, int(total)) for r, g, total in db.session.execute(awarded_sql) if total] if awarded else []
+    return into, out
+
+
+def round_money_flows(
+    rnd: Round, keep: int = charts.FLOWS_SHOWN
+) -> tuple[list[charts.Flow], list[charts.Flow], charts.OtherGroups | None]:
+    """One table's money flows for its page, with a table of thousands of awards added up in SQL:
+    the `keep` biggest groups (by amount, then name, as the chart ranks them) one by one and the
+    rest as one sum and count, instead of every award read and folded on every render."""
+    given, _awarded = money_flows(rnd.id, awarded=False)
+    per_name = (
+        select(Group.name.label("name"), func.sum(Award.amount_pence).label("total"))
+        .join(Group, Group.id == Award.group_id)
+        .where(Award.round_id == rnd.id)
+        .group_by(Group.name)
+        .having(func.sum(Award.amount_pence) != 0)
+        .subquery()
+    )
+    # The chart ranks names as Python compares them (code points): "C" on PostgreSQL (UTF-8 bytes
+    # sort in code point order), SQLite's own BINARY already does.
+    name = per_name.c.name.collate("C") if db.session.get_bind().dialect.name == "postgresql" else per_name.c.name
+    ranked = select(
+        per_name.c.name,
+        per_name.c.total,
+        func.row_number().over(order_by=(per_name.c.total.desc(), name)).label("rank"),
+        func.count().over().label("names"),
+        func.sum(per_name.c.total).over().label("everything"),
+    ).subquery()
+    top = db.session.execute(
+        select(ranked.c.name, ranked.c.total, ranked.c.names, ranked.c.everything)
+        .where(ranked.c.rank <= keep)
+        .order_by(ranked.c.name)
+    ).all()
+    if not top or top[0].names <= keep:
+        return given, money_flows(rnd.id, given=False)[1], None  # few groups: every award, as before
+    kept = [charts.Flow(rnd.title, name, int(total)) for name, total, _n, _all in top if total]
+    rest = int(top[0].everything) - sum(f.amount_pence for f in kept)
+    return given, kept, charts.OtherGroups(count=top[0].names - keep, source=rnd.title, amount_pence=rest)
 
 
 def round_timeline(rnd: Round, today) -> charts.Chart:  # noqa: ANN001

@@ -108,3 +108,35 @@ def test_the_ranking_ballot_says_every_problem_at_once(client, app):
         f"rank-{c.id}": f"Places go from 1 to 2. Check the place for “{c.title}”.",
     })  # fmt: skip
     assert db.session.execute(select(func.count(Participation.id))).scalar_one() == 0
+
+
+def test_why_a_confirmation_is_missing_is_refused_at_its_box_with_what_was_typed(client, app):
+    """The consensus 'excuse': a missing or too long reason shows the panel page again (400), the
+    summary linked to that member's box, the reason as typed kept; nothing is recorded."""
+    from grants.models import ConsensusAttendance
+    from tests.ballots.test_consensus_kept import _consensus_round, _record
+    from tests.ballots.test_decision_ballots import as_person
+
+    _convenor, rnd, (a, _b, _c), members, facilitator = _consensus_round(4)
+    _record(client, facilitator, rnd, [a], members, [])
+    as_person(client, facilitator)
+    page = f"/panel/{rnd.slug}"
+    missing = members[2]
+    typed = "Lost internet access. " * 50  # 1,100 characters
+    response = post_form(client, f"/vote/{rnd.slug}/consensus/excuse", {"member_id": str(missing.id), "reason": typed},
+                         page=page)  # fmt: skip
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    box = f"reason-{missing.id}"
+    every_problem_linked(html, {box: f"Use 1000 characters or fewer: this has {len(typed)}"})
+    assert f">{typed}</textarea>" in html
+    assert html.count(typed) == 1
+    response = post_form(client, f"/vote/{rnd.slug}/consensus/excuse", {"member_id": str(missing.id), "reason": " "},
+                         page=page)  # fmt: skip
+    assert response.status_code == 400
+    every_problem_linked(response.get_data(as_text=True), {
+        box: "Say why their confirmation is missing. The reason is kept with the decision."
+    })  # fmt: skip
+    db.session.expire_all()
+    reasons = db.session.execute(select(ConsensusAttendance.missing_reason)).scalars().all()
+    assert reasons and all(r is None for r in reasons)

@@ -195,3 +195,66 @@ def test_a_box_the_form_refuses_does_not_hide_what_the_payment_says_about_the_ot
         f"returned-{tranche.id}-reason": "Say what happened",
     })  # fmt: skip
     assert ledger.award_paid_totals([award.id]) == {award.id: 25_000}
+
+
+def test_saying_a_transfer_is_not_on_the_statement_keeps_the_reason_typed(client, app):
+    """The money-in reject reason: refused on the money-in page, in its box under that transfer."""
+    from tests.money.test_money_truth import _send, _table
+
+    _convenor, rnd, funder_person, item, treasurer = _table()
+    _as(client, funder_person)
+    _send(client, item, "300", reference="NCT-9")
+    claim = db.session.execute(select(Contribution)).scalar_one()
+    _as(client, treasurer)
+    page = f"/money/tables/{rnd.slug}/money-in"
+    response = post_form(client, f"/money/contributions/{claim.id}/reject", {f"reject-{claim.id}-reason": "No"},
+                         page=page)  # fmt: skip
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    every_problem_linked(html, {f"reject-{claim.id}-reason": "Write the reason in a few words"})
+    assert f'id="reject-{claim.id}-reason"' in html and 'value="No"' in html  # what was typed is kept
+    assert "<details open>" in html  # in the open box it was typed in
+    db.session.expire_all()
+    assert db.session.get(Contribution, claim.id).status.value == "claimed"  # nothing written
+
+
+def test_the_limit_on_money_in_keeps_what_was_typed(client, app):
+    """The convenors' limit on money in: refused on the money-in page with the amount as typed."""
+    from grants.money.services import money_in_ceiling
+    from tests.money.test_money_truth import _table
+
+    convenor, rnd, _funder_person, _item, _treasurer = _table()
+    before = money_in_ceiling(rnd)
+    _as(client, convenor)
+    page = f"/money/tables/{rnd.slug}/money-in"
+    response = post_form(client, f"{page}/ceiling", {"ceiling-amount": "12,50"}, page=page)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    links = summary_links(html)
+    assert list(links) == ["ceiling-amount"] and "12,50" in links["ceiling-amount"]
+    assert 'value="12,50"' in html
+    response = post_form(client, f"{page}/ceiling", {"ceiling-amount": ""}, page=page)
+    assert response.status_code == 400
+    every_problem_linked(response.get_data(as_text=True), {"ceiling-amount": "Enter an amount"})
+    db.session.expire_all()
+    assert money_in_ceiling(db.session.get(Round, rnd.id)) == before  # nothing written
+
+
+def test_a_refused_payments_page_tells_the_treasurer_the_truth_about_bank_details(client, app):
+    """On a refused form shown again bank details are kept short (nothing is written, not even the
+    record of a full view): the treasurer is told how to see them in full, not that only the
+    treasurer may; a funder who may release is still told that only the treasurer sees them."""
+    rnd, funder_person, treasurer, award = _awarded()
+    page = f"/money/tables/{rnd.slug}/payments"
+    _as(client, treasurer)
+    assert "account 12345678" in text_of(client.get(page))  # in full on the page itself
+    response = post_form(client, f"/money/awards/{award.id}/release", {f"release-{award.id}-amount": "700"}, page=page)
+    assert response.status_code == 400
+    said = text_of(response)
+    assert "account ending 78" in said and "12345678" not in said
+    assert "only the table's treasurer sees them in full" not in said
+    assert "open the payments page again to see them in full" in said
+    _as(client, funder_person)
+    response = post_form(client, f"/money/awards/{award.id}/release", {f"release-{award.id}-amount": "700"}, page=page)
+    said = text_of(response)
+    assert "account ending 78" in said and "(only the table's treasurer sees them in full)" in said

@@ -210,9 +210,13 @@ def test_a_weekly_limit_is_kept_by_the_pay_run_and_private_to_the_member(app, cl
     given = post_form(client, "/money/my-panel-pay/over", {"what": "give", "slug": rnd.slug}, page=overview)
     assert given.status_code == 302
     assert panel_pay.my_pay(seat.id)["panel_owed"] == 0
-    assert ledger.round_summary(rnd.id).available_pence == available + 4_000
+    # The £40 never left the pot: it stays there (not counted twice), and the panel budget the
+    # approval drew on is whole again: it is short only by the pay still to send.
+    assert ledger.round_summary(rnd.id).available_pence == available
+    assert _budget(rnd) == -_owed(rnd)
     post_form(client, "/money/my-panel-pay/over", {"what": "give", "slug": rnd.slug}, page=overview)
-    assert ledger.round_summary(rnd.id).available_pence == available + 4_000  # nothing more: refused, nothing written
+    assert ledger.round_summary(rnd.id).available_pence == available  # nothing more: refused, nothing written
+    assert _budget(rnd) == -_owed(rnd)
 
 
 @pytest.mark.parametrize("over", [OverLimit.DECLINE, OverLimit.DONATE])
@@ -228,7 +232,8 @@ def test_a_monthly_limit_takes_less_automatically_and_declines_or_gives_the_rest
         assert ledger.round_summary(rnd.id).available_pence == available
     else:
         assert panel_pay.my_pay(seat.id)["panel_owed"] == 3_000
-        assert ledger.round_summary(rnd.id).available_pence == available + 2_000
+        assert ledger.round_summary(rnd.id).available_pence == available  # the £20 given never left the pot
+        assert _budget(rnd) == -3_000  # the budget is short only by the pay still to send
     _as(client, member)
     page = text_of(client.get("/money/my-panel-pay"))
     assert "Some of your pay is over your own limit" not in page
@@ -297,7 +302,8 @@ def test_giving_or_declining_pay_over_the_limit_touches_only_the_table_it_is_ask
     assert panel_pay.my_pay(first_seat.id)["panel_owed"] == 5_000  # the other table's pay is untouched
     assert ledger.round_summary(first.id).available_pence == other_pot
     assert panel_pay.my_pay(seat.id)["panel_owed"] == 1_000
-    assert ledger.round_summary(rnd.id).available_pence == this_pot + 4_000
+    assert ledger.round_summary(rnd.id).available_pence == this_pot  # the gift never left this pot
+    assert _budget(rnd) == -1_000 and _budget(first) == -5_000  # each budget short only by its pay to send
     assert totals.over_limit(member.id, date.today()) == 0
 
 
@@ -324,3 +330,21 @@ def test_declining_over_the_limit_on_a_table_with_nothing_over_takes_nothing_fro
     # From the overview, each table's part is offered on its own.
     overview = text_of(client.get("/money/my-panel-pay"))
     assert f"{rnd.title}: give £40 to the pot" in overview
+
+
+def _budget(rnd) -> int:  # noqa: ANN001
+    """The table's panel budget: what approvals drew on it, less what pay runs sent and pay given back."""
+    from grants.models import AccountKind
+
+    return ledger.balance_of(AccountKind.PANEL_BUDGET, round_id=rnd.id)
+
+
+def _owed(rnd) -> int:  # noqa: ANN001
+    """Pay approved on the table and not sent yet, everyone together."""
+    from sqlalchemy import select
+
+    from grants.extensions import db
+    from grants.models import AccountKind, PanelMember
+
+    seats = db.session.execute(select(PanelMember.id).where(PanelMember.round_id == rnd.id)).scalars()
+    return sum(ledger.balance_of(AccountKind.PANEL_OWED, seat_id=s) for s in seats)

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 
 from grants.extensions import db
-from grants.models import ClaimStatus, Expense, PayChoice, StaffRole, TimeLog
+from grants.models import AccountKind, ClaimStatus, Expense, PayChoice, StaffRole, TimeLog
 from grants.money import ledger
 from grants.panel_pay import services as panel_pay
 from tests import factories
@@ -154,7 +154,10 @@ def test_decline_voucher_and_donate_need_no_bank_details(app, client) -> None:
     )
     panel_pay.decide_time(person=convenor, log_id=item.id, approve=True)
     money = ledger.round_summary(rnd.id)
-    assert money.received_pence == 106_000 and money.available_pence == 106_000
+    # Given before it was sent, it never left the pot: the pot is as it was (not counted twice, as it
+    # once was), and the panel budget the approval drew on is whole again.
+    assert money.received_pence == 100_000 and money.available_pence == 100_000
+    assert ledger.balance_of(AccountKind.PANEL_BUDGET, round_id=rnd.id) == 0
     assert panel_pay.my_pay(seat.id)["panel_owed"] == 0
 
     # Declining: approved time is recorded, nothing is owed.

@@ -181,13 +181,14 @@ def test_facilitator_hides_a_post_and_the_author_sees_why(client, app):
     comment = db.session.execute(select(PanelComment)).scalar_one()
 
     as_person(client, peer)
-    assert post_form(client, f"/panel/{slug}/comments/{comment.id}/hide", {"reason": "x"}, page=page).status_code == 403
+    assert post_form(client, f"/panel/{slug}/comments/{comment.id}/hide", {f"hide-{comment.id}-reason": "x"},
+                     page=page).status_code == 403  # fmt: skip
 
     as_person(client, w.facilitator)
     post_form(
         client,
         f"/panel/{slug}/comments/{comment.id}/hide",
-        {"reason": "Rule 2: we talk about proposals, not people."},
+        {f"hide-{comment.id}-reason": "Rule 2: we talk about proposals, not people."},
         page=page,
     )
     as_person(client, author)

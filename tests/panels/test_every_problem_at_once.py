@@ -132,3 +132,49 @@ def test_a_stranger_never_sees_the_register_through_a_refused_declaration(client
     as_person(client, stranger)
     page = f"/panel/{w.rnd.slug}/proposals/{w.proposals[0].id}/interest"
     assert post_form(client, page, {"nature": ""}, page="/me").status_code in (403, 404)
+
+
+def test_a_question_to_the_group_is_refused_on_the_proposals_page_with_what_was_typed(client, app):
+    from grants.models import PanelQuestion
+
+    w = make_world()
+    slug, p1 = w.rnd.slug, w.proposals[0]
+    as_person(client, w.members[0])
+    page = f"/panel/{slug}/proposals/{p1.id}"
+    too_long = "Who runs the sessions? " * 140  # 3,220 characters
+    response = post_form(client, f"{page}/questions", {"question": too_long}, page=page)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    every_problem_linked(html, {"question": f"Use 3000 characters or fewer: this has {len(too_long)}"})
+    assert f"{too_long}</textarea>" in html
+    response = post_form(client, f"{page}/questions", {"question": "   "}, page=page)
+    assert response.status_code == 400
+    every_problem_linked(response.get_data(as_text=True), {"question": "Write your question"})
+    assert _count(PanelQuestion) == 0
+
+
+def test_hiding_a_post_without_a_reason_is_refused_under_that_post(client, app):
+    from grants.models import PanelComment
+
+    w = make_world(n_members=2)
+    slug, p1 = w.rnd.slug, w.proposals[0]
+    page = f"/panel/{slug}/proposals/{p1.id}"
+    for member, body in zip(w.members, ["That lot are useless.", "I liked the budget."], strict=True):
+        as_person(client, member)
+        post_form(client, page, {"body": body}, page=page)
+    first, second = db.session.execute(select(PanelComment).order_by(PanelComment.id)).scalars()
+    as_person(client, w.facilitator)
+    typed = "x" * 1001
+    response = post_form(client, f"/panel/{slug}/comments/{first.id}/hide", {f"hide-{first.id}-reason": typed},
+                         page=page)  # fmt: skip
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    box = f"hide-{first.id}-reason"
+    every_problem_linked(html, {box: "Use 1000 characters or fewer: this has 1001"})
+    assert f"{typed}</textarea>" in html and html.count("<details open>") == 1
+    assert f'id="hide-{second.id}-reason"' in html  # each post has its own box
+    response = post_form(client, f"/panel/{slug}/comments/{first.id}/hide", {box: ""}, page=page)
+    assert response.status_code == 400
+    every_problem_linked(response.get_data(as_text=True), {box: "Give the reason"})
+    db.session.expire_all()
+    assert db.session.get(PanelComment, first.id).hidden_at is None

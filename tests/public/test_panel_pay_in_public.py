@@ -93,7 +93,7 @@ def test_panel_pay_to_fewer_than_five_people_is_not_shown_and_cannot_be_subtract
     _approve(convenor, rnd, members[1], "2.5")
     panel_pay.set_preference(person=members[1], round_id=rnd.id, choice=PayChoice.DONATE)
     true = ledger.round_summary(rnd.id)
-    assert true.panel_out_pence == ONE and true.available_pence == before - ONE + GIFT  # the pot's own view
+    assert true.panel_out_pence == ONE and true.available_pence == before - ONE  # the pot: the gift never left it
 
     texts = _public_texts(client, rnd)
     for pence, what in ((ONE, "one person's pay"), (GIFT, "one person's gift"), (ONE - GIFT, "pay less gift")):
@@ -125,15 +125,15 @@ def test_panel_pay_is_one_line_per_step_of_five_people_and_the_ledger_adds_up(ap
         _approve(convenor, rnd, member, "1.5")
     _run(rnd, "RUN-TWO")  # 3 more: 5 people in the step, so it is published as one line
 
-    step_net = ONE + 3 * EACH - GIFT  # what the step took from the pot: pay out, less pay given back
+    step_net = ONE + 3 * EACH  # what the step took from the pot: pay out (the pay given back never left it)
     texts = _public_texts(client, rnd)
     table_ledger = texts[f"/ledger?round={rnd.id}"]
-    line = f"The panel of {rnd.title} paid for their time and expenses, less pay given back to the pot (5 people"
+    line = f"The panel of {rnd.title} paid for their time and expenses (5 people"
     assert line in table_ledger and f"-£{step_net / 100:,.2f}" in table_ledger
     assert table_ledger.count("Panel paid") == 1
     assert "RUN-ONE" not in table_ledger and "RUN-TWO" not in table_ledger  # references would tell the runs apart
     # No run, no gift, no part of the step on its own.
-    for pence in (ONE, GIFT, EACH, 3 * EACH, ONE + 3 * EACH, ONE - GIFT, 3 * EACH - GIFT):
+    for pence in (ONE, GIFT, EACH, 3 * EACH, ONE - GIFT, 3 * EACH - GIFT, ONE + 3 * EACH - GIFT):
         assert not _shows(texts, pence), (pence, _shows(texts, pence))
     assert _public_available(client, rnd) == before - step_net == ledger.round_summary(rnd.id).available_pence
     table = texts[f"/tables/{rnd.slug}"]

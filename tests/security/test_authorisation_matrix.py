@@ -521,7 +521,7 @@ MATRIX: dict[str, list[Case]] = {
             FACILITATOR,
             slug="voting_round",
             comment_id="comment_id",
-            data=lambda w: {"reason": "Please keep to the ground rules: be kind."},
+            data=lambda w: {f"hide-{w.comment_id}-reason": "Please keep to the ground rules: be kind."},
         ),
     ],
     "panels.feedback_list": [case("GET", FACILITATOR, slug="voting_round")],
