@@ -23,6 +23,7 @@ ALLOWED_FILES = {"__init__.py", "cli.py", "ops/commands.py"}
 ALLOWED_IN_ENGINE = {
     "numpy",
     "grants.tally.fastmes",
+    "grants.tally.fastread",  # the numpy reader, loaded only when a plain approval file is read for counting
     "grants.tally.compact",
     "grants.tally.equalshares",
     "grants.tally.fairness",
