@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from babel.dates import format_skeleton as babel_skeleton
 from flask_babel import format_date
 from babel.numbers import format_decimal
 from flask_babel import get_locale, ngettext
@@ -263,9 +264,14 @@ class Row:
 
     @property
     def span(self) -> str:
-        """The dates, short: "30 Nov to 6 Dec 2026"."""
-        start = f"{self.start:%-d %b %Y}" if self.start.year != self.end.year else f"{self.start:%-d %b}"
-        return f"{start} to {self.end:%-d %b %Y}"
+        """The dates, short, with the months' short names in the reader's language: "30 Nov to 6 Dec 2026"."""
+        start = _short("dMMMy" if self.start.year != self.end.year else "dMMM", self.start)
+        return _("%(start)s to %(end)s", start=start, end=_short("dMMMy", self.end))
+
+
+def _short(skeleton: str, day: date) -> str:
+    """A date by a Babel skeleton ("dMMM": 30 Nov, 30 Tach) in the reader's language."""
+    return babel_skeleton(skeleton, day, locale=get_locale() or "en_GB")
 
 
 @dataclass
