@@ -178,11 +178,11 @@ def time_in_words(units: object, unit: RateUnit | None) -> str:
     shown = format_decimal(amount, locale=get_locale() or "en_GB")
     n = int(amount) if amount == amount.to_integral_value() else 100
     if unit is RateUnit.MEETING:
-        return ngettext("%(num)s meeting", "%(num)s meetings", n, num=shown)
+        return ngettext("%(amount)s meeting", "%(amount)s meetings", n, amount=shown)
     if unit is RateUnit.HALF_DAY:
-        return ngettext("%(num)s half day", "%(num)s half days", n, num=shown)
+        return ngettext("%(amount)s half day", "%(amount)s half days", n, amount=shown)
     if unit is RateUnit.HOUR:
-        return ngettext("%(num)s hour", "%(num)s hours", n, num=shown)
+        return ngettext("%(amount)s hour", "%(amount)s hours", n, amount=shown)
     return shown
 
 
