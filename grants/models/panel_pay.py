@@ -32,7 +32,11 @@ class RateUnit(enum.StrEnum):
         return lazy_gettext(RATE_UNIT_NOUNS[self])
 
 
-RATE_UNIT_LABELS = {RateUnit.MEETING: N_("per meeting"), RateUnit.HALF_DAY: N_("per half day"), RateUnit.HOUR: N_("per hour")}
+RATE_UNIT_LABELS = {
+    RateUnit.MEETING: N_("per meeting"),
+    RateUnit.HALF_DAY: N_("per half day"),
+    RateUnit.HOUR: N_("per hour"),
+}
 RATE_UNIT_NOUNS = {RateUnit.MEETING: N_("meetings"), RateUnit.HALF_DAY: N_("half days"), RateUnit.HOUR: N_("hours")}
 
 
@@ -73,7 +77,11 @@ class Activity(enum.StrEnum):
         return lazy_gettext(ACTIVITY_LABELS[self])
 
 
-ACTIVITY_LABELS = {Activity.READING: N_("Reading proposals"), Activity.MEETING: N_("Meetings"), Activity.TRAINING: N_("Training")}
+ACTIVITY_LABELS = {
+    Activity.READING: N_("Reading proposals"),
+    Activity.MEETING: N_("Meetings"),
+    Activity.TRAINING: N_("Training"),
+}
 
 
 class ClaimStatus(enum.StrEnum):

@@ -10,9 +10,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from babel.dates import format_skeleton as babel_skeleton
-from flask_babel import format_date
 from babel.numbers import format_decimal
-from flask_babel import get_locale, ngettext
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 

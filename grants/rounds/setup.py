@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
 
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction, unique_slug
 from grants.models import BallotType, Person, Round, RoundStaff, RoundStatus, StaffRole

@@ -14,7 +14,10 @@ from grants.public import charts
 
 
 def test_the_timetable_chart_names_its_months_in_welsh(app):
-    steps = [charts.Milestone("Bids close", date(2026, 11, 30)), charts.Milestone("Voting opens", date(2026, 12, 9), "moved")]
+    steps = [
+        charts.Milestone("Bids close", date(2026, 11, 30)),
+        charts.Milestone("Voting opens", date(2026, 12, 9), "moved"),
+    ]
     with app.test_request_context(), force_locale("cy_GB"):
         chart = charts.timeline("Bwrdd", steps, date(2026, 12, 1))
     assert "30 Tach 2026" in chart.svg  # the wide picture: short month names

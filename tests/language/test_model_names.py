@@ -17,7 +17,9 @@ def _labelled_enums() -> list[type[enum.Enum]]:
     return [
         value
         for value in vars(models).values()
-        if isinstance(value, type) and issubclass(value, enum.Enum) and isinstance(getattr(value, "label", None), property)
+        if isinstance(value, type)
+        and issubclass(value, enum.Enum)
+        and isinstance(getattr(value, "label", None), property)
     ]
 
 
@@ -55,7 +57,7 @@ def test_a_panel_members_pay_choices_and_limit_are_offered_in_welsh(app, client)
     client.get("/language/cy")
     rate_page = f"/money/tables/{rnd.slug}/panel-rate"
     assert "am bob cyfarfod" in client.get(rate_page).get_data(as_text=True)
-    post_form(client, rate_page, {"unit": "meeting", "rate": "25", "counts_reading": "y", "counts_meetings": "y"}, page=rate_page)
+    post_form(client, rate_page, {"unit": "meeting", "rate": "25", "counts_reading": "y"}, page=rate_page)
     client.get("/language/en")
     assert "per meeting" in client.get(rate_page).get_data(as_text=True)
     login(client, member.email)
