@@ -126,7 +126,12 @@ def _init_extensions(app: Flask) -> None:
     caching.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to see that page."
+    from flask_babel import gettext
+
+    from grants.models._base import N_
+
+    login_manager.login_message = N_("Please sign in to see that page.")
+    login_manager.localize_callback = gettext  # flashed in the page's language
     login_manager.login_message_category = "info"
 
 

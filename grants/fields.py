@@ -9,7 +9,7 @@ from wtforms import DateField, RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from grants.inputs import MAX_PENCE
-from grants.money_format import format_pence, parse_pounds
+from grants.money_format import format_for_input, format_pence, parse_pounds
 
 
 def up_to(limit: int) -> Length:
@@ -24,7 +24,7 @@ class DayField(DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError as exc:
-            raise ValueError("Enter a real date, like 2026-05-14") from exc
+            raise ValueError(_("Enter a real date, like 2026-05-14")) from exc
 
 
 class MoneyField(StringField):
@@ -35,7 +35,7 @@ class MoneyField(StringField):
             return self.raw_data[0]
         if self.data is None:
             return ""
-        return format_pence(self.data, symbol="").replace(",", "")
+        return format_for_input(self.data)
 
     def process_formdata(self, valuelist: list[str]) -> None:
         self.data = None

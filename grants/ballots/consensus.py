@@ -21,6 +21,7 @@ from grants.ballots.quorum import QuorumCheck
 from grants.ballots.services import ballot_proposals
 from grants.core import DomainError, NotAllowed, Problems, lock_for_update, raise_problems, transaction
 from grants.extensions import db
+from grants.language import joined
 from grants.models import (
     BallotType,
     ConsensusAttendance,
@@ -215,7 +216,7 @@ def confirmed_record(rnd: Round) -> ConsensusRecord:
     if waiting:
         # A consensus decision is everyone present's: it counts only when each has confirmed it,
         # or the facilitator has recorded, with a reason, why a confirmation is missing.
-        names = ", ".join(a.person.display_name for a in waiting)
+        names = joined(a.person.display_name for a in waiting)
         raise DomainError(
             _(
                 "Not every member present has confirmed the record: %(names)s. Ask them to confirm it on their panel "

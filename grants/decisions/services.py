@@ -56,6 +56,7 @@ from grants.models import (
     TieBreak,
 )
 from grants.models.rounds import RULES_FOR_BALLOT
+from grants.money_format import format_pence
 from grants.tally import Election, PabulibError, read_pb
 
 # Limits on an import, so that one file cannot hold the database's write lock for long (the
@@ -340,9 +341,9 @@ def read_import(data: bytes, *, title: str = "", accept_warnings: bool = False) 
         if pence > MAX_PENCE:
             raise DomainError(
                 _(
-                    "Project %(project)s costs more than £%(max)s, the most one project may cost.",
+                    "Project %(project)s costs more than %(max)s, the most one project may cost.",
                     project=pid,
-                    max=format(MAX_PENCE // 100, ","),
+                    max=format_pence(MAX_PENCE),
                 )
             )
     if ballot_type is not BallotType.RANKED:

@@ -11,9 +11,10 @@ saves a choice made just before); the browser's Accept-Language on a first visit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from babel.lists import format_list
 from flask import Blueprint, has_request_context, request, session
 from flask_babel import force_locale, get_locale, ngettext
 from flask_login import current_user
@@ -77,6 +78,12 @@ def plural_patterns(singular: str, plural: str) -> dict[str, str]:
         if tag not in patterns:
             patterns[tag] = ngettext(singular, plural, n).replace(str(n), "{n}", 1)
     return patterns
+
+
+def joined(items: Iterable[str], style: str = "standard") -> str:
+    """Names in a sentence, as the page's language joins them (Babel's CLDR list patterns):
+    "A, B and C"; style="or" where it means or ("A, B or C"; Welsh "A, B neu C")."""
+    return format_list(list(items), style=style, locale=get_locale() or LANGUAGES[DEFAULT][1])
 
 
 @contextmanager

@@ -34,11 +34,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
-from grants.models._base import UTCDateTime, append_only, str_enum, sums_to_zero, utcnow
+from grants.models._base import N_, UTCDateTime, append_only, str_enum, sums_to_zero, utcnow
 
 
 class AccountKind(enum.StrEnum):
@@ -79,20 +80,24 @@ class EntryKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "contribution": "Money received",
-            "fee": "Processing fee",
-            "award": "Award committed",
-            "payment": "Payment to group",
-            "reversal": "Reversal",
-            "refund": "Refund to funder",
-            "donation": "Panel payment given to the pot",
-            "panel_pay": "Panel member's time",
-            "panel_expense": "Panel member's expenses",
-            "panel_settled": "Panel member paid",
-            "payout": "Stripe paid out to the bank",
-            "panel_run": "Panel paid",
-        }[self.value]
+        """The line's kind in the reader's language (records keep ENTRY_KIND_LABELS' English)."""
+        return lazy_gettext(ENTRY_KIND_LABELS[self])
+
+
+ENTRY_KIND_LABELS = {
+    EntryKind.CONTRIBUTION: N_("Money received"),
+    EntryKind.FEE: N_("Processing fee"),
+    EntryKind.AWARD: N_("Award committed"),
+    EntryKind.PAYMENT: N_("Payment to group"),
+    EntryKind.REVERSAL: N_("Reversal"),
+    EntryKind.REFUND: N_("Refund to funder"),
+    EntryKind.DONATION: N_("Panel payment given to the pot"),
+    EntryKind.PANEL_PAY: N_("Panel member's time"),
+    EntryKind.PANEL_EXPENSE: N_("Panel member's expenses"),
+    EntryKind.PANEL_SETTLED: N_("Panel member paid"),
+    EntryKind.PAYOUT: N_("Stripe paid out to the bank"),
+    EntryKind.PANEL_RUN: N_("Panel paid"),
+}
 
 
 class Account(db.Model):

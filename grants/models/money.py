@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
-from grants.models._base import UTCDateTime, str_enum, utcnow
+from grants.models._base import N_, UTCDateTime, str_enum, utcnow
 from grants.models.groups import Funder, Group
 from grants.models.proposals import Proposal
 from grants.models.rounds import Round
@@ -62,12 +63,16 @@ class ContributionStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "claimed": "Claimed: waiting for the treasurer to check the bank statement",
-            "confirmed": "Confirmed",
-            "rejected": "Not found on the bank statement",
-            "reversed": "Corrected (reversed)",
-        }[self.value]
+        """The contribution's state in the reader's language."""
+        return lazy_gettext(CONTRIBUTION_STATUS_LABELS[self])
+
+
+CONTRIBUTION_STATUS_LABELS = {
+    ContributionStatus.CLAIMED: N_("Claimed: waiting for the treasurer to check the bank statement"),
+    ContributionStatus.CONFIRMED: N_("Confirmed"),
+    ContributionStatus.REJECTED: N_("Not found on the bank statement"),
+    ContributionStatus.REVERSED: N_("Corrected (reversed)"),
+}
 
 
 class Contribution(db.Model):
@@ -153,7 +158,14 @@ class PayoutMethod(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"stripe": "Stripe (paid straight to your account)", "bank": "Bank transfer"}[self.value]
+        """How the group is paid, in the reader's language."""
+        return lazy_gettext(PAYOUT_METHOD_LABELS[self])
+
+
+PAYOUT_METHOD_LABELS = {
+    PayoutMethod.STRIPE: N_("Stripe (paid straight to your account)"),
+    PayoutMethod.BANK: N_("Bank transfer"),
+}
 
 
 class TrancheStatus(enum.StrEnum):
@@ -166,12 +178,23 @@ class TrancheStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        """The payment's state in the reader's language (records keep TRANCHE_STATUS_LABELS' English)."""
+        return lazy_gettext(TRANCHE_STATUS_LABELS[self])
 
     @property
     def in_flight(self) -> bool:
         """Reserved against the award but not yet in the ledger as paid."""
         return self in (TrancheStatus.SCHEDULED, TrancheStatus.HELD, TrancheStatus.PROCESSING)
+
+
+TRANCHE_STATUS_LABELS = {
+    TrancheStatus.SCHEDULED: N_("Scheduled"),
+    TrancheStatus.HELD: N_("Held"),
+    TrancheStatus.PROCESSING: N_("Processing"),
+    TrancheStatus.PAID: N_("Paid"),
+    TrancheStatus.FAILED: N_("Failed"),
+    TrancheStatus.REVERSED: N_("Reversed"),
+}
 
 
 class Tranche(db.Model):

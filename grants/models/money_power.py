@@ -6,11 +6,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import ForeignKey, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
-from grants.models._base import UTCDateTime, str_enum, utcnow
+from grants.models._base import N_, UTCDateTime, str_enum, utcnow
 from grants.models.groups import Funder
 from grants.models.rounds import Round
 
@@ -23,12 +24,16 @@ class TableFunderStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "invited": "Invited by the convenors",
-            "offered": "Offered: waiting for the convenors",
-            "accepted": "Accepted",
-            "declined": "Declined by the convenors",
-        }[self.value]
+        """The funder's place on the table, in the reader's language."""
+        return lazy_gettext(TABLE_FUNDER_STATUS_LABELS[self])
+
+
+TABLE_FUNDER_STATUS_LABELS = {
+    TableFunderStatus.INVITED: N_("Invited by the convenors"),
+    TableFunderStatus.OFFERED: N_("Offered: waiting for the convenors"),
+    TableFunderStatus.ACCEPTED: N_("Accepted"),
+    TableFunderStatus.DECLINED: N_("Declined by the convenors"),
+}
 
 
 class TableFunder(db.Model):

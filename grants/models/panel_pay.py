@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
-from grants.models._base import UTCDateTime, str_enum, utcnow
+from grants.models._base import N_, UTCDateTime, str_enum, utcnow
 from grants.models.panels import PanelMember
 from grants.models.rounds import Round
 from grants.secrets_at_rest import EncryptedText
@@ -22,11 +23,21 @@ class RateUnit(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"meeting": "per meeting", "half_day": "per half day", "hour": "per hour"}[self.value]
+        """"per meeting", in the reader's language (records keep RATE_UNIT_LABELS' English)."""
+        return lazy_gettext(RATE_UNIT_LABELS[self])
 
     @property
     def noun(self) -> str:
-        return {"meeting": "meetings", "half_day": "half days", "hour": "hours"}[self.value]
+        """"meetings", in the reader's language."""
+        return lazy_gettext(RATE_UNIT_NOUNS[self])
+
+
+RATE_UNIT_LABELS = {
+    RateUnit.MEETING: N_("per meeting"),
+    RateUnit.HALF_DAY: N_("per half day"),
+    RateUnit.HOUR: N_("per hour"),
+}
+RATE_UNIT_NOUNS = {RateUnit.MEETING: N_("meetings"), RateUnit.HALF_DAY: N_("half days"), RateUnit.HOUR: N_("hours")}
 
 
 class PanelPayRate(db.Model):
@@ -62,7 +73,15 @@ class Activity(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"reading": "Reading proposals", "meeting": "Meetings", "training": "Training"}[self.value]
+        """The kind of time in the reader's language."""
+        return lazy_gettext(ACTIVITY_LABELS[self])
+
+
+ACTIVITY_LABELS = {
+    Activity.READING: N_("Reading proposals"),
+    Activity.MEETING: N_("Meetings"),
+    Activity.TRAINING: N_("Training"),
+}
 
 
 class ClaimStatus(enum.StrEnum):
@@ -72,9 +91,15 @@ class ClaimStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"submitted": "Waiting for the convenor", "approved": "Approved", "rejected": "Not approved"}[
-            self.value
-        ]
+        """The claim's state in the reader's language."""
+        return lazy_gettext(CLAIM_STATUS_LABELS[self])
+
+
+CLAIM_STATUS_LABELS = {
+    ClaimStatus.SUBMITTED: N_("Waiting for the convenor"),
+    ClaimStatus.APPROVED: N_("Approved"),
+    ClaimStatus.REJECTED: N_("Not approved"),
+}
 
 
 class TimeLog(db.Model):
@@ -106,12 +131,16 @@ class ExpenseKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "travel": "Travel",
-            "care": "Care (children or someone you look after)",
-            "data": "Phone data or internet",
-            "other": "Something else",
-        }[self.value]
+        """The kind of expense in the reader's language."""
+        return lazy_gettext(EXPENSE_KIND_LABELS[self])
+
+
+EXPENSE_KIND_LABELS = {
+    ExpenseKind.TRAVEL: N_("Travel"),
+    ExpenseKind.CARE: N_("Care (children or someone you look after)"),
+    ExpenseKind.DATA: N_("Phone data or internet"),
+    ExpenseKind.OTHER: N_("Something else"),
+}
 
 
 class Expense(db.Model):
@@ -144,17 +173,21 @@ class PayChoice(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "bank": "Pay me by bank transfer",
-            "voucher": "Give me shopping vouchers instead",
-            "reduced": "Pay me a smaller amount, by bank transfer",
-            "donate": "Give my payment to the table's pot, for the groups",
-            "decline": "I do not want to be paid",
-        }[self.value]
+        """The pay choice in the reader's language."""
+        return lazy_gettext(PAY_CHOICE_LABELS[self])
 
     @property
     def needs_bank(self) -> bool:
         return self in (PayChoice.BANK, PayChoice.REDUCED)
+
+
+PAY_CHOICE_LABELS = {
+    PayChoice.BANK: N_("Pay me by bank transfer"),
+    PayChoice.VOUCHER: N_("Give me shopping vouchers instead"),
+    PayChoice.REDUCED: N_("Pay me a smaller amount, by bank transfer"),
+    PayChoice.DONATE: N_("Give my payment to the table's pot, for the groups"),
+    PayChoice.DECLINE: N_("I do not want to be paid"),
+}
 
 
 class PayPreference(db.Model):
@@ -183,11 +216,17 @@ class LimitPeriod(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"week": "A week (Monday to Sunday)", "month": "A calendar month"}[self.value]
+        """The period in the reader's language."""
+        return lazy_gettext(LIMIT_PERIOD_LABELS[self])
 
     @property
     def noun(self) -> str:
-        return {"week": "week", "month": "month"}[self.value]
+        """"week" or "month", in the reader's language."""
+        return lazy_gettext(LIMIT_PERIOD_NOUNS[self])
+
+
+LIMIT_PERIOD_LABELS = {LimitPeriod.WEEK: N_("A week (Monday to Sunday)"), LimitPeriod.MONTH: N_("A calendar month")}
+LIMIT_PERIOD_NOUNS = {LimitPeriod.WEEK: N_("week"), LimitPeriod.MONTH: N_("month")}
 
 
 class OverLimit(enum.StrEnum):
@@ -199,11 +238,15 @@ class OverLimit(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "later": "Pay me up to my limit; the rest waits and is paid in a later week or month, within my limit",
-            "donate": "Pay me up to my limit; give the rest to the table's pot, for the groups",
-            "decline": "Pay me up to my limit; I do not want the rest",
-        }[self.value]
+        """What happens to pay over the limit, in the reader's language."""
+        return lazy_gettext(OVER_LIMIT_LABELS[self])
+
+
+OVER_LIMIT_LABELS = {
+    OverLimit.LATER: N_("Pay me up to my limit; the rest waits and is paid in a later week or month, within my limit"),
+    OverLimit.DONATE: N_("Pay me up to my limit; give the rest to the table's pot, for the groups"),
+    OverLimit.DECLINE: N_("Pay me up to my limit; I do not want the rest"),
+}
 
 
 class PayLimit(db.Model):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from grants.extensions import db
-from grants.models._base import UTCDateTime, str_enum, utcnow
+from grants.models._base import N_, UTCDateTime, str_enum, utcnow
 from grants.models.groups import Group
 from grants.models.rounds import Round
 
@@ -24,7 +25,18 @@ class ProposalStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        """The proposal's state in the reader's language."""
+        return lazy_gettext(PROPOSAL_STATUS_LABELS[self])
+
+
+PROPOSAL_STATUS_LABELS = {
+    ProposalStatus.DRAFT: N_("Draft"),
+    ProposalStatus.SUBMITTED: N_("Submitted"),
+    ProposalStatus.INELIGIBLE: N_("Ineligible"),
+    ProposalStatus.FUNDED: N_("Funded"),
+    ProposalStatus.NOT_FUNDED: N_("Not funded"),
+    ProposalStatus.WITHDRAWN: N_("Withdrawn"),
+}
 
 
 class BudgetLine(db.Model):

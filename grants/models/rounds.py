@@ -11,7 +11,7 @@ from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
-from grants.models._base import AddressInvitation, UTCDateTime, str_enum, utcnow
+from grants.models._base import N_, AddressInvitation, UTCDateTime, str_enum, utcnow
 from grants.models.people import Person
 
 
@@ -32,11 +32,6 @@ class RoundStatus(enum.StrEnum):
     def label(self) -> str:
         """The stage's name in the reader's language (records keep STATUS_LABELS' English)."""
         return lazy_gettext(STATUS_LABELS[self])
-
-
-def N_(message: str) -> str:
-    """Marks words for the catalogue (pybabel's default keyword); translated where they are shown."""
-    return message
 
 
 STATUS_LABELS = {
@@ -69,7 +64,8 @@ class BallotType(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return BALLOT_LABELS[self]
+        """The ballot's name in the reader's language (records keep BALLOT_LABELS' English)."""
+        return lazy_gettext(BALLOT_LABELS[self])
 
     @property
     def pabulib_vote_type(self) -> str:
@@ -78,11 +74,11 @@ class BallotType(enum.StrEnum):
 
 
 BALLOT_LABELS = {
-    BallotType.APPROVAL: "Approval: tick every proposal you support",
-    BallotType.CUMULATIVE: "Points: spread a number of points across the proposals",
-    BallotType.SCORE: "Scores: score each proposal against published criteria, with a comment",
-    BallotType.RANKED: "Ranking: put your favourite proposals in order",
-    BallotType.CONSENSUS: "Consensus: the panel decides by talking; the facilitator records it",
+    BallotType.APPROVAL: N_("Approval: tick every proposal you support"),
+    BallotType.CUMULATIVE: N_("Points: spread a number of points across the proposals"),
+    BallotType.SCORE: N_("Scores: score each proposal against published criteria, with a comment"),
+    BallotType.RANKED: N_("Ranking: put your favourite proposals in order"),
+    BallotType.CONSENSUS: N_("Consensus: the panel decides by talking; the facilitator records it"),
 }
 
 # Consensus has no ballots; its record is published as an approval file with no votes.

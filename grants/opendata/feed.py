@@ -1,4 +1,8 @@
-"""An Atom feed of decisions and payments, newest first."""
+"""An Atom feed of decisions and payments, newest first, in the reader's language.
+
+The feed follows the language like any page (the language link, else the feed reader's
+Accept-Language; the page cache keeps one copy per language). What a record says as it was
+written (a ledger line's description) is given as written."""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from datetime import UTC, datetime, time
 
 from feedgen.feed import FeedGenerator
 from flask import current_app, url_for
+from flask_babel import format_date, get_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -42,17 +48,22 @@ def atom() -> bytes:
     for result, rnd in results:
         funded = sum(1 for line in result.lines if line.is_funded)
         if result.quorum_met:
-            text = (
-                f"{rnd.title}: {funded} of {len(result.lines)} proposals funded, "
-                f"{format_pence(result.spent_pence)} of {format_pence(result.budget_pence)}."
+            text = ngettext(
+                "%(table)s: %(funded)s of %(num)d proposal funded, %(spent)s of %(budget)s.",
+                "%(table)s: %(funded)s of %(num)d proposals funded, %(spent)s of %(budget)s.",
+                len(result.lines),
+                table=rnd.title,
+                funded=funded,
+                spent=format_pence(result.spent_pence),
+                budget=format_pence(result.budget_pence),
             )
         else:
-            text = f"{rnd.title}: quorum was not met, so no decision was made."
+            text = _("%(table)s: quorum was not met, so no decision was made.", table=rnd.title)
         items.append(
             (
                 result.computed_at,
                 f"decision-{result.id}",
-                f"Decision: {rnd.title}",
+                _("Decision: %(table)s", table=rnd.title),
                 text,
                 url_for("public.round", slug=rnd.slug, _external=True),
             )
@@ -63,8 +74,13 @@ def atom() -> bytes:
             (
                 when,
                 f"ledger-{eg.id}",
-                f"{eg.kind.label}: {rnd.title}",
-                f"{eg.occurred_on.isoformat()}: {eg.description}",
+                _("%(kind)s: %(table)s", kind=eg.kind.label, table=rnd.title),
+                # The description is the ledger's record, as it was written.
+                _(
+                    "%(date)s: %(description)s",
+                    date=format_date(eg.occurred_on, "d MMMM y"),
+                    description=eg.description,
+                ),
                 url_for("public.ledger", round=rnd.id, _external=True),
             )
         )
@@ -72,27 +88,35 @@ def atom() -> bytes:
     items = items[: FEED_SIZE - 1]
     head = published_head()
     if head is not None:
+        written = format_date(head.created_at, "d MMMM y") + head.created_at.strftime(", %H:%M")
         # The record's head, so that feed readers and archives keep each one as it was published.
         items.insert(
             0,
             (
                 head.created_at,
                 f"audit-head-{head.seq}",
-                f"The record's head: entry {head.seq}",
-                f"The site's record of sensitive actions has {head.seq} entries; the latest, written "
-                f"{head.created_at:%Y-%m-%d %H:%M} UTC, is sealed as {head.text}.",
+                _("The record's head: entry %(seq)s", seq=head.seq),
+                ngettext(
+                    "The site's record of sensitive actions has %(num)d entry; the latest, written %(when)s UTC, "
+                    "is sealed as %(seal)s.",
+                    "The site's record of sensitive actions has %(num)d entries; the latest, written %(when)s UTC, "
+                    "is sealed as %(seal)s.",
+                    head.seq,
+                    when=written,
+                    seal=head.text,
+                ),
                 url_for("opendata.audit_head_at", seq=head.seq, _external=True),
             ),
         )
 
     fg = FeedGenerator()
     fg.id(url_for("opendata.feed", _external=True))
-    fg.title(f"{site}: decisions and payments")
-    fg.subtitle("Each decision a panel makes and each payment to a group.")
+    fg.title(_("%(site)s: decisions and payments", site=site))
+    fg.subtitle(_("Each decision a panel makes and each payment to a group."))
     fg.author({"name": site})
     fg.link(href=url_for("opendata.feed", _external=True), rel="self")
     fg.link(href=url_for("public.home", _external=True), rel="alternate")
-    fg.language("en-GB")
+    fg.language(str(get_locale() or "en_GB").replace("_", "-"))  # en-GB, cy-GB: the feed's own language
     fg.updated(items[0][0] if items else datetime(2020, 1, 1, tzinfo=UTC))
     # feedgen lists entries in reverse order of adding; add oldest first so the feed reads newest first.
     for when, key, title, text, link in reversed(items):

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from grants.audit import head_at, published_head
 from grants.caching import same_for_everyone
 from grants.opendata import bp, data, feed, files, services
+from grants.opendata.columns import COLUMNS
 from grants.opendata.csvtext import csv_lines
 from grants.security import public
 
@@ -38,7 +39,11 @@ def _download(body, mimetype: str, filename: str) -> Response:  # noqa: ANN001
 def index():
     """What open data there is, in which formats, and under which licence."""
     return render_template(
-        "opendata/index.html", datasets=DESCRIPTIONS, formats=FORMATS, files_made_at=files.made_at()
+        "opendata/index.html",
+        datasets=DESCRIPTIONS,
+        formats=FORMATS,
+        files_made_at=files.made_at(),
+        columns=COLUMNS,
     )
 
 

@@ -43,6 +43,7 @@ from grants.models import (
     Round,
     TimeLog,
 )
+from grants.models.panel_pay import RATE_UNIT_LABELS
 from grants.money import ledger
 from grants.money.payouts import ACCOUNT_NUMBER, SORT_CODE
 from grants.money_format import format_pence
@@ -91,7 +92,7 @@ def set_rate(
         )
         audit.record(
             "panel_rate_set",
-            f"The panel is paid {format_pence(rate_pence)} {unit.label}.",
+            f"The panel is paid {format_pence(rate_pence)} {RATE_UNIT_LABELS[unit]}.",  # the record keeps the English
             actor_id=person.id,
             round_id=round_id,
             public=True,

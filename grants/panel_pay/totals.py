@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from flask_babel import format_date
+from babel.dates import format_skeleton as babel_skeleton
+from babel.numbers import format_decimal
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -24,6 +26,7 @@ from grants.models import (
     PanelMember,
     PanelPayRate,
     PayLimit,
+    RateUnit,
     Round,
     TimeLog,
 )
@@ -156,19 +159,30 @@ class TimeItem:
     table: str
     activity: str
     units: object
-    unit_noun: str
+    unit: RateUnit | None
     amount_pence: int
 
     @property
     def time_text(self) -> str:
-        """How much time, as people write it: "1 half day", "1.5 meetings"."""
-        units = Decimal(str(self.units)).normalize()
-        shown = f"{units:f}"
-        noun = SINGULAR.get(self.unit_noun, self.unit_noun) if units == 1 else self.unit_noun
-        return f"{shown} {noun}".strip()
+        """How much time, as people write it: "1 half day", "1.5 meetings", in the reader's language."""
+        return time_in_words(self.units, self.unit)
 
 
-SINGULAR = {"meetings": "meeting", "half days": "half day", "hours": "hour"}
+def time_in_words(units: object, unit: RateUnit | None) -> str:
+    """A count of time (perhaps a fraction, like 1.5) with its noun, by the reader's plural rules.
+
+    gettext's plural rules count whole numbers only: a fraction takes the form of 100, which is
+    the "other" form in English and in Welsh, as CLDR has it for fractions."""
+    amount = Decimal(str(units)).normalize()
+    shown = format_decimal(amount, locale=get_locale() or "en_GB")
+    n = int(amount) if amount == amount.to_integral_value() else 100
+    if unit is RateUnit.MEETING:
+        return ngettext("%(amount)s meeting", "%(amount)s meetings", n, amount=shown)
+    if unit is RateUnit.HALF_DAY:
+        return ngettext("%(amount)s half day", "%(amount)s half days", n, amount=shown)
+    if unit is RateUnit.HOUR:
+        return ngettext("%(amount)s hour", "%(amount)s hours", n, amount=shown)
+    return shown
 
 
 def approved_time(person_id: int, start: date | None = None, end: date | None = None) -> list[TimeItem]:
@@ -187,7 +201,7 @@ def approved_time(person_id: int, start: date | None = None, end: date | None = 
     if end is not None:
         stmt = stmt.where(TimeLog.worked_on <= end)
     return [
-        TimeItem(log.worked_on, title, log.activity.label, log.units, unit.noun if unit else "", log.amount_pence or 0)
+        TimeItem(log.worked_on, title, log.activity.label, log.units, unit, log.amount_pence or 0)
         for log, title, unit in db.session.execute(stmt)
     ]
 
@@ -249,9 +263,14 @@ class Row:
 
     @property
     def span(self) -> str:
-        """The dates, short: "30 Nov to 6 Dec 2026"."""
-        start = f"{self.start:%-d %b %Y}" if self.start.year != self.end.year else f"{self.start:%-d %b}"
-        return f"{start} to {self.end:%-d %b %Y}"
+        """The dates, short, with the months' short names in the reader's language: "30 Nov to 6 Dec 2026"."""
+        start = _short("dMMMy" if self.start.year != self.end.year else "dMMM", self.start)
+        return _("%(start)s to %(end)s", start=start, end=_short("dMMMy", self.end))
+
+
+def _short(skeleton: str, day: date) -> str:
+    """A date by a Babel skeleton ("dMMM": 30 Nov, 30 Tach) in the reader's language."""
+    return babel_skeleton(skeleton, day, locale=get_locale() or "en_GB")
 
 
 @dataclass

@@ -491,3 +491,9 @@ def letter():
         payments=totals.payments(current_user.id, start, end),
         today=date.today(),
     )
+
+
+@bp.app_template_global("time_in_words")
+def time_in_words(units: object, unit: object) -> str:
+    """"1.5 meetings" in the page's language, for a template."""
+    return totals.time_in_words(units, unit)

@@ -113,6 +113,11 @@ def _day(d: date) -> str:
     return dates.format_date(d, "d MMMM y", locale=get_locale() or "en_GB")
 
 
+def _short_day(d: date) -> str:
+    """22 Nov 2026 (22 Tach 2026 in Welsh): the month's short name in the page's language."""
+    return dates.format_skeleton("dMMMy", d, locale=get_locale() or "en_GB")
+
+
 def _biggest(sizes: dict[str, int], keep: int, others: str) -> dict[str, str]:
     """Each name to itself if it is among the `keep` biggest, else to one `others` name."""
     if len(sizes) <= keep:
@@ -380,7 +385,7 @@ def timeline(round_title: str, milestones: Sequence[Milestone], today: date) -> 
             f'<line x1="{x:.1f}" y1="{axis_y + 8}" x2="{x:.1f}" y2="{y - 14}" stroke="#4a4a48" stroke-dasharray="2 3"/>'
         )
         anchor = "end" if x > (left + right) / 2 else "start"
-        when = _as_date(m.when).strftime("%-d %b %Y")
+        when = _short_day(_as_date(m.when))
         if m.note:
             label = gettext("%(step)s: %(date)s (changed)", step=m.label, date=when)
         else:
@@ -420,7 +425,7 @@ def _timeline_narrow(title: str, desc: str, items: Sequence[Milestone], today: d
             f'fill="{"#1f5c4a" if done else "#ffffff"}" stroke="#1d1d1b" stroke-width="2"/>'
         )
         body.append(_text(x + 20, y + 23, _fit(m.label, (NARROW_W - x - 20) * 0.88), bold=True))
-        body.append(_text(x + 20, y + 42, when.strftime("%-d %B %Y") + (" (changed)" if m.note else "")))
+        body.append(_text(x + 20, y + 42, gettext("%(date)s (changed)", date=_day(when)) if m.note else _day(when)))
         y += row_h
     line = f'<line x1="{x}" y1="{top + 18}" x2="{x}" y2="{y - row_h + 18:.1f}" stroke="#1d1d1b" stroke-width="2"/>'
     return _svg(NARROW_W, int(y) + 4, title, desc, [line, *body], "chart-timeline chart-timeline-narrow")

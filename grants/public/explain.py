@@ -16,6 +16,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from grants.extensions import db
+from grants.language import joined
 from grants.models import Proposal, ResultLine, Round
 from grants.money_format import format_pence
 from grants.public.queries import PUBLIC_PROPOSAL
@@ -162,11 +163,7 @@ def _say_fairness(key: str, count: int | None = None, **values: object) -> str:
 
 def join_names(names: list[str]) -> str:
     """Names as a list in a sentence, in the page's language: "A", "A and B", "A, B and C"."""
-    if not names:
-        return ""
-    if len(names) == 1:
-        return names[0]
-    return _("%(names)s and %(last)s", names=", ".join(names[:-1]), last=names[-1])
+    return joined(names) if names else ""
 
 
 def line_explanation(line: ResultLine, rnd: Round, titles: Mapping[int, str]) -> str:

@@ -32,6 +32,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from grants.extensions import db
@@ -41,10 +42,14 @@ from grants.privacy import MIN_PEOPLE, people_text
 
 PANEL_KINDS = (EntryKind.PANEL_RUN, EntryKind.DONATION)
 
-HELD_BACK_TEXT = (
-    f"Panel pay to fewer than {MIN_PEOPLE} people is not shown separately, so nobody's pay can be worked out. "
-    f"It is shown as one line once at least {MIN_PEOPLE} people have been paid; until then it is left out of "
-    "these figures, so what is still available may be less than shown."
+HELD_BACK_TEXT = lazy_ngettext(
+    "Panel pay to fewer than %(num)d person is not shown separately, so nobody's pay can be worked out. "
+    "It is shown as one line once at least %(num)d person has been paid; until then it is left out of "
+    "these figures, so what is still available may be less than shown.",
+    "Panel pay to fewer than %(num)d people is not shown separately, so nobody's pay can be worked out. "
+    "It is shown as one line once at least %(num)d people have been paid; until then it is left out of "
+    "these figures, so what is still available may be less than shown.",
+    MIN_PEOPLE,
 )
 
 

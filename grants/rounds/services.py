@@ -758,12 +758,17 @@ def early_move(rnd: Round, step: RoundStatus | str, now: datetime | None = None)
         select(TimeRequest).where(TimeRequest.round_id == rnd.id, TimeRequest.until > now.date())
     ).scalars():
         if req.what in ends and req.person_id in seats:
-            cut[req.person_id] = f"more time for {req.what} until {req.until:%d %B %Y}"
+            until = format_date(req.until, "d MMMM y")
+            cut[req.person_id] = (
+                _("more time for scoring until %(date)s", date=until)
+                if req.what == "scoring"
+                else _("more time for reading until %(date)s", date=until)
+            )
     if step == "close":
         # A paused member has been promised they can come back and vote until the published close.
         for person_id, seat in seats.items():
             if seat.is_paused:
-                cut.setdefault(person_id, "a pause")
+                cut.setdefault(person_id, _("a pause"))
     people = {p.id: p for p in db.session.execute(select(Person).where(Person.id.in_(cut))).scalars()}
     return EarlyMove(
         label=FIELD_LABELS[field],
@@ -788,14 +793,15 @@ def keep_timetable(
         early = early_move(rnd, step)
         if early is None:
             return None
-        when = f"{early.scheduled:%d %B %Y}"
+        when = f"{early.scheduled:%d %B %Y}"  # records keep English; people read the date in their language
+        shown_when = format_date(early.scheduled, "d MMMM y")
         if not reason.strip():
             raise TooEarly(
                 _(
                     "The published date for “%(step)s” is %(date)s. To move the table on before then, say why: "
                     "the reason is shown on the timetable beside the new date.",
                     step=_(early.label),
-                    date=when,
+                    date=shown_when,
                 )
             )
         if early.cut_short and not override_reason.strip():
@@ -805,7 +811,7 @@ def keep_timetable(
                     "Moving on now would cut short what panel members were given: %(who)s. Wait until %(date)s, or "
                     "record why it cannot wait; they will be told first.",
                     who=who,
-                    date=when,
+                    date=shown_when,
                 )
             )
         now = datetime.now(UTC)
@@ -813,15 +819,21 @@ def keep_timetable(
         text = reason.strip()
         if early.cut_short:
             text += f" Members given more time or paused were told first: {override_reason.strip()}"
+            # Each recipient reads the step's name and the dates in their own language (notify() puts
+            # the lazy strings into words once per language).
             notify(
                 [p.id for p, _what in early.cut_short],
                 "reminder",
-                _l("%(title)s: %(step)s moved earlier", title=rnd.title, step=early.label.lower()),
+                _l(
+                    "%(title)s: %(step)s moved earlier",
+                    title=rnd.title,
+                    step=LazyString(lambda label=early.label: _(label).lower()),
+                ),
                 _l(
                     "%(step)s was %(old)s and is now %(new)s. This cuts short what you were given. "
                     "Why: %(reason)s %(override)s",
-                    step=early.label,
-                    old=when,
+                    step=LazyString(_, early.label),
+                    old=LazyString(format_date, early.scheduled, "dd MMMM y"),
                     new=LazyString(format_date, now, "dd MMMM y"),
                     reason=reason.strip(),
                     override=override_reason.strip(),

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction, unique_slug
 from grants.models import BallotType, Person, Round, RoundStaff, RoundStatus, StaffRole
@@ -255,7 +255,7 @@ def _in_words(rnd: Round, field: str) -> str:
     if field == "quorum_extend_days":
         return ngettext("%(num)d day", "%(num)d days", value)
     if isinstance(value, datetime):
-        return f"{value:%-d %B %Y}"
+        return format_date(value, "d MMMM y")
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     return str(value)

@@ -16,6 +16,7 @@ from werkzeug.datastructures import FileStorage
 from grants import audit, jobs
 from grants.core import DomainError, NotAllowed, transaction
 from grants.extensions import db
+from grants.language import joined
 from grants.models import (
     Award,
     GroupMembership,
@@ -206,7 +207,7 @@ def _named(person: Person) -> str:
 
 def _either(people: list[Person]) -> str:
     """Names and addresses joined with "or", in the language being written."""
-    return _(" or ").join(_named(p) for p in people)
+    return joined((_named(p) for p in people), style="or")
 
 
 def report_due_message(award: Award) -> tuple[LazyString, LazyString]:

@@ -48,7 +48,7 @@ def test_two_of_four_confirmations_do_not_make_a_decision_until_the_facilitator_
     for m in members[:2]:
         _confirm(client, m, rnd)
     refused = close(client, convenor, rnd.slug)
-    assert "Not every member present has confirmed the record: Pat2 Panel, Pat3 Panel" in refused
+    assert "Not every member present has confirmed the record: Pat2 Panel and Pat3 Panel" in refused
     assert db.session.execute(select(Result)).first() is None
     # The facilitator sees who is missing and records why, one by one, with a reason.
     as_person(client, facilitator)

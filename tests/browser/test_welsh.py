@@ -45,26 +45,7 @@ def _still_to_translate() -> str:
     )
 
 
-def _model_names() -> str:
-    """The names the models give their kinds (a payment's status, a pay choice, a ledger line's kind),
-    which are not yet translated (README, "Languages"): allowed until they are. A table's stage is
-    translated, so it is not among them."""
-    import enum
-
-    from grants import models
-    from grants.models import RoundStatus
-
-    names = []
-    for value in vars(models).values():
-        if isinstance(value, type) and issubclass(value, enum.Enum) and value is not RoundStatus:
-            for member in value:
-                label = getattr(member, "label", None)
-                if isinstance(label, str):
-                    names.append(label)
-    return "\n".join(names)
-
-
-STILL_ENGLISH = _still_to_translate() + "\n" + _model_names()
+STILL_ENGLISH = _still_to_translate()
 
 
 def _sign_in(page, site: LiveSite, role: str) -> None:  # noqa: ANN001

@@ -81,10 +81,10 @@ def test_a_members_granted_time_and_anothers_pause_are_not_overridden_without_a_
     convenor, rnd, a, members, until = _deliberating_round_with_time_given()
     login(client, convenor.email)
     page = _flashes(client, rnd)
-    assert f"{members[0].display_name}: more time for reading until {until:%d %B %Y}" in page
+    assert f"{members[0].display_name}: more time for reading until {until:%-d %B %Y}" in page
     _advance(client, rnd, RoundStatus.VOTING, reason="We are ready.")
     assert _status(rnd.id) is RoundStatus.DELIBERATION
-    assert f"{members[0].display_name} (more time for reading until {until:%d %B %Y})" in _flashes(client, rnd)
+    assert f"{members[0].display_name} (more time for reading until {until:%-d %B %Y})" in _flashes(client, rnd)
 
     why = "The venue is closing for the winter."
     _advance(client, rnd, RoundStatus.VOTING, reason="We are ready.", override_reason=why)
@@ -139,3 +139,26 @@ def test_the_command_line_does_not_close_voting_before_the_published_date(app, r
     result = runner.invoke(args=["rounds", "close-voting", rnd.slug])
     assert result.exit_code != 0 and "published to close on" in result.output
     assert _status(rnd.id) is RoundStatus.VOTING
+
+
+def test_a_welsh_speaking_member_is_told_of_the_earlier_step_in_welsh(client, app):
+    from babel.dates import format_date
+
+    from grants.language.services import remember
+
+    convenor, rnd, _a, members, until = _deliberating_round_with_time_given()
+    remember(members[0].id, "cy")
+    published = db.session.get(Round, rnd.id).voting_opens_at
+    login(client, convenor.email)
+    why = "The venue is closing for the winter."
+    _advance(client, rnd, RoundStatus.VOTING, reason="We are ready.", override_reason=why)
+    assert _status(rnd.id) is RoundStatus.VOTING
+    told = db.session.execute(select(Notification).where(Notification.person_id == members[0].id)).scalars().all()
+    note = next(n for n in told if why in n.body)
+    old = format_date(published, "dd MMMM y", locale="cy_GB")
+    assert note.subject == f"{rnd.title}: symudwyd pleidleisio'n agor yn gynharach"
+    assert note.body.startswith(f"Roedd Pleidleisio'n agor ar {old} ")  # the step and its date in Welsh
+    assert "Voting opens" not in note.body and "Voting opens" not in note.subject
+    # The record keeps the English, as it was written.
+    entries = db.session.execute(select(AuditEntry.summary).where(AuditEntry.action == "timetable_moved_earlier"))
+    assert any(summary.startswith("Voting opens moved from ") for summary in entries.scalars())
