@@ -68,8 +68,9 @@ def test_a_ballot_goes_to_the_database_as_few_times_as_its_guarantees_need(clien
     assert len(sealed_ballots(rnd.id)) == 2
 
 
-def test_a_second_ballot_in_one_statement_is_still_refused_whole(client, app):  # noqa: ANN001
-    """The participation and the ballot written together: a second cast by the same person writes neither."""
+def test_a_second_ballot_by_the_same_person_writes_nothing(client, app):  # noqa: ANN001
+    """A second cast by the same person writes neither row. (Two at once, where the unique
+    participation row fails the one statement whole: tests/ballots/test_secrecy.py.)"""
     _convenor, rnd, (first, _second, _third), members = f.voting_table(1)
     as_person(client, members[0])
     token = csrf_token(client, f"/vote/{rnd.slug}")
