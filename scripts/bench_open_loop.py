@@ -103,6 +103,56 @@ def open_loop(
     }
 
 
+def in_turn(
+    ballot: tuple[str, str], floor: tuple[str, str], lines: list[str], expect: str = "/receipt"
+) -> dict[str, dict]:
+    """One ballot, then one floor post, one at a time, for each line: (base, path) of each server.
+
+    On a machine whose load moves by the second, a ballot measured for 5 s and the floor for the
+    next 5 s can meet different machines (on 6 December the floor's p50 was 258 ms in one 5 s and
+    6 ms in the next). Taken in turn, request by request, both meet the same moments, so the ratio
+    of their medians is fair. Each line is one voter; the floor post casts nothing. A ballot not
+    answered with a redirect to the receipt (`expect`) is counted as an error."""
+    times: dict[str, list[float]] = {"ballot": [], "floor": []}
+    errors = dict.fromkeys(times, 0)
+    connections = {}
+    for name, (base, _path) in (("ballot", ballot), ("floor", floor)):
+        target = urlsplit(base)
+        connections[name] = (target, http.client.HTTPConnection(target.hostname, target.port, timeout=30))
+    for line in lines:
+        cookie, body = line.rstrip("\n").split("\t", 1)
+        for name, path, wanted in (("ballot", ballot[1], expect), ("floor", floor[1], None)):
+            target, conn = connections[name]
+            started = time.perf_counter()
+            try:
+                headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded", "Host": target.netloc}
+                conn.request("POST", path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+            except OSError:
+                errors[name] += 1
+                conn.close()
+                continue
+            times[name].append((time.perf_counter() - started) * 1000)
+            if response.status >= 400 or wanted and wanted not in (response.getheader("Location") or ""):
+                errors[name] += 1
+    for _target, conn in connections.values():
+        conn.close()
+    return {
+        name: {
+            "requests": float(len(values)),
+            "seconds": sum(values) / 1000,
+            "p50": _percentile(values, 0.50),
+            "p95": _percentile(values, 0.95),
+            "p99": _percentile(values, 0.99),
+            "status_errors": float(errors[name]),
+            "socket_errors": 0.0,
+            "rps": len(values) / (sum(values) / 1000) if values else 0.0,
+        }
+        for name, values in times.items()
+    }
+
+
 if __name__ == "__main__":
     base_url, cast_path, voters = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     rate_arg = float(sys.argv[4]) if len(sys.argv) > 4 else 100.0

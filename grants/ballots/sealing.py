@@ -139,13 +139,17 @@ def seal(
     paper_batch_id: int | None = None,
 ) -> None:
     """Write `content` (JSON) as an envelope sealed to `key` (a CountKey, or its id and public key)."""
+    session.execute(_ENVELOPE_INSERT, envelope(key, content, paper_batch_id=paper_batch_id))
+
+
+def envelope(key: CountKey | tuple[int, bytes], content: Any, *, paper_batch_id: int | None = None) -> dict:  # noqa: ANN401
+    """The row of an envelope sealing `content` (JSON) to `key`, for a caller that writes it itself."""
     key_id, public = (key.id, key.public_key) if isinstance(key, CountKey) else key
     sealed = seal_bytes(public, json.dumps(content, separators=(",", ":")).encode())
-    session.execute(
-        insert(SealedEnvelope.__table__).values(
-            id=secrets.token_hex(16), key_id=key_id, paper_batch_id=paper_batch_id, sealed=sealed
-        )
-    )
+    return {"id": secrets.token_hex(16), "key_id": key_id, "paper_batch_id": paper_batch_id, "sealed": sealed}
+
+
+_ENVELOPE_INSERT = insert(SealedEnvelope.__table__)  # built once: a statement is immutable
 
 
 def _private(key: CountKey) -> X25519PrivateKey:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Protocol
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, bindparam, insert, null, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, load_only, undefer
 
@@ -25,6 +25,7 @@ from grants.core import DomainError, NotAllowed, id_of, raise_problems, transact
 from grants.extensions import db
 from grants.inputs import is_whole
 from grants.models import (
+    Account,
     BallotType,
     CountKey,
     InterestDeclaration,
@@ -35,10 +36,12 @@ from grants.models import (
     ProposalStatus,
     Round,
     ScoreComment,
+    SealedEnvelope,
 )
 from grants.money import ledger
 from grants.money_format import format_pence
 
+ON_THE_BALLOT = (ProposalStatus.SUBMITTED, ProposalStatus.FUNDED, ProposalStatus.NOT_FUNDED)
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 
@@ -59,6 +62,8 @@ class BallotPaper:
     stood_aside: set[int]
     # The round's current ballot key (id, public half), when read with the paper.
     count_key: tuple[int, bytes] | None = None
+    # The money in the pot, when read with the proposals (a ballot being cast); else read when asked.
+    pot_pence: int | None = None
 
     @property
     def choosable(self) -> list[Proposal]:
@@ -67,6 +72,8 @@ class BallotPaper:
     @cached_property
     def budget_pence(self) -> int:
         """The money in the pot, read when a ballot must fit within it (or the page says so)."""
+        if self.pot_pence is not None:
+            return self.pot_pence
         return ledger.round_summary(self.round.id).available_pence
 
 
@@ -82,13 +89,7 @@ def ballot_proposals(round_id: int, *, for_checking: bool = False) -> list[Propo
         db.session.execute(
             stmt.where(
                 Proposal.round_id == round_id,
-                Proposal.status.in_(
-                    [
-                        ProposalStatus.SUBMITTED,
-                        ProposalStatus.FUNDED,
-                        ProposalStatus.NOT_FUNDED,
-                    ]
-                ),
+                Proposal.status.in_(ON_THE_BALLOT),
             )
             .order_by(Proposal.id)
         ).scalars()
@@ -103,7 +104,7 @@ def new_receipt() -> str:
 
 def ballot_paper(person: Person, rnd: Round) -> BallotPaper:
     """The ballot paper for a panel member, or a refusal saying why they cannot vote."""
-    return _paper(_voter_rows(Round.id == rnd.id, id_of(person)))
+    return _paper(_voter_rows(rnd.id, id_of(person)))
 
 
 def _locked_paper(person: Person, round_id: int | None = None, slug: str | None = None) -> BallotPaper:
@@ -113,17 +114,34 @@ def _locked_paper(person: Person, round_id: int | None = None, slug: str | None 
     for ballots in flight, while two ballots from one person race to the unique
     participation row, which lets exactly one through. SQLite serialises writers anyway.
     """
-    which = Round.id == round_id if slug is None else Round.slug == slug
-    return _paper(_voter_rows(which, id_of(person), lock=True), for_checking=True)
+    by_slug = slug is not None
+    rows = db.session.execute(
+        _voter_rows_stmt(by_slug=by_slug, lock=True),
+        {"which": slug if by_slug else round_id, "person_id": id_of(person)},
+    ).all()
+    return _paper(rows, for_checking=True)
 
 
-def _voter_rows(which, person_id: int, *, lock: bool = False) -> list:  # noqa: ANN001
+def _voter_rows(round_id: int, person_id: int, *, lock: bool = False) -> list:
     """The round, the voter's seat, whether they have voted, and what they declared an interest in.
 
     One query, a row per declared interest (or one row with none); no row if the round is
     gone. The person's id is passed in, not reloaded, since a use case's start expires
     every row read before.
     """
+    return db.session.execute(
+        _voter_rows_stmt(by_slug=False, lock=lock), {"which": round_id, "person_id": person_id}
+    ).all()
+
+
+@cache
+def _voter_rows_stmt(*, by_slug: bool, lock: bool):  # noqa: ANN202
+    """`_voter_rows`' statement for a round by id or by slug (parameter `which`) and a voter (`person_id`).
+
+    Built once per process: a statement is immutable, and one built afresh for every ballot cost
+    more of the machine than running it (issue 15's profile, scripts/profile_ballot.py)."""
+    person_id = bindparam("person_id")
+    which = Round.slug == bindparam("which") if by_slug else Round.id == bindparam("which")
     voted = (
         select(Participation.id)
         .where(Participation.round_id == Round.id, Participation.person_id == person_id)
@@ -166,7 +184,7 @@ def _voter_rows(which, person_id: int, *, lock: bool = False) -> list:  # noqa: 
     if lock:
         # The locked row's values, not what was read before; only the round is locked.
         stmt = stmt.with_for_update(read=True, of=Round).execution_options(populate_existing=True)
-    return db.session.execute(stmt).all()
+    return stmt
 
 
 def _paper(rows: list, *, for_checking: bool = False) -> BallotPaper:
@@ -186,12 +204,44 @@ def _paper(rows: list, *, for_checking: bool = False) -> BallotPaper:
         raise DomainError(_("You have paused. Resume taking part on your panel page if you want to vote."))
     if has_voted:
         raise AlreadyVoted(_("You have already voted on this table. Each person votes once."))
+    proposals, pot_pence = (
+        _checking_proposals(rnd.id, with_pot=rnd.ballot_within_budget)
+        if for_checking
+        else (ballot_proposals(rnd.id), None)
+    )
     return BallotPaper(
         round=rnd,
-        proposals=ballot_proposals(rnd.id, for_checking=for_checking),
+        proposals=proposals,
         stood_aside={proposal_id for *_, proposal_id in rows if proposal_id is not None},
         count_key=(key_id, public_key) if key_id is not None else None,
+        pot_pence=pot_pence,
     )
+
+
+def _checking_proposals(round_id: int, *, with_pot: bool) -> tuple[list[Proposal], int | None]:
+    """The proposals on the ballot as checking a cast ballot reads them and, if the ballot must fit
+    within the pot, the money in the pot: one query (the ledger's own summary, joined to each row)."""
+    rows = db.session.execute(_checking_stmt(with_pot=with_pot), {"round_id": round_id}).all()
+    proposals = [row[0] for row in rows]
+    if not with_pot or not rows:  # no proposals: the pot is read if anything asks for it
+        return proposals, None
+    return proposals, ledger.summary_from_row(*rows[0][1:]).available_pence
+
+
+@cache
+def _checking_stmt(*, with_pot: bool):  # noqa: ANN202
+    """`_checking_proposals`' statement (parameter `round_id`), built once per process."""
+    stmt = (
+        select(Proposal)
+        .options(load_only(Proposal.id, Proposal.title, Proposal.requested_pence))
+        .where(Proposal.round_id == bindparam("round_id"), Proposal.status.in_(ON_THE_BALLOT))
+        .order_by(Proposal.id)
+    )
+    if with_pot:
+        # The ledger's own statement for a round's money (ledger.round_summary), not a copy of it.
+        pot = ledger.summary_stmt().where(Account.round_id == bindparam("round_id")).subquery()
+        stmt = stmt.join(pot, true()).add_columns(*pot.c)
+    return stmt
 
 
 def write_ballot(
@@ -210,16 +260,70 @@ def write_ballot(
     key = count_key or sealing.current_key(round_id, sealing.BALLOTS)
     if key is None:  # a table that was already voting before ballots were sealed
         key = sealing.make_key(session, round_id, sealing.BALLOTS)
-    sealing.seal(
-        session,
-        key,
-        {"marks": checked.marks, "receipt": receipt, "comments": [list(c) for c in checked.comments]},
-    )
+    sealing.seal(session, key, _sealed_content(checked, receipt))
+
+
+def _sealed_content(checked: CheckedBallot, receipt: str | None) -> dict:
+    """What a ballot's envelope holds: its marks, its receipt code and its rubric comments."""
+    return {"marks": checked.marks, "receipt": receipt, "comments": [list(c) for c in checked.comments]}
 
 
 def _write_participation(session: Session, round_id: int, person_id: int) -> None:
     """The record that this person has voted here; unique, so a second ballot fails."""
-    session.execute(insert(Participation.__table__).values(round_id=round_id, person_id=person_id, channel="online"))
+    session.execute(_participation_stmt(), {"round_id": round_id, "person_id": person_id, "channel": "online"})
+
+
+@cache
+def _participation_stmt():  # noqa: ANN202 - built once per process, like the paper's statements
+    return insert(Participation.__table__)
+
+
+def _write_participation_and_ballot(
+    session: Session, round_id: int, person_id: int, checked: CheckedBallot, receipt: str | None, key: tuple[int, bytes]
+) -> None:
+    """PostgreSQL: the participation row and the sealed ballot (as `write_ballot` seals it) in one
+    statement, so one round trip to the database, not two. The same two rows, in the same
+    transaction; if the person has voted already, the unique participation row fails it whole."""
+    row = sealing.envelope(key, _sealed_content(checked, receipt))
+    session.execute(
+        _participation_and_ballot_stmt(),
+        {
+            "round_id": round_id,
+            "person_id": person_id,
+            "envelope_id": row["id"],
+            "key_id": row["key_id"],
+            "sealed": row["sealed"],
+        },
+    )
+
+
+@cache
+def _participation_and_ballot_stmt():  # noqa: ANN202
+    """WITH voted AS (INSERT INTO participations ... RETURNING id) INSERT INTO sealed_envelopes ... FROM voted.
+
+    (The receivers of `use_case_committing` hear of sealed_envelopes only; both tables are ones no
+    public page reads, grants/caching.py's UNSEEN_TABLES, so what they do is the same.)"""
+    voted = (
+        insert(Participation.__table__)
+        .values(round_id=bindparam("round_id"), person_id=bindparam("person_id"), channel="online")
+        .returning(Participation.__table__.c.id)
+        .cte("voted")
+    )
+    envelopes = SealedEnvelope.__table__
+    columns = envelopes.c
+    return (
+        insert(envelopes)
+        .add_cte(voted)
+        .from_select(
+            ["id", "key_id", "paper_batch_id", "sealed"],
+            select(
+                bindparam("envelope_id", type_=columns.id.type),  # not "id": that would be the participation's
+                bindparam("key_id", type_=columns.key_id.type),
+                null(),  # no paper batch: cast online
+                bindparam("sealed", type_=columns.sealed.type),
+            ).select_from(voted),
+        )
+    )
 
 
 def check_choices(paper: BallotPaper, chosen_ids: list[int]) -> list[Proposal]:
@@ -281,10 +385,14 @@ def _cast(
             paper = _locked_paper(person, round_id, slug)
             checked = check(paper)
             receipt = new_receipt() if paper.round.receipts_on else None
-            _write_participation(session, paper.round.id, id_of(person))
-            write_ballot(
-                session, round_id=paper.round.id, checked=checked, receipt=receipt, count_key=paper.count_key
-            )
+            voter = id_of(person)
+            if paper.count_key is not None and session.get_bind().dialect.name == "postgresql":
+                _write_participation_and_ballot(session, paper.round.id, voter, checked, receipt, paper.count_key)
+            else:
+                _write_participation(session, paper.round.id, voter)
+                write_ballot(
+                    session, round_id=paper.round.id, checked=checked, receipt=receipt, count_key=paper.count_key
+                )
     except IntegrityError as exc:
         # Two submissions at once: the unique participation row let only one through.
         raise AlreadyVoted(_("You have already voted on this table. Each person votes once.")) from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -87,6 +88,9 @@ def cast(slug: str):
     """Cast the ballot after checking it."""
     if not BallotForm().validate_on_submit():
         abort(400)
+    # The voter's language, chosen now from the person this request loaded: the use case forgets
+    # what the view read, and its first word would otherwise load the person again (one query more).
+    get_locale()
     try:
         # By slug: the use case locks the round as it loads it, so it is read once.
         receipt = services.cast(person=current_user, slug=slug, form=request.form)

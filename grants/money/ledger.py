@@ -225,7 +225,7 @@ class MoneySummary:
 
 
 @cache
-def _summary_stmt():  # noqa: ANN202
+def summary_stmt():  # noqa: ANN202
     """Built once: statements are immutable, and each caller adds its own WHERE."""
 
     def total(*conditions):  # noqa: ANN202
@@ -249,7 +249,8 @@ def _summary_stmt():  # noqa: ANN202
     )
 
 
-def _make(giving, fees, committed, paid, donated, panel, expenses, panel_out=0) -> MoneySummary:  # noqa: ANN001
+def summary_from_row(giving, fees, committed, paid, donated, panel, expenses, panel_out=0) -> MoneySummary:  # noqa: ANN001
+    """A round's MoneySummary from one row of `summary_stmt()`'s columns (after any columns a caller put first)."""
     return MoneySummary(
         panel_out_pence=-int(panel_out),
         received_pence=-int(giving) + int(donated),
@@ -262,17 +263,17 @@ def _make(giving, fees, committed, paid, donated, panel, expenses, panel_out=0) 
 
 
 def _summary(stmt) -> MoneySummary:  # noqa: ANN001
-    return _make(*db.session.execute(stmt).one())
+    return summary_from_row(*db.session.execute(stmt).one())
 
 
 def round_summary(round_id: int) -> MoneySummary:
     """Raised, fees, committed, paid and available for one round, in one query."""
-    return _summary(_summary_stmt().where(Account.round_id == round_id))
+    return _summary(summary_stmt().where(Account.round_id == round_id))
 
 
 def platform_summary() -> MoneySummary:
     """The same figures across every round."""
-    return _summary(_summary_stmt())
+    return _summary(summary_stmt())
 
 
 def round_summaries(round_ids: list[int]) -> dict[int, MoneySummary]:
@@ -280,11 +281,11 @@ def round_summaries(round_ids: list[int]) -> dict[int, MoneySummary]:
     if not round_ids:
         return {}
     stmt = (
-        _summary_stmt().add_columns(Account.round_id).where(Account.round_id.in_(round_ids)).group_by(Account.round_id)
+        summary_stmt().add_columns(Account.round_id).where(Account.round_id.in_(round_ids)).group_by(Account.round_id)
     )
     out = {rid: MoneySummary() for rid in round_ids}
     for *figures, rid in db.session.execute(stmt):
-        out[rid] = _make(*figures)
+        out[rid] = summary_from_row(*figures)
     return out
 
 
