@@ -9,7 +9,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, select, tuple_
-from sqlalchemy.orm import joinedload, selectinload, subqueryload
+from sqlalchemy.orm import joinedload, selectinload, subqueryload, undefer
 
 from grants.extensions import db
 from grants.models import (
@@ -56,7 +56,10 @@ def published_rounds() -> list[Round]:
     """Every published round, newest first."""
     return list(
         db.session.execute(
-            select(Round).where(Round.status != RoundStatus.DRAFT).order_by(Round.created_at.desc())
+            select(Round)
+            .where(Round.status != RoundStatus.DRAFT)
+            .order_by(Round.created_at.desc())
+            .options(undefer(Round.language), selectinload(Round.texts))  # each in the reader's language
         ).scalars()
     )
 
@@ -68,7 +71,7 @@ def public_round(slug: str) -> Round | None:
     return db.session.execute(
         select(Round)
         .where(Round.slug == slug, Round.status != RoundStatus.DRAFT)
-        .options(selectinload(Round.rule_changes))
+        .options(selectinload(Round.rule_changes), undefer(Round.language), selectinload(Round.texts))
     ).scalar_one_or_none()
 
 
@@ -154,7 +157,7 @@ def round_page(rnd: Round, number: int | None = None) -> RoundPage:
     rows = paging.window(max(proposal_count, len(result.lines) if result else 0, award_count), number)
     proposals = list(
         db.session.execute(
-            public.options(joinedload(Proposal.group))
+            public.options(joinedload(Proposal.group), undefer(Proposal.language), selectinload(Proposal.texts))
             .order_by(Proposal.title, Proposal.id)
             .limit(rows.per_page)
             .offset(rows.start)
@@ -227,7 +230,7 @@ def group_page(
         db.session.execute(
             select(Proposal)
             .where(Proposal.group_id == group.id, PUBLIC_PROPOSAL)
-            .options(joinedload(Proposal.round))
+            .options(joinedload(Proposal.round), undefer(Proposal.language), selectinload(Proposal.texts))
             .order_by(Proposal.created_at.desc())
         ).scalars()
     )

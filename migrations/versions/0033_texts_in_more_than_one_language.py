@@ -35,7 +35,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_round_texts_round_id_rounds'),
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_round_texts')),
-        sa.UniqueConstraint('round_id', 'language', name=op.f('uq_round_texts_round_id')),
+        sa.UniqueConstraint('round_id', 'language', name=op.f('uq_round_texts_round_id_language')),
     )
     op.create_index(op.f('ix_round_texts_round_id'), 'round_texts', ['round_id'], unique=False)
     op.create_table(
@@ -50,7 +50,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_proposal_texts_proposal_id_proposals'),
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_texts')),
-        sa.UniqueConstraint('proposal_id', 'language', name=op.f('uq_proposal_texts_proposal_id')),
+        sa.UniqueConstraint('proposal_id', 'language', name=op.f('uq_proposal_texts_proposal_id_language')),
     )
     op.create_index(op.f('ix_proposal_texts_proposal_id'), 'proposal_texts', ['proposal_id'], unique=False)
 
