@@ -72,8 +72,8 @@ class LanguagesField(SelectMultipleField):
     def __init__(self, label=None, validators=None, **kwargs) -> None:  # noqa: ANN001
         from grants.language import LANGUAGES
 
-        super().__init__(label, validators, choices=[SelectChoice(code, own) for code, (own, _locale) in LANGUAGES.items()],
-                         **kwargs)  # fmt: skip
+        choices = [SelectChoice(code, own) for code, (own, _locale) in LANGUAGES.items()]
+        super().__init__(label, validators, choices=choices, **kwargs)
 
     def process_formdata(self, valuelist: list[str]) -> None:
         self.data = [v for v in valuelist if v] if valuelist else None

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from grants import language
 from grants.core import DomainError
-from grants.language import written
 from grants.extensions import db
+from grants.language import written
 from grants.models import Group, GroupMembership, Proposal
 from grants.proposals import bp, services
 from grants.proposals.forms import BLANK_LINES, ProposalForm, SubmitForm, use_easy_read

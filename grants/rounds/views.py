@@ -8,9 +8,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from grants import language
 from grants.auth.forms import AnswerForm
 from grants.ballots import closing
-from grants import language
 from grants.core import DomainError, Problems
 from grants.extensions import db, limiter
 from grants.flashing import submitted
