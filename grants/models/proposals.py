@@ -68,6 +68,8 @@ class Proposal(WrittenIn, db.Model):
     TEXT_ROW = ProposalText
 
     __tablename__ = "proposals"
+    # Columns with only a server default (language) are read back when first used, not by RETURNING.
+    __mapper_args__ = {"eager_defaults": False}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)

@@ -50,9 +50,12 @@ class WrittenIn:
     def write_versions(self, versions: dict[str, dict[str, str]]) -> None:
         """Keep exactly these versions ({code: {field: text}}, its own language first)."""
         codes = list(versions)
-        self.language = codes[0]
+        if codes[0] != (self.language or "en"):  # English is the column's default: left unnamed when it is
+            self.language = codes[0]
         for field in self.TEXT_FIELDS:
             setattr(self, field, versions[codes[0]].get(field, ""))
+        if len(codes) == 1 and self.id is None:
+            return  # a new row in one language has no further versions to keep
         existing = {row.language: row for row in self.texts}
         rows = []
         for code in codes[1:]:

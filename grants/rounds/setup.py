@@ -169,7 +169,6 @@ def start_draft(
             support_contact="",
             setup_unfinished=[p.key for p in PAGES if p.key != "purpose"],
         )
-        rnd.texts = []
         rnd.write_versions(versions)
         session.add(rnd)
         session.flush()
