@@ -41,6 +41,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["language_name"] = written.language_name
     app.jinja_env.globals["field_id"] = written.field_id
     app.jinja_env.globals["site_languages"] = list(LANGUAGES)
+    app.jinja_env.globals["languages_readers_first"] = written.readers_first
+    app.jinja_env.globals["shown_language"] = written.shown_language
 
     app.jinja_env.globals["audit_head"] = published_head  # the audit chain's head, as published
     app.jinja_env.trim_blocks = True

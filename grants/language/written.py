@@ -100,3 +100,14 @@ def missing(
                     message = gettext(in_language[field], language=language_name(code))
                 problems.append((field_id(field, code), message))
     return problems
+
+
+def readers_first() -> list[str]:
+    """The site's languages, the reader's own first (the boxes a writer fills in first come first)."""
+    here = chosen()
+    return [here, *(code for code in LANGUAGES if code != here)]
+
+
+def shown_language(obj: Any) -> str:
+    """The language this reader is shown `obj` in (its boxes' ids end in it: title_cy)."""
+    return shown(obj, obj.TEXT_FIELDS[0])[1]

@@ -12,6 +12,7 @@ from sqlalchemy import Select, case, func, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload, subqueryload, undefer
 
 from grants.extensions import db
+from grants.language import written
 from grants.models import (
     Account,
     AccountKind,
@@ -323,7 +324,7 @@ def round_timeline(rnd: Round, today) -> charts.Chart:  # noqa: ANN001
         note = _("Changed from %(old)s: %(reason)s", old=change.old_value, reason=change.reason)
         notes.setdefault(change.field, []).append(note)
     steps = [charts.Milestone(label, getattr(rnd, name), " ".join(notes.get(name, []))) for name, label in fields]
-    return charts.timeline(rnd.title, steps, today)
+    return charts.timeline(written.text_of(rnd, "title"), steps, today)
 
 
 def result_chart(page: RoundPage, public_ids: set[int]) -> charts.Chart | None:
@@ -333,7 +334,7 @@ def result_chart(page: RoundPage, public_ids: set[int]) -> charts.Chart | None:
     lines = sorted(page.result.lines, key=lambda line: line.position)
     bars = [
         charts.Bar(
-            f"{line.proposal.title} ({line.proposal.group.name})"
+            f"{written.text_of(line.proposal, 'title')} ({line.proposal.group.name})"
             if line.proposal_id in public_ids
             else "A group that asked not to be named",
             int(line.support),
@@ -343,7 +344,7 @@ def result_chart(page: RoundPage, public_ids: set[int]) -> charts.Chart | None:
         for line in lines
     ]
     return charts.result_support(
-        page.round.title, bars, page.result.budget_pence, people_count(page.result.ballots_counted)
+        written.text_of(page.round, "title"), bars, page.result.budget_pence, people_count(page.result.ballots_counted)
     )
 
 
