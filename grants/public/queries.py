@@ -153,7 +153,12 @@ def round_page(rnd: Round, number: int | None = None) -> RoundPage:
     result = db.session.execute(
         select(Result)
         .where(Result.round_id == rnd.id)
-        .options(selectinload(Result.lines).joinedload(ResultLine.proposal).joinedload(Proposal.group))
+        .options(
+            selectinload(Result.lines).joinedload(ResultLine.proposal).joinedload(Proposal.group),
+            # Each proposal in the reader's language: its language and its other versions, with the lines.
+            selectinload(Result.lines).joinedload(ResultLine.proposal).undefer(Proposal.language),
+            selectinload(Result.lines).joinedload(ResultLine.proposal).subqueryload(Proposal.texts),
+        )
     ).scalar_one_or_none()
     rows = paging.window(max(proposal_count, len(result.lines) if result else 0, award_count), number)
     proposals = list(
@@ -223,7 +228,13 @@ def group_page(
         db.session.execute(
             select(Award)
             .where(Award.group_id == group.id)
-            .options(joinedload(Award.round), joinedload(Award.proposal), subqueryload(Award.tranches))
+            .options(
+                joinedload(Award.round).undefer(Round.language),
+                joinedload(Award.round).selectinload(Round.texts),
+                joinedload(Award.proposal).undefer(Proposal.language),
+                joinedload(Award.proposal).selectinload(Proposal.texts),
+                subqueryload(Award.tranches),
+            )
             .order_by(Award.awarded_on.desc())
         ).scalars()
     )
