@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from grants import language
 from grants.auth.forms import AnswerForm
@@ -201,7 +201,7 @@ def manage(slug: str):
             .order_by(Proposal.id)
             .offset(rows.start)
             .limit(rows.per_page)
-            .options(selectinload(Proposal.group))
+            .options(selectinload(Proposal.group), undefer(Proposal.language), selectinload(Proposal.texts))
         )
         .scalars()
         .all()
