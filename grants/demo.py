@@ -25,6 +25,7 @@ from grants.models import (
     PanelRole,
     Person,
     RateUnit,
+    Round,
     RoundStatus,
     StaffRole,
     TieBreak,
@@ -44,7 +45,14 @@ from grants.panel_pay.services import decide_time, log_time, pay_panel_run, set_
 from grants.panels.demo_care import demo_care
 from grants.panels.services import accept_invitation, declare_interest, invite
 from grants.proposals.services import start_proposal, submit_proposal
-from grants.rounds.services import advance, answer_staff_invitation, create_round, invite_staff
+from grants.rounds.services import (
+    RULE_FIELDS,
+    advance,
+    answer_staff_invitation,
+    change_rules,
+    create_round,
+    invite_staff,
+)
 
 DEMO_PASSWORD = "our-tables-demo"  # noqa: S105 - printed for the demo; demo only # nosec B105
 DOMAIN = "example.org"
@@ -169,6 +177,8 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str]] | None:
     ]
     for title, purpose, start, stage in specs:
         round_id = _round(convenor, title, purpose, start)
+        if stage == "open":  # run in English and Welsh: its convenor wrote both
+            _demo_in_welsh_too(convenor, round_id)
         invitation = invite_staff(
             person=convenor, round_id=round_id, email=f"treasurer@{DOMAIN}", role=StaffRole.TREASURER
         )
@@ -201,19 +211,16 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str]] | None:
         proposal_ids = []
         for group, ptitle, lines, named in bids:
             lead = member if group.id in (groups[0].id, groups[2].id) else other
-            p = start_proposal(
-                person=lead,
-                round_id=round_id,
-                group_id=group.id,
-                fields={
-                    "title": ptitle,
-                    "summary": f"{ptitle} for {group.name}.",
-                    "activities": "We will run the sessions ourselves, with people who use them deciding what happens.",
-                    "beneficiaries": "People in our area living with mental ill-health, and their friends.",
-                    "agreed_to_be_named": named,
-                },
-                lines=lines,
-            )
+            fields = {
+                "title": ptitle,
+                "summary": f"{ptitle} for {group.name}.",
+                "activities": "We will run the sessions ourselves, with people who use them deciding what happens.",
+                "beneficiaries": "People in our area living with mental ill-health, and their friends.",
+                "agreed_to_be_named": named,
+            }
+            # One group writes in Welsh only, and one in both languages (issue 19).
+            fields |= DEMO_WELSH_BIDS.get(ptitle, {})
+            p = start_proposal(person=lead, round_id=round_id, group_id=group.id, fields=fields, lines=lines)
             submit_proposal(person=lead, proposal_id=p.id)
             proposal_ids.append(p.id)
         if stage == "open":
@@ -372,6 +379,37 @@ def _demo_money_power(convenor: Person, treasurer: Person, funder_person: Person
         description="Neighbours who pool money for local groups.",
     )
     pledge(person=funder_person, funder_id=offered.id, round_id=round_id, amount_pence=200_000)
+
+
+WELSH_BID = {
+    "title_cy": "Gweithdai barddoniaeth",
+    "summary_cy": "Gweithdai barddoniaeth i bobl sy’n byw gyda salwch meddwl, yn Gymraeg.",
+    "activities_cy": "Byddwn yn cynnal y gweithdai ein hunain, a’r bobl sy’n dod fydd yn penderfynu beth sy’n digwydd.",
+    "beneficiaries_cy": "Pobl yn ein hardal sy’n byw gyda salwch meddwl, a’u ffrindiau.",
+}
+DEMO_WELSH_BIDS = {
+    "Poetry workshops": {"languages": ["cy"], **WELSH_BID},
+    "Hearing voices outreach": {
+        "languages": ["en", "cy"],
+        "title_cy": "Allgymorth clywed lleisiau",
+        "summary_cy": "Allgymorth clywed lleisiau i’n grŵp.",
+        "activities_cy": "Byddwn yn cynnal y sesiynau ein hunain, a’r bobl sy’n eu defnyddio fydd yn penderfynu.",
+        "beneficiaries_cy": "Pobl yn ein hardal sy’n byw gyda salwch meddwl, a’u ffrindiau.",
+    },
+}
+
+
+def _demo_in_welsh_too(convenor: Person, round_id: int) -> None:
+    """The open table is run in English and Welsh: its convenor adds the Welsh before publishing."""
+    rnd = db.session.get(Round, round_id)
+    values = {field: getattr(rnd, field) for field in RULE_FIELDS}
+    welsh = {
+        "title": "Bwrdd Lles y Gaeaf",
+        "purpose": "Grantiau bach i gadw pobl mewn cysylltiad drwy’r gaeaf.",
+        "who_may_apply": "Grwpiau yng ngogledd Lloegr dan arweiniad pobl sydd â phrofiad bywyd o salwch meddwl.",
+    }
+    english = {field: getattr(rnd, field) for field in ("title", "purpose", "who_may_apply")}
+    change_rules(person=convenor, round_id=round_id, values=values, reason="", versions={"en": english, "cy": welsh})
 
 
 def demo_logins() -> list[tuple[str, str]]:

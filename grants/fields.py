@@ -5,10 +5,13 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectChoice, StringField
+from wtforms import DateField, RadioField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from grants.inputs import MAX_PENCE
+from grants.language import DEFAULT, LANGUAGES
+from grants.language.written import field_id
 from grants.money_format import format_for_input, format_pence, parse_pounds
 
 
@@ -65,3 +68,41 @@ class AnswerForm(FlaskForm):
     answer = RadioField(
         choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))], validators=[InputRequired()]
     )
+
+
+class LanguagesField(SelectMultipleField):
+    """Which languages a text is written in: a tick box for each of the site's languages.
+
+    `.data` is None when the form did not ask (a form from before languages were asked keeps
+    what was chosen); the page sends an empty hidden value beside the boxes, so unticking every
+    box is told apart from not being asked, and refused."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label=None, validators=None, **kwargs) -> None:  # noqa: ANN001
+        choices = [SelectChoice(code, own) for code, (own, _locale) in LANGUAGES.items()]
+        super().__init__(label, validators, choices=choices, **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = [v for v in valuelist if v] if valuelist else None
+
+    def pre_validate(self, form) -> None:  # noqa: ANN001
+        if self.data is None:
+            return
+        if not self.data:
+            raise ValidationError(_("Choose at least one language"))
+        known = {choice.value for choice in self.choices}
+        if any(code not in known for code in self.data):
+            raise ValidationError(_("Choose from the languages listed"))
+
+
+def add_language_boxes(form_cls: type, boxes: dict[str, tuple[type, object, int]]) -> None:
+    """Give a form a box for each text in each further language (title_cy beside title)."""
+    for code, (own, _locale) in LANGUAGES.items():
+        if code == DEFAULT:
+            continue
+        for name, (field_class, label, limit) in boxes.items():
+            box = field_class(_l("%(label)s (%(language)s)", label=label, language=own), validators=[up_to(limit)],
+                              render_kw={"lang": code})  # fmt: skip
+            setattr(form_cls, field_id(name, code), box)

@@ -9,6 +9,7 @@ from flask import Flask
 from flask_babel import get_locale
 
 from grants.audit import published_head
+from grants.language import LANGUAGES, written
 from grants.money_format import format_pence
 
 
@@ -32,6 +33,16 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
+    # What people wrote, in the reader's language when written in it, else marked with its own lang.
+    app.jinja_env.globals["written"] = written.written
+    app.jinja_env.globals["text_of"] = written.text_of
+    app.jinja_env.globals["written_mark"] = written.mark
+    app.jinja_env.globals["other_versions"] = written.others
+    app.jinja_env.globals["language_name"] = written.language_name
+    app.jinja_env.globals["field_id"] = written.field_id
+    app.jinja_env.globals["site_languages"] = list(LANGUAGES)
+    app.jinja_env.globals["languages_readers_first"] = written.readers_first
+    app.jinja_env.globals["shown_language"] = written.shown_language
 
     app.jinja_env.globals["audit_head"] = published_head  # the audit chain's head, as published
     app.jinja_env.trim_blocks = True

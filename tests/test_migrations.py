@@ -228,3 +228,36 @@ def test_the_audit_chain_is_sealed_under_audit_key_by_0021_and_back(empty_app):
     with db.engine.begin() as conn:
         keyed = conn.exec_driver_sql("SELECT hash FROM audit_entries ORDER BY seq").scalars().all()
     assert len(plain) == len(keyed) == 3 and not set(plain) & set(keyed)
+
+
+def test_tables_and_bids_already_there_are_written_in_english_by_0033_and_back(empty_app):
+    """Migration 0033: every table and bid already there is in English, with no further versions;
+    a version in another language goes with the tables on the way down."""
+    upgrade(revision="0032")
+    from tests import factories
+
+    convenor = factories.person()
+    rnd = factories.open_round(convenor)
+    lead = factories.person()
+    grp = factories.group(lead)
+    bid = factories.proposal(lead, rnd.id, grp, 10_000)
+    round_id, bid_id, title = rnd.id, bid.id, rnd.title
+    db.session.remove()
+    upgrade(revision="0033")
+    with db.engine.begin() as conn:
+        assert conn.exec_driver_sql(f"SELECT language FROM rounds WHERE id = {round_id}").scalar_one() == "en"
+        assert conn.exec_driver_sql(f"SELECT language FROM proposals WHERE id = {bid_id}").scalar_one() == "en"
+        conn.exec_driver_sql(
+            "INSERT INTO round_texts (round_id, language, title, purpose, who_may_apply) "
+            f"VALUES ({round_id}, 'cy', 'Bwrdd', 'Pwrpas', 'Grwpiau')"
+        )
+    from grants.models import Round
+
+    assert db.session.get(Round, round_id).versions()["cy"]["title"] == "Bwrdd"
+    db.session.remove()
+    downgrade(revision="0032")
+    names = set(inspect(db.engine).get_table_names())
+    assert "round_texts" not in names and "proposal_texts" not in names
+    assert "language" not in {c["name"] for c in inspect(db.engine).get_columns("rounds")}
+    with db.engine.connect() as conn:  # the table's own text stays
+        assert conn.exec_driver_sql(f"SELECT title FROM rounds WHERE id = {round_id}").scalar_one() == title

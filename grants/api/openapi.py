@@ -21,12 +21,24 @@ def _obj(props: dict) -> dict:
 STR, INT, NUM, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}
 DATE, DATETIME = {"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}
 
+def _texts(*fields: str) -> dict:
+    """Text written in each language: an object keyed by language code (en, cy), each with these texts."""
+    return {
+        "type": "object",
+        "description": "The texts in each language they were written in, keyed by language code (en, cy). "
+        "Nothing is machine translated: a language is here only if people wrote in it.",
+        "additionalProperties": _obj({f: STR for f in fields}),
+    }
+
+
 ROUND = _obj(
     {
         "slug": STR,
         "title": STR,
         "purpose": STR,
         "who_may_apply": STR,
+        "language": {"type": "string", "description": "The language title, purpose and who_may_apply are in."},
+        "texts": _texts("title", "purpose", "who_may_apply"),
         "status": STR,
         "currency": STR,
         "max_grant_pence": INT,
@@ -56,6 +68,8 @@ PROPOSAL = _obj(
         "group_name": STR,
         "title": STR,
         "summary": STR,
+        "language": {"type": "string", "description": "The language title and summary are in."},
+        "texts": _texts("title", "summary"),
         "status": STR,
         "requested_pence": INT,
         "submitted_at": _nullable("string", format="date-time"),

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import and_, bindparam, insert, null, select, true
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, load_only, undefer
+from sqlalchemy.orm import Session, load_only, selectinload, undefer
 
 from grants.ballots import sealing
 from grants.core import DomainError, NotAllowed, id_of, raise_problems, transaction
@@ -85,6 +85,8 @@ def ballot_proposals(round_id: int, *, for_checking: bool = False) -> list[Propo
     stmt = select(Proposal)
     if for_checking:
         stmt = stmt.options(load_only(Proposal.id, Proposal.title, Proposal.requested_pence))
+    else:  # shown to people: each in the reader's language, with its versions loaded at once
+        stmt = stmt.options(undefer(Proposal.language), selectinload(Proposal.texts))
     return list(
         db.session.execute(
             stmt.where(

@@ -65,7 +65,7 @@ from grants.models.panels import (
     PanelRole,
 )
 from grants.models.people import Person
-from grants.models.proposals import BudgetLine, Proposal, ProposalStatus
+from grants.models.proposals import BudgetLine, Proposal, ProposalStatus, ProposalText
 from grants.models.results import Result, ResultLine
 from grants.models.rounds import (
     BallotType,
@@ -75,6 +75,7 @@ from grants.models.rounds import (
     Round,
     RoundStaff,
     RoundStatus,
+    RoundText,
     RuleChange,
     StaffInvitation,
     StaffRole,
@@ -163,11 +164,13 @@ __all__ = [
     "TableFunderStatus",
     "TableMoneyRules",
     "Proposal",
+    "ProposalText",
     "ProposalStatus",
     "QuorumPolicy",
     "Result",
     "ResultLine",
     "Round",
+    "RoundText",
     "RoundStaff",
     "StaffInvitation",
     "RoundStatus",

@@ -6,13 +6,14 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from grants.extensions import db
 from grants.models._base import N_, UTCDateTime, str_enum, utcnow
 from grants.models.groups import Group
 from grants.models.rounds import Round
+from grants.models.written import WrittenIn
 
 
 class ProposalStatus(enum.StrEnum):
@@ -54,10 +55,33 @@ class BudgetLine(db.Model):
         return f"<BudgetLine {self.item} {self.amount_pence}p>"
 
 
-class Proposal(db.Model):
+class ProposalText(db.Model):
+    """A bid's title and text in one further language its group wrote it in."""
+
+    __tablename__ = "proposal_texts"
+    __table_args__ = (UniqueConstraint("proposal_id", "language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    activities: Mapped[str] = mapped_column(Text, default="")
+    beneficiaries: Mapped[str] = mapped_column(Text, default="")
+
+    def __repr__(self) -> str:
+        return f"<ProposalText proposal={self.proposal_id} {self.language}>"
+
+
+class Proposal(WrittenIn, db.Model):
     """A group's bid. The total requested is derived from its budget lines."""
 
+    TEXT_FIELDS = ("title", "summary", "activities", "beneficiaries")
+    TEXT_ROW = ProposalText
+
     __tablename__ = "proposals"
+    # Columns with only a server default (language) are read back when first used, not by RETURNING.
+    __mapper_args__ = {"eager_defaults": False}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
@@ -72,10 +96,16 @@ class Proposal(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language the text columns are in; `texts` holds each further language the group wrote
+    # it in (grants/models/written.py). Deferred with a server default, so older code never names it.
+    language: Mapped[str] = mapped_column(String(8), server_default="en", deferred=True)
 
     round: Mapped[Round] = relationship()
     group: Mapped[Group] = relationship()
     budget_lines: Mapped[list[BudgetLine]] = relationship(order_by=BudgetLine.position, cascade="all, delete-orphan")
+    texts: Mapped[list[ProposalText]] = relationship(
+        cascade="all, delete-orphan", order_by=ProposalText.language, passive_deletes=True
+    )
 
     def __repr__(self) -> str:
         return f"<Proposal {self.id} {self.title!r} {self.status}>"

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from grants.extensions import db
 from grants.models._base import N_, AddressInvitation, UTCDateTime, str_enum, utcnow
 from grants.models.people import Person
+from grants.models.written import WrittenIn
 
 
 class RoundStatus(enum.StrEnum):
@@ -152,8 +153,28 @@ class StaffRole(enum.StrEnum):
     TREASURER = "treasurer"
 
 
-class Round(db.Model):
+class RoundText(db.Model):
+    """A table's title, purpose and who may apply in one further language it is run in."""
+
+    __tablename__ = "round_texts"
+    __table_args__ = (UniqueConstraint("round_id", "language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    who_may_apply: Mapped[str] = mapped_column(Text, default="")
+
+    def __repr__(self) -> str:
+        return f"<RoundText round={self.round_id} {self.language}>"
+
+
+class Round(WrittenIn, db.Model):
     """A funding round. Its rules are published and frozen once voting opens."""
+
+    TEXT_FIELDS = ("title", "purpose", "who_may_apply")
+    TEXT_ROW = RoundText
 
     __tablename__ = "rounds"
     # Columns with only a server default are read back when first used, not by RETURNING on every insert.
@@ -220,6 +241,9 @@ class Round(db.Model):
     # older revisions) neither writes nor reads it unless asked.
     receipts_on: Mapped[bool] = mapped_column(Boolean, server_default=sa_true(), deferred=True)
     support_contact: Mapped[str] = mapped_column(Text, default="")
+    # The language title, purpose and who_may_apply are written in; `texts` holds each further
+    # language the table is run in (grants/models/written.py). Deferred with a server default, as above.
+    language: Mapped[str] = mapped_column(String(8), server_default="en", deferred=True)
     # The parts of a new table's task list not yet answered (grants/rounds/setup.py). Empty for a
     # table made in one go (the demo, the tests' factories, a .pb import) and once every part is
     # done; deferred with a server default, as above.
@@ -230,6 +254,9 @@ class Round(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
 
     staff: Mapped[list[RoundStaff]] = relationship(back_populates="round")
+    texts: Mapped[list[RoundText]] = relationship(
+        cascade="all, delete-orphan", order_by=RoundText.language, passive_deletes=True
+    )
     rule_changes: Mapped[list[RuleChange]] = relationship(back_populates="round", order_by="RuleChange.changed_at")
 
     def __repr__(self) -> str:

@@ -14,7 +14,7 @@ from itertools import islice
 
 from flask import url_for
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, subqueryload
+from sqlalchemy.orm import joinedload, selectinload, subqueryload, undefer
 
 from grants.extensions import db
 from grants.inputs import is_lookup_safe
@@ -60,7 +60,13 @@ def _published_rounds():  # noqa: ANN202
 
 def rounds(filters: Filters, limit: int, offset: int) -> list[dict]:
     """Published rounds with their rules, timetable and money (two queries)."""
-    stmt = _published_rounds().order_by(Round.id).limit(limit).offset(offset)
+    stmt = (
+        _published_rounds()
+        .order_by(Round.id)
+        .limit(limit)
+        .offset(offset)
+        .options(undefer(Round.language), selectinload(Round.texts))
+    )
     if filters.round_id:
         stmt = stmt.where(Round.id == filters.round_id)
     items = list(db.session.execute(stmt).scalars())
@@ -75,6 +81,10 @@ def round_row(r: Round, m: ledger.MoneySummary) -> dict:
         "title": r.title,
         "purpose": r.purpose,
         "who_may_apply": r.who_may_apply,
+        # The language title, purpose and who_may_apply above are written in, and the table's
+        # texts in every language it is run in (that one included), as its convenors wrote them.
+        "language": r.language,
+        "texts": r.versions(),
         "status": r.status.value,
         "currency": r.currency,
         "max_grant_pence": r.max_grant_pence,
@@ -110,6 +120,7 @@ def proposals(filters: Filters, limit: int, offset: int) -> list[dict]:
         .order_by(Proposal.id)
         .limit(limit)
         .offset(offset)
+        .options(undefer(Proposal.language), selectinload(Proposal.texts))
     )
     if filters.round_id:
         stmt = stmt.where(Proposal.round_id == filters.round_id)
@@ -123,6 +134,9 @@ def proposals(filters: Filters, limit: int, offset: int) -> list[dict]:
             "group_name": group_name,
             "title": p.title,
             "summary": p.summary,
+            # As for rounds: the language of title and summary, and the bid in each language its group wrote.
+            "language": p.language,
+            "texts": {code: {"title": v["title"], "summary": v["summary"]} for code, v in p.versions().items()},
             "status": p.status.value,
             "requested_pence": int(p.requested_pence),
             "submitted_at": _iso(p.submitted_at),

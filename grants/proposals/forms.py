@@ -4,9 +4,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import Length, ValidationError
 
-from grants.fields import MoneyField, up_to
+from grants.fields import LanguagesField, MoneyField, add_language_boxes, up_to
+from grants.language import DEFAULT, written
 from grants.money_format import format_pence
 
 BLANK_LINES = 3
@@ -30,19 +31,68 @@ class BudgetLineForm(Form):
             raise ValidationError(_("Enter a cost of more than £0"))
 
 
+# The bid's texts, in each language the group writes it in (the default language's boxes keep
+# their plain names; title_cy and so on beside them). Which must be filled depends on the languages ticked.
+TEXT_BOXES = {
+    "title": (StringField, _l("Title of your proposal"), 200),
+    "summary": (TextAreaField, _l("Summary"), 800),
+    "activities": (TextAreaField, _l("What will you do?"), 6000),
+    "beneficiaries": (TextAreaField, _l("Who will benefit?"), 3000),
+}
+
+
+def N_(message: str) -> str:
+    """Marks words for the catalogue (pybabel's default keyword); put into words where they are said."""
+    return message
+
+
+TEXT_MISSING = {
+    "title": N_("Enter a title"),
+    "summary": N_("Write a short summary"),
+    "activities": N_("Say what you will do"),
+    "beneficiaries": N_("Say who will benefit"),
+}
+TEXT_MISSING_IN = {
+    "title": N_("Enter the title in %(language)s"),
+    "summary": N_("Write a short summary in %(language)s"),
+    "activities": N_("Say what you will do, in %(language)s"),
+    "beneficiaries": N_("Say who will benefit, in %(language)s"),
+}
+
+
 class ProposalForm(FlaskForm):
-    title = StringField(_l("Title of your proposal"), validators=[DataRequired(_l("Enter a title")), Length(max=200)])
-    summary = TextAreaField(_l("Summary"), validators=[DataRequired(_l("Write a short summary")), up_to(800)])
-    activities = TextAreaField(
-        _l("What will you do?"), validators=[DataRequired(_l("Say what you will do")), up_to(6000)]
-    )
-    beneficiaries = TextAreaField(
-        _l("Who will benefit?"), validators=[DataRequired(_l("Say who will benefit")), up_to(3000)]
-    )
+    languages = LanguagesField(_l("Languages you write your proposal in"))
+    title = StringField(TEXT_BOXES["title"][1], validators=[Length(max=200)])
+    summary = TextAreaField(TEXT_BOXES["summary"][1], validators=[up_to(800)])
+    activities = TextAreaField(TEXT_BOXES["activities"][1], validators=[up_to(6000)])
+    beneficiaries = TextAreaField(TEXT_BOXES["beneficiaries"][1], validators=[up_to(3000)])
     agreed_to_be_named = BooleanField(_l("Show our group's name and this proposal in public even if it is not funded"))
     lines = FieldList(FormField(BudgetLineForm), min_entries=BLANK_LINES)
     # The table's largest grant (set by the view): a budget over it is said with every other problem.
     max_grant_pence: int | None = None
+    # The languages the bid is written in so far (set by the view), for a form that does not ask.
+    current_languages: list[str] | None = None
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+        ok = super().validate(extra_validators)
+        if self.languages.errors:
+            return False
+        for box, message in written.missing(
+            self.versions(), tuple(TEXT_BOXES), TEXT_MISSING, TEXT_MISSING_IN
+        ):
+            self[box].errors = [*self[box].errors, message]
+            ok = False
+        return ok
+
+    def chosen_languages(self) -> list[str]:
+        """The languages ticked (or, if the form did not ask, those the bid is written in already)."""
+        if self.languages.data is not None:
+            return self.languages.data
+        return self.current_languages or [DEFAULT]
+
+    def versions(self) -> dict[str, dict[str, str]]:
+        """The bid's texts in each language ticked."""
+        return written.versions_from(self.data, tuple(TEXT_BOXES), self.chosen_languages())
 
     def validate_lines(self, field) -> None:  # noqa: ANN001
         if self.max_grant_pence is None:
@@ -67,6 +117,9 @@ class ProposalForm(FlaskForm):
             if item or amount is not None:
                 out.append((item, amount))
         return out
+
+
+add_language_boxes(ProposalForm, TEXT_BOXES)
 
 
 class SubmitForm(FlaskForm):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from grants.core import DomainError, NotAllowed, transaction
 from grants.extensions import db
+from grants.language import DEFAULT, written
 from grants.models import BudgetLine, Group, GroupMembership, Person, Proposal, ProposalStatus, Round
 from grants.money_format import format_pence
 from grants.notifications import notify
@@ -36,8 +37,15 @@ def _over_max_message(total: int, rnd: Round) -> str:
 
 
 def _apply(proposal: Proposal, fields: dict[str, Any], lines: list[tuple[str, int]]) -> None:
-    for name in TEXT_FIELDS:
-        setattr(proposal, name, (fields.get(name) or "").strip())
+    # The bid's texts in each language the group writes it in ({code: {field: text}}), its boxes
+    # named as in the form (title, title_cy); without `languages`, the ones it is written in already.
+    languages = fields.get("languages") or (proposal.languages if proposal.id else [DEFAULT])
+    versions = written.versions_from(fields, TEXT_FIELDS, languages)
+    if not versions:
+        raise DomainError(_("Choose at least one language"))
+    if any(not text for version in versions.values() for text in version.values()):
+        raise DomainError(_("Write the title and every answer in each language you chose."))
+    proposal.write_versions(versions)
     proposal.agreed_to_be_named = bool(fields.get("agreed_to_be_named"))
     for item, amount in lines:
         if not item or amount is None or amount <= 0:

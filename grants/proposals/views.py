@@ -7,8 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from grants import language
 from grants.core import DomainError
 from grants.extensions import db
+from grants.language import written
 from grants.models import Group, GroupMembership, Proposal
 from grants.proposals import bp, services
 from grants.proposals.forms import BLANK_LINES, ProposalForm, SubmitForm, use_easy_read
@@ -30,8 +32,13 @@ def _my_groups() -> list[Group]:
 
 def _form_for(proposal: Proposal | None) -> ProposalForm:
     if request.method == "POST" or proposal is None:
-        return ProposalForm()
-    data = {name: getattr(proposal, name) for name in services.TEXT_FIELDS}
+        form = ProposalForm()
+        if proposal is not None:
+            form.current_languages = proposal.languages
+        elif request.method == "GET":
+            form.languages.data = [language.chosen()]  # a new bid starts in the writer's own language
+        return form
+    data = written.as_form_data(proposal)
     data["agreed_to_be_named"] = proposal.agreed_to_be_named
     data["lines"] = [{"item": b.item, "amount": b.amount_pence} for b in proposal.budget_lines]
     form = ProposalForm(data=data)

@@ -9,11 +9,12 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, select, tuple_
-from sqlalchemy.orm import joinedload, selectinload, subqueryload
+from sqlalchemy.orm import joinedload, selectinload, subqueryload, undefer
 
 from grants import paging
 from grants.extensions import db
 from grants.inputs import is_lookup_safe
+from grants.language import written
 from grants.models import (
     Account,
     AccountKind,
@@ -53,7 +54,10 @@ def published_rounds() -> list[Round]:
     """Every published round, newest first."""
     return list(
         db.session.execute(
-            select(Round).where(Round.status != RoundStatus.DRAFT).order_by(Round.created_at.desc())
+            select(Round)
+            .where(Round.status != RoundStatus.DRAFT)
+            .order_by(Round.created_at.desc())
+            .options(undefer(Round.language), selectinload(Round.texts))  # each in the reader's language
         ).scalars()
     )
 
@@ -142,12 +146,17 @@ def round_page(rnd: Round, number: int | None = None) -> RoundPage:
     result = db.session.execute(
         select(Result)
         .where(Result.round_id == rnd.id)
-        .options(selectinload(Result.lines).joinedload(ResultLine.proposal).joinedload(Proposal.group))
+        .options(
+            selectinload(Result.lines).joinedload(ResultLine.proposal).joinedload(Proposal.group),
+            # Each proposal in the reader's language: its language and its other versions, with the lines.
+            selectinload(Result.lines).joinedload(ResultLine.proposal).undefer(Proposal.language),
+            selectinload(Result.lines).joinedload(ResultLine.proposal).subqueryload(Proposal.texts),
+        )
     ).scalar_one_or_none()
     rows = paging.window(max(proposal_count, len(result.lines) if result else 0, award_count), number)
     proposals = list(
         db.session.execute(
-            public.options(joinedload(Proposal.group))
+            public.options(joinedload(Proposal.group), undefer(Proposal.language), selectinload(Proposal.texts))
             .order_by(Proposal.title, Proposal.id)
             .limit(rows.per_page)
             .offset(rows.start)
@@ -212,7 +221,13 @@ def group_page(
         db.session.execute(
             select(Award)
             .where(Award.group_id == group.id)
-            .options(joinedload(Award.round), joinedload(Award.proposal), subqueryload(Award.tranches))
+            .options(
+                joinedload(Award.round).undefer(Round.language),
+                joinedload(Award.round).selectinload(Round.texts),
+                joinedload(Award.proposal).undefer(Proposal.language),
+                joinedload(Award.proposal).selectinload(Proposal.texts),
+                subqueryload(Award.tranches),
+            )
             .order_by(Award.awarded_on.desc())
         ).scalars()
     )
@@ -220,7 +235,7 @@ def group_page(
         db.session.execute(
             select(Proposal)
             .where(Proposal.group_id == group.id, PUBLIC_PROPOSAL)
-            .options(joinedload(Proposal.round))
+            .options(joinedload(Proposal.round), undefer(Proposal.language), selectinload(Proposal.texts))
             .order_by(Proposal.created_at.desc())
         ).scalars()
     )
@@ -353,7 +368,7 @@ def round_timeline(rnd: Round, today) -> charts.Chart:  # noqa: ANN001
         note = _("Changed from %(old)s: %(reason)s", old=change.old_value, reason=change.reason)
         notes.setdefault(change.field, []).append(note)
     steps = [charts.Milestone(label, getattr(rnd, name), " ".join(notes.get(name, []))) for name, label in fields]
-    return charts.timeline(rnd.title, steps, today)
+    return charts.timeline(written.text_of(rnd, "title"), steps, today)
 
 
 def result_chart(page: RoundPage, public_ids: set[int]) -> charts.Chart | None:
@@ -363,7 +378,7 @@ def result_chart(page: RoundPage, public_ids: set[int]) -> charts.Chart | None:
     lines = sorted(page.result.lines, key=lambda line: line.position)
     bars = [
         charts.Bar(
-            f"{line.proposal.title} ({line.proposal.group.name})"
+            f"{written.text_of(line.proposal, 'title')} ({line.proposal.group.name})"
             if line.proposal_id in public_ids
             else "A group that asked not to be named",
             int(line.support),
@@ -373,7 +388,7 @@ def result_chart(page: RoundPage, public_ids: set[int]) -> charts.Chart | None:
         for line in lines
     ]
     return charts.result_support(
-        page.round.title, bars, page.result.budget_pence, people_count(page.result.ballots_counted)
+        written.text_of(page.round, "title"), bars, page.result.budget_pence, people_count(page.result.ballots_counted)
     )
 
 

@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, NumberRange, Optional
 
-from grants.fields import DayField, MoneyField, positive_money, up_to
+from grants.fields import DayField, LanguagesField, MoneyField, add_language_boxes, positive_money, up_to
 from grants.models import BallotType, CountingRule, Electorate, QuorumPolicy, TieBreak
 
 TIE_BREAK_CHOICES = [
@@ -66,12 +66,21 @@ QUORUM_POLICY_CHOICES = [
 ]
 
 
+# A table's texts, written in each language it is run in (the boxes for English keep their plain
+# names). Which must be filled is the use case's to say (rounds/services.py: text_problems), as it
+# depends on the languages chosen.
+TEXT_BOXES = {
+    "title": (StringField, _l("Name of the table"), 200),
+    "purpose": (TextAreaField, _l("What is the money for?"), 4000),
+    "who_may_apply": (TextAreaField, _l("Who may apply?"), 4000),
+}
+
+
 class RoundForm(FlaskForm):
-    title = StringField(_l("Name of the table"), validators=[DataRequired(_l("Enter a name")), up_to(200)])
-    purpose = TextAreaField(
-        _l("What is the money for?"), validators=[DataRequired(_l("Say what the money is for")), up_to(4000)]
-    )
-    who_may_apply = TextAreaField(_l("Who may apply?"), validators=[DataRequired(_l("Say who may apply")), up_to(4000)])
+    languages = LanguagesField(_l("Languages the table is run in"))
+    title = StringField(TEXT_BOXES["title"][1], validators=[up_to(200)])
+    purpose = TextAreaField(TEXT_BOXES["purpose"][1], validators=[up_to(4000)])
+    who_may_apply = TextAreaField(TEXT_BOXES["who_may_apply"][1], validators=[up_to(4000)])
     max_grant = MoneyField(
         _l("Largest grant, in pounds"), validators=[InputRequired(_l("Enter the largest grant")), positive_money]
     )
@@ -241,13 +250,23 @@ class MoveOnForm(FlaskForm):
 
 # The new table's task list (grants/rounds/setup.py): one short form for each page, made of the
 # same fields as the rules form, so each question reads and is checked the same way.
+add_language_boxes(RoundForm, TEXT_BOXES)
+
+
 class PurposePage(FlaskForm):
+    languages = RoundForm.languages
     title = RoundForm.title
     purpose = RoundForm.purpose
 
 
+add_language_boxes(PurposePage, {k: v for k, v in TEXT_BOXES.items() if k != "who_may_apply"})
+
+
 class WhoPage(FlaskForm):
     who_may_apply = RoundForm.who_may_apply
+
+
+add_language_boxes(WhoPage, {"who_may_apply": TEXT_BOXES["who_may_apply"]})
 
 
 class MoneyPage(FlaskForm):

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import abort
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from grants.extensions import db
 from grants.inputs import is_lookup_safe
@@ -36,5 +36,5 @@ def public_round(slug: str) -> Round | None:
     return db.session.execute(
         select(Round)
         .where(Round.slug == slug, Round.status != RoundStatus.DRAFT)
-        .options(selectinload(Round.rule_changes))
+        .options(selectinload(Round.rule_changes), undefer(Round.language), selectinload(Round.texts))
     ).scalar_one_or_none()

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from grants import audit, invitations
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction, unique_slug
 from grants.extensions import db
+from grants.language import written
 from grants.models import (
     BallotType,
     CountingRule,
@@ -232,12 +233,41 @@ def closing(day: date) -> datetime:
     return datetime.combine(day, time(23, 59), tzinfo=UTC)
 
 
+# What to write when a table's text is missing: with one language, and naming the language when
+# the table is run in more than one.
+TEXT_MISSING = {
+    "title": N_("Enter a name"),
+    "purpose": N_("Say what the money is for"),
+    "who_may_apply": N_("Say who may apply"),
+}
+TEXT_MISSING_IN = {
+    "title": N_("Enter the table’s name in %(language)s"),
+    "purpose": N_("Say what the money is for, in %(language)s"),
+    "who_may_apply": N_("Say who may apply, in %(language)s"),
+}
+
+
+def versions_from_form(data: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The table's texts in each language ticked ({code: {field: text}}), from a form's data."""
+    return written.versions_from(data, Round.TEXT_FIELDS, data.get("languages") or [])
+
+
+def text_problems(
+    versions: dict[str, dict[str, str]], fields: tuple[str, ...] = Round.TEXT_FIELDS, *, every_language: bool = True
+) -> list[tuple[str, str]]:
+    """Each of the table's texts still to write, as (box, what to write): in every language it is
+    run in (to publish, and once published), or in its first (a draft's page)."""
+    return written.missing(versions, fields, TEXT_MISSING, TEXT_MISSING_IN, every_language=every_language)
+
+
 def rules_from_form(data: dict[str, Any]) -> dict[str, Any]:
-    """Turn the rules form's data into model values."""
+    """Turn the rules form's data into model values (the texts in the table's first language)."""
+    versions = versions_from_form(data)
+    first = next(iter(versions.values()))
     return {
-        "title": data["title"].strip(),
-        "purpose": data["purpose"].strip(),
-        "who_may_apply": data["who_may_apply"].strip(),
+        "title": first["title"],
+        "purpose": first["purpose"],
+        "who_may_apply": first["who_may_apply"],
         "max_grant_pence": data["max_grant"],
         "bids_open_at": opening(data["bids_open_on"]),
         "bids_close_at": closing(data["bids_close_on"]),
@@ -295,9 +325,7 @@ def settings_problems(values: dict[str, Any], round_id: int) -> list[tuple[str, 
 def form_data_from_round(rnd: Round) -> dict[str, Any]:
     """The rules form's data for an existing round."""
     return {
-        "title": rnd.title,
-        "purpose": rnd.purpose,
-        "who_may_apply": rnd.who_may_apply,
+        **written.as_form_data(rnd),
         "max_grant": rnd.max_grant_pence,
         "bids_open_on": rnd.bids_open_at.date(),
         "bids_close_on": rnd.bids_close_at.date(),
@@ -497,10 +525,20 @@ def _describe(field: str, value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
-def change_rules(*, person: Person, round_id: int, values: dict[str, Any], reason: str) -> list[RuleChange]:
+def change_rules(
+    *,
+    person: Person,
+    round_id: int,
+    values: dict[str, Any],
+    reason: str,
+    versions: dict[str, dict[str, str]] | None = None,
+) -> list[RuleChange]:
     """Change a round's rules. After publishing each change needs a reason and is shown
-    publicly; once voting opens, the service refuses."""
+    publicly; once voting opens, the service refuses. `versions` are its texts in each language
+    it is run in (the first is the one in `values`); each must be written in full."""
     problems: list[tuple[str, str]] = []  # every setting to fix, said at once (issue 17)
+    if versions:
+        problems += text_problems(versions)
     try:
         _check_rules(values)
     except BallotRulesDoNotFit as exc:
@@ -521,7 +559,11 @@ def change_rules(*, person: Person, round_id: int, values: dict[str, Any], reaso
         except QuorumImpossible as exc:
             problems.append((exc.field, exc.message))
         changed = [f for f in RULE_FIELDS if f in values and getattr(rnd, f) != values[f]]
-        if rnd.is_published and changed and not reason.strip():
+        # A further language's texts are rules too: a change is published with its reason.
+        other_changes = _other_version_changes(rnd, versions) if versions else []
+        if versions and list(versions) != rnd.languages:
+            other_changes.append(("Languages", ", ".join(rnd.languages), ", ".join(versions)))
+        if rnd.is_published and (changed or other_changes) and not reason.strip():
             problems.append(("reason", _(
                 "Say why you are changing the rules. The reason is published with the change.",
             )))
@@ -541,6 +583,20 @@ def change_rules(*, person: Person, round_id: int, values: dict[str, Any], reaso
                 session.add(change)
                 changes.append(change)
             setattr(rnd, field, values[field])
+        for label, old, new in other_changes:
+            if rnd.is_published:
+                change = RuleChange(
+                    round_id=rnd.id,
+                    field=label,
+                    old_value=old or "not set",
+                    new_value=new or "not set",
+                    reason=reason.strip(),
+                    changed_by_id=person.id,
+                )
+                session.add(change)
+                changes.append(change)
+        if versions:
+            rnd.write_versions(versions)
         if rnd.is_published and changes:
             audit.record(
                 "rules_changed",
@@ -552,6 +608,23 @@ def change_rules(*, person: Person, round_id: int, values: dict[str, Any], reaso
                 public=True,
             )
     return changes
+
+
+def _other_version_changes(rnd: Round, versions: dict[str, dict[str, str]]) -> list[tuple[str, str, str]]:
+    """(what, from, to) for each text of a further language that changes (the first language's
+    are rule fields of their own)."""
+    out = []
+    first = next(iter(versions))
+    for code in sorted(set(rnd.languages) | set(versions)):
+        if code == first and code == rnd.language:
+            continue
+        before = rnd.version(code) or {}
+        after = versions.get(code) or {}
+        for field in Round.TEXT_FIELDS:
+            if (before.get(field) or "") != (after.get(field) or ""):
+                label = f"{FIELD_LABELS[field]} ({written.language_name(code)})"
+                out.append((label, before.get(field) or "", after.get(field) or ""))
+    return out
 
 
 def invite_staff(*, person: Person, round_id: int, email: str, role: StaffRole) -> StaffInvitation:

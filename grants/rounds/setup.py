@@ -15,7 +15,8 @@ from typing import Any
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
-from grants.core import DomainError, NotAllowed, lock_for_update, transaction, unique_slug
+from grants.core import DomainError, NotAllowed, lock_for_update, raise_problems, transaction, unique_slug
+from grants.language import written
 from grants.models import BallotType, Person, Round, RoundStaff, RoundStatus, StaffRole
 from grants.money_format import format_pence
 from grants.roles import is_convenor
@@ -126,15 +127,37 @@ def unfinished_tasks(rnd: Round) -> list[str]:
     return [title for key, title, _pages in TASKS if status[key] != COMPLETED]
 
 
-def start_draft(*, person: Person, title: str, purpose: str) -> Round:
-    """Start a new table from its name and purpose; the person is its first convenor, the rest is to do."""
+# The texts each page of the task list asks for (in each language the table is run in).
+PAGE_TEXTS = {"purpose": ("title", "purpose"), "who": ("who_may_apply",)}
+TEXT_PAGE = {field: page for page, fields in PAGE_TEXTS.items() for field in fields}
+
+
+def page_of_box(box: str) -> str:
+    """The task list page that asks for a text's box in any language (title_cy: the purpose page)."""
+    for field, page in TEXT_PAGE.items():
+        if box == field or box.startswith(field + "_"):
+            return page
+    return FIELD_PAGE.get(box, "purpose")
+
+
+def start_draft(
+    *, person: Person, title: str = "", purpose: str = "", versions: dict[str, dict[str, str]] | None = None
+) -> Round:
+    """Start a new table from its name and purpose; the person is its first convenor, the rest is to do.
+
+    `versions`: its name and purpose in each language it is run in ({code: {field: text}}); a draft
+    needs them in its first language, and publishing needs them in all (with who may apply)."""
+    versions = versions or {"en": {"title": title, "purpose": purpose}}
+    versions = {code: {"who_may_apply": "", **v} for code, v in versions.items()}
+    raise_problems(services.text_problems(versions, PAGE_TEXTS["purpose"], every_language=False))
+    first = next(iter(versions.values()))
     today = datetime.now(UTC).date()
     with transaction() as session:
         rnd = Round(
-            slug=unique_slug(Round, title),
+            slug=unique_slug(Round, first["title"] or "table"),
             created_by_id=person.id,
-            title=title.strip(),
-            purpose=purpose.strip(),
+            title=first["title"],
+            purpose=first["purpose"],
             # Placeholders until their parts are answered (setup_unfinished says which).
             who_may_apply="",
             max_grant_pence=0,
@@ -146,6 +169,7 @@ def start_draft(*, person: Person, title: str, purpose: str) -> Round:
             support_contact="",
             setup_unfinished=[p.key for p in PAGES if p.key != "purpose"],
         )
+        rnd.write_versions(versions)
         session.add(rnd)
         session.flush()
         session.add(RoundStaff(round_id=rnd.id, person_id=person.id, role=StaffRole.CONVENOR))
@@ -163,13 +187,25 @@ def _draft(person: Person, round_id: int) -> Round:
     return rnd
 
 
-def save_page(*, person: Person, round_id: int, page: str, values: dict[str, Any]) -> Round:
-    """Save one page of a draft's task list, refusing (all at once) what does not fit the other answers."""
+def save_page(
+    *,
+    person: Person,
+    round_id: int,
+    page: str,
+    values: dict[str, Any],
+    versions: dict[str, dict[str, str]] | None = None,
+) -> Round:
+    """Save one page of a draft's task list, refusing (all at once) what does not fit the other answers.
+
+    `versions`: for the pages of texts, the table's texts in each language it is run in; the draft
+    needs this page's in its first language (publishing checks every language)."""
     fields = PAGE[page].fields
     with transaction():
         rnd = _draft(person, round_id)
         merged = rule_values(rnd) | {k: v for k, v in values.items() if k in fields}
         problems = page_problems(merged, page)
+        if page in PAGE_TEXTS and versions:
+            problems += services.text_problems(versions, PAGE_TEXTS[page], every_language=False)
         if page == "money" and (merged["max_grant_pence"] or 0) <= 0:
             problems.append(("max_grant_pence", _("Enter a largest grant of more than £0.")))
         if problems:
@@ -183,6 +219,8 @@ def save_page(*, person: Person, round_id: int, page: str, values: dict[str, Any
         for field in fields:
             if field in values:
                 setattr(rnd, field, merged[field])
+        if page in PAGE_TEXTS and versions:
+            rnd.write_versions(versions)
         rnd.setup_unfinished = unfinished
     return rnd
 
@@ -195,6 +233,8 @@ def publish(*, person: Person, round_id: int) -> Round:
         if left:
             parts = ", ".join(_(t) for t in left)
             raise DomainError(_("Finish these parts before publishing: %(parts)s.", parts=parts))
+        # Every language the table says it is run in, in full: every missing text at once.
+        raise_problems(services.text_problems(rnd.versions()))
         values = rule_values(rnd)
         services.check_rules(values)
         services.check_quorum_possible(values, services.panel_size_for(rnd.id))
@@ -231,6 +271,7 @@ class Answer:
     value: str
     page: str
     anchor: str
+    lang: str | None = None  # the language of a text the convenor wrote (marked on the page)
 
 
 def _in_words(rnd: Round, field: str) -> str:
@@ -268,7 +309,13 @@ def answers(rnd: Round) -> list[tuple[str, str, list[Answer]]]:
     for key, title, pages in TASKS:
         rows = []
         for page in pages:
+            if page == "purpose":
+                names = ", ".join(written.language_name(code) for code in rnd.languages)
+                rows.append(Answer(_("Languages"), names, page, "languages"))
             for field in PAGE[page].fields:
+                if field in TEXT_PAGE:
+                    rows += _text_answers(rnd, field, page)
+                    continue
                 if page == "ballot-settings" and field not in shown:
                     continue
                 if field == "community_name" and rnd.electorate.value != "community":
@@ -281,3 +328,16 @@ def answers(rnd: Round) -> list[tuple[str, str, list[Answer]]]:
                 rows.append(Answer(label, _in_words(rnd, field), page, FORM_FIELD.get(field, field)))
         out.append((key, title, rows))
     return out
+
+
+def _text_answers(rnd: Round, field: str, page: str) -> list[Answer]:
+    """A text's answer in each language the table is run in (naming the language when there are more)."""
+    label = _(services.FIELD_LABELS[field])
+    versions = rnd.versions()
+    rows = []
+    for code, version in versions.items():
+        shown_label = label if len(versions) == 1 else f"{label} ({written.language_name(code)})"
+        value = version.get(field) or ""
+        anchor = written.field_id(field, code)
+        rows.append(Answer(shown_label, value or _("Not written yet"), page, anchor, code if value else None))
+    return rows

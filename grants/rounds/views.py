@@ -6,10 +6,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
-from grants import paging
-from grants.core import DomainError
+from grants import language, paging
+from grants.core import DomainError, Problems
 from grants.extensions import db, limiter
 from grants.fields import AnswerForm
 from grants.flashing import submitted
@@ -33,20 +33,42 @@ from grants.rounds.loading import get_round
 def _show_rule_problems(form: RoundForm, exc: services.BallotRulesDoNotFit) -> None:
     """Each problem beside the setting it is about, all at once."""
     for name, message in exc.problems:
-        (form[name] if name in form else form.counting_rule).errors.append(message)
+        box = form[name] if name in form else form.counting_rule
+        box.errors = [*box.errors, message]
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     """Start a new table: its name and purpose, the first part of its task list (a draft until published)."""
     form = PurposePage()
+    if request.method == "GET":
+        form.languages.data = [language.chosen()]
     if form.validate_on_submit():
-        rnd = setup.start_draft(person=current_user, title=form.title.data, purpose=form.purpose.data)
-        flash(_("Your table is saved as a draft. Answer each part of the list, then check and publish it."), "success")
-        return redirect(url_for("rounds.setup_list", slug=rnd.slug))
+        try:
+            rnd = setup.start_draft(person=current_user, versions=services.versions_from_form(form.data))
+        except Problems as exc:
+            _show_problems(form, exc.problems)
+        else:
+            flash(
+                _("Your table is saved as a draft. Answer each part of the list, then check and publish it."), "success"
+            )
+            return redirect(url_for("rounds.setup_list", slug=rnd.slug))
     return render_template("rounds/setup_page.html", form=form, rnd=None, page=setup.PAGE["purpose"]), (
         400 if form.errors else 200
     )
+
+
+def _show_problems(form, problems: list[tuple[str, str]]) -> None:  # noqa: ANN001
+    """Each problem beside the box it is about (or the form's first box), all at once."""
+    for name, message in problems:
+        name = FORM_NAMES.get(name, name)
+        box = form[name] if name in form else next(iter(form))
+        box.errors = [*box.errors, message]
+
+
+def _with_languages(data: dict, rnd) -> dict:  # noqa: ANN001
+    """A form's data, keeping the table's languages when the form did not ask which."""
+    return data if data.get("languages") is not None else data | {"languages": rnd.languages}
 
 
 def _draft_for_convenor(slug: str):  # noqa: ANN202
@@ -77,8 +99,10 @@ def _page_form(rnd, page: str):  # noqa: ANN001, ANN202
 
 def _page_values(rnd, form) -> dict:  # noqa: ANN001
     """The page's answers as model values, read through the same conversion as the rules form."""
-    merged = services.form_data_from_round(rnd) | {k: v for k, v in form.data.items() if k != "csrf_token"}
-    return services.rules_from_form(merged)
+    merged = services.form_data_from_round(rnd) | {
+        k: v for k, v in form.data.items() if k != "csrf_token" and not (k == "languages" and v is None)
+    }
+    return services.rules_from_form(merged), services.versions_from_form(merged)
 
 
 FORM_NAMES = {"max_grant_pence": "max_grant", "receipts_on": "receipts"}
@@ -95,7 +119,8 @@ def setup_page(slug: str, page: str):
     form = _page_form(rnd, page)
     if form.validate_on_submit():
         try:
-            setup.save_page(person=current_user, round_id=rnd.id, page=page, values=_page_values(rnd, form))
+            values, versions = _page_values(rnd, form)
+            setup.save_page(person=current_user, round_id=rnd.id, page=page, values=values, versions=versions)
         except services.QuorumImpossible as exc:
             form[exc.field].errors.append(exc.message)
         except services.BallotRulesDoNotFit as exc:
@@ -121,11 +146,18 @@ def setup_check(slug: str):
     rnd = get_round(slug, check=is_convenor)
     form = ConfirmForm()
     problem = None
+    problems: list[tuple[str, str]] = []
     if rnd.is_published or rnd.rules_frozen:
-        problem = "This table is already published. Change its rules on its rules page, saying why."
+        problem = _("This table is already published. Change its rules on its rules page, saying why.")
     elif form.validate_on_submit():
         try:
             setup.publish(person=current_user, round_id=rnd.id)
+        except Problems as exc:
+            # Each missing text, linked to its box on the page that asks for it.
+            problems = [
+                (url_for("rounds.setup_page", slug=rnd.slug, page=setup.page_of_box(box)) + f"#{box}", message)
+                for box, message in exc.problems
+            ]
         except DomainError as exc:
             problem = exc.message
         else:
@@ -133,13 +165,14 @@ def setup_check(slug: str):
             return redirect(url_for("rounds.manage", slug=rnd.slug))
     status = setup.statuses(rnd)
     rows = setup.answers(rnd)
-    code = 409 if rnd.is_published else 400 if problem or form.errors else 200
+    code = 409 if rnd.is_published else 400 if problem or problems or form.errors else 200
     return render_template(
         "rounds/setup_check.html",
         rnd=rnd,
         form=form,
         rows=rows,
         problem=problem,
+        problems=problems,
         left=setup.unfinished_tasks(rnd),
         status=status,
     ), code
@@ -159,7 +192,7 @@ def manage(slug: str):
             .order_by(Proposal.id)
             .offset(rows.start)
             .limit(rows.per_page)
-            .options(selectinload(Proposal.group))
+            .options(selectinload(Proposal.group), undefer(Proposal.language), selectinload(Proposal.texts))
         )
         .scalars()
         .all()
@@ -205,12 +238,14 @@ def edit(slug: str):
     if rnd.rules_frozen:
         return render_template("rounds/frozen.html", rnd=rnd), 409
     if form.validate_on_submit():
+        data = _with_languages(form.data, rnd)
         try:
             services.change_rules(
                 person=current_user,
                 round_id=rnd.id,
-                values=services.rules_from_form(form.data),
+                values=services.rules_from_form(data),
                 reason=form.reason.data or "",
+                versions=services.versions_from_form(data),
             )
         except services.RulesFrozen as exc:
             flash(exc.message, "error")

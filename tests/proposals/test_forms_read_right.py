@@ -98,8 +98,9 @@ def test_check_your_answers_has_a_change_link_on_every_row(client, bidder):
     check = client.get(response.headers["Location"]).get_data(as_text=True)
     edit = re.search(r'href="(/proposals/\d+/edit)#title"', check).group(1)
     # Every budget line is a row too, with its own Change link to its own box.
-    rows = [("title", "title"), ("summary", "summary"), ("activities", "what you will do"),
-            ("beneficiaries", "who will benefit"), ("agreed_to_be_named", "whether to name you in public"),
+    rows = [("languages", "the languages"), ("title", "title"), ("summary", "summary"),
+            ("activities", "what you will do"), ("beneficiaries", "who will benefit"),
+            ("agreed_to_be_named", "whether to name you in public"),
             ("lines-0-item", "the budget line Tea"), ("lines-1-item", "the budget line Room hire")]  # fmt: skip
     for anchor, words in rows:
         assert f'<a href="{edit}#{anchor}">Change<span class="visually-hidden"> {words}</span></a>' in check
