@@ -28,7 +28,7 @@ from grants import audit
 from grants.ballots import announce, consensus, sealing
 from grants.ballots.election import ballot_file, build_election, count_ballots, decision_text, fingerprint
 from grants.ballots.paper_ballots import unconfirmed_batches
-from grants.ballots.quorum import QuorumCheck, check_quorum
+from grants.ballots.quorum import QuorumCheck, check_quorum, reasons_in_english, reasons_joined
 from grants.ballots.services import ballot_proposals, new_receipt
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
@@ -119,7 +119,7 @@ def _extend_voting(rnd: Round, check: QuorumCheck, person) -> Extension:  # noqa
     rnd.voting_extended_at = now
     rnd.voting_closes_at = max(now, rnd.voting_closes_at) + timedelta(days=rnd.quorum_extend_days or 0)
     summary = (
-        f"Quorum was not met: {'; '.join(check.reasons)}. Under the published rules voting is extended once, "
+        f"Quorum was not met: {reasons_in_english(check)}. Under the published rules voting is extended once, "
         f"to {rnd.voting_closes_at:%d %B %Y}. Nothing has been counted."
     )
     audit.record("voting_extended", summary, actor_id=person.id if person else None, round_id=rnd.id, public=True)
@@ -131,7 +131,7 @@ def _extend_voting(rnd: Round, check: QuorumCheck, person) -> Extension:  # noqa
     told = _l(
         "Quorum was not met: %(reasons)s. Under the published rules voting is extended once, to %(date)s. "
         "Nothing has been counted.",
-        reasons="; ".join(check.reasons),
+        reasons=reasons_joined(check),
         date=LazyString(format_date, rnd.voting_closes_at, "dd MMMM y"),
     )
     notify(
@@ -203,7 +203,7 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
         if not result.quorum_met:
             extended = " Voting had already been extended once." if rnd.voting_extended_at else ""
             result.summary = (
-                f"No decision: {'; '.join(check.reasons)}.{extended} The round's policy is that no decision is made."
+                f"No decision: {reasons_in_english(check)}.{extended} The round's policy is that no decision is made."
             )
             rnd.status = RoundStatus.NO_DECISION
             announce.outcome(rnd, result, person, proposals)

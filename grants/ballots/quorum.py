@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from flask_babel import force_locale, lazy_ngettext
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
 from grants.ballots.codes import codes_issued
@@ -38,13 +41,16 @@ def eligible_voters(round_id: int) -> int:
 
 @dataclass
 class QuorumCheck:
-    """Every published quorum rule, checked: whether all are met, and plain reasons when not."""
+    """Every published quorum rule, checked: whether all are met, and plain reasons when not.
+
+    Each reason is a lazy string: put into words in the language of whoever reads it (a panel
+    member's notice), and in English for the record (`reasons_in_english`)."""
 
     eligible: int
     required: int
     ballots: int
     met: bool = True
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[LazyString] = field(default_factory=list)
     lived_experience_percent: int | None = None
     free_to_vote: dict[int, int] = field(default_factory=dict)
     recusals: dict[int, int] = field(default_factory=dict)
@@ -81,7 +87,14 @@ def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumC
     )
     if ballots < check.required:
         check.met = False
-        check.reasons.append(f"{ballots} ballots were cast and the published quorum needed {check.required}")
+        check.reasons.append(
+            lazy_ngettext(
+                "%(num)s ballot was cast and the published quorum needed %(needed)s",
+                "%(num)s ballots were cast and the published quorum needed %(needed)s",
+                ballots,
+                needed=check.required,
+            )
+        )
     voters = db.session.execute(
         select(Participation.person_id, PanelMember.has_lived_experience)
         .join(
@@ -110,8 +123,12 @@ def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumC
         if share < rnd.quorum_lived_experience_percent:
             check.met = False
             check.reasons.append(
-                f"{share}% of those who voted have lived experience and the published quorum needed "
-                f"{rnd.quorum_lived_experience_percent}%"
+                _l(
+                    "%(share)s%% of those who voted have lived experience and the published quorum needed "
+                    "%(needed)s%%",
+                    share=share,
+                    needed=rnd.quorum_lived_experience_percent,
+                )
             )
     voter_ids = {pid for pid, _lived in voters}
     declared = db.session.execute(
@@ -139,8 +156,30 @@ def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumC
         if short:
             check.met = False
             names = ", ".join(f"“{p.title}” ({check.free_to_vote[p.id]})" for p in short[:3])
-            check.reasons.append(
-                f"the published quorum needs {rnd.quorum_min_scorers} voters free to vote on each proposal, "
-                f"and fewer voted on {names}{' and others' if len(short) > 3 else ''}"
-            )
+            if len(short) > 3:
+                reason = _l(
+                    "the published quorum needs %(needed)s voters free to vote on each proposal, and fewer voted "
+                    "on %(names)s and others",
+                    needed=rnd.quorum_min_scorers,
+                    names=names,
+                )
+            else:
+                reason = _l(
+                    "the published quorum needs %(needed)s voters free to vote on each proposal, and fewer voted "
+                    "on %(names)s",
+                    needed=rnd.quorum_min_scorers,
+                    names=names,
+                )
+            check.reasons.append(reason)
     return check
+
+
+def reasons_joined(check: QuorumCheck) -> LazyString:
+    """The reasons quorum was not met, joined: put into words when read, in the reader's language."""
+    return LazyString(lambda: "; ".join(str(reason) for reason in check.reasons))
+
+
+def reasons_in_english(check: QuorumCheck) -> str:
+    """The same reasons in English, for the record (audit entries and a stored result keep English)."""
+    with force_locale("en"):
+        return str(reasons_joined(check))

@@ -89,3 +89,32 @@ def test_the_panel_is_told_voting_has_opened_each_in_their_own_language(app):
         f"Mae'r bleidlais ar {rnd.title} ar agor tan {closes:%d} {months[closes.month - 1]} {closes:%Y}. "
         "Pleidleisiwch pan fyddwch yn barod; gallwch oedi unrhyw bryd."
     )
+
+
+def test_why_quorum_was_not_met_is_told_in_each_members_language(app):
+    """The reasons quorum was not met are words for people: a Welsh member reads them in Welsh,
+    an English member exactly as before, and the public record keeps the English."""
+    from grants.ballots.closing import close_voting
+    from grants.core import transaction
+    from grants.models import AuditEntry, QuorumPolicy
+
+    convenor, lead = factories.person(), factories.person()
+    welsh, english = factories.person("Gwen Welsh"), factories.person("Ed English")
+    _welsh(welsh)
+    rnd = factories.open_round(
+        convenor, quorum_min_ballots=2, quorum_policy=QuorumPolicy.EXTEND, quorum_extend_days=3
+    )
+    factories.proposal(lead, rnd.id, factories.group(lead), 10_000)
+    factories.seat(convenor, rnd.id, welsh)
+    factories.seat(convenor, rnd.id, english)
+    factories.to_voting(convenor, rnd.id)
+    with app.test_request_context("/", headers={"Accept-Language": "cy"}), transaction():  # the convenor reads Welsh
+        close_voting(person=convenor, round_id=rnd.id)
+    rows = {
+        n.person_id: n.body
+        for n in db.session.execute(select(Notification).where(Notification.event == "reminder")).scalars()
+    }
+    assert "Quorum was not met: 0 ballots were cast and the published quorum needed 2." in rows[english.id]
+    assert "0 pleidlais" in rows[welsh.id] and "ballots were cast" not in rows[welsh.id], rows[welsh.id]
+    record = db.session.execute(select(AuditEntry).where(AuditEntry.action == "voting_extended")).scalar_one()
+    assert "0 ballots were cast and the published quorum needed 2" in record.summary
