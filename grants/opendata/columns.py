@@ -11,6 +11,7 @@ ROUND = _l("The table's short name, as in its web address")
 GROUP = _l("The group's short name")
 GROUP_NAME = _l("The group's name")
 PROPOSAL_TITLE = _l("The proposal's title")
+WRITTEN_IN = _l("The language of the title and texts in the columns above (a code: en, cy)")
 PAID = _l("Paid, in pence")
 AMOUNT = _l("Amount, in pence")
 NUMBER = _l("Number (the same in every file)")
@@ -42,6 +43,8 @@ COLUMNS = {
         "paid_pence": PAID,
         "available_pence": _l("Still available, in pence"),
         "url": _l("Its page"),
+        "language": WRITTEN_IN,
+        "texts": _l("Its name, purpose and who may apply in each language it is run in (JSON, by language code)"),
     },
     "proposals": {
         "id": NUMBER,
@@ -53,6 +56,8 @@ COLUMNS = {
         "status": _l("Its state (a code: submitted, funded...)"),
         "requested_pence": _l("Amount asked for, in pence"),
         "submitted_at": _l("When it was sent (UTC)"),
+        "language": WRITTEN_IN,
+        "texts": _l("Its title and summary in each language the group wrote it in (JSON, by language code)"),
     },
     "results": {
         "round": ROUND,

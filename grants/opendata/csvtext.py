@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Iterator
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -13,6 +14,8 @@ def cell(value):  # noqa: ANN001, ANN201
     """A CSV cell; text that a spreadsheet would run as a formula is prefixed with a quote (CSV injection)."""
     if value is None:
         return ""
+    if isinstance(value, dict | list):  # e.g. a text in every language: JSON, which a program can read
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

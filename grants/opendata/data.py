@@ -81,10 +81,6 @@ def round_row(r: Round, m: ledger.MoneySummary) -> dict:
         "title": r.title,
         "purpose": r.purpose,
         "who_may_apply": r.who_may_apply,
-        # The language title, purpose and who_may_apply above are written in, and the table's
-        # texts in every language it is run in (that one included), as its convenors wrote them.
-        "language": r.language,
-        "texts": r.versions(),
         "status": r.status.value,
         "currency": r.currency,
         "max_grant_pence": r.max_grant_pence,
@@ -104,6 +100,11 @@ def round_row(r: Round, m: ledger.MoneySummary) -> dict:
         "paid_pence": m.paid_pence,
         "available_pence": m.available_pence,
         "url": url_for("public.round", slug=r.slug, _external=True),
+        # The language title, purpose and who_may_apply above are written in, and the table's
+        # texts in every language it is run in (that one included), as its convenors wrote them.
+        # Last, so the columns before them keep their places in the CSV.
+        "language": r.language,
+        "texts": r.versions(),
     }
 
 
@@ -134,12 +135,12 @@ def proposals(filters: Filters, limit: int, offset: int) -> list[dict]:
             "group_name": group_name,
             "title": p.title,
             "summary": p.summary,
-            # As for rounds: the language of title and summary, and the bid in each language its group wrote.
-            "language": p.language,
-            "texts": {code: {"title": v["title"], "summary": v["summary"]} for code, v in p.versions().items()},
             "status": p.status.value,
             "requested_pence": int(p.requested_pence),
             "submitted_at": _iso(p.submitted_at),
+            # As for rounds: the language of title and summary, and the bid in each language its group wrote.
+            "language": p.language,
+            "texts": {code: {"title": v["title"], "summary": v["summary"]} for code, v in p.versions().items()},
         }
         for p, round_slug, group_slug, group_name in db.session.execute(stmt)
     ]
