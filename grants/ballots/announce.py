@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from grants import audit
 from grants.extensions import db
+from grants.language.written import lazy_text
 from grants.models import GroupMembership, PanelMember, Proposal, Result, Round
 from grants.notifications import notify
 from grants.site import link_to
@@ -31,7 +32,13 @@ def outcome(rnd: Round, result: Result, person, proposals: list[Proposal]) -> No
     )
     panel = db.session.execute(select(PanelMember.person_id).where(PanelMember.round_id == rnd.id)).scalars()
     page = link_to("public.round", slug=rnd.slug)
-    notify(panel, "voting_closed", _l("Voting has closed: %(title)s", title=rnd.title), result.summary, link=page)
+    notify(
+        panel,
+        "voting_closed",
+        _l("Voting has closed: %(title)s", title=lazy_text(rnd, "title")),
+        result.summary,
+        link=page,
+    )
     members = db.session.execute(
         select(GroupMembership.person_id, Proposal.title)
         .join(Proposal, Proposal.group_id == GroupMembership.group_id)
@@ -44,7 +51,7 @@ def outcome(rnd: Round, result: Result, person, proposals: list[Proposal]) -> No
             _l("The result for “%(title)s”", title=title),
             _l(
                 "The panel for %(title)s has decided. %(summary)s See how your proposal did and why.",
-                title=rnd.title,
+                title=lazy_text(rnd, "title"),
                 summary=result.summary,
             ),
             link=link_to("public.round", slug=rnd.slug),

@@ -32,6 +32,7 @@ from grants.ballots.quorum import QuorumCheck, check_quorum, reasons_in_english,
 from grants.ballots.services import ballot_proposals, new_receipt
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
+from grants.language.written import lazy_text
 from grants.models import (
     Ballot,
     BallotType,
@@ -137,7 +138,7 @@ def _extend_voting(rnd: Round, check: QuorumCheck, person) -> Extension:  # noqa
     notify(
         panel,
         "reminder",
-        _l("Voting extended: %(title)s", title=rnd.title),
+        _l("Voting extended: %(title)s", title=lazy_text(rnd, "title")),
         told,
         link=link_to("panels.home", slug=rnd.slug),
     )

@@ -30,6 +30,7 @@ from grants.ballots.services import (
 )
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
+from grants.language.written import lazy_text
 from grants.models import Electorate, Person, Round, VotingCode
 from grants.models.notifications import SECRET_MARK
 from grants.notifications import notify_address
@@ -122,12 +123,12 @@ def send_codes(*, person: Person, round_id: int, addresses: list[str]) -> int:
             notify_address(
                 address,
                 "voting_opened",
-                _l("Your voting code for %(title)s", title=rnd.title),
+                _l("Your voting code for %(title)s", title=lazy_text(rnd, "title")),
                 _l(
                     "%(community)s is deciding how to spend money together: %(title)s. Your single-use voting code "
                     "is %(code)s. Vote at %(path)s before %(date)s. Your vote is secret.",
                     community=rnd.community_name or _l("Your community"),
-                    title=rnd.title,
+                    title=lazy_text(rnd, "title"),
                     code=SECRET_MARK,
                     path=f"/vote/{rnd.slug}/code",
                     date=LazyString(format_date, rnd.voting_closes_at, "dd MMMM y"),

@@ -22,6 +22,7 @@ from grants.ballots.services import ballot_proposals
 from grants.core import DomainError, NotAllowed, Problems, lock_for_update, raise_problems, transaction
 from grants.extensions import db
 from grants.language import joined
+from grants.language.written import lazy_text
 from grants.models import (
     BallotType,
     ConsensusAttendance,
@@ -139,7 +140,7 @@ def record_consensus(
         notify(
             [s.person_id for s in draft.present],
             "reminder",
-            _l("Please confirm the panel's decision: %(title)s", title=rnd.title),
+            _l("Please confirm the panel's decision: %(title)s", title=lazy_text(rnd, "title")),
             _l(
                 "The facilitator has recorded the decision the panel reached. Check it and confirm it on your panel "
                 "page."

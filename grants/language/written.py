@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
+from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 
 from grants.language import DEFAULT, LANGUAGES, chosen
@@ -64,9 +65,7 @@ def field_id(field: str, code: str) -> str:
 def versions_from(data: dict[str, Any], fields: tuple[str, ...], languages: list[str]) -> dict[str, dict[str, str]]:
     """The versions a form's data gives, one for each chosen language, in the site's order of languages."""
     chosen_codes = [code for code in LANGUAGES if code in (languages or [DEFAULT])]
-    return {
-        code: {field: (data.get(field_id(field, code)) or "").strip() for field in fields} for code in chosen_codes
-    }
+    return {code: {field: (data.get(field_id(field, code)) or "").strip() for field in fields} for code in chosen_codes}
 
 
 def as_form_data(obj: Any) -> dict[str, Any]:
@@ -111,3 +110,19 @@ def readers_first() -> list[str]:
 def shown_language(obj: Any) -> str:
     """The language this reader is shown `obj` in (its boxes' ids end in it: title_cy)."""
     return shown(obj, obj.TEXT_FIELDS[0])[1]
+
+
+def writing_in() -> str:
+    """The language code of the words being written now: a notification's recipient's (notify()
+    writes each under their locale), else the page's; English outside both."""
+    locale = get_locale()
+    code = locale.language if locale is not None else DEFAULT
+    return code if code in LANGUAGES else DEFAULT
+
+
+def lazy_text(obj: Any, field: str) -> LazyString:
+    """A written field (a table's or a bid's title) chosen when it is put into words, not now:
+    in a notice each recipient reads the version in their language when one was written."""
+    if not hasattr(obj, "text_in"):
+        return LazyString(lambda: getattr(obj, field) or "")
+    return LazyString(lambda: obj.text_in(field, writing_in())[0])

@@ -27,6 +27,7 @@ from grants import audit
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.jobs import enqueue_job
+from grants.language.written import lazy_text
 from grants.models import (
     Award,
     Funder,
@@ -83,9 +84,7 @@ def accepted_funders_of(round_id: int):  # noqa: ANN201 - a Select
 
 def accepted_pairs():  # noqa: ANN201 - a Select
     """A select of (round_id, funder_id) for every accepted funder of every table."""
-    return select(TableFunder.round_id, TableFunder.funder_id).where(
-        TableFunder.status == TableFunderStatus.ACCEPTED
-    )
+    return select(TableFunder.round_id, TableFunder.funder_id).where(TableFunder.status == TableFunderStatus.ACCEPTED)
 
 
 def funders_accepted_anywhere():  # noqa: ANN201 - a Select
@@ -146,12 +145,12 @@ def offer_on_pledge(*, person: Person, funder_id: int, round_id: int) -> TableFu
     notify(
         _convenor_ids(round_id),
         "funding_offer",
-        _l("%(funder)s offered to fund %(title)s", funder=funder.name, title=rnd.title),
+        _l("%(funder)s offered to fund %(title)s", funder=funder.name, title=lazy_text(rnd, "title")),
         _l(
             "%(funder)s pledged to %(title)s. Its pledge is an offer until you accept it: until then "
             "it is not shown in public and its people cannot act on the table's money.",
             funder=funder.name,
-            title=rnd.title,
+            title=lazy_text(rnd, "title"),
         ),
         link=link_to("money.table_funders", slug=rnd.slug),
     )
@@ -190,10 +189,10 @@ def invite_funder(*, person: Person, round_id: int, funder_id: int) -> TableFund
         notify(
             _funder_people(funder_id),
             "funding_offer",
-            _l("An invitation to fund %(title)s", title=rnd.title),
+            _l("An invitation to fund %(title)s", title=lazy_text(rnd, "title")),
             _l(
                 "The convenors of %(title)s invited %(funder)s to fund it. Pledge to the table to accept.",
-                title=rnd.title,
+                title=lazy_text(rnd, "title"),
                 funder=funder.name,
             ),
             link=link_to("money.pledge", slug=funder.slug),
@@ -230,20 +229,20 @@ def _decide(person: Person, place: TableFunder, status: TableFunderStatus) -> Ta
         _funder_people(place.funder_id),
         "funding_offer",
         (
-            _l("Your offer to fund %(title)s was accepted", title=rnd.title)
+            _l("Your offer to fund %(title)s was accepted", title=lazy_text(rnd, "title"))
             if accepted
-            else _l("Your offer to fund %(title)s was declined", title=rnd.title)
+            else _l("Your offer to fund %(title)s was declined", title=lazy_text(rnd, "title"))
         ),
         (
             _l(
                 "The convenors of %(title)s accepted %(funder)s. You can now pay in what you pledged.",
-                title=rnd.title,
+                title=lazy_text(rnd, "title"),
                 funder=funder.name,
             )
             if accepted
             else _l(
                 "The convenors of %(title)s declined %(funder)s's offer. Nothing was paid in.",
-                title=rnd.title,
+                title=lazy_text(rnd, "title"),
                 funder=funder.name,
             )
         ),

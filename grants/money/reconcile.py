@@ -21,6 +21,7 @@ from grants import jobs
 from grants.core import DomainError, transaction
 from grants.extensions import db
 from grants.jobs import enqueue_job
+from grants.language.written import lazy_text
 from grants.models import (
     Account,
     AccountKind,
@@ -282,7 +283,7 @@ def _tell_the_tables(mismatches: list[Mismatch], run_key: str) -> None:
             "money_alert",
             _l(
                 "The money records of %(title)s need checking (%(count)s difference(s))",
-                title=rnd.title,
+                title=lazy_text(rnd, "title"),
                 count=len(found),
             ),
             _l(

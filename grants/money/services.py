@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from grants import audit
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
+from grants.language.written import lazy_text
 from grants.models import (
     AccountKind,
     Award,
@@ -105,7 +106,7 @@ def record_bank_transfer(
                 "until you do.",
                 funder=item.funder.name,
                 amount=format_pence(amount_pence),
-                title=rnd.title,
+                title=lazy_text(rnd, "title"),
                 reference=reference,
                 date=LazyString(format_date, received_on, "d MMMM y"),  # in the reader's language
             ),
@@ -400,8 +401,8 @@ def commit_awards(rnd: Round, funded: list[Proposal], awarded_on: date) -> list[
             _l(
                 "The panel for %(title)s decided to fund “%(proposal)s”: %(amount)s, award %(reference)s. The "
                 "table's treasurer will be in touch about payment.",
-                title=rnd.title,
-                proposal=proposal.title,
+                title=lazy_text(rnd, "title"),
+                proposal=lazy_text(proposal, "title"),
                 amount=format_pence(amount),
                 reference=award.reference,
             ),

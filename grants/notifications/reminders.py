@@ -12,6 +12,7 @@ from sqlalchemy import select
 from grants import jobs
 from grants.core import transaction
 from grants.extensions import db
+from grants.language.written import lazy_text
 from grants.models import Notification, PanelMember, Participation, Round, RoundStatus
 from grants.notifications.outbox import notify
 from grants.site import link_to
@@ -54,13 +55,13 @@ def remind_panels(now: datetime) -> int:
                     "reminder",
                     _l(
                         "Voting on %(title)s closes on %(date)s",
-                        title=rnd.title,
+                        title=lazy_text(rnd, "title"),
                         date=LazyString(format_date, rnd.voting_closes_at, "d MMMM"),
                     ),
                     _l(
                         "A gentle reminder: voting on %(title)s closes on %(date)s at %(time)s UTC. There is no "
                         "pressure: if you would rather not vote, or want to pause, that is fine.",
-                        title=rnd.title,
+                        title=lazy_text(rnd, "title"),
                         date=LazyString(format_date, rnd.voting_closes_at, "d MMMM y"),
                         time=rnd.voting_closes_at.strftime("%H:%M"),
                     ),

@@ -23,6 +23,7 @@ from werkzeug.datastructures import FileStorage
 from grants import audit
 from grants.core import DomainError, NotAllowed, lock_for_update, raise_problems, transaction
 from grants.extensions import db
+from grants.language.written import lazy_text
 from grants.models import (
     AccountKind,
     Activity,
@@ -578,7 +579,7 @@ def post_pay_run(round_id: int, owed: list[tuple[PanelMember, int, int]], refere
             _(
                 "The pot of %(table)s has %(available)s that is not awarded; paying the panel "
                 "%(total)s needs more than that. Ask a funder to put in money for the panel first.",
-                table=rnd.title,
+                table=lazy_text(rnd, "title"),
                 available=format_pence(available),
                 total=format_pence(total),
             )
@@ -659,9 +660,7 @@ def pay_panel_run(*, person: Person, round_id: int, reference: str) -> int:
 # ------------------------------------------------------------- a person's own limit (issue 20)
 
 
-def set_limit(
-    *, person: Person, period: LimitPeriod, amount_pence: int, over: OverLimit, reason: str = ""
-) -> PayLimit:
+def set_limit(*, person: Person, period: LimitPeriod, amount_pence: int, over: OverLimit, reason: str = "") -> PayLimit:
     """A person sets the most panel pay may reach them in a week or a month, across every table.
     Private: only they ever see it, or the reason."""
     if amount_pence <= 0:

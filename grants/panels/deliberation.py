@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from grants import audit
 from grants.core import DomainError, NotAllowed, transaction
 from grants.extensions import db
+from grants.language.written import lazy_text
 from grants.models import (
     GroundRules,
     GroundRulesResponse,
@@ -182,9 +183,12 @@ def _history(declaration_round: int, proposal_id: int, person_id: int, action: s
 
 def _has_voted(person_id: int, round_id: int) -> bool:
 
-    return db.session.execute(
-        select(Participation.id).where(Participation.round_id == round_id, Participation.person_id == person_id)
-    ).first() is not None
+    return (
+        db.session.execute(
+            select(Participation.id).where(Participation.round_id == round_id, Participation.person_id == person_id)
+        ).first()
+        is not None
+    )
 
 
 def declare_interest(*, person: Person, proposal_id: int, nature: str) -> InterestDeclaration:
@@ -206,8 +210,10 @@ def declare_interest(*, person: Person, proposal_id: int, nature: str) -> Intere
         if row is None and _has_voted(person.id, proposal.round_id):
             # Interests are declared before voting; a cast secret ballot cannot be taken apart afterwards.
             raise DomainError(
-                _("You have already voted, and a secret ballot cannot be changed. Tell the convenor about the "
-                  "connection so it can be recorded with the decision.")
+                _(
+                    "You have already voted, and a secret ballot cannot be changed. Tell the convenor about the "
+                    "connection so it can be recorded with the decision."
+                )
             )
         if row is None:
             row = InterestDeclaration(round_id=proposal.round_id, proposal_id=proposal.id, person_id=person.id,
@@ -419,7 +425,7 @@ def ask_question(*, person: Person, proposal_id: int, body: str) -> PanelQuestio
         notify(
             members,
             "panel_question",
-            _l("A question from the panel about “%(title)s”", title=proposal.title),
+            _l("A question from the panel about “%(title)s”", title=lazy_text(proposal, "title")),
             _l(
                 "The panel for %(round)s has a question about your proposal:\n\n%(question)s\n\n"
                 "Answer it when you can, on the page linked below.",

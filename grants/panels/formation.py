@@ -19,6 +19,7 @@ from sqlalchemy import select
 from grants import audit
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
+from grants.language.written import lazy_text
 from grants.models import (
     PanelMember,
     PanelRole,
@@ -289,11 +290,11 @@ def _seat(volunteer: PanelVolunteer, settings: PanelSettings, rnd: Round, replac
     notify(
         [volunteer.person_id],
         "panel_invitation",
-        _l("You have a seat on the panel for %(title)s", title=rnd.title),
+        _l("You have a seat on the panel for %(title)s", title=lazy_text(rnd, "title")),
         _l(
             "You were drawn for the panel that decides %(title)s. Your panel page has the proposals, the ground "
             "rules and support. You can pause or step down at any time without giving a reason.",
-            title=rnd.title,
+            title=lazy_text(rnd, "title"),
         ),
         link=link_to("panels.home", slug=rnd.slug),
     )

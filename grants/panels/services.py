@@ -15,6 +15,7 @@ from sqlalchemy import select
 from grants import audit
 from grants.core import DomainError, NotAllowed, transaction
 from grants.extensions import db
+from grants.language.written import lazy_text
 from grants.models import (
     PanelInvitation,
     PanelMember,
@@ -54,13 +55,13 @@ def invite(
         notify_address(
             invitation.email,
             "panel_invitation",
-            _l("You are invited to the panel for %(title)s", title=rnd.title),
+            _l("You are invited to the panel for %(title)s", title=lazy_text(rnd, "title")),
             _l(
                 "%(name)s invites you to join the panel that decides %(title)s: %(purpose)s\n\n"
                 "Panel members read the proposals, talk about them together and vote in a secret ballot. You can "
                 "pause at any time without giving a reason. Open the link to say yes.",
                 name=person.display_name,
-                title=rnd.title,
+                title=lazy_text(rnd, "title"),
                 purpose=rnd.purpose,
             ),
             link=link,
@@ -101,8 +102,10 @@ def accept_invitation(*, person: Person, token: str, has_lived_experience: bool 
         if person.email.strip().lower() != invitation.email.strip().lower():
             # Not a bearer link: only the account that proves the invited address takes the seat.
             raise NotAllowed(
-                _("This invitation was sent to another e-mail address. Sign in with the account for the address "
-                  "it was sent to, or ask the convenor to invite this account.")
+                _(
+                    "This invitation was sent to another e-mail address. Sign in with the account for the address "
+                    "it was sent to, or ask the convenor to invite this account."
+                )
             )
         seat = session.execute(
             select(PanelMember).where(PanelMember.round_id == invitation.round_id, PanelMember.person_id == person.id)

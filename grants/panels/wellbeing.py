@@ -23,6 +23,7 @@ from grants.ballots import sealing
 from grants.ballots import services as ballot_services
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
+from grants.language.written import lazy_text
 from grants.models import (
     ContentNote,
     Feedback,
@@ -100,12 +101,12 @@ def send_reminders(*, person: Person | None, round_id: int) -> int:
         notify(
             people,
             "reminder",
-            _l("Voting is open on %(title)s", title=rnd.title),
+            _l("Voting is open on %(title)s", title=lazy_text(rnd, "title")),
             _l(
                 "Just a note, because you asked for reminders: voting on %(title)s is open until %(date)s. There "
                 "is no rush. If now is not a good time, you can pause or ask for more time from your panel page, "
                 "and you can turn these reminders off there too.",
-                title=rnd.title,
+                title=lazy_text(rnd, "title"),
                 date=LazyString(format_date, rnd.voting_closes_at, "dd MMMM y"),
             ),
             link=link_to("panels.home", slug=rnd.slug),
@@ -211,7 +212,7 @@ def extend_deadline(*, person: Person, round_id: int, field: str, new_date: date
         notify(
             panel,
             "reminder",
-            _l("More time on %(title)s", title=rnd.title),
+            _l("More time on %(title)s", title=lazy_text(rnd, "title")),
             _l(
                 "%(deadline)s is now %(new)s (it was %(old)s). Why: %(reason)s",
                 deadline=DEADLINES[field],
@@ -261,6 +262,8 @@ def save_content_note(*, person: Person, proposal_id: int, note: str) -> Content
 # Other features can add where feedback comes from (e.g. the decision engine's score
 # comments): each source takes a proposal id and returns (heading, texts) without names.
 FeedbackSource = Callable[[int], tuple[str, list[str]]]
+
+
 def _score_comments(proposal_id: int) -> tuple[str, list[str]]:
     """The anonymous scores and comments from score ballots, once voting has closed."""
 
@@ -352,8 +355,8 @@ def save_feedback(*, person: Person, proposal_id: int, body: str, send: bool) ->
             members = session.execute(
                 select(GroupMembership.person_id).where(GroupMembership.group_id == proposal.group_id)
             ).scalars()
-            notify(members, "result", _l("Feedback from the panel on “%(title)s”", title=proposal.title), body,
-                   link=link_to("panels.feedback_read", proposal_id=proposal.id))  # fmt: skip
+            subject = _l("Feedback from the panel on “%(title)s”", title=lazy_text(proposal, "title"))
+            notify(members, "result", subject, body, link=link_to("panels.feedback_read", proposal_id=proposal.id))
             audit.record("feedback_sent", "The panel's feedback was sent to a group.", actor_id=person.id,
                          round_id=proposal.round_id, details={"proposal_id": proposal.id})  # fmt: skip
     return row

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from grants.core import DomainError, NotAllowed, transaction
 from grants.extensions import db
 from grants.language import DEFAULT, written
+from grants.language.written import lazy_text
 from grants.models import BudgetLine, Group, GroupMembership, Person, Proposal, ProposalStatus, Round
 from grants.money_format import format_pence
 from grants.notifications import notify
@@ -29,8 +30,7 @@ class OverMaxGrant(DomainError):
 
 def _over_max_message(total: int, rnd: Round) -> str:
     return _(
-        "Your budget adds up to %(total)s, more than this table's largest grant of %(most)s. "
-        "Make the budget smaller.",
+        "Your budget adds up to %(total)s, more than this table's largest grant of %(most)s. Make the budget smaller.",
         total=format_pence(total),
         most=format_pence(rnd.max_grant_pence),
     )
@@ -129,7 +129,7 @@ def submit_proposal(*, person: Person, proposal_id: int) -> Proposal:
             notify(
                 members,
                 "bid_received",
-                _l("Your bid “%(title)s” was received", title=proposal.title),
+                _l("Your bid “%(title)s” was received", title=lazy_text(proposal, "title")),
                 _l(
                     "The bid from %(group)s to %(round)s was received. You can change it until bids close on %(date)s.",
                     group=proposal.group.name,

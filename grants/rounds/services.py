@@ -17,6 +17,7 @@ from grants import audit, invitations
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction, unique_slug
 from grants.extensions import db
 from grants.language import written
+from grants.language.written import lazy_text
 from grants.models import (
     BallotType,
     CountingRule,
@@ -564,9 +565,14 @@ def change_rules(
         if versions and list(versions) != rnd.languages:
             other_changes.append(("Languages", ", ".join(rnd.languages), ", ".join(versions)))
         if rnd.is_published and (changed or other_changes) and not reason.strip():
-            problems.append(("reason", _(
-                "Say why you are changing the rules. The reason is published with the change.",
-            )))
+            problems.append(
+                (
+                    "reason",
+                    _(
+                        "Say why you are changing the rules. The reason is published with the change.",
+                    ),
+                )
+            )
         if problems:
             raise BallotRulesDoNotFit(" ".join(message for _field, message in problems), problems)
         changes = []
@@ -652,8 +658,12 @@ def invite_staff(*, person: Person, round_id: int, email: str, role: StaffRole) 
         invitations.tell(
             to,
             inviter=person,
-            subject=_l("%(name)s would like you to help run %(title)s", name=person.display_name, title=rnd.title),
-            what=_l("to help run the table %(title)s as a %(role)s", title=rnd.title, role=_l(role.value)),
+            subject=_l(
+                "%(name)s would like you to help run %(title)s", name=person.display_name, title=lazy_text(rnd, "title")
+            ),
+            what=_l(
+                "to help run the table %(title)s as a %(role)s", title=lazy_text(rnd, "title"), role=_l(role.value)
+            ),
         )
         audit.record(
             "role_granted",
@@ -748,10 +758,10 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
             notify(
                 panel,
                 "voting_opened",
-                _l("Voting has opened: %(title)s", title=rnd.title),
+                _l("Voting has opened: %(title)s", title=lazy_text(rnd, "title")),
                 _l(
                     "Voting on %(title)s is open until %(date)s. Vote when you are ready; you can pause at any time.",
-                    title=rnd.title,
+                    title=lazy_text(rnd, "title"),
                     date=LazyString(format_date, rnd.voting_closes_at, "dd MMMM y"),
                 ),
                 link=link_to("panels.home", slug=rnd.slug),
@@ -899,7 +909,7 @@ def keep_timetable(
                 "reminder",
                 _l(
                     "%(title)s: %(step)s moved earlier",
-                    title=rnd.title,
+                    title=lazy_text(rnd, "title"),
                     step=LazyString(lambda label=early.label: _(label).lower()),
                 ),
                 _l(
@@ -945,4 +955,3 @@ def move_on(*, person: Person, round_id: int, to: RoundStatus, reason: str = "",
                 _check_rules({f: getattr(rnd, f) for f in RULE_FIELDS})
         keep_timetable(person=person, round_id=round_id, step=to, reason=reason, override_reason=override_reason)
         return advance(person=person, round_id=round_id, to=to)
-

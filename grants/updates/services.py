@@ -17,6 +17,7 @@ from grants import audit, jobs
 from grants.core import DomainError, NotAllowed, transaction
 from grants.extensions import db
 from grants.language import joined
+from grants.language.written import lazy_text
 from grants.models import (
     Award,
     GroupMembership,
@@ -218,17 +219,19 @@ def report_due_message(award: Award) -> tuple[LazyString, LazyString]:
         contact = _l(
             "If you would like to talk anything over, contact %(names)s, who convenes %(title)s.",
             names=_named(convenors[0]),
-            title=rnd.title,
+            title=lazy_text(rnd, "title"),
         )
     elif convenors:
         contact = _l(
             "If you would like to talk anything over, contact %(names)s, who convene %(title)s.",
             names=LazyString(_either, convenors),
-            title=rnd.title,
+            title=lazy_text(rnd, "title"),
         )
     else:
-        contact = _l("If you would like to talk anything over, contact the convenor of %(title)s.", title=rnd.title)
-    subject = _l("Your end-of-grant report for %(title)s", title=proposal.title)
+        contact = _l(
+            "If you would like to talk anything over, contact the convenor of %(title)s.", title=lazy_text(rnd, "title")
+        )
+    subject = _l("Your end-of-grant report for %(title)s", title=lazy_text(proposal, "title"))
     body = _l(
         "We hope the work on “%(title)s” has gone well. Its end-of-grant report (award %(reference)s, %(amount)s "
         "from %(round)s) is due on %(date)s.\n\n"
@@ -236,7 +239,7 @@ def report_due_message(award: Award) -> tuple[LazyString, LazyString]:
         "suits you: a few lines, a document, photos or a voice recording.\n\n"
         "If you need more time, that is fine, and you do not need to give a reason: choose a later date on "
         "the report page. %(contact)s",
-        title=proposal.title,
+        title=lazy_text(proposal, "title"),
         reference=award.reference,
         amount=format_pence(award.amount_pence),
         round=rnd.title,

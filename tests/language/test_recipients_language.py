@@ -118,3 +118,29 @@ def test_why_quorum_was_not_met_is_told_in_each_members_language(app):
     assert "0 pleidlais" in rows[welsh.id] and "ballots were cast" not in rows[welsh.id], rows[welsh.id]
     record = db.session.execute(select(AuditEntry).where(AuditEntry.action == "voting_extended")).scalar_one()
     assert "0 ballots were cast and the published quorum needed 2" in record.summary
+
+
+def test_a_table_run_in_both_languages_is_named_in_each_members_own(app):
+    """A notice names a bilingual table by the title written in the recipient's language."""
+    convenor, lead = factories.person(), factories.person()
+    welsh, english = factories.person("Gwen Welsh"), factories.person("Ed English")
+    _welsh(welsh)
+    rnd = factories.open_round(convenor)
+    with transaction():
+        table = db.session.get(type(rnd), rnd.id)
+        table.write_versions(
+            {
+                "en": {"title": "Winter Table", "purpose": "Warmth.", "who_may_apply": "Groups."},
+                "cy": {"title": "Bwrdd y Gaeaf", "purpose": "Cynhesrwydd.", "who_may_apply": "Grwpiau."},
+            }
+        )
+    factories.proposal(lead, rnd.id, factories.group(lead), 10_000)
+    factories.seat(convenor, rnd.id, welsh)
+    factories.seat(convenor, rnd.id, english)
+    factories.to_voting(convenor, rnd.id)
+    subjects = {
+        n.person_id: n.subject
+        for n in db.session.execute(select(Notification).where(Notification.event == "voting_opened")).scalars()
+    }
+    assert subjects[english.id] == "Voting has opened: Winter Table"
+    assert subjects[welsh.id] == "Mae'r bleidlais wedi agor: Bwrdd y Gaeaf"
