@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from grants import audit
 from grants.extensions import db
 from grants.language.written import lazy_text
-from grants.models import GroupMembership, PanelMember, Proposal, Result, Round
+from grants.models import GroupMembership, PanelMember, Proposal, ProposalStatus, Result, Round
+from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.site import link_to
 
@@ -30,13 +33,14 @@ def outcome(rnd: Round, result: Result, person, proposals: list[Proposal]) -> No
         public=True,
         details={"fingerprint": result.ballot_fingerprint},
     )
+    told = in_words(result, proposals)
     panel = db.session.execute(select(PanelMember.person_id).where(PanelMember.round_id == rnd.id)).scalars()
     page = link_to("public.round", slug=rnd.slug)
     notify(
         panel,
         "voting_closed",
         _l("Voting has closed: %(title)s", title=lazy_text(rnd, "title")),
-        result.summary,
+        told,
         link=page,
     )
     members = db.session.execute(
@@ -52,7 +56,22 @@ def outcome(rnd: Round, result: Result, person, proposals: list[Proposal]) -> No
             _l(
                 "The panel for %(title)s has decided. %(summary)s See how your proposal did and why.",
                 title=lazy_text(rnd, "title"),
-                summary=result.summary,
+                summary=told,
             ),
             link=link_to("public.round", slug=rnd.slug),
         )
+
+
+def in_words(result: Result, proposals: list[Proposal]) -> LazyString:
+    """The result in a sentence for a notice, put into words in each recipient's language (the
+    stored `result.summary` is the record, in English)."""
+    if not result.quorum_met:
+        return _l("Quorum was not met, so no decision was made.")
+    return lazy_ngettext(
+        "%(funded)s of %(num)s proposal funded, %(spent)s of %(budget)s.",
+        "%(funded)s of %(num)s proposals funded, %(spent)s of %(budget)s.",
+        len(proposals),
+        funded=sum(1 for p in proposals if p.status is ProposalStatus.FUNDED),
+        spent=format_pence(result.spent_pence),
+        budget=format_pence(result.budget_pence),
+    )

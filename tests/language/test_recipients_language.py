@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from grants.core import transaction
 from grants.extensions import db
-from grants.models import Notification, Person
+from grants.models import Notification, Person, Proposal
 from grants.notifications.outbox import notify, notify_address
 from tests import factories
 
@@ -144,3 +144,20 @@ def test_a_table_run_in_both_languages_is_named_in_each_members_own(app):
     }
     assert subjects[english.id] == "Voting has opened: Winter Table"
     assert subjects[welsh.id] == "Mae'r bleidlais wedi agor: Bwrdd y Gaeaf"
+
+
+def test_the_result_is_told_in_words_each_member_reads(app):
+    """The panel's and groups' notice of a result puts it into words in the recipient's language
+    (the stored summary stays the English record)."""
+    from grants.ballots.announce import in_words
+    from grants.language import written_in
+    from grants.models import ProposalStatus, Result
+
+    funded, not_funded = Proposal(status=ProposalStatus.FUNDED), Proposal(status=ProposalStatus.NOT_FUNDED)
+    result = Result(quorum_met=True, spent_pence=300_000, budget_pence=500_000, summary="the English record")
+    with app.test_request_context("/"):
+        told = in_words(result, [funded, not_funded, Proposal(status=ProposalStatus.NOT_FUNDED)])
+        assert written_in(told, "en") == "1 of 3 proposals funded, £3,000 of £5,000."
+        assert written_in(told, "cy") == "ariannwyd 1 o 3 chynnig, £3,000 o £5,000."
+        no_decision = in_words(Result(quorum_met=False), [])
+        assert written_in(no_decision, "cy") == "Ni chyrhaeddwyd y cworwm, felly ni wnaed penderfyniad."
