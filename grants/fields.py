@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import DateField, RadioField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -81,7 +82,11 @@ class LanguagesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
     def __init__(self, label=None, validators=None, **kwargs) -> None:  # noqa: ANN001
-        choices = [SelectChoice(code, own) for code, (own, _locale) in LANGUAGES.items()]
+        # Each language named in itself, marked with its own lang (a screen reader says "Cymraeg" in Welsh).
+        choices = [
+            SelectChoice(code, Markup('<span lang="{}">{}</span>').format(code, own))
+            for code, (own, _locale) in LANGUAGES.items()
+        ]
         super().__init__(label, validators, choices=choices, **kwargs)
 
     def process_formdata(self, valuelist: list[str]) -> None:

@@ -69,6 +69,8 @@ def test_a_welsh_only_bid_is_marked_cy_for_an_english_reading_panel_member(clien
     login(client, lead.email)
     form = client.get(f"/proposals/new/{rnd.slug}").get_data(as_text=True)
     assert 'checked class="choice-input" id="languages-1" name="languages" type="checkbox" value="cy"' in form
+    # Each language's name is marked with its own language, so a screen reader says it as its speakers do.
+    assert '<span lang="en">English</span>' in form and '<span lang="cy">Cymraeg</span>' in form
     proposal_id = _submit(client, _bid(client, rnd, WELSH, ["cy"]))
     db.session.expire_all()
     bid = db.session.get(Proposal, proposal_id)
