@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import insert, select
 
-from grants import audit
+from grants import audit, language
 from grants.ballots import announce, consensus, sealing
 from grants.ballots.election import ballot_file, build_election, count_ballots, decision_text, fingerprint
 from grants.ballots.paper_ballots import unconfirmed_batches
@@ -109,9 +109,10 @@ def open_sealed_ballots(session, rnd: Round) -> int:  # noqa: ANN001
 class Extension:
     """Quorum was not met and the round's policy extended voting once; nothing was counted."""
 
-    summary: str
+    summary: str  # the record, in English
     closes_at: datetime
     quorum_met: bool = False
+    told: object = None  # the same for people, put into words in the reader's language (a lazy string)
 
 
 def _extend_voting(rnd: Round, check: QuorumCheck, person) -> Extension:  # noqa: ANN001
@@ -142,7 +143,7 @@ def _extend_voting(rnd: Round, check: QuorumCheck, person) -> Extension:  # noqa
         told,
         link=link_to("panels.home", slug=rnd.slug),
     )
-    return Extension(summary=summary, closes_at=rnd.voting_closes_at)
+    return Extension(summary=summary, closes_at=rnd.voting_closes_at, told=told)
 
 
 def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN001
@@ -258,3 +259,13 @@ def close_voting_now(
 def _close_on_the_day(round_id: int) -> str:
     """The timetable's step on the published closing date (the worker's `rounds.move_tables_on`, `rounds tick`)."""
     return close_voting(person=None, round_id=round_id).summary
+
+
+def in_readers_words(outcome: Result | Extension) -> str:
+    """What a close did, for the person who closed it: the record's own English for an English
+    reader (it says the most), else the same put into words in their language."""
+    if language.chosen() == language.DEFAULT:
+        return outcome.summary
+    if isinstance(outcome, Extension):
+        return str(outcome.told)
+    return str(announce.in_words(outcome, [line.proposal for line in outcome.lines]))

@@ -509,5 +509,5 @@ def close_voting(slug: str):
     except DomainError as exc:
         flash(exc.message, "error")
     else:
-        flash(result.summary, "success" if result.quorum_met else "info")
+        flash(closing.in_readers_words(result), "success" if result.quorum_met else "info")
     return redirect(url_for("rounds.manage", slug=rnd.slug))
