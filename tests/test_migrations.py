@@ -230,11 +230,17 @@ def test_the_audit_chain_is_sealed_under_audit_key_by_0021_and_back(empty_app):
     assert len(plain) == len(keyed) == 3 and not set(plain) & set(keyed)
 
 
-def test_tables_and_bids_already_there_are_written_in_english_by_0033_and_back(empty_app):
+def test_tables_and_bids_already_there_are_written_in_english_by_0033_and_back(empty_app, monkeypatch):
     """Migration 0033: every table and bid already there is in English, with no further versions;
     a version in another language goes with the tables on the way down."""
     upgrade(revision="0032")
     from tests import factories
+
+    # The rows are laid down by today's services on 0032's schema. Today's notices name a table or
+    # bid in each reader's language (columns 0033 adds), so here they name it by its own title, as
+    # 0032's code did.
+    for feature in ("proposals", "rounds"):
+        monkeypatch.setattr(f"grants.{feature}.services.lazy_text", lambda obj, field: getattr(obj, field))
 
     convenor = factories.person()
     rnd = factories.open_round(convenor)

@@ -131,8 +131,8 @@ def test_the_new_table_task_list_reads_right(browser, fresh_site: LiveSite, size
     folder = SCREENSHOTS / "convenor"
     page.goto(f"{fresh_site.url}/manage/tables/new")
     shot(page, folder, f"new-table-start-{width}")
-    page.get_by_label("Name of the table").fill("Walking Table")
-    page.get_by_label("What is the money for?").fill("Money for walking groups.")
+    page.get_by_label("Name of the table", exact=True).fill("Walking Table")
+    page.get_by_label("What is the money for?", exact=True).fill("Money for walking groups.")
     page.get_by_role("button", name="Save and start the table").click()
     assert page.locator("h1").inner_text() == "Set up Walking Table"
     assert page.locator(".task-list-item").count() == 9
