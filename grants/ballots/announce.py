@@ -33,7 +33,7 @@ def outcome(rnd: Round, result: Result, person, proposals: list[Proposal]) -> No
         public=True,
         details={"fingerprint": result.ballot_fingerprint},
     )
-    told = in_words(result, proposals)
+    told = in_words(result, len(proposals), sum(1 for p in proposals if p.status is ProposalStatus.FUNDED))
     panel = db.session.execute(select(PanelMember.person_id).where(PanelMember.round_id == rnd.id)).scalars()
     page = link_to("public.round", slug=rnd.slug)
     notify(
@@ -62,16 +62,16 @@ def outcome(rnd: Round, result: Result, person, proposals: list[Proposal]) -> No
         )
 
 
-def in_words(result: Result, proposals: list[Proposal]) -> LazyString:
-    """The result in a sentence for a notice, put into words in each recipient's language (the
-    stored `result.summary` is the record, in English)."""
+def in_words(result: Result, considered: int, funded: int) -> LazyString:
+    """The result in a sentence (`funded` of the `considered` proposals), put into words in each
+    reader's language (the stored `result.summary` is the record, in English)."""
     if not result.quorum_met:
         return _l("Quorum was not met, so no decision was made.")
     return lazy_ngettext(
         "%(funded)s of %(num)s proposal funded, %(spent)s of %(budget)s.",
         "%(funded)s of %(num)s proposals funded, %(spent)s of %(budget)s.",
-        len(proposals),
-        funded=sum(1 for p in proposals if p.status is ProposalStatus.FUNDED),
+        considered,
+        funded=funded,
         spent=format_pence(result.spent_pence),
         budget=format_pence(result.budget_pence),
     )

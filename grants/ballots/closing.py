@@ -268,4 +268,6 @@ def in_readers_words(outcome: Result | Extension) -> str:
         return outcome.summary
     if isinstance(outcome, Extension):
         return str(outcome.told)
-    return str(announce.in_words(outcome, [line.proposal for line in outcome.lines]))
+    # The stored lines say what was funded: no proposal is loaded for this.
+    lines = outcome.lines
+    return str(announce.in_words(outcome, len(lines), sum(1 for line in lines if line.is_funded)))

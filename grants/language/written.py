@@ -114,7 +114,11 @@ def shown_language(obj: Any) -> str:
 
 def writing_in() -> str:
     """The language code of the words being written now: a notification's recipient's (notify()
-    writes each under their locale), else the page's; English outside both."""
+    writes each under their locale), else the page's; English outside both.
+
+    Pages keep `chosen()` (shown, mark): Flask-Babel keeps the locale on `g`, which outlives a
+    request where an app context was already pushed (tests, commands), so only a forced locale,
+    as notify() forces one, is read from Babel."""
     locale = get_locale()
     code = locale.language if locale is not None else DEFAULT
     return code if code in LANGUAGES else DEFAULT
