@@ -128,7 +128,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     from flask_babel import gettext
 
-    from grants.models._base import N_
+    from grants.models import N_
 
     login_manager.login_message = N_("Please sign in to see that page.")
     login_manager.localize_callback = gettext  # flashed in the page's language

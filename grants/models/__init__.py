@@ -1,5 +1,6 @@
 """Typed models, one module per area. Importing this package registers every table."""
 
+from grants.models._base import N_
 from grants.models.audit import AuditEntry, AuditHead
 from grants.models.ballots import Ballot, CountKey, Participation, SealedEnvelope
 from grants.models.care import (
@@ -85,6 +86,7 @@ from grants.models.updates import GroupUpdate
 from grants.models.uploads import Upload
 
 __all__ = [
+    "N_",
     "PbImport",
     "ContentNote",
     "Feedback",

@@ -8,6 +8,7 @@ from wtforms.validators import Length, ValidationError
 
 from grants.fields import LanguagesField, MoneyField, add_language_boxes, up_to
 from grants.language import DEFAULT, written
+from grants.models import N_
 from grants.money_format import format_pence
 
 BLANK_LINES = 3
@@ -39,11 +40,6 @@ TEXT_BOXES = {
     "activities": (TextAreaField, _l("What will you do?"), 6000),
     "beneficiaries": (TextAreaField, _l("Who will benefit?"), 3000),
 }
-
-
-def N_(message: str) -> str:
-    """Marks words for the catalogue (pybabel's default keyword); put into words where they are said."""
-    return message
 
 
 TEXT_MISSING = {

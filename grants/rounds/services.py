@@ -19,6 +19,7 @@ from grants.extensions import db
 from grants.language import written
 from grants.language.written import lazy_text
 from grants.models import (
+    N_,
     BallotType,
     CountingRule,
     Electorate,
@@ -80,12 +81,6 @@ RULE_FIELDS = (
     "receipts_on",
     "support_contact",
 )
-
-
-def N_(message: str) -> str:
-    """Marks words for the catalogue; they stay English here (some are kept in records) and are
-    translated where they are shown."""
-    return message
 
 
 FIELD_LABELS = {

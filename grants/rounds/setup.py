@@ -17,11 +17,10 @@ from flask_babel import gettext as _
 
 from grants.core import DomainError, NotAllowed, lock_for_update, raise_problems, transaction, unique_slug
 from grants.language import written
-from grants.models import BallotType, Person, Round, RoundStaff, RoundStatus, StaffRole
+from grants.models import N_, BallotType, Person, Round, RoundStaff, RoundStatus, StaffRole
 from grants.money_format import format_pence
 from grants.roles import is_convenor
 from grants.rounds import services
-from grants.rounds.services import N_
 
 
 @dataclass(frozen=True)
