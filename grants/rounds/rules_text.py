@@ -34,8 +34,8 @@ def quorum_sentences(rnd: Round) -> list[str]:
         example = math.ceil(9 * share / 100)
         parts.append(
             _(
-                "At least %(share)s%% of the panel (not counting members who have paused; with 9 members, that is "
-                "%(example)s).",
+                "At least %(share)s%% of the panel, not counting members who have paused (for example, with a "
+                "panel of 9 that would be %(example)s).",
                 share=share,
                 example=example,
             )

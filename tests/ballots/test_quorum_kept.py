@@ -84,7 +84,8 @@ def test_how_we_work_and_the_public_page_word_the_quorum_from_one_place(client, 
     how = text_of(client.get(f"/panel/{rnd.slug}/how-we-work"))
     for sentence in (
         "At least 3 ballots.",
-        "At least 60% of the panel (not counting members who have paused; with 9 members, that is 6).",
+        "At least 60% of the panel, not counting members who have paused "
+        "(for example, with a panel of 9 that would be 6).",
         "At least 50% of those who vote have lived experience (only the overall share is published).",
         "At least 3 voters free to vote on each proposal, after people stand aside.",
         "If quorum is not met, voting is extended once by 3 days; if it is still not met, no decision is made.",

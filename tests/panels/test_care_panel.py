@@ -332,7 +332,7 @@ def test_how_we_work_is_public_plain_english_with_easy_read(client, app):
     ):
         assert heading in page
     # Worded in one place with the public rules now (issue 15): the same example, the same sentence.
-    assert "(not counting members who have paused; with 9 members, that is 5)" in page
+    assert "not counting members who have paused (for example, with a panel of 9 that would be 5)" in page
     assert "Panel members can take a break at any time." in page
     _ = wellbeing  # the care module is the one under test here
 
