@@ -93,6 +93,34 @@ def test_charts_are_readable_with_their_figures(browser, site: LiveSite, size, w
     context.close()
 
 
+def test_a_result_and_its_figures_fit_a_phone_without_scrolling_inside(browser, site: LiveSite) -> None:  # noqa: ANN001
+    """At 390 px the result table and each chart's figures scrolled sideways inside their regions, the
+    caption "How each proposal did in …" cut off at the edge and "Outcome and why" one word a line;
+    each row now stacks, every figure under its column's name, the sentence the row's whole width."""
+    context, page, _ = _open(browser, site, "anonymous", PHONE_390)
+    page.goto(f"{site.url}/tables/peer-support-table-2026")
+    regions = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.table-wrap'))
+            .filter(r => r.getBoundingClientRect().width > 0)
+            .map(r => [r.getAttribute('aria-label'), r.scrollWidth - r.clientWidth])"""
+    )
+    assert len(regions) >= 2, regions
+    assert [r for r in regions if r[1] > 1] == []
+    outcome = page.locator("#how-each-did td.cell-long").first
+    table = page.locator("#how-each-did table")
+    assert outcome.bounding_box()["width"] > 0.9 * table.bounding_box()["width"]
+    assert outcome.evaluate("td => getComputedStyle(td, '::before').content") == '"Outcome and why"'
+    # Each caption as wide as its table, not one word a line.
+    captions = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.table-wrap table.table-stack'))
+            .filter(t => t.getBoundingClientRect().width > 0)
+            .map(t => t.caption.getBoundingClientRect().width / t.getBoundingClientRect().width)"""
+    )
+    assert captions and min(captions) > 0.9, captions
+    assert looks_problems(page) == []
+    context.close()
+
+
 def test_the_convenor_previews_a_draft_table(browser, site: LiveSite) -> None:  # noqa: ANN001
     context, page, _ = _open(browser, site, "convenor", DESKTOP)
     page.goto(f"{site.url}/manage/tables/{site.world.draw_round}")

@@ -112,7 +112,10 @@ def test_money_flow_figures_match_the_ledger(client, demo):
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-flow" role="img"' in html
     assert "<caption>Where the money comes from and where it goes</caption>" in html
     for f in given:
-        assert f'<td>{f.source}</td><td>{f.target}</td><td class="num">{gbp(f.amount_pence)}</td>' in html
+        assert (
+            f'<td data-label="From">{f.source}</td><td data-label="To">{f.target}</td>'
+            f'<td data-label="Amount" class="num">{gbp(f.amount_pence)}</td>'
+        ) in html
 
 
 def test_round_page_charts_have_tables_beside_them(client, demo):
