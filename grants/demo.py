@@ -229,7 +229,7 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str]] | None:
         for person in [panel, *voters]:
             role = PanelRole.FACILITATOR if person is panel else PanelRole.MEMBER  # the demo shows facilitation too
             _inv, token = invite(person=convenor, round_id=round_id, email=person.email, role=role)
-            accept_invitation(person=person, token=token)
+            accept_invitation(person=person, token=token, has_lived_experience=True)  # a lived-experience panel
         demo_care(convenor=convenor, round_id=round_id, stage=stage, panel=[panel, *voters])
         advance(person=convenor, round_id=round_id, to=RoundStatus.BIDS_CLOSED)
         advance(person=convenor, round_id=round_id, to=RoundStatus.DELIBERATION)
