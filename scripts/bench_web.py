@@ -828,21 +828,8 @@ def main() -> None:
     weighed["round, 10,000 proposals, page 2"] = "/tables/bench-big-table?page=2"
     weights = page_weights(weighed)
 
-    work = Path(tempfile.mkdtemp(prefix="ot-bench-"))
-    bodies = work / "voters.tsv"
-    voter_bodies(app, names["voting_slug"], names["vote_for"], bodies)
-    check_signed_in(app, names["voting_slug"], bodies)
-
-    # As in production: public pages kept in a Redis shared by every worker (grants/caching.py).
-    env = dict(
-        os.environ,
-        DATABASE_URL=DB,
-        SECRET_KEY=SECRET_KEY,
-        OUR_TABLES_ENV="development",
-        RATELIMIT_ENABLED="0",
-        CACHE_REDIS_URL=CACHE_REDIS_URL,
-        PUBLIC_CACHE_SECONDS="30",
-    )
+    bodies, env = voters_and_server_env(app, names)
+    work = bodies.parent
     import redis
 
     redis.Redis.from_url(CACHE_REDIS_URL).flushdb()
@@ -1026,16 +1013,11 @@ def main() -> None:
     print("Goals met." if not failures else "Goals NOT met: " + "; ".join(failures))
 
 
-def ballots_only(app, names: dict, build_seconds: float) -> None:  # noqa: ANN001
-    """BENCH_ONLY=ballots: the hello page for scale, the floor and the ballot, one at a time and 50 at
-    once, and the open loop; the same measurements and goals as the full run's, in the same minutes."""
-    from flask import url_for
-
-    from grants.extensions import db
-    from grants.models import Round
-
-    work = Path(tempfile.mkdtemp(prefix="ot-bench-"))
-    bodies = work / "voters.tsv"
+def voters_and_server_env(app, names: dict) -> tuple[Path, dict]:  # noqa: ANN001
+    """The voters' file (a line per voter who has not voted, checked to be signed in) and the
+    servers' environment: as in production, public pages kept in a Redis shared by every worker
+    (grants/caching.py)."""
+    bodies = Path(tempfile.mkdtemp(prefix="ot-bench-")) / "voters.tsv"
     voter_bodies(app, names["voting_slug"], names["vote_for"], bodies)
     check_signed_in(app, names["voting_slug"], bodies)
     env = dict(
@@ -1047,6 +1029,19 @@ def ballots_only(app, names: dict, build_seconds: float) -> None:  # noqa: ANN00
         CACHE_REDIS_URL=CACHE_REDIS_URL,
         PUBLIC_CACHE_SECONDS="30",
     )
+    return bodies, env
+
+
+def ballots_only(app, names: dict, build_seconds: float) -> None:  # noqa: ANN001
+    """BENCH_ONLY=ballots: the hello page for scale, the floor and the ballot, one at a time and 50 at
+    once, and the open loop; the same measurements and goals as the full run's, in the same minutes."""
+    from flask import url_for
+
+    from grants.extensions import db
+    from grants.models import Round
+
+    bodies, env = voters_and_server_env(app, names)
+    work = bodies.parent
     results: dict[str, dict] = {}
     loads: dict[str, str] = {}
 
