@@ -418,6 +418,8 @@ class LedgerRow:
     occurred_on: date
     kind: EntryKind
     description: str
+    # The parts the description was made from, for the reader's language (None: shown as written).
+    words: dict | None
     reference: str | None
     round_id: int | None
     group_id: int | None
@@ -512,6 +514,7 @@ def _panel_steps(round_id: int | None, group_id: int | None, funder_id: int | No
             occurred_on=step.occurred_on,
             kind=EntryKind.PANEL_RUN,
             description=step.description,
+            words=step.words.stored(),
             reference=None,
             round_id=step.round_id,
             group_id=None,
@@ -548,6 +551,7 @@ def _movements(ids):  # noqa: ANN001, ANN202
             EntryGroup.occurred_on,
             EntryGroup.kind,
             EntryGroup.description,
+            EntryGroup.words,
             EntryGroup.reference,
             EntryGroup.round_id,
             EntryGroup.group_id,
@@ -594,6 +598,7 @@ def _with_running_totals(
                 occurred_on=r.occurred_on,
                 kind=EntryKind(r.kind),
                 description=r.description,
+                words=r.words,
                 reference=r.reference,
                 round_id=r.round_id,
                 group_id=r.group_id,
