@@ -10,7 +10,10 @@ A page words the record again from those parts, through gettext, in its own lang
   written, else its first, marked with that language's `lang`;
 - what a person typed (`Typed`, a hold's reason) is shown as typed, marked with its language when
   known;
+- a name from the catalogue (`Label`, a table's step, a rate's unit) is put into the reader's words;
+- a date (`Day`) is written by Babel in the page's language;
 - anything else (a group's or a funder's name, a reference) is a name, shown as it is.
+A count's sentence is made with `counted(singular, plural, num, ...)`, read through ngettext.
 
 A record written before the parts were kept (or whose parts cannot be read) is shown as it was
 written, in English, marked `lang="en"`.
@@ -20,10 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from flask import has_request_context
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, format_date, get_translations, gettext
 from markupsafe import Markup, escape
 
 from grants.language import DEFAULT, chosen, known
@@ -54,6 +57,20 @@ class Named:
 
 
 @dataclass(frozen=True)
+class Label:
+    """An English name from the catalogue (marked with N_ where it is defined), put into the reader's words."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Day:
+    """A date, written in the reader's language (6 December 2026, 6 Rhagfyr 2026)."""
+
+    day: date
+
+
+@dataclass(frozen=True)
 class Typed:
     """Free text a person typed, in the language they wrote it in (None when not known)."""
 
@@ -62,8 +79,9 @@ class Typed:
 
 
 def typed(text: str) -> Typed:
-    """Text typed on this request's page: in the page's language, as far as anyone can tell."""
-    return Typed(text, chosen() if has_request_context() else None)
+    """Text typed on this request's page: in the page's language, as far as anyone can tell (outside a
+    request, a command or the demo, the site works in English, grants.language.chosen)."""
+    return Typed(text, chosen())
 
 
 class Words:
@@ -72,21 +90,40 @@ class Words:
     def __init__(self, message: str, **values: Any) -> None:  # noqa: ANN401
         self.message = message
         self.values = values
+        self.plural: str | None = None
+        self.num: int | None = None
 
     def stored(self) -> dict[str, Any]:
         """The parts as JSON, to keep beside the English sentence."""
-        return {"shape": SHAPE, "message": self.message, "values": {k: _store(v) for k, v in self.values.items()}}
+        parts = {"shape": SHAPE, "message": self.message, "values": {k: _store(v) for k, v in self.values.items()}}
+        if self.plural is not None:
+            parts |= {"plural": self.plural, "num": self.num}
+        return parts
 
     def english(self) -> str:
         """The sentence in English, as the record keeps it."""
+        message = self.message if self.plural is None or self.num == 1 else self.plural
         with force_locale("en_GB"):
-            return self.message % {k: _plain(_store(v), DEFAULT) for k, v in self.values.items()}
+            values = {k: _plain(_store(v), DEFAULT) for k, v in self.values.items()}
+            return message % ({"num": self.num} | values if self.plural is not None else values)
 
     def __str__(self) -> str:
         return self.english()
 
 
+def counted(singular: str, plural: str, num: int, **values: Any) -> Words:  # noqa: ANN401
+    """A record's sentence about a count (`%(num)d` in it), read through ngettext (Welsh has six forms).
+    Extracted like ngettext (scripts/translations: `-k counted:1,2`)."""
+    words = Words(singular, **values)
+    words.plural, words.num = plural, int(num)
+    return words
+
+
 def _store(value: Any) -> Any:  # noqa: ANN401
+    if isinstance(value, Label):
+        return {"label": value.message}
+    if isinstance(value, Day):
+        return {"day": value.day.isoformat()}
     if isinstance(value, Money):
         return {"pence": int(value.pence)}
     if isinstance(value, Named):
@@ -107,6 +144,10 @@ def _pick(texts: Mapping[str, str], code: str) -> tuple[str, str]:
 
 def _plain(value: Any, code: str) -> str:  # noqa: ANN401
     if isinstance(value, dict):
+        if "label" in value:
+            return gettext(str(value["label"]))
+        if "day" in value:
+            return format_date(date.fromisoformat(str(value["day"])), "d MMMM y")
         if "pence" in value:
             return format_pence(int(value["pence"]))
         if "texts" in value:
@@ -138,7 +179,20 @@ def _readable(parts: Any) -> dict[str, Any] | None:  # noqa: ANN401
         return None
     if not isinstance(parts.get("message"), str) or not isinstance(parts.get("values"), dict):
         return None
+    if "plural" in parts and not (isinstance(parts["plural"], str) and type(parts.get("num")) is int):
+        return None
     return parts
+
+
+def _message(parts: dict[str, Any]) -> str:
+    """The stored message in the reader's language (a count's through ngettext, which puts in `num`)."""
+    if "plural" in parts:  # the catalogue's form for this count, not yet filled in (flask_babel's would be)
+        return get_translations().ungettext(parts["message"], parts["plural"], parts["num"])
+    return gettext(parts["message"])
+
+
+def _values(parts: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    return {"num": parts["num"]} | values if "plural" in parts else values
 
 
 def in_words(parts: Any, english: str) -> Markup:  # noqa: ANN401 - JSON read back
@@ -149,7 +203,7 @@ def in_words(parts: Any, english: str) -> Markup:  # noqa: ANN401 - JSON read ba
     if found is not None:
         try:
             values = {k: _marked(v, code) for k, v in found["values"].items()}
-            return escape(gettext(found["message"])) % values
+            return escape(_message(found)) % _values(found, values)
         except (KeyError, ValueError, TypeError):
             pass  # a message and values that do not fit: show what was written
     return _span(english or "", DEFAULT, code)
@@ -162,7 +216,7 @@ def in_plain_words(parts: Any, english: str) -> str:  # noqa: ANN401
     if found is not None:
         try:
             values = {k: _plain(v, code) for k, v in found["values"].items()}
-            return gettext(found["message"]) % values
+            return _message(found) % _values(found, values)
         except (KeyError, ValueError, TypeError):
             pass
     return english or ""

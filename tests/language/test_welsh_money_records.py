@@ -19,18 +19,6 @@ from grants.money.payouts import confirm_bank_payment, hold_tranche, record_bank
 from tests import factories
 from tests.money.conftest import awarded_round
 
-MONEY_ACTIONS = {
-    "money_in_confirmed",
-    "money_released",
-    "payment_confirmed",
-    "payment_held",
-    "payment_reversed",
-    "money_in_ceiling_set",
-    "funder_accepted",
-    "funder_invited",
-    "pledge_raised",
-}
-
 
 def _text(page: str) -> str:
     """A page's text as a reader sees it (tags gone, entities read)."""
@@ -61,12 +49,11 @@ def _followed_money(app):  # noqa: ANN001, ANN202
 
 
 def _records(round_id: int) -> tuple[list[str], list[str]]:
-    """The stored English of the table's public ledger lines and of its public money audit entries."""
+    """The stored English of the table's public ledger lines and of its public audit entries (its stages,
+    its staff, its funders, its money)."""
     lines = db.session.execute(select(EntryGroup.description).where(EntryGroup.round_id == round_id)).scalars()
     entries = db.session.execute(
-        select(AuditEntry.summary).where(
-            AuditEntry.round_id == round_id, AuditEntry.is_public, AuditEntry.action.in_(MONEY_ACTIONS)
-        )
+        select(AuditEntry.summary).where(AuditEntry.round_id == round_id, AuditEntry.is_public)
     ).scalars()
     return list(lines), list(entries)
 
@@ -178,3 +165,45 @@ def test_a_hold_reason_of_ten_thousand_characters_is_worded_around_as_typed(app,
     assert "Cafodd taliad o £50 i" in _text(page)
     ok, why = audit.verify()
     assert ok, why
+
+
+def test_counts_names_from_the_catalogue_and_dates_are_worded_in_the_readers_language(app):
+    from grants.language.records import Day, Label, Words, counted, in_words
+    from grants.models import N_
+
+    closed = counted("Voting closed with %(num)d ballot.", "Voting closed with %(num)d ballots.", 2)
+    moved = Words(N_("The table moved to “%(step)s”."), step=Label(N_("Voting")))
+    extended = Words(
+        N_("%(step)s moved to %(date)s: %(reason)s"),
+        step=Label("Voting closes"),
+        date=Day(date(2026, 12, 6)),
+        reason="x",
+    )
+    with app.test_request_context():
+        assert closed.english() == "Voting closed with 2 ballots."
+        assert counted("Voting closed with %(num)d ballot.", "Voting closed with %(num)d ballots.", 1).english() == (
+            "Voting closed with 1 ballot."
+        )
+        assert moved.english() == "The table moved to “Voting”."
+        assert extended.english() == "Voting closes moved to 6 December 2026: x"
+    with app.test_request_context(headers={"Accept-Language": "cy"}):
+        # Welsh's form for two (a soft mutation), from the catalogue's six.
+        assert str(in_words(closed.stored(), "")) == "Caeodd y pleidleisio gyda 2 bleidlais."
+        assert "Rhagfyr 2026" in str(in_words(extended.stored(), ""))
+        assert "Voting" not in str(in_words(moved.stored(), ""))
+        # A count that is not a whole number in the stored parts: shown as written.
+        broken = closed.stored() | {"num": "2"}
+        assert str(in_words(broken, "Voting closed with 2 ballots.")) == (
+            '<span lang="en">Voting closed with 2 ballots.</span>'
+        )
+
+
+def test_a_nul_byte_sent_from_a_welsh_page_is_refused_in_welsh(client):
+    """A hold reason (or any text) with a NUL byte is refused before any view runs (grants/inputs.py):
+    on a Welsh page the refusal reads in Welsh too."""
+    client.get("/language/cy?next=/")
+    refused = client.get("/ledger?round=1%00")
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "Roedd nod yn yr hyn a anfonoch na allwn ei gadw" in page
+    assert "Something you sent has a character we cannot keep" not in page
