@@ -41,7 +41,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["language_name"] = written.language_name
     # Records (ledger lines, audit entries) worded in the reader's language from their stored parts.
     app.jinja_env.globals["record_words"] = records.in_words
-    app.jinja_env.globals["record_worded"] = records.is_worded
     app.jinja_env.globals["field_id"] = written.field_id
     app.jinja_env.globals["site_languages"] = list(LANGUAGES)
     app.jinja_env.globals["languages_readers_first"] = written.readers_first

@@ -221,7 +221,3 @@ def in_plain_words(parts: Any, english: str) -> str:  # noqa: ANN401
             pass
     return english or ""
 
-
-def is_worded(parts: Any) -> bool:  # noqa: ANN401
-    """True when a record can be put into the reader's words (else it is shown as written, in English)."""
-    return _readable(parts) is not None

@@ -89,6 +89,7 @@ def test_a_welsh_reader_follows_a_groups_money_with_no_english_sentence_from_the
     # The hold's reason was typed on an English page: shown as typed, marked as English.
     assert '<span lang="en">Waiting for the group&#39;s report</span>' in record
     assert "Cafwyd £500 gan" in _text(record)  # money in, found on the statement
+    assert "Dangosir rhai cofnodion" not in record  # every entry is worded: no note about English ones
     assert "Talwyd £100 i" in _text(pages["feed"])  # the feed gives payments
 
     # In English the same records read as they were written.
@@ -126,7 +127,7 @@ def test_a_record_written_before_its_parts_were_kept_reads_as_written_marked_eng
     ).get_data(as_text=True)
     table = client.get(f"/tables/{s.rnd.slug}").get_data(as_text=True)
     assert '<span lang="en">An older entry, as it was written.</span>' in table
-    assert "yn Saesneg, fel bod eu sêl yn dal i wirio" in table
+    assert "Dangosir rhai cofnodion yn union fel y cawsant eu hysgrifennu, yn Saesneg" in table
 
 
 def test_hostile_words_kept_with_a_record_fall_back_to_what_was_written(app):
