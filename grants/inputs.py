@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 
 # The largest amount of money one field or one imported cost may hold: the pence columns are
 # 32-bit integers on PostgreSQL (up to £21,474,836.47), and sums of several amounts must fit too.
@@ -24,8 +25,10 @@ MAX_PENCE = 1_000_000_000  # £10,000,000
 # C0 controls except tab, line feed and carriage return; DEL; the C1 controls.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-TITLE = "Something you sent has a character we cannot keep"
-ADVICE = (
+# The page says it in the reader's language (a NUL pasted into a Welsh form is refused in Welsh);
+# the API's reason is for programs and stays as it is.
+TITLE = _l("Something you sent has a character we cannot keep")
+ADVICE = _l(
     "What you typed or pasted has an invisible control character in it (such as a NUL byte), "
     "so nothing was saved. Go back, type that text again rather than pasting it, and send the form again."
 )

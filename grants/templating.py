@@ -9,7 +9,7 @@ from flask import Flask
 from flask_babel import get_locale
 
 from grants.audit import published_head
-from grants.language import LANGUAGES, written
+from grants.language import LANGUAGES, records, written
 from grants.money_format import format_pence
 
 
@@ -39,6 +39,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["written_mark"] = written.mark
     app.jinja_env.globals["other_versions"] = written.others
     app.jinja_env.globals["language_name"] = written.language_name
+    # Records (ledger lines, audit entries) worded in the reader's language from their stored parts.
+    app.jinja_env.globals["record_words"] = records.in_words
     app.jinja_env.globals["field_id"] = written.field_id
     app.jinja_env.globals["site_languages"] = list(LANGUAGES)
     app.jinja_env.globals["languages_readers_first"] = written.readers_first

@@ -28,10 +28,12 @@ from sqlalchemy.exc import IntegrityError
 
 from grants.configuration import ConfigurationError
 from grants.extensions import db
+from grants.language.records import Words
 from grants.models._base import UTCDateTime, sqlite_append_only_triggers
 from grants.models.audit import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+WORDS = "words"  # the key in `details` of a public summary's parts (grants/language/records.py)
 EXTENSION = "audit_key"
 
 
@@ -110,15 +112,21 @@ def _head() -> AuditHead:
 
 def record(
     action: str,
-    summary: str,
+    summary: str | Words,
     *,
     actor_id: int | None = None,
     round_id: int | None = None,
     public: bool = False,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append an entry inside the caller's transaction."""
+    """Append an entry inside the caller's transaction.
+
+    A summary given as `Words` is kept in English (what the seal covers, as before) with its parts
+    in `details["words"]`, under the same seal, so that a page can put it into its reader's words."""
     head = _head()
+    if isinstance(summary, Words):
+        details = {**(details or {}), WORDS: summary.stored()}
+        summary = summary.english()
     details = json.loads(json.dumps(details or {}, default=str))
     created_at = datetime.now(UTC)
     seq = head.seq + 1

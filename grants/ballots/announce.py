@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from grants import audit
 from grants.extensions import db
+from grants.language.records import counted
 from grants.language.written import lazy_text
 from grants.models import GroupMembership, PanelMember, Proposal, ProposalStatus, Result, Round
 from grants.money_format import format_pence
@@ -20,7 +21,9 @@ def outcome(rnd: Round, result: Result, person, proposals: list[Proposal]) -> No
     """Audit the close and the result, and tell the panel and the groups."""
     audit.record(
         "voting_closed",
-        f"Voting closed with {result.ballots_counted} ballots.",
+        counted(
+            "Voting closed with %(num)d ballot.", "Voting closed with %(num)d ballots.", result.ballots_counted or 0
+        ),
         actor_id=person.id if person else None,
         round_id=rnd.id,
         public=True,

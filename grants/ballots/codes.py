@@ -30,6 +30,7 @@ from grants.ballots.services import (
 )
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
+from grants.language.records import counted
 from grants.language.written import lazy_text
 from grants.models import Electorate, Person, Round, VotingCode
 from grants.models.notifications import SECRET_MARK
@@ -85,7 +86,11 @@ def print_codes(*, person: Person, round_id: int, how_many: int) -> list[str]:
         codes = _make(session, rnd.id, how_many, "printed")
         audit.record(
             "voting_codes_printed",
-            f"{how_many} voting codes were made to print and hand out.",
+            counted(
+                "%(num)d voting code was made to print and hand out.",
+                "%(num)d voting codes were made to print and hand out.",
+                how_many,
+            ),
             actor_id=person.id,
             round_id=rnd.id,
             public=True,
@@ -138,7 +143,11 @@ def send_codes(*, person: Person, round_id: int, addresses: list[str]) -> int:
             )
         audit.record(
             "voting_codes_sent",
-            f"Voting codes were sent by e-mail to {len(addresses)} people.",
+            counted(
+                "Voting codes were sent by e-mail to %(num)d person.",
+                "Voting codes were sent by e-mail to %(num)d people.",
+                len(addresses),
+            ),
             actor_id=person.id,
             round_id=rnd.id,
             public=True,

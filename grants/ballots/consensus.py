@@ -22,8 +22,10 @@ from grants.ballots.services import ballot_proposals
 from grants.core import DomainError, NotAllowed, Problems, lock_for_update, raise_problems, transaction
 from grants.extensions import db
 from grants.language import joined
+from grants.language.records import Words, typed
 from grants.language.written import lazy_text
 from grants.models import (
+    N_,
     BallotType,
     ConsensusAttendance,
     ConsensusRecord,
@@ -195,7 +197,7 @@ def excuse_confirmation(*, person: Person, round_id: int, member_id: int, reason
         row.missing_reason = reason.strip()
         audit.record(
             "consensus_confirmation_excused",
-            f"A present member's confirmation is missing. Why: {reason.strip()}",
+            Words(N_("A present member's confirmation is missing. Why: %(reason)s"), reason=typed(reason.strip())),
             actor_id=person.id,
             round_id=rnd.id,
             public=True,

@@ -22,6 +22,7 @@ from grants.ballots.services import BallotPaper, ballot_proposals, read_ballot
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.inputs import is_whole
+from grants.language.records import counted
 from grants.models import (
     BallotType,
     InterestDeclaration,
@@ -188,7 +189,11 @@ def enter_batch(*, person: Person, round_id: int, voter_ids: list[int], text: st
             sealing.seal(session, key, {"ballots": [{"marks": m} for m in ballots]}, paper_batch_id=batch.id)
             audit.record(
                 "paper_batch_entered",
-                f"A batch of {len(ballots)} paper ballots was entered and waits for a second person to confirm it.",
+                counted(
+                    "A batch of %(num)d paper ballot was entered and waits for a second person to confirm it.",
+                    "A batch of %(num)d paper ballots was entered and waits for a second person to confirm it.",
+                    len(ballots),
+                ),
                 actor_id=person.id,
                 round_id=rnd.id,
                 public=True,
@@ -229,7 +234,11 @@ def confirm_batch(*, person: Person, round_id: int, batch_id: int) -> PaperBatch
         batch.confirmed_at = datetime.now(UTC)
         audit.record(
             "paper_batch_confirmed",
-            f"A batch of {batch.ballot_count} paper ballots was confirmed by a second person and now counts.",
+            counted(
+                "A batch of %(num)d paper ballot was confirmed by a second person and now counts.",
+                "A batch of %(num)d paper ballots was confirmed by a second person and now counts.",
+                batch.ballot_count,
+            ),
             actor_id=person.id,
             round_id=rnd.id,
             public=True,
@@ -267,7 +276,11 @@ def discard_batch(*, person: Person, round_id: int, batch_id: int) -> None:
         session.delete(batch)
         audit.record(
             "paper_batch_discarded",
-            f"A batch of {batch.ballot_count} paper ballots was discarded before it was confirmed.",
+            counted(
+                "A batch of %(num)d paper ballot was discarded before it was confirmed.",
+                "A batch of %(num)d paper ballots was discarded before it was confirmed.",
+                batch.ballot_count,
+            ),
             actor_id=person.id,
             round_id=rnd.id,
             public=True,

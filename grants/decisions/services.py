@@ -34,6 +34,7 @@ from grants.core import DomainError, transaction, unique_slug
 from grants.extensions import db
 from grants.inputs import MAX_PENCE, has_control
 from grants.jobs import enqueue_job
+from grants.language.records import counted
 from grants.models import (
     Ballot,
     BallotType,
@@ -481,8 +482,12 @@ def write_import(*, person_id: int, read: ReadImport, pb_import_id: int | None =
             session.execute(insert(Ballot), rows)
         audit.record(
             "round_imported",
-            f"The table was imported from a Pabulib file with {len(election.projects)} projects and "
-            f"{len(election.ballots)} ballots.",
+            counted(
+                "The table was imported from a Pabulib file with %(projects)s projects and %(num)d ballot.",
+                "The table was imported from a Pabulib file with %(projects)s projects and %(num)d ballots.",
+                len(election.ballots),
+                projects=len(election.projects),
+            ),
             actor_id=person.id,
             round_id=rnd.id,
             public=True,

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from grants import audit, invitations
 from grants.core import DomainError, NotAllowed, transaction, unique_slug
 from grants.extensions import db
-from grants.models import AuditEntry, Group, GroupInvitation, GroupMembership, GroupRole, Person
+from grants.language.records import Words
+from grants.models import N_, AuditEntry, Group, GroupInvitation, GroupMembership, GroupRole, Person
 from grants.panels.conflicts import record_group_conflicts, seated_rounds
 from grants.roles import is_group_member
 
@@ -141,7 +142,7 @@ def update_group(
         if new_name != old_name:
             audit.record(
                 "group_renamed",
-                f"{old_name} is now called {new_name}.",
+                Words(N_("%(old)s is now called %(new)s."), old=old_name, new=new_name),
                 actor_id=person.id,
                 public=True,
                 details={"group_id": group_id, "from": old_name, "to": new_name},

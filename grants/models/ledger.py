@@ -35,7 +35,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
@@ -129,8 +129,11 @@ class EntryGroup(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[EntryKind] = mapped_column(str_enum(EntryKind))
-    # Public wording: never names a person.
+    # Public wording: never names a person. The English sentence as written (kept, and given in the files)...
     description: Mapped[str] = mapped_column(Text)
+    # ...and the parts it was made from, so pages word it in their reader's language
+    # (grants/language/records.py); None for lines written before migration 0034.
+    words: Mapped[dict | None] = mapped_column(JSON)
     occurred_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reference: Mapped[str | None] = mapped_column(String(120))

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from grants.core import DomainError
 from grants.extensions import db
+from grants.language.records import Words
 from grants.models import Account, AccountKind, Award, Balance, Entry, EntryGroup, EntryKind
 
 
@@ -98,7 +99,7 @@ def cash(where: AccountKind, amount: int) -> list[tuple[Account, int]]:
 
 def post(
     kind: EntryKind,
-    description: str,
+    description: str | Words,
     lines: Iterable[tuple[Account, int]],
     *,
     occurred_on: date,
@@ -110,7 +111,10 @@ def post(
     reverses_id: int | None = None,
     recorded_by_id: int | None = None,
 ) -> EntryGroup:
-    """Write one business event. Its entries must be integers that sum to zero."""
+    """Write one business event. Its entries must be integers that sum to zero.
+
+    A description given as `Words` is kept in English in `description` (the record, and what the
+    files give) with its parts in `words`, so that pages put it into their reader's words."""
     lines = [(acct, amount) for acct, amount in lines if amount != 0]
     if not lines:
         raise LedgerError("Nothing to record: every amount was zero.")
@@ -118,9 +122,11 @@ def post(
         raise LedgerError("Ledger amounts must be whole pence.")
     if sum(amount for _, amount in lines) != 0:
         raise LedgerError("The entries of one event must sum to zero.")
+    words = description.stored() if isinstance(description, Words) else None
     group = EntryGroup(
         kind=kind,
-        description=description,
+        description=str(description),
+        words=words,
         occurred_on=occurred_on,
         reference=reference,
         round_id=round_id,

@@ -27,7 +27,9 @@ from grants import audit, jobs
 from grants.core import DomainError, NotAllowed, lock_for_update, raise_problems, transaction
 from grants.extensions import db
 from grants.jobs import enqueue_job
+from grants.language.records import Money, Words, typed
 from grants.models import (
+    N_,
     Award,
     Group,
     GroupRole,
@@ -257,7 +259,13 @@ def release_tranche(*, person: Person, award_id: int, amount_pence: int, due_on:
         session.flush()
         audit.record(
             "money_released",
-            f"{format_pence(amount_pence)} released to {payee.payee_name} for award {award.reference} (part {number}).",
+            Words(
+                N_("%(amount)s released to %(payee)s for award %(award)s (part %(part)s)."),
+                amount=Money(amount_pence),
+                payee=payee.payee_name,
+                award=award.reference,
+                part=number,
+            ),
             actor_id=person.id,
             round_id=award.round_id,
             public=True,
@@ -348,7 +356,11 @@ def send_tranche(tranche_id: int) -> TrancheStatus:
             award = tranche.award
             audit.record(
                 "payment_failed",
-                f"A payment of {format_pence(amount)} for award {award.reference} failed: nothing was paid.",
+                Words(
+                    N_("A payment of %(amount)s for award %(award)s failed: nothing was paid."),
+                    amount=Money(amount),
+                    award=award.reference,
+                ),
                 round_id=award.round_id,
                 public=True,
                 details={"tranche": key, "error": str(exc)},
@@ -391,7 +403,12 @@ def confirm_bank_payment(*, person: Person, tranche_id: int, bank_reference: str
         post_payment(tranche, transfer_id=None, reference=bank_reference.strip(), paid_on=paid_on)
         audit.record(
             "payment_confirmed",
-            f"{format_pence(tranche.amount_pence)} paid to {tranche.payee_name} (award {tranche.award.reference}).",
+            Words(
+                N_("%(amount)s paid to %(payee)s (award %(award)s)."),
+                amount=Money(tranche.amount_pence),
+                payee=tranche.payee_name,
+                award=tranche.award.reference,
+            ),
             actor_id=person.id,
             round_id=tranche.award.round_id,
             public=True,
@@ -427,7 +444,12 @@ def record_payment(*, person: Person, award_id: int, amount_pence: int, paid_on:
         post_payment(tranche, transfer_id=None, reference=bank_reference.strip(), paid_on=paid_on)
         audit.record(
             "money_released",
-            f"{format_pence(amount_pence)} paid to {award.group.name} (award {award.reference}).",
+            Words(
+                N_("%(amount)s paid to %(payee)s (award %(award)s)."),
+                amount=Money(amount_pence),
+                payee=award.group.name,
+                award=award.reference,
+            ),
             actor_id=person.id,
             round_id=award.round_id,
             public=True,
@@ -455,8 +477,12 @@ def hold_tranche(*, person: Person, tranche_id: int, reason: str) -> Tranche:
             tranche,
             actor_id=person.id,
             event="payment_held",
-            public_text=f"A payment of {format_pence(tranche.amount_pence)} to {award.group.name} was held. "
-            f"Reason: {tranche.held_reason}",
+            public_text=Words(
+                N_("A payment of %(amount)s to %(group)s was held. Reason: %(reason)s"),
+                amount=Money(tranche.amount_pence),
+                group=award.group.name,
+                reason=typed(tranche.held_reason),
+            ),
             kind="payment_held",
             subject=_l("A payment to your group was held"),
             body=_l(
@@ -481,8 +507,17 @@ def lift_hold(*, person: Person, tranche_id: int, reason: str = "") -> Tranche:
         tranche.status = TrancheStatus.SCHEDULED
         audit.record(
             "payment_hold_lifted",
-            f"The hold on a payment of {format_pence(tranche.amount_pence)} to {award.group.name} was lifted"
-            + (f" by the convenors, because the funder that held it has gone. Reason: {why}" if why else "."),
+            Words(
+                N_(
+                    "The hold on a payment of %(amount)s to %(group)s was lifted by the convenors, because the "
+                    "funder that held it has gone. Reason: %(reason)s"
+                )
+                if why
+                else N_("The hold on a payment of %(amount)s to %(group)s was lifted."),
+                amount=Money(tranche.amount_pence),
+                group=award.group.name,
+                **({"reason": typed(why)} if why else {}),
+            ),
             actor_id=person.id,
             round_id=award.round_id,
             public=True,
@@ -508,8 +543,11 @@ def record_transfer_reversal(tranche_id: int, reversed_total_pence: int) -> None
         tranche,
         actor_id=None,
         event="payment_reversed",
-        public_text=f"{format_pence(new)} of a payment to {tranche.payee_name} was reversed and is committed to "
-        "the award again.",
+        public_text=Words(
+            N_("%(amount)s of a payment to %(payee)s was reversed and is committed to the award again."),
+            amount=Money(new),
+            payee=tranche.payee_name,
+        ),
         subject=_l("A payment was reversed"),
         body=_l(
             "%(amount)s of the payment for award %(reference)s came back to the table.",
@@ -525,7 +563,7 @@ def _tell_group(
     *,
     actor_id: int | None,
     event: str,
-    public_text: str,
+    public_text: str | Words,
     subject: str | LazyString,
     body: str | LazyString,
     kind: str = "money_alert",
@@ -641,8 +679,15 @@ def record_bank_return(
             tranche,
             actor_id=person.id,
             event="payment_reversed",
-            public_text=f"{format_pence(amount_pence)} of a bank payment to {tranche.payee_name} came back and is "
-            f"committed to the award again. Reason: {reason}",
+            public_text=Words(
+                N_(
+                    "%(amount)s of a bank payment to %(payee)s came back and is committed to the award again. "
+                    "Reason: %(reason)s"
+                ),
+                amount=Money(amount_pence),
+                payee=tranche.payee_name,
+                reason=typed(reason),
+            ),
             subject="A payment to your group came back",
             body=f"{format_pence(amount_pence)} of the payment for award {award.reference} came back to the table. "
             f"The treasurer's note: {reason}. The money is still awarded to your group; check your bank details.",

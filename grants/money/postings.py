@@ -16,7 +16,9 @@ from sqlalchemy import select
 
 from grants.core import lock_for_update
 from grants.extensions import db
+from grants.language.records import Money, Named, Words, typed
 from grants.models import (
+    N_,
     AccountKind,
     Award,
     EntryGroup,
@@ -51,7 +53,7 @@ def post_contribution(
     amount_pence: int,
     *,
     where: AccountKind,
-    description: str,
+    description: str | Words,
     occurred_on: date,
     reference: str,
     reverses_id: int | None = None,
@@ -79,7 +81,13 @@ def post_contribution(
 
 
 def post_withdrawal(
-    item: Pledge, amount_pence: int, *, kind: EntryKind, description: str, reference: str, reverses_id: int | None
+    item: Pledge,
+    amount_pence: int,
+    *,
+    kind: EntryKind,
+    description: str | Words,
+    reference: str,
+    reverses_id: int | None,
 ) -> EntryGroup:
     """Money goes back out of the pot to the funder through Stripe (a refund, or a disputed payment)."""
     return ledger.post(
@@ -103,7 +111,7 @@ def post_withdrawal(
 
 def post_correction(
     original: EntryGroup,
-    description: str,
+    description: str | Words,
     *,
     occurred_on: date,
     reference: str | None,
@@ -132,13 +140,21 @@ def post_fee(item: Pledge, fee_pence: int, *, borne_by_platform: bool, reference
             (ledger.account(AccountKind.PLATFORM_FUNDS), -fee_pence),
             (ledger.account(AccountKind.PLATFORM_FEES), fee_pence),
         ]
-        text = f"Stripe's fee of {format_pence(fee_pence)} on a payment into {item.round.title}, paid by Our Tables"
+        text = Words(
+            N_("Stripe's fee of %(amount)s on a payment into %(table)s, paid by Our Tables"),
+            amount=Money(fee_pence),
+            table=Named.of(item.round),
+        )
     else:
         lines = [
             (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), -fee_pence),
             (ledger.account(AccountKind.ROUND_FEES, round_id=item.round_id), fee_pence),
         ]
-        text = f"Stripe's fee of {format_pence(fee_pence)} on a payment into {item.round.title}, paid from the pot"
+        text = Words(
+            N_("Stripe's fee of %(amount)s on a payment into %(table)s, paid from the pot"),
+            amount=Money(fee_pence),
+            table=Named.of(item.round),
+        )
     # Either way, Stripe keeps the fee out of the platform's Stripe balance.
     lines += ledger.cash(AccountKind.STRIPE_BALANCE, -fee_pence)
     ledger.post(EntryKind.FEE, text, lines, occurred_on=occurred_on, reference=reference, round_id=item.round_id)
@@ -148,7 +164,7 @@ def post_payout(amount_pence: int, *, reference: str) -> EntryGroup:
     """Stripe moved money from the platform's Stripe balance to its bank account."""
     return ledger.post(
         EntryKind.PAYOUT,
-        f"Stripe paid {format_pence(amount_pence)} out to the platform's bank account",
+        Words(N_("Stripe paid %(amount)s out to the platform's bank account"), amount=Money(amount_pence)),
         [
             (ledger.account(AccountKind.STRIPE_BALANCE), -amount_pence),
             (ledger.account(AccountKind.BANK), amount_pence),
@@ -165,7 +181,12 @@ def post_award(award: Award, proposal: Proposal) -> EntryGroup:
     """An award moves its amount from the table's available pot to committed to the group."""
     return ledger.post(
         EntryKind.AWARD,
-        f"{format_pence(award.amount_pence)} awarded to {proposal.group.name} for {proposal.title}",
+        Words(
+            N_("%(amount)s awarded to %(group)s for %(bid)s"),
+            amount=Money(award.amount_pence),
+            group=proposal.group.name,
+            bid=Named.of(proposal),
+        ),
         [
             (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=award.round_id), -award.amount_pence),
             (
@@ -201,8 +222,13 @@ def post_payment(tranche: Tranche, *, transfer_id: str | None, reference: str, p
     rnd = lock_for_update(Round, award.round_id)
     group = ledger.post(
         EntryKind.PAYMENT,
-        f"Paid {format_pence(tranche.amount_pence)} to {tranche.payee_name or award.group.name} "
-        f"(award {award.reference}, part {tranche.number})",
+        Words(
+            N_("Paid %(amount)s to %(payee)s (award %(award)s, part %(part)s)"),
+            amount=Money(tranche.amount_pence),
+            payee=tranche.payee_name or award.group.name,
+            award=award.reference,
+            part=tranche.number,
+        ),
         ledger.award_payment_lines(award, tranche.amount_pence, _cash_account(tranche)),
         occurred_on=paid_on,
         reference=reference,
@@ -247,8 +273,16 @@ def post_payment_returned(
     lock_for_update(Round, award.round_id)
     group = ledger.post(
         EntryKind.REVERSAL,
-        f"{format_pence(amount_pence)} came back from {tranche.payee_name or award.group.name} "
-        f"(award {award.reference}, part {tranche.number})" + (f". Reason: {reason}" if reason else ""),
+        Words(
+            N_("%(amount)s came back from %(payee)s (award %(award)s, part %(part)s). Reason: %(reason)s")
+            if reason
+            else N_("%(amount)s came back from %(payee)s (award %(award)s, part %(part)s)"),
+            amount=Money(amount_pence),
+            payee=tranche.payee_name or award.group.name,
+            award=award.reference,
+            part=tranche.number,
+            **({"reason": typed(reason)} if reason else {}),
+        ),
         ledger.award_payment_lines(award, -amount_pence, _cash_account(tranche)),
         occurred_on=occurred_on,
         reference=tranche.stripe_transfer_id or tranche.bank_reference,

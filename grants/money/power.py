@@ -27,8 +27,10 @@ from grants import audit
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.jobs import enqueue_job
+from grants.language.records import Money, Words
 from grants.language.written import lazy_text
 from grants.models import (
+    N_,
     Award,
     Funder,
     FunderMembership,
@@ -119,7 +121,7 @@ def offer_on_pledge(*, person: Person, funder_id: int, round_id: int) -> TableFu
         place.decided_at = datetime.now(UTC)
         audit.record(
             "funder_accepted",
-            f"{funder.name} accepted the convenors' invitation and funds this table.",
+            Words(N_("%(funder)s accepted the convenors' invitation and funds this table."), funder=funder.name),
             actor_id=person.id,
             round_id=round_id,
             public=True,
@@ -180,7 +182,7 @@ def invite_funder(*, person: Person, round_id: int, funder_id: int) -> TableFund
         db.session.flush()
         audit.record(
             "funder_invited",
-            f"The convenors invited {funder.name} to fund this table.",
+            Words(N_("The convenors invited %(funder)s to fund this table."), funder=funder.name),
             actor_id=person.id,
             round_id=round_id,
             public=True,
@@ -296,9 +298,12 @@ def set_second_person_above(*, person: Person, round_id: int, amount_pence: int 
         audit.record(
             "money_rules_changed",
             (
-                f"A release of more than {format_pence(amount_pence)} now needs a second person to approve it."
+                Words(
+                    N_("A release of more than %(amount)s now needs a second person to approve it."),
+                    amount=Money(amount_pence),
+                )
                 if amount_pence is not None
-                else "No release of this table needs a second person any more."
+                else Words(N_("No release of this table needs a second person any more."))
             ),
             actor_id=person.id,
             round_id=round_id,
@@ -365,8 +370,13 @@ def mark_release(tranche: Tranche, *, funder_id: int | None) -> None:
     if tranche.needs_second_person:
         audit.record(
             "release_needs_second_person",
-            f"The release of {format_pence(tranche.amount_pence)} to {tranche.payee_name} is more than "
-            f"{format_pence(above)}, so it waits for a second person to approve it.",
+            Words(
+                N_("The release of %(amount)s to %(payee)s is more than %(above)s, so it waits for a second person "
+                   "to approve it."),
+                amount=Money(tranche.amount_pence),
+                payee=tranche.payee_name,
+                above=Money(above),
+            ),
             actor_id=tranche.released_by_id,
             round_id=tranche.award.round_id,
             public=True,
@@ -445,8 +455,14 @@ def approve_release(*, person: Person, tranche_id: int) -> Tranche:
         award = tranche.award
         audit.record(
             "release_approved",
-            f"A second person approved the release of {format_pence(tranche.amount_pence)} to {tranche.payee_name} "
-            f"(award {award.reference}, part {tranche.number}).",
+            Words(
+                N_("A second person approved the release of %(amount)s to %(payee)s (award %(award)s, part "
+                   "%(part)s)."),
+                amount=Money(tranche.amount_pence),
+                payee=tranche.payee_name,
+                award=award.reference,
+                part=tranche.number,
+            ),
             actor_id=person.id,
             round_id=award.round_id,
             public=True,

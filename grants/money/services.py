@@ -17,8 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from grants import audit
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
+from grants.language.records import Money, Named, Words, typed
 from grants.language.written import lazy_text
 from grants.models import (
+    N_,
     AccountKind,
     Award,
     Contribution,
@@ -208,7 +210,12 @@ def confirm_bank_transfer(*, person: Person, contribution_id: int) -> Contributi
             item.pledge,
             item.amount_pence,
             where=AccountKind.BANK,
-            description=f"{funder.name} paid {format_pence(item.amount_pence)} into {item.pledge.round.title}",
+            description=Words(
+                N_("%(funder)s paid %(amount)s into %(table)s"),
+                funder=funder.name,
+                amount=Money(item.amount_pence),
+                table=Named.of(item.pledge.round),
+            ),
             occurred_on=item.received_on,
             reference=item.reference,
             recorded_by_id=person.id,
@@ -218,8 +225,13 @@ def confirm_bank_transfer(*, person: Person, contribution_id: int) -> Contributi
         item.confirmed_by_id, item.confirmed_at = person.id, utcnow()
         audit.record(
             "money_in_confirmed",
-            f"{format_pence(item.amount_pence)} from {funder.name} (reference {item.reference}) was found on the "
-            "bank statement and joined the pot.",
+            Words(
+                N_("%(amount)s from %(funder)s (reference %(reference)s) was found on the bank statement and joined "
+                   "the pot."),
+                amount=Money(item.amount_pence),
+                funder=funder.name,
+                reference=item.reference,
+            ),
             actor_id=person.id,
             round_id=item.pledge.round_id,
             public=True,
@@ -280,8 +292,13 @@ def reverse_contribution(*, person: Person, contribution_id: int, reason: str) -
         original = session.get(EntryGroup, item.entry_group_id)
         group = post_correction(
             original,
-            f"Correction: {format_pence(item.amount_pence)} from {item.pledge.funder.name} taken back out "
-            f"of {rnd.title}. Reason: {reason}",
+            Words(
+                N_("Correction: %(amount)s from %(funder)s taken back out of %(table)s. Reason: %(reason)s"),
+                amount=Money(item.amount_pence),
+                funder=item.pledge.funder.name,
+                table=Named.of(rnd),
+                reason=typed(reason),
+            ),
             occurred_on=date.today(),
             reference=item.reference,
             round_id=rnd.id,
@@ -293,8 +310,13 @@ def reverse_contribution(*, person: Person, contribution_id: int, reason: str) -
         item.reversal_group_id = group.id
         audit.record(
             "money_in_reversed",
-            f"{format_pence(item.amount_pence)} from {item.pledge.funder.name} (reference {item.reference}) was "
-            f"reversed. Reason: {reason}",
+            Words(
+                N_("%(amount)s from %(funder)s (reference %(reference)s) was reversed. Reason: %(reason)s"),
+                amount=Money(item.amount_pence),
+                funder=item.pledge.funder.name,
+                reference=item.reference,
+                reason=typed(reason),
+            ),
             actor_id=person.id,
             round_id=rnd.id,
             public=True,
@@ -316,8 +338,13 @@ def raise_pledge(*, person: Person, pledge_id: int, amount_pence: int) -> Pledge
             raise DomainError(_over_ceiling(amount_pence, item.round))
         audit.record(
             "pledge_raised",
-            f"{item.funder.name} raised its pledge to {item.round.title} from {format_pence(item.amount_pence)} "
-            f"to {format_pence(amount_pence)}.",
+            Words(
+                N_("%(funder)s raised its pledge to %(table)s from %(old)s to %(new)s."),
+                funder=item.funder.name,
+                table=Named.of(item.round),
+                old=Money(item.amount_pence),
+                new=Money(amount_pence),
+            ),
             actor_id=person.id,
             round_id=item.round_id,
             public=True,
@@ -343,7 +370,11 @@ def set_money_in_ceiling(*, person: Person, round_id: int, amount_pence: int) ->
         limit.amount_pence, limit.set_by_id, limit.set_at = amount_pence, person.id, utcnow()
         audit.record(
             "money_in_ceiling_set",
-            f"The most one pledge or transfer to {rnd.title} may be is now {format_pence(amount_pence)}.",
+            Words(
+                N_("The most one pledge or transfer to %(table)s may be is now %(amount)s."),
+                table=Named.of(rnd),
+                amount=Money(amount_pence),
+            ),
             actor_id=person.id,
             round_id=round_id,
             public=True,

@@ -27,7 +27,9 @@ from grants import audit, jobs
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.jobs import enqueue_job
+from grants.language.records import Money, Named, Words
 from grants.models import (
+    N_,
     AccountKind,
     CheckoutStatus,
     Contribution,
@@ -240,7 +242,12 @@ def _checkout_settled(payment: CheckoutPayment) -> str:
         item,
         amount,
         where=AccountKind.STRIPE_BALANCE,
-        description=f"{item.funder.name} paid {format_pence(amount)} into {item.round.title} by card or Direct Debit",
+        description=Words(
+            N_("%(funder)s paid %(amount)s into %(table)s by card or Direct Debit"),
+            funder=item.funder.name,
+            amount=Money(amount),
+            table=Named.of(item.round),
+        ),
         occurred_on=on,
         reference=payment.charge_id or payment.session_id,
     )
@@ -269,7 +276,12 @@ def _checkout_settled(payment: CheckoutPayment) -> str:
     checkout.fee_pence = txn.fee_pence
     audit.record(
         "money_received",
-        f"{format_pence(amount)} received from {item.funder.name} through Stripe (fee {format_pence(txn.fee_pence)}).",
+        Words(
+            N_("%(amount)s received from %(funder)s through Stripe (fee %(fee)s)."),
+            amount=Money(amount),
+            funder=item.funder.name,
+            fee=Money(txn.fee_pence),
+        ),
         round_id=item.round_id,
         public=True,
         details={"checkout": checkout.reference, "charge": payment.charge_id, "fee_pence": txn.fee_pence},
@@ -308,7 +320,7 @@ def _checkout_by_charge(charge_id: str | None, intent_id: str | None) -> StripeC
     return None if found is None else lock_for_update(StripeCheckout, found.id)
 
 
-def _withdraw(checkout: StripeCheckout, amount: int, kind: EntryKind, text: str, reference: str) -> int:
+def _withdraw(checkout: StripeCheckout, amount: int, kind: EntryKind, text: Words, reference: str) -> int:
     """Take money back out of the pot to the funder; alert people if the pot goes below zero."""
     item = checkout.pledge
     lock_for_update(Round, item.round_id)
@@ -332,7 +344,7 @@ def _withdraw(checkout: StripeCheckout, amount: int, kind: EntryKind, text: str,
     else:
         body = _l("%(text)s. The pot for %(title)s now has %(available)s available.", **values)
     _alert_funder(item, _l("Money was taken back from the pot"), body, staff=True)
-    audit.record("money_withdrawn", text + ".", round_id=item.round_id, public=True, details={"reference": reference})
+    audit.record("money_withdrawn", text, round_id=item.round_id, public=True, details={"reference": reference})
     return group.id
 
 
@@ -350,7 +362,12 @@ def _charge_refunded(charge: dict) -> str:
         checkout,
         new,
         EntryKind.REFUND,
-        f"{format_pence(new)} refunded to {checkout.pledge.funder.name} from {checkout.pledge.round.title}",
+        Words(
+                N_("%(amount)s refunded to %(funder)s from %(table)s"),
+                amount=Money(new),
+                funder=checkout.pledge.funder.name,
+                table=Named.of(checkout.pledge.round),
+            ),
         charge["id"],
     )
     return f"refunded {new}p"
@@ -376,8 +393,12 @@ def _dispute(dispute: dict) -> str:
             checkout,
             row.amount_pence,
             EntryKind.REVERSAL,
-            f"{format_pence(row.amount_pence)} disputed by {item.funder.name}'s bank, "
-            f"held back from {item.round.title}",
+            Words(
+                N_("%(amount)s disputed by %(funder)s's bank, held back from %(table)s"),
+                amount=Money(row.amount_pence),
+                funder=item.funder.name,
+                table=Named.of(item.round),
+            ),
             dispute["id"],
         )
     if row.status == "won" and row.reinstated_group_id is None:
@@ -386,8 +407,11 @@ def _dispute(dispute: dict) -> str:
             item,
             row.amount_pence,
             where=AccountKind.STRIPE_BALANCE,
-            description=f"{format_pence(row.amount_pence)} returned to {item.round.title}: the dispute was decided "
-            "in its favour",
+            description=Words(
+                N_("%(amount)s returned to %(table)s: the dispute was decided in its favour"),
+                amount=Money(row.amount_pence),
+                table=Named.of(item.round),
+            ),
             occurred_on=date.today(),
             reference=dispute["id"],
             reverses_id=row.withdrawn_group_id,
@@ -481,7 +505,12 @@ def refund(*, person: Person, checkout_id: int, amount_pence: int) -> StripeChec
                 checkout,
                 new,
                 EntryKind.REFUND,
-                f"{format_pence(new)} refunded to {checkout.pledge.funder.name} from {checkout.pledge.round.title}",
+                Words(
+                        N_("%(amount)s refunded to %(funder)s from %(table)s"),
+                        amount=Money(new),
+                        funder=checkout.pledge.funder.name,
+                        table=Named.of(checkout.pledge.round),
+                    ),
                 checkout.charge_id or checkout.reference,
             )
     return checkout

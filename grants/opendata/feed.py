@@ -1,8 +1,9 @@
 """An Atom feed of decisions and payments, newest first, in the reader's language.
 
 The feed follows the language like any page (the language link, else the feed reader's
-Accept-Language; the page cache keeps one copy per language). What a record says as it was
-written (a ledger line's description) is given as written."""
+Accept-Language; the page cache keeps one copy per language). A ledger line's description is
+put into the reader's words from its stored parts; a line written before they were kept is
+given as written, in English (plain text: it cannot be marked)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from grants.audit import published_head
 from grants.extensions import db
+from grants.language.records import in_plain_words
 from grants.models import EntryGroup, EntryKind, Result, Round
 from grants.money_format import format_pence
 
@@ -75,11 +77,11 @@ def atom() -> bytes:
                 when,
                 f"ledger-{eg.id}",
                 _("%(kind)s: %(table)s", kind=eg.kind.label, table=rnd.title),
-                # The description is the ledger's record, as it was written.
+                # The ledger's record in the reader's words (an older line as it was written, in English).
                 _(
                     "%(date)s: %(description)s",
                     date=format_date(eg.occurred_on, "d MMMM y"),
-                    description=eg.description,
+                    description=in_plain_words(eg.words, eg.description),
                 ),
                 url_for("public.ledger", round=rnd.id, _external=True),
             )

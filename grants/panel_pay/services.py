@@ -23,8 +23,10 @@ from werkzeug.datastructures import FileStorage
 from grants import audit
 from grants.core import DomainError, NotAllowed, lock_for_update, raise_problems, transaction
 from grants.extensions import db
+from grants.language.records import Label, Money, Words
 from grants.language.written import lazy_text
 from grants.models import (
+    N_,
     AccountKind,
     Activity,
     ClaimStatus,
@@ -93,7 +95,11 @@ def set_rate(
         )
         audit.record(
             "panel_rate_set",
-            f"The panel is paid {format_pence(rate_pence)} {RATE_UNIT_LABELS[unit]}.",  # the record keeps the English
+            Words(
+                N_("The panel is paid %(amount)s %(unit)s."),
+                amount=Money(rate_pence),
+                unit=Label(RATE_UNIT_LABELS[unit]),
+            ),
             actor_id=person.id,
             round_id=round_id,
             public=True,

@@ -19,8 +19,10 @@ from sqlalchemy import select
 from grants import audit
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
+from grants.language.records import Words
 from grants.language.written import lazy_text
 from grants.models import (
+    N_,
     PanelMember,
     PanelRole,
     PanelSettings,
@@ -90,7 +92,7 @@ def save_settings(*, person: Person, round_id: int, values: dict) -> PanelSettin
         check_quorum_possible(quorum_values(rnd), values.get("panel_size", row.panel_size))
         for key, value in values.items():
             setattr(row, key, value)
-        audit.record("panel_settings_changed", "The panel's call, target or support information changed.",
+        audit.record("panel_settings_changed", Words(N_("The panel's call, target or support information changed.")),
                      actor_id=person.id, round_id=rnd.id, public=True)  # fmt: skip
     return row
 
@@ -109,7 +111,8 @@ def open_call(*, person: Person, round_id: int, is_open: bool) -> PanelSettings:
             # Published when the pool is fixed and before the draw, so nobody can pick a seed that suits them.
             row.draw_seed = secrets.token_hex(16)
         audit.record("panel_call_" + ("opened" if is_open else "closed"),
-                     "The call for panel members " + ("opened." if is_open else f"closed. Draw seed {row.draw_seed}."),
+                     Words(N_("The call for panel members opened.")) if is_open
+                     else Words(N_("The call for panel members closed. Draw seed %(seed)s."), seed=row.draw_seed),
                      actor_id=person.id, round_id=rnd.id, public=True)  # fmt: skip
     return row
 
@@ -267,8 +270,10 @@ def run_draw(*, person: Person, round_id: int) -> list[PanelVolunteer]:
         for ref in substitutes:
             by_ref[ref].status = VolunteerStatus.SUBSTITUTE
         row.drawn_at = datetime.now(UTC)
-        audit.record("panel_drawn", f"The panel was drawn: {len(seated)} seats, {len(substitutes)} substitutes, "
-                     f"seed {row.draw_seed}.", actor_id=person.id, round_id=rnd.id, public=True)  # fmt: skip
+        audit.record("panel_drawn", Words(N_("The panel was drawn: %(seats)s seats, %(substitutes)s substitutes, "
+                                             "seed %(seed)s."), seats=len(seated), substitutes=len(substitutes),
+                                          seed=row.draw_seed),
+                     actor_id=person.id, round_id=rnd.id, public=True)  # fmt: skip
     return [by_ref[ref] for ref in seated]
 
 
@@ -307,7 +312,8 @@ def step_down(*, person: Person, round_id: int) -> PanelMember:
         if seat is None:
             raise NotAllowed(_("You are not on this panel."))
         seat.stepped_down_at = datetime.now(UTC)
-        audit.record("panel_member_stepped_down", "A panel member stepped down.", round_id=round_id, public=True)
+        audit.record("panel_member_stepped_down", Words(N_("A panel member stepped down.")), round_id=round_id,
+                     public=True)  # fmt: skip
     return seat
 
 
@@ -335,7 +341,7 @@ def call_substitute(*, person: Person, round_id: int) -> PanelVolunteer:
         need_lived = current.seated_lived * 100 < settings.lived_experience_target_percent * (current.seated + 1)
         chosen = next((v for v in waiting if v.has_lived_experience == need_lived), waiting[0])
         _seat(chosen, settings, rnd)
-        audit.record("panel_substitute_called", "A substitute from the draw took a seat on the panel.",
+        audit.record("panel_substitute_called", Words(N_("A substitute from the draw took a seat on the panel.")),
                      actor_id=person.id, round_id=rnd.id, public=True)  # fmt: skip
     return chosen
 

@@ -23,8 +23,10 @@ from grants.ballots import sealing
 from grants.ballots import services as ballot_services
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
+from grants.language.records import Day, Label, Words, typed
 from grants.language.written import lazy_text
 from grants.models import (
+    N_,
     ContentNote,
     Feedback,
     GroupMembership,
@@ -198,7 +200,9 @@ def extend_deadline(*, person: Person, round_id: int, field: str, new_date: date
         change = RuleChange(round_id=rnd.id, field=DEADLINES[field], old_value=f"{old:%d %B %Y}",
                             new_value=f"{new:%d %B %Y}", reason=reason.strip(), changed_by_id=person.id)  # fmt: skip
         session.add(change)
-        audit.record("deadline_extended", f"{DEADLINES[field]} moved to {new:%d %B %Y}: {reason.strip()}",
+        audit.record("deadline_extended", Words(N_("%(step)s moved to %(date)s: %(reason)s"),
+                                                step=Label(DEADLINES[field]), date=Day(new.date()),
+                                                reason=typed(reason.strip())),
                      actor_id=person.id, round_id=rnd.id, public=True)  # fmt: skip
         # Told gently, and only to members who asked for reminders and have not paused.
         panel = session.execute(

@@ -5,6 +5,11 @@ Every chart is an `<svg role="img">` with a `<title>` and a `<desc>` (linked by
 beside it. No JavaScript, no inline `style` (the CSP forbids it): only SVG presentation
 attributes and classes from the site stylesheet. Shapes also carry text labels and
 patterns of line, never colour alone, so charts read in greyscale and in print.
+
+A name written in another language than the page (a table's or a bid's, given as a `Name`)
+carries its `lang` (and SVG 1.1's `xml:lang`) on its `<text>`, as in the table beside the chart,
+so a screen reader reads it in that language. The chart's title and description are whole
+sentences in the page's language (an SVG <title> holds text only: nothing inside it can be marked).
 """
 
 from __future__ import annotations
@@ -18,9 +23,37 @@ from babel import dates
 from flask_babel import get_locale, gettext, ngettext
 from markupsafe import Markup, escape
 
+from grants.language import chosen, known
 from grants.money_format import format_pence
 
 _ids = itertools.count(1)
+
+
+class Name(str):
+    """A name as a chart shows it (a str), with the language it is written in when known."""
+
+    lang: str | None
+
+    def __new__(cls, text: str, lang: str | None = None) -> Name:
+        made = super().__new__(cls, text)
+        made.lang = lang if known(lang) else None
+        return made
+
+
+def _lang_of(text: str) -> str | None:
+    """The language of a name when it is not the page's (then it must be marked), else None."""
+    lang = getattr(text, "lang", None)
+    return lang if lang and lang != chosen() else None
+
+
+def _lang_attrs(lang: str | None) -> str:
+    return f' lang="{lang}" xml:lang="{lang}"' if lang else ""
+
+
+def _cell(text: str) -> str | Markup:
+    """A name for the data table beside a chart, marked with its language when it is not the page's."""
+    lang = _lang_of(text)
+    return Markup('<span lang="{}">{}</span>').format(lang, text) if lang else text
 
 
 @dataclass(frozen=True)
@@ -51,13 +84,26 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str], css_cl
     return Markup("".join(parts))  # noqa: S704 # nosec B704 - every text in it went through escape()
 
 
-def _text(x: float, y: float, text: str, anchor: str = "start", css: str = "chart-label", bold: bool = False) -> str:
+def _text(
+    x: float,
+    y: float,
+    text: str,
+    anchor: str = "start",
+    css: str = "chart-label",
+    bold: bool = False,
+    lang: str | None = None,
+) -> str:
     # A white outline behind the letters keeps a figure readable where it crosses a line.
     weight = ' font-weight="700"' if bold else ""
     return (
-        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" class="{css}" fill="#1d1d1b"{weight} '
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" class="{css}" fill="#1d1d1b"{weight}{_lang_attrs(lang)} '
         f'paint-order="stroke" stroke="#ffffff" stroke-width="3" stroke-linejoin="round">{escape(text)}</text>'
     )
+
+
+def _tooltip(name: str) -> str:
+    """A shape's <title>: its full name, marked with its language when it is not the page's."""
+    return f"<title{_lang_attrs(_lang_of(name))}>{escape(name)}</title>"
 
 
 def _short(text: str, limit: int = 28) -> str:
@@ -201,8 +247,8 @@ def money_flow(
         )
     else:
         desc += " " + gettext("The table beside this picture lists every flow.")
-    rows = [(gettext("Funder to table"), f.source, f.target, format_pence(f.amount_pence)) for f in given]
-    rows += [(gettext("Table to group"), f.source, f.target, format_pence(f.amount_pence)) for f in awarded]
+    rows = [(gettext("Funder to table"), f.source, _cell(f.target), format_pence(f.amount_pence)) for f in given]
+    rows += [(gettext("Table to group"), _cell(f.source), f.target, format_pence(f.amount_pence)) for f in awarded]
     headers = (gettext("Flow"), gettext("From"), gettext("To"), gettext("Amount"))
     if not given and not awarded:
         desc = gettext("No money has moved yet.")
@@ -250,11 +296,11 @@ def money_flow(
             y, h = pos[name]
             body.append(
                 f'<rect x="{x}" y="{y:.1f}" width="{col_w}" height="{h:.1f}" class="chart-node" '
-                f'fill="#f4f1ea" stroke="#1d1d1b" stroke-width="1.5"><title>{escape(name)}</title></rect>'
+                f'fill="#f4f1ea" stroke="#1d1d1b" stroke-width="1.5">{_tooltip(name)}</rect>'
             )
             lines = _wrap(name, col_w - 16)
             for n, line in enumerate(lines):
-                body.append(_text(x + 8, y + 18 * (n + 1), line, css="chart-label chart-in-box"))
+                body.append(_text(x + 8, y + 18 * (n + 1), line, css="chart-label chart-in-box", lang=_lang_of(name)))
             amount = format_pence(sizes.get(name, 0))
             body.append(_text(x + 8, y + 18 * (len(lines) + 1), amount, css="chart-label chart-in-box", bold=True))
     narrow = _money_flow_narrow(title, desc, sizes_of, scale_total)
@@ -276,10 +322,10 @@ def _bar_rows(items: Sequence[tuple[str, int]], y: float, scale: int, heading: s
     y += 28
     for name, pence in items:
         w = max(2.0, bar_max * pence / max(scale, 1))
-        out.append(_text(0, y + 15, _fit(name, NARROW_W), css="chart-label"))
+        out.append(_text(0, y + 15, _fit(name, NARROW_W), css="chart-label", lang=_lang_of(name)))
         out.append(
             f'<rect x="0" y="{y + 22:.1f}" width="{w:.1f}" height="16" class="chart-node" fill="#a7c4b9" '
-            f'stroke="#1d1d1b" stroke-width="1"><title>{escape(name)}</title></rect>'
+            f'stroke="#1d1d1b" stroke-width="1">{_tooltip(name)}</rect>'
         )
         out.append(_text(w + 6, y + 35, format_pence(pence), css="chart-label", bold=True))
         y += 48
@@ -320,11 +366,16 @@ def _links(flows, left, right, x1, x2, scale_total, height_available, css) -> li
         used_r[f.target] = used_r.get(f.target, 0) + w
         mid = (x1 + x2) / 2
         colour = "#1a4f8b" if css == "chart-link-out" else "#1f5c4a"
+        tip = gettext(
+            "%(source)s to %(target)s: %(amount)s",
+            source=f.source,
+            target=f.target,
+            amount=format_pence(f.amount_pence),
+        )
         out.append(
             f'<path d="M{x1},{min(y1, ly + lh):.1f} C{mid},{min(y1, ly + lh):.1f} {mid},{min(y2, ry + rh):.1f} '
             f'{x2},{min(y2, ry + rh):.1f}" class="{css}" fill="none" stroke="{colour}" stroke-opacity="0.35" '
-            f'stroke-width="{w:.1f}"><title>{escape(f.source)} to {escape(f.target)}: '
-            f"{escape(format_pence(f.amount_pence))}</title></path>"
+            f'stroke-width="{w:.1f}"><title>{escape(tip)}</title></path>'
         )
     return out
 
@@ -467,7 +518,7 @@ def result_support(round_title: str, bars: Sequence[Bar], budget_pence: int, bal
             running += b.cost_pence
         rows.append(
             (
-                b.label,
+                _cell(b.label),
                 str(b.support),
                 format_pence(b.cost_pence),
                 format_pence(running),
@@ -519,17 +570,26 @@ def _result_drawing(
     row_h = 86 if narrow else 52
     body = [_HATCH.replace("hatch-{n}", pattern)]
     # A key, so nobody has to guess what solid, hatched and the red line mean.
-    key_y = 18
+    # Each entry starts after the one before it, as long as its words are in the page's language
+    # (Welsh's "Heb ei ariannu" is longer than "Not funded"); the pot's goes on a line of its own
+    # when the three do not fit across (a phone, in Welsh).
+    key_y, top = 18, 34
+    funded, not_funded, pot_word = gettext("Funded"), gettext("Not funded"), gettext("The pot")
+    hatch_x = 22 + len(funded) * CHAR_PX + 14
+    pot_x, pot_y = hatch_x + 22 + len(not_funded) * CHAR_PX + 14, key_y
+    if pot_x + 9 + len(pot_word) * CHAR_PX > width:
+        pot_x, pot_y, top = 4.0, key_y + 22, top + 22
     body.append(f'<rect x="0" y="{key_y - 12}" width="16" height="14" fill="#1f5c4a" stroke="#1d1d1b"/>')
-    body.append(_text(22, key_y, gettext("Funded"), css="chart-legend"))
-    body.append(f'<rect x="90" y="{key_y - 12}" width="16" height="14" fill="url(#{pattern})" stroke="#1d1d1b"/>')
-    body.append(_text(112, key_y, gettext("Not funded"), css="chart-legend"))
+    body.append(_text(22, key_y, funded, css="chart-legend"))
     body.append(
-        f'<line x1="215" y1="{key_y - 12}" x2="215" y2="{key_y + 2}" stroke="#b3261e" stroke-width="3" '
+        f'<rect x="{hatch_x:.1f}" y="{key_y - 12}" width="16" height="14" fill="url(#{pattern})" stroke="#1d1d1b"/>'
+    )
+    body.append(_text(hatch_x + 22, key_y, not_funded, css="chart-legend"))
+    body.append(
+        f'<line x1="{pot_x:.1f}" y1="{pot_y - 12}" x2="{pot_x:.1f}" y2="{pot_y + 2}" stroke="#b3261e" stroke-width="3" '
         'stroke-dasharray="4 2"/>'
     )
-    body.append(_text(224, key_y, gettext("The pot"), css="chart-legend"))
-    top = 34
+    body.append(_text(pot_x + 9, pot_y, pot_word, css="chart-legend"))
     if not narrow:
         body.append(_text(votes_x, top + 14, gettext("Votes"), css="chart-heading", bold=True))
         body.append(_text(money_x, top + 14, gettext("Cost of what is funded, so far"), css="chart-heading", bold=True))
@@ -539,7 +599,7 @@ def _result_drawing(
         # On a phone a long name takes two lines rather than losing its end (the group's name).
         label = _wrap(b.label, width * 0.88, 2) if narrow else [_fit(b.label, width * 0.88)]  # bold is wider
         for n, line in enumerate(label):
-            body.append(_text(0, y + 16 + 18 * n, line, css="chart-label", bold=True))
+            body.append(_text(0, y + 16 + 18 * n, line, css="chart-label", bold=True, lang=_lang_of(b.label)))
         y += 18 * (len(label) - 1)
         w = max(votes_w * b.support / top_support, 1.0)
         bar_y = y + 24

@@ -36,7 +36,8 @@ from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from grants.extensions import db
-from grants.models import Account, AccountKind, Entry, EntryGroup, EntryKind, Round
+from grants.language.records import Named, Words
+from grants.models import N_, Account, AccountKind, Entry, EntryGroup, EntryKind, Round
 from grants.money import ledger
 from grants.privacy import MIN_PEOPLE, people_text
 
@@ -59,6 +60,7 @@ class PanelStep:
 
     round_id: int
     title: str
+    language: str  # the language of `title` (the table's first)
     last_id: int  # the newest entry group in the step: its place in the ledger
     occurred_on: date
     people: int
@@ -71,12 +73,25 @@ class PanelStep:
         return self.given_pence - self.out_pence
 
     @property
-    def description(self) -> str:
-        given = ", less pay given back to the pot" if self.given_pence else ""
-        return (
-            f"The panel of {self.title} paid for their time and expenses{given} "
-            f"({people_text(self.people)} people, in one line so that nobody's pay can be worked out)"
+    def words(self) -> Words:
+        """The step's line, to be put into the reader's words (grants/language/records.py)."""
+        return Words(
+            N_(
+                "The panel of %(table)s paid for their time and expenses, less pay given back to the pot "
+                "(%(people)s people, in one line so that nobody's pay can be worked out)"
+            )
+            if self.given_pence
+            else N_(
+                "The panel of %(table)s paid for their time and expenses "
+                "(%(people)s people, in one line so that nobody's pay can be worked out)"
+            ),
+            table=Named({self.language: self.title}),
+            people=people_text(self.people),
         )
+
+    @property
+    def description(self) -> str:
+        return self.words.english()
 
 
 @dataclass
@@ -110,6 +125,7 @@ def panel_money(round_ids: list[int] | None = None) -> dict[int, PanelMoney]:
             EntryGroup.occurred_on,
             EntryGroup.kind,
             Round.title,
+            Round.language,
             Account.kind,
             Account.code,
             Entry.amount_pence,
@@ -123,8 +139,10 @@ def panel_money(round_ids: list[int] | None = None) -> dict[int, PanelMoney]:
     if round_ids is not None:
         stmt = stmt.where(EntryGroup.round_id.in_(round_ids))
     movements: dict[int, dict] = {}
-    for gid, rid, on, kind, title, account_kind, code, amount in db.session.execute(stmt):
-        m = movements.setdefault(gid, {"round": rid, "on": on, "title": title, "seats": set(), "pot": 0})
+    for gid, rid, on, kind, title, language, account_kind, code, amount in db.session.execute(stmt):
+        m = movements.setdefault(
+            gid, {"round": rid, "on": on, "title": title, "language": language, "seats": set(), "pot": 0}
+        )
         amount = int(amount)
         if account_kind == AccountKind.ROUND_AVAILABLE:
             m["pot"] += amount
@@ -145,6 +163,7 @@ def panel_money(round_ids: list[int] | None = None) -> dict[int, PanelMoney]:
                 PanelStep(
                     round_id=rid,
                     title=m["title"],
+                    language=m["language"],
                     last_id=gid,
                     occurred_on=m["on"],
                     people=len(seats),

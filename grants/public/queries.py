@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload, subqueryload, undefer
 from grants import paging
 from grants.extensions import db
 from grants.inputs import is_lookup_safe
-from grants.language import written
+from grants.language import DEFAULT, chosen, written
 from grants.models import (
     Account,
     AccountKind,
@@ -37,6 +37,7 @@ from grants.models import (
     ResultLine,
     Round,
     RoundStatus,
+    RoundText,
     Tranche,
     TrancheStatus,
 )
@@ -290,30 +291,57 @@ def money_flows(
     round_id: int | None = None, *, given: bool = True, awarded: bool = True
 ) -> tuple[list[charts.Flow], list[charts.Flow]]:
     """Funder-to-table money received and table-to-group money awarded, from the ledger and awards (two
-    queries; either can be left out, its list then empty)."""
+    queries; either can be left out, its list then empty). A table is named in the reader's language
+    when it is written in it, else in its own, and the chart marks it so (charts.Name)."""
+    code = chosen()
+    # The table's version in the reader's language, if it has one (a further language's row).
+    theirs = select(RoundText.round_id, RoundText.title).where(RoundText.language == code).subquery()
+    title = (Round.title, Round.language, theirs.c.title)
     giving = (
-        select(Funder.name, Round.title, func.sum(Balance.amount_pence))
+        select(Funder.name, *title, func.sum(Balance.amount_pence))
         .select_from(Balance)
         .join(Account, Account.id == Balance.account_id)
         .join(Funder, Funder.id == Account.funder_id)
         .join(Round, Round.id == Account.round_id)
+        .outerjoin(theirs, theirs.c.round_id == Round.id)
         .where(Account.kind == AccountKind.FUNDER_GIVING)
-        .group_by(Funder.id, Funder.name, Round.id, Round.title)
+        .group_by(Funder.id, Funder.name, Round.id, *title)
         .order_by(Funder.name, Round.title)
     )
     awarded_sql = (
-        select(Round.title, Group.name, func.sum(Award.amount_pence))
+        select(*title, Group.name, func.sum(Award.amount_pence))
         .select_from(Award)
         .join(Round, Round.id == Award.round_id)
         .join(Group, Group.id == Award.group_id)
-        .group_by(Round.id, Round.title, Group.id, Group.name)
+        .outerjoin(theirs, theirs.c.round_id == Round.id)
+        .group_by(Round.id, *title, Group.id, Group.name)
         .order_by(Round.title, Group.name)
     )
     if round_id is not None:
         giving = giving.where(Account.round_id == round_id)
         awarded_sql = awarded_sql.where(Award.round_id == round_id)
-    into = [charts.Flow(f, r, -int(total)) for f, r, total in db.session.execute(giving) if total] if given else []
-    out = [charts.Flow(r, g, int(total)) for r, g, total in db.session.execute(awarded_sql) if total] if awarded else []
+
+    def named(own: str, language: str | None, in_code: str | None) -> charts.Name:
+        return charts.Name(in_code, code) if in_code else charts.Name(own, language or DEFAULT)
+
+    into = (
+        [
+            charts.Flow(f, named(t, lang, mine), -int(total))
+            for f, t, lang, mine, total in db.session.execute(giving)
+            if total
+        ]
+        if given
+        else []
+    )
+    out = (
+        [
+            charts.Flow(named(t, lang, mine), g, int(total))
+            for t, lang, mine, g, total in db.session.execute(awarded_sql)
+            if total
+        ]
+        if awarded
+        else []
+    )
     return into, out
 
 
@@ -349,9 +377,10 @@ def round_money_flows(
     ).all()
     if not top or top[0].names <= keep:
         return given, money_flows(rnd.id, given=False)[1], None  # few groups: every award, as before
-    kept = [charts.Flow(rnd.title, name, int(total)) for name, total, _n, _all in top if total]
+    table = charts.Name(*written.shown(rnd, "title"))
+    kept = [charts.Flow(table, name, int(total)) for name, total, _n, _all in top if total]
     rest = int(top[0].everything) - sum(f.amount_pence for f in kept)
-    return given, kept, charts.OtherGroups(count=top[0].names - keep, source=rnd.title, amount_pence=rest)
+    return given, kept, charts.OtherGroups(count=top[0].names - keep, source=table, amount_pence=rest)
 
 
 def round_timeline(rnd: Round, today) -> charts.Chart:  # noqa: ANN001
@@ -371,6 +400,12 @@ def round_timeline(rnd: Round, today) -> charts.Chart:  # noqa: ANN001
     return charts.timeline(written.text_of(rnd, "title"), steps, today)
 
 
+def _bar_name(proposal: Proposal) -> charts.Name:
+    """A bid's name and its group's in a result chart, in the language its name is written in."""
+    text, code = written.shown(proposal, "title")
+    return charts.Name(f"{text} ({proposal.group.name})", code)
+
+
 def result_chart(page: RoundPage, public_ids: set[int]) -> charts.Chart | None:
     """Support per proposal and the budget line, from the stored result (no extra queries)."""
     if page.result is None or not page.result.quorum_met:
@@ -378,9 +413,9 @@ def result_chart(page: RoundPage, public_ids: set[int]) -> charts.Chart | None:
     lines = sorted(page.result.lines, key=lambda line: line.position)
     bars = [
         charts.Bar(
-            f"{written.text_of(line.proposal, 'title')} ({line.proposal.group.name})"
+            _bar_name(line.proposal)
             if line.proposal_id in public_ids
-            else "A group that asked not to be named",
+            else _("A group that asked not to be named"),
             int(line.support),
             line.cost_pence,
             line.is_funded,
@@ -418,6 +453,8 @@ class LedgerRow:
     occurred_on: date
     kind: EntryKind
     description: str
+    # The parts the description was made from, for the reader's language (None: shown as written).
+    words: dict | None
     reference: str | None
     round_id: int | None
     group_id: int | None
@@ -512,6 +549,7 @@ def _panel_steps(round_id: int | None, group_id: int | None, funder_id: int | No
             occurred_on=step.occurred_on,
             kind=EntryKind.PANEL_RUN,
             description=step.description,
+            words=step.words.stored(),
             reference=None,
             round_id=step.round_id,
             group_id=None,
@@ -548,6 +586,7 @@ def _movements(ids):  # noqa: ANN001, ANN202
             EntryGroup.occurred_on,
             EntryGroup.kind,
             EntryGroup.description,
+            EntryGroup.words,
             EntryGroup.reference,
             EntryGroup.round_id,
             EntryGroup.group_id,
@@ -594,6 +633,7 @@ def _with_running_totals(
                 occurred_on=r.occurred_on,
                 kind=EntryKind(r.kind),
                 description=r.description,
+                words=r.words,
                 reference=r.reference,
                 round_id=r.round_id,
                 group_id=r.group_id,

@@ -17,6 +17,7 @@ from grants import audit, invitations
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction, unique_slug
 from grants.extensions import db
 from grants.language import written
+from grants.language.records import Label, Words
 from grants.language.written import lazy_text
 from grants.models import (
     N_,
@@ -694,7 +695,11 @@ def answer_staff_invitation(*, person: Person, invitation_id: int, accept: bool)
         session.flush()
         audit.record(
             "role_granted",
-            f"A {invitation.role.value} was added to the table.",
+            Words(
+                N_("A convenor was added to the table.")
+                if invitation.role is StaffRole.CONVENOR
+                else N_("A treasurer was added to the table.")
+            ),
             actor_id=person.id,
             round_id=invitation.round_id,
             public=True,
@@ -737,7 +742,7 @@ def advance(*, person: Person | None, round_id: int, to: RoundStatus) -> Round:
         stages.entered(rnd)
         audit.record(
             f"round_{to.value}",
-            f"The table moved to “{STATUS_LABELS[to]}”.",  # the record keeps the English name
+            Words(N_("The table moved to “%(step)s”."), step=Label(STATUS_LABELS[to])),
             actor_id=person.id if person else None,
             round_id=rnd.id,
             public=True,

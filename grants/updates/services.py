@@ -17,8 +17,10 @@ from grants import audit, jobs
 from grants.core import DomainError, NotAllowed, transaction
 from grants.extensions import db
 from grants.language import joined
+from grants.language.records import Words
 from grants.language.written import lazy_text
 from grants.models import (
+    N_,
     Award,
     GroupMembership,
     GroupRole,
@@ -125,7 +127,7 @@ def post_report(
         session.flush()
         audit.record(
             "group.report_posted",
-            f"The group posted its end-of-grant report for award {award.reference}.",
+            Words(N_("The group posted its end-of-grant report for award %(award)s."), award=award.reference),
             actor_id=person.id,
             round_id=award.round_id,
             public=True,

@@ -6,6 +6,8 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 
+from sqlalchemy import select
+
 from grants.money import ledger
 from grants.money_format import format_pence as gbp
 from grants.public import charts, queries
@@ -199,3 +201,80 @@ def test_money_flow_bands_are_solid_and_named_and_amounts_are_never_cut_short():
     assert {"£10,000", "£3,000"} <= set(texts)
     assert "Hearing Voices Leeds" in texts
     assert {"£10,000", "£3,000", "Hearing Voices Leeds"} <= set(_texts(chart.narrow))
+
+
+def test_a_name_in_another_language_than_the_page_is_marked_with_its_lang_in_the_svg(client, demo):
+    """Issue 19: a table's or a bid's name written in Welsh carries lang="cy" on its SVG <text> (and in
+    the table beside the chart) on an English page; read on a Welsh page it needs no mark."""
+    from grants.core import transaction
+    from grants.extensions import db
+    from grants.models import Result, ResultLine, Round
+
+    rnd = demo["peer-support-table-2026"]
+    with transaction():
+        table = db.session.get(Round, rnd.id)
+        welsh = {f: getattr(table, f) for f in table.TEXT_FIELDS} | {"title": "Bwrdd Cymorth Cymheiriaid"}
+        table.write_versions({"cy": welsh})
+        bid = db.session.execute(
+            select(ResultLine).join(Result).where(Result.round_id == rnd.id, ResultLine.is_funded)
+        ).scalars().first().proposal
+        bid.write_versions({"cy": {f: getattr(bid, f) for f in bid.TEXT_FIELDS} | {"title": "Prosiect Garddio"}})
+        group_name = bid.group.name
+        bid_label = f"Prosiect Garddio ({group_name})"
+    english = client.get(f"/tables/{rnd.slug}").get_data(as_text=True)
+    svgs = re.findall(r"<svg .*?</svg>", english, flags=re.S)
+    texts = [t for svg in svgs for t in ET.fromstring(svg).iter(f"{SVG}text")]
+
+    def part_of(name: str):  # noqa: ANN202 - a name may be wrapped over two lines, or shortened with "…"
+        return [t for t in texts if t.text and t.text.rstrip("…") in name and len(t.text) > 3]
+
+    table_texts = part_of("Bwrdd Cymorth Cymheiriaid")
+    bid_texts = [t for t in part_of(bid_label) if t.text != group_name]  # the group's own box is not the bid
+    assert any("Prosiect" in t.text for t in bid_texts)
+    assert table_texts and bid_texts  # the money flow's table column, wide and narrow; the result's bars
+    xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    for t in table_texts + bid_texts:
+        assert t.get("lang") == "cy" and t.get(xml_lang) == "cy", ET.tostring(t)
+    # Everything else in the pictures is in the page's language: no mark.
+    assert [t.text for t in texts if t.get("lang") and t not in table_texts + bid_texts] == []
+    # The table beside each chart marks the same names.
+    assert '<td><span lang="cy">Bwrdd Cymorth Cymheiriaid</span></td>' in english
+    assert '<span lang="cy">Prosiect Garddio (' in english
+
+    client.get(f"/language/cy?next=/tables/{rnd.slug}")
+    welsh = client.get(f"/tables/{rnd.slug}").get_data(as_text=True)
+    welsh_svgs = re.findall(r"<svg .*?</svg>", welsh, flags=re.S)
+    welsh_texts = [t for svg in welsh_svgs for t in ET.fromstring(svg).iter(f"{SVG}text")]
+    assert any(t.text and "Bwrdd Cymorth" in t.text for t in welsh_texts)
+    assert all(t.get("lang") is None for t in welsh_texts if t.text and ("Bwrdd" in t.text or "Prosiect" in t.text))
+    # ...while the bids written only in English are marked as English there.
+    assert any(t.get("lang") == "en" and "Raised beds" in t.text for t in welsh_texts)
+
+
+def test_the_result_charts_key_does_not_overlap_in_welsh_wide_or_narrow(app):
+    """Issue 19: the key's words are longer in Welsh ("Wedi'i ariannu", "Heb ei ariannu"); each entry starts
+    after the one before it ends, and all of it stays inside the drawing on a phone."""
+    bars = [charts.Bar("Prosiect", 3, 10_000, True), charts.Bar("Arall", 1, 5_000, False)]
+    with app.test_request_context(headers={"Accept-Language": "cy"}):
+        chart = charts.result_support("Bwrdd", bars, 20_000, 5)
+        for svg, width in ((chart.svg, 920), (chart.narrow, charts.NARROW_W)):
+            root = ET.fromstring(str(svg))
+            legend = [t for t in root.iter(f"{SVG}text") if t.get("class") == "chart-legend"]
+            assert [t.text for t in legend] == ["Wedi'i ariannu", "Heb ei ariannu", "Y gronfa"]
+            hatch = next(r for r in root.iter(f"{SVG}rect") if (r.get("fill") or "").startswith("url("))
+            pot = next(line for line in root.iter(f"{SVG}line") if line.get("stroke-dasharray") == "4 2")
+            funded, not_funded, pot_word = legend
+            # About 7.5 px a character at 14 px: the next mark starts after the words before it.
+            assert float(hatch.get("x")) > float(funded.get("x")) + 7.5 * len(funded.text)
+            if float(pot.get("y1")) == float(hatch.get("y")):  # on the same line
+                assert float(pot.get("x1")) > float(not_funded.get("x")) + 7.5 * len(not_funded.text)
+            assert float(pot_word.get("x")) + 7.5 * len(pot_word.text) <= width + 8
+
+
+def test_a_bid_kept_private_is_called_so_in_the_pages_language(client, demo):
+    rnd = demo["peer-support-table-2026"]
+    assert "A group that asked not to be named" in client.get(f"/tables/{rnd.slug}").get_data(as_text=True)
+    client.get(f"/language/cy?next=/tables/{rnd.slug}")
+    welsh = client.get(f"/tables/{rnd.slug}").get_data(as_text=True)
+    assert "A group that asked not to be named" not in welsh
+    assert "Grŵp a ofynnodd am beidio â chael ei enwi" in welsh
