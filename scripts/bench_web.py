@@ -383,7 +383,7 @@ def build_money(conn, names: dict) -> None:  # noqa: ANN001
         ),
         (
             "running balances",
-            # Bulk SQL bypasses `ledger.post`, so the running balances are recomputed from the entries.
+            # Bulk SQL bypasses `books.post`, so the running balances are recomputed from the entries.
             "DELETE FROM ledger_balances; "
             "INSERT INTO ledger_balances (account_id, entry_kind, amount_pence) "
             "SELECT e.account_id, g.kind, SUM(e.amount_pence) FROM ledger_entries e "

@@ -24,6 +24,7 @@ from grants.ballots import sealing
 from grants.core import DomainError, NotAllowed, id_of, raise_problems, transaction
 from grants.extensions import db
 from grants.inputs import is_whole
+from grants.ledger import books
 from grants.models import (
     Account,
     BallotType,
@@ -38,7 +39,6 @@ from grants.models import (
     ScoreComment,
     SealedEnvelope,
 )
-from grants.money import ledger
 from grants.money_format import format_pence
 
 ON_THE_BALLOT = (ProposalStatus.SUBMITTED, ProposalStatus.FUNDED, ProposalStatus.NOT_FUNDED)
@@ -74,7 +74,7 @@ class BallotPaper:
         """The money in the pot, read when a ballot must fit within it (or the page says so)."""
         if self.pot_pence is not None:
             return self.pot_pence
-        return ledger.round_summary(self.round.id).available_pence
+        return books.round_summary(self.round.id).available_pence
 
 
 def ballot_proposals(round_id: int, *, for_checking: bool = False) -> list[Proposal]:
@@ -227,7 +227,7 @@ def _checking_proposals(round_id: int, *, with_pot: bool) -> tuple[list[Proposal
     proposals = [row[0] for row in rows]
     if not with_pot or not rows:  # no proposals: the pot is read if anything asks for it
         return proposals, None
-    return proposals, ledger.summary_from_row(*rows[0][1:]).available_pence
+    return proposals, books.summary_from_row(*rows[0][1:]).available_pence
 
 
 @cache
@@ -240,8 +240,8 @@ def _checking_stmt(*, with_pot: bool):  # noqa: ANN202
         .order_by(Proposal.id)
     )
     if with_pot:
-        # The ledger's own statement for a round's money (ledger.round_summary), not a copy of it.
-        pot = ledger.summary_stmt().where(Account.round_id == bindparam("round_id")).subquery()
+        # The ledger's own statement for a round's money (books.round_summary), not a copy of it.
+        pot = books.summary_stmt().where(Account.round_id == bindparam("round_id")).subquery()
         stmt = stmt.join(pot, true()).add_columns(*pot.c)
     return stmt
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from grants.core import lock_for_update
 from grants.extensions import db
+from grants.ledger import books
 from grants.models import (
     AccountKind,
     Award,
@@ -30,7 +31,6 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
-from grants.money import ledger
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.site import link_to
@@ -58,16 +58,16 @@ def post_contribution(
     recorded_by_id: int | None = None,
 ) -> EntryGroup:
     """Money from a funder joins the table's pot, arriving at the bank or the Stripe balance."""
-    return ledger.post(
+    return books.post(
         EntryKind.CONTRIBUTION,
         description,
         [
             (
-                ledger.account(AccountKind.FUNDER_GIVING, funder_id=item.funder_id, round_id=item.round_id),
+                books.account(AccountKind.FUNDER_GIVING, funder_id=item.funder_id, round_id=item.round_id),
                 -amount_pence,
             ),
-            (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), amount_pence),
-            *ledger.cash(where, amount_pence),
+            (books.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), amount_pence),
+            *books.cash(where, amount_pence),
         ],
         occurred_on=occurred_on,
         reference=reference,
@@ -82,16 +82,16 @@ def post_withdrawal(
     item: Pledge, amount_pence: int, *, kind: EntryKind, description: str, reference: str, reverses_id: int | None
 ) -> EntryGroup:
     """Money goes back out of the pot to the funder through Stripe (a refund, or a disputed payment)."""
-    return ledger.post(
+    return books.post(
         kind,
         description,
         [
-            (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), -amount_pence),
+            (books.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), -amount_pence),
             (
-                ledger.account(AccountKind.FUNDER_GIVING, funder_id=item.funder_id, round_id=item.round_id),
+                books.account(AccountKind.FUNDER_GIVING, funder_id=item.funder_id, round_id=item.round_id),
                 amount_pence,
             ),
-            *ledger.cash(AccountKind.STRIPE_BALANCE, -amount_pence),
+            *books.cash(AccountKind.STRIPE_BALANCE, -amount_pence),
         ],
         occurred_on=date.today(),
         reference=reference,
@@ -112,7 +112,7 @@ def post_correction(
     recorded_by_id: int,
 ) -> EntryGroup:
     """The mirror of an entry group recorded by mistake: never an edit, a reversing group."""
-    return ledger.post(
+    return books.post(
         EntryKind.REVERSAL,
         description,
         [(entry.account, -entry.amount_pence) for entry in original.entries],
@@ -129,29 +129,29 @@ def post_fee(item: Pledge, fee_pence: int, *, borne_by_platform: bool, reference
     """Stripe's fee on a payment in: from the pot, or from the platform's own funds."""
     if borne_by_platform:
         lines = [
-            (ledger.account(AccountKind.PLATFORM_FUNDS), -fee_pence),
-            (ledger.account(AccountKind.PLATFORM_FEES), fee_pence),
+            (books.account(AccountKind.PLATFORM_FUNDS), -fee_pence),
+            (books.account(AccountKind.PLATFORM_FEES), fee_pence),
         ]
         text = f"Stripe's fee of {format_pence(fee_pence)} on a payment into {item.round.title}, paid by Our Tables"
     else:
         lines = [
-            (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), -fee_pence),
-            (ledger.account(AccountKind.ROUND_FEES, round_id=item.round_id), fee_pence),
+            (books.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), -fee_pence),
+            (books.account(AccountKind.ROUND_FEES, round_id=item.round_id), fee_pence),
         ]
         text = f"Stripe's fee of {format_pence(fee_pence)} on a payment into {item.round.title}, paid from the pot"
     # Either way, Stripe keeps the fee out of the platform's Stripe balance.
-    lines += ledger.cash(AccountKind.STRIPE_BALANCE, -fee_pence)
-    ledger.post(EntryKind.FEE, text, lines, occurred_on=occurred_on, reference=reference, round_id=item.round_id)
+    lines += books.cash(AccountKind.STRIPE_BALANCE, -fee_pence)
+    books.post(EntryKind.FEE, text, lines, occurred_on=occurred_on, reference=reference, round_id=item.round_id)
 
 
 def post_payout(amount_pence: int, *, reference: str) -> EntryGroup:
     """Stripe moved money from the platform's Stripe balance to its bank account."""
-    return ledger.post(
+    return books.post(
         EntryKind.PAYOUT,
         f"Stripe paid {format_pence(amount_pence)} out to the platform's bank account",
         [
-            (ledger.account(AccountKind.STRIPE_BALANCE), -amount_pence),
-            (ledger.account(AccountKind.BANK), amount_pence),
+            (books.account(AccountKind.STRIPE_BALANCE), -amount_pence),
+            (books.account(AccountKind.BANK), amount_pence),
         ],
         occurred_on=date.today(),
         reference=reference,
@@ -163,13 +163,13 @@ def post_payout(amount_pence: int, *, reference: str) -> EntryGroup:
 
 def post_award(award: Award, proposal: Proposal) -> EntryGroup:
     """An award moves its amount from the table's available pot to committed to the group."""
-    return ledger.post(
+    return books.post(
         EntryKind.AWARD,
         f"{format_pence(award.amount_pence)} awarded to {proposal.group.name} for {proposal.title}",
         [
-            (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=award.round_id), -award.amount_pence),
+            (books.account(AccountKind.ROUND_AVAILABLE, round_id=award.round_id), -award.amount_pence),
             (
-                ledger.account(
+                books.account(
                     AccountKind.AWARD_COMMITTED, round_id=award.round_id, award_id=award.id, group_id=award.group_id
                 ),
                 award.amount_pence,
@@ -199,11 +199,11 @@ def post_payment(tranche: Tranche, *, transfer_id: str | None, reference: str, p
     """
     award = tranche.award
     rnd = lock_for_update(Round, award.round_id)
-    group = ledger.post(
+    group = books.post(
         EntryKind.PAYMENT,
         f"Paid {format_pence(tranche.amount_pence)} to {tranche.payee_name or award.group.name} "
         f"(award {award.reference}, part {tranche.number})",
-        ledger.award_payment_lines(award, tranche.amount_pence, _cash_account(tranche)),
+        books.award_payment_lines(award, tranche.amount_pence, _cash_account(tranche)),
         occurred_on=paid_on,
         reference=reference,
         round_id=award.round_id,
@@ -233,7 +233,7 @@ def post_payment(tranche: Tranche, *, transfer_id: str | None, reference: str, p
     if rnd.status in (RoundStatus.COUNTED, RoundStatus.AWARDING):
         rnd.status = RoundStatus.PAYING
     db.session.flush()
-    if rnd.status is RoundStatus.PAYING and ledger.round_summary(rnd.id).committed_pence == 0:
+    if rnd.status is RoundStatus.PAYING and books.round_summary(rnd.id).committed_pence == 0:
         rnd.status = RoundStatus.REPORTING
     return group
 
@@ -245,11 +245,11 @@ def post_payment_returned(
     the money is committed to the award again, and the tranche shows it."""
     award = tranche.award
     lock_for_update(Round, award.round_id)
-    group = ledger.post(
+    group = books.post(
         EntryKind.REVERSAL,
         f"{format_pence(amount_pence)} came back from {tranche.payee_name or award.group.name} "
         f"(award {award.reference}, part {tranche.number})" + (f". Reason: {reason}" if reason else ""),
-        ledger.award_payment_lines(award, -amount_pence, _cash_account(tranche)),
+        books.award_payment_lines(award, -amount_pence, _cash_account(tranche)),
         occurred_on=occurred_on,
         reference=tranche.stripe_transfer_id or tranche.bank_reference,
         round_id=award.round_id,

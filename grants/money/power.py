@@ -28,6 +28,8 @@ from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.jobs import enqueue_job
 from grants.language.written import lazy_text
+from grants.ledger import books
+from grants.ledger.books import OverBudget
 from grants.models import (
     Award,
     Funder,
@@ -45,8 +47,6 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
-from grants.money import ledger
-from grants.money.ledger import OverBudget
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import (
@@ -328,7 +328,7 @@ def funder_released_pence(funder_id: int, round_id: int) -> int:
 
 def funder_headroom_pence(funder_id: int, round_id: int) -> int:
     """What a funder's people can still release on a table: what it put in less what they released."""
-    put_in = ledger.funder_summary(funder_id).get(round_id, 0)
+    put_in = books.funder_summary(funder_id).get(round_id, 0)
     return put_in - funder_released_pence(funder_id, round_id)
 
 

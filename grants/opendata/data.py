@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload, subqueryload, undefer
 
 from grants.extensions import db
 from grants.inputs import is_lookup_safe
+from grants.ledger import books
 from grants.models import (
     Award,
     Funder,
@@ -32,7 +33,6 @@ from grants.models import (
     TableFunderStatus,
     TrancheStatus,
 )
-from grants.money import ledger
 from grants.public import panel_money, queries
 
 MAX_PAGE_SIZE = 500
@@ -74,7 +74,7 @@ def rounds(filters: Filters, limit: int, offset: int) -> list[dict]:
     return [round_row(r, money[r.id]) for r in items]
 
 
-def round_row(r: Round, m: ledger.MoneySummary) -> dict:
+def round_row(r: Round, m: books.MoneySummary) -> dict:
     """One round as public data."""
     return {
         "slug": r.slug,
@@ -210,7 +210,7 @@ def awards(filters: Filters, limit: int, offset: int) -> list[dict]:
     if filters.funder_id:
         stmt = stmt.where(Award.round_id.in_(_funder_round_ids(filters.funder_id)))
     items = list(db.session.execute(stmt).scalars())
-    paid = ledger.award_paid_totals([a.id for a in items])
+    paid = books.award_paid_totals([a.id for a in items])
     return [award_row(a, paid[a.id]) for a in items]
 
 

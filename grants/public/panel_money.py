@@ -36,8 +36,8 @@ from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from grants.extensions import db
+from grants.ledger import books
 from grants.models import Account, AccountKind, Entry, EntryGroup, EntryKind, Round
-from grants.money import ledger
 from grants.privacy import MIN_PEOPLE, people_text
 
 PANEL_KINDS = (EntryKind.PANEL_RUN, EntryKind.DONATION)
@@ -160,7 +160,7 @@ def panel_money(round_ids: list[int] | None = None) -> dict[int, PanelMoney]:
     return dict(out)
 
 
-def public_view(money: ledger.MoneySummary, panel: PanelMoney) -> ledger.MoneySummary:
+def public_view(money: books.MoneySummary, panel: PanelMoney) -> books.MoneySummary:
     """The figures as published: panel movements not yet in a published step left out.
 
     Pay given back is never shown apart (one person's gift would be read off "received"): in public
@@ -174,18 +174,18 @@ def public_view(money: ledger.MoneySummary, panel: PanelMoney) -> ledger.MoneySu
     )
 
 
-def round_summary(round_id: int) -> ledger.MoneySummary:
+def round_summary(round_id: int) -> books.MoneySummary:
     """One table's public figures."""
-    return public_view(ledger.round_summary(round_id), panel_money([round_id])[round_id])
+    return public_view(books.round_summary(round_id), panel_money([round_id])[round_id])
 
 
-def round_summaries(round_ids: list[int]) -> dict[int, ledger.MoneySummary]:
+def round_summaries(round_ids: list[int]) -> dict[int, books.MoneySummary]:
     """Many tables' public figures (two queries)."""
     panels = panel_money(list(round_ids))
-    return {rid: public_view(m, panels[rid]) for rid, m in ledger.round_summaries(round_ids).items()}
+    return {rid: public_view(m, panels[rid]) for rid, m in books.round_summaries(round_ids).items()}
 
 
-def platform_summary() -> ledger.MoneySummary:
+def platform_summary() -> books.MoneySummary:
     """The whole site's public figures."""
     total = PanelMoney()
     for p in panel_money().values():
@@ -193,4 +193,4 @@ def platform_summary() -> ledger.MoneySummary:
         total.held_out_pence += p.held_out_pence
         total.held_given_pence += p.held_given_pence
         total.held_movements += p.held_movements
-    return public_view(ledger.platform_summary(), total)
+    return public_view(books.platform_summary(), total)

@@ -15,6 +15,7 @@ from grants import paging
 from grants.extensions import db
 from grants.inputs import is_lookup_safe
 from grants.language import written
+from grants.ledger import books
 from grants.models import (
     Account,
     AccountKind,
@@ -40,7 +41,6 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
-from grants.money import ledger
 from grants.money.power import accepted_funders_of, accepted_pairs
 from grants.privacy import people_count, people_part
 from grants.public import charts, panel_money
@@ -75,7 +75,7 @@ class RoundPage:
     unnamed_count: int
     result: Result | None
     recusals: int
-    money: ledger.MoneySummary
+    money: books.MoneySummary
     awards: list[Award]
     award_count: int
     paid: dict[int, int]
@@ -199,7 +199,7 @@ def round_page(rnd: Round, number: int | None = None) -> RoundPage:
         money=panel_money.round_summary(rnd.id),
         awards=awards,
         award_count=award_count,
-        paid=ledger.award_paid_totals([a.id for a in awards]),
+        paid=books.award_paid_totals([a.id for a in awards]),
         held_pence=int(held_pence),
         funders=funders,
         record=record,
@@ -248,7 +248,7 @@ def group_page(
             .limit(UPDATES_SHOWN)
         ).scalars()
     )
-    return group, awards, ledger.award_paid_totals([a.id for a in awards]), proposals, updates
+    return group, awards, books.award_paid_totals([a.id for a in awards]), proposals, updates
 
 
 UPDATES_SHOWN = 50
@@ -261,7 +261,7 @@ def funder_page(slug: str) -> tuple[Funder, list[tuple[Round, int, int]]] | None
     funder = db.session.execute(select(Funder).where(Funder.slug == slug)).scalar_one_or_none()
     if funder is None:
         return None
-    given = ledger.funder_summary(funder.id)
+    given = books.funder_summary(funder.id)
     pledged = db.session.execute(
         select(Round, func.sum(Pledge.amount_pence))
         .join(Pledge, Pledge.round_id == Round.id)
@@ -624,7 +624,7 @@ def public_ledger_mismatches() -> list[tuple[int | None, str]]:
 
     `flask reconcile` runs it as one of the ledger's self-checks; so do the tests and scripts/bench_web."""
     out: list[tuple[int | None, str]] = []
-    scopes: list[tuple[int | None, ledger.MoneySummary]] = [(None, panel_money.platform_summary())]
+    scopes: list[tuple[int | None, books.MoneySummary]] = [(None, panel_money.platform_summary())]
     round_ids = list(db.session.execute(select(Round.id).order_by(Round.id)).scalars())
     scopes += list(panel_money.round_summaries(round_ids).items())
     for round_id, totals in scopes:

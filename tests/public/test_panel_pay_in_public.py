@@ -15,8 +15,8 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from grants.ledger import books
 from grants.models import Activity, PayChoice, RateUnit
-from grants.money import ledger
 from grants.panel_pay import services as panel_pay
 from grants.public import panel_money, queries
 from tests import factories
@@ -92,7 +92,7 @@ def test_panel_pay_to_fewer_than_five_people_is_not_shown_and_cannot_be_subtract
     _run(rnd, "RUN-ONE")
     _approve(convenor, rnd, members[1], "2.5")
     panel_pay.set_preference(person=members[1], round_id=rnd.id, choice=PayChoice.DONATE)
-    true = ledger.round_summary(rnd.id)
+    true = books.round_summary(rnd.id)
     assert true.panel_out_pence == ONE and true.available_pence == before - ONE  # the pot: the gift never left it
 
     texts = _public_texts(client, rnd)
@@ -135,7 +135,7 @@ def test_panel_pay_is_one_line_per_step_of_five_people_and_the_ledger_adds_up(ap
     # No run, no gift, no part of the step on its own.
     for pence in (ONE, GIFT, EACH, 3 * EACH, ONE - GIFT, 3 * EACH - GIFT, ONE + 3 * EACH - GIFT):
         assert not _shows(texts, pence), (pence, _shows(texts, pence))
-    assert _public_available(client, rnd) == before - step_net == ledger.round_summary(rnd.id).available_pence
+    assert _public_available(client, rnd) == before - step_net == books.round_summary(rnd.id).available_pence
     table = texts[f"/tables/{rnd.slug}"]
     assert str(panel_money.HELD_BACK_TEXT) not in table
     assert f"Paid to the panel (time and expenses) £{step_net / 100:,.2f}" in table
@@ -153,7 +153,7 @@ def test_panel_pay_is_one_line_per_step_of_five_people_and_the_ledger_adds_up(ap
     assert texts[f"/ledger?round={rnd.id}"].count("Panel paid") == 1
     assert f"-£{step_net / 100:,.2f}" in texts[f"/ledger?round={rnd.id}"]
     assert _public_available(client, rnd) == before - step_net
-    assert ledger.round_summary(rnd.id).available_pence == before - step_net - EACH
+    assert books.round_summary(rnd.id).available_pence == before - step_net - EACH
     assert str(panel_money.HELD_BACK_TEXT) in texts[f"/tables/{rnd.slug}"]
     assert queries.public_ledger_mismatches() == []
 
@@ -170,5 +170,5 @@ def test_the_ledger_pages_a_step_in_its_place_with_running_totals_by_hand(app, c
     # Page by page (one row a page) gives the same rows and running totals as all at once.
     paged = [queries.ledger_rows(round_id=rnd.id, limit=1, offset=i)[0] for i in range(len(rows))]
     assert paged == rows
-    assert rows[0].received_so_far_pence == ledger.round_summary(rnd.id).received_pence
+    assert rows[0].received_so_far_pence == books.round_summary(rnd.id).received_pence
     assert queries.public_ledger_mismatches() == []

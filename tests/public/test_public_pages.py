@@ -8,8 +8,8 @@ from urllib.parse import quote
 from sqlalchemy import select
 
 from grants.extensions import db
+from grants.ledger import books
 from grants.models import Award, Funder, Group, Proposal, ProposalStatus, Tranche, TrancheStatus
-from grants.money import ledger
 from grants.money_format import format_pence as gbp
 from grants.public import panel_money, queries
 from tests.conftest import text_of
@@ -46,7 +46,7 @@ def test_every_round_page_renders_with_money_matching_the_ledger(client, demo):
     for slug, rnd in demo.items():
         text = text_of(_get(client, f"/tables/{slug}"))
         # The published figures (panel pay to fewer than 5 people left out) and how they differ from the pot's.
-        m, pot = panel_money.round_summary(rnd.id), ledger.round_summary(rnd.id)
+        m, pot = panel_money.round_summary(rnd.id), books.round_summary(rnd.id)
         held = panel_money.panel_money([rnd.id])[rnd.id]
         assert m.available_pence == pot.available_pence + held.held_out_pence - held.held_given_pence
         assert f"Received from funders {gbp(m.received_pence)}" in text
@@ -142,12 +142,12 @@ def test_group_and_funder_pages_match_the_ledger(client, demo):
     for group in db.session.execute(select(Group)).scalars():
         text = text_of(_get(client, f"/groups/{group.slug}"))
         awards = db.session.execute(select(Award).where(Award.group_id == group.id)).scalars().all()
-        paid = ledger.award_paid_totals([a.id for a in awards])
+        paid = books.award_paid_totals([a.id for a in awards])
         for a in awards:
             assert f"{a.proposal.title} {gbp(a.amount_pence)} {gbp(paid[a.id])}" in text
     for funder in db.session.execute(select(Funder)).scalars():
         text = text_of(_get(client, f"/funders/{funder.slug}"))
-        for round_id, given in ledger.funder_summary(funder.id).items():
+        for round_id, given in books.funder_summary(funder.id).items():
             rnd = next(r for r in demo.values() if r.id == round_id)
             assert f"{rnd.title} {gbp(1_200_000)} {gbp(given)}" in text
 
@@ -168,7 +168,7 @@ def test_ledger_pages_filter_and_running_totals_match_the_ledger(client, demo):
     for rnd in demo.values():
         text = text_of(_get(client, f"/ledger?round={rnd.id}"))
         # The published figures (panel pay to fewer than 5 people left out) and how they differ from the pot's.
-        m, pot = panel_money.round_summary(rnd.id), ledger.round_summary(rnd.id)
+        m, pot = panel_money.round_summary(rnd.id), books.round_summary(rnd.id)
         held = panel_money.panel_money([rnd.id])[rnd.id]
         assert m.available_pence == pot.available_pence + held.held_out_pence - held.held_given_pence
         assert f"Received from funders {gbp(m.received_pence)}" in text
@@ -221,12 +221,12 @@ def test_ledger_pages_through_many_movements(client, app):
     convenor = factories.person("Cara Convenor")
     rnd = factories.open_round(convenor)
     for i in range(60):
-        ledger.post(
+        books.post(
             EntryKind.CONTRIBUTION,
             f"Gift {i}",
             [
-                (ledger.account(AccountKind.FUNDER_GIVING, round_id=rnd.id, funder_id=None), -100),
-                (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=rnd.id), 100),
+                (books.account(AccountKind.FUNDER_GIVING, round_id=rnd.id, funder_id=None), -100),
+                (books.account(AccountKind.ROUND_AVAILABLE, round_id=rnd.id), 100),
             ],
             occurred_on=date(2026, 1, 1) + timedelta(days=i),
             round_id=rnd.id,
