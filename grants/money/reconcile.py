@@ -23,6 +23,7 @@ from grants.extensions import db
 from grants.jobs import enqueue_job
 from grants.language.written import lazy_text
 from grants.ledger import books
+from grants.ledger.published import public_ledger_mismatches
 from grants.models import (
     Account,
     AccountKind,
@@ -42,7 +43,6 @@ from grants.models import (
 from grants.money.gateway import get_gateway
 from grants.money.stripe_gateway import StripeGateway
 from grants.notifications import notify
-from grants.public.queries import public_ledger_mismatches
 from grants.site import link_to
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from grants.extensions import csrf, db
 from grants.flashing import attempt, submitted
 from grants.funders.loading import get_funder
 from grants.groups.loading import get_group, handles_money
-from grants.ledger import books
+from grants.ledger import books, published
 from grants.models import (
     Award,
     Payee,
@@ -47,7 +47,6 @@ from grants.money.gateway import fees_borne_by_platform, get_gateway, stripe_ena
 from grants.money.loading import get_award, get_checkout, get_pledge
 from grants.money.stripe_gateway import GatewayError, WebhookRejected
 from grants.money_format import format_pence
-from grants.public import panel_money
 from grants.roles import acts_for_funder, funds_round, is_convenor, is_treasurer, may_release_money
 from grants.rounds.loading import get_round
 from grants.security import any_of
@@ -496,8 +495,8 @@ def round_money_extras(round_id: int, money: books.MoneySummary | None = None) -
     )
     return {
         "held": held,
-        # Published figures: panel pay to fewer than 5 people left out (grants/public/panel_money.py).
-        "money": money if money is not None else panel_money.round_summary(round_id),
+        # Published figures: panel pay to fewer than 5 people left out (grants/ledger/published.py).
+        "money": money if money is not None else published.round_summary(round_id),
         "fees_by_platform": fees_borne_by_platform(),
         "stripe_on": stripe_enabled(),
     }
@@ -508,7 +507,7 @@ def funder_money(funder_id: int) -> list:
     """For a funder's pages: each round it gave to, with the funder's giving and the round's figures."""
     given = books.funder_summary(funder_id)
     rounds = {r.id: r for r in db.session.execute(select(Round).where(Round.id.in_(list(given)))).scalars()}
-    figures = panel_money.round_summaries(list(given))
+    figures = published.round_summaries(list(given))
     return [(rounds[rid], given[rid], figures[rid]) for rid in given if rid in rounds]
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from grants.extensions import db
 from grants.funders.services import register_funder
 from grants.ledger import books
+from grants.ledger.published import HELD_BACK_TEXT, ledger_rows, public_ledger_mismatches
 from grants.models import (
     AccountKind,
     Contribution,
@@ -25,8 +26,6 @@ from grants.models import (
     TrancheStatus,
 )
 from grants.money.services import pledge
-from grants.public.panel_money import HELD_BACK_TEXT
-from grants.public.queries import ledger_rows, public_ledger_mismatches
 from tests import factories
 from tests.conftest import Client, login, post_form, text_of
 from tests.races import run_together
@@ -335,7 +334,7 @@ def test_panel_pay_comes_out_of_the_pot_moves_cash_and_is_one_unnamed_row(app, c
     money = books.round_summary(rnd.id)
     assert money.panel_out_pence == 6_240 and money.available_pence == 100_000 - 6_240
     # One person paid: no public row (its amount would be their pay) until a step covers 5 people,
-    # and the pot's public figures leave it out, saying so (issue 15; grants/public/panel_money.py).
+    # and the pot's public figures leave it out, saying so (issue 15; grants/ledger/published.py).
     assert [r for r in ledger_rows(round_id=rnd.id) if r.kind is EntryKind.PANEL_RUN] == []
     public = text_of(client.get(f"/ledger?round={rnd.id}"))
     assert "Panel paid" not in public and "62.40" not in public and str(HELD_BACK_TEXT) in public
