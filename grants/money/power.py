@@ -51,6 +51,7 @@ from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import (
     accepted_funder_ids,
+    accepted_funders_of,
     acts_for_funder,
     is_convenor,
     is_treasurer,
@@ -73,23 +74,6 @@ def is_accepted(round_id: int, funder_id: int) -> bool:
     """The table's convenors accepted this funder."""
     found = table_funder(round_id, funder_id)
     return found is not None and found.status is TableFunderStatus.ACCEPTED
-
-
-def accepted_funders_of(round_id: int):  # noqa: ANN201 - a Select
-    """A select of the ids of the funders a table accepted (for public queries to filter on)."""
-    return select(TableFunder.funder_id).where(
-        TableFunder.round_id == round_id, TableFunder.status == TableFunderStatus.ACCEPTED
-    )
-
-
-def accepted_pairs():  # noqa: ANN201 - a Select
-    """A select of (round_id, funder_id) for every accepted funder of every table."""
-    return select(TableFunder.round_id, TableFunder.funder_id).where(TableFunder.status == TableFunderStatus.ACCEPTED)
-
-
-def funders_accepted_anywhere():  # noqa: ANN201 - a Select
-    """A select of the ids of funders that at least one table accepted (the public lists)."""
-    return select(TableFunder.funder_id).where(TableFunder.status == TableFunderStatus.ACCEPTED)
 
 
 def _convenor_ids(round_id: int) -> list[int]:

@@ -35,9 +35,9 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
-from grants.money.power import accepted_funders_of, accepted_pairs
 from grants.privacy import people_count, people_part
 from grants.public import charts
+from grants.roles import accepted_funders_of, accepted_pairs
 
 PUBLIC_PROPOSAL = (Proposal.status == ProposalStatus.FUNDED) | (
     Proposal.agreed_to_be_named.is_(True) & (Proposal.status != ProposalStatus.DRAFT)

@@ -13,10 +13,9 @@ from grants.groups.services import earlier_names
 from grants.inputs import is_whole
 from grants.ledger import published
 from grants.models import Award, Funder, Group, Round, RoundStatus, Upload
-from grants.money.power import funders_accepted_anywhere
 from grants.privacy import MIN_PEOPLE, people_count
 from grants.public import bp, charts, pages, queries
-from grants.roles import is_convenor, is_group_member
+from grants.roles import funders_accepted_anywhere, is_convenor, is_group_member
 from grants.rounds import bp as rounds_bp
 from grants.rounds.loading import get_round, public_round
 from grants.security import public
