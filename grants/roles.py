@@ -103,6 +103,27 @@ def accepted_funder_ids(person: Person, round_id: int) -> list[int]:
     )
 
 
+# The funders a table's convenors accepted (grants/money/power.py decides who they are): selects
+# for the public pages to filter on, so a pledge that is only an offer is never shown.
+
+
+def accepted_funders_of(round_id: int):  # noqa: ANN201 - a Select
+    """A select of the ids of the funders a table accepted (for public queries to filter on)."""
+    return select(TableFunder.funder_id).where(
+        TableFunder.round_id == round_id, TableFunder.status == TableFunderStatus.ACCEPTED
+    )
+
+
+def accepted_pairs():  # noqa: ANN201 - a Select
+    """A select of (round_id, funder_id) for every accepted funder of every table."""
+    return select(TableFunder.round_id, TableFunder.funder_id).where(TableFunder.status == TableFunderStatus.ACCEPTED)
+
+
+def funders_accepted_anywhere():  # noqa: ANN201 - a Select
+    """A select of the ids of funders that at least one table accepted (the public lists)."""
+    return select(TableFunder.funder_id).where(TableFunder.status == TableFunderStatus.ACCEPTED)
+
+
 def took_part_in_decision(person: Person, round_id: int) -> bool:
     """Convenors and panel members decide; they may not also release the money."""
     return is_convenor(person, round_id) or _exists(

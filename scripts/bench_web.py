@@ -383,7 +383,7 @@ def build_money(conn, names: dict) -> None:  # noqa: ANN001
         ),
         (
             "running balances",
-            # Bulk SQL bypasses `ledger.post`, so the running balances are recomputed from the entries.
+            # Bulk SQL bypasses `books.post`, so the running balances are recomputed from the entries.
             "DELETE FROM ledger_balances; "
             "INSERT INTO ledger_balances (account_id, entry_kind, amount_pence) "
             "SELECT e.account_id, g.kind, SUM(e.amount_pence) FROM ledger_entries e "
@@ -427,7 +427,7 @@ def check_money(conn) -> None:  # noqa: ANN001
 def check_public_ledger(app) -> None:  # noqa: ANN001
     """The public ledger adds up to the totals it shows, for the whole site and every table
     (the same check `flask reconcile` runs and the tests run on the demo)."""
-    from grants.public.queries import public_ledger_mismatches
+    from grants.ledger.published import public_ledger_mismatches
 
     with app.app_context():
         checking_started = time.monotonic()

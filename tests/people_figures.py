@@ -45,8 +45,8 @@ def held_panel_amounts() -> set[int]:
     """Pence amounts no public page or file may show: each panel pay run's and each gift's own amount
     (what it took from or gave to the pot), unless it is a whole published step on its own.
 
-    Panel pay is published only as one line per step of at least 5 people (grants/public/panel_money.py)."""
-    from grants.public.panel_money import panel_money
+    Panel pay is published only as one line per step of at least 5 people (grants/ledger/published.py)."""
+    from grants.ledger.published import panel_money
 
     published = {step.held_change_pence for p in panel_money().values() for step in p.steps}
     moved = db.session.execute(

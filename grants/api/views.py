@@ -8,8 +8,8 @@ from flask import jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from grants.api import bp, openapi
+from grants.ledger import published
 from grants.opendata import data
-from grants.public import panel_money
 from grants.security import public
 
 DEFAULT_PAGE_SIZE = 50
@@ -105,7 +105,7 @@ def openapi_document():
 @public
 def totals():
     """Money across every table, from the ledger."""
-    m = panel_money.platform_summary()
+    m = published.platform_summary()
     return jsonify(
         {
             "received_pence": m.received_pence,

@@ -33,6 +33,7 @@ from grants.ballots.services import ballot_proposals, new_receipt
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.language.written import lazy_text
+from grants.ledger import books
 from grants.models import (
     Ballot,
     BallotType,
@@ -47,7 +48,6 @@ from grants.models import (
     RoundStatus,
     ScoreComment,
 )
-from grants.money import ledger
 from grants.money.services import commit_awards
 from grants.notifications import notify
 from grants.roles import is_convenor
@@ -175,7 +175,7 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
         else:
             open_sealed_ballots(session, rnd)
         proposals = ballot_proposals(rnd.id)
-        budget = max(ledger.round_summary(rnd.id).available_pence, 0)
+        budget = max(books.round_summary(rnd.id).available_pence, 0)
         election = build_election(rnd, proposals, budget)
         # A consensus table's "ballots" are the confirmations of those present who did not stand aside.
         ballots_counted = len(consensus.confirmed_by(record)) if by_consensus else len(election.ballots)

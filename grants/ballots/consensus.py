@@ -24,6 +24,7 @@ from grants.extensions import db
 from grants.language import joined
 from grants.language.records import Words, typed
 from grants.language.written import lazy_text
+from grants.ledger import books
 from grants.models import (
     N_,
     BallotType,
@@ -36,7 +37,6 @@ from grants.models import (
     Proposal,
     Round,
 )
-from grants.money import ledger
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import is_convenor, panel_seat
@@ -76,7 +76,7 @@ def check_record(rnd: Round, funded_ids: list[int], present_ids: list[int], asid
         raise DomainError(_("The record named a proposal that is not on this table."))
     funded = [by_id[pid] for pid in dict.fromkeys(funded_ids)]
     problems: list[tuple[str, str]] = []  # every part of the record to fix, said at once (issue 17)
-    pot = ledger.round_summary(rnd.id).available_pence
+    pot = books.round_summary(rnd.id).available_pence
     total = sum(p.requested_pence for p in funded)
     if total > pot:
         problems.append((

@@ -24,6 +24,7 @@ from grants.ballots import sealing
 from grants.core import DomainError, NotAllowed, id_of, raise_problems, transaction
 from grants.extensions import db
 from grants.inputs import is_whole
+from grants.ledger import books
 from grants.models import (
     Account,
     BallotType,
@@ -38,7 +39,6 @@ from grants.models import (
     ScoreComment,
     SealedEnvelope,
 )
-from grants.money import ledger
 from grants.money_format import format_pence
 
 ON_THE_BALLOT = (ProposalStatus.SUBMITTED, ProposalStatus.FUNDED, ProposalStatus.NOT_FUNDED)
@@ -74,7 +74,7 @@ class BallotPaper:
         """The money in the pot, read when a ballot must fit within it (or the page says so)."""
         if self.pot_pence is not None:
             return self.pot_pence
-        return ledger.round_summary(self.round.id).available_pence
+        return books.round_summary(self.round.id).available_pence
 
 
 def ballot_proposals(round_id: int, *, for_checking: bool = False) -> list[Proposal]:
@@ -143,8 +143,8 @@ def _paper_in_one_stmt(*, by_slug: bool):  # noqa: ANN202
         )
         .exists()
     )
-    # The ledger's own statement for a round's money (ledger.round_summary), read once per paper.
-    pot = ledger.summary_stmt().where(Account.round_id == Round.id).lateral("pot")
+    # The ledger's own statement for a round's money (books.round_summary), read once per paper.
+    pot = books.summary_stmt().where(Account.round_id == Round.id).lateral("pot")
     return (
         select(*_voter_columns(person_id), Proposal, declared, *pot.c)
         .options(undefer(Round.receipts_on), load_only(Proposal.id, Proposal.title, Proposal.requested_pence))
@@ -177,7 +177,7 @@ def _paper_in_one(rows: list) -> BallotPaper:
         proposals=proposals,
         stood_aside={row[6].id for row in rows if row[6] is not None and row[7]},
         count_key=(key_id, public_key) if key_id is not None else None,
-        pot_pence=ledger.summary_from_row(*rows[0][8:]).available_pence if rnd.ballot_within_budget else None,
+        pot_pence=books.summary_from_row(*rows[0][8:]).available_pence if rnd.ballot_within_budget else None,
     )
 
 
@@ -288,7 +288,7 @@ def _checking_proposals(round_id: int, *, with_pot: bool) -> tuple[list[Proposal
     proposals = [row[0] for row in rows]
     if not with_pot or not rows:  # no proposals: the pot is read if anything asks for it
         return proposals, None
-    return proposals, ledger.summary_from_row(*rows[0][1:]).available_pence
+    return proposals, books.summary_from_row(*rows[0][1:]).available_pence
 
 
 @cache
@@ -301,8 +301,8 @@ def _checking_stmt(*, with_pot: bool):  # noqa: ANN202
         .order_by(Proposal.id)
     )
     if with_pot:
-        # The ledger's own statement for a round's money (ledger.round_summary), not a copy of it.
-        pot = ledger.summary_stmt().where(Account.round_id == bindparam("round_id")).subquery()
+        # The ledger's own statement for a round's money (books.round_summary), not a copy of it.
+        pot = books.summary_stmt().where(Account.round_id == bindparam("round_id")).subquery()
         stmt = stmt.join(pot, true()).add_columns(*pot.c)
     return stmt
 

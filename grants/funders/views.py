@@ -11,8 +11,8 @@ from grants.extensions import db
 from grants.funders import bp, services
 from grants.funders.forms import FunderForm
 from grants.funders.loading import get_funder
+from grants.ledger import books
 from grants.models import Pledge
-from grants.money import ledger
 from grants.roles import acts_for_funder
 
 
@@ -42,4 +42,4 @@ def show(slug: str):
         .scalars()
         .all()
     )
-    return render_template("funders/show.html", funder=funder, pledges=pledges, given=ledger.funder_summary(funder.id))
+    return render_template("funders/show.html", funder=funder, pledges=pledges, given=books.funder_summary(funder.id))

@@ -121,7 +121,7 @@ def sums_to_zero(table) -> None:  # noqa: ANN001
     """On PostgreSQL, check at commit that each entry group written sums to zero.
 
     Deferred to the commit because a group's entries arrive one row at a time. SQLite has no
-    deferred triggers; there `ledger.post` is the only check. Migration 0019 installs the same.
+    deferred triggers; there `books.post` (grants/ledger/books.py) is the only check. Migration 0019 installs the same.
     """
 
     event.listen(

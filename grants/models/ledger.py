@@ -6,7 +6,7 @@ correction is a reversing group.
 
 Balances are sums of entries. So that pages and pot checks need not add up a million
 entries, each posting also adds its lines to a running `Balance` per (account, entry
-kind), in the same transaction; `grants.money.ledger.check_balances` recomputes them
+kind), in the same transaction; `grants.ledger.books.check_balances` recomputes them
 from the entries and reports any that disagree.
 
 Accounts, for a round R:

@@ -28,6 +28,8 @@ from grants.core import DomainError, NotAllowed, lock_for_update, raise_problems
 from grants.extensions import db
 from grants.jobs import enqueue_job
 from grants.language.records import Money, Words, typed
+from grants.ledger import books
+from grants.ledger.books import OverBudget
 from grants.models import (
     N_,
     Award,
@@ -40,9 +42,8 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
-from grants.money import ledger, power
+from grants.money import power
 from grants.money.gateway import get_gateway, require_gateway
-from grants.money.ledger import OverBudget
 from grants.money.postings import group_people, post_payment, post_payment_returned
 from grants.money.stripe_gateway import ConnectedAccount, GatewayError
 from grants.money_format import format_pence
@@ -181,7 +182,7 @@ def in_flight_pence(award_id: int) -> int:
 
 def releasable_pence(award: Award) -> int:
     """What can still be released for an award: committed less what is already on its way."""
-    return ledger.award_committed(award) - in_flight_pence(award.id)
+    return books.award_committed(award) - in_flight_pence(award.id)
 
 
 def _award_to_release(

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from grants.core import lock_for_update
 from grants.extensions import db
 from grants.language.records import Money, Named, Words, typed
+from grants.ledger import books
 from grants.models import (
     N_,
     AccountKind,
@@ -32,7 +33,6 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
-from grants.money import ledger
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.site import link_to
@@ -60,16 +60,16 @@ def post_contribution(
     recorded_by_id: int | None = None,
 ) -> EntryGroup:
     """Money from a funder joins the table's pot, arriving at the bank or the Stripe balance."""
-    return ledger.post(
+    return books.post(
         EntryKind.CONTRIBUTION,
         description,
         [
             (
-                ledger.account(AccountKind.FUNDER_GIVING, funder_id=item.funder_id, round_id=item.round_id),
+                books.account(AccountKind.FUNDER_GIVING, funder_id=item.funder_id, round_id=item.round_id),
                 -amount_pence,
             ),
-            (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), amount_pence),
-            *ledger.cash(where, amount_pence),
+            (books.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), amount_pence),
+            *books.cash(where, amount_pence),
         ],
         occurred_on=occurred_on,
         reference=reference,
@@ -90,16 +90,16 @@ def post_withdrawal(
     reverses_id: int | None,
 ) -> EntryGroup:
     """Money goes back out of the pot to the funder through Stripe (a refund, or a disputed payment)."""
-    return ledger.post(
+    return books.post(
         kind,
         description,
         [
-            (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), -amount_pence),
+            (books.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), -amount_pence),
             (
-                ledger.account(AccountKind.FUNDER_GIVING, funder_id=item.funder_id, round_id=item.round_id),
+                books.account(AccountKind.FUNDER_GIVING, funder_id=item.funder_id, round_id=item.round_id),
                 amount_pence,
             ),
-            *ledger.cash(AccountKind.STRIPE_BALANCE, -amount_pence),
+            *books.cash(AccountKind.STRIPE_BALANCE, -amount_pence),
         ],
         occurred_on=date.today(),
         reference=reference,
@@ -120,7 +120,7 @@ def post_correction(
     recorded_by_id: int,
 ) -> EntryGroup:
     """The mirror of an entry group recorded by mistake: never an edit, a reversing group."""
-    return ledger.post(
+    return books.post(
         EntryKind.REVERSAL,
         description,
         [(entry.account, -entry.amount_pence) for entry in original.entries],
@@ -137,8 +137,8 @@ def post_fee(item: Pledge, fee_pence: int, *, borne_by_platform: bool, reference
     """Stripe's fee on a payment in: from the pot, or from the platform's own funds."""
     if borne_by_platform:
         lines = [
-            (ledger.account(AccountKind.PLATFORM_FUNDS), -fee_pence),
-            (ledger.account(AccountKind.PLATFORM_FEES), fee_pence),
+            (books.account(AccountKind.PLATFORM_FUNDS), -fee_pence),
+            (books.account(AccountKind.PLATFORM_FEES), fee_pence),
         ]
         text = Words(
             N_("Stripe's fee of %(amount)s on a payment into %(table)s, paid by Our Tables"),
@@ -147,8 +147,8 @@ def post_fee(item: Pledge, fee_pence: int, *, borne_by_platform: bool, reference
         )
     else:
         lines = [
-            (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), -fee_pence),
-            (ledger.account(AccountKind.ROUND_FEES, round_id=item.round_id), fee_pence),
+            (books.account(AccountKind.ROUND_AVAILABLE, round_id=item.round_id), -fee_pence),
+            (books.account(AccountKind.ROUND_FEES, round_id=item.round_id), fee_pence),
         ]
         text = Words(
             N_("Stripe's fee of %(amount)s on a payment into %(table)s, paid from the pot"),
@@ -156,18 +156,18 @@ def post_fee(item: Pledge, fee_pence: int, *, borne_by_platform: bool, reference
             table=Named.of(item.round),
         )
     # Either way, Stripe keeps the fee out of the platform's Stripe balance.
-    lines += ledger.cash(AccountKind.STRIPE_BALANCE, -fee_pence)
-    ledger.post(EntryKind.FEE, text, lines, occurred_on=occurred_on, reference=reference, round_id=item.round_id)
+    lines += books.cash(AccountKind.STRIPE_BALANCE, -fee_pence)
+    books.post(EntryKind.FEE, text, lines, occurred_on=occurred_on, reference=reference, round_id=item.round_id)
 
 
 def post_payout(amount_pence: int, *, reference: str) -> EntryGroup:
     """Stripe moved money from the platform's Stripe balance to its bank account."""
-    return ledger.post(
+    return books.post(
         EntryKind.PAYOUT,
         Words(N_("Stripe paid %(amount)s out to the platform's bank account"), amount=Money(amount_pence)),
         [
-            (ledger.account(AccountKind.STRIPE_BALANCE), -amount_pence),
-            (ledger.account(AccountKind.BANK), amount_pence),
+            (books.account(AccountKind.STRIPE_BALANCE), -amount_pence),
+            (books.account(AccountKind.BANK), amount_pence),
         ],
         occurred_on=date.today(),
         reference=reference,
@@ -179,7 +179,7 @@ def post_payout(amount_pence: int, *, reference: str) -> EntryGroup:
 
 def post_award(award: Award, proposal: Proposal) -> EntryGroup:
     """An award moves its amount from the table's available pot to committed to the group."""
-    return ledger.post(
+    return books.post(
         EntryKind.AWARD,
         Words(
             N_("%(amount)s awarded to %(group)s for %(bid)s"),
@@ -188,9 +188,9 @@ def post_award(award: Award, proposal: Proposal) -> EntryGroup:
             bid=Named.of(proposal),
         ),
         [
-            (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=award.round_id), -award.amount_pence),
+            (books.account(AccountKind.ROUND_AVAILABLE, round_id=award.round_id), -award.amount_pence),
             (
-                ledger.account(
+                books.account(
                     AccountKind.AWARD_COMMITTED, round_id=award.round_id, award_id=award.id, group_id=award.group_id
                 ),
                 award.amount_pence,
@@ -220,7 +220,7 @@ def post_payment(tranche: Tranche, *, transfer_id: str | None, reference: str, p
     """
     award = tranche.award
     rnd = lock_for_update(Round, award.round_id)
-    group = ledger.post(
+    group = books.post(
         EntryKind.PAYMENT,
         Words(
             N_("Paid %(amount)s to %(payee)s (award %(award)s, part %(part)s)"),
@@ -229,7 +229,7 @@ def post_payment(tranche: Tranche, *, transfer_id: str | None, reference: str, p
             award=award.reference,
             part=tranche.number,
         ),
-        ledger.award_payment_lines(award, tranche.amount_pence, _cash_account(tranche)),
+        books.award_payment_lines(award, tranche.amount_pence, _cash_account(tranche)),
         occurred_on=paid_on,
         reference=reference,
         round_id=award.round_id,
@@ -259,7 +259,7 @@ def post_payment(tranche: Tranche, *, transfer_id: str | None, reference: str, p
     if rnd.status in (RoundStatus.COUNTED, RoundStatus.AWARDING):
         rnd.status = RoundStatus.PAYING
     db.session.flush()
-    if rnd.status is RoundStatus.PAYING and ledger.round_summary(rnd.id).committed_pence == 0:
+    if rnd.status is RoundStatus.PAYING and books.round_summary(rnd.id).committed_pence == 0:
         rnd.status = RoundStatus.REPORTING
     return group
 
@@ -271,7 +271,7 @@ def post_payment_returned(
     the money is committed to the award again, and the tranche shows it."""
     award = tranche.award
     lock_for_update(Round, award.round_id)
-    group = ledger.post(
+    group = books.post(
         EntryKind.REVERSAL,
         Words(
             N_("%(amount)s came back from %(payee)s (award %(award)s, part %(part)s). Reason: %(reason)s")
@@ -283,7 +283,7 @@ def post_payment_returned(
             part=tranche.number,
             **({"reason": typed(reason)} if reason else {}),
         ),
-        ledger.award_payment_lines(award, -amount_pence, _cash_account(tranche)),
+        books.award_payment_lines(award, -amount_pence, _cash_account(tranche)),
         occurred_on=occurred_on,
         reference=tranche.stripe_transfer_id or tranche.bank_reference,
         round_id=award.round_id,

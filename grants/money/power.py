@@ -29,6 +29,8 @@ from grants.extensions import db
 from grants.jobs import enqueue_job
 from grants.language.records import Money, Words
 from grants.language.written import lazy_text
+from grants.ledger import books
+from grants.ledger.books import OverBudget
 from grants.models import (
     N_,
     Award,
@@ -47,12 +49,11 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
-from grants.money import ledger
-from grants.money.ledger import OverBudget
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import (
     accepted_funder_ids,
+    accepted_funders_of,
     acts_for_funder,
     is_convenor,
     is_treasurer,
@@ -75,23 +76,6 @@ def is_accepted(round_id: int, funder_id: int) -> bool:
     """The table's convenors accepted this funder."""
     found = table_funder(round_id, funder_id)
     return found is not None and found.status is TableFunderStatus.ACCEPTED
-
-
-def accepted_funders_of(round_id: int):  # noqa: ANN201 - a Select
-    """A select of the ids of the funders a table accepted (for public queries to filter on)."""
-    return select(TableFunder.funder_id).where(
-        TableFunder.round_id == round_id, TableFunder.status == TableFunderStatus.ACCEPTED
-    )
-
-
-def accepted_pairs():  # noqa: ANN201 - a Select
-    """A select of (round_id, funder_id) for every accepted funder of every table."""
-    return select(TableFunder.round_id, TableFunder.funder_id).where(TableFunder.status == TableFunderStatus.ACCEPTED)
-
-
-def funders_accepted_anywhere():  # noqa: ANN201 - a Select
-    """A select of the ids of funders that at least one table accepted (the public lists)."""
-    return select(TableFunder.funder_id).where(TableFunder.status == TableFunderStatus.ACCEPTED)
 
 
 def _convenor_ids(round_id: int) -> list[int]:
@@ -333,7 +317,7 @@ def funder_released_pence(funder_id: int, round_id: int) -> int:
 
 def funder_headroom_pence(funder_id: int, round_id: int) -> int:
     """What a funder's people can still release on a table: what it put in less what they released."""
-    put_in = ledger.funder_summary(funder_id).get(round_id, 0)
+    put_in = books.funder_summary(funder_id).get(round_id, 0)
     return put_in - funder_released_pence(funder_id, round_id)
 
 

@@ -22,6 +22,8 @@ from grants.core import DomainError, transaction
 from grants.extensions import db
 from grants.jobs import enqueue_job
 from grants.language.written import lazy_text
+from grants.ledger import books
+from grants.ledger.published import public_ledger_mismatches
 from grants.models import (
     Account,
     AccountKind,
@@ -38,11 +40,9 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
-from grants.money import ledger
 from grants.money.gateway import get_gateway
 from grants.money.stripe_gateway import StripeGateway
 from grants.notifications import notify
-from grants.public.queries import public_ledger_mismatches
 from grants.site import link_to
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def ledger_self_check() -> list[Mismatch]:
     """The ledger against itself: every running balance is the sum of its entries, every entry
     group sums to zero, no table's pot is below nothing, and the public rows add up to the totals."""
     out: list[Mismatch] = [
-        Mismatch("ledger", "running balance", line, _round_of_balance_line(line)) for line in ledger.check_balances()
+        Mismatch("ledger", "running balance", line, _round_of_balance_line(line)) for line in books.check_balances()
     ]
     unbalanced = db.session.execute(
         select(EntryGroup.id, EntryGroup.round_id)
@@ -87,7 +87,7 @@ def ledger_self_check() -> list[Mismatch]:
     ).all()
     out += [Mismatch("ledger", f"entry group {gid}", "its entries do not sum to zero", rid) for gid, rid in unbalanced]
     round_ids = list(db.session.execute(select(Round.id)).scalars())
-    for rid, money in ledger.round_summaries(round_ids).items():
+    for rid, money in books.round_summaries(round_ids).items():
         if money.available_pence < 0:
             out.append(Mismatch("ledger", f"table {rid}", f"the pot is below nothing ({money.available_pence}p)", rid))
     out += [Mismatch("ledger", "public ledger", line, rid) for rid, line in public_ledger_mismatches()]
@@ -185,7 +185,7 @@ def _against_stripe(gateway: StripeGateway) -> list[Mismatch]:
 
     # The balance: the ledger's Stripe account against the sum of every balance transaction.
     stripe_balance = sum(t.net_pence for t in txns)
-    ours = ledger.balance_of(AccountKind.STRIPE_BALANCE)
+    ours = books.balance_of(AccountKind.STRIPE_BALANCE)
     if ours != stripe_balance:
         out.append(
             Mismatch(

@@ -19,6 +19,8 @@ from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.language.records import Money, Named, Words, typed
 from grants.language.written import lazy_text
+from grants.ledger import books
+from grants.ledger.books import OverBudget
 from grants.models import (
     N_,
     AccountKind,
@@ -38,8 +40,7 @@ from grants.models import (
     StaffRole,
 )
 from grants.models._base import utcnow
-from grants.money import ledger, power
-from grants.money.ledger import OverBudget
+from grants.money import power
 from grants.money.postings import group_people, post_award, post_contribution, post_correction
 from grants.money_format import format_pence
 from grants.notifications import notify
@@ -283,7 +284,7 @@ def reverse_contribution(*, person: Person, contribution_id: int, reason: str) -
         if item.status is not ContributionStatus.CONFIRMED or item.method is not ContributionMethod.BANK_TRANSFER:
             raise DomainError(_("Only a confirmed bank transfer can be corrected here."))
         rnd = lock_for_update(Round, item.pledge.round_id)
-        available = ledger.round_summary(rnd.id).available_pence
+        available = books.round_summary(rnd.id).available_pence
         if item.amount_pence > available:
             raise OverBudget(
                 f"The pot holds {format_pence(available)}, less than this transfer ({format_pence(item.amount_pence)}):"
@@ -403,7 +404,7 @@ def commit_awards(rnd: Round, funded: list[Proposal], awarded_on: date) -> list[
     Each award moves its amount from the round's available pot to committed; if the
     pot cannot cover it the whole decision is refused, so nothing half-done is written.
     """
-    available = ledger.round_summary(rnd.id).available_pence
+    available = books.round_summary(rnd.id).available_pence
     report_due_on = awarded_on + timedelta(days=int(current_app.config["REPORT_DUE_AFTER_DAYS"]))
     awards = []
     for proposal in funded:

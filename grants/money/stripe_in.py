@@ -28,6 +28,7 @@ from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.jobs import enqueue_job
 from grants.language.records import Money, Named, Words
+from grants.ledger import books
 from grants.models import (
     N_,
     AccountKind,
@@ -49,7 +50,7 @@ from grants.models import (
     TrancheStatus,
 )
 from grants.models._base import utcnow
-from grants.money import ledger, power
+from grants.money import power
 from grants.money.gateway import fees_borne_by_platform, require_gateway
 from grants.money.payouts import apply_account_state, record_transfer_reversal
 from grants.money.postings import post_contribution, post_fee, post_payout, post_withdrawal
@@ -333,7 +334,7 @@ def _withdraw(checkout: StripeCheckout, amount: int, kind: EntryKind, text: Word
         reference=reference,
         reverses_id=contribution.entry_group_id if contribution else None,
     )
-    available = ledger.round_summary(item.round_id).available_pence
+    available = books.round_summary(item.round_id).available_pence
     values = {"text": text, "title": item.round.title, "available": format_pence(available)}
     if available < 0:
         body = _l(
@@ -475,7 +476,7 @@ def refund(*, person: Person, checkout_id: int, amount_pence: int) -> StripeChec
         if checkout.contribution_id is None or not checkout.payment_intent_id:
             raise DomainError(_("That payment has not arrived, so there is nothing to refund."))
         lock_for_update(Round, checkout.pledge.round_id)
-        available = ledger.round_summary(checkout.pledge.round_id).available_pence
+        available = books.round_summary(checkout.pledge.round_id).available_pence
         if not 0 < amount_pence <= min(available, checkout.amount_pence - checkout.refunded_pence):
             raise DomainError(
                 _(

@@ -18,6 +18,7 @@ from grants.extensions import csrf, db
 from grants.flashing import attempt, submitted
 from grants.funders.loading import get_funder
 from grants.groups.loading import get_group, handles_money
+from grants.ledger import books, published
 from grants.models import (
     Award,
     Payee,
@@ -27,7 +28,7 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
-from grants.money import bp, ledger, payouts, power, services, stripe_in
+from grants.money import bp, payouts, power, services, stripe_in
 from grants.money.forms import (
     BankDetailsForm,
     CheckoutForm,
@@ -46,7 +47,6 @@ from grants.money.gateway import fees_borne_by_platform, get_gateway, stripe_ena
 from grants.money.loading import get_award, get_checkout, get_pledge
 from grants.money.stripe_gateway import GatewayError, WebhookRejected
 from grants.money_format import format_pence
-from grants.public import panel_money
 from grants.roles import acts_for_funder, funds_round, is_convenor, is_treasurer, may_release_money
 from grants.rounds.loading import get_round
 from grants.security import any_of
@@ -127,7 +127,7 @@ def payments_page(slug: str, sent: FlaskForm | None = None):  # noqa: ANN201
     rnd = get_round(slug, check=any_of(may_release_money, is_convenor))
     can_release = may_release_money(current_user, rnd.id)
     awards = db.session.execute(select(Award).where(Award.round_id == rnd.id).order_by(Award.id)).scalars().all()
-    paid = ledger.award_paid_totals([a.id for a in awards])
+    paid = books.award_paid_totals([a.id for a in awards])
     payees = {
         p.group_id: p
         for p in db.session.execute(select(Payee).where(Payee.group_id.in_([a.group_id for a in awards]))).scalars()
@@ -150,7 +150,7 @@ def payments_page(slug: str, sent: FlaskForm | None = None):  # noqa: ANN201
         can_hold=funds_round(current_user, rnd.id) and can_release,
         **_power_extras(rnd, payees, refused=sent is not None),
         stripe_on=stripe_enabled(),
-        money=ledger.round_summary(rnd.id),
+        money=books.round_summary(rnd.id),
         release_form=lambda a: form_for(ReleaseForm, f"release-{a.id}"),
         hold_form=lambda t: form_for(HoldForm, f"hold-{t.id}"),
         confirm_form=lambda t: form_for(ConfirmBankForm, f"confirm-{t.id}"),
@@ -199,7 +199,7 @@ def pay(award_id: int):
 
     if submitted(form, record, field="amount", success=_("Payment recorded and shown in public.")):
         return redirect(url_for("money.round_payments", slug=award.round.slug))
-    remaining = ledger.award_committed(award)
+    remaining = books.award_committed(award)
     return render_template("money/pay.html", form=form, award=award, remaining=remaining), (400 if form.errors else 200)
 
 
@@ -254,7 +254,7 @@ def refund(checkout_id: int):
     if submitted(form, refund_it, field="amount", success=_("Refunded. The pot and the public figures show it.")):
         return redirect(url_for("funders.show", slug=checkout.pledge.funder.slug))
     return render_template(
-        "money/refund.html", form=form, checkout=checkout, money=ledger.round_summary(checkout.pledge.round_id)
+        "money/refund.html", form=form, checkout=checkout, money=books.round_summary(checkout.pledge.round_id)
     ), (400 if form.errors else 200)
 
 
@@ -478,7 +478,7 @@ def returned(tranche_id: int):
 
 
 @bp.app_template_global()
-def round_money_extras(round_id: int, money: ledger.MoneySummary | None = None) -> dict:
+def round_money_extras(round_id: int, money: books.MoneySummary | None = None) -> dict:
     """Public money extras for a round page: holds with reasons, fees and who bears them, panel totals.
 
     `money` is the table's published figures when the page has already read them (the public page
@@ -495,8 +495,8 @@ def round_money_extras(round_id: int, money: ledger.MoneySummary | None = None) 
     )
     return {
         "held": held,
-        # Published figures: panel pay to fewer than 5 people left out (grants/public/panel_money.py).
-        "money": money if money is not None else panel_money.round_summary(round_id),
+        # Published figures: panel pay to fewer than 5 people left out (grants/ledger/published.py).
+        "money": money if money is not None else published.round_summary(round_id),
         "fees_by_platform": fees_borne_by_platform(),
         "stripe_on": stripe_enabled(),
     }
@@ -505,9 +505,9 @@ def round_money_extras(round_id: int, money: ledger.MoneySummary | None = None) 
 @bp.app_template_global()
 def funder_money(funder_id: int) -> list:
     """For a funder's pages: each round it gave to, with the funder's giving and the round's figures."""
-    given = ledger.funder_summary(funder_id)
+    given = books.funder_summary(funder_id)
     rounds = {r.id: r for r in db.session.execute(select(Round).where(Round.id.in_(list(given)))).scalars()}
-    figures = panel_money.round_summaries(list(given))
+    figures = published.round_summaries(list(given))
     return [(rounds[rid], given[rid], figures[rid]) for rid in given if rid in rounds]
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload, subqueryload, undefer
 
 from grants.extensions import db
 from grants.inputs import is_lookup_safe
+from grants.ledger import books, published
 from grants.models import (
     Award,
     Funder,
@@ -32,8 +33,7 @@ from grants.models import (
     TableFunderStatus,
     TrancheStatus,
 )
-from grants.money import ledger
-from grants.public import panel_money, queries
+from grants.public import queries
 
 MAX_PAGE_SIZE = 500
 
@@ -70,11 +70,11 @@ def rounds(filters: Filters, limit: int, offset: int) -> list[dict]:
     if filters.round_id:
         stmt = stmt.where(Round.id == filters.round_id)
     items = list(db.session.execute(stmt).scalars())
-    money = panel_money.round_summaries([r.id for r in items])
+    money = published.round_summaries([r.id for r in items])
     return [round_row(r, money[r.id]) for r in items]
 
 
-def round_row(r: Round, m: ledger.MoneySummary) -> dict:
+def round_row(r: Round, m: books.MoneySummary) -> dict:
     """One round as public data."""
     return {
         "slug": r.slug,
@@ -210,7 +210,7 @@ def awards(filters: Filters, limit: int, offset: int) -> list[dict]:
     if filters.funder_id:
         stmt = stmt.where(Award.round_id.in_(_funder_round_ids(filters.funder_id)))
     items = list(db.session.execute(stmt).scalars())
-    paid = ledger.award_paid_totals([a.id for a in items])
+    paid = books.award_paid_totals([a.id for a in items])
     return [award_row(a, paid[a.id]) for a in items]
 
 
@@ -249,7 +249,7 @@ def award_row(a: Award, paid_pence: int) -> dict:
 
 def ledger_entries(filters: Filters, limit: int, offset: int) -> list[dict]:
     """Public money movements, newest first, with running totals (two queries, then three for names)."""
-    rows = queries.ledger_rows(
+    rows = published.ledger_rows(
         round_id=filters.round_id, group_id=filters.group_id, funder_id=filters.funder_id, limit=limit, offset=offset
     )
     return _ledger_dicts(rows)
@@ -257,14 +257,14 @@ def ledger_entries(filters: Filters, limit: int, offset: int) -> list[dict]:
 
 def all_ledger_entries(filters: Filters, page_size: int = MAX_PAGE_SIZE) -> Iterator[dict]:
     """Every public money movement, as `ledger_entries` pages them, read in one pass (for downloads)."""
-    rows = queries.all_ledger_rows(
+    rows = published.all_ledger_rows(
         round_id=filters.round_id, group_id=filters.group_id, funder_id=filters.funder_id, batch=page_size
     )
     while batch := list(islice(rows, page_size)):
         yield from _ledger_dicts(batch)
 
 
-def _ledger_dicts(rows: list[queries.LedgerRow]) -> list[dict]:
+def _ledger_dicts(rows: list[published.LedgerRow]) -> list[dict]:
     round_slugs = _slugs(Round, {r.round_id for r in rows})
     group_slugs = _slugs(Group, {r.group_id for r in rows})
     funder_slugs = _slugs(Funder, {r.funder_id for r in rows})

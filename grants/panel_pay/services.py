@@ -25,6 +25,7 @@ from grants.core import DomainError, NotAllowed, lock_for_update, raise_problems
 from grants.extensions import db
 from grants.language.records import Label, Money, Words
 from grants.language.written import lazy_text
+from grants.ledger import books
 from grants.models import (
     N_,
     AccountKind,
@@ -47,7 +48,6 @@ from grants.models import (
     TimeLog,
 )
 from grants.models.panel_pay import RATE_UNIT_LABELS
-from grants.money import ledger
 from grants.money.payouts import ACCOUNT_NUMBER, SORT_CODE
 from grants.money_format import format_pence
 from grants.notifications import notify
@@ -134,8 +134,8 @@ def log_time(
 
 
 def _paid_so_far(seat_id: int) -> int:
-    owed = ledger.balance_of(AccountKind.PANEL_OWED, seat_id=seat_id)
-    return owed + ledger.balance_of(AccountKind.PANEL_PAID, seat_id=seat_id)
+    owed = books.balance_of(AccountKind.PANEL_OWED, seat_id=seat_id)
+    return owed + books.balance_of(AccountKind.PANEL_PAID, seat_id=seat_id)
 
 
 def preference(seat_id: int) -> PayPreference | None:
@@ -177,12 +177,12 @@ def decide_time(*, person: Person, log_id: int, approve: bool, note: str = "") -
         item.status = ClaimStatus.APPROVED
         item.amount_pence = amount
         if amount:
-            group = ledger.post(
+            group = books.post(
                 EntryKind.PANEL_PAY,
                 f"Panel time approved: {format_pence(amount)}",
                 [
-                    (ledger.account(AccountKind.PANEL_BUDGET, round_id=seat.round_id), -amount),
-                    (ledger.account(AccountKind.PANEL_OWED, seat_id=seat.id), amount),
+                    (books.account(AccountKind.PANEL_BUDGET, round_id=seat.round_id), -amount),
+                    (books.account(AccountKind.PANEL_OWED, seat_id=seat.id), amount),
                 ],
                 occurred_on=item.worked_on,
                 round_id=seat.round_id,
@@ -284,12 +284,12 @@ def _donate(seat: PanelMember, amount: int, actor_id: int) -> None:
     (post_pay_run). Pay given before it is sent never left the pot, so the gift gives back what the
     approval drew on the budget. It once moved the pay into the pot instead: the budget stayed short
     by the gift for ever, and the pot counted the same pounds twice (available more than it holds)."""
-    ledger.post(
+    books.post(
         EntryKind.DONATION,
         f"A panel member gave {format_pence(amount)} of their pay to the pot",
         [
-            (ledger.account(AccountKind.PANEL_OWED, seat_id=seat.id), -amount),
-            (ledger.account(AccountKind.PANEL_BUDGET, round_id=seat.round_id), amount),
+            (books.account(AccountKind.PANEL_OWED, seat_id=seat.id), -amount),
+            (books.account(AccountKind.PANEL_BUDGET, round_id=seat.round_id), amount),
         ],
         occurred_on=date.today(),
         round_id=seat.round_id,
@@ -345,7 +345,7 @@ def set_preference(
             pref.account_name = pref.sort_code = pref.account_number = None
         session.flush()
         if choice is PayChoice.DONATE:
-            owed = ledger.balance_of(AccountKind.PANEL_OWED, seat_id=seat.id)
+            owed = books.balance_of(AccountKind.PANEL_OWED, seat_id=seat.id)
             if owed > 0:
                 lock_for_update(Round, round_id)
                 _donate(seat, owed, person.id)
@@ -398,12 +398,12 @@ def decide_expense(*, person: Person, expense_id: int, approve: bool, note: str 
         item.decided_by_id, item.decision_note = person.id, note.strip() or None
         item.status = ClaimStatus.APPROVED if approve else ClaimStatus.REJECTED
         if approve:
-            item.entry_group_id = ledger.post(
+            item.entry_group_id = books.post(
                 EntryKind.PANEL_EXPENSE,
                 f"Panel expenses approved: {format_pence(item.amount_pence)}",
                 [
-                    (ledger.account(AccountKind.PANEL_BUDGET, round_id=seat.round_id), -item.amount_pence),
-                    (ledger.account(AccountKind.EXPENSES_OWED, seat_id=seat.id), item.amount_pence),
+                    (books.account(AccountKind.PANEL_BUDGET, round_id=seat.round_id), -item.amount_pence),
+                    (books.account(AccountKind.EXPENSES_OWED, seat_id=seat.id), item.amount_pence),
                 ],
                 occurred_on=item.spent_on,
                 round_id=seat.round_id,
@@ -456,7 +456,7 @@ def moves_panel_money(person: Person, round_id: int) -> bool:
 def payable_now(seat: PanelMember) -> int:
     """The pay a pay run today may send to this seat: what is owed, within the person's own limit.
     Whoever pays sees only this amount, never the limit or why it is less."""
-    owed = max(ledger.balance_of(AccountKind.PANEL_OWED, seat_id=seat.id), 0)
+    owed = max(books.balance_of(AccountKind.PANEL_OWED, seat_id=seat.id), 0)
     space = totals.room(seat.person_id, date.today())
     return owed if space is None else min(owed, space)
 
@@ -467,7 +467,7 @@ def schedule(round_id: int) -> list[ScheduleLine]:
     lines = []
     for seat in seats:
         pay = payable_now(seat)
-        expenses = ledger.balance_of(AccountKind.EXPENSES_OWED, seat_id=seat.id)
+        expenses = books.balance_of(AccountKind.EXPENSES_OWED, seat_id=seat.id)
         if pay <= 0 and expenses <= 0:
             continue
         pref = preference(seat.id)
@@ -536,7 +536,7 @@ def mark_settled(*, person: Person, seat_id: int, reference: str) -> int:
         if seat.person_id == person.id:
             raise NotAllowed(_("You cannot record a payment to yourself."))
         pay = payable_now(seat)
-        expenses = ledger.balance_of(AccountKind.EXPENSES_OWED, seat_id=seat.id)
+        expenses = books.balance_of(AccountKind.EXPENSES_OWED, seat_id=seat.id)
         if pay <= 0 and expenses <= 0:
             raise DomainError(_("Nothing is due to this person in a pay run today."))
         post_pay_run(seat.round_id, [(seat, max(pay, 0), max(expenses, 0))], reference.strip(), person.id)
@@ -564,7 +564,7 @@ def my_pay(seat_id: int) -> dict[str, int]:
     """A panel member's own figures: owed and paid, for time and for expenses."""
     figures = {}
     for kind in (AccountKind.PANEL_OWED, AccountKind.PANEL_PAID, AccountKind.EXPENSES_OWED, AccountKind.EXPENSES_PAID):
-        figures[kind.value] = ledger.balance_of(kind, seat_id=seat_id)
+        figures[kind.value] = books.balance_of(kind, seat_id=seat_id)
     return figures
 
 
@@ -579,7 +579,7 @@ def post_pay_run(round_id: int, owed: list[tuple[PanelMember, int, int]], refere
     are enough of them not to pick anyone out: grants/privacy.py)."""
     rnd = lock_for_update(Round, round_id)
     total = sum(pay + expenses for _seat, pay, expenses in owed)
-    available = ledger.round_summary(round_id).available_pence
+    available = books.round_summary(round_id).available_pence
     if total > available:
         raise DomainError(
             _(
@@ -593,18 +593,18 @@ def post_pay_run(round_id: int, owed: list[tuple[PanelMember, int, int]], refere
     lines = []
     for seat, pay, expenses in owed:
         lines += [
-            (ledger.account(AccountKind.PANEL_OWED, seat_id=seat.id), -pay),
-            (ledger.account(AccountKind.PANEL_PAID, seat_id=seat.id), pay),
-            (ledger.account(AccountKind.EXPENSES_OWED, seat_id=seat.id), -expenses),
-            (ledger.account(AccountKind.EXPENSES_PAID, seat_id=seat.id), expenses),
+            (books.account(AccountKind.PANEL_OWED, seat_id=seat.id), -pay),
+            (books.account(AccountKind.PANEL_PAID, seat_id=seat.id), pay),
+            (books.account(AccountKind.EXPENSES_OWED, seat_id=seat.id), -expenses),
+            (books.account(AccountKind.EXPENSES_PAID, seat_id=seat.id), expenses),
         ]
     lines += [
         # The budget the approvals drew on is funded from the pot now the money really goes.
-        (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=round_id), -total),
-        (ledger.account(AccountKind.PANEL_BUDGET, round_id=round_id), total),
-        *ledger.cash(AccountKind.BANK, -total),
+        (books.account(AccountKind.ROUND_AVAILABLE, round_id=round_id), -total),
+        (books.account(AccountKind.PANEL_BUDGET, round_id=round_id), total),
+        *books.cash(AccountKind.BANK, -total),
     ]
-    return ledger.post(
+    return books.post(
         EntryKind.PANEL_RUN,
         f"The panel of {rnd.title} paid for their time and expenses ({people_text(len(owed))} people)",
         lines,
@@ -706,12 +706,12 @@ def settle_over_limit(*, person: Person, round_id: int, give: bool) -> int:
             _donate(seat, part, person.id)
         else:
             # Declined after approval: back to the panel budget, so the panel's public total drops too.
-            ledger.post(
+            books.post(
                 EntryKind.PANEL_PAY,
                 f"A panel member declined {format_pence(part)} of approved pay",
                 [
-                    (ledger.account(AccountKind.PANEL_OWED, seat_id=seat.id), -part),
-                    (ledger.account(AccountKind.PANEL_BUDGET, round_id=round_id), part),
+                    (books.account(AccountKind.PANEL_OWED, seat_id=seat.id), -part),
+                    (books.account(AccountKind.PANEL_BUDGET, round_id=round_id), part),
                 ],
                 occurred_on=date.today(),
                 round_id=round_id,

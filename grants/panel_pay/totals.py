@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from grants.extensions import db
+from grants.ledger import books
 from grants.models import (
     Account,
     AccountKind,
@@ -30,7 +31,6 @@ from grants.models import (
     Round,
     TimeLog,
 )
-from grants.money import ledger
 
 # ------------------------------------------------------------------ periods
 
@@ -77,7 +77,7 @@ def seat_ids(person_id: int) -> list[int]:
 
 
 def _codes(kind: AccountKind, seats: list[int]) -> list[str]:
-    return [ledger.account_code(kind, seat_id=s) for s in seats]
+    return [books.account_code(kind, seat_id=s) for s in seats]
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ def paid_pay_between(person_id: int, start: date, end: date) -> int:
 
 def owed_pay(person_id: int) -> int:
     """Pay approved for the person and not sent yet, every table together."""
-    return sum(max(ledger.balance_of(AccountKind.PANEL_OWED, seat_id=s), 0) for s in seat_ids(person_id))
+    return sum(max(books.balance_of(AccountKind.PANEL_OWED, seat_id=s), 0) for s in seat_ids(person_id))
 
 
 @dataclass(frozen=True)
@@ -244,7 +244,7 @@ def over_limit_on(person_id: int, round_id: int, on: date) -> int:
     ).scalar_one_or_none()
     if seat is None:
         return 0
-    return min(max(ledger.balance_of(AccountKind.PANEL_OWED, seat_id=seat), 0), over)
+    return min(max(books.balance_of(AccountKind.PANEL_OWED, seat_id=seat), 0), over)
 
 
 # ------------------------------------------------------------------ the running total

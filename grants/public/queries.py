@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, func, select, tuple_
+from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload, subqueryload, undefer
 
 from grants import paging
 from grants.extensions import db
 from grants.inputs import is_lookup_safe
 from grants.language import DEFAULT, chosen, written
+from grants.ledger import books, published
 from grants.models import (
     Account,
     AccountKind,
     AuditEntry,
     Award,
     Balance,
-    Entry,
-    EntryGroup,
-    EntryKind,
     Funder,
     Group,
     GroupUpdate,
@@ -41,10 +36,9 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
-from grants.money import ledger
-from grants.money.power import accepted_funders_of, accepted_pairs
 from grants.privacy import people_count, people_part
-from grants.public import charts, panel_money
+from grants.public import charts
+from grants.roles import accepted_funders_of, accepted_pairs
 
 PUBLIC_PROPOSAL = (Proposal.status == ProposalStatus.FUNDED) | (
     Proposal.agreed_to_be_named.is_(True) & (Proposal.status != ProposalStatus.DRAFT)
@@ -76,7 +70,7 @@ class RoundPage:
     unnamed_count: int
     result: Result | None
     recusals: int
-    money: ledger.MoneySummary
+    money: books.MoneySummary
     awards: list[Award]
     award_count: int
     paid: dict[int, int]
@@ -197,10 +191,10 @@ def round_page(rnd: Round, number: int | None = None) -> RoundPage:
         unnamed_count=submitted - proposal_count,
         result=result,
         recusals=recusals,
-        money=panel_money.round_summary(rnd.id),
+        money=published.round_summary(rnd.id),
         awards=awards,
         award_count=award_count,
-        paid=ledger.award_paid_totals([a.id for a in awards]),
+        paid=books.award_paid_totals([a.id for a in awards]),
         held_pence=int(held_pence),
         funders=funders,
         record=record,
@@ -249,7 +243,7 @@ def group_page(
             .limit(UPDATES_SHOWN)
         ).scalars()
     )
-    return group, awards, ledger.award_paid_totals([a.id for a in awards]), proposals, updates
+    return group, awards, books.award_paid_totals([a.id for a in awards]), proposals, updates
 
 
 UPDATES_SHOWN = 50
@@ -262,7 +256,7 @@ def funder_page(slug: str) -> tuple[Funder, list[tuple[Round, int, int]]] | None
     funder = db.session.execute(select(Funder).where(Funder.slug == slug)).scalar_one_or_none()
     if funder is None:
         return None
-    given = ledger.funder_summary(funder.id)
+    given = books.funder_summary(funder.id)
     pledged = db.session.execute(
         select(Round, func.sum(Pledge.amount_pence))
         .join(Pledge, Pledge.round_id == Round.id)
@@ -273,18 +267,6 @@ def funder_page(slug: str) -> tuple[Funder, list[tuple[Round, int, int]]] | None
     return funder, [(rnd, int(amount), given.get(rnd.id, 0)) for rnd, amount in pledged]
 
 
-
-
-def _owned_by(stmt: Select, *, round_id: int | None, group_id: int | None, funder_id: int | None) -> Select:
-    """Ledger events of one table, group or funder (any that are given)."""
-    for column, value in (
-        (EntryGroup.round_id, round_id),
-        (EntryGroup.group_id, group_id),
-        (EntryGroup.funder_id, funder_id),
-    ):
-        if value:
-            stmt = stmt.where(column == value)
-    return stmt
 
 
 def money_flows(
@@ -425,279 +407,3 @@ def result_chart(page: RoundPage, public_ids: set[int]) -> charts.Chart | None:
     return charts.result_support(
         written.text_of(page.round, "title"), bars, page.result.budget_pence, people_count(page.result.ballots_counted)
     )
-
-
-# Entry kinds shown one by one in the public ledger. Anything else (for example what panel
-# members are paid for their time, or their expenses) is only ever shown as a total, so no
-# one person's payment can be read off the ledger. New kinds are private until listed here.
-# Panel pay runs and pay given back to the pot also change public balances: they are shown too,
-# but only as one line per step of at least 5 people (grants/public/panel_money.py).
-ITEMISED_KINDS = (
-    EntryKind.CONTRIBUTION,
-    EntryKind.FEE,
-    EntryKind.AWARD,
-    EntryKind.PAYMENT,
-    EntryKind.REVERSAL,
-    EntryKind.REFUND,
-)
-# Accounts that hold money for a table (its pot and what is committed to its groups): a row's
-# signed amount is how much it changed them, so money out is negative and the rows add up.
-HELD_KINDS = (AccountKind.ROUND_AVAILABLE, AccountKind.AWARD_COMMITTED)
-
-
-@dataclass(frozen=True)
-class LedgerRow:
-    """One public money movement with the running totals (within the filter) after it."""
-
-    id: int
-    occurred_on: date
-    kind: EntryKind
-    description: str
-    # The parts the description was made from, for the reader's language (None: shown as written).
-    words: dict | None
-    reference: str | None
-    round_id: int | None
-    group_id: int | None
-    funder_id: int | None
-    amount_pence: int
-    # What the movement changed the money held for tables by (0 for an award, which only commits it).
-    held_change_pence: int
-    received_so_far_pence: int
-    awarded_so_far_pence: int
-    paid_so_far_pence: int
-
-
-# Accounts that say where money physically is; every real movement also moves them.
-CUSTODY_KINDS = (AccountKind.BANK, AccountKind.STRIPE_BALANCE, AccountKind.HELD_FOR_OTHERS)
-
-
-def _part(condition, sign: int = 1, amount=Entry.amount_pence):  # noqa: ANN001, ANN202
-    """The sum of `amount` over the rows that meet `condition`, times `sign`."""
-    return func.coalesce(func.sum(case((condition, sign * amount), else_=0)), 0)
-
-
-def _running_parts() -> tuple:
-    """What each public movement adds to the running totals, summed over its entries (joined to
-    their entry group). Pay given back by the panel is never "received" in public (panel_money.py)."""
-    return (
-        _part(Account.kind == AccountKind.FUNDER_GIVING, -1).label("received"),
-        _part(Account.kind.in_([AccountKind.AWARD_COMMITTED, AccountKind.AWARD_PAID])).label("awarded"),
-        _part(Account.kind == AccountKind.AWARD_PAID).label("paid"),
-    )
-
-
-def _itemised_totals() -> tuple[int, int, int]:
-    """Received, awarded and paid over every public movement, from the running balances."""
-
-    kept = Balance.amount_pence
-    stmt = (
-        select(
-            _part(Account.kind == AccountKind.FUNDER_GIVING, -1, kept),
-            _part(Account.kind.in_([AccountKind.AWARD_COMMITTED, AccountKind.AWARD_PAID]), 1, kept),
-            _part(Account.kind == AccountKind.AWARD_PAID, 1, kept),
-        )
-        .join(Account, Account.id == Balance.account_id)
-        .where(Balance.entry_kind.in_(ITEMISED_KINDS))
-    )
-    received, awarded, paid = db.session.execute(stmt).one()
-    return int(received), int(awarded), int(paid)
-
-
-def ledger_rows(
-    *,
-    round_id: int | None = None,
-    group_id: int | None = None,
-    funder_id: int | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> list[LedgerRow]:
-    """A page of public ledger movements, newest first, with running totals, in two queries.
-
-    The totals after a movement are the totals within the filter less every newer movement,
-    so a page reads only itself and what is newer, never the whole ledger: the overall totals
-    come from the running balances, a filter's from its own movements."""
-    public = _public_groups(round_id, group_id, funder_id)
-    head = public.order_by(*_NEWEST_FIRST).limit(offset + limit).scalar_subquery()
-    movements = db.session.execute(_movements(head)).all()
-    totals = _totals_within(public, bool(round_id or group_id or funder_id))
-    rows = _with_running_totals(movements, _panel_steps(round_id, group_id, funder_id), totals)
-    return [row for _, row in zip(range(offset + limit), rows, strict=False)][offset:]
-
-
-def all_ledger_rows(
-    *, round_id: int | None = None, group_id: int | None = None, funder_id: int | None = None, batch: int = 1000
-) -> Iterator[LedgerRow]:
-    """Every public ledger movement, newest first, with running totals: the rows of `ledger_rows`
-    read in one pass (for downloads), `batch` rows at a time from the database, in two queries.
-    (Reading page after page would read every newer movement again for each page.)"""
-    public = _public_groups(round_id, group_id, funder_id)
-    totals = _totals_within(public, bool(round_id or group_id or funder_id))
-    movements = db.session.execute(_movements(public.scalar_subquery()), execution_options={"yield_per": batch})
-    yield from _with_running_totals(movements, _panel_steps(round_id, group_id, funder_id), totals)
-
-
-def _panel_steps(round_id: int | None, group_id: int | None, funder_id: int | None) -> list[LedgerRow]:
-    """The published steps of panel pay (grants/public/panel_money.py), newest first, as ledger rows.
-
-    Panel movements belong to a table, never to a group or a funder: one line per published step."""
-    if group_id or funder_id:
-        return []
-    panels = panel_money.panel_money([round_id] if round_id else None)
-    steps = [
-        LedgerRow(
-            id=step.last_id,
-            occurred_on=step.occurred_on,
-            kind=EntryKind.PANEL_RUN,
-            description=step.description,
-            words=step.words.stored(),
-            reference=None,
-            round_id=step.round_id,
-            group_id=None,
-            funder_id=None,
-            amount_pence=step.held_change_pence,
-            held_change_pence=step.held_change_pence,
-            received_so_far_pence=0,
-            awarded_so_far_pence=0,
-            paid_so_far_pence=0,
-        )
-        for p in panels.values()
-        for step in p.steps
-    ]
-    return sorted(steps, key=lambda r: (r.occurred_on, r.id), reverse=True)
-
-
-_NEWEST_FIRST = (EntryGroup.occurred_on.desc(), EntryGroup.id.desc())
-
-
-def _public_groups(round_id: int | None, group_id: int | None, funder_id: int | None):  # noqa: ANN202
-    return _owned_by(
-        select(EntryGroup.id).where(EntryGroup.kind.in_(ITEMISED_KINDS)),
-        round_id=round_id,
-        group_id=group_id,
-        funder_id=funder_id,
-    )
-
-
-def _movements(ids):  # noqa: ANN001, ANN202
-    """The movements among the entry groups `ids`, newest first, each with its parts of the totals."""
-    return (
-        select(
-            EntryGroup.id,
-            EntryGroup.occurred_on,
-            EntryGroup.kind,
-            EntryGroup.description,
-            EntryGroup.words,
-            EntryGroup.reference,
-            EntryGroup.round_id,
-            EntryGroup.group_id,
-            EntryGroup.funder_id,
-            # The size of an event: what moved between owners, not the custody mirror of it.
-            _part((Entry.amount_pence > 0) & Account.kind.not_in(CUSTODY_KINDS)).label("amount"),
-            _part(Account.kind.in_(HELD_KINDS)).label("held"),
-            *_running_parts(),
-        )
-        .join(Entry, Entry.entry_group_id == EntryGroup.id)
-        .join(Account, Account.id == Entry.account_id)
-        .where(EntryGroup.id.in_(ids))
-        .group_by(EntryGroup.id)
-        .order_by(*_NEWEST_FIRST)
-    )
-
-
-def _totals_within(public, filtered: bool) -> tuple[int, int, int]:  # noqa: ANN001
-    """Received, awarded and paid over every movement of `public` (the whole site's from the running balances)."""
-    if not filtered:
-        return _itemised_totals()
-    within = (
-        select(*_running_parts())
-        .select_from(Entry)
-        .join(Account, Account.id == Entry.account_id)
-        .join(EntryGroup, EntryGroup.id == Entry.entry_group_id)
-        .where(Entry.entry_group_id.in_(public.scalar_subquery()))
-    )
-    received, awarded, paid = (int(n) for n in db.session.execute(within).one())
-    return received, awarded, paid
-
-
-def _with_running_totals(
-    movements: Iterable, steps: list[LedgerRow], totals: tuple[int, int, int]  # noqa: ANN001
-) -> Iterator[LedgerRow]:
-    """Each movement and published panel step (both newest first) with the totals after it:
-    `totals` less every newer movement. Pay given back is not "received" in public: it lessens its step."""
-    received, awarded, paid = totals
-
-    def rows_of_movements() -> Iterator[tuple[LedgerRow, tuple[int, int, int]]]:
-        for r in movements:
-            row = LedgerRow(
-                id=r.id,
-                occurred_on=r.occurred_on,
-                kind=EntryKind(r.kind),
-                description=r.description,
-                words=r.words,
-                reference=r.reference,
-                round_id=r.round_id,
-                group_id=r.group_id,
-                funder_id=r.funder_id,
-                # Signed where money moved in (+) or out (−); an award or a fee the platform bore shows its size.
-                amount_pence=int(r.held) or int(r.amount),
-                held_change_pence=int(r.held),
-                received_so_far_pence=0,
-                awarded_so_far_pence=0,
-                paid_so_far_pence=0,
-            )
-            yield row, (int(r.received), int(r.awarded), int(r.paid))
-
-    both = heapq.merge(
-        rows_of_movements(),
-        ((step, (0, 0, 0)) for step in steps),
-        key=lambda pair: (pair[0].occurred_on, pair[0].id),
-        reverse=True,
-    )
-    for row, (got, award, pay) in both:
-        yield replace(row, received_so_far_pence=received, awarded_so_far_pence=awarded, paid_so_far_pence=paid)
-        received, awarded, paid = received - got, awarded - award, paid - pay
-
-
-def public_ledger_mismatches() -> list[tuple[int | None, str]]:
-    """Where the public ledger does not add up to the totals it shows, for the whole site and for
-    each table: (table id or None, what is wrong). Empty when every row is there and adds up.
-
-    `flask reconcile` runs it as one of the ledger's self-checks; so do the tests and scripts/bench_web."""
-    out: list[tuple[int | None, str]] = []
-    scopes: list[tuple[int | None, ledger.MoneySummary]] = [(None, panel_money.platform_summary())]
-    round_ids = list(db.session.execute(select(Round.id).order_by(Round.id)).scalars())
-    scopes += list(panel_money.round_summaries(round_ids).items())
-    for round_id, totals in scopes:
-        where = "the whole site" if round_id is None else f"table {round_id}"
-        rows = ledger_rows(round_id=round_id, limit=10**9)
-        expected = (totals.received_pence, totals.awarded_pence, totals.paid_pence)
-        newest = _so_far(rows[0]) if rows else (0, 0, 0)
-        if newest != expected:
-            out.append((round_id, f"{where}: the running totals {newest} are not the totals shown {expected}"))
-        if rows and _so_far(rows[-1]) != _own_running(rows[-1]):
-            out.append((round_id, f"{where}: the oldest row does not start from nothing (rows are missing)"))
-        held = sum(r.held_change_pence for r in rows)
-        if held != totals.held_pence:
-            out.append((round_id, f"{where}: the rows' amounts add up to {held}p but {totals.held_pence}p is held"))
-    return out
-
-
-def _so_far(row: LedgerRow) -> tuple[int, int, int]:
-    return (row.received_so_far_pence, row.awarded_so_far_pence, row.paid_so_far_pence)
-
-
-def _own_running(row: LedgerRow) -> tuple[int, int, int]:
-    """What one row adds to received, awarded and paid."""
-    if row.kind is EntryKind.PANEL_RUN:
-        return (0, 0, 0)  # a panel step: pay given back in it lessens what it took, it is not received
-    group_id = row.id
-    stmt = (
-        select(*_running_parts())
-        .select_from(Entry)
-        .join(Account, Account.id == Entry.account_id)
-        .join(EntryGroup, EntryGroup.id == Entry.entry_group_id)
-        .where(Entry.entry_group_id == group_id)
-    )
-    received, awarded, paid = (int(n) for n in db.session.execute(stmt).one())
-    return received, awarded, paid
-

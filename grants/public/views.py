@@ -11,11 +11,11 @@ from grants.caching import same_for_everyone
 from grants.extensions import db
 from grants.groups.services import earlier_names
 from grants.inputs import is_whole
+from grants.ledger import published
 from grants.models import Award, Funder, Group, Round, RoundStatus, Upload
-from grants.money.power import funders_accepted_anywhere
 from grants.privacy import MIN_PEOPLE, people_count
-from grants.public import bp, charts, pages, panel_money, queries
-from grants.roles import is_convenor, is_group_member
+from grants.public import bp, charts, pages, queries
+from grants.roles import funders_accepted_anywhere, is_convenor, is_group_member
 from grants.rounds import bp as rounds_bp
 from grants.rounds.loading import get_round, public_round
 from grants.security import public
@@ -49,7 +49,7 @@ def home():
     return render_template(
         "public/home.html",
         stages=stages,
-        totals=panel_money.platform_summary(),
+        totals=published.platform_summary(),
         flow=charts.money_flow(given, awarded),
         home_cards=HOME_CARDS,
     )
@@ -68,7 +68,7 @@ def favicon():
 def rounds():
     """Every published table with its money."""
     items = queries.published_rounds()
-    return render_template("public/rounds.html", rounds=items, money=panel_money.round_summaries([r.id for r in items]))
+    return render_template("public/rounds.html", rounds=items, money=published.round_summaries([r.id for r in items]))
 
 
 @bp.route("/tables/<slug>")
@@ -155,7 +155,7 @@ def ledger_page():
                 filters["group_id"], group_name = matches[0]
                 matches = []
     unresolved = searching and bool(group_name) and not filters["group_id"]
-    rows = [] if unresolved else queries.ledger_rows(**filters, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    rows = [] if unresolved else published.ledger_rows(**filters, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     has_next = len(rows) > PAGE_SIZE
     rounds = db.session.execute(
         select(Round.id, Round.title).where(Round.status != RoundStatus.DRAFT).order_by(Round.title)
@@ -178,7 +178,7 @@ def ledger_page():
         more_matches=len(matches) > GROUP_MATCHES_SHOWN,
         funders=funders,
         totals=(
-            panel_money.round_summary(filters["round_id"]) if filters["round_id"] else panel_money.platform_summary()
+            published.round_summary(filters["round_id"]) if filters["round_id"] else published.platform_summary()
         ),
     )
 
@@ -197,7 +197,7 @@ def upload(upload_id: int):
 @bp.app_template_global("panel_held_back_text")
 def panel_held_back_text() -> str:
     """The one sentence that says panel pay to fewer than 5 people is left out of the figures."""
-    return panel_money.HELD_BACK_TEXT
+    return published.HELD_BACK_TEXT
 
 
 @bp.app_template_filter("people")

@@ -13,9 +13,9 @@ from grants.core import DomainError, Problems
 from grants.extensions import db, limiter
 from grants.fields import AnswerForm
 from grants.flashing import submitted
+from grants.ledger import books
 from grants.models import PanelInvitation, PanelMember, Proposal, RoundStaff, RoundStatus, StaffRole
 from grants.models.rounds import RULES_FOR_BALLOT
-from grants.money import ledger
 from grants.roles import is_convenor
 from grants.rounds import bp, rules_text, services, setup  # noqa: F401 - rules_text registers the quorum words
 from grants.rounds.forms import (
@@ -223,7 +223,7 @@ def manage(slug: str):
         staff_waiting=services.open_staff_invitations(rnd.id),
         next_step=next_step,
         step_label=_(services.STEP_LABELS[next_step]) if next_step in services.STEP_LABELS else None,
-        money=ledger.round_summary(rnd.id),
+        money=books.round_summary(rnd.id),
         form=MoveOnForm(),
         early=services.early_move(rnd, next_step or ("close" if rnd.status is RoundStatus.VOTING else "")),
         setup_left=setup.unfinished_tasks(rnd) if rnd.status is RoundStatus.DRAFT else [],

@@ -6,7 +6,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from grants.money import ledger
+from grants.ledger import books
 
 OPERATIONS = ["/totals", "/rounds", "/rounds/{slug}", "/proposals", "/results", "/awards", "/ledger"]
 
@@ -61,15 +61,15 @@ def test_pages_follow_next_links_to_every_item(client, demo):
         seen += body["data"]
         url = body["next"]
     assert len(seen) == len({row["id"] for row in seen}) > 2
-    assert seen[0]["received_so_far_pence"] == ledger.platform_summary().received_pence
-    assert client.get("/api/v1/totals").get_json()["paid_pence"] == ledger.platform_summary().paid_pence
+    assert seen[0]["received_so_far_pence"] == books.platform_summary().received_pence
+    assert client.get("/api/v1/totals").get_json()["paid_pence"] == books.platform_summary().paid_pence
 
 
 def test_round_detail_and_filters(client, demo):
     rnd = demo["peer-support-table-2026"]
     body = client.get(f"/api/v1/rounds/{rnd.slug}").get_json()
     assert body["title"] == rnd.title
-    assert body["received_pence"] == ledger.round_summary(rnd.id).received_pence
+    assert body["received_pence"] == books.round_summary(rnd.id).received_pence
     awards = client.get(f"/api/v1/awards?round={rnd.slug}").get_json()["data"]
     assert awards and {a["round"] for a in awards} == {rnd.slug}
 

@@ -12,8 +12,8 @@ from grants.ballots.election import ballot_file, build_election, decision_text
 from grants.ballots.services import ballot_proposals, cast_ballot
 from grants.core import DomainError
 from grants.extensions import db
+from grants.ledger import books
 from grants.models import Award, Ballot, ProposalStatus, Result, RoundStatus, SealedEnvelope, TieBreak
-from grants.money import ledger
 from tests import factories
 
 
@@ -39,7 +39,7 @@ def test_quorum_not_met_means_no_decision_and_no_money_moves(app):
     assert "No decision" in result.summary
     assert rnd.status is RoundStatus.NO_DECISION
     assert db.session.execute(select(func.count(Award.id))).scalar_one() == 0
-    assert ledger.round_summary(rnd.id).committed_pence == 0
+    assert books.round_summary(rnd.id).committed_pence == 0
     assert all(p.status is ProposalStatus.SUBMITTED for p in proposals)
 
 
@@ -67,7 +67,7 @@ def test_greedy_with_skips_and_explanations(app):
     assert lines[b.id].explanation == "Funded: 3 of 5 votes; it fitted in the remaining £7,000."
     assert lines[c.id].explanation == "Not funded: after funding 2 proposals £3,000 remained, less than its £5,000."
     assert result.spent_pence == 700_000
-    assert ledger.round_summary(rnd.id).committed_pence == 700_000
+    assert books.round_summary(rnd.id).committed_pence == 700_000
     assert {aw.proposal_id for aw in db.session.execute(select(Award)).scalars()} == {a.id, b.id}
     assert rnd.status is RoundStatus.COUNTED
     # Stored once: closing again is refused, not recomputed.
@@ -126,7 +126,7 @@ def test_a_pot_that_cannot_cover_the_result_writes_nothing(app):
     # The count's budget is the pot at close, so it can always be covered; the invariant
     # holds in the ledger: nothing committed beyond what was received.
     close_voting(person=convenor, round_id=rnd.id)
-    summary = ledger.round_summary(rnd.id)
+    summary = books.round_summary(rnd.id)
     assert summary.committed_pence <= summary.received_pence and summary.available_pence >= 0
 
 

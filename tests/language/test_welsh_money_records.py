@@ -13,8 +13,8 @@ from sqlalchemy import select
 from grants import audit
 from grants.core import transaction
 from grants.extensions import db
+from grants.ledger import books
 from grants.models import AuditEntry, EntryGroup, EntryKind, Tranche
-from grants.money import ledger
 from grants.money.payouts import confirm_bank_payment, hold_tranche, record_bank_return, release_tranche
 from tests import factories
 from tests.money.conftest import awarded_round
@@ -109,12 +109,12 @@ def test_a_welsh_reader_follows_a_groups_money_with_no_english_sentence_from_the
 def test_a_record_written_before_its_parts_were_kept_reads_as_written_marked_english(app, client):
     s = awarded_round(50_000, [20_000])
     with transaction():
-        old = ledger.post(
+        old = books.post(
             EntryKind.AWARD,
             "An older line, written before its parts were kept",
             [
-                (ledger.account(ledger.AccountKind.ROUND_AVAILABLE, round_id=s.rnd.id), -100),
-                (ledger.account(ledger.AccountKind.ROUND_FEES, round_id=s.rnd.id), 100),
+                (books.account(books.AccountKind.ROUND_AVAILABLE, round_id=s.rnd.id), -100),
+                (books.account(books.AccountKind.ROUND_FEES, round_id=s.rnd.id), 100),
             ],
             occurred_on=date.today(),
             round_id=s.rnd.id,

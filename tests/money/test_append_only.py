@@ -49,7 +49,7 @@ def _new_group(conn) -> int:  # noqa: ANN001
 
 def test_postgresql_refuses_an_entry_group_that_does_not_sum_to_zero_at_commit(app):
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has no deferred triggers; ledger.post is its check")
+        pytest.skip("SQLite has no deferred triggers; grants.ledger.books.post is its check")
     awarded_round(300_000, [100_000])
     db.session.commit()
     with db.engine.connect() as conn:

@@ -14,9 +14,9 @@ from sqlalchemy import func, select, update
 from grants.extensions import db
 from grants.jobs import huey, relay
 from grants.jobs.outbox import run_job
+from grants.ledger import books
 from grants.models import Contribution, Notification, OutboxJob, Person, StripeEvent
 from grants.models._base import utcnow
-from grants.money import ledger
 from tests.conftest import Client, login, make_app, post_form, text_of
 from tests.fakes.fake_stripe import FakeStripe
 from tests.money.conftest import deliver, stripe_config
@@ -91,13 +91,13 @@ def test_the_webhook_stores_the_event_and_the_worker_applies_it(queued_app, fake
     assert stored.processed_at is None and stored.payload and event["id"] in stored.payload
     job = _job("money.stripe_webhook")
     assert (job.state, job.key) == ("pending", f"stripe-event-{event['id']}")
-    assert ledger.round_summary(rnd.id).received_pence == 0
+    assert books.round_summary(rnd.id).received_pence == 0
     assert _count(Contribution) == 0
     assert not fake.requests_to("GET", f"/v1/checkout/sessions/{checkout.session_id}")
 
     assert _work_the_queue() == 1  # one job, however many deliveries
     db.session.rollback()  # the test's own read snapshot
-    money = ledger.round_summary(rnd.id)
+    money = books.round_summary(rnd.id)
     assert (money.received_pence, money.fees_pence) == (50_000, 745)
     db.session.refresh(stored)
     assert stored.processed_at is not None and stored.outcome == "recorded 50000p"
@@ -119,20 +119,20 @@ def test_a_webhook_whose_processing_fails_is_retried_with_backoff_and_applied_on
     job = _job("money.stripe_webhook")
     assert (job.state, job.attempts) == ("pending", 1) and "500" in job.error
     assert 8 < (job.next_attempt_at - utcnow()).total_seconds() <= 10
-    assert ledger.round_summary(rnd.id).received_pence == 0
+    assert books.round_summary(rnd.id).received_pence == 0
     assert deliver(client, event).status_code == 200  # a replay meanwhile is the same job
     assert run_job(job.id) == ("not_due", None)  # not before the backoff
 
     _make_due(job.id)
     assert run_job(job.id) == ("retry", 20)  # still failing: the wait doubles
-    assert ledger.round_summary(rnd.id).received_pence == 0
+    assert books.round_summary(rnd.id).received_pence == 0
     _make_due(job.id)
     assert run_job(job.id) == ("done", None)
-    assert ledger.round_summary(rnd.id).received_pence == 50_000
+    assert books.round_summary(rnd.id).received_pence == 50_000
     for _ in range(3):
         deliver(client, event)
     assert run_job(job.id) == ("not_due", None)
-    assert ledger.round_summary(rnd.id).received_pence == 50_000
+    assert books.round_summary(rnd.id).received_pence == 50_000
     assert _count(Contribution) == 1 and _count(StripeEvent) == 1
 
 
@@ -158,7 +158,7 @@ def test_a_webhook_that_keeps_failing_is_shown_to_an_administrator_who_runs_it_a
     response = post_form(client, f"/admin/deliveries/jobs/{job.id}/retry", page="/admin/deliveries", follow=True)
     assert "queued to run again" in text_of(response)
     assert _job("money.stripe_webhook").state == "done"
-    assert ledger.round_summary(rnd.id).received_pence == 50_000
+    assert books.round_summary(rnd.id).received_pence == 50_000
     assert _count(Contribution) == 1
 
 
@@ -238,4 +238,4 @@ def test_stripe_payments_are_sent_on_their_day_and_retried_until_stripe_answers(
     db.session.rollback()
     assert db.session.get(Tranche, lost.id).status is TrancheStatus.PAID
     assert len(fake.objects_of("transfer")) == 2
-    assert ledger.round_summary(s.rnd.id).paid_pence == 30_000
+    assert books.round_summary(s.rnd.id).paid_pence == 30_000

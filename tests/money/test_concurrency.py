@@ -15,9 +15,9 @@ import pytest
 
 from grants.core import DomainError
 from grants.extensions import db
+from grants.ledger import books
+from grants.ledger.books import OverBudget
 from grants.models import Person, Tranche, TrancheStatus
-from grants.money import ledger
-from grants.money.ledger import OverBudget
 from grants.money.payouts import record_payment, release_tranche
 from tests.money.conftest import awarded_round
 from tests.races import app, race_app, run_together  # noqa: F401 - fixtures: one app per backend for the module
@@ -63,7 +63,7 @@ def test_forty_payments_against_ten_pay_exactly_ten(app, award: Ids, repeat: int
     ok, refused, errors = _race(app, pay)
     assert errors == []
     assert (ok, refused) == (COVERED, THREADS - COVERED)
-    money = ledger.round_summary(round_id)
+    money = books.round_summary(round_id)
     assert money.paid_pence == COVERED * PART
     assert money.committed_pence == 0
     assert money.available_pence == 0

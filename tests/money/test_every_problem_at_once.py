@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from grants.core import transaction
 from grants.extensions import db
 from grants.funders.services import register_funder
+from grants.ledger import books
 from grants.models import Contribution, Pledge, Proposal, Round, Tranche, TrancheStatus
-from grants.money import ledger
 from grants.money.services import commit_awards, pledge
 from tests import factories
 from tests.conftest import login, post_form, text_of
@@ -134,7 +134,7 @@ def test_recording_a_bank_transfer_as_sent_says_every_problem_at_once(client, ap
     })  # fmt: skip
     assert 'value="31/02/2026"' in html
     db.session.refresh(tranche)
-    assert tranche.status is TrancheStatus.SCHEDULED and ledger.round_summary(rnd.id).paid_pence == 0
+    assert tranche.status is TrancheStatus.SCHEDULED and books.round_summary(rnd.id).paid_pence == 0
 
 
 def test_a_hold_without_a_real_reason_is_shown_in_its_place(client, app):
@@ -174,7 +174,7 @@ def test_money_that_came_back_says_every_problem_at_once(client, app):
     })  # fmt: skip
     assert "<details open>" in html and "The bank returned it: account closed." in html
     db.session.refresh(tranche)
-    assert tranche.reversed_pence == 0 and ledger.award_paid_totals([award.id]) == {award.id: 25_000}
+    assert tranche.reversed_pence == 0 and books.award_paid_totals([award.id]) == {award.id: 25_000}
     assert "There is a problem" in text_of(response)
 
 
@@ -194,7 +194,7 @@ def test_a_box_the_form_refuses_does_not_hide_what_the_payment_says_about_the_ot
         f"returned-{tranche.id}-amount": "Only £250 of this payment is still with the group.",
         f"returned-{tranche.id}-reason": "Say what happened",
     })  # fmt: skip
-    assert ledger.award_paid_totals([award.id]) == {award.id: 25_000}
+    assert books.award_paid_totals([award.id]) == {award.id: 25_000}
 
 
 def test_saying_a_transfer_is_not_on_the_statement_keeps_the_reason_typed(client, app):

@@ -21,10 +21,11 @@ from sqlalchemy import func, select
 
 from grants.core import DomainError, transaction
 from grants.extensions import db
+from grants.ledger import books
+from grants.ledger.books import OverBudget
 from grants.models import Account, AccountKind, Award, Entry, Proposal, Round, StripeCheckout, Tranche, TrancheStatus
-from grants.money import ledger, payouts, stripe_in
+from grants.money import payouts, stripe_in
 from grants.money.gateway import get_gateway
-from grants.money.ledger import OverBudget
 from grants.money.payouts import record_payment
 from grants.money.services import (
     commit_awards,
@@ -92,7 +93,7 @@ def test_money_state_machine(app, fake) -> None:  # noqa: ANN001
                 reference=f"BANK-{next(self.references)}",
             )
             # Only a transfer the treasurer confirms is money: the claim alone changes nothing.
-            assert ledger.round_summary(self.rnd.id).received_pence == self.received
+            assert books.round_summary(self.rnd.id).received_pence == self.received
             confirm_bank_transfer(person=factories.treasurer_of(self.rnd.id), contribution_id=claim.id)
             self.received += amount
 
@@ -113,7 +114,7 @@ def test_money_state_machine(app, fake) -> None:  # noqa: ANN001
         @rule(data=st.data(), amount=amounts)
         def refund(self, data, amount: int) -> None:  # noqa: ANN001
             checkout_id = data.draw(st.sampled_from(self.checkouts))
-            available = ledger.round_summary(self.rnd.id).available_pence
+            available = books.round_summary(self.rnd.id).available_pence
             checkout = db.session.get(StripeCheckout, checkout_id)
             limit = min(available, checkout.amount_pence - checkout.refunded_pence)
             try:
@@ -134,7 +135,7 @@ def test_money_state_machine(app, fake) -> None:  # noqa: ANN001
                 p = factories.proposal(self.lead, self.rnd.id, factories.group(self.lead), cost)
             except DomainError:
                 return  # the table has moved on (all paid) and takes no more bids
-            available = ledger.round_summary(self.rnd.id).available_pence
+            available = books.round_summary(self.rnd.id).available_pence
             try:
                 with transaction():
                     made = commit_awards(
@@ -259,10 +260,10 @@ def test_money_state_machine(app, fake) -> None:  # noqa: ANN001
         def paid_never_exceeds_awarded(self) -> None:
             if not self.awards:
                 return
-            paid = ledger.award_paid_totals(self.awards)
+            paid = books.award_paid_totals(self.awards)
             for award in db.session.execute(select(Award).where(Award.id.in_(self.awards))).scalars():
                 assert 0 <= paid[award.id] <= award.amount_pence
-                assert ledger.award_committed(award) + paid[award.id] == award.amount_pence
+                assert books.award_committed(award) + paid[award.id] == award.amount_pence
             db.session.rollback()
 
         @invariant()
@@ -275,13 +276,13 @@ def test_money_state_machine(app, fake) -> None:  # noqa: ANN001
                 for t in fake.objects_of("balance_transaction")
                 if t["type"] != "transfer" or t["source"] in known
             )
-            assert ledger.balance_of(AccountKind.STRIPE_BALANCE) == stripe_says
-            assert ledger.check_balances() == []
+            assert books.balance_of(AccountKind.STRIPE_BALANCE) == stripe_says
+            assert books.check_balances() == []
             db.session.rollback()
 
         @invariant()
         def public_figures_equal_the_model(self) -> None:
-            money = ledger.round_summary(self.rnd.id)
+            money = books.round_summary(self.rnd.id)
             assert money.received_pence == self.received
             assert money.fees_pence == self.fees
             assert money.paid_pence == self.paid

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from grants.extensions import db
+from grants.ledger import books
 from grants.models import (
     CheckoutStatus,
     Contribution,
@@ -22,7 +23,6 @@ from grants.models import (
     StripeCheckout,
     StripeEvent,
 )
-from grants.money import ledger
 from grants.money.services import pledge
 from tests import factories
 from tests.conftest import login, post_form, text_of
@@ -77,7 +77,7 @@ def test_card_payment_is_recorded_once_with_its_fee_despite_100_replays(app, cli
     for _ in range(100):
         response = deliver(client, event)
         assert response.status_code == 200
-    money = ledger.round_summary(rnd.id)
+    money = books.round_summary(rnd.id)
     assert money.received_pence == 50_000
     assert money.fees_pence == 745
     assert money.available_pence == 50_000 - 745
@@ -101,9 +101,9 @@ def test_fee_borne_by_platform_leaves_the_pot_whole(app, client, fake) -> None:
     checkout = _checkout_through_ui(client, fake, funder_person, item)
     fake.complete_checkout_session(checkout.session_id, fee_pence=500)
     assert deliver(client, fake.event("checkout.session.completed", checkout.session_id)).status_code == 200
-    money = ledger.round_summary(rnd.id)
+    money = books.round_summary(rnd.id)
     assert (money.received_pence, money.fees_pence, money.available_pence) == (50_000, 0, 50_000)
-    assert ledger.platform_fees() == 500
+    assert books.platform_fees() == 500
     assert "paid by Our Tables, not from the pot" in text_of(client.get(f"/tables/{rnd.slug}"))
 
 
@@ -113,14 +113,14 @@ def test_bacs_waits_for_clearing_and_out_of_order_delivery_ends_the_same(app, cl
     fake.complete_checkout_session(checkout.session_id, payment_method="bacs_debit", settled=False)
     completed = fake.event("checkout.session.completed", checkout.session_id)
     assert deliver(client, completed).status_code == 200
-    assert ledger.round_summary(rnd.id).received_pence == 0
+    assert books.round_summary(rnd.id).received_pence == 0
     db.session.refresh(checkout)
     assert checkout.status is CheckoutStatus.PENDING
     fake.settle_checkout_session(checkout.session_id, fee_pence=120)
     succeeded = fake.event("checkout.session.async_payment_succeeded", checkout.session_id)
     assert deliver(client, succeeded).status_code == 200
     assert deliver(client, completed).status_code == 200  # a late replay changes nothing
-    money = ledger.round_summary(rnd.id)
+    money = books.round_summary(rnd.id)
     assert (money.received_pence, money.fees_pence) == (50_000, 120)
 
 
@@ -133,7 +133,7 @@ def test_bacs_success_arriving_before_completed(app, client, fake) -> None:
     succeeded = fake.event("checkout.session.async_payment_succeeded", checkout.session_id)
     assert deliver(client, succeeded).status_code == 200
     assert deliver(client, completed).status_code == 200
-    money = ledger.round_summary(rnd.id)
+    money = books.round_summary(rnd.id)
     assert (money.received_pence, money.fees_pence) == (50_000, 120)
     assert _count(Contribution) == 1
 
@@ -145,7 +145,7 @@ def test_failed_direct_debit_adds_nothing_and_tells_the_funder(app, client, fake
     assert deliver(client, fake.event("checkout.session.async_payment_failed", checkout.session_id)).status_code == 200
     db.session.refresh(checkout)
     assert checkout.status is CheckoutStatus.FAILED
-    assert ledger.round_summary(rnd.id).received_pence == 0
+    assert books.round_summary(rnd.id).received_pence == 0
     alert = db.session.execute(select(Notification).where(Notification.event == "money_alert")).scalar_one()
     assert alert.person_id == funder_person.id
 
@@ -160,7 +160,7 @@ def test_bad_stale_and_wrong_mode_signatures_are_refused(app, client, fake) -> N
     live = fake.event("checkout.session.completed", checkout.session_id, livemode=True)
     assert deliver(client, live).status_code == 400
     assert client.post("/stripe/webhook", data=b"{}").status_code == 400  # no signature at all
-    assert ledger.round_summary(rnd.id).received_pence == 0
+    assert books.round_summary(rnd.id).received_pence == 0
     assert _count(StripeEvent) == 0
 
 
@@ -183,7 +183,7 @@ def test_refunds_and_disputes_take_money_back_once_and_alert_people(app, client,
     assert charge["amount_refunded"] == 10_000
     for _ in range(3):
         assert deliver(client, build_event("charge.refunded", charge)).status_code == 200
-    assert ledger.round_summary(rnd.id).received_pence == 40_000
+    assert books.round_summary(rnd.id).received_pence == 40_000
     assert _count(EntryGroup, EntryGroup.kind == EntryKind.REFUND) == 1
 
     # A dispute holds the money back; winning it returns it. Replays change nothing.
@@ -196,11 +196,11 @@ def test_refunds_and_disputes_take_money_back_once_and_alert_people(app, client,
     }
     for _ in range(3):
         deliver(client, build_event("charge.dispute.created", dispute))
-    assert ledger.round_summary(rnd.id).received_pence == 35_000
+    assert books.round_summary(rnd.id).received_pence == 35_000
     won = {**dispute, "status": "won"}
     for _ in range(2):
         deliver(client, build_event("charge.dispute.closed", won))
-    assert ledger.round_summary(rnd.id).received_pence == 40_000
+    assert books.round_summary(rnd.id).received_pence == 40_000
     reversals = db.session.execute(select(EntryGroup).where(EntryGroup.kind == EntryKind.REVERSAL)).scalars().all()
     assert len(reversals) == 1 and reversals[0].reverses_id is not None
     alerts = db.session.execute(select(Notification).where(Notification.event == "money_alert")).scalars().all()

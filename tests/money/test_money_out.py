@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from grants.core import transaction
 from grants.extensions import db
+from grants.ledger import books
 from grants.models import AccountKind, AuditEntry, EntryGroup, EntryKind, Payee, PayoutMethod, Tranche, TrancheStatus
-from grants.money import ledger
 from grants.money.gateway import get_gateway
 from grants.money.payouts import send_tranche
 from grants.roles import may_release_money
@@ -62,7 +62,7 @@ def test_release_through_stripe_pays_once_with_a_stored_key(app, client, fake) -
     assert len(sent) == 1
     assert sent[0].idempotency_key == tranche.idempotency_key
     assert sent[0].params["destination"] == account and sent[0].params["amount"] == "25000"
-    money = ledger.round_summary(s.rnd.id)
+    money = books.round_summary(s.rnd.id)
     assert (money.paid_pence, money.committed_pence) == (25_000, 35_000)
     assert "Paid" in text_of(client.get(page))
 
@@ -79,7 +79,7 @@ def test_a_dropped_response_is_retried_with_the_same_key_and_pays_once(app, clie
     assert response.status_code == 302
     tranche = db.session.execute(select(Tranche)).scalar_one()
     assert tranche.status is TrancheStatus.PROCESSING
-    assert ledger.round_summary(s.rnd.id).paid_pence == 0
+    assert books.round_summary(s.rnd.id).paid_pence == 0
     # Nothing more can be released while it is on its way.
     assert post_form(client, f"/money/awards/{award.id}/release", {f"release-{award.id}-amount": "1"}, page=page)
     assert db.session.execute(select(func.count(Tranche.id))).scalar_one() == 1
@@ -89,7 +89,7 @@ def test_a_dropped_response_is_retried_with_the_same_key_and_pays_once(app, clie
     keys = {r.idempotency_key for r in fake.requests_to("POST", "/v1/transfers")}
     assert keys == {tranche.idempotency_key}
     assert len(fake.objects_of("transfer")) == 1
-    assert ledger.round_summary(s.rnd.id).paid_pence == 60_000
+    assert books.round_summary(s.rnd.id).paid_pence == 60_000
     assert db.session.execute(select(func.count()).where(EntryGroup.kind == EntryKind.PAYMENT)).scalar_one() == 1
 
 
@@ -133,7 +133,7 @@ def test_reversed_transfer_returns_money_to_the_award(app, client, fake) -> None
         assert deliver(client, event).status_code == 200
     db.session.refresh(tranche)
     assert tranche.status is TrancheStatus.REVERSED and tranche.reversed_pence == 5_000
-    money = ledger.round_summary(s.rnd.id)
+    money = books.round_summary(s.rnd.id)
     assert (money.paid_pence, money.committed_pence) == (15_000, 45_000)
     assert transfer
 
@@ -188,13 +188,13 @@ def test_bank_payee_host_organisation_hold_and_lift(app, client, fake) -> None:
         f"confirm-{tranche.id}-bank_reference": "BACS1",
     }
     post_form(client, f"/money/tranches/{tranche.id}/confirm", confirm, page=page)
-    assert ledger.round_summary(s.rnd.id).paid_pence == 0
+    assert books.round_summary(s.rnd.id).paid_pence == 0
 
     post_form(client, f"/money/tranches/{tranche.id}/lift", {}, page=page)
     post_form(client, f"/money/tranches/{tranche.id}/confirm", confirm, page=page)
     db.session.refresh(tranche)
     assert tranche.status is TrancheStatus.PAID
-    assert ledger.round_summary(s.rnd.id).paid_pence == 30_000
+    assert books.round_summary(s.rnd.id).paid_pence == 30_000
 
 
 def test_people_who_decided_cannot_release_or_hold(app, client, fake) -> None:
@@ -230,8 +230,8 @@ def test_reconcile_agrees_then_lists_every_mismatch(app, client, fake, runner) -
     for _ in range(2):
         assert deliver(client, fake.event("payout.paid", payout["id"])).status_code == 200
     # The pot was paid in by bank transfer; the payout brought Stripe's takings to the bank too.
-    assert ledger.balance_of(AccountKind.BANK) == 100_000 + payout["amount"]
-    assert ledger.balance_of(AccountKind.STRIPE_BALANCE) == 0
+    assert books.balance_of(AccountKind.BANK) == 100_000 + payout["amount"]
+    assert books.balance_of(AccountKind.STRIPE_BALANCE) == 0
     result = runner.invoke(args=["reconcile", "--now"])
     assert result.exit_code == 0, result.output
     assert "agree" in result.output

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from grants.extensions import db
+from grants.ledger import books
 from grants.models import (
     AuditEntry,
     Funder,
@@ -23,7 +24,6 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
-from grants.money import ledger
 from tests import factories
 from tests.conftest import login, post_form, text_of
 from tests.money.conftest import awarded_round
@@ -103,7 +103,7 @@ def test_a_self_made_funder_s_pledge_is_an_offer_with_no_power_until_the_conveno
     db.session.refresh(tranche)
     assert tranche.status is TrancheStatus.HELD
     assert len(db.session.execute(select(Tranche)).scalars().all()) == 1
-    assert ledger.round_summary(s.rnd.id).paid_pence == 0
+    assert books.round_summary(s.rnd.id).paid_pence == 0
     # No money can be paid in against an offer, and the offer is not public.
     pledge_id = db.session.execute(select(Pledge.id).where(Pledge.funder_id == shadow.id)).scalar_one()
     refused = post_form(
@@ -113,7 +113,7 @@ def test_a_self_made_funder_s_pledge_is_an_offer_with_no_power_until_the_conveno
         page=f"/money/pledges/{pledge_id}/received",
     )
     assert refused.status_code == 400 and "have not accepted" in text_of(refused)
-    assert ledger.funder_summary(shadow.id) == {}
+    assert books.funder_summary(shadow.id) == {}
     for public in (f"/tables/{s.rnd.slug}", "/ledger"):
         assert "Shadow Fund" not in text_of(client.get(public))
     assert s.rnd.title not in text_of(client.get(f"/funders/{shadow.slug}"))  # its own page names no table
@@ -236,7 +236,7 @@ def test_above_the_table_s_amount_a_release_needs_a_second_person(app, client):
     assert tranche.approved_by_id == treasurer.id
     post_form(client, f"/money/tranches/{tranche.id}/confirm", confirm, page=page)
     db.session.refresh(tranche)
-    assert tranche.status is TrancheStatus.PAID and ledger.round_summary(s.rnd.id).paid_pence == 75_000
+    assert tranche.status is TrancheStatus.PAID and books.round_summary(s.rnd.id).paid_pence == 75_000
     record = text_of(client.get(f"/tables/{s.rnd.slug}"))
     assert "needs a second person" in record and "A second person approved the release of £750 to" in record
 

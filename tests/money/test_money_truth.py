@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 
 from grants.extensions import db
 from grants.funders.services import register_funder
+from grants.ledger import books
+from grants.ledger.published import HELD_BACK_TEXT, ledger_rows, public_ledger_mismatches
 from grants.models import (
     AccountKind,
     Contribution,
@@ -23,10 +25,7 @@ from grants.models import (
     Tranche,
     TrancheStatus,
 )
-from grants.money import ledger
 from grants.money.services import pledge
-from grants.public.panel_money import HELD_BACK_TEXT
-from grants.public.queries import ledger_rows, public_ledger_mismatches
 from tests import factories
 from tests.conftest import Client, login, post_form, text_of
 from tests.races import run_together
@@ -71,14 +70,14 @@ def test_a_funders_transfer_is_only_claimed_until_the_treasurer_confirms_it(app,
     assert response.status_code == 302
     assert "claimed" in text_of(client.get(response.headers["Location"]))
     # The funder's word alone is not money: not in the pot, not on the public pages.
-    assert ledger.round_summary(rnd.id).received_pence == 0
+    assert books.round_summary(rnd.id).received_pence == 0
     assert "£2,500.50" not in text_of(client.get(f"/ledger?round={rnd.id}"))
     assert "£2,500.50" not in text_of(client.get("/"))
     claim = db.session.execute(select(Contribution)).scalar_one()
     assert claim.status is ContributionStatus.CLAIMED and claim.entry_group_id is None
     # The funder cannot confirm its own claim.
     post_form(client, f"/money/contributions/{claim.id}/confirm", {}, page=f"/money/tables/{rnd.slug}/money-in")
-    assert ledger.round_summary(rnd.id).received_pence == 0
+    assert books.round_summary(rnd.id).received_pence == 0
     # The treasurer was told, and checks it against the bank statement.
     assert _count(Notification, Notification.person_id == treasurer.id, Notification.event == "money_alert") == 1
     _as(client, treasurer)
@@ -86,7 +85,7 @@ def test_a_funders_transfer_is_only_claimed_until_the_treasurer_confirms_it(app,
     assert "Claimed: waiting for the treasurer" in text_of(client.get(page))
     response = post_form(client, f"/money/contributions/{claim.id}/confirm", {}, page=page)
     assert response.status_code == 302
-    assert ledger.round_summary(rnd.id).received_pence == 250_050
+    assert books.round_summary(rnd.id).received_pence == 250_050
     assert "£2,500.50" in text_of(client.get(f"/ledger?round={rnd.id}"))
     # Confirming twice changes nothing.
     post_form(client, f"/money/contributions/{claim.id}/confirm", {}, page=page)
@@ -107,7 +106,7 @@ def test_whoever_recorded_a_transfer_cannot_also_confirm_it(app, client) -> None
     assert "someone else must check it" in text_of(client.get(page))
     response = post_form(client, f"/money/contributions/{claim.id}/confirm", {}, page=page, follow=True)
     assert "someone else must check it" in text_of(response)
-    assert ledger.round_summary(rnd.id).received_pence == 0
+    assert books.round_summary(rnd.id).received_pence == 0
 
 
 def test_the_same_transfer_posted_five_times_is_recorded_once(app, client) -> None:
@@ -170,7 +169,7 @@ def test_an_absurd_amount_is_refused_and_the_convenors_set_the_tables_limit(app,
     # Refused by the amount field itself: no column holds it (issue 16), and no table takes it.
     assert huge.status_code == 400 and "Enter an amount of £10,000,000 or less" in text_of(huge)
     assert _send(client, item, "99999999999").status_code == 400
-    assert ledger.round_summary(rnd.id).received_pence == 0
+    assert books.round_summary(rnd.id).received_pence == 0
     # The convenors set a lower limit for this table; only they can.
     limit_page = f"/money/tables/{rnd.slug}/money-in"
     post_form(client, f"/money/tables/{rnd.slug}/money-in/ceiling", {"ceiling-amount": "10"}, page="/me")
@@ -197,7 +196,7 @@ def test_a_confirmed_transfer_is_corrected_by_a_reversal_with_its_reason(app, cl
     original = db.session.execute(select(EntryGroup)).scalar_one()
     # No reason, no correction.
     post_form(client, f"/money/contributions/{claim.id}/reverse", {f"reverse-{claim.id}-reason": ""}, page=page)
-    assert ledger.round_summary(rnd.id).received_pence == 30_000
+    assert books.round_summary(rnd.id).received_pence == 30_000
     response = post_form(
         client,
         f"/money/contributions/{claim.id}/reverse",
@@ -205,11 +204,11 @@ def test_a_confirmed_transfer_is_corrected_by_a_reversal_with_its_reason(app, cl
         page=page,
     )
     assert response.status_code == 302
-    assert ledger.round_summary(rnd.id).received_pence == 0
+    assert books.round_summary(rnd.id).received_pence == 0
     reversal = db.session.execute(select(EntryGroup).where(EntryGroup.kind == EntryKind.REVERSAL)).scalar_one()
     assert reversal.reverses_id == original.id
     # Nothing was edited: the original is still there, and the ledger shows both, the reversal negative.
-    assert _count(EntryGroup) == 2 and ledger.check_balances() == []
+    assert _count(EntryGroup) == 2 and books.check_balances() == []
     public = text_of(client.get(f"/ledger?round={rnd.id}"))
     assert "Recorded twice: the statement shows one transfer." in public and "-£300" in public
     assert "Corrected (reversed)" in text_of(client.get(page))
@@ -246,7 +245,7 @@ def test_the_treasurer_records_a_bank_payment_that_came_back(app, client) -> Non
     tranche = db.session.execute(select(Tranche)).scalar_one()
     data = {f"confirm-{tranche.id}-paid_on": TODAY, f"confirm-{tranche.id}-bank_reference": "BACS-1"}
     post_form(client, f"/money/tranches/{tranche.id}/confirm", data, page=page)
-    assert ledger.award_paid_totals([award.id]) == {award.id: 25_000}
+    assert books.award_paid_totals([award.id]) == {award.id: 25_000}
     returned = {
         f"returned-{tranche.id}-amount": "250",
         f"returned-{tranche.id}-returned_on": TODAY,
@@ -254,22 +253,22 @@ def test_the_treasurer_records_a_bank_payment_that_came_back(app, client) -> Non
     }
     # Only the treasurer, who sees the statement, records it.
     post_form(client, f"/money/tranches/{tranche.id}/returned", returned, page=page)
-    assert ledger.award_paid_totals([award.id]) == {award.id: 25_000}
+    assert books.award_paid_totals([award.id]) == {award.id: 25_000}
     _as(client, treasurer)
     assert "It came back, or was sent by mistake" in text_of(client.get(page))
     assert post_form(client, f"/money/tranches/{tranche.id}/returned", returned, page=page).status_code == 302
     db.session.refresh(tranche)
     assert tranche.status is TrancheStatus.REVERSED and tranche.reversed_pence == 25_000
     # What the award shows is what is really with the group; the money is committed to it again.
-    assert ledger.award_paid_totals([award.id]) == {award.id: 0}
-    assert ledger.award_committed(award) == 60_000
-    assert ledger.balance_of(AccountKind.BANK) == 100_000
+    assert books.award_paid_totals([award.id]) == {award.id: 0}
+    assert books.award_committed(award) == 60_000
+    assert books.balance_of(AccountKind.BANK) == 100_000
     public = text_of(client.get(f"/ledger?round={rnd.id}"))
     assert "The bank returned it: account closed." in public
     assert _count(Notification, Notification.person_id == lead.id, Notification.subject.contains("came back")) == 1
     # It cannot come back twice.
     post_form(client, f"/money/tranches/{tranche.id}/returned", returned, page=page)
-    assert ledger.award_committed(award) == 60_000
+    assert books.award_committed(award) == 60_000
 
 
 def test_no_release_to_a_group_without_bank_details_and_the_group_is_told(app, client) -> None:
@@ -330,12 +329,12 @@ def test_panel_pay_comes_out_of_the_pot_moves_cash_and_is_one_unnamed_row(app, c
     )
     assert response.status_code == 302
     # Cash moved: the bank holds £62.40 less, the pot is £62.40 smaller, and no budget is left unfunded.
-    assert ledger.balance_of(AccountKind.BANK) == 100_000 - 6_240
-    assert ledger.balance_of(AccountKind.PANEL_BUDGET, round_id=rnd.id) == 0
-    money = ledger.round_summary(rnd.id)
+    assert books.balance_of(AccountKind.BANK) == 100_000 - 6_240
+    assert books.balance_of(AccountKind.PANEL_BUDGET, round_id=rnd.id) == 0
+    money = books.round_summary(rnd.id)
     assert money.panel_out_pence == 6_240 and money.available_pence == 100_000 - 6_240
     # One person paid: no public row (its amount would be their pay) until a step covers 5 people,
-    # and the pot's public figures leave it out, saying so (issue 15; grants/public/panel_money.py).
+    # and the pot's public figures leave it out, saying so (issue 15; grants/ledger/published.py).
     assert [r for r in ledger_rows(round_id=rnd.id) if r.kind is EntryKind.PANEL_RUN] == []
     public = text_of(client.get(f"/ledger?round={rnd.id}"))
     assert "Panel paid" not in public and "62.40" not in public and str(HELD_BACK_TEXT) in public
@@ -368,8 +367,8 @@ def test_the_whole_pot_cannot_be_paid_to_the_panel_and_the_groups_twice(app, cli
         follow=True,
     )  # fmt: skip
     assert "Ask a funder to put in money for the panel first" in text_of(response)
-    assert ledger.balance_of(AccountKind.BANK) == 60_000
-    assert ledger.round_summary(rnd.id).available_pence == 0
+    assert books.balance_of(AccountKind.BANK) == 60_000
+    assert books.round_summary(rnd.id).available_pence == 0
 
 
 def test_reconcile_checks_the_ledger_on_a_bank_only_site_and_tells_the_table(app, client, runner) -> None:
@@ -480,7 +479,7 @@ def test_a_refund_is_a_negative_row_and_the_running_totals_match_the_totals(stri
     deliver(client, fake.event("checkout.session.completed", checkout.session_id))
     page = f"/money/checkouts/{checkout.id}/refund"
     assert post_form(client, page, {"amount": "100"}, page=page).status_code == 302
-    money = ledger.round_summary(rnd.id)
+    money = books.round_summary(rnd.id)
     assert money.received_pence == 40_000
     rows = ledger_rows(round_id=rnd.id)
     refund = next(r for r in rows if r.kind is EntryKind.REFUND)
@@ -518,7 +517,7 @@ def test_one_pay_run_is_one_row_for_the_table_and_names_nobody(app, client) -> N
     assert response.status_code == 302
     [row] = [r for r in ledger_rows(round_id=rnd.id) if r.kind is EntryKind.PANEL_RUN]
     assert row.amount_pence == -12_500 and "(5 people, in one line" in row.description
-    assert ledger.balance_of(AccountKind.BANK) == 100_000 - 12_500
+    assert books.balance_of(AccountKind.BANK) == 100_000 - 12_500
     assert panel_pay.schedule(rnd.id) == []
     public = text_of(client.get(f"/ledger?round={rnd.id}"))
     assert not any(m.display_name in public for m in members)

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from grants.extensions import db
+from grants.ledger import books
 from grants.models import EntryGroup, EntryKind, Notification, Round, RoundStatus, Tranche, TrancheStatus
-from grants.money import ledger
 from tests.conftest import login, post_form
 from tests.money.conftest import Scenario, awarded_round
 
@@ -70,7 +70,7 @@ def test_a_payment_moves_the_table_by_one_rule_whichever_way_it_is_recorded(app,
 
     tranche = db.session.execute(select(Tranche)).scalar_one()
     assert tranche.status is TrancheStatus.PAID and tranche.bank_reference == "BANK-1"
-    assert ledger.round_summary(s.rnd.id).committed_pence == 0
+    assert books.round_summary(s.rnd.id).committed_pence == 0
     assert db.session.get(Round, s.rnd.id).status is after
     row = db.session.get(EntryGroup, tranche.entry_group_id)
     assert row.kind is EntryKind.PAYMENT and row.reference == "BANK-1"
@@ -86,4 +86,4 @@ def test_a_part_payment_moves_an_awarding_table_to_paying_only(app, client, path
     login(client, s.funder_person.email)
     PATHS[path](client, s, "400")
     assert db.session.get(Round, s.rnd.id).status is RoundStatus.PAYING
-    assert ledger.round_summary(s.rnd.id).committed_pence == 60_000
+    assert books.round_summary(s.rnd.id).committed_pence == 60_000

@@ -16,8 +16,8 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 
 from grants.extensions import db
+from grants.ledger import books
 from grants.models import Award, Proposal, ProposalStatus
-from grants.money import ledger
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "360giving"
 PERSONAL = ["Cara Convenor", "Pat Panel", "Gus Group", "Olu Other", "Fay Funder", "Theo Treasurer", "@example.org"]
@@ -48,7 +48,7 @@ def test_360giving_package_validates_with_zero_errors(client, demo):
     assert errors == []
     awards = db.session.execute(select(Award).order_by(Award.id)).scalars().all()
     assert len(package["grants"]) == len(awards) > 0
-    paid = ledger.award_paid_totals([a.id for a in awards])
+    paid = books.award_paid_totals([a.id for a in awards])
     for grant, award in zip(package["grants"], awards, strict=True):
         assert grant["id"] == f"360G-ourtables-{award.reference}"
         assert grant["amountAwarded"] * 100 == award.amount_pence

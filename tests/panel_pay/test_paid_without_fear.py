@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from grants.extensions import db
+from grants.ledger import books
 from grants.models import LimitPeriod, OverLimit, PayLimit, RateUnit, StaffRole, TimeLog
-from grants.money import ledger
 from grants.panel_pay import services as panel_pay
 from grants.panel_pay import totals
 from tests import factories
@@ -206,16 +206,16 @@ def test_a_weekly_limit_is_kept_by_the_pay_run_and_private_to_the_member(app, cl
     assert client.get("/money/my-panel-pay/letter?year=nonsense").status_code == 404
 
     # The member gives the £40 their limit holds back to the pot instead of waiting.
-    available = ledger.round_summary(rnd.id).available_pence
+    available = books.round_summary(rnd.id).available_pence
     given = post_form(client, "/money/my-panel-pay/over", {"what": "give", "slug": rnd.slug}, page=overview)
     assert given.status_code == 302
     assert panel_pay.my_pay(seat.id)["panel_owed"] == 0
     # The £40 never left the pot: it stays there (not counted twice), and the panel budget the
     # approval drew on is whole again: it is short only by the pay still to send.
-    assert ledger.round_summary(rnd.id).available_pence == available
+    assert books.round_summary(rnd.id).available_pence == available
     assert _budget(rnd) == -_owed(rnd)
     post_form(client, "/money/my-panel-pay/over", {"what": "give", "slug": rnd.slug}, page=overview)
-    assert ledger.round_summary(rnd.id).available_pence == available  # nothing more: refused, nothing written
+    assert books.round_summary(rnd.id).available_pence == available  # nothing more: refused, nothing written
     assert _budget(rnd) == -_owed(rnd)
 
 
@@ -225,14 +225,14 @@ def test_a_monthly_limit_takes_less_automatically_and_declines_or_gives_the_rest
     panel_pay.set_limit(person=member, period=LimitPeriod.MONTH, amount_pence=3_000, over=over)
     _as(client, member)
     _choose_bank(client, rnd)
-    available = ledger.round_summary(rnd.id).available_pence
+    available = books.round_summary(rnd.id).available_pence
     log = _log_and_approve(client, rnd, member, convenor, "1")
     if over is OverLimit.DECLINE:
         assert log.amount_pence == 3_000 and panel_pay.my_pay(seat.id)["panel_owed"] == 3_000
-        assert ledger.round_summary(rnd.id).available_pence == available
+        assert books.round_summary(rnd.id).available_pence == available
     else:
         assert panel_pay.my_pay(seat.id)["panel_owed"] == 3_000
-        assert ledger.round_summary(rnd.id).available_pence == available  # the £20 given never left the pot
+        assert books.round_summary(rnd.id).available_pence == available  # the £20 given never left the pot
         assert _budget(rnd) == -3_000  # the budget is short only by the pay still to send
     _as(client, member)
     page = text_of(client.get("/money/my-panel-pay"))
@@ -291,8 +291,8 @@ def test_giving_or_declining_pay_over_the_limit_touches_only_the_table_it_is_ask
     _log_and_approve(client, first, member, convenor, "1")  # £50 on the first table: within the £60 limit
     _log_and_approve(client, rnd, member, convenor, "1")  # £50 here: £40 of it is over the limit
     assert totals.over_limit(member.id, date.today()) == 4_000
-    other_pot = ledger.round_summary(first.id).available_pence
-    this_pot = ledger.round_summary(rnd.id).available_pence
+    other_pot = books.round_summary(first.id).available_pence
+    this_pot = books.round_summary(rnd.id).available_pence
 
     _as(client, member)
     mine = f"/money/tables/{rnd.slug}/my-pay"
@@ -300,9 +300,9 @@ def test_giving_or_declining_pay_over_the_limit_touches_only_the_table_it_is_ask
     given = post_form(client, "/money/my-panel-pay/over", {"what": "give", "slug": rnd.slug}, page=mine)
     assert given.status_code == 302
     assert panel_pay.my_pay(first_seat.id)["panel_owed"] == 5_000  # the other table's pay is untouched
-    assert ledger.round_summary(first.id).available_pence == other_pot
+    assert books.round_summary(first.id).available_pence == other_pot
     assert panel_pay.my_pay(seat.id)["panel_owed"] == 1_000
-    assert ledger.round_summary(rnd.id).available_pence == this_pot  # the gift never left this pot
+    assert books.round_summary(rnd.id).available_pence == this_pot  # the gift never left this pot
     assert _budget(rnd) == -1_000 and _budget(first) == -5_000  # each budget short only by its pay to send
     assert totals.over_limit(member.id, date.today()) == 0
 
@@ -336,7 +336,7 @@ def _budget(rnd) -> int:  # noqa: ANN001
     """The table's panel budget: what approvals drew on it, less what pay runs sent and pay given back."""
     from grants.models import AccountKind
 
-    return ledger.balance_of(AccountKind.PANEL_BUDGET, round_id=rnd.id)
+    return books.balance_of(AccountKind.PANEL_BUDGET, round_id=rnd.id)
 
 
 def _owed(rnd) -> int:  # noqa: ANN001
@@ -347,4 +347,4 @@ def _owed(rnd) -> int:  # noqa: ANN001
     from grants.models import AccountKind, PanelMember
 
     seats = db.session.execute(select(PanelMember.id).where(PanelMember.round_id == rnd.id)).scalars()
-    return sum(ledger.balance_of(AccountKind.PANEL_OWED, seat_id=s) for s in seats)
+    return sum(books.balance_of(AccountKind.PANEL_OWED, seat_id=s) for s in seats)

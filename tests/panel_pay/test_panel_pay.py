@@ -9,8 +9,8 @@ from datetime import date
 from sqlalchemy import select
 
 from grants.extensions import db
+from grants.ledger import books
 from grants.models import AccountKind, ClaimStatus, Expense, PayChoice, StaffRole, TimeLog
-from grants.money import ledger
 from grants.panel_pay import services as panel_pay
 from tests import factories
 from tests.conftest import login, post_form, text_of
@@ -103,7 +103,7 @@ def test_rate_time_approval_choice_schedule_and_payment(app, client) -> None:
     ]
 
     # Panel pay comes from the panel budget, not the pot; public pages show only the total.
-    money = ledger.round_summary(rnd.id)
+    money = books.round_summary(rnd.id)
     assert money.available_pence == 100_000 and money.panel_paid_pence == 15_000
     public = text_of(client.get(f"/tables/{rnd.slug}"))
     # Approved, not yet paid: nothing has left the pot, and one person's pay is never a public total.
@@ -153,11 +153,11 @@ def test_decline_voucher_and_donate_need_no_bank_details(app, client) -> None:
         person=member, round_id=rnd.id, activity=panel_pay.Activity.MEETING, worked_on=date.today(), units=3
     )
     panel_pay.decide_time(person=convenor, log_id=item.id, approve=True)
-    money = ledger.round_summary(rnd.id)
+    money = books.round_summary(rnd.id)
     # Given before it was sent, it never left the pot: the pot is as it was (not counted twice, as it
     # once was), and the panel budget the approval drew on is whole again.
     assert money.received_pence == 100_000 and money.available_pence == 100_000
-    assert ledger.balance_of(AccountKind.PANEL_BUDGET, round_id=rnd.id) == 0
+    assert books.balance_of(AccountKind.PANEL_BUDGET, round_id=rnd.id) == 0
     assert panel_pay.my_pay(seat.id)["panel_owed"] == 0
 
     # Declining: approved time is recorded, nothing is owed.
@@ -216,4 +216,4 @@ def test_expenses_with_a_receipt_are_separate_and_private(app, client) -> None:
     assert panel_pay.my_pay(seat.id) == {"panel_owed": 0, "panel_paid": 0, "expenses_owed": 1_240, "expenses_paid": 0}
     line = panel_pay.schedule(rnd.id)[0]
     assert line.expenses_pence == 1_240 and line.how.startswith("Expenses only")
-    assert ledger.round_summary(rnd.id).panel_expenses_pence == 1_240
+    assert books.round_summary(rnd.id).panel_expenses_pence == 1_240

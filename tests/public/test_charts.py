@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from grants.money import ledger
+from grants.ledger import books
 from grants.money_format import format_pence as gbp
 from grants.public import charts, queries
 
@@ -104,12 +104,12 @@ def test_result_chart_shows_support_running_cost_and_the_budget_line():
 
 def test_money_flow_figures_match_the_ledger(client, demo):
     given, awarded = queries.money_flows()
-    totals = ledger.platform_summary()
+    totals = books.platform_summary()
     assert sum(f.amount_pence for f in given) == totals.received_pence
     assert sum(f.amount_pence for f in awarded) == totals.awarded_pence
     for rnd in demo.values():
         g, _ = queries.money_flows(rnd.id)
-        assert sum(f.amount_pence for f in g) == ledger.round_summary(rnd.id).received_pence
+        assert sum(f.amount_pence for f in g) == books.round_summary(rnd.id).received_pence
     html = client.get("/").get_data(as_text=True)
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-flow" role="img"' in html
     assert "<caption>Where the money comes from and where it goes</caption>" in html

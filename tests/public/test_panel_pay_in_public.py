@@ -3,7 +3,7 @@
 Seen: a pay run that paid one person showed its amount on the public ledger (and in the open-data
 ledger), pay given back to the pot showed one person's gift, and a table's "still available"
 moved by exactly that pay, so a reader who subtracted found it anyway. Now a table's panel
-movements are published as one line per step of at least 5 people (grants/public/panel_money.py),
+movements are published as one line per step of at least 5 people (grants/ledger/published.py),
 and held out of every public figure until then, with one sentence saying so.
 Everything is read as the public reads it: through the web, signed out.
 """
@@ -15,10 +15,9 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from grants.ledger import books, published
 from grants.models import Activity, PayChoice, RateUnit
-from grants.money import ledger
 from grants.panel_pay import services as panel_pay
-from grants.public import panel_money, queries
 from tests import factories
 from tests.conftest import text_of
 from tests.people_figures import public_urls
@@ -92,7 +91,7 @@ def test_panel_pay_to_fewer_than_five_people_is_not_shown_and_cannot_be_subtract
     _run(rnd, "RUN-ONE")
     _approve(convenor, rnd, members[1], "2.5")
     panel_pay.set_preference(person=members[1], round_id=rnd.id, choice=PayChoice.DONATE)
-    true = ledger.round_summary(rnd.id)
+    true = books.round_summary(rnd.id)
     assert true.panel_out_pence == ONE and true.available_pence == before - ONE  # the pot: the gift never left it
 
     texts = _public_texts(client, rnd)
@@ -106,12 +105,12 @@ def test_panel_pay_to_fewer_than_five_people_is_not_shown_and_cannot_be_subtract
         assert re.search(rf"{label} (£[\d,.]+)", table).group(1) == was, label
     assert "Paid to the panel" not in table
     # ... and the page says why, in plain words.
-    assert str(panel_money.HELD_BACK_TEXT) in table
-    assert str(panel_money.HELD_BACK_TEXT) in texts[f"/ledger?round={rnd.id}"]
-    assert str(panel_money.HELD_BACK_TEXT) in texts["/ledger"]
+    assert str(published.HELD_BACK_TEXT) in table
+    assert str(published.HELD_BACK_TEXT) in texts[f"/ledger?round={rnd.id}"]
+    assert str(published.HELD_BACK_TEXT) in texts["/ledger"]
     assert "RUN-ONE" not in texts[f"/ledger?round={rnd.id}"]
     # The public ledger still adds up to the totals it shows, for the site and for the table.
-    assert queries.public_ledger_mismatches() == []
+    assert published.public_ledger_mismatches() == []
 
 
 def test_panel_pay_is_one_line_per_step_of_five_people_and_the_ledger_adds_up(app, client) -> None:
@@ -135,14 +134,14 @@ def test_panel_pay_is_one_line_per_step_of_five_people_and_the_ledger_adds_up(ap
     # No run, no gift, no part of the step on its own.
     for pence in (ONE, GIFT, EACH, 3 * EACH, ONE - GIFT, 3 * EACH - GIFT, ONE + 3 * EACH - GIFT):
         assert not _shows(texts, pence), (pence, _shows(texts, pence))
-    assert _public_available(client, rnd) == before - step_net == ledger.round_summary(rnd.id).available_pence
+    assert _public_available(client, rnd) == before - step_net == books.round_summary(rnd.id).available_pence
     table = texts[f"/tables/{rnd.slug}"]
-    assert str(panel_money.HELD_BACK_TEXT) not in table
+    assert str(published.HELD_BACK_TEXT) not in table
     assert f"Paid to the panel (time and expenses) £{step_net / 100:,.2f}" in table
     entries = json.loads(texts["/open-data/ledger.json"])
     entries = entries["data"] if isinstance(entries, dict) else entries
     assert [e["amount_pence"] for e in entries if e["kind"] == "panel_run"] == [-step_net]
-    assert queries.public_ledger_mismatches() == []
+    assert published.public_ledger_mismatches() == []
 
     # One more person paid: held out again; the published step does not change, so two pages a reader
     # kept differ only by whole steps.
@@ -153,9 +152,9 @@ def test_panel_pay_is_one_line_per_step_of_five_people_and_the_ledger_adds_up(ap
     assert texts[f"/ledger?round={rnd.id}"].count("Panel paid") == 1
     assert f"-£{step_net / 100:,.2f}" in texts[f"/ledger?round={rnd.id}"]
     assert _public_available(client, rnd) == before - step_net
-    assert ledger.round_summary(rnd.id).available_pence == before - step_net - EACH
-    assert str(panel_money.HELD_BACK_TEXT) in texts[f"/tables/{rnd.slug}"]
-    assert queries.public_ledger_mismatches() == []
+    assert books.round_summary(rnd.id).available_pence == before - step_net - EACH
+    assert str(published.HELD_BACK_TEXT) in texts[f"/tables/{rnd.slug}"]
+    assert published.public_ledger_mismatches() == []
 
 
 def test_the_ledger_pages_a_step_in_its_place_with_running_totals_by_hand(app, client) -> None:
@@ -164,11 +163,11 @@ def test_the_ledger_pages_a_step_in_its_place_with_running_totals_by_hand(app, c
         _approve(convenor, rnd, member)
     _run(rnd, "RUN-ALL")
     factories.funded(rnd.id, 10_000)  # a newer movement after the step
-    rows = queries.ledger_rows(round_id=rnd.id, limit=100)
+    rows = published.ledger_rows(round_id=rnd.id, limit=100)
     kinds = [r.kind.value for r in rows]
     assert kinds.count("panel_run") == 1 and kinds[0] == "contribution"
     # Page by page (one row a page) gives the same rows and running totals as all at once.
-    paged = [queries.ledger_rows(round_id=rnd.id, limit=1, offset=i)[0] for i in range(len(rows))]
+    paged = [published.ledger_rows(round_id=rnd.id, limit=1, offset=i)[0] for i in range(len(rows))]
     assert paged == rows
-    assert rows[0].received_so_far_pence == ledger.round_summary(rnd.id).received_pence
-    assert queries.public_ledger_mismatches() == []
+    assert rows[0].received_so_far_pence == books.round_summary(rnd.id).received_pence
+    assert published.public_ledger_mismatches() == []

@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from grants.demo import load_demo
 from grants.extensions import db
+from grants.ledger.published import HELD_BACK_TEXT
 from grants.models import PanelMember, Round, RoundStaff, RoundStatus, StaffRole
-from grants.public.panel_money import HELD_BACK_TEXT
 from tests.people_figures import amounts_shown, held_panel_amounts, people_figures_under_five, public_urls, walk
 
 

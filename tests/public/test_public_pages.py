@@ -8,10 +8,10 @@ from urllib.parse import quote
 from sqlalchemy import select
 
 from grants.extensions import db
+from grants.ledger import books, published
 from grants.models import Award, Funder, Group, Proposal, ProposalStatus, Tranche, TrancheStatus
-from grants.money import ledger
 from grants.money_format import format_pence as gbp
-from grants.public import panel_money, queries
+from grants.public import queries
 from tests.conftest import text_of
 
 PERSONAL = ["Cara Convenor", "Pat Panel", "Gus Group", "Olu Other", "Fay Funder", "Theo Treasurer", "@example.org"]
@@ -30,7 +30,7 @@ def _get(client, url: str):  # noqa: ANN001, ANN202
 
 def test_home_shows_stages_and_platform_totals_from_the_ledger(client, demo):
     text = text_of(_get(client, "/"))
-    totals = panel_money.platform_summary()
+    totals = published.platform_summary()
     assert totals.received_pence > 0 and totals.paid_pence > 0
     assert f"Received from funders {gbp(totals.received_pence)}" in text
     assert f"Awarded to groups {gbp(totals.awarded_pence)}" in text
@@ -46,8 +46,8 @@ def test_every_round_page_renders_with_money_matching_the_ledger(client, demo):
     for slug, rnd in demo.items():
         text = text_of(_get(client, f"/tables/{slug}"))
         # The published figures (panel pay to fewer than 5 people left out) and how they differ from the pot's.
-        m, pot = panel_money.round_summary(rnd.id), ledger.round_summary(rnd.id)
-        held = panel_money.panel_money([rnd.id])[rnd.id]
+        m, pot = published.round_summary(rnd.id), books.round_summary(rnd.id)
+        held = published.panel_money([rnd.id])[rnd.id]
         assert m.available_pence == pot.available_pence + held.held_out_pence - held.held_given_pence
         assert f"Received from funders {gbp(m.received_pence)}" in text
         assert f"Committed to groups, not yet paid {gbp(m.committed_pence)}" in text
@@ -142,20 +142,20 @@ def test_group_and_funder_pages_match_the_ledger(client, demo):
     for group in db.session.execute(select(Group)).scalars():
         text = text_of(_get(client, f"/groups/{group.slug}"))
         awards = db.session.execute(select(Award).where(Award.group_id == group.id)).scalars().all()
-        paid = ledger.award_paid_totals([a.id for a in awards])
+        paid = books.award_paid_totals([a.id for a in awards])
         for a in awards:
             assert f"{a.proposal.title} {gbp(a.amount_pence)} {gbp(paid[a.id])}" in text
     for funder in db.session.execute(select(Funder)).scalars():
         text = text_of(_get(client, f"/funders/{funder.slug}"))
-        for round_id, given in ledger.funder_summary(funder.id).items():
+        for round_id, given in books.funder_summary(funder.id).items():
             rnd = next(r for r in demo.values() if r.id == round_id)
             assert f"{rnd.title} {gbp(1_200_000)} {gbp(given)}" in text
 
 
 def test_ledger_pages_filter_and_running_totals_match_the_ledger(client, demo):
     text = text_of(_get(client, "/ledger"))
-    totals = panel_money.platform_summary()
-    rows = queries.ledger_rows(limit=1000)
+    totals = published.platform_summary()
+    rows = published.ledger_rows(limit=1000)
     assert rows, "the demo moves money"
     newest, oldest = rows[0], rows[-1]
     # Running totals after the newest movement are the ledger's totals.
@@ -168,11 +168,11 @@ def test_ledger_pages_filter_and_running_totals_match_the_ledger(client, demo):
     for rnd in demo.values():
         text = text_of(_get(client, f"/ledger?round={rnd.id}"))
         # The published figures (panel pay to fewer than 5 people left out) and how they differ from the pot's.
-        m, pot = panel_money.round_summary(rnd.id), ledger.round_summary(rnd.id)
-        held = panel_money.panel_money([rnd.id])[rnd.id]
+        m, pot = published.round_summary(rnd.id), books.round_summary(rnd.id)
+        held = published.panel_money([rnd.id])[rnd.id]
         assert m.available_pence == pot.available_pence + held.held_out_pence - held.held_given_pence
         assert f"Received from funders {gbp(m.received_pence)}" in text
-        round_rows = queries.ledger_rows(round_id=rnd.id, limit=1000)
+        round_rows = published.ledger_rows(round_id=rnd.id, limit=1000)
         assert all(r.round_id == rnd.id for r in round_rows)
         assert round_rows[0].received_so_far_pence == m.received_pence
     group = db.session.execute(select(Group).order_by(Group.id)).scalars().first()
@@ -221,12 +221,12 @@ def test_ledger_pages_through_many_movements(client, app):
     convenor = factories.person("Cara Convenor")
     rnd = factories.open_round(convenor)
     for i in range(60):
-        ledger.post(
+        books.post(
             EntryKind.CONTRIBUTION,
             f"Gift {i}",
             [
-                (ledger.account(AccountKind.FUNDER_GIVING, round_id=rnd.id, funder_id=None), -100),
-                (ledger.account(AccountKind.ROUND_AVAILABLE, round_id=rnd.id), 100),
+                (books.account(AccountKind.FUNDER_GIVING, round_id=rnd.id, funder_id=None), -100),
+                (books.account(AccountKind.ROUND_AVAILABLE, round_id=rnd.id), 100),
             ],
             occurred_on=date(2026, 1, 1) + timedelta(days=i),
             round_id=rnd.id,
@@ -269,14 +269,14 @@ def test_running_totals_agree_with_adding_up_by_hand_on_every_page_and_filter(de
         {"funder_id": funders[0]},
     )
     for filters in cases:
-        stmt = select(EntryGroup.id).where(EntryGroup.kind.in_(queries.ITEMISED_KINDS))
+        stmt = select(EntryGroup.id).where(EntryGroup.kind.in_(published.ITEMISED_KINDS))
         for name, value in filters.items():
             stmt = stmt.where(getattr(EntryGroup, name) == value)
         ids = db.session.execute(stmt.order_by(EntryGroup.occurred_on, EntryGroup.id)).scalars().all()
         by_hand = _running_totals_by_hand(ids)
         seen = []
         for offset in range(0, len(ids) + 3, 3):  # pages of three, newest first
-            page = queries.ledger_rows(**filters, limit=3, offset=offset)
+            page = published.ledger_rows(**filters, limit=3, offset=offset)
             seen += page
             for row in page:
                 got = (row.received_so_far_pence, row.awarded_so_far_pence, row.paid_so_far_pence)

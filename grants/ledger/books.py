@@ -213,7 +213,7 @@ class MoneySummary:
     # Panel pay and expenses actually paid out of the pot (pay runs): public, one row per run.
     panel_out_pence: int = 0
     # True in the published figures while panel movements to fewer than 5 people are left out of
-    # them (grants/public/panel_money.py); the pot's own figures never leave anything out.
+    # them (grants/ledger/published.py); the pot's own figures never leave anything out.
     panel_held_back: bool = False
 
     @property
