@@ -127,8 +127,11 @@ def pg_database_url() -> Iterator[str]:
             pytest.fail(message)  # CI must never skip the PostgreSQL half silently
         pytest.skip(message)
     admin.dispose()
-    with pg_database(base, f"ot_test_{os.getpid()}_{uuid.uuid4().hex[:8]}") as url:
+    name = f"ot_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with pg_database(base, name) as url:
         yield url
+        with _pg_admin(base) as admin:  # the demo's template, if a test made one (`demo`)
+            admin.execute(text(f'DROP DATABASE IF EXISTS "{name}_demo" WITH (FORCE)'))
 
 
 @contextmanager
@@ -220,6 +223,40 @@ def _empty_pg_tables(conn) -> None:  # noqa: ANN001
         conn.execute(text("SELECT " + ", ".join(f"setval('{s}', 1, false)" for s in used)))
 
 
+def pg_snapshot(conn, schema: str) -> None:  # noqa: ANN001
+    """Keep a copy of every table of the public schema, and of each sequence's state, in `schema`
+    of the same database, with a function that lays them back (`pg_restore`): a few
+    milliseconds a table and one round trip, where `CREATE DATABASE ... TEMPLATE` and `DROP
+    DATABASE` cost seconds on a busy disk (checkpoints)."""
+    tables = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
+    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    for name in tables:
+        conn.execute(text(f'CREATE TABLE "{schema}"."{name}" AS TABLE public."{name}"'))
+    sequences = conn.execute(
+        text("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")
+    ).all()
+    # Rows are deleted and written with triggers off (the append-only triggers forbid DELETE;
+    # foreign keys need no order then): a superuser's right, as the test server's `postgres` has.
+    steps = ["PERFORM set_config('session_replication_role', 'replica', true);"]
+    steps += [f'DELETE FROM public."{name}";' for name in tables]
+    filled = [n for n in tables if conn.execute(text(f'SELECT EXISTS (SELECT 1 FROM public."{n}")')).scalar()]
+    steps += [f'INSERT INTO public."{name}" SELECT * FROM "{schema}"."{name}";' for name in filled]
+    steps += [
+        f"PERFORM setval('public.\"{name}\"', {value or 1}, {'true' if value is not None else 'false'});"
+        for name, value in sequences
+    ]
+    body = "\n  ".join(steps)
+    conn.exec_driver_sql(
+        f'CREATE FUNCTION "{schema}".restore() RETURNS void LANGUAGE plpgsql AS $body$\nBEGIN\n  {body}\nEND\n$body$'
+    )
+
+
+def pg_restore(conn, schema: str) -> None:  # noqa: ANN001
+    """Make the public schema's rows and sequences what they were at `pg_snapshot(conn, schema)`."""
+    conn.execute(text(f'SELECT "{schema}".restore()'))
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # noqa: ANN001
     """The database a test runs on: each test runs once per backend."""
@@ -238,7 +275,8 @@ def app(database_url: str, tmp_path) -> Iterator[Flask]:  # noqa: ANN001
         db.engine.dispose()
 
 
-_demo_template: dict[str, str] = {}  # this process's SQLite file holding the demo, and its folders
+# Per backend, this process's demo: its SQLite file or PostgreSQL database ("db") and its folders.
+_demo_template: dict[str, dict[str, str]] = {}
 
 
 def _file_folders(app: Flask) -> dict[str, str]:
@@ -246,54 +284,93 @@ def _file_folders(app: Flask) -> dict[str, str]:
     return {"keys": app.config["COUNT_KEY_FOLDER"], "uploads": app.config["UPLOAD_FOLDER"]}
 
 
+def _backend(database_url: str) -> str:
+    return "sqlite" if database_url.startswith("sqlite") else "postgresql"
+
+
+def _copyable(database_url: str) -> bool:
+    """A SQLite file or a PostgreSQL database; not an in-memory SQLite database."""
+    return database_url.startswith("postgresql") or make_url(database_url).database not in (None, "", ":memory:")
+
+
 def _lay_demo_copy(app: Flask, database_url: str) -> bool:
-    """On SQLite, the demo is loaded through the services once per test process and copied for
-    every later test (its database file, count keys and uploads): about 3 s a test that uses it,
-    10-20 s on a loaded machine. False where it cannot be copied (PostgreSQL, an in-memory file)."""
-    path = make_url(database_url).database if database_url.startswith("sqlite") else None
-    if not path or path == ":memory:":
+    """The demo is loaded through the services once per test process and copied for every later
+    test: its database (a SQLite file, or a PostgreSQL database made with `CREATE DATABASE ...
+    TEMPLATE`), count keys and uploads. About 3 s of CPU a test that uses it, 10-20 s on a loaded
+    machine. False when there is no copy yet or it cannot be copied (an in-memory file)."""
+    template = _demo_template.get(_backend(database_url))
+    if not template or not _copyable(database_url):
         return False
     db.session.remove()
-    db.engine.dispose()  # the last connection checkpoints the WAL into the file
-    folders = _file_folders(app)
-    if not _demo_template:
-        return False
-    for leftover in (f"{path}-wal", f"{path}-shm"):
-        if os.path.exists(leftover):
-            os.remove(leftover)
-    shutil.copyfile(_demo_template["db"], path)
-    for name, folder in folders.items():
-        shutil.copytree(_demo_template[name], folder, dirs_exist_ok=True)
+    db.engine.dispose()  # the last connection checkpoints the WAL into the file; PostgreSQL: none left open
+    if database_url.startswith("sqlite"):
+        path = make_url(database_url).database
+        for leftover in (f"{path}-wal", f"{path}-shm"):
+            if os.path.exists(leftover):
+                os.remove(leftover)
+        shutil.copyfile(template["db"], path)
+    else:
+        url = make_url(database_url)
+        with _pg_admin(url) as admin:
+            admin.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+            admin.execute(text(f'CREATE DATABASE "{url.database}" TEMPLATE "{template["db"]}"'))
+    for name, folder in _file_folders(app).items():
+        shutil.copytree(template[name], folder, dirs_exist_ok=True)
     return True
 
 
+@contextmanager
+def _pg_admin(url: URL) -> Iterator:
+    """An autocommit connection to the server's `postgres` database (never to `url`'s own)."""
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
 def _keep_demo_template(app: Flask, database_url: str) -> None:
-    """Keep the demo just loaded (committed) as this process's template."""
-    path = make_url(database_url).database
+    """Keep the demo just loaded (committed) as this process's template for its backend (a
+    PostgreSQL template is dropped with the session's database, `pg_database_url`)."""
+    if _backend(database_url) in _demo_template or not _copyable(database_url):
+        return
     db.session.remove()
     db.engine.dispose()
     keep = tempfile.mkdtemp(prefix="ot-demo-")
-    _demo_template["db"] = shutil.copyfile(path, os.path.join(keep, "demo.sqlite3"))
+    template: dict[str, str] = {}
+    if database_url.startswith("sqlite"):
+        template["db"] = shutil.copyfile(make_url(database_url).database, os.path.join(keep, "demo.sqlite3"))
+    else:
+        url = make_url(database_url)
+        name = f"{url.database}_demo"
+        try:
+            with _pg_admin(url) as admin:
+                admin.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"'))
+        except OperationalError:
+            return  # another connection is open on the database: load the demo each time
+        template["db"] = name
     for name, folder in _file_folders(app).items():
-        _demo_template[name] = shutil.copytree(folder, os.path.join(keep, name)) if os.path.isdir(folder) else ""
-        if not _demo_template[name]:
-            os.makedirs(os.path.join(keep, name))
-            _demo_template[name] = os.path.join(keep, name)
+        template[name] = os.path.join(keep, name)
+        if os.path.isdir(folder):
+            shutil.copytree(folder, template[name])
+        else:
+            os.makedirs(template[name])
+    _demo_template[_backend(database_url)] = template
 
 
 @pytest.fixture
 def demo(app, database_url):  # noqa: ANN001, ANN201
     """The demo data (tables at every stage), loaded through the real services; returns the rounds by slug.
 
-    On SQLite it is loaded once per test process and each later test gets a copy (`_lay_demo_copy`)."""
+    It is loaded once per test process and each later test gets a copy (`_lay_demo_copy`)."""
     from grants.demo import load_demo
     from grants.models import Round
 
     if not _lay_demo_copy(app, database_url):
         load_demo()
         db.session.commit()
-        if database_url.startswith("sqlite") and not _demo_template:
-            _keep_demo_template(app, database_url)
+        _keep_demo_template(app, database_url)
     return {r.slug: r for r in db.session.execute(select(Round)).scalars()}
 
 

@@ -11,7 +11,7 @@ import io
 import itertools
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from werkzeug.datastructures import FileStorage
 from config import TestConfig
 from grants import create_app
 from grants.extensions import db
-from tests.conftest import BACKENDS, make_app
+from tests.conftest import BACKENDS, make_app, pg_restore, pg_snapshot
 
 ROLES = ("anonymous", "member", "other_member", "panel", "conflicted_panel", "convenor", "funder", "treasurer")
 # The demo's accounts for each role (grants/demo.py). panel1 declared an interest in a proposal.
@@ -527,7 +527,11 @@ def build_sqlite_template(folder: Path) -> tuple[str, str, str]:
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def world_template(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[tuple[str, str, str]]:  # noqa: ANN001
-    """(backend, where the built world lives, its uploads folder), built once per backend per test session."""
+    """(backend, where the built world lives, its uploads folder), built once per backend per test session.
+
+    PostgreSQL: the world is built in `<session>_world` (a template no one connects to), and a
+    copy of it, `<session>_world_live`, keeps a snapshot of its rows (`pg_snapshot`) that each
+    clone lays back in place (`pg_restore`)."""
     if request.param == "sqlite":
         yield build_sqlite_template(tmp_path_factory.mktemp("world"))
         return
@@ -537,6 +541,7 @@ def world_template(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator
     admin = _pg_admin(base)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}{LIVE}"'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     template_url = url.set(database=name).render_as_string(hide_password=False)
     uploads = tmp_path_factory.mktemp("world-uploads")
@@ -545,10 +550,51 @@ def world_template(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator
         _build(app)
         db.session.remove()
         db.engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}{LIVE}" TEMPLATE "{name}"'))
+    live = create_engine(url.set(database=f"{name}{LIVE}"))
+    with live.begin() as conn:
+        pg_snapshot(conn, SNAPSHOT)
+    live.dispose()
     yield "postgresql", template_url, str(uploads)
     with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}{LIVE}" WITH (FORCE)'))
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+LIVE = "_live"  # the database a PostgreSQL world's clones live in, one at a time
+SNAPSHOT = "ot_world_snapshot"  # the schema in it holding the world as built
+_live_in_use: list[str] = []
+
+
+@contextmanager
+def _pg_clone(where: str) -> Iterator[str]:
+    """A PostgreSQL copy of the world at `where`: the live database with the world laid back in
+    place, or, while another clone is open, a new database made from the template (dropped after)."""
+    url = make_url(where)
+    if not _live_in_use:
+        live = url.set(database=f"{url.database}{LIVE}")
+        engine = create_engine(live)
+        with engine.begin() as conn:
+            pg_restore(conn, SNAPSHOT)
+        engine.dispose()
+        _live_in_use.append(url.database)
+        try:
+            yield live.render_as_string(hide_password=False)
+        finally:
+            _live_in_use.clear()
+        return
+    name = f"{url.database}_{next(_clone)}"
+    admin = _pg_admin(where)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @contextmanager
@@ -559,42 +605,29 @@ def cloned_world(template: tuple[str, str, str], folder: Path, **overrides) -> I
         shutil.copytree(uploads_src, folder / "uploads", dirs_exist_ok=True)
     if Path(_keys(uploads_src)).exists():  # the tables' count keys, so a copy can close its votes
         shutil.copytree(_keys(uploads_src), _keys(folder / "uploads"), dirs_exist_ok=True)
-    cleanup = None
-    if backend == "sqlite":
-        copy = folder / "world.sqlite3"
-        shutil.copy(where, copy)
-        db_url = f"sqlite:///{copy}"
-    else:
-        url = make_url(where)
-        name = f"{url.database}_{next(_clone)}"
-        admin = _pg_admin(where)
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"'))
-        db_url = url.set(database=name).render_as_string(hide_password=False)
-
-        def cleanup() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-    app = create_app(
-        TestConfig,
-        {
-            "SQLALCHEMY_DATABASE_URI": db_url,
-            "UPLOAD_FOLDER": str(folder / "uploads"),
-            "OPEN_DATA_FOLDER": str(folder / "open-data"),
-            "COUNT_KEY_FOLDER": _keys(folder / "uploads"),
-            **overrides,
-        },
-    )
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        if cleanup:
-            cleanup()
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            copy = folder / "world.sqlite3"
+            shutil.copy(where, copy)
+            db_url = f"sqlite:///{copy}"
+        else:
+            db_url = stack.enter_context(_pg_clone(where))
+        app = create_app(
+            TestConfig,
+            {
+                "SQLALCHEMY_DATABASE_URI": db_url,
+                "UPLOAD_FOLDER": str(folder / "uploads"),
+                "OPEN_DATA_FOLDER": str(folder / "open-data"),
+                "COUNT_KEY_FOLDER": _keys(folder / "uploads"),
+                **overrides,
+            },
+        )
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
 
 
 @pytest.fixture
