@@ -134,6 +134,7 @@ class FloatEqualShares:
         self.q: dict[int, np.ndarray | None] = {}
         self.w: dict[int, np.ndarray] = {}
         self.total_wq: dict[int, float] = {}
+        self.total_w: dict[int, float] = {}
         self.pair: dict[int, np.ndarray] = {}
         # Scratch rows per project for the capping loop: 1.0 where a supporter is capped, and
         # a product before it is summed.
@@ -155,6 +156,7 @@ class FloatEqualShares:
             self.w[c] = self.weights[self.idx[c]]
             self.q[c] = None if bool(np.all(qs == 1.0)) else qs
             self.total_wq[c] = float((self.w[c] * qs).sum())
+            self.total_w[c] = float(self.w[c].sum())  # at most this times the share, ever
             # Scratch rows reused by every pricing of c: row 0 takes w * b (or w * b / q, the
             # money per point), row 1 holds w * q, so one masked reduction sums both.
             pair = np.empty((2, hi - lo))
@@ -284,8 +286,8 @@ class FloatEqualShares:
             # A project whose supporters together start with less than its cost never becomes
             # affordable: leave it out (with a margin over rounding; the figures a recorded
             # run gives for it are kept as they were).
-            total = self.total_wq
-            remaining = {c for c in remaining if total[c] * float(share) >= self.costs[c] * (1 - TOL)}
+            total, costs, start = self.total_w, self.costs, float(share)
+            remaining = {c for c in remaining if total[c] * start >= costs[c] * (1 - TOL)}
         # Prices found in each round of the previous run (the previous Add1 share): tried first
         # as guesses, which saves most of the capping loop (see _price).
         guesses = self._guesses

@@ -196,3 +196,23 @@ def test_runs_at_consecutive_shares_equal_fresh_runs(path):
         fresh = FloatEqualShares(engine).run(share)
         assert (again.winners, again.rhos, again.pis) == (fresh.winners, fresh.rhos, fresh.pis)
         assert again.winners == engine.run(share).winners
+
+
+def test_points_below_one_do_not_hide_an_affordable_project():
+    """A float run leaves out projects whose supporters can never afford them: the bound is
+    their number times the share, not their points (here half a point each) times it."""
+    from fractions import Fraction
+
+    from grants.tally.fastmes import FloatEqualShares
+
+    projects = [Project("big", 90), Project("small", 10)]
+    election = Election(projects=projects, budget=100, vote_type="cumulative",
+                        ballots=[{"big": Fraction(1, 2), "small": 1}] * 10)
+    prep = prepare(election, None)
+    _mes_default_ranks(prep)
+    engine = EqualShares(prep)
+    fast = FloatEqualShares(engine)
+    for share in range(8, 20):
+        assert fast.run(share).winners == engine.run(share).winners
+    exact_run, _ = add1_runs(engine)
+    assert count(election, "equalshares/add1").details["share_per_voter"] == exact_run.share == 10
