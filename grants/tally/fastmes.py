@@ -33,6 +33,11 @@ TOL = 1e-9
 #: float-only floor that the guarded engine is compared with; results then may differ.
 GUARD = True
 
+# Reductions are called as ufunc methods: the ndarray methods (.sum(), .min()) add a Python
+# wrapper call each, and an Add1 count makes tens of thousands of them.
+_sum = np.add.reduce
+_min = np.minimum.reduce
+
 # Sums are taken as (x * y).sum(), never np.dot: dot goes through a threaded BLAS whose
 # spinning threads made runs 5-10x slower on a busy two-core machine.
 
@@ -129,7 +134,12 @@ class FloatEqualShares:
         self.q: dict[int, np.ndarray | None] = {}
         self.w: dict[int, np.ndarray] = {}
         self.total_wq: dict[int, float] = {}
+        self.total_w: dict[int, float] = {}
         self.pair: dict[int, np.ndarray] = {}
+        # Scratch rows per project for the capping loop: 1.0 where a supporter is capped, and
+        # a product before it is summed.
+        self.mask: dict[int, np.ndarray] = {}
+        self.tmp: dict[int, np.ndarray] = {}
         # One flat (project, type, points) table, split by project: cheaper than per-project
         # Python loops on large files.
         proj, rows, pts, _ = prep.type_arrays()
@@ -146,17 +156,25 @@ class FloatEqualShares:
             self.w[c] = self.weights[self.idx[c]]
             self.q[c] = None if bool(np.all(qs == 1.0)) else qs
             self.total_wq[c] = float((self.w[c] * qs).sum())
+            self.total_w[c] = float(self.w[c].sum())  # at most this times the share, ever
             # Scratch rows reused by every pricing of c: row 0 takes w * b (or w * b / q, the
             # money per point), row 1 holds w * q, so one masked reduction sums both.
             pair = np.empty((2, hi - lo))
             pair[1] = self.w[c] * qs
             self.pair[c] = pair
+            self.mask[c] = np.empty(hi - lo)
+            self.tmp[c] = np.empty(hi - lo)
         self.rank = prep.rank
         self.first_rho = {c: 1.0 / float(exact.total_points[c]) for c in self.candidates}
+        self._guesses: dict[tuple[int, int], float] = {}
+        # The budgets each project's supporters had when it was last priced, until the next
+        # payment (run and certify clear it when they start on fresh budgets).
+        self._gathered: dict[int, np.ndarray] = {}
 
     def _price(
-        self, c: int, budgets: np.ndarray, need_money: bool = True, floor: float = 0.0
-    ) -> tuple[float, float] | None:
+        self, c: int, budgets: np.ndarray, need_money: bool = True, floor: float = 0.0,
+        guess: float | None = None, beat: float | None = None,
+    ) -> tuple[float, float | None] | None:
         """(price per point, money behind) or None if surely unaffordable.
 
         With ``need_money=False`` the money is left out (0.0) when nobody is capped at the
@@ -165,55 +183,86 @@ class FloatEqualShares:
         comparison instead of three sums. ``floor`` is a price per point known not to be above
         the price now (the price this run found before: prices only rise within a run); the
         search starts there, which saves steps.
+
+        ``guess`` is any price per point believed close (the one found in the same round of
+        the run at the previous share). One step from it gives a floor for the price (see
+        below): if that floor is above ``beat`` (a price per point the project must not
+        exceed to matter this round), the answer is ``(floor, None)``: no price, only a
+        floor, and nothing said about affordability. Otherwise the search goes on from
+        there; a poor guess costs time, never a different answer.
         """
         cost = self.costs[c]
-        rows = self.idx[c]
-        b = budgets[rows]
+        b = self._gathered[c] = budgets[self.idx[c]]
         q = self.q[c]
-        if not need_money:
-            pi = cost / self.total_wq[c]
-            if float((b if q is None else b / q).min()) >= pi * (1 + 4 * TOL):
-                return pi, 0.0
-        w = self.w[c]
+        ratio = b if q is None else b / q
+        lowest = float(_min(ratio))
+        total_wq = self.total_wq[c]
+        pi = cost / total_wq
+        if not need_money and lowest >= pi * (1 + 4 * TOL):
+            return pi, 0.0
         pair = self.pair[c]
-        wb = np.multiply(w, b, out=pair[0])
-        money = float(wb.sum())
+        wb = np.multiply(self.w[c], b, out=pair[0])
+        # The price solves sum(w * min(b, pi * q)) = cost: with C the supporters capped at pi
+        # (ratio < pi), pi = f(C) = (cost - sum_C w * b) / (total_wq - sum_C w * q). The
+        # solution is unique, so any pi with f(C(pi)) = pi is it. And for any x, f(C(x)) is at
+        # most the price: whoever C(x) caps though they could pay the price pays more than it,
+        # and whoever it leaves uncapped though they cannot is counted for more than they
+        # have, so the rest are left less to pay. So the search starts from the equal split
+        # (or the floor, or one step from the guess) and caps everyone who cannot pay it;
+        # capping raises the price, so it repeats until no new supporter is capped (the
+        # capped set only grows, so this ends).
+        wq = pair[1]
+        mask = self.mask[c]
+        tmp = self.tmp[c]
+
+        def weight_capped(p: float) -> float:  # sum_C(p) w * q, leaving C(p) in mask
+            np.less(ratio, p, out=mask)
+            return float(_sum(np.multiply(mask, wq, out=tmp)))
+
+        def price_from_mask(wq_c: float) -> float:  # f(C) for the C in mask
+            return (cost - float(_sum(np.multiply(mask, wb, out=tmp)))) / (total_wq - wq_c)
+
+        pi = max(pi, floor * (1 - 1e-12))  # a little below the floor: rounding cannot pass it
+        n_capped = -1.0
+        if guess is not None and lowest < pi:
+            wq_g = weight_capped(guess)
+            if wq_g < total_wq:
+                p = price_from_mask(wq_g)
+                if beat is not None and p > beat:
+                    return p, None
+                if p > pi:
+                    # If C(p) is C(guess) again, p = f(C(p)) is the price: the very float the
+                    # loop ends with, f of that set summed the same way.
+                    pi, n_capped = p, wq_g
+        money = float(_sum(wb))
         if money < cost * (1 - TOL):
             return None
         if money <= cost * (1 + TOL) and GUARD:
             raise NeedExact
-        # The price solves sum(w * min(b, pi * q)) = cost. Start from the equal split and
-        # cap everyone who cannot pay it; capping raises the price, so repeat until no new
-        # supporter is capped (the capped set only grows, so this ends). Each step is two
-        # numpy calls: which supporters are capped, and one masked sum of what they hold and
-        # of their points.
-        ratio = b if q is None else b / q
-        total_wq = self.total_wq[c]
-        pi = cost / total_wq
-        if ratio.min() >= pi:
+        if lowest >= pi:
             return pi, money
-        wq = pair[1]
-        n_capped = -1.0
-        # A little below the floor, so that rounding cannot put the start above the price.
-        pi = max(pi, floor * (1 - 1e-12))
         while True:
-            capped = (ratio < pi).astype(np.float64)
-            wq_capped = float((capped * wq).sum())
+            wq_capped = weight_capped(pi)
             if wq_capped == n_capped:
                 return pi, money
             n_capped = wq_capped
-            pi = (cost - float((capped * wb).sum())) / (total_wq - wq_capped)
+            pi = price_from_mask(wq_capped)
 
     def _pay(self, k: int, pi: float, budgets: np.ndarray) -> None:
         rows = self.idx[k]
         q = self.q[k]
-        left = budgets[rows] - (pi if q is None else pi * q)
+        # The winner's budgets as its pricing this round read them (nothing has paid since),
+        # else read now.
+        b = self._gathered.get(k)
+        left = np.subtract(budgets[rows] if b is None else b, pi if q is None else pi * q)
         np.maximum(left, 0.0, out=left)
         budgets[rows] = left
+        self._gathered.clear()
 
     def run(self, share: float | Fraction, *, record: bool = False) -> FloatRun:
         """One run in floats; a close call is settled exactly for the projects in it only."""
         budgets = np.full(len(self.weights), float(share))
+        self._gathered.clear()
         prev = dict(self.first_rho)
         remaining = set(self.candidates)
         winners = list(self.free)
@@ -233,6 +282,17 @@ class FloatEqualShares:
                 exact_pi[c] = shadow.price(c)
             return exact_pi[c]
 
+        if not record:
+            # A project whose supporters together start with less than its cost never becomes
+            # affordable: leave it out (with a margin over rounding; the figures a recorded
+            # run gives for it are kept as they were).
+            total, costs, start = self.total_w, self.costs, float(share)
+            remaining = {c for c in remaining if total[c] * start >= costs[c] * (1 - TOL)}
+        # Prices found in each round of the previous run (the previous Add1 share): tried first
+        # as guesses, which saves most of the capping loop (see _price).
+        guesses = self._guesses
+        found: dict[tuple[int, int], float] = {}
+        self._guesses = found
         # Candidates by their last price per unit of utility (a lower bound: prices only rise
         # within a run), then rank; a heap, so a round looks at the few it needs, unsorted.
         heap = [(prev[c], rank[c], c) for c in remaining]
@@ -242,12 +302,25 @@ class FloatEqualShares:
             best_rho = 0.0
             seen: dict[int, tuple[float, float, float]] = {}
             exact_pi.clear()
+            r = len(rhos)
             while heap:
                 if best is not None and heap[0][0] > best_rho * (1 + TOL):
                     break
                 c = heapq.heappop(heap)[2]
+                guess = guesses.get((r, c)) or guesses.get((r - 1, c)) or guesses.get((r + 1, c))
+                # Without figures to record, a project only needs a price if it may win this
+                # round: a floor above the best so far settles that it does not.
+                beat = best_rho * (1 + TOL) * self.costs[c] if best is not None and not record else None
                 try:
-                    got = self._price(c, budgets, record, prev[c] * self.costs[c])
+                    got = self._price(c, budgets, record, prev[c] * self.costs[c], guess, beat)
+                    if got is not None and got[1] is None:
+                        if got[0] / self.costs[c] > best_rho * (1 + TOL):
+                            # Only a floor, above the best so far: back in the heap with it.
+                            found[(r, c)] = got[0]
+                            prev[c] = max(prev[c], got[0] / self.costs[c])
+                            heapq.heappush(heap, (prev[c], rank[c], c))
+                            continue
+                        got = self._price(c, budgets, record, prev[c] * self.costs[c], guess)
                 except NeedExact:
                     pi_exact = settle(c)
                     got = None if pi_exact is None else (float(pi_exact), float(self.costs[c]))
@@ -257,6 +330,7 @@ class FloatEqualShares:
                         final_money[c] = float((self.w[c] * budgets[self.idx[c]]).sum())
                     continue
                 pi, money = got
+                found[(r, c)] = pi
                 rho = pi / self.costs[c]
                 prev[c] = rho
                 seen[c] = (rho, pi, money)
@@ -288,6 +362,7 @@ class FloatEqualShares:
         """Replay base's selections at a larger share; the run there if the outcome is
         provably the same for every share in between, else None."""
         budgets = np.full(len(self.weights), float(share))
+        self._gathered.clear()
         prev = dict(self.first_rho)
         remaining = set(self.candidates)
         rank = self.rank

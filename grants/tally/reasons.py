@@ -136,6 +136,12 @@ def mes_reasons(prep: Prepared, engine: EqualShares, run: MESRun, fast: Any = No
     type_e = np.concatenate([*supp_t, empty_t])
     # spent[k][c]: what project c's supporters paid towards winner k (pabutools' "project loss").
     spent_by: list[tuple[int, np.ndarray]] = []
+    # The same entries by voter type, so a round's payers' entries are found without a pass
+    # over every entry (each project's bin still adds its payers in ascending type order, as
+    # a pass over all entries would: the sums are the same floats).
+    by_type = np.argsort(type_e, kind="stable")
+    proj_by_type = proj_e[by_type]
+    type_start = np.searchsorted(type_e[by_type], np.arange(n_types + 1))
     for r, rec in enumerate(run.rounds, start=1):
         k = rec.project
         pi = float(rec.pi)
@@ -162,9 +168,11 @@ def mes_reasons(prep: Prepared, engine: EqualShares, run: MESRun, fast: Any = No
         round_of[k] = r
         pay = np.minimum(pi * supp_q[k], budgets[ts])
         budgets[ts] = budgets[ts] - pay
-        full = np.zeros(n_types)
-        full[ts] = pay * weights[ts]
-        spent_by.append((k, np.bincount(proj_e, weights=full[type_e], minlength=n)))
+        lengths = type_start[ts + 1] - type_start[ts]
+        ends = np.cumsum(lengths)
+        entries = np.repeat(type_start[ts] - (ends - lengths), lengths) + np.arange(int(ends[-1]) if len(ends) else 0)
+        spent_by.append((k, np.bincount(proj_by_type[entries], weights=np.repeat(pay * weights[ts], lengths),
+                                        minlength=n)))
     money_now = np.bincount(proj_e, weights=(weights * budgets)[type_e], minlength=n)
     start_money = np.bincount(proj_e, weights=weights[type_e], minlength=n) * share
     # A tie matters to a project only against one whose outcome differed from its own.

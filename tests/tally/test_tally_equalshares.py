@@ -140,3 +140,79 @@ def test_fast_add1_equals_straightforward_loop(path, exhaustive_stop):
     if not exhaustive_stop:  # the rule's own variant
         expected = [prep.ids[i] for i in slow_run.winners]
         assert count(election, "equalshares/add1").selected == expected
+
+
+@pytest.mark.parametrize("path", pabulib_params(lambda e: _approval(e) and 1000 < len(e.ballots) <= 7000))
+def test_price_guesses_and_floors_never_change_a_price(path):
+    """The float engine may start a price's search from any guess (Add1 passes the price of
+    the run at the previous share): the price found is the same float as without one, and a
+    floor it reports instead of a price is never above the price."""
+    from grants.tally.equalshares import add1_share_fast
+    from grants.tally.fastmes import FloatEqualShares, NeedExact
+
+    prep = prepare(load(path), None)
+    _mes_default_ranks(prep)
+    engine = EqualShares(prep)
+    fast = FloatEqualShares(engine)
+    share = float(add1_share_fast(engine, fast=fast)[0])  # where Add1 ends: projects win
+    run = fast.run(share)
+    budgets = np.full(len(fast.weights), share)
+    left = set(engine.candidates)
+    checked = 0
+    for k in run.winners[len(engine.free):]:
+        for c in sorted(left):
+            try:
+                plain = fast._price(c, budgets)
+            except NeedExact:
+                continue
+            if plain is None:
+                continue
+            pi = plain[0]
+            for guess in (1e-9, pi * 0.5, pi * 0.999, pi, pi * 1.001, pi * 2, share, 1e12):
+                assert fast._price(c, budgets, guess=guess) == plain
+                floor, money = fast._price(c, budgets, guess=guess, beat=-1.0)
+                if money is None:
+                    assert floor <= pi * (1 + 1e-12)
+                checked += 1
+        fast._pay(k, fast._price(k, budgets)[0], budgets)
+        left.discard(k)
+    assert checked
+
+
+@pytest.mark.parametrize("path", pabulib_params(lambda e: _approval(e) and 1000 < len(e.ballots) <= 7000))
+def test_runs_at_consecutive_shares_equal_fresh_runs(path):
+    """Each run hands its prices to the next as guesses and leaves out projects nobody can
+    afford: the runs Add1 makes one after another equal runs made from scratch."""
+    from grants.tally.equalshares import add1_share_fast
+    from grants.tally.fastmes import FloatEqualShares
+
+    prep = prepare(load(path), None)
+    _mes_default_ranks(prep)
+    engine = EqualShares(prep)
+    reused = FloatEqualShares(engine)
+    end = int(add1_share_fast(engine)[0])
+    for share in range(end - 10, end + 2):
+        again = reused.run(share)
+        fresh = FloatEqualShares(engine).run(share)
+        assert (again.winners, again.rhos, again.pis) == (fresh.winners, fresh.rhos, fresh.pis)
+        assert again.winners == engine.run(share).winners
+
+
+def test_points_below_one_do_not_hide_an_affordable_project():
+    """A float run leaves out projects whose supporters can never afford them: the bound is
+    their number times the share, not their points (here half a point each) times it."""
+    from fractions import Fraction
+
+    from grants.tally.fastmes import FloatEqualShares
+
+    projects = [Project("big", 90), Project("small", 10)]
+    election = Election(projects=projects, budget=100, vote_type="cumulative",
+                        ballots=[{"big": Fraction(1, 2), "small": 1}] * 10)
+    prep = prepare(election, None)
+    _mes_default_ranks(prep)
+    engine = EqualShares(prep)
+    fast = FloatEqualShares(engine)
+    for share in range(8, 20):
+        assert fast.run(share).winners == engine.run(share).winners
+    exact_run, _ = add1_runs(engine)
+    assert count(election, "equalshares/add1").details["share_per_voter"] == exact_run.share == 10
