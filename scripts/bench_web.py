@@ -449,10 +449,10 @@ def check_people_figures(app) -> int:  # noqa: ANN001
     from tests.people_figures import public_urls, walk
 
     started = time.monotonic()
-    with app.app_context():
-        urls = public_urls(app, most_per_kind=40)
     site = app.config.get("SITE_URL") or "http://127.0.0.1:5000"
-    walked, leaks = walk(app.test_client(), [site + url for url in urls], most_file_bytes=WALK_FILE_BYTES)
+    with app.app_context():  # the walk reads which panel-pay amounts are held back (held_panel_amounts)
+        urls = public_urls(app, most_per_kind=40)
+        walked, leaks = walk(app.test_client(), [site + url for url in urls], most_file_bytes=WALK_FILE_BYTES)
     for url, found in sorted(leaks.items()):
         say(f"  a count of people under 5 on {url}: {found[:3]}")
     say(f"People figures: walked {len(walked)} public pages and files ({len(urls)} URLs; open-data files "
@@ -1008,7 +1008,9 @@ def main() -> None:
             failures.append(f"{name} is {size / 1000:,.0f} KB, over {PAGE_BYTES_LIMIT / 1000:,.0f} KB")
         if ms > UNCACHED_MS_LIMIT:
             failures.append(f"{name} takes {ms:,.0f} ms to make without the cache, over {UNCACHED_MS_LIMIT} ms")
-    if counts["round, 10 proposals"] != counts["round, 10,000 proposals"]:
+    # Must not grow with the data. The 10-proposal table may run one more: with 12 groups or fewer
+    # its chart reads every award, where a bigger table's adds its groups up in SQL (round_money_flows).
+    if counts["round, 10,000 proposals"] > counts["round, 10 proposals"]:
         failures.append("the round page's query count grows with proposals")
     print("Goals met." if not failures else "Goals NOT met: " + "; ".join(failures))
 
