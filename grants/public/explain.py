@@ -199,6 +199,31 @@ def line_explanation(line: ResultLine, rnd: Round, titles: Mapping[int, str]) ->
     )
 
 
+def tie_notes(lines, rnd: Round, titles: Mapping[int, str]) -> list[str]:  # noqa: ANN001
+    """Each tie a tie-break settled, once, in the page's language: between whom, and how.
+
+    Worded from the line's figures (`tie_break_between`), not the English note stored with it,
+    which is shown only for a line that kept no more than that."""
+    notes: list[str] = []
+    for line in lines:
+        figures = line.figures or {}
+        between = figures.get("tie_break_between")
+        if isinstance(between, list) and between:
+            names = [titles.get(int(pid)) if str(pid).isdigit() else None for pid in between]
+            note = _(
+                "A tie between %(names)s was settled by %(how)s.",
+                names=join_names([n or unnamed() for n in names]),
+                how=tie_how(rnd),
+            )
+        elif isinstance(figures.get("tie_break_note"), str) and figures["tie_break_note"]:
+            note = figures["tie_break_note"]
+        else:
+            continue
+        if note not in notes:
+            notes.append(note)
+    return notes
+
+
 def named_titles(round_id: int) -> dict[int, str]:
     """The shown titles of a table's proposals that may be named in public."""
     rows = db.session.execute(

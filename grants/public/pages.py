@@ -10,7 +10,7 @@ from grants.ballots.election import MIN_VOTERS_FOR_BALLOT_FILE
 from grants.decisions.services import decision_file_offered
 from grants.models import Round
 from grants.public import charts, queries
-from grants.public.explain import fairness_sentences, line_explanation
+from grants.public.explain import fairness_sentences, line_explanation, tie_notes
 
 
 def round_context(rnd: Round, number: int | None = None) -> dict:
@@ -38,6 +38,7 @@ def round_context(rnd: Round, number: int | None = None) -> dict:
         rows=page.rows,
         explain_line=lambda line: line_explanation(line, rnd, titles_by_id),
         fairness=fairness_sentences(page.result, titles_by_id) if page.result is not None else [],
+        tie_notes=tie_notes(page.result.lines, rnd, titles_by_id) if page.result is not None else [],
     )
 
 

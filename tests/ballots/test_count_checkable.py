@@ -229,3 +229,28 @@ def test_recusals_and_stand_asides_under_five_go_through_the_one_suppression_rul
     assert "1 panel member stood aside" not in page
     assert f"{a.title}: fewer than 5 panel members stood aside" in page
     assert "(recusals): 1" not in page
+
+
+def test_a_tie_is_told_in_the_readers_language_on_the_result_page(client, app):
+    """The note under the result naming a tie was the English sentence stored at the count, on the
+    Welsh page too; it is worded from the tied proposals and the table's tie-break, once per tie."""
+    convenor, rnd, (a, b, c), voters = f.voting_table(
+        5, costs=(30_000, 30_000, 30_000), pot=40_000, tie_break=TieBreak.LOTTERY, ballot_within_budget=False
+    )
+    for v in voters:
+        cast_ballot(person=v, round_id=rnd.id, chosen_ids=[a.id, b.id, c.id])
+    result = _close_on_the_web(client, convenor, rnd)
+    stored = next(line.figures["tie_break_note"] for line in result.lines)
+
+    def notices() -> list[str]:  # the notes under the result (the table's record below keeps its English)
+        html = client.get(f"/tables/{rnd.slug}").get_data(as_text=True)
+        return [re.sub(r"<[^>]+>", "", n) for n in re.findall(r'<p class="notice">(.*?)</p>', html, flags=re.S)]
+
+    english = [n for n in notices() if "tie" in n]
+    assert len(english) == 1 and f"seed {rnd.lottery_seed}" in english[0]
+    assert all(t in english[0] for t in (a.title, b.title, c.title))
+    client.get(f"/language/cy?next=/tables/{rnd.slug}")
+    welsh = [n for n in notices() if "gyfartaledd" in n]
+    assert len(welsh) == 1 and stored not in welsh[0] and "A tie between" not in "".join(notices())
+    assert all(t in welsh[0] for t in (a.title, b.title, c.title))
+    assert "y loteri a gyhoeddwyd" in welsh[0] and f"hedyn {rnd.lottery_seed}" in welsh[0]
