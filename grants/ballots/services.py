@@ -148,14 +148,7 @@ def _paper_in_one_stmt(*, by_slug: bool):  # noqa: ANN202
     return (
         select(*_voter_columns(person_id), Proposal, declared, *pot.c)
         .options(undefer(Round.receipts_on), load_only(Proposal.id, Proposal.title, Proposal.requested_pence))
-        .outerjoin(
-            PanelMember,
-            and_(
-                PanelMember.round_id == Round.id,
-                PanelMember.person_id == person_id,
-                PanelMember.stepped_down_at.is_(None),
-            ),
-        )
+        .outerjoin(PanelMember, _seat_of(person_id))
         .outerjoin(pot, true())
         .outerjoin(Proposal, and_(Proposal.round_id == Round.id, Proposal.status.in_(ON_THE_BALLOT)))
         .where(which)
@@ -193,6 +186,15 @@ def _voter_rows(round_id: int, person_id: int, *, lock: bool = False) -> list:
     ).all()
 
 
+def _seat_of(person_id):  # noqa: ANN001, ANN202
+    """The join to the voter's seat on the round's panel (none if they stepped down)."""
+    return and_(
+        PanelMember.round_id == Round.id,
+        PanelMember.person_id == person_id,
+        PanelMember.stepped_down_at.is_(None),
+    )
+
+
 def _voter_columns(person_id):  # noqa: ANN001, ANN202
     """The round, the voter's seat id and pause, whether they have voted, and the round's current
     ballot key (id and public half): the first columns of every ballot paper's statement."""
@@ -225,14 +227,7 @@ def _voter_rows_stmt(*, by_slug: bool, lock: bool):  # noqa: ANN202
     stmt = (
         select(*_voter_columns(person_id), InterestDeclaration.proposal_id)
         .options(undefer(Round.receipts_on))
-        .outerjoin(
-            PanelMember,
-            and_(
-                PanelMember.round_id == Round.id,
-                PanelMember.person_id == person_id,
-                PanelMember.stepped_down_at.is_(None),
-            ),
-        )
+        .outerjoin(PanelMember, _seat_of(person_id))
         .outerjoin(
             InterestDeclaration,
             and_(InterestDeclaration.round_id == Round.id, InterestDeclaration.person_id == person_id),
