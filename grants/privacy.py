@@ -8,8 +8,9 @@ experience, tells a reader that exactly one has not).
 
 from __future__ import annotations
 
+from flask_babel import force_locale, gettext
+
 MIN_PEOPLE = 5
-SUPPRESSED_TEXT = f"fewer than {MIN_PEOPLE}"
 
 
 def people_count(count: int | None) -> int | None:
@@ -34,6 +35,12 @@ def people_part(part: int, total: int) -> int | None:
 
 
 def people_text(count: int | None) -> str:
-    """How a count of people reads in public: the number, or 'fewer than 5'."""
+    """How a count of people reads in public: the number, or 'fewer than 5' (in the reader's language)."""
     shown = people_count(count)
-    return SUPPRESSED_TEXT if shown is None else str(shown)
+    return gettext("fewer than %(num)s", num=MIN_PEOPLE) if shown is None else str(shown)
+
+
+def people_text_in_english(count: int | None) -> str:
+    """The same for a record kept in English (a ledger line's description, an audit entry's summary)."""
+    with force_locale("en"):
+        return people_text(count)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from grants.ballots.codes import codes_issued
 from grants.extensions import db
 from grants.models import Electorate, InterestDeclaration, PanelMember, Participation, Proposal, Round
+from grants.privacy import people_text
 
 
 def quorum_required(rnd: Round, eligible: int) -> int:
@@ -155,7 +156,13 @@ def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumC
         )
         if short:
             check.met = False
-            names = ", ".join(f"“{p.title}” ({check.free_to_vote[p.id]})" for p in short[:3])
+            # Each with how many were free to vote on it, under the one suppression rule (it is published:
+            # the record keeps the reasons, and a count under 5 would tell who stood aside). Worded when read.
+            names = LazyString(
+                lambda short=short: ", ".join(
+                    f"“{p.title}” ({people_text(check.free_to_vote[p.id])})" for p in short[:3]
+                )
+            )
             if len(short) > 3:
                 reason = _l(
                     "the published quorum needs %(needed)s voters free to vote on each proposal, and fewer voted "

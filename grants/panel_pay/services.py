@@ -52,7 +52,7 @@ from grants.money.payouts import ACCOUNT_NUMBER, SORT_CODE
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.panel_pay import totals
-from grants.privacy import people_text
+from grants.privacy import people_text_in_english
 from grants.roles import is_convenor, is_treasurer, panel_seat
 from grants.site import link_to
 from grants.uploads import save_upload
@@ -606,7 +606,7 @@ def post_pay_run(round_id: int, owed: list[tuple[PanelMember, int, int]], refere
     ]
     return books.post(
         EntryKind.PANEL_RUN,
-        f"The panel of {rnd.title} paid for their time and expenses ({people_text(len(owed))} people)",
+        f"The panel of {rnd.title} paid for their time and expenses ({people_text_in_english(len(owed))} people)",
         lines,
         occurred_on=date.today(),
         reference=reference,

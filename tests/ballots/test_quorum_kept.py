@@ -92,3 +92,32 @@ def test_how_we_work_and_the_public_page_word_the_quorum_from_one_place(client, 
     ):
         assert sentence in public, sentence
         assert sentence in how, sentence
+
+
+def test_a_quorum_failure_in_the_public_record_gives_no_count_of_people_under_five(client, app):
+    """The table's public record said the vote failed because fewer voted on “Garden club” (4):
+    a count under 5 that tells who stood aside, beside the quorum report that suppressed it. And the
+    suppressed figure read "fewer than 5" in English on the Welsh page."""
+    convenor = f.person("Cara Convenor")
+    rnd = f.open_round(convenor, quorum_min_scorers=5)
+    f.funded(rnd.id, 50_000)
+    lead = f.person("Gus Lead")
+    grp = f.group(lead)
+    a = f.proposal(lead, rnd.id, grp, 20_000, title="Garden club")
+    b = f.proposal(lead, rnd.id, grp, 10_000, title="Walking group")
+    members = [f.person(f"Pat{i} Panel") for i in range(5)]
+    for m in members:
+        f.seat(convenor, rnd.id, m)
+    for step in (RoundStatus.BIDS_CLOSED, RoundStatus.DELIBERATION):
+        advance(person=convenor, round_id=rnd.id, to=step)
+    declare_interest(person=members[0], proposal_id=a.id, nature="I run it.")
+    advance(person=convenor, round_id=rnd.id, to=RoundStatus.VOTING)
+    for m in members:
+        cast_ballot(person=m, round_id=rnd.id, chosen_ids=[b.id])
+    assert not close_voting(person=convenor, round_id=rnd.id).quorum_met
+    page = text_of(client.get(f"/tables/{rnd.slug}"))
+    assert "“Garden club” (4)" not in page
+    assert "fewer voted on “Garden club” (fewer than 5)" in page  # the record, as the quorum report says it
+    client.get(f"/language/cy?next=/tables/{rnd.slug}")
+    welsh = text_of(client.get(f"/tables/{rnd.slug}"))
+    assert "llai na 5" in welsh and "(fewer than 5 free to vote)" not in welsh
