@@ -30,13 +30,15 @@ LABEL_BEFORE = re.compile(
 )
 # "Ballots: 3 cast"
 CAST = re.compile(r"ballots: " + SMALL + r" cast")
+# "Voting closed with 3 ballots", "from 4 ballots (…)": a count of ballots is a count of voters
+BALLOTS = re.compile(r"\b(?:with|from) " + SMALL + r" ballots?\b")
 
 
 def people_figures_under_five(text: str) -> list[str]:
     """Every place a text gives a count of people from 1 to 4 (as found, in lower case)."""
     text = text.lower()
     found = []
-    for pattern in (COUNT_BEFORE, LABEL_BEFORE, CAST):
+    for pattern in (COUNT_BEFORE, LABEL_BEFORE, CAST, BALLOTS):
         found += [m.group(0) for m in pattern.finditer(text)]
     return found
 

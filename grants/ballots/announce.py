@@ -9,21 +9,24 @@ from sqlalchemy import select
 
 from grants import audit
 from grants.extensions import db
-from grants.language.records import counted
+from grants.language.records import Words, counted
 from grants.language.written import lazy_text
-from grants.models import GroupMembership, PanelMember, Proposal, ProposalStatus, Result, Round
+from grants.models import N_, GroupMembership, PanelMember, Proposal, ProposalStatus, Result, Round
 from grants.money_format import format_pence
 from grants.notifications import notify
+from grants.privacy import MIN_PEOPLE, people_count
 from grants.site import link_to
 
 
 def outcome(rnd: Round, result: Result, person, proposals: list[Proposal]) -> None:  # noqa: ANN001
     """Audit the close and the result, and tell the panel and the groups."""
+    ballots = result.ballots_counted or 0
     audit.record(
         "voting_closed",
-        counted(
-            "Voting closed with %(num)d ballot.", "Voting closed with %(num)d ballots.", result.ballots_counted or 0
-        ),
+        # Public: a count of ballots is a count of voters, so it goes through the one suppression rule.
+        counted("Voting closed with %(num)d ballot.", "Voting closed with %(num)d ballots.", ballots)
+        if people_count(ballots) is not None
+        else Words(N_("Voting closed with fewer than %(fewest)s ballots."), fewest=MIN_PEOPLE),
         actor_id=person.id if person else None,
         round_id=rnd.id,
         public=True,

@@ -39,6 +39,7 @@ from grants.models import (
 )
 from grants.money_format import format_pence
 from grants.notifications import notify
+from grants.privacy import people_text_in_english
 from grants.roles import is_convenor, panel_seat
 from grants.site import link_to
 
@@ -265,7 +266,8 @@ def recorded_decision(record: ConsensusRecord, proposals: list[Proposal], check:
     decision = Decision(lines=lines, funded=[p for p in proposals if p.id in funded_ids], summary="")
     decision.summary = (
         f"Decided by consensus: {len(decision.funded)} of {len(proposals)} proposals funded, "
-        f"{format_pence(decision.spent_pence)} of {format_pence(budget)}. {present} panel members were present, "
-        f"{aside} stood aside, and {confirmed} confirmed the record (quorum {check.required})."
+        f"{format_pence(decision.spent_pence)} of {format_pence(budget)}. "
+        f"{people_text_in_english(present)} panel members were present, {people_text_in_english(aside)} stood aside, "
+        f"and {people_text_in_english(confirmed)} confirmed the record (quorum {check.required})."
     )
     return decision

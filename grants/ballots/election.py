@@ -16,6 +16,7 @@ from grants.ballots.quorum import QuorumCheck
 from grants.extensions import db
 from grants.models import Ballot, BallotType, Group, Proposal, Round, TieBreak
 from grants.money_format import format_pence
+from grants.privacy import people_text_in_english
 from grants.tally import Election, Project, count, lottery_order, write_pb
 from grants.tally.fairness import fairness_meta
 
@@ -256,8 +257,8 @@ def count_ballots(rnd: Round, election: Election, proposals: list[Proposal], che
     decision = Decision(lines=lines, funded=funded, summary="", fairness=fairness)
     decision.summary = (
         f"{len(funded)} of {len(proposals)} proposals funded, {format_pence(decision.spent_pence)} "
-        f"of {format_pence(election.budget)}, from {check.ballots} ballots "
-        f"({check.eligible} panel members could vote; quorum {check.required})."
+        f"of {format_pence(election.budget)}, from {people_text_in_english(check.ballots)} ballots "
+        f"({people_text_in_english(check.eligible)} panel members could vote; quorum {check.required})."
     )
     if tie_note:
         decision.summary = f"{decision.summary} {tie_note}"

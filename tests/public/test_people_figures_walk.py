@@ -31,6 +31,10 @@ def test_the_detector_finds_what_the_old_pages_published():
         "Ballots: 4 cast; the quorum needed 1 – met.",
         "Stood aside from the decision, as the panel recorded it: 1.",
         "2 people answered a short anonymous reflection",
+        # The table's public record, as closing wrote it (issue 15's rule, found later):
+        "Voting closed with 4 ballots.",
+        "3 of 3 proposals funded, £600 of £600, from 4 ballots (4 panel members could vote; quorum 1).",
+        "3 panel members were present, 1 stood aside, and 2 confirmed the record",
     ):
         assert people_figures_under_five(leaked), leaked
     for fine in (
@@ -90,3 +94,21 @@ def test_every_public_page_and_file_of_the_demo_suppresses_people_figures_under_
     assert "Declared interests (recusals): fewer than 5." in table
     assert str(HELD_BACK_TEXT) in table  # the demo's pay run paid 2 people: left out, and the page says why
     assert "shown as one line once at least 5 people have been paid" in table
+
+
+def test_a_small_panels_closed_table_publishes_no_count_of_people_under_five(client, app):
+    """A panel of 4 who all voted: the table's page (its record included) and the table's open data
+    said "Voting closed with 4 ballots" and "from 4 ballots (4 panel members could vote …)"."""
+    from grants.ballots.closing import close_voting
+    from grants.ballots.services import cast_ballot
+    from tests import factories as f
+
+    convenor, rnd, proposals, members = f.voting_table(4, costs=(20_000, 10_000, 10_000), pot=50_000)
+    for member in members:
+        cast_ballot(person=member, round_id=rnd.id, chosen_ids=[p.id for p in proposals])
+    assert close_voting(person=convenor, round_id=rnd.id).quorum_met
+    urls = [u for u in public_urls(app) if rnd.slug in u or "/open-data/" in u or u in ("/", "/ledger", "/feed")]
+    walked, leaks = walk(client, urls)
+    page = walked[f"/tables/{rnd.slug}"]
+    assert "Voting closed with fewer than 5 ballots." in page and "from fewer than 5 ballots" in page
+    assert leaks == {}, leaks
