@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from grants.ballots.codes import codes_issued
 from grants.extensions import db
 from grants.models import Electorate, InterestDeclaration, PanelMember, Participation, Proposal, Round
-from grants.privacy import people_text
+from grants.privacy import MIN_PEOPLE, people_count, people_text
 
 
 def quorum_required(rnd: Round, eligible: int) -> int:
@@ -93,6 +93,13 @@ def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumC
                 "%(num)s ballot was cast and the published quorum needed %(needed)s",
                 "%(num)s ballots were cast and the published quorum needed %(needed)s",
                 ballots,
+                needed=check.required,
+            )
+            if ballots == 0 or people_count(ballots) is not None
+            # Published (the record keeps the reasons): a count of ballots from 1 to 4 is one of voters.
+            else _l(
+                "fewer than %(fewest)s ballots were cast and the published quorum needed %(needed)s",
+                fewest=MIN_PEOPLE,
                 needed=check.required,
             )
         )
