@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from babel.dates import format_date
 from sqlalchemy import select, update
 
@@ -38,10 +36,12 @@ def test_approved_time_is_told_in_welsh_to_a_welsh_member_and_in_english_to_an_e
     with transaction():
         db.session.execute(update(Person).where(Person.id == welsh.id).values(language="cy"))
 
-    _log_and_approve(client, rnd, welsh, convenor, "2")
+    logged = _log_and_approve(client, rnd, welsh, convenor, "2")
     _log_and_approve(client, rnd, english, convenor, "1")
 
-    today = date.today()
+    # The day the time was logged for (the form's date, fixed when the tests were collected), not
+    # today's: a run that passed midnight between the two failed here.
+    today = logged.worked_on
     to_welsh, to_english = _told(welsh), _told(english)
     assert (to_welsh.subject, to_welsh.language) == ("Cymeradwywyd eich amser", "cy")
     assert to_welsh.body == (
