@@ -117,6 +117,17 @@ def test_a_result_and_its_figures_fit_a_phone_without_scrolling_inside(browser, 
             .map(t => t.caption.getBoundingClientRect().width / t.getBoundingClientRect().width)"""
     )
     assert captions and min(captions) > 0.9, captions
+    # In Welsh the label "Cyfanswm cronnus yr hyn a ariannwyd" did not wrap (a figure's cell is nowrap)
+    # and pushed its figure out of sight: every figure stays inside its cell.
+    page.goto(f"{site.url}/language/cy?next=/tables/peer-support-table-2026")
+    hidden = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.table-stack td.num'))
+            .filter(td => td.getBoundingClientRect().width > 0)
+            .filter(td => { const r = document.createRange(); r.selectNodeContents(td);
+                            return r.getBoundingClientRect().right > td.getBoundingClientRect().right + 1; })
+            .map(td => td.getAttribute('data-label'))"""
+    )
+    assert hidden == [], hidden
     assert looks_problems(page) == []
     context.close()
 
