@@ -1,7 +1,8 @@
 """Small-number suppression: the one rule for every public figure about people.
 
 A count of people (panel members, voters, recusals, reflections) is published only when
-it covers at least `MIN_PEOPLE` people; otherwise a reader could work out who is who.
+it covers at least `MIN_PEOPLE` people, or none (0 says nothing of anyone); otherwise a
+reader could work out who is who.
 Shares are suppressed too when their complement is small (7 members, 6 with lived
 experience, tells a reader that exactly one has not).
 """
@@ -14,8 +15,8 @@ MIN_PEOPLE = 5
 
 
 def people_count(count: int | None) -> int | None:
-    """The count if it may be published (covers at least MIN_PEOPLE people), else None."""
-    if count is None or count < MIN_PEOPLE:
+    """The count if it may be published (no one, or at least MIN_PEOPLE people), else None."""
+    if count is None or 0 < count < MIN_PEOPLE:
         return None
     return count
 
@@ -35,7 +36,7 @@ def people_part(part: int, total: int) -> int | None:
 
 
 def people_text(count: int | None) -> str:
-    """How a count of people reads in public: the number, or 'fewer than 5' (in the reader's language)."""
+    """How a count of people reads in public: the number (0 too), or 'fewer than 5' (in the reader's language)."""
     shown = people_count(count)
     return gettext("fewer than %(num)s", num=MIN_PEOPLE) if shown is None else str(shown)
 

@@ -25,7 +25,7 @@ def outcome(rnd: Round, result: Result, person, proposals: list[Proposal]) -> No
         "voting_closed",
         # Public: a count of ballots is a count of voters, so it goes through the one suppression rule.
         counted("Voting closed with %(num)d ballot.", "Voting closed with %(num)d ballots.", ballots)
-        if ballots == 0 or people_count(ballots) is not None
+        if people_count(ballots) is not None
         else Words(N_("Voting closed with fewer than %(fewest)s ballots."), fewest=MIN_PEOPLE),
         actor_id=person.id if person else None,
         round_id=rnd.id,

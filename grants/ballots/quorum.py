@@ -95,7 +95,7 @@ def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumC
                 ballots,
                 needed=check.required,
             )
-            if ballots == 0 or people_count(ballots) is not None
+            if people_count(ballots) is not None
             # Published (the record keeps the reasons): a count of ballots from 1 to 4 is one of voters.
             else _l(
                 "fewer than %(fewest)s ballots were cast and the published quorum needed %(needed)s",

@@ -13,7 +13,7 @@ from grants.groups.services import earlier_names
 from grants.inputs import is_whole
 from grants.ledger import published
 from grants.models import Award, Funder, Group, Round, RoundStatus, Upload
-from grants.privacy import MIN_PEOPLE, people_count
+from grants.privacy import people_text
 from grants.public import bp, charts, pages, queries
 from grants.roles import funders_accepted_anywhere, is_convenor, is_group_member
 from grants.rounds import bp as rounds_bp
@@ -202,9 +202,8 @@ def panel_held_back_text() -> str:
 
 @bp.app_template_filter("people")
 def people_filter(count: int | None) -> str:
-    """A count of people as the public may see it: the number, or 'fewer than 5'."""
-    shown = people_count(count)
-    return _("fewer than %(num)s", num=MIN_PEOPLE) if shown is None else str(shown)
+    """A count of people as the public may see it: the number, or 'fewer than 5' (grants/privacy.py)."""
+    return people_text(count)
 
 
 # A convenor's preview of the public page is this page's, at the table's address (`rounds.preview`).

@@ -89,9 +89,13 @@ def test_community_vote_with_printed_and_emailed_codes(client, app, mailbox):
     assert "from fewer than 5 ballots (6 panel members could vote; quorum 3)" in message
     result_page = text_of(client.get(f"/tables/{rnd.slug}"))
     assert "Everyone in Hyde Park tenants" in result_page
-    # Figures about people under 5 go through the one suppression rule (issue 15).
-    suppressed = "fewer than 5 panel members stood aside; fewer than 5 of those who voted were free to vote on it"
+    # Figures about people under 5 go through the one suppression rule (issue 15); nobody stood aside: 0.
+    suppressed = "0 panel members stood aside; fewer than 5 of those who voted were free to vote on it"
     assert suppressed in result_page
+    assert "fewer than 5 panel members stood aside" not in result_page
+    client.get(f"/language/cy?next=/tables/{rnd.slug}")
+    welsh = text_of(client.get(f"/tables/{rnd.slug}"))
+    assert "camodd 0 aelod o'r panel o'r neilltu; roedd llai na 5 o'r rhai a bleidleisiodd yn rhydd" in welsh
     assert db.session.execute(select(func.count(Ballot.id))).scalar_one() == 3
     assert set(db.session.execute(select(Ballot.receipt)).scalars()) == set(receipts)
 
