@@ -32,13 +32,15 @@ LABEL_BEFORE = re.compile(
 CAST = re.compile(r"ballots: " + SMALL + r" cast")
 # "Voting closed with 3 ballots", "from 4 ballots (…)": a count of ballots is a count of voters
 BALLOTS = re.compile(r"\b(?:with|from) " + SMALL + r" ballots?\b")
+# "A batch of 3 paper ballots was confirmed …": a batch's ballots are its voters'
+BATCH = re.compile(r"\bbatch of " + SMALL + r" paper ballots?\b")
 
 
 def people_figures_under_five(text: str) -> list[str]:
     """Every place a text gives a count of people from 1 to 4 (as found, in lower case)."""
     text = text.lower()
     found = []
-    for pattern in (COUNT_BEFORE, LABEL_BEFORE, CAST, BALLOTS):
+    for pattern in (COUNT_BEFORE, LABEL_BEFORE, CAST, BALLOTS, BATCH):
         found += [m.group(0) for m in pattern.finditer(text)]
     return found
 

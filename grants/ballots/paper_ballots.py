@@ -22,8 +22,9 @@ from grants.ballots.services import BallotPaper, ballot_proposals, read_ballot
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.inputs import is_whole
-from grants.language.records import counted
+from grants.language.records import Words, counted
 from grants.models import (
+    N_,
     BallotType,
     InterestDeclaration,
     PanelMember,
@@ -34,6 +35,7 @@ from grants.models import (
     Round,
     SealedEnvelope,
 )
+from grants.privacy import MIN_PEOPLE, people_count
 from grants.roles import is_convenor
 
 PAPER_TYPES = (BallotType.APPROVAL, BallotType.CUMULATIVE, BallotType.RANKED)
@@ -45,6 +47,13 @@ class _Lines(dict):
     def getlist(self, key: str) -> list[str]:
         value = self.get(key)
         return [] if value is None else (value if isinstance(value, list) else [value])
+
+
+def _batch(size: int, exact: Words, fewer: str) -> Words:
+    """A public record's sentence about a batch: a batch's ballots are its voters', so its size goes through
+    the one suppression rule (grants/privacy.py), as `exact` or as `fewer` (marked with N_, `%(fewest)s` in it).
+    The convenors' own paper page keeps each batch's exact size."""
+    return exact if people_count(size) is not None else Words(fewer, fewest=MIN_PEOPLE)
 
 
 def numbered(round_id: int) -> list[Proposal]:
@@ -189,10 +198,17 @@ def enter_batch(*, person: Person, round_id: int, voter_ids: list[int], text: st
             sealing.seal(session, key, {"ballots": [{"marks": m} for m in ballots]}, paper_batch_id=batch.id)
             audit.record(
                 "paper_batch_entered",
-                counted(
-                    "A batch of %(num)d paper ballot was entered and waits for a second person to confirm it.",
-                    "A batch of %(num)d paper ballots was entered and waits for a second person to confirm it.",
+                _batch(
                     len(ballots),
+                    counted(
+                        "A batch of %(num)d paper ballot was entered and waits for a second person to confirm it.",
+                        "A batch of %(num)d paper ballots was entered and waits for a second person to confirm it.",
+                        len(ballots),
+                    ),
+                    N_(
+                        "A batch of fewer than %(fewest)s paper ballots was entered and waits for a second person to "
+                        "confirm it."
+                    ),
                 ),
                 actor_id=person.id,
                 round_id=rnd.id,
@@ -234,10 +250,14 @@ def confirm_batch(*, person: Person, round_id: int, batch_id: int) -> PaperBatch
         batch.confirmed_at = datetime.now(UTC)
         audit.record(
             "paper_batch_confirmed",
-            counted(
-                "A batch of %(num)d paper ballot was confirmed by a second person and now counts.",
-                "A batch of %(num)d paper ballots was confirmed by a second person and now counts.",
+            _batch(
                 batch.ballot_count,
+                counted(
+                    "A batch of %(num)d paper ballot was confirmed by a second person and now counts.",
+                    "A batch of %(num)d paper ballots was confirmed by a second person and now counts.",
+                    batch.ballot_count,
+                ),
+                N_("A batch of fewer than %(fewest)s paper ballots was confirmed by a second person and now counts."),
             ),
             actor_id=person.id,
             round_id=rnd.id,
@@ -276,10 +296,14 @@ def discard_batch(*, person: Person, round_id: int, batch_id: int) -> None:
         session.delete(batch)
         audit.record(
             "paper_batch_discarded",
-            counted(
-                "A batch of %(num)d paper ballot was discarded before it was confirmed.",
-                "A batch of %(num)d paper ballots was discarded before it was confirmed.",
+            _batch(
                 batch.ballot_count,
+                counted(
+                    "A batch of %(num)d paper ballot was discarded before it was confirmed.",
+                    "A batch of %(num)d paper ballots was discarded before it was confirmed.",
+                    batch.ballot_count,
+                ),
+                N_("A batch of fewer than %(fewest)s paper ballots was discarded before it was confirmed."),
             ),
             actor_id=person.id,
             round_id=rnd.id,

@@ -35,10 +35,16 @@ def test_the_detector_finds_what_the_old_pages_published():
         "Voting closed with 4 ballots.",
         "3 of 3 proposals funded, £600 of £600, from 4 ballots (4 panel members could vote; quorum 1).",
         "3 panel members were present, 1 stood aside, and 2 confirmed the record",
+        # The paper batches in the table's public record (found in review).
+        "A batch of 3 paper ballots was confirmed by a second person and now counts.",
+        "A batch of 1 paper ballot was entered and waits for a second person to confirm it.",
+        "A batch of 4 paper ballots was discarded before it was confirmed.",
     ):
         assert people_figures_under_five(leaked), leaked
     for fine in (
         "Declared interests (recusals): fewer than 5.",
+        "A batch of fewer than 5 paper ballots was confirmed by a second person and now counts.",
+        "A batch of 12 paper ballots was entered and waits for a second person to confirm it.",
         "2 of 3 proposals funded, £3,000 of £10,000.",
         "Ballots cast: 12.",
         "fewer than 5 panel members stood aside",
@@ -112,3 +118,39 @@ def test_a_small_panels_closed_table_publishes_no_count_of_people_under_five(cli
     page = walked[f"/tables/{rnd.slug}"]
     assert "Voting closed with fewer than 5 ballots." in page and "from fewer than 5 ballots" in page
     assert leaks == {}, leaks
+
+
+def test_a_table_with_a_small_paper_batch_publishes_no_count_of_its_ballots(client, app):
+    """The table's public record said "A batch of 3 paper ballots was confirmed by a second person and now
+    counts." (and "entered", "discarded"): a count of ballots under 5 is one of voters, and tells who voted on
+    paper. The convenors' own paper page keeps the batch's size."""
+    from grants.ballots.paper_ballots import confirm_batch, discard_batch, enter_batch
+    from tests import factories as f
+    from tests.conftest import login, text_of
+
+    convenor, rnd, proposals, members = f.voting_table(6, voting=False)
+    second = f.person("Sam Second")
+    f.join_staff(convenor, rnd.id, second, StaffRole.CONVENOR)
+    f.to_voting(convenor, rnd.id)
+    kept = enter_batch(person=convenor, round_id=rnd.id, voter_ids=[m.id for m in members[:3]], text="1\n2\n1, 2")
+    confirm_batch(person=second, round_id=rnd.id, batch_id=kept.id)
+    wrong = enter_batch(person=convenor, round_id=rnd.id, voter_ids=[m.id for m in members[3:5]], text="1\n3")
+    discard_batch(person=convenor, round_id=rnd.id, batch_id=wrong.id)
+    urls = [u for u in public_urls(app) if rnd.slug in u or "/open-data/" in u or u in ("/", "/ledger")]
+    walked, leaks = walk(client, urls)
+    page = walked[f"/tables/{rnd.slug}"]
+    for done in ("was entered and waits", "was confirmed by a second person", "was discarded before"):
+        assert f"A batch of fewer than 5 paper ballots {done}" in page, done
+    assert leaks == {}, leaks
+    assert "paper ballots" not in "".join(text for url, text in walked.items() if "feed" in url)
+    assert any("feed" in url for url in walked)
+    client.get(f"/language/cy?next=/tables/{rnd.slug}")
+    welsh = text_of(client.get(f"/tables/{rnd.slug}"))
+    assert "Cadarnhaodd ail berson swp o lai na 5 papur pleidleisio" in welsh
+    assert "Rhoddwyd swp o lai na 5 papur pleidleisio i mewn" in welsh
+    assert "Cafodd swp o lai na 5 papur pleidleisio ei daflu" in welsh
+    assert not any(f"swp o {n} papur" in welsh for n in range(1, 5))
+    # The convenors' own page keeps the exact size (private: it says who is in a batch besides).
+    login(client, convenor.email)
+    client.get(f"/language/en?next=/vote/{rnd.slug}/paper")
+    assert "Batch 1: 3 ballots, entered by Cara Convenor" in text_of(client.get(f"/vote/{rnd.slug}/paper"))
