@@ -28,6 +28,15 @@ def unnamed() -> str:
     return _("a proposal from a group that asked not to be named")
 
 
+def _name(pid: object, titles: Mapping[int, str]) -> str:
+    """A proposal named in a sentence by its id as a result keeps it (a string, or a number): its shown
+    title from `titles`, else `unnamed()` (its group asked not to be named, or the id is not one)."""
+    try:
+        return titles.get(int(pid)) or unnamed()
+    except (TypeError, ValueError):
+        return unnamed()
+
+
 def tie_how(rnd: Round) -> str:
     """How this table settles ties, in words (with the lottery's seed)."""
     how = {
@@ -180,16 +189,9 @@ def line_explanation(line: ResultLine, rnd: Round, titles: Mapping[int, str]) ->
         could_vote = None
     between = figures.get("tie_break_between")
     tied = [pid for pid in between if pid != str(line.proposal_id)] if isinstance(between, list) else []
-
-    def name(pid: str) -> str:
-        try:
-            return titles.get(int(pid)) or unnamed()
-        except ValueError:
-            return unnamed()
-
     return describe(
         reason,
-        names=name,
+        names=lambda pid: _name(pid, titles),
         format_money=format_pence,
         could_vote=could_vote,
         tied_with=tied,
@@ -209,10 +211,9 @@ def tie_notes(lines, rnd: Round, titles: Mapping[int, str]) -> list[str]:  # noq
         figures = line.figures or {}
         between = figures.get("tie_break_between")
         if isinstance(between, list) and between:
-            names = [titles.get(int(pid)) if str(pid).isdigit() else None for pid in between]
             note = _(
                 "A tie between %(names)s was settled by %(how)s.",
-                names=join_names([n or unnamed() for n in names]),
+                names=join_names([_name(pid, titles) for pid in between]),
                 how=tie_how(rnd),
             )
         elif isinstance(figures.get("tie_break_note"), str) and figures["tie_break_note"]:
@@ -234,11 +235,6 @@ def named_titles(round_id: int) -> dict[int, str]:
 
 def fairness_sentences(result, titles: Mapping[int, str]) -> list[str]:  # noqa: ANN001
     """How fair the result is, in sentences (nothing for results counted before it was kept)."""
-
-    def name(pid: str) -> str:
-        try:
-            return titles.get(int(pid)) or unnamed()
-        except ValueError:
-            return unnamed()
-
-    return describe_fairness(result.fairness, names=name, sentence=_say_fairness, join=join_names)
+    return describe_fairness(
+        result.fairness, names=lambda pid: _name(pid, titles), sentence=_say_fairness, join=join_names
+    )
