@@ -16,7 +16,10 @@ from tests.conftest import login, post_form, text_of
 from tests.e2e.test_spine_journey import rules_form
 
 
-def test_the_public_result_reports_every_part_of_quorum_as_applied(client, app):
+@pytest.fixture
+def garden_club_short(app):
+    """A table whose quorum needs 5 voters free to vote on each proposal: all 5 panel members voted, and
+    one had declared an interest in “Garden club”, so 4 were free to vote on it and quorum is not met."""
     convenor = f.person("Cara Convenor")
     rnd = f.open_round(convenor, quorum_min_scorers=5)
     f.funded(rnd.id, 50_000)
@@ -33,8 +36,12 @@ def test_the_public_result_reports_every_part_of_quorum_as_applied(client, app):
     advance(person=convenor, round_id=rnd.id, to=RoundStatus.VOTING)
     for m in members:
         cast_ballot(person=m, round_id=rnd.id, chosen_ids=[b.id])
-    result = close_voting(person=convenor, round_id=rnd.id)
-    assert not result.quorum_met
+    assert not close_voting(person=convenor, round_id=rnd.id).quorum_met
+    return rnd
+
+
+def test_the_public_result_reports_every_part_of_quorum_as_applied(client, garden_club_short):
+    rnd = garden_club_short
     page = text_of(client.get(f"/tables/{rnd.slug}"))
     assert "Quorum needed: 1 ballots" not in page
     assert "Ballots: 5 cast; the quorum needed 1 – met." in page
@@ -94,27 +101,11 @@ def test_how_we_work_and_the_public_page_word_the_quorum_from_one_place(client, 
         assert sentence in how, sentence
 
 
-def test_a_quorum_failure_in_the_public_record_gives_no_count_of_people_under_five(client, app):
+def test_a_quorum_failure_in_the_public_record_gives_no_count_of_people_under_five(client, garden_club_short):
     """The table's public record said the vote failed because fewer voted on “Garden club” (4):
     a count under 5 that tells who stood aside, beside the quorum report that suppressed it. And the
     suppressed figure read "fewer than 5" in English on the Welsh page."""
-    convenor = f.person("Cara Convenor")
-    rnd = f.open_round(convenor, quorum_min_scorers=5)
-    f.funded(rnd.id, 50_000)
-    lead = f.person("Gus Lead")
-    grp = f.group(lead)
-    a = f.proposal(lead, rnd.id, grp, 20_000, title="Garden club")
-    b = f.proposal(lead, rnd.id, grp, 10_000, title="Walking group")
-    members = [f.person(f"Pat{i} Panel") for i in range(5)]
-    for m in members:
-        f.seat(convenor, rnd.id, m)
-    for step in (RoundStatus.BIDS_CLOSED, RoundStatus.DELIBERATION):
-        advance(person=convenor, round_id=rnd.id, to=step)
-    declare_interest(person=members[0], proposal_id=a.id, nature="I run it.")
-    advance(person=convenor, round_id=rnd.id, to=RoundStatus.VOTING)
-    for m in members:
-        cast_ballot(person=m, round_id=rnd.id, chosen_ids=[b.id])
-    assert not close_voting(person=convenor, round_id=rnd.id).quorum_met
+    rnd = garden_club_short
     page = text_of(client.get(f"/tables/{rnd.slug}"))
     assert "“Garden club” (4)" not in page
     assert "fewer voted on “Garden club” (fewer than 5)" in page  # the record, as the quorum report says it
