@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from flask_babel import force_locale, gettext
 
+from grants.language import RECORDS_LOCALE
+
 MIN_PEOPLE = 5
 
 
@@ -43,5 +45,5 @@ def people_text(count: int | None) -> str:
 
 def people_text_in_english(count: int | None) -> str:
     """The same for a record kept in English (a ledger line's description, an audit entry's summary)."""
-    with force_locale("en"):
+    with force_locale(RECORDS_LOCALE):
         return people_text(count)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from grants.ballots.codes import codes_issued
 from grants.extensions import db
+from grants.language import RECORDS_LOCALE
 from grants.models import Electorate, InterestDeclaration, PanelMember, Participation, Proposal, Round
 from grants.privacy import MIN_PEOPLE, people_count, people_text
 
@@ -195,5 +196,5 @@ def reasons_joined(check: QuorumCheck) -> LazyString:
 
 def reasons_in_english(check: QuorumCheck) -> str:
     """The same reasons in English, for the record (audit entries and a stored result keep English)."""
-    with force_locale("en"):
+    with force_locale(RECORDS_LOCALE):
         return str(reasons_joined(check))

@@ -28,6 +28,9 @@ LANGUAGES: dict[str, tuple[str, str]] = {
     "cy": ("Cymraeg", "cy_GB"),
 }
 DEFAULT = "en"
+# The Babel locale a record is written in English under (an audit entry's summary, a ledger line's
+# description, a result's reasons, a count of people in them): one choice for every such record.
+RECORDS_LOCALE = LANGUAGES[DEFAULT][1]
 
 
 def known(code: str | None) -> bool:

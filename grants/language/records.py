@@ -29,7 +29,7 @@ from typing import Any
 from flask_babel import force_locale, format_date, get_translations, gettext
 from markupsafe import Markup, escape
 
-from grants.language import DEFAULT, chosen, known
+from grants.language import DEFAULT, RECORDS_LOCALE, chosen, known
 from grants.money_format import format_pence
 
 # The newest shape of the stored parts; a record in a shape this code does not know is shown as written.
@@ -103,7 +103,7 @@ class Words:
     def english(self) -> str:
         """The sentence in English, as the record keeps it."""
         message = self.message if self.plural is None or self.num == 1 else self.plural
-        with force_locale("en_GB"):
+        with force_locale(RECORDS_LOCALE):
             values = {k: _plain(_store(v), DEFAULT) for k, v in self.values.items()}
             return message % ({"num": self.num} | values if self.plural is not None else values)
 
