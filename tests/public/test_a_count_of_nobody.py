@@ -55,3 +55,27 @@ def test_a_table_with_nobody_on_its_panel_says_0(client, app):
     welsh = _welsh(client, url)
     assert "lai na 5 aelod" not in welsh
     assert "Aelodau'r panel 0" in welsh
+
+
+def test_a_proposal_nobody_who_voted_was_free_to_vote_on_says_0(client, app):
+    from grants.models import RoundStatus
+    from grants.panels.deliberation import declare_interest
+    from grants.rounds.services import advance
+
+    convenor, rnd, (a, b, _c), members = f.voting_table(5, voting=False, quorum_min_scorers=1)
+    for step in (RoundStatus.BIDS_CLOSED, RoundStatus.DELIBERATION):
+        advance(person=convenor, round_id=rnd.id, to=step)
+    for member in members:
+        declare_interest(person=member, proposal_id=a.id, nature="We all run it.")
+    advance(person=convenor, round_id=rnd.id, to=RoundStatus.VOTING)
+    for member in members:
+        cast_ballot(person=member, round_id=rnd.id, chosen_ids=[b.id])
+    assert not close_voting(person=convenor, round_id=rnd.id).quorum_met
+    url = f"/tables/{rnd.slug}"
+    page = text_of(client.get(url))
+    assert f"“{a.title}” (0 free to vote)" in page  # the quorum report
+    assert f"fewer voted on “{a.title}” (0)" in page  # the record
+    assert "fewer than 5" not in page
+    welsh = _welsh(client, url)
+    assert "(0 yn rhydd i bleidleisio)" in welsh
+    assert "llai na 5" not in welsh
