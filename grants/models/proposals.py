@@ -67,9 +67,9 @@ class BudgetLine(db.Model):
     item: Mapped[str] = mapped_column(String(200))
     amount_pence: Mapped[int] = mapped_column(Integer)
 
-    # Loaded with the lines, in one query for all of a bid's lines (not one a line).
+    # Loaded only when read (a page showing the line), so code that only adds up a budget never names the table.
     texts: Mapped[list[BudgetLineText]] = relationship(
-        cascade="all, delete-orphan", order_by=BudgetLineText.language, passive_deletes=True, lazy="selectin"
+        cascade="all, delete-orphan", order_by=BudgetLineText.language, passive_deletes=True
     )
 
     def __repr__(self) -> str:

@@ -63,19 +63,17 @@ def _apply(proposal: Proposal, fields: dict[str, Any], lines: Lines) -> None:
     total = sum(amount for _item, amount in lines)
     if total > proposal.round.max_grant_pence:
         raise OverMaxGrant(_over_max_message(total, proposal.round))
-    proposal.budget_lines = [
-        BudgetLine(
-            position=i,
-            item=written_items[codes[0]].strip(),
-            amount_pence=amount,
-            texts=[
-                BudgetLineText(language=code, item=written_items[code].strip())
-                for code in codes[1:]
-                if (written_items.get(code) or "").strip()
-            ],
-        )
-        for i, (written_items, (_item, amount)) in enumerate(zip(items, lines, strict=True))
-    ]
+    amounts = [amount for _item, amount in lines]
+    proposal.budget_lines = [_line(i, *pair, codes) for i, pair in enumerate(zip(items, amounts, strict=True))]
+
+
+def _line(position: int, items: dict[str, str], amount: int, codes: list[str]) -> BudgetLine:
+    """A budget line: its item in the bid's own language, and a row for each further language written."""
+    line = BudgetLine(position=position, item=items[codes[0]].strip(), amount_pence=amount)
+    further = [code for code in codes[1:] if (items.get(code) or "").strip()]
+    if further:  # a line in one language only writes nothing to budget_line_texts
+        line.texts = [BudgetLineText(language=code, item=items[code].strip()) for code in further]
+    return line
 
 
 def _check_editable(person: Person, proposal: Proposal) -> None:
