@@ -204,9 +204,21 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str]] | None:
                 [("Room hire, 40 evenings", 160_000), ("Refreshments", 60_000), ("Facilitator training", 80_000)],
                 True,
             ),
-            (groups[1], "Hearing voices outreach", [("Outreach sessions", 250_000), ("Travel", 50_000)], True),
+            # In both languages: one line written in both, one in English only (shown so, marked, in Welsh).
+            (
+                groups[1],
+                "Hearing voices outreach",
+                [({"en": "Outreach sessions", "cy": "Sesiynau allgymorth"}, 250_000), ("Travel", 50_000)],
+                True,
+            ),
             (groups[2], "Raised beds and tools", [("Timber and soil", 120_000), ("Tools", 30_000)], True),
-            (groups[3], "Poetry workshops", [("Workshop leaders", 300_000), ("Printing an anthology", 150_000)], False),
+            # In Welsh only: its lines too.
+            (
+                groups[3],
+                "Poetry workshops",
+                [("Arweinwyr gweithdai", 300_000), ("Argraffu blodeugerdd", 150_000)],
+                False,
+            ),
         ]
         proposal_ids = []
         for group, ptitle, lines, named in bids:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask_babel import force_locale, gettext
 
 from grants.language import RECORDS_LOCALE
+from grants.language.records import Words
 
 MIN_PEOPLE = 5
 
@@ -47,3 +48,10 @@ def people_text_in_english(count: int | None) -> str:
     """The same for a record kept in English (a ledger line's description, an audit entry's summary)."""
     with force_locale(RECORDS_LOCALE):
         return people_text(count)
+
+
+def people_words(count: int | None) -> str | Words:
+    """The same as a part of a record's sentence (grants/language/records.py): the number, or 'fewer than 5'
+    put into each reader's words when read (the count itself is not kept)."""
+    shown = people_count(count)
+    return Words("fewer than %(num)s", num=MIN_PEOPLE) if shown is None else str(shown)

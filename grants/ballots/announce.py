@@ -18,8 +18,9 @@ from grants.privacy import MIN_PEOPLE, people_count
 from grants.site import link_to
 
 
-def outcome(rnd: Round, result: Result, person, proposals: list[Proposal]) -> None:  # noqa: ANN001
-    """Audit the close and the result, and tell the panel and the groups."""
+def outcome(rnd: Round, result: Result, person, proposals: list[Proposal], summary: Words) -> None:  # noqa: ANN001
+    """Audit the close and the result (`summary`: the stored result's sentence as its parts, so the public
+    record words it for each reader), and tell the panel and the groups."""
     ballots = result.ballots_counted or 0
     audit.record(
         "voting_closed",
@@ -33,7 +34,7 @@ def outcome(rnd: Round, result: Result, person, proposals: list[Proposal]) -> No
     )
     audit.record(
         "result_published",
-        result.summary,
+        summary,
         actor_id=person.id if person else None,
         round_id=rnd.id,
         public=True,

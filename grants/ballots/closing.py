@@ -28,13 +28,15 @@ from grants import audit, language
 from grants.ballots import announce, consensus, sealing
 from grants.ballots.election import ballot_file, build_election, count_ballots, decision_text, fingerprint
 from grants.ballots.paper_ballots import unconfirmed_batches
-from grants.ballots.quorum import QuorumCheck, check_quorum, reasons_in_english, reasons_joined
+from grants.ballots.quorum import QuorumCheck, check_quorum, reasons_joined, reasons_listed
 from grants.ballots.services import ballot_proposals, new_receipt
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
+from grants.language.records import Day, Words
 from grants.language.written import lazy_text
 from grants.ledger import books
 from grants.models import (
+    N_,
     Ballot,
     BallotType,
     CountKey,
@@ -120,11 +122,16 @@ def _extend_voting(rnd: Round, check: QuorumCheck, person) -> Extension:  # noqa
     now = datetime.now(UTC)
     rnd.voting_extended_at = now
     rnd.voting_closes_at = max(now, rnd.voting_closes_at) + timedelta(days=rnd.quorum_extend_days or 0)
-    summary = (
-        f"Quorum was not met: {reasons_in_english(check)}. Under the published rules voting is extended once, "
-        f"to {rnd.voting_closes_at:%d %B %Y}. Nothing has been counted."
+    words = Words(
+        N_(
+            "Quorum was not met: %(reasons)s. Under the published rules voting is extended once, to %(date)s. "
+            "Nothing has been counted."
+        ),
+        reasons=reasons_listed(check),
+        date=Day(rnd.voting_closes_at.date()),
     )
-    audit.record("voting_extended", summary, actor_id=person.id if person else None, round_id=rnd.id, public=True)
+    summary = words.english()
+    audit.record("voting_extended", words, actor_id=person.id if person else None, round_id=rnd.id, public=True)
     panel = db.session.execute(
         select(PanelMember.person_id).where(
             PanelMember.round_id == rnd.id, PanelMember.stepped_down_at.is_(None), PanelMember.is_paused.is_(False)
@@ -203,12 +210,18 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
         )
         session.add(result)
         if not result.quorum_met:
-            extended = " Voting had already been extended once." if rnd.voting_extended_at else ""
-            result.summary = (
-                f"No decision: {reasons_in_english(check)}.{extended} The round's policy is that no decision is made."
+            words = Words(
+                N_(
+                    "No decision: %(reasons)s. Voting had already been extended once. The round's policy is that "
+                    "no decision is made."
+                )
+                if rnd.voting_extended_at
+                else N_("No decision: %(reasons)s. The round's policy is that no decision is made."),
+                reasons=reasons_listed(check),
             )
+            result.summary = words.english()
             rnd.status = RoundStatus.NO_DECISION
-            announce.outcome(rnd, result, person, proposals)
+            announce.outcome(rnd, result, person, proposals, words)
             return result
         session.flush()
 
@@ -236,9 +249,9 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
             line.proposal.status = ProposalStatus.FUNDED if line.is_funded else ProposalStatus.NOT_FUNDED
         commit_awards(rnd, decision.funded, awarded_on=result.computed_at.date())
         result.spent_pence = decision.spent_pence
-        result.summary = decision.summary
+        result.summary = decision.summary.english()
         rnd.status = RoundStatus.COUNTED
-        announce.outcome(rnd, result, person, proposals)
+        announce.outcome(rnd, result, person, proposals, decision.summary)
     return result
 
 

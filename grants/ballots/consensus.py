@@ -22,7 +22,7 @@ from grants.ballots.services import ballot_proposals
 from grants.core import DomainError, NotAllowed, Problems, lock_for_update, raise_problems, transaction
 from grants.extensions import db
 from grants.language import joined
-from grants.language.records import Words, typed
+from grants.language.records import Money, Words, counted, typed
 from grants.language.written import lazy_text
 from grants.ledger import books
 from grants.models import (
@@ -39,7 +39,7 @@ from grants.models import (
 )
 from grants.money_format import format_pence
 from grants.notifications import notify
-from grants.privacy import people_text_in_english
+from grants.privacy import people_words
 from grants.roles import is_convenor, panel_seat
 from grants.site import link_to
 
@@ -263,11 +263,20 @@ def recorded_decision(record: ConsensusRecord, proposals: list[Proposal], check:
                 },
             )
         )
-    decision = Decision(lines=lines, funded=[p for p in proposals if p.id in funded_ids], summary="")
-    decision.summary = (
-        f"Decided by consensus: {len(decision.funded)} of {len(proposals)} proposals funded, "
-        f"{format_pence(decision.spent_pence)} of {format_pence(budget)}. "
-        f"{people_text_in_english(present)} panel members were present, {people_text_in_english(aside)} stood aside, "
-        f"and {people_text_in_english(confirmed)} confirmed the record (quorum {check.required})."
+    decision = Decision(lines=lines, funded=[p for p in proposals if p.id in funded_ids], summary=None)
+    # Figures about people go through the one suppression rule (the record is published).
+    decision.summary = counted(
+        "Decided by consensus: %(funded)s of %(num)d proposal funded, %(spent)s of %(budget)s. %(present)s panel "
+        "members were present, %(aside)s stood aside, and %(confirmed)s confirmed the record (quorum %(quorum)s).",
+        "Decided by consensus: %(funded)s of %(num)d proposals funded, %(spent)s of %(budget)s. %(present)s panel "
+        "members were present, %(aside)s stood aside, and %(confirmed)s confirmed the record (quorum %(quorum)s).",
+        len(proposals),
+        funded=len(decision.funded),
+        spent=Money(decision.spent_pence),
+        budget=Money(budget),
+        present=people_words(present),
+        aside=people_words(aside),
+        confirmed=people_words(confirmed),
+        quorum=check.required,
     )
     return decision

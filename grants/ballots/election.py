@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from grants.ballots.quorum import QuorumCheck
 from grants.extensions import db
-from grants.models import Ballot, BallotType, Group, Proposal, Round, TieBreak
+from grants.language.records import Label, Listed, Money, Named, Words, counted
+from grants.models import N_, Ballot, BallotType, Group, Proposal, Round, TieBreak
 from grants.money_format import format_pence
-from grants.privacy import people_text_in_english
+from grants.privacy import people_words
 from grants.tally import Election, Project, count, lottery_order, write_pb
 from grants.tally.fairness import fairness_meta
 
@@ -41,7 +42,7 @@ class Decision:
 
     lines: list[Line]
     funded: list[Proposal]
-    summary: str
+    summary: Words | None  # the result's sentence as its parts (the stored summary is its English)
     # The count's satisfaction figures and proportionality checks (none for a consensus record).
     fairness: dict | None = None
 
@@ -156,9 +157,9 @@ def fingerprint(text: str) -> str:
 
 
 TIE_BREAK_WORDS = {
-    TieBreak.LOTTERY: "the published lottery",
-    TieBreak.CHEAPER_FIRST: "the published tie-break (the cheaper proposal first)",
-    TieBreak.NEWER_GROUP_FIRST: "the published tie-break (the newer group first)",
+    TieBreak.LOTTERY: N_("the published lottery"),
+    TieBreak.CHEAPER_FIRST: N_("the published tie-break (the cheaper proposal first)"),
+    TieBreak.NEWER_GROUP_FIRST: N_("the published tie-break (the newer group first)"),
 }
 
 
@@ -186,22 +187,29 @@ def settled_by_tie_break(
     return [pid for pid in order if pid in changed]
 
 
-def _tie_names(proposals: list[Proposal], ids: list[str]) -> list[str]:
+def _tie_names(proposals: list[Proposal], ids: list[str]) -> Listed:
     by_id = {str(p.id): p for p in proposals}
-    unnamed = "a proposal from a group that asked not to be named"
-    return [f"“{by_id[pid].title}”" if by_id[pid].agreed_to_be_named else unnamed for pid in ids]
+    unnamed = Label(N_("a proposal from a group that asked not to be named"))
+    return Listed(
+        tuple(
+            Words(N_("“%(title)s”"), title=Named.of(by_id[pid])) if by_id[pid].agreed_to_be_named else unnamed
+            for pid in ids
+        )
+    )
 
 
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def tie_sentence(rnd: Round, proposals: list[Proposal], ids: list[str]) -> str:
+def tie_sentence(rnd: Round, proposals: list[Proposal], ids: list[str]) -> Words:
     """The sentence naming the proposals a tie-break decided between, and how it was settled."""
     names = _tie_names(proposals, ids)
-    how = TIE_BREAK_WORDS[rnd.tie_break]
-    seed = f" (seed {rnd.lottery_seed})" if rnd.tie_break is TieBreak.LOTTERY else ""
-    return f"A tie between {_and(names)} was settled by {how}{seed}."
+    how = Label(TIE_BREAK_WORDS[rnd.tie_break])
+    if rnd.tie_break is TieBreak.LOTTERY:
+        return Words(
+            N_("A tie between %(names)s was settled by %(how)s (seed %(seed)s)."),
+            names=names,
+            how=how,
+            seed=rnd.lottery_seed or "",
+        )
+    return Words(N_("A tie between %(names)s was settled by %(how)s."), names=names, how=how)
 
 
 def count_ballots(rnd: Round, election: Election, proposals: list[Proposal], check: QuorumCheck) -> Decision:
@@ -218,7 +226,8 @@ def count_ballots(rnd: Round, election: Election, proposals: list[Proposal], che
     tied = settled_by_tie_break(
         election, rnd.counting_rule.value, order_ids, outcome.selected, outcome.support, min_support
     )
-    tie_note = tie_sentence(rnd, proposals, tied) if tied else ""
+    tie_words = tie_sentence(rnd, proposals, tied) if tied else None
+    tie_note = tie_words.english() if tie_words else ""
     selected = set(outcome.selected)
     order = {pid: i for i, pid in enumerate(outcome.selected)}
     ranked = sorted(
@@ -254,14 +263,23 @@ def count_ballots(rnd: Round, election: Election, proposals: list[Proposal], che
     # In the order the rule selected them, so awards are committed in that order.
     funded = sorted((p for p in proposals if str(p.id) in selected), key=lambda p: order[str(p.id)])
     fairness = _plain({k: outcome.details.get(k) for k in ("satisfaction", "proportionality")})
-    decision = Decision(lines=lines, funded=funded, summary="", fairness=fairness)
-    decision.summary = (
-        f"{len(funded)} of {len(proposals)} proposals funded, {format_pence(decision.spent_pence)} "
-        f"of {format_pence(election.budget)}, from {people_text_in_english(check.ballots)} ballots "
-        f"({people_text_in_english(check.eligible)} panel members could vote; quorum {check.required})."
+    decision = Decision(lines=lines, funded=funded, summary=None, fairness=fairness)
+    # Figures about people go through the one suppression rule (the record is published).
+    decision.summary = counted(
+        "%(funded)s of %(num)d proposal funded, %(spent)s of %(budget)s, from %(ballots)s ballots "
+        "(%(eligible)s panel members could vote; quorum %(quorum)s).",
+        "%(funded)s of %(num)d proposals funded, %(spent)s of %(budget)s, from %(ballots)s ballots "
+        "(%(eligible)s panel members could vote; quorum %(quorum)s).",
+        len(proposals),
+        funded=len(funded),
+        spent=Money(decision.spent_pence),
+        budget=Money(election.budget),
+        ballots=people_words(check.ballots),
+        eligible=people_words(check.eligible),
+        quorum=check.required,
     )
-    if tie_note:
-        decision.summary = f"{decision.summary} {tie_note}"
+    if tie_words is not None:
+        decision.summary = Words("%(summary)s %(tie)s", summary=decision.summary, tie=tie_words)
     return decision
 
 

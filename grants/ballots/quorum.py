@@ -5,16 +5,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from flask_babel import force_locale, lazy_ngettext
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
 from grants.ballots.codes import codes_issued
 from grants.extensions import db
-from grants.language import RECORDS_LOCALE
-from grants.models import Electorate, InterestDeclaration, PanelMember, Participation, Proposal, Round
-from grants.privacy import MIN_PEOPLE, people_count, people_text
+from grants.language.records import Listed, Named, Words, counted
+from grants.language.written import writing_in
+from grants.models import N_, Electorate, InterestDeclaration, PanelMember, Participation, Proposal, Round
+from grants.privacy import MIN_PEOPLE, people_count, people_words
 
 
 def quorum_required(rnd: Round, eligible: int) -> int:
@@ -45,14 +44,14 @@ def eligible_voters(round_id: int) -> int:
 class QuorumCheck:
     """Every published quorum rule, checked: whether all are met, and plain reasons when not.
 
-    Each reason is a lazy string: put into words in the language of whoever reads it (a panel
-    member's notice), and in English for the record (`reasons_in_english`)."""
+    Each reason is kept as its parts (`Words`): put into words in the language of whoever reads it
+    (a panel member's notice, the public record), and in English for the record's sentence."""
 
     eligible: int
     required: int
     ballots: int
     met: bool = True
-    reasons: list[LazyString] = field(default_factory=list)
+    reasons: list[Words] = field(default_factory=list)
     lived_experience_percent: int | None = None
     free_to_vote: dict[int, int] = field(default_factory=dict)
     recusals: dict[int, int] = field(default_factory=dict)
@@ -90,7 +89,7 @@ def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumC
     if ballots < check.required:
         check.met = False
         check.reasons.append(
-            lazy_ngettext(
+            counted(
                 "%(num)s ballot was cast and the published quorum needed %(needed)s",
                 "%(num)s ballots were cast and the published quorum needed %(needed)s",
                 ballots,
@@ -98,8 +97,8 @@ def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumC
             )
             if people_count(ballots) is not None
             # Published (the record keeps the reasons): a count of ballots from 1 to 4 is one of voters.
-            else _l(
-                "fewer than %(fewest)s ballots were cast and the published quorum needed %(needed)s",
+            else Words(
+                N_("fewer than %(fewest)s ballots were cast and the published quorum needed %(needed)s"),
                 fewest=MIN_PEOPLE,
                 needed=check.required,
             )
@@ -132,9 +131,11 @@ def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumC
         if share < rnd.quorum_lived_experience_percent:
             check.met = False
             check.reasons.append(
-                _l(
-                    "%(share)s%% of those who voted have lived experience and the published quorum needed "
-                    "%(needed)s%%",
+                Words(
+                    N_(
+                        "%(share)s%% of those who voted have lived experience and the published quorum needed "
+                        "%(needed)s%%"
+                    ),
                     share=share,
                     needed=rnd.quorum_lived_experience_percent,
                 )
@@ -166,22 +167,28 @@ def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumC
             check.met = False
             # Each with how many were free to vote on it, under the one suppression rule (it is published:
             # the record keeps the reasons, and a count under 5 would tell who stood aside). Worded when read.
-            names = LazyString(
-                lambda short=short: ", ".join(
-                    f"“{p.title}” ({people_text(check.free_to_vote[p.id])})" for p in short[:3]
-                )
+            names = Listed(
+                tuple(
+                    Words(N_("“%(title)s” (%(free)s)"), title=Named.of(p), free=people_words(check.free_to_vote[p.id]))
+                    for p in short[:3]
+                ),
+                ", ",
             )
             if len(short) > 3:
-                reason = _l(
-                    "the published quorum needs %(needed)s voters free to vote on each proposal, and fewer voted "
-                    "on %(names)s and others",
+                reason = Words(
+                    N_(
+                        "the published quorum needs %(needed)s voters free to vote on each proposal, and fewer voted "
+                        "on %(names)s and others"
+                    ),
                     needed=rnd.quorum_min_scorers,
                     names=names,
                 )
             else:
-                reason = _l(
-                    "the published quorum needs %(needed)s voters free to vote on each proposal, and fewer voted "
-                    "on %(names)s",
+                reason = Words(
+                    N_(
+                        "the published quorum needs %(needed)s voters free to vote on each proposal, and fewer voted "
+                        "on %(names)s"
+                    ),
                     needed=rnd.quorum_min_scorers,
                     names=names,
                 )
@@ -189,12 +196,16 @@ def check_quorum(rnd: Round, proposals: list[Proposal], ballots: int) -> QuorumC
     return check
 
 
+def reasons_listed(check: QuorumCheck) -> Listed:
+    """The reasons quorum was not met, one after another, as parts of a record's sentence."""
+    return Listed(tuple(check.reasons), "; ")
+
+
 def reasons_joined(check: QuorumCheck) -> LazyString:
     """The reasons quorum was not met, joined: put into words when read, in the reader's language."""
-    return LazyString(lambda: "; ".join(str(reason) for reason in check.reasons))
+    return LazyString(lambda: Words("%(reasons)s", reasons=reasons_listed(check)).read(writing_in()))
 
 
 def reasons_in_english(check: QuorumCheck) -> str:
-    """The same reasons in English, for the record (audit entries and a stored result keep English)."""
-    with force_locale(RECORDS_LOCALE):
-        return str(reasons_joined(check))
+    """The same reasons in English, as the record's sentence keeps them."""
+    return Words("%(reasons)s", reasons=reasons_listed(check)).english()

@@ -12,6 +12,9 @@ A page words the record again from those parts, through gettext, in its own lang
   known;
 - a name from the catalogue (`Label`, a table's step, a rate's unit) is put into the reader's words;
 - a date (`Day`) is written by Babel in the page's language;
+- a sentence inside the sentence (`Words`, a quorum reason, a tie-break's note) is worded the same way;
+- a list (`Listed`) is joined in the reader's language ("A, B and C", "A, B a(c) C": CLDR's list
+  patterns), or one after another with its separator ("; " between reasons, " " between sentences);
 - anything else (a group's or a funder's name, a reference) is a name, shown as it is.
 A count's sentence is made with `counted(singular, plural, num, ...)`, read through ngettext.
 
@@ -21,6 +24,7 @@ written, in English, marked `lang="en"`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -29,11 +33,15 @@ from typing import Any
 from flask_babel import force_locale, format_date, get_translations, gettext
 from markupsafe import Markup, escape
 
-from grants.language import DEFAULT, RECORDS_LOCALE, chosen, known
+from grants.language import DEFAULT, RECORDS_LOCALE, chosen, joined, known
 from grants.money_format import format_pence
 
 # The newest shape of the stored parts; a record in a shape this code does not know is shown as written.
-SHAPE = 1
+# Shape 2 added a sentence inside a sentence (`Words` as a value) and lists (`Listed`); a record whose
+# parts have neither is still kept in shape 1, which code from before shape 2 reads as it always did.
+SHAPE = 2
+READABLE = (1, 2)
+DEEPEST = 8  # how many sentences and lists inside one another a reader follows; deeper is shown as written
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,15 @@ class Typed:
     lang: str | None = None
 
 
+@dataclass(frozen=True)
+class Listed:
+    """Parts in a row: joined as the reader's language joins a list ("A, B and C") when `sep` is None,
+    else one after another with `sep` between them ("; " between reasons, " " between sentences)."""
+
+    items: tuple[Any, ...]
+    sep: str | None = None
+
+
 def typed(text: str) -> Typed:
     """Text typed on this request's page: in the page's language, as far as anyone can tell (outside a
     request, a command or the demo, the site works in English, grants.language.chosen)."""
@@ -93,12 +110,17 @@ class Words:
         self.plural: str | None = None
         self.num: int | None = None
 
-    def stored(self) -> dict[str, Any]:
-        """The parts as JSON, to keep beside the English sentence."""
-        parts = {"shape": SHAPE, "message": self.message, "values": {k: _store(v) for k, v in self.values.items()}}
+    def _parts(self) -> dict[str, Any]:
+        parts = {"message": self.message, "values": {k: _store(v) for k, v in self.values.items()}}
         if self.plural is not None:
             parts |= {"plural": self.plural, "num": self.num}
         return parts
+
+    def stored(self) -> dict[str, Any]:
+        """The parts as JSON, to keep beside the English sentence (in shape 1 when they fit it)."""
+        parts = self._parts()
+        nested = any(isinstance(v, dict) and ("words" in v or "list" in v) for v in parts["values"].values())
+        return {"shape": SHAPE if nested else 1} | parts
 
     def english(self) -> str:
         """The sentence in English, as the record keeps it."""
@@ -106,6 +128,11 @@ class Words:
         with force_locale(RECORDS_LOCALE):
             values = {k: _plain(_store(v), DEFAULT) for k, v in self.values.items()}
             return message % ({"num": self.num} | values if self.plural is not None else values)
+
+    def read(self, code: str) -> str:
+        """The sentence as plain text in the language `code` (a notice's recipient's: grants.language.written
+        .writing_in), under the locale in force."""
+        return in_plain_words(self.stored(), self.english(), code)
 
     def __str__(self) -> str:
         return self.english()
@@ -130,7 +157,33 @@ def _store(value: Any) -> Any:  # noqa: ANN401
         return {"texts": dict(value.texts)}
     if isinstance(value, Typed):
         return {"typed": value.text, "lang": value.lang if known(value.lang) else None}
+    if isinstance(value, Words):
+        return {"words": value._parts()}
+    if isinstance(value, Listed):
+        return {"list": [_store(v) for v in value.items], "sep": value.sep}
     return "" if value is None else str(value)
+
+
+def _fits(parts: Any) -> bool:  # noqa: ANN401 - JSON read back
+    """Whether stored parts have a message and values this code can word (their shape aside)."""
+    if not isinstance(parts, dict):
+        return False
+    if not isinstance(parts.get("message"), str) or not isinstance(parts.get("values"), dict):
+        return False
+    return "plural" not in parts or (isinstance(parts["plural"], str) and type(parts.get("num")) is int)
+
+
+def _inner(value: dict[str, Any], depth: int) -> Any:  # noqa: ANN401
+    """A sentence's or a list's stored parts, checked before they are worded (else ValueError: shown as written)."""
+    if depth >= DEEPEST:
+        raise ValueError("parts nested too deep")
+    if "words" in value:
+        if not _fits(value["words"]):
+            raise ValueError("a sentence inside that cannot be worded")
+        return value["words"]
+    if not isinstance(value["list"], list) or not isinstance(value.get("sep"), str | None):
+        raise ValueError("a list that cannot be worded")
+    return value["list"]
 
 
 def _pick(texts: Mapping[str, str], code: str) -> tuple[str, str]:
@@ -142,8 +195,14 @@ def _pick(texts: Mapping[str, str], code: str) -> tuple[str, str]:
     return "", code
 
 
-def _plain(value: Any, code: str) -> str:  # noqa: ANN401
+def _plain(value: Any, code: str, depth: int = 0) -> str:  # noqa: ANN401
     if isinstance(value, dict):
+        if "words" in value:
+            parts = _inner(value, depth)
+            return _message(parts) % _values(parts, {k: _plain(v, code, depth + 1) for k, v in parts["values"].items()})
+        if "list" in value:
+            items = [_plain(v, code, depth + 1) for v in _inner(value, depth)]
+            return value["sep"].join(items) if value.get("sep") is not None else joined(items)
         if "label" in value:
             return gettext(str(value["label"]))
         if "day" in value:
@@ -157,14 +216,28 @@ def _plain(value: Any, code: str) -> str:  # noqa: ANN401
     return str(value)
 
 
-def _marked(value: Any, code: str) -> Markup:  # noqa: ANN401
+def _marked(value: Any, code: str, depth: int = 0) -> Markup:  # noqa: ANN401
     if isinstance(value, dict):
+        if "words" in value:
+            parts = _inner(value, depth)
+            marked = {k: _marked(v, code, depth + 1) for k, v in parts["values"].items()}
+            return escape(_message(parts)) % _values(parts, marked)
+        if "list" in value:
+            items = [_marked(v, code, depth + 1) for v in _inner(value, depth)]
+            return escape(value["sep"]).join(items) if value.get("sep") is not None else _joined_marked(items)
         if "texts" in value:
             text, lang = _pick(value["texts"], code)
             return _span(text, lang, code)
         if "typed" in value:
             return _span(str(value["typed"]), value.get("lang"), code)
     return escape(_plain(value, code))
+
+
+def _joined_marked(items: list[Markup]) -> Markup:
+    """Marked parts joined as the reader's language joins a list: the language's pattern, escaped, with
+    each part put in its place (a part's own text is never read as a place)."""
+    pieces = re.split("\x00([0-9]+)\x00", joined([f"\x00{i}\x00" for i in range(len(items))]))
+    return Markup("").join(items[int(piece)] if i % 2 else escape(piece) for i, piece in enumerate(pieces))
 
 
 def _span(text: str, lang: str | None, code: str) -> Markup:
@@ -175,11 +248,7 @@ def _span(text: str, lang: str | None, code: str) -> Markup:
 
 def _readable(parts: Any) -> dict[str, Any] | None:  # noqa: ANN401
     """The stored parts if this code can word them, else None (then the English sentence is shown)."""
-    if not isinstance(parts, dict) or parts.get("shape") != SHAPE:
-        return None
-    if not isinstance(parts.get("message"), str) or not isinstance(parts.get("values"), dict):
-        return None
-    if "plural" in parts and not (isinstance(parts["plural"], str) and type(parts.get("num")) is int):
+    if not isinstance(parts, dict) or parts.get("shape") not in READABLE or not _fits(parts):
         return None
     return parts
 
@@ -209,9 +278,10 @@ def in_words(parts: Any, english: str) -> Markup:  # noqa: ANN401 - JSON read ba
     return _span(english or "", DEFAULT, code)
 
 
-def in_plain_words(parts: Any, english: str) -> str:  # noqa: ANN401
-    """A record as plain text in the reader's language (a feed), or the stored English sentence."""
-    code = chosen()
+def in_plain_words(parts: Any, english: str, code: str | None = None) -> str:  # noqa: ANN401
+    """A record as plain text in the reader's language (a feed; `code` a notice's recipient's), or the
+    stored English sentence."""
+    code = code or chosen()
     found = _readable(parts)
     if found is not None:
         try:
@@ -220,4 +290,3 @@ def in_plain_words(parts: Any, english: str) -> str:  # noqa: ANN401
         except (KeyError, ValueError, TypeError):
             pass
     return english or ""
-

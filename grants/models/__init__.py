@@ -66,7 +66,7 @@ from grants.models.panels import (
     PanelRole,
 )
 from grants.models.people import Person
-from grants.models.proposals import BudgetLine, Proposal, ProposalStatus, ProposalText
+from grants.models.proposals import BudgetLine, BudgetLineText, Proposal, ProposalStatus, ProposalText
 from grants.models.results import Result, ResultLine
 from grants.models.rounds import (
     BallotType,
@@ -139,6 +139,7 @@ __all__ = [
     "Balance",
     "BallotType",
     "BudgetLine",
+    "BudgetLineText",
     "Contribution",
     "ContributionMethod",
     "ContributionStatus",

@@ -40,8 +40,24 @@ PROPOSAL_STATUS_LABELS = {
 }
 
 
+class BudgetLineText(db.Model):
+    """A budget line's item in one further language its bid is written in (as ProposalText is for the bid)."""
+
+    __tablename__ = "budget_line_texts"
+    __table_args__ = (UniqueConstraint("budget_line_id", "language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    budget_line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    item: Mapped[str] = mapped_column(String(200))
+
+    def __repr__(self) -> str:
+        return f"<BudgetLineText line={self.budget_line_id} {self.language}>"
+
+
 class BudgetLine(db.Model):
-    """One item of a proposal's budget."""
+    """One item of a proposal's budget. `item` is in the bid's own language (Proposal.language); `texts`
+    holds the item in each further language the group wrote it in (a bid in both may give both)."""
 
     __tablename__ = "budget_lines"
 
@@ -51,8 +67,24 @@ class BudgetLine(db.Model):
     item: Mapped[str] = mapped_column(String(200))
     amount_pence: Mapped[int] = mapped_column(Integer)
 
+    # Loaded only when read (a page showing the line), so code that only adds up a budget never names the table.
+    texts: Mapped[list[BudgetLineText]] = relationship(
+        cascade="all, delete-orphan", order_by=BudgetLineText.language, passive_deletes=True
+    )
+
     def __repr__(self) -> str:
         return f"<BudgetLine {self.item} {self.amount_pence}p>"
+
+    def items(self, own: str) -> dict[str, str]:
+        """The item in each language it was written in ({code: item}), the bid's own language `own` first."""
+        return {own: self.item, **{t.language: t.item for t in self.texts if t.item and t.language != own}}
+
+    def item_in(self, code: str, own: str) -> tuple[str, str]:
+        """(item, its language): the item in `code` if the group wrote it so, else in the bid's own `own`."""
+        for row in self.texts:
+            if row.language == code and code != own and row.item:
+                return row.item, code
+        return self.item, own
 
 
 class ProposalText(db.Model):

@@ -7,7 +7,8 @@ from wtforms import BooleanField, FieldList, Form, FormField, StringField, TextA
 from wtforms.validators import Length, ValidationError
 
 from grants.fields import LanguagesField, MoneyField, add_language_boxes, up_to
-from grants.language import DEFAULT, written
+from grants.language import DEFAULT, LANGUAGES, written
+from grants.language.written import field_id
 from grants.models import N_
 from grants.money_format import format_pence
 
@@ -15,6 +16,8 @@ BLANK_LINES = 3
 
 
 class BudgetLineForm(Form):
+    # The item in the bid's own (first) language; item_cy and so on beside it, in each further language
+    # the bid is written in (added below, shown only for a bid in more than one).
     item = StringField(_l("Item"), validators=[Length(max=200)])
     amount = MoneyField(_l("Cost in pounds"))
 
@@ -104,18 +107,40 @@ class ProposalForm(FlaskForm):
                 )
             )
 
-    def budget_lines(self) -> list[tuple[str, int]]:
-        """The filled-in budget lines as (item, pence)."""
+    def line_languages(self) -> list[str]:
+        """The languages a budget line's item may be written in: the bid's (its own first)."""
+        return [code for code in LANGUAGES if code in self.chosen_languages()] or [DEFAULT]
+
+    def name_line_boxes(self) -> None:
+        """For a bid in more than one language, name each line's first box by its language ("Item (English)"),
+        as the further languages' boxes are named."""
+        codes = self.line_languages()
+        if len(codes) > 1:
+            for entry in self.lines:
+                entry.item.label.text = _(
+                    "%(label)s (%(language)s)", label=entry.item.label.text, language=written.language_name(codes[0])
+                )
+                entry.item.render_kw = {"lang": codes[0]}
+
+    def budget_lines(self) -> list[tuple[dict[str, str], int]]:
+        """The filled-in budget lines as ({language: item}, pence): the item in the bid's own language, and in
+        each further language it is written in where the group wrote it (a box left empty is no version)."""
+        codes = self.line_languages()
         out = []
         for entry in self.lines:
             item = (entry.item.data or "").strip()
+            if codes[0] != DEFAULT and (entry[field_id("item", codes[0])].data or "").strip():
+                # A bid now only in a further language: its own box, as written (the plain box was the other's).
+                item = entry[field_id("item", codes[0])].data.strip()
             amount = entry.amount.data
-            if item or amount is not None:
-                out.append((item, amount))
+            further = {code: (entry[field_id("item", code)].data or "").strip() for code in codes[1:]}
+            if item or amount is not None or any(further.values()):
+                out.append(({codes[0]: item} | {code: text for code, text in further.items() if text}, amount))
         return out
 
 
 add_language_boxes(ProposalForm, TEXT_BOXES)
+add_language_boxes(BudgetLineForm, {"item": (StringField, _l("Item"), 200)})
 
 
 class SubmitForm(FlaskForm):

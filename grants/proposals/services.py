@@ -15,13 +15,18 @@ from grants.core import DomainError, NotAllowed, transaction
 from grants.extensions import db
 from grants.language import DEFAULT, written
 from grants.language.written import lazy_text
-from grants.models import BudgetLine, Group, GroupMembership, Person, Proposal, ProposalStatus, Round
+from grants.models import BudgetLine, BudgetLineText, Group, GroupMembership, Person, Proposal, ProposalStatus, Round
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import is_group_member
 from grants.site import link_to
 
 TEXT_FIELDS = ("title", "summary", "activities", "beneficiaries")
+
+
+# A bid's budget lines as (item, pence): the item as plain text (in the bid's own language), or in each
+# language it was written in ({code: item}, the bid's own language needed).
+Lines = list[tuple[str | dict[str, str], int]]
 
 
 class OverMaxGrant(DomainError):
@@ -36,7 +41,7 @@ def _over_max_message(total: int, rnd: Round) -> str:
     )
 
 
-def _apply(proposal: Proposal, fields: dict[str, Any], lines: list[tuple[str, int]]) -> None:
+def _apply(proposal: Proposal, fields: dict[str, Any], lines: Lines) -> None:
     # The bid's texts in each language the group writes it in ({code: {field: text}}), its boxes
     # named as in the form (title, title_cy); without `languages`, the ones it is written in already.
     languages = fields.get("languages") or (proposal.languages if proposal.id else [DEFAULT])
@@ -47,16 +52,28 @@ def _apply(proposal: Proposal, fields: dict[str, Any], lines: list[tuple[str, in
         raise DomainError(_("Write the title and every answer in each language you chose."))
     proposal.write_versions(versions)
     proposal.agreed_to_be_named = bool(fields.get("agreed_to_be_named"))
-    for item, amount in lines:
-        if not item or amount is None or amount <= 0:
+    codes = list(versions)
+    # Each line's item: in the bid's own language (needed), and in each further language it is written in
+    # where the group wrote it so (a line given as plain text is in the bid's own language).
+    items = [item if isinstance(item, dict) else {codes[0]: item} for item, _amount in lines]
+    for written_items, (_item, amount) in zip(items, lines, strict=True):
+        if not (written_items.get(codes[0]) or "").strip() or amount is None or amount <= 0:
             raise DomainError(_("Each budget line needs an item and a cost of more than £0."))
     # Said on the budget itself, not only when the proposal is submitted at the end.
     total = sum(amount for _item, amount in lines)
     if total > proposal.round.max_grant_pence:
         raise OverMaxGrant(_over_max_message(total, proposal.round))
-    proposal.budget_lines = [
-        BudgetLine(position=i, item=item, amount_pence=amount) for i, (item, amount) in enumerate(lines)
-    ]
+    amounts = [amount for _item, amount in lines]
+    proposal.budget_lines = [_line(i, *pair, codes) for i, pair in enumerate(zip(items, amounts, strict=True))]
+
+
+def _line(position: int, items: dict[str, str], amount: int, codes: list[str]) -> BudgetLine:
+    """A budget line: its item in the bid's own language, and a row for each further language written."""
+    line = BudgetLine(position=position, item=items[codes[0]].strip(), amount_pence=amount)
+    further = [code for code in codes[1:] if (items.get(code) or "").strip()]
+    if further:  # a line in one language only writes nothing to budget_line_texts
+        line.texts = [BudgetLineText(language=code, item=items[code].strip()) for code in further]
+    return line
 
 
 def _check_editable(person: Person, proposal: Proposal) -> None:
@@ -69,7 +86,7 @@ def _check_editable(person: Person, proposal: Proposal) -> None:
 
 
 def start_proposal(
-    *, person: Person, round_id: int, group_id: int, fields: dict[str, Any], lines: list[tuple[str, int]]
+    *, person: Person, round_id: int, group_id: int, fields: dict[str, Any], lines: Lines
 ) -> Proposal:
     """Start a draft proposal for a group to a table open for bids."""
     with transaction() as session:
@@ -89,7 +106,7 @@ def start_proposal(
 
 
 def update_proposal(
-    *, person: Person, proposal_id: int, fields: dict[str, Any], lines: list[tuple[str, int]]
+    *, person: Person, proposal_id: int, fields: dict[str, Any], lines: Lines
 ) -> Proposal:
     """Change a proposal while bids are open."""
     with transaction():

@@ -40,7 +40,11 @@ def _form_for(proposal: Proposal | None) -> ProposalForm:
         return form
     data = written.as_form_data(proposal)
     data["agreed_to_be_named"] = proposal.agreed_to_be_named
-    data["lines"] = [{"item": b.item, "amount": b.amount_pence} for b in proposal.budget_lines]
+    # Each line's item in the bid's own language in its plain box, in each further language in that language's.
+    data["lines"] = [
+        {"item": b.item, "amount": b.amount_pence, **{written.field_id("item", t.language): t.item for t in b.texts}}
+        for b in proposal.budget_lines
+    ]
     form = ProposalForm(data=data)
     for _blank in range(BLANK_LINES):
         form.lines.append_entry()
@@ -82,6 +86,7 @@ def new(slug: str):
             flash(exc.message, "error")
         else:
             return redirect(url_for("proposals.check", proposal_id=proposal.id))
+    form.name_line_boxes()
     return render_template("proposals/edit.html", form=form, rnd=rnd, group=group, proposal=None, easy=easy), (
         400 if form.errors else 200
     )
@@ -105,6 +110,7 @@ def edit(proposal_id: int):
             flash(exc.message, "error")
         else:
             return redirect(url_for("proposals.check", proposal_id=proposal.id))
+    form.name_line_boxes()
     return render_template(
         "proposals/edit.html", form=form, rnd=proposal.round, group=proposal.group, proposal=proposal, easy=easy
     ), (400 if form.errors else 200)

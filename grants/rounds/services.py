@@ -17,7 +17,7 @@ from grants import audit, invitations
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction, unique_slug
 from grants.extensions import db
 from grants.language import written
-from grants.language.records import Label, Words
+from grants.language.records import Day, Label, Listed, Money, Typed, Words, typed
 from grants.language.written import lazy_text
 from grants.models import (
     N_,
@@ -39,7 +39,7 @@ from grants.models import (
     TieBreak,
     TimeRequest,
 )
-from grants.models.rounds import RULES_FOR_BALLOT, STATUS_LABELS
+from grants.models.rounds import BALLOT_LABELS, RULES_FOR_BALLOT, STATUS_LABELS
 from grants.money_format import format_pence
 from grants.notifications import notify
 from grants.roles import is_convenor
@@ -387,6 +387,17 @@ BALLOT_NAMES = {
     BallotType.RANKED: N_("ranking"),
     BallotType.CONSENSUS: N_("consensus"),
 }
+# What a rule's value reads as (values in words, never internal names): the check page, the record.
+VALUE_WORDS = {
+    "electorate": {"panel": N_("The panel"), "community": N_("A whole community, with single-use voting codes")},
+    "quorum_policy": {"no_decision": N_("No decision is made"), "extend": N_("Voting is extended once")},
+    "tie_break": {
+        "cheaper_first": N_("The cheaper proposal comes first"),
+        "newer_group_first": N_("The newer group comes first"),
+        "lottery": N_("A lottery, with a seed published before voting"),
+    },
+}
+
 RULE_NAMES = {
     CountingRule.GREEDY: N_("most support first"),
     CountingRule.GREEDY_NO_SKIP: N_("most support first, stopping at the first that does not fit"),
@@ -522,6 +533,33 @@ def _describe(field: str, value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
+# A rule that is text the convenor wrote, in the table's first language (marked with it when read).
+_WRITTEN = ("title", "purpose", "who_may_apply", "community_name", "support_contact")
+
+
+def _value_words(field: str, value: Any, lang: str) -> Any:  # noqa: ANN401
+    """A rule's value as a part of the record's sentence, put into each reader's words when read."""
+    if value is None or value == "":
+        return Label(N_("not set"))
+    if field == "max_grant_pence":
+        return Money(value)
+    if isinstance(value, datetime):
+        return Day(value.date())
+    if isinstance(value, bool):
+        return Label(N_("yes") if value else N_("no"))
+    if isinstance(value, list):
+        return Listed(tuple(Typed(str(v), lang) for v in value), "; ") if value else Label(N_("none"))
+    if field == "ballot_type":
+        return Label(BALLOT_LABELS[value])
+    if field == "counting_rule":
+        return Label(RULE_NAMES[value])
+    if field in VALUE_WORDS:
+        return Label(VALUE_WORDS[field][value.value])
+    if field in _WRITTEN:
+        return Typed(str(value), lang)
+    return str(getattr(value, "value", value))
+
+
 def change_rules(
     *,
     person: Person,
@@ -559,7 +597,7 @@ def change_rules(
         # A further language's texts are rules too: a change is published with its reason.
         other_changes = _other_version_changes(rnd, versions) if versions else []
         if versions and list(versions) != rnd.languages:
-            other_changes.append(("Languages", ", ".join(rnd.languages), ", ".join(versions)))
+            other_changes.append((Label(N_("Languages")), ", ".join(rnd.languages), ", ".join(versions), None))
         if rnd.is_published and (changed or other_changes) and not reason.strip():
             problems.append(
                 (
@@ -572,8 +610,17 @@ def change_rules(
         if problems:
             raise BallotRulesDoNotFit(" ".join(message for _field, message in problems), problems)
         changes = []
+        said = []  # each change as a part of the record's sentence
         for field in changed:
             if rnd.is_published:
+                said.append(
+                    Words(
+                        N_("%(field)s from “%(old)s” to “%(new)s”"),
+                        field=Label(FIELD_LABELS[field]),
+                        old=_value_words(field, getattr(rnd, field), rnd.language),
+                        new=_value_words(field, values[field], rnd.language),
+                    )
+                )
                 change = RuleChange(
                     round_id=rnd.id,
                     field=FIELD_LABELS[field],
@@ -585,11 +632,19 @@ def change_rules(
                 session.add(change)
                 changes.append(change)
             setattr(rnd, field, values[field])
-        for label, old, new in other_changes:
+        for label, old, new, lang in other_changes:
             if rnd.is_published:
+                said.append(
+                    Words(
+                        N_("%(field)s from “%(old)s” to “%(new)s”"),
+                        field=label,
+                        old=Typed(old, lang) if old else Label(N_("not set")),
+                        new=Typed(new, lang) if new else Label(N_("not set")),
+                    )
+                )
                 change = RuleChange(
                     round_id=rnd.id,
-                    field=label,
+                    field=label.english() if isinstance(label, Words) else label.message,
                     old_value=old or "not set",
                     new_value=new or "not set",
                     reason=reason.strip(),
@@ -602,9 +657,11 @@ def change_rules(
         if rnd.is_published and changes:
             audit.record(
                 "rules_changed",
-                "Rules changed: "
-                + "; ".join(f"{c.field} from “{c.old_value}” to “{c.new_value}”" for c in changes)
-                + f". Reason: {reason.strip()}",
+                Words(
+                    N_("Rules changed: %(changes)s. Reason: %(reason)s"),
+                    changes=Listed(tuple(said), "; "),
+                    reason=typed(reason.strip()),
+                ),
                 actor_id=person.id,
                 round_id=rnd.id,
                 public=True,
@@ -612,9 +669,9 @@ def change_rules(
     return changes
 
 
-def _other_version_changes(rnd: Round, versions: dict[str, dict[str, str]]) -> list[tuple[str, str, str]]:
-    """(what, from, to) for each text of a further language that changes (the first language's
-    are rule fields of their own)."""
+def _other_version_changes(rnd: Round, versions: dict[str, dict[str, str]]) -> list[tuple[Any, str, str, str | None]]:
+    """(what, from, to, their language) for each text of a further language that changes (the first
+    language's are rule fields of their own); `what` is a record's part (Words, or the languages' line)."""
     out = []
     first = next(iter(versions))
     for code in sorted(set(rnd.languages) | set(versions)):
@@ -624,8 +681,12 @@ def _other_version_changes(rnd: Round, versions: dict[str, dict[str, str]]) -> l
         after = versions.get(code) or {}
         for field in Round.TEXT_FIELDS:
             if (before.get(field) or "") != (after.get(field) or ""):
-                label = f"{FIELD_LABELS[field]} ({written.language_name(code)})"
-                out.append((label, before.get(field) or "", after.get(field) or ""))
+                label = Words(
+                    N_("%(field)s (%(language)s)"),
+                    field=Label(FIELD_LABELS[field]),
+                    language=written.language_name(code),
+                )
+                out.append((label, before.get(field) or "", after.get(field) or "", code))
     return out
 
 
@@ -933,9 +994,20 @@ def keep_timetable(
         )
         session.add(change)
         setattr(rnd, field, now)
+        moved = {"step": Label(early.label), "old": Day(early.scheduled.date()), "new": Day(now.date())}
         audit.record(
             "timetable_moved_earlier",
-            f"{early.label} moved from {when} to {now:%d %B %Y}. Reason: {text}",
+            Words(
+                N_(
+                    "%(step)s moved from %(old)s to %(new)s. Reason: %(reason)s Members given more time or paused "
+                    "were told first: %(override)s"
+                ),
+                **moved,
+                reason=typed(reason.strip()),
+                override=typed(override_reason.strip()),
+            )
+            if early.cut_short
+            else Words(N_("%(step)s moved from %(old)s to %(new)s. Reason: %(reason)s"), **moved, reason=typed(text)),
             actor_id=person.id,
             round_id=rnd.id,
             public=True,

@@ -241,15 +241,7 @@ def publish(*, person: Person, round_id: int) -> Round:
 
 
 # What each answer reads as on the check page (values in words, never internal names).
-_WORDS = {
-    "electorate": {"panel": N_("The panel"), "community": N_("A whole community, with single-use voting codes")},
-    "quorum_policy": {"no_decision": N_("No decision is made"), "extend": N_("Voting is extended once")},
-    "tie_break": {
-        "cheaper_first": N_("The cheaper proposal comes first"),
-        "newer_group_first": N_("The newer group comes first"),
-        "lottery": N_("A lottery, with a seed published before voting"),
-    },
-}
+_WORDS = services.VALUE_WORDS
 # The form field each model field is asked by (its id on the page, for a Change link to go to).
 FORM_FIELD = {
     "max_grant_pence": "max_grant",

@@ -74,3 +74,35 @@ def test_failed_use_case_leaves_no_audit_entry(app):
         if False
         else db.session.execute(db.select(db.func.count(AuditEntry.id))).scalar_one() == 0
     )
+
+
+def test_a_records_nested_words_are_under_the_seal(app, database_url):
+    """The parts a page words a record from (a sentence inside a sentence, a list) are sealed with it: a
+    count of people changed inside them (a suppressed 'fewer than 5' made a 4) breaks the chain."""
+    from sqlalchemy import select, update
+
+    from grants.language.records import Listed, Words
+    from grants.privacy import people_words
+
+    with transaction():
+        record(
+            "voting_extended",
+            Words(
+                "Quorum was not met: %(reasons)s.",
+                reasons=Listed((Words("fewer than %(n)s ballots", n=people_words(4)), "another reason"), "; "),
+            ),
+            public=True,
+        )
+        record("voting_closed", "Voting closed.", public=True)
+    assert verify() == (True, "2 entries, chain intact")
+    db.session.rollback()  # end that read, so the next sees the change (SQLite's WAL reads a snapshot)
+    details = db.session.execute(select(AuditEntry.details).where(AuditEntry.seq == 1)).scalar_one()
+    inner = details["words"]["values"]["reasons"]["list"][0]["words"]["values"]["n"]
+    assert inner["words"]["message"] == "fewer than %(num)s"  # kept suppressed, never the count
+    inner["words"] = "4"
+    _switch_off_the_triggers(database_url)
+    with db.engine.begin() as conn:
+        conn.execute(update(AuditEntry.__table__).where(AuditEntry.__table__.c.seq == 1).values(details=details))
+    db.session.rollback()
+    ok, message = verify()
+    assert not ok and message == "entry 1 (voting_extended) has been changed"

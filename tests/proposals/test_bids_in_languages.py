@@ -157,3 +157,83 @@ def test_changing_a_bid_to_welsh_only_keeps_only_the_welsh(client, app, table):
     stranger = f.person("Sam Stranger")
     other = _as(app, stranger, "en")
     assert post_form(other, url, data, page="/me").status_code in (403, 404)
+
+
+def _lines(response) -> list:  # noqa: ANN001
+    proposal_id = int(re.search(r"/proposals/(\d+)/check", response.headers["Location"]).group(1))
+    db.session.expire_all()
+    return db.session.get(Proposal, proposal_id).budget_lines
+
+
+def test_a_bid_in_both_languages_may_give_each_budget_line_in_both(client, app, table):
+    """Each line's item in the bid's own language and, where the group wrote it, in the other: the panel reads
+    each line in its own language when written, else as written, marked with its language."""
+    rnd, convenor, lead, member = table
+    login(client, lead.email)
+    url = f"/proposals/new/{rnd.slug}"
+    new = client.get(url).get_data(as_text=True)
+    assert 'name="lines-0-item_cy"' not in new  # a bid in one language has one box a line
+    data = {"languages": ["", "en", "cy"], **ENGLISH, **WELSH, "agreed_to_be_named": "y",
+            "lines-0-item": "Tea", "lines-0-item_cy": "Te", "lines-0-amount": "20",
+            "lines-1-item": "Room hire", "lines-1-amount": "30"}  # fmt: skip
+    saved = post_form(client, url, data, page=url)
+    lines = _lines(saved)
+    assert [(b.item, {t.language: t.item for t in b.texts}) for b in lines] == [
+        ("Tea", {"cy": "Te"}),
+        ("Room hire", {}),
+    ]
+    proposal_id = _submit(client, saved)
+
+    # The group's edit page gives each line a box in each language, named by it, the Welsh filled in.
+    edit = client.get(f"/proposals/{proposal_id}/edit").get_data(as_text=True)
+    assert 'name="lines-0-item_cy"' in edit and 'value="Te"' in edit
+    assert "Item (English)" in edit and "Item (Cymraeg)" in edit
+
+    for step in (RoundStatus.BIDS_CLOSED, RoundStatus.DELIBERATION):
+        advance(person=convenor, round_id=rnd.id, to=step)
+    page = f"/panel/{rnd.slug}/proposals/{proposal_id}"
+    welsh = _as(app, member, "cy").get(page).get_data(as_text=True)
+    budget = welsh[welsh.index("<caption>") :]
+    assert "<td>Te</td>" in budget and "Tea" not in budget
+    assert '<td><span lang="en">Room hire</span></td>' in budget  # written in English only: marked so
+    english = _as(app, member, "en").get(page).get_data(as_text=True)
+    budget = english[english.index("<caption>") :]
+    assert "<td>Tea</td>" in budget and "<td>Room hire</td>" in budget and ">Te<" not in budget
+
+
+def test_a_welsh_only_bids_budget_lines_are_marked_welsh_for_an_english_reader(client, app, table):
+    rnd, convenor, lead, member = table
+    login(client, lead.email)
+    proposal_id = _submit(client, _bid(client, rnd, WELSH, ["cy"]))
+    db.session.expire_all()
+    assert [(b.item, b.texts) for b in db.session.get(Proposal, proposal_id).budget_lines] == [("Tea", [])]
+    for step in (RoundStatus.BIDS_CLOSED, RoundStatus.DELIBERATION):
+        advance(person=convenor, round_id=rnd.id, to=step)
+    panel = _as(app, member, "en").get(f"/panel/{rnd.slug}/proposals/{proposal_id}").get_data(as_text=True)
+    assert '<td><span lang="cy">Tea</span></td>' in panel
+
+
+def test_a_bid_changed_to_welsh_only_keeps_each_lines_welsh_item(client, app, table):
+    rnd, _convenor, lead, _member = table
+    login(client, lead.email)
+    url = f"/proposals/new/{rnd.slug}"
+    data = {"languages": ["", "en", "cy"], **ENGLISH, **WELSH,
+            "lines-0-item": "Tea", "lines-0-item_cy": "Te", "lines-0-amount": "20"}  # fmt: skip
+    proposal_id = _submit(client, post_form(client, url, data, page=url))
+    edit = f"/proposals/{proposal_id}/edit"
+    data = {"languages": ["", "cy"], **WELSH, "lines-0-item": "Tea", "lines-0-item_cy": "Te", "lines-0-amount": "20"}
+    assert post_form(client, edit, data, page=edit).status_code == 302
+    db.session.expire_all()
+    bid = db.session.get(Proposal, proposal_id)
+    assert bid.languages == ["cy"] and [(b.item, b.texts) for b in bid.budget_lines] == [("Te", [])]
+
+
+def test_a_line_in_the_further_language_only_is_refused_beside_the_first_languages_box(client, app, table):
+    rnd, _convenor, lead, _member = table
+    login(client, lead.email)
+    url = f"/proposals/new/{rnd.slug}"
+    data = {"languages": ["", "en", "cy"], **ENGLISH, **WELSH, "lines-0-item_cy": "Te", "lines-0-amount": "20"}
+    refused = post_form(client, url, data, page=url)
+    assert refused.status_code == 400
+    assert said_beside(refused.get_data(as_text=True), "lines-0-item") == "Say what this cost is for"
+    assert db.session.execute(select(Proposal.id)).first() is None
