@@ -21,6 +21,7 @@ from html import unescape
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from itsdangerous import BadSignature
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import URL, Engine, make_url
@@ -376,7 +377,15 @@ def demo(app, database_url):  # noqa: ANN001, ANN201
 
 class Client(FlaskClient):
     """A test client whose every request gets its own app context (its own `g` and
-    database session), as in production, even while the test holds one open."""
+    database session), as in production, even while the test holds one open.
+
+    Like a browser, it keeps the form token of the last page it was shown that had a form
+    (`form_tokens`, by the session it belongs to), so `post_form` sends it without opening a
+    page first; a new session (signing in or out) has no token until a page with a form is read."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.form_tokens: dict[str, str] = {}
 
     def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
         # Read the whole body and close it, as a server does: a file sent with send_file is
@@ -386,6 +395,11 @@ class Client(FlaskClient):
             response = super().open(*args, **kwargs)
         # End the test's own read transaction, so its next query sees what the request wrote.
         db.session.rollback()
+        if response.mimetype == "text/html":
+            found = CSRF_RE.search(response.get_data(as_text=True))
+            session_token = _session_token(self)
+            if found and session_token:
+                self.form_tokens[session_token] = found.group(1)
         return response
 
 
@@ -403,8 +417,29 @@ def runner(app: Flask):  # noqa: ANN201
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+def _session_token(client: FlaskClient) -> str | None:
+    """The secret every form token of the client's session signs (Flask-WTF keeps it in the
+    session), read from the client's session cookie; None when there is none yet."""
+    app = client.application
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    serializer = app.session_interface.get_signing_serializer(app)
+    if cookie is None or serializer is None:
+        return None
+    try:
+        return serializer.loads(cookie.value).get(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    except BadSignature:
+        return None
+
+
 def csrf_token(client: FlaskClient, page: str | None = None) -> str:
-    """The session's CSRF token, read from a form on `page` as a browser would."""
+    """The session's CSRF token, read from a form on `page` as a browser would.
+
+    With no `page`, the token of the last form the client was shown in this session, if any
+    (a browser posts the form it has); else one read from `/me` or `/login`."""
+    if page is None:
+        kept = getattr(client, "form_tokens", {}).get(_session_token(client) or "")
+        if kept:
+            return kept
     pages = [page] if page else ["/me", "/login"]
     for url in pages:
         response = client.get(url)

@@ -25,7 +25,7 @@ from werkzeug.datastructures import FileStorage
 from config import TestConfig
 from grants import create_app
 from grants.extensions import db
-from tests.conftest import BACKENDS, make_app, pg_restore, pg_snapshot
+from tests.conftest import BACKENDS, Client, csrf_token, make_app, pg_restore, pg_snapshot, post_form
 
 ROLES = ("anonymous", "member", "other_member", "panel", "conflicted_panel", "convenor", "funder", "treasurer")
 # The demo's accounts for each role (grants/demo.py). panel1 declared an interest in a proposal.
@@ -39,6 +39,11 @@ EMAILS = {
     "treasurer": "treasurer@example.org",
 }
 _clone = itertools.count(1)
+
+# Per backend and role, the cookies a sign-in gave and the form token read from that session's
+# pages: every copy of the world has the same people with the same session generations, so a
+# session that began in one copy is the same session in the next (`signed_in`).
+_sessions: dict[tuple[str, str], tuple[dict[str, str], str]] = {}
 CONSENSUS_TABLE = "Consensus Table"  # a second table in voting: not the demo's `voting_round`
 # Tables in voting with the other ballot kinds (the demo's is approval): their ballots and check pages
 # are crawled for forms (tests/security/test_hostile_inputs.py). Titles start with this.
@@ -635,3 +640,30 @@ def world_app(world_template, tmp_path) -> Iterator[Flask]:  # noqa: ANN001
     """A fresh copy of the world, with the app bound to it, inside an app context."""
     with cloned_world(world_template, tmp_path) as app, app.app_context():
         yield app
+
+
+def signed_in(app: Flask, role: str, *, again: bool = False) -> tuple[Client, str]:
+    """A client of `app` signed in as `role` (anonymous: a visitor), and its session's form token.
+
+    Each role signs in through the form once per backend and test process; a later copy of the
+    world takes that session's cookies, as a browser that stayed signed in would (the cookie is
+    signed, not stored, and names the person's session generation, which every copy shares).
+    `again=True` signs in afresh and keeps nothing: for a role that ended its own sessions in
+    this copy (signing out, signing out everywhere), whose kept cookie this copy now refuses."""
+    app.test_client_class = Client
+    client = app.test_client()
+    key = (app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0], role)
+    kept = None if again else _sessions.get(key)
+    if kept is not None:
+        cookies, token = kept
+        for name, value in cookies.items():
+            client.set_cookie(name, value)
+        return client, token
+    if role != "anonymous":
+        response = post_form(client, "/login", {"email": EMAILS[role], "password": "our-tables-demo"})
+        assert response.status_code == 302, f"{role} could not sign in"
+    token = csrf_token(client, "/me" if role != "anonymous" else "/login")
+    if not again:
+        names = (app.config["SESSION_COOKIE_NAME"], app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+        _sessions[key] = ({n: c.value for n in names if (c := client.get_cookie(n)) is not None}, token)
+    return client, token

@@ -12,6 +12,7 @@ import pytest
 from grants.tally import RULES, count, read_pb
 from grants.tally.equalshares import compare_satisfaction
 from grants.tally.prepare import prepare
+from tests.tally.oracle_memory import remembered
 from tests.tally.tally_shared import pabulib_params
 
 pytest.importorskip("pabutools")
@@ -36,28 +37,27 @@ def test_the_new_rules_are_offered():
 
 @pytest.mark.parametrize("path", pabulib_params(_small_approval))
 def test_greedy_per_cost_selects_what_pabutools_cardinality_greedy_selects(path):
-    instance, profile = parse_pabulib(str(path))
-    theirs = {p.name for p in greedy_utilitarian_welfare(instance, profile, sat_class=Cardinality_Sat)}
+    theirs = remembered(
+        lambda: {p.name for p in greedy_utilitarian_welfare(*parse_pabulib(str(path)), sat_class=Cardinality_Sat)}
+    )
     assert set(count(read_pb(path, voters=False), "greedy-per-cost").selected) == theirs
 
 
 @pytest.mark.parametrize("path", pabulib_params(_small_approval))
 def test_add1_pabutools_selects_what_pabutools_voter_budget_increment_selects(path):
-    instance, profile = parse_pabulib(str(path))
-    theirs = {p.name for p in method_of_equal_shares(instance, profile, sat_class=Cost_Sat,
-                                                       voter_budget_increment=1)}
+    theirs = remembered(lambda: {p.name for p in method_of_equal_shares(*parse_pabulib(str(path)), sat_class=Cost_Sat,
+                                                                          voter_budget_increment=1)})
     assert set(count(read_pb(path, voters=False), "equalshares/add1-pabutools").selected) == theirs
 
 
 @pytest.mark.parametrize("path", pabulib_params(_small_approval))
 def test_equal_shares_completed_by_greedy_matches_pabutools_completion(path):
-    instance, profile = parse_pabulib(str(path))
-    theirs = completion_by_rule_combination(
-        instance, profile, [method_of_equal_shares, greedy_utilitarian_welfare],
+    theirs = remembered(lambda: {p.name for p in completion_by_rule_combination(
+        *parse_pabulib(str(path)), [method_of_equal_shares, greedy_utilitarian_welfare],
         [{"sat_class": Cost_Sat}, {"sat_class": Cost_Sat}],
-    )
+    )})
     result = count(read_pb(path, voters=False), "equalshares+greedy")
-    assert set(result.selected) == {p.name for p in theirs}
+    assert set(result.selected) == theirs
     assert result.spent <= result.budget
 
 
@@ -90,12 +90,11 @@ def test_the_cli_counts_a_file_whose_meta_rule_is_equalshares_comparison(tmp_pat
 def test_equal_shares_completed_by_phragmen_matches_pabutools_completion(path):
     from pabutools.rules import sequential_phragmen
 
-    instance, profile = parse_pabulib(str(path))
-    theirs = completion_by_rule_combination(
-        instance, profile, [method_of_equal_shares, sequential_phragmen], [{"sat_class": Cost_Sat}, {}]
-    )
+    theirs = remembered(lambda: {p.name for p in completion_by_rule_combination(
+        *parse_pabulib(str(path)), [method_of_equal_shares, sequential_phragmen], [{"sat_class": Cost_Sat}, {}]
+    )})
     result = count(read_pb(path, voters=False), "equalshares+phragmen")
-    assert set(result.selected) == {p.name for p in theirs}
+    assert set(result.selected) == theirs
     assert result.spent <= result.budget
     assert set(result.details["equal_shares"]) <= set(result.selected)
     assert all(result.explanations[pid].funded for pid in result.details["completed_by_phragmen"])

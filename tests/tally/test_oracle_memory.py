@@ -1,0 +1,90 @@
+"""The oracle's remembered answers are asked again whenever the question or the file changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tally import oracle_memory
+from tests.tally.oracle_memory import question_key, remembered
+
+ASKED: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _own_folder(tmp_path, monkeypatch):  # noqa: ANN001, ANN202
+    monkeypatch.setattr(oracle_memory, "FOLDER", tmp_path / "oracle")
+    monkeypatch.delenv("OT_ORACLE_FRESH", raising=False)
+    oracle_memory._file_digest.cache_clear()
+    ASKED.clear()
+
+
+def _winners(path, budget: int) -> set[str]:
+    """A stand-in oracle: the names on the file's lines that cost no more than `budget`."""
+    ASKED.append(path.read_text())
+    return {name for name, cost in (line.split() for line in path.read_text().splitlines()) if int(cost) <= budget}
+
+
+def test_the_same_question_is_answered_from_memory(tmp_path):
+    path = tmp_path / "e.pb"
+    path.write_text("a 5\nb 9\n")
+    first = remembered(lambda: _winners(path, 6))
+    second = remembered(lambda: _winners(path, 6))
+    assert first == second == {"a"}
+    assert len(ASKED) == 1
+    assert isinstance(second, set)
+
+
+def test_another_value_is_another_question(tmp_path):
+    path = tmp_path / "e.pb"
+    path.write_text("a 5\nb 9\n")
+    for budget in (6, 10):
+        remembered(lambda budget=budget: _winners(path, budget))
+    assert remembered(lambda: _winners(path, 10)) == {"a", "b"}
+    assert len(ASKED) == 3  # budgets 6 and 10 by default value, then a lambda with other code
+
+
+def test_a_changed_file_is_asked_again(tmp_path):
+    path = tmp_path / "e.pb"
+    path.write_text("a 5\nb 9\n")
+    assert remembered(lambda: _winners(path, 6)) == {"a"}
+    path.write_text("a 7\nb 2\n")
+    oracle_memory._file_digest.cache_clear()  # a new run of the suite reads the file again
+    assert remembered(lambda: _winners(path, 6)) == {"b"}
+    assert len(ASKED) == 2
+
+
+def test_fresh_asks_again_and_keeps_the_new_answer(tmp_path, monkeypatch):
+    path = tmp_path / "e.pb"
+    path.write_text("a 5\n")
+    remembered(lambda: _winners(path, 6))
+    monkeypatch.setenv("OT_ORACLE_FRESH", "1")
+    remembered(lambda: _winners(path, 6))
+    assert len(ASKED) == 2
+
+
+def test_a_value_that_cannot_be_keyed_is_never_remembered(tmp_path):
+    path = tmp_path / "e.pb"
+    path.write_text("a 5\n")
+    budgets = {"most": 6}  # a dict has no stable key here
+    assert question_key(lambda: _winners(path, budgets["most"])) is None
+    remembered(lambda: _winners(path, budgets["most"]))
+    remembered(lambda: _winners(path, budgets["most"]))
+    assert len(ASKED) == 2
+
+
+NESTED = ({frozenset({"a", "b"}), frozenset()}, {"a": {"lost": 0.1 + 0.2, "names": ["x", "y"]}})
+
+
+def _nested(path):  # noqa: ANN001, ANN202
+    ASKED.append(path.read_text())
+    return NESTED
+
+
+def test_nested_sets_lists_and_figures_come_back_as_they_went(tmp_path):
+    path = tmp_path / "e.pb"
+    path.write_text("a 5\n")
+    remembered(lambda: _nested(path))
+    again = remembered(lambda: _nested(path))
+    assert len(ASKED) == 1
+    assert again == [NESTED[0], NESTED[1]]  # a tuple comes back as a list, as JSON keeps it
+    assert again[1]["a"]["lost"] == 0.1 + 0.2  # a float's every digit
