@@ -334,6 +334,10 @@ class RuleChange(db.Model):
     reason: Mapped[str] = mapped_column(Text)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changed_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    # Beside the English above, each part as a record's words ("field", "old", "new", "reason";
+    # grants/language/records.py), so a page shows the change in its reader's language. A change
+    # made before they were kept has none and is shown as written.
+    words: Mapped[dict | None] = mapped_column(JSON, nullable=True, default=None)
 
     round: Mapped[Round] = relationship(back_populates="rule_changes")
 

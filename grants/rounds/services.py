@@ -537,6 +537,13 @@ def _describe(field: str, value: Any) -> str:
 _WRITTEN = ("title", "purpose", "who_may_apply", "community_name", "support_contact")
 
 
+def _change_words(field: Any, old: Any, new: Any, reason: Any) -> dict[str, Any]:  # noqa: ANN401
+    """A published rule change's parts as a record's words (`RuleChange.words`), so that a page shows
+    the field's name, the old and new values and the reason in its reader's language."""
+    parts = {"field": field, "old": old, "new": new, "reason": reason}
+    return {name: Words("%(part)s", part=value).stored() for name, value in parts.items()}
+
+
 def _value_words(field: str, value: Any, lang: str) -> Any:  # noqa: ANN401
     """A rule's value as a part of the record's sentence, put into each reader's words when read."""
     if value is None or value == "":
@@ -628,6 +635,7 @@ def change_rules(
                     new_value=_describe(field, values[field]),
                     reason=reason.strip(),
                     changed_by_id=person.id,
+                    words=_change_words(**said[-1].values, reason=typed(reason.strip())),
                 )
                 session.add(change)
                 changes.append(change)
@@ -649,6 +657,7 @@ def change_rules(
                     new_value=new or "not set",
                     reason=reason.strip(),
                     changed_by_id=person.id,
+                    words=_change_words(**said[-1].values, reason=typed(reason.strip())),
                 )
                 session.add(change)
                 changes.append(change)
@@ -984,6 +993,16 @@ def keep_timetable(
                 ),
                 link=link_to("panels.home", slug=rnd.slug),
             )
+        moved = {"step": Label(early.label), "old": Day(early.scheduled.date()), "new": Day(now.date())}
+        why = (
+            Words(
+                N_("%(reason)s Members given more time or paused were told first: %(override)s"),
+                reason=typed(reason.strip()),
+                override=typed(override_reason.strip()),
+            )
+            if early.cut_short
+            else typed(text)
+        )
         change = RuleChange(
             round_id=rnd.id,
             field=early.label,
@@ -991,10 +1010,10 @@ def keep_timetable(
             new_value=f"{now:%d %B %Y}",
             reason=text,
             changed_by_id=person.id,
+            words=_change_words(moved["step"], moved["old"], moved["new"], why),
         )
         session.add(change)
         setattr(rnd, field, now)
-        moved = {"step": Label(early.label), "old": Day(early.scheduled.date()), "new": Day(now.date())}
         audit.record(
             "timetable_moved_earlier",
             Words(
