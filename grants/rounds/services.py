@@ -47,6 +47,8 @@ from grants.rounds import stages
 from grants.site import link_to
 
 # Fields a convenor sets; everything here is frozen once voting opens.
+# A table's timetable, in order: each a day on the rules form.
+DATE_FIELDS = ("bids_open_at", "bids_close_at", "deliberation_opens_at", "voting_opens_at", "voting_closes_at")
 RULE_FIELDS = (
     "title",
     "purpose",
@@ -361,10 +363,7 @@ def _check_rules(values: dict[str, Any]) -> None:
     problems: list[tuple[str, str]] = []
     if values["max_grant_pence"] is None or values["max_grant_pence"] <= 0:
         problems.append(("max_grant", _("Enter a largest grant of more than £0.")))
-    times = [
-        values[k]
-        for k in ("bids_open_at", "bids_close_at", "deliberation_opens_at", "voting_opens_at", "voting_closes_at")
-    ]
+    times = [values[k] for k in DATE_FIELDS]
     if any(b < a for a, b in zip(times, times[1:], strict=False)):
         problems.append(
             ("bids_open_on", _("The timetable's dates must be in order, from bids opening to voting closing."))
@@ -537,6 +536,19 @@ def _describe(field: str, value: Any) -> str:
 _WRITTEN = ("title", "purpose", "who_may_apply", "community_name", "support_contact")
 
 
+def _same_rule(field: str, old: Any, new: Any) -> bool:  # noqa: ANN401
+    """Whether a setting is unchanged as a person sets it: a step's date is a day on the form, so the
+    same day is no change, whatever time of that day it was kept at (a step moved on early keeps the
+    hour it moved; a table set up elsewhere keeps its own hour)."""
+    if field in DATE_FIELDS and isinstance(old, datetime) and isinstance(new, datetime):
+        return _as_utc(old).date() == _as_utc(new).date()
+    return old == new
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def _change_words(field: Any, old: Any, new: Any, reason: Any) -> dict[str, Any]:  # noqa: ANN401
     """A published rule change's parts as a record's words (`RuleChange.words`), so that a page shows
     the field's name, the old and new values and the reason in its reader's language."""
@@ -600,7 +612,7 @@ def change_rules(
             check_quorum_possible(values, panel_size_for(rnd.id))
         except QuorumImpossible as exc:
             problems.append((exc.field, exc.message))
-        changed = [f for f in RULE_FIELDS if f in values and getattr(rnd, f) != values[f]]
+        changed = [f for f in RULE_FIELDS if f in values and not _same_rule(f, getattr(rnd, f), values[f])]
         # A further language's texts are rules too: a change is published with its reason.
         other_changes = _other_version_changes(rnd, versions) if versions else []
         if versions and list(versions) != rnd.languages:

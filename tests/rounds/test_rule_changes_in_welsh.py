@@ -88,3 +88,22 @@ def test_a_change_made_before_its_parts_were_kept_reads_as_written_marked_englis
     for page in _pages(client, app, rnd.slug, "cy"):
         assert '<span lang="en">Largest grant</span>' in page
         assert '<span lang="en">More, smaller grants</span>' in page
+
+
+def test_saving_the_rules_with_the_same_days_changes_no_date(client, app):
+    """The form sets days. A table whose steps are kept at another hour (moved on early, or set up
+    elsewhere) is saved with its days untouched: only what was changed is published as a change, and
+    the steps keep their hours. It published 'Bids close changed from “01 January 2027” to “01 January
+    2027”' beside the one real change, with its reason."""
+    convenor = f.person("Cara Convenor")
+    rnd = f.open_round(convenor, max_grant_pence=500_000)
+    with transaction():
+        rnd = db.session.get(type(rnd), rnd.id)
+        rnd.bids_close_at = rnd.bids_close_at.replace(hour=12, minute=0)
+        kept = rnd.bids_close_at
+    values = f.rules(title=rnd.title, max_grant_pence=400_000)
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        change_rules(person=convenor, round_id=rnd.id, values=values, reason="More, smaller grants")
+    fields = db.session.execute(db.select(RuleChange.field)).scalars().all()
+    assert fields == ["Largest grant"]
+    assert db.session.get(type(rnd), rnd.id).bids_close_at.replace(tzinfo=None) == kept.replace(tzinfo=None)
