@@ -190,18 +190,10 @@ def test_no_new_loop_between_features():
 
 
 # Loops through three or more features (each imports the next, the last the first), which the pairs
-# above cannot see: each group of features tied in one, with the loop and what would end it.
-# ballots -> money -> groups -> panels -> public -> decisions -> ballots:
-#   ballots.closing commits awards through money.services; money.views loads a group (groups.loading);
-#   groups.services records a new member's conflicts (panels.conflicts); panels.wellbeing words a
-#   result's lines (public.explain); public.pages offers the decision file (decisions.services), which
-#   reads ballots. Ending it: the conflicts a group's change makes, or a result's explanation, kept
-#   below the features (as the ledger is), so groups or panels no longer reach up.
-KNOWN_LONGER_LOOPS: set[frozenset[str]] = {
-    frozenset(
-        {"grants.ballots", "grants.decisions", "grants.groups", "grants.money", "grants.panels", "grants.public"}
-    )
-}
+# above cannot see. Empty since groups tell panels of a new member through grants/groups/events.py
+# and a result's explanation lives with deciding (grants/ballots/explain.py): the loop was
+# ballots -> money -> groups -> panels -> public -> decisions -> ballots.
+KNOWN_LONGER_LOOPS: set[frozenset[str]] = set()
 
 
 def feature_graph(graph: grimp.ImportGraph) -> grimp.ImportGraph:

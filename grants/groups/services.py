@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from grants import audit, invitations
 from grants.core import DomainError, NotAllowed, transaction, unique_slug
 from grants.extensions import db
+from grants.groups import events
 from grants.language.records import Words
 from grants.models import N_, AuditEntry, Group, GroupInvitation, GroupMembership, GroupRole, Person
-from grants.panels.conflicts import record_group_conflicts, seated_rounds
 from grants.roles import is_group_member
 
 
@@ -100,10 +100,7 @@ def answer_invitation(*, person: Person, invitation_id: int, accept: bool) -> Gr
             membership = GroupMembership(group_id=invitation.group_id, person_id=person.id, role=invitation.role)
             session.add(membership)
         session.flush()
-        # Someone who sits on a panel and joins a group bidding to it stands aside from its bids at
-        # once, even mid-vote, as if they had been in the group when they took their seat.
-        for round_id in seated_rounds(person.id):
-            record_group_conflicts(round_id)
+        events.joined(person.id, invitation.group_id)  # panels: a member of a bidding group stands aside
         audit.record(
             "role_granted",
             f"A {invitation.role.value} joined a group.",

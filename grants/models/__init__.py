@@ -66,7 +66,14 @@ from grants.models.panels import (
     PanelRole,
 )
 from grants.models.people import Person
-from grants.models.proposals import BudgetLine, BudgetLineText, Proposal, ProposalStatus, ProposalText
+from grants.models.proposals import (
+    PUBLIC_PROPOSAL,
+    BudgetLine,
+    BudgetLineText,
+    Proposal,
+    ProposalStatus,
+    ProposalText,
+)
 from grants.models.results import Result, ResultLine
 from grants.models.rounds import (
     BallotType,
@@ -86,6 +93,7 @@ from grants.models.updates import GroupUpdate
 from grants.models.uploads import Upload
 
 __all__ = [
+    "PUBLIC_PROPOSAL",
     "N_",
     "PbImport",
     "ContentNote",

@@ -161,3 +161,9 @@ Proposal.requested_pence = column_property(
     .correlate_except(BudgetLine)
     .scalar_subquery()
 )
+
+
+# Whether a bid may be shown publicly: funded, or named with its group's agreement once sent.
+PUBLIC_PROPOSAL = (Proposal.status == ProposalStatus.FUNDED) | (
+    Proposal.agreed_to_be_named.is_(True) & (Proposal.status != ProposalStatus.DRAFT)
+)

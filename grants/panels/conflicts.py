@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from grants import audit
 from grants.extensions import db
+from grants.groups import events
 from grants.models import (
     Group,
     GroupMembership,
@@ -115,6 +116,14 @@ def seated_rounds(person_id: int) -> list[int]:
         .where(PanelMember.person_id == person_id, PanelMember.stepped_down_at.is_(None), Round.status.in_(deciding))
     )
     return list(db.session.execute(stmt).scalars())
+
+
+@events.on_joining
+def _stand_aside_from_the_new_groups_bids(person_id: int, group_id: int) -> None:
+    """Someone who sits on a panel and joins a group bidding to it stands aside from its bids at
+    once, even mid-vote, as if they had been in the group when they took their seat."""
+    for round_id in seated_rounds(person_id):
+        record_group_conflicts(round_id)
 
 
 @stages.on_entering(RoundStatus.DELIBERATION, RoundStatus.VOTING)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from grants import audit
 from grants.ballots import sealing
 from grants.ballots import services as ballot_services
+from grants.ballots.explain import line_explanation, named_titles
 from grants.core import DomainError, NotAllowed, lock_for_update, transaction
 from grants.extensions import db
 from grants.language.records import Day, Label, Words, typed
@@ -48,7 +49,6 @@ from grants.models import (
 from grants.notifications import notify
 from grants.panels.deliberation import feedback_comments, is_facilitator
 from grants.panels.formation import settings_for
-from grants.public.explain import line_explanation, named_titles
 from grants.roles import funds_round, is_convenor, is_group_member, panel_seat
 from grants.site import link_to
 

@@ -7,10 +7,10 @@ from datetime import date
 from flask import url_for
 
 from grants.ballots.election import MIN_VOTERS_FOR_BALLOT_FILE
+from grants.ballots.explain import fairness_sentences, line_explanation, tie_notes
 from grants.decisions.services import decision_file_offered
 from grants.models import Round
 from grants.public import charts, queries
-from grants.public.explain import fairness_sentences, line_explanation, tie_notes
 
 
 def round_context(rnd: Round, number: int | None = None) -> dict:

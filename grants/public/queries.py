@@ -14,6 +14,7 @@ from grants.inputs import is_lookup_safe
 from grants.language import DEFAULT, chosen, written
 from grants.ledger import books, published
 from grants.models import (
+    PUBLIC_PROPOSAL,
     Account,
     AccountKind,
     AuditEntry,
@@ -39,10 +40,6 @@ from grants.models import (
 from grants.privacy import people_count, people_part
 from grants.public import charts
 from grants.roles import accepted_funders_of, accepted_pairs
-
-PUBLIC_PROPOSAL = (Proposal.status == ProposalStatus.FUNDED) | (
-    Proposal.agreed_to_be_named.is_(True) & (Proposal.status != ProposalStatus.DRAFT)
-)
 
 
 def published_rounds() -> list[Round]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from grants.ballots.explain import join_names
 from grants.extensions import db
 from grants.language import written_in
 from grants.models import Award, StaffRole
-from grants.public.explain import join_names
 from grants.updates.services import report_due_message
 from tests import factories
 from tests.money.conftest import awarded_round

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from grants.ballots.explain import _name, tie_notes, unnamed
 from grants.models import TieBreak
-from grants.public.explain import _name, tie_notes, unnamed
 
 
 def test_a_proposal_is_named_from_its_id_as_kept_or_left_unnamed(app):

@@ -17,9 +17,8 @@ from sqlalchemy import select
 
 from grants.extensions import db
 from grants.language import joined
-from grants.models import Proposal, ResultLine, Round
+from grants.models import PUBLIC_PROPOSAL, Proposal, ResultLine, Round
 from grants.money_format import format_pence
-from grants.public.queries import PUBLIC_PROPOSAL
 from grants.tally.text import describe, describe_fairness
 
 
