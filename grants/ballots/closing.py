@@ -169,8 +169,8 @@ def close_voting(*, person, round_id: int) -> Result | Extension:  # noqa: ANN00
         if waiting:
             raise DomainError(
                 ngettext(
-                    "%(num)d batch of paper ballots still wait for a second person to confirm them. "
-                    "Confirm them before closing, so every ballot counts.",
+                    "%(num)d batch of paper ballots still waits for a second person to confirm it. "
+                    "Confirm it before closing, so every ballot counts.",
                     "%(num)d batches of paper ballots still wait for a second person to confirm them. "
                     "Confirm them before closing, so every ballot counts.",
                     waiting,

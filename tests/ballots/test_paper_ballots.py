@@ -70,7 +70,8 @@ def test_paper_batches_need_a_second_person_and_block_double_voting(client, app)
     assert "already voted" in text_of(client.get(f"/vote/{rnd.slug}", follow_redirects=True))
     # Closing waits for confirmation.
     message = close(client, convenor, rnd.slug)
-    assert "still wait for a second person" in message
+    # One batch, in the singular (it read '1 batch of paper ballots still wait … confirm them').
+    assert "1 batch of paper ballots still waits for a second person to confirm it. Confirm it before" in message
     batch = db.session.execute(select(PaperBatch)).scalar_one()
     # The person who entered it cannot confirm it.
     as_person(client, convenor)
