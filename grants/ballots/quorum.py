@@ -204,8 +204,3 @@ def reasons_listed(check: QuorumCheck) -> Listed:
 def reasons_joined(check: QuorumCheck) -> LazyString:
     """The reasons quorum was not met, joined: put into words when read, in the reader's language."""
     return LazyString(lambda: Words("%(reasons)s", reasons=reasons_listed(check)).read(writing_in()))
-
-
-def reasons_in_english(check: QuorumCheck) -> str:
-    """The same reasons in English, as the record's sentence keeps them."""
-    return Words("%(reasons)s", reasons=reasons_listed(check)).english()

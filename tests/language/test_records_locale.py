@@ -1,6 +1,6 @@
 """A record kept in English is written under one locale (grants.language.RECORDS_LOCALE): its sentence
-(records.Words.english), a count of people in it (privacy.people_text_in_english) and a quorum's reasons
-(quorum.reasons_in_english). They chose "en_GB" and "en" each on their own (the same English today)."""
+(records.Words.english, which a quorum's reasons go through too) and a count of people in it
+(privacy.people_text_in_english). They chose "en_GB" and "en" each on their own (the same English today)."""
 
 from __future__ import annotations
 
