@@ -11,9 +11,11 @@ saves a choice made just before); the browser's Accept-Language on a first visit
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from babel import Locale
 from babel.lists import format_list
 from flask import Blueprint, has_request_context, request, session
 from flask_babel import force_locale, get_locale, ngettext
@@ -75,12 +77,21 @@ def plural_patterns(singular: str, plural: str) -> dict[str, str]:
     with the browser's Intl.PluralRules and puts the number in for "{n}". The patterns come from
     the catalogue through ngettext, so the script holds no words of its own."""
     locale = get_locale()
-    patterns: dict[str, str] = {}
+    return {
+        tag: ngettext(singular, plural, n).replace(str(n), "{n}", 1)
+        for tag, n in _first_count_of_each_form(str(locale) if locale is not None else None).items()
+    }
+
+
+@functools.cache
+def _first_count_of_each_form(locale: str | None) -> dict[str, int]:
+    """The smallest count (0-199) in each plural category of `locale`, in the order met: the
+    same for every call, so worked out once per language rather than on each page."""
+    forms: dict[str, int] = {}
     for n in range(0, 200):
-        tag = locale.plural_form(n) if locale is not None else ("one" if n == 1 else "other")
-        if tag not in patterns:
-            patterns[tag] = ngettext(singular, plural, n).replace(str(n), "{n}", 1)
-    return patterns
+        tag = Locale.parse(locale).plural_form(n) if locale is not None else ("one" if n == 1 else "other")
+        forms.setdefault(tag, n)
+    return forms
 
 
 def joined(items: Iterable[str], style: str = "standard") -> str:
