@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -40,8 +41,12 @@ def _login_failed() -> str:
     return _("That e-mail address and password do not match an account. Check them, or reset your password.")
 
 
-# Compared against when no account matches, so a failed login takes the same time either way.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-xxxxxxxx")
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """Compared against when no account matches, so a failed login takes the same time either
+    way: a hash made with the method every account's password is hashed with, so an unknown
+    address costs what a known one costs (made once per method, on the first failed login)."""
+    return generate_password_hash("not-a-real-password-xxxxxxxx", method=method)
 
 
 def normalise_email(email: str) -> str:
@@ -51,8 +56,11 @@ def normalise_email(email: str) -> str:
 
 def hash_password(password: str) -> str:
     """Werkzeug's hash with the configured method."""
-    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-    return generate_password_hash(password, method=method)
+    return generate_password_hash(password, method=_hash_method())
+
+
+def _hash_method() -> str:
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
 
 
 def find_person_by_email(email: str) -> Person | None:
@@ -145,7 +153,7 @@ def authenticate(email: str, password: str) -> Person:
     """The person whose e-mail and password match; one generic error otherwise."""
     person = find_person_by_email(email)
     if person is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(_hash_method()), password)
         raise DomainError(_login_failed())
     if not check_password_hash(person.password_hash, password):
         raise DomainError(_login_failed())

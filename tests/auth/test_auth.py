@@ -103,3 +103,26 @@ def test_every_page_needs_login_unless_public(client, app):
         assert response.status_code == 302 and "/login" in response.headers["Location"]
     for url in ("/", "/tables", "/ledger", "/login", "/signup"):
         assert client.get(url).status_code == 200
+
+
+def test_an_unknown_address_costs_a_password_check_of_the_same_method(client, app, monkeypatch):
+    """A failed sign-in for an address with no account checks the password against a hash made
+    the way every account's is (PASSWORD_HASH_METHOD), so how long the refusal takes does not
+    tell whether the address has an account. (It was always scrypt: with another method set, an
+    unknown address took longer than a known one.)"""
+    from grants.auth import services
+
+    app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1500"
+    known = factories.person("Kim Known")
+    checked: list[str] = []
+    real_check = services.check_password_hash
+
+    def spy(pwhash: str, password: str) -> bool:
+        checked.append(pwhash.split("$", 1)[0])
+        return real_check(pwhash, password)
+
+    monkeypatch.setattr(services, "check_password_hash", spy)
+    for email in ("nobody@example.org", known.email):
+        response = login(client, email, "not the password")
+        assert "do not match an account" in text_of(response)
+    assert checked == ["pbkdf2:sha256:1500", "pbkdf2:sha256:1500"]
