@@ -7,6 +7,7 @@ SQLite: the built file is copied. PostgreSQL: the built database is a template f
 
 from __future__ import annotations
 
+import copy
 import io
 import itertools
 import shutil
@@ -354,8 +355,24 @@ def _png() -> bytes:
     return img.getvalue()
 
 
+_described: dict[str, World] = {}  # per world template (`cloned_world`), what `describe` found in a copy of it
+
+
 def describe(app: Flask) -> World:
-    """Look up the world's objects (ids differ per backend only in theory; read them anyway)."""
+    """Look up the world's objects (ids differ per backend only in theory; read them anyway).
+
+    Every copy of one template holds the same rows, so a fresh copy (`cloned_world`) is read
+    once per template and test process; each caller gets its own World to change."""
+    template = app.config.get("TEST_WORLD_TEMPLATE")
+    if template not in _described:
+        found = _describe(app)
+        if template is None:
+            return found
+        _described[template] = found
+    return copy.deepcopy(_described[template])
+
+
+def _describe(app: Flask) -> World:
     from grants.models import (
         Award,
         Funder,
@@ -624,6 +641,7 @@ def cloned_world(template: tuple[str, str, str], folder: Path, **overrides) -> I
                 "UPLOAD_FOLDER": str(folder / "uploads"),
                 "OPEN_DATA_FOLDER": str(folder / "open-data"),
                 "COUNT_KEY_FOLDER": _keys(folder / "uploads"),
+                "TEST_WORLD_TEMPLATE": f"{backend}:{where}",  # `describe` reads a copy once
                 **overrides,
             },
         )
