@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.browser.conftest import AXE_JS, LiveSite
+from tests.browser.conftest import AXE_JS, TAKE_SCREENSHOTS, LiveSite
 from tests.security.world import EMAILS
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -159,9 +159,12 @@ def tab_to(page, text: str, *, backwards: bool = False, limit: int = 120, by=foc
 
 
 def screenshot(page, name: str, folder: Path) -> None:  # noqa: ANN001
-    """Full-page screenshots at phone and desktop widths, for a person to look at."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Full-page screenshots at phone and desktop widths, for a person to look at (when asked for:
+    TAKE_SCREENSHOTS). The focus is let go and the page scrolled to its top either way."""
     page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    if not TAKE_SCREENSHOTS:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
     for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
         page.set_viewport_size(size)
         page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True)
@@ -255,7 +258,10 @@ def scrolls_sideways(page) -> bool:  # noqa: ANN001
 
 
 def shot(page, folder: Path, name: str) -> None:  # noqa: ANN001
-    """A full-page screenshot at the page's current size."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """A full-page screenshot at the page's current size (when asked for: TAKE_SCREENSHOTS). The
+    focus is let go and the page scrolled to its top either way, so the checks after it see the same page."""
     page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    if not TAKE_SCREENSHOTS:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
