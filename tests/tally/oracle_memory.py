@@ -11,7 +11,8 @@ the oracle's side is remembered, and each test compares the two exactly as befor
 A changed file, a changed question or a new pabutools asks again. `OT_ORACLE_FRESH=1` ignores
 what is kept (and keeps the new answers); deleting `.cache/oracle/` does the same for good.
 A question whose function reads a value that cannot be keyed (anything but text, numbers,
-paths and tuples of them) is never remembered: it is asked each time.
+paths, tuples of them, and pabutools' own functions and classes, named by where they live since
+pabutools' version is in the key) is never remembered: it is asked each time.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 
 FOLDER = Path(__file__).resolve().parents[2] / ".cache" / "oracle"
 _PLAIN = (str, int, float, bool, type(None))
+ORACLE_PACKAGES = ("pabutools", "gmpy2")  # their versions are part of every key (`question_key`)
 
 
 @cache
@@ -45,6 +47,10 @@ def _value_key(value: Any) -> str | None:  # noqa: ANN401
     if isinstance(value, tuple):
         parts = [_value_key(v) for v in value]
         return None if None in parts else "(" + ",".join(parts) + ")"  # type: ignore[arg-type]
+    if isinstance(value, (types.FunctionType, type)) and value.__module__.split(".")[0] in ORACLE_PACKAGES:
+        # The oracle's own rule (a test that imports it inside the function closes over it):
+        # what it does is fixed by its name and the package's version, which is in the key.
+        return f"oracle:{value.__module__}.{value.__qualname__}"
     return None
 
 
@@ -70,7 +76,7 @@ def question_key(ask: Callable[[], Any]) -> str | None:
         parts.append(_value_key(tuple(ask.__defaults__)))
     if None in parts:
         return None
-    parts += [version("pabutools"), version("gmpy2")]
+    parts += [version(package) for package in ORACLE_PACKAGES]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()  # type: ignore[arg-type]
 
 

@@ -88,3 +88,33 @@ def test_nested_sets_lists_and_figures_come_back_as_they_went(tmp_path):
     assert len(ASKED) == 1
     assert again == [NESTED[0], NESTED[1]]  # a tuple comes back as a list, as JSON keeps it
     assert again[1]["a"]["lost"] == 0.1 + 0.2  # a float's every digit
+
+
+def _their_rule(path):  # noqa: ANN001, ANN202 - stands in for a pabutools rule the question closes over
+    ASKED.append(path.read_text())
+    return {"a"}
+
+
+def test_a_question_naming_pabutools_own_rule_is_remembered_under_that_rule(tmp_path, monkeypatch):
+    """A test that imports pabutools inside its function closes over pabutools' rule: that rule is
+    keyed by its name (pabutools' version is in the key), so the answer is kept. It was never
+    kept, and the Phragmén cross-check asked pabutools afresh on every run (20 s on Łódź)."""
+    from pabutools.rules import greedy_utilitarian_welfare, sequential_phragmen
+
+    path = tmp_path / "e.pb"
+    path.write_text("a 5\n")
+    rule = sequential_phragmen
+    assert question_key(lambda: (rule, _their_rule(path))[1]) is not None
+    remembered(lambda: (rule, _their_rule(path))[1])
+    remembered(lambda: (rule, _their_rule(path))[1])
+    assert len(ASKED) == 1
+    rule = greedy_utilitarian_welfare  # another of pabutools' rules is another question
+    remembered(lambda: (rule, _their_rule(path))[1])
+    assert len(ASKED) == 2
+
+
+def test_a_function_of_ours_is_still_not_a_key(tmp_path):
+    path = tmp_path / "e.pb"
+    path.write_text("a 5\n")
+    rule = _their_rule  # a function of the tests: its code is not in the key, so never remembered
+    assert question_key(lambda: rule(path)) is None
