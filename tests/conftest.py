@@ -7,6 +7,7 @@ never collide) and each test starts from empty tables.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -495,6 +496,20 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
     if started.isdigit() and not hasattr(config, "workerinput"):
         minutes, seconds = divmod(int(time.time()) - int(started), 60)
         terminalreporter.write_line(f"scripts/test took {minutes} min {seconds} s (set-up, lint and tests)")
+
+
+def pytest_collection_finish(session) -> None:  # noqa: ANN001
+    """Spend less of each test in the garbage collector (each worker, once its tests are collected).
+
+    Everything alive by now (the app's and the test plugins' modules, the collected tests) lives
+    to the end: frozen, the collector no longer walks it at every full collection. And a test
+    allocates millions of short-lived objects (an app, requests, rows), so collections start
+    after 100,000 allocations rather than 700. Garbage is still collected, less often; no test's
+    outcome depends on when (a ResourceWarning is an error whenever it is raised). About a fifth
+    of a cheap test's time, an eighth of the money and ballots folders'."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
 
 
 def pytest_configure(config) -> None:  # noqa: ANN001
