@@ -14,6 +14,7 @@ just "ticked", so there only the 500 is checked.)
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask, url_for
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import TextClause, func, select, text
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
@@ -286,13 +287,16 @@ def _matrix_forms(app: Flask, world: World, endpoint: str) -> list[Form]:
     return forms
 
 
+@functools.cache
+def _counting_every_table() -> TextClause:
+    """One query for how many rows each table holds (the same tables for every test: built once)."""
+    return text(" UNION ALL ".join(f"SELECT '{t.name}', COUNT(*) FROM \"{t.name}\"" for t in db.metadata.sorted_tables))
+
+
 def _row_counts() -> dict[str, int]:
-    """How many rows each table holds, in one query."""
+    """How many rows each table holds."""
     db.session.rollback()
-    counts = union_all(
-        *(select(literal(table.name), func.count()).select_from(table) for table in db.metadata.sorted_tables)
-    )
-    return dict(db.session.execute(counts).all())
+    return dict(db.session.execute(_counting_every_table()).all())
 
 
 def _refused_with_a_message(client: Client, response) -> bool:  # noqa: ANN001
