@@ -87,10 +87,10 @@ def plural_patterns(singular: str, plural: str) -> dict[str, str]:
 def _first_count_of_each_form(locale: str | None) -> dict[str, int]:
     """The smallest count (0-199) in each plural category of `locale`, in the order met: the
     same for every call, so worked out once per language rather than on each page."""
+    rule = Locale.parse(locale).plural_form if locale is not None else (lambda n: "one" if n == 1 else "other")
     forms: dict[str, int] = {}
     for n in range(0, 200):
-        tag = Locale.parse(locale).plural_form(n) if locale is not None else ("one" if n == 1 else "other")
-        forms.setdefault(tag, n)
+        forms.setdefault(rule(n), n)
     return forms
 
 

@@ -161,13 +161,12 @@ def tab_to(page, text: str, *, backwards: bool = False, limit: int = 120, by=foc
 def screenshot(page, name: str, folder: Path) -> None:  # noqa: ANN001
     """Full-page screenshots at phone and desktop widths, for a person to look at (when asked for:
     TAKE_SCREENSHOTS). The focus is let go and the page scrolled to its top either way."""
-    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
     if not TAKE_SCREENSHOTS:
+        shot(page, folder, name)  # lets go of the focus and scrolls to the top, takes nothing
         return
-    folder.mkdir(parents=True, exist_ok=True)
     for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
         page.set_viewport_size(size)
-        page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True)
+        shot(page, folder, f"{name}-{label}")
     page.set_viewport_size(DESKTOP)
 
 

@@ -95,7 +95,7 @@ def _their_rule(path):  # noqa: ANN001, ANN202 - stands in for a pabutools rule 
     return {"a"}
 
 
-def test_a_question_naming_pabutools_own_rule_is_remembered_under_that_rule(tmp_path, monkeypatch):
+def test_a_question_naming_pabutools_own_rule_is_remembered_under_that_rule(tmp_path):
     """A test that imports pabutools inside its function closes over pabutools' rule: that rule is
     keyed by its name (pabutools' version is in the key), so the answer is kept. It was never
     kept, and the Phragmén cross-check asked pabutools afresh on every run (20 s on Łódź)."""
