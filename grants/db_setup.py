@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
+from weakref import WeakSet
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -22,6 +23,7 @@ _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 _written: ContextVar[set[str] | None] = ContextVar("written_tables", default=None)
 ANY_TABLE = "*"  # a write whose table could not be told (raw SQL, DDL): assume it touched anything
 _READS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "PRAGMA", "SHOW", "SET")
+_configured: WeakSet[Engine] = WeakSet()  # engines already set up: two apps may share one (the tests do)
 
 
 @contextmanager
@@ -58,7 +60,10 @@ def _written_table(statement: str, context: Any) -> str | None:  # noqa: ANN401
 
 
 def configure_engine(engine: Engine) -> None:
-    """Install the per-dialect settings on a freshly created engine."""
+    """Install the per-dialect settings on an engine, once however many apps use it."""
+    if engine in _configured:
+        return
+    _configured.add(engine)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _note_write(_conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool) -> None:

@@ -26,7 +26,17 @@ from werkzeug.datastructures import FileStorage
 from config import TestConfig
 from grants import create_app
 from grants.extensions import db
-from tests.conftest import BACKENDS, Client, csrf_token, make_app, pg_restore, pg_snapshot, post_form
+from tests.conftest import (
+    BACKENDS,
+    Client,
+    csrf_token,
+    kept_engine,
+    make_app,
+    pg_restore,
+    pg_snapshot,
+    post_form,
+    release_engine,
+)
 
 ROLES = ("anonymous", "member", "other_member", "panel", "conflicted_panel", "convenor", "funder", "treasurer")
 # The demo's accounts for each role (grants/demo.py). panel1 declared an interest in a proposal.
@@ -597,10 +607,8 @@ def _pg_clone(where: str) -> Iterator[str]:
     url = make_url(where)
     if not _live_in_use:
         live = url.set(database=f"{url.database}{LIVE}")
-        engine = create_engine(live)
-        with engine.begin() as conn:
+        with kept_engine(live).begin() as conn:
             pg_restore(conn, SNAPSHOT)
-        engine.dispose()
         _live_in_use.append(url.database)
         try:
             yield live.render_as_string(hide_password=False)
@@ -650,7 +658,7 @@ def cloned_world(template: tuple[str, str, str], folder: Path, **overrides) -> I
         finally:
             with app.app_context():
                 db.session.remove()
-                db.engine.dispose()
+                release_engine(db.engine)
 
 
 @pytest.fixture
