@@ -604,6 +604,32 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
         terminalreporter.write_line(f"scripts/test took {minutes} min {seconds} s (set-up, lint and tests)")
 
 
+def pytest_collection_modifyitems(items) -> None:  # noqa: ANN001
+    """Spread the browser tests evenly through the run instead of running them all together.
+
+    A browser test leaves its worker's core idle while Chromium lays out and checks a page (and
+    Chromium, single-threaded, cannot use both cores): with every worker in browser tests at once,
+    a fifth of the machine idled for the first minutes of the run. Spread out, each runs beside
+    tests that keep the other core busy. The order of the other tests, and what any test checks,
+    is unchanged; a browser module's shared site is started again where its tests are apart."""
+    browser = [item for item in items if "tests/browser/" in str(item.fspath)]
+    if not browser or len(browser) == len(items):
+        return
+    # The long walks (every page, for every role) first, so the run does not end on one of them.
+    browser.sort(key=lambda item: not item.name.startswith("test_every_page"))
+    others = [item for item in items if "tests/browser/" not in str(item.fspath)]
+    step = len(others) / len(browser)
+    spread: list = []
+    placed = 0
+    for index, item in enumerate(others):
+        while placed < len(browser) and placed * step <= index:
+            spread.append(browser[placed])
+            placed += 1
+        spread.append(item)
+    spread += browser[placed:]
+    items[:] = spread
+
+
 def pytest_collection_finish(session) -> None:  # noqa: ANN001
     """Spend less of each test in the garbage collector (each worker, once its tests are collected).
 

@@ -283,7 +283,9 @@ def test_no_release_to_a_group_without_bank_details_and_the_group_is_told(app, c
         # The warning stays after a refused release (which made the group's payee record).
         assert "has not given its bank details yet" in text_of(response)
     assert _count(Tranche) == 0
-    told = db.session.execute(select(Notification).where(Notification.person_id == lead.id)).scalars().all()
+    told = db.session.execute(
+        select(Notification).where(Notification.person_id == lead.id).order_by(Notification.id)
+    ).scalars().all()
     assert [n.subject for n in told if "cannot be paid" in n.subject] == [f"{grp.name} cannot be paid yet"]
     assert f"/money/groups/{grp.slug}/payee" in told[-1].link
     # Once the group gives its details, the release goes ahead.
