@@ -169,6 +169,8 @@ def _share_postgresql_engines() -> None:
     def shared(self, bind_key, options, app):  # noqa: ANN001, ANN202
         url = make_url(options["url"])
         plain = set(options) <= _ENGINE_DEFAULTS and not options.get("echo") and not options.get("echo_pool")
+        if url.get_backend_name() == "sqlite" and plain:
+            return _with_shared_compiled_cache(make_engine(self, bind_key, options, app))
         if url.get_backend_name() != "postgresql" or not plain:
             return make_engine(self, bind_key, options, app)
         key = (url.render_as_string(hide_password=False), repr(sorted(options.items(), key=str)))
@@ -182,6 +184,29 @@ def _share_postgresql_engines() -> None:
 
 
 _share_postgresql_engines()
+
+# One SQLite dialect and one cache of compiled statements for every SQLite engine of the process.
+_SQLITE_COMPILED: dict[tuple, tuple] = {}
+
+
+def _with_shared_compiled_cache(engine: Engine) -> Engine:
+    """A SQLite engine of its own (every test has its own file, its own connections), whose
+    statements are compiled once per test process rather than once per test.
+
+    SQLAlchemy keeps the SQL it compiled for each statement in its engine, keyed by the engine's
+    dialect; a new engine per test compiled every statement again (a tenth of a SQLite test's
+    time, measured). The SQL depends only on the dialect's kind and settings, which are the same
+    for every SQLite engine made here (the key), so they share one dialect and one cache.
+    """
+    if engine._compiled_cache is None:
+        return engine
+    key = (type(engine.dialect), engine.url.database in (None, "", ":memory:"), engine.dialect.isolation_level)
+    kept = _SQLITE_COMPILED.get(key)
+    if kept is not None and kept[0].server_version_info is not None:  # set up by its engine's first connection
+        engine.dialect, engine._compiled_cache = kept
+    else:
+        _SQLITE_COMPILED[key] = (engine.dialect, engine._compiled_cache)
+    return engine
 
 
 def kept_engine(url: str | URL) -> Engine:

@@ -13,7 +13,7 @@ from grants import create_app
 from grants.extensions import db
 from grants.models import Person
 from tests import factories
-from tests.conftest import _SHARED_ENGINES, BACKENDS, make_app
+from tests.conftest import _SHARED_ENGINES, BACKENDS, make_app, release_engine
 
 
 def _rules(app) -> list[tuple]:  # noqa: ANN001
@@ -68,3 +68,25 @@ def test_apps_on_one_postgresql_database_share_connections_but_not_rows(pg_datab
         other.dispose()
         assert db.session.execute(select(func.count(Person.id))).scalar_one() == 0
         db.session.remove()
+
+
+def test_sqlite_apps_share_compiled_statements_but_not_files(tmp_path) -> None:  # noqa: ANN001
+    count = select(func.count(Person.id))
+    first = make_app(f"sqlite:///{tmp_path / 'one.sqlite3'}")
+    with first.app_context():
+        factories.person("Only in the first file")
+        db.session.commit()
+        assert db.session.execute(count).scalar_one() == 1
+        first_engine = db.engine
+        db.session.remove()
+    second = make_app(f"sqlite:///{tmp_path / 'two.sqlite3'}")
+    with second.app_context():
+        assert db.engine is not first_engine and db.engine.url.database.endswith("two.sqlite3")
+        assert db.engine._compiled_cache is first_engine._compiled_cache
+        compiled = len(db.engine._compiled_cache)
+        assert db.session.execute(count).scalar_one() == 0  # its own file, its own rows
+        assert len(db.engine._compiled_cache) == compiled  # the SQL compiled for the first app was used
+        db.session.remove()
+    for app in (first, second):
+        with app.app_context():
+            release_engine(db.engine)
