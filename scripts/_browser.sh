@@ -1,15 +1,17 @@
 # Sourced by scripts/test: what the browser tests (tests/browser) need, installed once.
-# - Debian's chromium (Playwright's own browser download cannot work here); we run as root in CI.
+# - Debian's chromium-headless-shell, the same engine as chromium without the windowing browser,
+#   which the tests drive (tests/browser/conftest.py says why), and chromium itself, for walking
+#   the site by hand (Playwright's own browser download cannot work here); we run as root in CI.
 # - axe-core from npm, pinned, in a folder this script manages (gitignored).
 AXE_VERSION="4.10.3"
 AXE_DIR=".cache/axe-core-$AXE_VERSION"
-if [ ! -x /usr/bin/chromium ]; then
-  echo "Installing chromium for the browser tests ..."
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/lib/chromium/chromium-headless-shell ]; then
+  echo "Installing chromium and its headless shell for the browser tests ..."
   if [ "$(id -u)" = 0 ]; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
-      || echo "Could not install chromium with apt." >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-headless-shell) \
+      >/dev/null 2>&1 || echo "Could not install chromium with apt." >&2
   else
-    echo "chromium is missing and this is not root: run 'apt-get install -y chromium'." >&2
+    echo "chromium is missing and this is not root: run 'apt-get install -y chromium chromium-headless-shell'." >&2
   fi
 fi
 if [ ! -f "$AXE_DIR/node_modules/axe-core/axe.min.js" ]; then
