@@ -144,22 +144,24 @@ class _SharedTemplateCode(BytecodeCache):
 SiteFlask.jinja_options = {**SiteFlask.jinja_options, "bytecode_cache": _SharedTemplateCode()}
 
 
-# PostgreSQL engines kept open for the whole test process, one per database and settings.
-_SHARED_ENGINES: dict[tuple[str, str], Engine] = {}
+# PostgreSQL engines kept open for the whole test process, one per database.
+_SHARED_ENGINES: dict[str, Engine] = {}
 _ENGINE_DEFAULTS = {"url", "echo", "echo_pool"}
 
 
-def _share_postgresql_engines() -> None:
-    """Every app on the same PostgreSQL database (with the default engine settings) uses one
-    engine for the whole test process, so its connections stay open from test to test.
+def _share_engines() -> None:
+    """Apps made with the default engine settings share what does not belong to one test.
 
-    A new connection costs a PostgreSQL process and its empty catalogue caches: about 2 ms to
-    connect and 0.1 ms for each table it first touches, paid by every connection of every
-    test's app (10 ms to look at every table once). A kept connection is checked before use
-    (`pool_pre_ping`), so one closed by a dropped or re-made database is replaced. Rows,
-    sessions and apps are still each test's own: only the connections are shared. An engine
-    with settings of its own (a race's pool of 40) is the app's alone, as before; SQLite files
-    are new for each test, so nothing is shared there."""
+    - PostgreSQL: every app on the same database uses one engine for the whole test process, so
+      its connections stay open from test to test. A new connection costs a PostgreSQL process
+      and its empty catalogue caches (about 2 ms to connect and 0.1 ms for each table it first
+      touches). A kept connection is checked before use (`pool_pre_ping`), so one closed by a
+      dropped or re-made database is replaced.
+    - SQLite: each test has its own file and engine; the engines share their compiled SQL
+      (`_with_shared_compiled_cache`).
+
+    Rows, sessions and apps are still each test's own. An engine with settings of its own (a
+    race's pool of 40) is the app's alone, as before."""
     from flask_sqlalchemy import SQLAlchemy
 
     make_engine = SQLAlchemy._make_engine
@@ -169,21 +171,20 @@ def _share_postgresql_engines() -> None:
     def shared(self, bind_key, options, app):  # noqa: ANN001, ANN202
         url = make_url(options["url"])
         plain = set(options) <= _ENGINE_DEFAULTS and not options.get("echo") and not options.get("echo_pool")
-        if url.get_backend_name() == "sqlite" and plain:
+        if plain and url.get_backend_name() == "sqlite":
             return _with_shared_compiled_cache(make_engine(self, bind_key, options, app))
-        if url.get_backend_name() != "postgresql" or not plain:
+        if not plain or url.get_backend_name() != "postgresql":
             return make_engine(self, bind_key, options, app)
-        key = (url.render_as_string(hide_password=False), repr(sorted(options.items(), key=str)))
-        engine = _SHARED_ENGINES.get(key)
-        if engine is None:
-            engine = _SHARED_ENGINES[key] = make_engine(self, bind_key, {**options, "pool_pre_ping": True}, app)
-        return engine
+        key = url.render_as_string(hide_password=False)
+        if key not in _SHARED_ENGINES:
+            _SHARED_ENGINES[key] = make_engine(self, bind_key, {**options, "pool_pre_ping": True}, app)
+        return _SHARED_ENGINES[key]
 
     shared.shared = True
     SQLAlchemy._make_engine = shared
 
 
-_share_postgresql_engines()
+_share_engines()
 
 # One SQLite dialect and one cache of compiled statements for every SQLite engine of the process.
 _SQLITE_COMPILED: dict[tuple, tuple] = {}
@@ -209,18 +210,21 @@ def _with_shared_compiled_cache(engine: Engine) -> Engine:
     return engine
 
 
+_HARNESS_ENGINES: dict[str, Engine] = {}
+
+
 def kept_engine(url: str | URL) -> Engine:
     """An engine of the test harness's own (laying a snapshot back, say) for `url`, open for the
     whole test process like the apps' shared ones."""
-    key = (make_url(url).render_as_string(hide_password=False), "harness")
-    if key not in _SHARED_ENGINES:
-        _SHARED_ENGINES[key] = create_engine(url, pool_pre_ping=True)
-    return _SHARED_ENGINES[key]
+    key = make_url(url).render_as_string(hide_password=False)
+    if key not in _HARNESS_ENGINES:
+        _HARNESS_ENGINES[key] = create_engine(url, pool_pre_ping=True)
+    return _HARNESS_ENGINES[key]
 
 
 def release_engine(engine: Engine) -> None:
-    """Close an app's connections at its end, unless its engine is shared (`_share_postgresql_engines`)."""
-    if engine not in _SHARED_ENGINES.values():
+    """Close an app's connections at its end, unless its engine is shared (`_share_engines`)."""
+    if all(engine is not kept for kept in _SHARED_ENGINES.values()):
         engine.dispose()
 
 
@@ -627,32 +631,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
     if started.isdigit() and not hasattr(config, "workerinput"):
         minutes, seconds = divmod(int(time.time()) - int(started), 60)
         terminalreporter.write_line(f"scripts/test took {minutes} min {seconds} s (set-up, lint and tests)")
-
-
-def pytest_collection_modifyitems(items) -> None:  # noqa: ANN001
-    """Spread the browser tests evenly through the run instead of running them all together.
-
-    A browser test leaves its worker's core idle while Chromium lays out and checks a page (and
-    Chromium, single-threaded, cannot use both cores): with every worker in browser tests at once,
-    a fifth of the machine idled for the first minutes of the run. Spread out, each runs beside
-    tests that keep the other core busy. The order of the other tests, and what any test checks,
-    is unchanged; a browser module's shared site is started again where its tests are apart."""
-    browser = [item for item in items if "tests/browser/" in str(item.fspath)]
-    if not browser or len(browser) == len(items):
-        return
-    # The long walks (every page, for every role) first, so the run does not end on one of them.
-    browser.sort(key=lambda item: not item.name.startswith("test_every_page"))
-    others = [item for item in items if "tests/browser/" not in str(item.fspath)]
-    step = len(others) / len(browser)
-    spread: list = []
-    placed = 0
-    for index, item in enumerate(others):
-        while placed < len(browser) and placed * step <= index:
-            spread.append(browser[placed])
-            placed += 1
-        spread.append(item)
-    spread += browser[placed:]
-    items[:] = spread
 
 
 def pytest_collection_finish(session) -> None:  # noqa: ANN001

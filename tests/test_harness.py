@@ -5,6 +5,7 @@ that share a PostgreSQL engine still each start from empty tables."""
 from __future__ import annotations
 
 import pytest
+from flask import url_for
 from sqlalchemy import create_engine, func, select, text
 from werkzeug.routing.rules import Rule
 
@@ -41,8 +42,6 @@ def test_url_rules_parsed_once_are_the_rules_parsed_afresh(monkeypatch) -> None:
     for rule in cached.url_map.iter_rules():
         assert all(c.map is cached.url_map for c in rule._converters.values())
     with cached.test_request_context():
-        from flask import url_for
-
         assert url_for("public.round", slug="a-table") == "/tables/a-table"
 
 
