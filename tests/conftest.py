@@ -284,6 +284,12 @@ def pg_database(server: URL, name: str) -> Iterator[str]:
 
 
 _pg_schema_ready: set[str] = set()
+
+
+def made_anew(database_url: str) -> None:
+    """Say that the PostgreSQL database at `database_url` was dropped and created again, empty:
+    the next app on it builds the schema (`make_app` builds it once per URL and process)."""
+    _pg_schema_ready.discard(database_url)
 _sqlite_template: list[str] = []  # the path of this process's empty-schema SQLite file, once built
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from flask import url_for
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, make_url, select, text
 from werkzeug.routing.rules import Rule
 
 from config import TestConfig
@@ -14,7 +14,7 @@ from grants import create_app
 from grants.extensions import db
 from grants.models import Person
 from tests import factories
-from tests.conftest import _SHARED_ENGINES, BACKENDS, make_app, release_engine
+from tests.conftest import _SHARED_ENGINES, BACKENDS, made_anew, make_app, pg_database, release_engine
 
 
 def _rules(app) -> list[tuple]:  # noqa: ANN001
@@ -67,6 +67,22 @@ def test_apps_on_one_postgresql_database_share_connections_but_not_rows(pg_datab
         other.dispose()
         assert db.session.execute(select(func.count(Person.id))).scalar_one() == 0
         db.session.remove()
+
+
+def test_a_database_dropped_and_made_again_gets_its_schema_again(pg_database_url) -> None:
+    """The world's PostgreSQL template is dropped and built again when a process's tests come back
+    to it (work stolen between workers can interleave the backends): its new, empty database must
+    get the schema, though an app on the same URL built it before."""
+    server = make_url(pg_database_url)
+    name = f"{server.database}_again"
+    for _time in range(2):
+        with pg_database(server, name) as url:
+            made_anew(url)
+            app = make_app(url)
+            with app.app_context():
+                assert db.session.execute(select(func.count(Person.id))).scalar_one() == 0
+                db.session.remove()
+                release_engine(db.engine)
 
 
 def test_sqlite_apps_share_compiled_statements_but_not_files(tmp_path) -> None:  # noqa: ANN001
