@@ -92,9 +92,10 @@ def create_app(config: type | None = None, overrides: dict[str, Any] | None = No
     _init_extensions(app)
     _register_blueprints(app)
 
-    from grants import cli, inputs, security, templating
+    from grants import cli, inputs, security, static_files, templating
 
     security.init_app(app)
+    static_files.init_app(app)  # fingerprinted links to the site's files, kept by the browser
     inputs.init_app(app)  # refuses control characters (a NUL breaks PostgreSQL) before any view
     templating.init_app(app)
     cli.init_app(app)

@@ -158,7 +158,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def no_store_when_signed_in(response: Any) -> Any:
-        if current_user.is_authenticated:
+        # The site's own files hold nothing personal: kept as grants/static_files.py says.
+        if request.endpoint != "static" and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         # Registered before talisman, so it runs after talisman has set the site-wide policy.
         if g.get("upload_sandbox"):

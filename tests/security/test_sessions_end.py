@@ -112,7 +112,7 @@ def test_the_timeout_warning_is_on_every_signed_in_page_and_staying_restarts_the
     # A closed dialog (GOV.UK's timeout warning) with a real form, and a script file, not inline.
     assert re.search(r'<dialog id="session-timeout"[^>]*data-idle-seconds="7200"[^>]*data-warn-seconds="300"', html)
     assert "<dialog id=\"session-timeout\" open" not in html
-    assert re.search(r'<script src="/static/session-timeout.js"[^>]*></script>', html)
+    assert re.search(r'<script src="/static/session-timeout.js(\?v=[0-9a-f]+)?"[^>]*></script>', html)
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)  # no inline script (the CSP forbids it)
     assert client.get("/static/session-timeout.js").status_code == 200
     _idle_for(client, 100)
