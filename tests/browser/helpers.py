@@ -14,11 +14,14 @@ PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-def new_context(browser, **kwargs):  # noqa: ANN001, ANN003, ANN201
-    """A browser context with axe available on every page (injected by the browser, not the page, so CSP still applies)."""
+def new_context(browser, *, axe: bool = True, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    """A browser context with axe available on every page (injected by the browser, not the page,
+    so CSP still applies); `axe=False` for a walk that reads the page itself (axe is half a
+    megabyte of script for the browser to read on every page)."""
     kwargs.setdefault("locale", "en-GB")  # the browser's Accept-Language
     context = browser.new_context(timezone_id="Europe/London", **kwargs)
-    context.add_init_script(path=AXE_JS)
+    if axe:
+        context.add_init_script(path=AXE_JS)
     return context
 
 

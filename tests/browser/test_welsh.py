@@ -1,7 +1,10 @@
 """Every page shape, for every role, read in Welsh (issue 19): a browser that asks for Welsh gets
-`<html lang="cy">`, no English sentence from the catalogue left untranslated on the page, no axe
-language violation (html-lang-valid, valid-lang) and nothing scrolling sideways at 390 px,
-where Welsh's longer words would show it first. Screenshots go in OT_SCREENSHOTS/welsh/<role>/."""
+`<html lang="cy">`, no English sentence from the catalogue left untranslated on the page, every
+other `lang` on the page Welsh or English (what axe's language rules html-has-lang,
+html-lang-valid, html-xml-lang-mismatch and valid-lang check, narrowed to the two languages the
+site speaks, read from the page itself: the English walk, test_accessibility, runs all of axe)
+and nothing scrolling sideways at 390 px, where Welsh's longer words would show it first.
+Screenshots go in OT_SCREENSHOTS/welsh/<role>/."""
 
 from __future__ import annotations
 
@@ -59,22 +62,36 @@ def _sign_in(page, site: LiveSite, role: str) -> None:  # noqa: ANN001
     page.wait_for_url("**/me")
 
 
-def _lang_violations(page) -> list[str]:  # noqa: ANN001
-    """axe-core's language rules only: the English walk (test_accessibility) runs all of them."""
-    return list(
-        page.evaluate(
-            """async () => {
-                const result = await axe.run(document, {runOnly: {type: 'rule',
-                    values: ['html-has-lang', 'html-lang-valid', 'html-xml-lang-mismatch', 'valid-lang']}});
-                return result.violations.map(v => `${v.id}: ${v.help} at ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`);
-            }"""
-        )
-    )
+# The languages a page may name: Welsh and English, alone or as spoken in Britain.
+SITE_LANGUAGE = re.compile(r"(cy|en)(-GB)?")
+
+# What the walk reads of a page, in one trip: <html>'s lang and xml:lang, every other lang on the
+# page, and the visible text without what is marked as English (a sealed record, shown as
+# written: English by design, and it says so).
+READ_PAGE = """() => {
+    const html = document.documentElement;
+    const body = document.body.cloneNode(true);
+    body.querySelectorAll('[lang="en"]').forEach(e => e.remove());
+    return {lang: html.getAttribute('lang'), xmlLang: html.getAttribute('xml:lang'),
+            langs: Array.from(document.querySelectorAll('body [lang], head [lang]'), e => e.getAttribute('lang')),
+            text: body.innerText};
+}"""
+
+
+def _lang_problems(read: dict) -> list[str]:
+    """<html lang> is cy (with any xml:lang the same), and every other lang is Welsh or English."""
+    problems = []
+    if read["lang"] != "cy":
+        problems.append(f"<html lang> is {read['lang'] or 'missing'}, not cy")
+    if read["xmlLang"] is not None and read["xmlLang"] != read["lang"]:
+        problems.append(f"<html xml:lang> is {read['xmlLang']}, not its lang {read['lang']}")
+    problems += [f"lang={lang!r} is not Welsh or English" for lang in read["langs"] if not SITE_LANGUAGE.fullmatch(lang)]
+    return problems
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_reads_in_welsh_for_role(browser, site: LiveSite, role: str) -> None:  # noqa: ANN001
-    context = new_context(browser, viewport=PHONE_390, locale="cy-GB")
+    context = new_context(browser, viewport=PHONE_390, locale="cy-GB", axe=False)
     page = context.new_page()
     _sign_in(page, site, role)
     problems: list[str] = []
@@ -84,21 +101,12 @@ def test_every_page_reads_in_welsh_for_role(browser, site: LiveSite, role: str) 
         if "@" in name and (response is None or response.status != 200):
             continue
         where = f"{role} {name} {url}"
-        html = page.content()
-        lang = re.search(r'<html lang="([^"]+)"', html)
-        if not lang or lang.group(1) != "cy":
-            problems.append(f"{where}: <html lang> is {lang.group(1) if lang else 'missing'}, not cy")
-        # Text marked as English (a sealed record, shown as written) is English by design, and says so.
-        text = " ".join(
-            page.evaluate(
-                """() => { const body = document.body.cloneNode(true);
-                    body.querySelectorAll('[lang="en"]').forEach(e => e.remove()); return body.innerText; }"""
-            ).split()
-        )
+        read = page.evaluate(READ_PAGE)
+        problems += [f"{where}: {p}" for p in _lang_problems(read)]
+        text = " ".join(read["text"].split())
         problems += [
             f"{where}: English left untranslated: {s!r}" for s in SENTENCES if s in text and s not in STILL_ENGLISH
         ]
-        problems += [f"{where}: {v}" for v in _lang_violations(page)]
         if scrolls_sideways(page):
             problems.append(f"{where}: scrolls sideways at 390 px in Welsh")
         shot(page, SCREENSHOTS / "welsh" / role, name.replace(".", "-").replace("@", "-") + "-390")
@@ -106,3 +114,14 @@ def test_every_page_reads_in_welsh_for_role(browser, site: LiveSite, role: str) 
     context.close()
     assert problems == []
     assert checked >= 3
+
+
+def test_the_language_check_refuses_what_axes_language_rules_refuse() -> None:
+    """The page read fails as axe's four language rules would (and more narrowly: Welsh or English only)."""
+    good = {"lang": "cy", "xmlLang": None, "langs": ["en", "cy", "en-GB"]}
+    assert _lang_problems(good) == []
+    assert _lang_problems({**good, "lang": None}) == ["<html lang> is missing, not cy"]  # html-has-lang
+    assert _lang_problems({**good, "lang": "xx-yy"}) == ["<html lang> is xx-yy, not cy"]  # html-lang-valid
+    assert _lang_problems({**good, "xmlLang": "en"}) == ["<html xml:lang> is en, not its lang cy"]  # mismatch
+    assert _lang_problems({**good, "langs": ["en", "english"]}) == ["lang='english' is not Welsh or English"]
+    assert _lang_problems({**good, "langs": ["fr"]}) == ["lang='fr' is not Welsh or English"]  # narrower than axe
