@@ -15,6 +15,7 @@ connection, three more trips a page. A static file holds nothing personal: it is
 from __future__ import annotations
 
 import hashlib
+import stat as file_mode
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,10 +34,12 @@ def init_app(app: Flask) -> None:
         if not path.is_relative_to(folder):
             return None
         try:
-            stat = path.stat()
+            found = path.stat()
         except OSError:
             return None  # no such file: the link is built as before, and the request is a 404
-        return _fingerprint(str(path), stat.st_mtime_ns, stat.st_size)
+        if not file_mode.S_ISREG(found.st_mode):
+            return None  # a folder: no bytes to fingerprint
+        return _fingerprint(str(path), found.st_mtime_ns, found.st_size)
 
     @app.url_defaults
     def add_fingerprint(endpoint: str, values: dict[str, Any]) -> None:

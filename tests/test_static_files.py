@@ -90,6 +90,7 @@ def test_a_missing_file_or_one_outside_the_folder_is_a_404_and_gets_no_fingerpri
 
         assert url_for("static", filename="no-such-file.css") == "/static/no-such-file.css"
         assert url_for("static", filename="../config.py") == "/static/../config.py"
+        assert url_for("static", filename="easy-read") == "/static/easy-read"  # a folder
     assert client.get("/static/no-such-file.css").status_code == 404
 
 
