@@ -283,13 +283,6 @@ def pg_database(server: URL, name: str) -> Iterator[str]:
         admin.dispose()
 
 
-_pg_schema_ready: set[str] = set()
-
-
-def made_anew(database_url: str) -> None:
-    """Say that the PostgreSQL database at `database_url` was dropped and created again, empty:
-    the next app on it builds the schema (`make_app` builds it once per URL and process)."""
-    _pg_schema_ready.discard(database_url)
 _sqlite_template: list[str] = []  # the path of this process's empty-schema SQLite file, once built
 
 
@@ -301,7 +294,8 @@ def make_app(database_url: str, **overrides) -> Flask:
 
     The schema is built once per test process: a new SQLite file is a copy of an empty file
     built with `create_all` (an existing file keeps its rows, as before); a PostgreSQL
-    database gets `create_all` once, and then every table holding rows is emptied and every
+    database gets `create_all` when a table is missing (one query asks), and then every table
+    holding rows is emptied and every
     sequence that was used starts again at 1, as `TRUNCATE ... RESTART IDENTITY` of all
     tables did, at a fraction of its cost.
     """
@@ -315,9 +309,10 @@ def make_app(database_url: str, **overrides) -> Flask:
             if not copied:  # a copy of the template has every table already
                 db.create_all()
         else:
-            if database_url not in _pg_schema_ready:
+            with db.engine.connect() as conn:
+                missing = _pg_schema_missing(conn)
+            if missing:
                 db.create_all()
-                _pg_schema_ready.add(database_url)
             with db.engine.begin() as conn:
                 _empty_pg_tables(conn)
     return app
@@ -339,6 +334,19 @@ def _copy_sqlite_template(database_url: str) -> bool:
         _sqlite_template.append(template)
     shutil.copyfile(_sqlite_template[0], path)
     return True
+
+
+def _pg_schema_missing(conn) -> bool:  # noqa: ANN001
+    """Whether any of the models' tables is missing from the database: one question, asked of the
+    database itself rather than remembered per URL (a database dropped and made again under the
+    same name, as the world's template is when a process's tests come back to it, is empty)."""
+    names = [t.name for t in db.metadata.sorted_tables]
+    return bool(
+        conn.execute(
+            text("SELECT bool_or(to_regclass(quote_ident(n)) IS NULL) FROM unnest(CAST(:names AS text[])) AS n"),
+            {"names": names},
+        ).scalar()
+    )
 
 
 def _empty_pg_tables(conn) -> None:  # noqa: ANN001

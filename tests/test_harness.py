@@ -14,7 +14,7 @@ from grants import create_app
 from grants.extensions import db
 from grants.models import Person
 from tests import factories
-from tests.conftest import _SHARED_ENGINES, BACKENDS, made_anew, make_app, pg_database, release_engine
+from tests.conftest import _SHARED_ENGINES, BACKENDS, make_app, pg_database, release_engine
 
 
 def _rules(app) -> list[tuple]:  # noqa: ANN001
@@ -77,7 +77,6 @@ def test_a_database_dropped_and_made_again_gets_its_schema_again(pg_database_url
     name = f"{server.database}_again"
     for _time in range(2):
         with pg_database(server, name) as url:
-            made_anew(url)
             app = make_app(url)
             with app.app_context():
                 assert db.session.execute(select(func.count(Person.id))).scalar_one() == 0

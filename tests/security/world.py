@@ -31,7 +31,6 @@ from tests.conftest import (
     Client,
     csrf_token,
     kept_engine,
-    made_anew,
     make_app,
     pg_restore,
     pg_snapshot,
@@ -577,9 +576,6 @@ def world_template(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}{LIVE}"'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     template_url = url.set(database=name).render_as_string(hide_password=False)
-    # Built again when this process's tests come back to it after the other backend's (work
-    # stolen between workers can interleave them): the database is new, its schema is not there.
-    made_anew(template_url)
     uploads = tmp_path_factory.mktemp("world-uploads")
     app = make_app(template_url, UPLOAD_FOLDER=str(uploads), COUNT_KEY_FOLDER=_keys(uploads))
     with app.app_context():
