@@ -1,18 +1,23 @@
-"""pabutools' answers on the shared Pabulib files, remembered between runs of the suite.
+"""pabutools' answers on the shared Pabulib files, recorded beside the tests.
 
 pabutools is the field's reference implementation and our oracle. On the large files it needs
-15-60 s a rule (reading the file alone takes seconds), the largest part of the suite's time.
-Its answer is a pure function of the file's bytes, of the question asked (the code of the
-function that asks it, the text of the test module it is written in, and the values it reads)
-and of the versions of pabutools and gmpy2. So the answer is kept under that key in
-`.cache/oracle/`, and read back on the next run. Our engine is counted afresh every time: only
-the oracle's side is remembered, and each test compares the two exactly as before.
+15-90 s a rule (reading the file alone takes seconds): asked afresh, it was a third of the
+suite's time. Its answer is a pure function of the file's bytes, of the question asked (the
+code of the function that asks it, the text of the test module it is written in, and the
+values it reads) and of the versions of pabutools and gmpy2 (and of Python, whose compiled code
+is part of the question's key). So each answer is recorded under that key in
+`tests/tally/oracle_answers/`, in the repository, and read back by every run on every machine.
+Our engine is counted afresh every time: only the oracle's side is recorded, and each test
+compares the two exactly as before.
 
-A changed file, a changed question or a new pabutools asks again. `OT_ORACLE_FRESH=1` ignores
-what is kept (and keeps the new answers); deleting `.cache/oracle/` does the same for good.
+A changed file, a changed question or a new pabutools is another key: the test asks pabutools
+and records the new answer beside the old ones, for the change's commit. `OT_ORACLE_FRESH=1`
+asks again whatever is recorded and records what it answers; `scripts/oracle-recount` does
+that for every question and shows, through git, any answer that came out different (and the
+ones no test asks any more). Anyone can recount the record that way.
 A question whose function reads a value that cannot be keyed (anything but text, numbers,
 paths, tuples of them, and pabutools' own functions and classes, named by where they live since
-pabutools' version is in the key) is never remembered: it is asked each time.
+pabutools' version is in the key) is never recorded: it is asked each time.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-FOLDER = Path(__file__).resolve().parents[2] / ".cache" / "oracle"
+FOLDER = Path(__file__).resolve().parent / "oracle_answers"
 _PLAIN = (str, int, float, bool, type(None))
 ORACLE_PACKAGES = ("pabutools", "gmpy2")  # their versions are part of every key (`question_key`)
 
@@ -86,7 +91,10 @@ def _encode(value: Any) -> Any:  # noqa: ANN401
     if isinstance(value, (list, tuple)):
         return [_encode(v) for v in value]
     if isinstance(value, dict):
-        return {"dict": [[_encode(k), _encode(v)] for k, v in value.items()]}
+        # In key order, as sets are: pabutools builds some of its dicts from sets, whose order
+        # changes from run to run, and the same answer must be written as the same bytes.
+        pairs = sorted(([_encode(k), _encode(v)] for k, v in value.items()), key=lambda pair: json.dumps(pair[0]))
+        return {"dict": pairs}
     if isinstance(value, _PLAIN):
         return value
     raise TypeError(f"an oracle's answer must be sets, lists, dicts, text or numbers, not {type(value).__name__}")
@@ -108,8 +116,20 @@ def _hashable(value: Any) -> Any:  # noqa: ANN401
     return tuple(value) if isinstance(value, list) else value
 
 
+def _where(ask: Callable[[], Any]) -> str:
+    """Where the question is asked, for a person reading the record: the test file and function
+    (not the line, which moves when a line above it changes while the question stays the same)."""
+    code = ask.__code__
+    return f"{Path(code.co_filename).name}::{code.co_qualname}"
+
+
+def _files(ask: Callable[[], Any]) -> list[str]:
+    """The files the question reads (through the paths it closes over), by name."""
+    return sorted({cell.cell_contents.name for cell in ask.__closure__ or () if isinstance(cell.cell_contents, Path)})
+
+
 def remembered(ask: Callable[[], Any]) -> Any:  # noqa: ANN401
-    """What `ask()` answers, from the last run when the same question was put to the same oracle.
+    """What `ask()` answers, from the record when the same question was put to the same oracle.
 
     `ask` takes no argument and returns sets, lists, dicts, text or numbers (project names, not
     pabutools' objects). It must read its file through a `Path` it closes over, so that the
@@ -119,11 +139,20 @@ def remembered(ask: Callable[[], Any]) -> Any:  # noqa: ANN401
         return ask()
     kept = FOLDER / f"{key}.json"
     if kept.exists() and not os.environ.get("OT_ORACLE_FRESH"):
-        return _decode(json.loads(kept.read_text()))
+        return _decode(json.loads(kept.read_text())["answer"])
     answer = ask()
+    record = {
+        "asked in": _where(ask),
+        "reads": _files(ask),
+        "versions": {package: version(package) for package in ORACLE_PACKAGES},
+        "answer": _encode(answer),
+    }
     FOLDER.mkdir(parents=True, exist_ok=True)
-    # Written beside and renamed, so a worker never reads another's half-written answer.
+    # Written beside and renamed, so a worker never reads another's half-written answer. The same
+    # answer is written as the same bytes, so a recount that agrees changes nothing git can see.
     with tempfile.NamedTemporaryFile("w", dir=FOLDER, suffix=".tmp", delete=False) as out:
-        json.dump(_encode(answer), out)
+        json.dump(record, out, indent=1, ensure_ascii=False)
+        out.write("\n")
+    os.chmod(out.name, 0o644)
     os.replace(out.name, kept)
     return answer

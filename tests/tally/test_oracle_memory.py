@@ -118,3 +118,47 @@ def test_a_function_of_ours_is_still_not_a_key(tmp_path):
     path.write_text("a 5\n")
     rule = _their_rule  # a function of the tests: its code is not in the key, so never remembered
     assert question_key(lambda: rule(path)) is None
+
+
+def test_the_record_says_where_the_question_is_asked_and_what_it_reads(tmp_path):
+    import json
+
+    path = tmp_path / "e.pb"
+    path.write_text("a 5\nb 9\n")
+    remembered(lambda: _winners(path, 6))
+    [kept] = (tmp_path / "oracle").glob("*.json")
+    record = json.loads(kept.read_text())
+    assert record["asked in"] == (
+        "test_oracle_memory.py::test_the_record_says_where_the_question_is_asked_and_what_it_reads.<locals>.<lambda>"
+    )
+    assert record["reads"] == ["e.pb"]
+    assert set(record["versions"]) == {"pabutools", "gmpy2"}
+    assert record["answer"] == {"set": ["a"], "frozen": False}
+
+
+def test_asking_again_with_the_same_answer_writes_the_same_bytes(tmp_path, monkeypatch):
+    """So a recount that agrees with the record shows nothing in git, and one that does not shows the change."""
+    path = tmp_path / "e.pb"
+    path.write_text("a 5\nb 9\nc 1\n")
+    remembered(lambda: _winners(path, 6))
+    [kept] = (tmp_path / "oracle").glob("*.json")
+    before = kept.read_bytes()
+    monkeypatch.setenv("OT_ORACLE_FRESH", "1")
+    remembered(lambda: _winners(path, 6))
+    assert kept.read_bytes() == before
+    assert len(ASKED) == 2
+
+
+def test_a_dict_is_written_in_key_order_whatever_order_it_was_built_in(tmp_path):
+    """pabutools builds some answers from sets, whose order changes between runs (a recount
+    showed four answers "changed" only in their order)."""
+    path = tmp_path / "e.pb"
+    path.write_text("a 5\n")
+    orders = iter([{"b": 1, "a": 2, "c": 3}, {"c": 3, "a": 2, "b": 1}])
+
+    def built() -> dict[str, int]:
+        ASKED.append(path.read_text())
+        return next(orders)
+
+    first = oracle_memory._encode(built())
+    assert first == oracle_memory._encode(built()) == {"dict": [["a", 2], ["b", 1], ["c", 3]]}
