@@ -295,11 +295,7 @@ def test_a_stripe_release_above_the_amount_is_sent_only_once_a_second_person_app
     assert len(fake.requests_to("POST", "/v1/transfers")) == 1
 
 
-def test_the_demo_shows_an_offered_funder_nowhere_in_public_and_a_two_person_release(app, client):
-    from grants.demo import load_demo
-
-    load_demo()
-    db.session.commit()
+def test_the_demo_shows_an_offered_funder_nowhere_in_public_and_a_two_person_release(app, client, demo):
     offered, accepted = "Riverside Giving Circle", "Northern Community Trust"
     places = {
         p.funder.name: p.status for p in db.session.execute(select(TableFunder)).scalars() if p.funder.name == offered

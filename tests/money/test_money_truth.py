@@ -409,12 +409,9 @@ def test_reconcile_checks_the_ledger_on_a_bank_only_site_and_tells_the_table(app
     assert _count(Notification, Notification.subject.contains("need checking")) == len(told)
 
 
-def test_every_demo_table_ledger_adds_up(app, client) -> None:
+def test_every_demo_table_ledger_adds_up(app, client, demo) -> None:
     """The demo's public ledger, for the whole site and for every table, adds up to its totals;
     and it shows a claimed and a confirmed transfer, a returned payment and panel pay."""
-    from grants.demo import load_demo
-
-    load_demo()
     assert public_ledger_mismatches() == []
     statuses = set(db.session.execute(select(Contribution.status)).scalars())
     assert {ContributionStatus.CLAIMED, ContributionStatus.CONFIRMED} <= statuses

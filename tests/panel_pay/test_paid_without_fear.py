@@ -256,11 +256,9 @@ def test_pages_about_a_member_are_theirs_alone(app, client) -> None:
     assert csrf_token(client, "/money/my-panel-pay")
 
 
-def test_the_demo_has_a_member_with_a_weekly_limit_offered_a_smaller_amount(app, client) -> None:
-    from grants.demo import load_demo
+def test_the_demo_has_a_member_with_a_weekly_limit_offered_a_smaller_amount(app, client, demo) -> None:
     from grants.models import Person
 
-    load_demo()
     limited = db.session.execute(select(PayLimit)).scalar_one()
     assert limited.period is LimitPeriod.WEEK
     person = db.session.get(Person, limited.person_id)

@@ -40,12 +40,7 @@ def test_a_convenor_previews_a_draft_table_instead_of_a_404(client, app):
     assert client.get(link.group(1)).status_code == 403
 
 
-def test_tables_that_may_scroll_are_focusable_labelled_regions(client, app):
-    from grants.demo import load_demo
-    from grants.extensions import db
-
-    load_demo()
-    db.session.commit()
+def test_tables_that_may_scroll_are_focusable_labelled_regions(client, app, demo):
     for url in ("/ledger", "/tables", "/tables/peer-support-table-2026", "/"):
         html = client.get(url).get_data(as_text=True)
         wraps = re.findall(r'<div class="table-wrap"[^>]*>', html)

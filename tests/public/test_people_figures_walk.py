@@ -15,7 +15,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from grants.demo import load_demo
 from grants.extensions import db
 from grants.ledger.published import HELD_BACK_TEXT
 from grants.models import PanelMember, Round, RoundStaff, RoundStatus, StaffRole
@@ -54,8 +53,7 @@ def test_the_detector_finds_what_the_old_pages_published():
 
 
 @pytest.fixture
-def demo_with_small_counts(app):
-    load_demo()
+def demo_with_small_counts(app, demo):  # noqa: ARG001 - the demo, copied into this test's database
     paying = db.session.execute(select(Round).where(Round.status == RoundStatus.PAYING)).scalars().first()
     _pay_one_panel_member(paying)
     return paying
