@@ -557,17 +557,30 @@ def build_sqlite_template(folder: Path) -> tuple[str, str, str]:
     return "sqlite", str(path), str(folder / "uploads")
 
 
+_worlds: dict[str, tuple[str, str, str]] = {}  # this process's built worlds, by backend
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-def world_template(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[tuple[str, str, str]]:  # noqa: ANN001
-    """(backend, where the built world lives, its uploads folder), built once per backend per test session.
+def world_template(request: pytest.FixtureRequest, tmp_path_factory) -> tuple[str, str, str]:  # noqa: ANN001
+    """(backend, where the built world lives, its uploads folder), built once per backend per test process.
+
+    pytest ends a parametrised session fixture whenever the tests move to its other backend, and
+    a worker's tests go back and forth; so each world is kept here until the process ends, not
+    built again each time the tests come back to its backend.
 
     PostgreSQL: the world is built in `<session>_world` (a template no one connects to), and a
     copy of it, `<session>_world_live`, keeps a snapshot of its rows (`pg_snapshot`) that each
-    clone lays back in place (`pg_restore`)."""
-    if request.param == "sqlite":
-        yield build_sqlite_template(tmp_path_factory.mktemp("world"))
-        return
-    base = request.getfixturevalue("pg_database_url")
+    clone lays back in place (`pg_restore`). Both are dropped when the test process ends."""
+    if request.param not in _worlds:
+        if request.param == "sqlite":
+            _worlds["sqlite"] = build_sqlite_template(tmp_path_factory.mktemp("world"))
+        else:
+            _worlds["postgresql"] = _build_pg_template(request.getfixturevalue("pg_database_url"), tmp_path_factory)
+            request.config.add_cleanup(lambda: _drop_pg_template(_worlds.pop("postgresql")[1]))
+    return _worlds[request.param]
+
+
+def _build_pg_template(base: str, tmp_path_factory) -> tuple[str, str, str]:  # noqa: ANN001
     url = make_url(base)
     name = f"{url.database}_world"
     admin = _pg_admin(base)
@@ -584,11 +597,17 @@ def world_template(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator
         db.engine.dispose()
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}{LIVE}" TEMPLATE "{name}"'))
+    admin.dispose()
     live = create_engine(url.set(database=f"{name}{LIVE}"))
     with live.begin() as conn:
         pg_snapshot(conn, SNAPSHOT)
     live.dispose()
-    yield "postgresql", template_url, str(uploads)
+    return "postgresql", template_url, str(uploads)
+
+
+def _drop_pg_template(template_url: str) -> None:
+    name = make_url(template_url).database
+    admin = _pg_admin(template_url)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}{LIVE}" WITH (FORCE)'))
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
