@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Executable, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from grants.db_setup import write_intent
@@ -74,16 +75,32 @@ def claim(model: type, row_id: int, state_col: str, busy_state: str, attempts_co
         return result.rowcount == 1
 
 
-def finish(model: type, row_id: int, state_col: str, busy_state: str, values: dict[str, Any]) -> None:
-    """Record the outcome of a claimed row (only while this worker's claim stands)."""
+def finish(
+    model: type,
+    row_id: int,
+    state_col: str,
+    busy_state: str,
+    values: dict[str, Any],
+    *,
+    then: Sequence[Executable] = (),
+) -> bool:
+    """Record the outcome of a claimed row (only while this worker's claim stands); True if it stood.
+
+    The statements `then` belong to the same outcome: they run in the same transaction, and only
+    when the claim stood (another worker that took the row over records its own outcome)."""
     with write_intent(), Session(db.engine) as session:
-        session.execute(
+        result = session.execute(
             update(model)
             .where(model.id == row_id, getattr(model, state_col) == busy_state)
             .values(values)
             .execution_options(synchronize_session=False)
         )
+        stood = result.rowcount == 1
+        if stood:
+            for statement in then:
+                session.execute(statement)
         session.commit()
+    return stood
 
 
 def run_job(job_id: int) -> tuple[str, float | None]:

@@ -11,10 +11,9 @@ from urllib.parse import urlsplit
 from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import undefer
 
 from grants import jobs
-from grants.db_setup import write_intent
 from grants.extensions import db
 from grants.jobs.outbox import claim, finish, record_failure
 from grants.language import speaking
@@ -169,19 +168,16 @@ def deliver(notification_id: int) -> tuple[str, float | None]:
         return record_failure(
             Notification, notification_id, "email_state", "sending", "email_error", attempts, exc, "MAIL_MAX_ATTEMPTS"
         )
+    # Sent: the secret has done its job and is not kept (the body and link hold only its mark).
+    # It goes in the transaction that records the sending, so no crash can leave a sent e-mail's
+    # secret behind; and only while this worker's claim stands, since a worker that took the
+    # row over still needs it.
     finish(
         Notification,
         notification_id,
         "email_state",
         "sending",
         {"email_state": "sent", "sent_at": utcnow(), "claimed_until": None, "email_error": None},
+        then=[delete(NotificationSecret).where(NotificationSecret.notification_id == notification_id)],
     )
-    forget_secret(notification_id)
     return "sent", None
-
-
-def forget_secret(notification_id: int) -> None:
-    """Sent: the secret has done its job and is not kept (the body and link hold only its mark)."""
-    with write_intent(), Session(db.engine) as session:
-        session.execute(delete(NotificationSecret).where(NotificationSecret.notification_id == notification_id))
-        session.commit()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from grants import jobs
 from grants.core import transaction
@@ -257,3 +257,85 @@ def test_a_crash_between_commit_and_queueing_loses_nothing(mail_app, monkeypatch
     assert [m["To"] for m in inbox.messages] == [lead.email]
     assert relay() == {"notifications": 0, "jobs": 0}
     assert len(inbox.messages) == 1
+
+
+def _secret_rows(note_id: int) -> int:
+    from grants.models.notifications import NotificationSecret
+
+    db.session.rollback()
+    return db.session.execute(
+        select(func.count()).select_from(NotificationSecret).where(NotificationSecret.notification_id == note_id)
+    ).scalar_one()
+
+
+def _reset_waiting(person: Person, inbox) -> Notification:  # noqa: ANN001
+    """A password-reset e-mail a worker holds (its link's token kept, encrypted, until it goes)."""
+    from grants.models.notifications import SECRET_MARK
+
+    inbox_down = {"email_state": "sending", "next_attempt_at": None, "claimed_until": utcnow() + timedelta(minutes=5)}
+    inbox.refuse = True  # the first attempt, at the commit, fails: the e-mail waits
+    with transaction():
+        [note] = notify(
+            [person.id], "password_reset", "Reset", "Use the link.", link=f"/reset/{SECRET_MARK}", secret="tok-1"
+        )
+    inbox.refuse = False
+    db.session.execute(update(Notification).where(Notification.id == note.id).values(inbox_down))
+    db.session.commit()
+    assert _secret_rows(note.id) == 1
+    return note
+
+
+def test_a_sent_emails_secret_goes_in_the_transaction_that_records_it_sent(mail_app, monkeypatch):
+    """If forgetting the secret fails, the e-mail is not recorded as sent either: no crash
+    between the two can leave a sent e-mail's secret behind (they were two transactions)."""
+    from grants.jobs import outbox
+
+    app, inbox = mail_app
+    note = _reset_waiting(factories.person("Rae"), inbox)
+    db.session.execute(update(Notification).where(Notification.id == note.id).values(claimed_until=utcnow()))
+    db.session.commit()
+
+    real_execute = outbox.Session.execute
+
+    def dies_on_the_delete(self, statement, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if getattr(statement, "is_delete", False):
+            raise ConnectionError("the server went away")
+        return real_execute(self, statement, *args, **kwargs)
+
+    monkeypatch.setattr(outbox.Session, "execute", dies_on_the_delete)
+    with pytest.raises(ConnectionError):
+        deliver(note.id)
+    monkeypatch.undo()
+    assert _row(Notification, note.id).email_state == "sending"  # not recorded as sent
+    assert _secret_rows(note.id) == 1
+    # Once the lease lapses it is taken over and sent again (the same Message-ID: one e-mail in
+    # the reader's mail program), and only then is the secret gone.
+    db.session.execute(
+        update(Notification).where(Notification.id == note.id).values(claimed_until=utcnow() - timedelta(seconds=1))
+    )
+    db.session.commit()
+    assert deliver(note.id) == ("sent", None)
+    assert _row(Notification, note.id).email_state == "sent"
+    assert _secret_rows(note.id) == 0
+    assert len({m["Message-ID"] for m in inbox.messages}) == 1
+
+
+def test_a_worker_whose_claim_was_taken_over_leaves_the_secret_for_the_worker_holding_it(mail_app):
+    from grants.jobs.outbox import claim, finish
+    from grants.models.notifications import NotificationSecret
+
+    app, inbox = mail_app
+    note = _reset_waiting(factories.person("Rae"), inbox)
+    # The first worker's lease ran out and a second worker claimed the row.
+    db.session.execute(
+        update(Notification).where(Notification.id == note.id).values(claimed_until=utcnow() - timedelta(seconds=1))
+    )
+    db.session.commit()
+    assert claim(Notification, note.id, "email_state", "sending", "email_attempts")
+    # The first worker comes back and records its outcome over the second's claim: refused, so
+    # the second still has the secret to write its e-mail with.
+    forget = delete(NotificationSecret).where(NotificationSecret.notification_id == note.id)
+    assert finish(Notification, note.id, "email_state", "pending", {"email_state": "sent"}, then=[forget]) is False
+    assert _secret_rows(note.id) == 1
+    assert finish(Notification, note.id, "email_state", "sending", {"email_state": "sent"}, then=[forget]) is True
+    assert _secret_rows(note.id) == 0
