@@ -1,7 +1,7 @@
 """pabutools' answers on the shared Pabulib files, recorded beside the tests.
 
 pabutools is the field's reference implementation and our oracle. On the large files it needs
-15-90 s a rule (reading the file alone takes seconds): asked afresh, it was a third of the
+15-90 s a rule (reading the file alone takes seconds): asked afresh, it was a fifth of the
 suite's time. Its answer is a pure function of the file's bytes, of the question asked (the
 code of the function that asks it, the text of the test module it is written in, and the
 values it reads) and of the versions of pabutools and gmpy2 (and of Python, whose compiled code
