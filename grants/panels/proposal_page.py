@@ -9,6 +9,7 @@ from grants.models import Round
 from grants.panels import deliberation, wellbeing
 from grants.panels.forms import CommentForm, HideForm, InterestForm, QuestionForm
 from grants.panels.loading import panel_context
+from grants.proposals.loading import with_budget
 from grants.roles import has_declared_interest
 
 
@@ -37,6 +38,7 @@ def proposal_page(  # noqa: ANN202
             return hide[1]
         return HideForm(prefix=f"hide-{comment_id}", formdata=None)
 
+    item = with_budget(item)
     return render_template(
         "panels/proposal.html",
         proposal=item,

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort
+from sqlalchemy.orm import selectinload
 
 from grants.extensions import db
-from grants.models import Proposal
+from grants.models import BudgetLine, Proposal
 from grants.security import allowed_or_403
 
 
@@ -22,3 +23,16 @@ def get_proposal(
         abort(404)
     allowed_or_403(check, proposal.group_id)
     return proposal
+
+
+def with_budget(proposal: Proposal) -> Proposal:
+    """The proposal with its budget lines and each line's other-language items read, in a fixed
+    number of statements, for a page that shows the budget. (The items are read only when asked
+    for, so that code adding up a budget never names their table; asked for line by line, they
+    cost a statement a line.)"""
+    return db.session.get(
+        Proposal,
+        proposal.id,
+        options=[selectinload(Proposal.budget_lines).selectinload(BudgetLine.texts)],
+        populate_existing=True,
+    )

@@ -14,7 +14,7 @@ from grants.language import written
 from grants.models import Group, GroupMembership, Proposal
 from grants.proposals import bp, services
 from grants.proposals.forms import BLANK_LINES, ProposalForm, SubmitForm, use_easy_read
-from grants.proposals.loading import get_proposal
+from grants.proposals.loading import get_proposal, with_budget
 from grants.roles import is_group_member
 from grants.rounds.loading import get_round
 
@@ -95,7 +95,7 @@ def new(slug: str):
 @bp.route("/<int:proposal_id>/edit", methods=["GET", "POST"])
 def edit(proposal_id: int):
     """Change a proposal while bids are open."""
-    proposal = get_proposal(proposal_id, check=is_group_member)
+    proposal = with_budget(get_proposal(proposal_id, check=is_group_member))
     form = _form_for(proposal)
     form.max_grant_pence = proposal.round.max_grant_pence
     easy = _easy_read(form)
@@ -119,7 +119,7 @@ def edit(proposal_id: int):
 @bp.route("/<int:proposal_id>/check")
 def check(proposal_id: int):
     """Check your answers before submitting."""
-    proposal = get_proposal(proposal_id, check=is_group_member)
+    proposal = with_budget(get_proposal(proposal_id, check=is_group_member))
     return render_template("proposals/check.html", proposal=proposal, form=SubmitForm())
 
 
@@ -141,5 +141,5 @@ def submit(proposal_id: int):
 @bp.route("/<int:proposal_id>")
 def show(proposal_id: int):
     """A proposal as its group sees it."""
-    proposal = get_proposal(proposal_id, check=is_group_member)
+    proposal = with_budget(get_proposal(proposal_id, check=is_group_member))
     return render_template("proposals/show.html", proposal=proposal)
