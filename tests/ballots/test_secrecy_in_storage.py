@@ -13,10 +13,12 @@ Everything a person does goes through the web with CSRF on, as in tests/e2e.
 from __future__ import annotations
 
 import sqlite3
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
 
 from grants.ballots import sealing
 from grants.extensions import db
@@ -27,6 +29,31 @@ from tests.ballots.test_decision_ballots import as_person, build, close, vote
 from tests.conftest import post_form, text_of
 
 PAGE = 8192
+
+
+@pytest.fixture(autouse=True)
+def _wal_kept(app) -> Iterator[None]:  # noqa: ANN001
+    """On PostgreSQL, every WAL segment written from the test's start is kept until it ends.
+
+    The server removes a segment once a checkpoint no longer needs it, and the suite's other
+    worker writes plenty of WAL (every database it copies): a test once read a record whose
+    segment had just been removed ("requested WAL segment ... has already been removed"). A
+    temporary replication slot, held on a connection of its own, keeps every segment from its
+    creation on, and goes when that connection closes."""
+    if db.engine.dialect.name != "postgresql":
+        yield
+        return
+    holder = create_engine(db.engine.url)
+    try:
+        with holder.connect() as conn:
+            conn.execute(
+                text("SELECT pg_create_physical_replication_slot(:name, true, true)"),
+                {"name": f"ot_wal_kept_{uuid.uuid4().hex[:12]}"},
+            )
+            conn.commit()
+            yield
+    finally:
+        holder.dispose()
 
 
 # Looking where an attacker with the files would ------------------------------------------------
@@ -277,3 +304,19 @@ def test_an_extension_opens_the_ballots_so_far_and_seals_the_rest_to_a_new_key(c
     assert sorted(db.session.execute(select(Ballot.receipt)).scalars()) == sorted(receipts)
     assert sealing.current_key(rnd.id, sealing.BALLOTS) is None
     assert not list(Path(app.config["COUNT_KEY_FOLDER"]).glob(f"round-{rnd.id}-*"))
+
+
+def test_the_wal_a_test_reads_outlives_a_checkpoint(app):
+    """What `_wal_kept` is for: the segment a test started in is still there to read after the
+    server has moved on several segments and checkpointed (without the slot it is removed)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's -wal file is the test's own")
+    first = db.session.execute(text("SELECT pg_walfile_name(pg_current_wal_insert_lsn())")).scalar_one()
+    db.session.commit()
+    with create_engine(db.engine.url, isolation_level="AUTOCOMMIT").connect() as conn:
+        for _ in range(12):
+            conn.execute(text("SELECT pg_logical_emit_message(false, 'our-tables', 'a record to switch past')"))
+            conn.execute(text("SELECT pg_switch_wal()"))
+        conn.execute(text("CHECKPOINT"))
+    size = db.session.execute(text("SELECT size FROM pg_stat_file('pg_wal/' || :f)"), {"f": first}).scalar_one()
+    assert size == 16 * 1024 * 1024
