@@ -313,10 +313,14 @@ def test_the_wal_a_test_reads_outlives_a_checkpoint(app):
         pytest.skip("SQLite's -wal file is the test's own")
     first = db.session.execute(text("SELECT pg_walfile_name(pg_current_wal_insert_lsn())")).scalar_one()
     db.session.commit()
-    with create_engine(db.engine.url, isolation_level="AUTOCOMMIT").connect() as conn:
-        for _ in range(12):
-            conn.execute(text("SELECT pg_logical_emit_message(false, 'our-tables', 'a record to switch past')"))
-            conn.execute(text("SELECT pg_switch_wal()"))
-        conn.execute(text("CHECKPOINT"))
+    mover = create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
+    try:
+        with mover.connect() as conn:
+            for _ in range(12):
+                conn.execute(text("SELECT pg_logical_emit_message(false, 'our-tables', 'a record to switch past')"))
+                conn.execute(text("SELECT pg_switch_wal()"))
+            conn.execute(text("CHECKPOINT"))
+    finally:
+        mover.dispose()  # its connection closed now, not left for the garbage collector to find in a later test
     size = db.session.execute(text("SELECT size FROM pg_stat_file('pg_wal/' || :f)"), {"f": first}).scalar_one()
     assert size == 16 * 1024 * 1024
