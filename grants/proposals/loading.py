@@ -6,7 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from grants.extensions import db
 from grants.models import BudgetLine, Proposal
@@ -26,13 +28,15 @@ def get_proposal(
 
 
 def with_budget(proposal: Proposal) -> Proposal:
-    """The proposal with its budget lines and each line's other-language items read, in a fixed
-    number of statements, for a page that shows the budget. (The items are read only when asked
-    for, so that code adding up a budget never names their table; asked for line by line, they
-    cost a statement a line.)"""
-    return db.session.get(
-        Proposal,
-        proposal.id,
-        options=[selectinload(Proposal.budget_lines).selectinload(BudgetLine.texts)],
-        populate_existing=True,
-    )
+    """The proposal with its budget lines and each line's other-language items read in two
+    statements, for a page that shows the budget. (The items are read only when asked for, so
+    that code adding up a budget never names their table; asked for line by line, they cost a
+    statement a line.) The proposal itself is not read again."""
+    lines = db.session.execute(
+        select(BudgetLine)
+        .where(BudgetLine.proposal_id == proposal.id)
+        .order_by(BudgetLine.position)
+        .options(selectinload(BudgetLine.texts))
+    ).scalars().all()
+    set_committed_value(proposal, "budget_lines", list(lines))
+    return proposal
