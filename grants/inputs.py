@@ -17,10 +17,16 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from werkzeug.routing import IntegerConverter, Map
 
 # The largest amount of money one field or one imported cost may hold: the pence columns are
 # 32-bit integers on PostgreSQL (up to £21,474,836.47), and sums of several amounts must fit too.
 MAX_PENCE = 1_000_000_000  # £10,000,000
+
+# The largest id an address may name: the id columns are 32-bit integers on PostgreSQL. SQLite's
+# driver cannot even send a number past 64 bits (an OverflowError, a 500), so no such number
+# should reach a query.
+MAX_ID = 2**31 - 1
 
 # C0 controls except tab, line feed and carriage return; DEL; the C1 controls.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -35,12 +41,32 @@ ADVICE = _l(
 API_REASON = "The address or a query parameter has a control character (such as a NUL byte) in it; remove it."
 
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a whole number no larger than `MAX_ID`; a larger one is a 404,
+    as an id that names nothing is."""
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,  # noqa: A002
+                 signed: bool = False) -> None:  # fmt: skip
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+class SiteMap(Map):
+    """The URL map every app of ours has: its `int` converter is `IdConverter`."""
+
+    default_converters = {**Map.default_converters, "int": IdConverter}
+
+
 def is_whole(text: str) -> bool:
     """True if `text` is a whole number in ASCII digits short enough to be an id, points or a place.
 
     `str.isdigit` alone also accepts "²" and 5,000-digit strings, which `int()` then refuses (a 500).
     """
     return text.isascii() and text.isdigit() and len(text) <= 18
+
+
+def as_id(text: str) -> int | None:
+    """`text` as an id an id column can hold (1 to `MAX_ID`), or None if it cannot be one."""
+    return int(text) if is_whole(text) and 0 < int(text) <= MAX_ID else None
 
 
 def is_lookup_safe(slug: str | None) -> bool:

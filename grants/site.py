@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from flask import Flask, has_request_context, url_for
 
 from grants.configuration import ConfigurationError
+from grants.inputs import SiteMap
 
 LOOPBACK = ("127.0.0.1", "localhost")
 # A random key of 32+ characters from any usual alphabet (hex, base64, words) has far more.
@@ -26,7 +27,10 @@ MIN_SECRET_DISTINCT = 10
 
 
 class SiteFlask(Flask):
-    """Flask whose external URLs always start with the configured SITE_URL."""
+    """Flask whose external URLs always start with the configured SITE_URL, and whose routes'
+    `<int:...>` take only numbers an id column holds (`inputs.IdConverter`)."""
+
+    url_map_class = SiteMap
 
     def url_for(  # type: ignore[override]
         self,

@@ -48,7 +48,7 @@ def _render_paper(rnd: Round, paper, form: BallotForm, refusal: DomainError | No
     chosen_ids = {int(v) for v in request.form.getlist("proposal") if is_whole(v)}
     # "Change" beside one proposal on the check page: the paper opens with the focus on that proposal.
     change = request.form.get("change", "")
-    focus = int(change) if change.isdigit() and int(change) in {p.id for p in paper.choosable} else None
+    focus = int(change) if is_whole(change) and int(change) in {p.id for p in paper.choosable} else None
     return render_template(
         f"ballots/vote_{rnd.ballot_type.value}.html" if rnd.ballot_type.value != "approval" else "ballots/vote.html",
         rnd=rnd,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from grants.caching import same_for_everyone
 from grants.extensions import db
 from grants.groups.services import earlier_names
-from grants.inputs import is_whole
+from grants.inputs import as_id
 from grants.ledger import published
 from grants.models import Award, Funder, Group, Round, RoundStatus, Upload
 from grants.privacy import people_text
@@ -130,8 +130,16 @@ def ledger_page():
     """Every money movement, newest first, paged and filterable."""
 
     def _int_arg(name: str) -> int | None:
+        """A whole number from the query (None if it is not one); one too large for an id names nothing (a 404)."""
         value = request.args.get(name, "")
-        return int(value) if is_whole(value) else None
+        if not (value.isascii() and value.isdigit()):
+            return None
+        if not value.strip("0"):
+            return 0
+        found = as_id(value)
+        if found is None:
+            abort(404)
+        return found
 
     page = max(_int_arg("page") or 1, 1)
     filters = {"round_id": _int_arg("round"), "group_id": _int_arg("group"), "funder_id": _int_arg("funder")}

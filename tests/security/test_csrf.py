@@ -24,8 +24,10 @@ def _state_changing_rules(app: Flask):  # noqa: ANN202
 
 
 def _dummy_url(rule) -> str:  # noqa: ANN001
+    from werkzeug.routing import IntegerConverter
+
     values = {
-        arg: (1 if rule._converters[arg].__class__.__name__ == "IntegerConverter" else "x") for arg in rule.arguments
+        arg: (1 if isinstance(rule._converters[arg], IntegerConverter) else "x") for arg in rule.arguments
     }
     return url_for(rule.endpoint, **values)
 

@@ -525,3 +525,72 @@ def test_a_money_field_refuses_more_than_the_columns_hold(app) -> None:
             assert form.validate() is ok, typed
             if not ok:
                 assert form.amount.errors == ["Enter an amount of £10,000,000 or less"]
+
+
+# Past what an id column holds: past PostgreSQL's 32-bit ids, past SQLite's 64-bit integers (which
+# its driver cannot even send), and far past both.
+OVERSIZED_IDS = (2**31, 2**63, 10**20)
+
+
+def test_an_id_too_large_for_any_column_is_a_404(world_app: Flask) -> None:
+    """Every route with a number in its address, as a role allowed there, with that number too large
+    for an id: a 404 (as for an id that names nothing), never a 500, on GET and on POST."""
+    from werkzeug.routing.converters import IntegerConverter
+
+    world = _world(world_app)
+    tried, wrong = 0, []
+    for rule in world_app.url_map.iter_rules():
+        numbers = [name for name, conv in rule._converters.items() if isinstance(conv, IntegerConverter)]
+        cases = [c for c in MATRIX.get(rule.endpoint, []) if c.allow]
+        if not numbers or not cases:
+            continue
+        item = cases[0]
+        role = sorted(item.allow)[0]
+        world.current_role = role  # type: ignore[attr-defined]
+        client, token = signed_in(world_app, role)
+        for name in numbers:
+            for number in OVERSIZED_IDS:
+                with world_app.test_request_context():
+                    url = url_for(rule.endpoint, **{**item.args(world), name: number})
+                for method in sorted(rule.methods & {"GET", "POST"}):
+                    try:
+                        response = client.open(url, method=method, data={"csrf_token": token})
+                    except Exception as exc:  # noqa: BLE001 - the testing app raises what would be a 500
+                        db.session.rollback()
+                        wrong.append(f"{method} {url} as {role}: {type(exc).__name__}: {str(exc)[:120]}")
+                        continue
+                    tried += 1
+                    if response.status_code != 404:
+                        wrong.append(f"{method} {url} as {role}: {response.status_code}")
+    assert not wrong, "\n".join(wrong)
+    assert tried >= 100, tried
+
+
+def test_a_number_too_large_for_an_id_in_the_ledgers_query_is_a_404(client) -> None:
+    """The public ledger's filters and page number: a 404, not a 500 from the database."""
+    for name in ("round", "group", "funder", "page"):
+        for number in OVERSIZED_IDS:
+            assert client.get(f"/ledger?{name}={number}").status_code == 404, (name, number)
+    assert client.get("/ledger?round=1&page=2").status_code == 200
+
+
+def test_a_digit_that_is_not_a_number_in_a_ballots_change_button_is_ignored(world_app: Flask) -> None:
+    """"²" passes `str.isdigit` but not `int()`: sent as the ballot's "Change" value, the paper
+    is shown again (the focus nowhere in particular), not a 500."""
+    world = _world(world_app)
+    client, token = signed_in(world_app, "conflicted_panel")
+    response = client.post(f"/vote/{world.voting_round}", data={"csrf_token": token, "change": "²"})
+    assert response.status_code == 200
+
+
+def test_an_id_a_column_holds_still_reaches_its_page(app) -> None:
+    """The largest id a column holds is still a number the routes take; one more is not."""
+    from werkzeug.exceptions import NotFound
+
+    from grants.inputs import MAX_ID
+
+    adapter = app.url_map.bind("localhost")
+    with app.test_request_context():
+        assert adapter.match(url_for("public.upload", upload_id=MAX_ID)) == ("public.upload", {"upload_id": MAX_ID})
+        with pytest.raises(NotFound):
+            adapter.match(url_for("public.upload", upload_id=MAX_ID + 1))
