@@ -65,6 +65,12 @@ def encrypt(value: str) -> str:
     return _keys().encrypt(value.encode()).decode()
 
 
+def decrypt_fresh(token: str, max_age_seconds: int) -> str:
+    """The value of a token made under any configured key in the last `max_age_seconds`;
+    `InvalidToken` if it is older, altered or made under no key we hold (a link that expired)."""
+    return _keys().decrypt(token.encode(), ttl=max_age_seconds).decode()
+
+
 def decrypt(token: str) -> str:
     """The value of a token made under any configured key."""
     try:

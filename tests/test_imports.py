@@ -233,3 +233,45 @@ def test_no_new_longer_loop_between_features():
     gone = [sorted(group) for group in KNOWN_LONGER_LOOPS if group not in found]
     assert not new, "features now tied in a loop:\n" + "\n".join(new)
     assert not gone, f"no longer a loop, strike off KNOWN_LONGER_LOOPS: {gone}"
+
+
+def private_imports() -> list[str]:
+    """Each name with a leading underscore that one of grants' modules imports from another, as
+    `file:line: module.name`. A private name is its module's own business: one that another
+    module needs is made public (issue 13: `_group_people`, `_require_gateway`...)."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            module = _absolute(relative, node)
+            if module != "grants" and not module.startswith("grants."):
+                continue
+            found += [
+                f"grants/{relative}:{node.lineno}: {module}.{alias.name}"
+                for alias in node.names
+                if alias.name.startswith("_") and not alias.name.startswith("__")
+            ]
+    return found
+
+
+def test_the_private_name_scan_finds_one(tmp_path, monkeypatch):
+    """The scan is not blind: a private name imported from another module, absolute or relative, is listed;
+    a public one, a dunder and another package's `_` (gettext) are not."""
+    feature = tmp_path / "feature"
+    feature.mkdir()
+    (feature / "views.py").write_text(
+        "from grants.feature.services import _helper, public\nfrom .services import _other\n"
+        "from grants import __version__\nfrom flask_babel import gettext as _\n"
+    )
+    monkeypatch.setattr(f"{__name__}.PACKAGE", tmp_path)
+    assert private_imports() == [
+        "grants/feature/views.py:1: grants.feature.services._helper",
+        "grants/feature/views.py:2: grants.feature.services._other",
+    ]
+
+
+def test_no_module_imports_another_modules_private_names():
+    found = private_imports()
+    assert not found, f"{len(found)} private names imported from another module:\n" + "\n".join(found)

@@ -29,7 +29,7 @@ from grants.models import (
 )
 from grants.models.notifications import SECRET_MARK
 from grants.notifications import notify, notify_address
-from grants.secrets_at_rest import _keys, encrypt
+from grants.secrets_at_rest import decrypt_fresh, encrypt
 from grants.site import link_to
 
 RESET_MAX_AGE = 60 * 60  # one hour
@@ -136,7 +136,7 @@ def finish_signup(token: str) -> Person:
 
 
     try:
-        data = json.loads(_keys().decrypt(token.encode(), ttl=SIGNUP_MAX_AGE))
+        data = json.loads(decrypt_fresh(token, SIGNUP_MAX_AGE))
     except (InvalidToken, ValueError, TypeError) as exc:
         raise DomainError(_("That link has expired or is not valid. Create your account again.")) from exc
     with transaction() as session:

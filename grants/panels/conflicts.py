@@ -29,7 +29,7 @@ from grants.models import (
     Round,
     RoundStatus,
 )
-from grants.panels.deliberation import _history
+from grants.panels.deliberation import record_history
 from grants.rounds import stages
 
 ROLE_WORDS = {GroupRole.LEAD: "a lead", GroupRole.TREASURER: "a treasurer", GroupRole.MEMBER: "a member"}
@@ -169,7 +169,7 @@ def record_group_conflicts(round_id: int) -> int:
             db.session.add(
                 InterestDeclaration(round_id=round_id, proposal_id=proposal.id, person_id=person_id, nature=nature)
             )
-            _history(round_id, proposal.id, person_id, "declared", nature)
+            record_history(round_id, proposal.id, person_id, "declared", nature)
             new += 1
     if new:
         db.session.flush()

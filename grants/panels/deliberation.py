@@ -173,7 +173,8 @@ def rules_status(round_id: int, person: Person | None = None) -> RulesStatus:
 # Conflicts register ---------------------------------------------------------------------
 
 
-def _history(declaration_round: int, proposal_id: int, person_id: int, action: str, nature: str) -> None:
+def record_history(declaration_round: int, proposal_id: int, person_id: int, action: str, nature: str) -> None:
+    """Add a line to the conflicts register (in the caller's transaction): declared, updated or withdrawn."""
     db.session.add(
         InterestHistory(
             round_id=declaration_round, proposal_id=proposal_id, person_id=person_id, action=action, nature=nature
@@ -221,7 +222,7 @@ def declare_interest(*, person: Person, proposal_id: int, nature: str) -> Intere
             session.add(row)
         else:
             row.nature = nature
-        _history(proposal.round_id, proposal.id, person.id, action, nature)
+        record_history(proposal.round_id, proposal.id, person.id, action, nature)
         audit.record(f"interest_{action}", f"A panel member {action} an interest in a proposal.", actor_id=person.id,
                      round_id=proposal.round_id, details={"proposal_id": proposal.id})  # fmt: skip
     return row
@@ -242,7 +243,7 @@ def withdraw_interest(*, person: Person, proposal_id: int) -> None:
         if row is None:
             raise DomainError(_("You have not declared an interest in this proposal."))
         session.execute(delete(InterestDeclaration).where(InterestDeclaration.id == row.id))
-        _history(proposal.round_id, proposal.id, person.id, "withdrawn", "")
+        record_history(proposal.round_id, proposal.id, person.id, "withdrawn", "")
         audit.record("interest_withdrawn", "A panel member withdrew a declared interest.", actor_id=person.id,
                      round_id=proposal.round_id, details={"proposal_id": proposal.id})  # fmt: skip
 

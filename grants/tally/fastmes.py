@@ -26,7 +26,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .mes import EqualShares, _price
+from .mes import EqualShares, split_price
 
 TOL = 1e-9
 #: Whether close calls raise NeedExact. Only scripts/bench_tally turns it off, to time the
@@ -83,7 +83,7 @@ class _Shadow:
         if key in self.prices:
             return self.prices[key]
         money = sum((w * self.group_budget[g] for (g, _q), w in agg.items()), Fraction(0))
-        pi = None if money < cost else _price(agg, self.group_budget, cost, self.exact.approval_like)
+        pi = None if money < cost else split_price(agg, self.group_budget, cost, self.exact.approval_like)
         self.prices[key] = pi
         return pi
 

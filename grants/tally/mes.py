@@ -141,7 +141,7 @@ class EqualShares:
                     if record:
                         run.final_money[c] = money
                     continue
-                pi = _price(agg, group_budget, cost, approval)
+                pi = split_price(agg, group_budget, cost, approval)
                 rho = pi if self.cardinality else pi / cost
                 prev_rho[c] = rho
                 if best_rho is None or rho < best_rho or (rho == best_rho and rank[c] < rank[best]):
@@ -181,7 +181,7 @@ class EqualShares:
         return sum((w[t] * group_budget[type_group[t]] for t, _ in self.supp[c]), Fraction(0))
 
 
-def _price(
+def split_price(
     agg: dict[tuple[int, int | Fraction], int],
     group_budget: list[Fraction],
     cost: int | Fraction,

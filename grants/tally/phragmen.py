@@ -19,7 +19,7 @@ import numpy as np
 from .model import Explanation, TallyResult
 from .prepare import Prepared, plain
 from .reasons import phragmen_reason
-from .text import Texts, _plural
+from .text import Texts, plural
 
 #: Relative gap below which two new max loads are compared exactly.
 TOL = 1e-9
@@ -144,7 +144,7 @@ def run_phragmen(
         if i == stop:
             text = (
                 f"Not funded: it was next in line, but after funding "
-                f"{_plural(len(selected), 'proposal')} {texts.money(budget_left)} remained, "
+                f"{plural(len(selected), 'proposal')} {texts.money(budget_left)} remained, "
                 f"less than its {texts.money(prep.costs[i])}; counting stopped here."
             )
         else:

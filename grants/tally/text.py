@@ -9,14 +9,15 @@ from fractions import Fraction
 from .prepare import Prepared
 
 
-def _count(value: int | Fraction) -> str:
+def number_text(value: int | Fraction) -> str:
     """Whole numbers with thousands separators; fractions to two decimal places."""
     if isinstance(value, int) or (isinstance(value, Fraction) and value.denominator == 1):
         return f"{int(value):,}"
     return f"{float(value):,.2f}"
 
 
-def _plural(n: int, word: str) -> str:
+def plural(n: int, word: str) -> str:
+    """"1 proposal", "2 proposals"."""
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
@@ -37,24 +38,24 @@ class Texts:
     def support(self, i: int, value: int | Fraction, average: bool = False) -> str:
         p = self.prep
         if average:
-            return f"an average of {_count(value)} {self.word} from {p.named[i]:,} voters"
+            return f"an average of {number_text(value)} {self.word} from {p.named[i]:,} voters"
         if self.word == "votes":
-            return f"{_count(value)} of {p.n_voters:,} votes"
-        return f"{_count(value)} points from {p.supporters[i]:,} of {p.n_voters:,} voters"
+            return f"{number_text(value)} of {p.n_voters:,} votes"
+        return f"{number_text(value)} points from {p.supporters[i]:,} of {p.n_voters:,} voters"
 
     def greedy_funded(self, i: int, value: int | Fraction, remaining: int | Fraction, average: bool) -> str:
         return f"Funded: {self.support(i, value, average)}; it fitted in the remaining {self.money(remaining)}."
 
     def did_not_fit(self, funded: int, remaining: int | Fraction, cost: int | Fraction) -> str:
         return (
-            f"Not funded: after funding {_plural(funded, 'proposal')} {self.money(remaining)} "
+            f"Not funded: after funding {plural(funded, 'proposal')} {self.money(remaining)} "
             f"remained, less than its {self.money(cost)}."
         )
 
     def stopped(self, blocker: str, funded: int, remaining: int | Fraction) -> str:
         return (
             f"Not funded: counting stopped at proposal {blocker}, the next in line, which did "
-            f"not fit; after funding {_plural(funded, 'proposal')} {self.money(remaining)} "
+            f"not fit; after funding {plural(funded, 'proposal')} {self.money(remaining)} "
             f"remained."
         )
 
@@ -62,13 +63,13 @@ class Texts:
         return f"Not funded: it received no {self.word}."
 
     def not_positive(self, value: int | Fraction) -> str:
-        return f"Not funded: its {self.word} came to {_count(value)} in total, not above zero."
+        return f"Not funded: its {self.word} came to {number_text(value)} in total, not above zero."
 
     def below_threshold(self, value: int | Fraction, threshold: int | Fraction, average: bool = False) -> str:
         what = "an average of " if average else ""
         return (
-            f"Not funded: it received {what}{_count(value)} {self.word}, below the minimum "
-            f"of {_count(threshold)} needed."
+            f"Not funded: it received {what}{number_text(value)} {self.word}, below the minimum "
+            f"of {number_text(threshold)} needed."
         )
 
 
@@ -212,7 +213,7 @@ def describe(
         return say_("no_support")
     if reason.get("word") == "points":
         out.append(say_("backed_points", supporters=f"{supporters:,}", could_vote=f"{total:,}",
-                       support=_count(Fraction(reason.get("support", 0)).limit_denominator(100))))
+                       support=number_text(Fraction(reason.get("support", 0)).limit_denominator(100))))
     else:
         out.append(say_("backed", supporters=f"{supporters:,}", could_vote=f"{total:,}"))
     if kind == "es_funded" and reason.get("round", 0) == 0:
@@ -260,10 +261,10 @@ def describe(
         out.append(say("phragmen_stopped", blocker=names(str(reason.get("stopped_by", ""))),
                        money=money(reason.get("remaining_before", 0))))
     elif kind == "below_threshold":
-        threshold = _count(Fraction(reason.get("threshold", 0)).limit_denominator(100))
+        threshold = number_text(Fraction(reason.get("threshold", 0)).limit_denominator(100))
         out.append(say_("below_threshold", threshold=threshold))
     elif kind == "not_positive":
-        out.append(say_("not_positive", support=_count(Fraction(reason.get("support", 0)).limit_denominator(100))))
+        out.append(say_("not_positive", support=number_text(Fraction(reason.get("support", 0)).limit_denominator(100))))
     elif kind in ("utilitarian_in", "utilitarian_out"):
         out.append(say_(kind))
     tied = tied_with if tied_with is not None else reason.get("tied_with")

@@ -23,8 +23,7 @@ import numpy as np
 from .model import Explanation, TallyResult
 from .prepare import Prepared, plain
 from .reasons import base
-from .text import Texts
-from .text import _count as text_count
+from .text import Texts, number_text
 
 MAX_CELLS = 200_000_000
 
@@ -84,10 +83,10 @@ def run_utilitarian(prep: Prepared, rule: str, *, format_money: Callable[[int], 
             text = texts.no_support()
         elif i in chosen_set:
             text = (f"Funded: {texts.support(i, prep.score[i])}; it is part of the affordable set of proposals "
-                    f"with the most {texts.word} in total ({_count(total)}).")
+                    f"with the most {texts.word} in total ({number_text(total)}).")
         else:
             text = (f"Not funded: {texts.support(i, prep.score[i])}; the affordable set of proposals with the "
-                    f"most {texts.word} in total ({_count(total)}) does not include it.")
+                    f"most {texts.word} in total ({number_text(total)}) does not include it.")
         explanations[pid] = Explanation(pid, i in chosen_set, text, figures)
     return TallyResult(
         selected=[prep.ids[i] for i in selected],
@@ -100,5 +99,3 @@ def run_utilitarian(prep: Prepared, rule: str, *, format_money: Callable[[int], 
     )
 
 
-def _count(value: int | Fraction) -> str:
-    return text_count(value)
