@@ -53,20 +53,22 @@ def test_without_its_fingerprint_or_with_an_old_one_a_file_is_checked_each_time(
         assert again.status_code == 304
 
 
-def test_a_changed_file_gets_a_new_address(app) -> None:
-    path = STATIC / f"test-{id(app)}.txt"
-    try:
-        path.write_text("first")
-        with app.test_request_context():
-            from flask import url_for
+def test_a_changed_file_gets_a_new_address(tmp_path) -> None:
+    """An app whose static folder is the test's own (the site's folder is shared by every worker)."""
+    from flask import Flask, url_for
 
-            first = url_for("static", filename=path.name)
-            path.write_text("second, longer")
-            second = url_for("static", filename=path.name)
-        assert first != second
-        assert second.endswith("?v=" + hashlib.sha256(b"second, longer").hexdigest()[:12])
-    finally:
-        path.unlink(missing_ok=True)
+    from grants import static_files
+
+    app = Flask(__name__, static_folder=str(tmp_path))
+    static_files.init_app(app)
+    path = tmp_path / "changing.txt"
+    path.write_text("first")
+    with app.test_request_context():
+        first = url_for("static", filename=path.name)
+        path.write_text("second, longer")
+        second = url_for("static", filename=path.name)
+    assert first != second
+    assert second.endswith("?v=" + hashlib.sha256(b"second, longer").hexdigest()[:12])
 
 
 def test_serving_a_static_file_to_a_signed_in_person_asks_the_database_nothing(app, client) -> None:
