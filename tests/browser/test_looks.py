@@ -228,3 +228,30 @@ def test_check_pages_have_a_change_link_on_each_row(browser, site: LiveSite, siz
         page.wait_for_load_state()
         assert page.url.endswith(last_anchor), (name, page.url)
         context.close()
+
+
+# Each budget line as drawn: its title, whether the title shows, where the line starts and ends, and its rule.
+BUDGET_LINES = """() => Array.from(document.querySelectorAll('.budget-line')).map(line => {
+    const title = line.querySelector('h3'), box = line.getBoundingClientRect(), look = getComputedStyle(line);
+    return {title: title.textContent.trim(), shown: title.offsetWidth > 1 && title.offsetHeight > 1,
+            top: box.top, bottom: box.bottom, rule: parseFloat(look.borderLeftWidth), colour: look.borderLeftColor};
+})"""
+
+
+@pytest.mark.parametrize("size", WIDTHS)
+def test_each_budget_line_on_the_bid_form_is_set_apart_and_numbered(browser, site: LiveSite, size) -> None:  # noqa: ANN001
+    """The bid form's budget read as one column of "Item, Cost, Item, Cost" at 390 px, the same gap
+    everywhere, so a cost could be read with the next line's item. Each line now shows its number,
+    a rule down its side, and a clear gap before the next."""
+    context, page, _ = _open(browser, site, "member", size)
+    page.goto(f"{site.url}/proposals/new/{site.world.open_round}?group={site.world.member_group}")
+    lines = page.evaluate(BUDGET_LINES)
+    assert len(lines) >= 3
+    assert [line["title"] for line in lines] == [f"Line {n}" for n in range(1, len(lines) + 1)]
+    assert all(line["shown"] for line in lines), lines
+    assert all(line["rule"] >= 3 and line["colour"] not in ("transparent", "rgba(0, 0, 0, 0)") for line in lines), lines
+    for line, after in zip(lines, lines[1:], strict=False):
+        assert after["top"] - line["bottom"] >= 16, (line, after)
+    assert looks_problems(page) == []
+    assert not scrolls_sideways(page)
+    context.close()
