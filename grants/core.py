@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from blinker import Signal
 from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from grants.db_setup import noting_writes, write_intent
@@ -136,9 +137,39 @@ def slugify(text: str, max_length: int = 60) -> str:
 
 
 def unique_slug(model: type, text: str) -> str:
-    """A slug not yet used by `model`, with a short random suffix when needed."""
+    """A slug not yet used by `model`, with a short random suffix when needed (`add_with_unique_slug`
+    also copes with one taken at the same moment)."""
     base = slugify(text)
     slug = base
     while db.session.execute(select(model.slug).where(model.slug == slug)).first():  # type: ignore[attr-defined]
         slug = f"{base}-{secrets.token_hex(2)}"
     return slug
+
+
+SLUG_ATTEMPTS = 5
+
+
+def add_with_unique_slug(session: Session, row: Any, text: str) -> None:  # noqa: ANN401 - any mapped row with a slug
+    """Add `row` with a slug made from `text` that no other row of its kind has, and flush it.
+
+    Reading which slugs are taken cannot stop another use case from taking the same one at the
+    same moment: two people registering "Allotment Minds", or one form sent twice by a double
+    click. On PostgreSQL the second insert then meets the unique index as soon as the first
+    commits. It is tried again, in a savepoint, with a short suffix, rather than failing the
+    whole use case with a server error. (SQLite lets one writer in at a time, so there the
+    second always sees the first.) Any other rule the insert breaks is raised as it is.
+    """
+    model = type(row)
+    base, slug = slugify(text), unique_slug(model, text)
+    for attempt in range(SLUG_ATTEMPTS):
+        row.slug = slug
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+            return
+        except IntegrityError:
+            taken = session.execute(select(model.slug).where(model.slug == slug)).first() is not None
+            if not taken or attempt == SLUG_ATTEMPTS - 1:
+                raise
+            slug = f"{base}-{secrets.token_hex(2)}"

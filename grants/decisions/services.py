@@ -30,7 +30,7 @@ from grants.ballots.election import (
     fingerprint,
 )
 from grants.ballots.services import ballot_proposals
-from grants.core import DomainError, transaction, unique_slug
+from grants.core import DomainError, add_with_unique_slug, transaction
 from grants.extensions import db
 from grants.inputs import MAX_PENCE, has_control
 from grants.jobs import enqueue_job
@@ -421,25 +421,16 @@ def write_import(*, person_id: int, read: ReadImport, pb_import_id: int | None =
     )
     with transaction() as session:
         person = session.get(Person, person_id)
-        rnd = Round(
-            slug=unique_slug(Round, values["title"]),
-            created_by_id=person.id,
-            status=RoundStatus.VOTING,
-            published_at=now,
-            **values,
-        )
-        session.add(rnd)
-        session.flush()
+        rnd = Round(created_by_id=person.id, status=RoundStatus.VOTING, published_at=now, **values)
+        add_with_unique_slug(session, rnd, values["title"])
         session.add(RoundStaff(round_id=rnd.id, person_id=person.id, role=StaffRole.CONVENOR))
         group = Group(
-            slug=unique_slug(Group, f"{name} projects"),
             name=f"Projects imported into {name}"[:200],
             description="The projects of an election imported from a Pabulib file.",
             is_lived_experience_led=False,
             contact_email=person.email,
         )
-        session.add(group)
-        session.flush()
+        add_with_unique_slug(session, group, f"{name} projects")
         session.add(GroupMembership(group_id=group.id, person_id=person.id, role=GroupRole.LEAD))
         added: dict[str, Proposal] = {}
         for project in election.projects:

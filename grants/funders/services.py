@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grants.core import transaction, unique_slug
+from grants.core import add_with_unique_slug, transaction
 from grants.models import Funder, FunderMembership, Person
 
 
@@ -17,13 +17,11 @@ def register_funder(
     """Register a funder; the person who registers it acts for it."""
     with transaction() as session:
         funder = Funder(
-            slug=unique_slug(Funder, name),
             name=name.strip(),
             description=(description or "").strip(),
             registered_number=(registered_number or "").strip() or None,
             website=(website or "").strip() or None,
         )
-        session.add(funder)
-        session.flush()
+        add_with_unique_slug(session, funder, name)
         session.add(FunderMembership(funder_id=funder.id, person_id=person.id))
     return funder

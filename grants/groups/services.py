@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from grants import audit, invitations
-from grants.core import DomainError, NotAllowed, transaction, unique_slug
+from grants.core import DomainError, NotAllowed, add_with_unique_slug, transaction
 from grants.extensions import db
 from grants.groups import events
 from grants.language.records import Words
@@ -28,7 +28,6 @@ def register_group(
     """Register a group; the person who registers it becomes its lead."""
     with transaction() as session:
         group = Group(
-            slug=unique_slug(Group, name),
             name=name.strip(),
             description=description.strip(),
             is_lived_experience_led=is_lived_experience_led,
@@ -36,8 +35,7 @@ def register_group(
             registered_number=(registered_number or "").strip() or None,
             host_organisation=(host_organisation or "").strip() or None,
         )
-        session.add(group)
-        session.flush()
+        add_with_unique_slug(session, group, name)
         session.add(GroupMembership(group_id=group.id, person_id=person.id, role=GroupRole.LEAD))
     return group
 

@@ -14,7 +14,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
 from grants import audit, invitations
-from grants.core import DomainError, NotAllowed, lock_for_update, transaction, unique_slug
+from grants.core import DomainError, NotAllowed, add_with_unique_slug, lock_for_update, transaction
 from grants.extensions import db
 from grants.language import written
 from grants.language.records import Day, Label, Listed, Money, Typed, Words, typed
@@ -511,9 +511,8 @@ def create_round(*, person: Person, values: dict[str, Any]) -> Round:
     """Start a draft round; the person who starts it is its first convenor."""
     _check_rules(values)
     with transaction() as session:
-        rnd = Round(slug=unique_slug(Round, values["title"]), created_by_id=person.id, **values)
-        session.add(rnd)
-        session.flush()
+        rnd = Round(created_by_id=person.id, **values)
+        add_with_unique_slug(session, rnd, values["title"])
         session.add(RoundStaff(round_id=rnd.id, person_id=person.id, role=StaffRole.CONVENOR))
     return rnd
 

@@ -15,7 +15,7 @@ from typing import Any
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
-from grants.core import DomainError, NotAllowed, lock_for_update, raise_problems, transaction, unique_slug
+from grants.core import DomainError, NotAllowed, add_with_unique_slug, lock_for_update, raise_problems, transaction
 from grants.language import written
 from grants.models import N_, BallotType, Person, Round, RoundStaff, RoundStatus, StaffRole
 from grants.money_format import format_pence
@@ -153,7 +153,6 @@ def start_draft(
     today = datetime.now(UTC).date()
     with transaction() as session:
         rnd = Round(
-            slug=unique_slug(Round, first["title"] or "table"),
             created_by_id=person.id,
             title=first["title"],
             purpose=first["purpose"],
@@ -169,8 +168,7 @@ def start_draft(
             setup_unfinished=[p.key for p in PAGES if p.key != "purpose"],
         )
         rnd.write_versions(versions)
-        session.add(rnd)
-        session.flush()
+        add_with_unique_slug(session, rnd, first["title"] or "table")
         session.add(RoundStaff(round_id=rnd.id, person_id=person.id, role=StaffRole.CONVENOR))
     return rnd
 
