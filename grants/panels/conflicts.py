@@ -29,7 +29,7 @@ from grants.models import (
     Round,
     RoundStatus,
 )
-from grants.panels.deliberation import record_history
+from grants.panels.deliberation import record_history, wait_for_ballots_in_flight
 from grants.rounds import stages
 
 ROLE_WORDS = {GroupRole.LEAD: "a lead", GroupRole.TREASURER: "a treasurer", GroupRole.MEMBER: "a member"}
@@ -141,6 +141,7 @@ def record_group_conflicts(round_id: int) -> int:
     including mid-vote (a member who joins a bidding group then is recused as they join).
     """
 
+    wait_for_ballots_in_flight(round_id)  # a ballot being cast is seen as cast, as for a declaration
     seated = set(
         db.session.execute(
             select(PanelMember.person_id).where(PanelMember.round_id == round_id, PanelMember.stepped_down_at.is_(None))

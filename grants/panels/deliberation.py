@@ -29,6 +29,7 @@ from grants.models import (
     Participation,
     Person,
     Proposal,
+    Round,
     RoundStatus,
 )
 from grants.notifications import notify
@@ -54,6 +55,17 @@ def is_facilitator(person: Person, round_id: int) -> bool:
     """A facilitator holds the panel's space: sees who posted, hides posts, keeps meeting notes."""
     seat = panel_seat(person, round_id)
     return seat is not None and seat.role is PanelRole.FACILITATOR
+
+
+def wait_for_ballots_in_flight(round_id: int) -> None:
+    """Hold the table's row until this transaction ends, before reading who has voted.
+
+    A ballot holds the row `FOR SHARE` from reading its paper to its commit (grants/ballots/
+    services.py), so a ballot in flight finishes first and is seen as cast, and one that starts
+    later sees what this transaction writes. Without it, an interest declared while the ballot
+    was being cast stood beside that ballot's mark on the same proposal (PostgreSQL; SQLite lets
+    one writer in at a time). A ballot waits for this only as long as the declaration takes."""
+    db.session.execute(select(Round.id).where(Round.id == round_id).with_for_update())
 
 
 def _seat_or_refuse(person: Person, round_id: int) -> PanelMember:
@@ -197,6 +209,7 @@ def declare_interest(*, person: Person, proposal_id: int, nature: str) -> Intere
     with transaction() as session:
         proposal = _proposal(proposal_id)
         _seat_or_refuse(person, proposal.round_id)
+        wait_for_ballots_in_flight(proposal.round_id)
         if proposal.round.status not in INTEREST_OPEN:
             raise DomainError(_("This table has finished deciding, so the register is closed."))
         nature = nature.strip()
