@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from grants.core import DomainError, transaction
@@ -139,13 +140,18 @@ def finish_signup(token: str) -> Person:
         data = json.loads(decrypt_fresh(token, SIGNUP_MAX_AGE))
     except (InvalidToken, ValueError, TypeError) as exc:
         raise DomainError(_("That link has expired or is not valid. Create your account again.")) from exc
-    with transaction() as session:
-        if find_person_by_email(data["email"]):
-            raise DomainError(
-                _("There is already an account for that e-mail address. Sign in, or reset your password.")
-            )
-        person = Person(email=data["email"], display_name=data["name"], password_hash=data["hash"])
-        session.add(person)
+    already = _("There is already an account for that e-mail address. Sign in, or reset your password.")
+    try:
+        with transaction() as session:
+            if find_person_by_email(data["email"]):
+                raise DomainError(already)
+            person = Person(email=data["email"], display_name=data["name"], password_hash=data["hash"])
+            session.add(person)
+    except IntegrityError as exc:
+        # The same link opened twice at once (a double click, two tabs): the other made the account.
+        if find_person_by_email(data["email"]) is None:
+            raise
+        raise DomainError(already) from exc
     return person
 
 
