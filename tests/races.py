@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -101,3 +102,28 @@ def run_together(app: Flask, jobs: list[Callable[[], object]]) -> list[object]:
     stuck = sum(thread.is_alive() for thread in threads)
     assert stuck == 0, f"{stuck} racers were still running after {WAIT} s"
     return results
+
+
+MOMENT = 1.5  # how long a held racer waits for the other to catch up (the other may be waiting on it)
+
+
+def hold_after(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:  # noqa: ANN401
+    """Make `module.name` wait, once it has run, until both of two racers have reached it (or a moment).
+
+    Put after a use case's read, it makes an unlucky moment happen every time: both have read
+    before either writes. Where a fix makes the second wait for the first (a lock), the first goes
+    on alone after `MOMENT`. PostgreSQL only: SQLite lets one writer in at a time anyway."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    both = threading.Barrier(2)
+    real = getattr(module, name)
+
+    def held(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
+        found = real(*args, **kwargs)
+        try:
+            both.wait(timeout=MOMENT)
+        except threading.BrokenBarrierError:
+            pass  # the other is waiting for this one's transaction: go on alone
+        return found
+
+    monkeypatch.setattr(module, name, held)

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from grants import audit, jobs
 from grants.core import DomainError, NotAllowed, lock_for_update, raise_problems, transaction
@@ -63,13 +64,21 @@ ACCOUNT_NUMBER = re.compile(r"^\d{8}$")
 
 
 def payee_for(group_id: int) -> Payee:
-    """The group's payee record (made on first use; bank transfer until set otherwise)."""
-    payee = db.session.execute(select(Payee).where(Payee.group_id == group_id)).scalar_one_or_none()
+    """The group's payee record (made on first use; bank transfer until set otherwise).
+
+    Two use cases may make it at the same moment (the lead and the treasurer saving the group's
+    details at once): the second's insert meets the first's row and reads it instead."""
+    mine = select(Payee).where(Payee.group_id == group_id)
+    payee = db.session.execute(mine).scalar_one_or_none()
     if payee is None:
         group = db.session.get(Group, group_id)
         payee = Payee(group_id=group_id, method=PayoutMethod.BANK, host_name=group.host_organisation)
-        db.session.add(payee)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(payee)
+                db.session.flush()
+        except IntegrityError:
+            payee = db.session.execute(mine).scalar_one()
     return payee
 
 

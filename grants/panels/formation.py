@@ -121,8 +121,12 @@ def volunteer(
     *, person: Person, round_id: int, has_lived_experience: bool, access_needs: str, contact_by: str,
     contact_details: str,
 ) -> PanelVolunteer:  # fmt: skip
-    """Answer the open call (or change your answers while it is open)."""
+    """Answer the open call (or change your answers while it is open).
+
+    The person's row is held first, so the form sent twice at once (a double click) is saved
+    twice in turn, rather than both inserting the answer and one failing."""
     with transaction() as session:
+        lock_for_update(Person, person.id)
         rnd = session.get(Round, round_id)
         row = settings_for(round_id)
         if rnd is None or not row.is_call_open:

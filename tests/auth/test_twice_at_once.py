@@ -10,9 +10,7 @@ PostgreSQL both reach the insert together every time. SQLite lets one writer in 
 from __future__ import annotations
 
 import json
-import threading
 
-import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -23,35 +21,14 @@ from grants.models import NotificationPreference, Person
 from grants.notifications import services as notifications
 from grants.secrets_at_rest import encrypt
 from tests import factories
-from tests.races import app, race_app, run_together  # noqa: F401 - fixtures: one app per backend for the module
+from tests.races import app, hold_after, race_app, run_together  # noqa: F401 - fixtures: one app per backend for the module
 
 CONNECTIONS = {"sqlite": 4, "postgresql": 4}
-MOMENT = 1.5  # how long a held sending waits for the other to catch up (the other may be waiting on it)
-
-
-def _hold_after(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> None:
-    """Make `module.name` wait, after it has run, until both sendings have reached it (or a moment)."""
-    if db.engine.dialect.name != "postgresql":
-        return
-    both = threading.Barrier(2)
-    real = getattr(module, name)
-
-    def held(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        found = real(*args, **kwargs)
-        try:
-            both.wait(timeout=MOMENT)
-        except threading.BrokenBarrierError:
-            pass  # the other is waiting for this one's transaction: go on alone
-        return found
-
-    monkeypatch.setattr(module, name, held)
-
-
 def test_a_sign_up_link_opened_twice_at_once_makes_one_account(app: Flask, monkeypatch) -> None:  # noqa: ANN001, F811
     email = "twice@example.org"
     token = encrypt(json.dumps({"email": email, "name": "Tam Twice", "hash": auth.hash_password("correct horse")}))
     db.session.commit()
-    _hold_after(monkeypatch, auth, "find_person_by_email")
+    hold_after(monkeypatch, auth, "find_person_by_email")
 
     def open_link() -> str:
         try:
@@ -70,7 +47,7 @@ def test_email_choices_saved_twice_at_once_are_both_saved(app: Flask, monkeypatc
     person_id = factories.person("Dee Doubleclick").id
     db.session.commit()
     events = [event for event, _label in notifications.optional_events()]
-    _hold_after(monkeypatch, notifications, "optional_events")
+    hold_after(monkeypatch, notifications, "optional_events")
 
     def save() -> str:
         notifications.set_email_choices(person=db.session.get(Person, person_id), wanted={events[0]})
