@@ -94,7 +94,11 @@ def _funder_people(funder_id: int) -> list[int]:
 
 def offer_on_pledge(*, person: Person, funder_id: int, round_id: int) -> TableFunder:
     """Inside the pledge's transaction: an invited funder that pledges is accepted; any other
-    funder's pledge is an offer the convenors are told about."""
+    funder's pledge is an offer the convenors are told about.
+
+    The pledge holds the funder's row from its start (`money.services.pledge`), as `invite_funder`
+    does: a pledge and an invitation (or two pledges) at the same moment meet in turn, never both
+    making the funder's place."""
     place = table_funder(round_id, funder_id)
     rnd = db.session.get(Round, round_id)
     funder = db.session.get(Funder, funder_id)
@@ -151,6 +155,7 @@ def invite_funder(*, person: Person, round_id: int, funder_id: int) -> TableFund
         funder = db.session.get(Funder, funder_id)
         if funder is None:
             raise DomainError(_("Choose a funder to invite."))
+        lock_for_update(Funder, funder_id)  # a pledge at the same moment meets this in turn (offer_on_pledge)
         rnd = db.session.get(Round, round_id)
         place = table_funder(round_id, funder_id)
         if place is not None and place.status is TableFunderStatus.ACCEPTED:

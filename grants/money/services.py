@@ -55,6 +55,9 @@ def pledge(*, person: Person, funder_id: int, round_id: int, amount_pence: int) 
     with transaction() as session:
         if not acts_for_funder(person, funder_id):
             raise NotAllowed(_("You do not act for that funder."))
+        # Held before the pledge is written (its reference to the funder would take a lighter lock
+        # first, and two pledges upgrading theirs at once deadlock): power.offer_on_pledge.
+        lock_for_update(Funder, funder_id)
         rnd = session.get(Round, round_id)
         if rnd is None or not rnd.is_published:
             raise DomainError(_("That table is not open for funding."))
