@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from grants import audit
-from grants.core import DomainError, NotAllowed, transaction
+from grants.core import DomainError, NotAllowed, hold, transaction
 from grants.extensions import db
 from grants.language.written import lazy_text
 from grants.models import (
@@ -65,7 +65,7 @@ def wait_for_ballots_in_flight(round_id: int) -> None:
     later sees what this transaction writes. Without it, an interest declared while the ballot
     was being cast stood beside that ballot's mark on the same proposal (PostgreSQL; SQLite lets
     one writer in at a time). A ballot waits for this only as long as the declaration takes."""
-    db.session.execute(select(Round.id).where(Round.id == round_id).with_for_update())
+    hold(Round, round_id)
 
 
 def _seat_or_refuse(person: Person, round_id: int) -> PanelMember:
@@ -98,6 +98,7 @@ def write_ground_rules(*, person: Person, round_id: int, text: str) -> GroundRul
         text = text.strip()
         if not text:
             raise DomainError(_("Write the ground rules."))
+        hold(Round, round_id)  # written twice at once (a double click): the second sees the first
         rules = ground_rules(round_id)
         if rules is None:
             rules = GroundRules(round_id=round_id, text=text, version=1, updated_by_id=person.id)

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from grants import audit
-from grants.core import DomainError, NotAllowed, lock_for_update, transaction
+from grants.core import DomainError, NotAllowed, hold, lock_for_update, transaction
 from grants.extensions import db
 from grants.language.records import Words
 from grants.language.written import lazy_text
@@ -60,6 +60,9 @@ def settings_for(round_id: int) -> PanelSettings:
 
 
 def _settings_row(round_id: int) -> PanelSettings:
+    """The round's panel settings to change, made on first use; the round is held first, so two
+    changes at once (a double click) go in turn rather than both making the row."""
+    hold(Round, round_id)
     row = settings_for(round_id)
     if row.id is None:
         db.session.add(row)
