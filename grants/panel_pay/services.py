@@ -21,7 +21,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from grants import audit
-from grants.core import DomainError, NotAllowed, lock_for_update, raise_problems, transaction
+from grants.core import DomainError, NotAllowed, hold, lock_for_update, raise_problems, transaction
 from grants.extensions import db
 from grants.language.records import Label, Money, Words
 from grants.language.written import lazy_text
@@ -83,7 +83,8 @@ def set_rate(
     with transaction() as session:
         if not is_convenor(person, round_id):
             raise NotAllowed(_("Only the table's convenor can set the panel's rate."))
-        rate = session.execute(select(PanelPayRate).where(PanelPayRate.round_id == round_id)).scalar_one_or_none()
+        hold(Round, round_id)  # set twice at once (a double click): the second sees the first's rate
+        rate = rate_for(round_id)
         if rate is None:
             rate = PanelPayRate(round_id=round_id, set_by_id=person.id, unit=unit, rate_pence=rate_pence)
             session.add(rate)
@@ -313,6 +314,7 @@ def set_preference(
     account_number = account_number.replace(" ", "")
     with transaction() as session:
         seat = _seat(person, round_id)
+        hold(PanelMember, seat.id)  # sent twice at once (a double click): the second sees the first's choice
         pref = preference(seat.id)
         accepting = choice in (PayChoice.BANK, PayChoice.VOUCHER, PayChoice.REDUCED)
         problems: list[tuple[str, str]] = []  # every box to fix, said at once (issue 17)
@@ -672,6 +674,7 @@ def set_limit(*, person: Person, period: LimitPeriod, amount_pence: int, over: O
     if amount_pence <= 0:
         raise DomainError(_("Enter a limit of more than £0, or remove your limit."))
     with transaction() as session:
+        lock_people([person.id])  # as pay runs do; and set twice at once, the second sees the first's limit
         limit = totals.limit_of(person.id)
         if limit is None:
             limit = PayLimit(person_id=person.id, period=period, amount_pence=amount_pence)
@@ -720,6 +723,11 @@ def settle_over_limit(*, person: Person, round_id: int, give: bool) -> int:
     return part
 
 
+def _note_row(round_id: int) -> PanelBenefitsNote | None:
+    mine = select(PanelBenefitsNote).where(PanelBenefitsNote.round_id == round_id)
+    return db.session.execute(mine).scalar_one_or_none()
+
+
 def set_table_note(*, person: Person, round_id: int, text: str) -> PanelBenefitsNote:
     """The convenor writes the table's own note about pay and benefits, shown under the site's."""
     text = text.strip()
@@ -728,9 +736,8 @@ def set_table_note(*, person: Person, round_id: int, text: str) -> PanelBenefits
     with transaction() as session:
         if not is_convenor(person, round_id):
             raise NotAllowed(_("Only the table's convenor can write the table's note about benefits."))
-        note = session.execute(
-            select(PanelBenefitsNote).where(PanelBenefitsNote.round_id == round_id)
-        ).scalar_one_or_none()
+        hold(Round, round_id)  # saved twice at once (a double click): the second sees the first's note
+        note = _note_row(round_id)
         if note is None:
             note = PanelBenefitsNote(round_id=round_id, set_by_id=person.id)
             session.add(note)

@@ -22,7 +22,7 @@ from grants import audit
 from grants.ballots import sealing
 from grants.ballots import services as ballot_services
 from grants.ballots.explain import line_explanation, named_titles
-from grants.core import DomainError, NotAllowed, lock_for_update, transaction
+from grants.core import DomainError, NotAllowed, hold, lock_for_update, transaction
 from grants.extensions import db
 from grants.language.records import Day, Label, Words, typed
 from grants.language.written import lazy_text
@@ -243,6 +243,7 @@ def save_content_note(*, person: Person, proposal_id: int, note: str) -> Content
         proposal = session.get(Proposal, proposal_id)
         if proposal is None:
             raise DomainError(_("That proposal does not exist."))
+        hold(Proposal, proposal_id)  # saved twice at once (a double click): the second sees the first's note
         if not is_group_member(person, proposal.group_id):
             raise NotAllowed(_("Only members of the group can add a content note to its proposal."))
         if proposal.round.rules_frozen:
@@ -342,6 +343,7 @@ def save_feedback(*, person: Person, proposal_id: int, body: str, send: bool) ->
         if proposal is None:
             raise DomainError(_("That proposal does not exist."))
         _feedback_gate(person, proposal)
+        hold(Proposal, proposal_id)  # saved twice at once (a double click): the second sees the first's draft
         body = body.strip()
         if not body:
             raise DomainError(_("Write the feedback."))
