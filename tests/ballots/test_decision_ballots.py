@@ -304,3 +304,17 @@ def test_consensus_record_confirmed_by_each_member_present(client, app):
     assert "The panel decided by consensus to fund this proposal" in public
     decision = client.get(f"/tables/{rnd.slug}/decision.pb")
     assert decision.status_code == 200 and "selected" in decision.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("how_many", [1, 2])
+def test_the_ballot_says_how_many_proposals_its_voter_stands_aside_from(client, app, how_many: int) -> None:  # noqa: ANN001
+    """"It is not on your ballot" for one, "They are not" for more (it said "They" for one)."""
+    convenor, rnd, proposals, members = build(2)
+    slug, member = rnd.slug, members[0]
+    for proposal in proposals[:how_many]:
+        declare(client, member, slug, proposal.id)
+    f.to_voting(convenor, rnd.id)
+    as_person(client, member)
+    page = text_of(client.get(f"/vote/{slug}"))
+    said = "It is not on your ballot." if how_many == 1 else "They are not on your ballot."
+    assert f"You stand aside from {how_many} proposal" in page and said in page
