@@ -76,22 +76,24 @@ def test_two_of_the_same_name_at_once_are_both_made_at_addresses_of_their_own(
 
 def test_another_broken_rule_is_not_taken_for_a_taken_address(app: Flask) -> None:  # noqa: F811
     """Only a clash on the slug is tried again: a row that breaks another rule (a group with no
-    name) fails as before, once, and nothing is written."""
+    name) fails as before, after one insert, and nothing is written."""
+    from sqlalchemy import event
     from sqlalchemy.exc import IntegrityError
 
-    tried = []
-    read = core.unique_slug
+    inserts = []
 
-    def counting(model: type, text: str) -> str:
-        tried.append(text)
-        return read(model, text)
+    def noting(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001, ANN002
+        if statement.lstrip().upper().startswith("INSERT INTO GROUPS"):
+            inserts.append(statement)
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(core, "unique_slug", counting)
+    event.listen(db.engine, "before_cursor_execute", noting)
+    try:
         with pytest.raises(IntegrityError), core.transaction() as session:
             nameless = Group(name=None, description="", contact_email="x@example.org")
             core.add_with_unique_slug(session, nameless, "Unnamed")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", noting)
     db.session.rollback()
-    assert tried == ["Unnamed"]
+    assert len(inserts) == 1, inserts
     unnamed = select(func.count()).select_from(Group).where(Group.slug.like("unnamed%"))
     assert db.session.execute(unnamed).scalar_one() == 0

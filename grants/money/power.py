@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from grants import audit
-from grants.core import DomainError, NotAllowed, lock_for_update, transaction
+from grants.core import DomainError, NotAllowed, hold, lock_for_update, transaction
 from grants.extensions import db
 from grants.jobs import enqueue_job
 from grants.language.records import Money, Words
@@ -155,7 +155,7 @@ def invite_funder(*, person: Person, round_id: int, funder_id: int) -> TableFund
         funder = db.session.get(Funder, funder_id)
         if funder is None:
             raise DomainError(_("Choose a funder to invite."))
-        lock_for_update(Funder, funder_id)  # a pledge at the same moment meets this in turn (offer_on_pledge)
+        hold(Funder, funder_id)  # a pledge at the same moment meets this in turn (offer_on_pledge)
         rnd = db.session.get(Round, round_id)
         place = table_funder(round_id, funder_id)
         if place is not None and place.status is TableFunderStatus.ACCEPTED:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from grants import audit
-from grants.core import DomainError, NotAllowed, lock_for_update, transaction
+from grants.core import DomainError, NotAllowed, hold, lock_for_update, transaction
 from grants.extensions import db
 from grants.language.records import Money, Named, Words, typed
 from grants.language.written import lazy_text
@@ -57,7 +57,7 @@ def pledge(*, person: Person, funder_id: int, round_id: int, amount_pence: int) 
             raise NotAllowed(_("You do not act for that funder."))
         # Held before the pledge is written (its reference to the funder would take a lighter lock
         # first, and two pledges upgrading theirs at once deadlock): power.offer_on_pledge.
-        lock_for_update(Funder, funder_id)
+        hold(Funder, funder_id)
         rnd = session.get(Round, round_id)
         if rnd is None or not rnd.is_published:
             raise DomainError(_("That table is not open for funding."))

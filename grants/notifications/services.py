@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import undefer
 
-from grants.core import NotFound, lock_for_update, transaction
+from grants.core import NotFound, hold, transaction
 from grants.extensions import db
 from grants.models import Notification, NotificationPreference, Person
 from grants.models._base import utcnow
@@ -61,7 +61,7 @@ def set_email_choices(*, person: Person, wanted: set[str]) -> None:
     The person's row is held first, so the same form sent twice at once (a double click) is saved
     twice in turn, rather than both inserting the first choices and one failing."""
     with transaction() as session:
-        lock_for_update(Person, person.id)
+        hold(Person, person.id)
         existing = {
             p.event: p
             for p in session.execute(

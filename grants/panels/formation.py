@@ -129,7 +129,7 @@ def volunteer(
     The person's row is held first, so the form sent twice at once (a double click) is saved
     twice in turn, rather than both inserting the answer and one failing."""
     with transaction() as session:
-        lock_for_update(Person, person.id)
+        hold(Person, person.id)
         rnd = session.get(Round, round_id)
         row = settings_for(round_id)
         if rnd is None or not row.is_call_open:

@@ -18,6 +18,7 @@ from grants.models import (
     LimitPeriod,
     OverLimit,
     PanelBenefitsNote,
+    PanelMember,
     PanelPayRate,
     PayChoice,
     PayLimit,
@@ -58,7 +59,8 @@ CASES: dict[str, tuple[Callable, object, str, Callable]] = {
     "benefits note": (_note, panel_pay, "_note_row",
                       lambda r, m: select(PanelBenefitsNote).where(PanelBenefitsNote.round_id == r)),
     "own limit": (_limit, totals, "limit_of", lambda r, m: select(PayLimit).where(PayLimit.person_id == m)),
-    "how to be paid": (_choice, panel_pay, "preference", lambda r, m: select(PayPreference)),
+    "how to be paid": (_choice, panel_pay, "preference", lambda r, m: select(PayPreference).join(
+        PanelMember, PanelMember.id == PayPreference.panel_member_id).where(PanelMember.person_id == m)),
 }
 
 
