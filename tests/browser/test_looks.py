@@ -10,10 +10,12 @@ from tests.browser.helpers import (
     DESKTOP,
     PHONE_390,
     axe_violations,
+    extra_problems,
     looks_problems,
     new_context,
     scrolls_sideways,
     sign_in,
+    style_sheets_lock_orientation,
 )
 
 WIDTHS = [pytest.param(PHONE_390, id="390"), pytest.param(DESKTOP, id="1280")]
@@ -157,6 +159,40 @@ def test_the_checks_see_what_axe_let_through(browser) -> None:  # noqa: ANN001
     assert any("is 5." in p and "px tall on screen" in p for p in found)
     assert 'chart "T" label "Hearing Voices Leeds £3,000" is cut off at the edge of the picture' in found
     page.close()
+
+
+def test_axe_names_where_a_violation_is(browser) -> None:  # noqa: ANN001
+    """axe_violations runs axe without selectors first; a violation is still found, and placed."""
+    context = new_context(browser, viewport=DESKTOP)
+    page = context.new_page()
+    page.set_content("<html lang='en'><head><title>T</title></head><body><main><h1>T</h1><img src='data:,'></main></body></html>")
+    assert axe_violations(page) == ["image-alt (critical): Images must have alternative text at img"]
+    page.set_content("<html lang='en'><head><title>T</title></head><body><main><h1>T</h1></main></body></html>")
+    assert axe_violations(page) == []
+    context.close()
+
+
+@pytest.mark.parametrize("size", WIDTHS)
+def test_the_sites_style_sheets_do_not_lock_the_orientation(browser, site: LiveSite, size) -> None:  # noqa: ANN001
+    """WCAG 1.3.4, which axe's run by tags leaves out (css-orientation-lock is experimental in axe
+    4.10). The rule reads style sheets, not content, and every page has the site's one style
+    sheet and no other (the sweep checks that on every page: `extra_problems`), so one page
+    answers for all. The check finds a lock when there is one."""
+    context, page, _errors = _open(browser, site, "anonymous", size)
+    page.goto(site.url + "/")
+    assert extra_problems(page) == []
+    assert style_sheets_lock_orientation(page) == []
+    page.close()
+    page = context.new_page()  # a blank page: the site's CSP refuses a <style> element
+    page.set_content(
+        "<html lang='en'><head><title>T</title><style>@media screen and (min-width: 1px) and (orientation: landscape)"
+        " { html { transform: rotate(90deg); } } @media screen and (min-width: 1px) and (orientation: portrait)"
+        " { html { transform: rotate(90deg); } }</style></head><body><main><h1>T</h1></main></body></html>"
+    )
+    assert style_sheets_lock_orientation(page) == [
+        "css-orientation-lock (serious): CSS Media queries must not lock display orientation"
+    ]
+    context.close()
 
 
 @pytest.mark.parametrize("size", WIDTHS)
