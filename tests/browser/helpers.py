@@ -42,11 +42,14 @@ AXE_RUN = """async ([tags, options]) => {
     return result.violations.map(v => options.selectors === false ? v.id
         : `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`);
 }"""
-# Neither run reads the page's style sheets into axe's own copy (`preload`): no rule these tags
-# run needs it. The one rule that does, css-orientation-lock, is experimental in axe 4.10, so a
-# run by tags never includes it; `style_sheets_lock_orientation` runs it by name.
-FAST = {"selectors": False, "preload": False}
-PLACED = {"preload": False}
+# axe 4.10 leaves its experimental rules out of a run by tags. These four are WCAG 2.2 A and AA
+# rules (2.5.3; 1.3.1), so they are turned on by name. The fifth, css-orientation-lock (1.3.4),
+# reads style sheets rather than the page: `style_sheets_lock_orientation` runs it by name.
+EXPERIMENTAL = ["label-content-name-mismatch", "p-as-heading", "table-fake-caption", "td-has-header"]
+# Neither run reads the page's style sheets into axe's own copy (`preload`): only
+# css-orientation-lock needs that.
+PLACED = {"preload": False, "rules": {rule: {"enabled": True} for rule in EXPERIMENTAL}}
+FAST = {**PLACED, "selectors": False}
 
 
 def axe_violations(page) -> list[str]:  # noqa: ANN001

@@ -162,11 +162,19 @@ def test_the_checks_see_what_axe_let_through(browser) -> None:  # noqa: ANN001
 
 
 def test_axe_names_where_a_violation_is(browser) -> None:  # noqa: ANN001
-    """axe_violations runs axe without selectors first; a violation is still found, and placed."""
+    """axe_violations runs axe without selectors first; a violation is still found, and placed.
+    The experimental WCAG rules run too (a button whose name is not its visible words, 2.5.3)."""
     context = new_context(browser, viewport=DESKTOP)
     page = context.new_page()
-    page.set_content("<html lang='en'><head><title>T</title></head><body><main><h1>T</h1><img src='data:,'></main></body></html>")
-    assert axe_violations(page) == ["image-alt (critical): Images must have alternative text at img"]
+    page.set_content(
+        "<html lang='en'><head><title>T</title></head><body><main><h1>T</h1><img src='data:,'>"
+        "<button aria-label='Keep my bid'>Delete my bid</button></main></body></html>"
+    )
+    assert axe_violations(page) == [
+        "image-alt (critical): Images must have alternative text at img",
+        "label-content-name-mismatch (serious): Elements must have their visible text as part of their accessible"
+        " name at button",
+    ]
     page.set_content("<html lang='en'><head><title>T</title></head><body><main><h1>T</h1></main></body></html>")
     assert axe_violations(page) == []
     context.close()
